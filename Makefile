@@ -1,0 +1,38 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PACKAGES := proto common svc-qualification svc-documents svc-integration svc-interchange gateway simulators
+STAMP := $(VENV)/.installed
+
+.PHONY: venv run test unit e2e proto proto-check token bench-qualification clean lint-compose
+
+venv: $(STAMP)
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
+	# IPAex Gothic for Japanese PDFs, taken from a wheel that ships it; only the font file is used.
+	$(PIP) install --quiet --no-deps japanize-matplotlib==1.1.3
+	touch $(STAMP)
+
+run: venv
+	$(VENV)/bin/nhi-suite run
+
+test: venv
+	$(PY) proto/check_generated.py
+	$(VENV)/bin/pytest
+
+proto: venv
+	$(PY) proto/generate.py
+
+token: venv
+	@$(VENV)/bin/nhi-suite token --role $(or $(ROLE),counter)
+
+bench-qualification: venv
+	$(PY) bench/qualification/run.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""Plumbing shared by the NHI services; never business rules."""

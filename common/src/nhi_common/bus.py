@@ -1,0 +1,258 @@
+"""NATS JetStream adapter: streams, publishing with Nats-Msg-Id, durable pull consumers with explicit ack.
+
+nats-py is asyncio; the services are threaded (gRPC, SQLAlchemy). A BusRuntime runs one event loop in
+a background thread, and everything here runs on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Any
+
+import nats
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import api
+from nats.js.errors import NotFoundError
+
+from . import telemetry
+from .events import Event
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    work_queue: bool = False
+
+
+STREAMS = (
+    StreamSpec("NHI_EVENTS", ("nhi.v1.>",)),
+    StreamSpec("NHI_JOBS", ("nhi.jobs.v1.>",), work_queue=True),
+    StreamSpec("RESIDENT", ("resident.v1.>",)),
+    StreamSpec("PENSION", ("pension.v1.>",)),
+    StreamSpec("TAX", ("tax.v1.>",)),
+)
+
+
+class BusRuntime:
+    """One asyncio event loop in a daemon thread, for all NATS work of a process."""
+
+    def __init__(self, name: str = "bus") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def submit(self, coro: Awaitable[Any]) -> Future:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Awaitable[Any], timeout: float | None = 30) -> Any:
+        return self.submit(coro).result(timeout)
+
+    def stop(self) -> None:
+        async def _cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        if self.loop.is_running():
+            try:
+                self.call(_cancel_all(), timeout=10)
+            except Exception:  # noqa: BLE001 - shutting down; nothing left to report to
+                log.debug("bus runtime cancel failed", exc_info=True)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+
+
+class Bus:
+    """A NATS connection that reconnects forever, with its JetStream context."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url
+        self.name = name
+        self.nc: nats.NATS | None = None
+        self.js = None
+        self.reconnects = 0
+        self._reconnected = asyncio.Event()
+
+    async def connect(self, *, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
+        """Connect (retrying until the server answers) and make sure the streams exist."""
+        delay = 0.2
+        while True:
+            try:
+                self.nc = await nats.connect(
+                    servers=[self.url],
+                    name=self.name,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    disconnected_cb=self._on_disconnect,
+                    reconnected_cb=self._on_reconnect,
+                    error_cb=self._on_error,
+                )
+                break
+            except Exception as exc:  # noqa: BLE001 - any failure to reach the server: try again
+                log.warning("NATS not reachable at %s (%s); retrying", self.url, type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5)
+        self.js = self.nc.jetstream(timeout=5)
+        await ensure_streams(self.js, streams)
+
+    async def _on_disconnect(self) -> None:
+        log.warning("disconnected from NATS")
+
+    async def _on_reconnect(self) -> None:
+        self.reconnects += 1
+        self._reconnected.set()
+        log.info("reconnected to NATS")
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("NATS client error: %s", exc)
+
+    @property
+    def connected(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def publish(self, subject: str, event: Event, *, traceparent: str | None = None, timeout: float = 5) -> api.PubAck:
+        """Publish one event with its id as Nats-Msg-Id, so a re-publish is dropped as a duplicate."""
+        headers = event.headers()
+        if traceparent:
+            headers["traceparent"] = traceparent
+        else:
+            telemetry.inject(headers)
+        return await self.js.publish(subject, event.body(), headers=headers, timeout=timeout)
+
+    async def close(self) -> None:
+        if self.nc is not None and not self.nc.is_closed:
+            try:
+                await self.nc.drain()
+            except Exception:  # noqa: BLE001 - closing anyway
+                await self.nc.close()
+
+
+async def ensure_streams(js, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
+    """Create each stream, or bring its subjects up to date; safe to run from every process."""
+    for spec in streams:
+        config = api.StreamConfig(
+            name=spec.name,
+            subjects=list(spec.subjects),
+            storage=api.StorageType.FILE,
+            retention=api.RetentionPolicy.WORK_QUEUE if spec.work_queue else api.RetentionPolicy.LIMITS,
+            duplicate_window=120.0,
+        )
+        try:
+            await js.stream_info(spec.name)
+            await js.update_stream(config)
+        except NotFoundError:
+            try:
+                await js.add_stream(config)
+            except Exception:  # noqa: BLE001 - another process created it first
+                await js.stream_info(spec.name)
+
+
+Handler = Callable[[Event, dict[str, str]], None]
+
+
+class PullConsumer:
+    """A durable pull consumer: fetch, hand each event to a blocking handler in a thread, ack or retry."""
+
+    def __init__(self, bus: Bus, *, stream: str, durable: str, subject: str, handler: Handler,
+                 batch: int = 50, ack_wait: float = 30, max_deliver: int = -1) -> None:
+        self.bus = bus
+        self.stream = stream
+        self.durable = durable
+        self.subject = subject
+        self.handler = handler
+        self.batch = batch
+        self.ack_wait = ack_wait
+        self.max_deliver = max_deliver
+        self.processed = 0
+        self._stopping = False
+
+    async def _subscribe(self):
+        config = api.ConsumerConfig(
+            ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
+            filter_subject=self.subject,
+        )
+        return await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
+
+    async def run(self) -> None:
+        """Consume until cancelled; re-create the subscription after any NATS trouble (e.g. a restart)."""
+        loop = asyncio.get_running_loop()
+        sub = None
+        while not self._stopping:
+            try:
+                if sub is None:
+                    sub = await self._subscribe()
+                try:
+                    messages = await sub.fetch(self.batch, timeout=1)
+                except NatsTimeoutError:
+                    continue
+                for msg in messages:
+                    await self._handle(loop, msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - connection lost, consumer gone, server restarting
+                log.warning("consumer %s: %s; re-subscribing", self.durable, type(exc).__name__)
+                if sub is not None:
+                    try:
+                        await sub.unsubscribe()
+                    except Exception:  # noqa: BLE001 - the old subscription may be dead already
+                        pass
+                sub = None
+                await asyncio.sleep(0.5)
+
+    async def _handle(self, loop: asyncio.AbstractEventLoop, msg) -> None:
+        headers = dict(msg.headers or {})
+        try:
+            event = Event.from_message(headers, msg.data)
+        except ValueError as exc:
+            log.error("consumer %s: unreadable message on %s terminated: %s", self.durable, msg.subject, exc)
+            await msg.term()
+            return
+        parent = telemetry.extract(headers)
+        tracer = telemetry.tracer(__name__)
+
+        def _work() -> None:
+            from opentelemetry import trace
+
+            with tracer.start_as_current_span(f"{msg.subject} process", context=parent,
+                                              kind=trace.SpanKind.CONSUMER) as span:
+                span.set_attribute("messaging.system", "nats")
+                span.set_attribute("messaging.destination.name", msg.subject)
+                span.set_attribute("messaging.message.id", event.id)
+                self.handler(event, headers)
+
+        try:
+            await loop.run_in_executor(None, _work)
+        except PermanentError as exc:
+            log.error("consumer %s: event %s rejected: %s", self.durable, event.id, exc, extra={"event_id": event.id})
+            await msg.term()
+            return
+        except Exception:  # noqa: BLE001 - transient: redeliver later
+            log.exception("consumer %s: event %s failed; will retry", self.durable, event.id, extra={"event_id": event.id})
+            await msg.nak(delay=1)
+            return
+        await msg.ack_sync(timeout=5)
+        self.processed += 1
+
+    def stop(self) -> None:
+        self._stopping = True
+
+
+class PermanentError(Exception):
+    """A handler's verdict that an event can never be processed: it is terminated, not retried."""

@@ -1,0 +1,62 @@
+"""Database engines (SQLite by default, PostgreSQL in production) and Alembic migrations."""
+
+from __future__ import annotations
+
+import pathlib
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+
+
+def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> sa.Engine:
+    """An engine for `url`; on PostgreSQL every connection works in `schema` (created if missing)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        # pysqlite's own transaction handling defers BEGIN; take the write lock at BEGIN instead,
+        # so concurrent writers queue on busy_timeout rather than failing on upgrade.
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    if schema:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f'SET search_path TO "{schema}"')
+            cursor.close()
+            dbapi_connection.commit()
+
+    return engine
+
+
+def migrate(engine: sa.Engine, script_location: str | pathlib.Path) -> None:
+    """Bring the database of `engine` to the head of the migration tree at `script_location`."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,71 @@
+"""CloudEvents 1.0 envelopes for NATS messages, with the trace context in the headers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+CONTENT_TYPE = "application/json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One CloudEvent: the attributes travel as `ce-*` headers, the data as the JSON body."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str
+    data: dict[str, Any]
+
+    @classmethod
+    def new(cls, *, source: str, type: str, subject: str, data: dict[str, Any]) -> "Event":
+        return cls(
+            id=str(uuid.uuid4()),
+            source=source,
+            type=type,
+            subject=subject,
+            time=dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+            data=data,
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "ce-specversion": "1.0",
+            "ce-id": self.id,
+            "ce-source": self.source,
+            "ce-type": self.type,
+            "ce-subject": self.subject,
+            "ce-time": self.time,
+            "content-type": CONTENT_TYPE,
+            "Nats-Msg-Id": self.id,
+        }
+
+    def body(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_message(cls, headers: dict[str, str] | None, body: bytes) -> "Event":
+        """Parse a received message; raise ValueError when it is not a CloudEvent we can read."""
+        headers = headers or {}
+        missing = [k for k in ("ce-id", "ce-source", "ce-type") if not headers.get(k)]
+        if missing:
+            raise ValueError(f"message lacks CloudEvents headers {missing}")
+        try:
+            data = json.loads(body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"message body is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValueError("message body is not a JSON object")
+        return cls(
+            id=headers["ce-id"],
+            source=headers["ce-source"],
+            type=headers["ce-type"],
+            subject=headers.get("ce-subject", ""),
+            time=headers.get("ce-time", ""),
+            data=data,
+        )

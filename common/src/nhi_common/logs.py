@@ -1,0 +1,57 @@
+"""Structured JSON logs carrying trace and span ids; numbers shaped like a My Number are masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+
+from opentelemetry import trace
+
+# Twelve digits in a row could be a My Number: never let one reach a log line.
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def redact(text: str) -> str:
+    """Mask every run of exactly twelve digits."""
+    return _TWELVE_DIGITS.sub("************", text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line with the current trace context."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            entry["trace_id"] = format(span_context.trace_id, "032x")
+            entry["span_id"] = format(span_context.span_id, "016x")
+        for key in ("event_id", "subject", "job_id", "change_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send JSON lines to stderr for this process."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("nats", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

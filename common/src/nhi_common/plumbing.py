@@ -1,0 +1,170 @@
+"""Tables every service keeps beside its own: outbox, inbox, idempotency keys, audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import telemetry
+from .events import Event
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _outbox_columns() -> list[sa.Column]:
+    return [
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("nats_subject", sa.String(200), nullable=False),
+        sa.Column("ce_type", sa.String(200), nullable=False),
+        sa.Column("ce_source", sa.String(200), nullable=False),
+        sa.Column("ce_subject", sa.String(200), nullable=False),
+        sa.Column("ce_time", sa.String(40), nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("traceparent", sa.String(100)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    ]
+
+
+def _inbox_columns() -> list[sa.Column]:
+    return [
+        sa.Column("event_id", sa.String(100), primary_key=True),
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def _idempotency_columns() -> list[sa.Column]:
+    return [
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("operation", sa.String(100), primary_key=True),
+        sa.Column("request_hash", sa.String(64), nullable=False),
+        sa.Column("response", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def _audit_columns() -> list[sa.Column]:
+    return [
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("operator_id", sa.String(100), nullable=False),
+        sa.Column("action", sa.String(100), nullable=False),
+        sa.Column("target_kind", sa.String(50), nullable=False),
+        sa.Column("target_id", sa.String(100), nullable=False),
+        sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    ]
+
+
+PLUMBING = {
+    "outbox": _outbox_columns,
+    "inbox": _inbox_columns,
+    "idempotency_keys": _idempotency_columns,
+    "audit_log": _audit_columns,
+}
+
+
+def define_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Add the plumbing tables to a service's metadata."""
+    return {name: sa.Table(name, metadata, *columns()) for name, columns in PLUMBING.items()}
+
+
+def create_tables_in_migration(op) -> None:
+    """Create the plumbing tables from inside an Alembic revision."""
+    for name, columns in PLUMBING.items():
+        op.create_table(name, *columns())
+
+
+class Plumbing:
+    """The plumbing tables of one service, with the operations on them."""
+
+    def __init__(self, metadata: sa.MetaData, source: str) -> None:
+        self.tables = {name: metadata.tables[name] for name in PLUMBING}
+        self.source = source
+
+    @property
+    def outbox(self) -> sa.Table:
+        return self.tables["outbox"]
+
+    def add_event(self, conn: sa.Connection, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> Event:
+        """Write an event into the outbox inside the caller's transaction."""
+        event = Event.new(source=self.source, type=type, subject=subject, data=data)
+        conn.execute(
+            sa.insert(self.outbox).values(
+                event_id=event.id,
+                nats_subject=nats_subject,
+                ce_type=event.type,
+                ce_source=event.source,
+                ce_subject=event.subject,
+                ce_time=event.time,
+                data=event.body().decode(),
+                traceparent=telemetry.current_traceparent(),
+                created_at=utcnow(),
+            )
+        )
+        return event
+
+    def claim_inbox(self, conn: sa.Connection, *, event_id: str, consumer: str) -> bool:
+        """Record that `consumer` handles `event_id` in this transaction; False if it was handled already."""
+        inbox = self.tables["inbox"]
+        seen = conn.execute(
+            sa.select(inbox.c.event_id).where(inbox.c.event_id == event_id, inbox.c.consumer == consumer)
+        ).first()
+        if seen:
+            return False
+        conn.execute(sa.insert(inbox).values(event_id=event_id, consumer=consumer, processed_at=utcnow()))
+        return True
+
+    def audit(self, conn: sa.Connection, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
+        conn.execute(
+            sa.insert(self.tables["audit_log"]).values(
+                event_id=str(uuid.uuid4()),
+                occurred_at=utcnow(),
+                operator_id=operator_id or "system",
+                action=action,
+                target_kind=target_kind,
+                target_id=target_id,
+                detail=detail,
+            )
+        )
+
+    def recall_idempotent(self, conn: sa.Connection, *, key: str, operation: str, request: bytes) -> bytes | None:
+        """The stored response for a replayed key; IdempotencyConflict if the key came with another request."""
+        table = self.tables["idempotency_keys"]
+        row = conn.execute(
+            sa.select(table.c.request_hash, table.c.response).where(table.c.key == key, table.c.operation == operation)
+        ).first()
+        if row is None:
+            return None
+        if row.request_hash != request_hash(request):
+            raise IdempotencyConflict(key)
+        return row.response
+
+    def remember_idempotent(self, conn: sa.Connection, *, key: str, operation: str, request: bytes, response: bytes) -> None:
+        conn.execute(
+            sa.insert(self.tables["idempotency_keys"]).values(
+                key=key, operation=operation, request_hash=request_hash(request), response=response, created_at=utcnow()
+            )
+        )
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was reused with a different request."""
+
+
+def request_hash(request: bytes) -> str:
+    return hashlib.sha256(request).hexdigest()
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,189 @@
+"""gRPC plumbing: servers with health and reflection, errors with google.rpc details, lazy channels."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from . import telemetry
+
+DETAILS_KEY = "grpc-status-details-bin"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What was wrong with one field, and the rule it broke."""
+
+    field: str
+    description: str
+    rule: str = ""
+
+
+class ServiceError(Exception):
+    """An error a servicer turns into a gRPC status with details (and the gateway into problem+json)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, *, reason: str = "", fields: Iterable[FieldProblem] = (),
+                 metadata: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.reason = reason
+        self.fields = tuple(fields)
+        self.metadata = metadata or {}
+
+    def to_status(self) -> status_pb2.Status:
+        status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        if self.fields:
+            bad = error_details_pb2.BadRequest(field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=f.field, description=f.description, reason=f.rule) for f in self.fields])
+            packed = any_pb2.Any()
+            packed.Pack(bad)
+            status.details.append(packed)
+        if self.reason or self.metadata:
+            info = error_details_pb2.ErrorInfo(reason=self.reason or self.code.name, domain="nhi", metadata=self.metadata)
+            packed = any_pb2.Any()
+            packed.Pack(info)
+            status.details.append(packed)
+        return status
+
+
+def invalid(field: str, description: str, rule: str = "", reason: str = "INVALID_ARGUMENT") -> ServiceError:
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, f"{field}: {description}", reason=reason,
+                        fields=[FieldProblem(field, description, rule)])
+
+
+def failed_precondition(message: str, *, reason: str, field: str = "", rule: str = "", metadata=None) -> ServiceError:
+    fields = [FieldProblem(field, message, rule)] if field else []
+    return ServiceError(grpc.StatusCode.FAILED_PRECONDITION, message, reason=reason, fields=fields, metadata=metadata)
+
+
+def not_found(kind: str, key: str) -> ServiceError:
+    return ServiceError(grpc.StatusCode.NOT_FOUND, f"{kind} {key} not found", reason="NOT_FOUND",
+                        metadata={"kind": kind, "id": key})
+
+
+def aborted(message: str, *, reason: str, metadata=None) -> ServiceError:
+    return ServiceError(grpc.StatusCode.ABORTED, message, reason=reason, metadata=metadata)
+
+
+def abort(context: grpc.ServicerContext, error: ServiceError) -> None:
+    status = error.to_status()
+    context.abort_with_status(_RichStatus(error.code, error.message, ((DETAILS_KEY, status.SerializeToString()),)))
+
+
+class _RichStatus(grpc.Status):
+    def __init__(self, code, details, trailing_metadata):
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+def read_status(error: grpc.RpcError) -> status_pb2.Status | None:
+    """The google.rpc.Status a failed call carried, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == DETAILS_KEY:
+            status = status_pb2.Status()
+            status.ParseFromString(value)
+            return status
+    return None
+
+
+def unpack_details(status: status_pb2.Status) -> tuple[list[FieldProblem], error_details_pb2.ErrorInfo | None]:
+    fields: list[FieldProblem] = []
+    info = None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields.extend(FieldProblem(v.field, v.description, v.reason) for v in bad.field_violations)
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+    return fields, info
+
+
+def guarded(method: Callable) -> Callable:
+    """Decorate a servicer method so that a ServiceError becomes its gRPC status."""
+
+    def wrapper(self, request, context):
+        try:
+            return method(self, request, context)
+        except ServiceError as error:
+            abort(context, error)
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class Server:
+    """A gRPC server with grpc.health.v1 and reflection, reporting SERVING once started."""
+
+    def __init__(self, *, port: int, service_names: Iterable[str], max_workers: int = 16, host: str = "0.0.0.0") -> None:
+        telemetry.instrument_grpc()
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                                  options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                                           ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+        self.health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.service_names = list(service_names)
+        reflection.enable_server_reflection([*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
+        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        if self.port == 0:
+            raise RuntimeError(f"cannot listen on {host}:{port}")
+
+    def start(self) -> None:
+        self.server.start()
+        for name in ["", *self.service_names]:
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace: float = 5) -> None:
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+
+
+class LazyChannel:
+    """A channel created on first use in this process (never before a fork)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._channel: grpc.Channel | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> grpc.Channel:
+        with self._lock:
+            if self._channel is None:
+                telemetry.instrument_grpc()
+                self._channel = grpc.insecure_channel(self.target)
+            return self._channel
+
+    def close(self) -> None:
+        with self._lock:
+            if self._channel is not None:
+                self._channel.close()
+                self._channel = None
+
+
+def check_health(target: str, timeout: float = 1.0) -> bool:
+    """True when the server at `target` answers SERVING."""
+    channel = grpc.insecure_channel(target)
+    try:
+        stub = health_pb2_grpc.HealthStub(channel)
+        response = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+        return response.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+    finally:
+        channel.close()
+
+
+CODE_NAMES = {v: k for k, v in code_pb2.Code.items()}

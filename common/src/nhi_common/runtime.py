@@ -1,0 +1,85 @@
+"""One running service: its gRPC server, its NATS work (outbox relay, consumers), its lifecycle."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from .bus import Bus, BusRuntime, PullConsumer
+from .outbox import OutboxRelay
+from .rpc import Server
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    """Wires the plumbing around a service's own servicer; start() and stop() bracket its life."""
+
+    def __init__(self, *, name: str, nats_url: str | None, server: Server, engine: sa.Engine | None = None,
+                 outbox: sa.Table | None = None) -> None:
+        self.name = name
+        self.server = server
+        self.engine = engine
+        self.bus_runtime = BusRuntime(name=f"{name}-bus") if nats_url else None
+        self.bus = Bus(nats_url, name) if nats_url else None
+        self.relay = OutboxRelay(engine, outbox, self.bus) if (nats_url and outbox is not None) else None
+        self.consumers: list[PullConsumer] = []
+        self._tasks: list = []
+        self._stopped = threading.Event()
+
+    def consume(self, *, stream: str, durable: str, subject: str, handler: Callable) -> PullConsumer:
+        if self.bus is None:
+            raise RuntimeError("a consumer needs NATS_URL")
+        consumer = PullConsumer(self.bus, stream=stream, durable=durable, subject=subject, handler=handler)
+        self.consumers.append(consumer)
+        return consumer
+
+    def notify_outbox(self) -> None:
+        if self.relay is not None:
+            self.relay.notify()
+
+    def start(self) -> None:
+        if self.bus is not None:
+            self.bus_runtime.call(self.bus.connect(), timeout=None)
+            if self.relay is not None:
+                self._tasks.append(self.bus_runtime.submit(self.relay.run()))
+            for consumer in self.consumers:
+                self._tasks.append(self.bus_runtime.submit(consumer.run()))
+        self.server.start()
+        log.info("%s serving gRPC on port %d", self.name, self.server.port)
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.server.stop()
+        for consumer in self.consumers:
+            consumer.stop()
+        if self.bus is not None:
+            for task in self._tasks:
+                task.cancel()
+            try:
+                self.bus_runtime.call(self.bus.close(), timeout=5)
+            except Exception:  # noqa: BLE001 - the server may be gone already
+                log.debug("closing NATS failed", exc_info=True)
+            self.bus_runtime.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+        log.info("%s stopped", self.name)
+
+    def wait(self) -> None:
+        """Block until SIGTERM or SIGINT, then stop."""
+        done = threading.Event()
+
+        def _handler(signum, _frame):
+            log.info("%s received signal %d", self.name, signum)
+            done.set()
+
+        signal.signal(signal.SIGTERM, _handler)
+        signal.signal(signal.SIGINT, _handler)
+        done.wait()
+        self.stop()

@@ -1,0 +1,72 @@
+from nhi.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ImportFeedRequest(_message.Message):
+    __slots__ = ("context", "source", "file_name", "content")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    source: str
+    file_name: str
+    content: bytes
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., source: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
+class ImportFeedResponse(_message.Message):
+    __slots__ = ("import_id", "source", "state", "records", "applied", "rejected", "errors", "received_at")
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    source: str
+    state: str
+    records: int
+    applied: int
+    rejected: int
+    errors: _containers.RepeatedCompositeFieldContainer[RecordError]
+    received_at: str
+    def __init__(self, import_id: _Optional[str] = ..., source: _Optional[str] = ..., state: _Optional[str] = ..., records: _Optional[int] = ..., applied: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[RecordError, _Mapping]]] = ..., received_at: _Optional[str] = ...) -> None: ...
+
+class RecordError(_message.Message):
+    __slots__ = ("line", "field", "message")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    field: str
+    message: str
+    def __init__(self, line: _Optional[int] = ..., field: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class GetImportRequest(_message.Message):
+    __slots__ = ("import_id",)
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    def __init__(self, import_id: _Optional[str] = ...) -> None: ...
+
+class ListImportsRequest(_message.Message):
+    __slots__ = ("page", "source")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    page: _common_pb2.PageRequest
+    source: str
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ListImportsResponse(_message.Message):
+    __slots__ = ("imports", "page")
+    IMPORTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    imports: _containers.RepeatedCompositeFieldContainer[ImportFeedResponse]
+    page: _common_pb2.PageInfo
+    def __init__(self, imports: _Optional[_Iterable[_Union[ImportFeedResponse, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...

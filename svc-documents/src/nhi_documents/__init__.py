@@ -1,0 +1,1 @@
+"""Certificates, notices, slips, application forms and lists as PDF and CSV."""

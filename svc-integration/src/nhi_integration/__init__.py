@@ -1,0 +1,1 @@
+"""Inbound feeds (resident registry, pension, income) and outbound feeds to other departments."""
