@@ -1,0 +1,82 @@
+"""Value types of the qualification domain (no SQLAlchemy, no gRPC)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    """Why: the rule applied, the facts it used, its legal basis."""
+
+    rule_id: str
+    summary: str
+    basis: str = ""
+    facts: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "summary": self.summary, "basis": self.basis, "facts": dict(self.facts)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """One version of a qualification period: valid time [acquired_on, lost_on), record time [recorded_at, superseded_at)."""
+
+    period_id: str
+    person_id: str
+    household_id: str
+    insurer_number: str
+    symbol: str
+    number: str
+    branch_no: str
+    acquired_on: dt.date
+    acquired_reason: str
+    lost_on: dt.date | None
+    lost_reason: str | None
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+    change_id: str
+    reasons: tuple[Reason, ...] = ()
+
+    def covers(self, day: dt.date) -> bool:
+        return self.acquired_on <= day and (self.lost_on is None or day < self.lost_on)
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonFacts:
+    """What a decision needs to know about one person."""
+
+    person_id: str
+    household_id: str
+    birth_date: dt.date
+    resident_status: str
+    current_period: Period | None
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonDecision:
+    person_id: str
+    acquired_on: dt.date | None
+    lost_on: dt.date | None
+    reasons: tuple[Reason, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentDue:
+    kind: str
+    person_id: str
+    reason: Reason
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    kind: str
+    reason_code: str
+    business_date: dt.date
+    persons: tuple[PersonDecision, ...]
+    documents: tuple[DocumentDue, ...]
+    late_days: int
+    retroactive: bool
+    reasons: tuple[Reason, ...]
