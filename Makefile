@@ -28,8 +28,10 @@ test: venv
 proto: venv
 	$(PY) proto/generate.py
 
-token: venv
-	@$(VENV)/bin/nhi-suite token --role $(or $(ROLE),counter)
+# Prints a bearer token for the local suite and nothing else.
+token:
+	@$(MAKE) --no-print-directory -s venv >/dev/null
+	@eval "$$($(VENV)/bin/nhi-suite env)"; $(VENV)/bin/nhi-gateway token --role $(or $(ROLE),counter)
 
 bench-qualification: venv
 	$(PY) bench/qualification/run.py

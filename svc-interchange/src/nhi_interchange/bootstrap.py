@@ -1,0 +1,35 @@
+"""The one place that wires svc-interchange together."""
+
+from __future__ import annotations
+
+import pathlib
+
+from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
+from nhi_common import db, rpc, telemetry
+from nhi_common.runtime import ServiceRuntime
+
+from .adapters.tables import PLUMBING
+from .entrypoints.grpc_api import InterchangeServicer
+from .entrypoints.handlers import qualification_event_handler
+from .service_layer.services import InterchangeService
+from .settings import Settings
+
+MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+SERVICE_NAME = interchange_pb2.DESCRIPTOR.services_by_name["InterchangeService"].full_name
+
+
+def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
+    telemetry.setup_tracing("svc-interchange")
+    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
+    telemetry.instrument_engine(engine)
+    db.migrate(engine, MIGRATIONS)
+    server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
+    runtime = ServiceRuntime(name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine,
+                             outbox=PLUMBING["outbox"])
+    service = InterchangeService(engine)
+    interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
+    if settings.nats_url:
+        runtime.consume(stream="NHI_EVENTS", durable="interchange-qualification", subject="nhi.v1.qualification.>",
+                        handler=qualification_event_handler(service))
+    runtime.service = service
+    return runtime

@@ -1,0 +1,19 @@
+"""Settings of svc-interchange, read once from the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from nhi_common.config import setting
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str = setting("INTERCHANGE_DATABASE_URL", "sqlite:///var/interchange.db", "SQLAlchemy URL of this service's database")
+    database_schema: str | None = setting("INTERCHANGE_DATABASE_SCHEMA", None, "PostgreSQL schema of this service")
+    grpc_port: int = setting("INTERCHANGE_GRPC_PORT", "50054", "gRPC port")
+    nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")
+    file_dir: str = setting("INTERCHANGE_FILE_DIR", "var/interchange", "where exchange files are written")
+    business_date: dt.date | None = setting("NHI_BUSINESS_DATE", None, "fixed business date (業務日付)")
+    log_level: str = setting("LOG_LEVEL", "INFO", "log level")
