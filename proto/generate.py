@@ -9,21 +9,28 @@ import grpc_tools
 ROOT = pathlib.Path(__file__).resolve().parent
 
 
-def main() -> int:
+def generate(out: pathlib.Path) -> int:
+    """Write the stubs of every .proto under proto/nhi into `out` (mirroring the package tree)."""
     protos = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "nhi").rglob("*.proto"))
     include = str(pathlib.Path(grpc_tools.__file__).parent / "_proto")
+    args = ["protoc", f"-I{ROOT}", f"-I{include}", f"--python_out={out}", f"--pyi_out={out}",
+            f"--grpc_python_out={out}", *protos]
+    return protoc.main(args)
+
+
+def main() -> int:
     for stale in (ROOT / "nhi").rglob("*_pb2*.py*"):
         stale.unlink()
-    args = ["protoc", f"-I{ROOT}", f"-I{include}", f"--python_out={ROOT}", f"--pyi_out={ROOT}",
-            f"--grpc_python_out={ROOT}", *protos]
-    code = protoc.main(args)
+    code = generate(ROOT)
     if code != 0:
         return code
-    for directory in {p.parent for p in (ROOT / "nhi").rglob("*.proto")} | {ROOT / "nhi"}:
-        for package_dir in [directory, *directory.relative_to(ROOT).parents]:
-            init = ROOT / package_dir / "__init__.py"
-            if package_dir != pathlib.Path(".") and not init.exists():
+    for proto in (ROOT / "nhi").rglob("*.proto"):
+        directory = proto.parent
+        while directory != ROOT:
+            init = directory / "__init__.py"
+            if not init.exists():
                 init.write_text("")
+            directory = directory.parent
     return 0
 
 

@@ -40,12 +40,15 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
         return engine
     engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     if schema:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-
+        # Registered before the first connection, so that every pooled connection gets it.
         @event.listens_for(engine, "connect")
         def _search_path(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                dbapi_connection.commit()
+            except Exception:  # noqa: BLE001 - a concurrent connection created it at the same moment
+                dbapi_connection.rollback()
             cursor.execute(f'SET search_path TO "{schema}"')
             cursor.close()
             dbapi_connection.commit()

@@ -135,12 +135,12 @@ def add_intake_item(conn: sa.Connection, *, source_change_id: str, kind: str, ho
 
 
 def close_intake_items(conn: sa.Connection, household_id: str, person_ids: Iterable[str]) -> None:
-    """A notification that covers the persons of an open move-in item settles it."""
+    """A notification for any person of an open intake item settles it (members who do not join stay out)."""
     wanted = set(person_ids)
     rows = conn.execute(sa.select(intake_items.c.item_id, intake_items.c.person_ids)
                         .where(intake_items.c.household_id == household_id, intake_items.c.state == "open"))
     for row in rows:
-        if set(json.loads(row.person_ids)) <= wanted:
+        if set(json.loads(row.person_ids)) & wanted:
             conn.execute(sa.update(intake_items).where(intake_items.c.item_id == row.item_id).values(state="done"))
 
 

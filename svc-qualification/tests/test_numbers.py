@@ -1,0 +1,44 @@
+import pytest
+
+from nhi_qualification.domain.numbers import (
+    branch_no, insurer_check_digit, insurer_number_problem, mask_my_number, my_number_check_digit, my_number_problem)
+
+
+def test_my_number_check_digit_matches_the_published_example():
+    assert my_number_check_digit("12345678901") == 8
+    assert my_number_problem("123456789018") is None
+
+
+@pytest.mark.parametrize("value", ["123456789012", "12345678901", "1234567890189", "１２３４５６７８９０１８", "12345678901a"])
+def test_a_wrong_my_number_is_refused_with_a_reason(value):
+    assert my_number_problem(value)
+
+
+def test_remainders_of_zero_or_one_give_check_digit_zero():
+    # Find bodies whose weighted sum leaves remainder 0 and 1; both must give 0.
+    seen = set()
+    for n in range(0, 2000):
+        body = f"{n:011d}"
+        total = sum(int(body[-i]) * (i + 1 if i <= 6 else i - 5) for i in range(1, 12))
+        if total % 11 in (0, 1):
+            assert my_number_check_digit(body) == 0
+            seen.add(total % 11)
+    assert seen == {0, 1}
+
+
+def test_insurer_check_digit_matches_the_published_example():
+    assert insurer_check_digit("3312001") == 5
+    assert insurer_number_problem("139998") is None
+    assert insurer_number_problem("139997") == "the check digit of this insurer number is wrong"
+    assert insurer_number_problem("13999") == "an NHI insurer number is 6 digits"
+
+
+def test_branch_numbers_are_two_digits():
+    assert branch_no(1) == "01"
+    assert branch_no(99) == "99"
+    with pytest.raises(ValueError):
+        branch_no(100)
+
+
+def test_masked_my_number_shows_only_the_last_four_digits():
+    assert mask_my_number("123456789018") == "********9018"

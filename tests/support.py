@@ -1,0 +1,96 @@
+"""Helpers for tests that start the real suite: embedded NATS, every service and the gateway as processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import sqlalchemy as sa
+
+from nhi_common.suite import SERVICES, Suite, free_port
+
+BIN = pathlib.Path(sys.executable).parent
+BUSINESS_DATE = "2026-11-24"
+
+
+def postgres_env() -> tuple[dict[str, str], list[str]]:
+    """Point every service at its own fresh schema when TEST_DATABASE_URL is set."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return {}, []
+    tag = uuid.uuid4().hex[:8]
+    env, schemas = {}, []
+    for name, _script, prefix in SERVICES:
+        schema = f"e2e_{tag}_{name}"
+        env[f"{prefix}_DATABASE_URL"] = url
+        env[f"{prefix}_DATABASE_SCHEMA"] = schema
+        schemas.append(schema)
+    return env, schemas
+
+
+def drop_schemas(schemas: list[str]) -> None:
+    if not schemas:
+        return
+    engine = sa.create_engine(os.environ["TEST_DATABASE_URL"])
+    with engine.begin() as conn:
+        for schema in schemas:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+class RunningSuite:
+    """A started Suite plus the helpers a test needs to drive it like a user."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+        self.http = httpx.Client(base_url=suite.url, timeout=30)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.suite.env
+
+    def token(self, *roles: str, scopes: tuple[str, ...] = ()) -> str:
+        args = [str(BIN / "nhi-gateway"), "token"]
+        for role in roles:
+            args += ["--role", role]
+        for scope in scopes:
+            args += ["--scope", scope]
+        result = subprocess.run(args, env=self.env, capture_output=True, text=True, check=True)
+        return result.stdout.strip()
+
+    def headers(self, *roles: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles)}", **extra}
+
+    def simulate(self, *args: str) -> dict:
+        result = subprocess.run([str(BIN / "nhi-sim"), *args, "--nats-url", self.env["NATS_URL"]],
+                                env=self.env, capture_output=True, text=True, check=True)
+        return json.loads(result.stdout)
+
+    def wait_for(self, probe, *, timeout: float = 30, interval: float = 0.2):
+        """Poll `probe` until it returns something truthy."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = probe()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout}s")
+
+
+def start_suite(tmp: pathlib.Path, *, nats_url: str | None = None, households: int = 20) -> tuple[Suite, list[str]]:
+    env, schemas = postgres_env()
+    env["NHI_BUSINESS_DATE"] = BUSINESS_DATE
+    suite = Suite(var=tmp, gateway_port=free_port(), nats_url=nats_url, demo_households=households, extra_env=env)
+    try:
+        suite.start(timeout=120)
+    except Exception:
+        suite.stop()
+        drop_schemas(schemas)
+        raise
+    return suite, schemas
