@@ -1,0 +1,127 @@
+"""The NATS adapter and the outbox relay against a real nats-server and a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import sqlalchemy as sa
+
+from nhi_common import db
+from nhi_common.bus import Bus, BusRuntime, PullConsumer
+from nhi_common.events import Event
+from nhi_common.natsserver import EmbeddedNats
+from nhi_common.outbox import OutboxRelay
+from nhi_common.plumbing import Plumbing, define_tables
+
+
+def wait_until(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_republished_event_is_dropped_as_a_duplicate(tmp_path):
+    server = EmbeddedNats(tmp_path / "nats").start()
+    runtime = BusRuntime()
+    try:
+        bus = Bus(server.url, "test")
+        runtime.call(bus.connect())
+        event = Event.new(source="urn:test", type="t.v1", subject="s", data={"n": 1})
+        first = runtime.call(bus.publish("nhi.v1.qualification.acquired", event))
+        second = runtime.call(bus.publish("nhi.v1.qualification.acquired", event))
+        assert not first.duplicate and second.duplicate
+        assert second.seq == first.seq
+        runtime.call(bus.close())
+    finally:
+        runtime.stop()
+        server.stop()
+
+
+def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path):
+    server = EmbeddedNats(tmp_path / "nats").start()
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    metadata = sa.MetaData()
+    tables = define_tables(metadata)
+    metadata.create_all(engine)
+    plumbing = Plumbing(metadata, "urn:test")
+    runtime = BusRuntime()
+    received: list[int] = []
+    deliveries: list[int] = []
+    lock = threading.Lock()
+
+    def handler(event: Event, _headers) -> None:
+        # JetStream delivers at least once (an ack not yet on disk when the server dies is redelivered);
+        # the inbox turns that into exactly-once processing.
+        with lock:
+            deliveries.append(event.data["n"])
+        with engine.begin() as conn:
+            if plumbing.claim_inbox(conn, event_id=event.id, consumer="test"):
+                with lock:
+                    received.append(event.data["n"])
+
+    try:
+        bus = Bus(server.url, "test")
+        runtime.call(bus.connect())
+        relay = OutboxRelay(engine, tables["outbox"], bus, interval=0.1)
+        consumer = PullConsumer(bus, stream="NHI_EVENTS", durable="test-consumer", subject="nhi.v1.>", handler=handler)
+        runtime.submit(relay.run())
+        runtime.submit(consumer.run())
+
+        def write(n: int) -> None:
+            with engine.begin() as conn:
+                plumbing.add_event(conn, nats_subject="nhi.v1.qualification.changed", type="t.v1", subject=str(n),
+                                   data={"n": n})
+            relay.notify()
+
+        for n in range(20):
+            write(n)
+        assert wait_until(lambda: consumer.processed == 20)
+        port = server.port
+        server.kill()
+        for n in range(20, 40):
+            write(n)
+        time.sleep(1)
+        server = EmbeddedNats(tmp_path / "nats", port=port).start()
+        assert wait_until(lambda: len(received) >= 40, timeout=30)
+        time.sleep(1)
+        assert sorted(received) == list(range(40))
+        assert received[20:] == list(range(20, 40))
+        assert len(deliveries) >= 40
+        runtime.call(bus.connect())
+        info = runtime.call(bus.js.stream_info("NHI_EVENTS"))
+        assert info.state.messages == 40
+        with engine.connect() as conn:
+            unpublished = conn.execute(sa.select(sa.func.count()).select_from(tables["outbox"])
+                                       .where(tables["outbox"].c.published_at.is_(None))).scalar_one()
+        assert unpublished == 0
+    finally:
+        runtime.stop()
+        server.stop()
+        engine.dispose()
+
+
+def test_the_inbox_claims_an_event_once(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'inbox.db'}")
+    metadata = sa.MetaData()
+    define_tables(metadata)
+    metadata.create_all(engine)
+    plumbing = Plumbing(metadata, "urn:test")
+    with engine.begin() as conn:
+        assert plumbing.claim_inbox(conn, event_id="e1", consumer="c")
+        assert not plumbing.claim_inbox(conn, event_id="e1", consumer="c")
+        assert plumbing.claim_inbox(conn, event_id="e1", consumer="other")
+
+
+def test_an_event_without_cloudevents_headers_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError):
+        Event.from_message({"content-type": "application/json"}, b"{}")
+    with pytest.raises(ValueError):
+        Event.from_message({"ce-id": "1", "ce-source": "s", "ce-type": "t"}, b"[1]")
+    assert asyncio is not None

@@ -1,0 +1,54 @@
+"""The one place that wires svc-integration together."""
+
+from __future__ import annotations
+
+import pathlib
+
+from nhi.integration.v1 import integration_pb2, integration_pb2_grpc
+from nhi_common import db, rpc, telemetry
+from nhi_common.runtime import ServiceRuntime
+
+from .adapters.clients import QualificationClient
+from .entrypoints.grpc_api import IntegrationServicer
+from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
+from .service_layer.services import IntegrationService
+from .settings import Settings
+
+MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+SERVICE_NAME = integration_pb2.DESCRIPTOR.services_by_name["IntegrationService"].full_name
+
+
+class IntegrationRuntime(ServiceRuntime):
+    """The service runtime plus the channel to svc-qualification, closed on stop."""
+
+    channel: rpc.LazyChannel
+    service: IntegrationService
+
+    def stop(self) -> None:
+        super().stop()
+        self.channel.close()
+
+
+def make_engine(settings: Settings):
+    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
+    telemetry.instrument_engine(engine)
+    return engine
+
+
+def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
+    """A ready-to-start runtime: migrated database, servicer, and the resident-change consumer."""
+    telemetry.setup_tracing("svc-integration")
+    engine = make_engine(settings)
+    db.migrate(engine, MIGRATIONS)
+    server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
+    runtime = IntegrationRuntime(name="svc-integration", nats_url=settings.nats_url, server=server, engine=engine)
+    runtime.channel = rpc.LazyChannel(settings.qualification_addr)
+    client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds,
+                                 business_date=settings.business_date)
+    service = IntegrationService(engine=engine, sink=client)
+    integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service), server.server)
+    if settings.nats_url:
+        runtime.consume(stream=RESIDENT_STREAM, durable=RESIDENT_DURABLE, subject=RESIDENT_SUBJECT,
+                        handler=resident_change_handler(service))
+    runtime.service = service
+    return runtime

@@ -1,0 +1,63 @@
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from nhi_common import db
+from nhi_common.events import Event
+from nhi_interchange import bootstrap
+from nhi_interchange.domain.aggregation import NotForAggregation, pending_record
+from nhi_interchange.service_layer.services import InterchangeService
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def service(request, tmp_path):
+    schema = None
+    if request.param == "sqlite":
+        engine = db.make_engine(f"sqlite:///{tmp_path / 'i.db'}")
+    else:
+        schema = f"t_{uuid.uuid4().hex[:10]}"
+        engine = db.make_engine(os.environ["TEST_DATABASE_URL"], schema=schema)
+    db.migrate(engine, bootstrap.MIGRATIONS)
+    yield InterchangeService(engine)
+    engine.dispose()
+    if schema:
+        admin = sa.create_engine(os.environ["TEST_DATABASE_URL"])
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def acquired(person_id="000000001", acquired_on="2026-11-01") -> Event:
+    return Event.new(source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=person_id,
+                     data={"person_id": person_id, "household_id": "H1", "change_id": "c1", "acquired_on": acquired_on})
+
+
+def test_an_acquisition_is_pending_from_its_acquisition_date():
+    record = pending_record("e1", "jp.nhi.qualification.acquired.v1",
+                            {"person_id": "1", "household_id": "H1", "change_id": "c1", "acquired_on": "2026-11-01"})
+    assert record.effective_date == "2026-11-01"
+
+
+def test_other_event_types_are_not_aggregated_and_incomplete_ones_are_refused():
+    with pytest.raises(NotForAggregation):
+        pending_record("e1", "jp.nhi.document.issued.v1", {})
+    with pytest.raises(ValueError):
+        pending_record("e1", "jp.nhi.qualification.lost.v1", {"person_id": "1"})
+
+
+def test_each_event_is_recorded_once_and_listed_with_a_cursor(service):
+    events = [acquired(f"{i:09d}") for i in range(5)]
+    for event in events:
+        assert service.record_qualification_event(event)
+    assert not service.record_qualification_event(events[0])
+    first, cursor, total = service.list_pending(person_id="", page_size=3, cursor="")
+    second, last_cursor, _ = service.list_pending(person_id="", page_size=3, cursor=cursor)
+    assert total == 5
+    assert [r["person_id"] for r in first + second] == [f"{i:09d}" for i in range(5)]
+    assert last_cursor == ""
+    mine, _, mine_total = service.list_pending(person_id="000000003", page_size=10, cursor="")
+    assert mine_total == 1 and mine[0]["event_id"] == events[3].id
