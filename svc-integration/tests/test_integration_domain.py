@@ -1,0 +1,124 @@
+"""Resident change validation and feed parsing: pure rules, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nhi_integration.domain.feed import parse_resident_feed
+from nhi_integration.domain.numbers import my_number_check_digit, my_number_problem
+from nhi_integration.domain.resident import InvalidChange, parse_change
+
+
+def problems_of(data) -> dict[str, str]:
+    with pytest.raises(InvalidChange) as caught:
+        parse_change(data)
+    return {p.field: p.message for p in caught.value.problems}
+
+
+def test_a_valid_move_in_becomes_a_value_object(move_in):
+    change = parse_change(move_in)
+    assert change.change_kind == "move_in"
+    assert change.event_date == dt.date(2026, 11, 20)
+    assert change.person_ids == ["900000001", "900000002"]
+    assert change.persons[0].my_number == "123456789018"
+    assert change.address.building == "みどりハイツ201号室"
+
+
+def test_the_value_object_round_trips_to_the_wire_schema(move_in):
+    again = parse_change(parse_change(move_in).to_dict())
+    assert again == parse_change(move_in)
+
+
+def test_my_number_check_digit_follows_num_mynumber():
+    assert my_number_check_digit("12345678901") == 8
+    assert my_number_problem("123456789018") is None
+    assert my_number_problem("123456789017") == "the check digit of this My Number is wrong"
+    assert my_number_problem("12345") == "a My Number is 12 digits"
+
+
+def test_a_bad_date_names_the_field(move_in):
+    move_in["event_date"] = "2026-13-01"
+    assert problems_of(move_in) == {"event_date": "must be a date as YYYY-MM-DD"}
+
+
+def test_an_unknown_change_kind_is_rejected(move_in):
+    move_in["change_kind"] = "teleport"
+    assert "unknown change kind" in problems_of(move_in)["change_kind"]
+
+
+def test_a_missing_person_id_names_the_person(move_in):
+    del move_in["persons"][1]["person_id"]
+    assert problems_of(move_in) == {"persons[1].person_id": "is required"}
+
+
+def test_every_problem_is_reported_at_once(move_in):
+    move_in["notified_on"] = "tomorrow"
+    move_in["persons"][0]["sex"] = "M"
+    move_in["persons"][0]["name_kana"] = "たかはし　たろう"
+    move_in["persons"][1]["my_number"] = "123456789017"
+    found = problems_of(move_in)
+    assert set(found) == {"notified_on", "persons[0].sex", "persons[0].name_kana", "persons[1].my_number"}
+    assert "NUM-MYNUMBER" in found["persons[1].my_number"]
+
+
+def test_problem_messages_never_repeat_personal_values(move_in):
+    move_in["persons"][0]["my_number"] = "123456789017"
+    move_in["persons"][0]["birth_date"] = "1980-02-30"
+    move_in["persons"][0]["name_kana"] = "髙橋"
+    text = str(pytest.raises(InvalidChange, parse_change, move_in).value)
+    for secret in ("123456789017", "1980-02-30", "髙橋"):
+        assert secret not in text
+
+
+def test_a_move_in_needs_an_address(move_in):
+    move_in["address"] = {}
+    assert problems_of(move_in) == {"address": "is required for this change kind"}
+
+
+def test_a_death_needs_no_address(move_in):
+    move_in["change_kind"] = "death"
+    move_in["address"] = {}
+    assert parse_change(move_in).address.address == ""
+
+
+def test_a_change_without_persons_is_rejected(move_in):
+    move_in["persons"] = []
+    assert problems_of(move_in) == {"persons": "at least one person is required"}
+
+
+def test_a_person_born_after_the_event_is_rejected(move_in):
+    move_in["persons"][1]["birth_date"] = "2026-11-21"
+    assert problems_of(move_in) == {"persons[1].birth_date": "is after the event date"}
+
+
+def test_the_same_person_twice_is_rejected(move_in):
+    move_in["persons"][1]["person_id"] = "900000001"
+    assert problems_of(move_in) == {"persons[1].person_id": "appears twice in this change"}
+
+
+def test_listing_order_and_dv_flag_are_typed(move_in):
+    move_in["persons"][0]["listing_order"] = "1"
+    move_in["persons"][1]["dv_support"] = "yes"
+    assert set(problems_of(move_in)) == {"persons[0].listing_order", "persons[1].dv_support"}
+
+
+def test_a_non_object_is_rejected():
+    assert problems_of(["not", "a", "change"]) == {"": "a resident change is a JSON object"}
+
+
+def test_a_feed_is_checked_line_by_line(move_in):
+    bad = dict(move_in, change_id="chg-2", change_kind="unknown")
+    content = "\n".join([json.dumps(move_in, ensure_ascii=False), "", "{not json", json.dumps(bad)]).encode()
+    lines = parse_resident_feed(content)
+    assert [line.line for line in lines] == [1, 3, 4]
+    assert lines[0].change is not None
+    assert lines[1].change is None and lines[1].problems[0].message.startswith("not JSON")
+    assert lines[2].problems[0].field == "change_kind"
+
+
+def test_a_feed_that_is_not_utf8_is_one_problem():
+    lines = parse_resident_feed("髙橋".encode("shift_jis", errors="replace") + b"\xff")
+    assert lines[0].line == 0 and lines[0].problems[0].field == "content"
