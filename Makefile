@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PACKAGES := proto common svc-qualification svc-documents svc-integration svc-interchange gateway simulators
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test unit e2e proto proto-check token bench-qualification clean lint-compose
+.PHONY: venv run test proto token env bench-qualification clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,11 @@ test: venv
 
 proto: venv
 	$(PY) proto/generate.py
+
+# Prints `export` lines for a shell: the local secrets and the NATS_URL of the running suite.
+env:
+	@$(MAKE) --no-print-directory -s venv >/dev/null
+	@$(VENV)/bin/nhi-suite env
 
 # Prints a bearer token for the local suite and nothing else.
 token:

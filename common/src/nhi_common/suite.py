@@ -108,6 +108,7 @@ class Suite:
             self._spawn(name, [str(BIN / script), "serve"])
         self._spawn("gateway", [str(BIN / "nhi-gateway"), "serve"])
         self.wait_ready(timeout)
+        (self.var / "suite.json").write_text(json.dumps({"api": self.url + "/api/v1", "nats_url": self.env["NATS_URL"]}))
 
     def load_demo(self) -> None:
         """Generate the synthetic municipality once, and import it (a no-op when already loaded)."""
@@ -163,6 +164,7 @@ class Suite:
                 process.kill()
                 process.wait(5)
         self.processes.clear()
+        (self.var / "suite.json").unlink(missing_ok=True)
         if self.nats is not None:
             self.nats.stop()
             self.nats = None
@@ -203,11 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="start every process; Ctrl-C stops them")
     run.add_argument("--var", default="var", help="state directory (databases, NATS store, logs, secrets)")
     run.add_argument("--households", type=int, default=1000, help="size of the synthetic demo municipality")
-    secrets_cmd = commands.add_parser("env", help="print `export` lines of the local secrets (created if missing)")
+    secrets_cmd = commands.add_parser("env", help="print `export` lines: local secrets (created if missing) and the NATS_URL of a running suite")
     secrets_cmd.add_argument("--var", default="var")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run_command(args)
-    for key, value in sorted(local_secrets(pathlib.Path(args.var)).items()):
+    var = pathlib.Path(args.var)
+    values = local_secrets(var)
+    running = var / "suite.json"
+    if running.exists():
+        values["NATS_URL"] = json.loads(running.read_text())["nats_url"]
+    for key, value in sorted(values.items()):
         print(f"export {key}={shlex.quote(value)}")
     return 0

@@ -1,0 +1,182 @@
+"""End to end inside one process: a real embedded NATS, the real service runtime, a fake svc-qualification over gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import grpc
+import nats
+import pytest
+
+from nhi.common.v1 import common_pb2
+from nhi.integration.v1 import integration_pb2 as pb
+from nhi.integration.v1 import integration_pb2_grpc
+from nhi_common import config, rpc
+from nhi_common.events import Event
+from nhi_common.natsserver import EmbeddedNats
+from nhi_integration import bootstrap
+from nhi_integration.settings import Settings
+
+SUBJECT = "resident.v1.changes"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def eventually(predicate, timeout: float = 15, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+@pytest.fixture
+def nats_server(tmp_path):
+    server = EmbeddedNats(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def runtime(tmp_path, nats_server, fake_qualification):
+    _servicer, address = fake_qualification
+    settings = config.load(Settings, env={
+        "INTEGRATION_DATABASE_URL": f"sqlite:///{tmp_path / 'integration.db'}",
+        "QUALIFICATION_ADDR": address,
+        "GRPC_DEADLINE_SECONDS": "2",
+        "NATS_URL": nats_server.url,
+        "NHI_BUSINESS_DATE": "2026-11-24",
+    })
+    runtime = bootstrap.build(settings, port=0)
+    runtime.start()
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def fake(fake_qualification):
+    return fake_qualification[0]
+
+
+def resident_event(data: dict) -> Event:
+    return Event.new(source="urn:resident-registry:midori", type="jp.lg.resident.change.v1",
+                     subject=data.get("household_id", ""), data=data)
+
+
+def publish(url: str, event: Event, **extra_headers: str):
+    """Publish like the resident registry does, optionally overriding headers (e.g. Nats-Msg-Id)."""
+
+    async def _go():
+        nc = await nats.connect(url)
+        try:
+            headers = {**event.headers(), "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01", **extra_headers}
+            return await nc.jetstream().publish(SUBJECT, event.body(), headers=headers)
+        finally:
+            await nc.close()
+
+    return asyncio.run(_go())
+
+
+def processed(runtime) -> int:
+    return runtime.consumers[0].processed
+
+
+def test_a_move_in_reaches_qualification_once_with_mapped_fields(runtime, nats_server, fake, move_in):
+    event = resident_event(move_in)
+    publish(nats_server.url, event)
+    eventually(lambda: processed(runtime) == 1, what="ack")
+    [(request, metadata)] = fake.calls
+    assert request.context.operator_id == "integration"
+    assert request.context.idempotency_key == event.id
+    assert request.context.business_date == "2026-11-24"
+    [change] = request.changes
+    assert (change.change_id, change.change_kind, change.event_date, change.notified_on) == (
+        "chg-0001", "move_in", "2026-11-20", "2026-11-24")
+    assert (change.household_id, change.head_person_id, change.previous_municipality) == ("H90000001", "900000001", "横浜市")
+    assert change.address.address == "みどり市若葉町2丁目3番5号" and change.address.postal_code == "399-0101"
+    head, wife = change.persons
+    assert (head.person_id, head.name_kanji, head.name_kana, head.birth_date, head.sex) == (
+        "900000001", "髙橋　太郎", "タカハシ　タロウ", "1980-04-01", "1")
+    assert (head.relationship, head.listing_order, head.my_number) == ("世帯主", 1, "123456789018")
+    assert (wife.relationship, wife.listing_order, wife.my_number) == ("妻", 2, "")
+    # The message's trace context is the parent of the gRPC call.
+    assert metadata["traceparent"].split("-")[1] == TRACE_ID
+    assert len(fake.calls) == 1
+
+
+def test_a_republished_event_is_applied_once(runtime, nats_server, fake, move_in):
+    event = resident_event(move_in)
+    publish(nats_server.url, event)
+    assert publish(nats_server.url, event).duplicate  # same Nats-Msg-Id: JetStream drops it
+    publish(nats_server.url, event, **{"Nats-Msg-Id": str(uuid.uuid4())})  # same ce-id gets through
+    eventually(lambda: processed(runtime) == 2, what="both deliveries acked")
+    assert len(fake.calls) == 1
+    assert fake.applied == {"chg-0001"}
+
+
+def test_an_unavailable_qualification_gets_the_event_again(runtime, nats_server, fake, move_in):
+    fake.failures.append(grpc.StatusCode.UNAVAILABLE)
+    event = resident_event(move_in)
+    publish(nats_server.url, event)
+    eventually(lambda: processed(runtime) == 1, what="ack after redelivery")
+    assert len(fake.calls) == 2
+    assert {request.context.idempotency_key for request, _ in fake.calls} == {event.id}
+    assert fake.applied == {"chg-0001"}
+
+
+def test_an_invalid_event_is_terminated_and_the_next_one_applied(runtime, nats_server, fake, move_in):
+    broken = dict(move_in, change_id="chg-bad", event_date="20261120")
+    bad_event = resident_event(broken)
+    publish(nats_server.url, bad_event)
+    publish(nats_server.url, resident_event(move_in))
+    eventually(lambda: processed(runtime) == 1, what="the valid event acked")
+    time.sleep(1.5)  # a retried message would come back after 1 s and be rejected again
+    [rejection] = runtime.service.rejections()
+    assert rejection["event_id"] == bad_event.id and rejection["change_id"] == "chg-bad"
+    assert rejection["problems"] == [{"field": "event_date", "message": "must be a date as YYYY-MM-DD"}]
+    assert [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"]
+
+
+def test_a_change_qualification_refuses_is_terminated_and_recorded(runtime, nats_server, fake, move_in):
+    fake.failures.append(grpc.StatusCode.INVALID_ARGUMENT)
+    event = resident_event(move_in)
+    publish(nats_server.url, event)
+    publish(nats_server.url, resident_event(dict(move_in, change_id="chg-0002")))
+    eventually(lambda: processed(runtime) == 1, what="the second event acked")
+    time.sleep(1.5)
+    assert [r["event_id"] for r in runtime.service.rejections()] == [event.id]
+    assert fake.applied == {"chg-0002"}
+
+
+def stub(runtime):
+    channel = grpc.insecure_channel(f"127.0.0.1:{runtime.server.port}")
+    return channel, integration_pb2_grpc.IntegrationServiceStub(channel)
+
+
+def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in):
+    import json
+
+    second = dict(move_in, change_id="chg-0002", change_kind="teleport")
+    content = (json.dumps(move_in, ensure_ascii=False) + "\n" + json.dumps(second, ensure_ascii=False) + "\n").encode()
+    channel, client = stub(runtime)
+    with channel:
+        context = common_pb2.RequestContext(operator_id="clerk-1")
+        result = client.ImportFeed(pb.ImportFeedRequest(context=context, source="resident",
+                                                        file_name="resident-20261124.jsonl", content=content))
+        assert (result.state, result.records, result.applied, result.rejected) == ("processed", 2, 1, 1)
+        assert [(e.line, e.field) for e in result.errors] == [(2, "change_kind")]
+        assert client.GetImport(pb.GetImportRequest(import_id=result.import_id)) == result
+        listed = client.ListImports(pb.ListImportsRequest(page=common_pb2.PageRequest(page_size=10)))
+        assert [i.import_id for i in listed.imports] == [result.import_id] and listed.page.next_cursor == ""
+        with pytest.raises(grpc.RpcError) as caught:
+            client.ImportFeed(pb.ImportFeedRequest(context=context, source="pension", content=b""))
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        fields, _ = rpc.unpack_details(rpc.read_status(caught.value))
+        assert fields[0].field == "source" and fields[0].description == "source not supported yet"
+        with pytest.raises(grpc.RpcError) as caught:
+            client.GetImport(pb.GetImportRequest(import_id="nope"))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    [(request, _)] = fake.calls
+    assert request.context.idempotency_key == "feed:chg-0001"
