@@ -1,0 +1,176 @@
+{{/* Release-wide name prefix. */}}
+{{- define "nhi.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of one component, worker or cron job: (dict "root" $ "name" "qualification"). */}}
+{{- define "nhi.name" -}}
+{{- printf "%s-%s" (include "nhi.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "nhi.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "nhi.labels" -}}
+{{ include "nhi.selectorLabels" . }}
+app.kubernetes.io/part-of: nhi
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "nhi.secretName" -}}
+{{- if .Values.secrets.create -}}
+{{- printf "%s-secrets" (include "nhi.fullname" .) -}}
+{{- else -}}
+{{- required "secrets.existingSecret is required unless secrets.create is true" .Values.secrets.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Image of a component: (dict "root" $ "component" $c). */}}
+{{- define "nhi.image" -}}
+{{- $img := .root.Values.image -}}
+{{- $tag := .component.image.tag | default $img.tag | default .root.Chart.AppVersion -}}
+{{- if $img.registry -}}
+{{- printf "%s/%s:%s" $img.registry .component.image.repository $tag -}}
+{{- else -}}
+{{- printf "%s:%s" .component.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The pod template shared by components, workers and cron jobs:
+(dict "root" $ "name" NAME "component" $c "command" LIST "env" MAP "resources" MAP "withPorts" BOOL "restartPolicy" STRING)
+*/}}
+{{- define "nhi.podTemplate" -}}
+{{- $root := .root -}}
+{{- $c := .component -}}
+metadata:
+  labels:
+    {{- include "nhi.labels" (dict "root" $root "name" .name) | nindent 4 }}
+  annotations:
+    checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    {{- if $root.Values.secrets.create }}
+    checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
+    {{- end }}
+spec:
+  automountServiceAccountToken: false
+  {{- with .restartPolicy }}
+  restartPolicy: {{ . }}
+  {{- end }}
+  {{- with $root.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  securityContext:
+    {{- toYaml $root.Values.podSecurityContext | nindent 4 }}
+  containers:
+    - name: {{ .name }}
+      image: {{ include "nhi.image" (dict "root" $root "component" $c) }}
+      imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+      command:
+        {{- toYaml .command | nindent 8 }}
+      {{- if .withPorts }}
+      ports:
+        - name: {{ $c.kind }}
+          containerPort: {{ $c.port }}
+          protocol: TCP
+      {{- end }}
+      envFrom:
+        - configMapRef:
+            name: {{ include "nhi.fullname" $root }}-config
+      env:
+        {{- if $c.portEnv }}
+        - name: {{ $c.portEnv }}
+          value: {{ $c.port | quote }}
+        {{- end }}
+        {{- with $c.database }}
+        {{- if .envPrefix }}
+        - name: {{ .envPrefix }}_DATABASE_URL
+          value: {{ $root.Values.database.url | quote }}
+        - name: {{ .envPrefix }}_DATABASE_SCHEMA
+          value: {{ .schema | quote }}
+        {{- if $root.Values.database.passwordKey }}
+        - name: PGPASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "nhi.secretName" $root }}
+              key: {{ $root.Values.database.passwordKey }}
+        {{- end }}
+        {{- end }}
+        {{- end }}
+        {{- range $c.secretEnv }}
+        - name: {{ . }}
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "nhi.secretName" $root }}
+              key: {{ . }}
+        {{- end }}
+        {{- range $key, $value := merge (dict) (.env | default dict) ($c.env | default dict) }}
+        - name: {{ $key }}
+          value: {{ $value | quote }}
+        {{- end }}
+      {{- if .withPorts }}
+      {{- range $probe, $spec := $c.probes }}
+      {{- $handler := dict "grpc" (dict "port" $c.port) }}
+      {{- if eq $c.kind "http" }}
+      {{- $handler = dict "httpGet" (dict "path" $spec.path "port" "http") }}
+      {{- end }}
+      {{ $probe }}Probe:
+        {{- toYaml (merge $handler (omit $spec "path")) | nindent 8 }}
+      {{- end }}
+      {{- end }}
+      resources:
+        {{- toYaml (required (printf "resources are required for %s" .name) .resources) | nindent 8 }}
+      securityContext:
+        {{- toYaml $root.Values.securityContext | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+        - name: var
+          mountPath: /app/var
+  volumes:
+    - name: tmp
+      emptyDir: {}
+    - name: var
+      {{- $claim := "" }}
+      {{- with $c.persistence }}{{ $claim = .existingClaim }}{{ end }}
+      {{- if $claim }}
+      persistentVolumeClaim:
+        claimName: {{ $claim }}
+      {{- else }}
+      emptyDir: {}
+      {{- end }}
+{{- end -}}
+
+{{/* An autoscaling/v2 HPA for a Deployment: (dict "root" $ "name" NAME "autoscaling" MAP). */}}
+{{- define "nhi.hpa" -}}
+{{- $full := include "nhi.name" . -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $full }}
+  labels:
+    {{- include "nhi.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $full }}
+  minReplicas: {{ .autoscaling.minReplicas }}
+  maxReplicas: {{ .autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .autoscaling.targetCPUUtilizationPercentage }}
+{{- end -}}

@@ -1,0 +1,104 @@
+"""gRPC client of svc-qualification: GetPerson, GetQualification, GetHousehold with deadlines, as domain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+
+from nhi.common.v1 import common_pb2
+from nhi.qualification.v1 import qualification_pb2 as pb
+from nhi.qualification.v1 import qualification_pb2_grpc
+from nhi_common import rpc
+
+from ..domain.model import Address, HouseholdInfo, PersonInfo, QualificationInfo
+
+UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                               grpc.StatusCode.RESOURCE_EXHAUSTED})
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def to_address(message: pb.Address) -> Address:
+    return Address(postal_code=message.postal_code, address=message.address, building=message.building)
+
+
+def to_person(message: pb.Person) -> PersonInfo:
+    return PersonInfo(
+        person_id=message.person_id, household_id=message.household_id, name_kanji=message.name_kanji,
+        name_kana=message.name_kana, birth_date=dt.date.fromisoformat(message.birth_date), sex=message.sex,
+        address=to_address(message.address), nationality=message.nationality,
+        residence_status=message.residence_status, residence_expires_on=_date(message.residence_expires_on))
+
+
+def to_qualification(message: pb.QualificationView, as_of: dt.date) -> QualificationInfo:
+    period = message.period if message.HasField("period") else None
+    return QualificationInfo(
+        person_id=message.person_id, as_of=_date(message.as_of) or as_of, insured=message.insured,
+        insurer_number=period.insurer_number if period else "", symbol=period.symbol if period else "",
+        number=period.number if period else "", branch_no=period.branch_no if period else "",
+        acquired_on=_date(period.acquired_on) if period else None, lost_on=_date(period.lost_on) if period else None)
+
+
+def to_household(message: pb.Household) -> HouseholdInfo:
+    return HouseholdInfo(
+        household_id=message.household_id, head_person_id=message.head_person_id, symbol=message.symbol,
+        number=message.number, address=to_address(message.address),
+        members=tuple(to_person(m) for m in message.members))
+
+
+class QualificationClient:
+    """QualificationSource over gRPC (nhi.qualification.v1.QualificationService)."""
+
+    def __init__(self, channel: rpc.LazyChannel, *, deadline: float) -> None:
+        self.channel = channel
+        self.deadline = deadline
+
+    def _stub(self) -> qualification_pb2_grpc.QualificationServiceStub:
+        return qualification_pb2_grpc.QualificationServiceStub(self.channel.get())
+
+    @staticmethod
+    def _context(operator_id: str, business_date: dt.date) -> common_pb2.RequestContext:
+        return common_pb2.RequestContext(operator_id=operator_id, business_date=business_date.isoformat())
+
+    def _call(self, method: str, request, kind: str, key: str):
+        try:
+            return getattr(self._stub(), method)(request, timeout=self.deadline)
+        except grpc.RpcError as error:
+            raise translate(error, kind, key) from None
+
+    def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo:
+        message = self._call("GetPerson", pb.GetPersonRequest(
+            person_id=person_id, context=self._context(operator_id, business_date)), "person", person_id)
+        return to_person(message)
+
+    def get_qualification(self, person_id: str, *, as_of: dt.date, operator_id: str,
+                          business_date: dt.date) -> QualificationInfo:
+        message = self._call("GetQualification", pb.GetQualificationRequest(
+            person_id=person_id, as_of=as_of.isoformat(), context=self._context(operator_id, business_date)),
+            "person", person_id)
+        return to_qualification(message, as_of)
+
+    def get_household(self, household_id: str, *, operator_id: str, business_date: dt.date) -> HouseholdInfo:
+        message = self._call("GetHousehold", pb.GetHouseholdRequest(
+            household_id=household_id, context=self._context(operator_id, business_date)), "household", household_id)
+        return to_household(message)
+
+
+def translate(error: grpc.RpcError, kind: str, key: str) -> rpc.ServiceError:
+    """A failed call to svc-qualification as the error this service's caller sees."""
+    code = error.code()
+    if code == grpc.StatusCode.NOT_FOUND:
+        return rpc.not_found(kind, key)
+    if code in UNAVAILABLE_CODES:
+        return rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, f"svc-qualification did not answer ({code.name})",
+                                reason="QUALIFICATION_UNAVAILABLE")
+    status = rpc.read_status(error)
+    fields, info = rpc.unpack_details(status) if status is not None else ([], None)
+    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.PERMISSION_DENIED):
+        return rpc.ServiceError(code, f"svc-qualification: {error.details() or code.name}",
+                                reason=info.reason if info else code.name, fields=fields)
+    return rpc.ServiceError(grpc.StatusCode.INTERNAL, f"svc-qualification failed ({code.name})",
+                            reason="QUALIFICATION_FAILED")

@@ -1,0 +1,135 @@
+"""The 資格確認書 (eligibility certificate) as a document model: the printed fields of domain §4.1."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from nhi_common.jp import wareki
+
+from .ages import age_on
+from .model import HouseholdInfo, PersonInfo, QualificationInfo, Reason
+from .validity import Validity
+
+KIND = "eligibility_certificate"
+TITLE = "国民健康保険 資格確認書"
+MEDIA_TYPE = "application/pdf"
+SHARE_STATUTORY = "法定負担割合のとおり"
+SHARE_ELDERLY = "高齢受給者証に記載のとおり"
+SEX = {"1": "男", "2": "女"}
+_ERA_LETTERS = {"令和": "R", "平成": "H", "昭和": "S", "大正": "T", "明治": "M"}
+
+
+class NotInsured(ValueError):
+    """The person holds no qualification on the issue date."""
+
+    def __init__(self, person_id: str, day: dt.date) -> None:
+        super().__init__(f"person {person_id} is not insured on {day.isoformat()}")
+        self.person_id = person_id
+        self.day = day
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EligibilityCertificate:
+    """Everything printed on one 資格確認書; never a My Number."""
+
+    title: str
+    certificate_number: str
+    person_id: str
+    household_id: str
+    name: str
+    name_kana: str
+    birth_date: str  # 和暦
+    sex: str
+    symbol: str
+    number: str
+    branch_no: str
+    insurer_number: str
+    insurer_name: str
+    head_name: str
+    address: str
+    issued_on: str  # 和暦
+    valid_until: str  # 和暦
+    acquired_on: str  # 和暦
+    share: str
+    issued_on_iso: dt.date
+    valid_until_iso: dt.date
+    reasons: tuple[Reason, ...] = ()
+
+    def fields(self) -> list[Field]:
+        """The printed rows, in order."""
+        return [
+            Field("氏名", self.name),
+            Field("生年月日", self.birth_date),
+            Field("性別", self.sex),
+            Field("記号・番号（枝番）", f"記号 {self.symbol}　番号 {self.number}　（枝番）{self.branch_no}"),
+            Field("資格取得年月日", self.acquired_on),
+            Field("一部負担金の割合", self.share),
+            Field("世帯主氏名", self.head_name),
+            Field("住所", self.address),
+            Field("交付年月日", self.issued_on),
+            Field("有効期限", self.valid_until),
+            Field("保険者番号", self.insurer_number),
+            Field("保険者名", self.insurer_name),
+        ]
+
+
+def certificate_number(issued_on: dt.date, sequence: int) -> str:
+    """R7-000123: the era letter and year of the issue date, then the per-era-year sequence."""
+    return f"{sequence_key(issued_on)}-{sequence:06d}"
+
+
+def sequence_key(issued_on: dt.date) -> str:
+    """The era year a certificate number counts in, e.g. 'R7' (元年 = 1)."""
+    match = re.match(r"^(令和|平成|昭和|大正|明治)(元|\d+)年", wareki(issued_on))
+    assert match, issued_on
+    year = 1 if match.group(2) == "元" else int(match.group(2))
+    return f"{_ERA_LETTERS[match.group(1)]}{year}"
+
+
+def build_eligibility_certificate(*, person: PersonInfo, qualification: QualificationInfo, household: HouseholdInfo,
+                                  head_name: str, issued_on: dt.date, validity: Validity, number: str,
+                                  insurer_number: str, insurer_name: str) -> EligibilityCertificate:
+    """The 資格確認書 of an insured person (CERT-KIND: under 70 the share reads 法定負担割合のとおり; for 70-74
+    the share is on the 高齢受給者証, which is issued alongside)."""
+    if not qualification.insured or qualification.acquired_on is None:
+        raise NotInsured(person.person_id, issued_on)
+    reasons = list(validity.reasons)
+    if age_on(person.birth_date, issued_on) < 70:
+        share = SHARE_STATUTORY
+    else:
+        share = SHARE_ELDERLY
+        reasons.append(Reason("CERT-KIND", "70〜74歳: 負担割合は高齢受給者証に記載（資格確認書には印字しない）",
+                              "2024 改正", {"birth_date": person.birth_date.isoformat()}))
+    address = person.address if person.address else household.address
+    return EligibilityCertificate(
+        title=TITLE,
+        certificate_number=number,
+        person_id=person.person_id,
+        household_id=household.household_id or person.household_id,
+        name=person.name_kanji,
+        name_kana=person.name_kana,
+        birth_date=wareki(person.birth_date),
+        sex=SEX.get(person.sex, "裏面参照"),
+        symbol=qualification.symbol or household.symbol,
+        number=qualification.number or household.number,
+        branch_no=qualification.branch_no,
+        insurer_number=qualification.insurer_number or insurer_number,
+        insurer_name=insurer_name,
+        head_name=head_name,
+        address=address.printed(),
+        issued_on=wareki(issued_on),
+        valid_until=wareki(validity.valid_until),
+        acquired_on=wareki(qualification.acquired_on),
+        share=share,
+        issued_on_iso=issued_on,
+        valid_until_iso=validity.valid_until,
+        reasons=tuple(reasons),
+    )
