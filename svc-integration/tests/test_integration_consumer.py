@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -156,8 +157,6 @@ def stub(runtime):
 
 
 def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in):
-    import json
-
     second = dict(move_in, change_id="chg-0002", change_kind="teleport")
     content = (json.dumps(move_in, ensure_ascii=False) + "\n" + json.dumps(second, ensure_ascii=False) + "\n").encode()
     channel, client = stub(runtime)

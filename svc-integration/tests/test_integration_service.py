@@ -57,7 +57,7 @@ def test_an_unavailable_receiver_leaves_the_event_to_be_retried(service, sink, m
 
 
 def test_an_invalid_event_is_recorded_without_personal_data(service, sink, move_in):
-    move_in["persons"][0]["my_number"] = "123456789017"
+    move_in["persons"][0]["my_number"] = "12345678901"
     with pytest.raises(InvalidChange):
         receive(service, move_in)
     [rejection] = service.rejections()

@@ -135,11 +135,14 @@ class Bus:
         return await self.js.publish(subject, event.body(), headers=headers, timeout=timeout)
 
     async def close(self) -> None:
+        # No drain: consumers are already stopped and anything unacked is redelivered, while drain would
+        # wait on the cancelled pull subscriptions.
         if self.nc is not None and not self.nc.is_closed:
             try:
-                await self.nc.drain()
-            except Exception:  # noqa: BLE001 - closing anyway
-                await self.nc.close()
+                await self.nc.flush(timeout=2)
+            except Exception:  # noqa: BLE001 - the server may be gone; closing anyway
+                pass
+            await self.nc.close()
 
 
 async def ensure_streams(js, streams: tuple[StreamSpec, ...] = STREAMS) -> None:

@@ -33,7 +33,7 @@ BUILDINGS = ("みどりハイツ", "コーポ若葉", "メゾン桜台", "グラ
 # Share of the population by 5-year band (0-4 … 95-100), roughly Japan's pyramid.
 AGE_BANDS = (3.6, 4.0, 4.2, 4.4, 4.8, 4.8, 5.2, 5.8, 6.5, 7.7, 7.0, 6.3, 6.0, 6.9, 7.2, 5.5, 4.4, 3.0, 1.5, 0.5)
 COMPOSITIONS = (("single", 34), ("couple", 22), ("couple_children", 24), ("single_parent", 8), ("three_generations", 12))
-NHI_HOUSEHOLD_SHARE = 0.67  # households whose members under 75 are in the NHI (demo: far above the real rate)
+NHI_HOUSEHOLD_SHARE = 0.71  # households whose members under 75 are in the NHI (demo: far above the real rate)
 DEEMED_HEAD_SHARE = 0.06  # multi-person NHI households whose head is in employee insurance (擬制世帯主)
 FOREIGN_SHARE = 0.04
 DV_SHARE = 0.003
@@ -139,10 +139,12 @@ def compose(rng: random.Random, kind: str) -> list[tuple[str, int, str]]:
         oldest = max(0, min(parent_age - 22, 30))
         return [("子", rng.randint(0, oldest), rng.choice("12")) for _ in range(count)]
 
+    # Living alone or as a couple is, more often than not, how the elderly live.
     if kind == "single":
-        return [("世帯主", random_age(rng, 18, 100), rng.choice("12"))]
+        low = 65 if rng.random() < 0.45 else 18
+        return [("世帯主", random_age(rng, low, 100), rng.choice("12"))]
     if kind == "couple":
-        age = random_age(rng, 24, 98)
+        age = random_age(rng, 60 if rng.random() < 0.6 else 24, 98)
         return [("世帯主", age, head_sex), (spouse[0], near(age), spouse[1])]
     if kind == "couple_children":
         age = random_age(rng, 26, 62)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 
 from nhi.common.v1 import common_pb2
@@ -18,7 +20,12 @@ def to_response(record: dict) -> pb.ImportFeedResponse:
         import_id=record["import_id"], source=record["source"], state=record["state"],
         records=record["records"], applied=record["applied"], rejected=record["rejected"],
         errors=[pb.RecordError(line=e["line"], field=e["field"], message=e["message"]) for e in record["errors"]],
-        received_at=record["received_at"].isoformat())
+        received_at=_utc(record["received_at"]).isoformat())
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):

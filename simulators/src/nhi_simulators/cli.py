@@ -1,0 +1,129 @@
+"""nhi-sim: the external systems' side of the suite, and the synthetic demo municipality."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+from zoneinfo import ZoneInfo
+
+from nhi_common import logs
+
+from . import municipality, resident
+
+DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
+
+
+def _today() -> dt.date:
+    fixed = os.environ.get("NHI_BUSINESS_DATE")
+    return dt.date.fromisoformat(fixed) if fixed else dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nhi-sim", description="Simulators of the systems around the NHI suite")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo-municipality", help="write the initial migration file of みどり市 (JSON Lines)")
+    demo.add_argument("--households", type=int, default=1000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--today", type=_date, default=None, help="reference date (default NHI_BUSINESS_DATE or today)")
+    demo.add_argument("--out", required=True)
+
+    registry = commands.add_parser("resident", help="publish resident-registry changes on resident.v1.changes")
+    kinds = registry.add_subparsers(dest="kind", required=True)
+    for name, help_text in (("move-in", "転入 of a new household"), ("death", "死亡 of a person"),
+                            ("move-out", "転出 of a household or some of its members"),
+                            ("birth", "出生 of a child into a household")):
+        sub = kinds.add_parser(name, help=help_text)
+        sub.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+        sub.add_argument("--event-date", type=_date, default=None, help="異動日 (default today)")
+        sub.add_argument("--seed", type=int, default=None)
+        sub.add_argument("--municipality", default="midori", help="id in the CloudEvents source")
+        sub.add_argument("--state", default=os.environ.get("NHI_SIM_STATE", DEFAULT_STATE),
+                         help="file where the simulator keeps the households it knows")
+        sub.add_argument("--roster", action="append", default=[],
+                         help="a demo-municipality file to look households up in (repeatable)")
+        if name == "move-in":
+            sub.add_argument("--members", type=int, default=None)
+            sub.add_argument("--household-id", default=None)
+        elif name == "death":
+            sub.add_argument("--person-id", required=True)
+            sub.add_argument("--household-id", default=None)
+        elif name == "move-out":
+            sub.add_argument("--household-id", required=True)
+            sub.add_argument("--person-id", action="append", default=[], help="only these members (repeatable)")
+        else:
+            sub.add_argument("--household-id", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.configure_logging("simulators", os.environ.get("LOG_LEVEL", "INFO"))
+    if args.command == "demo-municipality":
+        if args.households < 1:
+            print("--households must be at least 1", file=sys.stderr)
+            return 2
+        summary = municipality.write_migration_file(args.out, args.households, seed=args.seed,
+                                                    today=args.today or _today())
+        print(json.dumps({"file": args.out, **summary}, ensure_ascii=False))
+        return 0
+    try:
+        return _resident(args)
+    except resident.UnknownResident as exc:
+        print(f"unknown resident: {exc} (give --roster FILE or use ids from an earlier move-in)", file=sys.stderr)
+        return 2
+    except TimeoutError:
+        print(f"NATS at {args.nats_url} did not answer", file=sys.stderr)
+        return 1
+
+
+def _resident(args) -> int:
+    rng = random.Random(args.seed)
+    today = _today()
+    event_date = args.event_date or today
+    notified_on = max(event_date, today)
+    registry = resident.Registry(args.state, args.roster)
+    if args.kind == "move-in":
+        if args.members is not None and not 1 <= args.members <= 10:
+            print("--members must be 1 to 10", file=sys.stderr)
+            return 2
+        household = resident.move_in_household(rng, members=args.members, event_date=event_date,
+                                                household_id=args.household_id)
+        data = resident.change("move_in", household, household["members"], event_date=event_date,
+                               notified_on=notified_on, previous_municipality=rng.choice(resident.PREVIOUS_MUNICIPALITIES))
+        persons = household["members"]
+    elif args.kind == "birth":
+        household = registry.household(household_id=args.household_id)
+        baby = resident.newborn(rng, household, event_date)
+        household = {**household, "members": [*household["members"], baby]}
+        data = resident.change("birth", household, [baby], event_date=event_date, notified_on=notified_on)
+        persons = [baby]
+    elif args.kind == "death":
+        household = registry.household(household_id=args.household_id, person_id=args.person_id)
+        persons = [m for m in household["members"] if m["person_id"] == args.person_id]
+        data = resident.change("death", household, persons, event_date=event_date, notified_on=notified_on)
+        household = {**household, "members": [m for m in household["members"] if m["person_id"] != args.person_id]}
+    else:
+        household = registry.household(household_id=args.household_id)
+        chosen = set(args.person_id) or {m["person_id"] for m in household["members"]}
+        persons = [m for m in household["members"] if m["person_id"] in chosen]
+        if len(persons) != len(chosen):
+            raise resident.UnknownResident(f"some of those persons are not in household {args.household_id}")
+        data = resident.change("move_out", household, persons, event_date=event_date, notified_on=notified_on)
+        household = {**household, "members": [m for m in household["members"] if m["person_id"] not in chosen]}
+    event = resident.publish(args.nats_url, data, municipality_id=args.municipality)
+    registry.save(household)
+    print(json.dumps({"household_id": data["household_id"], "person_ids": [p["person_id"] for p in persons],
+                      "change_id": data["change_id"], "event_id": event.id}))
+    return 0

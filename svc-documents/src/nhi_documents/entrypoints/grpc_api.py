@@ -1,0 +1,70 @@
+"""DocumentService servicer: translate requests, responses and errors, nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from nhi.common.v1 import common_pb2
+from nhi.documents.v1 import documents_pb2 as pb
+from nhi.documents.v1 import documents_pb2_grpc
+from nhi_common import rpc
+
+from ..service_layer.services import DocumentService
+
+
+def to_meta(meta: dict[str, Any]) -> pb.DocumentMeta:
+    return pb.DocumentMeta(
+        document_id=meta["id"], kind=meta["kind"], title=meta["title"], person_id=meta["person_id"],
+        household_id=meta["household_id"], media_type=meta["media_type"], size_bytes=meta["size"],
+        sha256=meta["sha256"], issued_on=meta["issued_on"].isoformat(),
+        valid_until=meta["valid_until"].isoformat() if meta["valid_until"] else "",
+        created_at=meta["created_at"].isoformat(), certificate_number=meta["certificate_number"] or "")
+
+
+def fingerprint(request: pb.RenderDocumentRequest) -> bytes:
+    """The request as idempotency compares it: deterministic bytes, with the idempotency key cleared."""
+    canonical = pb.RenderDocumentRequest()
+    canonical.CopyFrom(request)
+    canonical.context.idempotency_key = ""
+    return canonical.SerializeToString(deterministic=True)
+
+
+def _business_date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise rpc.invalid("context.business_date", "must be an ISO date (YYYY-MM-DD)") from None
+
+
+class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
+    def __init__(self, service: DocumentService) -> None:
+        self.service = service
+
+    @rpc.guarded
+    def RenderDocument(self, request, context):
+        meta = self.service.render_document(
+            kind=request.kind, person_id=request.person_id, household_id=request.household_id,
+            format=request.format or "pdf", operator_id=request.context.operator_id,
+            business_date=_business_date(request.context.business_date),
+            idempotency_key=request.context.idempotency_key, fingerprint=fingerprint(request))
+        return to_meta(meta)
+
+    @rpc.guarded
+    def GetDocument(self, request, context):
+        return to_meta(self.service.get_document(request.document_id))
+
+    @rpc.guarded
+    def GetDocumentContent(self, request, context):
+        meta = self.service.get_document(request.document_id, with_content=True,
+                                         operator_id=request.context.operator_id)
+        return pb.DocumentContent(meta=to_meta(meta), content=meta["content"])
+
+    @rpc.guarded
+    def ListDocuments(self, request, context):
+        rows, cursor = self.service.list_documents(person_id=request.person_id, kind=request.kind,
+                                                   page_size=request.page.page_size, cursor=request.page.cursor)
+        return pb.ListDocumentsResponse(documents=[to_meta(r) for r in rows],
+                                        page=common_pb2.PageInfo(next_cursor=cursor))

@@ -1,0 +1,3 @@
+from nhi_common.migrations_env import run
+
+run()

@@ -1,0 +1,147 @@
+"""Fixtures of svc-documents tests: databases, a fake svc-qualification over real gRPC, the service in-process."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from concurrent import futures
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from nhi.qualification.v1 import qualification_pb2 as qpb
+from nhi.qualification.v1 import qualification_pb2_grpc
+from nhi_common import config, db
+from nhi_documents import bootstrap
+from nhi_documents.settings import Settings
+
+BUSINESS_DATE = "2025-08-01"  # 令和7年8月1日: the certificate runs to 令和8年7月31日
+
+ADDRESS = qpb.Address(postal_code="399-0101", address_code="99999001002", address="みどり市若葉町2丁目3番5号",
+                      building="みどりハイツ201号室", district_code="03")
+
+
+def _person(person_id, name, kana, birth, sex, relationship, order, **extra):
+    return qpb.Person(person_id=person_id, household_id="H90000001", name_kanji=name, name_kana=kana,
+                      birth_date=birth, sex=sex, relationship=relationship, listing_order=order, address=ADDRESS,
+                      resident_since="2020-04-01", resident_status="resident", my_number="************",
+                      version=1, **extra)
+
+
+def _period(person_id, branch_no):
+    return qpb.QualificationPeriod(
+        period_id=f"per-{person_id}", person_id=person_id, household_id="H90000001", insurer_number="139998",
+        symbol="みどり", number="1234567", branch_no=branch_no, acquired_on="2020-04-01", acquired_reason="move_in",
+        recorded_at="2020-04-02T00:00:00+00:00", change_id="chg-0001")
+
+
+class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
+    """A household of three: 髙﨑 太郎 (head, insured), 髙﨑 花子 (insured), 髙﨑 一郎 (not insured)."""
+
+    def __init__(self) -> None:
+        self.persons = {
+            "900000001": _person("900000001", "髙﨑　太郎", "タカサキ　タロウ", "1980-04-01", "1", "世帯主", 1),
+            "900000002": _person("900000002", "髙﨑　花子", "タカサキ　ハナコ", "1956-03-01", "2", "妻", 2),
+            "900000003": _person("900000003", "髙﨑　一郎", "タカサキ　イチロウ", "2001-06-15", "1", "子", 3),
+        }
+        self.periods = {"900000001": _period("900000001", "01"), "900000002": _period("900000002", "02")}
+        self.calls: list[tuple[str, object]] = []
+        self.unavailable = False
+
+    def _check(self, name, request, context):
+        self.calls.append((name, request))
+        if self.unavailable:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "fake is down")
+
+    def GetPerson(self, request, context):
+        self._check("GetPerson", request, context)
+        person = self.persons.get(request.person_id)
+        if person is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"person {request.person_id} not found")
+        result = qpb.Person()
+        result.CopyFrom(person)
+        result.insured = request.person_id in self.periods
+        return result
+
+    def GetQualification(self, request, context):
+        self._check("GetQualification", request, context)
+        person = self.persons.get(request.person_id)
+        if person is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"person {request.person_id} not found")
+        period = self.periods.get(request.person_id)
+        view = qpb.QualificationView(person_id=request.person_id, as_of=request.as_of, insured=period is not None,
+                                     person=person)
+        if period is not None:
+            view.period.CopyFrom(period)
+        return view
+
+    def GetHousehold(self, request, context):
+        self._check("GetHousehold", request, context)
+        if request.household_id != "H90000001":
+            context.abort(grpc.StatusCode.NOT_FOUND, f"household {request.household_id} not found")
+        return qpb.Household(household_id="H90000001", head_person_id="900000001", symbol="みどり", number="1234567",
+                             members=list(self.persons.values()), address=ADDRESS, version=3)
+
+
+@pytest.fixture
+def fake_qualification():
+    """A real gRPC server on a free port running FakeQualification; yields (servicer, address)."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    servicer = FakeQualification()
+    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield servicer, f"127.0.0.1:{port}"
+    server.stop(0).wait()
+
+
+def _database_params():
+    params = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def database(request, tmp_path):
+    """(url, schema) of an empty database: SQLite in tmp_path, or a unique PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'documents.db'}", None
+        return
+    url = os.environ["TEST_DATABASE_URL"]
+    schema = f"test_documents_{uuid.uuid4().hex[:10]}"
+    yield url, schema
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database):
+    url, schema = database
+    engine = db.make_engine(url, schema=schema)
+    db.migrate(engine, bootstrap.MIGRATIONS)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database, fake_qualification):
+    url, schema = database
+    _servicer, address = fake_qualification
+    loaded = config.load(Settings, {
+        "DOCUMENTS_DATABASE_URL": url, "DOCUMENTS_DATABASE_SCHEMA": schema or "", "QUALIFICATION_ADDR": address,
+        "GRPC_DEADLINE_SECONDS": "5", "NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "DEBUG"})
+    return dataclasses.replace(loaded, nats_url=None)  # no NATS: no outbox relay
+
+
+@pytest.fixture
+def documents_service(settings):
+    """svc-documents running in-process on a free port; yields the runtime."""
+    runtime = bootstrap.build(settings, port=0)
+    runtime.start()
+    yield runtime
+    runtime.stop()
