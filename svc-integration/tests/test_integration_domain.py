@@ -65,7 +65,7 @@ def test_problem_messages_never_repeat_personal_values(move_in):
     move_in["persons"][0]["birth_date"] = "1980-02-30"
     move_in["persons"][0]["name_kana"] = "髙橋"
     text = str(pytest.raises(InvalidChange, parse_change, move_in).value)
-    for secret in ("123456789017", "1980-02-30", "髙橋"):
+    for secret in ("1234567890", "1980-02-30", "髙橋"):
         assert secret not in text
 
 

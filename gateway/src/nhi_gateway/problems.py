@@ -44,9 +44,9 @@ class Problem(ProblemException):
     """A problem the gateway raises itself; rendered by render()."""
 
     def __init__(self, status: int, detail: str, *, kind: str | None = None, title: str | None = None,
-                 errors: list[dict] | None = None, headers: dict | None = None, **extra) -> None:
+                 errors: list[dict] | None = None, headers: dict | None = None, extra: dict | None = None) -> None:
         default_kind, default_title = DEFAULTS.get(status, ("error", "Error"))
-        ext = dict(extra)
+        ext = dict(extra or {})
         if errors:
             ext["errors"] = errors
         super().__init__(status=status, title=title or default_title, detail=detail,
@@ -155,4 +155,4 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
             if key not in RESERVED:
                 extra[key] = int(value) if key.endswith("version") and value.isdigit() else value
     errors = [field_error(f.field, f.description, f.rule) for f in fields] or None
-    return Problem(status, detail, kind=kind, errors=errors, **extra)
+    return Problem(status, detail, kind=kind, errors=errors, extra=extra)
