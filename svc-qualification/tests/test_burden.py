@@ -230,8 +230,9 @@ def test_mixed_household_has_per_person_ratios_and_categories():
                    income("p2", kyu=2_000_000), income("p3"))
     assert (decision.ratio_percent, decision.limit_category) == (30, "現役並みⅠ")
     persons = {p.person_id: p for p in decision.persons}
-    assert (persons["p1"].elder, persons["p1"].ratio_percent, persons["p1"].limit_category) == (True, 30, "現役並みⅠ")
-    assert (persons["p2"].ratio_percent, persons["p2"].limit_category) == (30, "ウ")  # 3,000,000 + 2,000,000 of all insured
+    p1 = persons["p1"]
+    assert (p1.elder, p1.ratio_percent, p1.limit_category) == (True, 30, "現役並みⅠ")
+    assert (persons["p2"].ratio_percent, persons["p2"].limit_category) == (30, "ウ")  # 5,000,000 of all insured
     assert persons["p3"].ratio_percent == 20
     assert persons["p3"].reasons[0].rule_id == ""
     assert persons["p3"].reasons[0].facts["rule"] == "BURDEN-UNDER70"

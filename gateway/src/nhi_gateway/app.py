@@ -1,0 +1,67 @@
+"""The application factory: Connexion (spec-first) on Flask, with auth, problems and tracing."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+import yaml
+from connexion import FlaskApp
+from connexion.exceptions import ProblemException
+from connexion.options import SwaggerUIOptions
+from nhi_common import config, telemetry
+from starlette.exceptions import HTTPException
+
+from . import problems
+from .auth import Verifier, roles_by_operation
+from .grpc_clients import Backends
+from .handlers._common import EXTENSION
+from .settings import Settings
+from .validation import validator_map
+
+SPEC_DIR = pathlib.Path(__file__).parent / "openapi"
+SERVICE_NAME = "nhi-gateway"
+
+
+@dataclasses.dataclass
+class Gateway:
+    """What the handlers reach through the Flask app: settings and backend clients."""
+
+    settings: Settings
+    backends: Backends
+
+
+def load_spec(name: str = "api.yaml") -> dict:
+    return yaml.safe_load((SPEC_DIR / name).read_text(encoding="utf-8"))
+
+
+def create_app(settings: Settings | None = None) -> FlaskApp:
+    """Build the gateway; settings default to the environment (exits on a configuration error)."""
+    settings = settings or config.load_or_exit(Settings)
+    spec = load_spec()
+    verifier = Verifier(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, roles_by_operation(spec))
+    app = FlaskApp(__name__, specification_dir=SPEC_DIR, security_map=verifier.security_map(),
+                   validator_map=validator_map(), strict_validation=True)
+    app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
+    # Probes live outside /api/v1 and need no token.
+    app.add_api(load_spec("probes.yaml"), name="probes", swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
+
+    app.add_error_handler(ProblemException, problems.problem_handler)
+    app.add_error_handler(HTTPException, problems.http_exception_handler)
+    app.add_error_handler(Exception, problems.unexpected_handler)
+
+    flask_app = app.app
+    flask_app.extensions[EXTENSION] = Gateway(settings=settings, backends=Backends(settings))
+    flask_app.json.ensure_ascii = False  # Japanese names as text, not \u escapes
+    flask_app.json.sort_keys = False
+    _instrument(flask_app)
+    return app
+
+
+def _instrument(flask_app) -> None:
+    """Spans for every request, so that gRPC client spans of a handler are its children."""
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    telemetry.setup_tracing(SERVICE_NAME)
+    telemetry.instrument_grpc()
+    FlaskInstrumentor().instrument_app(flask_app, excluded_urls="healthz,readyz")

@@ -1,0 +1,68 @@
+"""`nhi-gateway serve` (the HTTP API under uvicorn) and `nhi-gateway token` (a bearer token for local use)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from nhi_common import config
+from nhi_common.logs import configure_logging
+
+from ..auth import ROLES, SCOPES, mint_token
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve() -> int:
+    """Run the API until SIGTERM or SIGINT; uvicorn drains open requests before it exits."""
+    import uvicorn
+
+    from ..app import SERVICE_NAME, create_app
+
+    settings = config.load_or_exit(Settings)
+    configure_logging(SERVICE_NAME, settings.log_level)
+    app = create_app(settings)
+    # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
+                                           timeout_graceful_shutdown=10, lifespan="on"))
+    log.info("gateway listening on http://%s:%d/api/v1 (Swagger UI at /api/v1/ui/)", settings.host, settings.port)
+    try:
+        server.run()
+    finally:
+        app.app.extensions["nhi_gateway"].backends.close()
+        log.info("gateway stopped")
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    """Print a signed token and nothing else."""
+    secret = os.environ.get("NHI_JWT_SECRET", "")
+    if not secret:
+        print("error: NHI_JWT_SECRET is not set (e.g. eval \"$(nhi-suite env)\")", file=sys.stderr)
+        return 2
+    print(mint_token(secret, roles=args.role, scopes=args.scope or (), sub=args.sub, ttl_hours=args.ttl_hours,
+                     issuer=os.environ.get("NHI_JWT_ISSUER") or "nhi-local",
+                     audience=os.environ.get("NHI_JWT_AUDIENCE") or "nhi-api"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nhi-gateway", description="the public HTTP API of the NHI suite")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the API (settings from the environment)")
+    tok = commands.add_parser("token", help="print a bearer token signed with NHI_JWT_SECRET")
+    tok.add_argument("--role", action="append", required=True, choices=ROLES, help="a role; repeat for several")
+    tok.add_argument("--scope", action="append", choices=SCOPES, help="an extra scope, e.g. mynumber:read")
+    tok.add_argument("--ttl-hours", type=float, default=12, help="lifetime (default 12)")
+    tok.add_argument("--sub", default="local-operator", help="the operator id (sub claim)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve()
+    return token(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

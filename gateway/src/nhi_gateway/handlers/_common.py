@@ -1,0 +1,31 @@
+"""What every handler needs: the caller, the backends, the RequestContext."""
+
+from __future__ import annotations
+
+import flask
+from connexion.context import context
+
+from ..auth import Principal
+from ..grpc_clients import Backends, request_context
+from ..problems import Problem, field_error
+
+EXTENSION = "nhi_gateway"
+
+
+def backends() -> Backends:
+    return flask.current_app.extensions[EXTENSION].backends
+
+
+def principal() -> Principal:
+    return Principal.from_token_info(context["token_info"])
+
+
+def call_context():
+    """The RequestContext of this request; X-Business-Date only for the roles allowed to move the date."""
+    caller = principal()
+    business_date = flask.request.headers.get("X-Business-Date") or None
+    if business_date and not caller.may_set_business_date():
+        raise Problem(403, "X-Business-Date is allowed only for backoffice, batch and admin", kind="forbidden",
+                      errors=[field_error("X-Business-Date", "is not allowed for this role", "role")])
+    return request_context(caller, idempotency_key=flask.request.headers.get("Idempotency-Key"),
+                           business_date=business_date)

@@ -1,0 +1,34 @@
+"""Counter notifications (届出) and the intake items waiting for them (svc-qualification)."""
+
+from __future__ import annotations
+
+from nhi.qualification.v1 import qualification_pb2 as pb
+
+from ..grpc_clients import page, to_json, to_page_json
+from ._common import backends, call_context
+
+
+def submit(body):
+    """SubmitNotification; 201 when stored, 200 for a dry run."""
+    check = body["identity_check"]
+    request = pb.SubmitNotificationRequest(
+        context=call_context(),
+        kind=body["kind"],
+        reason=body["reason"],
+        household_id=body["household_id"],
+        persons=[pb.NotificationPerson(person_id=p["person_id"], my_number=p.get("my_number", ""))
+                 for p in body["persons"]],
+        event_date=body["event_date"],
+        notified_on=body["notified_on"],
+        identity_check=pb.IdentityCheck(document_kind=check["document_kind"], checked_by=check["checked_by"]),
+        dry_run=bool(body.get("dry_run", False)),
+        expected_household_version=body.get("expected_household_version", 0),
+    )
+    response = backends().call("qualification", "SubmitNotification", request)
+    return to_json(response), 200 if request.dry_run else 201
+
+
+def intake_items(state=None, page_size=None, cursor=None):
+    """ListIntakeItems."""
+    request = pb.ListIntakeItemsRequest(state=state or "", page=page(page_size, cursor))
+    return to_page_json(backends().call("qualification", "ListIntakeItems", request)), 200

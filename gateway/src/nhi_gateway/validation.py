@@ -1,0 +1,175 @@
+"""Request validation with real date checks and problems that name the failing field."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import typing as t
+
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import VALIDATOR_MAP, DefaultsJSONRequestBodyValidator, ParameterValidator
+from connexion.utils import is_null, is_nullable
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
+
+from .problems import Problem, field_error
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+# jsonschema registers "date" for draft 3 and 7+ but not for draft 4 (which Connexion uses), and
+# "date-time" only when rfc3339-validator is installed: without this, 2025-02-30 would pass.
+FORMAT_CHECKER = FormatChecker()
+for _name, _func in Draft4Validator.FORMAT_CHECKER.checkers.items():
+    FORMAT_CHECKER.checkers[_name] = _func
+
+
+@FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_date(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    return bool(_DATE.match(instance)) and dt.date.fromisoformat(instance) is not None
+
+
+@FORMAT_CHECKER.checks("date-time", raises=ValueError)
+def _is_date_time(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    return bool(_DATE_TIME.match(instance)) and dt.datetime.fromisoformat(instance.replace("z", "Z")) is not None
+
+
+def _message(error: ValidationError) -> str:
+    """A message that never echoes the submitted value (it may be a My Number)."""
+    keyword, value = error.validator, error.validator_value
+    if keyword == "format":
+        return f"is not a valid {value}"
+    if keyword == "type":
+        return f"must be of type {value}"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(str(v) for v in value)
+    if keyword == "pattern":
+        return f"must match {value}"
+    if keyword in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"):
+        return f"violates {keyword} {value}"
+    if keyword == "required":
+        return "is required"
+    if keyword == "additionalProperties":
+        return "is not allowed"
+    return f"violates {keyword}"
+
+
+def _path(parts: t.Iterable) -> str:
+    return "/".join(str(p) for p in parts)
+
+
+def schema_errors(error: ValidationError, prefix: str = "") -> list[dict]:
+    """The field errors one jsonschema error stands for (a missing or extra property is named itself)."""
+    base = list(error.absolute_path)
+    names: list[str] = []
+    if error.validator == "required" and isinstance(error.instance, dict):
+        names = [n for n in error.validator_value if n not in error.instance][:1]
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+    fields = [_path([*base, n]) for n in names] or [_path(base)]
+    return [field_error(prefix + f if f else (prefix.rstrip("/") or "body"), _message(error), str(error.validator))
+            for f in fields]
+
+
+def _dedupe(errors: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for e in errors:
+        key = (e["field"], e["rule"])
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def _summary(errors: list[dict]) -> str:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{first['field']} {first['message']}{more}"
+
+
+class BodyValidator(DefaultsJSONRequestBodyValidator):
+    """JSON bodies: defaults filled in, every schema error reported with its field."""
+
+    @property
+    def _validator(self):
+        cls = self.extend_with_set_default(Draft4RequestValidator)
+        return cls(self._schema, format_checker=FORMAT_CHECKER)
+
+    async def _parse(self, stream, scope) -> t.Any:
+        raw = b"".join([message async for message in stream])
+        if not raw:
+            return None
+        try:
+            return json.loads(raw.decode(self._encoding))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "encoding"
+            raise Problem(400, f"the request body is not valid JSON ({where})", kind="malformed-json",
+                          errors=[field_error("body", "is not valid JSON", "json")]) from None
+
+    def _validate(self, body: t.Any) -> dict | None:
+        if body is None:
+            if not self._nullable:
+                raise Problem(400, "the request body is required", kind="validation",
+                              errors=[field_error("body", "is required", "required")])
+            return None
+        validator = self._validator
+        errors = []
+        for error in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
+            errors.extend(schema_errors(error))
+        if errors:
+            errors = _dedupe(errors)
+            raise Problem(400, _summary(errors), kind="validation", errors=errors)
+        return body
+
+
+class ParamValidator(ParameterValidator):
+    """Path, query and header parameters, checked with the same formats; all errors reported."""
+
+    @staticmethod
+    def _check(value, param) -> list[dict]:
+        if is_nullable(param) and is_null(value):
+            return []
+        name = param["name"]
+        if value is None:
+            return [field_error(name, "is required", "required")] if param.get("required") else []
+        schema = copy.deepcopy(param.get("schema", param))
+        return [dict(e, field=name) for err in Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)
+                for e in schema_errors(err)]
+
+    def validate_request(self, request) -> None:
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            if extra:
+                raise Problem(400, "unknown query parameters: " + ", ".join(sorted(extra)), kind="validation",
+                              errors=[field_error(n, "is not a parameter of this operation", "unknown")
+                                      for n in sorted(extra)])
+        sources = {
+            "query": lambda p: request.query_params.get(p["name"]),
+            "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),
+            "header": lambda p: request.headers.get(p["name"]),
+            "cookie": lambda p: request.cookies.get(p["name"]),
+        }
+        errors: list[dict] = []
+        for where, get in sources.items():
+            for param in self.parameters.get(where, []):
+                errors.extend(self._check(get(param), param))
+        if errors:
+            errors = _dedupe(errors)
+            raise Problem(400, _summary(errors), kind="validation", errors=errors)
+
+
+def validator_map() -> dict:
+    """Connexion's validators with ours for JSON bodies and parameters."""
+    mapping = copy.copy(VALIDATOR_MAP)
+    body = copy.copy(VALIDATOR_MAP["body"])
+    body["*/*json"] = BodyValidator
+    mapping["body"] = body
+    mapping["parameter"] = ParamValidator
+    return mapping
+
+
