@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from . import problems
 from .auth import Verifier, roles_by_operation
 from .grpc_clients import Backends
+from .handlers import probes
 from .handlers._common import EXTENSION
 from .settings import Settings
 from .validation import validator_map
@@ -43,8 +44,10 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     app = FlaskApp(__name__, specification_dir=SPEC_DIR, security_map=verifier.security_map(),
                    validator_map=validator_map(), strict_validation=True)
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
-    # Probes live outside /api/v1 and need no token.
-    app.add_api(load_spec("probes.yaml"), name="probes", swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
+    # Probes live outside /api/v1 and need no token. Plain Flask routes: Connexion 3 mis-routes a second
+    # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.
+    app.add_url_rule("/healthz", "healthz", probes.healthz, methods=["GET"])
+    app.add_url_rule("/readyz", "readyz", probes.readyz, methods=["GET"])
 
     app.add_error_handler(ProblemException, problems.problem_handler)
     app.add_error_handler(HTTPException, problems.http_exception_handler)

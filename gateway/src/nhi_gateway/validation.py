@@ -15,6 +15,7 @@ from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
 from .problems import Problem, field_error
 
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -68,7 +69,9 @@ def schema_errors(error: ValidationError, prefix: str = "") -> list[dict]:
     base = list(error.absolute_path)
     names: list[str] = []
     if error.validator == "required" and isinstance(error.instance, dict):
-        names = [n for n in error.validator_value if n not in error.instance][:1]
+        # jsonschema yields one error per missing property; its message names it.
+        match = _REQUIRED.match(error.message)
+        names = [match.group(1)] if match else [n for n in error.validator_value if n not in error.instance][:1]
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
     fields = [_path([*base, n]) for n in names] or [_path(base)]

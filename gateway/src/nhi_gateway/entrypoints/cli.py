@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from nhi_common import config
 from nhi_common.logs import configure_logging
 
-from ..auth import ROLES, SCOPES, mint_token
+from ..tokens import ROLES, SCOPES, mint_token
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ def serve() -> int:
     # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                                            timeout_graceful_shutdown=10, lifespan="on"))
+    # uvicorn re-raises the signal it caught once it has drained; a no-op handler lets us finish and exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     log.info("gateway listening on http://%s:%d/api/v1 (Swagger UI at /api/v1/ui/)", settings.host, settings.port)
     try:
         server.run()

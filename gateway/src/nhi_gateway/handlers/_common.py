@@ -29,3 +29,12 @@ def call_context():
                       errors=[field_error("X-Business-Date", "is not allowed for this role", "role")])
     return request_context(caller, idempotency_key=flask.request.headers.get("Idempotency-Key"),
                            business_date=business_date)
+
+
+def ok(doc: dict, status: int = 200, headers: dict | None = None) -> flask.Response:
+    """A JSON answer (the spec lists problem+json too, so the media type is stated, not inferred)."""
+    response = flask.current_app.json.response(doc)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response

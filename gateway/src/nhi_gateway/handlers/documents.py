@@ -8,7 +8,7 @@ import flask
 from nhi.documents.v1 import documents_pb2 as pb
 
 from ..grpc_clients import to_json
-from ._common import backends, call_context
+from ._common import backends, call_context, ok
 
 JSON = "application/json"
 BASE = "/api/v1/documents"
@@ -39,7 +39,7 @@ def render(body):
     request = pb.RenderDocumentRequest(context=call_context(), kind=body["kind"], person_id=body["person_id"],
                                        format=body.get("format", "pdf"))
     doc = _with_links(backends().call("documents", "RenderDocument", request))
-    return doc, 201, {"Location": doc["links"]["self"]}
+    return ok(doc, 201, {"Location": doc["links"]["self"]})
 
 
 def get(document_id):
@@ -48,7 +48,7 @@ def get(document_id):
     accept = flask.request.accept_mimetypes
     if accept.provided and accept.best_match([JSON, "application/pdf"], default=JSON) == "application/pdf":
         return _file(backends().call("documents", "GetDocumentContent", request))
-    return _with_links(backends().call("documents", "GetDocument", request)), 200
+    return ok(_with_links(backends().call("documents", "GetDocument", request)))
 
 
 def content(document_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
-from ._common import backends, call_context
+from ._common import backends, call_context, ok
 
 
 def submit(body):
@@ -25,10 +25,10 @@ def submit(body):
         expected_household_version=body.get("expected_household_version", 0),
     )
     response = backends().call("qualification", "SubmitNotification", request)
-    return to_json(response), 200 if request.dry_run else 201
+    return ok(to_json(response), 200 if request.dry_run else 201)
 
 
 def intake_items(state=None, page_size=None, cursor=None):
     """ListIntakeItems."""
     request = pb.ListIntakeItemsRequest(state=state or "", page=page(page_size, cursor))
-    return to_page_json(backends().call("qualification", "ListIntakeItems", request)), 200
+    return ok(to_page_json(backends().call("qualification", "ListIntakeItems", request)))

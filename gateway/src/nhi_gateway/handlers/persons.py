@@ -7,7 +7,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from ..auth import MYNUMBER_READ
 from ..grpc_clients import page, to_json, to_page_json
 from ..problems import Problem, field_error
-from ._common import backends, call_context, principal
+from ._common import backends, call_context, ok, principal
 
 
 def search(name_kana=None, birth_date=None, symbol=None, number=None, branch_no=None, household_id=None,
@@ -20,28 +20,28 @@ def search(name_kana=None, birth_date=None, symbol=None, number=None, branch_no=
         context=call_context(), name_kana=name_kana or "", birth_date=birth_date or "", symbol=symbol or "",
         number=number or "", branch_no=branch_no or "", household_id=household_id or "", my_number=my_number or "",
         page=page(page_size, cursor))
-    return to_page_json(backends().call("qualification", "SearchPersons", request)), 200
+    return ok(to_page_json(backends().call("qualification", "SearchPersons", request)))
 
 
 def get(person_id):
     """GetPerson."""
     request = pb.GetPersonRequest(person_id=person_id, context=call_context())
-    return to_json(backends().call("qualification", "GetPerson", request)), 200
+    return ok(to_json(backends().call("qualification", "GetPerson", request)))
 
 
 def household(household_id):
     """GetHousehold."""
     request = pb.GetHouseholdRequest(household_id=household_id, context=call_context())
-    return to_json(backends().call("qualification", "GetHousehold", request)), 200
+    return ok(to_json(backends().call("qualification", "GetHousehold", request)))
 
 
 def qualification(person_id, as_of=None, known_at=None):
     """GetQualification."""
     request = pb.GetQualificationRequest(person_id=person_id, as_of=as_of or "", known_at=known_at or "",
                                          context=call_context())
-    return to_json(backends().call("qualification", "GetQualification", request)), 200
+    return ok(to_json(backends().call("qualification", "GetQualification", request)))
 
 
 def history(person_id):
     """GetHistory."""
-    return to_json(backends().call("qualification", "GetHistory", pb.GetHistoryRequest(person_id=person_id))), 200
+    return ok(to_json(backends().call("qualification", "GetHistory", pb.GetHistoryRequest(person_id=person_id))))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from ..problems import Problem
-from ._common import backends
+import json
+
+import flask
+
+from .. import problems
+from ._common import backends, ok
 
 
 def healthz():
@@ -17,6 +21,9 @@ def readyz():
     services = {name: "serving" if ok else "not_serving" for name, ok in states.items()}
     not_ready = sorted(name for name, ok in states.items() if not ok)
     if not_ready:
-        raise Problem(503, "not ready: " + ", ".join(not_ready), kind="not-ready",
-                      extra={"not_ready": not_ready, "services": services})
+        # Outside the spec, so outside Connexion's error middleware: answer the problem directly.
+        doc = problems.body(503, type_=problems.kind_url("not-ready"), title=None,
+                            detail="not ready: " + ", ".join(not_ready),
+                            ext={"not_ready": not_ready, "services": services})
+        return flask.Response(json.dumps(doc), status=503, mimetype=problems.MEDIA_TYPE)
     return {"status": "ok", "services": services}, 200

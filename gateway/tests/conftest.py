@@ -1,0 +1,176 @@
+"""Real in-process gRPC servers with fake servicers, and the gateway pointed at them."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+
+import pytest
+from nhi.common.v1 import common_pb2
+from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
+from nhi.integration.v1 import integration_pb2_grpc
+from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
+from nhi.qualification.v1 import qualification_pb2 as qpb
+from nhi.qualification.v1 import qualification_pb2_grpc
+from nhi_common import rpc
+
+from nhi_gateway.app import create_app
+from nhi_gateway.settings import Settings
+
+SECRET = "test-secret-" + "x" * 40
+PDF = b"%PDF-1.4 fake certificate\n%%EOF\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Recorder:
+    """The requests the fakes received, and the error the next call should fail with."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, object]] = []
+        self.fail_with: rpc.ServiceError | None = None
+
+    def record(self, method: str, request, context) -> None:
+        self.requests.append((method, request))
+        if self.fail_with is not None:
+            rpc.abort(context, self.fail_with)
+
+    def last(self, method: str):
+        return [r for m, r in self.requests if m == method][-1]
+
+
+class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+
+    def SearchPersons(self, request, context):
+        self.rec.record("SearchPersons", request, context)
+        persons = [qpb.Person(person_id=f"P{i}", household_id="H1", name_kana="ヤマダ", version=3) for i in range(2)]
+        return qpb.SearchPersonsResponse(persons=persons, page=common_pb2.PageInfo(next_cursor="c2"))
+
+    def GetPerson(self, request, context):
+        self.rec.record("GetPerson", request, context)
+        if request.person_id == "missing":
+            rpc.abort(context, rpc.not_found("person", request.person_id))
+        return qpb.Person(person_id=request.person_id, household_id="H1", version=7, name_kanji="山田 太郎")
+
+    def GetHousehold(self, request, context):
+        self.rec.record("GetHousehold", request, context)
+        return qpb.Household(household_id=request.household_id, version=4,
+                             members=[qpb.Person(person_id="P1", household_id=request.household_id)])
+
+    def SubmitNotification(self, request, context):
+        self.rec.record("SubmitNotification", request, context)
+        decision = qpb.Decision(change_id="CH1", business_date="2026-11-24", dry_run=request.dry_run,
+                                persons=[qpb.PersonDecision(person_id=p.person_id, acquired_on=request.event_date)
+                                         for p in request.persons])
+        return qpb.SubmitNotificationResponse(decision=decision, household_version=5)
+
+    def GetQualification(self, request, context):
+        self.rec.record("GetQualification", request, context)
+        return qpb.QualificationView(person_id=request.person_id, as_of=request.as_of or "2026-11-24", insured=True)
+
+    def GetHistory(self, request, context):
+        self.rec.record("GetHistory", request, context)
+        return qpb.GetHistoryResponse()
+
+    def ListIntakeItems(self, request, context):
+        self.rec.record("ListIntakeItems", request, context)
+        return qpb.ListIntakeItemsResponse(items=[qpb.IntakeItem(item_id="I1", kind="move_in", state="open")])
+
+    def ListAuditEvents(self, request, context):
+        self.rec.record("ListAuditEvents", request, context)
+        return common_pb2.ListAuditEventsResponse(events=[common_pb2.AuditEvent(event_id="E1", action="read")])
+
+
+class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+
+    def _meta(self, document_id="D1", person_id="P1"):
+        return documents_pb2.DocumentMeta(document_id=document_id, kind="eligibility_certificate", title="資格確認書",
+                                          person_id=person_id, media_type="application/pdf", size_bytes=len(PDF))
+
+    def RenderDocument(self, request, context):
+        self.rec.record("RenderDocument", request, context)
+        return self._meta(person_id=request.person_id)
+
+    def GetDocument(self, request, context):
+        self.rec.record("GetDocument", request, context)
+        return self._meta(request.document_id)
+
+    def GetDocumentContent(self, request, context):
+        self.rec.record("GetDocumentContent", request, context)
+        return documents_pb2.DocumentContent(meta=self._meta(request.document_id), content=PDF)
+
+
+class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+
+    def ListPendingAggregation(self, request, context):
+        self.rec.record("ListPendingAggregation", request, context)
+        return interchange_pb2.ListPendingAggregationResponse(
+            records=[interchange_pb2.PendingAggregationRecord(record_id="R1", person_id=request.person_id or "P1")],
+            total=1)
+
+
+class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
+    pass
+
+
+@dataclasses.dataclass
+class Backends:
+    recorder: Recorder
+    servers: dict[str, rpc.Server]
+    settings: Settings
+
+
+def _serve(name: str, add, servicer, service_name: str) -> rpc.Server:
+    server = rpc.Server(port=free_port(), service_names=[service_name], host="127.0.0.1", max_workers=4)
+    add(servicer, server.server)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def backends():
+    rec = Recorder()
+    servers = {
+        "qualification": _serve("qualification", qualification_pb2_grpc.add_QualificationServiceServicer_to_server,
+                                 FakeQualification(rec), "nhi.qualification.v1.QualificationService"),
+        "documents": _serve("documents", documents_pb2_grpc.add_DocumentServiceServicer_to_server,
+                            FakeDocuments(rec), "nhi.documents.v1.DocumentService"),
+        "integration": _serve("integration", integration_pb2_grpc.add_IntegrationServiceServicer_to_server,
+                              FakeIntegration(), "nhi.integration.v1.IntegrationService"),
+        "interchange": _serve("interchange", interchange_pb2_grpc.add_InterchangeServiceServicer_to_server,
+                              FakeInterchange(rec), "nhi.interchange.v1.InterchangeService"),
+    }
+    settings = Settings(
+        jwt_secret=SECRET, host="127.0.0.1", port=0, jwt_issuer="nhi-local", jwt_audience="nhi-api",
+        qualification_addr=f"127.0.0.1:{servers['qualification'].port}",
+        documents_addr=f"127.0.0.1:{servers['documents'].port}",
+        integration_addr=f"127.0.0.1:{servers['integration'].port}",
+        interchange_addr=f"127.0.0.1:{servers['interchange'].port}",
+        grpc_deadline_seconds=5, log_level="INFO")
+    yield Backends(rec, servers, settings)
+    for server in servers.values():
+        server.stop(grace=0)
+
+
+@pytest.fixture(scope="session")
+def app(backends):
+    return create_app(backends.settings)
+
+
+@pytest.fixture
+def client(app, backends):
+    backends.recorder.requests.clear()
+    backends.recorder.fail_with = None
+    with app.test_client() as test_client:
+        yield test_client
+    backends.recorder.fail_with = None
