@@ -73,7 +73,7 @@ def test_every_outbox_event_arrives_exactly_once_across_a_nats_crash(tmp_path, n
 
         def all_recorded():
             response = running.http.get("/api/v1/interchange/aggregation/pending",
-                                        params={"page_size": 1000}, headers=backoffice).json()
+                                        params={"page_size": 500}, headers=backoffice).json()
             return response if int(response["total"]) >= len(accepted) else None
 
         pending = running.wait_for(all_recorded, timeout=60)
