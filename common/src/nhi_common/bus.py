@@ -84,7 +84,7 @@ class Bus:
         self.nc: nats.NATS | None = None
         self.js = None
         self.reconnects = 0
-        self._reconnected = asyncio.Event()
+        self._closing = False
 
     async def connect(self, *, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
         """Connect (retrying until the server answers) and make sure the streams exist."""
@@ -111,11 +111,11 @@ class Bus:
         await ensure_streams(self.js, streams)
 
     async def _on_disconnect(self) -> None:
-        log.warning("disconnected from NATS")
+        if not self._closing:
+            log.warning("disconnected from NATS")
 
     async def _on_reconnect(self) -> None:
         self.reconnects += 1
-        self._reconnected.set()
         log.info("reconnected to NATS")
 
     async def _on_error(self, exc: Exception) -> None:
@@ -137,6 +137,7 @@ class Bus:
     async def close(self) -> None:
         # No drain: consumers are already stopped and anything unacked is redelivered, while drain would
         # wait on the cancelled pull subscriptions.
+        self._closing = True
         if self.nc is not None and not self.nc.is_closed:
             try:
                 await self.nc.flush(timeout=2)

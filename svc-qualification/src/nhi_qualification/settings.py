@@ -16,7 +16,6 @@ class Settings:
     nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")
     mynumber_key: str = setting("NHI_MYNUMBER_KEY", None, "base64 of 32 bytes: AES-GCM key and keyed hash of My Numbers", secret=True)
     insurer_number: str = setting("NHI_INSURER_NUMBER", "139998", "保険者番号 (6 digits with check digit)")
-    municipality_name: str = setting("NHI_MUNICIPALITY_NAME", "みどり市", "municipality name")
     insured_symbol: str = setting("NHI_INSURED_SYMBOL", "みどり", "記号 given to new NHI households")
     business_date: dt.date | None = setting("NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan")
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
