@@ -56,6 +56,15 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
     return engine
 
 
+def service_engine(url: str, schema: str | None = None) -> sa.Engine:
+    """The engine of one service's own database, with its statements traced."""
+    from . import telemetry
+
+    engine = make_engine(url, schema=schema)
+    telemetry.instrument_engine(engine)
+    return engine
+
+
 def migrate(engine: sa.Engine, script_location: str | pathlib.Path) -> None:
     """Bring the database of `engine` to the head of the migration tree at `script_location`."""
     config = Config()

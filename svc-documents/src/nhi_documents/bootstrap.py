@@ -36,9 +36,7 @@ class DocumentsRuntime(ServiceRuntime):
 
 
 def make_engine(settings: Settings):
-    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
-    telemetry.instrument_engine(engine)
-    return engine
+    return db.service_engine(settings.database_url, settings.database_schema)
 
 
 def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:

@@ -30,9 +30,7 @@ class IntegrationRuntime(ServiceRuntime):
 
 
 def make_engine(settings: Settings):
-    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
-    telemetry.instrument_engine(engine)
-    return engine
+    return db.service_engine(settings.database_url, settings.database_schema)
 
 
 def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:

@@ -20,8 +20,7 @@ SERVICE_NAME = interchange_pb2.DESCRIPTOR.services_by_name["InterchangeService"]
 
 def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     telemetry.setup_tracing("svc-interchange")
-    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
-    telemetry.instrument_engine(engine)
+    engine = db.service_engine(settings.database_url, settings.database_schema)
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
     runtime = ServiceRuntime(name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine,

@@ -19,9 +19,7 @@ SERVICE_NAME = qualification_pb2.DESCRIPTOR.services_by_name["QualificationServi
 
 
 def make_engine(settings: Settings):
-    engine = db.make_engine(settings.database_url, schema=settings.database_schema)
-    telemetry.instrument_engine(engine)
-    return engine
+    return db.service_engine(settings.database_url, settings.database_schema)
 
 
 def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
