@@ -71,4 +71,4 @@ def migrate(engine: sa.Engine, script_location: str | pathlib.Path) -> None:
     config.set_main_option("script_location", str(script_location))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")

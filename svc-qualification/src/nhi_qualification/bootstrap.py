@@ -11,6 +11,8 @@ from nhi_common.runtime import ServiceRuntime
 from .adapters.tables import PLUMBING
 from .adapters.vault import MyNumberVault
 from .entrypoints.grpc_api import QualificationServicer
+from .service_layer.batches import BatchService
+from .service_layer.records import RecordsService
 from .service_layer.services import QualificationService
 from .settings import Settings
 
@@ -33,6 +35,9 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     service = QualificationService(engine=engine, vault=MyNumberVault(settings.mynumber_key),
                                    insurer_number=settings.insurer_number, insured_symbol=settings.insured_symbol,
                                    fixed_business_date=settings.business_date, after_commit=runtime.notify_outbox)
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(QualificationServicer(service), server.server)
-    runtime.service = service
+    records = RecordsService(core=service)
+    batches = BatchService(core=service)
+    servicer = QualificationServicer(service, records, batches)
+    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server.server)
+    runtime.service, runtime.records, runtime.batches = service, records, batches
     return runtime

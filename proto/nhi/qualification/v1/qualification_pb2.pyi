@@ -22,7 +22,7 @@ class Address(_message.Message):
     def __init__(self, postal_code: _Optional[str] = ..., address_code: _Optional[str] = ..., address: _Optional[str] = ..., building: _Optional[str] = ..., district_code: _Optional[str] = ...) -> None: ...
 
 class Person(_message.Message):
-    __slots__ = ("person_id", "household_id", "name_kanji", "name_kana", "birth_date", "sex", "relationship", "listing_order", "address", "resident_since", "resident_status", "my_number", "insured", "version", "nationality", "residence_status", "residence_expires_on")
+    __slots__ = ("person_id", "household_id", "name_kanji", "name_kana", "birth_date", "sex", "relationship", "listing_order", "address", "resident_since", "resident_status", "my_number", "insured", "version", "nationality", "residence_status", "residence_expires_on", "statuses", "display_name", "card_registered", "dv_support")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_KANJI_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,10 @@ class Person(_message.Message):
     NATIONALITY_FIELD_NUMBER: _ClassVar[int]
     RESIDENCE_STATUS_FIELD_NUMBER: _ClassVar[int]
     RESIDENCE_EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    CARD_REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    DV_SUPPORT_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     household_id: str
     name_kanji: str
@@ -57,7 +61,35 @@ class Person(_message.Message):
     nationality: str
     residence_status: str
     residence_expires_on: str
-    def __init__(self, person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., name_kanji: _Optional[str] = ..., name_kana: _Optional[str] = ..., birth_date: _Optional[str] = ..., sex: _Optional[str] = ..., relationship: _Optional[str] = ..., listing_order: _Optional[int] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., resident_since: _Optional[str] = ..., resident_status: _Optional[str] = ..., my_number: _Optional[str] = ..., insured: _Optional[bool] = ..., version: _Optional[int] = ..., nationality: _Optional[str] = ..., residence_status: _Optional[str] = ..., residence_expires_on: _Optional[str] = ...) -> None: ...
+    statuses: _containers.RepeatedCompositeFieldContainer[StatusPeriod]
+    display_name: str
+    card_registered: bool
+    dv_support: bool
+    def __init__(self, person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., name_kanji: _Optional[str] = ..., name_kana: _Optional[str] = ..., birth_date: _Optional[str] = ..., sex: _Optional[str] = ..., relationship: _Optional[str] = ..., listing_order: _Optional[int] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., resident_since: _Optional[str] = ..., resident_status: _Optional[str] = ..., my_number: _Optional[str] = ..., insured: _Optional[bool] = ..., version: _Optional[int] = ..., nationality: _Optional[str] = ..., residence_status: _Optional[str] = ..., residence_expires_on: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[StatusPeriod, _Mapping]]] = ..., display_name: _Optional[str] = ..., card_registered: _Optional[bool] = ..., dv_support: _Optional[bool] = ...) -> None: ...
+
+class StatusPeriod(_message.Message):
+    __slots__ = ("status_id", "person_id", "kind", "start", "end", "evidence", "separation_date", "separation_code", "display_name", "reasons")
+    STATUS_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    SEPARATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    SEPARATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    status_id: str
+    person_id: str
+    kind: str
+    start: str
+    end: str
+    evidence: _containers.RepeatedScalarFieldContainer[str]
+    separation_date: str
+    separation_code: str
+    display_name: str
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, status_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., evidence: _Optional[_Iterable[str]] = ..., separation_date: _Optional[str] = ..., separation_code: _Optional[str] = ..., display_name: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class Household(_message.Message):
     __slots__ = ("household_id", "head_person_id", "symbol", "number", "deemed_head", "members", "address", "version")
@@ -172,7 +204,7 @@ class NotificationPerson(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., my_number: _Optional[str] = ...) -> None: ...
 
 class SubmitNotificationRequest(_message.Message):
-    __slots__ = ("context", "kind", "reason", "household_id", "persons", "event_date", "notified_on", "identity_check", "dry_run", "expected_household_version")
+    __slots__ = ("context", "kind", "reason", "household_id", "persons", "event_date", "notified_on", "identity_check", "dry_run", "expected_household_version", "statuses", "new_head_person_id")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +215,8 @@ class SubmitNotificationRequest(_message.Message):
     IDENTITY_CHECK_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_HOUSEHOLD_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    NEW_HEAD_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     kind: str
     reason: str
@@ -193,7 +227,9 @@ class SubmitNotificationRequest(_message.Message):
     identity_check: IdentityCheck
     dry_run: bool
     expected_household_version: int
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[NotificationPerson, _Mapping]]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., identity_check: _Optional[_Union[IdentityCheck, _Mapping]] = ..., dry_run: _Optional[bool] = ..., expected_household_version: _Optional[int] = ...) -> None: ...
+    statuses: _containers.RepeatedCompositeFieldContainer[StatusPeriod]
+    new_head_person_id: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[NotificationPerson, _Mapping]]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., identity_check: _Optional[_Union[IdentityCheck, _Mapping]] = ..., dry_run: _Optional[bool] = ..., expected_household_version: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[StatusPeriod, _Mapping]]] = ..., new_head_person_id: _Optional[str] = ...) -> None: ...
 
 class DocumentDue(_message.Message):
     __slots__ = ("kind", "person_id", "reason")
@@ -206,7 +242,7 @@ class DocumentDue(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, _Mapping]] = ...) -> None: ...
 
 class PersonDecision(_message.Message):
-    __slots__ = ("person_id", "acquired_on", "lost_on", "symbol", "number", "branch_no", "reasons")
+    __slots__ = ("person_id", "acquired_on", "lost_on", "symbol", "number", "branch_no", "reasons", "coverage_starts_on", "coverage_ends_on")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
     LOST_ON_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +250,8 @@ class PersonDecision(_message.Message):
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     BRANCH_NO_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_ENDS_ON_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     acquired_on: str
     lost_on: str
@@ -221,10 +259,26 @@ class PersonDecision(_message.Message):
     number: str
     branch_no: str
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
-    def __init__(self, person_id: _Optional[str] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+    coverage_starts_on: str
+    coverage_ends_on: str
+    def __init__(self, person_id: _Optional[str] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., coverage_starts_on: _Optional[str] = ..., coverage_ends_on: _Optional[str] = ...) -> None: ...
+
+class CertificateDue(_message.Message):
+    __slots__ = ("kind", "person_id", "valid_from", "valid_until", "reasons")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    person_id: str
+    valid_from: str
+    valid_until: str
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, kind: _Optional[str] = ..., person_id: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_until: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("change_id", "business_date", "persons", "documents", "late", "late_days", "retroactive_flag", "reasons", "dry_run")
+    __slots__ = ("change_id", "business_date", "persons", "documents", "late", "late_days", "retroactive_flag", "reasons", "dry_run", "certificates_to_issue", "certificates_to_collect", "income_inquiry_needed", "statuses")
     CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
     PERSONS_FIELD_NUMBER: _ClassVar[int]
@@ -234,6 +288,10 @@ class Decision(_message.Message):
     RETROACTIVE_FLAG_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_TO_ISSUE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_TO_COLLECT_FIELD_NUMBER: _ClassVar[int]
+    INCOME_INQUIRY_NEEDED_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
     change_id: str
     business_date: str
     persons: _containers.RepeatedCompositeFieldContainer[PersonDecision]
@@ -243,7 +301,11 @@ class Decision(_message.Message):
     retroactive_flag: bool
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
     dry_run: bool
-    def __init__(self, change_id: _Optional[str] = ..., business_date: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[PersonDecision, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[DocumentDue, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ..., retroactive_flag: _Optional[bool] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    certificates_to_issue: _containers.RepeatedCompositeFieldContainer[CertificateDue]
+    certificates_to_collect: _containers.RepeatedCompositeFieldContainer[Certificate]
+    income_inquiry_needed: bool
+    statuses: _containers.RepeatedCompositeFieldContainer[StatusPeriod]
+    def __init__(self, change_id: _Optional[str] = ..., business_date: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[PersonDecision, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[DocumentDue, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ..., retroactive_flag: _Optional[bool] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., certificates_to_issue: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ..., certificates_to_collect: _Optional[_Iterable[_Union[Certificate, _Mapping]]] = ..., income_inquiry_needed: _Optional[bool] = ..., statuses: _Optional[_Iterable[_Union[StatusPeriod, _Mapping]]] = ...) -> None: ...
 
 class SubmitNotificationResponse(_message.Message):
     __slots__ = ("decision", "household_version")
@@ -266,7 +328,7 @@ class GetQualificationRequest(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class QualificationPeriod(_message.Message):
-    __slots__ = ("period_id", "person_id", "household_id", "insurer_number", "symbol", "number", "branch_no", "acquired_on", "acquired_reason", "lost_on", "lost_reason", "recorded_at", "superseded_at", "change_id", "reasons")
+    __slots__ = ("period_id", "person_id", "household_id", "insurer_number", "symbol", "number", "branch_no", "acquired_on", "acquired_reason", "lost_on", "lost_reason", "recorded_at", "superseded_at", "change_id", "reasons", "version_id", "coverage_starts_on", "coverage_ends_on", "void", "correction_reason", "operator_id")
     PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
@@ -282,6 +344,12 @@ class QualificationPeriod(_message.Message):
     SUPERSEDED_AT_FIELD_NUMBER: _ClassVar[int]
     CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_ENDS_ON_FIELD_NUMBER: _ClassVar[int]
+    VOID_FIELD_NUMBER: _ClassVar[int]
+    CORRECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
     period_id: str
     person_id: str
     household_id: str
@@ -297,7 +365,13 @@ class QualificationPeriod(_message.Message):
     superseded_at: str
     change_id: str
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
-    def __init__(self, period_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., insurer_number: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., acquired_on: _Optional[str] = ..., acquired_reason: _Optional[str] = ..., lost_on: _Optional[str] = ..., lost_reason: _Optional[str] = ..., recorded_at: _Optional[str] = ..., superseded_at: _Optional[str] = ..., change_id: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+    version_id: int
+    coverage_starts_on: str
+    coverage_ends_on: str
+    void: bool
+    correction_reason: str
+    operator_id: str
+    def __init__(self, period_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., insurer_number: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., acquired_on: _Optional[str] = ..., acquired_reason: _Optional[str] = ..., lost_on: _Optional[str] = ..., lost_reason: _Optional[str] = ..., recorded_at: _Optional[str] = ..., superseded_at: _Optional[str] = ..., change_id: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., version_id: _Optional[int] = ..., coverage_starts_on: _Optional[str] = ..., coverage_ends_on: _Optional[str] = ..., void: _Optional[bool] = ..., correction_reason: _Optional[str] = ..., operator_id: _Optional[str] = ...) -> None: ...
 
 class QualificationView(_message.Message):
     __slots__ = ("person_id", "as_of", "known_at", "insured", "period", "person")
@@ -374,102 +448,224 @@ class GetHistoryResponse(_message.Message):
     def __init__(self, versions: _Optional[_Iterable[_Union[QualificationPeriod, _Mapping]]] = ...) -> None: ...
 
 class CorrectQualificationRequest(_message.Message):
-    __slots__ = ("context", "period_id", "acquired_on", "lost_on", "reason", "correction_reason")
+    __slots__ = ("context", "period_id", "version_id", "acquired_on", "lost_on", "clear_lost_on", "acquired_reason", "lost_reason", "notified_on", "relationship", "listing_order", "undo", "correction_reason")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
     LOST_ON_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_LOST_ON_FIELD_NUMBER: _ClassVar[int]
+    ACQUIRED_REASON_FIELD_NUMBER: _ClassVar[int]
+    LOST_REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTIFIED_ON_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_FIELD_NUMBER: _ClassVar[int]
+    LISTING_ORDER_FIELD_NUMBER: _ClassVar[int]
+    UNDO_FIELD_NUMBER: _ClassVar[int]
     CORRECTION_REASON_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     period_id: str
+    version_id: int
     acquired_on: str
     lost_on: str
-    reason: str
+    clear_lost_on: bool
+    acquired_reason: str
+    lost_reason: str
+    notified_on: str
+    relationship: str
+    listing_order: int
+    undo: bool
     correction_reason: str
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., period_id: _Optional[str] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., reason: _Optional[str] = ..., correction_reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., period_id: _Optional[str] = ..., version_id: _Optional[int] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., clear_lost_on: _Optional[bool] = ..., acquired_reason: _Optional[str] = ..., lost_reason: _Optional[str] = ..., notified_on: _Optional[str] = ..., relationship: _Optional[str] = ..., listing_order: _Optional[int] = ..., undo: _Optional[bool] = ..., correction_reason: _Optional[str] = ...) -> None: ...
 
 class CorrectQualificationResponse(_message.Message):
-    __slots__ = ("period",)
+    __slots__ = ("period", "resend_required", "change_id")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
+    RESEND_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
     period: QualificationPeriod
-    def __init__(self, period: _Optional[_Union[QualificationPeriod, _Mapping]] = ...) -> None: ...
+    resend_required: bool
+    change_id: str
+    def __init__(self, period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., resend_required: _Optional[bool] = ..., change_id: _Optional[str] = ...) -> None: ...
 
 class RegisterCertificateReturnRequest(_message.Message):
-    __slots__ = ("context", "certificate_id", "outcome", "returned_on")
+    __slots__ = ("context", "certificate_id", "outcome", "returned_on", "note")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     RETURNED_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     certificate_id: str
     outcome: str
     returned_on: str
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., certificate_id: _Optional[str] = ..., outcome: _Optional[str] = ..., returned_on: _Optional[str] = ...) -> None: ...
+    note: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., certificate_id: _Optional[str] = ..., outcome: _Optional[str] = ..., returned_on: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class RegisterCertificateReturnResponse(_message.Message):
-    __slots__ = ("certificate_id", "outcome")
+    __slots__ = ("certificate",)
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    certificate: Certificate
+    def __init__(self, certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+
+class Certificate(_message.Message):
+    __slots__ = ("certificate_id", "kind", "person_id", "household_id", "certificate_number", "issued_on", "valid_from", "valid_until", "state", "returned_on", "document_id", "collect", "note")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
-    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_ON_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_ON_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    COLLECT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
-    outcome: str
-    def __init__(self, certificate_id: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+    kind: str
+    person_id: str
+    household_id: str
+    certificate_number: str
+    issued_on: str
+    valid_from: str
+    valid_until: str
+    state: str
+    returned_on: str
+    document_id: str
+    collect: bool
+    note: str
+    def __init__(self, certificate_id: _Optional[str] = ..., kind: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., certificate_number: _Optional[str] = ..., issued_on: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_until: _Optional[str] = ..., state: _Optional[str] = ..., returned_on: _Optional[str] = ..., document_id: _Optional[str] = ..., collect: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ListCertificatesRequest(_message.Message):
+    __slots__ = ("page", "person_id", "state", "outstanding_after_loss")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_AFTER_LOSS_FIELD_NUMBER: _ClassVar[int]
+    page: _common_pb2.PageRequest
+    person_id: str
+    state: str
+    outstanding_after_loss: bool
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., outstanding_after_loss: _Optional[bool] = ...) -> None: ...
+
+class ListCertificatesResponse(_message.Message):
+    __slots__ = ("certificates", "page")
+    CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    certificates: _containers.RepeatedCompositeFieldContainer[Certificate]
+    page: _common_pb2.PageInfo
+    def __init__(self, certificates: _Optional[_Iterable[_Union[Certificate, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class RecordCertificateIssuedRequest(_message.Message):
+    __slots__ = ("context", "certificate")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    certificate: Certificate
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+
+class RecordIncomeFactsRequest(_message.Message):
+    __slots__ = ("context", "incomes")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    INCOMES_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    incomes: _containers.RepeatedCompositeFieldContainer[IncomeFact]
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., incomes: _Optional[_Iterable[_Union[IncomeFact, _Mapping]]] = ...) -> None: ...
+
+class RecordIncomeFactsResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: int
+    def __init__(self, recorded: _Optional[int] = ...) -> None: ...
 
 class IncomeFact(_message.Message):
-    __slots__ = ("person_id", "taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "income_year")
+    __slots__ = ("person_id", "taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "income_year", "public_pension_income", "total_income")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     TAXABLE_INCOME_FIELD_NUMBER: _ClassVar[int]
     GROSS_INCOME_FIELD_NUMBER: _ClassVar[int]
     KYU_TADASHIGAKI_INCOME_FIELD_NUMBER: _ClassVar[int]
     NON_TAXED_FIELD_NUMBER: _ClassVar[int]
     INCOME_YEAR_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_PENSION_INCOME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_INCOME_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     taxable_income: int
     gross_income: int
     kyu_tadashigaki_income: int
     non_taxed: bool
     income_year: int
-    def __init__(self, person_id: _Optional[str] = ..., taxable_income: _Optional[int] = ..., gross_income: _Optional[int] = ..., kyu_tadashigaki_income: _Optional[int] = ..., non_taxed: _Optional[bool] = ..., income_year: _Optional[int] = ...) -> None: ...
+    public_pension_income: int
+    total_income: int
+    def __init__(self, person_id: _Optional[str] = ..., taxable_income: _Optional[int] = ..., gross_income: _Optional[int] = ..., kyu_tadashigaki_income: _Optional[int] = ..., non_taxed: _Optional[bool] = ..., income_year: _Optional[int] = ..., public_pension_income: _Optional[int] = ..., total_income: _Optional[int] = ...) -> None: ...
 
 class DetermineBurdenRatioRequest(_message.Message):
-    __slots__ = ("context", "household_id", "as_of", "incomes")
+    __slots__ = ("context", "household_id", "as_of", "incomes", "dry_run")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     INCOMES_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     household_id: str
     as_of: str
     incomes: _containers.RepeatedCompositeFieldContainer[IncomeFact]
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., household_id: _Optional[str] = ..., as_of: _Optional[str] = ..., incomes: _Optional[_Iterable[_Union[IncomeFact, _Mapping]]] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., household_id: _Optional[str] = ..., as_of: _Optional[str] = ..., incomes: _Optional[_Iterable[_Union[IncomeFact, _Mapping]]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class DetermineBurdenRatioResponse(_message.Message):
-    __slots__ = ("household_id", "ratio_percent", "limit_category", "pending", "reasons")
+    __slots__ = ("household_id", "ratio_percent", "limit_category", "pending", "reasons", "income_year", "as_of", "persons", "determination_id", "dry_run")
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     RATIO_PERCENT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_CATEGORY_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    INCOME_YEAR_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    DETERMINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     household_id: str
     ratio_percent: int
     limit_category: str
     pending: bool
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
-    def __init__(self, household_id: _Optional[str] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., pending: _Optional[bool] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+    income_year: int
+    as_of: str
+    persons: _containers.RepeatedCompositeFieldContainer[PersonBurden]
+    determination_id: str
+    dry_run: bool
+    def __init__(self, household_id: _Optional[str] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., pending: _Optional[bool] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., income_year: _Optional[int] = ..., as_of: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[PersonBurden, _Mapping]]] = ..., determination_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class PersonBurden(_message.Message):
+    __slots__ = ("person_id", "elder", "ratio_percent", "limit_category", "reasons")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ELDER_FIELD_NUMBER: _ClassVar[int]
+    RATIO_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    elder: bool
+    ratio_percent: int
+    limit_category: str
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, person_id: _Optional[str] = ..., elder: _Optional[bool] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class ListChangesRequest(_message.Message):
-    __slots__ = ("page", "from_date", "to_date", "operator_id", "reason")
+    __slots__ = ("page", "from_date", "to_date", "operator_id", "reason", "kind")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     FROM_DATE_FIELD_NUMBER: _ClassVar[int]
     TO_DATE_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     from_date: str
     to_date: str
     operator_id: str
     reason: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    kind: str
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., reason: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class ChangeRecord(_message.Message):
     __slots__ = ("change_id", "recorded_at", "operator_id", "kind", "reason", "household_id", "person_ids", "event_date", "notified_on", "business_date", "before_json", "after_json")

@@ -95,6 +95,21 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsResponse.FromString,
                 _registered_method=True)
+        self.ListCertificates = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListCertificates',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.FromString,
+                _registered_method=True)
+        self.RecordCertificateIssued = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/RecordCertificateIssued',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordCertificateIssuedRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.Certificate.FromString,
+                _registered_method=True)
+        self.RecordIncomeFacts = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/RecordIncomeFacts',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsResponse.FromString,
+                _registered_method=True)
         self.StartJob = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/StartJob',
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.StartJobRequest.SerializeToString,
@@ -195,6 +210,27 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCertificates(self, request, context):
+        """The certificate ledger (2.1.3): issued certificates, their validity and collection state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCertificateIssued(self, request, context):
+        """Record that svc-documents issued a certificate (also fed by nhi.v1.document.issued).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordIncomeFacts(self, request, context):
+        """Income facts for the burden-ratio determination (until the income feed arrives).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartJob(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -275,6 +311,21 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.ListIntakeItems,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsResponse.SerializeToString,
+            ),
+            'ListCertificates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCertificates,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.SerializeToString,
+            ),
+            'RecordCertificateIssued': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCertificateIssued,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordCertificateIssuedRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.Certificate.SerializeToString,
+            ),
+            'RecordIncomeFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordIncomeFacts,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsResponse.SerializeToString,
             ),
             'StartJob': grpc.unary_unary_rpc_method_handler(
                     servicer.StartJob,
@@ -616,6 +667,87 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/ListIntakeItems',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListIntakeItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCertificates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListCertificates',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCertificateIssued(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/RecordCertificateIssued',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordCertificateIssuedRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.Certificate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordIncomeFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/RecordIncomeFacts',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordIncomeFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

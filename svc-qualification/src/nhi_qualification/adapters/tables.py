@@ -42,7 +42,10 @@ persons = sa.Table(
     sa.Column("my_number_hash", sa.String(64), index=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TZ, nullable=False),
+    sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("card_registered", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_persons_kana_birth", "name_kana", "birth_date"),
+    sa.Index("ix_persons_birth_date", "birth_date"),
 )
 
 # 枝番 once given to a person within a 記号・番号 stays theirs: never reused (NUM-INSURED).
@@ -74,6 +77,11 @@ periods = sa.Table(
     sa.Column("superseded_at", TZ),
     sa.Column("change_id", sa.String(36), nullable=False),
     sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("coverage_starts_on", sa.Date),
+    sa.Column("coverage_ends_on", sa.Date),
+    sa.Column("void", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("correction_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("operator_id", sa.String(100), nullable=False, server_default=""),
     sa.Index("ix_periods_person_current", "person_id", "superseded_at"),
 )
 
@@ -107,6 +115,115 @@ intake_items = sa.Table(
     sa.Column("event_date", sa.Date, nullable=False),
     sa.Column("state", sa.String(10), nullable=False, server_default="open", index=True),
     sa.Column("created_at", TZ, nullable=False),
+)
+
+certificates = sa.Table(
+    "certificates", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("certificate_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("person_id", sa.String(20), nullable=False, index=True),
+    sa.Column("household_id", sa.String(20), nullable=False),
+    sa.Column("certificate_number", sa.String(40), nullable=False, server_default=""),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date),
+    sa.Column("state", sa.String(20), nullable=False, server_default="issued", index=True),
+    sa.Column("collect", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("returned_on", sa.Date),
+    sa.Column("document_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+# Special statuses (SPECIAL-STATUS): periods with evidence, bitemporal like the qualification periods.
+status_periods = sa.Table(
+    "status_periods", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("status_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("person_id", sa.String(20), nullable=False, index=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date),
+    sa.Column("evidence", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("separation_date", sa.Date),
+    sa.Column("separation_code", sa.String(4)),
+    sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("change_id", sa.String(36), nullable=False),
+    sa.Column("recorded_at", TZ, nullable=False),
+    sa.Column("superseded_at", TZ),
+)
+
+income_facts = sa.Table(
+    "income_facts", metadata,
+    sa.Column("person_id", sa.String(20), primary_key=True),
+    sa.Column("income_year", sa.Integer, primary_key=True),
+    sa.Column("taxable_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("gross_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("kyu_tadashigaki_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("non_taxed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("public_pension_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("total_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("source", sa.String(40), nullable=False, server_default="api"),
+    sa.Column("recorded_at", TZ, nullable=False),
+)
+
+burden_determinations = sa.Table(
+    "burden_determinations", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("determination_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("household_id", sa.String(20), nullable=False, index=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("income_year", sa.Integer, nullable=False),
+    sa.Column("ratio_percent", sa.Integer),
+    sa.Column("limit_category", sa.String(20)),
+    sa.Column("pending", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("operator_id", sa.String(100), nullable=False),
+    sa.Column("job_id", sa.String(36)),
+    sa.Column("recorded_at", TZ, nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("job_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("done", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failed", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunks_done", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("operator_id", sa.String(100), nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ),
+)
+
+job_chunks = sa.Table(
+    "job_chunks", metadata,
+    sa.Column("job_id", sa.String(36), primary_key=True),
+    sa.Column("chunk_no", sa.Integer, primary_key=True),
+    sa.Column("first_key", sa.String(40), nullable=False),
+    sa.Column("last_key", sa.String(40), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, server_default="queued"),
+    sa.Column("done", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("finished_at", TZ),
+)
+
+# One row per person a job acted on: makes re-runs idempotent and feeds the target lists (e.g. 2.5.1).
+job_results = sa.Table(
+    "job_results", metadata,
+    sa.Column("job_id", sa.String(36), primary_key=True),
+    sa.Column("person_id", sa.String(20), primary_key=True),
+    sa.Column("household_id", sa.String(20), nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
 )
 
 PLUMBING = plumbing.define_tables(metadata)

@@ -14,7 +14,11 @@ from nhi_common import rpc
 
 from ..domain.errors import RuleViolation
 from ..service_layer.context import Actor
+from ..service_layer.batches import BatchService
+from ..service_layer.records import RecordsService
 from ..service_layer.services import IdempotencyReuse, NotFound, QualificationService, StaleVersion
+from .rpc_batches import BatchesRpc
+from .rpc_records import RecordsRpc
 
 
 def actor_of(context: common_pb2.RequestContext) -> Actor:
@@ -88,9 +92,11 @@ def _datetime(field: str, value: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-class QualificationServicer(pb_grpc.QualificationServiceServicer):
-    def __init__(self, service: QualificationService) -> None:
+class QualificationServicer(RecordsRpc, BatchesRpc, pb_grpc.QualificationServiceServicer):
+    def __init__(self, service: QualificationService, records: RecordsService, batches: BatchService) -> None:
         self.service = service
+        self.records = records
+        self.batches = batches
 
     @translate
     def ApplyResidentChanges(self, request, context):
