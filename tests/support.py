@@ -94,3 +94,25 @@ def start_suite(tmp: pathlib.Path, *, nats_url: str | None = None, households: i
         drop_schemas(schemas)
         raise
     return suite, schemas
+
+
+def move_in(running: "RunningSuite", *, members: int, event_date: str, seed: int | None = None) -> dict:
+    """A simulated 転入 whose members can all join the NHI (under 75 on the event date), once the counter sees it."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(seed)
+    headers = running.headers("counter")
+    cutoff = dt.date.fromisoformat(event_date).replace(year=dt.date.fromisoformat(event_date).year - 75)
+    for _attempt in range(20):
+        moved = running.simulate("resident", "move-in", "--members", str(members), "--event-date", event_date,
+                                 "--seed", str(rng.randrange(10**6)))
+
+        def household_known():
+            response = running.http.get(f"/api/v1/households/{moved['household_id']}", headers=headers)
+            return response.json() if response.status_code == 200 else None
+
+        household = running.wait_for(household_known)
+        if all(dt.date.fromisoformat(m["birth_date"]) > cutoff for m in household["members"]):
+            return moved
+    raise AssertionError("the simulator gave no household of members under 75 in 20 tries")

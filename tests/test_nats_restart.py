@@ -10,7 +10,7 @@ import uuid
 import nats
 import pytest
 
-from support import RunningSuite, drop_schemas, start_suite
+from support import RunningSuite, drop_schemas, move_in, start_suite
 
 pytestmark = pytest.mark.e2e
 
@@ -35,12 +35,8 @@ def test_every_outbox_event_arrives_exactly_once_across_a_nats_crash(tmp_path, n
     suite, schemas = start_suite(tmp_path / "suite", nats_url=server.url, households=0)
     running = RunningSuite(suite)
     try:
-        households = [running.simulate("resident", "move-in", "--members", "2", "--event-date", EVENT_DATE,
-                                       "--seed", str(i)) for i in range(12)]
+        households = [move_in(running, members=2, event_date=EVENT_DATE, seed=i) for i in range(12)]
         counter = running.headers("counter")
-        for moved in households:
-            running.wait_for(lambda: running.http.get(f"/api/v1/households/{moved['household_id']}",
-                                                      headers=counter).status_code == 200)
 
         accepted: list[str] = []
         failures: list[str] = []

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from support import move_in
+
 pytestmark = pytest.mark.e2e
 
 EVENT_DATE = "2026-11-10"
@@ -15,16 +17,7 @@ EVENT_DATE = "2026-11-10"
 
 def move_in_household(running, members: int = 3) -> dict:
     """The resident registry publishes a 転入; wait until the counter sees it as an intake item."""
-    moved = running.simulate("resident", "move-in", "--members", str(members), "--event-date", EVENT_DATE,
-                             "--seed", str(uuid.uuid4().int % 100000))
-    headers = running.headers("counter")
-
-    def household_known():
-        response = running.http.get(f"/api/v1/households/{moved['household_id']}", headers=headers)
-        return response.json() if response.status_code == 200 else None
-
-    running.wait_for(household_known)
-    return moved
+    return move_in(running, members=members, event_date=EVENT_DATE)
 
 
 def join(running, moved: dict, **overrides) -> "httpx.Response":
@@ -59,7 +52,10 @@ def test_move_in_flows_from_registry_to_certificate_and_aggregation(running):
     assert [p["acquired_on"] for p in decision["persons"]] == [EVENT_DATE] * len(moved["person_ids"])
     assert all(p["reasons"][0]["rule_id"] == "ACQ-MOVE-IN" for p in decision["persons"])
     assert sorted(p["branch_no"] for p in decision["persons"]) == ["01", "02", "03"]
-    assert {d["kind"] for d in decision["documents"]} == {"eligibility_certificate"}
+    certificates = decision["certificates_to_issue"]
+    assert {c["kind"] for c in certificates} == {"eligibility_certificate"}
+    assert all(c["valid_until"] == "2027-07-31" for c in certificates)
+    assert {r["rule_id"] for c in certificates for r in c["reasons"]} >= {"CERT-KIND", "CERT-EXPIRY"}
     assert decision["late_days"] == 0
 
     replay = running.http.post("/api/v1/notifications", json=body, headers={**counter, "Idempotency-Key": key})

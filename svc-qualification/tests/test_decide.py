@@ -27,8 +27,8 @@ def test_move_in_acquires_on_the_move_in_date():
     decision = run("join", "move_in", dt.date(2026, 11, 1))
     assert decision.persons[0].acquired_on == dt.date(2026, 11, 1)
     assert decision.persons[0].reasons[0].rule_id == "ACQ-MOVE-IN"
-    assert [d.kind for d in decision.documents] == ["eligibility_certificate"]
-    assert decision.documents[0].reason.rule_id == "CERT-KIND"
+    assert decision.documents == ()
+    assert not decision.income_inquiry_needed
 
 
 def test_birth_acquires_on_the_birth_date_and_asks_for_the_childbirth_application():
@@ -41,6 +41,7 @@ def test_death_loses_qualification_the_next_day():
     decision = run("leave", "death", dt.date(2026, 2, 28), persons=facts(open_period()))
     assert decision.persons[0].lost_on == dt.date(2026, 3, 1)
     assert decision.documents[0].kind == "funeral_expense_application"
+    assert decision.documents[0].reason.rule_id == "LOSS-DEATH"
 
 
 def test_death_on_29_february_loses_on_1_march():
@@ -130,3 +131,71 @@ def test_future_events_and_events_before_birth_are_refused():
     with pytest.raises(RuleViolation) as error:
         run("join", "move_in", dt.date(2026, 11, 1), persons=facts(birth=dt.date(2026, 11, 2)))
     assert error.value.code == "EVENT_BEFORE_BIRTH"
+
+
+def test_move_out_to_another_prefecture_can_be_configured_to_lose_the_day_after():
+    decision = decide(kind="leave", reason_code="move_out", event_date=dt.date(2026, 3, 31), notified_on=TODAY,
+                      business_date=TODAY, persons=facts(open_period()), config=RuleConfig(move_out_day_after=True))
+    assert decision.persons[0].lost_on == dt.date(2026, 4, 1)
+
+
+def test_joining_employee_insurance_can_be_configured_to_lose_the_same_day():
+    decision = decide(kind="leave", reason_code="emp_join", event_date=dt.date(2026, 3, 31), notified_on=TODAY,
+                      business_date=TODAY, persons=facts(open_period()), config=RuleConfig(emp_join_same_day=True))
+    assert decision.persons[0].lost_on == dt.date(2026, 3, 31)
+
+
+def test_a_move_within_the_prefecture_starts_coverage_and_carries_the_acquisition_date_over():
+    decision = decide(kind="join", reason_code="move_in_same_pref", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
+                      business_date=TODAY, persons=facts(), prefecture_acquired_on=dt.date(2019, 4, 1))
+    person = decision.persons[0]
+    assert (person.acquired_on, person.coverage_starts_on) == (dt.date(2019, 4, 1), dt.date(2026, 11, 1))
+    assert person.reasons[0].rule_id == "ACQ-MOVE-IN-PREF"
+    with pytest.raises(RuleViolation) as error:
+        decide(kind="join", reason_code="move_in_same_pref", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
+               business_date=TODAY, persons=facts())
+    assert error.value.field == "prefecture_acquired_on"
+
+
+def test_a_move_out_within_the_prefecture_ends_coverage_without_a_loss():
+    decision = run("leave", "move_out_same_pref", dt.date(2026, 11, 1), persons=facts(open_period()))
+    person = decision.persons[0]
+    assert person.lost_on is None and person.coverage_ends_on == dt.date(2026, 11, 1)
+    assert person.reasons[0].rule_id == "END-MOVE-OUT-PREF"
+
+
+def test_a_foreign_resident_with_an_excluded_status_is_refused():
+    excluded = [PersonFacts("000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="短期滞在")]
+    with pytest.raises(RuleViolation) as error:
+        run("join", "foreign_resident", dt.date(2026, 11, 1), persons=excluded)
+    assert (error.value.rule, error.value.code) == ("ACQ-FOREIGN", "EXCLUDED_RESIDENCE_STATUS")
+    allowed = [PersonFacts("000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="技術・人文知識・国際業務")]
+    assert run("join", "foreign_resident", dt.date(2026, 11, 1), persons=allowed).persons[0].acquired_on == dt.date(2026, 11, 1)
+
+
+def test_a_later_elderly_disability_finding_loses_on_the_finding_date_from_65_only():
+    decision = run("leave", "later_elderly_disability", dt.date(2026, 6, 1),
+                   persons=facts(open_period(), birth=dt.date(1960, 5, 31)))
+    assert decision.persons[0].lost_on == dt.date(2026, 6, 1)
+    with pytest.raises(RuleViolation) as error:
+        run("leave", "later_elderly_disability", dt.date(2026, 6, 1), persons=facts(open_period(), birth=dt.date(1962, 1, 1)))
+    assert error.value.code == "AGE_OUT_OF_RANGE"
+
+
+def test_nobody_joins_on_or_after_their_75th_birthday():
+    with pytest.raises(RuleViolation) as error:
+        run("join", "move_in", dt.date(2026, 11, 1), persons=facts(birth=dt.date(1951, 11, 1)))
+    assert (error.value.rule, error.value.code) == ("LOSS-AGE75", "AGED_75")
+    assert run("join", "move_in", dt.date(2026, 10, 31), persons=facts(birth=dt.date(1951, 11, 1))).persons
+
+
+def test_a_mover_of_70_to_74_needs_an_income_inquiry_and_a_burden_slip():
+    decision = run("join", "move_in", dt.date(2026, 11, 1), persons=facts(birth=dt.date(1955, 1, 10)))
+    assert decision.income_inquiry_needed
+    assert "BURDEN-PENDING" in [r.rule_id for r in decision.reasons]
+    assert [d.kind for d in decision.documents] == ["burden_category_slip"]
+    younger = run("join", "move_in", dt.date(2026, 11, 1))
+    assert not younger.income_inquiry_needed
+    household = decide(kind="join", reason_code="move_in", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
+                       business_date=TODAY, persons=facts(), household_has_elder=True)
+    assert household.income_inquiry_needed

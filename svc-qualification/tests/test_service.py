@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from nhi_qualification.adapters.tables import PLUMBING, persons
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.services import IdempotencyReuse, StaleVersion
+from nhi_qualification.service_layer.errors import IdempotencyReuse, StaleVersion
 
 CLERK = Actor("clerk-01")
 MY_NUMBER = "123456789018"

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from nhi_common.plumbing import utcnow
 
 from ..domain.model import Period, Reason
-from .tables import branches, changes, households, intake_items, periods, persons
+from ..domain.special_statuses import StatusPeriod
+from .tables import branches, certificates, changes, households, intake_items, periods, persons, status_periods
 
 
 def _reasons(text: str) -> tuple[Reason, ...]:
@@ -26,7 +27,9 @@ def _period(row) -> Period:
         insurer_number=row.insurer_number, symbol=row.symbol, number=row.number, branch_no=row.branch_no,
         acquired_on=row.acquired_on, acquired_reason=row.acquired_reason, lost_on=row.lost_on,
         lost_reason=row.lost_reason, recorded_at=_aware(row.recorded_at), superseded_at=_aware(row.superseded_at),
-        change_id=row.change_id, reasons=_reasons(row.reasons),
+        change_id=row.change_id, reasons=_reasons(row.reasons), version_id=row.version_id,
+        coverage_starts_on=row.coverage_starts_on, coverage_ends_on=row.coverage_ends_on, void=bool(row.void),
+        correction_reason=row.correction_reason or "", operator_id=row.operator_id or "",
     )
 
 
@@ -51,11 +54,12 @@ def household_members(conn: sa.Connection, household_id: str) -> list:
 
 
 def current_periods(conn: sa.Connection, person_ids: Iterable[str]) -> dict[str, Period]:
-    """The latest period (by acquisition) of each person, as currently recorded."""
+    """The latest period (by acquisition) of each person, as currently recorded; undone (void) ones left out."""
     ids = list(person_ids)
     if not ids:
         return {}
-    rows = conn.execute(sa.select(periods).where(periods.c.person_id.in_(ids), periods.c.superseded_at.is_(None))
+    rows = conn.execute(sa.select(periods).where(periods.c.person_id.in_(ids), periods.c.superseded_at.is_(None),
+                                                 periods.c.void.is_(False))
                         .order_by(periods.c.acquired_on))
     latest: dict[str, Period] = {}
     for row in rows:
@@ -64,9 +68,11 @@ def current_periods(conn: sa.Connection, person_ids: Iterable[str]) -> dict[str,
 
 
 def period_as_of(conn: sa.Connection, person_id: str, as_of: dt.date, known_at: dt.datetime | None) -> Period | None:
-    """The version valid on `as_of`, as recorded at `known_at` (now when None)."""
-    query = sa.select(periods).where(periods.c.person_id == person_id, periods.c.acquired_on <= as_of,
-                                     sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > as_of))
+    """The version covering `as_of` in this municipality, as recorded at `known_at` (now when None)."""
+    query = sa.select(periods).where(periods.c.person_id == person_id, periods.c.void.is_(False),
+                                     sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= as_of,
+                                     sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > as_of),
+                                     sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > as_of))
     if known_at is None:
         query = query.where(periods.c.superseded_at.is_(None))
     else:
@@ -142,6 +148,39 @@ def close_intake_items(conn: sa.Connection, household_id: str, person_ids: Itera
     for row in rows:
         if set(json.loads(row.person_ids)) & wanted:
             conn.execute(sa.update(intake_items).where(intake_items.c.item_id == row.item_id).values(state="done"))
+
+
+def current_statuses(conn: sa.Connection, person_id: str) -> list[tuple[str, StatusPeriod]]:
+    """The special statuses of a person as currently recorded, with their ids."""
+    rows = conn.execute(sa.select(status_periods).where(status_periods.c.person_id == person_id,
+                                                        status_periods.c.superseded_at.is_(None))
+                        .order_by(status_periods.c.start))
+    return [(r.status_id, StatusPeriod(person_id=r.person_id, kind=r.kind, start=r.start, end=r.end,
+                                       evidence=tuple(json.loads(r.evidence)), separation_date=r.separation_date,
+                                       separation_code=r.separation_code)) for r in rows]
+
+
+def issued_certificates(conn: sa.Connection, person_ids: list[str]) -> list[dict[str, Any]]:
+    """Certificates still out (issued) for these persons: what a loss must collect (2.1.3)."""
+    if not person_ids:
+        return []
+    rows = conn.execute(sa.select(certificates).where(certificates.c.person_id.in_(person_ids),
+                                                      certificates.c.state == "issued").order_by(certificates.c.seq))
+    return [certificate_dict(r) for r in rows]
+
+
+def certificate_dict(row) -> dict[str, Any]:
+    return {"certificate_id": row.certificate_id, "kind": row.kind, "person_id": row.person_id,
+            "household_id": row.household_id, "certificate_number": row.certificate_number,
+            "issued_on": row.issued_on.isoformat(), "valid_from": row.valid_from.isoformat(),
+            "valid_until": row.valid_until.isoformat() if row.valid_until else "", "state": row.state,
+            "returned_on": row.returned_on.isoformat() if row.returned_on else "", "document_id": row.document_id,
+            "collect": bool(row.collect), "note": row.note}
+
+
+def mark_for_collection(conn: sa.Connection, certificate_ids: list[str]) -> None:
+    conn.execute(sa.update(certificates).where(certificates.c.certificate_id.in_(certificate_ids))
+                 .values(collect=True, updated_at=utcnow()))
 
 
 def page(conn: sa.Connection, query, key_column, page_size: int, cursor: str) -> tuple[list, str]:

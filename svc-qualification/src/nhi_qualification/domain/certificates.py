@@ -90,7 +90,7 @@ def certificates_due(*, person: CertificatePerson, as_of: dt.date,
     if elder and not shows_share:
         elder_until, elder_reason = elder_certificate_expiry(birth_date=person.birth_date, issued_on=as_of)
         due.append(CertificateDue(ELDERLY_RECIPIENT_CERTIFICATE, as_of, elder_until, (
-            Reason("CERT-KIND", f"70–74歳で資格確認書を交付するため高齢受給者証も交付（資格確認書に負担割合を記載しない設定）",
+            Reason("CERT-KIND", "70–74歳で資格確認書を交付するため高齢受給者証も交付（資格確認書に負担割合を記載しない設定）",
                    BASIS_2024, facts),
             elder_reason,
         ), shows_share=True))

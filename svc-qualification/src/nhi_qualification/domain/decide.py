@@ -1,22 +1,44 @@
-"""Decisions on a counter notification: dates, late notification, back-dating, documents due."""
+"""Decisions on a counter notification: dates, late notification, back-dating, forms and inquiries due."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
+from .ages import age_on, birthday_of, elder_period
 from .errors import RuleViolation
 from .model import Decision, DocumentDue, PersonDecision, PersonFacts, Reason
-from .reasons import REASONS, ChangeReason
+from .reasons import REASONS, ChangeReason, next_day, same_day
 
 NOTIFY_DAYS = 14
+
+# 施行規則第1条: statuses of residence whose holders are not NHI insured (ACQ-FOREIGN, domain §3.1).
+EXCLUDED_RESIDENCE_STATUSES = frozenset({
+    "短期滞在", "外交", "特定活動（医療滞在）", "特定活動（医療滞在者の付添人）", "特定活動（観光・保養）",
+    "特定活動（観光・保養を目的とする者の同行配偶者）", "在留資格なし",
+})
 
 
 @dataclasses.dataclass(frozen=True)
 class RuleConfig:
-    """The configurable parts of Part A (defaults are the fresh-install values)."""
+    """The configurable parts of Part A; the defaults are the fresh-install values the tests assert."""
 
     retro_limit_years: int = 2  # RETRO-LIMIT
+    move_out_day_after: bool = False  # LOSS-MOVE-OUT: yes: day after
+    move_out_pref_day_after: bool = False  # END-MOVE-OUT-PREF: yes: day after
+    emp_join_same_day: bool = False  # LOSS-EMP-JOIN: yes: same day
+    age75_day_after: bool = False  # LOSS-AGE75: yes: day after
+    excluded_residence_statuses: frozenset[str] = EXCLUDED_RESIDENCE_STATUSES
+
+    def date_rule(self, reason: ChangeReason):
+        """The date rule of a reason under this configuration."""
+        overrides = {
+            "LOSS-MOVE-OUT": next_day if self.move_out_day_after else None,
+            "END-MOVE-OUT-PREF": next_day if self.move_out_pref_day_after else None,
+            "LOSS-EMP-JOIN": same_day if self.emp_join_same_day else None,
+            "LOSS-AGE75": next_day if self.age75_day_after else None,
+        }
+        return overrides.get(reason.rule_id) or reason.date_rule
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -26,15 +48,15 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def reason_for(kind: str, code: str) -> ChangeReason:
+def reason_for(kind: str, code: str, *, at_counter: bool = True) -> ChangeReason:
     reason = REASONS.get(code)
     if reason is None:
         raise RuleViolation("reason", f"unknown change reason {code!r}", code="UNKNOWN_REASON")
     if reason.kind != kind:
         raise RuleViolation("reason", f"{code} is a {reason.kind} reason, not {kind}", code="REASON_KIND_MISMATCH")
-    if not reason.supported:
-        raise RuleViolation("reason", f"{code} ({reason.rule_id}) is not handled by counter notifications yet",
-                            rule=reason.rule_id, code="REASON_NOT_SUPPORTED")
+    if at_counter and not reason.counter:
+        raise RuleViolation("reason", f"{code} ({reason.rule_id}) needs no notification: the age-75 batch (2.5.1) "
+                                      "registers it", rule=reason.rule_id, code="REASON_NOT_SUPPORTED")
     return reason
 
 
@@ -67,44 +89,97 @@ def notification_timing(event_date: dt.date, notified_on: dt.date, business_date
 
 
 def decide(*, kind: str, reason_code: str, event_date: dt.date, notified_on: dt.date, business_date: dt.date,
-           persons: list[PersonFacts], config: RuleConfig = RuleConfig()) -> Decision:
+           persons: list[PersonFacts], config: RuleConfig = RuleConfig(), prefecture_acquired_on: dt.date | None = None,
+           household_has_elder: bool = False, at_counter: bool = True) -> Decision:
     """The decision on a join or leave notification for the given persons of one household."""
-    reason = reason_for(kind, reason_code)
+    reason = reason_for(kind, reason_code, at_counter=at_counter)
     late_days, retroactive, timing_reasons = notification_timing(event_date, notified_on, business_date, config)
-    effective = reason.date_rule(event_date)
+    effective = config.date_rule(reason)(event_date)
     decisions: list[PersonDecision] = []
     documents: list[DocumentDue] = []
     for index, person in enumerate(persons):
         field = f"persons[{index}].person_id"
         if person.birth_date > event_date:
             raise RuleViolation(field, "the event date is before the person's birth date", code="EVENT_BEFORE_BIRTH")
-        date_reason = Reason(reason.rule_id, f"{reason.label}: 異動日 {event_date.isoformat()}", reason.basis,
-                             {"event_date": event_date.isoformat(), "reason": reason.code})
-        current = person.current_period
+        facts = {"event_date": event_date.isoformat(), "reason": reason.code, "effective": effective.isoformat()}
+        date_reason = Reason(reason.rule_id, f"{reason.label}: 異動日 {event_date.isoformat()} → {effective.isoformat()}",
+                             reason.basis, facts)
+        extra: list[Reason] = []
         if kind == "join":
-            if current is not None and (current.lost_on is None or current.lost_on > effective):
-                raise RuleViolation(field, f"the person is already insured from {current.acquired_on} "
-                                           f"(period {current.period_id}); periods may not overlap",
-                                    code="OVERLAPPING_PERIOD")
-            decisions.append(PersonDecision(person.person_id, effective, None, (date_reason,)))
-            for doc in reason.documents:
-                documents.append(DocumentDue(doc, person.person_id, _document_reason(doc)))
+            decision = _join(reason, person, field, effective, date_reason, config, prefecture_acquired_on, extra)
         else:
-            if current is None or current.lost_on is not None:
-                raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
-            if effective <= current.acquired_on:
-                raise RuleViolation("event_date", f"the loss date {effective} is not after the acquisition date "
-                                                  f"{current.acquired_on}", code="LOSS_BEFORE_ACQUISITION")
-            decisions.append(PersonDecision(person.person_id, current.acquired_on, effective, (date_reason,)))
-            for doc in reason.slips:
-                documents.append(DocumentDue(doc, person.person_id, Reason(reason.rule_id, "異動に伴う申請書", reason.basis)))
+            decision = _leave(reason, person, field, effective, date_reason, extra)
+        decisions.append(decision)
+        for form in reason.forms:
+            documents.append(DocumentDue(form, person.person_id, Reason(reason.rule_id, _FORM_LABELS[form], reason.basis)))
+        if elder_period(birth_date=person.birth_date).covers(effective):
+            documents.append(DocumentDue("burden_category_slip", person.person_id, Reason(
+                "BURDEN-3", "70–74歳の加入・脱退により世帯の負担割合を再判定（負担区分異動連絡票）", "国民健康保険法第42条",
+                {"person_id": person.person_id})))
+    reasons = list(timing_reasons)
+    inquiry = False
+    if kind == "join" and reason.income_inquiry and (household_has_elder or any(
+            elder_period(birth_date=p.birth_date).covers(effective) for p in persons)):
+        inquiry = True
+        reasons.append(Reason("BURDEN-PENDING", "転入者の所得が前住所地への照会（2.1.5 / 2.9）で届くまで負担割合は判定保留（暫定2割）",
+                              "国民健康保険法施行令", {"reason": reason.code}))
     return Decision(kind, reason.code, business_date, tuple(decisions), tuple(documents), late_days, retroactive,
-                    tuple(timing_reasons))
+                    tuple(reasons), income_inquiry_needed=inquiry)
 
 
-def _document_reason(kind: str) -> Reason:
-    if kind == "eligibility_certificate":
-        # CERT-KIND: registration status of the マイナ保険証 is not known at intake, so a 資格確認書 is issued.
-        return Reason("CERT-KIND", "マイナ保険証の利用登録が確認できないため資格確認書を交付", "令和6年改正",
-                      {"registered": "unknown"})
-    return Reason("ACQ-BIRTH", "出生に伴い出産育児一時金支給申請書を作成", "国民健康保険法第58条")
+def _join(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
+          config: RuleConfig, prefecture_acquired_on: dt.date | None, extra: list[Reason]) -> PersonDecision:
+    current = person.current_period
+    if current is not None and current.open_on(effective):
+        raise RuleViolation(field, f"the person is already insured from {current.acquired_on} "
+                                   f"(period {current.period_id}); periods may not overlap", code="OVERLAPPING_PERIOD")
+    if effective >= birthday_of(birth_date=person.birth_date, age=75):
+        raise RuleViolation(field, "the person is 75 or older on that date and belongs to 後期高齢者医療",
+                            rule="LOSS-AGE75", code="AGED_75")
+    if reason.code == "foreign_resident":
+        if not person.residence_status:
+            raise RuleViolation(field, "a foreign resident's status of residence is not on record", rule="ACQ-FOREIGN",
+                                code="RESIDENCE_STATUS_MISSING")
+        if person.residence_status in config.excluded_residence_statuses:
+            raise RuleViolation(field, f"the status of residence {person.residence_status} is excluded from the NHI",
+                                rule="ACQ-FOREIGN", code="EXCLUDED_RESIDENCE_STATUS")
+    if reason.effect == "coverage_start":
+        if prefecture_acquired_on is None:
+            raise RuleViolation("prefecture_acquired_on", "a move within the prefecture carries over the prefecture "
+                                                          "acquisition date: give it", rule=reason.rule_id, code="REQUIRED")
+        if prefecture_acquired_on > effective:
+            raise RuleViolation("prefecture_acquired_on", "the prefecture acquisition date is after the move-in date",
+                                rule=reason.rule_id, code="ACQUISITION_AFTER_COVERAGE")
+        carried = Reason(reason.rule_id, f"県内転入: 適用開始 {effective.isoformat()}、資格取得日 "
+                                         f"{prefecture_acquired_on.isoformat()} を引継ぎ", reason.basis,
+                         {"prefecture_acquired_on": prefecture_acquired_on.isoformat(),
+                          "coverage_starts_on": effective.isoformat()})
+        return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried, *extra),
+                              coverage_starts_on=effective)
+    return PersonDecision(person.person_id, effective, None, (date_reason, *extra))
+
+
+def _leave(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
+           extra: list[Reason]) -> PersonDecision:
+    current = person.current_period
+    if current is None or current.end_on is not None:
+        raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
+    if effective <= current.start_on:
+        raise RuleViolation("event_date", f"the end date {effective} is not after the start {current.start_on}",
+                            code="LOSS_BEFORE_ACQUISITION")
+    if reason.code == "later_elderly_disability":
+        age = age_on(birth_date=person.birth_date, day=effective)
+        if not 65 <= age < 75:
+            raise RuleViolation(field, f"a 後期 disability finding applies from 65 to 74 (age {age})",
+                                rule=reason.rule_id, code="AGE_OUT_OF_RANGE")
+    if reason.effect == "coverage_end":
+        return PersonDecision(person.person_id, current.acquired_on, None, (date_reason, *extra),
+                              coverage_ends_on=effective)
+    return PersonDecision(person.person_id, current.acquired_on, effective, (date_reason, *extra))
+
+
+_FORM_LABELS = {
+    "childbirth_lump_sum_application": "出生に伴い出産育児一時金支給申請書を作成",
+    "funeral_expense_application": "死亡に伴い葬祭費支給申請書を作成",
+    "specific_same_household_slip": "後期高齢者医療への移行に伴い特定同一世帯所属者異動連絡票を作成",
+}

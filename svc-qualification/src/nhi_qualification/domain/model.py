@@ -39,9 +39,29 @@ class Period:
     superseded_at: dt.datetime | None
     change_id: str
     reasons: tuple[Reason, ...] = ()
+    version_id: int = 0
+    coverage_starts_on: dt.date | None = None  # 適用開始 after a move within the prefecture
+    coverage_ends_on: dt.date | None = None  # 適用終了 on a move out within the prefecture
+    void: bool = False
+    correction_reason: str = ""
+    operator_id: str = ""
+
+    @property
+    def start_on(self) -> dt.date:
+        """First day this municipality covers the person."""
+        return self.coverage_starts_on or self.acquired_on
+
+    @property
+    def end_on(self) -> dt.date | None:
+        """First day this municipality no longer covers the person (loss or end of coverage)."""
+        ends = [d for d in (self.lost_on, self.coverage_ends_on) if d is not None]
+        return min(ends) if ends else None
+
+    def open_on(self, day: dt.date) -> bool:
+        return self.end_on is None or day < self.end_on
 
     def covers(self, day: dt.date) -> bool:
-        return self.acquired_on <= day and (self.lost_on is None or day < self.lost_on)
+        return not self.void and self.start_on <= day and self.open_on(day)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +73,7 @@ class PersonFacts:
     birth_date: dt.date
     resident_status: str
     current_period: Period | None
+    residence_status: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +82,8 @@ class PersonDecision:
     acquired_on: dt.date | None
     lost_on: dt.date | None
     reasons: tuple[Reason, ...]
+    coverage_starts_on: dt.date | None = None
+    coverage_ends_on: dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,3 +103,4 @@ class Decision:
     late_days: int
     retroactive: bool
     reasons: tuple[Reason, ...]
+    income_inquiry_needed: bool = False

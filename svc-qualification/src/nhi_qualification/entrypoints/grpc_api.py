@@ -16,7 +16,8 @@ from ..domain.errors import RuleViolation
 from ..service_layer.context import Actor
 from ..service_layer.batches import BatchService
 from ..service_layer.records import RecordsService
-from ..service_layer.services import IdempotencyReuse, NotFound, QualificationService, StaleVersion
+from ..service_layer.errors import IdempotencyReuse, NotFound, StaleVersion
+from ..service_layer.services import QualificationService
 from .rpc_batches import BatchesRpc
 from .rpc_records import RecordsRpc
 

@@ -4,48 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common.plumbing import Plumbing, dumps, utcnow
+from nhi_common.plumbing import Plumbing
 
 from ..adapters import store
-from ..adapters.tables import PLUMBING, branches, households, intake_items, metadata, persons
+from ..adapters.tables import PLUMBING, branches, intake_items, metadata, persons
 from ..adapters.vault import MyNumberVault
 from ..domain import decide as rules
-from ..domain.errors import RuleViolation
-from ..domain.model import Decision, Period, PersonFacts
-from ..domain.numbers import mask_my_number, my_number_problem
+from ..domain.model import Period
+from ..domain.numbers import mask_my_number
 from .context import Actor, business_date
+from .errors import IdempotencyReuse, NotFound, StaleVersion
+
+__all__ = ["IdempotencyReuse", "NotFound", "QualificationService", "StaleVersion", "period_dict"]
+from .intake import IntakeMixin
 
 SOURCE = "urn:nhi:svc-qualification"
-RESIDENT_CONSUMER = "resident-changes"
 
 
-class NotFound(Exception):
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key} not found")
-        self.kind = kind
-        self.key = key
-
-
-class StaleVersion(Exception):
-    """Another change to the household committed first."""
-
-    def __init__(self, household_id: str, current_version: int) -> None:
-        super().__init__(f"household {household_id} was changed by someone else (now version {current_version})")
-        self.household_id = household_id
-        self.current_version = current_version
-
-
-class IdempotencyReuse(Exception):
-    pass
-
-
-class QualificationService:
+class QualificationService(IntakeMixin):
     def __init__(self, *, engine: sa.Engine, vault: MyNumberVault, insurer_number: str, insured_symbol: str,
                  fixed_business_date: dt.date | None = None, after_commit: Callable[[], None] = lambda: None,
                  config: rules.RuleConfig = rules.RuleConfig()) -> None:
@@ -58,241 +38,6 @@ class QualificationService:
         self.config = config
         self.plumbing = Plumbing(metadata, SOURCE)
         assert set(PLUMBING) == set(self.plumbing.tables)
-
-    # ----- resident registry reflection (住民記録連携) -----
-
-    def apply_resident_changes(self, changes: list[dict[str, Any]], actor: Actor) -> list[dict[str, Any]]:
-        """Record persons and households from resident changes; a 転入 becomes an intake item for the counter."""
-        results = []
-        with self.engine.begin() as conn:
-            for change in changes:
-                results.append(self._apply_resident_change(conn, change, actor))
-        return results
-
-    def _apply_resident_change(self, conn: sa.Connection, change: dict[str, Any], actor: Actor) -> dict[str, Any]:
-        change_id = change["change_id"]
-        person_ids = [p["person_id"] for p in change.get("persons", [])]
-        if not self.plumbing.claim_inbox(conn, event_id=change_id, consumer=RESIDENT_CONSUMER):
-            return {"change_id": change_id, "outcome": "duplicate", "person_ids": person_ids}
-        household_id = change["household_id"]
-        address = json.dumps(change.get("address") or {}, ensure_ascii=False, sort_keys=True)
-        now = utcnow()
-        if store.get_household(conn, household_id) is None:
-            conn.execute(sa.insert(households).values(household_id=household_id,
-                                                      head_person_id=change.get("head_person_id") or person_ids[0],
-                                                      address=address, updated_at=now))
-        elif change.get("head_person_id"):
-            conn.execute(sa.update(households).where(households.c.household_id == household_id)
-                         .values(head_person_id=change["head_person_id"], address=address, updated_at=now,
-                                 version=households.c.version + 1))
-        kind = change["change_kind"]
-        status = {"death": "dead", "move_out": "moved_out", "move_out_same_pref": "moved_out"}.get(kind, "resident")
-        for index, person in enumerate(change.get("persons", [])):
-            self._upsert_person(conn, person, household_id, status, change, index)
-        outcome = {"change_id": change_id, "outcome": "applied", "person_ids": person_ids}
-        if kind in {"move_in", "move_in_same_pref", "birth", "death", "move_out", "move_out_same_pref"}:
-            # The qualification follows a counter notification; until then the clerk sees it waiting.
-            outcome["intake_item_id"] = store.add_intake_item(
-                conn, source_change_id=change_id, kind=kind, household_id=household_id, person_ids=person_ids,
-                event_date=dt.date.fromisoformat(change["event_date"]))
-            outcome["outcome"] = "intake_item"
-        self.plumbing.audit(conn, operator_id=actor.operator_id, action="resident.change.applied",
-                            target_kind="household", target_id=household_id, detail=f"{kind} {change_id}")
-        return outcome
-
-    def _upsert_person(self, conn, person: dict[str, Any], household_id: str, status: str, change: dict[str, Any],
-                       index: int) -> None:
-        values: dict[str, Any] = {
-            "household_id": household_id,
-            "name_kanji": person["name_kanji"],
-            "name_kana": person["name_kana"],
-            "birth_date": dt.date.fromisoformat(person["birth_date"]),
-            "sex": person.get("sex") or "",
-            "relationship": person.get("relationship") or "",
-            "listing_order": int(person.get("listing_order") or index + 1),
-            "resident_status": status,
-            "nationality": person.get("nationality") or "",
-            "residence_status": person.get("residence_status") or "",
-            "residence_expires_on": _date_or_none(person.get("residence_expires_on")),
-            "dv_support": bool(person.get("dv_support")),
-            "updated_at": utcnow(),
-        }
-        if change.get("change_kind") in {"move_in", "move_in_same_pref", "birth"}:
-            values["resident_since"] = dt.date.fromisoformat(change["event_date"])
-        if person.get("my_number"):
-            problem = my_number_problem(person["my_number"])
-            if problem:
-                raise RuleViolation(f"changes.persons[{index}].my_number", problem, rule="NUM-MYNUMBER",
-                                    code="INVALID_MY_NUMBER")
-            values["my_number_enc"] = self.vault.encrypt(person["my_number"])
-            values["my_number_hash"] = self.vault.lookup_hash(person["my_number"])
-        existing = store.get_person(conn, person["person_id"])
-        if existing is None:
-            conn.execute(sa.insert(persons).values(person_id=person["person_id"], **values))
-        else:
-            conn.execute(sa.update(persons).where(persons.c.person_id == person["person_id"])
-                         .values(version=persons.c.version + 1, **values))
-
-    # ----- counter notifications (届出) -----
-
-    def submit_notification(self, request: dict[str, Any], actor: Actor) -> dict[str, Any]:
-        """Decide a join or leave notification; store it (unless dry_run) with its events, atomically."""
-        today = business_date(actor, self.fixed_business_date)
-        event_date = _parse_date(request, "event_date")
-        notified_on = _parse_date(request, "notified_on")
-        people = request.get("persons") or []
-        if not people:
-            raise RuleViolation("persons", "at least one person is required", code="REQUIRED")
-        for index, entry in enumerate(people):
-            if entry.get("my_number"):
-                problem = my_number_problem(entry["my_number"])
-                if problem:
-                    raise RuleViolation(f"persons[{index}].my_number", problem, rule="NUM-MYNUMBER",
-                                        code="INVALID_MY_NUMBER")
-        identity = request.get("identity_check") or {}
-        if not identity.get("document_kind"):
-            raise RuleViolation("identity_check.document_kind", "the identity check must be recorded", code="REQUIRED")
-        fingerprint = dumps({k: v for k, v in request.items() if k != "idempotency_key"}).encode()
-        with self.engine.begin() as conn:
-            if actor.idempotency_key and not request.get("dry_run"):
-                try:
-                    stored = self.plumbing.recall_idempotent(conn, key=actor.idempotency_key,
-                                                             operation="SubmitNotification", request=fingerprint)
-                except Exception as exc:
-                    raise IdempotencyReuse(str(exc)) from exc
-                if stored is not None:
-                    return json.loads(stored)
-            household = store.get_household(conn, request.get("household_id", ""))
-            if household is None:
-                raise NotFound("household", request.get("household_id", ""))
-            expected = int(request.get("expected_household_version") or 0)
-            if expected and expected != household.version:
-                raise StaleVersion(household.household_id, household.version)
-            facts = self._facts(conn, household.household_id, people)
-            decision = rules.decide(kind=request.get("kind", ""), reason_code=request.get("reason", ""),
-                                    event_date=event_date, notified_on=notified_on, business_date=today,
-                                    persons=facts, config=self.config)
-            if request.get("dry_run"):
-                return self._response(decision, None, household, {}, dry_run=True)
-            new_version = store.bump_household(conn, household.household_id, household.version)
-            if not new_version:
-                current = store.get_household(conn, household.household_id)
-                raise StaleVersion(household.household_id, current.version if current else 0)
-            change_id = str(uuid.uuid4())
-            numbers = self._record(conn, decision, household, facts, change_id, people, actor)
-            response = self._response(decision, change_id, household, numbers, dry_run=False)
-            response["household_version"] = new_version
-            store.insert_change(
-                conn, change_id=change_id, business_date=today, operator_id=actor.operator_id,
-                kind=decision.kind, reason=decision.reason_code, household_id=household.household_id,
-                person_ids=json.dumps([p.person_id for p in decision.persons]), event_date=event_date,
-                notified_on=notified_on, identity_check=dumps(identity), decision=dumps(response["decision"]),
-                before=dumps({f.person_id: _period_summary(f.current_period) for f in facts}),
-                after=dumps(numbers))
-            store.close_intake_items(conn, household.household_id, [p.person_id for p in decision.persons])
-            self.plumbing.audit(conn, operator_id=actor.operator_id, action=f"notification.{decision.kind}",
-                                target_kind="household", target_id=household.household_id,
-                                detail=f"{decision.reason_code} {change_id}")
-            if actor.idempotency_key:
-                self.plumbing.remember_idempotent(conn, key=actor.idempotency_key, operation="SubmitNotification",
-                                                  request=fingerprint, response=json.dumps(response).encode())
-        self.after_commit()
-        return response
-
-    def _facts(self, conn, household_id: str, people: list[dict[str, Any]]) -> list[PersonFacts]:
-        ids = [p.get("person_id", "") for p in people]
-        current = store.current_periods(conn, ids)
-        facts = []
-        for index, person_id in enumerate(ids):
-            row = store.get_person(conn, person_id)
-            if row is None:
-                raise NotFound("person", person_id)
-            if row.household_id != household_id:
-                raise RuleViolation(f"persons[{index}].person_id",
-                                    f"person {person_id} is not a member of household {household_id}",
-                                    rule="HOUSEHOLD", code="NOT_A_MEMBER")
-            if row.resident_status != "resident":
-                raise RuleViolation(f"persons[{index}].person_id", f"person {person_id} is {row.resident_status}",
-                                    code="NOT_RESIDENT")
-            facts.append(PersonFacts(person_id, household_id, row.birth_date, row.resident_status, current.get(person_id)))
-        return facts
-
-    def _record(self, conn, decision: Decision, household, facts: list[PersonFacts], change_id: str,
-                people: list[dict[str, Any]], actor: Actor) -> dict[str, dict[str, str]]:
-        """Write the new period versions and their events; returns the 記号・番号・枝番 of each person."""
-        now = utcnow()
-        symbol, number = household.symbol, household.number
-        if not symbol:
-            symbol, number = self.insured_symbol, store.next_household_number(conn, self.insured_symbol)
-            conn.execute(sa.update(households).where(households.c.household_id == household.household_id)
-                         .values(symbol=symbol, number=number))
-        next_branch = household.next_branch
-        by_id = {f.person_id: f for f in facts}
-        my_numbers = {p["person_id"]: p["my_number"] for p in people if p.get("my_number")}
-        numbers: dict[str, dict[str, str]] = {}
-        for person in decision.persons:
-            if person.person_id in my_numbers:
-                conn.execute(sa.update(persons).where(persons.c.person_id == person.person_id).values(
-                    my_number_enc=self.vault.encrypt(my_numbers[person.person_id]),
-                    my_number_hash=self.vault.lookup_hash(my_numbers[person.person_id])))
-            if decision.kind == "join":
-                branch = store.branch_for(conn, symbol, number, person.person_id)
-                if branch is None:
-                    branch = f"{next_branch:02d}"
-                    store.add_branch(conn, symbol, number, branch, person.person_id)
-                    next_branch += 1
-                period_id = store.insert_period(
-                    conn, recorded_at=now, change_id=change_id, reasons=person.reasons,
-                    person_id=person.person_id, household_id=household.household_id, insurer_number=self.insurer_number,
-                    symbol=symbol, number=number, branch_no=branch, acquired_on=person.acquired_on,
-                    acquired_reason=decision.reason_code, lost_on=None, lost_reason=None)
-                subject, verb = "nhi.v1.qualification.acquired", "acquired"
-            else:
-                current: Period = by_id[person.person_id].current_period
-                store.supersede_period(conn, current.period_id, now)
-                period_id = store.insert_period(
-                    conn, period_id=current.period_id, recorded_at=now, change_id=change_id,
-                    reasons=(*current.reasons, *person.reasons), person_id=person.person_id,
-                    household_id=current.household_id, insurer_number=current.insurer_number, symbol=current.symbol,
-                    number=current.number, branch_no=current.branch_no, acquired_on=current.acquired_on,
-                    acquired_reason=current.acquired_reason, lost_on=person.lost_on, lost_reason=decision.reason_code)
-                symbol, number, branch = current.symbol, current.number, current.branch_no
-                subject, verb = "nhi.v1.qualification.lost", "lost"
-            numbers[person.person_id] = {"symbol": symbol, "number": number, "branch_no": branch, "period_id": period_id}
-            row = store.get_person(conn, person.person_id)
-            self.plumbing.add_event(conn, nats_subject=subject, type=f"jp.nhi.qualification.{verb}.v1",
-                                    subject=person.person_id, data={
-                "change_id": change_id, "period_id": period_id, "person_id": person.person_id,
-                "household_id": household.household_id, "insurer_number": self.insurer_number,
-                "symbol": symbol, "number": number, "branch_no": branch,
-                "acquired_on": _iso(person.acquired_on), "lost_on": _iso(person.lost_on),
-                "reason": decision.reason_code, "rule_ids": [r.rule_id for r in person.reasons],
-                "birth_date": row.birth_date.isoformat(), "sex": row.sex,
-                "business_date": decision.business_date.isoformat(), "operator_id": actor.operator_id,
-            })
-        if next_branch != household.next_branch:
-            conn.execute(sa.update(households).where(households.c.household_id == household.household_id)
-                         .values(next_branch=next_branch))
-        return numbers
-
-    def _response(self, decision: Decision, change_id: str | None, household, numbers: dict, *, dry_run: bool) -> dict:
-        persons_out = []
-        for p in decision.persons:
-            entry = {"person_id": p.person_id, "acquired_on": _iso(p.acquired_on), "lost_on": _iso(p.lost_on),
-                     "reasons": [r.as_dict() for r in p.reasons]}
-            entry.update({k: v for k, v in numbers.get(p.person_id, {}).items() if k != "period_id"})
-            persons_out.append(entry)
-        return {"decision": {
-            "change_id": change_id or "",
-            "business_date": decision.business_date.isoformat(),
-            "persons": persons_out,
-            "documents": [{"kind": d.kind, "person_id": d.person_id, "reason": d.reason.as_dict()} for d in decision.documents],
-            "late": decision.late_days > 0,
-            "late_days": decision.late_days,
-            "retroactive_flag": decision.retroactive,
-            "reasons": [r.as_dict() for r in decision.reasons],
-            "dry_run": dry_run,
-        }, "household_version": household.version}
 
     # ----- confirmation and look-ups (2.1.1) -----
 
@@ -427,14 +172,10 @@ def period_dict(period: Period) -> dict:
             "acquired_reason": period.acquired_reason, "lost_on": _iso(period.lost_on),
             "lost_reason": period.lost_reason or "", "recorded_at": period.recorded_at.isoformat(),
             "superseded_at": period.superseded_at.isoformat() if period.superseded_at else "",
-            "change_id": period.change_id, "reasons": [r.as_dict() for r in period.reasons]}
-
-
-def _period_summary(period: Period | None) -> dict:
-    if period is None:
-        return {}
-    return {"acquired_on": period.acquired_on.isoformat(), "lost_on": _iso(period.lost_on)}
-
+            "change_id": period.change_id, "reasons": [r.as_dict() for r in period.reasons],
+            "version_id": period.version_id, "coverage_starts_on": _iso(period.coverage_starts_on),
+            "coverage_ends_on": _iso(period.coverage_ends_on), "void": period.void,
+            "correction_reason": period.correction_reason, "operator_id": period.operator_id}
 
 def _iso(value) -> str:
     return value.isoformat() if value else ""
@@ -444,15 +185,3 @@ def _aware_iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.isoformat()
-
-
-def _date_or_none(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def _parse_date(request: dict[str, Any], field: str) -> dt.date:
-    raw = request.get(field) or ""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise RuleViolation(field, f"{raw!r} is not a date (YYYY-MM-DD)", code="INVALID_DATE") from None
