@@ -92,7 +92,7 @@ class StatusPeriod(_message.Message):
     def __init__(self, status_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., evidence: _Optional[_Iterable[str]] = ..., separation_date: _Optional[str] = ..., separation_code: _Optional[str] = ..., display_name: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class Household(_message.Message):
-    __slots__ = ("household_id", "head_person_id", "symbol", "number", "deemed_head", "members", "address", "version")
+    __slots__ = ("household_id", "head_person_id", "symbol", "number", "deemed_head", "members", "address", "version", "nhi_head_person_id")
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     HEAD_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,7 @@ class Household(_message.Message):
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    NHI_HEAD_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     household_id: str
     head_person_id: str
     symbol: str
@@ -109,7 +110,8 @@ class Household(_message.Message):
     members: _containers.RepeatedCompositeFieldContainer[Person]
     address: Address
     version: int
-    def __init__(self, household_id: _Optional[str] = ..., head_person_id: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., deemed_head: _Optional[bool] = ..., members: _Optional[_Iterable[_Union[Person, _Mapping]]] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    nhi_head_person_id: str
+    def __init__(self, household_id: _Optional[str] = ..., head_person_id: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., deemed_head: _Optional[bool] = ..., members: _Optional[_Iterable[_Union[Person, _Mapping]]] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., version: _Optional[int] = ..., nhi_head_person_id: _Optional[str] = ...) -> None: ...
 
 class ResidentChange(_message.Message):
     __slots__ = ("change_id", "change_kind", "event_date", "notified_on", "household_id", "head_person_id", "persons", "address", "previous_municipality")
@@ -204,7 +206,7 @@ class NotificationPerson(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., my_number: _Optional[str] = ...) -> None: ...
 
 class SubmitNotificationRequest(_message.Message):
-    __slots__ = ("context", "kind", "reason", "household_id", "persons", "event_date", "notified_on", "identity_check", "dry_run", "expected_household_version", "statuses", "new_head_person_id")
+    __slots__ = ("context", "kind", "reason", "household_id", "persons", "event_date", "notified_on", "identity_check", "dry_run", "expected_household_version", "statuses", "new_head_person_id", "prefecture_acquired_on")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +219,7 @@ class SubmitNotificationRequest(_message.Message):
     EXPECTED_HOUSEHOLD_VERSION_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
     NEW_HEAD_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PREFECTURE_ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     kind: str
     reason: str
@@ -229,7 +232,8 @@ class SubmitNotificationRequest(_message.Message):
     expected_household_version: int
     statuses: _containers.RepeatedCompositeFieldContainer[StatusPeriod]
     new_head_person_id: str
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[NotificationPerson, _Mapping]]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., identity_check: _Optional[_Union[IdentityCheck, _Mapping]] = ..., dry_run: _Optional[bool] = ..., expected_household_version: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[StatusPeriod, _Mapping]]] = ..., new_head_person_id: _Optional[str] = ...) -> None: ...
+    prefecture_acquired_on: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[NotificationPerson, _Mapping]]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., identity_check: _Optional[_Union[IdentityCheck, _Mapping]] = ..., dry_run: _Optional[bool] = ..., expected_household_version: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[StatusPeriod, _Mapping]]] = ..., new_head_person_id: _Optional[str] = ..., prefecture_acquired_on: _Optional[str] = ...) -> None: ...
 
 class DocumentDue(_message.Message):
     __slots__ = ("kind", "person_id", "reason")

@@ -43,7 +43,14 @@ def covering_period(conn: sa.Connection, person_id: str, day: dt.date):
     """The current, non-void version covering `day`, if any."""
     return conn.execute(sa.select(periods).where(
         periods.c.person_id == person_id, periods.c.superseded_at.is_(None), periods.c.void == sa.false(),
-        periods.c.acquired_on <= day, sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > day)).limit(1)).first()
+        _covers(day)).limit(1)).first()
+
+
+def _covers(day: dt.date):
+    """Insured here on `day`: within [acquired_on, lost_on) and the municipality's coverage (適用開始/終了)."""
+    return sa.and_(sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= day,
+                   sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > day),
+                   sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > day))
 
 
 def supersede_version(conn: sa.Connection, version_id: int, at: dt.datetime) -> bool:
@@ -149,9 +156,8 @@ def certificates_query(*, person_id: str, state: str, outstanding_after_loss_on:
         day = outstanding_after_loss_on
         current = sa.and_(periods.c.person_id == certificates.c.person_id, periods.c.superseded_at.is_(None),
                           periods.c.void == sa.false())
-        covering = sa.exists().where(current, periods.c.acquired_on <= day,
-                                     sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > day))
-        ended = sa.exists().where(current, periods.c.lost_on.is_not(None), periods.c.lost_on <= day)
+        covering = sa.exists().where(current, _covers(day))
+        ended = sa.exists().where(current, sa.or_(periods.c.lost_on <= day, periods.c.coverage_ends_on <= day))
         query = query.where(certificates.c.state == "issued", ended, ~covering)
     return query
 

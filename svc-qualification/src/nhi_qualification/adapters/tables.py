@@ -19,6 +19,7 @@ households = sa.Table(
     sa.Column("address", sa.Text, nullable=False, server_default="{}"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TZ, nullable=False),
+    sa.Column("nhi_head_person_id", sa.String(20)),
     sa.UniqueConstraint("symbol", "number", name="uq_households_symbol_number"),
 )
 

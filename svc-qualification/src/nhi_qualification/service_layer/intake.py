@@ -205,6 +205,8 @@ class IntakeMixin:
         kind = request.get("kind", "")
         if kind == "status":
             decision, statuses = self._decide_statuses(conn, request, facts, event_date, notified_on, today)
+        elif kind == "change":
+            decision, statuses = self._decide_head_change(conn, request, household, event_date, notified_on, today), []
         else:
             members = store.household_members(conn, household.household_id)
             joining = {f.person_id for f in facts}
@@ -227,6 +229,8 @@ class IntakeMixin:
         change_id = str(uuid.uuid4())
         if kind == "status":
             numbers = self._record_statuses(conn, statuses, facts, household, change_id, decision, actor)
+        elif kind == "change":
+            numbers = self._record_head_change(conn, request, household, change_id, decision, actor)
         else:
             numbers = self._record(conn, decision, household, facts, change_id, people, actor)
         if collect:
@@ -346,6 +350,40 @@ class IntakeMixin:
         if period.kind == "gender_identity_display":
             return {"display_name": display_name if active else ""}
         return {}
+
+    # ----- NHI head of a 擬制世帯主 household (HOUSEHOLD) -----
+
+    def _decide_head_change(self, conn, request, household, event_date: dt.date, notified_on: dt.date,
+                            today: dt.date) -> Decision:
+        """On application, an insured member becomes the NHI head of a household whose head is not insured."""
+        if request.get("reason") != "head_change":
+            raise RuleViolation("reason", "a change notification supports reason head_change", code="UNKNOWN_REASON")
+        late_days, retroactive, timing = rules.notification_timing(event_date, notified_on, today, self.config)
+        new_head = request.get("new_head_person_id") or ""
+        members = {m.person_id for m in store.household_members(conn, household.household_id)}
+        current = store.current_periods(conn, list(members))
+        if household.head_person_id in current and current[household.head_person_id].covers(event_date):
+            raise RuleViolation("household_id", "the resident-register head is insured: the household has no 擬制世帯主",
+                                rule="HOUSEHOLD", code="NOT_A_DEEMED_HEAD_HOUSEHOLD")
+        if new_head not in members or new_head not in current or not current[new_head].covers(event_date):
+            raise RuleViolation("new_head_person_id", "the new NHI head must be an insured member of the household",
+                                rule="HOUSEHOLD", code="NOT_AN_INSURED_MEMBER")
+        reason = Reason("HOUSEHOLD", f"擬制世帯主の世帯で被保険者 {new_head} を国保の世帯主とする（申請による）", "国民健康保険法",
+                        {"resident_head": household.head_person_id, "nhi_head": new_head,
+                         "effective": event_date.isoformat()})
+        return Decision("change", "head_change", today, (), (), late_days, retroactive, (*timing, reason))
+
+    def _record_head_change(self, conn, request, household, change_id: str, decision: Decision,
+                            actor: Actor) -> dict[str, dict[str, str]]:
+        new_head = request["new_head_person_id"]
+        conn.execute(sa.update(households).where(households.c.household_id == household.household_id)
+                     .values(nhi_head_person_id=new_head))
+        self.plumbing.add_event(conn, nats_subject="nhi.v1.qualification.changed", type="jp.nhi.qualification.changed.v1",
+                                subject=new_head, data={
+            **self._person_payload(conn, new_head, household), "change_id": change_id, "nhi_head_person_id": new_head,
+            "effective_date": request["event_date"], "rule_ids": ["HOUSEHOLD"], "reason": "head_change",
+            "business_date": decision.business_date.isoformat(), "operator_id": actor.operator_id})
+        return {new_head: {"nhi_head_person_id": new_head}}
 
     # ----- certificates (CERT-KIND, CERT-EXPIRY, 2.1.3) -----
 

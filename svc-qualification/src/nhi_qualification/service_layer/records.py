@@ -19,7 +19,8 @@ from ..domain.corrections import CorrectionRequest, PeriodState, PersonState, pl
 from ..domain.errors import RuleViolation
 from ..domain.model import Reason
 from .context import Actor, business_date
-from .services import IdempotencyReuse, NotFound, QualificationService
+from .errors import IdempotencyReuse, NotFound
+from .services import QualificationService
 
 CORRECTED_SUBJECT = "nhi.v1.qualification.corrected"
 CORRECTED_TYPE = "jp.nhi.qualification.corrected.v1"
@@ -334,7 +335,10 @@ def change_dict(row) -> dict[str, Any]:
 
 
 def _covers(row, day: dt.date) -> bool:
-    return (not row.void) and row.acquired_on <= day and (row.lost_on is None or day < row.lost_on)
+    """Insured here on `day` (as store.period_as_of: coverage start/end of within-prefecture moves count)."""
+    start = row.coverage_starts_on or row.acquired_on
+    return (not row.void and start <= day and (row.lost_on is None or day < row.lost_on)
+            and (row.coverage_ends_on is None or day < row.coverage_ends_on))
 
 
 def _reasons(text: str) -> list[Reason]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from nhi_common.plumbing import Plumbing
 
 from ..adapters import store
-from ..adapters.tables import PLUMBING, branches, intake_items, metadata, persons
+from ..adapters.tables import PLUMBING, branches, intake_items, metadata, persons, status_periods
 from ..adapters.vault import MyNumberVault
 from ..domain import decide as rules
 from ..domain.model import Period
@@ -74,6 +74,7 @@ class QualificationService(IntakeMixin):
         self._audit_my_number_read(actor, members)
         head_insured = household.head_person_id in insured
         return {"household_id": household.household_id, "head_person_id": household.head_person_id,
+                "nhi_head_person_id": household.nhi_head_person_id or "",
                 "symbol": household.symbol or "", "number": household.number or "",
                 "deemed_head": bool(insured) and not head_insured,
                 "members": [self._person_view(m, actor, insured=m.person_id in insured) for m in members],
@@ -152,7 +153,19 @@ class QualificationService(IntakeMixin):
                 "resident_since": _iso(row.resident_since), "resident_status": row.resident_status,
                 "my_number": my_number, "insured": insured, "version": row.version,
                 "nationality": row.nationality, "residence_status": row.residence_status,
-                "residence_expires_on": _iso(row.residence_expires_on)}
+                "residence_expires_on": _iso(row.residence_expires_on), "display_name": row.display_name,
+                "card_registered": bool(row.card_registered), "dv_support": bool(row.dv_support),
+                "statuses": self._statuses_of(row.person_id)}
+
+    def _statuses_of(self, person_id: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(status_periods).where(status_periods.c.person_id == person_id,
+                                                                status_periods.c.superseded_at.is_(None))
+                                .order_by(status_periods.c.start))
+            return [{"status_id": r.status_id, "person_id": r.person_id, "kind": r.kind, "start": r.start.isoformat(),
+                     "end": _iso(r.end), "evidence": json.loads(r.evidence), "separation_date": _iso(r.separation_date),
+                     "separation_code": r.separation_code or "", "display_name": r.display_name,
+                     "reasons": json.loads(r.reasons)} for r in rows]
 
     def _audit_my_number_read(self, actor: Actor, rows) -> None:
         """Every unmasked My Number handed out is written to the audit log."""

@@ -1,0 +1,102 @@
+"""The job worker: pulls chunks from the NHI_JOBS work queue (`nhi.jobs.v1.>`) and runs them.
+
+Any number of replicas share the durable consumer "qualification-jobs"; JetStream hands each message to
+one of them. Inside `nhi-qualification serve` the worker rides on the ServiceRuntime (`attach`); on its own
+(`nhi-qualification work`) it is a `Worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+from nhi_common.bus import Bus, BusRuntime, PullConsumer
+from nhi_common.events import Event
+
+from ..service_layer.batches import BatchService
+
+log = logging.getLogger(__name__)
+
+STREAM = "NHI_JOBS"
+DURABLE = "qualification-jobs"
+SUBJECT = "nhi.jobs.v1.>"
+ACK_WAIT = 300.0  # a chunk of 5,000 keys takes well under a second; a dead worker's chunk comes back after this
+
+
+def _publisher(bus_runtime: BusRuntime, bus: Bus):
+    """A dispatcher for BatchService: publish (subject, event) pairs with acks, all in flight at once."""
+
+    async def _publish_all(messages: list[tuple[str, Event]]) -> None:
+        await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
+
+    def dispatch(messages: list[tuple[str, Event]]) -> None:
+        for start in range(0, len(messages), 500):
+            bus_runtime.call(_publish_all(messages[start:start + 500]), timeout=60)
+
+    return dispatch
+
+
+def _handler(batches: BatchService):
+    def handle(event: Event, _headers: dict[str, str]) -> None:
+        batches.handle_message(event.data)
+
+    return handle
+
+
+def _tune(consumer: PullConsumer) -> PullConsumer:
+    consumer.batch = 1  # take one chunk at a time, so that other replicas get the rest
+    consumer.ack_wait = ACK_WAIT
+    return consumer
+
+
+def attach(runtime, batches: BatchService) -> PullConsumer | None:
+    """Inside `serve`: when NATS is configured, jobs go through NATS and this process works on them too."""
+    if runtime.bus is None or getattr(runtime, "jobs_consumer", None) is not None:
+        return getattr(runtime, "jobs_consumer", None)
+    batches.dispatch = _publisher(runtime.bus_runtime, runtime.bus)
+    consumer = _tune(runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(batches)))
+    runtime.jobs_consumer = consumer
+    return consumer
+
+
+class Worker:
+    """A stand-alone worker (and dispatcher) on its own NATS connection."""
+
+    def __init__(self, batches: BatchService, nats_url: str, name: str = "svc-qualification-worker") -> None:
+        self.batches = batches
+        self.bus_runtime = BusRuntime(name=f"{name}-bus")
+        self.bus = Bus(nats_url, name)
+        self.consumer = _tune(PullConsumer(self.bus, stream=STREAM, durable=DURABLE, subject=SUBJECT,
+                                           handler=_handler(batches)))
+        self._task = None
+
+    def start(self, *, dispatch: bool = True) -> "Worker":
+        self.bus_runtime.call(self.bus.connect(), timeout=None)
+        if dispatch:
+            self.batches.dispatch = _publisher(self.bus_runtime, self.bus)
+        self._task = self.bus_runtime.submit(self.consumer.run())
+        return self
+
+    def stop(self) -> None:
+        self.consumer.stop()
+        if self._task is not None:
+            self._task.cancel()
+        try:
+            self.bus_runtime.call(self.bus.close(), timeout=5)
+        except Exception:  # noqa: BLE001 - the server may be gone already
+            log.debug("closing NATS failed", exc_info=True)
+        self.bus_runtime.stop()
+
+
+def run(batches: BatchService, nats_url: str) -> int:
+    """`nhi-qualification work`: work until SIGTERM or SIGINT."""
+    worker = Worker(batches, nats_url).start()
+    log.info("job worker pulling %s as %s", SUBJECT, DURABLE)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    worker.stop()
+    return 0

@@ -1,0 +1,220 @@
+"""資格異動内容確認一覧 (2.3.1) and the gRPC surface of the records side."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from nhi.common.v1 import common_pb2
+from nhi.qualification.v1 import qualification_pb2 as pb
+from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
+from nhi_common import rpc
+from nhi_qualification.adapters.tables import periods
+from nhi_qualification.domain.errors import RuleViolation
+from nhi_qualification.entrypoints.grpc_api import QualificationServicer
+from nhi_qualification.service_layer.batches import BatchService
+from nhi_qualification.service_layer.context import Actor
+from nhi_qualification.service_layer.records import RecordsService
+
+CLERK = Actor("clerk-01")
+BACKOFFICE = Actor("back-07")
+
+
+@pytest.fixture
+def records(service):
+    return RecordsService(core=service)
+
+
+def resident_move_in(service, household="H00000001", ids=("000000001", "000000002", "000000003")):
+    people = [{"person_id": pid, "name_kanji": f"山田 {i}", "name_kana": f"ヤマダ {i}", "birth_date": "1980-05-01",
+               "sex": "1", "relationship": "世帯主" if i == 0 else "子", "listing_order": i + 1}
+              for i, pid in enumerate(ids)]
+    service.apply_resident_changes([{
+        "change_id": f"rc-{household}", "change_kind": "move_in", "event_date": "2026-11-01",
+        "notified_on": "2026-11-01", "household_id": household, "head_person_id": ids[0], "persons": people}],
+        Actor("integration"))
+
+
+def notify(service, person_ids, kind="join", reason="move_in", event_date="2026-11-01", notified_on="2026-11-05",
+           actor=CLERK, household="H00000001"):
+    return service.submit_notification({
+        "kind": kind, "reason": reason, "household_id": household,
+        "persons": [{"person_id": p} for p in person_ids], "event_date": event_date, "notified_on": notified_on,
+        "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"}}, actor)
+
+
+def current(engine, person_id):
+    """The person's current, non-void versions (the latest by acquisition last)."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(periods).where(periods.c.person_id == person_id,
+                                                          periods.c.superseded_at.is_(None))
+                                 .order_by(periods.c.acquired_on)))
+
+
+def correction(row, **fields):
+    return {"period_id": row.period_id, "version_id": row.version_id, "correction_reason": "入力誤り", **fields}
+
+
+@pytest.fixture
+def history(service, records, engine):
+    """A join on 11-05 by clerk-01, a death on 11-21 by clerk-02, a correction on 11-24 by back-07."""
+    resident_move_in(service)
+    notify(service, ["000000001", "000000002"], actor=Actor("clerk-01", business_date=dt.date(2026, 11, 5)))
+    notify(service, ["000000002"], kind="leave", reason="death", event_date="2026-11-20", notified_on="2026-11-21",
+           actor=Actor("clerk-02", business_date=dt.date(2026, 11, 21)))
+    records.correct_qualification(correction(current(engine, "000000001")[-1], acquired_on="2026-10-30"), BACKOFFICE)
+
+
+def listed(records, **filters):
+    query = {"from_date": "", "to_date": "", "operator_id": "", "reason": "", "kind": "", "page_size": 50,
+             "cursor": "", **filters}
+    return records.list_changes(**query)
+
+
+def test_the_change_list_is_oldest_first_with_before_and_after_as_stored(records, history):
+    changes, cursor = listed(records)
+    assert [(c["kind"], c["reason"], c["operator_id"], c["business_date"]) for c in changes] == [
+        ("join", "move_in", "clerk-01", "2026-11-05"), ("leave", "death", "clerk-02", "2026-11-21"),
+        ("correction", "correction", "back-07", "2026-11-24")]
+    assert cursor == ""
+    join, leave, fix = changes
+    assert join["person_ids"] == ["000000001", "000000002"] and join["household_id"] == "H00000001"
+    assert (leave["event_date"], leave["notified_on"]) == ("2026-11-20", "2026-11-21")
+    assert json.loads(fix["before_json"]) == {"acquired_on": "2026-11-01"}
+    assert json.loads(fix["after_json"]) == {"acquired_on": "2026-10-30"}
+    assert fix["event_date"] == "2026-10-30" and fix["notified_on"] == ""
+    assert isinstance(leave["before_json"], str) and json.loads(leave["before_json"])
+    assert fix["recorded_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"from_date": "2026-11-21"}, ["death", "correction"]),
+    ({"to_date": "2026-11-21"}, ["move_in", "death"]),
+    ({"from_date": "2026-11-21", "to_date": "2026-11-21"}, ["death"]),
+    ({"operator_id": "clerk-01"}, ["move_in"]),
+    ({"reason": "death"}, ["death"]),
+    ({"kind": "correction"}, ["correction"]),
+    ({"kind": "join", "operator_id": "back-07"}, []),
+])
+def test_the_change_list_filters(records, history, filters, expected):
+    assert [c["reason"] for c in listed(records, **filters)[0]] == expected
+
+
+def test_the_change_list_pages_with_a_cursor(records, history):
+    first, cursor = listed(records, page_size=2)
+    second, last = listed(records, page_size=2, cursor=cursor)
+    assert [c["reason"] for c in first] == ["move_in", "death"] and cursor
+    assert [c["reason"] for c in second] == ["correction"] and last == ""
+
+
+@pytest.mark.parametrize("filters, code", [
+    ({"from_date": "2026-11-31"}, "INVALID_DATE"),
+    ({"from_date": "2026-11-24", "to_date": "2026-11-01"}, "INVALID_RANGE"),
+    ({"cursor": "abc"}, "INVALID_CURSOR"),
+])
+def test_the_change_list_refuses_bad_filters(records, filters, code):
+    with pytest.raises(RuleViolation) as error:
+        listed(records, **filters)
+    assert error.value.code == code
+
+
+# ----- the gRPC methods, through a real in-process server -----
+
+@pytest.fixture
+def stub(service, records):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = rpc.Server(port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1",
+                        max_workers=2)
+    pb_grpc.add_QualificationServiceServicer_to_server(
+        QualificationServicer(service, records, BatchService(core=service)), server.server)
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield pb_grpc.QualificationServiceStub(channel)
+    channel.close()
+    server.stop(grace=0)
+
+
+def context(**extra):
+    return common_pb2.RequestContext(operator_id="back-07", **extra)
+
+
+def status_of(error):
+    fields, info = rpc.unpack_details(rpc.read_status(error.value))
+    return error.value.code(), fields, info
+
+
+def test_grpc_correction_and_stale_version(service, engine, stub):
+    resident_move_in(service)
+    notify(service, ["000000001"])
+    old = current(engine, "000000001")[-1]
+    request = pb.CorrectQualificationRequest(context=context(idempotency_key="k1"), period_id=old.period_id,
+                                             version_id=old.version_id, acquired_on="2026-10-28",
+                                             correction_reason="入力誤り")
+    response = stub.CorrectQualification(request)
+    assert response.period.acquired_on == "2026-10-28" and response.period.version_id > old.version_id
+    assert stub.CorrectQualification(request) == response  # replayed
+    request.context.idempotency_key = ""
+    request.acquired_on = "2026-10-27"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.CorrectQualification(request)
+    code, _, info = status_of(error)
+    assert code == grpc.StatusCode.ABORTED and info.reason == "STALE_VERSION"
+    assert info.metadata["current_version_id"] == str(response.period.version_id)
+
+
+def test_grpc_errors_of_the_records_side(service, engine, stub):
+    resident_move_in(service)
+    notify(service, ["000000001"])
+    old = current(engine, "000000001")[-1]
+    with pytest.raises(grpc.RpcError) as error:
+        stub.CorrectQualification(pb.CorrectQualificationRequest(
+            context=context(), period_id=old.period_id, version_id=old.version_id, lost_on="2026-10-01",
+            lost_reason="death", correction_reason="x"))
+    code, fields, info = status_of(error)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "LOSS_BEFORE_ACQUISITION"
+    assert fields[0].field == "lost_on"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.CorrectQualification(pb.CorrectQualificationRequest(
+            context=context(), period_id=old.period_id, version_id=old.version_id, acquired_on="2026-10-01"))
+    code, fields, _ = status_of(error)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and fields[0].field == "correction_reason"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c",
+                                                                           outcome="burnt"))
+    code, fields, _ = status_of(error)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and fields[0].field == "outcome"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c",
+                                                                           outcome="returned"))
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_grpc_ledger_and_change_list(service, engine, stub):
+    resident_move_in(service)
+    notify(service, ["000000001"])
+    cert = stub.RecordCertificateIssued(pb.RecordCertificateIssuedRequest(context=context(), certificate=pb.Certificate(
+        kind="eligibility_certificate", person_id="000000001", issued_on="2026-11-05", valid_until="2027-07-31",
+        document_id="D1")))
+    assert cert.state == "issued" and cert.certificate_id
+    returned = stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(
+        context=context(), certificate_id=cert.certificate_id, outcome="returned", returned_on="2026-11-24"))
+    assert returned.certificate.state == "returned"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(
+            context=context(), certificate_id=cert.certificate_id, outcome="lost"))
+    code, _, info = status_of(error)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "ALREADY_COLLECTED"
+    listed_certs = stub.ListCertificates(pb.ListCertificatesRequest(person_id="000000001",
+                                                                   page=common_pb2.PageRequest(page_size=10)))
+    assert [c.state for c in listed_certs.certificates] == ["returned"] and listed_certs.page.next_cursor == ""
+    changes = stub.ListChanges(pb.ListChangesRequest(from_date="2026-11-24", kind="join",
+                                                     page=common_pb2.PageRequest(page_size=1)))
+    assert [(c.reason, list(c.person_ids)) for c in changes.changes] == [("move_in", ["000000001"])]
+    assert json.loads(changes.changes[0].after_json)["000000001"]["branch_no"] == "01"
