@@ -23,6 +23,10 @@ def submit(body):
         identity_check=pb.IdentityCheck(document_kind=check["document_kind"], checked_by=check["checked_by"]),
         dry_run=bool(body.get("dry_run", False)),
         expected_household_version=body.get("expected_household_version", 0),
+        prefecture_acquired_on=body.get("prefecture_acquired_on", ""),
+        new_head_person_id=body.get("new_head_person_id", ""),
+        statuses=[pb.StatusPeriod(**{k: v for k, v in status.items() if k != "reasons"})
+                  for status in body.get("statuses", [])],
     )
     response = backends().call("qualification", "SubmitNotification", request)
     return ok(to_json(response), 200 if request.dry_run else 201)
