@@ -78,6 +78,44 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self.rec.record("GetHistory", request, context)
         return qpb.GetHistoryResponse()
 
+    # --- records: corrections, certificate ledger, change review list ---
+
+    def CorrectQualification(self, request, context):
+        self.rec.record("CorrectQualification", request, context)
+        if request.version_id == 1:
+            rpc.abort(context, rpc.aborted("period P-1 version 1 is no longer current", reason="STALE_VERSION",
+                                           metadata={"period_id": request.period_id, "version_id": "1",
+                                                     "current_version_id": "2"}))
+        period = qpb.QualificationPeriod(period_id=request.period_id, person_id="P1", version_id=request.version_id + 1,
+                                         acquired_on=request.acquired_on or "2026-11-01", void=request.undo,
+                                         correction_reason=request.correction_reason, change_id="CH9")
+        return qpb.CorrectQualificationResponse(period=period, resend_required=True, change_id="CH9")
+
+    def ListCertificates(self, request, context):
+        self.rec.record("ListCertificates", request, context)
+        certificate = qpb.Certificate(certificate_id="C1", kind="eligibility_certificate",
+                                      person_id=request.person_id or "P1", state=request.state or "issued",
+                                      collect=request.outstanding_after_loss)
+        return qpb.ListCertificatesResponse(certificates=[certificate], page=common_pb2.PageInfo(next_cursor="7"))
+
+    def RegisterCertificateReturn(self, request, context):
+        self.rec.record("RegisterCertificateReturn", request, context)
+        if request.certificate_id == "missing":
+            rpc.abort(context, rpc.not_found("certificate", request.certificate_id))
+        if request.certificate_id == "collected":
+            rpc.abort(context, rpc.failed_precondition("the certificate is already returned",
+                                                       reason="ALREADY_COLLECTED", field="certificate_id"))
+        return qpb.RegisterCertificateReturnResponse(certificate=qpb.Certificate(
+            certificate_id=request.certificate_id, state=request.outcome, returned_on=request.returned_on or "2026-11-24",
+            note=request.note))
+
+    def ListChanges(self, request, context):
+        self.rec.record("ListChanges", request, context)
+        change = qpb.ChangeRecord(change_id="CH1", operator_id="clerk-01", kind="correction", reason="correction",
+                                  person_ids=["P1"], business_date="2026-11-24", before_json='{"acquired_on": "2026-11-01"}',
+                                  after_json='{"acquired_on": "2026-10-25"}')
+        return qpb.ListChangesResponse(changes=[change], page=common_pb2.PageInfo(next_cursor=""))
+
     def ListIntakeItems(self, request, context):
         self.rec.record("ListIntakeItems", request, context)
         return qpb.ListIntakeItemsResponse(items=[qpb.IntakeItem(item_id="I1", kind="move_in", state="open")])

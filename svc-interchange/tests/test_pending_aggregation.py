@@ -61,3 +61,32 @@ def test_each_event_is_recorded_once_and_listed_with_a_cursor(service):
     assert last_cursor == ""
     mine, _, mine_total = service.list_pending(person_id="000000003", page_size=10, cursor="")
     assert mine_total == 1 and mine[0]["event_id"] == events[3].id
+
+
+def corrected(person_id="000000001", effective_date="2026-10-25", **extra) -> Event:
+    """The shape svc-qualification publishes on nhi.v1.qualification.corrected (資格異動訂正, 2.2.1)."""
+    data = {"change_id": "c9", "period_id": "p1", "version_id": 7, "person_id": person_id, "household_id": "H1",
+            "insurer_number": "139998", "symbol": "みどり", "number": "0000001", "branch_no": "01",
+            "acquired_on": "2026-10-25", "lost_on": "", "void": False, "effective_date": effective_date,
+            "corrected_fields": ["acquired_on"], "correction_reason": "入力誤り", "resend_required": True,
+            "business_date": "2026-11-24", "operator_id": "back-07", **extra}
+    return Event.new(source="urn:nhi:svc-qualification", type="jp.nhi.qualification.corrected.v1", subject=person_id,
+                     data=data)
+
+
+def test_a_correction_is_pending_from_the_earliest_date_it_touches():
+    event = corrected()
+    record = pending_record(event.id, event.type, event.data)
+    assert (record.person_id, record.household_id, record.change_id, record.effective_date) == (
+        "000000001", "H1", "c9", "2026-10-25")
+
+
+def test_corrections_and_undos_are_recorded_for_the_next_file(service):
+    fix, undo = corrected(), corrected(effective_date="2026-11-01", void=True, corrected_fields=["void"])
+    assert service.record_qualification_event(fix) and service.record_qualification_event(undo)
+    assert not service.record_qualification_event(fix)
+    records, _, total = service.list_pending(person_id="000000001", page_size=10, cursor="")
+    assert total == 2
+    assert [(r["event_type"], r["change_id"], r["effective_date"]) for r in records] == [
+        ("jp.nhi.qualification.corrected.v1", "c9", "2026-10-25"),
+        ("jp.nhi.qualification.corrected.v1", "c9", "2026-11-01")]

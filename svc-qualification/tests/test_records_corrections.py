@@ -194,7 +194,8 @@ def test_an_undone_period_no_longer_insures_the_person(service, records, engine)
     old = joined(service, engine)
     records.correct_qualification(correction(old, undo=True), BACKOFFICE)
     assert service.get_qualification("000000001", dt.date(2026, 11, 10), None, CLERK)["insured"] is False
-    assert "000000001" not in store.current_periods(engine.connect(), ["000000001"])
+    with engine.connect() as conn:
+        assert "000000001" not in store.current_periods(conn, ["000000001"])
 
 
 def test_relationship_and_listing_order_corrections_update_the_person(service, records, engine):

@@ -1,0 +1,85 @@
+"""Corrections, the certificate ledger and the change review list (svc-qualification records side)."""
+
+from __future__ import annotations
+
+from nhi.qualification.v1 import qualification_pb2 as pb
+
+from ..grpc_clients import page, to_json, to_page_json
+from ..problems import Problem
+from ._common import backends, call_context, ok
+
+# Headings of 資格異動内容確認一覧 (2.3.1), for a front end that prints the list.
+CHANGE_COLUMNS = {
+    "recorded_at": "処理日時",
+    "business_date": "業務日付",
+    "operator_id": "処理者",
+    "change_id": "異動番号",
+    "kind": "異動区分",
+    "reason": "異動事由",
+    "household_id": "世帯番号",
+    "person_ids": "宛名番号",
+    "event_date": "異動日",
+    "notified_on": "届出日",
+    "before_json": "異動前",
+    "after_json": "異動後",
+}
+
+
+def correct(body):
+    """CorrectQualification; 201 with the corrected version, 409 with current_version_id when stale."""
+    request = pb.CorrectQualificationRequest(
+        context=call_context(),
+        period_id=body["period_id"],
+        version_id=body["version_id"],
+        acquired_on=body.get("acquired_on", ""),
+        lost_on=body.get("lost_on", ""),
+        clear_lost_on=bool(body.get("clear_lost_on", False)),
+        acquired_reason=body.get("acquired_reason", ""),
+        lost_reason=body.get("lost_reason", ""),
+        notified_on=body.get("notified_on", ""),
+        relationship=body.get("relationship", ""),
+        listing_order=body.get("listing_order", 0),
+        undo=bool(body.get("undo", False)),
+        correction_reason=body["correction_reason"],
+    )
+    try:
+        response = backends().call("qualification", "CorrectQualification", request)
+    except Problem as problem:
+        _version_numbers(problem)
+        raise
+    return ok(to_json(response), 201)
+
+
+def certificates(person_id=None, state=None, outstanding_after_loss=False, page_size=None, cursor=None):
+    """ListCertificates."""
+    request = pb.ListCertificatesRequest(person_id=person_id or "", state=state or "",
+                                         outstanding_after_loss=bool(outstanding_after_loss),
+                                         page=page(page_size, cursor))
+    return ok(to_page_json(backends().call("qualification", "ListCertificates", request)))
+
+
+def register_return(body):
+    """RegisterCertificateReturn (回収登録); 201."""
+    request = pb.RegisterCertificateReturnRequest(
+        context=call_context(), certificate_id=body["certificate_id"], outcome=body["outcome"],
+        returned_on=body.get("returned_on", ""), note=body.get("note", ""))
+    return ok(to_json(backends().call("qualification", "RegisterCertificateReturn", request)), 201)
+
+
+def qualification_changes(to=None, operator_id=None, reason=None, kind=None, page_size=None, cursor=None, **query):
+    """ListChanges as the 資格異動内容確認一覧; `from` is a Python keyword, so it arrives in **query."""
+    request = pb.ListChangesRequest(from_date=query.get("from") or "", to_date=to or "",
+                                    operator_id=operator_id or "", reason=reason or "", kind=kind or "",
+                                    page=page(page_size, cursor))
+    doc = to_page_json(backends().call("qualification", "ListChanges", request))
+    doc["columns"] = CHANGE_COLUMNS
+    return ok(doc)
+
+
+def _version_numbers(problem: Problem) -> None:
+    """The version ids of a STALE_VERSION problem as numbers (gRPC metadata carries text)."""
+    ext = problem.ext if isinstance(problem.ext, dict) else {}
+    for key in ("current_version_id", "version_id"):
+        value = ext.get(key)
+        if isinstance(value, str) and value.isdigit():
+            ext[key] = int(value)
