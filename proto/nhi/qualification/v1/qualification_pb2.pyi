@@ -561,6 +561,26 @@ class ListCertificatesResponse(_message.Message):
     page: _common_pb2.PageInfo
     def __init__(self, certificates: _Optional[_Iterable[_Union[Certificate, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
+class GetCertificatesDueRequest(_message.Message):
+    __slots__ = ("context", "person_id")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    person_id: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
+
+class GetCertificatesDueResponse(_message.Message):
+    __slots__ = ("person_id", "as_of", "certificates", "reasons")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    as_of: str
+    certificates: _containers.RepeatedCompositeFieldContainer[CertificateDue]
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, person_id: _Optional[str] = ..., as_of: _Optional[str] = ..., certificates: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+
 class RecordCertificateIssuedRequest(_message.Message):
     __slots__ = ("context", "certificate")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]

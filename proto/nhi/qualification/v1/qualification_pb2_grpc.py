@@ -100,6 +100,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.FromString,
                 _registered_method=True)
+        self.GetCertificatesDue = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/GetCertificatesDue',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueResponse.FromString,
+                _registered_method=True)
         self.RecordCertificateIssued = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/RecordCertificateIssued',
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordCertificateIssuedRequest.SerializeToString,
@@ -217,6 +222,13 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCertificatesDue(self, request, context):
+        """The certificates a person is due now (CERT-KIND), each with its validity (CERT-EXPIRY, ELDER-CERT-EXPIRY).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordCertificateIssued(self, request, context):
         """Record that svc-documents issued a certificate (also fed by nhi.v1.document.issued).
         """
@@ -316,6 +328,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.ListCertificates,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.SerializeToString,
+            ),
+            'GetCertificatesDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCertificatesDue,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueResponse.SerializeToString,
             ),
             'RecordCertificateIssued': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordCertificateIssued,
@@ -694,6 +711,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/ListCertificates',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCertificatesDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/GetCertificatesDue',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetCertificatesDueResponse.FromString,
             options,
             channel_credentials,
             insecure,

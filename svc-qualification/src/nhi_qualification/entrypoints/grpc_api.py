@@ -143,6 +143,11 @@ class QualificationServicer(RecordsRpc, BatchesRpc, pb_grpc.QualificationService
         return pb.GetHistoryResponse(versions=[to_message(v, pb.QualificationPeriod()) for v in versions])
 
     @translate
+    def GetCertificatesDue(self, request, context):
+        due = self.service.certificates_due_now(request.person_id, actor_of(request.context))
+        return to_message(due, pb.GetCertificatesDueResponse())
+
+    @translate
     def ListIntakeItems(self, request, context):
         items, cursor = self.service.list_intake_items(request.state, request.page.page_size, request.page.cursor)
         return pb.ListIntakeItemsResponse(items=[to_message(i, pb.IntakeItem()) for i in items],

@@ -404,6 +404,25 @@ class IntakeMixin:
                             period.end is None or today <= period.end)
         else:
             return []
+        return self._certificates_for(conn, person_ids, today, overrides)
+
+    def certificates_due_now(self, person_id: str, actor: Actor) -> dict[str, Any]:
+        """The certificates a person insured on the business date is due (for svc-documents and the counter)."""
+        today = business_date(actor, self.fixed_business_date)
+        with self.engine.connect() as conn:
+            if store.get_person(conn, person_id) is None:
+                raise NotFound("person", person_id)
+            current = store.current_periods(conn, [person_id]).get(person_id)
+            if current is None or not current.covers(today):
+                raise RuleViolation("person_id", f"person {person_id} is not insured on {today}", rule="CERT-KIND",
+                                    code="NOT_INSURED")
+            due = self._certificates_for(conn, [person_id], today, {})
+        return {"person_id": person_id, "as_of": today.isoformat(),
+                "certificates": [c for c in due if c["kind"] != "none"],
+                "reasons": [r for c in due if c["kind"] == "none" for r in c["reasons"]]}
+
+    def _certificates_for(self, conn, person_ids: list[str], today: dt.date,
+                          overrides: dict[str, dict[str, Any]]) -> list[dict]:
         due: list[dict] = []
         for person_id in dict.fromkeys(person_ids):
             row = store.get_person(conn, person_id)
