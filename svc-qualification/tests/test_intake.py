@@ -171,3 +171,13 @@ def test_a_move_in_from_within_the_prefecture_carries_the_acquisition_date(servi
     assert decision["persons"][0]["acquired_on"] == "2015-04-01"
     assert decision["persons"][0]["coverage_starts_on"] == "2026-11-01"
     assert service.get_qualification("000000041", dt.date(2026, 10, 31), None, CLERK)["insured"] is False
+
+
+def test_the_certificates_due_now_follow_cert_kind_and_cert_expiry(household):
+    due = household.certificates_due_now("000000001", CLERK)
+    assert [(c["kind"], c["valid_until"]) for c in due["certificates"]] == [("eligibility_certificate", "2027-07-31")]
+    assert {r["rule_id"] for r in due["certificates"][0]["reasons"]} >= {"CERT-KIND", "CERT-EXPIRY"}
+    resident(household, "move_in", [person("000000009", "1990-01-01", "子", 9)], change_id="mi-9")
+    with pytest.raises(RuleViolation) as error:
+        household.certificates_due_now("000000009", CLERK)
+    assert error.value.code == "NOT_INSURED"
