@@ -181,3 +181,34 @@ def test_the_certificates_due_now_follow_cert_kind_and_cert_expiry(household):
     with pytest.raises(RuleViolation) as error:
         household.certificates_due_now("000000009", CLERK)
     assert error.value.code == "NOT_INSURED"
+
+
+def test_a_household_is_confirmed_as_of_a_date_and_as_known_at_a_moment(household):
+    before_death = dt.datetime.now(dt.timezone.utc)
+    resident(household, "death", [person("000000002", "2010-05-05")], change_id="d-9", event_date="2026-11-15")
+    after = household.get_household("H1", CLERK, as_of=dt.date(2026, 11, 20))
+    assert {m["person_id"]: m["insured"] for m in after["members"]} == {"000000001": True, "000000002": False}
+    known_before = household.get_household("H1", CLERK, as_of=dt.date(2026, 11, 20), known_at=before_death)
+    assert all(m["insured"] for m in known_before["members"])
+    assert household.get_household("H1", CLERK, as_of=dt.date(2026, 10, 31))["deemed_head"] is False
+
+
+def test_a_student_away_does_not_lose_the_qualification_when_registered_as_moved_out(household):
+    status(household, "000000002", [{"person_id": "000000002", "kind": "student_away", "start": "2026-11-20",
+                                     "evidence": ["enrollment_certificate"]}])
+    outcome = resident(household, "move_out", [person("000000002", "2010-05-05")], change_id="mo-9",
+                       event_date="2026-11-21")
+    assert outcome["outcome"] == "intake_item"
+    assert household.get_qualification("000000002", dt.date(2026, 11, 22), None, CLERK)["insured"] is True
+
+
+def test_an_address_exception_makes_a_one_person_household_and_the_qualification_goes_on(household):
+    response = status(household, "000000002", [{"person_id": "000000002", "kind": "address_exception",
+                                                 "start": "2026-11-20", "evidence": ["facility_admission_certificate"]}])
+    assert response["decision"]["statuses"][0]["kind"] == "address_exception"
+    moved = household.get_person("000000002", CLERK)
+    assert moved["household_id"] == "S000000002"
+    single = household.get_household("S000000002", CLERK)
+    assert [m["person_id"] for m in single["members"]] == ["000000002"] and single["symbol"] == "みどり"
+    view = household.get_qualification("000000002", dt.date(2026, 11, 21), None, CLERK)
+    assert view["insured"] and view["period"]["acquired_on"] == "2026-11-01" and view["period"]["branch_no"] == "01"

@@ -29,9 +29,10 @@ def get(person_id):
     return ok(to_json(backends().call("qualification", "GetPerson", request)))
 
 
-def household(household_id):
-    """GetHousehold."""
-    request = pb.GetHouseholdRequest(household_id=household_id, context=call_context())
+def household(household_id, as_of=None, known_at=None):
+    """GetHousehold: members insured as of a date, as known at a moment."""
+    request = pb.GetHouseholdRequest(household_id=household_id, as_of=as_of or "", known_at=known_at or "",
+                                     context=call_context())
     return ok(to_json(backends().call("qualification", "GetHousehold", request)))
 
 

@@ -432,12 +432,16 @@ class SearchPersonsResponse(_message.Message):
     def __init__(self, persons: _Optional[_Iterable[_Union[Person, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class GetHouseholdRequest(_message.Message):
-    __slots__ = ("household_id", "context")
+    __slots__ = ("household_id", "context", "as_of", "known_at")
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
     household_id: str
     context: _common_pb2.RequestContext
-    def __init__(self, household_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
+    as_of: str
+    known_at: str
+    def __init__(self, household_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
     __slots__ = ("person_id",)

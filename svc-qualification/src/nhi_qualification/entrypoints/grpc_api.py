@@ -124,7 +124,9 @@ class QualificationServicer(RecordsRpc, BatchesRpc, pb_grpc.QualificationService
 
     @translate
     def GetHousehold(self, request, context):
-        return to_message(self.service.get_household(request.household_id, actor_of(request.context)), pb.Household())
+        view = self.service.get_household(request.household_id, actor_of(request.context), _date("as_of", request.as_of),
+                                          _datetime("known_at", request.known_at))
+        return to_message(view, pb.Household())
 
     @translate
     def SearchPersons(self, request, context):

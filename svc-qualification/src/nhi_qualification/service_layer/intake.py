@@ -19,7 +19,7 @@ from ..domain.certificates import CertificateConfig, CertificatePerson, certific
 from ..domain.errors import RuleViolation
 from ..domain.model import Decision, DocumentDue, Period, PersonFacts, Reason
 from ..domain.numbers import my_number_problem
-from ..domain.special_statuses import StatusPeriod, validate_status_period
+from ..domain.special_statuses import StatusPeriod, status_kind, validate_status_period
 from .context import Actor, business_date
 from .errors import IdempotencyReuse, NotFound, StaleVersion
 
@@ -82,7 +82,10 @@ class IntakeMixin:
         people = [p["person_id"] for p in change.get("persons", [])]
         current = store.current_periods(conn, people)
         if kind == "leave":
-            people = [p for p in people if p in current and current[p].end_on is None]
+            # HOUSEHOLD: マル学 and マル遠 members stay in the origin household, 住所地特例 persons stay ours.
+            day = dt.date.fromisoformat(change["event_date"])
+            people = [p for p in people if p in current and current[p].end_on is None
+                      and not (change["change_kind"] != "death" and self._stays_insured_when_away(conn, p, day))]
         elif not self._any_insured(conn, household_id, today, exclude=set(people)):
             return None  # a birth into a household with no NHI member is no NHI birth
         if not people:
@@ -100,6 +103,13 @@ class IntakeMixin:
             return None
         savepoint.commit()
         return response
+
+    @staticmethod
+    def _stays_insured_when_away(conn, person_id: str, day: dt.date) -> bool:
+        return any(status_kind(code=s.kind).effects.stays_in_origin_household
+                   or status_kind(code=s.kind).effects.becomes_single_household
+                   for _id, s in store.current_statuses(conn, person_id)
+                   if s.start <= day and (s.end is None or day <= s.end))
 
     def _any_insured(self, conn, household_id: str, day: dt.date, exclude: set[str] = frozenset()) -> bool:
         members = [m.person_id for m in store.household_members(conn, household_id) if m.person_id not in exclude]
@@ -330,6 +340,9 @@ class IntakeMixin:
                 conn.execute(sa.update(persons).where(persons.c.person_id == period.person_id)
                              .values(version=persons.c.version + 1, **flags))
             recorded[status_id] = {"person_id": period.person_id, "kind": period.kind}
+            if result.kind.effects.becomes_single_household and not replaces:
+                recorded[status_id]["household_id"] = self._split_single_household(
+                    conn, period.person_id, household, period.start, change_id, actor)
             self.plumbing.add_event(conn, nats_subject="nhi.v1.qualification.changed",
                                     type="jp.nhi.qualification.changed.v1", subject=period.person_id, data={
                 **self._person_payload(conn, period.person_id, household),
@@ -339,6 +352,34 @@ class IntakeMixin:
                 "effects": {k: v for k, v in vars(result.kind.effects).items() if v},
                 "business_date": decision.business_date.isoformat(), "operator_id": actor.operator_id})
         return recorded
+
+    def _split_single_household(self, conn, person_id: str, household, day: dt.date, change_id: str,
+                                actor: Actor) -> str:
+        """HOUSEHOLD / 住所地特例: the person becomes a one-person NHI household of ours, the qualification goes on."""
+        if household.head_person_id == person_id and len(store.household_members(conn, household.household_id)) == 1:
+            return household.household_id
+        new_id = f"S{person_id}"
+        now = utcnow()
+        number = store.next_household_number(conn, self.insured_symbol)
+        conn.execute(sa.insert(households).values(household_id=new_id, head_person_id=person_id,
+                                                  symbol=self.insured_symbol, number=number, next_branch=2,
+                                                  address=household.address, updated_at=now))
+        conn.execute(sa.update(persons).where(persons.c.person_id == person_id)
+                     .values(household_id=new_id, relationship="世帯主", listing_order=1,
+                             version=persons.c.version + 1, updated_at=now))
+        store.add_branch(conn, self.insured_symbol, number, "01", person_id)
+        current = store.current_periods(conn, [person_id]).get(person_id)
+        if current is not None and current.covers(day):
+            store.supersede_period(conn, current.period_id, now)
+            reason = Reason("HOUSEHOLD", f"住所地特例により {day.isoformat()} から単身の国保世帯 {new_id}", "国民健康保険法第116条の2",
+                            {"from_household": household.household_id, "to_household": new_id})
+            store.insert_period(conn, period_id=current.period_id, recorded_at=now, change_id=change_id,
+                                reasons=(*current.reasons, reason), person_id=person_id, household_id=new_id,
+                                insurer_number=current.insurer_number, symbol=self.insured_symbol, number=number,
+                                branch_no="01", acquired_on=current.acquired_on, acquired_reason=current.acquired_reason,
+                                lost_on=None, lost_reason=None, coverage_starts_on=current.coverage_starts_on,
+                                operator_id=actor.operator_id)
+        return new_id
 
     @staticmethod
     def _status_flags(period: StatusPeriod, display_name: str, today: dt.date) -> dict[str, Any]:

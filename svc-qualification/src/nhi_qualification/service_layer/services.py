@@ -64,13 +64,16 @@ class QualificationService(IntakeMixin):
         self._audit_my_number_read(actor, [row])
         return self._person_view(row, actor, insured=person_id in insured)
 
-    def get_household(self, household_id: str, actor: Actor) -> dict:
+    def get_household(self, household_id: str, actor: Actor, as_of: dt.date | None = None,
+                      known_at: dt.datetime | None = None) -> dict:
+        """被保険者資格確認 of a household: its members insured on `as_of`, as recorded at `known_at`."""
+        day = as_of or business_date(actor, self.fixed_business_date)
         with self.engine.connect() as conn:
             household = store.get_household(conn, household_id)
             if household is None:
                 raise NotFound("household", household_id)
             members = store.household_members(conn, household_id)
-            insured = self._insured_today(conn, [m.person_id for m in members], actor)
+            insured = {m.person_id for m in members if store.period_as_of(conn, m.person_id, day, known_at) is not None}
         self._audit_my_number_read(actor, members)
         head_insured = household.head_person_id in insured
         return {"household_id": household.household_id, "head_person_id": household.head_person_id,
