@@ -199,3 +199,29 @@ def test_a_mover_of_70_to_74_needs_an_income_inquiry_and_a_burden_slip():
     household = decide(kind="join", reason_code="move_in", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
                        business_date=TODAY, persons=facts(), household_has_elder=True)
     assert household.income_inquiry_needed
+
+
+@pytest.mark.parametrize(("death", "lost_on"), [
+    (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),  # fiscal-year end
+    (dt.date(2025, 12, 31), dt.date(2026, 1, 1)),  # calendar-year end
+    (dt.date(2026, 4, 30), dt.date(2026, 5, 1)),  # month end
+    (dt.date(2019, 4, 30), dt.date(2019, 5, 1)),  # the last day of 平成
+])
+def test_next_day_losses_cross_month_year_and_era_ends(death, lost_on):
+    decision = run("leave", "death", death, persons=facts(open_period(dt.date(2010, 4, 1)), birth=dt.date(1950, 1, 1)),
+                   today=dt.date(2026, 11, 24))
+    assert decision.persons[0].lost_on == lost_on
+
+
+@pytest.mark.parametrize(("reason", "rule"), [
+    ("emp_leave", "ACQ-EMP-LEAVE"), ("welfare_end", "ACQ-WELFARE-END"), ("birth", "ACQ-BIRTH")])
+def test_other_acquisitions_start_on_the_event_date(reason, rule):
+    decision = run("join", reason, dt.date(2026, 4, 1), persons=facts(birth=dt.date(2026, 4, 1)))
+    assert decision.persons[0].acquired_on == dt.date(2026, 4, 1)
+    assert decision.persons[0].reasons[0].rule_id == rule
+
+
+def test_joining_a_kumiai_loses_the_same_day():
+    decision = run("leave", "kumiai_join", dt.date(2026, 4, 1), persons=facts(open_period()))
+    assert decision.persons[0].lost_on == dt.date(2026, 4, 1)
+    assert decision.persons[0].reasons[0].rule_id == "LOSS-KUMIAI"

@@ -42,3 +42,17 @@ def test_branch_numbers_are_two_digits():
 
 def test_masked_my_number_shows_only_the_last_four_digits():
     assert mask_my_number("123456789018") == "********9018"
+
+
+def test_the_service_refuses_to_start_with_an_insurer_number_whose_check_digit_is_wrong(tmp_path, monkeypatch, capsys):
+    import base64
+
+    from nhi_qualification.entrypoints import cli
+
+    monkeypatch.setenv("NHI_INSURER_NUMBER", "139997")
+    monkeypatch.setenv("NHI_MYNUMBER_KEY", base64.b64encode(b"k" * 32).decode())
+    monkeypatch.setenv("QUALIFICATION_DATABASE_URL", f"sqlite:///{tmp_path / 'q.db'}")
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["migrate"])
+    assert stopped.value.code == 2
+    assert "NUM-INSURER" in capsys.readouterr().err

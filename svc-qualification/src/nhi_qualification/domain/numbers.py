@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+INSURER_RULE = "NUM-INSURER"
+INSURED_RULE = "NUM-INSURED"
+
 
 def my_number_check_digit(body: str) -> int:
     """NUM-MYNUMBER: check digit of an 11-digit body."""

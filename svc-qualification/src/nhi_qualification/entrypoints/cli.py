@@ -11,7 +11,7 @@ from nhi_common import config, db, logs
 from .. import bootstrap
 from ..adapters.vault import MyNumberVault
 from ..domain.errors import RuleViolation
-from ..domain.numbers import insurer_number_problem
+from ..domain.numbers import INSURER_RULE, insurer_number_problem
 from ..service_layer import migration_import
 from ..settings import Settings
 
@@ -20,7 +20,8 @@ def _settings() -> Settings:
     settings = config.load_or_exit(Settings)
     problem = insurer_number_problem(settings.insurer_number)
     if problem:
-        print(f"configuration error: NHI_INSURER_NUMBER={settings.insurer_number}: {problem} (NUM-INSURER)", file=sys.stderr)
+        print(f"configuration error: NHI_INSURER_NUMBER={settings.insurer_number}: {problem} ({INSURER_RULE})",
+              file=sys.stderr)
         raise SystemExit(2)
     try:
         MyNumberVault(settings.mynumber_key)

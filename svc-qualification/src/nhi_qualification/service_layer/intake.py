@@ -18,7 +18,7 @@ from ..domain.ages import elder_period
 from ..domain.certificates import CertificateConfig, CertificatePerson, certificates_due
 from ..domain.errors import RuleViolation
 from ..domain.model import Decision, DocumentDue, Period, PersonFacts, Reason
-from ..domain.numbers import my_number_problem
+from ..domain.numbers import INSURED_RULE, my_number_problem
 from ..domain.special_statuses import StatusPeriod, status_kind, validate_status_period
 from .context import Actor, business_date
 from .errors import IdempotencyReuse, NotFound, StaleVersion
@@ -511,6 +511,7 @@ class IntakeMixin:
                     my_number_hash=self.vault.lookup_hash(my_numbers[person.person_id])))
             if decision.kind == "join":
                 branch = store.branch_for(conn, symbol, number, person.person_id)
+                branch_reused = branch is not None
                 if branch is None:
                     branch = f"{next_branch:02d}"
                     store.add_branch(conn, symbol, number, branch, person.person_id)
@@ -536,7 +537,11 @@ class IntakeMixin:
                     operator_id=actor.operator_id)
                 symbol, number, branch = current.symbol, current.number, current.branch_no
                 subject, verb = "nhi.v1.qualification.lost", "lost"
-            numbers[person.person_id] = {"symbol": symbol, "number": number, "branch_no": branch, "period_id": period_id}
+            numbers[person.person_id] = {"symbol": symbol, "number": number, "branch_no": branch, "period_id": period_id,
+                                         "numbering": Reason(INSURED_RULE, f"記号 {symbol}・番号 {number}・枝番 {branch}",
+                                                             "国民健康保険法施行規則（2021年改正）",
+                                                             {"reused": str(decision.kind != "join" or branch_reused)}
+                                                             ).as_dict()}
             self.plumbing.add_event(conn, nats_subject=subject, type=f"jp.nhi.qualification.{verb}.v1",
                                     subject=person.person_id, data={
                 **self._person_payload(conn, person.person_id, household),
@@ -569,7 +574,10 @@ class IntakeMixin:
             entry = {"person_id": p.person_id, "acquired_on": _iso(p.acquired_on), "lost_on": _iso(p.lost_on),
                      "coverage_starts_on": _iso(p.coverage_starts_on), "coverage_ends_on": _iso(p.coverage_ends_on),
                      "reasons": [r.as_dict() for r in p.reasons]}
-            entry.update({k: v for k, v in numbers.get(p.person_id, {}).items() if k != "period_id"})
+            numbered = numbers.get(p.person_id, {})
+            entry.update({k: v for k, v in numbered.items() if k not in ("period_id", "numbering")})
+            if "numbering" in numbered:
+                entry["reasons"].append(numbered["numbering"])
             persons_out.append(entry)
         status_ids = {v["person_id"] + v["kind"]: k for k, v in numbers.items() if "kind" in v}
         return {"decision": {
