@@ -53,8 +53,11 @@ def test_move_in_flows_from_registry_to_certificate_and_aggregation(running):
     assert all(p["reasons"][0]["rule_id"] == "ACQ-MOVE-IN" for p in decision["persons"])
     assert sorted(p["branch_no"] for p in decision["persons"]) == ["01", "02", "03"]
     certificates = decision["certificates_to_issue"]
-    assert {c["kind"] for c in certificates} == {"eligibility_certificate"}
-    assert all(c["valid_until"] == "2027-07-31" for c in certificates)
+    eligibility = [c for c in certificates if c["kind"] == "eligibility_certificate"]
+    assert sorted(c["person_id"] for c in eligibility) == sorted(moved["person_ids"])
+    assert {c["kind"] for c in certificates} <= {"eligibility_certificate", "elderly_recipient_certificate"}
+    # The renewal date, unless cut short by the 70th-birthday month or a residence period (CERT-EXPIRY).
+    assert all("2026-11-24" <= c["valid_until"] <= "2027-07-31" for c in certificates)
     assert {r["rule_id"] for c in certificates for r in c["reasons"]} >= {"CERT-KIND", "CERT-EXPIRY"}
     assert decision["late_days"] == 0
 

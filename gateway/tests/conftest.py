@@ -125,6 +125,33 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         return common_pb2.ListAuditEventsResponse(events=[common_pb2.AuditEvent(event_id="E1", action="read")])
 
 
+    # ---- batches: burden ratio, income facts, jobs ----
+
+    def DetermineBurdenRatio(self, request, context):
+        self.rec.record("DetermineBurdenRatio", request, context)
+        if request.household_id == "missing":
+            rpc.abort(context, rpc.not_found("household", request.household_id))
+        return qpb.DetermineBurdenRatioResponse(
+            household_id=request.household_id, ratio_percent=30, limit_category="現役並みⅠ", income_year=2025,
+            as_of=request.as_of or "2026-11-24", determination_id="" if request.dry_run else "BD1",
+            dry_run=request.dry_run, reasons=[common_pb2.Reason(rule_id="BURDEN-3", facts={"highest": "2000000"})],
+            persons=[qpb.PersonBurden(person_id="P1", elder=True, ratio_percent=30, limit_category="現役並みⅠ")])
+
+    def RecordIncomeFacts(self, request, context):
+        self.rec.record("RecordIncomeFacts", request, context)
+        return qpb.RecordIncomeFactsResponse(recorded=len(request.incomes))
+
+    def StartJob(self, request, context):
+        self.rec.record("StartJob", request, context)
+        return common_pb2.Job(job_id="J1", kind=request.kind, state="queued", business_date="2026-11-24",
+                              parameters=dict(request.parameters))
+
+    def GetJob(self, request, context):
+        self.rec.record("GetJob", request, context)
+        if request.job_id == "missing":
+            rpc.abort(context, rpc.not_found("job", request.job_id))
+        return common_pb2.Job(job_id=request.job_id, kind="age75_loss", state="running", total=10000, done=5000)
+
 class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec

@@ -1,4 +1,5 @@
-"""CERT-EXPIRY boundaries, ages per 年齢計算ニ関スル法律, and the 資格確認書 model."""
+"""The 資格確認書 model: printed fields in 和暦, the validity svc-qualification answered (CERT-KIND, CERT-EXPIRY
+are its rules and tested there), certificate numbers."""
 
 from __future__ import annotations
 
@@ -7,132 +8,30 @@ import datetime as dt
 
 import pytest
 
-from nhi_documents.domain import ages, certificate
-from nhi_documents.domain.model import Address, HouseholdInfo, PersonInfo, QualificationInfo
-from nhi_documents.domain.validity import NotIssuable, RenewalDate, certificate_validity
+from nhi_documents.domain import certificate
+from nhi_documents.domain.model import (Address, CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo,
+                                        QualificationInfo, Reason)
 
 D = dt.date
+KIND_REASON = Reason("CERT-KIND", "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付", "令和6年改正",
+                     {"card_registered": "false"})
 
 
-def until(issued_on, birth_date, residence_expires_on=None):
-    return certificate_validity(issued_on=issued_on, birth_date=birth_date,
-                                residence_expires_on=residence_expires_on).valid_until
+def due(valid_until, kind=certificate.KIND, valid_from=D(2025, 8, 1), person_id="900000001", reasons=None):
+    if reasons is None:
+        reasons = (KIND_REASON, Reason("CERT-EXPIRY", f"資格確認書の有効期限は次回更新日（{valid_until}）", "運用",
+                                       {"valid_until": str(valid_until), "cause": "renewal"}))
+    return CertificateDue(kind, person_id, valid_from, valid_until, tuple(reasons))
 
 
-# ----- ages -----
-
-def test_an_age_is_reached_on_the_day_before_the_birthday():
-    assert ages.reaches_age_on(D(1956, 6, 2), 70) == D(2026, 6, 1)
-    assert ages.reaches_age_on(D(1956, 6, 1), 70) == D(2026, 5, 31)
-    assert ages.age_on(D(1956, 6, 2), D(2026, 6, 1)) == 69  # reached only at the end of that day
-    assert ages.age_on(D(1956, 6, 2), D(2026, 6, 2)) == 70
-
-
-def test_born_29_february_reaches_ages_on_28_february_in_a_common_year():
-    assert ages.birthday(D(1956, 2, 29), 70) == D(2026, 3, 1)
-    assert ages.reaches_age_on(D(1956, 2, 29), 70) == D(2026, 2, 28)
-    assert ages.reaches_age_on(D(1952, 2, 29), 75) == D(2027, 2, 28)
-    assert ages.reaches_age_on(D(2020, 2, 29), 4) == D(2024, 2, 28)  # leap year: the day before 29 February
-    assert ages.age_on(D(1956, 2, 29), D(2026, 2, 28)) == 69
-    assert ages.age_on(D(1956, 2, 29), D(2026, 3, 1)) == 70
-
-
-# ----- CERT-EXPIRY: the renewal date -----
-
-@pytest.mark.parametrize(("issued_on", "expected"), [
-    (D(2025, 7, 31), D(2025, 7, 31)),  # on the renewal date: valid that one day
-    (D(2025, 8, 1), D(2026, 7, 31)),   # the day after: the next year's renewal date
-    (D(2025, 1, 1), D(2025, 7, 31)),
-    (D(2025, 12, 31), D(2026, 7, 31)),
-])
-def test_renewal_date_is_the_next_31_july(issued_on, expected):
-    assert until(issued_on, D(1980, 4, 1)) == expected
-
-
-def test_renewal_date_is_configurable():
-    validity = certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1980, 4, 1), renewal=RenewalDate(9, 30))
-    assert validity.valid_until == D(2025, 9, 30)
-
-
-def test_reasons_name_the_rule_facts_and_basis():
-    validity = certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1980, 4, 1))
-    assert [r.rule_id for r in validity.reasons] == ["CERT-EXPIRY"]
-    assert validity.reasons[0].facts == {"issued_on": "2025-08-01", "renewal_date": "2026-07-31", "limit": "renewal"}
-    assert validity.reasons[0].basis
-
-
-# ----- CERT-EXPIRY: cut at 70 -----
-
-def test_cut_to_the_last_day_of_the_month_in_which_70_is_reached():
-    validity = certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1956, 6, 2))
-    assert validity.valid_until == D(2026, 6, 30)
-    assert validity.reasons[-1].facts["limit"] == "age70"
-    assert validity.reasons[-1].facts["reaches_70_on"] == "2026-06-01"
-
-
-def test_born_on_the_1st_is_cut_to_the_last_day_of_the_previous_month():
-    assert until(D(2025, 8, 1), D(1956, 6, 1)) == D(2026, 5, 31)
-    assert until(D(2025, 8, 1), D(1956, 3, 1)) == D(2026, 2, 28)
-    assert until(D(2025, 8, 1), D(1955, 9, 1)) == D(2025, 8, 31)
-
-
-def test_born_29_february_is_cut_at_the_end_of_february():
-    assert until(D(2025, 8, 1), D(1956, 2, 29)) == D(2026, 2, 28)
-
-
-def test_issued_in_the_month_70_is_reached_still_ends_that_month():
-    assert until(D(2025, 8, 1), D(1955, 8, 20)) == D(2025, 8, 31)   # before reaching 70
-    assert until(D(2025, 8, 25), D(1955, 8, 20)) == D(2025, 8, 31)  # after reaching 70, same month
-
-
-def test_a_70_to_74_year_old_gets_the_renewal_date():
-    validity = certificate_validity(issued_on=D(2025, 9, 1), birth_date=D(1955, 8, 20))
-    assert validity.valid_until == D(2026, 7, 31)
-    assert [r.facts["limit"] for r in validity.reasons] == ["renewal"]
-
-
-# ----- CERT-EXPIRY: cut at 75 -----
-
-def test_cut_to_the_day_before_the_75th_birthday():
-    validity = certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1950, 10, 15))
-    assert validity.valid_until == D(2025, 10, 14)
-    assert validity.reasons[-1].facts["limit"] == "age75"
-
-
-def test_75_and_29_february():
-    assert until(D(2026, 8, 1), D(1952, 2, 29)) == D(2027, 2, 28)
-
-
-def test_issued_on_the_last_day_before_75_and_not_after():
-    assert until(D(2025, 10, 14), D(1950, 10, 15)) == D(2025, 10, 14)
-    with pytest.raises(NotIssuable) as caught:
-        certificate_validity(issued_on=D(2025, 10, 15), birth_date=D(1950, 10, 15))
-    assert caught.value.reason.facts["limit"] == "age75"
-
-
-# ----- CERT-EXPIRY: residence period -----
-
-def test_cut_to_the_end_of_the_residence_period():
-    validity = certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1990, 5, 5),
-                                    residence_expires_on=D(2026, 1, 10))
-    assert validity.valid_until == D(2026, 1, 10)
-    assert validity.reasons[-1].facts == {"residence_expires_on": "2026-01-10", "limit": "residence"}
-    assert until(D(2025, 8, 1), D(1990, 5, 5), D(2027, 1, 10)) == D(2026, 7, 31)  # later than the renewal date
-    with pytest.raises(NotIssuable):
-        certificate_validity(issued_on=D(2025, 8, 1), birth_date=D(1990, 5, 5), residence_expires_on=D(2025, 7, 31))
-
-
-def test_the_earliest_limit_wins():
-    # reaches 70 on 2026-02-28 (end of February) but the residence period ends before
-    assert until(D(2025, 8, 1), D(1956, 3, 1), D(2025, 12, 31)) == D(2025, 12, 31)
+def dues(*certificates, reasons=(), as_of=D(2025, 8, 1)):
+    return CertificatesDue("900000001", as_of, tuple(certificates), tuple(reasons))
 
 
 # ----- era change -----
 
 def test_era_change_issue_in_heisei_expires_in_reiwa_gannen():
-    validity = certificate_validity(issued_on=D(2019, 4, 30), birth_date=D(1980, 4, 1))
-    assert validity.valid_until == D(2019, 7, 31)
-    cert = make_certificate(issued_on=D(2019, 4, 30))
+    cert = make_certificate(issued_on=D(2019, 4, 30), valid_until=D(2019, 7, 31))
     assert cert.issued_on == "平成31年4月30日"
     assert cert.valid_until == "令和元年7月31日"
 
@@ -154,11 +53,12 @@ HOUSEHOLD = HouseholdInfo(household_id="H1", head_person_id="900000009", symbol=
                           members=(PERSON, HEAD))
 
 
-def make_certificate(person=PERSON, qualification=QUAL, issued_on=D(2025, 8, 1)):
-    validity = certificate_validity(issued_on=issued_on, birth_date=person.birth_date)
+def make_certificate(person=PERSON, qualification=QUAL, issued_on=D(2025, 8, 1), valid_until=D(2026, 7, 31),
+                     with_elderly_certificate=False, **due_args):
     return certificate.build_eligibility_certificate(
         person=person, qualification=qualification, household=HOUSEHOLD, head_name="髙﨑　一", issued_on=issued_on,
-        validity=validity, number="R7-000001", insurer_number="139998", insurer_name="みどり市")
+        due=due(valid_until, valid_from=issued_on, **due_args), with_elderly_certificate=with_elderly_certificate,
+        number="R7-000001", insurer_number="139998", insurer_name="みどり市")
 
 
 def test_certificate_fields_of_section_4_1():
@@ -184,10 +84,53 @@ def test_birth_date_on_the_first_day_of_heisei():
     assert cert.birth_date == "平成元年1月8日"
 
 
-def test_70_to_74_share_is_left_to_the_elderly_certificate():
-    cert = make_certificate(person=dataclasses.replace(PERSON, birth_date=D(1954, 4, 1)))
+def test_the_expiry_printed_is_the_one_svc_qualification_answered():
+    cert = make_certificate(valid_until=D(2027, 7, 31))
+    assert cert.valid_until == "令和9年7月31日" and cert.valid_until_iso == D(2027, 7, 31)
+    assert {f.label: f.value for f in cert.fields()}["有効期限"] == "令和9年7月31日"
+    assert [r.rule_id for r in cert.reasons] == ["CERT-KIND", "CERT-EXPIRY"]  # its reasons, as answered
+
+
+def test_dv_reasons_travel_with_the_certificate():
+    reasons = (KIND_REASON, Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付"),
+               Reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）"))
+    cert = make_certificate(valid_until=D(2026, 2, 28), reasons=reasons)
+    assert cert.reasons == reasons and cert.valid_until == "令和8年2月28日"
+
+
+def test_share_is_left_to_the_elderly_certificate_issued_alongside():
+    cert = make_certificate(person=dataclasses.replace(PERSON, birth_date=D(1954, 4, 1)), with_elderly_certificate=True)
     assert cert.share == certificate.SHARE_ELDERLY
-    assert "CERT-KIND" in [r.rule_id for r in cert.reasons]
+    assert make_certificate().share == certificate.SHARE_STATUTORY
+
+
+# ----- which of the certificates due is the 資格確認書 -----
+
+def test_the_eligibility_certificate_is_picked_from_what_is_due():
+    eligibility = due(D(2026, 7, 31))
+    elderly = due(D(2026, 7, 31), kind="elderly_recipient_certificate")
+    assert certificate.eligibility_due(dues(elderly, eligibility)) is eligibility
+
+
+def test_a_qualification_notice_only_is_not_due():
+    notice_reason = Reason("CERT-KIND", "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）")
+    with pytest.raises(certificate.NotDue) as caught:
+        certificate.eligibility_due(dues(due(None, kind="qualification_notice", reasons=(notice_reason,))))
+    assert caught.value.person_id == "900000001" and caught.value.kinds == ("qualification_notice",)
+    assert caught.value.reasons == (notice_reason,)
+    assert "qualification_notice" in str(caught.value)
+
+
+def test_nothing_due_carries_the_reasons_why():
+    why = Reason("LOSS-AGE75", "証を交付しない: 75歳到達")
+    with pytest.raises(certificate.NotDue) as caught:
+        certificate.eligibility_due(dues(reasons=(why,)))
+    assert caught.value.kinds == () and caught.value.reasons == (why,)
+
+
+def test_an_eligibility_certificate_without_expiry_is_refused():
+    with pytest.raises(certificate.MissingExpiry):
+        certificate.eligibility_due(dues(due(None)))
 
 
 def test_no_certificate_for_a_person_not_insured():

@@ -17,6 +17,7 @@ from nhi.documents.v1 import documents_pb2 as pb
 from nhi.documents.v1 import documents_pb2_grpc
 from nhi_common import rpc
 from nhi_documents import bootstrap
+from nhi_documents.adapters import store
 from nhi_documents.adapters.store import metadata
 
 KIND = "eligibility_certificate"
@@ -53,7 +54,7 @@ def test_renders_a_certificate_that_reads_back(stub, documents_service, fake_qua
     meta = render(stub)
     assert meta.kind == KIND and meta.title == "国民健康保険 資格確認書"
     assert meta.person_id == "900000001" and meta.household_id == "H90000001"
-    assert meta.issued_on == "2025-08-01" and meta.valid_until == "2026-07-31"
+    assert meta.issued_on == "2025-08-01" and meta.valid_until == "2027-07-31"  # as svc-qualification answered
     assert meta.certificate_number == "R7-000001" and meta.media_type == "application/pdf"
 
     got = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10)
@@ -68,17 +69,36 @@ def test_renders_a_certificate_that_reads_back(stub, documents_service, fake_qua
     text = pdf_text(content, tmp_path)
     assert "資格確認書" in text
     assert "髙﨑" in text and "太郎" in text  # rare glyphs: 髙 (U+9AD9) and 﨑 (U+FA11)
-    assert "令和8年7月31日" in text  # 有効期限 in 和暦
+    assert "令和9年7月31日" in text  # 有効期限: svc-qualification's valid_until, in 和暦
     assert "令和7年8月1日" in text and "昭和55年4月1日" in text and "法定負担割合のとおり" in text
     assert "みどり市" in text and "139998" in text
 
 
-def test_expiry_is_cut_at_70_for_a_person_born_on_the_1st(stub, tmp_path):
-    meta = render(stub, person_id="900000002")  # born 1956-03-01: reaches 70 on 2026-02-28
+def test_the_expiry_and_its_reasons_are_those_svc_qualification_answered(stub, documents_service, tmp_path):
+    meta = render(stub, person_id="900000002")  # svc-qualification cut it at 70 (born 1956-03-01), DV支援措置
     assert meta.valid_until == "2026-02-28"
+    with documents_service.engine.connect() as conn:
+        stored = store.get_document(conn, meta.document_id)
+    assert stored["valid_until"].isoformat() == "2026-02-28"
+    assert [r["rule_id"] for r in stored["reasons"]] == ["CERT-KIND", "DV", "CERT-EXPIRY"]
+    assert stored["reasons"][2]["facts"] == {"valid_until": "2026-02-28", "cause": "age_70"}
     if shutil.which("pdftotext"):
         content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
         assert "令和8年2月28日" in pdf_text(content, tmp_path)
+
+
+def test_a_70_to_74_year_old_with_an_elderly_certificate_gets_no_share_printed(stub, fake_qualification, tmp_path):
+    fake = fake_qualification[0]
+    fake.due["900000001"] = [
+        fake.eligibility_due("900000001", "2026-07-31"),
+        fake.eligibility_due("900000001", "2026-07-31", fake.reason("ELDER-CERT-EXPIRY", "高齢受給者証の有効期限は次の7月31日"),
+                             kind="elderly_recipient_certificate")]
+    meta = render(stub)
+    assert meta.valid_until == "2026-07-31"
+    if shutil.which("pdftotext"):
+        content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
+        text = pdf_text(content, tmp_path)
+        assert "高齢受給者証に記載のとおり" in text and "法定負担割合のとおり" not in text
 
 
 def test_the_outbox_event_and_the_audit_row_are_written_with_the_document(stub, documents_service):
@@ -92,7 +112,7 @@ def test_the_outbox_event_and_the_audit_row_are_written_with_the_document(stub, 
     assert event.nats_subject == "nhi.v1.document.issued" and event.ce_type == "jp.nhi.document.issued.v1"
     assert json.loads(event.data) == {
         "document_id": meta.document_id, "kind": KIND, "person_id": "900000001", "household_id": "H90000001",
-        "issued_on": "2025-08-01", "valid_until": "2026-07-31", "certificate_number": meta.certificate_number,
+        "issued_on": "2025-08-01", "valid_until": "2027-07-31", "certificate_number": meta.certificate_number,
         "sha256": meta.sha256}
     assert "髙" not in event.data
     assert [(a.action, a.operator_id) for a in audits] == [("document.issued", "clerk-7")]
@@ -152,6 +172,56 @@ def test_a_person_not_insured_gets_no_certificate(stub, documents_service):
         assert conn.execute(sa.select(metadata.tables["outbox"])).first() is None
 
 
+def test_a_person_due_only_a_qualification_notice_is_refused_not_due(stub, documents_service, fake_qualification):
+    """マイナ保険証 registered: CERT-KIND (in svc-qualification) gives a 資格情報のお知らせ, not a 資格確認書."""
+    fake = fake_qualification[0]
+    fake.due["900000001"] = [fake.eligibility_due(
+        "900000001", "", fake.reason("CERT-KIND", "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）",
+                                     card_registered="true"), kind="qualification_notice")]
+    with pytest.raises(grpc.RpcError) as caught:
+        render(stub, key="key-not-due")
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    fields, info = error_info(caught.value)
+    assert info.reason == "NOT_DUE"
+    assert info.metadata["person_id"] == "900000001" and info.metadata["due_kinds"] == "qualification_notice"
+    assert info.metadata["rule_ids"] == "CERT-KIND" and info.metadata["business_date"] == "2025-08-01"
+    assert "900000001" in caught.value.details() and "qualification_notice" in caught.value.details()
+    assert fields[0].field == "person_id" and fields[0].rule == "CERT-KIND"
+    with documents_service.engine.connect() as conn:
+        assert conn.execute(sa.select(metadata.tables["documents"])).first() is None
+        assert conn.execute(sa.select(metadata.tables["outbox"])).first() is None
+    # refused before any number was taken: the next certificate is still the first of the year
+    fake.due["900000001"] = [fake.eligibility_due("900000001", "2027-07-31")]
+    assert render(stub, key="key-not-due").certificate_number == "R7-000001"
+
+
+def test_a_person_due_nothing_is_refused_not_due_with_qualifications_reasons(stub, fake_qualification):
+    fake = fake_qualification[0]
+    fake.due["900000002"] = [fake.nothing_due("900000002", fake.reason(
+        "LOSS-AGE75", "証を交付しない: the person is 75 from 2031-03-01 and in 後期高齢者医療"))]
+    with pytest.raises(grpc.RpcError) as caught:
+        render(stub, person_id="900000002")
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    _fields, info = error_info(caught.value)
+    assert info.reason == "NOT_DUE" and info.metadata["due_kinds"] == "" and info.metadata["rule_ids"] == "LOSS-AGE75"
+    assert "後期高齢者医療" in caught.value.details()
+
+
+def test_not_insured_according_to_get_certificates_due_is_not_insured(stub, documents_service, fake_qualification):
+    """svc-qualification answers GetCertificatesDue with NOT_INSURED (e.g. the loss was recorded meanwhile)."""
+    fake = fake_qualification[0]
+    fake.due["900000001"] = fake.not_insured_error("900000001", "2025-08-01")
+    with pytest.raises(grpc.RpcError) as caught:
+        render(stub)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    fields, info = error_info(caught.value)
+    assert info.reason == "NOT_INSURED"
+    assert info.metadata == {"person_id": "900000001", "business_date": "2025-08-01"}
+    assert fields[0].field == "person_id"
+    with documents_service.engine.connect() as conn:
+        assert conn.execute(sa.select(metadata.tables["documents"])).first() is None
+
+
 def test_an_unknown_person_is_not_found(stub):
     with pytest.raises(grpc.RpcError) as caught:
         render(stub, person_id="999999999")
@@ -171,9 +241,13 @@ def test_the_business_date_goes_to_svc_qualification(stub, fake_qualification):
     calls = {name: request for name, request in fake_qualification[0].calls}
     assert calls["GetQualification"].as_of == "2025-07-31"
     assert calls["GetPerson"].context.operator_id == "clerk-7"
+    due = calls["GetCertificatesDue"]
+    assert (due.person_id, due.context.business_date, due.context.operator_id) == ("900000001", "2025-07-31", "clerk-7")
 
 
-def test_request_context_business_date_sets_issue_and_expiry(stub):
+def test_request_context_business_date_sets_the_issue_date_and_svc_qualification_the_expiry(stub, fake_qualification):
+    fake = fake_qualification[0]
+    fake.due["900000001"] = [fake.eligibility_due("900000001", "2025-07-31", valid_from="2025-07-31")]
     meta = render(stub, business_date="2025-07-31")
     assert (meta.issued_on, meta.valid_until) == ("2025-07-31", "2025-07-31")
 

@@ -60,6 +60,11 @@ def rows(engine, table, *where):
         return list(conn.execute(sa.select(table).where(*where)))
 
 
+def history(engine, person_id: str):
+    with engine.connect() as conn:
+        return store.history(conn, person_id)
+
+
 def events(engine, subject: str) -> list[dict]:
     outbox = PLUMBING["outbox"]
     return [json.loads(r.data) for r in rows(engine, outbox, outbox.c.nats_subject == subject)]
@@ -197,7 +202,7 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
     assert job["state"] == "succeeded" and job["total"] == 2 and job["done"] == 2 and job["failed"] == 0
     assert len(rows(engine, job_chunks, job_chunks.c.job_id == job["job_id"])) == 1
 
-    head = store.history(engine.connect(), "200000001")
+    head = history(engine, "200000001")
     assert [(p.lost_on, p.lost_reason, p.superseded_at is None) for p in head] == [
         (None, None, False), (dt.date(2026, 12, 10), "age75", True)]
     assert any(r.rule_id == "LOSS-AGE75" for r in head[-1].reasons)
@@ -234,7 +239,7 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
     again = wait_job(batches, batches.start_job("age75_loss", {"date": "2026-12-10"}, BATCH)["job_id"])
     assert again["state"] == "succeeded" and again["done"] == again["total"] == 2
     assert batches.target_list(again["job_id"])["summary"] == {"skipped_already_lost": 2}
-    assert len(store.history(engine.connect(), "200000001")) == 2
+    assert len(history(engine, "200000001")) == 2
     assert len(rows(engine, PLUMBING["outbox"])) == outbox_before
     assert len(rows(engine, status_periods)) == 1
 
@@ -245,7 +250,7 @@ def test_born_on_29_february_turns_75_on_1_march_of_a_common_year(batches, engin
     assert early["total"] == 0 and early["state"] == "succeeded"
     job = wait_job(batches, batches.start_job("age75_loss", {"date": "2027-03-01"}, BATCH)["job_id"])
     assert job["total"] == job["done"] == 1
-    assert store.history(engine.connect(), "500000001")[-1].lost_on == dt.date(2027, 3, 1)
+    assert history(engine, "500000001")[-1].lost_on == dt.date(2027, 3, 1)
 
 
 def test_month_mode_takes_everyone_whose_75th_birthday_falls_in_the_month(batches, engine, worker):

@@ -1,4 +1,5 @@
-"""gRPC client of svc-qualification: GetPerson, GetQualification, GetHousehold with deadlines, as domain values."""
+"""gRPC client of svc-qualification: GetPerson, GetQualification, GetHousehold, GetCertificatesDue with deadlines,
+as domain values."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 
-from ..domain.model import Address, HouseholdInfo, PersonInfo, QualificationInfo
+from ..domain.model import (Address, CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo,
+                            Reason)
 
 UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                                grpc.StatusCode.RESOURCE_EXHAUSTED})
@@ -47,6 +49,21 @@ def to_household(message: pb.Household) -> HouseholdInfo:
         household_id=message.household_id, head_person_id=message.head_person_id, symbol=message.symbol,
         number=message.number, address=to_address(message.address),
         members=tuple(to_person(m) for m in message.members))
+
+
+def to_reason(message: common_pb2.Reason) -> Reason:
+    return Reason(rule_id=message.rule_id, summary=message.summary, basis=message.basis, facts=dict(message.facts))
+
+
+def to_certificate_due(message: pb.CertificateDue) -> CertificateDue:
+    return CertificateDue(kind=message.kind, person_id=message.person_id, valid_from=_date(message.valid_from),
+                          valid_until=_date(message.valid_until), reasons=tuple(to_reason(r) for r in message.reasons))
+
+
+def to_certificates_due(message: pb.GetCertificatesDueResponse, person_id: str, as_of: dt.date) -> CertificatesDue:
+    return CertificatesDue(person_id=message.person_id or person_id, as_of=_date(message.as_of) or as_of,
+                           certificates=tuple(to_certificate_due(c) for c in message.certificates),
+                           reasons=tuple(to_reason(r) for r in message.reasons))
 
 
 class QualificationClient:
@@ -85,6 +102,27 @@ class QualificationClient:
         message = self._call("GetHousehold", pb.GetHouseholdRequest(
             household_id=household_id, context=self._context(operator_id, business_date)), "household", household_id)
         return to_household(message)
+
+    def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue:
+        """CERT-KIND and CERT-EXPIRY as svc-qualification decides them for the business date.
+
+        Raises the NOT_INSURED error of this service when the person is not insured on the business date."""
+        try:
+            message = self._stub().GetCertificatesDue(pb.GetCertificatesDueRequest(
+                person_id=person_id, context=self._context(operator_id, business_date)), timeout=self.deadline)
+        except grpc.RpcError as error:
+            translated = translate(error, "person", person_id)
+            if translated.code == grpc.StatusCode.FAILED_PRECONDITION and translated.reason == "NOT_INSURED":
+                raise not_insured(person_id, business_date) from None
+            raise translated from None
+        return to_certificates_due(message, person_id, business_date)
+
+
+def not_insured(person_id: str, day: dt.date) -> rpc.ServiceError:
+    """The error a caller sees when a person holds no qualification on the business date."""
+    return rpc.failed_precondition(f"person {person_id} is not insured on {day.isoformat()}", reason="NOT_INSURED",
+                                   field="person_id",
+                                   metadata={"person_id": person_id, "business_date": day.isoformat()})
 
 
 def translate(error: grpc.RpcError, kind: str, key: str) -> rpc.ServiceError:

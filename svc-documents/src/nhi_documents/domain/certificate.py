@@ -8,11 +8,10 @@ import re
 
 from nhi_common.jp import wareki
 
-from .ages import age_on
-from .model import HouseholdInfo, PersonInfo, QualificationInfo, Reason
-from .validity import Validity
+from .model import CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, Reason
 
 KIND = "eligibility_certificate"
+ELDERLY_RECIPIENT_CERTIFICATE = "elderly_recipient_certificate"  # 高齢受給者証, issued alongside for 70-74
 TITLE = "国民健康保険 資格確認書"
 MEDIA_TYPE = "application/pdf"
 SHARE_STATUTORY = "法定負担割合のとおり"
@@ -28,6 +27,32 @@ class NotInsured(ValueError):
         super().__init__(f"person {person_id} is not insured on {day.isoformat()}")
         self.person_id = person_id
         self.day = day
+
+
+class NotDue(ValueError):
+    """svc-qualification (CERT-KIND) does not give this person a 資格確認書 on the issue date."""
+
+    def __init__(self, due: CertificatesDue) -> None:
+        kinds = ", ".join(due.kinds) or "none"
+        super().__init__(f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()} (due: {kinds})")
+        self.person_id = due.person_id
+        self.day = due.as_of
+        self.kinds = due.kinds
+        self.reasons = due.reasons or tuple(r for c in due.certificates for r in c.reasons)
+
+
+class MissingExpiry(ValueError):
+    """svc-qualification answered a 資格確認書 without a last valid day: it always has one (CERT-EXPIRY)."""
+
+
+def eligibility_due(due: CertificatesDue) -> CertificateDue:
+    """The 資格確認書 among the certificates a person is due, with its validity; NotDue when there is none."""
+    eligibility = due.of_kind(KIND)
+    if eligibility is None:
+        raise NotDue(due)
+    if eligibility.valid_until is None:
+        raise MissingExpiry(f"svc-qualification answered a {KIND} for person {due.person_id} without valid_until")
+    return eligibility
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,19 +120,17 @@ def sequence_key(issued_on: dt.date) -> str:
 
 
 def build_eligibility_certificate(*, person: PersonInfo, qualification: QualificationInfo, household: HouseholdInfo,
-                                  head_name: str, issued_on: dt.date, validity: Validity, number: str,
-                                  insurer_number: str, insurer_name: str) -> EligibilityCertificate:
-    """The 資格確認書 of an insured person (CERT-KIND: under 70 the share reads 法定負担割合のとおり; for 70-74
-    the share is on the 高齢受給者証, which is issued alongside)."""
+                                  head_name: str, issued_on: dt.date, due: CertificateDue,
+                                  with_elderly_certificate: bool, number: str, insurer_number: str,
+                                  insurer_name: str) -> EligibilityCertificate:
+    """The 資格確認書 of an insured person, valid until the day svc-qualification answered (`due`, CERT-EXPIRY),
+    with its reasons. When a 高齢受給者証 is issued alongside (CERT-KIND, 70-74), the share is left to it;
+    otherwise it reads 法定負担割合のとおり."""
     if not qualification.insured or qualification.acquired_on is None:
         raise NotInsured(person.person_id, issued_on)
-    reasons = list(validity.reasons)
-    if age_on(person.birth_date, issued_on) < 70:
-        share = SHARE_STATUTORY
-    else:
-        share = SHARE_ELDERLY
-        reasons.append(Reason("CERT-KIND", "70〜74歳: 負担割合は高齢受給者証に記載（資格確認書には印字しない）",
-                              "2024 改正", {"birth_date": person.birth_date.isoformat()}))
+    if due.kind != KIND or due.valid_until is None:
+        raise MissingExpiry(f"not a {KIND} with a last valid day: {due.kind} until {due.valid_until}")
+    share = SHARE_ELDERLY if with_elderly_certificate else SHARE_STATUTORY
     address = person.address if person.address else household.address
     return EligibilityCertificate(
         title=TITLE,
@@ -126,10 +149,10 @@ def build_eligibility_certificate(*, person: PersonInfo, qualification: Qualific
         head_name=head_name,
         address=address.printed(),
         issued_on=wareki(issued_on),
-        valid_until=wareki(validity.valid_until),
+        valid_until=wareki(due.valid_until),
         acquired_on=wareki(qualification.acquired_on),
         share=share,
         issued_on_iso=issued_on,
-        valid_until_iso=validity.valid_until,
-        reasons=tuple(reasons),
+        valid_until_iso=due.valid_until,
+        reasons=due.reasons,
     )

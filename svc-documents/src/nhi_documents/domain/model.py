@@ -75,3 +75,31 @@ class HouseholdInfo:
 
     def member(self, person_id: str) -> PersonInfo | None:
         return next((m for m in self.members if m.person_id == person_id), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class CertificateDue:
+    """One certificate svc-qualification says a person is due (CERT-KIND), with its validity (CERT-EXPIRY)."""
+
+    kind: str  # eligibility_certificate | qualification_notice | elderly_recipient_certificate
+    person_id: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None  # the last valid day (inclusive); None = no expiry
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class CertificatesDue:
+    """Everything a person is due on `as_of`; `reasons` say why nothing is due when nothing is."""
+
+    person_id: str
+    as_of: dt.date
+    certificates: tuple[CertificateDue, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    def of_kind(self, kind: str) -> CertificateDue | None:
+        return next((c for c in self.certificates if c.kind == kind), None)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(c.kind for c in self.certificates)

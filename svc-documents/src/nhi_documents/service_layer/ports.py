@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Protocol
 
 from ..domain.certificate import EligibilityCertificate
-from ..domain.model import HouseholdInfo, PersonInfo, QualificationInfo
+from ..domain.model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo
 
 
 class QualificationSource(Protocol):
-    """Persons, qualifications and households; raises rpc.ServiceError NOT_FOUND / UNAVAILABLE."""
+    """Persons, qualifications, households and the certificates due (CERT-KIND, CERT-EXPIRY);
+    raises rpc.ServiceError NOT_FOUND / UNAVAILABLE / FAILED_PRECONDITION (NOT_INSURED)."""
 
     def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo: ...
 
@@ -18,6 +19,8 @@ class QualificationSource(Protocol):
                           business_date: dt.date) -> QualificationInfo: ...
 
     def get_household(self, household_id: str, *, operator_id: str, business_date: dt.date) -> HouseholdInfo: ...
+
+    def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue: ...
 
 
 class Renderer(Protocol):

@@ -17,10 +17,10 @@ from nhi_common import rpc
 from nhi_common.plumbing import IdempotencyConflict, Plumbing
 
 from ..adapters import store
+from ..adapters.clients import not_insured
 from ..adapters.store import metadata
 from ..domain import certificate
-from ..domain.certificate import NotInsured
-from ..domain.validity import NotIssuable, RenewalDate, certificate_validity
+from ..domain.certificate import MissingExpiry, NotDue, NotInsured
 from .ports import QualificationSource, Renderer
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,13 @@ class DocumentService:
 
     def __init__(self, *, engine: sa.Engine, qualification: QualificationSource, renderer: Renderer,
                  insurer_number: str, municipality_name: str, fixed_business_date: dt.date | None = None,
-                 renewal: RenewalDate = RenewalDate(), after_commit: Callable[[], None] = lambda: None) -> None:
+                 after_commit: Callable[[], None] = lambda: None) -> None:
         self.engine = engine
         self.qualification = qualification
         self.renderer = renderer
         self.insurer_number = insurer_number
         self.municipality_name = municipality_name
         self.fixed_business_date = fixed_business_date
-        self.renewal = renewal
         self.after_commit = after_commit
         self.plumbing = Plumbing(metadata, EVENT_SOURCE)
 
@@ -116,7 +115,9 @@ class DocumentService:
         qualification = self.qualification.get_qualification(person_id, as_of=day, operator_id=operator,
                                                               business_date=day)
         if not qualification.insured:
-            raise _not_insured(person_id, day)
+            raise not_insured(person_id, day)
+        # CERT-KIND and CERT-EXPIRY are svc-qualification's rules: ask it which certificates are due, until when.
+        due = self.qualification.certificates_due(person_id, operator_id=operator, business_date=day)
         person = self.qualification.get_person(person_id, operator_id=operator, business_date=day)
         if household_id and household_id != person.household_id:
             raise rpc.invalid("household_id", f"person {person_id} is not a member of household {household_id}",
@@ -126,17 +127,18 @@ class DocumentService:
         if head is None and household.head_person_id:
             head = self.qualification.get_person(household.head_person_id, operator_id=operator, business_date=day)
         return {"person": person, "qualification": qualification, "household": household,
-                "head_name": head.name_kanji if head is not None else ""}
+                "head_name": head.name_kanji if head is not None else "", "due": due}
 
     def _issue(self, kind: str, facts: dict[str, Any], day: dt.date, operator: str, idempotency_key: str,
                fingerprint: bytes) -> dict[str, Any]:
-        person = facts["person"]
+        person, due = facts["person"], facts["due"]
         try:
-            validity = certificate_validity(issued_on=day, birth_date=person.birth_date,
-                                            residence_expires_on=person.residence_expires_on, renewal=self.renewal)
-        except NotIssuable as exc:
-            raise rpc.failed_precondition(f"person {person.person_id}: {exc.reason.summary}", reason="NOT_ISSUABLE",
-                                          metadata={"person_id": person.person_id, **exc.reason.facts}) from None
+            eligibility = certificate.eligibility_due(due)
+        except NotDue as exc:
+            raise _not_due(exc) from None
+        except MissingExpiry as exc:
+            raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
+        with_elderly = certificate.ELDERLY_RECIPIENT_CERTIFICATE in due.kinds
         document_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
             if idempotency_key:
@@ -148,25 +150,26 @@ class DocumentService:
             try:
                 cert = certificate.build_eligibility_certificate(
                     person=person, qualification=facts["qualification"], household=facts["household"],
-                    head_name=facts["head_name"], issued_on=day, validity=validity, number=number,
-                    insurer_number=self.insurer_number, insurer_name=self.municipality_name)
+                    head_name=facts["head_name"], issued_on=day, due=eligibility, with_elderly_certificate=with_elderly,
+                    number=number, insurer_number=self.insurer_number, insurer_name=self.municipality_name)
             except NotInsured as exc:
-                raise _not_insured(exc.person_id, exc.day) from None
+                raise not_insured(exc.person_id, exc.day) from None
             content = self.renderer.eligibility_certificate(cert)
             sha256 = hashlib.sha256(content).hexdigest()
             reasons = [r.as_dict() for r in cert.reasons]
             store.add_document(
                 conn, document_id=document_id, kind=kind, title=cert.title, person_id=person.person_id,
                 household_id=cert.household_id, media_type=certificate.MEDIA_TYPE, content=content, sha256=sha256,
-                issued_on=day, valid_until=validity.valid_until, certificate_number=number, reasons=reasons,
+                issued_on=day, valid_until=eligibility.valid_until, certificate_number=number, reasons=reasons,
                 operator_id=operator, created_at=dt.datetime.now(dt.timezone.utc))
             self.plumbing.add_event(conn, nats_subject=ISSUED_SUBJECT, type=ISSUED_TYPE, subject=document_id, data={
                 "document_id": document_id, "kind": kind, "person_id": person.person_id,
                 "household_id": cert.household_id, "issued_on": day.isoformat(),
-                "valid_until": validity.valid_until.isoformat(), "certificate_number": number, "sha256": sha256})
+                "valid_until": eligibility.valid_until.isoformat(), "certificate_number": number, "sha256": sha256})
             self.plumbing.audit(conn, operator_id=operator, action="document.issued", target_kind="document",
                                 target_id=document_id,
-                                detail=f"{kind} {number} person {person.person_id} valid until {validity.valid_until}")
+                                detail=f"{kind} {number} person {person.person_id} "
+                                       f"valid until {eligibility.valid_until}")
             if idempotency_key:
                 self.plumbing.remember_idempotent(conn, key=idempotency_key, operation=RENDER_OPERATION,
                                                   request=fingerprint,
@@ -208,6 +211,10 @@ class DocumentService:
         return rows[:size], next_cursor
 
 
-def _not_insured(person_id: str, day: dt.date) -> rpc.ServiceError:
-    return rpc.failed_precondition(f"person {person_id} is not insured on {day.isoformat()}", reason="NOT_INSURED",
-                                   field="person_id", metadata={"person_id": person_id, "business_date": day.isoformat()})
+def _not_due(exc: NotDue) -> rpc.ServiceError:
+    """No 資格確認書 for this person (CERT-KIND, decided by svc-qualification): say what is due instead, and why."""
+    why = "; ".join(f"{r.rule_id}: {r.summary}" for r in exc.reasons)
+    return rpc.failed_precondition(
+        f"{exc}" + (f" — {why}" if why else ""), reason="NOT_DUE", field="person_id", rule="CERT-KIND",
+        metadata={"person_id": exc.person_id, "business_date": exc.day.isoformat(), "due_kinds": ",".join(exc.kinds),
+                  "rule_ids": ",".join(dict.fromkeys(r.rule_id for r in exc.reasons))})

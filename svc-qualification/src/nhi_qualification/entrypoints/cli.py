@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date")
     load = commands.add_parser("import-migration", help="load an initial data migration file (JSON Lines)")
     load.add_argument("file")
+    commands.add_parser("work", help="run the job worker (pulls nhi.jobs.v1.> chunks from NATS)")
+    run_job = commands.add_parser("run-job", help="start a job (age75_loss, burden_redetermination) and wait for it")
+    run_job.add_argument("kind")
+    run_job.add_argument("--date", default="")
+    run_job.add_argument("--month", default="")
     args = parser.parse_args(argv)
     settings = _settings()
     if args.command == "serve":
@@ -56,4 +61,40 @@ def main(argv: list[str] | None = None) -> int:
             print(f"import failed at {exc.field}: {exc.message}", file=sys.stderr)
             return 1
         print(json.dumps(counts))
+    if args.command in ("work", "run-job"):
+        return _jobs(args, settings, engine)
     return 0
+
+
+def _jobs(args, settings: Settings, engine) -> int:
+    """`work`: pull job chunks until stopped; `run-job`: start one job and print its progress until it ends."""
+    import time
+
+    from ..service_layer.batches import BatchService
+    from ..service_layer.services import QualificationService
+    from . import jobs_worker
+
+    core = QualificationService(engine=engine, vault=MyNumberVault(settings.mynumber_key),
+                                insurer_number=settings.insurer_number, insured_symbol=settings.insured_symbol,
+                                fixed_business_date=settings.business_date)
+    batches = BatchService(core=core)
+    if args.command == "work":
+        if not settings.nats_url:
+            print("work needs NATS_URL", file=sys.stderr)
+            return 2
+        return jobs_worker.run(batches, settings.nats_url)
+    from .grpc_api import Actor
+
+    worker = jobs_worker.Worker(batches, settings.nats_url).start() if settings.nats_url else None
+    try:
+        params = {k: v for k, v in (("date", args.date), ("month", args.month)) if v}
+        job = batches.start_job(args.kind, params, Actor("cli"))
+        while job["state"] not in ("succeeded", "failed"):
+            print(json.dumps({k: job[k] for k in ("job_id", "state", "total", "done", "failed")}), flush=True)
+            time.sleep(1)
+            job = batches.get_job(job["job_id"])
+        print(json.dumps(job, ensure_ascii=False))
+        return 0 if job["state"] == "succeeded" else 1
+    finally:
+        if worker is not None:
+            worker.stop()

@@ -1,0 +1,88 @@
+"""QualificationClient.certificates_due against a fake svc-qualification over real gRPC: domain values, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+import pytest
+
+from nhi_common import rpc
+from nhi_documents.adapters.clients import QualificationClient
+from nhi_documents.domain.model import CertificateDue, CertificatesDue, Reason
+
+D = dt.date
+
+
+@pytest.fixture
+def client(fake_qualification):
+    _servicer, address = fake_qualification
+    channel = rpc.LazyChannel(address)
+    yield QualificationClient(channel, deadline=2)
+    channel.close()
+
+
+def due(client, person_id="900000001", business_date=D(2025, 8, 1)):
+    return client.certificates_due(person_id, operator_id="clerk-7", business_date=business_date)
+
+
+def test_certificates_due_are_domain_values(client, fake_qualification):
+    answer = due(client, "900000002")
+    assert isinstance(answer, CertificatesDue)
+    assert (answer.person_id, answer.as_of, answer.reasons) == ("900000002", D(2025, 8, 1), ())
+    assert answer.kinds == ("eligibility_certificate",)
+    eligibility = answer.of_kind("eligibility_certificate")
+    assert isinstance(eligibility, CertificateDue)
+    assert (eligibility.valid_from, eligibility.valid_until) == (D(2025, 8, 1), D(2026, 2, 28))
+    assert [r.rule_id for r in eligibility.reasons] == ["CERT-KIND", "DV", "CERT-EXPIRY"]
+    assert eligibility.reasons[2] == Reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）",
+                                            "運用（令和6年改正）", {"valid_until": "2026-02-28", "cause": "age_70"})
+    name, request = fake_qualification[0].calls[-1]
+    assert name == "GetCertificatesDue" and request.person_id == "900000002"
+    assert (request.context.operator_id, request.context.business_date) == ("clerk-7", "2025-08-01")
+
+
+def test_no_expiry_and_nothing_due_are_kept(client, fake_qualification):
+    fake = fake_qualification[0]
+    fake.due["900000001"] = [fake.eligibility_due("900000001", "", kind="qualification_notice")]
+    notice = due(client).of_kind("qualification_notice")
+    assert notice.valid_until is None and notice.valid_from == D(2025, 8, 1)
+    fake.due["900000001"] = [fake.nothing_due("900000001", fake.reason("LOSS-AGE75", "証を交付しない"))]
+    nothing = due(client)
+    assert nothing.certificates == () and [r.rule_id for r in nothing.reasons] == ["LOSS-AGE75"]
+
+
+def test_not_insured_is_this_services_not_insured(client):
+    with pytest.raises(rpc.ServiceError) as caught:
+        due(client, "900000003")  # not insured in the fake
+    error = caught.value
+    assert (error.code, error.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "NOT_INSURED")
+    assert error.metadata == {"person_id": "900000003", "business_date": "2025-08-01"}
+    assert [f.field for f in error.fields] == ["person_id"] and "900000003" in error.message
+
+
+def test_other_failed_preconditions_keep_their_reason(client, fake_qualification):
+    fake_qualification[0].due["900000001"] = rpc.failed_precondition("no", reason="SOMETHING_ELSE")
+    with pytest.raises(rpc.ServiceError) as caught:
+        due(client)
+    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "SOMETHING_ELSE")
+
+
+def test_unknown_person_is_not_found(client):
+    with pytest.raises(rpc.ServiceError) as caught:
+        due(client, "999999999")
+    assert caught.value.code == grpc.StatusCode.NOT_FOUND
+    assert caught.value.metadata == {"kind": "person", "id": "999999999"}
+
+
+def test_down_or_slow_is_unavailable(client, fake_qualification):
+    fake = fake_qualification[0]
+    fake.unavailable = True
+    with pytest.raises(rpc.ServiceError) as caught:
+        due(client)
+    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.UNAVAILABLE, "QUALIFICATION_UNAVAILABLE")
+    fake.unavailable, fake.delay, client.deadline = False, 1.0, 0.2
+    with pytest.raises(rpc.ServiceError) as caught:
+        due(client)  # the deadline cuts the call short
+    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.UNAVAILABLE, "QUALIFICATION_UNAVAILABLE")
+    assert "DEADLINE_EXCEEDED" in caught.value.message
