@@ -84,6 +84,14 @@ def test_move_in_flows_from_registry_to_certificate_and_aggregation(running):
         text = subprocess.run(["pdftotext", "-", "-"], input=content.content, capture_output=True, check=True).stdout
         assert "資格確認書" in text.decode()
 
+    def in_ledger():
+        listed = running.http.get("/api/v1/certificates", params={"person_id": person_id}, headers=counter).json()
+        return listed["certificates"] or None
+
+    ledger = running.wait_for(in_ledger)
+    assert [(c["document_id"], c["state"]) for c in ledger] == [(document.json()["document_id"], "issued")]
+    assert ledger[0]["valid_until"] == document.json()["valid_until"]
+
     backoffice = running.headers("backoffice")
 
     def pending_for_household():

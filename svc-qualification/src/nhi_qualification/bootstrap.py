@@ -11,6 +11,7 @@ from nhi_common.runtime import ServiceRuntime
 from .adapters.tables import PLUMBING
 from .adapters.vault import MyNumberVault
 from .entrypoints.grpc_api import QualificationServicer
+from .entrypoints.handlers import document_issued_handler
 from .service_layer.batches import BatchService
 from .service_layer.records import RecordsService
 from .service_layer.services import QualificationService
@@ -40,4 +41,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     servicer = QualificationServicer(service, records, batches)
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server.server)
     runtime.service, runtime.records, runtime.batches = service, records, batches
+    if settings.nats_url:
+        runtime.consume(stream="NHI_EVENTS", durable="qualification-documents", subject="nhi.v1.document.issued",
+                        handler=document_issued_handler(records))
     return runtime

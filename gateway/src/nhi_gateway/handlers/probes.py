@@ -7,7 +7,7 @@ import json
 import flask
 
 from .. import problems
-from ._common import backends, ok
+from ._common import backends
 
 
 def healthz():
@@ -18,8 +18,8 @@ def healthz():
 def readyz():
     """Ready when every backend service answers SERVING."""
     states = backends().readiness()
-    services = {name: "serving" if ok else "not_serving" for name, ok in states.items()}
-    not_ready = sorted(name for name, ok in states.items() if not ok)
+    services = {name: "serving" if up else "not_serving" for name, up in states.items()}
+    not_ready = sorted(name for name, up in states.items() if not up)
     if not_ready:
         # Outside the spec, so outside Connexion's error middleware: answer the problem directly.
         doc = problems.body(503, type_=problems.kind_url("not-ready"), title=None,

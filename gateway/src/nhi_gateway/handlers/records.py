@@ -5,7 +5,6 @@ from __future__ import annotations
 from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
-from ..problems import Problem
 from ._common import backends, call_context, ok
 
 # Headings of 資格異動内容確認一覧 (2.3.1), for a front end that prints the list.
@@ -42,11 +41,7 @@ def correct(body):
         undo=bool(body.get("undo", False)),
         correction_reason=body["correction_reason"],
     )
-    try:
-        response = backends().call("qualification", "CorrectQualification", request)
-    except Problem as problem:
-        _version_numbers(problem)
-        raise
+    response = backends().call("qualification", "CorrectQualification", request)
     return ok(to_json(response), 201)
 
 
@@ -74,12 +69,3 @@ def qualification_changes(to=None, operator_id=None, reason=None, kind=None, pag
     doc = to_page_json(backends().call("qualification", "ListChanges", request))
     doc["columns"] = CHANGE_COLUMNS
     return ok(doc)
-
-
-def _version_numbers(problem: Problem) -> None:
-    """The version ids of a STALE_VERSION problem as numbers (gRPC metadata carries text)."""
-    ext = problem.ext if isinstance(problem.ext, dict) else {}
-    for key in ("current_version_id", "version_id"):
-        value = ext.get(key)
-        if isinstance(value, str) and value.isdigit():
-            ext[key] = int(value)

@@ -19,6 +19,8 @@ from ..domain.errors import RuleViolation
 from .tables import PLUMBING, certificates, changes, periods, persons
 
 outbox = PLUMBING["outbox"]
+# The certificates that must come back when a qualification ends (2.1.3); a 資格情報のお知らせ is not collected.
+COLLECTED_KINDS = ("eligibility_certificate", "elderly_recipient_certificate")
 
 
 def current_version(conn: sa.Connection, period_id: str):
@@ -190,3 +192,12 @@ def page_by_seq(conn: sa.Connection, query, seq_column, page_size: int, cursor: 
     more = len(rows) > size
     rows = rows[:size]
     return rows, (str(getattr(rows[-1], seq_column.name)) if more and rows else "")
+
+
+def certificate_dict(row) -> dict[str, Any]:
+    """One ledger row with the Certificate message's field names."""
+    return {"certificate_id": row.certificate_id, "kind": row.kind, "person_id": row.person_id,
+            "household_id": row.household_id, "certificate_number": row.certificate_number or "",
+            "issued_on": row.issued_on.isoformat(), "valid_from": row.valid_from.isoformat(),
+            "valid_until": row.valid_until.isoformat() if row.valid_until else "", "state": row.state, "returned_on": row.returned_on.isoformat() if row.returned_on else "",
+            "document_id": row.document_id or "", "collect": bool(row.collect), "note": row.note or ""}

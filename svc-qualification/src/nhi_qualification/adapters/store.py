@@ -14,7 +14,7 @@ from nhi_common.plumbing import utcnow
 
 from ..domain.model import Period, Reason
 from ..domain.special_statuses import StatusPeriod
-from .tables import branches, certificates, changes, households, intake_items, periods, persons, status_periods
+from .tables import branches, changes, households, intake_items, periods, persons, status_periods
 
 
 def _reasons(text: str) -> tuple[Reason, ...]:
@@ -160,27 +160,7 @@ def current_statuses(conn: sa.Connection, person_id: str) -> list[tuple[str, Sta
                                        separation_code=r.separation_code)) for r in rows]
 
 
-def issued_certificates(conn: sa.Connection, person_ids: list[str]) -> list[dict[str, Any]]:
-    """Certificates still out (issued) for these persons: what a loss must collect (2.1.3)."""
-    if not person_ids:
-        return []
-    rows = conn.execute(sa.select(certificates).where(certificates.c.person_id.in_(person_ids),
-                                                      certificates.c.state == "issued").order_by(certificates.c.seq))
-    return [certificate_dict(r) for r in rows]
 
-
-def certificate_dict(row) -> dict[str, Any]:
-    return {"certificate_id": row.certificate_id, "kind": row.kind, "person_id": row.person_id,
-            "household_id": row.household_id, "certificate_number": row.certificate_number,
-            "issued_on": row.issued_on.isoformat(), "valid_from": row.valid_from.isoformat(),
-            "valid_until": row.valid_until.isoformat() if row.valid_until else "", "state": row.state,
-            "returned_on": row.returned_on.isoformat() if row.returned_on else "", "document_id": row.document_id,
-            "collect": bool(row.collect), "note": row.note}
-
-
-def mark_for_collection(conn: sa.Connection, certificate_ids: list[str]) -> None:
-    conn.execute(sa.update(certificates).where(certificates.c.certificate_id.in_(certificate_ids))
-                 .values(collect=True, updated_at=utcnow()))
 
 
 def page(conn: sa.Connection, query, key_column, page_size: int, cursor: str) -> tuple[list, str]:

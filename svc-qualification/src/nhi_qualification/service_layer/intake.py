@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import dumps, utcnow
 
+from ..adapters import records_store as rs
 from ..adapters import store
 from ..adapters.tables import households, persons, status_periods
 from ..domain import decide as rules
@@ -244,7 +245,7 @@ class IntakeMixin:
         else:
             numbers = self._record(conn, decision, household, facts, change_id, people, actor)
         if collect:
-            store.mark_for_collection(conn, [c["certificate_id"] for c in collect])
+            rs.mark_for_collection(conn, {c["person_id"] for c in collect}, rs.COLLECTED_KINDS)
         response = self._response(decision, change_id, household, numbers, certificates, collect, statuses,
                                   dry_run=False)
         response["household_version"] = new_version
@@ -487,7 +488,8 @@ class IntakeMixin:
     def _certificates_to_collect(self, conn, decision: Decision) -> list[dict]:
         if decision.kind != "leave":
             return []
-        return store.issued_certificates(conn, [p.person_id for p in decision.persons])
+        return [rs.certificate_dict(row) for p in decision.persons
+                for row in rs.issued_certificates(conn, p.person_id, rs.COLLECTED_KINDS)]
 
     # ----- writing a join or leave -----
 

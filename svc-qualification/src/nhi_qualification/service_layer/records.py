@@ -29,7 +29,6 @@ CERTIFICATE_KINDS = frozenset({cert_rules.ELIGIBILITY_CERTIFICATE, cert_rules.QU
                                cert_rules.ELDERLY_RECIPIENT_CERTIFICATE, JOIN_LEAVE_CERTIFICATE})
 # What is collected (回収) when the qualification ends: the certificates that prove coverage. The
 # 資格情報のお知らせ is a notice, not a certificate, and the 加入脱退証明書 certifies a past fact.
-COLLECTED_KINDS = (cert_rules.ELIGIBILITY_CERTIFICATE, cert_rules.ELDERLY_RECIPIENT_CERTIFICATE)
 RETURN_OUTCOMES = ("returned", "lost", "not_returned")
 CERTIFICATE_STATES = ("issued", "returned", "lost", "not_returned", "void")
 # A not-returned certificate may still come back or be reported lost; the others are settled.
@@ -123,7 +122,7 @@ class RecordsService:
                 rs.set_change_notified_on(conn, current.change_id, plan.notified_on)
             collected = 0
             if plan.period_changed and _covers(current, today) and not _covers(row, today):
-                collected = rs.mark_for_collection(conn, [current.person_id], COLLECTED_KINDS)
+                collected = rs.mark_for_collection(conn, [current.person_id], rs.COLLECTED_KINDS)
 
             decision = {"period_id": period_id, "corrected_version_id": current.version_id,
                         "version_id": row.version_id, "corrected_change_id": current.change_id,
@@ -190,7 +189,7 @@ class RecordsService:
                 if existing.person_id != person_id or existing.kind != kind:
                     raise RuleViolation("certificate.certificate_id", "already recorded for another holder or kind",
                                         code="CERTIFICATE_CONFLICT")
-                return certificate_dict(existing)
+                return rs.certificate_dict(existing)
             person = store.get_person(conn, person_id)
             if person is None:
                 raise NotFound("person", person_id)
@@ -205,7 +204,7 @@ class RecordsService:
             self.core.plumbing.audit(conn, operator_id=actor.operator_id, action="certificate.issued",
                                      target_kind="certificate", target_id=certificate_id,
                                      detail=f"{kind} {person_id} replaced={replaced}")
-            response = certificate_dict(rs.get_certificate(conn, certificate_id))
+            response = rs.certificate_dict(rs.get_certificate(conn, certificate_id))
             self._remember(conn, actor, "RecordCertificateIssued", fingerprint, response)
         return response
 
@@ -244,7 +243,7 @@ class RecordsService:
             self.core.plumbing.audit(conn, operator_id=actor.operator_id, action=f"certificate.{outcome}",
                                      target_kind="certificate", target_id=certificate_id,
                                      detail=f"{row.kind} {row.person_id} {row.state}->{outcome} {day.isoformat()}")
-            response = {"certificate": certificate_dict(rs.get_certificate(conn, certificate_id))}
+            response = {"certificate": rs.certificate_dict(rs.get_certificate(conn, certificate_id))}
             self._remember(conn, actor, "RegisterCertificateReturn", fingerprint, response)
         return response
 
@@ -259,16 +258,16 @@ class RecordsService:
                                       outstanding_after_loss_on=day if outstanding_after_loss else None)
         with self.core.engine.connect() as conn:
             rows, next_cursor = rs.page_by_seq(conn, query, rs.certificates.c.seq, page_size, cursor)
-        return [certificate_dict(r) for r in rows], next_cursor
+        return [rs.certificate_dict(r) for r in rows], next_cursor
 
     def certificates_to_collect(self, conn: sa.Connection, person_id: str) -> list[dict]:
         """The certificates a person still holds that must come back when the qualification ends
         (資格確認書, 高齢受給者証), as dicts with the Certificate message's field names."""
-        return [certificate_dict(r) for r in rs.issued_certificates(conn, person_id, COLLECTED_KINDS)]
+        return [rs.certificate_dict(r) for r in rs.issued_certificates(conn, person_id, rs.COLLECTED_KINDS)]
 
     def mark_for_collection(self, conn: sa.Connection, person_ids: Iterable[str]) -> int:
         """Flag the persons' issued certificates as to be collected (call it inside the loss transaction)."""
-        return rs.mark_for_collection(conn, person_ids, COLLECTED_KINDS)
+        return rs.mark_for_collection(conn, person_ids, rs.COLLECTED_KINDS)
 
     # ----- change review list (資格異動内容確認一覧, 2.3.1) -----
 
@@ -315,14 +314,6 @@ def version_dict(row) -> dict[str, Any]:
             "void": bool(row.void), "correction_reason": row.correction_reason or "",
             "operator_id": row.operator_id or ""}
 
-
-def certificate_dict(row) -> dict[str, Any]:
-    """One ledger row with the Certificate message's field names."""
-    return {"certificate_id": row.certificate_id, "kind": row.kind, "person_id": row.person_id,
-            "household_id": row.household_id, "certificate_number": row.certificate_number or "",
-            "issued_on": row.issued_on.isoformat(), "valid_from": row.valid_from.isoformat(),
-            "valid_until": _iso(row.valid_until), "state": row.state, "returned_on": _iso(row.returned_on),
-            "document_id": row.document_id or "", "collect": bool(row.collect), "note": row.note or ""}
 
 
 def change_dict(row) -> dict[str, Any]:
