@@ -152,6 +152,14 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
             rpc.abort(context, rpc.not_found("job", request.job_id))
         return common_pb2.Job(job_id=request.job_id, kind="age75_loss", state="running", total=10000, done=5000)
 
+    def ListJobResults(self, request, context):
+        self.rec.record("ListJobResults", request, context)
+        if request.job_id == "missing":
+            rpc.abort(context, rpc.not_found("job", request.job_id))
+        return qpb.ListJobResultsResponse(
+            job=common_pb2.Job(job_id=request.job_id, kind="age75_loss", state="succeeded"), title="75歳到達 対象者一覧",
+            rows=[qpb.JobResult(person_id="P1", lost_on="2026-12-10", deemed_head=True)], summary={"lost": 1})
+
 class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec

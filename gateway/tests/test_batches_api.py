@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
 
-import grpc
-import pytest
-from nhi_common import rpc
 
 from nhi_gateway.auth import mint_token
 
@@ -22,25 +18,6 @@ def problem(response, status: int) -> dict:
     assert response.headers["content-type"].startswith("application/problem+json")
     return response.json()
 
-
-@pytest.fixture(scope="module", autouse=True)
-def job_results_method(backends):
-    """The JSON-over-gRPC ListJobResults of svc-qualification, faked on the fake qualification server."""
-
-    def list_results(request, context):
-        backends.recorder.record("ListJobResults", request, context)
-        if request["job_id"] == "missing":
-            rpc.abort(context, rpc.not_found("job", request["job_id"]))
-        return {"job": {"job_id": request["job_id"], "kind": "age75_loss", "state": "succeeded"},
-                "title": "75歳到達 対象者一覧", "columns": {"person_id": "個人ID", "lost_on": "資格喪失日"},
-                "rows": [{"person_id": "P1", "lost_on": "2026-12-10", "deemed_head": True}],
-                "summary": {"lost": 1}, "next_cursor": ""}
-
-    handler = grpc.unary_unary_rpc_method_handler(
-        list_results, request_deserializer=json.loads,
-        response_serializer=lambda doc: json.dumps(doc, ensure_ascii=False).encode())
-    backends.servers["qualification"].server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "nhi.qualification.v1.QualificationJobResults", {"ListJobResults": handler}),))
 
 
 def test_a_burden_ratio_determination_is_201_and_passes_incomes_and_the_key(client, backends):

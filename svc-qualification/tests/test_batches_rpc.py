@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 
 import grpc
@@ -13,7 +12,6 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_qualification.entrypoints.grpc_api import QualificationServicer
-from nhi_qualification.entrypoints.rpc_batches import JOB_RESULTS_METHOD, job_results_handler
 from nhi_qualification.service_layer.batches import BatchService
 from nhi_qualification.service_layer.records import RecordsService
 
@@ -44,7 +42,6 @@ def stub(service):
                         max_workers=4)
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(
         QualificationServicer(service, RecordsService(core=service), batches), server.server)
-    server.server.add_generic_rpc_handlers((job_results_handler(batches),))
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield qualification_pb2_grpc.QualificationServiceStub(channel), channel, batches
@@ -88,10 +85,8 @@ def test_burden_ratio_income_facts_and_jobs_over_grpc(stub, engine):
         client.GetJob(common_pb2.GetJobRequest(job_id="nope"))
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
 
-    results = channel.unary_unary(JOB_RESULTS_METHOD, request_serializer=lambda d: json.dumps(d).encode(),
-                                  response_deserializer=json.loads)
-    listing = results({"job_id": job.job_id}, timeout=5)
-    assert listing["rows"] == [] and listing["columns"]["birth_date"] == "生年月日"
+    listing = client.ListJobResults(pb.ListJobResultsRequest(job_id=job.job_id), timeout=5)
+    assert list(listing.rows) == [] and listing.job.job_id == job.job_id and listing.title
     with pytest.raises(grpc.RpcError) as error:
-        results({"job_id": "nope"}, timeout=5)
+        client.ListJobResults(pb.ListJobResultsRequest(job_id="nope"), timeout=5)
     assert error.value.code() == grpc.StatusCode.NOT_FOUND

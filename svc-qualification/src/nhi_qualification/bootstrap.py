@@ -10,6 +10,7 @@ from nhi_common.runtime import ServiceRuntime
 
 from .adapters.tables import PLUMBING
 from .adapters.vault import MyNumberVault
+from .entrypoints import jobs_worker
 from .entrypoints.grpc_api import QualificationServicer
 from .entrypoints.handlers import document_issued_handler
 from .service_layer.batches import BatchService
@@ -41,6 +42,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     servicer = QualificationServicer(service, records, batches)
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server.server)
     runtime.service, runtime.records, runtime.batches = service, records, batches
+    jobs_worker.attach(runtime, batches)  # with NATS, job chunks go through nhi.jobs.v1.<kind> to any replica
     if settings.nats_url:
         runtime.consume(stream="NHI_EVENTS", durable="qualification-documents", subject="nhi.v1.document.issued",
                         handler=document_issued_handler(records))

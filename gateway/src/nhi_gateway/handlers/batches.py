@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
-import grpc
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 
-from .. import problems
-from ..grpc_clients import to_json
+from ..grpc_clients import page, to_json, to_page_json
 from ._common import backends, call_context, ok
 
-# Served by svc-qualification as JSON over gRPC until the contract has a ListJobResults message.
-JOB_RESULTS_METHOD = "/nhi.qualification.v1.QualificationJobResults/ListJobResults"
 
 _INCOME_FIELDS = ("taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "income_year",
                   "public_pension_income", "total_income")
@@ -51,14 +45,25 @@ def get_job(job_id):
     return ok(to_json(backends().call("qualification", "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
 
 
+# Headings of the 75歳到達 対象者一覧 (2.5.1) and other job result lists, as printed for clerks.
+RESULT_COLUMNS = {
+    "person_id": "宛名番号",
+    "household_id": "世帯番号",
+    "birth_date": "生年月日",
+    "age_75_birthday": "75歳到達日（誕生日）",
+    "lost_on": "資格喪失日",
+    "outcome": "処理結果",
+    "deemed_head": "擬制世帯主",
+    "specific_same_household": "特定同一世帯所属者",
+    "remaining_insured": "残る被保険者",
+    "burden_redetermined": "負担割合再判定",
+    "certificates_ended": "証の有効期限終了件数",
+}
+
+
 def job_results(job_id, page_size=None, cursor=None):
     """The per-person results of a job (for age75_loss: the 75歳到達 対象者一覧), with Japanese column labels."""
-    gateway = backends()
-    call = gateway._channels["qualification"].get().unary_unary(
-        JOB_RESULTS_METHOD, request_serializer=lambda doc: json.dumps(doc).encode(),
-        response_deserializer=lambda data: json.loads(data))
-    try:
-        doc = call({"job_id": job_id, "page_size": page_size or 50, "cursor": cursor or ""}, timeout=gateway.deadline)
-    except grpc.RpcError as error:
-        raise problems.from_rpc_error(error, "qualification") from None
+    request = pb.ListJobResultsRequest(job_id=job_id, page=page(page_size, cursor))
+    doc = to_page_json(backends().call("qualification", "ListJobResults", request))
+    doc["columns"] = RESULT_COLUMNS
     return ok(doc)

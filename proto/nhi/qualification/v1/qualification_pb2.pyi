@@ -766,3 +766,58 @@ class ListIntakeItemsResponse(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[IntakeItem]
     page: _common_pb2.PageInfo
     def __init__(self, items: _Optional[_Iterable[_Union[IntakeItem, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class ListJobResultsRequest(_message.Message):
+    __slots__ = ("job_id", "page")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, job_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class JobResult(_message.Message):
+    __slots__ = ("person_id", "household_id", "birth_date", "age_75_birthday", "lost_on", "outcome", "deemed_head", "specific_same_household", "remaining_insured", "burden_redetermined", "certificates_ended")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    AGE_75_BIRTHDAY_FIELD_NUMBER: _ClassVar[int]
+    LOST_ON_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DEEMED_HEAD_FIELD_NUMBER: _ClassVar[int]
+    SPECIFIC_SAME_HOUSEHOLD_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_INSURED_FIELD_NUMBER: _ClassVar[int]
+    BURDEN_REDETERMINED_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_ENDED_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    household_id: str
+    birth_date: str
+    age_75_birthday: str
+    lost_on: str
+    outcome: str
+    deemed_head: bool
+    specific_same_household: bool
+    remaining_insured: _containers.RepeatedScalarFieldContainer[str]
+    burden_redetermined: str
+    certificates_ended: int
+    def __init__(self, person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., birth_date: _Optional[str] = ..., age_75_birthday: _Optional[str] = ..., lost_on: _Optional[str] = ..., outcome: _Optional[str] = ..., deemed_head: _Optional[bool] = ..., specific_same_household: _Optional[bool] = ..., remaining_insured: _Optional[_Iterable[str]] = ..., burden_redetermined: _Optional[str] = ..., certificates_ended: _Optional[int] = ...) -> None: ...
+
+class ListJobResultsResponse(_message.Message):
+    __slots__ = ("job", "title", "rows", "summary", "page")
+    class SummaryEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    job: _common_pb2.Job
+    title: str
+    rows: _containers.RepeatedCompositeFieldContainer[JobResult]
+    summary: _containers.ScalarMap[str, int]
+    page: _common_pb2.PageInfo
+    def __init__(self, job: _Optional[_Union[_common_pb2.Job, _Mapping]] = ..., title: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ..., summary: _Optional[_Mapping[str, int]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...

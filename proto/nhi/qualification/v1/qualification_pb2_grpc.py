@@ -125,6 +125,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListJobResults = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListJobResults',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/ListAuditEvents',
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsRequest.SerializeToString,
@@ -255,6 +260,13 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobResults(self, request, context):
+        """The per-person results of a job; for age75_loss the 75歳到達 対象者一覧 (2.5.1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -353,6 +365,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListJobResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobResults,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -846,6 +863,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListJobResults',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsResponse.FromString,
             options,
             channel_credentials,
             insecure,

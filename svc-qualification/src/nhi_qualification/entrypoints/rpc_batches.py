@@ -6,9 +6,7 @@ grpc_api imports this module at its top, so grpc_api's helpers are looked up at 
 from __future__ import annotations
 
 import functools
-import json
 
-import grpc
 
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
@@ -16,8 +14,6 @@ from nhi_common import rpc
 
 from ..domain.errors import RuleViolation
 
-# The 75歳到達 対象者一覧 has no message in the (fixed) proto yet: it is served as JSON over gRPC on this path.
-JOB_RESULTS_METHOD = "/nhi.qualification.v1.QualificationJobResults/ListJobResults"
 _INPUT = {"INVALID_DATE", "REQUIRED", "UNKNOWN_JOB_KIND"}
 
 
@@ -75,25 +71,11 @@ class BatchesRpc:
             raise rpc.invalid("job_id", "the job id is required")
         return _api().to_message(self.batches.get_job(request.job_id), common_pb2.Job())
 
-
-def job_results_handler(batches) -> grpc.GenericRpcHandler:
-    """ListJobResults as JSON over gRPC: {"job_id", "page_size", "cursor"} → BatchService.target_list."""
-
-    class _Holder:
-        def __init__(self) -> None:
-            self.batches = batches
-
-        @translated
-        def list_results(self, request, context):
-            if not request.get("job_id"):
-                raise rpc.invalid("job_id", "the job id is required")
-            return self.batches.target_list(request["job_id"], int(request.get("page_size") or 100),
-                                            str(request.get("cursor") or ""))
-
-    holder = _Holder()
-    handler = grpc.unary_unary_rpc_method_handler(
-        holder.list_results,
-        request_deserializer=lambda data: json.loads(data or b"{}"),
-        response_serializer=lambda doc: json.dumps(doc, ensure_ascii=False).encode())
-    service, method = JOB_RESULTS_METHOD.strip("/").split("/")
-    return grpc.method_handlers_generic_handler(service, {method: handler})
+    @translated
+    def ListJobResults(self, request, context):
+        if not request.job_id:
+            raise rpc.invalid("job_id", "the job id is required")
+        doc = self.batches.target_list(request.job_id, request.page.page_size or 100, request.page.cursor)
+        return _api().to_message({"job": doc["job"], "title": doc["title"], "rows": doc["rows"],
+                                  "summary": doc["summary"], "page": {"next_cursor": doc["next_cursor"]}},
+                                 pb.ListJobResultsResponse())

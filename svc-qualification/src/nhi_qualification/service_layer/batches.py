@@ -43,20 +43,6 @@ CHUNK_TYPE = "jp.nhi.jobs.chunk.v1"
 PLAN_TYPE = "jp.nhi.jobs.plan.v1"
 ONE_DAY = dt.timedelta(days=1)
 
-TARGET_COLUMNS = {
-    "person_id": "個人ID",
-    "household_id": "世帯ID",
-    "birth_date": "生年月日",
-    "age_75_birthday": "75歳到達日（誕生日）",
-    "lost_on": "資格喪失日",
-    "outcome": "処理結果",
-    "deemed_head": "擬制世帯主",
-    "specific_same_household": "特定同一世帯所属者",
-    "remaining_insured": "残る被保険者",
-    "burden_redetermined": "負担割合再判定",
-    "certificates_ended": "証の有効期限終了件数",
-}
-
 # A dispatcher publishes job messages: (subject, event) pairs. None = run in-process.
 Dispatcher = Callable[[list[tuple[str, Event]]], None]
 
@@ -525,7 +511,7 @@ class BatchService:
                 "certificates_ended": int(effects.get("certificates_ended") or 0),
             })
         return {"job": job_dict(job), "title": "75歳到達 対象者一覧" if job.kind == AGE75 else f"{job.kind} 結果一覧",
-                "columns": TARGET_COLUMNS, "rows": out, "summary": summary, "next_cursor": next_cursor}
+                "rows": out, "summary": summary, "next_cursor": next_cursor}
 
 
 def decision_dict(decision: BurdenDecision, household_id: str, determination_id: str, dry_run: bool) -> dict[str, Any]:
