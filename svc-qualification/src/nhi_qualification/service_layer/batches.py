@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -27,6 +28,7 @@ from ..adapters import store
 from ..adapters.tables import certificates, income_facts, job_results, periods, persons, status_periods
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
 from ..domain.burden import BurdenDecision, IncomeFacts, determine_burden, income_year_for
+from ..domain.burden_batch import determine_burden_batch, is_elder_on
 from ..domain.errors import RuleViolation
 from ..domain.model import Reason
 from .context import Actor, business_date
@@ -169,21 +171,24 @@ class BatchService:
 
     def _stored(self, decision: BurdenDecision, result: dict[str, Any], household_id: str,
                 previous: tuple[int | None, str | None] | None, today: dt.date, operator_id: str,
-                job_id: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                job_id: str | None, *, maker: bs.EventRows | None = None, now: dt.datetime | None = None,
+                result_json: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The burden_determinations row and, when ratio or category changed, one changed event per 70–74 person."""
         row = {"determination_id": result["determination_id"], "household_id": household_id,
                "as_of": decision.as_of, "income_year": decision.income_year, "ratio_percent": decision.ratio_percent,
                "limit_category": decision.limit_category, "pending": decision.pending,
-               "result": json.dumps(result, ensure_ascii=False, separators=(",", ":")), "business_date": today,
-               "operator_id": operator_id, "job_id": job_id, "recorded_at": utcnow()}
+               "result": result_json or json.dumps(result, ensure_ascii=False, separators=(",", ":")),
+               "business_date": today,
+               "operator_id": operator_id, "job_id": job_id, "recorded_at": now or utcnow()}
         old_ratio, old_cat = previous if previous is not None else (None, None)
         if previous is not None and (old_ratio, old_cat) == (decision.ratio_percent, decision.limit_category):
             return row, []
         affected = [p for p in decision.persons if p.elder] or list(decision.persons)
         rule_ids = sorted({r.rule_id for r in decision.reasons if r.rule_id})
         change_id = str(uuid.uuid4())
-        events = [bs.event_row(source=SOURCE, nats_subject="nhi.v1.qualification.changed",
-                               type="jp.nhi.qualification.changed.v1", subject=p.person_id, data={
+        make = maker.row if maker is not None else functools.partial(bs.event_row, source=SOURCE)
+        events = [make(nats_subject="nhi.v1.qualification.changed",
+                       type="jp.nhi.qualification.changed.v1", subject=p.person_id, data={
             "change_id": change_id, "household_id": household_id, "person_id": p.person_id,
             "effective_date": decision.as_of.isoformat(), "change_kind": "burden",
             "determination_id": result["determination_id"],
@@ -285,6 +290,7 @@ class BatchService:
                 chunk = bs.claim_chunk(conn, job_id, chunk_no)
                 if chunk is None:
                     return  # done already: a redelivery
+                bs.tune_chunk_transaction(conn)
                 job = bs.get_job(conn, job_id)
                 params = json.loads(job.parameters)
                 if job.kind == AGE75:
@@ -320,6 +326,9 @@ class BatchService:
                 yield pid
 
     def _age75_chunk(self, conn, job, params: dict[str, str], chunk) -> tuple[int, int]:
+        """Set-based: read the chunk's targets and everything their households need in a few statements
+        (`Age75Chunk`), apply the losses in memory in the same order and with the same effects as one person after
+        the other would, then write each table once (executemany, COPY on PostgreSQL)."""
         lo, hi = _age75_window(params)
         rows = conn.execute(sa.select(persons).where(persons.c.person_id.between(chunk.first_key, chunk.last_key),
                                                      *self._age75_query(params))
@@ -327,26 +336,30 @@ class BatchService:
         targets = [(r, age75_lost_on(birth_date=r.birth_date)) for r in rows]
         targets = [(r, rule) for r, rule in targets if lo <= rule.day <= hi]
         seen = bs.results_seen(conn, job.job_id, [r.person_id for r, _ in targets])
-        current = store.current_periods(conn, [r.person_id for r, _ in targets])
-        done = failed = 0
-        results: list[dict[str, Any]] = []
-        for row, rule in targets:
-            if row.person_id in seen:
-                done += 1
-                continue
+        todo = [(r, rule) for r, rule in targets if r.person_id not in seen]
+        current = bs.current_periods(conn, [r.person_id for r, _ in todo])
+        years = {income_year_for(day=rule.day).year for _r, rule in todo}
+        state = bs.Age75Chunk.load(conn, {p.household_id for p in current.values()},
+                                   [r.person_id for r, _ in todo], years)
+        writes = bs.Age75Writes(SOURCE)
+        done = len(targets) - len(todo)
+        failed = 0
+        for row, rule in todo:
             try:
-                outcome, detail = self._lose_at_75(conn, job, row, rule, current.get(row.person_id))
+                outcome, detail = self._lose_at_75(state, writes, job, row, rule, current.get(row.person_id))
             except RuleViolation as exc:
                 outcome, detail = "failed", {"error": f"{exc.field}: {exc.message}"}
                 failed += 1
             else:
                 done += 1
-            results.append({"job_id": job.job_id, "person_id": row.person_id, "household_id": row.household_id,
-                            "outcome": outcome, "detail": json.dumps(detail, ensure_ascii=False)})
-        bs.insert_results(conn, results)
+            writes.results.append({"job_id": job.job_id, "person_id": row.person_id,
+                                   "household_id": row.household_id, "outcome": outcome,
+                                   "detail": json.dumps(detail, ensure_ascii=False)})
+        writes.flush(conn)
         return done, failed
 
-    def _lose_at_75(self, conn, job, person, rule, current) -> tuple[str, dict[str, Any]]:
+    def _lose_at_75(self, state: bs.Age75Chunk, writes: bs.Age75Writes, job, person, rule,
+                    current) -> tuple[str, dict[str, Any]]:
         lost_on = rule.day
         detail: dict[str, Any] = {"birth_date": person.birth_date.isoformat(),
                                   "age_75_birthday": birthday_of(birth_date=person.birth_date, age=75).isoformat(),
@@ -357,25 +370,26 @@ class BatchService:
             return "skipped_not_insured", detail
         today = job.business_date
         operator = f"batch:{job.kind}:{job.operator_id}"
-        now = utcnow()
+        now = writes.now
         change_id = str(uuid.uuid4())
-        store.supersede_period(conn, current.period_id, now)
-        store.insert_period(
-            conn, period_id=current.period_id, recorded_at=now, change_id=change_id,
-            reasons=(*current.reasons, rule.reason), person_id=person.person_id, household_id=current.household_id,
-            insurer_number=current.insurer_number, symbol=current.symbol, number=current.number,
-            branch_no=current.branch_no, acquired_on=current.acquired_on, acquired_reason=current.acquired_reason,
-            lost_on=lost_on, lost_reason="age75", operator_id=operator)
-        ended = conn.execute(sa.update(certificates).where(
-            certificates.c.person_id == person.person_id, certificates.c.state == "issued",
-            sa.or_(certificates.c.valid_until.is_(None), certificates.c.valid_until >= lost_on))
-            .values(valid_until=lost_on - ONE_DAY, updated_at=now)).rowcount
-        effects = self._household_effects(conn, job, person, current.household_id, lost_on, rule.reason, change_id,
-                                          today, operator)
+        writes.supersede.append(current.period_id)
+        new_version = {
+            "period_id": current.period_id, "recorded_at": now, "change_id": change_id,
+            "reasons": json.dumps([r.as_dict() for r in (*current.reasons, rule.reason)], ensure_ascii=False),
+            "person_id": person.person_id, "household_id": current.household_id,
+            "insurer_number": current.insurer_number, "symbol": current.symbol, "number": current.number,
+            "branch_no": current.branch_no, "acquired_on": current.acquired_on,
+            "acquired_reason": current.acquired_reason, "lost_on": lost_on, "lost_reason": "age75",
+            "operator_id": operator}
+        writes.periods.append(new_version)
+        state.replace_period(person.person_id, current.period_id, new_version)
+        ended = state.end_certificates(person.person_id, lost_on, writes)
+        effects = self._household_effects(state, writes, job, person, current.household_id, lost_on, rule.reason,
+                                          change_id, today, operator)
         effects["certificates_ended"] = ended
         detail.update({"period_id": current.period_id, "change_id": change_id, "household_effects": effects})
-        self.core.plumbing.add_event(conn, nats_subject="nhi.v1.qualification.lost",
-                                     type="jp.nhi.qualification.lost.v1", subject=person.person_id, data={
+        writes.events.append(writes.maker.row(nats_subject="nhi.v1.qualification.lost",
+                                              type="jp.nhi.qualification.lost.v1", subject=person.person_id, data={
             "change_id": change_id, "period_id": current.period_id, "person_id": person.person_id,
             "household_id": current.household_id, "insurer_number": current.insurer_number,
             "symbol": current.symbol, "number": current.number, "branch_no": current.branch_no,
@@ -384,30 +398,31 @@ class BatchService:
             "business_date": today.isoformat(), "operator_id": operator, "job_id": job.job_id,
             "deemed_head": effects["deemed_head"],
             "specific_same_household": bool(effects["specific_same_household"]),
-        })
-        store.insert_change(
-            conn, change_id=change_id, business_date=today, operator_id=operator, kind="leave", reason="age75",
+        }))
+        writes.changes.append(dict(
+            change_id=change_id, business_date=today, operator_id=operator, kind="leave", reason="age75",
             household_id=current.household_id, person_ids=json.dumps([person.person_id]), event_date=lost_on,
             notified_on=None, identity_check="{}", decision=dumps({"rule_ids": ["LOSS-AGE75"], "job_id": job.job_id,
                                                                   "household_effects": effects}),
             before=dumps({person.person_id: {"acquired_on": current.acquired_on.isoformat(), "lost_on": ""}}),
-            after=dumps({person.person_id: {"lost_on": lost_on.isoformat(), "lost_reason": "age75"}}))
+            after=dumps({person.person_id: {"lost_on": lost_on.isoformat(), "lost_reason": "age75"}}),
+            recorded_at=now))
         return "lost", detail
 
-    def _household_effects(self, conn, job, person, household_id: str, lost_on: dt.date, reason: Reason,
-                           change_id: str, today: dt.date, operator: str) -> dict[str, Any]:
+    def _household_effects(self, state: bs.Age75Chunk, writes: bs.Age75Writes, job, person, household_id: str,
+                           lost_on: dt.date, reason: Reason, change_id: str, today: dt.date,
+                           operator: str) -> dict[str, Any]:
         """2.5.1 side effects: 特定同一世帯所属者, 擬制世帯主, and the re-determination of the remaining 70–74 members."""
-        household = store.get_household(conn, household_id)
-        members = store.household_members(conn, household_id)
+        members = state.members.get(household_id, [])
         remaining = [m for m in members if m.person_id != person.person_id
-                     and store.period_as_of(conn, m.person_id, lost_on, None) is not None]
+                     and state.insured_as_of(m.person_id, lost_on)]
         effects: dict[str, Any] = {"remaining_insured": [m.person_id for m in remaining], "deemed_head": False,
                                    "specific_same_household": "", "burden": None}
         if not remaining:
             return effects
         # The one who moved to 後期高齢者医療 and stays in a household with NHI insured is the 特定同一世帯所属者.
         status_id = str(uuid.uuid4())
-        conn.execute(sa.insert(status_periods).values(
+        writes.statuses.append(dict(
             status_id=status_id, person_id=person.person_id, kind=bs.SPECIFIC_SAME_HOUSEHOLD, start=lost_on, end=None,
             evidence=json.dumps(["age75_transition"]),
             reasons=json.dumps([reason.as_dict(), Reason(
@@ -415,17 +430,26 @@ class BatchService:
                 "国民健康保険法施行令（保険料の軽減）",
                 {"household_id": household_id, "remaining_insured": ",".join(effects["remaining_insured"])}).as_dict()],
                 ensure_ascii=False),
-            change_id=change_id, recorded_at=utcnow()))
+            change_id=change_id, recorded_at=writes.now))
+        state.add_specific(person.person_id, lost_on)
         effects["specific_same_household"] = person.person_id
         effects["specific_same_household_status_id"] = status_id
-        effects["deemed_head"] = household is not None and household.head_person_id == person.person_id
+        effects["deemed_head"] = state.heads.get(household_id) == person.person_id
         if any(elder_period(birth_date=m.birth_date).covers(lost_on) for m in remaining):
-            result, changed = self._determine_household(conn, household_id, lost_on, today=today, operator_id=operator,
-                                                        job_id=job.job_id)
+            facts = state.household_facts(household_id, lost_on)
+            year = income_year_for(day=lost_on).year
+            decision = determine_burden(as_of=lost_on, members=facts,
+                                        incomes=state.incomes_for([m.person_id for m in facts], year))
+            result = decision_dict(decision, household_id, str(uuid.uuid4()), False)
+            row, events = self._stored(decision, result, household_id, state.latest.get(household_id), today,
+                                       operator, job.job_id, maker=writes.maker, now=writes.now)
+            writes.determinations.append(row)
+            writes.events.extend(events)
+            state.latest[household_id] = (decision.ratio_percent, decision.limit_category)
             effects["burden"] = {"determination_id": result["determination_id"],
                                  "ratio_percent": result["ratio_percent"],
                                  "limit_category": result["limit_category"], "pending": result["pending"],
-                                 "changed": changed}
+                                 "changed": bool(events)}
         return effects
 
     # ----- burden_redetermination (8/1, BURDEN-YEAR) -----
@@ -443,45 +467,52 @@ class BatchService:
             yield hid
 
     def _burden_chunk(self, conn, job, params: dict[str, str], chunk) -> tuple[int, int]:
+        """Set-based: one read of the keys' households (members, periods, statuses, heads, incomes), one of the
+        last stored outcomes, the rules in Python, then one COPY of the determinations and one of the events.
+
+        Only determinations whose outcome (ratio, category, pending, income year) differs from the household's
+        last stored one are stored; an unchanged household counts as done and writes nothing."""
         day = dt.date.fromisoformat(params["date"])
         first, last = chunk.first_key, chunk.last_key
-        facts = bs.household_facts(conn, day, first=first, last=last)
         year = income_year_for(day=day).year
-        incomes = {r.person_id: bs._income(r) for r in conn.execute(
-            sa.select(income_facts).join(persons, persons.c.person_id == income_facts.c.person_id)
-            .where(persons.c.household_id.between(first, last), income_facts.c.income_year == year))}
-        previous = bs.latest_determinations(conn, first=first, last=last)
+        facts, incomes = bs.burden_chunk_facts(conn, day, year, first, last, _years_before(day, 75) - ONE_DAY,
+                                               _years_before(day, 70) + ONE_DAY)
+        previous = bs.latest_outcomes(conn, first=first, last=last)
         operator = f"batch:{job.kind}:{job.operator_id}"
+        maker = bs.EventRows(SOURCE)
+        now = maker.created_at
         rows: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
+        fragments: dict[tuple[bool, dt.date], str] = {}
         done = failed = 0
         for hid, members in facts.members.items():
-            if not any(m.insured and elder_period(birth_date=m.birth_date).covers(day) for m in members):
+            if not any(m.insured and is_elder_on(m.birth_date, day) for m in members):
                 continue
             try:
-                decision = determine_burden(as_of=day, members=members,
-                                            incomes={m.person_id: incomes[m.person_id] for m in members
-                                                     if m.person_id in incomes})
+                decision = determine_burden_batch(as_of=day, members=members,
+                                                  incomes={m.person_id: incomes[m.person_id] for m in members
+                                                           if m.person_id in incomes})
             except RuleViolation:
                 log.warning("job %s: household %s could not be decided", job.job_id, hid, exc_info=True)
                 failed += 1
                 continue
-            result = decision_dict(decision, hid, str(uuid.uuid4()), False)
-            row, changed = self._stored(decision, result, hid, previous.get(hid), job.business_date, operator,
-                                        job.job_id)
+            done += 1
+            before = previous.get(hid)
+            if before is not None and before == (decision.ratio_percent, decision.limit_category, decision.pending,
+                                                 decision.income_year):
+                continue  # same outcome on the same income year: nothing to store, nothing to announce
+            determination_id = str(uuid.uuid4())
+            text = decision_json(decision, hid, determination_id, {m.person_id: m.birth_date for m in members},
+                                 fragments)
+            row, changed = self._stored(decision, {"determination_id": determination_id}, hid,
+                                        before[:2] if before is not None else None, job.business_date, operator,
+                                        job.job_id, maker=maker, now=now, result_json=text)
             rows.append(row)
             events.extend(changed)
-            done += 1
         bs.insert_determinations(conn, rows)
         bs.insert_events(conn, events)
-        # Keys of the range that turned out to have no 70–74 member on the day count as done (nothing to decide).
-        keys = conn.execute(sa.select(sa.func.count(sa.distinct(persons.c.household_id)))
-                            .join(periods, periods.c.person_id == persons.c.person_id)
-                            .where(persons.c.household_id.between(first, last),
-                                   persons.c.birth_date.between(_years_before(day, 75) - ONE_DAY,
-                                                                _years_before(day, 70) + ONE_DAY),
-                                   bs._covering(day))).scalar() or 0
-        return max(done, keys - failed), failed
+        # Every key of the range was examined; keys that could not be decided are the failed ones.
+        return max(done, len(facts.members) - failed), failed
 
     # ----- 75歳到達 対象者一覧 (2.5.1 target list) -----
 
@@ -523,6 +554,31 @@ def decision_dict(decision: BurdenDecision, household_id: str, determination_id:
                          "limit_category": p.limit_category or "", "reasons": [r.as_dict() for r in p.reasons]}
                         for p in decision.persons],
             "determination_id": determination_id, "dry_run": dry_run}
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def decision_json(decision: BurdenDecision, household_id: str, determination_id: str,
+                  births: dict[str, dt.date], fragments: dict[tuple[bool, dt.date], str]) -> str:
+    """json.dumps(decision_dict(decision, household_id, determination_id, False)), compact, same keys in the same
+    order, with each person's reasons encoded once per (elder, birth date) for the decision day: they depend on
+    nothing else (ELDER-START/ELDER-END, or the under-70 share). `fragments` belongs to one as_of."""
+    people = []
+    for p in decision.persons:
+        key = (p.elder, births[p.person_id])
+        reasons = fragments.get(key)
+        if reasons is None:
+            reasons = fragments[key] = _JSON([r.as_dict() for r in p.reasons])
+        people.append(f'{{"person_id":{_JSON(p.person_id)},"elder":{"true" if p.elder else "false"},'
+                      f'"ratio_percent":{_JSON(p.ratio_percent)},"limit_category":{_JSON(p.limit_category or "")},'
+                      f'"reasons":{reasons}}}')
+    head = _JSON({"household_id": household_id, "ratio_percent": decision.ratio_percent or 0,
+                  "limit_category": decision.limit_category or "", "pending": decision.pending,
+                  "reasons": [r.as_dict() for r in decision.reasons], "income_year": decision.income_year,
+                  "as_of": decision.as_of.isoformat()})
+    return (f'{head[:-1]},"persons":[{",".join(people)}],"determination_id":{_JSON(determination_id)},'
+            f'"dry_run":false}}')
 
 
 def job_dict(row) -> dict[str, Any]:

@@ -1,0 +1,167 @@
+"""The set-based batch paths: the batch rule helper equals determine_burden, the hand-built result JSON equals
+decision_dict's, COPY writes (PostgreSQL) equal executemany ones, unchanged determinations are not stored again,
+and a chunk's in-memory losses behave like one person after the other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pytest
+
+from nhi_qualification.adapters import batch_store as bs
+from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
+from nhi_qualification.domain.burden import HouseholdMember, IncomeFacts, determine_burden
+from nhi_qualification.domain.burden_batch import determine_burden_batch
+from nhi_qualification.domain.errors import RuleViolation
+from nhi_qualification.service_layer.batches import decision_dict, decision_json
+
+from test_batches_service import BATCH, add_household, batches, events, income, rows  # noqa: F401
+
+import sqlalchemy as sa
+from nhi_common.plumbing import utcnow
+
+
+def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember], dict[str, IncomeFacts]]:
+    members, incomes = [], {}
+    size = rng.choice([1, 1, 2, 2, 3, 4])
+    head = rng.randrange(size)
+    for k in range(size):
+        pid = f"{n:07d}{k}"
+        year = rng.choice([1949, 1950, 1951, 1952, 1953, 1954, 1955, 1956, 1957, 1960, 1990, 2020, 2024])
+        birth = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(366 if year % 4 == 0 else 365))
+        specific = rng.random() < 0.08
+        insured = not specific and rng.random() < 0.9
+        members.append(HouseholdMember(pid, birth, insured, specific, k == head))
+        if rng.random() < 0.93:
+            taxable = rng.choice([0, 0, 500_000, 1_449_999, 1_450_000, 3_800_000, 7_000_000])
+            incomes[pid] = IncomeFacts(pid, 2025, taxable, taxable * 2 + rng.randrange(2_000_000),
+                                       taxable + rng.randrange(1_000_000), taxable == 0 and rng.random() < 0.5,
+                                       rng.choice([0, 700_000, 1_500_000]), rng.choice([0, 0, 300_000]))
+    return members, incomes
+
+
+def _outcome(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except RuleViolation as exc:
+        return ("error", exc.field, exc.code, exc.message)
+
+
+def test_the_batch_helper_decides_exactly_like_determine_burden():
+    rng = random.Random(20260801)
+    for n in range(4000):
+        members, incomes = _random_household(rng, n)
+        as_of = rng.choice([dt.date(2026, 8, 1), dt.date(2026, 12, 10), dt.date(2027, 2, 28), dt.date(2027, 3, 1)])
+        kwargs = {"as_of": as_of, "members": members, "incomes": incomes}
+        if rng.random() < 0.05:
+            kwargs["incomes"] = None
+        assert _outcome(determine_burden_batch, **kwargs) == _outcome(determine_burden, **kwargs)
+
+
+def test_the_result_json_is_decision_dicts_json():
+    rng = random.Random(7)
+    fragments: dict = {}
+    compared = 0
+    for n in range(2000):
+        members, incomes = _random_household(rng, n)
+        try:
+            decision = determine_burden(as_of=dt.date(2026, 8, 1), members=members, incomes=incomes)
+        except RuleViolation:
+            continue
+        expected = json.dumps(decision_dict(decision, f"H{n}", f"id-{n}", False), ensure_ascii=False,
+                              separators=(",", ":"))
+        assert decision_json(decision, f"H{n}", f"id-{n}", {m.person_id: m.birth_date for m in members},
+                             fragments) == expected
+        compared += 1
+    assert compared > 1000
+
+
+@pytest.fixture(params=["executemany", "copy"])
+def writes(request, monkeypatch, engine):
+    if request.param == "copy":
+        if engine.dialect.name != "postgresql":
+            pytest.skip("COPY is PostgreSQL only")
+        monkeypatch.setattr(bs, "COPY_FROM", 1)
+    return request.param
+
+
+def test_redetermination_stores_only_changed_outcomes(batches, engine, writes):
+    for n in range(1, 6):
+        add_household(engine, f"H00003{n:02d}", [(f"80000{n:02d}01", "1954-09-09", True),
+                                                 (f"80000{n:02d}02", "1990-09-09", True)])
+    facts = []
+    for n in range(1, 6):
+        facts += [income(f"80000{n:02d}01", 2025, 500_000, 2_000_000, 500_000),
+                  income(f"80000{n:02d}02", 2025, 1_000_000, 3_000_000, 1_000_000)]
+    batches.record_income_facts(facts, BATCH)
+    first = batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)
+    batches.wait(30)
+    assert batches.get_job(first["job_id"])["done"] == 5
+    stored = rows(engine, burden_determinations)
+    assert len(stored) == 5 and {(d.ratio_percent, d.income_year) for d in stored} == {(20, 2025)}
+    result = json.loads(stored[0].result)
+    assert result["determination_id"] == stored[0].determination_id and result["persons"][0]["reasons"]
+    assert len(events(engine, "nhi.v1.qualification.changed")) == 5
+
+    # A later day on the same income year with the same facts: decided (done), nothing stored or announced.
+    again = batches.start_job("burden_redetermination", {"date": "2026-08-02"}, BATCH)
+    batches.wait(30)
+    job = batches.get_job(again["job_id"])
+    assert job["state"] == "succeeded" and job["done"] == job["total"] == 5
+    assert len(rows(engine, burden_determinations)) == 5
+    assert len(events(engine, "nhi.v1.qualification.changed")) == 5
+
+    # One household's income changes: only that one is stored and announced.
+    batches.record_income_facts([income("800000101", 2025, 2_000_000, 6_000_000, 2_500_000)], BATCH)
+    third = batches.start_job("burden_redetermination", {"date": "2026-08-03"}, BATCH)
+    batches.wait(30)
+    latest = rows(engine, burden_determinations, burden_determinations.c.job_id == third["job_id"])
+    assert [(d.household_id, d.ratio_percent) for d in latest] == [("H0000301", 30)]
+    changed = events(engine, "nhi.v1.qualification.changed")[5:]
+    assert [(e["person_id"], e["ratio_percent_old"], e["ratio_percent_new"]) for e in changed] == [
+        ("800000101", 20, 30)]
+
+
+def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, engine, writes):
+    # Both turn 75 in December; the first leaves the second (still 74) and a 73-year-old behind.
+    add_household(engine, "H0000401", [("900000001", "1951-12-05", True), ("900000002", "1951-12-20", True),
+                                       ("900000003", "1953-01-01", True)])
+    now = utcnow()
+    with engine.begin() as conn:
+        for pid, until in (("900000001", None), ("900000001", dt.date(2026, 11, 30)),
+                           ("900000002", dt.date(2027, 7, 31))):
+            conn.execute(sa.insert(certificates).values(
+                certificate_id=f"c-{pid}-{until}", kind="insurance_card", person_id=pid, household_id="H0000401",
+                issued_on=dt.date(2026, 8, 1), valid_from=dt.date(2026, 8, 1), valid_until=until, updated_at=now))
+    batches.record_income_facts([income(p, 2025, 0, 1_000_000, 0) for p in ("900000001", "900000002", "900000003")],
+                                BATCH)
+    started = batches.start_job("age75_loss", {"month": "2026-12"}, BATCH)
+    batches.wait(30)
+    job = batches.get_job(started["job_id"])
+    assert job["state"] == "succeeded" and job["done"] == job["total"] == 2
+    detail = {r.person_id: json.loads(r.detail)
+              for r in rows(engine, job_results, job_results.c.job_id == job["job_id"])}
+    first, second = detail["900000001"]["household_effects"], detail["900000002"]["household_effects"]
+    assert first["remaining_insured"] == ["900000002", "900000003"] and first["deemed_head"] is True
+    assert first["certificates_ended"] == 1 and second["certificates_ended"] == 1
+    assert second["remaining_insured"] == ["900000003"] and second["deemed_head"] is False
+    assert first["burden"] is not None and second["burden"] is not None
+    decided = rows(engine, burden_determinations, burden_determinations.c.household_id == "H0000401")
+    assert [d.as_of for d in decided] == [dt.date(2026, 12, 5), dt.date(2026, 12, 20)]
+    # On 12/20 both who left are 特定同一世帯所属者 in the second determination.
+    kijun = json.loads(decided[1].result)
+    assert [p["person_id"] for p in kijun["persons"]] == ["900000003"]
+    status = rows(engine, status_periods)
+    assert sorted((s.person_id, s.start) for s in status) == [("900000001", dt.date(2026, 12, 5)),
+                                                               ("900000002", dt.date(2026, 12, 20))]
+    ended = {(c.person_id, c.valid_until) for c in rows(engine, certificates)}
+    assert ended == {("900000001", dt.date(2026, 12, 4)), ("900000001", dt.date(2026, 11, 30)),
+                     ("900000002", dt.date(2026, 12, 19))}
+    assert len(events(engine, "nhi.v1.qualification.lost")) == 2
+    outbox_before = len(rows(engine, PLUMBING["outbox"]))
+    again = batches.start_job("age75_loss", {"month": "2026-12"}, BATCH)
+    batches.wait(30)
+    assert batches.get_job(again["job_id"])["done"] == 2
+    assert len(rows(engine, PLUMBING["outbox"])) == outbox_before
