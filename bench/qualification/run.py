@@ -1,7 +1,7 @@
 """Benchmark of svc-qualification on a synthetic large city (1,000,000 insured, 600,000 households).
 
     python bench/qualification/run.py load     [--database-url URL] [--persons N] [--households N]
-    python bench/qualification/run.py confirm  [--seconds 30] [--rate 200]
+    python bench/qualification/run.py confirm  [--seconds 30] [--rate 200] [--connections 32] [--gateway-workers N]
     python bench/qualification/run.py batch    [--month 2026-12] [--date 2026-08-01] [--workers 1]
 
 Not part of `make test`. See README.md beside this file.
@@ -13,7 +13,6 @@ import argparse
 import base64
 import dataclasses
 import datetime as dt
-import http.client
 import io
 import json
 import os
@@ -25,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -178,6 +176,12 @@ def load(args) -> None:
         raw.commit()
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}_raw" CASCADE')
+        # Kept beside the data so that `batch` can put its rates next to the COPY rates of the same rows.
+        admin.execute(f'CREATE TABLE "{SCHEMA}".bench_copy_rates (tbl text PRIMARY KEY, rows bigint, '
+                      f'service_seconds float8, raw_seconds float8)')
+        with admin.cursor() as cur:
+            cur.executemany(f'INSERT INTO "{SCHEMA}".bench_copy_rates VALUES (%s, %s, %s, %s)',
+                            [(t, r["service"][0], r["service"][1], r["raw"][1]) for t, r in report.items()])
     total_rows = sum(r["service"][0] for r in report.values())
     total_s = sum(r["service"][1] for r in report.values())
     raw_s = sum(r["raw"][1] for r in report.values())
@@ -219,6 +223,49 @@ def _wait_port(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def _cpu_seconds(pid: int | str) -> float:
+    """utime + stime of one process (all its threads), in seconds; 0 once it is gone."""
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_table() -> list[tuple[int, int, str]]:
+    """(pid, ppid, command name) of every process."""
+    table = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            table.append((int(entry.name), int(tail.split()[1]), head.split("(", 1)[1]))
+    return table
+
+
+def _tree(pid: int, table) -> list[int]:
+    """`pid` and its descendants (uvicorn worker processes of the gateway)."""
+    out, frontier = [pid], [pid]
+    while frontier:
+        children = [p for p, pp, _ in table if pp in frontier]
+        out += children
+        frontier = children
+    return out
+
+
+def _cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far per process tree, by all PostgreSQL processes, and by the machine (busy time)."""
+    table = _process_table()
+    snap = {name: sum(_cpu_seconds(p) for p in _tree(pid, table)) for name, pid in groups.items()}
+    snap["postgres"] = sum(_cpu_seconds(p) for p, _pp, name in table if name.startswith("postgres"))
+    cpu = pathlib.Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(v) for v in cpu]
+    snap["machine busy"] = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
+    return snap
+
+
 def confirm(args) -> None:
     from nhi_gateway.auth import mint_token
 
@@ -227,27 +274,57 @@ def confirm(args) -> None:
            "QUALIFICATION_GRPC_PORT": str(grpc_port), "NHI_MYNUMBER_KEY": KEY, "NHI_BUSINESS_DATE": BUSINESS_DATE,
            "NHI_JWT_SECRET": JWT_SECRET, "GATEWAY_PORT": str(http_port), "QUALIFICATION_ADDR": f"127.0.0.1:{grpc_port}",
            "LOG_LEVEL": "WARNING"}
+    if args.gateway_workers:
+        env["GATEWAY_WORKERS"] = str(args.gateway_workers)
+    if args.traces_sampler:
+        env["OTEL_TRACES_SAMPLER"] = args.traces_sampler
     logs = pathlib.Path(tempfile.mkdtemp(prefix="bench-q-"))
     procs = [subprocess.Popen([sys.executable, __file__, "_serve-qualification"], env=env,
                               stdout=open(logs / "qualification.log", "w"), stderr=subprocess.STDOUT),
              subprocess.Popen([sys.executable, "-m", "nhi_gateway.entrypoints.cli", "serve"], env=env,
                               stdout=open(logs / "gateway.log", "w"), stderr=subprocess.STDOUT)]
+    driver = None
     try:
         _wait_port(grpc_port)
         _wait_port(http_port)
+        time.sleep(1)  # gateway worker processes finish importing
         token = mint_token(JWT_SECRET, roles=["counter"], scopes=(), sub="bench")
-        rng = random.Random(3)
-        ids = [f"{rng.randint(1, args.persons):010d}" for _ in range(int(args.rate * args.seconds) + 200)]
-        # warm-up
-        _drive(http_port, token, ids[:200], rate=50, threads=4)
-        latencies, errors, late = _drive(http_port, token, ids[200:], rate=args.rate, threads=args.threads)
+        out = logs / "latencies.json"
+        # The load generator is a process of its own (one asyncio loop, keep-alive connections), so that its CPU is
+        # measured apart and it never competes for a GIL with anything it measures.
+        driver = subprocess.Popen(
+            [sys.executable, __file__, "--persons", str(args.persons), "_drive", "--port", str(http_port),
+             "--token", token, "--rate", str(args.rate), "--seconds", str(args.seconds),
+             "--connections", str(args.connections), "--out", str(out)],
+            stdout=subprocess.PIPE, text=True)
+        groups = {"svc-qualification": procs[0].pid, "gateway": procs[1].pid, "load generator": driver.pid}
+        before = after = None
+        started = ended = 0.0
+        for line in driver.stdout:
+            if line.startswith("MEASURE"):
+                before, started = _cpu_snapshot(groups), time.perf_counter()
+            elif line.startswith("DONE"):
+                after, ended = _cpu_snapshot(groups), time.perf_counter()
+        if driver.wait() != 0 or before is None or after is None:
+            raise RuntimeError("the load generator failed")
+        result = json.loads(out.read_text())
+        latencies, errors = result["latencies"], result["errors"]
         print(f"GET /api/v1/persons/{{id}}/qualification at {args.rate}/s for {args.seconds}s (open loop, "
               f"latency from the scheduled send time): n={len(latencies)} errors={errors} "
               f"p50={_pct(latencies, .5):.1f}ms p95={_pct(latencies, .95):.1f}ms p99={_pct(latencies, .99):.1f}ms "
-              f"max={max(latencies):.1f}ms")
-        print(f"  service RSS {_rss_mb(procs[0].pid):.0f} MB, gateway RSS {_rss_mb(procs[1].pid):.0f} MB")
-        _bare_select(args, ids[200:2200])
+              f"max={max(latencies):.1f}ms; sends late by >1 ms: {result['late']}")
+        wall = ended - started
+        per_request = 1000 / max(1, len(latencies))
+        used = {name: after[name] - before[name] for name in after}
+        used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
+        print(f"  CPU over the {wall:.1f}s measured, in cores (2 = the whole machine) and ms per request: " + ", ".join(
+            f"{name} {seconds / wall:.2f} ({seconds * per_request:.2f} ms)" for name, seconds in used.items()))
+        print(f"  service RSS {_rss_mb(procs[0].pid):.0f} MB, gateway RSS "
+              f"{sum(_rss_mb(p) for p in _tree(procs[1].pid, _process_table())):.0f} MB (all its processes)")
+        _bare_select(args, result["ids"][:2000])
     finally:
+        if driver is not None and driver.poll() is None:
+            driver.kill()
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
@@ -257,48 +334,69 @@ def confirm(args) -> None:
                 proc.kill()
 
 
-def _drive(port: int, token: str, ids: list[str], *, rate: float, threads: int) -> tuple[list[float], int, int]:
+def drive(args) -> None:
+    """Internal: the open-loop load generator (a process of its own); latencies go to --out as JSON."""
+    import asyncio
+
+    rng = random.Random(3)
+    ids = [f"{rng.randint(1, args.persons):010d}" for _ in range(int(args.rate * args.seconds) + 200)]
+    requests = [(f"GET /api/v1/persons/{pid}/qualification HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Authorization: Bearer {args.token}\r\n\r\n").encode() for pid in ids]
+
+    async def run() -> None:
+        pool: asyncio.Queue = asyncio.Queue()
+        for _ in range(args.connections):  # opened up front, used in turn: spread over the gateway's workers
+            pool.put_nowait(await asyncio.open_connection("127.0.0.1", args.port))
+        await _open_loop(pool, args.port, requests[:200], rate=50)  # warm-up
+        print("MEASURE", flush=True)
+        latencies, errors, late = await _open_loop(pool, args.port, requests[200:], rate=args.rate)
+        print("DONE", flush=True)
+        pathlib.Path(args.out).write_text(json.dumps({"latencies": latencies, "errors": errors, "late": late,
+                                                      "ids": ids[200:]}))
+        while not pool.empty():
+            pool.get_nowait()[1].close()
+
+    asyncio.run(run())
+
+
+async def _open_loop(pool, port: int, requests: list[bytes], *, rate: float) -> tuple[list[float], int, int]:
     """Open loop: request i is due at start + i/rate whatever happened before; latency counts from that time."""
+    import asyncio
+
     latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    start = time.perf_counter() + 0.2
-    counter = iter(range(len(ids)))
+    errors = late = 0
 
-    def worker() -> None:
+    async def one(request: bytes, due: float) -> None:
         nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Authorization": f"Bearer {token}"}
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                break
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            try:
-                conn.request("GET", f"/api/v1/persons/{ids[i]}/qualification", headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except Exception:  # noqa: BLE001 - counted as an error; reconnect
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            took = (time.perf_counter() - due) * 1000
-            with lock:
-                latencies.append(took)
-                if not ok:
-                    errors += 1
+        reader, writer = await pool.get()
+        ok = False
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+            await reader.readexactly(length)
+            ok = lines[0].split()[1] == "200"
+        except Exception:  # noqa: BLE001 - counted as an error; reconnect
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        latencies.append((time.perf_counter() - due) * 1000)
+        if not ok:
+            errors += 1
+        pool.put_nowait((reader, writer))
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return latencies, errors, 0
+    tasks = []
+    start = time.perf_counter() + 0.2
+    for i, request in enumerate(requests):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.perf_counter() - due > 0.001:
+            late += 1  # the generator itself fell behind (its latency still counts from `due`)
+        tasks.append(asyncio.ensure_future(one(request, due)))
+    await asyncio.gather(*tasks)
+    return latencies, errors, late
 
 
 def _bare_select(args, ids: list[str]) -> None:
@@ -320,6 +418,23 @@ def _bare_select(args, ids: list[str]) -> None:
 
 # ----- batch -----
 
+def _copy_rates(engine) -> dict[str, tuple[float, float]]:
+    """rows/s of the load's COPY per table: (into the service table, raw)."""
+    with engine.connect() as conn:
+        try:
+            rows = conn.execute(sa.text("SELECT tbl, rows, service_seconds, raw_seconds FROM bench_copy_rates")).all()
+        except sa.exc.DBAPIError:
+            return {}
+    return {t: (n / s, n / r) for t, n, s, r in rows}
+
+
+def _job_seconds(engine, job_id: str) -> float:
+    """From the job's creation to its end, by the database clock (no polling granularity)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT extract(epoch FROM finished_at - created_at) FROM jobs "
+                                    "WHERE job_id = :j"), {"j": job_id}).scalar()
+
+
 def batch(args) -> None:
     from nhi_common.natsserver import EmbeddedNats
     from nhi_qualification.adapters.vault import MyNumberVault
@@ -339,34 +454,61 @@ def batch(args) -> None:
     env = {**os.environ, "QUALIFICATION_DATABASE_URL": args.database_url, "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
            "NHI_MYNUMBER_KEY": KEY, "NATS_URL": nats.url, "NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "WARNING"}
     for _ in range(args.workers - 1):
-        extra.append(subprocess.Popen([sys.executable, "-m", "nhi_qualification.entrypoints.cli", "work"], env=env))
-    time.sleep(2 if extra else 0)
+        # cli.py has no __main__ block: `python -m ...cli work` exits at once (the old bench's extra workers never ran).
+        extra.append(subprocess.Popen([sys.executable, "-c", "import sys; from nhi_qualification.entrypoints.cli "
+                                       "import main; sys.exit(main(['work']))"], env=env))
+    time.sleep(3 if extra else 0)
+    dead = [p.pid for p in extra if p.poll() is not None]
+    if dead:
+        raise SystemExit(f"extra workers {dead} exited at start")
+    copy = _copy_rates(engine)
     try:
         with engine.connect() as conn:
             population = conn.execute(sa.text("SELECT count(*) FROM persons")).scalar()
+        print(f"{args.workers} worker process(es), chunk size {args.chunk_size}, population {population:,} persons")
+        if "persons" in copy:
+            svc, raw = copy["persons"]
+            print(f"  load's COPY of the persons rows: {svc:,.0f} rows/s into the service table, {raw:,.0f} rows/s raw")
         for kind, params in (("age75_loss", {"month": args.month}), ("burden_redetermination", {"date": args.date})):
             samples: list[tuple[float, float, list[float]]] = []
             started = time.perf_counter()
             job = batches.start_job(kind, params, Actor("bench"))
             while job["state"] not in ("succeeded", "failed"):
-                time.sleep(0.5)
+                time.sleep(0.1)
                 job = batches.get_job(job["job_id"])
                 samples.append((time.perf_counter() - started, _rss_mb(), [_rss_mb(p.pid) for p in extra]))
-            elapsed = time.perf_counter() - started
+            wall = time.perf_counter() - started
+            elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
+                q = lambda sql: conn.execute(sa.text(sql), {"j": job["job_id"]}).scalar()  # noqa: E731
+                written = {t: q(f"SELECT count(*) FROM {t} WHERE {c}") for t, c in (
+                    ("burden_determinations", "job_id = :j"),
+                    ("outbox", "data LIKE '%' || :j || '%'"))}
                 if kind == "age75_loss":
-                    persons_done = job["done"]
-                    what = f"{job['done']:,} persons reaching 75 in {args.month}"
+                    acted = q("SELECT count(*) FROM job_results WHERE job_id = :j AND outcome = 'lost'")
+                    examined = job["total"]
+                    what = (f"{examined:,} persons reaching 75 in {args.month} (the job's keys), {acted:,} lost; "
+                            f"{written['burden_determinations']:,} household re-determinations")
                 else:
-                    persons_done = conn.execute(sa.text(
-                        "SELECT count(*) FROM persons p JOIN burden_determinations d ON d.household_id = p.household_id "
-                        "WHERE d.job_id = :j"), {"j": job["job_id"]}).scalar()
-                    what = f"{job['done']:,} households with a 70–74 member, {persons_done:,} persons in them"
-            print(f"{kind} {params}: {job['state']} in {elapsed:.1f}s — {what}; "
-                  f"{persons_done / elapsed:,.0f} persons/s, {job['done'] / elapsed:,.0f} keys/s, "
-                  f"population scanned {population / elapsed:,.0f} persons/s; failed={job['failed']}")
-            trace = ", ".join(f"{t:.0f}s:{r:.0f}MB" for t, r, _x in samples[:: max(1, len(samples) // 12)])
-            print(f"  worker RSS over time: {trace}; peak (VmHWM) {_hwm_mb():.0f} MB")
+                    acted = q("SELECT count(*) FROM persons p JOIN burden_determinations d "
+                              "ON d.household_id = p.household_id WHERE d.job_id = :j")
+                    what = (f"{job['done']:,} households with a 70–74 member decided, "
+                            f"{written['burden_determinations']:,} determinations stored (new or changed), "
+                            f"{acted:,} persons in them")
+            print(f"{kind} {params}: {job['state']} in {elapsed:.2f}s (job created → finished; wall {wall:.2f}s) — "
+                  f"{what}; failed={job['failed']}")
+            print(f"  persons acted on: {acted / elapsed:,.0f} persons/s;  population examined: "
+                  f"{population / elapsed:,.0f} persons/s;  keys: {job['done'] / elapsed:,.0f}/s")
+            if "persons" in copy:
+                svc, raw = copy["persons"]
+                print(f"  beside COPY of the same {population:,} persons rows: {population / svc:.1f}s into the service "
+                      f"table, {population / raw:.1f}s raw — the job takes {elapsed / (population / raw):.1f}× raw COPY")
+            rows_out = sum(written.values())
+            print(f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s)")
+            trace = ", ".join(f"{t:.0f}s:{r:.0f}MB" + (f"/{'/'.join(f'{x:.0f}' for x in xs)}" if xs else "")
+                              for t, r, xs in samples[:: max(1, len(samples) // 12)])
+            print(f"  worker RSS over time (this process/extra workers): {trace}; peak (VmHWM) {_hwm_mb():.0f} MB"
+                  + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra))
     finally:
         for proc in extra:
             proc.send_signal(signal.SIGTERM)
@@ -381,12 +523,22 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--households", type=int, default=600_000)
+    parser.add_argument("--schema", default=os.environ.get("BENCH_SCHEMA", "bench_qualification"),
+                        help="PostgreSQL schema of the synthetic city (another one keeps runs apart)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("load")
     c = commands.add_parser("confirm")
     c.add_argument("--seconds", type=float, default=30)
     c.add_argument("--rate", type=float, default=200)
-    c.add_argument("--threads", type=int, default=32)
+    c.add_argument("--connections", "--threads", type=int, default=32, help="keep-alive connections of the load generator")
+    c.add_argument("--gateway-workers", type=int, default=0, help="GATEWAY_WORKERS of the gateway (0: its default, 1)")
+    c.add_argument("--traces-sampler", default="", help="OTEL_TRACES_SAMPLER of both processes (empty: the SDK default, "
+                                                        "parentbased_always_on)")
+    d = commands.add_parser("_drive")
+    for name in ("--port", "--rate", "--seconds", "--connections"):
+        d.add_argument(name, type=float if name in ("--rate", "--seconds") else int, required=True)
+    d.add_argument("--token", required=True)
+    d.add_argument("--out", required=True)
     b = commands.add_parser("batch")
     b.add_argument("--month", default="2026-12")
     b.add_argument("--date", default="2026-08-01")
@@ -394,7 +546,9 @@ def main() -> None:
     b.add_argument("--chunk-size", type=int, default=5000)
     commands.add_parser("_serve-qualification")
     args = parser.parse_args()
-    {"load": load, "confirm": confirm, "batch": batch, "_serve-qualification": serve_qualification}[args.command](args)
+    globals()["SCHEMA"] = args.schema
+    {"load": load, "confirm": confirm, "batch": batch, "_serve-qualification": serve_qualification,
+     "_drive": drive}[args.command](args)
 
 
 if __name__ == "__main__":

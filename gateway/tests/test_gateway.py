@@ -414,3 +414,22 @@ def test_grpc_client_span_is_a_child_of_the_request_span(client):
     assert server and grpc_client, [(s.name, s.kind) for s in spans]
     assert grpc_client[0].parent.span_id == server[0].context.span_id
     assert grpc_client[0].context.trace_id == server[0].context.trace_id
+
+
+
+def test_a_cached_token_is_refused_once_it_expires():
+    import time
+
+    from connexion.exceptions import OAuthProblem
+
+    from nhi_gateway.auth import Verifier
+    from nhi_gateway.tokens import mint_token as mint
+
+    verifier = Verifier(SECRET, "nhi-local", "nhi-api", {})
+    token = mint(SECRET, roles=["counter"], ttl_hours=1.5 / 3600)  # valid for 1.5 seconds
+    assert verifier.decode(token)["scope"] == "counter"
+    assert verifier.decode(token)["scope"] == "counter"  # now from the cache
+    time.sleep(2.1)
+    with pytest.raises(OAuthProblem) as error:
+        verifier.decode(token)
+    assert "expired" in error.value.detail

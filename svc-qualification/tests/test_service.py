@@ -166,3 +166,21 @@ def test_my_numbers_are_encrypted_masked_and_every_read_is_audited(service, engi
         service.search_persons({"my_number": MY_NUMBER}, 10, "", CLERK)
     events, _ = service.list_audit_events("auditor-7", "", 50, "")
     assert {e["action"] for e in events} == {"mynumber.read", "mynumber.search"}
+
+
+def test_one_statement_confirmation_agrees_with_the_person_and_period_lookups(service, engine):
+    from nhi_qualification.adapters import store
+
+    resident_move_in(service)
+    joined_at = dt.datetime.now(dt.timezone.utc)
+    service.submit_notification(notification(["000000001"]), CLERK)
+    service.submit_notification(notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK)
+    with engine.connect() as conn:
+        for day in (dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 20), dt.date(2026, 11, 21)):
+            for known_at in (None, joined_at, dt.datetime.now(dt.timezone.utc)):
+                combined = store.person_as_of(conn, "000000001", day, known_at)
+                period = store.period_as_of(conn, "000000001", day, known_at)
+                assert combined is not None
+                assert combined[0].person_id == store.get_person(conn, "000000001").person_id
+                assert (combined[1].version_id if combined[1] else None) == (period.version_id if period else None)
+        assert store.person_as_of(conn, "999999999", dt.date(2026, 11, 1), None) is None

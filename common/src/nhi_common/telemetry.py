@@ -16,7 +16,12 @@ _grpc_instrumented = False
 
 
 def setup_tracing(service_name: str) -> TracerProvider:
-    """Install a tracer provider once; later calls (other services in the same process) reuse it."""
+    """Install a tracer provider once; later calls (other services in the same process) reuse it.
+
+    The sampler is the SDK's, from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on):
+    e.g. parentbased_traceidratio with 0.05 records one trace in twenty at the gateway, and the services, being
+    parent-based, follow that decision. Unsampled requests still carry trace ids (logs, traceparent).
+    """
     with _lock:
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):

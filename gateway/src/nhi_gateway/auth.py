@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 import jwt
 from connexion.exceptions import OAuthProblem
@@ -36,15 +38,38 @@ class Principal:
 
 
 class Verifier:
-    """Checks tokens for one app: signature, issuer, audience, expiry, then the operation's roles."""
+    """Checks tokens for one app: signature, issuer, audience, expiry, then the operation's roles.
+
+    A client sends the same token with every request, so the claims of a token that passed are kept (up to
+    CACHE_SIZE tokens) and reused until its `exp`: the signature, issuer, audience and required claims of a given
+    token string cannot change, and expiry is checked again on every use. Failures are never kept.
+    """
+
+    CACHE_SIZE = 1024
 
     def __init__(self, secret: str, issuer: str, audience: str, roles_by_operation: dict[str, list[str]]) -> None:
         self._secret = secret
         self._issuer = issuer
         self._audience = audience
         self._roles = roles_by_operation
+        self._verified: dict[str, tuple[dict, int]] = {}  # token -> (claims, exp)
+        self._lock = threading.Lock()
 
     def decode(self, token: str) -> dict:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < cached[1]:  # PyJWT's rule: expired once int(exp) <= now
+                return dict(cached[0])
+            with self._lock:
+                self._verified.pop(token, None)
+        claims = self._decode(token)  # raises on anything wrong, expiry included
+        with self._lock:
+            if len(self._verified) >= self.CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)), None)  # the oldest entry
+            self._verified[token] = (dict(claims), int(claims["exp"]))
+        return claims
+
+    def _decode(self, token: str) -> dict:
         try:
             claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], issuer=self._issuer,
                                 audience=self._audience, options={"require": ["sub", "scope", "iat", "exp"]})
@@ -76,6 +101,14 @@ class Verifier:
         class _Bearer(BearerSecurityHandler):
             def _resolve_func(self, security_scheme):
                 return verifier.token_info
+
+            def check_bearer_token(self, token_info_func):
+                # Connexion's generic check inspects the function's signature on every request to learn whether it
+                # takes `request`; ours does, so call it directly.
+                async def check(request, token, required_scopes=None):
+                    return token_info_func(token, request=request)
+
+                return check
 
         return {"bearer": _Bearer}
 

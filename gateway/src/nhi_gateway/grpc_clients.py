@@ -37,9 +37,16 @@ class Backends:
         }
         self.deadline = settings.grpc_deadline_seconds
         self._channels = {name: rpc.LazyChannel(addr) for name, addr in self.addresses.items()}
+        self._stubs: dict[str, tuple[grpc.Channel, t.Any]] = {}
 
     def stub(self, service: str):
-        return STUBS[service](self._channels[service].get())
+        """The stub of `service`, made once per channel (a stub builds a callable for every method of the service)."""
+        channel = self._channels[service].get()
+        cached = self._stubs.get(service)
+        if cached is None or cached[0] is not channel:
+            cached = (channel, STUBS[service](channel))
+            self._stubs[service] = cached
+        return cached[1]
 
     def call(self, service: str, method: str, request) -> t.Any:
         """One unary call with the configured deadline; a failure becomes a Problem."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from nhi_common.config import setting
+from nhi_common.config import Var, setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,3 +20,6 @@ class Settings:
     interchange_addr: str = setting("INTERCHANGE_ADDR", "127.0.0.1:50054", "address of svc-interchange")
     grpc_deadline_seconds: float = setting("GRPC_DEADLINE_SECONDS", "5", "deadline of every outgoing gRPC call")
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
+    # Last and with a default of its own, so that code building Settings directly need not name it.
+    workers: int = dataclasses.field(default=1, metadata={"var": Var(
+        "GATEWAY_WORKERS", "1", "uvicorn worker processes; 2 or more spreads requests over as many processes (cores)")})

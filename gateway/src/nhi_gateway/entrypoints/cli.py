@@ -25,6 +25,8 @@ def serve() -> int:
 
     settings = config.load_or_exit(Settings)
     configure_logging(SERVICE_NAME, settings.log_level)
+    if settings.workers > 1:
+        return _serve_workers(settings)
     app = create_app(settings)
     # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
@@ -38,6 +40,39 @@ def serve() -> int:
         app.app.extensions["nhi_gateway"].backends.close()
         log.info("gateway stopped")
     return 0
+
+
+def _serve_workers(settings: Settings) -> int:
+    """GATEWAY_WORKERS processes sharing one listening socket, under uvicorn's supervisor: it restarts a worker that
+    dies and, on SIGTERM or SIGINT, stops each one (every worker drains its open requests first)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    server_config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=settings.workers,
+                                   host=settings.host, port=settings.port, log_config=None,
+                                   timeout_graceful_shutdown=10, lifespan="on")
+    sock = server_config.bind_socket()
+    log.info("gateway listening on http://%s:%d/api/v1 with %d worker processes", settings.host, settings.port,
+             settings.workers)
+    try:
+        Multiprocess(server_config, sockets=[sock]).run()
+    finally:
+        sock.close()
+        log.info("gateway stopped")
+    return 0
+
+
+def worker_app():
+    """The app of one worker process (GATEWAY_WORKERS > 1): settings and logging from the environment, as in serve."""
+    import atexit
+
+    from ..app import SERVICE_NAME, create_app
+
+    settings = config.load_or_exit(Settings)
+    configure_logging(SERVICE_NAME, settings.log_level)
+    app = create_app(settings)
+    atexit.register(app.app.extensions["nhi_gateway"].backends.close)
+    return app
 
 
 def token(args: argparse.Namespace) -> int:

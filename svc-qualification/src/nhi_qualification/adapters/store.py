@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Iterable
@@ -67,19 +68,85 @@ def current_periods(conn: sa.Connection, person_ids: Iterable[str]) -> dict[str,
     return latest
 
 
+def _as_of(as_of, known_at, *, bound_known_at: bool = False) -> list:
+    """Criteria on `periods` for the version covering `as_of`, as recorded at `known_at` (now when None)."""
+    criteria = [periods.c.void.is_(False),
+                sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= as_of,
+                sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > as_of),
+                sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > as_of)]
+    if known_at is None and not bound_known_at:
+        criteria.append(periods.c.superseded_at.is_(None))
+    else:
+        criteria += [periods.c.recorded_at <= known_at,
+                     sa.or_(periods.c.superseded_at.is_(None), periods.c.superseded_at > known_at)]
+    return criteria
+
+
 def period_as_of(conn: sa.Connection, person_id: str, as_of: dt.date, known_at: dt.datetime | None) -> Period | None:
     """The version covering `as_of` in this municipality, as recorded at `known_at` (now when None)."""
-    query = sa.select(periods).where(periods.c.person_id == person_id, periods.c.void.is_(False),
-                                     sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= as_of,
-                                     sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > as_of),
-                                     sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > as_of))
-    if known_at is None:
-        query = query.where(periods.c.superseded_at.is_(None))
-    else:
-        query = query.where(periods.c.recorded_at <= known_at,
-                            sa.or_(periods.c.superseded_at.is_(None), periods.c.superseded_at > known_at))
+    query = sa.select(periods).where(periods.c.person_id == person_id, *_as_of(as_of, known_at))
     row = conn.execute(query.order_by(periods.c.recorded_at.desc()).limit(1)).first()
     return _period(row) if row else None
+
+
+_PERIOD_PREFIX = "period__"
+
+
+@functools.cache
+def _person_as_of_statement(with_known_at: bool) -> sa.Select:
+    """Built once (its compiled form and cache key are then reused): the person, left-joined to the period versions
+    covering :as_of (as recorded at :known_at), the latest first, and whether current special statuses exist."""
+    as_of = sa.bindparam("as_of", type_=sa.Date)
+    known_at = sa.bindparam("known_at", type_=periods.c.recorded_at.type) if with_known_at else None
+    has_statuses = sa.exists().where(status_periods.c.person_id == persons.c.person_id,
+                                     status_periods.c.superseded_at.is_(None))
+    join = persons.outerjoin(periods, sa.and_(periods.c.person_id == persons.c.person_id,
+                                              *_as_of(as_of, known_at, bound_known_at=with_known_at)))
+    return (sa.select(persons, *[c.label(_PERIOD_PREFIX + c.name) for c in periods.c],
+                      has_statuses.label("has_statuses"))
+            .select_from(join).where(persons.c.person_id == sa.bindparam("person_id"))
+            .order_by(periods.c.recorded_at.desc()).limit(1))
+
+
+def person_as_of(conn: sa.Connection, person_id: str, as_of: dt.date, known_at: dt.datetime | None):
+    """One statement for a confirmation: (person row, the period `period_as_of` would give, whether the person has
+    current special statuses), or None when there is no such person. The row has every `persons` column."""
+    params = {"person_id": person_id, "as_of": as_of}
+    if known_at is not None:
+        params["known_at"] = known_at
+    row = conn.execute(_person_as_of_statement(known_at is not None), params).first()
+    if row is None:
+        return None
+    values = row._mapping
+    period = None
+    if values[_PERIOD_PREFIX + "version_id"] is not None:
+        period = _period(_Prefixed(values))
+    return row, period, bool(row.has_statuses)
+
+
+class _Prefixed:
+    """Attribute access to the period columns of a joined row."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str):
+        return self._values[_PERIOD_PREFIX + name]
+
+
+def current_status_rows(conn: sa.Connection, person_ids: list[str]) -> dict[str, list]:
+    """The special-status rows of each person as currently recorded (by start), in one statement."""
+    if not person_ids:
+        return {}
+    rows = conn.execute(sa.select(status_periods).where(status_periods.c.person_id.in_(person_ids),
+                                                        status_periods.c.superseded_at.is_(None))
+                        .order_by(status_periods.c.person_id, status_periods.c.start))
+    out: dict[str, list] = {}
+    for row in rows:
+        out.setdefault(row.person_id, []).append(row)
+    return out
 
 
 def history(conn: sa.Connection, person_id: str) -> list[Period]:

@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from nhi_common import db
 from nhi_common.plumbing import Plumbing
 
 from ..adapters import store
-from ..adapters.tables import PLUMBING, branches, intake_items, metadata, persons, status_periods
+from ..adapters.tables import PLUMBING, branches, intake_items, metadata, persons
 from ..adapters.vault import MyNumberVault
 from ..domain import decide as rules
 from ..domain.model import Period
@@ -43,13 +44,17 @@ class QualificationService(IntakeMixin):
 
     def get_qualification(self, person_id: str, as_of: dt.date | None, known_at: dt.datetime | None, actor: Actor) -> dict:
         day = as_of or business_date(actor, self.fixed_business_date)
-        with self.engine.connect() as conn:
-            row = store.get_person(conn, person_id)
-            if row is None:
+        # One connection without a transaction of its own; one statement (person + period as of + whether statuses
+        # exist), a second only for a person with special statuses.
+        with db.read_connection(self.engine) as conn:
+            found = store.person_as_of(conn, person_id, day, known_at)
+            if found is None:
                 raise NotFound("person", person_id)
-            period = store.period_as_of(conn, person_id, day, known_at)
+            row, period, has_statuses = found
+            statuses = self._statuses_of(conn, [person_id]) if has_statuses else {}
         view = {"person_id": person_id, "as_of": day.isoformat(), "known_at": known_at.isoformat() if known_at else "",
-                "insured": period is not None, "person": self._person_view(row, actor, insured=period is not None)}
+                "insured": period is not None,
+                "person": self._person_view(row, actor, insured=period is not None, statuses=statuses)}
         if period is not None:
             view["period"] = period_dict(period)
         self._audit_my_number_read(actor, [row])
@@ -61,8 +66,9 @@ class QualificationService(IntakeMixin):
             if row is None:
                 raise NotFound("person", person_id)
             insured = self._insured_today(conn, [person_id], actor)
+            statuses = self._statuses_of(conn, [person_id])
         self._audit_my_number_read(actor, [row])
-        return self._person_view(row, actor, insured=person_id in insured)
+        return self._person_view(row, actor, insured=person_id in insured, statuses=statuses)
 
     def get_household(self, household_id: str, actor: Actor, as_of: dt.date | None = None,
                       known_at: dt.datetime | None = None) -> dict:
@@ -74,13 +80,15 @@ class QualificationService(IntakeMixin):
                 raise NotFound("household", household_id)
             members = store.household_members(conn, household_id)
             insured = {m.person_id for m in members if store.period_as_of(conn, m.person_id, day, known_at) is not None}
+            statuses = self._statuses_of(conn, [m.person_id for m in members])
         self._audit_my_number_read(actor, members)
         head_insured = household.head_person_id in insured
         return {"household_id": household.household_id, "head_person_id": household.head_person_id,
                 "nhi_head_person_id": household.nhi_head_person_id or "",
                 "symbol": household.symbol or "", "number": household.number or "",
                 "deemed_head": bool(insured) and not head_insured,
-                "members": [self._person_view(m, actor, insured=m.person_id in insured) for m in members],
+                "members": [self._person_view(m, actor, insured=m.person_id in insured, statuses=statuses)
+                            for m in members],
                 "address": json.loads(household.address or "{}"), "version": household.version}
 
     def search_persons(self, criteria: dict[str, str], page_size: int, cursor: str, actor: Actor) -> tuple[list[dict], str]:
@@ -104,10 +112,11 @@ class QualificationService(IntakeMixin):
         with self.engine.connect() as conn:
             rows, next_cursor = store.page(conn, query, persons.c.person_id, page_size, cursor)
             insured = self._insured_today(conn, [r.person_id for r in rows], actor)
+            statuses = self._statuses_of(conn, [r.person_id for r in rows])
         if criteria.get("my_number"):
             self._audit(actor, "mynumber.search", "person", ",".join(r.person_id for r in rows) or "-")
         self._audit_my_number_read(actor, rows)
-        return [self._person_view(r, actor, insured=r.person_id in insured) for r in rows], next_cursor
+        return [self._person_view(r, actor, insured=r.person_id in insured, statuses=statuses) for r in rows], next_cursor
 
     def get_history(self, person_id: str) -> list[dict]:
         with self.engine.connect() as conn:
@@ -145,7 +154,8 @@ class QualificationService(IntakeMixin):
         today = business_date(actor, self.fixed_business_date)
         return {pid for pid in person_ids if store.period_as_of(conn, pid, today, None) is not None}
 
-    def _person_view(self, row, actor: Actor, *, insured: bool) -> dict:
+    def _person_view(self, row, actor: Actor, *, insured: bool, statuses: dict[str, list[dict]]) -> dict:
+        """The person as the API shows it; `statuses` by person id, as `_statuses_of` gives them."""
         my_number = ""
         if row.my_number_enc:
             plain = self.vault.decrypt(row.my_number_enc)
@@ -158,17 +168,16 @@ class QualificationService(IntakeMixin):
                 "nationality": row.nationality, "residence_status": row.residence_status,
                 "residence_expires_on": _iso(row.residence_expires_on), "display_name": row.display_name,
                 "card_registered": bool(row.card_registered), "dv_support": bool(row.dv_support),
-                "statuses": self._statuses_of(row.person_id)}
+                "statuses": statuses.get(row.person_id, [])}
 
-    def _statuses_of(self, person_id: str) -> list[dict]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(status_periods).where(status_periods.c.person_id == person_id,
-                                                                status_periods.c.superseded_at.is_(None))
-                                .order_by(status_periods.c.start))
-            return [{"status_id": r.status_id, "person_id": r.person_id, "kind": r.kind, "start": r.start.isoformat(),
-                     "end": _iso(r.end), "evidence": json.loads(r.evidence), "separation_date": _iso(r.separation_date),
-                     "separation_code": r.separation_code or "", "display_name": r.display_name,
-                     "reasons": json.loads(r.reasons)} for r in rows]
+    @staticmethod
+    def _statuses_of(conn: sa.Connection, person_ids: list[str]) -> dict[str, list[dict]]:
+        """Current special statuses of these persons (by start), read on the caller's connection in one statement."""
+        return {pid: [{"status_id": r.status_id, "person_id": r.person_id, "kind": r.kind, "start": r.start.isoformat(),
+                       "end": _iso(r.end), "evidence": json.loads(r.evidence), "separation_date": _iso(r.separation_date),
+                       "separation_code": r.separation_code or "", "display_name": r.display_name,
+                       "reasons": json.loads(r.reasons)} for r in rows]
+                for pid, rows in store.current_status_rows(conn, person_ids).items()}
 
     def _audit_my_number_read(self, actor: Actor, rows) -> None:
         """Every unmasked My Number handed out is written to the audit log."""
