@@ -25,7 +25,7 @@ from nhi_common.plumbing import dumps, utcnow
 
 from ..adapters import batch_store as bs
 from ..adapters import store
-from ..adapters.tables import certificates, income_facts, job_results, periods, persons, status_periods
+from ..adapters.tables import job_results, periods, persons
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
 from ..domain.burden import BurdenDecision, IncomeFacts, determine_burden, income_year_for
 from ..domain.burden_batch import determine_burden_batch, is_elder_on
