@@ -212,3 +212,13 @@ def test_an_address_exception_makes_a_one_person_household_and_the_qualification
     assert [m["person_id"] for m in single["members"]] == ["000000002"] and single["symbol"] == "みどり"
     view = household.get_qualification("000000002", dt.date(2026, 11, 21), None, CLERK)
     assert view["insured"] and view["period"]["acquired_on"] == "2026-11-01" and view["period"]["branch_no"] == "01"
+
+
+def test_the_death_of_a_member_who_was_never_insured_needs_no_clerk(service):
+    resident(service, "move_in", [person("000000051", "1980-01-01", "世帯主"), person("000000052", "1950-01-01", "父", 2)],
+             change_id="mi-5", household="H6", head="000000051")
+    join(service, ["000000051"], household="H6")
+    outcome = resident(service, "death", [person("000000052", "1950-01-01", "父", 2)], change_id="d-5", household="H6",
+                       head="000000051", event_date="2026-11-15")
+    assert outcome["outcome"] == "applied"
+    assert service.list_intake_items("open", 50, "")[0] == []

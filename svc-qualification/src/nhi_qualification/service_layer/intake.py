@@ -63,10 +63,10 @@ class IntakeMixin:
         for index, person in enumerate(change.get("persons", [])):
             self._upsert_person(conn, person, household_id, status, change, index)
         outcome = {"change_id": change_id, "outcome": "applied", "person_ids": person_ids}
-        reflected = self._reflect(conn, change, actor, today) if kind in AUTOMATIC else None
-        if reflected is not None:
+        reflected = self._reflect(conn, change, actor, today) if kind in AUTOMATIC else "not_concerned"
+        if reflected == "reflected":
             outcome["outcome"] = "reflected"
-        elif kind in {"move_in", "move_in_same_pref"} or kind in AUTOMATIC and self._any_insured(conn, household_id, today):
+        elif kind in {"move_in", "move_in_same_pref"} or reflected == "refused":
             # A move-in waits for the counter notification; an automatic change the rules refused waits for a clerk.
             outcome["intake_item_id"] = store.add_intake_item(
                 conn, source_change_id=change_id, kind=kind, household_id=household_id, person_ids=person_ids,
@@ -76,34 +76,38 @@ class IntakeMixin:
                             target_kind="household", target_id=household_id, detail=f"{kind} {change_id}")
         return outcome
 
-    def _reflect(self, conn, change: dict[str, Any], actor: Actor, today: dt.date) -> dict[str, Any] | None:
-        """Decide a death, move-out or birth as if notified; None when nobody insured is concerned or the rules refuse."""
+    def _reflect(self, conn, change: dict[str, Any], actor: Actor, today: dt.date) -> str:
+        """Decide a death, move-out or birth as if notified: `reflected`, `not_concerned` (nobody insured) or `refused`
+        (the rules said no, or a member keeps the qualification while away: a clerk looks at it)."""
         kind, reason = AUTOMATIC[change["change_kind"]]
         household_id = change["household_id"]
         people = [p["person_id"] for p in change.get("persons", [])]
         current = store.current_periods(conn, people)
         if kind == "leave":
+            insured = [p for p in people if p in current and current[p].end_on is None]
             # HOUSEHOLD: マル学 and マル遠 members stay in the origin household, 住所地特例 persons stay ours.
             day = dt.date.fromisoformat(change["event_date"])
-            people = [p for p in people if p in current and current[p].end_on is None
-                      and not (change["change_kind"] != "death" and self._stays_insured_when_away(conn, p, day))]
+            people = [p for p in insured
+                      if change["change_kind"] == "death" or not self._stays_insured_when_away(conn, p, day)]
+            if not insured:
+                return "not_concerned"
+            if len(people) < len(insured):
+                return "refused"
         elif not self._any_insured(conn, household_id, today, exclude=set(people)):
-            return None  # a birth into a household with no NHI member is no NHI birth
-        if not people:
-            return None
+            return "not_concerned"  # a birth into a household with no NHI member is no NHI birth
         request = {"kind": kind, "reason": reason, "household_id": household_id,
                    "persons": [{"person_id": p} for p in people], "event_date": change["event_date"],
                    "notified_on": change.get("notified_on") or change["event_date"],
                    "identity_check": {"document_kind": "resident_registry", "checked_by": "resident-registry"}}
         savepoint = conn.begin_nested()
         try:
-            response = self._notify(conn, request, Actor(actor.operator_id or "integration", business_date=today),
-                                    today, at_counter=False, resident_status_checked=False)
+            self._notify(conn, request, Actor(actor.operator_id or "integration", business_date=today), today,
+                         at_counter=False, resident_status_checked=False)
         except (RuleViolation, StaleVersion, NotFound):
             savepoint.rollback()
-            return None
+            return "refused"
         savepoint.commit()
-        return response
+        return "reflected"
 
     @staticmethod
     def _stays_insured_when_away(conn, person_id: str, day: dt.date) -> bool:
