@@ -60,14 +60,14 @@ def test_a_registered_death_loses_the_qualification_the_next_day_without_a_notif
     assert outcome["outcome"] == "reflected"
     view = household.get_qualification("000000002", dt.date(2026, 11, 16), None, CLERK)
     assert view["insured"] is False
-    assert household.get_history("000000002")[-1]["lost_on"] == "2026-11-16"
+    assert household.get_history("000000002")["versions"][-1]["lost_on"] == "2026-11-16"
     assert events(engine, "nhi.v1.qualification.lost") == ["000000002"]
 
 
 def test_a_move_out_within_the_prefecture_ends_coverage_but_not_the_qualification(household):
     resident(household, "move_out_same_pref", [person("000000001", "1980-05-05", "世帯主")], change_id="mo-1",
              event_date="2026-11-10")
-    latest = household.get_history("000000001")[-1]
+    latest = household.get_history("000000001")["versions"][-1]
     assert (latest["lost_on"], latest["coverage_ends_on"]) == ("", "2026-11-10")
     assert household.get_qualification("000000001", dt.date(2026, 11, 10), None, CLERK)["insured"] is False
     assert household.get_qualification("000000001", dt.date(2026, 11, 9), None, CLERK)["insured"] is True
@@ -90,7 +90,7 @@ def test_a_birth_into_a_household_without_nhi_members_is_only_recorded(service):
     outcome = resident(service, "birth", [person("000000012", "2026-11-18")], change_id="b-2", household="H2",
                        head="000000011", event_date="2026-11-18")
     assert outcome["outcome"] == "applied"
-    assert service.get_history("000000012") == []
+    assert service.get_history("000000012")["versions"] == []
 
 
 def test_a_mover_with_a_member_of_70_to_74_needs_an_income_inquiry(service):
@@ -222,3 +222,17 @@ def test_the_death_of_a_member_who_was_never_insured_needs_no_clerk(service):
                        head="000000051", event_date="2026-11-15")
     assert outcome["outcome"] == "applied"
     assert service.list_intake_items("open", 50, "")[0] == []
+
+
+def test_every_change_of_a_person_is_kept_as_a_version(household):
+    resident(household, "household_change", [person("000000002", "2010-05-05", "孫", 3)], change_id="hc-1",
+             event_date="2026-11-10")
+    status(household, "000000001", [{"person_id": "000000001", "kind": "gender_identity_display", "start": "2026-11-20",
+                                     "evidence": ["application", "medical_certificate"],
+                                     "display_name": "髙橋 ひかる"}])
+    child = household.get_history("000000002")["person_versions"]
+    assert [v["attributes"]["relationship"] for v in child] == ["子", "孫"]
+    assert [v["cause"].split()[0] for v in child] == ["resident.move_in", "resident.household_change"]
+    head = household.get_history("000000001")["person_versions"]
+    assert head[-1]["attributes"]["display_name"] == "髙橋 ひかる" and head[-1]["cause"].startswith("status.")
+    assert all("my_number" not in v["attributes"] for v in head)

@@ -55,7 +55,7 @@ def test_correcting_the_acquisition_date_closes_and_replaces_the_version(service
     assert period["change_id"] == result["change_id"] and result["resend_required"] is False
     assert [r["rule_id"] for r in period["reasons"]][-1] == "CORRECTION"
 
-    versions = service.get_history("000000001")
+    versions = service.get_history("000000001")["versions"]
     assert [v["acquired_on"] for v in versions] == ["2026-10-25", "2026-11-01"]  # ordered by acquisition
     closed = [v for v in versions if v["superseded_at"]]
     assert [v["acquired_on"] for v in closed] == ["2026-11-01"]

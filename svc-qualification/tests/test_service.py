@@ -64,7 +64,7 @@ def test_a_dry_run_decides_but_stores_nothing(service, engine):
     response = service.submit_notification(notification(["000000001"], dry_run=True), CLERK)
     assert response["decision"]["dry_run"] is True
     assert response["decision"]["persons"][0]["acquired_on"] == "2026-11-01"
-    assert service.get_history("000000001") == []
+    assert service.get_history("000000001")["versions"] == []
     assert outbox_rows(engine) == []
 
 
@@ -74,7 +74,7 @@ def test_a_refused_notification_stores_nothing(service, engine):
         service.submit_notification(notification(["000000001"], persons=[{"person_id": "000000001",
                                                                           "my_number": "123456789012"}]), CLERK)
     assert error.value.rule == "NUM-MYNUMBER"
-    assert service.get_history("000000001") == []
+    assert service.get_history("000000001")["versions"] == []
     assert outbox_rows(engine) == []
 
 
@@ -83,7 +83,7 @@ def test_leaving_closes_the_period_as_a_new_version_and_known_at_shows_the_old_v
     service.submit_notification(notification(["000000001"]), CLERK)
     joined_at = dt.datetime.now(dt.timezone.utc)
     service.submit_notification(notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK)
-    versions = service.get_history("000000001")
+    versions = service.get_history("000000001")["versions"]
     assert len(versions) == 2
     assert versions[0]["superseded_at"] and not versions[1]["superseded_at"]
     assert versions[1]["lost_on"] == "2026-11-21"

@@ -1,3 +1,4 @@
+from google.protobuf import struct_pb2 as _struct_pb2
 from nhi.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -450,10 +451,24 @@ class GetHistoryRequest(_message.Message):
     def __init__(self, person_id: _Optional[str] = ...) -> None: ...
 
 class GetHistoryResponse(_message.Message):
-    __slots__ = ("versions",)
+    __slots__ = ("versions", "person_versions")
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PERSON_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     versions: _containers.RepeatedCompositeFieldContainer[QualificationPeriod]
-    def __init__(self, versions: _Optional[_Iterable[_Union[QualificationPeriod, _Mapping]]] = ...) -> None: ...
+    person_versions: _containers.RepeatedCompositeFieldContainer[PersonVersion]
+    def __init__(self, versions: _Optional[_Iterable[_Union[QualificationPeriod, _Mapping]]] = ..., person_versions: _Optional[_Iterable[_Union[PersonVersion, _Mapping]]] = ...) -> None: ...
+
+class PersonVersion(_message.Message):
+    __slots__ = ("version", "recorded_at", "cause", "attributes")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    recorded_at: str
+    cause: str
+    attributes: _struct_pb2.Struct
+    def __init__(self, version: _Optional[int] = ..., recorded_at: _Optional[str] = ..., cause: _Optional[str] = ..., attributes: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class CorrectQualificationRequest(_message.Message):
     __slots__ = ("context", "period_id", "version_id", "acquired_on", "lost_on", "clear_lost_on", "acquired_reason", "lost_reason", "notified_on", "relationship", "listing_order", "undo", "correction_reason")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from nhi_common.plumbing import utcnow
 
 from ..domain.errors import RuleViolation
+from .store import snapshot_person
 from .tables import PLUMBING, certificates, changes, periods, persons
 
 outbox = PLUMBING["outbox"]
@@ -101,6 +102,7 @@ def set_change_notified_on(conn: sa.Connection, change_id: str, notified_on: dt.
 def update_person(conn: sa.Connection, person_id: str, **values: Any) -> None:
     conn.execute(sa.update(persons).where(persons.c.person_id == person_id)
                  .values(version=persons.c.version + 1, updated_at=utcnow(), **values))
+    snapshot_person(conn, person_id, "correction")
 
 
 # ----- certificate ledger -----

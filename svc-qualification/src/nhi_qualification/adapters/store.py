@@ -15,7 +15,7 @@ from nhi_common.plumbing import utcnow
 
 from ..domain.model import Period, Reason
 from ..domain.special_statuses import StatusPeriod
-from .tables import branches, changes, households, intake_items, periods, persons, status_periods
+from .tables import branches, changes, households, intake_items, periods, person_versions, persons, status_periods
 
 
 def _reasons(text: str) -> tuple[Reason, ...]:
@@ -215,6 +215,27 @@ def close_intake_items(conn: sa.Connection, household_id: str, person_ids: Itera
     for row in rows:
         if set(json.loads(row.person_ids)) & wanted:
             conn.execute(sa.update(intake_items).where(intake_items.c.item_id == row.item_id).values(state="done"))
+
+
+# The resident-derived attributes kept in person_versions (never the My Number).
+VERSIONED = ("household_id", "name_kanji", "name_kana", "birth_date", "sex", "relationship", "listing_order",
+             "resident_since", "resident_status", "nationality", "residence_status", "residence_expires_on",
+             "dv_support", "display_name", "card_registered")
+
+
+def snapshot_person(conn: sa.Connection, person_id: str, cause: str) -> None:
+    """Keep the person's attributes as they are now in this transaction, as a new version."""
+    row = get_person(conn, person_id)
+    attributes = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k in VERSIONED for v in [getattr(row, k)]}
+    conn.execute(sa.insert(person_versions).values(person_id=person_id, version=row.version, recorded_at=utcnow(),
+                                                   cause=cause, attributes=json.dumps(attributes, ensure_ascii=False)))
+
+
+def person_history(conn: sa.Connection, person_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(person_versions).where(person_versions.c.person_id == person_id)
+                        .order_by(person_versions.c.seq))
+    return [{"version": r.version, "recorded_at": _aware(r.recorded_at).isoformat(), "cause": r.cause,
+             "attributes": json.loads(r.attributes)} for r in rows]
 
 
 def current_statuses(conn: sa.Connection, person_id: str) -> list[tuple[str, StatusPeriod]]:

@@ -227,4 +227,15 @@ job_results = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
 )
 
+# Each write of a person leaves a version: what the resident registry (or a correction) said, and when we knew it.
+person_versions = sa.Table(
+    "person_versions", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_id", sa.String(20), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("recorded_at", TZ, nullable=False),
+    sa.Column("cause", sa.String(100), nullable=False),
+    sa.Column("attributes", sa.Text, nullable=False),
+)
+
 PLUMBING = plumbing.define_tables(metadata)

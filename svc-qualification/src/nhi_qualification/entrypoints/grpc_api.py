@@ -141,8 +141,7 @@ class QualificationServicer(RecordsRpc, BatchesRpc, pb_grpc.QualificationService
 
     @translate
     def GetHistory(self, request, context):
-        versions = self.service.get_history(request.person_id)
-        return pb.GetHistoryResponse(versions=[to_message(v, pb.QualificationPeriod()) for v in versions])
+        return to_message(self.service.get_history(request.person_id), pb.GetHistoryResponse())
 
     @translate
     def GetCertificatesDue(self, request, context):

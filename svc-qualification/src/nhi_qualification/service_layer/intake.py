@@ -169,6 +169,7 @@ class IntakeMixin:
         else:
             conn.execute(sa.update(persons).where(persons.c.person_id == person["person_id"])
                          .values(version=persons.c.version + 1, **values))
+        store.snapshot_person(conn, person["person_id"], f"resident.{change['change_kind']} {change['change_id']}")
 
     # ----- counter notifications (届出) -----
 
@@ -344,6 +345,7 @@ class IntakeMixin:
             if flags:
                 conn.execute(sa.update(persons).where(persons.c.person_id == period.person_id)
                              .values(version=persons.c.version + 1, **flags))
+                store.snapshot_person(conn, period.person_id, f"status.{period.kind} {change_id}")
             recorded[status_id] = {"person_id": period.person_id, "kind": period.kind}
             if result.kind.effects.becomes_single_household and not replaces:
                 recorded[status_id]["household_id"] = self._split_single_household(
@@ -372,6 +374,7 @@ class IntakeMixin:
         conn.execute(sa.update(persons).where(persons.c.person_id == person_id)
                      .values(household_id=new_id, relationship="世帯主", listing_order=1,
                              version=persons.c.version + 1, updated_at=now))
+        store.snapshot_person(conn, person_id, f"status.address_exception {change_id}")
         store.add_branch(conn, self.insured_symbol, number, "01", person_id)
         current = store.current_periods(conn, [person_id]).get(person_id)
         if current is not None and current.covers(day):

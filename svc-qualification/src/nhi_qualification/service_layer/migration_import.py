@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
-from ..adapters.tables import branches, households, periods, persons
+from ..adapters.store import VERSIONED
+from ..adapters.tables import branches, households, periods, person_versions, persons
 from ..adapters.vault import MyNumberVault
 from ..domain.errors import RuleViolation
 from ..domain.numbers import my_number_problem
@@ -91,11 +92,22 @@ def _flush(engine, vault, insurer_number, batch, counts) -> None:
                         "lost_on": None, "lost_reason": None, "recorded_at": now, "superseded_at": None,
                         "change_id": "migration", "reasons": "[]"})
             counts["households"] += 1
-        for table, rows in ((households, house_rows), (persons, person_rows), (branches, branch_rows), (periods, period_rows)):
+        version_rows = [{"person_id": r["person_id"], "version": 1, "recorded_at": now, "cause": "migration",
+                         "attributes": json.dumps({k: _plain(r.get(k, DEFAULTS.get(k))) for k in VERSIONED},
+                                                  ensure_ascii=False)} for r in person_rows]
+        for table, rows in ((households, house_rows), (persons, person_rows), (person_versions, version_rows),
+                            (branches, branch_rows), (periods, period_rows)):
             if rows:
                 conn.execute(sa.insert(table), rows)
         counts["persons"] += len(person_rows)
         counts["insured"] += len(period_rows)
+
+
+DEFAULTS = {"display_name": "", "card_registered": False}
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _date(value: str | None) -> dt.date | None:

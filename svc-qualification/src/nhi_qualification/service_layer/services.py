@@ -118,11 +118,13 @@ class QualificationService(IntakeMixin):
         self._audit_my_number_read(actor, rows)
         return [self._person_view(r, actor, insured=r.person_id in insured, statuses=statuses) for r in rows], next_cursor
 
-    def get_history(self, person_id: str) -> list[dict]:
+    def get_history(self, person_id: str) -> dict:
+        """Every version of the person's periods and of their resident-derived attributes."""
         with self.engine.connect() as conn:
             if store.get_person(conn, person_id) is None:
                 raise NotFound("person", person_id)
-            return [period_dict(p) for p in store.history(conn, person_id)]
+            return {"versions": [period_dict(p) for p in store.history(conn, person_id)],
+                    "person_versions": store.person_history(conn, person_id)}
 
     def list_intake_items(self, state: str, page_size: int, cursor: str) -> tuple[list[dict], str]:
         query = sa.select(intake_items)
