@@ -323,7 +323,7 @@ def test_household_qualification_history_intake_and_audit(client, backends):
     assert view.status_code == 200 and view.json()["insured"] is True
     request = backends.recorder.last("GetQualification")
     assert (request.as_of, request.known_at) == ("2026-11-09", "2026-11-24T10:00:00+09:00")
-    assert client.get("/api/v1/persons/P1/history", headers=auth("auditor")).json() == {"versions": []}
+    assert client.get("/api/v1/persons/P1/history", headers=auth("auditor")).json() == {"versions": [], "person_versions": []}
     items = client.get("/api/v1/intake-items", params={"state": "open"}, headers=auth("counter")).json()
     assert items["items"][0]["item_id"] == "I1" and items["next_cursor"] == ""
     assert backends.recorder.last("ListIntakeItems").state == "open"
