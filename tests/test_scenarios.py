@@ -158,3 +158,29 @@ def test_a_special_status_through_the_gateway(running):
     person = running.http.get(f"/api/v1/persons/{pid}", headers=running.headers("counter")).json()
     assert person["dv_support"] is True
     assert [s["kind"] for s in person["statuses"]] == ["dv_support"]
+
+
+def test_reaching_75_loses_the_qualification_through_the_batch(running):
+    house = household_of(running, [{"birth_date": "1951-11-24"}, {"birth_date": "1988-02-29"}])
+    response = notify(running, {"kind": "join", "reason": "move_in", "household_id": house["household_id"],
+                                "persons": [{"person_id": p} for p in house["person_ids"]], "event_date": "2026-10-01"})
+    assert response.status_code == 201, response.text
+    batch = running.headers("batch")
+    job = running.http.post("/api/v1/jobs", json={"kind": "age75_loss", "parameters": {"date": "2026-11-24"}},
+                            headers=batch)
+    assert job.status_code == 202, job.text
+    job_id = job.json()["job_id"]
+    done = running.wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
+        running.http.get(f"/api/v1/jobs/{job_id}", headers=batch).json()))
+    assert done["state"] == "succeeded"
+    elder, younger = house["person_ids"]
+    counter = running.headers("counter")
+    view = running.http.get(f"/api/v1/persons/{elder}/qualification", params={"as_of": "2026-11-24"}, headers=counter)
+    assert view.json()["insured"] is False
+    assert running.http.get(f"/api/v1/persons/{elder}/history", headers=counter).json()["versions"][-1]["lost_on"] \
+        == "2026-11-24"
+    assert running.http.get(f"/api/v1/persons/{younger}/qualification", headers=counter).json()["insured"] is True
+    results = running.http.get(f"/api/v1/jobs/{job_id}/results", headers=running.headers("backoffice")).json()
+    mine = [r for r in results["rows"] if r["person_id"] == elder]
+    assert mine and mine[0]["lost_on"] == "2026-11-24" and mine[0]["deemed_head"] is True
+    assert results["columns"]["lost_on"] == "資格喪失日"
