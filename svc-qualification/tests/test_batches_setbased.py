@@ -1,5 +1,4 @@
-"""The set-based batch paths: the batch rule helper equals determine_burden, the hand-built result JSON equals
-decision_dict's, COPY writes (PostgreSQL) equal executemany ones, unchanged determinations are not stored again,
+"""The set-based batch paths: the hand-built result JSON equals decision_dict's, COPY writes (PostgreSQL) equal executemany ones, unchanged determinations are not stored again,
 and a chunk's in-memory losses behave like one person after the other."""
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import pytest
 from nhi_qualification.adapters import batch_store as bs
 from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
 from nhi_qualification.domain.burden import HouseholdMember, IncomeFacts, determine_burden
-from nhi_qualification.domain.burden_batch import determine_burden_batch
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.batches import decision_dict, decision_json
 
@@ -41,23 +39,6 @@ def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember]
                                        rng.choice([0, 700_000, 1_500_000]), rng.choice([0, 0, 300_000]))
     return members, incomes
 
-
-def _outcome(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except RuleViolation as exc:
-        return ("error", exc.field, exc.code, exc.message)
-
-
-def test_the_batch_helper_decides_exactly_like_determine_burden():
-    rng = random.Random(20260801)
-    for n in range(4000):
-        members, incomes = _random_household(rng, n)
-        as_of = rng.choice([dt.date(2026, 8, 1), dt.date(2026, 12, 10), dt.date(2027, 2, 28), dt.date(2027, 3, 1)])
-        kwargs = {"as_of": as_of, "members": members, "incomes": incomes}
-        if rng.random() < 0.05:
-            kwargs["incomes"] = None
-        assert _outcome(determine_burden_batch, **kwargs) == _outcome(determine_burden, **kwargs)
 
 
 def test_the_result_json_is_decision_dicts_json():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import functools
 
 from .errors import RuleViolation
 from .model import Reason
@@ -50,6 +51,8 @@ def day_age_reached(*, birth_date: dt.date, age: int) -> dt.date:
     return birth_date.replace(year=year) - ONE_DAY
 
 
+# Pure functions of a birth date: memoised, because population batches ask them for every member of every household.
+@functools.lru_cache(maxsize=8192)
 def birthday_of(*, birth_date: dt.date, age: int) -> dt.date:
     """The legal `age`-th birthday: the day after the age is reached (1 March for a 29 Feb birth in a common year)."""
     return day_age_reached(birth_date=birth_date, age=age) + ONE_DAY
@@ -91,6 +94,7 @@ def elder_end(*, birth_date: dt.date) -> RuleDate:
     ))
 
 
+@functools.lru_cache(maxsize=8192)
 def elder_period(*, birth_date: dt.date) -> ElderPeriod:
     """ELDER-START and ELDER-END together: the 高齢受給者 period of a person."""
     start, end = elder_start(birth_date=birth_date), elder_end(birth_date=birth_date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 
 from .ages import birthday_of, day_age_reached, elder_period
@@ -89,6 +90,7 @@ class BurdenDecision:
     reasons: tuple[Reason, ...]
 
 
+@functools.lru_cache(maxsize=64)
 def income_year_for(*, day: dt.date) -> IncomeYear:
     """BURDEN-YEAR: from 8/1 the previous calendar year, before 8/1 the year before that."""
     year = day.year - 1 if day >= dt.date(day.year, 8, 1) else day.year - 2
@@ -324,7 +326,12 @@ def _non_taxed(tax_set: list[HouseholdMember], incomes: Mapping[str, IncomeFacts
 
 def _non_elder_ratio(member: HouseholdMember, as_of: dt.date) -> tuple[int, Reason]:
     """Not a Part A rule (BURDEN-UNDER70): 法第42条第1項第1号・第2号."""
-    reached_6 = day_age_reached(birth_date=member.birth_date, age=6)
+    return _non_elder_ratio_on(member.birth_date, as_of)
+
+
+@functools.lru_cache(maxsize=8192)
+def _non_elder_ratio_on(birth_date: dt.date, as_of: dt.date) -> tuple[int, Reason]:
+    reached_6 = day_age_reached(birth_date=birth_date, age=6)
     preschool_until = dt.date(reached_6.year if reached_6 <= dt.date(reached_6.year, 3, 31) else reached_6.year + 1,
                               3, 31)
     preschool = as_of <= preschool_until
@@ -333,7 +340,7 @@ def _non_elder_ratio(member: HouseholdMember, as_of: dt.date) -> tuple[int, Reas
                (f"6歳到達日以後の最初の3月31日（{preschool_until.isoformat()}）以前のため2割" if preschool
                 else "高齢受給者以外の法定負担割合3割"))
     return ratio, Reason("", summary, "国民健康保険法第42条第1項第1号・第2号",
-                         {"rule": "BURDEN-UNDER70", "birth_date": member.birth_date.isoformat(),
+                         {"rule": "BURDEN-UNDER70", "birth_date": birth_date.isoformat(),
                           "preschool_until": preschool_until.isoformat(), "ratio_percent": str(ratio)})
 
 

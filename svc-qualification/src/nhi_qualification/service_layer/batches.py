@@ -28,7 +28,6 @@ from ..adapters import store
 from ..adapters.tables import job_results, periods, persons
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
 from ..domain.burden import BurdenDecision, IncomeFacts, determine_burden, income_year_for
-from ..domain.burden_batch import determine_burden_batch, is_elder_on
 from ..domain.errors import RuleViolation
 from ..domain.model import Reason
 from .context import Actor, business_date
@@ -486,10 +485,10 @@ class BatchService:
         fragments: dict[tuple[bool, dt.date], str] = {}
         done = failed = 0
         for hid, members in facts.members.items():
-            if not any(m.insured and is_elder_on(m.birth_date, day) for m in members):
+            if not any(m.insured and _is_elder_on(m.birth_date, day) for m in members):
                 continue
             try:
-                decision = determine_burden_batch(as_of=day, members=members,
+                decision = determine_burden(as_of=day, members=members,
                                                   incomes={m.person_id: incomes[m.person_id] for m in members
                                                            if m.person_id in incomes})
             except RuleViolation:
@@ -644,3 +643,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
     if (day.month, day.day) == (2, 29) and not calendar.isleap(year):
         return dt.date(year, 2, 28)
     return day.replace(year=year)
+
+
+def _is_elder_on(birth_date: dt.date, day: dt.date) -> bool:
+    return elder_period(birth_date=birth_date).covers(day)
