@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-import uuid
 from concurrent import futures
 
 import grpc
 import pytest
-import sqlalchemy as sa
 
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import config, db, rpc
+from nhi_common import config, db, rpc, testing
 from nhi_documents import bootstrap
 from nhi_documents.settings import Settings
 
@@ -170,26 +167,12 @@ def fake_qualification():
     server.stop(0).wait()
 
 
-def _database_params():
-    params = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
-    return params
 
-
-@pytest.fixture(params=_database_params())
+@pytest.fixture(params=testing.backends())
 def database(request, tmp_path):
     """(url, schema) of an empty database: SQLite in tmp_path, or a unique PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'documents.db'}", None
-        return
-    url = os.environ["TEST_DATABASE_URL"]
-    schema = f"test_documents_{uuid.uuid4().hex[:10]}"
-    yield url, schema
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    engine.dispose()
+    with testing.database(request.param, tmp_path, "documents") as found:
+        yield found
 
 
 @pytest.fixture

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import copy
-import os
 import threading
-import uuid
 from concurrent import futures
 
 import grpc
 import pytest
-import sqlalchemy as sa
 
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import db
+from nhi_common import db, testing
 from nhi_integration.bootstrap import MIGRATIONS
 
 MOVE_IN = {
@@ -44,26 +41,12 @@ def move_in():
     return copy.deepcopy(MOVE_IN)
 
 
-def _database_params():
-    params = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
-    return params
 
-
-@pytest.fixture(params=_database_params())
+@pytest.fixture(params=testing.backends())
 def database(request, tmp_path):
     """(url, schema) of an empty database: SQLite in tmp_path, or a unique PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'integration.db'}", None
-        return
-    url = os.environ["TEST_DATABASE_URL"]
-    schema = f"test_integration_{uuid.uuid4().hex[:10]}"
-    yield url, schema
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    engine.dispose()
+    with testing.database(request.param, tmp_path, "integration") as found:
+        yield found
 
 
 @pytest.fixture

@@ -1,34 +1,18 @@
-import os
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
-from nhi_common import db
+from nhi_common import testing
 from nhi_common.events import Event
 from nhi_interchange import bootstrap
 from nhi_interchange.domain.aggregation import NotForAggregation, pending_record
 from nhi_interchange.service_layer.services import InterchangeService
 
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=testing.backends())
 def service(request, tmp_path):
-    schema = None
-    if request.param == "sqlite":
-        engine = db.make_engine(f"sqlite:///{tmp_path / 'i.db'}")
-    else:
-        schema = f"t_{uuid.uuid4().hex[:10]}"
-        engine = db.make_engine(os.environ["TEST_DATABASE_URL"], schema=schema)
-    db.migrate(engine, bootstrap.MIGRATIONS)
-    yield InterchangeService(engine)
-    engine.dispose()
-    if schema:
-        admin = sa.create_engine(os.environ["TEST_DATABASE_URL"])
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with testing.migrated_engine(request.param, tmp_path, "interchange", bootstrap.MIGRATIONS) as engine:
+        yield InterchangeService(engine)
 
 
 def acquired(person_id="000000001", acquired_on="2026-11-01") -> Event:

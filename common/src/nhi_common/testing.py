@@ -1,0 +1,55 @@
+"""Test support shared by the services' test suites: one empty database per test, on SQLite and on PostgreSQL.
+
+Store tests run on SQLite always, and on PostgreSQL too when TEST_DATABASE_URL is set (each test in a schema of its
+own, dropped afterwards). Only test code imports this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from . import db
+
+
+def backends() -> list:
+    """Parameters for a database fixture: sqlite, plus postgres when TEST_DATABASE_URL is set."""
+    params: list = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    return params
+
+
+@contextlib.contextmanager
+def database(backend: str, tmp_path: pathlib.Path, name: str) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of an empty database for one test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / (name + '.db')}", None
+        return
+    url = os.environ["TEST_DATABASE_URL"]
+    schema = f"test_{name}_{uuid.uuid4().hex[:10]}"
+    try:
+        yield url, schema
+    finally:
+        admin = sa.create_engine(url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def migrated_engine(backend: str, tmp_path: pathlib.Path, name: str, migrations) -> Iterator[sa.Engine]:
+    """An engine on an empty database migrated to the head of `migrations`, disposed afterwards."""
+    with database(backend, tmp_path, name) as (url, schema):
+        engine = db.make_engine(url, schema=schema)
+        try:
+            db.migrate(engine, migrations)
+            yield engine
+        finally:
+            engine.dispose()
