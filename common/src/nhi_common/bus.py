@@ -83,7 +83,6 @@ class Bus:
         self.name = name
         self.nc: nats.NATS | None = None
         self.js = None
-        self.reconnects = 0
         self._closing = False
 
     async def connect(self, *, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
@@ -115,7 +114,6 @@ class Bus:
             log.warning("disconnected from NATS")
 
     async def _on_reconnect(self) -> None:
-        self.reconnects += 1
         log.info("reconnected to NATS")
 
     async def _on_error(self, exc: Exception) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -185,5 +185,3 @@ def check_health(target: str, timeout: float = 1.0) -> bool:
     finally:
         channel.close()
 
-
-CODE_NAMES = {v: k for k, v in code_pb2.Code.items()}
