@@ -33,6 +33,7 @@ from ..domain.model import Reason
 from .context import Actor, business_date
 from .errors import IdempotencyReuse, NotFound
 from .services import SOURCE, QualificationService
+from .values import aware_iso
 
 log = logging.getLogger(__name__)
 
@@ -583,14 +584,8 @@ def decision_json(decision: BurdenDecision, household_id: str, determination_id:
 def job_dict(row) -> dict[str, Any]:
     return {"job_id": row.job_id, "kind": row.kind, "state": row.state, "total": int(row.total),
             "done": int(row.done), "failed": int(row.failed), "business_date": row.business_date.isoformat(),
-            "created_at": _iso_time(row.created_at), "finished_at": _iso_time(row.finished_at),
+            "created_at": aware_iso(row.created_at), "finished_at": aware_iso(row.finished_at),
             "parameters": json.loads(row.parameters or "{}"), "error": row.error or ""}
-
-
-def _iso_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).isoformat()
 
 
 def _parse_date(raw: str, field: str) -> dt.date | None:

@@ -23,6 +23,7 @@ from ..domain.numbers import INSURED_RULE, my_number_problem
 from ..domain.special_statuses import StatusPeriod, status_kind, validate_status_period
 from .context import Actor, business_date
 from .errors import IdempotencyReuse, NotFound, StaleVersion
+from .values import iso
 
 RESIDENT_CONSUMER = "resident-changes"
 # Resident changes the system reflects by itself, and the reason each becomes (2.1: 住民情報反映).
@@ -354,7 +355,7 @@ class IntakeMixin:
                                     type="jp.nhi.qualification.changed.v1", subject=period.person_id, data={
                 **self._person_payload(conn, period.person_id, household),
                 "change_id": change_id, "status_id": status_id, "status_kind": period.kind,
-                "status_start": period.start.isoformat(), "status_end": _iso(period.end),
+                "status_start": period.start.isoformat(), "status_end": iso(period.end),
                 "effective_date": period.start.isoformat(), "rule_ids": [r.rule_id for r in result.reasons],
                 "effects": {k: v for k, v in vars(result.kind.effects).items() if v},
                 "business_date": decision.business_date.isoformat(), "operator_id": actor.operator_id})
@@ -486,7 +487,7 @@ class IntakeMixin:
             try:
                 for item in certificates_due(person=person, as_of=today, config=self.certificate_config):
                     due.append({"kind": item.kind, "person_id": person_id, "valid_from": item.valid_from.isoformat(),
-                                "valid_until": _iso(item.valid_until), "reasons": [r.as_dict() for r in item.reasons]})
+                                "valid_until": iso(item.valid_until), "reasons": [r.as_dict() for r in item.reasons]})
             except RuleViolation as exc:
                 due.append({"kind": "none", "person_id": person_id, "valid_from": "", "valid_until": "",
                             "reasons": [Reason(exc.rule or "CERT-KIND", f"証を交付しない: {exc.message}").as_dict()]})
@@ -556,8 +557,8 @@ class IntakeMixin:
                 **self._person_payload(conn, person.person_id, household),
                 "change_id": change_id, "period_id": period_id, "insurer_number": self.insurer_number,
                 "symbol": symbol, "number": number, "branch_no": branch,
-                "acquired_on": _iso(person.acquired_on), "lost_on": _iso(person.lost_on),
-                "coverage_starts_on": _iso(person.coverage_starts_on), "coverage_ends_on": _iso(person.coverage_ends_on),
+                "acquired_on": iso(person.acquired_on), "lost_on": iso(person.lost_on),
+                "coverage_starts_on": iso(person.coverage_starts_on), "coverage_ends_on": iso(person.coverage_ends_on),
                 "reason": decision.reason_code, "rule_ids": [r.rule_id for r in person.reasons],
                 "feeds": list(rules.REASONS[decision.reason_code].feeds),
                 "business_date": decision.business_date.isoformat(), "operator_id": actor.operator_id,
@@ -580,8 +581,8 @@ class IntakeMixin:
                   collect: list[dict], statuses: list, *, dry_run: bool) -> dict:
         persons_out = []
         for p in decision.persons:
-            entry = {"person_id": p.person_id, "acquired_on": _iso(p.acquired_on), "lost_on": _iso(p.lost_on),
-                     "coverage_starts_on": _iso(p.coverage_starts_on), "coverage_ends_on": _iso(p.coverage_ends_on),
+            entry = {"person_id": p.person_id, "acquired_on": iso(p.acquired_on), "lost_on": iso(p.lost_on),
+                     "coverage_starts_on": iso(p.coverage_starts_on), "coverage_ends_on": iso(p.coverage_ends_on),
                      "reasons": [r.as_dict() for r in p.reasons]}
             numbered = numbers.get(p.person_id, {})
             entry.update({k: v for k, v in numbered.items() if k not in ("period_id", "numbering")})
@@ -598,8 +599,8 @@ class IntakeMixin:
             "certificates_to_collect": collect,
             "income_inquiry_needed": decision.income_inquiry_needed,
             "statuses": [{"status_id": status_ids.get(p.person_id + p.kind, ""), "person_id": p.person_id,
-                          "kind": p.kind, "start": p.start.isoformat(), "end": _iso(p.end), "evidence": list(p.evidence),
-                          "separation_date": _iso(p.separation_date), "separation_code": p.separation_code or "",
+                          "kind": p.kind, "start": p.start.isoformat(), "end": iso(p.end), "evidence": list(p.evidence),
+                          "separation_date": iso(p.separation_date), "separation_code": p.separation_code or "",
                           "display_name": name, "reasons": [r.as_dict() for r in result.reasons]}
                          for p, result, _replaces, name in statuses],
             "late": decision.late_days > 0,
@@ -614,12 +615,8 @@ class IntakeMixin:
 def _period_summary(period: Period | None) -> dict:
     if period is None:
         return {}
-    return {"acquired_on": period.acquired_on.isoformat(), "lost_on": _iso(period.lost_on),
-            "coverage_ends_on": _iso(period.coverage_ends_on)}
-
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
+    return {"acquired_on": period.acquired_on.isoformat(), "lost_on": iso(period.lost_on),
+            "coverage_ends_on": iso(period.coverage_ends_on)}
 
 
 def _date_or_none(value: str | None) -> dt.date | None:

@@ -21,6 +21,7 @@ from ..domain.model import Reason
 from .context import Actor, business_date
 from .errors import IdempotencyReuse, NotFound
 from .services import QualificationService
+from .values import aware_iso, iso
 
 CORRECTED_SUBJECT = "nhi.v1.qualification.corrected"
 CORRECTED_TYPE = "jp.nhi.qualification.corrected.v1"
@@ -144,7 +145,7 @@ class RecordsService:
                 "person_id": current.person_id, "household_id": current.household_id,
                 "insurer_number": row.insurer_number, "symbol": row.symbol, "number": row.number,
                 "branch_no": row.branch_no, "acquired_on": row.acquired_on.isoformat(),
-                "lost_on": _iso(row.lost_on), "void": bool(row.void),
+                "lost_on": iso(row.lost_on), "void": bool(row.void),
                 "effective_date": plan.effective_date.isoformat(),
                 "corrected_fields": list(plan.corrected_fields), "correction_reason": wanted.correction_reason,
                 "resend_required": resend_required, "business_date": today.isoformat(),
@@ -306,11 +307,11 @@ def version_dict(row) -> dict[str, Any]:
     return {"period_id": row.period_id, "person_id": row.person_id, "household_id": row.household_id,
             "insurer_number": row.insurer_number, "symbol": row.symbol, "number": row.number,
             "branch_no": row.branch_no, "acquired_on": row.acquired_on.isoformat(),
-            "acquired_reason": row.acquired_reason, "lost_on": _iso(row.lost_on), "lost_reason": row.lost_reason or "",
-            "recorded_at": _aware_iso(row.recorded_at),
-            "superseded_at": _aware_iso(row.superseded_at) if row.superseded_at else "",
+            "acquired_reason": row.acquired_reason, "lost_on": iso(row.lost_on), "lost_reason": row.lost_reason or "",
+            "recorded_at": aware_iso(row.recorded_at),
+            "superseded_at": aware_iso(row.superseded_at) if row.superseded_at else "",
             "change_id": row.change_id, "reasons": json.loads(row.reasons or "[]"), "version_id": row.version_id,
-            "coverage_starts_on": _iso(row.coverage_starts_on), "coverage_ends_on": _iso(row.coverage_ends_on),
+            "coverage_starts_on": iso(row.coverage_starts_on), "coverage_ends_on": iso(row.coverage_ends_on),
             "void": bool(row.void), "correction_reason": row.correction_reason or "",
             "operator_id": row.operator_id or ""}
 
@@ -318,10 +319,10 @@ def version_dict(row) -> dict[str, Any]:
 
 def change_dict(row) -> dict[str, Any]:
     """One changes row with the ChangeRecord message's field names; before/after as stored (JSON text)."""
-    return {"change_id": row.change_id, "recorded_at": _aware_iso(row.recorded_at), "operator_id": row.operator_id,
+    return {"change_id": row.change_id, "recorded_at": aware_iso(row.recorded_at), "operator_id": row.operator_id,
             "kind": row.kind, "reason": row.reason, "household_id": row.household_id,
-            "person_ids": json.loads(row.person_ids or "[]"), "event_date": _iso(row.event_date),
-            "notified_on": _iso(row.notified_on), "business_date": _iso(row.business_date),
+            "person_ids": json.loads(row.person_ids or "[]"), "event_date": iso(row.event_date),
+            "notified_on": iso(row.notified_on), "business_date": iso(row.business_date),
             "before_json": row.before or "{}", "after_json": row.after or "{}"}
 
 
@@ -344,14 +345,3 @@ def _date(data: dict[str, Any], field: str, prefix: str = "") -> dt.date | None:
         return dt.date.fromisoformat(raw)
     except (TypeError, ValueError):
         raise RuleViolation(prefix + field, f"{raw!r} is not a date (YYYY-MM-DD)", code="INVALID_DATE") from None
-
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def _aware_iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.isoformat()
-

@@ -22,6 +22,7 @@ from .errors import IdempotencyReuse, NotFound, StaleVersion
 
 __all__ = ["IdempotencyReuse", "NotFound", "QualificationService", "StaleVersion", "period_dict"]
 from .intake import IntakeMixin
+from .values import aware_iso, iso
 
 SOURCE = "urn:nhi:svc-qualification"
 
@@ -134,7 +135,7 @@ class QualificationService(IntakeMixin):
         return [{"item_id": r.item_id, "source_change_id": r.source_change_id, "kind": r.kind,
                  "household_id": r.household_id, "person_ids": json.loads(r.person_ids),
                  "event_date": r.event_date.isoformat(), "state": r.state,
-                 "created_at": _aware_iso(r.created_at)} for r in rows], next_cursor
+                 "created_at": aware_iso(r.created_at)} for r in rows], next_cursor
 
     def list_audit_events(self, operator_id: str, action: str, page_size: int, cursor: str) -> tuple[list[dict], str]:
         table = self.plumbing.tables["audit_log"]
@@ -145,7 +146,7 @@ class QualificationService(IntakeMixin):
             query = query.where(table.c.action == action)
         with self.engine.connect() as conn:
             rows, next_cursor = store.page(conn, query, table.c.seq, page_size, cursor)
-        return [{"event_id": r.event_id, "occurred_at": _aware_iso(r.occurred_at), "operator_id": r.operator_id,
+        return [{"event_id": r.event_id, "occurred_at": aware_iso(r.occurred_at), "operator_id": r.operator_id,
                  "action": r.action, "target_kind": r.target_kind, "target_id": r.target_id, "detail": r.detail}
                 for r in rows], next_cursor
 
@@ -164,10 +165,10 @@ class QualificationService(IntakeMixin):
         return {"person_id": row.person_id, "household_id": row.household_id, "name_kanji": row.name_kanji,
                 "name_kana": row.name_kana, "birth_date": row.birth_date.isoformat(), "sex": row.sex,
                 "relationship": row.relationship, "listing_order": row.listing_order,
-                "resident_since": _iso(row.resident_since), "resident_status": row.resident_status,
+                "resident_since": iso(row.resident_since), "resident_status": row.resident_status,
                 "my_number": my_number, "insured": insured, "version": row.version,
                 "nationality": row.nationality, "residence_status": row.residence_status,
-                "residence_expires_on": _iso(row.residence_expires_on), "display_name": row.display_name,
+                "residence_expires_on": iso(row.residence_expires_on), "display_name": row.display_name,
                 "card_registered": bool(row.card_registered), "dv_support": bool(row.dv_support),
                 "statuses": statuses.get(row.person_id, [])}
 
@@ -175,7 +176,7 @@ class QualificationService(IntakeMixin):
     def _statuses_of(conn: sa.Connection, person_ids: list[str]) -> dict[str, list[dict]]:
         """Current special statuses of these persons (by start), read on the caller's connection in one statement."""
         return {pid: [{"status_id": r.status_id, "person_id": r.person_id, "kind": r.kind, "start": r.start.isoformat(),
-                       "end": _iso(r.end), "evidence": json.loads(r.evidence), "separation_date": _iso(r.separation_date),
+                       "end": iso(r.end), "evidence": json.loads(r.evidence), "separation_date": iso(r.separation_date),
                        "separation_code": r.separation_code or "", "display_name": r.display_name,
                        "reasons": json.loads(r.reasons)} for r in rows]
                 for pid, rows in store.current_status_rows(conn, person_ids).items()}
@@ -195,19 +196,10 @@ def period_dict(period: Period) -> dict:
     return {"period_id": period.period_id, "person_id": period.person_id, "household_id": period.household_id,
             "insurer_number": period.insurer_number, "symbol": period.symbol, "number": period.number,
             "branch_no": period.branch_no, "acquired_on": period.acquired_on.isoformat(),
-            "acquired_reason": period.acquired_reason, "lost_on": _iso(period.lost_on),
+            "acquired_reason": period.acquired_reason, "lost_on": iso(period.lost_on),
             "lost_reason": period.lost_reason or "", "recorded_at": period.recorded_at.isoformat(),
             "superseded_at": period.superseded_at.isoformat() if period.superseded_at else "",
             "change_id": period.change_id, "reasons": [r.as_dict() for r in period.reasons],
-            "version_id": period.version_id, "coverage_starts_on": _iso(period.coverage_starts_on),
-            "coverage_ends_on": _iso(period.coverage_ends_on), "void": period.void,
+            "version_id": period.version_id, "coverage_starts_on": iso(period.coverage_starts_on),
+            "coverage_ends_on": iso(period.coverage_ends_on), "void": period.void,
             "correction_reason": period.correction_reason, "operator_id": period.operator_id}
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def _aware_iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.isoformat()
