@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
 
-
-@dataclasses.dataclass(frozen=True)
-class Reason:
-    """Why: the rule applied, the facts it used, its legal basis."""
-
-    rule_id: str
-    summary: str
-    basis: str = ""
-    facts: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "summary": self.summary, "basis": self.basis, "facts": dict(self.facts)}
+from nhi_common.reasons import Reason  # noqa: F401 - the domain's modules take Reason from here
 
 
 @dataclasses.dataclass(frozen=True)
