@@ -17,7 +17,7 @@ from nhi_common import rpc
 from nhi_gateway.app import create_app
 from nhi_gateway.settings import Settings
 
-SECRET = "test-secret-" + "x" * 40
+from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the tokens
 PDF = b"%PDF-1.4 fake certificate\n%%EOF\n"
 
 

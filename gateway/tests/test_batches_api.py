@@ -3,21 +3,7 @@
 from __future__ import annotations
 
 
-
-from nhi_gateway.auth import mint_token
-
-SECRET = "test-secret-" + "x" * 40
-
-
-def auth(*roles: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(SECRET, roles=roles, scopes=(), sub='clerk-01')}", **headers}
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()
-
+from gateway_checks import auth, problem
 
 
 def test_a_burden_ratio_determination_is_201_and_passes_incomes_and_the_key(client, backends):

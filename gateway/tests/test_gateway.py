@@ -12,17 +12,7 @@ import jwt
 import pytest
 from nhi_common import rpc
 
-from nhi_gateway.auth import mint_token
-
-SECRET = "test-secret-" + "x" * 40  # the secret conftest gives the app
-
-
-def token(*roles: str, scopes=(), secret: str = SECRET, **kwargs) -> str:
-    return mint_token(secret, roles=roles, scopes=scopes, sub="clerk-01", **kwargs)
-
-
-def auth(*roles: str, scopes=(), **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(*roles, scopes=scopes)}", **headers}
+from gateway_checks import SECRET, auth, fields, problem, token
 
 
 def notification(**overrides) -> dict:
@@ -34,19 +24,6 @@ def notification(**overrides) -> dict:
     }
     body.update(overrides)
     return body
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert body["type"].startswith("https://nhi.example/problems/")
-    return body
-
-
-def fields(body: dict) -> list[str]:
-    return [e["field"] for e in body.get("errors", [])]
 
 
 # --- probes -------------------------------------------------------------------------------------
@@ -414,7 +391,6 @@ def test_grpc_client_span_is_a_child_of_the_request_span(client):
     assert server and grpc_client, [(s.name, s.kind) for s in spans]
     assert grpc_client[0].parent.span_id == server[0].context.span_id
     assert grpc_client[0].context.trace_id == server[0].context.trace_id
-
 
 
 def test_a_cached_token_is_refused_once_it_expires():

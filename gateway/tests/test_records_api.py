@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from nhi_gateway.auth import mint_token
-
-SECRET = "test-secret-" + "x" * 40  # the secret conftest gives the app
+from gateway_checks import auth as _auth
+from gateway_checks import fields, problem
 
 
 def auth(*roles: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(SECRET, roles=roles, scopes=(), sub='back-07')}", **headers}
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert body["type"].startswith("https://nhi.example/problems/")
-    return body
-
-
-def fields(body: dict) -> list[str]:
-    return [e["field"] for e in body.get("errors", [])]
+    return _auth(*roles, sub="back-07", **headers)
 
 
 def correction(**overrides) -> dict:
