@@ -167,7 +167,6 @@ def fake_qualification():
     server.stop(0).wait()
 
 
-
 @pytest.fixture(params=testing.backends())
 def database(request, tmp_path):
     """(url, schema) of an empty database: SQLite in tmp_path, or a unique PostgreSQL schema dropped afterwards."""

@@ -41,7 +41,6 @@ def move_in():
     return copy.deepcopy(MOVE_IN)
 
 
-
 @pytest.fixture(params=testing.backends())
 def database(request, tmp_path):
     """(url, schema) of an empty database: SQLite in tmp_path, or a unique PostgreSQL schema dropped afterwards."""
