@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from concurrent import futures
@@ -14,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from . import telemetry
+from .errors import Category, DomainError
 
 DETAILS_KEY = "grpc-status-details-bin"
 
@@ -54,6 +56,38 @@ class ServiceError(Exception):
             packed.Pack(info)
             status.details.append(packed)
         return status
+
+
+# The one table from an error's category to its gRPC status (the gateway maps statuses to HTTP).
+STATUS_OF = {
+    Category.INPUT: grpc.StatusCode.INVALID_ARGUMENT,
+    Category.RULE: grpc.StatusCode.FAILED_PRECONDITION,
+    Category.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    Category.CONFLICT: grpc.StatusCode.ABORTED,
+    Category.PERMISSION: grpc.StatusCode.PERMISSION_DENIED,
+}
+
+
+def from_domain(error: DomainError) -> ServiceError:
+    """A service-layer error as the gRPC status its category calls for, with the field and rule as details."""
+    fields = [FieldProblem(error.field, error.message, error.rule)] if error.field else []
+    return ServiceError(STATUS_OF[error.category], error.detail, reason=error.code, fields=fields,
+                        metadata=error.metadata)
+
+
+def translated(method: Callable) -> Callable:
+    """Decorate a servicer method: a DomainError or ServiceError becomes its gRPC status with details."""
+
+    @functools.wraps(method)
+    def wrapper(self, request, context):
+        try:
+            return method(self, request, context)
+        except DomainError as error:
+            abort(context, from_domain(error))
+        except ServiceError as error:
+            abort(context, error)
+
+    return wrapper
 
 
 def invalid(field: str, description: str, rule: str = "", reason: str = "INVALID_ARGUMENT") -> ServiceError:
