@@ -18,6 +18,16 @@ class Category(enum.Enum):
     PERMISSION = "permission"  # the caller lacks a scope (403)
 
 
+# Codes that say the request itself is malformed, whichever service or use case refuses it: their errors are
+# INPUT unless raised with another category. Every other code is a RULE refusal.
+INPUT_CODES = frozenset({
+    "REQUIRED", "INVALID_DATE", "INVALID_JSON", "INVALID_MY_NUMBER", "INVALID_CURSOR", "INVALID_PAGE_SIZE",
+    "INVALID_RANGE", "INVALID_LISTING_ORDER", "UNKNOWN_REASON", "UNKNOWN_KIND", "UNKNOWN_OUTCOME",
+    "UNKNOWN_JOB_KIND", "REASON_KIND_MISMATCH", "CONFLICTING_FIELDS", "NOTHING_TO_CORRECT", "EVENT_IN_FUTURE",
+    "NOTIFIED_IN_FUTURE",
+})
+
+
 class DomainError(Exception):
     """A refusal with a stable `code`, the `field` (request path) it concerns and the `rule` id it applies."""
 
@@ -33,6 +43,8 @@ class DomainError(Exception):
         self.metadata = dict(metadata or {})
         if category is not None:
             self.category = category
+        elif code in INPUT_CODES:
+            self.category = Category.INPUT
 
     @property
     def detail(self) -> str:
