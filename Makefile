@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PACKAGES := proto common svc-qualification svc-documents svc-integration svc-interchange gateway simulators
+PACKAGES := proto common devtools svc-qualification svc-documents svc-integration svc-interchange gateway simulators
 STAMP := $(VENV)/.installed
 
 .PHONY: venv run test proto token env bench-qualification clean

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from support import RunningSuite, drop_schemas, start_suite
 
 

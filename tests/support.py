@@ -13,7 +13,7 @@ import uuid
 import httpx
 import sqlalchemy as sa
 
-from nhi_common.suite import SERVICES, Suite, free_port
+from nhi_devtools.suite import SERVICES, Suite, free_port
 
 BIN = pathlib.Path(sys.executable).parent
 BUSINESS_DATE = "2026-11-24"

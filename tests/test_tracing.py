@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from nhi_common import config, telemetry
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_gateway.app import create_app
 from nhi_gateway.settings import Settings as GatewaySettings
 from nhi_gateway.tokens import mint_token

@@ -436,7 +436,7 @@ def _job_seconds(engine, job_id: str) -> float:
 
 
 def batch(args) -> None:
-    from nhi_common.natsserver import EmbeddedNats
+    from nhi_devtools.natsserver import EmbeddedNats
     from nhi_qualification.adapters.vault import MyNumberVault
     from nhi_qualification.entrypoints.jobs_worker import Worker
     from nhi_qualification.service_layer.batches import BatchService

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from nhi_common import db
 from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
-from nhi_common.natsserver import EmbeddedNats
 from nhi_common.outbox import OutboxRelay
 from nhi_common.plumbing import Plumbing, define_tables
+from nhi_devtools.natsserver import EmbeddedNats
 
 
 def wait_until(predicate, timeout=20):

@@ -9,7 +9,7 @@ import re
 import nats
 import pytest
 
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_simulators import cli, mynumber
 from nhi_simulators.resident import Registry, UnknownResident
 

@@ -12,7 +12,8 @@ import pytest
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import config, db, rpc, testing
+from nhi_common import config, db, rpc
+from nhi_devtools import testing
 from nhi_documents import bootstrap
 from nhi_documents.settings import Settings
 

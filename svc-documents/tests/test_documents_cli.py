@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from nhi_common import rpc
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_documents.adapters import fonts
 
 SCRIPT = pathlib.Path(sys.executable).parent / "nhi-documents"

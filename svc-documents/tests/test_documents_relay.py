@@ -13,7 +13,7 @@ import pytest
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2 as pb
 from nhi.documents.v1 import documents_pb2_grpc
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_documents import bootstrap
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import db, testing
+from nhi_common import db
+from nhi_devtools import testing
 from nhi_integration.bootstrap import MIGRATIONS
 
 MOVE_IN = {

@@ -16,7 +16,7 @@ from nhi.integration.v1 import integration_pb2 as pb
 from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import config, rpc
 from nhi_common.events import Event
-from nhi_common.natsserver import EmbeddedNats
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
 from nhi_integration.settings import Settings
 

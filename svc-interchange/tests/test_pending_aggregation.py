@@ -1,8 +1,8 @@
 
 import pytest
 
-from nhi_common import testing
 from nhi_common.events import Event
+from nhi_devtools import testing
 from nhi_interchange import bootstrap
 from nhi_interchange.domain.aggregation import NotForAggregation, pending_record
 from nhi_interchange.service_layer.services import InterchangeService

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from nhi_common import testing
+from nhi_devtools import testing
 from nhi_qualification import bootstrap
 from nhi_qualification.adapters.vault import MyNumberVault
 from nhi_qualification.service_layer.services import QualificationService

@@ -14,8 +14,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from nhi_common.natsserver import EmbeddedNats
 from nhi_common.plumbing import utcnow
+from nhi_devtools.natsserver import EmbeddedNats
 from nhi_qualification.adapters import store
 from nhi_qualification.adapters.tables import (PLUMBING, burden_determinations, households, income_facts, job_chunks,
                                                job_results, persons, status_periods)

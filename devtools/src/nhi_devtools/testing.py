@@ -1,7 +1,7 @@
 """Test support shared by the services' test suites: one empty database per test, on SQLite and on PostgreSQL.
 
 Store tests run on SQLite always, and on PostgreSQL too when TEST_DATABASE_URL is set (each test in a schema of its
-own, dropped afterwards). Only test code imports this module.
+own, dropped afterwards).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from . import db
+from nhi_common import db
 
 
 def backends() -> list:

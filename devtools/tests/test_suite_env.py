@@ -1,0 +1,40 @@
+"""`nhi-suite env`: local secrets made once and kept private, and the NATS_URL of a running suite."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+
+import pytest
+
+from nhi_devtools import suite
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_the_environment(monkeypatch):
+    monkeypatch.delenv("NHI_JWT_SECRET", raising=False)
+    monkeypatch.delenv("NHI_MYNUMBER_KEY", raising=False)
+
+
+def test_local_secrets_are_made_once_and_only_the_owner_can_read_them(tmp_path):
+    first = suite.local_secrets(tmp_path)
+    assert stat.S_IMODE((tmp_path / "local.env").stat().st_mode) == 0o600
+    assert len(base64.b64decode(first["NHI_MYNUMBER_KEY"])) == 32
+    assert suite.local_secrets(tmp_path) == first
+
+
+def test_a_secret_in_the_environment_wins_and_is_not_written_down(tmp_path, monkeypatch):
+    monkeypatch.setenv("NHI_JWT_SECRET", "from-the-environment")
+    assert suite.local_secrets(tmp_path)["NHI_JWT_SECRET"] == "from-the-environment"
+    assert "from-the-environment" not in (tmp_path / "local.env").read_text()
+
+
+def test_env_prints_export_lines_with_the_nats_url_of_the_running_suite(tmp_path, capsys):
+    (tmp_path / "suite.json").write_text(json.dumps({"api": "http://127.0.0.1:8080/api/v1",
+                                                     "nats_url": "nats://127.0.0.1:4999"}))
+    assert suite.main(["env", "--var", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "export NATS_URL=nats://127.0.0.1:4999" in lines
+    assert {line.split("=", 1)[0] for line in lines} == {"export NATS_URL", "export NHI_JWT_SECRET",
+                                                          "export NHI_MYNUMBER_KEY"}
