@@ -119,10 +119,6 @@ class Bus:
     async def _on_error(self, exc: Exception) -> None:
         log.debug("NATS client error: %s", exc)
 
-    @property
-    def connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
-
     async def publish(self, subject: str, event: Event, *, traceparent: str | None = None, timeout: float = 5) -> api.PubAck:
         """Publish one event with its id as Nats-Msg-Id, so a re-publish is dropped as a duplicate."""
         headers = event.headers()

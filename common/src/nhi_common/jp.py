@@ -22,7 +22,3 @@ def wareki(day: dt.date) -> str:
             year_text = "元" if year == 1 else str(year)
             return f"{name}{year_text}年{day.month}月{day.day}日"
     raise ValueError(f"{day.isoformat()} is before the Meiji era")
-
-
-def to_fullwidth_digits(text: str) -> str:
-    return text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
