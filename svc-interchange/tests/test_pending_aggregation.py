@@ -2,8 +2,10 @@
 import pytest
 
 from nhi_common.events import Event
+from nhi_common.paging import Page, parse
 from nhi_devtools import testing
 from nhi_interchange import bootstrap
+from nhi_interchange.adapters.store import SqlStore
 from nhi_interchange.domain.aggregation import NotForAggregation, pending_record
 from nhi_interchange.service_layer.services import InterchangeService
 
@@ -12,7 +14,7 @@ from nhi_interchange.service_layer.services import InterchangeService
 @pytest.fixture(params=testing.backends())
 def service(request, tmp_path):
     with testing.migrated_engine(request.param, tmp_path, "interchange", bootstrap.MIGRATIONS) as engine:
-        yield InterchangeService(engine)
+        yield InterchangeService(SqlStore(engine))
 
 
 def acquired(person_id="000000001", acquired_on="2026-11-01") -> Event:
@@ -38,12 +40,12 @@ def test_each_event_is_recorded_once_and_listed_with_a_cursor(service):
     for event in events:
         assert service.record_qualification_event(event)
     assert not service.record_qualification_event(events[0])
-    first, cursor, total = service.list_pending(person_id="", page_size=3, cursor="")
-    second, last_cursor, _ = service.list_pending(person_id="", page_size=3, cursor=cursor)
+    first, cursor, total = service.list_pending(person_id="", page=Page(3))
+    second, last_cursor, _ = service.list_pending(person_id="", page=parse(3, cursor))
     assert total == 5
     assert [r["person_id"] for r in first + second] == [f"{i:09d}" for i in range(5)]
     assert last_cursor == ""
-    mine, _, mine_total = service.list_pending(person_id="000000003", page_size=10, cursor="")
+    mine, _, mine_total = service.list_pending(person_id="000000003", page=Page(10))
     assert mine_total == 1 and mine[0]["event_id"] == events[3].id
 
 
@@ -69,7 +71,7 @@ def test_corrections_and_undos_are_recorded_for_the_next_file(service):
     fix, undo = corrected(), corrected(effective_date="2026-11-01", void=True, corrected_fields=["void"])
     assert service.record_qualification_event(fix) and service.record_qualification_event(undo)
     assert not service.record_qualification_event(fix)
-    records, _, total = service.list_pending(person_id="000000001", page_size=10, cursor="")
+    records, _, total = service.list_pending(person_id="000000001", page=Page(10))
     assert total == 2
     assert [(r["event_type"], r["change_id"], r["effective_date"]) for r in records] == [
         ("jp.nhi.qualification.corrected.v1", "c9", "2026-10-25"),

@@ -8,6 +8,7 @@ from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
+from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
 from .entrypoints.grpc_api import InterchangeServicer
 from .entrypoints.handlers import qualification_event_handler
@@ -25,7 +26,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
     runtime = ServiceRuntime(name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine,
                              outbox=PLUMBING["outbox"])
-    service = InterchangeService(engine)
+    service = InterchangeService(SqlStore(engine))
     interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
     if settings.nats_url:
         runtime.consume(stream="NHI_EVENTS", durable="interchange-qualification", subject="nhi.v1.qualification.>",

@@ -1,0 +1,68 @@
+"""The gRPC edge of svc-interchange: pages asked for by cursor, and cursors no list gave out refused."""
+
+from __future__ import annotations
+
+import socket
+
+import grpc
+import pytest
+
+from nhi.common.v1 import common_pb2
+from nhi.interchange.v1 import interchange_pb2 as pb
+from nhi.interchange.v1 import interchange_pb2_grpc
+from nhi_common import db, rpc
+from nhi_common.events import Event
+from nhi_interchange import bootstrap
+from nhi_interchange.adapters.store import SqlStore
+from nhi_interchange.entrypoints.grpc_api import InterchangeServicer
+from nhi_interchange.service_layer.services import InterchangeService
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def service(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'interchange.db'}")
+    db.migrate(engine, bootstrap.MIGRATIONS)
+    yield InterchangeService(SqlStore(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def stub(service):
+    server = rpc.Server(port=free_port(), service_names=[bootstrap.SERVICE_NAME], host="127.0.0.1", max_workers=2)
+    interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    yield interchange_pb2_grpc.InterchangeServiceStub(channel)
+    channel.close()
+    server.stop(grace=0)
+
+
+def pending(stub, cursor="", page_size=0):
+    return stub.ListPendingAggregation(pb.ListPendingAggregationRequest(
+        page=common_pb2.PageRequest(page_size=page_size, cursor=cursor)), timeout=10)
+
+
+def test_the_next_page_follows_the_cursor_in_arrival_order(service, stub):
+    for n in range(3):
+        service.record_qualification_event(Event.new(
+            source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=f"{n:09d}",
+            data={"person_id": f"{n:09d}", "household_id": "H1", "change_id": f"c{n}", "acquired_on": "2026-11-01"}))
+    first = pending(stub, page_size=2)
+    rest = pending(stub, cursor=first.page.next_cursor, page_size=2)
+    assert [r.person_id for r in [*first.records, *rest.records]] == ["000000000", "000000001", "000000002"]
+    assert first.total == 3 and rest.page.next_cursor == ""
+
+
+@pytest.mark.parametrize("cursor", ["abc", "1" * 30, "-1", "１２"])
+def test_a_cursor_no_list_gave_out_is_invalid_argument_naming_the_cursor(stub, cursor):
+    with pytest.raises(grpc.RpcError) as caught:
+        pending(stub, cursor=cursor)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields, info = rpc.unpack_details(rpc.read_status(caught.value))
+    assert [f.field for f in fields] == ["cursor"] and info.reason == "INVALID_CURSOR"
