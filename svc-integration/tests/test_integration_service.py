@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from nhi_common.paging import Page, parse
+from nhi_integration.adapters.store import SqlStore
 from nhi_integration.domain.resident import InvalidChange
 from nhi_integration.service_layer.ports import ApplyRejected, ApplyUnavailable
 from nhi_integration.service_layer.services import RESIDENT_CHANGE_TYPE, IntegrationService, UnsupportedSource
@@ -30,7 +32,7 @@ def sink():
 
 @pytest.fixture
 def service(engine, sink):
-    return IntegrationService(engine=engine, sink=sink)
+    return IntegrationService(store=SqlStore(engine), sink=sink)
 
 
 def receive(service, data, event_id="evt-1", ce_type=RESIDENT_CHANGE_TYPE):
@@ -121,6 +123,6 @@ def test_other_sources_are_not_supported_yet(service, source):
 def test_imports_are_listed_by_cursor(service, move_in):
     ids = [service.import_feed(source="resident", file_name=f"{n}.jsonl", content=feed(move_in),
                                operator_id="clerk")["import_id"] for n in range(3)]
-    page, cursor = service.list_imports(source="", page_size=2, cursor="")
-    rest, end = service.list_imports(source="resident", page_size=2, cursor=cursor)
+    page, cursor = service.list_imports(source="", page=Page(2))
+    rest, end = service.list_imports(source="resident", page=parse(2, cursor))
     assert [r["import_id"] for r in page + rest] == ids[::-1] and end == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from nhi_common import db
+from nhi_common.paging import Page
 from nhi_common.plumbing import Plumbing
 from nhi_integration.adapters import store
 from nhi_integration.adapters.tables import metadata
@@ -59,9 +60,9 @@ def test_imports_page_newest_first(engine):
         store.finish_import(conn, import_id="imp-4", state="processed", records=2, applied=1, rejected=1,
                             errors=[{"line": 2, "field": "event_date", "message": "bad"}])
     with engine.connect() as conn:
-        first = store.list_imports(conn, limit=3)
-        second = store.list_imports(conn, limit=3, before_seq=first[-1]["seq"])
+        first, cursor = store.list_imports(conn, page=Page(3))
+        second, end = store.list_imports(conn, page=Page(3, int(cursor)))
         latest = store.get_import(conn, "imp-4")
-    assert [r["import_id"] for r in first] == ["imp-4", "imp-3", "imp-2"]
-    assert [r["import_id"] for r in second] == ["imp-1", "imp-0"]
+    assert [r["import_id"] for r in first] == ["imp-4", "imp-3", "imp-2"] and cursor == str(first[-1]["seq"])
+    assert [r["import_id"] for r in second] == ["imp-1", "imp-0"] and end == ""
     assert latest["state"] == "processed" and latest["errors"][0]["line"] == 2

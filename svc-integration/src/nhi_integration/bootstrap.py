@@ -9,6 +9,7 @@ from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
 from .adapters.clients import QualificationClient
+from .adapters.store import SqlStore
 from .entrypoints.grpc_api import IntegrationServicer
 from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
 from .service_layer.services import IntegrationService
@@ -43,7 +44,7 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds,
                                  business_date=settings.business_date)
-    service = IntegrationService(engine=engine, sink=client)
+    service = IntegrationService(store=SqlStore(engine), sink=client)
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service), server.server)
     if settings.nats_url:
         runtime.consume(stream=RESIDENT_STREAM, durable=RESIDENT_DURABLE, subject=RESIDENT_SUBJECT,

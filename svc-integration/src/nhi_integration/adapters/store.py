@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common.plumbing import utcnow
+from nhi_common import paging
+from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.resident import Problem, ResidentChange
-from .tables import imports, received_changes, rejected_events
+from .tables import imports, metadata, received_changes, rejected_events
+
+EVENT_SOURCE = "urn:nhi:svc-integration"
 
 
 def record_receipt(conn: sa.Connection, *, receipt_key: str, change: ResidentChange, origin: str,
@@ -65,18 +70,67 @@ def get_import(conn: sa.Connection, import_id: str) -> dict[str, Any] | None:
     return _import(row) if row else None
 
 
-def list_imports(conn: sa.Connection, *, source: str = "", limit: int, before_seq: int | None = None
-                 ) -> list[dict[str, Any]]:
-    """Newest first; `before_seq` continues a listing after the last row of the previous page."""
-    query = sa.select(imports).order_by(imports.c.seq.desc()).limit(limit)
+def list_imports(conn: sa.Connection, *, source: str = "", page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+    """One page of imports, newest first, and the cursor of the next page ('' at the end)."""
+    query = sa.select(imports)
     if source:
         query = query.where(imports.c.source == source)
-    if before_seq is not None:
-        query = query.where(imports.c.seq < before_seq)
-    return [_import(row) for row in conn.execute(query)]
+    rows, next_cursor = paging.keyset(conn, query, imports.c.seq, page, newest_first=True)
+    return [_import(row) for row in rows], next_cursor
 
 
 def _import(row) -> dict[str, Any]:
     data = dict(row._mapping)
     data["errors"] = json.loads(data["errors"])
     return data
+
+
+class SqlRecords:
+    """Records inside the transaction of `conn`."""
+
+    def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
+        self.conn = conn
+        self.plumbing = plumbing
+
+    def claim(self, receipt_key: str, consumer: str) -> bool:
+        return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
+
+    def record_receipt(self, **kwargs) -> None:
+        record_receipt(self.conn, **kwargs)
+
+    def record_outcomes(self, **kwargs) -> None:
+        record_outcomes(self.conn, **kwargs)
+
+    def record_rejection(self, **kwargs) -> None:
+        record_rejection(self.conn, **kwargs)
+
+    def rejections(self) -> list[dict[str, Any]]:
+        return list_rejections(self.conn)
+
+    def create_import(self, **kwargs) -> None:
+        create_import(self.conn, **kwargs)
+
+    def finish_import(self, **kwargs) -> None:
+        finish_import(self.conn, **kwargs)
+
+    def get_import(self, import_id: str) -> dict[str, Any] | None:
+        return get_import(self.conn, import_id)
+
+    def list_imports(self, *, source: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        return list_imports(self.conn, source=source, page=page)
+
+    def audit(self, **kwargs) -> None:
+        self.plumbing.audit(self.conn, **kwargs)
+
+
+class SqlStore:
+    """Store over an engine: one database transaction per unit of work."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.plumbing = Plumbing(metadata, EVENT_SOURCE)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[SqlRecords]:
+        with self.engine.begin() as conn:
+            yield SqlRecords(conn, self.plumbing)

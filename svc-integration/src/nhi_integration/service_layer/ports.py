@@ -1,10 +1,13 @@
-"""What the service layer needs from the outside: somewhere to apply resident changes."""
+"""What the service layer needs from the outside: somewhere to apply resident changes, and its own records."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from ..domain.resident import ResidentChange
+from nhi_common.paging import Page
+
+from ..domain.resident import Problem, ResidentChange
 
 
 class ResidentSink(Protocol):
@@ -25,3 +28,37 @@ class ApplyRejected(Exception):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
+
+
+class Records(Protocol):
+    """The records of svc-integration inside one transaction."""
+
+    def claim(self, receipt_key: str, consumer: str) -> bool:
+        """Note that `consumer` handles `receipt_key`; False when it was handled before."""
+
+    def record_receipt(self, *, receipt_key: str, change: ResidentChange, origin: str,
+                       import_id: str | None = None) -> None: ...
+
+    def record_outcomes(self, *, receipt_key: str, outcomes: list[dict[str, Any]]) -> None: ...
+
+    def record_rejection(self, *, event_id: str, ce_type: str, change_id: str,
+                         problems: list[Problem] | tuple[Problem, ...]) -> None: ...
+
+    def rejections(self) -> list[dict[str, Any]]: ...
+
+    def create_import(self, *, import_id: str, source: str, file_name: str, operator_id: str) -> None: ...
+
+    def finish_import(self, *, import_id: str, state: str, records: int, applied: int, rejected: int,
+                      errors: list[dict[str, Any]]) -> None: ...
+
+    def get_import(self, import_id: str) -> dict[str, Any] | None: ...
+
+    def list_imports(self, *, source: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        """One page of imports, newest first, and the cursor of the next page ('' at the end)."""
+
+    def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Records]:
+        """Everything done with the records it yields commits together, or not at all."""

@@ -6,40 +6,33 @@ import logging
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
+from nhi_common.errors import InvalidInput, NotFound
+from nhi_common.paging import Page
 
-from nhi_common.plumbing import Plumbing
-
-from ..adapters import store
-from ..adapters.tables import metadata
 from ..domain.feed import SOURCES, SUPPORTED_SOURCES, parse_resident_feed
 from ..domain.resident import InvalidChange, Problem, ResidentChange, parse_change
-from .ports import ApplyRejected, ApplyUnavailable, ResidentSink
+from .ports import ApplyRejected, ApplyUnavailable, ResidentSink, Store
 
 log = logging.getLogger(__name__)
 
 RESIDENT_CONSUMER = "integration-resident"
 RESIDENT_CHANGE_TYPE = "jp.lg.resident.change.v1"
-EVENT_SOURCE = "urn:nhi:svc-integration"
-MAX_PAGE_SIZE = 500
 
 
-class UnsupportedSource(ValueError):
+class UnsupportedSource(InvalidInput):
     """A feed source this service does not read (yet)."""
 
     def __init__(self, source: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__("source", message, code="INVALID_ARGUMENT")
         self.source = source
-        self.message = message
 
 
 class IntegrationService:
     """Receives resident changes, keeps its own record of them, and hands each on exactly once."""
 
-    def __init__(self, *, engine: sa.Engine, sink: ResidentSink) -> None:
-        self.engine = engine
+    def __init__(self, *, store: Store, sink: ResidentSink) -> None:
+        self.store = store
         self.sink = sink
-        self.plumbing = Plumbing(metadata, EVENT_SOURCE)
 
     # ----- resident changes from the bus -----
 
@@ -61,20 +54,20 @@ class IntegrationService:
             raise
 
     def _reject(self, *, event_id: str, ce_type: str, change_id: str, problems) -> None:
-        with self.engine.begin() as conn:
-            store.record_rejection(conn, event_id=event_id, ce_type=ce_type, change_id=change_id, problems=problems)
+        with self.store.transaction() as tx:
+            tx.record_rejection(event_id=event_id, ce_type=ce_type, change_id=change_id, problems=problems)
         log.warning("resident change rejected: %s", "; ".join(p.field or "(record)" for p in problems),
                     extra={"event_id": event_id, "change_id": change_id})
 
     def _apply(self, change: ResidentChange, *, receipt_key: str, idempotency_key: str, origin: str,
                import_id: str | None = None) -> str:
         """Claim, record and hand on in one transaction that commits only if svc-qualification took the change."""
-        with self.engine.begin() as conn:
-            if not self.plumbing.claim_inbox(conn, event_id=receipt_key, consumer=RESIDENT_CONSUMER):
+        with self.store.transaction() as tx:
+            if not tx.claim(receipt_key, RESIDENT_CONSUMER):
                 return "duplicate"
-            store.record_receipt(conn, receipt_key=receipt_key, change=change, origin=origin, import_id=import_id)
+            tx.record_receipt(receipt_key=receipt_key, change=change, origin=origin, import_id=import_id)
             outcomes = self.sink.apply(change, idempotency_key=idempotency_key)
-            store.record_outcomes(conn, receipt_key=receipt_key, outcomes=outcomes)
+            tx.record_outcomes(receipt_key=receipt_key, outcomes=outcomes)
         log.info("resident change %s (%s) applied", change.change_id, change.change_kind,
                  extra={"change_id": change.change_id})
         return "applied"
@@ -88,9 +81,8 @@ class IntegrationService:
         if source not in SUPPORTED_SOURCES:
             raise UnsupportedSource(source, "source not supported yet")
         import_id = str(uuid.uuid4())
-        with self.engine.begin() as conn:
-            store.create_import(conn, import_id=import_id, source=source, file_name=file_name[:255],
-                                operator_id=operator_id)
+        with self.store.transaction() as tx:
+            tx.create_import(import_id=import_id, source=source, file_name=file_name[:255], operator_id=operator_id)
         lines = parse_resident_feed(content)
         errors: list[dict[str, Any]] = []
         applied = 0
@@ -111,26 +103,25 @@ class IntegrationService:
         if not lines:
             errors.append({"line": 0, "field": "content", "message": "the file holds no records"})
         state = "processed" if applied else "rejected"
-        with self.engine.begin() as conn:
-            store.finish_import(conn, import_id=import_id, state=state, records=records, applied=applied,
-                                rejected=records - applied, errors=errors)
-            self.plumbing.audit(conn, operator_id=operator_id, action="feed.imported", target_kind="import",
-                                target_id=import_id, detail=f"{source} {records} records, {applied} applied")
-            return store.get_import(conn, import_id)
+        with self.store.transaction() as tx:
+            tx.finish_import(import_id=import_id, state=state, records=records, applied=applied,
+                             rejected=records - applied, errors=errors)
+            tx.audit(operator_id=operator_id, action="feed.imported", target_kind="import", target_id=import_id,
+                     detail=f"{source} {records} records, {applied} applied")
+            return tx.get_import(import_id)
 
-    def get_import(self, import_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            return store.get_import(conn, import_id)
+    def get_import(self, import_id: str) -> dict[str, Any]:
+        with self.store.transaction() as tx:
+            found = tx.get_import(import_id)
+        if found is None:
+            raise NotFound("import", import_id)
+        return found
 
-    def list_imports(self, *, source: str, page_size: int, cursor: str) -> tuple[list[dict[str, Any]], str]:
+    def list_imports(self, *, source: str, page: Page) -> tuple[list[dict[str, Any]], str]:
         """A page of imports, newest first, and the cursor of the next page ('' at the end)."""
-        size = min(page_size or 50, MAX_PAGE_SIZE)
-        before = int(cursor) if cursor else None
-        with self.engine.connect() as conn:
-            rows = store.list_imports(conn, source=source, limit=size + 1, before_seq=before)
-        next_cursor = str(rows[size - 1]["seq"]) if len(rows) > size else ""
-        return rows[:size], next_cursor
+        with self.store.transaction() as tx:
+            return tx.list_imports(source=source, page=page)
 
     def rejections(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return store.list_rejections(conn)
+        with self.store.transaction() as tx:
+            return tx.rejections()
