@@ -8,7 +8,9 @@ import grpc
 import pytest
 
 from nhi_common import rpc
+from nhi_common.errors import Category, NotFound
 from nhi_documents.adapters.clients import QualificationClient
+from nhi_documents.domain.certificate import NotInsured
 from nhi_documents.domain.model import CertificateDue, CertificatesDue, Reason
 
 D = dt.date
@@ -53,12 +55,12 @@ def test_no_expiry_and_nothing_due_are_kept(client, fake_qualification):
 
 
 def test_not_insured_is_this_services_not_insured(client):
-    with pytest.raises(rpc.ServiceError) as caught:
+    with pytest.raises(NotInsured) as caught:
         due(client, "900000003")  # not insured in the fake
     error = caught.value
-    assert (error.code, error.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "NOT_INSURED")
+    assert (error.category, error.code) == (Category.RULE, "NOT_INSURED")
     assert error.metadata == {"person_id": "900000003", "business_date": "2025-08-01"}
-    assert [f.field for f in error.fields] == ["person_id"] and "900000003" in error.message
+    assert error.field == "person_id" and "900000003" in error.message
 
 
 def test_other_failed_preconditions_keep_their_reason(client, fake_qualification):
@@ -69,9 +71,8 @@ def test_other_failed_preconditions_keep_their_reason(client, fake_qualification
 
 
 def test_unknown_person_is_not_found(client):
-    with pytest.raises(rpc.ServiceError) as caught:
+    with pytest.raises(NotFound) as caught:
         due(client, "999999999")
-    assert caught.value.code == grpc.StatusCode.NOT_FOUND
     assert caught.value.metadata == {"kind": "person", "id": "999999999"}
 
 

@@ -278,6 +278,8 @@ def test_get_and_list_documents(stub):
     with pytest.raises(grpc.RpcError) as caught:
         stub.ListDocuments(pb.ListDocumentsRequest(page=common_pb2.PageRequest(cursor="abc")), timeout=10)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields, info = error_info(caught.value)
+    assert [f.field for f in fields] == ["cursor"] and info.reason == "INVALID_CURSOR"
 
 
 def test_concurrent_requests_issue_once_per_key_and_never_share_a_number(stub):

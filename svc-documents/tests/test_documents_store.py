@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from nhi_common import db
+from nhi_common.paging import Page
 from nhi_documents.adapters import store
 from nhi_documents.bootstrap import MIGRATIONS
 
@@ -78,11 +79,11 @@ def test_documents_page_newest_first_with_filters(engine):
             _add(conn, n)
         _add(conn, 6, person_id="900000002")
     with engine.connect() as conn:
-        first = store.list_documents(conn, person_id="900000001", limit=3)
-        second = store.list_documents(conn, person_id="900000001", limit=3, before_seq=first[-1]["seq"])
-        other = store.list_documents(conn, person_id="900000002")
-        none = store.list_documents(conn, kind="other_kind")
-    assert [r["id"] for r in first] == ["doc-5", "doc-4", "doc-3"]
-    assert [r["id"] for r in second] == ["doc-2", "doc-1"]
+        first, cursor = store.list_documents(conn, person_id="900000001", page=Page(3))
+        second, end = store.list_documents(conn, person_id="900000001", page=Page(3, int(cursor)))
+        other, _ = store.list_documents(conn, person_id="900000002")
+        none, _ = store.list_documents(conn, kind="other_kind")
+    assert [r["id"] for r in first] == ["doc-5", "doc-4", "doc-3"] and cursor == str(first[-1]["seq"])
+    assert [r["id"] for r in second] == ["doc-2", "doc-1"] and end == ""
     assert [r["id"] for r in other] == ["doc-6"]
     assert none == [] and all("content" not in r for r in first)

@@ -11,7 +11,7 @@ from nhi_common.runtime import ServiceRuntime
 from .adapters.clients import QualificationClient
 from .adapters.fonts import find_font
 from .adapters.rendering import PdfRenderer
-from .adapters.store import metadata
+from .adapters.store import SqlDocumentStore, metadata
 from .entrypoints.grpc_api import DocumentServicer
 from .service_layer.services import DocumentService
 from .settings import Settings
@@ -53,7 +53,7 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
                                outbox=outbox)
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds)
-    service = DocumentService(engine=engine, qualification=client, renderer=renderer,
+    service = DocumentService(store=SqlDocumentStore(engine), qualification=client, renderer=renderer,
                               insurer_number=settings.insurer_number, municipality_name=settings.municipality_name,
                               fixed_business_date=settings.business_date, after_commit=runtime.notify_outbox)
     documents_pb2_grpc.add_DocumentServiceServicer_to_server(DocumentServicer(service), server.server)

@@ -1,5 +1,5 @@
 """gRPC client of svc-qualification: GetPerson, GetQualification, GetHousehold, GetCertificatesDue with deadlines,
-as domain values."""
+as domain values and domain errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
+from nhi_common.errors import NotFound
 
+from ..domain.certificate import NotInsured
 from ..domain.model import (Address, CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo,
                             Reason)
 
@@ -106,30 +108,24 @@ class QualificationClient:
     def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue:
         """CERT-KIND and CERT-EXPIRY as svc-qualification decides them for the business date.
 
-        Raises the NOT_INSURED error of this service when the person is not insured on the business date."""
+        Raises NotInsured when the person is not insured on the business date."""
         try:
             message = self._stub().GetCertificatesDue(pb.GetCertificatesDueRequest(
                 person_id=person_id, context=self._context(operator_id, business_date)), timeout=self.deadline)
         except grpc.RpcError as error:
             translated = translate(error, "person", person_id)
-            if translated.code == grpc.StatusCode.FAILED_PRECONDITION and translated.reason == "NOT_INSURED":
-                raise not_insured(person_id, business_date) from None
+            if (isinstance(translated, rpc.ServiceError) and translated.code == grpc.StatusCode.FAILED_PRECONDITION
+                    and translated.reason == "NOT_INSURED"):
+                raise NotInsured(person_id, business_date) from None
             raise translated from None
         return to_certificates_due(message, person_id, business_date)
 
 
-def not_insured(person_id: str, day: dt.date) -> rpc.ServiceError:
-    """The error a caller sees when a person holds no qualification on the business date."""
-    return rpc.failed_precondition(f"person {person_id} is not insured on {day.isoformat()}", reason="NOT_INSURED",
-                                   field="person_id",
-                                   metadata={"person_id": person_id, "business_date": day.isoformat()})
-
-
-def translate(error: grpc.RpcError, kind: str, key: str) -> rpc.ServiceError:
+def translate(error: grpc.RpcError, kind: str, key: str) -> NotFound | rpc.ServiceError:
     """A failed call to svc-qualification as the error this service's caller sees."""
     code = error.code()
     if code == grpc.StatusCode.NOT_FOUND:
-        return rpc.not_found(kind, key)
+        return NotFound(kind, key)
     if code in UNAVAILABLE_CODES:
         return rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, f"svc-qualification did not answer ({code.name})",
                                 reason="QUALIFICATION_UNAVAILABLE")

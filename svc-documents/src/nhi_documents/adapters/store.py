@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import plumbing
+from nhi_common import paging, plumbing
 
+from ..service_layer.ports import ConcurrentWrite, IdempotencyKeyReused
+
+EVENT_SOURCE = "urn:nhi:svc-documents"
 metadata = sa.MetaData()
 TZ = sa.DateTime(timezone=True)
 
@@ -86,14 +91,72 @@ def get_document(conn: sa.Connection, document_id: str, *, with_content: bool = 
     return _meta(row) if row is not None else None
 
 
-def list_documents(conn: sa.Connection, *, person_id: str = "", kind: str = "", limit: int = 50,
-                   before_seq: int | None = None) -> list[dict[str, Any]]:
-    """Documents newest first, without their content."""
-    query = sa.select(*META_COLUMNS).order_by(documents.c.seq.desc()).limit(limit)
+def list_documents(conn: sa.Connection, *, person_id: str = "", kind: str = "",
+                   page: paging.Page = paging.Page()) -> tuple[list[dict[str, Any]], str]:
+    """One page of documents without their content, newest first, and the cursor of the next page ('' at the end)."""
+    query = sa.select(*META_COLUMNS)
     if person_id:
         query = query.where(documents.c.person_id == person_id)
     if kind:
         query = query.where(documents.c.kind == kind)
-    if before_seq is not None:
-        query = query.where(documents.c.seq < before_seq)
-    return [_meta(row) for row in conn.execute(query)]
+    rows, next_cursor = paging.keyset(conn, query, documents.c.seq, page, newest_first=True)
+    return [_meta(row) for row in rows], next_cursor
+
+
+class SqlDocumentRecords:
+    """DocumentRecords inside the transaction of `conn`."""
+
+    def __init__(self, conn: sa.Connection, plumbing: plumbing.Plumbing) -> None:
+        self.conn = conn
+        self.plumbing = plumbing
+
+    def replayed(self, *, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
+        try:
+            stored = self.plumbing.recall_idempotent(self.conn, key=key, operation=operation, request=request)
+        except plumbing.IdempotencyConflict:
+            raise IdempotencyKeyReused(key) from None
+        if stored is None:
+            return None
+        document_id = json.loads(stored)["document_id"]
+        meta = get_document(self.conn, document_id)
+        if meta is None:  # cannot happen: documents are never deleted
+            raise LookupError(f"document {document_id} of a replayed request is gone")
+        return meta
+
+    def remember(self, *, key: str, operation: str, request: bytes, document_id: str) -> None:
+        self.plumbing.remember_idempotent(self.conn, key=key, operation=operation, request=request,
+                                          response=json.dumps({"document_id": document_id}).encode())
+
+    def next_certificate_sequence(self, key: str) -> int:
+        return next_certificate_sequence(self.conn, key)
+
+    def add_document(self, **fields) -> None:
+        add_document(self.conn, **fields)
+
+    def get_document(self, document_id: str, *, with_content: bool = False) -> dict[str, Any] | None:
+        return get_document(self.conn, document_id, with_content=with_content)
+
+    def list_documents(self, *, person_id: str, kind: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        return list_documents(self.conn, person_id=person_id, kind=kind, page=page)
+
+    def add_event(self, **event) -> None:
+        self.plumbing.add_event(self.conn, **event)
+
+    def audit(self, **entry) -> None:
+        self.plumbing.audit(self.conn, **entry)
+
+
+class SqlDocumentStore:
+    """DocumentStore over an engine: one database transaction per unit of work."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.plumbing = plumbing.Plumbing(metadata, EVENT_SOURCE)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[SqlDocumentRecords]:
+        try:
+            with self.engine.begin() as conn:
+                yield SqlDocumentRecords(conn, self.plumbing)
+        except sa.exc.IntegrityError as exc:
+            raise ConcurrentWrite(str(exc.orig)) from exc

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 
+from nhi_common.errors import DomainError
 from nhi_common.jp import wareki
 
 from .model import CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, Reason
@@ -20,25 +21,31 @@ SEX = {"1": "男", "2": "女"}
 _ERA_LETTERS = {"令和": "R", "平成": "H", "昭和": "S", "大正": "T", "明治": "M"}
 
 
-class NotInsured(ValueError):
+class NotInsured(DomainError):
     """The person holds no qualification on the issue date."""
 
     def __init__(self, person_id: str, day: dt.date) -> None:
-        super().__init__(f"person {person_id} is not insured on {day.isoformat()}")
+        super().__init__("person_id", f"person {person_id} is not insured on {day.isoformat()}", code="NOT_INSURED",
+                         metadata={"person_id": person_id, "business_date": day.isoformat()})
         self.person_id = person_id
         self.day = day
 
 
-class NotDue(ValueError):
-    """svc-qualification (CERT-KIND) does not give this person a 資格確認書 on the issue date."""
+class NotDue(DomainError):
+    """svc-qualification (CERT-KIND) gives this person no 資格確認書 on the issue date; says what is due, and why."""
 
     def __init__(self, due: CertificatesDue) -> None:
-        kinds = ", ".join(due.kinds) or "none"
-        super().__init__(f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()} (due: {kinds})")
+        reasons = due.reasons or tuple(r for c in due.certificates for r in c.reasons)
+        why = "; ".join(f"{r.rule_id}: {r.summary}" for r in reasons)
+        message = (f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()}"
+                   f" (due: {', '.join(due.kinds) or 'none'})" + (f" — {why}" if why else ""))
+        super().__init__("person_id", message, rule="CERT-KIND", code="NOT_DUE", metadata={
+            "person_id": due.person_id, "business_date": due.as_of.isoformat(), "due_kinds": ",".join(due.kinds),
+            "rule_ids": ",".join(dict.fromkeys(r.rule_id for r in reasons))})
         self.person_id = due.person_id
         self.day = due.as_of
         self.kinds = due.kinds
-        self.reasons = due.reasons or tuple(r for c in due.certificates for r in c.reasons)
+        self.reasons = reasons
 
 
 class MissingExpiry(ValueError):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import grpc
+
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2 as pb
 from nhi.documents.v1 import documents_pb2_grpc
-from nhi_common import rpc
+from nhi_common import paging, rpc
 
+from ..domain.certificate import MissingExpiry
 from ..service_layer.services import DocumentService
 
 
@@ -43,28 +46,31 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
     def __init__(self, service: DocumentService) -> None:
         self.service = service
 
-    @rpc.guarded
+    @rpc.translated
     def RenderDocument(self, request, context):
-        meta = self.service.render_document(
-            kind=request.kind, person_id=request.person_id, household_id=request.household_id,
-            format=request.format or "pdf", operator_id=request.context.operator_id,
-            business_date=_business_date(request.context.business_date),
-            idempotency_key=request.context.idempotency_key, fingerprint=fingerprint(request))
+        try:
+            meta = self.service.render_document(
+                kind=request.kind, person_id=request.person_id, household_id=request.household_id,
+                format=request.format or "pdf", operator_id=request.context.operator_id,
+                business_date=_business_date(request.context.business_date),
+                idempotency_key=request.context.idempotency_key, fingerprint=fingerprint(request))
+        except MissingExpiry as exc:  # svc-qualification broke its own rule (CERT-EXPIRY): not the caller's fault
+            raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
         return to_meta(meta)
 
-    @rpc.guarded
+    @rpc.translated
     def GetDocument(self, request, context):
         return to_meta(self.service.get_document(request.document_id))
 
-    @rpc.guarded
+    @rpc.translated
     def GetDocumentContent(self, request, context):
         meta = self.service.get_document(request.document_id, with_content=True,
                                          operator_id=request.context.operator_id)
         return pb.DocumentContent(meta=to_meta(meta), content=meta["content"])
 
-    @rpc.guarded
+    @rpc.translated
     def ListDocuments(self, request, context):
-        rows, cursor = self.service.list_documents(person_id=request.person_id, kind=request.kind,
-                                                   page_size=request.page.page_size, cursor=request.page.cursor)
+        page = paging.parse(request.page.page_size, request.page.cursor)
+        rows, cursor = self.service.list_documents(person_id=request.person_id, kind=request.kind, page=page)
         return pb.ListDocumentsResponse(documents=[to_meta(r) for r in rows],
                                         page=common_pb2.PageInfo(next_cursor=cursor))

@@ -1,17 +1,22 @@
-"""What the use cases need from the outside: svc-qualification and a renderer."""
+"""What the use cases need from the outside: svc-qualification, a renderer, and this service's own records."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from nhi_common.paging import Page
 
 from ..domain.certificate import EligibilityCertificate
 from ..domain.model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo
 
 
 class QualificationSource(Protocol):
-    """Persons, qualifications, households and the certificates due (CERT-KIND, CERT-EXPIRY);
-    raises rpc.ServiceError NOT_FOUND / UNAVAILABLE / FAILED_PRECONDITION (NOT_INSURED)."""
+    """Persons, qualifications, households and the certificates due (CERT-KIND, CERT-EXPIRY).
+
+    Raises NotFound for an unknown person or household and NotInsured (GetCertificatesDue); any other failure of
+    svc-qualification as the error this service's caller sees (rpc.ServiceError, UNAVAILABLE when it did not answer)."""
 
     def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo: ...
 
@@ -25,3 +30,42 @@ class QualificationSource(Protocol):
 
 class Renderer(Protocol):
     def eligibility_certificate(self, cert: EligibilityCertificate) -> bytes: ...
+
+
+class IdempotencyKeyReused(Exception):
+    """An idempotency key came back with a different request."""
+
+
+class ConcurrentWrite(Exception):
+    """Another transaction took the same certificate number or idempotency key first; the work may be tried again."""
+
+
+class DocumentRecords(Protocol):
+    """The records of svc-documents inside one transaction."""
+
+    def replayed(self, *, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
+        """The document a request under `key` issued before; IdempotencyKeyReused if the key came with another."""
+
+    def remember(self, *, key: str, operation: str, request: bytes, document_id: str) -> None: ...
+
+    def next_certificate_sequence(self, key: str) -> int: ...
+
+    def add_document(self, *, document_id: str, kind: str, title: str, person_id: str, household_id: str,
+                     media_type: str, content: bytes, sha256: str, issued_on: dt.date, valid_until: dt.date | None,
+                     certificate_number: str | None, reasons: list[dict[str, Any]], operator_id: str,
+                     created_at: dt.datetime) -> None: ...
+
+    def get_document(self, document_id: str, *, with_content: bool = False) -> dict[str, Any] | None: ...
+
+    def list_documents(self, *, person_id: str, kind: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        """One page of documents without their content, newest first, and the cursor of the next page."""
+
+    def add_event(self, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> None:
+        """Into the outbox: published once this transaction commits, never otherwise."""
+
+    def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None: ...
+
+
+class DocumentStore(Protocol):
+    def transaction(self) -> AbstractContextManager[DocumentRecords]:
+        """Everything done with the records it yields commits together, or not at all (ConcurrentWrite)."""

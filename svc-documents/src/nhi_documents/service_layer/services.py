@@ -4,34 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import grpc
-import sqlalchemy as sa
+from nhi_common.errors import DomainError, InvalidInput, NotFound
+from nhi_common.paging import Page
 
-from nhi_common import rpc
-from nhi_common.plumbing import IdempotencyConflict, Plumbing
-
-from ..adapters import store
-from ..adapters.clients import not_insured
-from ..adapters.store import metadata
 from ..domain import certificate
-from ..domain.certificate import MissingExpiry, NotDue, NotInsured
-from .ports import QualificationSource, Renderer
+from ..domain.certificate import NotInsured
+from .ports import ConcurrentWrite, DocumentRecords, DocumentStore, IdempotencyKeyReused, QualificationSource, Renderer
 
 log = logging.getLogger(__name__)
 
-EVENT_SOURCE = "urn:nhi:svc-documents"
 ISSUED_SUBJECT = "nhi.v1.document.issued"
 ISSUED_TYPE = "jp.nhi.document.issued.v1"
 RENDER_OPERATION = "RenderDocument"
 KINDS = {certificate.KIND: ("pdf",)}
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
 JST = dt.timezone(dt.timedelta(hours=9))
 _ATTEMPTS = 3
 
@@ -39,17 +29,16 @@ _ATTEMPTS = 3
 class DocumentService:
     """Issues documents exactly once per request (idempotency key) and keeps them with their reasons."""
 
-    def __init__(self, *, engine: sa.Engine, qualification: QualificationSource, renderer: Renderer,
+    def __init__(self, *, store: DocumentStore, qualification: QualificationSource, renderer: Renderer,
                  insurer_number: str, municipality_name: str, fixed_business_date: dt.date | None = None,
                  after_commit: Callable[[], None] = lambda: None) -> None:
-        self.engine = engine
+        self.store = store
         self.qualification = qualification
         self.renderer = renderer
         self.insurer_number = insurer_number
         self.municipality_name = municipality_name
         self.fixed_business_date = fixed_business_date
         self.after_commit = after_commit
-        self.plumbing = Plumbing(metadata, EVENT_SOURCE)
 
     def business_date(self, requested: dt.date | None = None) -> dt.date:
         """The request's business date, else the configured one (NHI_BUSINESS_DATE), else today in Japan."""
@@ -65,8 +54,8 @@ class DocumentService:
         `fingerprint` is the request serialized deterministically without its idempotency key."""
         self._check_request(kind, format, person_id)
         if idempotency_key:
-            with self.engine.connect() as conn:
-                replay = self._recall(conn, idempotency_key, fingerprint)
+            with self.store.transaction() as tx:
+                replay = self._replayed(tx, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         day = self.business_date(business_date)
@@ -76,7 +65,7 @@ class DocumentService:
             try:
                 meta = self._issue(kind, facts, day, operator, idempotency_key, fingerprint)
                 break
-            except sa.exc.IntegrityError:
+            except ConcurrentWrite:
                 # A concurrent issue took the same sequence number or the same idempotency key: try again.
                 if attempt == _ATTEMPTS - 1:
                     raise
@@ -86,42 +75,34 @@ class DocumentService:
 
     def _check_request(self, kind: str, format: str, person_id: str) -> None:
         if not kind:
-            raise rpc.invalid("kind", "is required; expected one of " + ", ".join(KINDS))
+            raise _invalid("kind", "is required; expected one of " + ", ".join(KINDS))
         if kind not in KINDS:
-            raise rpc.invalid("kind", f"unsupported document kind {kind!r}; expected one of " + ", ".join(KINDS))
+            raise _invalid("kind", f"unsupported document kind {kind!r}; expected one of " + ", ".join(KINDS))
         if format and format not in KINDS[kind]:
-            raise rpc.invalid("format", f"{kind} is rendered as " + " or ".join(KINDS[kind]))
+            raise _invalid("format", f"{kind} is rendered as " + " or ".join(KINDS[kind]))
         if not person_id:
-            raise rpc.invalid("person_id", "is required")
+            raise _invalid("person_id", "is required")
 
-    def _recall(self, conn: sa.Connection, key: str, fingerprint: bytes) -> dict[str, Any] | None:
+    @staticmethod
+    def _replayed(tx: DocumentRecords, key: str, fingerprint: bytes) -> dict[str, Any] | None:
         try:
-            stored = self.plumbing.recall_idempotent(conn, key=key, operation=RENDER_OPERATION, request=fingerprint)
-        except IdempotencyConflict:
-            raise rpc.failed_precondition(
-                "the idempotency key was used before with a different request", reason="IDEMPOTENCY_KEY_REUSED",
-                field="context.idempotency_key", metadata={"idempotency_key": key}) from None
-        if stored is None:
-            return None
-        document_id = json.loads(stored)["document_id"]
-        meta = store.get_document(conn, document_id)
-        if meta is None:  # cannot happen: documents are never deleted
-            raise rpc.ServiceError(grpc.StatusCode.INTERNAL, f"document {document_id} of a replayed request is gone",
-                                   reason="DOCUMENT_MISSING")
-        return meta
+            return tx.replayed(key=key, operation=RENDER_OPERATION, request=fingerprint)
+        except IdempotencyKeyReused:
+            raise DomainError("context.idempotency_key", "the idempotency key was used before with a different request",
+                              code="IDEMPOTENCY_KEY_REUSED", metadata={"idempotency_key": key}) from None
 
     def _gather(self, person_id: str, household_id: str, operator: str, day: dt.date) -> dict[str, Any]:
         """Everything the certificate needs, from svc-qualification (before any transaction opens)."""
         qualification = self.qualification.get_qualification(person_id, as_of=day, operator_id=operator,
                                                               business_date=day)
         if not qualification.insured:
-            raise not_insured(person_id, day)
+            raise NotInsured(person_id, day)
         # CERT-KIND and CERT-EXPIRY are svc-qualification's rules: ask it which certificates are due, until when.
         due = self.qualification.certificates_due(person_id, operator_id=operator, business_date=day)
         person = self.qualification.get_person(person_id, operator_id=operator, business_date=day)
         if household_id and household_id != person.household_id:
-            raise rpc.invalid("household_id", f"person {person_id} is not a member of household {household_id}",
-                              reason="HOUSEHOLD_MISMATCH")
+            raise InvalidInput("household_id", f"person {person_id} is not a member of household {household_id}",
+                               code="HOUSEHOLD_MISMATCH")
         household = self.qualification.get_household(person.household_id, operator_id=operator, business_date=day)
         head = household.member(household.head_person_id)
         if head is None and household.head_person_id:
@@ -132,49 +113,37 @@ class DocumentService:
     def _issue(self, kind: str, facts: dict[str, Any], day: dt.date, operator: str, idempotency_key: str,
                fingerprint: bytes) -> dict[str, Any]:
         person, due = facts["person"], facts["due"]
-        try:
-            eligibility = certificate.eligibility_due(due)
-        except NotDue as exc:
-            raise _not_due(exc) from None
-        except MissingExpiry as exc:
-            raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
+        eligibility = certificate.eligibility_due(due)
         with_elderly = certificate.ELDERLY_RECIPIENT_CERTIFICATE in due.kinds
         document_id = str(uuid.uuid4())
-        with self.engine.begin() as conn:
+        with self.store.transaction() as tx:
             if idempotency_key:
-                replay = self._recall(conn, idempotency_key, fingerprint)
+                replay = self._replayed(tx, idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
-            number = certificate.certificate_number(
-                day, store.next_certificate_sequence(conn, certificate.sequence_key(day)))
-            try:
-                cert = certificate.build_eligibility_certificate(
-                    person=person, qualification=facts["qualification"], household=facts["household"],
-                    head_name=facts["head_name"], issued_on=day, due=eligibility, with_elderly_certificate=with_elderly,
-                    number=number, insurer_number=self.insurer_number, insurer_name=self.municipality_name)
-            except NotInsured as exc:
-                raise not_insured(exc.person_id, exc.day) from None
+            number = certificate.certificate_number(day, tx.next_certificate_sequence(certificate.sequence_key(day)))
+            cert = certificate.build_eligibility_certificate(
+                person=person, qualification=facts["qualification"], household=facts["household"],
+                head_name=facts["head_name"], issued_on=day, due=eligibility, with_elderly_certificate=with_elderly,
+                number=number, insurer_number=self.insurer_number, insurer_name=self.municipality_name)
             content = self.renderer.eligibility_certificate(cert)
             sha256 = hashlib.sha256(content).hexdigest()
             reasons = [r.as_dict() for r in cert.reasons]
-            store.add_document(
-                conn, document_id=document_id, kind=kind, title=cert.title, person_id=person.person_id,
+            tx.add_document(
+                document_id=document_id, kind=kind, title=cert.title, person_id=person.person_id,
                 household_id=cert.household_id, media_type=certificate.MEDIA_TYPE, content=content, sha256=sha256,
                 issued_on=day, valid_until=eligibility.valid_until, certificate_number=number, reasons=reasons,
                 operator_id=operator, created_at=dt.datetime.now(dt.timezone.utc))
-            self.plumbing.add_event(conn, nats_subject=ISSUED_SUBJECT, type=ISSUED_TYPE, subject=document_id, data={
+            tx.add_event(nats_subject=ISSUED_SUBJECT, type=ISSUED_TYPE, subject=document_id, data={
                 "document_id": document_id, "kind": kind, "person_id": person.person_id,
                 "household_id": cert.household_id, "issued_on": day.isoformat(),
                 "valid_until": eligibility.valid_until.isoformat(), "certificate_number": number, "sha256": sha256})
-            self.plumbing.audit(conn, operator_id=operator, action="document.issued", target_kind="document",
-                                target_id=document_id,
-                                detail=f"{kind} {number} person {person.person_id} "
-                                       f"valid until {eligibility.valid_until}")
+            tx.audit(operator_id=operator, action="document.issued", target_kind="document", target_id=document_id,
+                     detail=f"{kind} {number} person {person.person_id} valid until {eligibility.valid_until}")
             if idempotency_key:
-                self.plumbing.remember_idempotent(conn, key=idempotency_key, operation=RENDER_OPERATION,
-                                                  request=fingerprint,
-                                                  response=json.dumps({"document_id": document_id}).encode())
-            meta = store.get_document(conn, document_id)
+                tx.remember(key=idempotency_key, operation=RENDER_OPERATION, request=fingerprint,
+                            document_id=document_id)
+            meta = tx.get_document(document_id)
         log.info("document %s issued: %s %s", document_id, kind, number)
         return meta
 
@@ -182,39 +151,23 @@ class DocumentService:
 
     def get_document(self, document_id: str, *, with_content: bool = False, operator_id: str = "") -> dict[str, Any]:
         if not document_id:
-            raise rpc.invalid("document_id", "is required")
-        if with_content:
-            with self.engine.begin() as conn:
-                meta = store.get_document(conn, document_id, with_content=True)
-                if meta is not None:
-                    self.plumbing.audit(conn, operator_id=operator_id, action="document.read", target_kind="document",
-                                        target_id=document_id, detail=f"{meta['kind']} person {meta['person_id']}")
-        else:
-            with self.engine.connect() as conn:
-                meta = store.get_document(conn, document_id)
+            raise _invalid("document_id", "is required")
+        with self.store.transaction() as tx:
+            meta = tx.get_document(document_id, with_content=with_content)
+            if meta is not None and with_content:
+                tx.audit(operator_id=operator_id, action="document.read", target_kind="document",
+                         target_id=document_id, detail=f"{meta['kind']} person {meta['person_id']}")
         if meta is None:
-            raise rpc.not_found("document", document_id)
+            raise NotFound("document", document_id)
         return meta
 
-    def list_documents(self, *, person_id: str = "", kind: str = "", page_size: int = 0,
-                       cursor: str = "") -> tuple[list[dict[str, Any]], str]:
+    def list_documents(self, *, person_id: str = "", kind: str = "", page: Page = Page()
+                       ) -> tuple[list[dict[str, Any]], str]:
         """A page of documents, newest first, and the cursor of the next page ('' at the end)."""
-        if page_size < 0:
-            raise rpc.invalid("page.page_size", "must not be negative")
-        if cursor and not cursor.isdigit():
-            raise rpc.invalid("page.cursor", "is not a cursor this service gave out")
-        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        with self.engine.connect() as conn:
-            rows = store.list_documents(conn, person_id=person_id, kind=kind, limit=size + 1,
-                                        before_seq=int(cursor) if cursor else None)
-        next_cursor = str(rows[size - 1]["seq"]) if len(rows) > size else ""
-        return rows[:size], next_cursor
+        with self.store.transaction() as tx:
+            return tx.list_documents(person_id=person_id, kind=kind, page=page)
 
 
-def _not_due(exc: NotDue) -> rpc.ServiceError:
-    """No 資格確認書 for this person (CERT-KIND, decided by svc-qualification): say what is due instead, and why."""
-    why = "; ".join(f"{r.rule_id}: {r.summary}" for r in exc.reasons)
-    return rpc.failed_precondition(
-        f"{exc}" + (f" — {why}" if why else ""), reason="NOT_DUE", field="person_id", rule="CERT-KIND",
-        metadata={"person_id": exc.person_id, "business_date": exc.day.isoformat(), "due_kinds": ",".join(exc.kinds),
-                  "rule_ids": ",".join(dict.fromkeys(r.rule_id for r in exc.reasons))})
+def _invalid(field: str, message: str) -> InvalidInput:
+    """A request this service cannot read, with the code plain field checks have always answered."""
+    return InvalidInput(field, message, code="INVALID_ARGUMENT")
