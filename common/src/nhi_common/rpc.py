@@ -145,20 +145,6 @@ def unpack_details(status: status_pb2.Status) -> tuple[list[FieldProblem], error
     return fields, info
 
 
-def guarded(method: Callable) -> Callable:
-    """Decorate a servicer method so that a ServiceError becomes its gRPC status."""
-
-    def wrapper(self, request, context):
-        try:
-            return method(self, request, context)
-        except ServiceError as error:
-            abort(context, error)
-
-    wrapper.__name__ = method.__name__
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
 class Server:
     """A gRPC server with grpc.health.v1 and reflection, reporting SERVING once started."""
 
