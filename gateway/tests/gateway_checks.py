@@ -1,7 +1,10 @@
-"""What the gateway tests share: tokens for the test app, and the checks of a problem+json answer."""
+"""What the gateway tests share: tokens for the test app, the checks of a problem+json answer, the spec's operations."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from nhi_gateway.app import load_spec
 from nhi_gateway.auth import mint_token
 
 SECRET = "test-secret-" + "x" * 40  # the secret conftest gives the app
@@ -27,3 +30,31 @@ def problem(response, status: int) -> dict:
 
 def fields(body: dict) -> list[str]:
     return [e["field"] for e in body.get("errors", [])]
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    method: str
+    url: str  # under /api/v1, path parameters filled in with "P1"
+    operation_id: str
+    roles: tuple[str, ...]
+
+
+def operations_with_query(name: str) -> list[Operation]:
+    """Every operation of the spec that takes the query parameter `name`."""
+    spec = load_spec()
+    shared = spec["components"]["parameters"]
+    base = spec["servers"][0]["url"]
+    found = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            parameters = [shared[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+                          for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
+            if any(p["in"] == "query" and p["name"] == name for p in parameters):
+                url = base + path
+                for p in parameters:
+                    if p["in"] == "path":
+                        url = url.replace("{" + p["name"] + "}", "P1")
+                found.append(Operation(method, url, operation["operationId"].rsplit(".", 1)[-1],
+                                       tuple(operation["x-roles"])))
+    return found

@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # the service layer reads Page without pulling in SQLAlchemy
 
 DEFAULT_SIZE = 50
 MAX_SIZE = 500
+INVALID_CURSOR = "INVALID_CURSOR"
+INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,16 +31,16 @@ class Page:
 def parse(page_size: int, cursor: str, *, numeric: bool = True, default_size: int = DEFAULT_SIZE) -> Page:
     """A page request as a client sent it; numeric lists take only the integer cursors they hand out."""
     if page_size < 0:
-        raise InvalidInput("page_size", "must not be negative", code="INVALID_PAGE_SIZE")
+        raise InvalidInput("page_size", "must not be negative", code=INVALID_PAGE_SIZE)
     size = max(1, min(page_size or default_size, MAX_SIZE))
     if not cursor:
         return Page(size)
     if numeric:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise InvalidInput("cursor", "not a cursor this list gave out", code="INVALID_CURSOR")
+            raise InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
         return Page(size, int(cursor))
     if len(cursor) > 200 or not cursor.isprintable():
-        raise InvalidInput("cursor", "not a cursor this list gave out", code="INVALID_CURSOR")
+        raise InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
     return Page(size, cursor)
 
 

@@ -8,7 +8,7 @@ import logging
 import grpc
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
-from nhi_common import rpc
+from nhi_common import paging, rpc
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,10 @@ GRPC_TO_HTTP = {
     grpc.StatusCode.UNIMPLEMENTED: 501,
 }
 
+# A page request a service refuses is a query parameter the client sent as it was (page_size, cursor): as malformed
+# as one the spec refuses itself, so 400 like those. Other INVALID_ARGUMENTs keep their 422.
+MALFORMED_QUERY = frozenset({paging.INVALID_CURSOR, paging.INVALID_PAGE_SIZE})
+
 
 def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
     """Translate a failed gRPC call into the problem the client sees."""
@@ -139,11 +143,13 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
         return Problem(503, f"the {service} service is not available; try again later")
     if status == 501:
         return Problem(501, f"the {service} service does not implement this operation")
-    detail = (error.details() if hasattr(error, "details") else "") or DEFAULTS[status][1]
     fields, info = [], None
     status_proto = rpc.read_status(error) if hasattr(error, "trailing_metadata") else None
     if status_proto is not None:
         fields, info = rpc.unpack_details(status_proto)
+    if code == grpc.StatusCode.INVALID_ARGUMENT and info is not None and info.reason in MALFORMED_QUERY:
+        status = 400
+    detail = (error.details() if hasattr(error, "details") else "") or DEFAULTS[status][1]
     extra: dict = {}
     kind = None
     if info is not None and info.reason:

@@ -1,0 +1,45 @@
+"""Every list of the spec that takes a cursor hands it to its service as it came, and answers the service's refusal
+of a cursor no list gave out as 400 problem+json naming cursor."""
+
+from __future__ import annotations
+
+import pytest
+from nhi_common import paging, rpc
+from nhi_common.errors import InvalidInput
+
+from gateway_checks import auth, fields, operations_with_query, problem
+
+OPERATIONS = operations_with_query("cursor")
+NOT_CURSORS = ["abc", "1" * 30]
+
+
+def refusal_of(cursor: str) -> rpc.ServiceError:
+    """What a service answers for this cursor: the refusal of paging.parse at its gRPC edge."""
+    with pytest.raises(InvalidInput) as refused:
+        paging.parse(0, cursor)
+    return rpc.from_domain(refused.value)
+
+
+def test_the_spec_has_lists_with_cursors():
+    assert {"/api/v1/persons", "/api/v1/interchange/aggregation/pending"} <= {o.url for o in OPERATIONS}
+
+
+@pytest.mark.parametrize("cursor", NOT_CURSORS)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: f"{o.method.upper()} {o.url}")
+def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(client, backends, operation, cursor):
+    backends.recorder.fail_with = refusal_of(cursor)
+    response = client.request(operation.method, operation.url, params={"cursor": cursor},
+                              headers=auth(operation.roles[0]))
+    body = problem(response, 400)
+    assert fields(body) == ["cursor"] and body["code"] == "INVALID_CURSOR"
+    assert body["type"] == "https://nhi.example/problems/invalid-cursor"
+    _method, request = backends.recorder.requests[-1]
+    assert request.page.cursor == cursor
+
+
+def test_a_negative_page_size_the_service_refuses_is_400_too(client, backends):
+    with pytest.raises(InvalidInput) as refused:
+        paging.parse(-1, "")
+    backends.recorder.fail_with = rpc.from_domain(refused.value)
+    body = problem(client.get("/api/v1/interchange/aggregation/pending", headers=auth("backoffice")), 400)
+    assert fields(body) == ["page_size"]
