@@ -20,6 +20,7 @@ from nhi_gateway.settings import Settings as GatewaySettings
 from nhi_gateway.tokens import mint_token
 from nhi_interchange import bootstrap as interchange_bootstrap
 from nhi_interchange.settings import Settings as InterchangeSettings
+from clients import Qualification
 from nhi_qualification import bootstrap as qualification_bootstrap
 from nhi_qualification.service_layer.context import Actor
 from nhi_qualification.settings import Settings as QualificationSettings
@@ -49,7 +50,7 @@ def test_one_trace_runs_from_the_gateway_to_the_event_consumer(tmp_path, exporte
     qualification.start()
     interchange.start()
     try:
-        qualification.service.apply_resident_changes([{
+        Qualification(qualification.app).apply_resident_changes([{
             "change_id": "rc-trace", "change_kind": "move_in", "event_date": "2026-11-10", "notified_on": "2026-11-10",
             "household_id": "H00000077", "head_person_id": "000000077", "persons": [{
                 "person_id": "000000077", "name_kanji": "髙橋 花子", "name_kana": "タカハシ ハナコ",

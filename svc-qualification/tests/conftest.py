@@ -8,8 +8,8 @@ import pytest
 
 from nhi_devtools import testing
 from nhi_qualification import bootstrap
+from clients import Qualification
 from nhi_qualification.adapters.vault import MyNumberVault
-from nhi_qualification.service_layer.services import QualificationService
 
 KEY = base64.b64encode(b"k" * 32).decode()
 
@@ -26,8 +26,13 @@ def vault():
 
 
 @pytest.fixture
-def service(engine, vault):
+def app(engine):
     import datetime as dt
 
-    return QualificationService(engine=engine, vault=vault, insurer_number="139998", insured_symbol="みどり",
-                                fixed_business_date=dt.date(2026, 11, 24))
+    return bootstrap.make_app(engine, mynumber_key=KEY, insurer_number="139998", insured_symbol="みどり",
+                              business_date=dt.date(2026, 11, 24))
+
+
+@pytest.fixture
+def service(app):
+    return Qualification(app)

@@ -12,8 +12,8 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_qualification.entrypoints.grpc_api import QualificationServicer
-from nhi_qualification.service_layer.batches import BatchService
-from nhi_qualification.service_layer.records import RecordsService
+from clients import Batches
+from clients import Records
 
 
 def _helpers():
@@ -34,14 +34,14 @@ CTX = common_pb2.RequestContext(operator_id="clerk-01")
 
 @pytest.fixture
 def stub(service):
-    batches = BatchService(core=service)
+    batches = Batches(service.app)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = rpc.Server(port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1",
                         max_workers=4)
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(
-        QualificationServicer(service, RecordsService(core=service), batches), server.server)
+        QualificationServicer(service.app, batches.jobs), server.server)
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield qualification_pb2_grpc.QualificationServiceStub(channel), channel, batches

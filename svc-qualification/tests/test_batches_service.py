@@ -16,14 +16,15 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 from nhi_devtools.natsserver import EmbeddedNats
-from nhi_qualification.adapters import store
+from nhi_qualification.adapters.repositories.periods import PeriodRepository
+from nhi_qualification.domain.model import Period
 from nhi_qualification.adapters.tables import (PLUMBING, burden_determinations, households, income_facts, job_chunks,
                                                job_results, persons, status_periods)
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.entrypoints.jobs_worker import Worker
-from nhi_qualification.service_layer.batches import BatchService
+from clients import Batches
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.errors import NotFound
+from nhi_qualification.domain.errors import NotFound
 
 CLERK = Actor("clerk-01")
 BATCH = Actor("batch-01")
@@ -43,11 +44,11 @@ def add_household(engine, household_id: str, members: list[tuple[str, str, bool]
                 person_id=pid, household_id=household_id, name_kanji=f"試験 {pid}", name_kana=f"シケン {pid}",
                 birth_date=dt.date.fromisoformat(birth), sex="1", listing_order=order, updated_at=now))
             if insured:
-                store.insert_period(conn, recorded_at=now, change_id=str(uuid.uuid4()), reasons=(), person_id=pid,
-                                    household_id=household_id, insurer_number="139998", symbol="みどり",
-                                    number=household_id[-7:], branch_no=f"{order:02d}",
-                                    acquired_on=dt.date.fromisoformat(acquired_on), acquired_reason="move_in",
-                                    lost_on=None, lost_reason=None)
+                PeriodRepository(conn).add(Period(
+                    period_id=str(uuid.uuid4()), person_id=pid, household_id=household_id, insurer_number="139998",
+                    symbol="みどり", number=household_id[-7:], branch_no=f"{order:02d}",
+                    acquired_on=dt.date.fromisoformat(acquired_on), acquired_reason="move_in", lost_on=None,
+                    lost_reason=None, recorded_at=now, superseded_at=None, change_id=str(uuid.uuid4())))
 
 
 def income(pid: str, year: int, taxable: int = 0, gross: int = 0, kyu: int = 0, non_taxed: bool = False) -> dict:
@@ -62,7 +63,7 @@ def rows(engine, table, *where):
 
 def history(engine, person_id: str):
     with engine.connect() as conn:
-        return store.history(conn, person_id)
+        return PeriodRepository(conn).history(person_id)
 
 
 def events(engine, subject: str) -> list[dict]:
@@ -72,7 +73,7 @@ def events(engine, subject: str) -> list[dict]:
 
 @pytest.fixture
 def batches(service):
-    return BatchService(core=service, chunk_size=2)
+    return Batches(service.app)
 
 
 @pytest.fixture
@@ -84,12 +85,13 @@ def nats(tmp_path):
 
 @pytest.fixture
 def worker(batches, nats):
-    worker = Worker(batches, nats.url).start()
+    worker = Worker(batches.app, nats.url, chunk_size=2).start()
+    batches.jobs = worker.jobs  # jobs now go through NATS to the worker
     yield worker
     worker.stop()
 
 
-def wait_job(batches: BatchService, job_id: str, timeout: float = 30) -> dict:
+def wait_job(batches: Batches, job_id: str, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = batches.get_job(job_id)
@@ -207,9 +209,9 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
         (None, None, False), (dt.date(2026, 12, 10), "age75", True)]
     assert any(r.rule_id == "LOSS-AGE75" for r in head[-1].reasons)
     with engine.connect() as conn:
-        assert store.period_as_of(conn, "200000001", dt.date(2026, 12, 9), None) is not None
-        assert store.period_as_of(conn, "200000001", dt.date(2026, 12, 10), None) is None
-        assert store.period_as_of(conn, "200000002", dt.date(2026, 12, 10), None) is not None
+        assert PeriodRepository(conn).as_of("200000001", dt.date(2026, 12, 9), None) is not None
+        assert PeriodRepository(conn).as_of("200000001", dt.date(2026, 12, 10), None) is None
+        assert PeriodRepository(conn).as_of("200000002", dt.date(2026, 12, 10), None) is not None
     status = rows(engine, status_periods, status_periods.c.kind == "specific_same_household")
     assert [(s.person_id, s.start, json.loads(s.evidence)) for s in status] == [
         ("200000001", dt.date(2026, 12, 10), ["age75_transition"])]

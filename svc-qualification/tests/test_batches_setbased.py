@@ -9,11 +9,11 @@ import random
 
 import pytest
 
-from nhi_qualification.adapters import batch_store as bs
+from nhi_qualification.adapters import bulk
 from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
 from nhi_qualification.domain.burden import HouseholdMember, IncomeFacts, determine_burden
 from nhi_qualification.domain.errors import RuleViolation
-from nhi_qualification.service_layer.batches import decision_dict, decision_json
+from nhi_qualification.service_layer.burden import decision_dict, decision_json
 
 from test_batches_service import BATCH, add_household, batches, events, income, rows  # noqa: F401
 
@@ -64,7 +64,7 @@ def writes(request, monkeypatch, engine):
     if request.param == "copy":
         if engine.dialect.name != "postgresql":
             pytest.skip("COPY is PostgreSQL only")
-        monkeypatch.setattr(bs, "COPY_FROM", 1)
+        monkeypatch.setattr(bulk, "COPY_FROM", 1)
     return request.param
 
 

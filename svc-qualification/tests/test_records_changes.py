@@ -13,18 +13,19 @@ from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
 from nhi_common import rpc
+from nhi_common.errors import DomainError
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.entrypoints.grpc_api import QualificationServicer
-from nhi_qualification.service_layer.batches import BatchService
+from clients import Batches
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.records import RecordsService
+from clients import Records
 from records_steps import BACKOFFICE, correction, current, notify, resident_move_in
 
 
 
 @pytest.fixture
 def records(service):
-    return RecordsService(core=service)
+    return Records(service.app)
 
 
 
@@ -89,7 +90,7 @@ def test_the_change_list_pages_with_a_cursor(records, history):
     ({"cursor": "abc"}, "INVALID_CURSOR"),
 ])
 def test_the_change_list_refuses_bad_filters(records, filters, code):
-    with pytest.raises(RuleViolation) as error:
+    with pytest.raises(DomainError) as error:
         listed(records, **filters)
     assert error.value.code == code
 
@@ -104,7 +105,7 @@ def stub(service, records):
     server = rpc.Server(port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1",
                         max_workers=2)
     pb_grpc.add_QualificationServiceServicer_to_server(
-        QualificationServicer(service, records, BatchService(core=service)), server.server)
+        QualificationServicer(service.app, Batches(service.app).jobs), server.server)
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield pb_grpc.QualificationServiceStub(channel)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 
 import pytest
 import sqlalchemy as sa
 
-from nhi_qualification.adapters import records_store, store
+from nhi_qualification.adapters.repositories.periods import PeriodRepository
 from nhi_qualification.adapters.tables import PLUMBING, changes, persons
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.records import RecordsService, StalePeriodVersion
-from nhi_qualification.service_layer.services import IdempotencyReuse
+from clients import Records
+from nhi_qualification.domain.errors import StalePeriodVersion
+from nhi_qualification.domain.errors import IdempotencyReuse
 from records_steps import BACKOFFICE, CLERK, correction, current, notify, resident_move_in
 
 
 
 @pytest.fixture
 def records(service):
-    return RecordsService(core=service)
+    return Records(service.app)
 
 
 
@@ -106,7 +106,7 @@ def test_a_version_that_is_no_longer_current_is_refused_with_the_current_version
 
 
 def test_an_unknown_period_is_not_found(records):
-    from nhi_qualification.service_layer.services import NotFound
+    from nhi_qualification.domain.errors import NotFound
 
     with pytest.raises(NotFound):
         records.correct_qualification({"period_id": "nope", "version_id": 1, "correction_reason": "x",
@@ -150,7 +150,7 @@ def test_undoing_a_period_voids_it_and_the_record_before_the_undo_still_shows_it
     result = records.correct_qualification(correction(old, undo=True), BACKOFFICE)
     assert result["period"]["void"] is True
     with engine.connect() as conn:
-        assert records_store.covering_period(conn, "000000001", dt.date(2026, 11, 24)) is None
+        assert PeriodRepository(conn).as_of("000000001", dt.date(2026, 11, 24), None) is None
     view = service.get_qualification("000000001", dt.date(2026, 11, 10), before_undo, CLERK)
     assert view["insured"] is True and view["period"]["period_id"] == old.period_id
     data = json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)
@@ -161,14 +161,12 @@ def test_undoing_a_period_voids_it_and_the_record_before_the_undo_still_shows_it
     assert error.value.code == "PERIOD_VOID"
 
 
-@pytest.mark.skipif("void" not in inspect.getsource(store.period_as_of),
-                    reason="store.period_as_of does not filter void versions yet")
 def test_an_undone_period_no_longer_insures_the_person(service, records, engine):
     old = joined(service, engine)
     records.correct_qualification(correction(old, undo=True), BACKOFFICE)
     assert service.get_qualification("000000001", dt.date(2026, 11, 10), None, CLERK)["insured"] is False
     with engine.connect() as conn:
-        assert "000000001" not in store.current_periods(conn, ["000000001"])
+        assert "000000001" not in PeriodRepository(conn).current(["000000001"])
 
 
 def test_relationship_and_listing_order_corrections_update_the_person(service, records, engine):

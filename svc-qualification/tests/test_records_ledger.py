@@ -8,8 +8,12 @@ import sqlalchemy as sa
 from nhi_qualification.adapters.tables import PLUMBING
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.errors import IdempotencyReuse, NotFound
-from nhi_qualification.service_layer.records import RecordsService
+from nhi_qualification.domain.errors import IdempotencyReuse, NotFound
+from clients import Records
+from nhi_common.errors import DomainError
+from nhi_qualification.adapters.repositories.certificates import CertificateRepository
+from nhi_qualification.service_layer.certificates import COLLECTED_KINDS
+from nhi_qualification.service_layer.views import certificate_dict
 from records_steps import BACKOFFICE, CLERK, correction, current, notify, resident_move_in
 
 
@@ -20,7 +24,7 @@ from records_steps import BACKOFFICE, CLERK, correction, current, notify, reside
 
 @pytest.fixture
 def records(service):
-    return RecordsService(core=service)
+    return Records(service.app)
 
 
 def issue(records, person_id="000000001", kind="eligibility_certificate", actor=CLERK, **extra):
@@ -133,7 +137,8 @@ def test_certificates_outstanding_after_a_loss(service, records, engine):
     lost, kept = issue(records, "000000001"), issue(records, "000000002")
     notice = issue(records, "000000001", kind="qualification_notice")
     with engine.connect() as conn:
-        assert [c["certificate_id"] for c in records.certificates_to_collect(conn, "000000001")] == [
+        assert [c["certificate_id"] for c in map(certificate_dict, CertificateRepository(conn).issued(
+                "000000001", COLLECTED_KINDS))] == [
             lost["certificate_id"]]
     notify(service, ["000000001"], kind="leave", reason="death", event_date="2026-11-20")  # lost 2026-11-21
     out, _ = records.list_certificates(person_id="", state="", outstanding_after_loss=True, page_size=10, cursor="")
@@ -149,8 +154,8 @@ def test_mark_for_collection_flags_the_issued_certificates_of_the_persons(servic
     resident_move_in(service)
     one, two = issue(records, "000000001"), issue(records, "000000002")
     with engine.begin() as conn:
-        assert records.mark_for_collection(conn, ["000000001"]) == 1
-        assert records.mark_for_collection(conn, []) == 0
+        assert CertificateRepository(conn).mark_for_collection(["000000001"], COLLECTED_KINDS) == 1
+        assert CertificateRepository(conn).mark_for_collection([], COLLECTED_KINDS) == 0
     flags = {c["certificate_id"]: c["collect"] for c in records.list_certificates(
         person_id="", state="issued", outstanding_after_loss=False, page_size=10, cursor="")[0]}
     assert flags == {one["certificate_id"]: True, two["certificate_id"]: False}
@@ -180,7 +185,7 @@ def test_the_ledger_pages_with_a_cursor_and_filters_by_state(service, records):
     lost, _ = records.list_certificates(person_id="", state="lost", outstanding_after_loss=False, page_size=4,
                                         cursor="")
     assert [c["certificate_id"] for c in lost] == [made[0]]
-    with pytest.raises(RuleViolation) as error:
+    with pytest.raises(DomainError) as error:
         records.list_certificates(person_id="", state="", outstanding_after_loss=False, page_size=4, cursor="x")
     assert error.value.code == "INVALID_CURSOR"
     with pytest.raises(RuleViolation):

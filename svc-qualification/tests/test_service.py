@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from nhi_qualification.adapters.tables import PLUMBING, persons
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.service_layer.errors import IdempotencyReuse, StaleVersion
+from nhi_qualification.domain.errors import IdempotencyReuse, StaleVersion
 
 CLERK = Actor("clerk-01")
 MY_NUMBER = "123456789018"
@@ -169,18 +169,20 @@ def test_my_numbers_are_encrypted_masked_and_every_read_is_audited(service, engi
 
 
 def test_one_statement_confirmation_agrees_with_the_person_and_period_lookups(service, engine):
-    from nhi_qualification.adapters import store
+    from nhi_qualification.adapters.repositories.periods import PeriodRepository
+    from nhi_qualification.adapters.repositories.persons import PersonRepository
 
     resident_move_in(service)
     joined_at = dt.datetime.now(dt.timezone.utc)
     service.submit_notification(notification(["000000001"]), CLERK)
     service.submit_notification(notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK)
     with engine.connect() as conn:
+        persons, periods = PersonRepository(conn), PeriodRepository(conn)
         for day in (dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 20), dt.date(2026, 11, 21)):
             for known_at in (None, joined_at, dt.datetime.now(dt.timezone.utc)):
-                combined = store.person_as_of(conn, "000000001", day, known_at)
-                period = store.period_as_of(conn, "000000001", day, known_at)
+                combined = persons.as_of("000000001", day, known_at)
+                period = periods.as_of("000000001", day, known_at)
                 assert combined is not None
-                assert combined[0].person_id == store.get_person(conn, "000000001").person_id
+                assert combined[0].person_id == persons.get("000000001").person_id
                 assert (combined[1].version_id if combined[1] else None) == (period.version_id if period else None)
-        assert store.person_as_of(conn, "999999999", dt.date(2026, 11, 1), None) is None
+        assert persons.as_of("999999999", dt.date(2026, 11, 1), None) is None

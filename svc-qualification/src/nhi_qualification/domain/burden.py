@@ -46,6 +46,16 @@ class HouseholdMember:
     is_head: bool = False  # 世帯主: counted in the non-taxed test even when not insured (擬制世帯主)
 
 
+def household_member(person_id: str, birth_date: dt.date, *, insured: bool, head: bool,
+                     specific: bool) -> HouseholdMember | None:
+    """Whether and how a person of the resident-register household counts for its burden ratio: when insured,
+    when the head (the non-taxed test counts a 擬制世帯主), or as 特定同一世帯所属者 (only when not insured)."""
+    specific = specific and not insured
+    if insured or head or specific:
+        return HouseholdMember(person_id, birth_date, insured, specific, head)
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class IncomeFacts:
     """One person's income for one income year (yen)."""

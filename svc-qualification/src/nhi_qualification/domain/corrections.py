@@ -18,10 +18,6 @@ from .model import Reason
 from .reasons import REASONS
 
 BASIS = "国民健康保険システム標準仕様書 2.2.1 資格異動訂正"
-# Rule codes refused as malformed input (INVALID_ARGUMENT); the others are FAILED_PRECONDITION.
-INPUT_CODES = frozenset({"REQUIRED", "INVALID_DATE", "UNKNOWN_REASON", "REASON_KIND_MISMATCH", "CONFLICTING_FIELDS",
-                         "NOTHING_TO_CORRECT", "INVALID_LISTING_ORDER", "UNKNOWN_OUTCOME", "INVALID_CURSOR",
-                         "INVALID_RANGE", "UNKNOWN_KIND"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,7 +49,15 @@ class Period:
         return self.end_on is None or day < self.end_on
 
     def covers(self, day: dt.date) -> bool:
+        """Insured here on `day`: qualified, and within this municipality's coverage (適用開始/適用終了)."""
         return not self.void and self.start_on <= day and self.open_on(day)
+
+    def qualified_on(self, day: dt.date) -> bool:
+        """Qualified in law on `day` (資格取得日 <= day < 資格喪失日), whatever the coverage dates say.
+
+        The burden ratio counts the household's insured this way: a member covered by another municipality of the
+        prefecture after a move within it is still an insured of the household's NHI in law."""
+        return not self.void and self.acquired_on <= day and (self.lost_on is None or day < self.lost_on)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -84,6 +84,15 @@ class StatusPeriod:
     separation_date: dt.date | None = None  # 非自発的失業者: 離職日
     separation_code: str | None = None  # 非自発的失業者: 離職理由コード
 
+    def active_on(self, day: dt.date) -> bool:
+        """The status holds on `day` (its end is inclusive)."""
+        return active_on(self.start, self.end, day)
+
+
+def active_on(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
+    """A status running from `start` to `end` (inclusive, None = open) holds on `day`."""
+    return start <= day and (end is None or day <= end)
+
 
 @dataclasses.dataclass(frozen=True)
 class StatusSpan:

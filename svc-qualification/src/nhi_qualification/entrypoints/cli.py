@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 
+from nhi.common.v1 import common_pb2
 from nhi_common import config, db, logs
 
 from .. import bootstrap
+from ..adapters import migration_import
 from ..adapters.vault import MyNumberVault
 from ..domain.errors import RuleViolation
 from ..domain.numbers import INSURER_RULE, insurer_number_problem
-from ..service_layer import migration_import
 from ..settings import Settings
 
 
@@ -70,29 +71,30 @@ def _jobs(args, settings: Settings, engine) -> int:
     """`work`: pull job chunks until stopped; `run-job`: start one job and print its progress until it ends."""
     import time
 
-    from ..service_layer.batches import BatchService
-    from ..service_layer.services import QualificationService
-    from . import jobs_worker
+    from ..service_layer.context import Actor
+    from ..service_layer.jobs import Jobs
+    from . import jobs_worker, parse
 
-    core = QualificationService(engine=engine, vault=MyNumberVault(settings.mynumber_key),
-                                insurer_number=settings.insurer_number, insured_symbol=settings.insured_symbol,
-                                fixed_business_date=settings.business_date)
-    batches = BatchService(core=core)
+    app = bootstrap.app_for(settings, engine)
     if args.command == "work":
         if not settings.nats_url:
             print("work needs NATS_URL", file=sys.stderr)
             return 2
-        return jobs_worker.run(batches, settings.nats_url)
-    from .grpc_api import Actor
-
-    worker = jobs_worker.Worker(batches, settings.nats_url).start() if settings.nats_url else None
+        return jobs_worker.run(app, settings.nats_url)
+    worker = jobs_worker.Worker(app, settings.nats_url).start() if settings.nats_url else None
+    jobs = worker.jobs if worker is not None else Jobs(app)
     try:
         params = {k: v for k, v in (("date", args.date), ("month", args.month)) if v}
-        job = batches.start_job(args.kind, params, Actor("cli"))
+        try:
+            command = parse.start_job(common_pb2.StartJobRequest(kind=args.kind, parameters=params))
+        except RuleViolation as exc:
+            print(f"run-job: {exc.detail}", file=sys.stderr)
+            return 2
+        job = jobs.start(command, Actor("cli"))
         while job["state"] not in ("succeeded", "failed"):
             print(json.dumps({k: job[k] for k in ("job_id", "state", "total", "done", "failed")}), flush=True)
             time.sleep(1)
-            job = batches.get_job(job["job_id"])
+            job = jobs.get(job["job_id"])
         print(json.dumps(job, ensure_ascii=False))
         return 0 if job["state"] == "succeeded" else 1
     finally:

@@ -1,10 +1,10 @@
-"""gRPC servicer of QualificationService: translate requests and errors, nothing else."""
+"""gRPC servicer of QualificationService: parse the request (`parse`), call the use case, render the answer.
+
+Errors are domain errors with their category; `rpc.translated` turns them into gRPC statuses with details.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import grpc
 from google.protobuf import json_format
 
 from nhi.common.v1 import common_pb2
@@ -12,151 +12,141 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
 from nhi_common import rpc
 
-from ..domain.errors import RuleViolation
-from ..service_layer.context import Actor
-from ..service_layer.batches import BatchService
-from ..service_layer.records import RecordsService
-from ..service_layer.errors import IdempotencyReuse, NotFound, StaleVersion
-from ..service_layer.services import QualificationService
-from .rpc_batches import BatchesRpc
-from .rpc_records import RecordsRpc
+from ..service_layer import (burden, certificates, corrections, ledger, notifications, queries,
+                             resident_reflection)
+from ..service_layer.app import App
+from ..service_layer.jobs import Jobs
+from . import parse
 
 
-def actor_of(context: common_pb2.RequestContext) -> Actor:
-    business_date = None
-    if context.business_date:
-        try:
-            business_date = dt.date.fromisoformat(context.business_date)
-        except ValueError:
-            raise rpc.invalid("business_date", f"{context.business_date!r} is not a date") from None
-    return Actor(operator_id=context.operator_id or "anonymous", scopes=frozenset(context.scopes),
-                 business_date=business_date, idempotency_key=context.idempotency_key)
+def render(data: dict, message):
+    """A use case's answer as a message; a key the message does not declare is an error, never dropped."""
+    return json_format.ParseDict(data, message)
 
 
-def to_message(data: dict, message):
-    return json_format.ParseDict(data, message, ignore_unknown_fields=True)
+class QualificationServicer(pb_grpc.QualificationServiceServicer):
+    def __init__(self, app: App, jobs: Jobs) -> None:
+        self.app = app
+        self.jobs = jobs
 
-
-def as_dict(message) -> dict:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
-
-
-def translate(method):
-    """Domain and service errors become gRPC statuses with details."""
-
-    def wrapper(self, request, context):
-        try:
-            return method(self, request, context)
-        except RuleViolation as exc:
-            error = rpc.ServiceError(grpc.StatusCode.INVALID_ARGUMENT if exc.code in _INPUT_CODES
-                                     else grpc.StatusCode.FAILED_PRECONDITION,
-                                     f"{exc.field}: {exc.message}", reason=exc.code,
-                                     fields=[rpc.FieldProblem(exc.field, exc.message, exc.rule)])
-        except NotFound as exc:
-            error = rpc.not_found(exc.kind, exc.key)
-        except StaleVersion as exc:
-            error = rpc.aborted(str(exc), reason="STALE_VERSION",
-                                metadata={"household_id": exc.household_id, "current_version": str(exc.current_version)})
-        except IdempotencyReuse:
-            error = rpc.failed_precondition("the Idempotency-Key was already used with a different request",
-                                            reason="IDEMPOTENCY_KEY_REUSED", field="Idempotency-Key")
-        except PermissionError as exc:
-            error = rpc.ServiceError(grpc.StatusCode.PERMISSION_DENIED, str(exc), reason="SCOPE_REQUIRED")
-        except rpc.ServiceError as exc:
-            error = exc
-        rpc.abort(context, error)
-
-    wrapper.__name__ = method.__name__
-    return wrapper
-
-
-_INPUT_CODES = {"UNKNOWN_REASON", "REASON_KIND_MISMATCH", "INVALID_MY_NUMBER", "INVALID_DATE", "REQUIRED",
-                "EVENT_IN_FUTURE", "NOTIFIED_IN_FUTURE", "INVALID_JSON"}
-
-
-def _date(field: str, value: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise rpc.invalid(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _datetime(field: str, value: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise rpc.invalid(field, f"{value!r} is not an RFC 3339 date-time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-class QualificationServicer(RecordsRpc, BatchesRpc, pb_grpc.QualificationServiceServicer):
-    def __init__(self, service: QualificationService, records: RecordsService, batches: BatchService) -> None:
-        self.service = service
-        self.records = records
-        self.batches = batches
-
-    @translate
+    @rpc.translated
     def ApplyResidentChanges(self, request, context):
-        changes = [as_dict(c) for c in request.changes]
-        results = self.service.apply_resident_changes(changes, actor_of(request.context))
-        return pb.ApplyResidentChangesResponse(results=[to_message(r, pb.AppliedChange()) for r in results])
+        results = resident_reflection.apply_resident_changes(self.app, parse.resident_changes(request),
+                                                             parse.actor(request.context))
+        return pb.ApplyResidentChangesResponse(results=[render(r, pb.AppliedChange()) for r in results])
 
-    @translate
+    @rpc.translated
     def SubmitNotification(self, request, context):
-        data = as_dict(request)
-        data.pop("context", None)
-        result = self.service.submit_notification(data, actor_of(request.context))
-        return to_message(result, pb.SubmitNotificationResponse())
+        result = notifications.submit_notification(self.app, parse.notification(request), parse.actor(request.context))
+        return render(result, pb.SubmitNotificationResponse())
 
-    @translate
+    @rpc.translated
     def GetQualification(self, request, context):
-        view = self.service.get_qualification(request.person_id, _date("as_of", request.as_of),
-                                              _datetime("known_at", request.known_at), actor_of(request.context))
-        return to_message(view, pb.QualificationView())
+        view = queries.get_qualification(self.app, request.person_id, parse.date("as_of", request.as_of),
+                                         parse.moment("known_at", request.known_at), parse.actor(request.context))
+        return render(view, pb.QualificationView())
 
-    @translate
+    @rpc.translated
     def GetPerson(self, request, context):
-        return to_message(self.service.get_person(request.person_id, actor_of(request.context)), pb.Person())
+        return render(queries.get_person(self.app, request.person_id, parse.actor(request.context)), pb.Person())
 
-    @translate
+    @rpc.translated
     def GetHousehold(self, request, context):
-        view = self.service.get_household(request.household_id, actor_of(request.context), _date("as_of", request.as_of),
-                                          _datetime("known_at", request.known_at))
-        return to_message(view, pb.Household())
+        view = queries.get_household(self.app, request.household_id, parse.actor(request.context),
+                                     parse.date("as_of", request.as_of), parse.moment("known_at", request.known_at))
+        return render(view, pb.Household())
 
-    @translate
+    @rpc.translated
     def SearchPersons(self, request, context):
-        criteria = {k: getattr(request, k) for k in ("name_kana", "birth_date", "symbol", "number", "branch_no",
-                                                     "my_number", "household_id")}
-        if criteria["birth_date"]:
-            _date("birth_date", criteria["birth_date"])
-        found, cursor = self.service.search_persons(criteria, request.page.page_size, request.page.cursor,
-                                                    actor_of(request.context))
-        return pb.SearchPersonsResponse(persons=[to_message(p, pb.Person()) for p in found],
+        found, cursor = queries.search_persons(
+            self.app, name_kana=request.name_kana, birth_date=parse.date("birth_date", request.birth_date),
+            symbol=request.symbol, number=request.number, branch_no=request.branch_no, my_number=request.my_number,
+            household_id=request.household_id, page=parse.page(request.page, numeric=False),
+            actor=parse.actor(request.context))
+        return pb.SearchPersonsResponse(persons=[render(p, pb.Person()) for p in found],
                                         page=common_pb2.PageInfo(next_cursor=cursor))
 
-    @translate
+    @rpc.translated
     def GetHistory(self, request, context):
-        return to_message(self.service.get_history(request.person_id), pb.GetHistoryResponse())
+        return render(queries.get_history(self.app, request.person_id), pb.GetHistoryResponse())
 
-    @translate
+    @rpc.translated
     def GetCertificatesDue(self, request, context):
-        due = self.service.certificates_due_now(request.person_id, actor_of(request.context))
-        return to_message(due, pb.GetCertificatesDueResponse())
+        due = certificates.due_now(self.app, request.person_id, parse.actor(request.context))
+        return render(due, pb.GetCertificatesDueResponse())
 
-    @translate
+    @rpc.translated
     def ListIntakeItems(self, request, context):
-        items, cursor = self.service.list_intake_items(request.state, request.page.page_size, request.page.cursor)
-        return pb.ListIntakeItemsResponse(items=[to_message(i, pb.IntakeItem()) for i in items],
+        items, cursor = queries.list_intake_items(self.app, request.state, parse.page(request.page))
+        return pb.ListIntakeItemsResponse(items=[render(i, pb.IntakeItem()) for i in items],
                                           page=common_pb2.PageInfo(next_cursor=cursor))
 
-    @translate
+    @rpc.translated
     def ListAuditEvents(self, request, context):
-        events, cursor = self.service.list_audit_events(request.operator_id, request.action, request.page.page_size,
-                                                        request.page.cursor)
-        return common_pb2.ListAuditEventsResponse(events=[to_message(e, common_pb2.AuditEvent()) for e in events],
+        events, cursor = queries.list_audit_events(self.app, request.operator_id, request.action,
+                                                   parse.page(request.page))
+        return common_pb2.ListAuditEventsResponse(events=[render(e, common_pb2.AuditEvent()) for e in events],
                                                   page=common_pb2.PageInfo(next_cursor=cursor))
+
+    # ----- records: corrections, certificate ledger, change list -----
+
+    @rpc.translated
+    def CorrectQualification(self, request, context):
+        result = corrections.correct_qualification(self.app, parse.correction(request), parse.actor(request.context))
+        return render(result, pb.CorrectQualificationResponse())
+
+    @rpc.translated
+    def RecordCertificateIssued(self, request, context):
+        result = ledger.record_certificate_issued(self.app, parse.certificate_issued(request.certificate),
+                                                  parse.actor(request.context))
+        return render(result, pb.Certificate())
+
+    @rpc.translated
+    def RegisterCertificateReturn(self, request, context):
+        result = ledger.register_certificate_return(self.app, parse.certificate_return(request),
+                                                    parse.actor(request.context))
+        return render(result, pb.RegisterCertificateReturnResponse())
+
+    @rpc.translated
+    def ListCertificates(self, request, context):
+        found, cursor = ledger.list_certificates(self.app, person_id=request.person_id, state=request.state,
+                                                 outstanding_after_loss=request.outstanding_after_loss,
+                                                 page=parse.page(request.page))
+        return pb.ListCertificatesResponse(certificates=[render(c, pb.Certificate()) for c in found],
+                                           page=common_pb2.PageInfo(next_cursor=cursor))
+
+    @rpc.translated
+    def ListChanges(self, request, context):
+        found, cursor = ledger.list_changes(
+            self.app, from_date=parse.date("from_date", request.from_date),
+            to_date=parse.date("to_date", request.to_date), operator_id=request.operator_id, reason=request.reason,
+            kind=request.kind, page=parse.page(request.page))
+        return pb.ListChangesResponse(changes=[render(c, pb.ChangeRecord()) for c in found],
+                                      page=common_pb2.PageInfo(next_cursor=cursor))
+
+    # ----- burden ratio, income facts, jobs -----
+
+    @rpc.translated
+    def RecordIncomeFacts(self, request, context):
+        count = burden.record_income_facts(self.app, parse.incomes(request.incomes), parse.actor(request.context))
+        return pb.RecordIncomeFactsResponse(recorded=count)
+
+    @rpc.translated
+    def DetermineBurdenRatio(self, request, context):
+        result = burden.determine_burden_ratio(self.app, parse.burden_request(request), parse.actor(request.context))
+        return render(result, pb.DetermineBurdenRatioResponse())
+
+    @rpc.translated
+    def StartJob(self, request, context):
+        return render(self.jobs.start(parse.start_job(request), parse.actor(request.context)), common_pb2.Job())
+
+    @rpc.translated
+    def GetJob(self, request, context):
+        return render(self.jobs.get(parse.required("job_id", request.job_id, "the job id")), common_pb2.Job())
+
+    @rpc.translated
+    def ListJobResults(self, request, context):
+        doc = self.jobs.results(parse.required("job_id", request.job_id, "the job id"),
+                                parse.page(request.page, numeric=False, default_size=100))
+        return render({"job": doc["job"], "title": doc["title"], "rows": doc["rows"], "summary": doc["summary"],
+                       "page": {"next_cursor": doc["next_cursor"]}}, pb.ListJobResultsResponse())

@@ -1,8 +1,8 @@
 """The job worker: pulls chunks from the NHI_JOBS work queue (`nhi.jobs.v1.>`) and runs them.
 
 Any number of replicas share the durable consumer "qualification-jobs"; JetStream hands each message to
-one of them. Inside `nhi-qualification serve` the worker rides on the ServiceRuntime (`attach`); on its own
-(`nhi-qualification work`) it is a `Worker`.
+one of them. Inside `nhi-qualification serve` the worker rides on the ServiceRuntime (`consume`); on its own
+(`nhi-qualification work`) it is a `Worker` with a NATS connection of its own.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import threading
 from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
 
-from ..service_layer.batches import BatchService
+from ..service_layer.app import App
+from ..service_layer.jobs import CHUNK_SIZE, Dispatcher, Jobs
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ SUBJECT = "nhi.jobs.v1.>"
 ACK_WAIT = 300.0  # a chunk of 5,000 keys takes well under a second; a dead worker's chunk comes back after this
 
 
-def _publisher(bus_runtime: BusRuntime, bus: Bus):
-    """A dispatcher for BatchService: publish (subject, event) pairs with acks, all in flight at once."""
+def publisher(bus_runtime: BusRuntime, bus: Bus) -> Dispatcher:
+    """Publish (subject, event) pairs with acks, up to 500 in flight at once."""
 
     async def _publish_all(messages: list[tuple[str, Event]]) -> None:
         await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
@@ -38,9 +39,9 @@ def _publisher(bus_runtime: BusRuntime, bus: Bus):
     return dispatch
 
 
-def _handler(batches: BatchService):
+def _handler(jobs: Jobs):
     def handle(event: Event, _headers: dict[str, str]) -> None:
-        batches.handle_message(event.data)
+        jobs.handle_message(event.data)
 
     return handle
 
@@ -51,31 +52,25 @@ def _tune(consumer: PullConsumer) -> PullConsumer:
     return consumer
 
 
-def attach(runtime, batches: BatchService) -> PullConsumer | None:
-    """Inside `serve`: when NATS is configured, jobs go through NATS and this process works on them too."""
-    if runtime.bus is None or getattr(runtime, "jobs_consumer", None) is not None:
-        return getattr(runtime, "jobs_consumer", None)
-    batches.dispatch = _publisher(runtime.bus_runtime, runtime.bus)
-    consumer = _tune(runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(batches)))
-    runtime.jobs_consumer = consumer
-    return consumer
+def consume(runtime, jobs: Jobs) -> PullConsumer:
+    """Inside `serve`, with NATS: this process works on job chunks too."""
+    return _tune(runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(jobs)))
 
 
 class Worker:
-    """A stand-alone worker (and dispatcher) on its own NATS connection."""
+    """A stand-alone worker (and dispatcher) on its own NATS connection; `jobs` starts and follows jobs."""
 
-    def __init__(self, batches: BatchService, nats_url: str, name: str = "svc-qualification-worker") -> None:
-        self.batches = batches
+    def __init__(self, app: App, nats_url: str, *, chunk_size: int = CHUNK_SIZE,
+                 name: str = "svc-qualification-worker") -> None:
         self.bus_runtime = BusRuntime(name=f"{name}-bus")
         self.bus = Bus(nats_url, name)
+        self.jobs = Jobs(app, dispatch=publisher(self.bus_runtime, self.bus), chunk_size=chunk_size)
         self.consumer = _tune(PullConsumer(self.bus, stream=STREAM, durable=DURABLE, subject=SUBJECT,
-                                           handler=_handler(batches)))
+                                           handler=_handler(self.jobs)))
         self._task = None
 
-    def start(self, *, dispatch: bool = True) -> "Worker":
+    def start(self) -> "Worker":
         self.bus_runtime.call(self.bus.connect(), timeout=None)
-        if dispatch:
-            self.batches.dispatch = _publisher(self.bus_runtime, self.bus)
         self._task = self.bus_runtime.submit(self.consumer.run())
         return self
 
@@ -90,9 +85,9 @@ class Worker:
         self.bus_runtime.stop()
 
 
-def run(batches: BatchService, nats_url: str) -> int:
+def run(app: App, nats_url: str) -> int:
     """`nhi-qualification work`: work until SIGTERM or SIGINT."""
-    worker = Worker(batches, nats_url).start()
+    worker = Worker(app, nats_url).start()
     log.info("job worker pulling %s as %s", SUBJECT, DURABLE)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

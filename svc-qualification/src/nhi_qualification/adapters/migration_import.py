@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
-from ..adapters.store import VERSIONED
-from ..adapters.tables import branches, households, periods, person_versions, persons
-from ..adapters.vault import MyNumberVault
+from .repositories.persons import VERSIONED
+from .tables import branches, households, periods, person_versions, persons
+from .vault import MyNumberVault
 from ..domain.errors import RuleViolation
 from ..domain.numbers import my_number_problem
 

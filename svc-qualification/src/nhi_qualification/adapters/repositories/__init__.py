@@ -1,0 +1,1 @@
+"""Repositories by aggregate: all of svc-qualification's SQL lives under adapters/."""

@@ -1,0 +1,60 @@
+"""The plumbing tables as the use cases need them: audit log, inbox, idempotency keys, what the outbox published."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from nhi_common import paging
+from nhi_common.errors import IdempotencyReuse
+from nhi_common.plumbing import IdempotencyConflict, Plumbing
+
+from ..tables import PLUMBING
+
+
+class Journal:
+    def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
+        self.conn = conn
+        self.plumbing = plumbing
+
+    def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
+        self.plumbing.audit(self.conn, operator_id=operator_id, action=action, target_kind=target_kind,
+                            target_id=target_id, detail=detail)
+
+    def claim_inbox(self, event_id: str, consumer: str) -> bool:
+        """Record that `consumer` handles `event_id` in this transaction; False if it was handled already."""
+        return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
+
+    def recall(self, key: str, operation: str, request: bytes) -> bytes | None:
+        """The stored response of a replayed Idempotency-Key; IdempotencyReuse when it came with another request."""
+        try:
+            return self.plumbing.recall_idempotent(self.conn, key=key, operation=operation, request=request)
+        except IdempotencyConflict:
+            raise IdempotencyReuse() from None
+
+    def remember(self, key: str, operation: str, request: bytes, response: bytes) -> None:
+        self.plumbing.remember_idempotent(self.conn, key=key, operation=operation, request=request, response=response)
+
+    def audit_page(self, *, operator_id: str, action: str, page: paging.Page) -> tuple[list, str]:
+        table = self.plumbing.tables["audit_log"]
+        query = sa.select(table)
+        if operator_id:
+            query = query.where(table.c.operator_id == operator_id)
+        if action:
+            query = query.where(table.c.action == action)
+        return paging.keyset(self.conn, query, table.c.seq, page)
+
+    def published_change_ids(self, person_id: str, change_ids: set[str]) -> set[str]:
+        """Which of `change_ids` had an event of this person already published by the outbox relay."""
+        outbox = PLUMBING["outbox"]
+        found = set()
+        for row in self.conn.execute(sa.select(outbox.c.data).where(outbox.c.ce_subject == person_id,
+                                                                    outbox.c.published_at.is_not(None))):
+            try:
+                change_id = json.loads(row.data).get("change_id")
+            except ValueError:
+                continue
+            if change_id in change_ids:
+                found.add(change_id)
+        return found

@@ -1,0 +1,93 @@
+"""The unit of work over SQLAlchemy Core: one connection and transaction, the repositories, the outbox."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from nhi_common import db, telemetry
+from nhi_common.plumbing import Plumbing, utcnow
+
+from ..domain.events import Event
+from ..service_layer.unit_of_work import AbstractUnitOfWork
+from . import bulk
+from .repositories.age75 import Age75Repository
+from .repositories.burden import BurdenRepository
+from .repositories.certificates import CertificateRepository
+from .repositories.changes import ChangeRepository
+from .repositories.households import HouseholdRepository
+from .repositories.journal import Journal
+from .repositories.jobs import JobRepository
+from .repositories.periods import PeriodRepository
+from .repositories.persons import PersonRepository
+from .repositories.statuses import StatusRepository
+from .tables import PLUMBING, metadata
+
+SOURCE = "urn:nhi:svc-qualification"
+_PLUMBING = Plumbing(metadata, SOURCE)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def outbox_rows(events: list[Event]) -> list[dict]:
+    """Outbox rows of one transaction's events: one trace context, event time and created_at for all of them."""
+    now = utcnow()
+    time, traceparent = now.isoformat(timespec="microseconds"), telemetry.current_traceparent()
+    return [{"event_id": str(uuid.uuid4()), "nats_subject": e.SUBJECT, "ce_type": e.TYPE, "ce_source": SOURCE,
+             "ce_subject": e.subject, "ce_time": time, "data": _JSON(e.data()), "traceparent": traceparent,
+             "created_at": now} for e in events]
+
+
+class SqlUnitOfWork(AbstractUnitOfWork):
+    def __init__(self, engine: sa.Engine, *, read_only: bool = False,
+                 after_commit: Callable[[], None] = lambda: None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.read_only = read_only
+        self.after_commit = after_commit
+        self.conn: sa.Connection | None = None
+        self._tx = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        super().__enter__()
+        if self.read_only:
+            # One connection without a transaction of its own (autocommit on PostgreSQL): no BEGIN/ROLLBACK.
+            self.conn = db.read_connection(self.engine)
+        else:
+            self.conn = self.engine.connect()
+            self._tx = self.conn.begin()
+        conn = self.conn
+        self.persons, self.households = PersonRepository(conn), HouseholdRepository(conn)
+        self.periods, self.statuses = PeriodRepository(conn), StatusRepository(conn)
+        self.certificates, self.changes = CertificateRepository(conn), ChangeRepository(conn)
+        self.burden, self.jobs, self.age75 = BurdenRepository(conn), JobRepository(conn), Age75Repository(conn)
+        self.journal = Journal(conn, _PLUMBING)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.conn.close()
+
+    def _commit(self, events: list[Event]) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        bulk.insert(self.conn, PLUMBING["outbox"], outbox_rows(events))
+        self._tx.commit()
+        self._tx = None
+        if events:
+            self.after_commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+    def _nested(self) -> contextlib.AbstractContextManager:
+        return self.conn.begin_nested()
+
+    def tune_for_batch(self) -> None:
+        bulk.tune_chunk_transaction(self.conn)

@@ -1,0 +1,207 @@
+"""The events svc-qualification publishes on `nhi.v1.qualification.*`: one class, so one shape, per event type.
+
+A clerk's change and a batch's change of the same type build the same class; the unit of work writes what a
+use case collected to the outbox in the transaction of the change. No My Number ever; no address under DV.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, ClassVar
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonRef:
+    """What a departmental subscriber needs to act on a person without calling back."""
+
+    person_id: str
+    household_id: str
+    head_person_id: str
+    name_kanji: str
+    name_kana: str
+    display_name: str
+    birth_date: dt.date
+    sex: str
+    address: dict[str, Any]
+    dv_support: bool
+
+    def data(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "household_id": self.household_id,
+                "head_person_id": self.head_person_id, "name_kanji": self.name_kanji, "name_kana": self.name_kana,
+                "display_name": self.display_name, "birth_date": self.birth_date.isoformat(), "sex": self.sex,
+                "address": {} if self.dv_support else self.address, "dv_support": self.dv_support}
+
+
+class Event:
+    """An outbox event: NATS subject, CloudEvents type, subject (the person) and data."""
+
+    SUBJECT: ClassVar[str]
+    TYPE: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    def data(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodEvent(Event):
+    """A qualification acquired or lost: the person, the period's numbers and dates, and why."""
+
+    person: PersonRef
+    change_id: str
+    period_id: str
+    insurer_number: str
+    symbol: str
+    number: str
+    branch_no: str
+    acquired_on: dt.date | None
+    lost_on: dt.date | None
+    reason: str
+    rule_ids: tuple[str, ...]
+    feeds: tuple[str, ...]
+    business_date: dt.date
+    operator_id: str
+    coverage_starts_on: dt.date | None = None
+    coverage_ends_on: dt.date | None = None
+    job_id: str | None = None  # the batch that made the change
+    deemed_head: bool | None = None  # a loss: the person was the head of a 擬制世帯主 household (decided by age75)
+    specific_same_household: bool | None = None  # a loss: the person stays as 特定同一世帯所属者 (decided by age75)
+
+    @property
+    def subject(self) -> str:
+        return self.person.person_id
+
+    def data(self) -> dict[str, Any]:
+        return {**self.person.data(), "change_id": self.change_id, "period_id": self.period_id,
+                "insurer_number": self.insurer_number, "symbol": self.symbol, "number": self.number,
+                "branch_no": self.branch_no, "acquired_on": _iso(self.acquired_on), "lost_on": _iso(self.lost_on),
+                "coverage_starts_on": _iso(self.coverage_starts_on), "coverage_ends_on": _iso(self.coverage_ends_on),
+                "reason": self.reason, "rule_ids": list(self.rule_ids), "feeds": list(self.feeds),
+                "business_date": self.business_date.isoformat(), "operator_id": self.operator_id,
+                "job_id": self.job_id, "deemed_head": self.deemed_head,
+                "specific_same_household": self.specific_same_household}
+
+
+@dataclasses.dataclass(frozen=True)
+class QualificationAcquired(PeriodEvent):
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.acquired"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.acquired.v1"
+
+
+@dataclasses.dataclass(frozen=True)
+class QualificationLost(PeriodEvent):
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.lost"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.lost.v1"
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusChange:
+    status_id: str
+    kind: str
+    start: dt.date
+    end: dt.date | None
+    effects: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class BurdenChange:
+    determination_id: str
+    ratio_percent_old: int | None
+    ratio_percent_new: int | None
+    limit_category_old: str | None
+    limit_category_new: str | None
+    pending: bool
+    income_year: int
+
+
+@dataclasses.dataclass(frozen=True)
+class QualificationChanged(Event):
+    """Something about an insured person changed without a gain or loss: a special status (`status`), the NHI head
+    of a household (`head_change`) or the burden ratio / limit category (`burden`). Every key is always present;
+    those of the other kinds are null. It names the person by id only: a subscriber that needs more asks for it."""
+
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.changed"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.changed.v1"
+
+    person_id: str
+    household_id: str
+    change_id: str
+    change_kind: str
+    effective_date: dt.date
+    rule_ids: tuple[str, ...]
+    business_date: dt.date
+    operator_id: str
+    job_id: str | None = None
+    status: StatusChange | None = None
+    nhi_head_person_id: str | None = None
+    burden: BurdenChange | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.person_id
+
+    def data(self) -> dict[str, Any]:
+        status, burden = self.status, self.burden
+        return {"person_id": self.person_id, "household_id": self.household_id, "change_id": self.change_id, "change_kind": self.change_kind,
+                "reason": self.change_kind, "effective_date": self.effective_date.isoformat(),
+                "rule_ids": list(self.rule_ids), "business_date": self.business_date.isoformat(),
+                "operator_id": self.operator_id, "job_id": self.job_id,
+                "status_id": status.status_id if status else None, "status_kind": status.kind if status else None,
+                "status_start": status.start.isoformat() if status else None,
+                "status_end": _iso(status.end) if status else None, "effects": status.effects if status else None,
+                "nhi_head_person_id": self.nhi_head_person_id,
+                "determination_id": burden.determination_id if burden else None,
+                "ratio_percent_old": burden.ratio_percent_old if burden else None,
+                "ratio_percent_new": burden.ratio_percent_new if burden else None,
+                "limit_category_old": burden.limit_category_old if burden else None,
+                "limit_category_new": burden.limit_category_new if burden else None,
+                "pending": burden.pending if burden else None, "income_year": burden.income_year if burden else None}
+
+
+@dataclasses.dataclass(frozen=True)
+class QualificationCorrected(Event):
+    """資格異動訂正: a period version was corrected or undone; `resend_required` when the old one was published."""
+
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.corrected"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.corrected.v1"
+
+    person_id: str
+    household_id: str
+    change_id: str
+    period_id: str
+    version_id: int
+    insurer_number: str
+    symbol: str
+    number: str
+    branch_no: str
+    acquired_on: dt.date
+    lost_on: dt.date | None
+    void: bool
+    effective_date: dt.date
+    corrected_fields: tuple[str, ...]
+    correction_reason: str
+    resend_required: bool
+    business_date: dt.date
+    operator_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.person_id
+
+    def data(self) -> dict[str, Any]:
+        return {"change_id": self.change_id, "period_id": self.period_id, "version_id": self.version_id,
+                "person_id": self.person_id, "household_id": self.household_id,
+                "insurer_number": self.insurer_number, "symbol": self.symbol, "number": self.number,
+                "branch_no": self.branch_no, "acquired_on": self.acquired_on.isoformat(),
+                "lost_on": _iso(self.lost_on), "void": self.void, "effective_date": self.effective_date.isoformat(),
+                "corrected_fields": list(self.corrected_fields), "correction_reason": self.correction_reason,
+                "resend_required": self.resend_required, "business_date": self.business_date.isoformat(),
+                "operator_id": self.operator_id}

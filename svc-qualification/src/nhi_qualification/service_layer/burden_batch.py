@@ -1,0 +1,70 @@
+"""burden_redetermination (8/1, BURDEN-YEAR): every household with a 70–74 insured decided again on the day.
+
+Set-based per chunk: one read of the chunk's households (members, periods, statuses, heads, incomes), one of
+the last stored outcomes, the rules in Python, then one COPY of the determinations and of the events. Only
+outcomes that differ from the household's last stored one are stored: a re-run stores and announces nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterator
+
+from ..domain.ages import elder_period
+from ..domain.burden import determine_burden, income_year_for
+from ..domain.decide import years_before
+from ..domain.errors import RuleViolation
+from .burden import decision_json, stored
+from .unit_of_work import AbstractUnitOfWork
+
+log = logging.getLogger(__name__)
+
+KIND = "burden_redetermination"
+ONE_DAY = dt.timedelta(days=1)
+
+
+def elders_born(day: dt.date) -> tuple[dt.date, dt.date]:
+    """A superset of the birth dates of the 70–74 on `day`; the rules decide."""
+    return years_before(day, 75) - ONE_DAY, years_before(day, 70) + ONE_DAY
+
+
+def keys(uow: AbstractUnitOfWork, params: dict[str, str]) -> Iterator[str]:
+    day = dt.date.fromisoformat(params["date"])
+    return uow.burden.elder_households(day, elders_born(day))
+
+
+def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tuple[int, int]:
+    day = dt.date.fromisoformat(params["date"])
+    facts = uow.burden.facts(day, income_year_for(day=day).year, chunk.first_key, chunk.last_key, elders_born(day))
+    previous = uow.burden.latest(chunk.first_key, chunk.last_key)
+    operator = f"batch:{job.kind}:{job.operator_id}"
+    now = dt.datetime.now(dt.timezone.utc)
+    rows, fragments = [], {}
+    done = failed = 0
+    for household_id, members in facts.members.items():
+        if not any(m.insured and elder_period(birth_date=m.birth_date).covers(day) for m in members):
+            continue
+        try:
+            decision = determine_burden(as_of=day, members=members, incomes={
+                m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes})
+        except RuleViolation:
+            log.warning("job %s: household %s could not be decided", job.job_id, household_id, exc_info=True)
+            failed += 1
+            continue
+        done += 1
+        before = previous.get(household_id)
+        if before is not None and before == (decision.ratio_percent, decision.limit_category, decision.pending,
+                                             decision.income_year):
+            continue  # same outcome on the same income year: nothing to store, nothing to announce
+        determination_id = str(uuid.uuid4())
+        text = decision_json(decision, household_id, determination_id, {m.person_id: m.birth_date for m in members},
+                             fragments)
+        row, events = stored(decision, determination_id, household_id, before[:2] if before is not None else None,
+                             job.business_date, operator, job.job_id, result_json=text, now=now)
+        rows.append(row)
+        uow.emit(*events)
+    uow.burden.add_determinations(rows)
+    # Every key of the range was examined; keys that could not be decided are the failed ones.
+    return max(done, len(facts.members) - failed), failed

@@ -1,0 +1,163 @@
+"""Population batches run as jobs (2.5.1 age75_loss, 8/1 burden_redetermination), cut into chunks.
+
+A job is planned into chunks of key ranges (person_id for age75_loss, household_id for
+burden_redetermination). Each chunk is one message on `nhi.jobs.v1.<kind>` (work queue), taken by any
+worker replica, and processed in one transaction that also closes the chunk: a redelivered chunk finds
+itself done and changes nothing. Without a dispatcher the chunks run in a background thread of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from nhi_common import paging
+from nhi_common.events import Event
+from nhi_common.plumbing import dumps, utcnow
+
+from ..domain.commands import StartJob
+from ..domain.errors import NotFound
+from . import age75, burden_batch, views
+from .app import App
+from .context import Actor
+from .unit_of_work import AbstractUnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 5000
+AGE75, BURDEN = age75.KIND, burden_batch.KIND
+JOB_KINDS = (AGE75, BURDEN)
+SUBJECT_PREFIX = "nhi.jobs.v1."
+SOURCE = "urn:nhi:svc-qualification"
+CHUNK_TYPE = "jp.nhi.jobs.chunk.v1"
+PLAN_TYPE = "jp.nhi.jobs.plan.v1"
+
+# Publishes job messages, (subject, event) pairs, to the work queue.
+Dispatcher = Callable[[list[tuple[str, Event]]], None]
+
+
+class Jobs:
+    """Starts jobs, plans them and runs their chunks; `dispatch` None runs every chunk in a thread of this process."""
+
+    def __init__(self, app: App, *, dispatch: Dispatcher | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+        self.app = app
+        self.dispatch = dispatch
+        self.chunk_size = chunk_size
+        self._threads: list[threading.Thread] = []
+
+    def start(self, cmd: StartJob, actor: Actor) -> dict[str, Any]:
+        today = self.app.today(actor)
+        params = {"month": cmd.month} if cmd.month else {"date": (cmd.date or today).isoformat()}
+        with self.app.uow() as uow:
+            job_id = uow.jobs.add(kind=cmd.kind, parameters=params, business_date=today, operator_id=actor.operator_id)
+            uow.journal.audit(operator_id=actor.operator_id, action=f"job.started.{cmd.kind}", target_kind="job",
+                              target_id=job_id, detail=dumps(params))
+            uow.commit()
+        if self.dispatch is not None:
+            try:
+                self.dispatch([(SUBJECT_PREFIX + cmd.kind, _message(job_id, PLAN_TYPE, job_id, {
+                    "job_id": job_id, "kind": cmd.kind, "step": "plan"}))])
+            except Exception as exc:  # noqa: BLE001 - NATS down: the job cannot run; say so
+                self._fail(job_id, f"could not queue the job: {type(exc).__name__}: {exc}")
+        else:
+            thread = threading.Thread(target=self.run_in_process, args=(job_id,), name=f"job-{job_id[:8]}",
+                                      daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        with self.app.uow(read_only=True) as uow:
+            return views.job_dict(_job(uow, job_id))
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Join the in-process job threads (tests, the CLI)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+
+    def run_in_process(self, job_id: str) -> None:
+        try:
+            for chunk_no, _first, _last in self.plan(job_id):
+                self.run_chunk(job_id, chunk_no)
+        except Exception as exc:  # noqa: BLE001 - a background thread: record the failure on the job
+            log.exception("job %s failed", job_id)
+            self._fail(job_id, f"{type(exc).__name__}: {exc}")
+
+    def handle_message(self, data: dict[str, Any]) -> None:
+        """One message of `nhi.jobs.v1.>`: a plan step (cut into chunks, publish them) or a chunk."""
+        job_id = data["job_id"]
+        if data.get("step") != "plan":
+            self.run_chunk(job_id, int(data["chunk_no"]))
+            return
+        chunks = self.plan(job_id)
+        if chunks and self.dispatch is not None:
+            kind = data["kind"]
+            self.dispatch([(SUBJECT_PREFIX + kind, _message(f"{job_id}.{no}", CHUNK_TYPE, job_id, {
+                "job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last}))
+                for no, first, last in chunks])
+
+    def plan(self, job_id: str) -> list[tuple[int, str, str]]:
+        """Cut the job into key ranges (once); returns the chunks still to do (all of them, on a re-plan)."""
+        with self.app.uow() as uow:
+            job = _job(uow, job_id)
+            existing = uow.jobs.chunks(job_id)
+            if existing or job.state != "queued" or job.chunks:
+                return [(r.chunk_no, r.first_key, r.last_key) for r in existing if r.state in ("queued", "running")]
+            chunks = uow.jobs.plan(job_id, self._keys(uow, job.kind, json.loads(job.parameters)), self.chunk_size)
+            if not chunks:
+                uow.jobs.close_if_complete(job_id)
+            uow.commit()
+            return chunks
+
+    def run_chunk(self, job_id: str, chunk_no: int) -> None:
+        with self.app.uow() as uow:
+            uow.jobs.mark_running(job_id)
+            uow.commit()
+        try:
+            with self.app.uow() as uow:
+                chunk = uow.jobs.claim(job_id, chunk_no)
+                if chunk is None:
+                    return  # done already: a redelivery
+                uow.tune_for_batch()
+                job = uow.jobs.get(job_id)
+                run = age75.run_chunk if job.kind == AGE75 else burden_batch.run_chunk
+                done, failed = run(uow, job, json.loads(job.parameters), chunk)
+                uow.jobs.finish(job_id, chunk_no, done=done, failed=failed)
+                uow.commit()
+        except Exception as exc:  # noqa: BLE001 - the chunk fails, the job goes on and ends failed
+            log.exception("job %s chunk %d failed", job_id, chunk_no)
+            with self.app.uow() as uow:
+                if uow.jobs.claim(job_id, chunk_no) is not None:
+                    uow.jobs.finish(job_id, chunk_no, done=0, failed=0, state="failed",
+                                    error=f"chunk {chunk_no}: {type(exc).__name__}: {exc}")
+                uow.commit()
+
+    def results(self, job_id: str, page: paging.Page) -> dict[str, Any]:
+        """The job's results by person (for age75_loss the 75歳到達 対象者一覧), a page at a time."""
+        with self.app.uow(read_only=True) as uow:
+            job = _job(uow, job_id)
+            found, cursor, summary = uow.jobs.results(job_id, page)
+        return {"job": views.job_dict(job), "title": "75歳到達 対象者一覧" if job.kind == AGE75 else f"{job.kind} 結果一覧",
+                "rows": [age75.result_row(r) for r in found], "summary": summary, "next_cursor": cursor}
+
+    def _keys(self, uow: AbstractUnitOfWork, kind: str, params: dict[str, str]) -> Iterator[str]:
+        return age75.keys(uow, params) if kind == AGE75 else burden_batch.keys(uow, params)
+
+    def _fail(self, job_id: str, error: str) -> None:
+        with self.app.uow() as uow:
+            uow.jobs.fail(job_id, error)
+            uow.commit()
+
+
+def _job(uow: AbstractUnitOfWork, job_id: str):
+    job = uow.jobs.get(job_id)
+    if job is None:
+        raise NotFound("job", job_id)
+    return job
+
+
+def _message(event_id: str, type_: str, job_id: str, data: dict[str, Any]) -> Event:
+    return Event(id=event_id, source=SOURCE, type=type_, subject=job_id, time=utcnow().isoformat(), data=data)

@@ -1,0 +1,121 @@
+"""Confirmation and look-ups (被保険者資格確認, 2.1.1): persons, households, history, and the lists of the counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from nhi_common import paging
+
+from ..domain.errors import NotFound, PermissionDenied
+from . import views
+from .app import App
+from .context import Actor
+
+
+def get_qualification(app: App, person_id: str, as_of: dt.date | None, known_at: dt.datetime | None,
+                      actor: Actor) -> dict[str, Any]:
+    """Was the person insured here on `as_of` (the business date by default), as recorded at `known_at`?"""
+    day = as_of or app.today(actor)
+    # One statement (person + period as of + whether statuses exist), a second only for a person with statuses.
+    with app.uow(read_only=True) as uow:
+        found = uow.persons.as_of(person_id, day, known_at)
+        if found is None:
+            raise NotFound("person", person_id)
+        row, period, has_statuses = found
+        statuses = uow.statuses.current_rows([person_id]) if has_statuses else {}
+    view = {"person_id": person_id, "as_of": day.isoformat(), "known_at": known_at.isoformat() if known_at else "",
+            "insured": period is not None,
+            "person": views.person_dict(row, app.vault, actor, insured=period is not None,
+                                        statuses=statuses.get(person_id, []))}
+    if period is not None:
+        view["period"] = views.period_dict(period)
+    _audit_my_number_read(app, actor, [row])
+    return view
+
+
+def get_person(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
+    with app.uow(read_only=True) as uow:
+        row = uow.persons.get(person_id)
+        if row is None:
+            raise NotFound("person", person_id)
+        insured = uow.periods.insured_on([person_id], app.today(actor))
+        statuses = uow.statuses.current_rows([person_id])
+    _audit_my_number_read(app, actor, [row])
+    return views.person_dict(row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []))
+
+
+def get_household(app: App, household_id: str, actor: Actor, as_of: dt.date | None = None,
+                  known_at: dt.datetime | None = None) -> dict[str, Any]:
+    """A household with its members insured on `as_of`, as recorded at `known_at`."""
+    day = as_of or app.today(actor)
+    with app.uow(read_only=True) as uow:
+        household = uow.households.get(household_id)
+        if household is None:
+            raise NotFound("household", household_id)
+        members = uow.persons.members(household_id)
+        insured = uow.periods.insured_on([m.person_id for m in members], day, known_at)
+        statuses = uow.statuses.current_rows([m.person_id for m in members])
+    _audit_my_number_read(app, actor, members)
+    return {"household_id": household.household_id, "head_person_id": household.head_person_id,
+            "nhi_head_person_id": household.nhi_head_person_id or "",
+            "symbol": household.symbol or "", "number": household.number or "",
+            "deemed_head": bool(insured) and household.head_person_id not in insured,
+            "members": [views.person_dict(m, app.vault, actor, insured=m.person_id in insured,
+                                          statuses=statuses.get(m.person_id, [])) for m in members],
+            "address": json.loads(household.address or "{}"), "version": household.version}
+
+
+def search_persons(app: App, *, name_kana: str = "", birth_date: dt.date | None = None, symbol: str = "",
+                   number: str = "", branch_no: str = "", my_number: str = "", household_id: str = "",
+                   page: paging.Page = paging.Page(), actor: Actor) -> tuple[list[dict[str, Any]], str]:
+    if my_number and not actor.can_read_my_number():
+        raise PermissionDenied("searching by My Number needs the mynumber:read scope")
+    with app.uow(read_only=True) as uow:
+        found, cursor = uow.persons.search(
+            my_number_hash=app.vault.lookup_hash(my_number) if my_number else None, name_kana=name_kana,
+            birth_date=birth_date, household_id=household_id, symbol=symbol, number=number, branch_no=branch_no,
+            page=page)
+        ids = [r.person_id for r in found]
+        insured = uow.periods.insured_on(ids, app.today(actor))
+        statuses = uow.statuses.current_rows(ids)
+    if my_number:
+        _audit(app, actor, "mynumber.search", "person", ",".join(ids) or "-")
+    _audit_my_number_read(app, actor, found)
+    return [views.person_dict(r, app.vault, actor, insured=r.person_id in insured,
+                              statuses=statuses.get(r.person_id, [])) for r in found], cursor
+
+
+def get_history(app: App, person_id: str) -> dict[str, Any]:
+    """Every version of the person's periods and of their resident-derived attributes."""
+    with app.uow(read_only=True) as uow:
+        if uow.persons.get(person_id) is None:
+            raise NotFound("person", person_id)
+        return {"versions": [views.period_dict(p) for p in uow.periods.history(person_id)],
+                "person_versions": uow.persons.history(person_id)}
+
+
+def list_intake_items(app: App, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+    with app.uow(read_only=True) as uow:
+        found, cursor = uow.changes.intake_page(state, page)
+    return [views.intake_item_dict(r) for r in found], cursor
+
+
+def list_audit_events(app: App, operator_id: str, action: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+    with app.uow(read_only=True) as uow:
+        found, cursor = uow.journal.audit_page(operator_id=operator_id, action=action, page=page)
+    return [views.audit_dict(r) for r in found], cursor
+
+
+def _audit_my_number_read(app: App, actor: Actor, rows) -> None:
+    """Every unmasked My Number handed out is written to the audit log."""
+    read = [r.person_id for r in rows if r.my_number_enc]
+    if actor.can_read_my_number() and read:
+        _audit(app, actor, "mynumber.read", "person", ",".join(read))
+
+
+def _audit(app: App, actor: Actor, action: str, kind: str, target: str) -> None:
+    with app.uow() as uow:
+        uow.journal.audit(operator_id=actor.operator_id, action=action, target_kind=kind, target_id=target)
+        uow.commit()

@@ -1,0 +1,71 @@
+"""The unit of work: one transaction, the repositories bound to it, and the events the use case raised.
+
+`commit()` writes the collected events to the outbox in the same transaction, so an event is published if
+and only if its change committed. The SQL one lives in `adapters/unit_of_work.py`; tests use a fake.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..domain.events import Event
+
+
+class AbstractUnitOfWork(abc.ABC):
+    persons: Any
+    households: Any
+    periods: Any
+    statuses: Any
+    certificates: Any
+    changes: Any
+    burden: Any
+    jobs: Any
+    age75: Any
+    journal: Any
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __enter__(self) -> "AbstractUnitOfWork":
+        self.events = []
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.rollback()
+
+    def emit(self, *events: Event) -> None:
+        self.events.extend(events)
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part that may fail on its own: on an exception its writes and events are undone, and it propagates."""
+        raised = len(self.events)
+        with self._nested():
+            try:
+                yield
+            except BaseException:
+                del self.events[raised:]
+                raise
+
+    def commit(self) -> None:
+        self._commit(self.events)
+        self.events = []
+
+    @abc.abstractmethod
+    def _commit(self, events: list[Event]) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def _nested(self) -> contextlib.AbstractContextManager: ...
+
+    def tune_for_batch(self) -> None:
+        """A batch chunk's transaction: tell the store so (plan settings); nothing by default."""
+
+
+# A factory: `uow()` for a change, `uow(read_only=True)` for reads.
+UnitOfWorkFactory = Callable[..., AbstractUnitOfWork]
