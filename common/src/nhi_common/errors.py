@@ -87,7 +87,7 @@ class IdempotencyReuse(DomainError):
         return self.message
 
 
-class PermissionDenied(DomainError):
+class PermissionDenied(DomainError, PermissionError):
     category = Category.PERMISSION
 
     def __init__(self, message: str, *, code: str = "SCOPE_REQUIRED") -> None:
