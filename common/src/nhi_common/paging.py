@@ -6,6 +6,8 @@ InvalidInput naming `cursor`; a repository runs it over a query (`keyset`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ DEFAULT_SIZE = 50
 MAX_SIZE = 500
 INVALID_CURSOR = "INVALID_CURSOR"
 INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
+TEXT_CURSOR = "k."  # a text key travels base64url-encoded behind this mark, so that no guess passes for a cursor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +42,28 @@ def parse(page_size: int, cursor: str, *, numeric: bool = True, default_size: in
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
         return Page(size, int(cursor))
-    if len(cursor) > 200 or not cursor.isprintable():
-        raise InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
-    return Page(size, cursor)
+    return Page(size, _text_key(cursor))
+
+
+def _text_key(cursor: str) -> str:
+    refused = InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
+    if not cursor.startswith(TEXT_CURSOR) or len(cursor) > 300:
+        raise refused
+    encoded = cursor[len(TEXT_CURSOR):]
+    try:
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise refused from None
+    if _cursor_of(key) != cursor:
+        raise refused
+    return key
+
+
+def _cursor_of(key: Any) -> str:
+    """The cursor a client gets for the last key of a page: integers as they are, text encoded."""
+    if isinstance(key, int):
+        return str(key)
+    return TEXT_CURSOR + base64.urlsafe_b64encode(str(key).encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def keyset(conn: sa.Connection, query: sa.Select, key: sa.ColumnElement[Any], page: Page, *,
@@ -52,4 +74,4 @@ def keyset(conn: sa.Connection, query: sa.Select, key: sa.ColumnElement[Any], pa
     rows = list(conn.execute(query.order_by(key.desc() if newest_first else key).limit(page.size + 1)))
     more = len(rows) > page.size
     rows = rows[:page.size]
-    return rows, (str(getattr(rows[-1], key.name)) if more and rows else "")
+    return rows, (_cursor_of(getattr(rows[-1], key.name)) if more and rows else "")
