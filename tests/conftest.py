@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import RunningSuite, drop_schemas, start_suite
 
 from nhi_devtools.natsserver import EmbeddedNats
-from support import RunningSuite, drop_schemas, start_suite
 
 
 @pytest.fixture(scope="session")

@@ -108,8 +108,8 @@ def move_in(running: "RunningSuite", *, members: int, event_date: str, seed: int
         moved = running.simulate("resident", "move-in", "--members", str(members), "--event-date", event_date,
                                  "--seed", str(rng.randrange(10**6)))
 
-        def household_known():
-            response = running.http.get(f"/api/v1/households/{moved['household_id']}", headers=headers)
+        def household_known(household_id: str = moved["household_id"]):
+            response = running.http.get(f"/api/v1/households/{household_id}", headers=headers)
             return response.json() if response.status_code == 200 else None
 
         household = running.wait_for(household_known)

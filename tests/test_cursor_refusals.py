@@ -4,7 +4,6 @@ as 400 problem+json naming cursor, by whichever service serves the list."""
 from __future__ import annotations
 
 import pytest
-
 from gateway_checks import operations_with_query, problem
 
 pytestmark = pytest.mark.e2e

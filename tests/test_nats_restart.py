@@ -9,7 +9,6 @@ import uuid
 
 import nats
 import pytest
-
 from support import RunningSuite, drop_schemas, move_in, start_suite
 
 pytestmark = pytest.mark.e2e

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import time
 
 import pytest
-from opentelemetry import trace
+from clients import Qualification
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -20,7 +19,6 @@ from nhi_gateway.settings import Settings as GatewaySettings
 from nhi_gateway.tokens import mint_token
 from nhi_interchange import bootstrap as interchange_bootstrap
 from nhi_interchange.settings import Settings as InterchangeSettings
-from clients import Qualification
 from nhi_qualification import bootstrap as qualification_bootstrap
 from nhi_qualification.service_layer.context import Actor
 from nhi_qualification.settings import Settings as QualificationSettings

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 import uuid
 
+import httpx
 import pytest
-
 from support import move_in
 
 pytestmark = pytest.mark.e2e

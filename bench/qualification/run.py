@@ -20,7 +20,6 @@ import pathlib
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,7 +81,7 @@ def _population(persons: int, households: int, seed: int = 7):
     for h, size in enumerate(sizes):
         hid = f"H{h + 1:09d}"
         members = []
-        for k in range(size):
+        for _ in range(size):
             pid += 1
             roll = rng.random()
             if roll < 0.22:
@@ -400,16 +399,18 @@ async def _open_loop(pool, port: int, requests: list[bytes], *, rate: float) -> 
 
 
 def _bare_select(args, ids: list[str]) -> None:
-    from nhi_qualification.adapters import store
+    from nhi_qualification.adapters.repositories.periods import PeriodRepository
+    from nhi_qualification.adapters.repositories.persons import PersonRepository
 
     engine = _engine(args.database_url)
     day = dt.date.fromisoformat(BUSINESS_DATE)
     times = []
     with engine.connect() as conn:
+        persons, periods = PersonRepository(conn), PeriodRepository(conn)
         for pid in ids:
             t0 = time.perf_counter()
-            store.get_person(conn, pid)
-            store.period_as_of(conn, pid, day, None)
+            persons.get(pid)
+            periods.as_of(pid, day, None)
             times.append((time.perf_counter() - t0) * 1000)
     engine.dispose()
     print(f"bare indexed SELECTs of the same rows (person by key + period as of, SQLAlchemy Core): n={len(times)} "
@@ -436,20 +437,20 @@ def _job_seconds(engine, job_id: str) -> float:
 
 
 def batch(args) -> None:
+    from nhi.common.v1 import common_pb2
     from nhi_devtools.natsserver import EmbeddedNats
-    from nhi_qualification.adapters.vault import MyNumberVault
+    from nhi_qualification import bootstrap
+    from nhi_qualification.entrypoints import parse
     from nhi_qualification.entrypoints.jobs_worker import Worker
-    from nhi_qualification.service_layer.batches import BatchService
     from nhi_qualification.service_layer.context import Actor
-    from nhi_qualification.service_layer.services import QualificationService
 
     engine = _engine(args.database_url)
-    core = QualificationService(engine=engine, vault=MyNumberVault(KEY), insurer_number="139998",
-                                insured_symbol="みどり", fixed_business_date=dt.date.fromisoformat(BUSINESS_DATE))
-    batches = BatchService(core=core, chunk_size=args.chunk_size)
+    app = bootstrap.make_app(engine, mynumber_key=KEY, insurer_number="139998", insured_symbol="みどり",
+                             business_date=dt.date.fromisoformat(BUSINESS_DATE))
     store_dir = pathlib.Path(tempfile.mkdtemp(prefix="bench-nats-"))
     nats = EmbeddedNats(store_dir).start()
-    worker = Worker(batches, nats.url).start()
+    worker = Worker(app, nats.url, chunk_size=args.chunk_size).start()
+    jobs = worker.jobs
     extra = []
     env = {**os.environ, "QUALIFICATION_DATABASE_URL": args.database_url, "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
            "NHI_MYNUMBER_KEY": KEY, "NATS_URL": nats.url, "NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "WARNING"}
@@ -472,15 +473,17 @@ def batch(args) -> None:
         for kind, params in (("age75_loss", {"month": args.month}), ("burden_redetermination", {"date": args.date})):
             samples: list[tuple[float, float, list[float]]] = []
             started = time.perf_counter()
-            job = batches.start_job(kind, params, Actor("bench"))
+            job = jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=params)), Actor("bench"))
             while job["state"] not in ("succeeded", "failed"):
                 time.sleep(0.1)
-                job = batches.get_job(job["job_id"])
+                job = jobs.get(job["job_id"])
                 samples.append((time.perf_counter() - started, _rss_mb(), [_rss_mb(p.pid) for p in extra]))
             wall = time.perf_counter() - started
             elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
-                q = lambda sql: conn.execute(sa.text(sql), {"j": job["job_id"]}).scalar()  # noqa: E731
+                def q(sql: str, job_id: str = job["job_id"]):
+                    return conn.execute(sa.text(sql), {"j": job_id}).scalar()
+
                 written = {t: q(f"SELECT count(*) FROM {t} WHERE {c}") for t, c in (
                     ("burden_determinations", "job_id = :j"),
                     ("outbox", "data LIKE '%' || :j || '%'"))}

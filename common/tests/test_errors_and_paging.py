@@ -8,8 +8,15 @@ import sqlalchemy as sa
 from google.rpc import status_pb2
 
 from nhi_common import paging, rpc
-from nhi_common.errors import (Category, Conflict, DomainError, IdempotencyReuse, InvalidInput, NotFound,
-                               PermissionDenied)
+from nhi_common.errors import (
+    Category,
+    Conflict,
+    DomainError,
+    IdempotencyReuse,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from nhi_common.paging import Page
 
 

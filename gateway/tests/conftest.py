@@ -6,6 +6,8 @@ import dataclasses
 import socket
 
 import pytest
+from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the tokens
+
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
 from nhi.integration.v1 import integration_pb2_grpc
@@ -13,11 +15,9 @@ from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
-
 from nhi_gateway.app import create_app
 from nhi_gateway.settings import Settings
 
-from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the tokens
 PDF = b"%PDF-1.4 fake certificate\n%%EOF\n"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from gateway_checks import auth, problem
 
 

@@ -4,10 +4,10 @@ of a cursor no list gave out as 400 problem+json naming cursor."""
 from __future__ import annotations
 
 import pytest
+from gateway_checks import auth, fields, operations_with_query, problem
+
 from nhi_common import paging, rpc
 from nhi_common.errors import InvalidInput
-
-from gateway_checks import auth, fields, operations_with_query, problem
 
 OPERATIONS = operations_with_query("cursor")
 NOT_CURSORS = ["abc", "1" * 30]

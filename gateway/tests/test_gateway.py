@@ -10,9 +10,9 @@ import sys
 import grpc
 import jwt
 import pytest
-from nhi_common import rpc
-
 from gateway_checks import SECRET, auth, fields, problem, token
+
+from nhi_common import rpc
 
 
 def notification(**overrides) -> dict:
@@ -242,7 +242,6 @@ def test_unimplemented_is_501(client):
     # The fake integration servicer implements nothing; interchange's QuerySubCopy is not routed, so call
     # through the backends object the way a handler would.
     from nhi.integration.v1 import integration_pb2
-
     from nhi_gateway.problems import Problem
 
     backends = client.app.app.extensions["nhi_gateway"].backends
@@ -252,10 +251,10 @@ def test_unimplemented_is_501(client):
 
 
 def test_service_down_is_503(backends):
+    import dataclasses
+
     from nhi_gateway.grpc_clients import Backends
     from nhi_gateway.problems import Problem
-
-    import dataclasses
 
     down = Backends(dataclasses.replace(backends.settings, qualification_addr="127.0.0.1:1", grpc_deadline_seconds=1))
     from nhi.qualification.v1 import qualification_pb2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gateway_checks import auth as _auth
 from gateway_checks import fields, problem
 

@@ -9,8 +9,15 @@ import datetime as dt
 import pytest
 
 from nhi_documents.domain import certificate
-from nhi_documents.domain.model import (Address, CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo,
-                                        QualificationInfo, Reason)
+from nhi_documents.domain.model import (
+    Address,
+    CertificateDue,
+    CertificatesDue,
+    HouseholdInfo,
+    PersonInfo,
+    QualificationInfo,
+    Reason,
+)
 
 D = dt.date
 KIND_REASON = Reason("CERT-KIND", "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付", "令和6年改正",

@@ -10,7 +10,6 @@ from nhi_interchange.domain.aggregation import NotForAggregation, pending_record
 from nhi_interchange.service_layer.services import InterchangeService
 
 
-
 @pytest.fixture(params=testing.backends())
 def service(request, tmp_path):
     with testing.migrated_engine(request.param, tmp_path, "interchange", bootstrap.MIGRATIONS) as engine:

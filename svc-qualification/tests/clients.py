@@ -9,8 +9,15 @@ from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi_common import paging
 from nhi_qualification.entrypoints import parse
-from nhi_qualification.service_layer import (burden, certificates, corrections, ledger, notifications, queries,
-                                             resident_reflection)
+from nhi_qualification.service_layer import (
+    burden,
+    certificates,
+    corrections,
+    ledger,
+    notifications,
+    queries,
+    resident_reflection,
+)
 from nhi_qualification.service_layer.jobs import Jobs
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 
 import pytest
+from clients import Qualification
 
 from nhi_devtools import testing
 from nhi_qualification import bootstrap
-from clients import Qualification
 from nhi_qualification.adapters.vault import MyNumberVault
 
 KEY = base64.b64encode(b"k" * 32).decode()

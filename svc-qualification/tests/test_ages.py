@@ -2,8 +2,15 @@ import datetime as dt
 
 import pytest
 
-from nhi_qualification.domain.ages import (age75_lost_on, age_on, birthday_of, day_age_reached, elder_end,
-                                           elder_period, elder_start)
+from nhi_qualification.domain.ages import (
+    age75_lost_on,
+    age_on,
+    birthday_of,
+    day_age_reached,
+    elder_end,
+    elder_period,
+    elder_start,
+)
 from nhi_qualification.domain.errors import RuleViolation
 
 D = dt.date

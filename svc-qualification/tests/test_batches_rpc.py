@@ -6,14 +6,13 @@ import socket
 
 import grpc
 import pytest
+from clients import Batches
 
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_qualification.entrypoints.grpc_api import QualificationServicer
-from clients import Batches
-from clients import Records
 
 
 def _helpers():

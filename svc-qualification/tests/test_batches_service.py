@@ -13,18 +13,25 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from clients import Batches
 
 from nhi_common.plumbing import utcnow
 from nhi_devtools.natsserver import EmbeddedNats
 from nhi_qualification.adapters.repositories.periods import PeriodRepository
+from nhi_qualification.adapters.tables import (
+    PLUMBING,
+    burden_determinations,
+    households,
+    income_facts,
+    job_chunks,
+    job_results,
+    persons,
+    status_periods,
+)
+from nhi_qualification.domain.errors import NotFound, RuleViolation
 from nhi_qualification.domain.model import Period
-from nhi_qualification.adapters.tables import (PLUMBING, burden_determinations, households, income_facts, job_chunks,
-                                               job_results, persons, status_periods)
-from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.entrypoints.jobs_worker import Worker
-from clients import Batches
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.domain.errors import NotFound
 
 CLERK = Actor("clerk-01")
 BATCH = Actor("batch-01")

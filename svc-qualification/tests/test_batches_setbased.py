@@ -8,17 +8,16 @@ import json
 import random
 
 import pytest
-
-from nhi_qualification.adapters import bulk
-from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
-from nhi_qualification.domain.burden import HouseholdMember, IncomeFacts, determine_burden
-from nhi_qualification.domain.errors import RuleViolation
-from nhi_qualification.service_layer.burden import decision_dict, decision_json
-
+import sqlalchemy as sa
 from test_batches_service import BATCH, add_household, batches, events, income, rows  # noqa: F401
 
-import sqlalchemy as sa
 from nhi_common.plumbing import utcnow
+from nhi_qualification.adapters import bulk
+from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
+from nhi_qualification.domain.burden import determine_burden
+from nhi_qualification.domain.burden_facts import HouseholdMember, IncomeFacts
+from nhi_qualification.domain.errors import RuleViolation
+from nhi_qualification.service_layer.burden import decision_dict, decision_json
 
 
 def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember], dict[str, IncomeFacts]]:

@@ -3,8 +3,13 @@ import datetime as dt
 
 import pytest
 
-from nhi_qualification.domain.burden import (BurdenAmounts, HouseholdMember, IncomeFacts, determine_burden,
-                                             income_year_for)
+from nhi_qualification.domain.burden import (
+    BurdenAmounts,
+    HouseholdMember,
+    IncomeFacts,
+    determine_burden,
+    income_year_for,
+)
 from nhi_qualification.domain.errors import RuleViolation
 
 D = dt.date

@@ -2,8 +2,13 @@ import datetime as dt
 
 import pytest
 
-from nhi_qualification.domain.certificates import (CertificateConfig, CertificatePerson, certificates_due,
-                                                   elder_certificate_expiry, eligibility_certificate_expiry)
+from nhi_qualification.domain.certificates import (
+    CertificateConfig,
+    CertificatePerson,
+    certificates_due,
+    elder_certificate_expiry,
+    eligibility_certificate_expiry,
+)
 from nhi_qualification.domain.errors import RuleViolation
 
 D = dt.date

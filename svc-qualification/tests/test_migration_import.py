@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.adapters import migration_import
+from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
 
 HOUSEHOLD = {

@@ -1,7 +1,13 @@
 import pytest
 
 from nhi_qualification.domain.numbers import (
-    branch_no, insurer_check_digit, insurer_number_problem, mask_my_number, my_number_check_digit, my_number_problem)
+    branch_no,
+    insurer_check_digit,
+    insurer_number_problem,
+    mask_my_number,
+    my_number_check_digit,
+    my_number_problem,
+)
 
 
 def test_my_number_check_digit_matches_the_published_example():

@@ -8,19 +8,16 @@ import socket
 
 import grpc
 import pytest
+from clients import Batches, Records
+from records_steps import BACKOFFICE, correction, current, notify, resident_move_in
 
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
 from nhi_common import rpc
 from nhi_common.errors import DomainError
-from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.entrypoints.grpc_api import QualificationServicer
-from clients import Batches
 from nhi_qualification.service_layer.context import Actor
-from clients import Records
-from records_steps import BACKOFFICE, correction, current, notify, resident_move_in
-
 
 
 @pytest.fixture

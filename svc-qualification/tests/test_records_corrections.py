@@ -7,16 +7,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from clients import Records
+from records_steps import BACKOFFICE, CLERK, correction, current, notify, resident_move_in
 
 from nhi_qualification.adapters.repositories.periods import PeriodRepository
 from nhi_qualification.adapters.tables import PLUMBING, changes, persons
-from nhi_qualification.domain.errors import RuleViolation
+from nhi_qualification.domain.errors import IdempotencyReuse, RuleViolation, StalePeriodVersion
 from nhi_qualification.service_layer.context import Actor
-from clients import Records
-from nhi_qualification.domain.errors import StalePeriodVersion
-from nhi_qualification.domain.errors import IdempotencyReuse
-from records_steps import BACKOFFICE, CLERK, correction, current, notify, resident_move_in
-
 
 
 @pytest.fixture

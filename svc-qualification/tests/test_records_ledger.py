@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
-from nhi_qualification.adapters.tables import PLUMBING
-from nhi_qualification.domain.errors import RuleViolation
-from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.domain.errors import IdempotencyReuse, NotFound
 from clients import Records
-from nhi_common.errors import DomainError
-from nhi_qualification.adapters.repositories.certificates import CertificateRepository
-from nhi_qualification.service_layer.certificates import COLLECTED_KINDS
-from nhi_qualification.service_layer.views import certificate_dict
 from records_steps import BACKOFFICE, CLERK, correction, current, notify, resident_move_in
 
-
-
-
-
+from nhi_common.errors import DomainError
+from nhi_qualification.adapters.repositories.certificates import CertificateRepository
+from nhi_qualification.adapters.tables import PLUMBING
+from nhi_qualification.domain.errors import IdempotencyReuse, NotFound, RuleViolation
+from nhi_qualification.service_layer.certificates import COLLECTED_KINDS
+from nhi_qualification.service_layer.context import Actor
+from nhi_qualification.service_layer.views import certificate_dict
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from nhi_qualification.adapters.tables import PLUMBING, persons
-from nhi_qualification.domain.errors import RuleViolation
+from nhi_qualification.domain.errors import IdempotencyReuse, RuleViolation, StaleVersion
 from nhi_qualification.service_layer.context import Actor
-from nhi_qualification.domain.errors import IdempotencyReuse, StaleVersion
 
 CLERK = Actor("clerk-01")
 MY_NUMBER = "123456789018"

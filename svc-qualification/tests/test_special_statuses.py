@@ -3,8 +3,13 @@ import datetime as dt
 import pytest
 
 from nhi_qualification.domain.errors import RuleViolation
-from nhi_qualification.domain.special_statuses import (STATUS_KINDS, StatusPeriod, involuntary_unemployment_period,
-                                                       status_kind, validate_status_period)
+from nhi_qualification.domain.special_statuses import (
+    STATUS_KINDS,
+    StatusPeriod,
+    involuntary_unemployment_period,
+    status_kind,
+    validate_status_period,
+)
 
 D = dt.date
 BIRTH = D(1980, 5, 5)

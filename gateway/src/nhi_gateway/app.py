@@ -9,8 +9,9 @@ import yaml
 from connexion import FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.options import SwaggerUIOptions
-from nhi_common import config, telemetry
 from starlette.exceptions import HTTPException
+
+from nhi_common import config, telemetry
 
 from . import problems
 from .auth import Verifier, roles_by_operation

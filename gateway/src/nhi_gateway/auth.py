@@ -117,7 +117,7 @@ def roles_by_operation(spec: dict) -> dict[str, list[str]]:
     """operationId -> the roles its x-roles lists."""
     out: dict[str, list[str]] = {}
     for item in spec.get("paths", {}).values():
-        for method, op in item.items():
+        for op in item.values():
             if isinstance(op, dict) and "operationId" in op:
                 out[op["operationId"]] = list(op.get("x-roles", []))
     return out

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 from google.protobuf import json_format
+
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2_grpc
 from nhi.integration.v1 import integration_pb2_grpc

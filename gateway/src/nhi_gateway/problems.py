@@ -8,8 +8,9 @@ import logging
 import grpc
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
-from nhi_common import paging, rpc
 from starlette.exceptions import HTTPException
+
+from nhi_common import paging, rpc
 
 log = logging.getLogger(__name__)
 

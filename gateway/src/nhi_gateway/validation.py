@@ -9,8 +9,8 @@ import re
 import typing as t
 
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import VALIDATOR_MAP, DefaultsJSONRequestBodyValidator, ParameterValidator
 from connexion.utils import is_null, is_nullable
+from connexion.validators import VALIDATOR_MAP, DefaultsJSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
 from .problems import Problem, field_error

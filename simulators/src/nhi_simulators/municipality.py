@@ -84,7 +84,7 @@ def age_on(birth: dt.date, today: dt.date) -> int:
 def random_age(rng: random.Random, low: int = 0, high: int = 100) -> int:
     """An age in [low, high] following the population pyramid."""
     bands = [(i * 5, min(i * 5 + 4, 100)) for i in range(len(AGE_BANDS))]
-    choices = [(max(a, low), min(b, high), w) for (a, b), w in zip(bands, AGE_BANDS) if b >= low and a <= high]
+    choices = [(max(a, low), min(b, high), w) for (a, b), w in zip(bands, AGE_BANDS, strict=True) if b >= low and a <= high]
     a, b, _ = rng.choices(choices, weights=[w for *_, w in choices])[0]
     return rng.randint(a, b)
 

@@ -11,8 +11,8 @@ import sys
 from nhi_common import config
 from nhi_common.logs import configure_logging
 
-from ..tokens import ROLES, SCOPES, mint_token
 from ..settings import Settings
+from ..tokens import ROLES, SCOPES, mint_token
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from ..grpc_clients import page, to_json, to_page_json
 from ._common import backends, call_context, ok
 
-
 _INCOME_FIELDS = ("taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "income_year",
                   "public_pension_income", "total_income")
 

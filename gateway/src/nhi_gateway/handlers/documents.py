@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 import flask
+
 from nhi.documents.v1 import documents_pb2 as pb
 
 from ..grpc_clients import to_json

@@ -14,8 +14,15 @@ from nhi_common import rpc
 from nhi_common.errors import NotFound
 
 from ..domain.certificate import NotInsured
-from ..domain.model import (Address, CertificateDue, CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo,
-                            Reason)
+from ..domain.model import (
+    Address,
+    CertificateDue,
+    CertificatesDue,
+    HouseholdInfo,
+    PersonInfo,
+    QualificationInfo,
+    Reason,
+)
 
 UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                                grpc.StatusCode.RESOURCE_EXHAUSTED})

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from typing import Any
 
-
 CHANGE_KINDS = frozenset({
     "move_in", "move_in_same_pref", "move_out", "move_out_same_pref", "birth", "death",
     "move_within", "household_change", "name_change",

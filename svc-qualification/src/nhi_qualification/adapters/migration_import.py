@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
+from ..domain.errors import RuleViolation
+from ..domain.numbers import my_number_problem
 from .repositories.persons import VERSIONED
 from .tables import branches, households, periods, person_versions, persons
 from .vault import MyNumberVault
-from ..domain.errors import RuleViolation
-from ..domain.numbers import my_number_problem
 
 CHUNK = 2000
 

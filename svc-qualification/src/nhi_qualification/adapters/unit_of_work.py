@@ -20,8 +20,8 @@ from .repositories.burden import BurdenRepository
 from .repositories.certificates import CertificateRepository
 from .repositories.changes import ChangeRepository
 from .repositories.households import HouseholdRepository
-from .repositories.journal import Journal
 from .repositories.jobs import JobRepository
+from .repositories.journal import Journal
 from .repositories.periods import PeriodRepository
 from .repositories.persons import PersonRepository
 from .repositories.statuses import StatusRepository

@@ -104,11 +104,10 @@ def decide(*, kind: str, reason_code: str, event_date: dt.date, notified_on: dt.
         facts = {"event_date": event_date.isoformat(), "reason": reason.code, "effective": effective.isoformat()}
         date_reason = Reason(reason.rule_id, f"{reason.label}: 異動日 {event_date.isoformat()} → {effective.isoformat()}",
                              reason.basis, facts)
-        extra: list[Reason] = []
         if kind == "join":
-            decision = _join(reason, person, field, effective, date_reason, config, prefecture_acquired_on, extra)
+            decision = _join(reason, person, field, effective, date_reason, config, prefecture_acquired_on)
         else:
-            decision = _leave(reason, person, field, effective, date_reason, extra)
+            decision = _leave(reason, person, field, effective, date_reason)
         decisions.append(decision)
         for form in reason.forms:
             documents.append(DocumentDue(form, person.person_id, Reason(reason.rule_id, _FORM_LABELS[form], reason.basis)))
@@ -128,7 +127,7 @@ def decide(*, kind: str, reason_code: str, event_date: dt.date, notified_on: dt.
 
 
 def _join(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
-          config: RuleConfig, prefecture_acquired_on: dt.date | None, extra: list[Reason]) -> PersonDecision:
+          config: RuleConfig, prefecture_acquired_on: dt.date | None) -> PersonDecision:
     current = person.current_period
     if current is not None and current.open_on(effective):
         raise RuleViolation(field, f"the person is already insured from {current.acquired_on} "
@@ -154,13 +153,13 @@ def _join(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.d
                                          f"{prefecture_acquired_on.isoformat()} を引継ぎ", reason.basis,
                          {"prefecture_acquired_on": prefecture_acquired_on.isoformat(),
                           "coverage_starts_on": effective.isoformat()})
-        return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried, *extra),
+        return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried,),
                               coverage_starts_on=effective)
-    return PersonDecision(person.person_id, effective, None, (date_reason, *extra))
+    return PersonDecision(person.person_id, effective, None, (date_reason,))
 
 
 def _leave(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
-           extra: list[Reason]) -> PersonDecision:
+) -> PersonDecision:
     current = person.current_period
     if current is None or current.end_on is not None:
         raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
@@ -173,9 +172,9 @@ def _leave(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.
             raise RuleViolation(field, f"a 後期 disability finding applies from 65 to 74 (age {age})",
                                 rule=reason.rule_id, code="AGE_OUT_OF_RANGE")
     if reason.effect == "coverage_end":
-        return PersonDecision(person.person_id, current.acquired_on, None, (date_reason, *extra),
+        return PersonDecision(person.person_id, current.acquired_on, None, (date_reason,),
                               coverage_ends_on=effective)
-    return PersonDecision(person.person_id, current.acquired_on, effective, (date_reason, *extra))
+    return PersonDecision(person.person_id, current.acquired_on, effective, (date_reason,))
 
 
 _FORM_LABELS = {

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from .burden import HouseholdMember, IncomeFacts, household_member
+from .burden_facts import HouseholdMember, IncomeFacts, household_member
 from .events import PersonRef
 from .model import Period
 from .special_statuses import active_on

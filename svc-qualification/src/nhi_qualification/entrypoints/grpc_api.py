@@ -12,8 +12,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
 from nhi_common import rpc
 
-from ..service_layer import (burden, certificates, corrections, ledger, notifications, queries,
-                             resident_reflection)
+from ..service_layer import burden, certificates, corrections, ledger, notifications, queries, resident_reflection
 from ..service_layer.app import App
 from ..service_layer.jobs import Jobs
 from . import parse

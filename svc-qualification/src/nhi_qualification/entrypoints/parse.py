@@ -6,6 +6,7 @@ A field that is wrong is refused here, naming it (dotted path, `[i]` for list it
 from __future__ import annotations
 
 import datetime as dt
+
 from google.protobuf import json_format
 
 from nhi.common.v1 import common_pb2

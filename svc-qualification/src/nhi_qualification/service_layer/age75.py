@@ -17,7 +17,8 @@ from typing import Any
 from nhi_common.plumbing import dumps
 
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
-from ..domain.burden import determine_burden, income_year_for
+from ..domain.burden import determine_burden
+from ..domain.burden_facts import income_year_for
 from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
 from ..domain.household_state import HouseholdState

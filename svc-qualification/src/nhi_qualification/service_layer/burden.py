@@ -11,7 +11,8 @@ from typing import Any
 
 from nhi_common.plumbing import utcnow
 
-from ..domain.burden import BurdenDecision, IncomeFacts, determine_burden, income_year_for
+from ..domain.burden import determine_burden
+from ..domain.burden_facts import BurdenDecision, IncomeFacts, income_year_for
 from ..domain.commands import DetermineBurdenRatio, IncomeFact, fingerprint
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.events import BurdenChange, QualificationChanged

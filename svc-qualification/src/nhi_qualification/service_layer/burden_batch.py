@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Iterator
 
 from ..domain.ages import elder_period
-from ..domain.burden import determine_burden, income_year_for
+from ..domain.burden import determine_burden
+from ..domain.burden_facts import income_year_for
 from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
 from .burden import decision_json, stored

@@ -63,7 +63,7 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     def _nested(self) -> contextlib.AbstractContextManager: ...
 
-    def tune_for_batch(self) -> None:
+    def tune_for_batch(self) -> None:  # noqa: B027 - an optional hook: most stores need nothing
         """A batch chunk's transaction: tell the store so (plan settings); nothing by default."""
 
 

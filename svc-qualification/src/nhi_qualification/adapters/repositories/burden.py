@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
-from ...domain.burden import HouseholdMember, IncomeFacts, household_member
+from ...domain.burden_facts import HouseholdMember, IncomeFacts, household_member
 from .. import bulk
 from ..tables import burden_determinations, households, income_facts, periods, persons, status_periods
 from .periods import qualified
