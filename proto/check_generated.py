@@ -20,8 +20,15 @@ def stale_files() -> list[str]:
             new = (out / rel).read_text() if rel in fresh else None
             old = (ROOT / rel).read_text() if rel in present else None
             if new != old:
-                diff = "".join(difflib.unified_diff((old or "").splitlines(True), (new or "").splitlines(True),
-                                                    f"checked-in/{rel}", f"generated/{rel}", n=1))
+                diff = "".join(
+                    difflib.unified_diff(
+                        (old or "").splitlines(True),
+                        (new or "").splitlines(True),
+                        f"checked-in/{rel}",
+                        f"generated/{rel}",
+                        n=1,
+                    )
+                )
                 problems.append(f"{rel} is stale\n{diff[:2000]}")
     return problems
 

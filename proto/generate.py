@@ -13,8 +13,15 @@ def generate(out: pathlib.Path) -> int:
     """Write the stubs of every .proto under proto/nhi into `out` (mirroring the package tree)."""
     protos = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "nhi").rglob("*.proto"))
     include = str(pathlib.Path(grpc_tools.__file__).parent / "_proto")
-    args = ["protoc", f"-I{ROOT}", f"-I{include}", f"--python_out={out}", f"--pyi_out={out}",
-            f"--grpc_python_out={out}", *protos]
+    args = [
+        "protoc",
+        f"-I{ROOT}",
+        f"-I{include}",
+        f"--python_out={out}",
+        f"--pyi_out={out}",
+        f"--grpc_python_out={out}",
+        *protos,
+    ]
     return protoc.main(args)
 
 

@@ -68,8 +68,13 @@ class RunningSuite:
         return {"Authorization": f"Bearer {self.token(*roles)}", **extra}
 
     def simulate(self, *args: str) -> dict:
-        result = subprocess.run([str(BIN / "nhi-sim"), *args, "--nats-url", self.env["NATS_URL"]],
-                                env=self.env, capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [str(BIN / "nhi-sim"), *args, "--nats-url", self.env["NATS_URL"]],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(result.stdout)
 
     def wait_for(self, probe, *, timeout: float = 30, interval: float = 0.2):
@@ -105,8 +110,16 @@ def move_in(running: "RunningSuite", *, members: int, event_date: str, seed: int
     headers = running.headers("counter")
     cutoff = dt.date.fromisoformat(event_date).replace(year=dt.date.fromisoformat(event_date).year - 75)
     for _attempt in range(20):
-        moved = running.simulate("resident", "move-in", "--members", str(members), "--event-date", event_date,
-                                 "--seed", str(rng.randrange(10**6)))
+        moved = running.simulate(
+            "resident",
+            "move-in",
+            "--members",
+            str(members),
+            "--event-date",
+            event_date,
+            "--seed",
+            str(rng.randrange(10**6)),
+        )
 
         def household_known(household_id: str = moved["household_id"]):
             response = running.http.get(f"/api/v1/households/{household_id}", headers=headers)

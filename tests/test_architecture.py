@@ -54,7 +54,7 @@ def imports_of(path: pathlib.Path, src: pathlib.Path) -> list[Import]:
         if isinstance(node, ast.Import):
             found += [Import(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *([node.module] if node.module else [])])
             if node.module:
                 found.append(Import(node.lineno, module))

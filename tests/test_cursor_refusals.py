@@ -14,7 +14,8 @@ NOT_CURSORS = ["abc", "1" * 30]
 @pytest.mark.parametrize("cursor", NOT_CURSORS)
 @pytest.mark.parametrize("operation", operations_with_query("cursor"), ids=lambda o: f"{o.method.upper()} {o.url}")
 def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(running, operation, cursor):
-    response = running.http.request(operation.method, operation.url, params={"cursor": cursor},
-                                    headers=running.headers(operation.roles[0]))
+    response = running.http.request(
+        operation.method, operation.url, params={"cursor": cursor}, headers=running.headers(operation.roles[0])
+    )
     body = problem(response, 400)
     assert body["errors"][0]["field"] == "cursor"

@@ -27,8 +27,10 @@ def test_health_and_reflection(name, tmp_path):
     package, full_name = SERVICES[name]
     bootstrap = importlib.import_module(f"{package}.bootstrap")
     settings_module = importlib.import_module(f"{package}.settings")
-    env = {f"{name.upper()}_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-           "NHI_MYNUMBER_KEY": base64.b64encode(b"h" * 32).decode()}
+    env = {
+        f"{name.upper()}_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "NHI_MYNUMBER_KEY": base64.b64encode(b"h" * 32).decode(),
+    }
     settings = dataclasses.replace(config.load(settings_module.Settings, env), nats_url=None)
     runtime = bootstrap.build(settings, port=0)
     runtime.start()
@@ -39,8 +41,9 @@ def test_health_and_reflection(name, tmp_path):
             answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
             assert answer.status == health_pb2.HealthCheckResponse.SERVING
         reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
-        responses = reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
-                                                    timeout=5)
+        responses = reflection.ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+        )
         listed = {s.name for r in responses for s in r.list_services_response.service}
         assert {full_name, "grpc.health.v1.Health"} <= listed
     finally:

@@ -42,12 +42,18 @@ def test_every_outbox_event_arrives_exactly_once_across_a_nats_crash(tmp_path, n
 
         def clerk() -> None:
             for moved in households:
-                body = {"kind": "join", "reason": "move_in", "household_id": moved["household_id"],
-                        "persons": [{"person_id": pid} for pid in moved["person_ids"]],
-                        "event_date": EVENT_DATE, "notified_on": EVENT_DATE,
-                        "identity_check": {"document_kind": "driver_license", "checked_by": "clerk-02"}}
-                response = running.http.post("/api/v1/notifications", json=body,
-                                             headers={**counter, "Idempotency-Key": str(uuid.uuid4())})
+                body = {
+                    "kind": "join",
+                    "reason": "move_in",
+                    "household_id": moved["household_id"],
+                    "persons": [{"person_id": pid} for pid in moved["person_ids"]],
+                    "event_date": EVENT_DATE,
+                    "notified_on": EVENT_DATE,
+                    "identity_check": {"document_kind": "driver_license", "checked_by": "clerk-02"},
+                }
+                response = running.http.post(
+                    "/api/v1/notifications", json=body, headers={**counter, "Idempotency-Key": str(uuid.uuid4())}
+                )
                 if response.status_code == 201:
                     accepted.extend(p["person_id"] for p in response.json()["decision"]["persons"])
                 else:
@@ -67,8 +73,9 @@ def test_every_outbox_event_arrives_exactly_once_across_a_nats_crash(tmp_path, n
         backoffice = running.headers("backoffice")
 
         def all_recorded():
-            response = running.http.get("/api/v1/interchange/aggregation/pending",
-                                        params={"page_size": 500}, headers=backoffice).json()
+            response = running.http.get(
+                "/api/v1/interchange/aggregation/pending", params={"page_size": 500}, headers=backoffice
+            ).json()
             return response if int(response["total"]) >= len(accepted) else None
 
         pending = running.wait_for(all_recorded, timeout=60)

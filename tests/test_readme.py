@@ -8,8 +8,13 @@ import pytest
 from nhi_common import config
 
 README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-SETTINGS = ["nhi_qualification.settings", "nhi_documents.settings", "nhi_integration.settings",
-            "nhi_interchange.settings", "nhi_gateway.settings"]
+SETTINGS = [
+    "nhi_qualification.settings",
+    "nhi_documents.settings",
+    "nhi_integration.settings",
+    "nhi_interchange.settings",
+    "nhi_gateway.settings",
+]
 
 
 @pytest.mark.parametrize("module", SETTINGS)

@@ -20,14 +20,38 @@ def household_of(running, members: list[dict], kind: str = "move_in", event_date
     household_id = f"H7{next(_ids) % 10**7:07d}"
     people = []
     for order, member in enumerate(members, 1):
-        people.append({"person_id": f"{next(_ids):09d}", "name_kanji": "山﨑 花子", "name_kana": "ヤマサキ　ハナコ",
-                       "sex": "2", "relationship": "世帯主" if order == 1 else "子", "listing_order": order,
-                       "nationality": "", "residence_status": "", "residence_expires_on": "", "dv_support": False,
-                       **member})
-    change = {"change_id": str(uuid.uuid4()), "change_kind": kind, "event_date": event_date, "notified_on": event_date,
-              "household_id": household_id, "head_person_id": people[0]["person_id"], "previous_municipality": "",
-              "address": {"postal_code": "1000001", "address_code": "13999001", "address": "みどり市泉町1丁目2番3号",
-                          "building": "", "district_code": "01"}, "persons": people}
+        people.append(
+            {
+                "person_id": f"{next(_ids):09d}",
+                "name_kanji": "山﨑 花子",
+                "name_kana": "ヤマサキ　ハナコ",
+                "sex": "2",
+                "relationship": "世帯主" if order == 1 else "子",
+                "listing_order": order,
+                "nationality": "",
+                "residence_status": "",
+                "residence_expires_on": "",
+                "dv_support": False,
+                **member,
+            }
+        )
+    change = {
+        "change_id": str(uuid.uuid4()),
+        "change_kind": kind,
+        "event_date": event_date,
+        "notified_on": event_date,
+        "household_id": household_id,
+        "head_person_id": people[0]["person_id"],
+        "previous_municipality": "",
+        "address": {
+            "postal_code": "1000001",
+            "address_code": "13999001",
+            "address": "みどり市泉町1丁目2番3号",
+            "building": "",
+            "district_code": "01",
+        },
+        "persons": people,
+    }
     publish(running.env["NATS_URL"], change)
     counter = running.headers("counter")
     running.wait_for(lambda: running.http.get(f"/api/v1/households/{household_id}", headers=counter).status_code == 200)
@@ -35,31 +59,61 @@ def household_of(running, members: list[dict], kind: str = "move_in", event_date
 
 
 def notify(running, body: dict, role: str = "counter"):
-    base = {"notified_on": body["event_date"],
-            "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-07"}}
-    return running.http.post("/api/v1/notifications", json={**base, **body},
-                             headers=running.headers(role, **{"Idempotency-Key": str(uuid.uuid4())}))
+    base = {
+        "notified_on": body["event_date"],
+        "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-07"},
+    }
+    return running.http.post(
+        "/api/v1/notifications",
+        json={**base, **body},
+        headers=running.headers(role, **{"Idempotency-Key": str(uuid.uuid4())}),
+    )
 
 
 def joined(running, birth_date="1985-04-02", reason="move_in", event_date="2026-10-01", **member):
     house = household_of(running, [{"birth_date": birth_date, **member}], event_date=event_date)
-    response = notify(running, {"kind": "join", "reason": "move_in", "household_id": house["household_id"],
-                                "persons": [{"person_id": house["person_ids"][0]}], "event_date": event_date})
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": event_date,
+        },
+    )
     assert response.status_code == 201, response.text
     return house
 
 
-@pytest.mark.parametrize(("reason", "event_date", "expected", "rule", "extra"), [
-    ("move_in", "2026-10-01", {"acquired_on": "2026-10-01"}, "ACQ-MOVE-IN", {}),
-    ("emp_leave", "2026-10-16", {"acquired_on": "2026-10-16"}, "ACQ-EMP-LEAVE", {}),
-    ("welfare_end", "2026-09-30", {"acquired_on": "2026-09-30"}, "ACQ-WELFARE-END", {}),
-    ("move_in_same_pref", "2026-10-01", {"acquired_on": "2018-04-01", "coverage_starts_on": "2026-10-01"},
-     "ACQ-MOVE-IN-PREF", {"prefecture_acquired_on": "2018-04-01"}),
-])
+@pytest.mark.parametrize(
+    ("reason", "event_date", "expected", "rule", "extra"),
+    [
+        ("move_in", "2026-10-01", {"acquired_on": "2026-10-01"}, "ACQ-MOVE-IN", {}),
+        ("emp_leave", "2026-10-16", {"acquired_on": "2026-10-16"}, "ACQ-EMP-LEAVE", {}),
+        ("welfare_end", "2026-09-30", {"acquired_on": "2026-09-30"}, "ACQ-WELFARE-END", {}),
+        (
+            "move_in_same_pref",
+            "2026-10-01",
+            {"acquired_on": "2018-04-01", "coverage_starts_on": "2026-10-01"},
+            "ACQ-MOVE-IN-PREF",
+            {"prefecture_acquired_on": "2018-04-01"},
+        ),
+    ],
+)
 def test_join_reasons(running, reason, event_date, expected, rule, extra):
     house = household_of(running, [{"birth_date": "1985-04-02"}], event_date=event_date)
-    response = notify(running, {"kind": "join", "reason": reason, "household_id": house["household_id"],
-                                "persons": [{"person_id": house["person_ids"][0]}], "event_date": event_date, **extra})
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": reason,
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": event_date,
+            **extra,
+        },
+    )
     assert response.status_code == 201, response.text
     person = response.json()["decision"]["persons"][0]
     assert {k: person[k] for k in expected} == expected
@@ -67,52 +121,117 @@ def test_join_reasons(running, reason, event_date, expected, rule, extra):
 
 
 def test_a_foreign_resident_joins_unless_the_status_is_excluded(running):
-    allowed = household_of(running, [{"birth_date": "1995-01-01", "nationality": "ベトナム",
-                                      "residence_status": "技能実習", "residence_expires_on": "2028-03-31"}])
-    response = notify(running, {"kind": "join", "reason": "foreign_resident", "household_id": allowed["household_id"],
-                                "persons": [{"person_id": allowed["person_ids"][0]}], "event_date": "2026-10-01"})
+    allowed = household_of(
+        running,
+        [
+            {
+                "birth_date": "1995-01-01",
+                "nationality": "ベトナム",
+                "residence_status": "技能実習",
+                "residence_expires_on": "2028-03-31",
+            }
+        ],
+    )
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "foreign_resident",
+            "household_id": allowed["household_id"],
+            "persons": [{"person_id": allowed["person_ids"][0]}],
+            "event_date": "2026-10-01",
+        },
+    )
     assert response.status_code == 201, response.text
     certificate = response.json()["decision"]["certificates_to_issue"][0]
     assert certificate["valid_until"] == "2027-07-31"
-    excluded = household_of(running, [{"birth_date": "1995-01-01", "nationality": "米国", "residence_status": "短期滞在",
-                                       "residence_expires_on": "2026-12-01"}])
-    refused = notify(running, {"kind": "join", "reason": "foreign_resident", "household_id": excluded["household_id"],
-                               "persons": [{"person_id": excluded["person_ids"][0]}], "event_date": "2026-10-01"})
+    excluded = household_of(
+        running,
+        [
+            {
+                "birth_date": "1995-01-01",
+                "nationality": "米国",
+                "residence_status": "短期滞在",
+                "residence_expires_on": "2026-12-01",
+            }
+        ],
+    )
+    refused = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "foreign_resident",
+            "household_id": excluded["household_id"],
+            "persons": [{"person_id": excluded["person_ids"][0]}],
+            "event_date": "2026-10-01",
+        },
+    )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["rule"] == "ACQ-FOREIGN"
 
 
-@pytest.mark.parametrize(("reason", "event_date", "birth_date", "lost_on", "coverage_ends_on", "rule"), [
-    ("move_out", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-MOVE-OUT"),
-    ("move_out_same_pref", "2026-11-10", "1985-04-02", "", "2026-11-10", "END-MOVE-OUT-PREF"),
-    ("death", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-DEATH"),
-    ("emp_join", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-EMP-JOIN"),
-    ("welfare_start", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-WELFARE"),
-    ("kumiai_join", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-KUMIAI"),
-    ("later_elderly_disability", "2026-11-10", "1958-01-01", "2026-11-10", "", "LOSS-LATER-ELDERLY-DISABILITY"),
-])
+@pytest.mark.parametrize(
+    ("reason", "event_date", "birth_date", "lost_on", "coverage_ends_on", "rule"),
+    [
+        ("move_out", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-MOVE-OUT"),
+        ("move_out_same_pref", "2026-11-10", "1985-04-02", "", "2026-11-10", "END-MOVE-OUT-PREF"),
+        ("death", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-DEATH"),
+        ("emp_join", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-EMP-JOIN"),
+        ("welfare_start", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-WELFARE"),
+        ("kumiai_join", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-KUMIAI"),
+        ("later_elderly_disability", "2026-11-10", "1958-01-01", "2026-11-10", "", "LOSS-LATER-ELDERLY-DISABILITY"),
+    ],
+)
 def test_leave_reasons(running, reason, event_date, birth_date, lost_on, coverage_ends_on, rule):
     house = joined(running, birth_date=birth_date)
-    response = notify(running, {"kind": "leave", "reason": reason, "household_id": house["household_id"],
-                                "persons": [{"person_id": house["person_ids"][0]}], "event_date": event_date})
+    response = notify(
+        running,
+        {
+            "kind": "leave",
+            "reason": reason,
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": event_date,
+        },
+    )
     assert response.status_code == 201, response.text
     person = response.json()["decision"]["persons"][0]
     assert (person["lost_on"], person["coverage_ends_on"]) == (lost_on, coverage_ends_on)
     assert person["reasons"][0]["rule_id"] == rule
     counter = running.headers("counter")
-    view = running.http.get(f"/api/v1/persons/{house['person_ids'][0]}/qualification",
-                            params={"as_of": "2026-11-12"}, headers=counter).json()
+    view = running.http.get(
+        f"/api/v1/persons/{house['person_ids'][0]}/qualification", params={"as_of": "2026-11-12"}, headers=counter
+    ).json()
     assert view["insured"] is False
 
 
 def test_a_birth_registered_in_an_nhi_household_is_reflected_with_the_childbirth_form(running):
     house = joined(running)
-    change = {"change_id": str(uuid.uuid4()), "change_kind": "birth", "event_date": "2026-11-18",
-              "notified_on": "2026-11-18", "household_id": house["household_id"], "head_person_id": house["person_ids"][0],
-              "previous_municipality": "", "address": {}, "persons": [{
-                  "person_id": f"{next(_ids):09d}", "name_kanji": "山﨑 陽", "name_kana": "ヤマサキ　ヒナタ",
-                  "birth_date": "2026-11-18", "sex": "1", "relationship": "子", "listing_order": 2, "nationality": "",
-                  "residence_status": "", "residence_expires_on": "", "dv_support": False}]}
+    change = {
+        "change_id": str(uuid.uuid4()),
+        "change_kind": "birth",
+        "event_date": "2026-11-18",
+        "notified_on": "2026-11-18",
+        "household_id": house["household_id"],
+        "head_person_id": house["person_ids"][0],
+        "previous_municipality": "",
+        "address": {},
+        "persons": [
+            {
+                "person_id": f"{next(_ids):09d}",
+                "name_kanji": "山﨑 陽",
+                "name_kana": "ヤマサキ　ヒナタ",
+                "birth_date": "2026-11-18",
+                "sex": "1",
+                "relationship": "子",
+                "listing_order": 2,
+                "nationality": "",
+                "residence_status": "",
+                "residence_expires_on": "",
+                "dv_support": False,
+            }
+        ],
+    }
     publish(running.env["NATS_URL"], change)
     baby = change["persons"][0]["person_id"]
     counter = running.headers("counter")
@@ -128,17 +247,33 @@ def test_a_birth_registered_in_an_nhi_household_is_reflected_with_the_childbirth
 
 def test_age75_is_not_a_counter_reason(running):
     house = joined(running, birth_date="1952-01-15")
-    response = notify(running, {"kind": "leave", "reason": "age75", "household_id": house["household_id"],
-                                "persons": [{"person_id": house["person_ids"][0]}], "event_date": "2026-11-10"})
+    response = notify(
+        running,
+        {
+            "kind": "leave",
+            "reason": "age75",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": "2026-11-10",
+        },
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["rule"] == "LOSS-AGE75"
 
 
 def test_a_late_notification_is_accepted_and_flagged_and_an_old_one_is_flagged_for_premiums(running):
     house = household_of(running, [{"birth_date": "1985-04-02"}], event_date="2024-06-01")
-    response = notify(running, {"kind": "join", "reason": "move_in", "household_id": house["household_id"],
-                                "persons": [{"person_id": house["person_ids"][0]}], "event_date": "2024-06-01",
-                                "notified_on": "2026-11-20"})
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": "2024-06-01",
+            "notified_on": "2026-11-20",
+        },
+    )
     assert response.status_code == 201, response.text
     decision = response.json()["decision"]
     elapsed = (dt.date(2026, 11, 20) - dt.date(2024, 6, 1)).days
@@ -150,10 +285,19 @@ def test_a_late_notification_is_accepted_and_flagged_and_an_old_one_is_flagged_f
 def test_a_special_status_through_the_gateway(running):
     house = joined(running)
     pid = house["person_ids"][0]
-    response = notify(running, {"kind": "status", "reason": "status", "household_id": house["household_id"],
-                                "persons": [{"person_id": pid}], "event_date": "2026-11-20",
-                                "statuses": [{"person_id": pid, "kind": "dv_support", "start": "2026-11-20",
-                                              "evidence": ["support_measure_record"]}]})
+    response = notify(
+        running,
+        {
+            "kind": "status",
+            "reason": "status",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": pid}],
+            "event_date": "2026-11-20",
+            "statuses": [
+                {"person_id": pid, "kind": "dv_support", "start": "2026-11-20", "evidence": ["support_measure_record"]}
+            ],
+        },
+    )
     assert response.status_code == 201, response.text
     person = running.http.get(f"/api/v1/persons/{pid}", headers=running.headers("counter")).json()
     assert person["dv_support"] is True
@@ -162,23 +306,37 @@ def test_a_special_status_through_the_gateway(running):
 
 def test_reaching_75_loses_the_qualification_through_the_batch(running):
     house = household_of(running, [{"birth_date": "1951-11-24"}, {"birth_date": "1988-02-29"}])
-    response = notify(running, {"kind": "join", "reason": "move_in", "household_id": house["household_id"],
-                                "persons": [{"person_id": p} for p in house["person_ids"]], "event_date": "2026-10-01"})
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": p} for p in house["person_ids"]],
+            "event_date": "2026-10-01",
+        },
+    )
     assert response.status_code == 201, response.text
     batch = running.headers("batch")
-    job = running.http.post("/api/v1/jobs", json={"kind": "age75_loss", "parameters": {"date": "2026-11-24"}},
-                            headers=batch)
+    job = running.http.post(
+        "/api/v1/jobs", json={"kind": "age75_loss", "parameters": {"date": "2026-11-24"}}, headers=batch
+    )
     assert job.status_code == 202, job.text
     job_id = job.json()["job_id"]
-    done = running.wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
-        running.http.get(f"/api/v1/jobs/{job_id}", headers=batch).json()))
+    done = running.wait_for(
+        lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
+            running.http.get(f"/api/v1/jobs/{job_id}", headers=batch).json()
+        )
+    )
     assert done["state"] == "succeeded"
     elder, younger = house["person_ids"]
     counter = running.headers("counter")
     view = running.http.get(f"/api/v1/persons/{elder}/qualification", params={"as_of": "2026-11-24"}, headers=counter)
     assert view.json()["insured"] is False
-    assert running.http.get(f"/api/v1/persons/{elder}/history", headers=counter).json()["versions"][-1]["lost_on"] \
+    assert (
+        running.http.get(f"/api/v1/persons/{elder}/history", headers=counter).json()["versions"][-1]["lost_on"]
         == "2026-11-24"
+    )
     assert running.http.get(f"/api/v1/persons/{younger}/qualification", headers=counter).json()["insured"] is True
     results = running.http.get(f"/api/v1/jobs/{job_id}/results", headers=running.headers("backoffice")).json()
     mine = [r for r in results["rows"] if r["person_id"] == elder]

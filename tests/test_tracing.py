@@ -39,30 +39,66 @@ def exporter():
 
 def test_one_trace_runs_from_the_gateway_to_the_event_consumer(tmp_path, exporter):
     nats_server = EmbeddedNats(tmp_path / "nats").start()
-    env = {"NATS_URL": nats_server.url, "NHI_BUSINESS_DATE": "2026-11-24",
-           "NHI_MYNUMBER_KEY": base64.b64encode(b"t" * 32).decode(),
-           "QUALIFICATION_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}",
-           "INTERCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}"}
+    env = {
+        "NATS_URL": nats_server.url,
+        "NHI_BUSINESS_DATE": "2026-11-24",
+        "NHI_MYNUMBER_KEY": base64.b64encode(b"t" * 32).decode(),
+        "QUALIFICATION_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}",
+        "INTERCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}",
+    }
     qualification = qualification_bootstrap.build(config.load(QualificationSettings, env), port=0)
     interchange = interchange_bootstrap.build(config.load(InterchangeSettings, env), port=0)
     qualification.start()
     interchange.start()
     try:
-        Qualification(qualification.app).apply_resident_changes([{
-            "change_id": "rc-trace", "change_kind": "move_in", "event_date": "2026-11-10", "notified_on": "2026-11-10",
-            "household_id": "H00000077", "head_person_id": "000000077", "persons": [{
-                "person_id": "000000077", "name_kanji": "髙橋 花子", "name_kana": "タカハシ ハナコ",
-                "birth_date": "1990-01-01", "sex": "2", "relationship": "世帯主", "listing_order": 1}]}], Actor("test"))
-        settings = config.load(GatewaySettings, {
-            "NHI_JWT_SECRET": SECRET, "QUALIFICATION_ADDR": f"127.0.0.1:{qualification.server.port}",
-            "INTERCHANGE_ADDR": f"127.0.0.1:{interchange.server.port}"})
+        Qualification(qualification.app).apply_resident_changes(
+            [
+                {
+                    "change_id": "rc-trace",
+                    "change_kind": "move_in",
+                    "event_date": "2026-11-10",
+                    "notified_on": "2026-11-10",
+                    "household_id": "H00000077",
+                    "head_person_id": "000000077",
+                    "persons": [
+                        {
+                            "person_id": "000000077",
+                            "name_kanji": "髙橋 花子",
+                            "name_kana": "タカハシ ハナコ",
+                            "birth_date": "1990-01-01",
+                            "sex": "2",
+                            "relationship": "世帯主",
+                            "listing_order": 1,
+                        }
+                    ],
+                }
+            ],
+            Actor("test"),
+        )
+        settings = config.load(
+            GatewaySettings,
+            {
+                "NHI_JWT_SECRET": SECRET,
+                "QUALIFICATION_ADDR": f"127.0.0.1:{qualification.server.port}",
+                "INTERCHANGE_ADDR": f"127.0.0.1:{interchange.server.port}",
+            },
+        )
         app = create_app(settings)
         exporter.clear()
         token = mint_token(SECRET, roles=["counter"])
-        response = app.test_client().post("/api/v1/notifications", headers={"Authorization": f"Bearer {token}"}, json={
-            "kind": "join", "reason": "move_in", "household_id": "H00000077", "persons": [{"person_id": "000000077"}],
-            "event_date": "2026-11-10", "notified_on": "2026-11-12",
-            "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"}})
+        response = app.test_client().post(
+            "/api/v1/notifications",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "kind": "join",
+                "reason": "move_in",
+                "household_id": "H00000077",
+                "persons": [{"person_id": "000000077"}],
+                "event_date": "2026-11-10",
+                "notified_on": "2026-11-12",
+                "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
+            },
+        )
         assert response.status_code == 201, response.text
 
         deadline = time.monotonic() + 20
@@ -78,8 +114,14 @@ def test_one_trace_runs_from_the_gateway_to_the_event_consumer(tmp_path, exporte
     trace_id = request.context.trace_id
     client = _child(spans, request, lambda s: s.kind == SpanKind.CLIENT and s.name.endswith("/SubmitNotification"))
     server = _child(spans, client, lambda s: s.kind == SpanKind.SERVER and s.name.endswith("/SubmitNotification"))
-    _child(spans, server, lambda s: s.attributes.get("db.system") == "sqlite"
-           and "INSERT INTO outbox" in str(s.attributes.get("db.statement", "")))
+    _child(
+        spans,
+        server,
+        lambda s: (
+            s.attributes.get("db.system") == "sqlite"
+            and "INSERT INTO outbox" in str(s.attributes.get("db.statement", ""))
+        ),
+    )
     publish = _child(spans, server, lambda s: s.kind == SpanKind.PRODUCER and "nhi.v1.qualification.acquired" in s.name)
     consume = _child(spans, publish, lambda s: s.kind == SpanKind.CONSUMER)
     insert = _consumer_insert(spans)
@@ -100,7 +142,10 @@ def _one(spans, predicate):
 
 
 def _child(spans, parent, predicate):
-    children = [s for s in spans if s.parent is not None and s.parent.span_id == parent.context.span_id and predicate(s)]
+    children = [
+        s for s in spans if s.parent is not None and s.parent.span_id == parent.context.span_id and predicate(s)
+    ]
     assert children, f"no child of {parent.name!r} matched; children: " + str(
-        [s.name for s in spans if s.parent is not None and s.parent.span_id == parent.context.span_id])
+        [s.name for s in spans if s.parent is not None and s.parent.span_id == parent.context.span_id]
+    )
     return children[0]

@@ -22,9 +22,12 @@ def move_in_household(running, members: int = 3) -> dict:
 
 def join(running, moved: dict, **overrides) -> "httpx.Response":
     body = {
-        "kind": "join", "reason": "move_in", "household_id": moved["household_id"],
+        "kind": "join",
+        "reason": "move_in",
+        "household_id": moved["household_id"],
         "persons": [{"person_id": pid} for pid in moved["person_ids"]],
-        "event_date": EVENT_DATE, "notified_on": "2026-11-20",
+        "event_date": EVENT_DATE,
+        "notified_on": "2026-11-20",
         "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
     }
     body.update(overrides)
@@ -41,9 +44,12 @@ def test_move_in_flows_from_registry_to_certificate_and_aggregation(running):
 
     key = str(uuid.uuid4())
     body = {
-        "kind": "join", "reason": "move_in", "household_id": moved["household_id"],
+        "kind": "join",
+        "reason": "move_in",
+        "household_id": moved["household_id"],
         "persons": [{"person_id": pid} for pid in moved["person_ids"]],
-        "event_date": EVENT_DATE, "notified_on": "2026-11-20",
+        "event_date": EVENT_DATE,
+        "notified_on": "2026-11-20",
         "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
     }
     response = running.http.post("/api/v1/notifications", json=body, headers={**counter, "Idempotency-Key": key})
@@ -69,12 +75,14 @@ def test_move_in_flows_from_registry_to_certificate_and_aggregation(running):
     view = running.http.get(f"/api/v1/persons/{person_id}/qualification", headers=counter).json()
     assert view["insured"] is True
     assert view["period"]["acquired_on"] == EVENT_DATE
-    before = running.http.get(f"/api/v1/persons/{person_id}/qualification", params={"as_of": "2026-11-09"},
-                              headers=counter).json()
+    before = running.http.get(
+        f"/api/v1/persons/{person_id}/qualification", params={"as_of": "2026-11-09"}, headers=counter
+    ).json()
     assert before["insured"] is False
 
-    document = running.http.post("/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": person_id},
-                                 headers=counter)
+    document = running.http.post(
+        "/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": person_id}, headers=counter
+    )
     assert document.status_code == 201, document.text
     content = running.http.get(f"/api/v1/documents/{document.json()['document_id']}/content", headers=counter)
     assert content.status_code == 200
@@ -121,8 +129,9 @@ def test_bad_input_is_refused_with_problem_json_and_nothing_is_stored(running):
     counter = running.headers("counter")
     household_before = running.http.get(f"/api/v1/households/{moved['household_id']}", headers=counter).json()
 
-    malformed = running.http.post("/api/v1/notifications", content=b'{"kind": "join",',
-                                  headers={**counter, "Content-Type": "application/json"})
+    malformed = running.http.post(
+        "/api/v1/notifications", content=b'{"kind": "join",', headers={**counter, "Content-Type": "application/json"}
+    )
     problem(malformed, 400)
 
     wrong_type = join(running, moved, persons="everyone")
@@ -141,8 +150,9 @@ def test_bad_input_is_refused_with_problem_json_and_nothing_is_stored(running):
 
     no_token = running.http.post("/api/v1/notifications", json={})
     problem(no_token, 401)
-    wrong_role = running.http.post("/api/v1/notifications", json={},
-                                   headers={"Authorization": f"Bearer {running.token('auditor')}"})
+    wrong_role = running.http.post(
+        "/api/v1/notifications", json={}, headers={"Authorization": f"Bearer {running.token('auditor')}"}
+    )
     problem(wrong_role, 403)
 
     household_after = running.http.get(f"/api/v1/households/{moved['household_id']}", headers=counter).json()

@@ -65,6 +65,7 @@ def _pct(values: list[float], q: float) -> float:
 
 # ----- load -----
 
+
 def _population(persons: int, households: int, seed: int = 7):
     """Household sizes 1–3 (+ the rest), birth years weighted towards the elderly, like an NHI population."""
     rng = random.Random(seed)
@@ -104,27 +105,34 @@ def _buffers(persons: int, households: int) -> dict[str, tuple[str, io.StringIO]
         out["households"].write(f"{hid}\t{head}\tみどり\t{hid[1:]}\t{len(members) + 1}\t{now}\n")
         for order, (pid, birth) in enumerate(members, start=1):
             rel = "世帯主" if order == 1 else "世帯員"
-            out["persons"].write(f"{pid}\t{hid}\t試験 {pid[-4:]}\tシケン {pid[-4:]}\t{birth.isoformat()}\t"
-                                 f"{1 + order % 2}\t{rel}\t{order}\t{now}\n")
+            out["persons"].write(
+                f"{pid}\t{hid}\t試験 {pid[-4:]}\tシケン {pid[-4:]}\t{birth.isoformat()}\t"
+                f"{1 + order % 2}\t{rel}\t{order}\t{now}\n"
+            )
             out["qualification_periods"].write(
                 f"{uuid.UUID(int=int(pid))}\t{pid}\t{hid}\t139998\tみどり\t{hid[1:]}\t{order:02d}\t2015-04-01\t"
-                f"move_in\t{now}\t{uuid.UUID(int=int(pid) + 10**12)}\n")
+                f"move_in\t{now}\t{uuid.UUID(int=int(pid) + 10**12)}\n"
+            )
             for year in (2024, 2025):
                 r = rng.random()
-                taxable = 0 if r < 0.55 else rng.randint(100_000, 1_400_000) if r < 0.8 else rng.randint(1_450_000, 8_000_000)
+                taxable = (
+                    0 if r < 0.55 else rng.randint(100_000, 1_400_000) if r < 0.8 else rng.randint(1_450_000, 8_000_000)
+                )
                 gross = taxable * 2 + rng.randint(0, 1_500_000)
                 kyu = taxable + rng.randint(0, 500_000)
                 non_taxed = "t" if taxable == 0 and r < 0.3 else "f"
-                out["income_facts"].write(f"{pid}\t{year}\t{taxable}\t{gross}\t{kyu}\t{non_taxed}\t"
-                                          f"{rng.randint(0, 2_000_000)}\t0\tbench\t{now}\n")
+                out["income_facts"].write(
+                    f"{pid}\t{year}\t{taxable}\t{gross}\t{kyu}\t{non_taxed}\t"
+                    f"{rng.randint(0, 2_000_000)}\t0\tbench\t{now}\n"
+                )
     columns = {
         "households": "household_id, head_person_id, symbol, number, next_branch, updated_at",
         "persons": "person_id, household_id, name_kanji, name_kana, birth_date, sex, relationship, listing_order, "
-                   "updated_at",
+        "updated_at",
         "qualification_periods": "period_id, person_id, household_id, insurer_number, symbol, number, branch_no, "
-                                 "acquired_on, acquired_reason, recorded_at, change_id",
+        "acquired_on, acquired_reason, recorded_at, change_id",
         "income_facts": "person_id, income_year, taxable_income, gross_income, kyu_tadashigaki_income, non_taxed, "
-                        "public_pension_income, total_income, source, recorded_at",
+        "public_pension_income, total_income, source, recorded_at",
     }
     return {name: (columns[name], buf) for name, buf in out.items()}
 
@@ -137,7 +145,7 @@ def _copy(raw, table: str, columns: str, buf: io.StringIO) -> tuple[int, float]:
         with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             view = memoryview(data)
             for start in range(0, len(data), 1 << 20):
-                copy.write(view[start:start + (1 << 20)])
+                copy.write(view[start : start + (1 << 20)])
     raw.commit()
     return rows, time.perf_counter() - started
 
@@ -176,22 +184,31 @@ def load(args) -> None:
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}_raw" CASCADE')
         # Kept beside the data so that `batch` can put its rates next to the COPY rates of the same rows.
-        admin.execute(f'CREATE TABLE "{SCHEMA}".bench_copy_rates (tbl text PRIMARY KEY, rows bigint, '
-                      f'service_seconds float8, raw_seconds float8)')
+        admin.execute(
+            f'CREATE TABLE "{SCHEMA}".bench_copy_rates (tbl text PRIMARY KEY, rows bigint, '
+            f"service_seconds float8, raw_seconds float8)"
+        )
         with admin.cursor() as cur:
-            cur.executemany(f'INSERT INTO "{SCHEMA}".bench_copy_rates VALUES (%s, %s, %s, %s)',
-                            [(t, r["service"][0], r["service"][1], r["raw"][1]) for t, r in report.items()])
+            cur.executemany(
+                f'INSERT INTO "{SCHEMA}".bench_copy_rates VALUES (%s, %s, %s, %s)',
+                [(t, r["service"][0], r["service"][1], r["raw"][1]) for t, r in report.items()],
+            )
     total_rows = sum(r["service"][0] for r in report.values())
     total_s = sum(r["service"][1] for r in report.values())
     raw_s = sum(r["raw"][1] for r in report.values())
     for table, r in report.items():
         (n, s), (_n, rs) = r["service"], r["raw"]
-        print(f"{table:24s} {n:>9,d} rows  COPY into service table {n / s:>10,.0f} rows/s   raw COPY {n / rs:>10,.0f} rows/s")
-    print(f"{'total':24s} {total_rows:>9,d} rows  COPY into service tables {total_rows / total_s:>8,.0f} rows/s "
-          f"({total_s:.1f}s)   raw COPY {total_rows / raw_s:>8,.0f} rows/s ({raw_s:.1f}s)")
+        print(
+            f"{table:24s} {n:>9,d} rows  COPY into service table {n / s:>10,.0f} rows/s   raw COPY {n / rs:>10,.0f} rows/s"
+        )
+    print(
+        f"{'total':24s} {total_rows:>9,d} rows  COPY into service tables {total_rows / total_s:>8,.0f} rows/s "
+        f"({total_s:.1f}s)   raw COPY {total_rows / raw_s:>8,.0f} rows/s ({raw_s:.1f}s)"
+    )
 
 
 # ----- confirm -----
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -269,19 +286,37 @@ def confirm(args) -> None:
     from nhi_gateway.auth import mint_token
 
     grpc_port, http_port = _free_port(), _free_port()
-    env = {**os.environ, "QUALIFICATION_DATABASE_URL": args.database_url, "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
-           "QUALIFICATION_GRPC_PORT": str(grpc_port), "NHI_MYNUMBER_KEY": KEY, "NHI_BUSINESS_DATE": BUSINESS_DATE,
-           "NHI_JWT_SECRET": JWT_SECRET, "GATEWAY_PORT": str(http_port), "QUALIFICATION_ADDR": f"127.0.0.1:{grpc_port}",
-           "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "QUALIFICATION_DATABASE_URL": args.database_url,
+        "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
+        "QUALIFICATION_GRPC_PORT": str(grpc_port),
+        "NHI_MYNUMBER_KEY": KEY,
+        "NHI_BUSINESS_DATE": BUSINESS_DATE,
+        "NHI_JWT_SECRET": JWT_SECRET,
+        "GATEWAY_PORT": str(http_port),
+        "QUALIFICATION_ADDR": f"127.0.0.1:{grpc_port}",
+        "LOG_LEVEL": "WARNING",
+    }
     if args.gateway_workers:
         env["GATEWAY_WORKERS"] = str(args.gateway_workers)
     if args.traces_sampler:
         env["OTEL_TRACES_SAMPLER"] = args.traces_sampler
     logs = pathlib.Path(tempfile.mkdtemp(prefix="bench-q-"))
-    procs = [subprocess.Popen([sys.executable, __file__, "_serve-qualification"], env=env,
-                              stdout=open(logs / "qualification.log", "w"), stderr=subprocess.STDOUT),
-             subprocess.Popen([sys.executable, "-m", "nhi_gateway.entrypoints.cli", "serve"], env=env,
-                              stdout=open(logs / "gateway.log", "w"), stderr=subprocess.STDOUT)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "_serve-qualification"],
+            env=env,
+            stdout=open(logs / "qualification.log", "w"),
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "nhi_gateway.entrypoints.cli", "serve"],
+            env=env,
+            stdout=open(logs / "gateway.log", "w"),
+            stderr=subprocess.STDOUT,
+        ),
+    ]
     driver = None
     try:
         _wait_port(grpc_port)
@@ -292,10 +327,28 @@ def confirm(args) -> None:
         # The load generator is a process of its own (one asyncio loop, keep-alive connections), so that its CPU is
         # measured apart and it never competes for a GIL with anything it measures.
         driver = subprocess.Popen(
-            [sys.executable, __file__, "--persons", str(args.persons), "_drive", "--port", str(http_port),
-             "--token", token, "--rate", str(args.rate), "--seconds", str(args.seconds),
-             "--connections", str(args.connections), "--out", str(out)],
-            stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                __file__,
+                "--persons",
+                str(args.persons),
+                "_drive",
+                "--port",
+                str(http_port),
+                "--token",
+                token,
+                "--rate",
+                str(args.rate),
+                "--seconds",
+                str(args.seconds),
+                "--connections",
+                str(args.connections),
+                "--out",
+                str(out),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         groups = {"svc-qualification": procs[0].pid, "gateway": procs[1].pid, "load generator": driver.pid}
         before = after = None
         started = ended = 0.0
@@ -308,18 +361,26 @@ def confirm(args) -> None:
             raise RuntimeError("the load generator failed")
         result = json.loads(out.read_text())
         latencies, errors = result["latencies"], result["errors"]
-        print(f"GET /api/v1/persons/{{id}}/qualification at {args.rate}/s for {args.seconds}s (open loop, "
-              f"latency from the scheduled send time): n={len(latencies)} errors={errors} "
-              f"p50={_pct(latencies, .5):.1f}ms p95={_pct(latencies, .95):.1f}ms p99={_pct(latencies, .99):.1f}ms "
-              f"max={max(latencies):.1f}ms; sends late by >1 ms: {result['late']}")
+        print(
+            f"GET /api/v1/persons/{{id}}/qualification at {args.rate}/s for {args.seconds}s (open loop, "
+            f"latency from the scheduled send time): n={len(latencies)} errors={errors} "
+            f"p50={_pct(latencies, 0.5):.1f}ms p95={_pct(latencies, 0.95):.1f}ms p99={_pct(latencies, 0.99):.1f}ms "
+            f"max={max(latencies):.1f}ms; sends late by >1 ms: {result['late']}"
+        )
         wall = ended - started
         per_request = 1000 / max(1, len(latencies))
         used = {name: after[name] - before[name] for name in after}
         used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
-        print(f"  CPU over the {wall:.1f}s measured, in cores (2 = the whole machine) and ms per request: " + ", ".join(
-            f"{name} {seconds / wall:.2f} ({seconds * per_request:.2f} ms)" for name, seconds in used.items()))
-        print(f"  service RSS {_rss_mb(procs[0].pid):.0f} MB, gateway RSS "
-              f"{sum(_rss_mb(p) for p in _tree(procs[1].pid, _process_table())):.0f} MB (all its processes)")
+        print(
+            f"  CPU over the {wall:.1f}s measured, in cores (2 = the whole machine) and ms per request: "
+            + ", ".join(
+                f"{name} {seconds / wall:.2f} ({seconds * per_request:.2f} ms)" for name, seconds in used.items()
+            )
+        )
+        print(
+            f"  service RSS {_rss_mb(procs[0].pid):.0f} MB, gateway RSS "
+            f"{sum(_rss_mb(p) for p in _tree(procs[1].pid, _process_table())):.0f} MB (all its processes)"
+        )
         _bare_select(args, result["ids"][:2000])
     finally:
         if driver is not None and driver.poll() is None:
@@ -339,8 +400,13 @@ def drive(args) -> None:
 
     rng = random.Random(3)
     ids = [f"{rng.randint(1, args.persons):010d}" for _ in range(int(args.rate * args.seconds) + 200)]
-    requests = [(f"GET /api/v1/persons/{pid}/qualification HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 f"Authorization: Bearer {args.token}\r\n\r\n").encode() for pid in ids]
+    requests = [
+        (
+            f"GET /api/v1/persons/{pid}/qualification HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {args.token}\r\n\r\n"
+        ).encode()
+        for pid in ids
+    ]
 
     async def run() -> None:
         pool: asyncio.Queue = asyncio.Queue()
@@ -350,8 +416,9 @@ def drive(args) -> None:
         print("MEASURE", flush=True)
         latencies, errors, late = await _open_loop(pool, args.port, requests[200:], rate=args.rate)
         print("DONE", flush=True)
-        pathlib.Path(args.out).write_text(json.dumps({"latencies": latencies, "errors": errors, "late": late,
-                                                      "ids": ids[200:]}))
+        pathlib.Path(args.out).write_text(
+            json.dumps({"latencies": latencies, "errors": errors, "late": late, "ids": ids[200:]})
+        )
         while not pool.empty():
             pool.get_nowait()[1].close()
 
@@ -413,11 +480,14 @@ def _bare_select(args, ids: list[str]) -> None:
             periods.as_of(pid, day, None)
             times.append((time.perf_counter() - t0) * 1000)
     engine.dispose()
-    print(f"bare indexed SELECTs of the same rows (person by key + period as of, SQLAlchemy Core): n={len(times)} "
-          f"p50={_pct(times, .5):.2f}ms p99={_pct(times, .99):.2f}ms")
+    print(
+        f"bare indexed SELECTs of the same rows (person by key + period as of, SQLAlchemy Core): n={len(times)} "
+        f"p50={_pct(times, 0.5):.2f}ms p99={_pct(times, 0.99):.2f}ms"
+    )
 
 
 # ----- batch -----
+
 
 def _copy_rates(engine) -> dict[str, tuple[float, float]]:
     """rows/s of the load's COPY per table: (into the service table, raw)."""
@@ -432,8 +502,9 @@ def _copy_rates(engine) -> dict[str, tuple[float, float]]:
 def _job_seconds(engine, job_id: str) -> float:
     """From the job's creation to its end, by the database clock (no polling granularity)."""
     with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT extract(epoch FROM finished_at - created_at) FROM jobs "
-                                    "WHERE job_id = :j"), {"j": job_id}).scalar()
+        return conn.execute(
+            sa.text("SELECT extract(epoch FROM finished_at - created_at) FROM jobs WHERE job_id = :j"), {"j": job_id}
+        ).scalar()
 
 
 def batch(args) -> None:
@@ -445,19 +516,39 @@ def batch(args) -> None:
     from nhi_qualification.service_layer.context import Actor
 
     engine = _engine(args.database_url)
-    app = bootstrap.make_app(engine, mynumber_key=KEY, insurer_number="139998", insured_symbol="みどり",
-                             business_date=dt.date.fromisoformat(BUSINESS_DATE))
+    app = bootstrap.make_app(
+        engine,
+        mynumber_key=KEY,
+        insurer_number="139998",
+        insured_symbol="みどり",
+        business_date=dt.date.fromisoformat(BUSINESS_DATE),
+    )
     store_dir = pathlib.Path(tempfile.mkdtemp(prefix="bench-nats-"))
     nats = EmbeddedNats(store_dir).start()
     worker = Worker(app, nats.url, chunk_size=args.chunk_size).start()
     jobs = worker.jobs
     extra = []
-    env = {**os.environ, "QUALIFICATION_DATABASE_URL": args.database_url, "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
-           "NHI_MYNUMBER_KEY": KEY, "NATS_URL": nats.url, "NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "QUALIFICATION_DATABASE_URL": args.database_url,
+        "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
+        "NHI_MYNUMBER_KEY": KEY,
+        "NATS_URL": nats.url,
+        "NHI_BUSINESS_DATE": BUSINESS_DATE,
+        "LOG_LEVEL": "WARNING",
+    }
     for _ in range(args.workers - 1):
         # cli.py has no __main__ block: `python -m ...cli work` exits at once (the old bench's extra workers never ran).
-        extra.append(subprocess.Popen([sys.executable, "-c", "import sys; from nhi_qualification.entrypoints.cli "
-                                       "import main; sys.exit(main(['work']))"], env=env))
+        extra.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from nhi_qualification.entrypoints.cli import main; sys.exit(main(['work']))",
+                ],
+                env=env,
+            )
+        )
     time.sleep(3 if extra else 0)
     dead = [p.pid for p in extra if p.poll() is not None]
     if dead:
@@ -481,37 +572,55 @@ def batch(args) -> None:
             wall = time.perf_counter() - started
             elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
+
                 def q(sql: str, job_id: str = job["job_id"]):
                     return conn.execute(sa.text(sql), {"j": job_id}).scalar()
 
-                written = {t: q(f"SELECT count(*) FROM {t} WHERE {c}") for t, c in (
-                    ("burden_determinations", "job_id = :j"),
-                    ("outbox", "data LIKE '%' || :j || '%'"))}
+                written = {
+                    t: q(f"SELECT count(*) FROM {t} WHERE {c}")
+                    for t, c in (("burden_determinations", "job_id = :j"), ("outbox", "data LIKE '%' || :j || '%'"))
+                }
                 if kind == "age75_loss":
                     acted = q("SELECT count(*) FROM job_results WHERE job_id = :j AND outcome = 'lost'")
                     examined = job["total"]
-                    what = (f"{examined:,} persons reaching 75 in {args.month} (the job's keys), {acted:,} lost; "
-                            f"{written['burden_determinations']:,} household re-determinations")
+                    what = (
+                        f"{examined:,} persons reaching 75 in {args.month} (the job's keys), {acted:,} lost; "
+                        f"{written['burden_determinations']:,} household re-determinations"
+                    )
                 else:
-                    acted = q("SELECT count(*) FROM persons p JOIN burden_determinations d "
-                              "ON d.household_id = p.household_id WHERE d.job_id = :j")
-                    what = (f"{job['done']:,} households with a 70–74 member decided, "
-                            f"{written['burden_determinations']:,} determinations stored (new or changed), "
-                            f"{acted:,} persons in them")
-            print(f"{kind} {params}: {job['state']} in {elapsed:.2f}s (job created → finished; wall {wall:.2f}s) — "
-                  f"{what}; failed={job['failed']}")
-            print(f"  persons acted on: {acted / elapsed:,.0f} persons/s;  population examined: "
-                  f"{population / elapsed:,.0f} persons/s;  keys: {job['done'] / elapsed:,.0f}/s")
+                    acted = q(
+                        "SELECT count(*) FROM persons p JOIN burden_determinations d "
+                        "ON d.household_id = p.household_id WHERE d.job_id = :j"
+                    )
+                    what = (
+                        f"{job['done']:,} households with a 70–74 member decided, "
+                        f"{written['burden_determinations']:,} determinations stored (new or changed), "
+                        f"{acted:,} persons in them"
+                    )
+            print(
+                f"{kind} {params}: {job['state']} in {elapsed:.2f}s (job created → finished; wall {wall:.2f}s) — "
+                f"{what}; failed={job['failed']}"
+            )
+            print(
+                f"  persons acted on: {acted / elapsed:,.0f} persons/s;  population examined: "
+                f"{population / elapsed:,.0f} persons/s;  keys: {job['done'] / elapsed:,.0f}/s"
+            )
             if "persons" in copy:
                 svc, raw = copy["persons"]
-                print(f"  beside COPY of the same {population:,} persons rows: {population / svc:.1f}s into the service "
-                      f"table, {population / raw:.1f}s raw — the job takes {elapsed / (population / raw):.1f}× raw COPY")
+                print(
+                    f"  beside COPY of the same {population:,} persons rows: {population / svc:.1f}s into the service "
+                    f"table, {population / raw:.1f}s raw — the job takes {elapsed / (population / raw):.1f}× raw COPY"
+                )
             rows_out = sum(written.values())
             print(f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s)")
-            trace = ", ".join(f"{t:.0f}s:{r:.0f}MB" + (f"/{'/'.join(f'{x:.0f}' for x in xs)}" if xs else "")
-                              for t, r, xs in samples[:: max(1, len(samples) // 12)])
-            print(f"  worker RSS over time (this process/extra workers): {trace}; peak (VmHWM) {_hwm_mb():.0f} MB"
-                  + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra))
+            trace = ", ".join(
+                f"{t:.0f}s:{r:.0f}MB" + (f"/{'/'.join(f'{x:.0f}' for x in xs)}" if xs else "")
+                for t, r, xs in samples[:: max(1, len(samples) // 12)]
+            )
+            print(
+                f"  worker RSS over time (this process/extra workers): {trace}; peak (VmHWM) {_hwm_mb():.0f} MB"
+                + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra)
+            )
     finally:
         for proc in extra:
             proc.send_signal(signal.SIGTERM)
@@ -526,17 +635,25 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--households", type=int, default=600_000)
-    parser.add_argument("--schema", default=os.environ.get("BENCH_SCHEMA", "bench_qualification"),
-                        help="PostgreSQL schema of the synthetic city (another one keeps runs apart)")
+    parser.add_argument(
+        "--schema",
+        default=os.environ.get("BENCH_SCHEMA", "bench_qualification"),
+        help="PostgreSQL schema of the synthetic city (another one keeps runs apart)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("load")
     c = commands.add_parser("confirm")
     c.add_argument("--seconds", type=float, default=30)
     c.add_argument("--rate", type=float, default=200)
-    c.add_argument("--connections", "--threads", type=int, default=32, help="keep-alive connections of the load generator")
+    c.add_argument(
+        "--connections", "--threads", type=int, default=32, help="keep-alive connections of the load generator"
+    )
     c.add_argument("--gateway-workers", type=int, default=0, help="GATEWAY_WORKERS of the gateway (0: its default, 1)")
-    c.add_argument("--traces-sampler", default="", help="OTEL_TRACES_SAMPLER of both processes (empty: the SDK default, "
-                                                        "parentbased_always_on)")
+    c.add_argument(
+        "--traces-sampler",
+        default="",
+        help="OTEL_TRACES_SAMPLER of both processes (empty: the SDK default, parentbased_always_on)",
+    )
     d = commands.add_parser("_drive")
     for name in ("--port", "--rate", "--seconds", "--connections"):
         d.add_argument(name, type=float if name in ("--rate", "--seconds") else int, required=True)
@@ -550,8 +667,9 @@ def main() -> None:
     commands.add_parser("_serve-qualification")
     args = parser.parse_args()
     globals()["SCHEMA"] = args.schema
-    {"load": load, "confirm": confirm, "batch": batch, "_serve-qualification": serve_qualification,
-     "_drive": drive}[args.command](args)
+    {"load": load, "confirm": confirm, "batch": batch, "_serve-qualification": serve_qualification, "_drive": drive}[
+        args.command
+    ](args)
 
 
 if __name__ == "__main__":

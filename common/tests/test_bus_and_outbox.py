@@ -74,8 +74,9 @@ def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path
 
         def write(n: int) -> None:
             with engine.begin() as conn:
-                plumbing.add_event(conn, nats_subject="nhi.v1.qualification.changed", type="t.v1", subject=str(n),
-                                   data={"n": n})
+                plumbing.add_event(
+                    conn, nats_subject="nhi.v1.qualification.changed", type="t.v1", subject=str(n), data={"n": n}
+                )
             relay.notify()
 
         for n in range(20):
@@ -96,8 +97,11 @@ def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path
         info = runtime.call(bus.js.stream_info("NHI_EVENTS"))
         assert info.state.messages == 40
         with engine.connect() as conn:
-            unpublished = conn.execute(sa.select(sa.func.count()).select_from(tables["outbox"])
-                                       .where(tables["outbox"].c.published_at.is_(None))).scalar_one()
+            unpublished = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tables["outbox"])
+                .where(tables["outbox"].c.published_at.is_(None))
+            ).scalar_one()
         assert unpublished == 0
     finally:
         runtime.stop()

@@ -45,15 +45,21 @@ def details_of(status: grpc.Status):
 
 # ----- one status per category -----
 
-@pytest.mark.parametrize(("error", "status"), [
-    (InvalidInput("event_date", "is not a date", code="INVALID_DATE"), grpc.StatusCode.INVALID_ARGUMENT),
-    (DomainError("persons[0]", "already insured", rule="ACQ-1", code="ALREADY_INSURED"),
-     grpc.StatusCode.FAILED_PRECONDITION),
-    (NotFound("person", "P1"), grpc.StatusCode.NOT_FOUND),
-    (Conflict("the household changed", metadata={"current_version": "6"}), grpc.StatusCode.ABORTED),
-    (PermissionDenied("mynumber:read is required"), grpc.StatusCode.PERMISSION_DENIED),
-    (IdempotencyReuse(), grpc.StatusCode.FAILED_PRECONDITION),
-])
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidInput("event_date", "is not a date", code="INVALID_DATE"), grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            DomainError("persons[0]", "already insured", rule="ACQ-1", code="ALREADY_INSURED"),
+            grpc.StatusCode.FAILED_PRECONDITION,
+        ),
+        (NotFound("person", "P1"), grpc.StatusCode.NOT_FOUND),
+        (Conflict("the household changed", metadata={"current_version": "6"}), grpc.StatusCode.ABORTED),
+        (PermissionDenied("mynumber:read is required"), grpc.StatusCode.PERMISSION_DENIED),
+        (IdempotencyReuse(), grpc.StatusCode.FAILED_PRECONDITION),
+    ],
+)
 def test_each_category_has_its_status(error, status):
     assert rpc.from_domain(error).code == status
 
@@ -69,11 +75,21 @@ def test_an_input_code_makes_an_input_error_unless_a_category_is_given():
 
 
 def test_the_field_and_rule_reach_the_bad_request_and_the_code_the_error_info():
-    error = rpc.from_domain(DomainError("persons[0].my_number", "the check digit is wrong", rule="NUM-MYNUMBER",
-                                        code="INVALID_MY_NUMBER", metadata={"person_id": "P1"}))
+    error = rpc.from_domain(
+        DomainError(
+            "persons[0].my_number",
+            "the check digit is wrong",
+            rule="NUM-MYNUMBER",
+            code="INVALID_MY_NUMBER",
+            metadata={"person_id": "P1"},
+        )
+    )
     [problem], info = rpc.unpack_details(error.to_status())
     assert (problem.field, problem.description, problem.rule) == (
-        "persons[0].my_number", "the check digit is wrong", "NUM-MYNUMBER")
+        "persons[0].my_number",
+        "the check digit is wrong",
+        "NUM-MYNUMBER",
+    )
     assert (info.reason, dict(info.metadata)) == ("INVALID_MY_NUMBER", {"person_id": "P1"})
     assert error.message == "persons[0].my_number: the check digit is wrong"
 
@@ -84,6 +100,7 @@ def test_an_error_without_a_field_carries_no_bad_request():
 
 
 # ----- rpc.translated -----
+
 
 class Servicer:
     def __init__(self, error: Exception | None = None) -> None:
@@ -127,6 +144,7 @@ def test_translated_lets_anything_else_through():
 
 # ----- paging.parse -----
 
+
 def test_no_cursor_is_the_first_page_of_the_default_size_and_sizes_are_capped():
     assert paging.parse(0, "") == Page(paging.DEFAULT_SIZE, None)
     assert paging.parse(0, "", default_size=100) == Page(100, None)
@@ -158,16 +176,24 @@ def test_a_negative_page_size_is_refused_naming_the_page_size():
 
 # ----- paging.keyset -----
 
+
 @pytest.fixture
 def things():
     engine = sa.create_engine("sqlite://")
     metadata = sa.MetaData()
-    table = sa.Table("things", metadata, sa.Column("seq", sa.Integer, primary_key=True),
-                     sa.Column("name", sa.String(20), unique=True), sa.Column("colour", sa.String(10)))
+    table = sa.Table(
+        "things",
+        metadata,
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(20), unique=True),
+        sa.Column("colour", sa.String(10)),
+    )
     metadata.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(sa.insert(table), [{"seq": n, "name": f"P{n:03d}|髙", "colour": "red" if n % 2 else "blue"}
-                                        for n in range(1, 8)])
+        conn.execute(
+            sa.insert(table),
+            [{"seq": n, "name": f"P{n:03d}|髙", "colour": "red" if n % 2 else "blue"} for n in range(1, 8)],
+        )
     with engine.connect() as conn:
         yield conn, table
     engine.dispose()

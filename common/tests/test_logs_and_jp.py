@@ -20,13 +20,16 @@ def test_json_lines_carry_the_service_and_mask_numbers():
     assert entry["message"] == "got ************"
 
 
-@pytest.mark.parametrize(("day", "text"), [
-    (dt.date(2019, 4, 30), "平成31年4月30日"),
-    (dt.date(2019, 5, 1), "令和元年5月1日"),
-    (dt.date(2025, 4, 1), "令和7年4月1日"),
-    (dt.date(1989, 1, 7), "昭和64年1月7日"),
-    (dt.date(1989, 1, 8), "平成元年1月8日"),
-    (dt.date(1926, 12, 25), "昭和元年12月25日"),
-])
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (dt.date(2019, 4, 30), "平成31年4月30日"),
+        (dt.date(2019, 5, 1), "令和元年5月1日"),
+        (dt.date(2025, 4, 1), "令和7年4月1日"),
+        (dt.date(1989, 1, 7), "昭和64年1月7日"),
+        (dt.date(1989, 1, 8), "平成元年1月8日"),
+        (dt.date(1926, 12, 25), "昭和元年12月25日"),
+    ],
+)
 def test_wareki_prints_era_years_with_gannen(day, text):
     assert wareki(day) == text

@@ -31,10 +31,14 @@ def test_a_secret_in_the_environment_wins_and_is_not_written_down(tmp_path, monk
 
 
 def test_env_prints_export_lines_with_the_nats_url_of_the_running_suite(tmp_path, capsys):
-    (tmp_path / "suite.json").write_text(json.dumps({"api": "http://127.0.0.1:8080/api/v1",
-                                                     "nats_url": "nats://127.0.0.1:4999"}))
+    (tmp_path / "suite.json").write_text(
+        json.dumps({"api": "http://127.0.0.1:8080/api/v1", "nats_url": "nats://127.0.0.1:4999"})
+    )
     assert suite.main(["env", "--var", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "export NATS_URL=nats://127.0.0.1:4999" in lines
-    assert {line.split("=", 1)[0] for line in lines} == {"export NATS_URL", "export NHI_JWT_SECRET",
-                                                          "export NHI_MYNUMBER_KEY"}
+    assert {line.split("=", 1)[0] for line in lines} == {
+        "export NATS_URL",
+        "export NHI_JWT_SECRET",
+        "export NHI_MYNUMBER_KEY",
+    }

@@ -60,14 +60,22 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 
     def GetHousehold(self, request, context):
         self.rec.record("GetHousehold", request, context)
-        return qpb.Household(household_id=request.household_id, version=4,
-                             members=[qpb.Person(person_id="P1", household_id=request.household_id)])
+        return qpb.Household(
+            household_id=request.household_id,
+            version=4,
+            members=[qpb.Person(person_id="P1", household_id=request.household_id)],
+        )
 
     def SubmitNotification(self, request, context):
         self.rec.record("SubmitNotification", request, context)
-        decision = qpb.Decision(change_id="CH1", business_date="2026-11-24", dry_run=request.dry_run,
-                                persons=[qpb.PersonDecision(person_id=p.person_id, acquired_on=request.event_date)
-                                         for p in request.persons])
+        decision = qpb.Decision(
+            change_id="CH1",
+            business_date="2026-11-24",
+            dry_run=request.dry_run,
+            persons=[
+                qpb.PersonDecision(person_id=p.person_id, acquired_on=request.event_date) for p in request.persons
+            ],
+        )
         return qpb.SubmitNotificationResponse(decision=decision, household_version=5)
 
     def GetQualification(self, request, context):
@@ -83,19 +91,34 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
     def CorrectQualification(self, request, context):
         self.rec.record("CorrectQualification", request, context)
         if request.version_id == 1:
-            rpc.abort(context, rpc.aborted("period P-1 version 1 is no longer current", reason="STALE_VERSION",
-                                           metadata={"period_id": request.period_id, "version_id": "1",
-                                                     "current_version_id": "2"}))
-        period = qpb.QualificationPeriod(period_id=request.period_id, person_id="P1", version_id=request.version_id + 1,
-                                         acquired_on=request.acquired_on or "2026-11-01", void=request.undo,
-                                         correction_reason=request.correction_reason, change_id="CH9")
+            rpc.abort(
+                context,
+                rpc.aborted(
+                    "period P-1 version 1 is no longer current",
+                    reason="STALE_VERSION",
+                    metadata={"period_id": request.period_id, "version_id": "1", "current_version_id": "2"},
+                ),
+            )
+        period = qpb.QualificationPeriod(
+            period_id=request.period_id,
+            person_id="P1",
+            version_id=request.version_id + 1,
+            acquired_on=request.acquired_on or "2026-11-01",
+            void=request.undo,
+            correction_reason=request.correction_reason,
+            change_id="CH9",
+        )
         return qpb.CorrectQualificationResponse(period=period, resend_required=True, change_id="CH9")
 
     def ListCertificates(self, request, context):
         self.rec.record("ListCertificates", request, context)
-        certificate = qpb.Certificate(certificate_id="C1", kind="eligibility_certificate",
-                                      person_id=request.person_id or "P1", state=request.state or "issued",
-                                      collect=request.outstanding_after_loss)
+        certificate = qpb.Certificate(
+            certificate_id="C1",
+            kind="eligibility_certificate",
+            person_id=request.person_id or "P1",
+            state=request.state or "issued",
+            collect=request.outstanding_after_loss,
+        )
         return qpb.ListCertificatesResponse(certificates=[certificate], page=common_pb2.PageInfo(next_cursor="7"))
 
     def RegisterCertificateReturn(self, request, context):
@@ -103,17 +126,33 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         if request.certificate_id == "missing":
             rpc.abort(context, rpc.not_found("certificate", request.certificate_id))
         if request.certificate_id == "collected":
-            rpc.abort(context, rpc.failed_precondition("the certificate is already returned",
-                                                       reason="ALREADY_COLLECTED", field="certificate_id"))
-        return qpb.RegisterCertificateReturnResponse(certificate=qpb.Certificate(
-            certificate_id=request.certificate_id, state=request.outcome, returned_on=request.returned_on or "2026-11-24",
-            note=request.note))
+            rpc.abort(
+                context,
+                rpc.failed_precondition(
+                    "the certificate is already returned", reason="ALREADY_COLLECTED", field="certificate_id"
+                ),
+            )
+        return qpb.RegisterCertificateReturnResponse(
+            certificate=qpb.Certificate(
+                certificate_id=request.certificate_id,
+                state=request.outcome,
+                returned_on=request.returned_on or "2026-11-24",
+                note=request.note,
+            )
+        )
 
     def ListChanges(self, request, context):
         self.rec.record("ListChanges", request, context)
-        change = qpb.ChangeRecord(change_id="CH1", operator_id="clerk-01", kind="correction", reason="correction",
-                                  person_ids=["P1"], business_date="2026-11-24", before_json='{"acquired_on": "2026-11-01"}',
-                                  after_json='{"acquired_on": "2026-10-25"}')
+        change = qpb.ChangeRecord(
+            change_id="CH1",
+            operator_id="clerk-01",
+            kind="correction",
+            reason="correction",
+            person_ids=["P1"],
+            business_date="2026-11-24",
+            before_json='{"acquired_on": "2026-11-01"}',
+            after_json='{"acquired_on": "2026-10-25"}',
+        )
         return qpb.ListChangesResponse(changes=[change], page=common_pb2.PageInfo(next_cursor=""))
 
     def ListIntakeItems(self, request, context):
@@ -124,7 +163,6 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self.rec.record("ListAuditEvents", request, context)
         return common_pb2.ListAuditEventsResponse(events=[common_pb2.AuditEvent(event_id="E1", action="read")])
 
-
     # ---- batches: burden ratio, income facts, jobs ----
 
     def DetermineBurdenRatio(self, request, context):
@@ -132,10 +170,16 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         if request.household_id == "missing":
             rpc.abort(context, rpc.not_found("household", request.household_id))
         return qpb.DetermineBurdenRatioResponse(
-            household_id=request.household_id, ratio_percent=30, limit_category="現役並みⅠ", income_year=2025,
-            as_of=request.as_of or "2026-11-24", determination_id="" if request.dry_run else "BD1",
-            dry_run=request.dry_run, reasons=[common_pb2.Reason(rule_id="BURDEN-3", facts={"highest": "2000000"})],
-            persons=[qpb.PersonBurden(person_id="P1", elder=True, ratio_percent=30, limit_category="現役並みⅠ")])
+            household_id=request.household_id,
+            ratio_percent=30,
+            limit_category="現役並みⅠ",
+            income_year=2025,
+            as_of=request.as_of or "2026-11-24",
+            determination_id="" if request.dry_run else "BD1",
+            dry_run=request.dry_run,
+            reasons=[common_pb2.Reason(rule_id="BURDEN-3", facts={"highest": "2000000"})],
+            persons=[qpb.PersonBurden(person_id="P1", elder=True, ratio_percent=30, limit_category="現役並みⅠ")],
+        )
 
     def RecordIncomeFacts(self, request, context):
         self.rec.record("RecordIncomeFacts", request, context)
@@ -143,8 +187,13 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 
     def StartJob(self, request, context):
         self.rec.record("StartJob", request, context)
-        return common_pb2.Job(job_id="J1", kind=request.kind, state="queued", business_date="2026-11-24",
-                              parameters=dict(request.parameters))
+        return common_pb2.Job(
+            job_id="J1",
+            kind=request.kind,
+            state="queued",
+            business_date="2026-11-24",
+            parameters=dict(request.parameters),
+        )
 
     def GetJob(self, request, context):
         self.rec.record("GetJob", request, context)
@@ -157,16 +206,26 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         if request.job_id == "missing":
             rpc.abort(context, rpc.not_found("job", request.job_id))
         return qpb.ListJobResultsResponse(
-            job=common_pb2.Job(job_id=request.job_id, kind="age75_loss", state="succeeded"), title="75歳到達 対象者一覧",
-            rows=[qpb.JobResult(person_id="P1", lost_on="2026-12-10", deemed_head=True)], summary={"lost": 1})
+            job=common_pb2.Job(job_id=request.job_id, kind="age75_loss", state="succeeded"),
+            title="75歳到達 対象者一覧",
+            rows=[qpb.JobResult(person_id="P1", lost_on="2026-12-10", deemed_head=True)],
+            summary={"lost": 1},
+        )
+
 
 class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
 
     def _meta(self, document_id="D1", person_id="P1"):
-        return documents_pb2.DocumentMeta(document_id=document_id, kind="eligibility_certificate", title="資格確認書",
-                                          person_id=person_id, media_type="application/pdf", size_bytes=len(PDF))
+        return documents_pb2.DocumentMeta(
+            document_id=document_id,
+            kind="eligibility_certificate",
+            title="資格確認書",
+            person_id=person_id,
+            media_type="application/pdf",
+            size_bytes=len(PDF),
+        )
 
     def RenderDocument(self, request, context):
         self.rec.record("RenderDocument", request, context)
@@ -189,7 +248,8 @@ class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
         self.rec.record("ListPendingAggregation", request, context)
         return interchange_pb2.ListPendingAggregationResponse(
             records=[interchange_pb2.PendingAggregationRecord(record_id="R1", person_id=request.person_id or "P1")],
-            total=1)
+            total=1,
+        )
 
 
 class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
@@ -214,22 +274,44 @@ def _serve(name: str, add, servicer, service_name: str) -> rpc.Server:
 def backends():
     rec = Recorder()
     servers = {
-        "qualification": _serve("qualification", qualification_pb2_grpc.add_QualificationServiceServicer_to_server,
-                                 FakeQualification(rec), "nhi.qualification.v1.QualificationService"),
-        "documents": _serve("documents", documents_pb2_grpc.add_DocumentServiceServicer_to_server,
-                            FakeDocuments(rec), "nhi.documents.v1.DocumentService"),
-        "integration": _serve("integration", integration_pb2_grpc.add_IntegrationServiceServicer_to_server,
-                              FakeIntegration(), "nhi.integration.v1.IntegrationService"),
-        "interchange": _serve("interchange", interchange_pb2_grpc.add_InterchangeServiceServicer_to_server,
-                              FakeInterchange(rec), "nhi.interchange.v1.InterchangeService"),
+        "qualification": _serve(
+            "qualification",
+            qualification_pb2_grpc.add_QualificationServiceServicer_to_server,
+            FakeQualification(rec),
+            "nhi.qualification.v1.QualificationService",
+        ),
+        "documents": _serve(
+            "documents",
+            documents_pb2_grpc.add_DocumentServiceServicer_to_server,
+            FakeDocuments(rec),
+            "nhi.documents.v1.DocumentService",
+        ),
+        "integration": _serve(
+            "integration",
+            integration_pb2_grpc.add_IntegrationServiceServicer_to_server,
+            FakeIntegration(),
+            "nhi.integration.v1.IntegrationService",
+        ),
+        "interchange": _serve(
+            "interchange",
+            interchange_pb2_grpc.add_InterchangeServiceServicer_to_server,
+            FakeInterchange(rec),
+            "nhi.interchange.v1.InterchangeService",
+        ),
     }
     settings = Settings(
-        jwt_secret=SECRET, host="127.0.0.1", port=0, jwt_issuer="nhi-local", jwt_audience="nhi-api",
+        jwt_secret=SECRET,
+        host="127.0.0.1",
+        port=0,
+        jwt_issuer="nhi-local",
+        jwt_audience="nhi-api",
         qualification_addr=f"127.0.0.1:{servers['qualification'].port}",
         documents_addr=f"127.0.0.1:{servers['documents'].port}",
         integration_addr=f"127.0.0.1:{servers['integration'].port}",
         interchange_addr=f"127.0.0.1:{servers['interchange'].port}",
-        grpc_deadline_seconds=5, log_level="INFO")
+        grpc_deadline_seconds=5,
+        log_level="INFO",
+    )
     yield Backends(rec, servers, settings)
     for server in servers.values():
         server.stop(grace=0)

@@ -48,13 +48,16 @@ def operations_with_query(name: str) -> list[Operation]:
     found = []
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            parameters = [shared[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
-                          for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
+            parameters = [
+                shared[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+            ]
             if any(p["in"] == "query" and p["name"] == name for p in parameters):
                 url = base + path
                 for p in parameters:
                     if p["in"] == "path":
                         url = url.replace("{" + p["name"] + "}", "P1")
-                found.append(Operation(method, url, operation["operationId"].rsplit(".", 1)[-1],
-                                       tuple(operation["x-roles"])))
+                found.append(
+                    Operation(method, url, operation["operationId"].rsplit(".", 1)[-1], tuple(operation["x-roles"]))
+                )
     return found

@@ -6,9 +6,15 @@ from gateway_checks import auth, problem
 
 
 def test_a_burden_ratio_determination_is_201_and_passes_incomes_and_the_key(client, backends):
-    response = client.post("/api/v1/burden-ratio-determinations", headers=auth("backoffice", **{"Idempotency-Key": "k1"}),
-                           json={"household_id": "H1", "as_of": "2026-08-01",
-                                 "incomes": [{"person_id": "P1", "taxable_income": 2000000, "income_year": 2025}]})
+    response = client.post(
+        "/api/v1/burden-ratio-determinations",
+        headers=auth("backoffice", **{"Idempotency-Key": "k1"}),
+        json={
+            "household_id": "H1",
+            "as_of": "2026-08-01",
+            "incomes": [{"person_id": "P1", "taxable_income": 2000000, "income_year": 2025}],
+        },
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["ratio_percent"] == 30 and body["limit_category"] == "現役並みⅠ" and body["determination_id"] == "BD1"
@@ -19,34 +25,61 @@ def test_a_burden_ratio_determination_is_201_and_passes_incomes_and_the_key(clie
 
 
 def test_a_dry_run_is_200(client):
-    response = client.post("/api/v1/burden-ratio-determinations", headers=auth("admin"),
-                           json={"household_id": "H1", "dry_run": True})
+    response = client.post(
+        "/api/v1/burden-ratio-determinations", headers=auth("admin"), json={"household_id": "H1", "dry_run": True}
+    )
     assert response.status_code == 200 and response.json()["dry_run"] is True
 
 
 def test_burden_ratio_roles_validation_and_not_found(client):
-    assert client.post("/api/v1/burden-ratio-determinations", headers=auth("counter"),
-                       json={"household_id": "H1"}).status_code == 403
-    body = problem(client.post("/api/v1/burden-ratio-determinations", headers=auth("backoffice"),
-                               json={"household_id": "H1", "as_of": "not-a-date"}), 400)
+    assert (
+        client.post(
+            "/api/v1/burden-ratio-determinations", headers=auth("counter"), json={"household_id": "H1"}
+        ).status_code
+        == 403
+    )
+    body = problem(
+        client.post(
+            "/api/v1/burden-ratio-determinations",
+            headers=auth("backoffice"),
+            json={"household_id": "H1", "as_of": "not-a-date"},
+        ),
+        400,
+    )
     assert body["status"] == 400
-    problem(client.post("/api/v1/burden-ratio-determinations", headers=auth("backoffice"),
-                        json={"household_id": "missing"}), 404)
+    problem(
+        client.post(
+            "/api/v1/burden-ratio-determinations", headers=auth("backoffice"), json={"household_id": "missing"}
+        ),
+        404,
+    )
 
 
 def test_income_facts_are_recorded(client, backends):
-    response = client.post("/api/v1/income-facts", headers=auth("batch"),
-                           json={"incomes": [{"person_id": "P1", "income_year": 2025, "non_taxed": True},
-                                             {"person_id": "P2", "gross_income": 1}]})
+    response = client.post(
+        "/api/v1/income-facts",
+        headers=auth("batch"),
+        json={
+            "incomes": [
+                {"person_id": "P1", "income_year": 2025, "non_taxed": True},
+                {"person_id": "P2", "gross_income": 1},
+            ]
+        },
+    )
     assert response.status_code == 200 and response.json() == {"recorded": 2}
     assert backends.recorder.last("RecordIncomeFacts").incomes[0].non_taxed is True
-    assert client.post("/api/v1/income-facts", headers=auth("auditor"),
-                       json={"incomes": [{"person_id": "P1"}]}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/income-facts", headers=auth("auditor"), json={"incomes": [{"person_id": "P1"}]}
+        ).status_code
+        == 403
+    )
 
 
 def test_starting_a_job_is_202_with_its_location(client, backends):
-    response = client.post("/api/v1/jobs", headers=auth("batch"),
-                           json={"kind": "age75_loss", "parameters": {"month": "2026-12"}})
+    response = client.post(
+        "/api/v1/jobs", headers=auth("batch"), json={"kind": "age75_loss", "parameters": {"month": "2026-12"}}
+    )
     assert response.status_code == 202, response.text
     assert response.headers["Location"] == "/api/v1/jobs/J1"
     assert response.json()["state"] == "queued" and response.json()["parameters"] == {"month": "2026-12"}

@@ -28,8 +28,9 @@ def test_the_spec_has_lists_with_cursors():
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: f"{o.method.upper()} {o.url}")
 def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(client, backends, operation, cursor):
     backends.recorder.fail_with = refusal_of(cursor)
-    response = client.request(operation.method, operation.url, params={"cursor": cursor},
-                              headers=auth(operation.roles[0]))
+    response = client.request(
+        operation.method, operation.url, params={"cursor": cursor}, headers=auth(operation.roles[0])
+    )
     body = problem(response, 400)
     assert fields(body) == ["cursor"] and body["code"] == "INVALID_CURSOR"
     assert body["type"] == "https://nhi.example/problems/invalid-cursor"

@@ -17,9 +17,12 @@ from nhi_common import rpc
 
 def notification(**overrides) -> dict:
     body = {
-        "kind": "join", "reason": "move_in", "household_id": "H1",
+        "kind": "join",
+        "reason": "move_in",
+        "household_id": "H1",
         "persons": [{"person_id": "P1"}, {"person_id": "P2"}],
-        "event_date": "2026-11-10", "notified_on": "2026-11-20",
+        "event_date": "2026-11-10",
+        "notified_on": "2026-11-20",
         "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
     }
     body.update(overrides)
@@ -27,6 +30,7 @@ def notification(**overrides) -> dict:
 
 
 # --- probes -------------------------------------------------------------------------------------
+
 
 def test_healthz_needs_no_token(client):
     response = client.get("/healthz")
@@ -57,6 +61,7 @@ def test_swagger_ui_and_spec_are_served(client):
 
 
 # --- authentication and roles -------------------------------------------------------------------
+
 
 def test_no_token_is_401(client):
     problem(client.get("/api/v1/persons"), 401)
@@ -95,17 +100,20 @@ def test_my_number_search_needs_the_scope(client, backends):
     body = problem(client.get("/api/v1/persons", params={"my_number": "123456789018"}, headers=auth("counter")), 403)
     assert fields(body) == ["my_number"]
     assert not backends.recorder.requests
-    response = client.get("/api/v1/persons", params={"my_number": "123456789018"},
-                          headers=auth("counter", scopes=["mynumber:read"]))
+    response = client.get(
+        "/api/v1/persons", params={"my_number": "123456789018"}, headers=auth("counter", scopes=["mynumber:read"])
+    )
     assert response.status_code == 200, response.text
     assert backends.recorder.last("SearchPersons").my_number == "123456789018"
 
 
 # --- request context ----------------------------------------------------------------------------
 
+
 def test_context_carries_operator_scopes_and_idempotency_key(client, backends):
-    response = client.post("/api/v1/notifications", json=notification(),
-                           headers=auth("counter", **{"Idempotency-Key": "key-123"}))
+    response = client.post(
+        "/api/v1/notifications", json=notification(), headers=auth("counter", **{"Idempotency-Key": "key-123"})
+    )
     assert response.status_code == 201, response.text
     context = backends.recorder.last("SubmitNotification").context
     assert context.idempotency_key == "key-123"
@@ -127,46 +135,58 @@ def test_business_date_header_reaches_the_service_for_backoffice(client, backend
 
 
 def test_impossible_business_date_is_400(client):
-    body = problem(client.get("/api/v1/persons/P1", headers=auth("backoffice", **{"X-Business-Date": "2026-02-30"})), 400)
+    body = problem(
+        client.get("/api/v1/persons/P1", headers=auth("backoffice", **{"X-Business-Date": "2026-02-30"})), 400
+    )
     assert fields(body) == ["X-Business-Date"]
 
 
 # --- validation ---------------------------------------------------------------------------------
 
+
 def test_malformed_json_is_400(client):
-    response = client.post("/api/v1/notifications", content=b'{"kind": "join",',
-                           headers=auth("counter", **{"Content-Type": "application/json"}))
+    response = client.post(
+        "/api/v1/notifications",
+        content=b'{"kind": "join",',
+        headers=auth("counter", **{"Content-Type": "application/json"}),
+    )
     body = problem(response, 400)
     assert body["type"].endswith("/malformed-json")
 
 
 def test_wrong_type_is_400_naming_the_field(client):
-    body = problem(client.post("/api/v1/notifications", json=notification(persons="everyone"), headers=auth("counter")), 400)
+    body = problem(
+        client.post("/api/v1/notifications", json=notification(persons="everyone"), headers=auth("counter")), 400
+    )
     assert fields(body) == ["persons"]
     assert body["errors"][0]["rule"] == "type"
 
 
 def test_unknown_enum_value_is_400_naming_the_field(client):
-    body = problem(client.post("/api/v1/notifications", json=notification(reason="moved_by_magic"),
-                               headers=auth("counter")), 400)
+    body = problem(
+        client.post("/api/v1/notifications", json=notification(reason="moved_by_magic"), headers=auth("counter")), 400
+    )
     assert fields(body) == ["reason"]
     assert body["errors"][0]["rule"] == "enum"
 
 
 def test_impossible_date_is_400(client, backends):
-    body = problem(client.post("/api/v1/notifications", json=notification(event_date="2025-02-30"),
-                               headers=auth("counter")), 400)
+    body = problem(
+        client.post("/api/v1/notifications", json=notification(event_date="2025-02-30"), headers=auth("counter")), 400
+    )
     assert fields(body) == ["event_date"]
     assert body["errors"][0]["rule"] == "format"
     assert not backends.recorder.requests
 
 
 def test_impossible_date_in_query_is_400(client):
-    body = problem(client.get("/api/v1/persons/P1/qualification", params={"as_of": "2025-02-30"},
-                              headers=auth("counter")), 400)
+    body = problem(
+        client.get("/api/v1/persons/P1/qualification", params={"as_of": "2025-02-30"}, headers=auth("counter")), 400
+    )
     assert fields(body) == ["as_of"]
-    body = problem(client.get("/api/v1/persons/P1/qualification", params={"known_at": "yesterday"},
-                              headers=auth("counter")), 400)
+    body = problem(
+        client.get("/api/v1/persons/P1/qualification", params={"known_at": "yesterday"}, headers=auth("counter")), 400
+    )
     assert fields(body) == ["known_at"]
 
 
@@ -185,8 +205,14 @@ def test_unknown_property_is_400(client):
 
 
 def test_bad_my_number_shape_is_400_without_echoing_it(client):
-    result = problem(client.post("/api/v1/notifications", json=notification(persons=[{"person_id": "P1", "my_number": "12345"}]),
-                                 headers=auth("counter")), 400)
+    result = problem(
+        client.post(
+            "/api/v1/notifications",
+            json=notification(persons=[{"person_id": "P1", "my_number": "12345"}]),
+            headers=auth("counter"),
+        ),
+        400,
+    )
     assert fields(result) == ["persons/0/my_number"]
     assert "12345" not in result["errors"][0]["message"]
 
@@ -203,20 +229,29 @@ def test_unknown_path_and_method_are_problems(client):
 
 # --- gRPC errors --------------------------------------------------------------------------------
 
+
 def test_invalid_argument_with_field_violation_is_422(client, backends):
     backends.recorder.fail_with = rpc.invalid("persons[0].my_number", "check digit does not match", rule="NUM-MYNUMBER")
-    body = problem(client.post("/api/v1/notifications",
-                               json=notification(persons=[{"person_id": "P1", "my_number": "123456789012"}]),
-                               headers=auth("counter")), 422)
+    body = problem(
+        client.post(
+            "/api/v1/notifications",
+            json=notification(persons=[{"person_id": "P1", "my_number": "123456789012"}]),
+            headers=auth("counter"),
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "persons[0].my_number"
     assert body["errors"][0]["rule"] == "NUM-MYNUMBER"
 
 
 def test_aborted_is_409_with_the_current_version(client, backends):
-    backends.recorder.fail_with = rpc.aborted("the household changed", reason="STALE_VERSION",
-                                              metadata={"current_version": "6"})
-    body = problem(client.post("/api/v1/notifications", json=notification(expected_household_version=5),
-                               headers=auth("counter")), 409)
+    backends.recorder.fail_with = rpc.aborted(
+        "the household changed", reason="STALE_VERSION", metadata={"current_version": "6"}
+    )
+    body = problem(
+        client.post("/api/v1/notifications", json=notification(expected_household_version=5), headers=auth("counter")),
+        409,
+    )
     assert body["code"] == "STALE_VERSION"
     assert body["type"] == "https://nhi.example/problems/stale-version"
     assert body["current_version"] == 6
@@ -224,7 +259,10 @@ def test_aborted_is_409_with_the_current_version(client, backends):
 
 def test_failed_precondition_is_422_and_not_found_is_404(client, backends):
     backends.recorder.fail_with = rpc.failed_precondition("already insured", reason="ALREADY_INSURED")
-    assert problem(client.post("/api/v1/notifications", json=notification(), headers=auth("counter")), 422)["code"] == "ALREADY_INSURED"
+    assert (
+        problem(client.post("/api/v1/notifications", json=notification(), headers=auth("counter")), 422)["code"]
+        == "ALREADY_INSURED"
+    )
     backends.recorder.fail_with = None
     problem(client.get("/api/v1/persons/missing", headers=auth("counter")), 404)
 
@@ -267,9 +305,11 @@ def test_service_down_is_503(backends):
 
 # --- happy paths --------------------------------------------------------------------------------
 
+
 def test_search_answers_persons_and_next_cursor(client, backends):
-    response = client.get("/api/v1/persons", params={"name_kana": "ヤマダ", "page_size": 2, "cursor": "c1"},
-                          headers=auth("counter"))
+    response = client.get(
+        "/api/v1/persons", params={"name_kana": "ヤマダ", "page_size": 2, "cursor": "c1"}, headers=auth("counter")
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert [p["person_id"] for p in body["persons"]] == ["P0", "P1"]
@@ -294,25 +334,33 @@ def test_notification_dry_run_is_200_and_real_is_201(client, backends):
 
 def test_household_qualification_history_intake_and_audit(client, backends):
     assert client.get("/api/v1/households/H9", headers=auth("counter")).json()["version"] == 4
-    view = client.get("/api/v1/persons/P1/qualification",
-                      params={"as_of": "2026-11-09", "known_at": "2026-11-24T10:00:00+09:00"}, headers=auth("counter"))
+    view = client.get(
+        "/api/v1/persons/P1/qualification",
+        params={"as_of": "2026-11-09", "known_at": "2026-11-24T10:00:00+09:00"},
+        headers=auth("counter"),
+    )
     assert view.status_code == 200 and view.json()["insured"] is True
     request = backends.recorder.last("GetQualification")
     assert (request.as_of, request.known_at) == ("2026-11-09", "2026-11-24T10:00:00+09:00")
-    assert client.get("/api/v1/persons/P1/history", headers=auth("auditor")).json() == {"versions": [], "person_versions": []}
+    assert client.get("/api/v1/persons/P1/history", headers=auth("auditor")).json() == {
+        "versions": [],
+        "person_versions": [],
+    }
     items = client.get("/api/v1/intake-items", params={"state": "open"}, headers=auth("counter")).json()
     assert items["items"][0]["item_id"] == "I1" and items["next_cursor"] == ""
     assert backends.recorder.last("ListIntakeItems").state == "open"
     events = client.get("/api/v1/audit-events", headers=auth("auditor")).json()
     assert events["events"][0]["event_id"] == "E1"
-    pending = client.get("/api/v1/interchange/aggregation/pending", params={"person_id": "P7"},
-                         headers=auth("backoffice")).json()
+    pending = client.get(
+        "/api/v1/interchange/aggregation/pending", params={"person_id": "P7"}, headers=auth("backoffice")
+    ).json()
     assert pending["records"][0]["person_id"] == "P7" and pending["total"] == 1
 
 
 def test_documents_render_metadata_and_pdf(client, backends):
-    created = client.post("/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": "P1"},
-                          headers=auth("counter"))
+    created = client.post(
+        "/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": "P1"}, headers=auth("counter")
+    )
     assert created.status_code == 201, created.text
     meta = created.json()
     assert meta["links"]["content"] == "/api/v1/documents/D1/content"
@@ -335,23 +383,42 @@ def test_documents_render_metadata_and_pdf(client, backends):
 
 
 def test_unknown_document_kind_is_400(client):
-    body = problem(client.post("/api/v1/documents", json={"kind": "poster", "person_id": "P1"}, headers=auth("counter")), 400)
+    body = problem(
+        client.post("/api/v1/documents", json={"kind": "poster", "person_id": "P1"}, headers=auth("counter")), 400
+    )
     assert fields(body) == ["kind"]
 
 
 # --- the token command --------------------------------------------------------------------------
 
+
 def _token_command(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nhi_gateway.entrypoints.cli", "token", *args],
-                          env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "nhi_gateway.entrypoints.cli", "token", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_token_command_prints_only_a_token_with_the_scopes():
     env = {**os.environ, "NHI_JWT_SECRET": SECRET}
     env.pop("NHI_JWT_ISSUER", None)
     env.pop("NHI_JWT_AUDIENCE", None)
-    result = _token_command("--role", "counter", "--role", "backoffice", "--scope", "mynumber:read",
-                            "--sub", "clerk-09", "--ttl-hours", "1", env=env)
+    result = _token_command(
+        "--role",
+        "counter",
+        "--role",
+        "backoffice",
+        "--scope",
+        "mynumber:read",
+        "--sub",
+        "clerk-09",
+        "--ttl-hours",
+        "1",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
@@ -375,6 +442,7 @@ def test_minted_token_is_accepted_by_the_app(client):
 
 
 # --- tracing ------------------------------------------------------------------------------------
+
 
 def test_grpc_client_span_is_a_child_of_the_request_span(client):
     from opentelemetry import trace

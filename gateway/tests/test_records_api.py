@@ -19,9 +19,13 @@ def correction(**overrides) -> dict:
 
 # --- POST /corrections ----------------------------------------------------------------------------
 
+
 def test_a_correction_is_201_with_the_corrected_version(client, backends):
-    response = client.post("/api/v1/corrections", json=correction(relationship="孫", listing_order=2),
-                           headers=auth("backoffice", **{"Idempotency-Key": "fix-1", "X-Business-Date": "2026-11-24"}))
+    response = client.post(
+        "/api/v1/corrections",
+        json=correction(relationship="孫", listing_order=2),
+        headers=auth("backoffice", **{"Idempotency-Key": "fix-1", "X-Business-Date": "2026-11-24"}),
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["change_id"] == "CH9" and body["resend_required"] is True
@@ -33,11 +37,16 @@ def test_a_correction_is_201_with_the_corrected_version(client, backends):
 
 
 def test_an_undo_and_a_reopening_reach_the_service(client, backends):
-    response = client.post("/api/v1/corrections", json={"period_id": "P-1", "version_id": 4, "undo": True,
-                                                        "correction_reason": "誤登録"}, headers=auth("admin"))
+    response = client.post(
+        "/api/v1/corrections",
+        json={"period_id": "P-1", "version_id": 4, "undo": True, "correction_reason": "誤登録"},
+        headers=auth("admin"),
+    )
     assert response.status_code == 201 and response.json()["period"]["void"] is True
-    assert client.post("/api/v1/corrections", json=correction(clear_lost_on=True),
-                       headers=auth("admin")).status_code == 201
+    assert (
+        client.post("/api/v1/corrections", json=correction(clear_lost_on=True), headers=auth("admin")).status_code
+        == 201
+    )
     assert backends.recorder.last("CorrectQualification").clear_lost_on is True
 
 
@@ -52,15 +61,18 @@ def test_corrections_are_for_backoffice_and_admin_only(client):
     problem(client.post("/api/v1/corrections", json=correction(), headers=auth("auditor")), 403)
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"period_id": "P-1", "version_id": 4}, "correction_reason"),
-    (correction(version_id=0), "version_id"),
-    (correction(acquired_on="2026-02-30"), "acquired_on"),
-    (correction(lost_reason="move_in"), "lost_reason"),
-    (correction(correction_reason=""), "correction_reason"),
-    (correction(listing_order=0), "listing_order"),
-    (correction(name_kanji="山田"), "name_kanji"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"period_id": "P-1", "version_id": 4}, "correction_reason"),
+        (correction(version_id=0), "version_id"),
+        (correction(acquired_on="2026-02-30"), "acquired_on"),
+        (correction(lost_reason="move_in"), "lost_reason"),
+        (correction(correction_reason=""), "correction_reason"),
+        (correction(listing_order=0), "listing_order"),
+        (correction(name_kanji="山田"), "name_kanji"),
+    ],
+)
 def test_bad_corrections_are_400_naming_the_field(client, backends, body, field):
     body = problem(client.post("/api/v1/corrections", json=body, headers=auth("backoffice")), 400)
     assert field in " ".join(fields(body)) or field in body["detail"]
@@ -70,18 +82,28 @@ def test_bad_corrections_are_400_naming_the_field(client, backends, body, field)
 def test_a_refused_correction_is_422_with_the_rule(client, backends):
     from nhi_common import rpc
 
-    backends.recorder.fail_with = rpc.failed_precondition("the loss date must be after the acquisition date",
-                                                          reason="LOSS_BEFORE_ACQUISITION", field="lost_on")
-    body = problem(client.post("/api/v1/corrections", json=correction(lost_on="2026-10-01", lost_reason="death"),
-                               headers=auth("backoffice")), 422)
+    backends.recorder.fail_with = rpc.failed_precondition(
+        "the loss date must be after the acquisition date", reason="LOSS_BEFORE_ACQUISITION", field="lost_on"
+    )
+    body = problem(
+        client.post(
+            "/api/v1/corrections",
+            json=correction(lost_on="2026-10-01", lost_reason="death"),
+            headers=auth("backoffice"),
+        ),
+        422,
+    )
     assert body["code"] == "LOSS_BEFORE_ACQUISITION" and fields(body) == ["lost_on"]
 
 
 # --- GET /certificates ------------------------------------------------------------------------------
 
+
 def test_the_ledger_lists_certificates_with_a_cursor(client, backends):
-    response = client.get("/api/v1/certificates?person_id=P7&state=issued&outstanding_after_loss=true&page_size=5",
-                          headers=auth("counter"))
+    response = client.get(
+        "/api/v1/certificates?person_id=P7&state=issued&outstanding_after_loss=true&page_size=5",
+        headers=auth("counter"),
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["next_cursor"] == "7"
@@ -99,41 +121,72 @@ def test_the_ledger_refuses_an_unknown_state_and_wrong_roles(client):
 
 # --- POST /certificate-returns -----------------------------------------------------------------------
 
+
 def test_a_collection_registration_is_201(client, backends):
-    response = client.post("/api/v1/certificate-returns",
-                           json={"certificate_id": "C1", "outcome": "lost", "returned_on": "2026-11-20",
-                                 "note": "紛失届あり"}, headers=auth("counter", **{"Idempotency-Key": "ret-1"}))
+    response = client.post(
+        "/api/v1/certificate-returns",
+        json={"certificate_id": "C1", "outcome": "lost", "returned_on": "2026-11-20", "note": "紛失届あり"},
+        headers=auth("counter", **{"Idempotency-Key": "ret-1"}),
+    )
     assert response.status_code == 201, response.text
-    assert response.json()["certificate"] == {**response.json()["certificate"], "certificate_id": "C1", "state": "lost",
-                                              "returned_on": "2026-11-20", "note": "紛失届あり"}
+    assert response.json()["certificate"] == {
+        **response.json()["certificate"],
+        "certificate_id": "C1",
+        "state": "lost",
+        "returned_on": "2026-11-20",
+        "note": "紛失届あり",
+    }
     assert backends.recorder.last("RegisterCertificateReturn").context.idempotency_key == "ret-1"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"certificate_id": "C1", "outcome": "burnt"}, "outcome"),
-    ({"certificate_id": "C1"}, "outcome"),
-    ({"certificate_id": "C1", "outcome": "returned", "returned_on": "2026-13-01"}, "returned_on"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"certificate_id": "C1", "outcome": "burnt"}, "outcome"),
+        ({"certificate_id": "C1"}, "outcome"),
+        ({"certificate_id": "C1", "outcome": "returned", "returned_on": "2026-13-01"}, "returned_on"),
+    ],
+)
 def test_bad_collection_registrations_are_400(client, body, field):
     body = problem(client.post("/api/v1/certificate-returns", json=body, headers=auth("backoffice")), 400)
     assert field in " ".join(fields(body)) or field in body["detail"]
 
 
 def test_unknown_and_already_collected_certificates(client):
-    problem(client.post("/api/v1/certificate-returns", json={"certificate_id": "missing", "outcome": "returned"},
-                        headers=auth("counter")), 404)
-    body = problem(client.post("/api/v1/certificate-returns", json={"certificate_id": "collected", "outcome": "lost"},
-                               headers=auth("counter")), 422)
+    problem(
+        client.post(
+            "/api/v1/certificate-returns",
+            json={"certificate_id": "missing", "outcome": "returned"},
+            headers=auth("counter"),
+        ),
+        404,
+    )
+    body = problem(
+        client.post(
+            "/api/v1/certificate-returns",
+            json={"certificate_id": "collected", "outcome": "lost"},
+            headers=auth("counter"),
+        ),
+        422,
+    )
     assert body["code"] == "ALREADY_COLLECTED"
-    problem(client.post("/api/v1/certificate-returns", json={"certificate_id": "C1", "outcome": "lost"},
-                        headers=auth("auditor")), 403)
+    problem(
+        client.post(
+            "/api/v1/certificate-returns", json={"certificate_id": "C1", "outcome": "lost"}, headers=auth("auditor")
+        ),
+        403,
+    )
 
 
 # --- GET /reports/qualification-changes ----------------------------------------------------------------
 
+
 def test_the_change_review_list_has_japanese_headings(client, backends):
-    response = client.get("/api/v1/reports/qualification-changes?from=2026-11-01&to=2026-11-24&operator_id=clerk-01"
-                          "&reason=death&kind=leave&page_size=20&cursor=9", headers=auth("auditor"))
+    response = client.get(
+        "/api/v1/reports/qualification-changes?from=2026-11-01&to=2026-11-24&operator_id=clerk-01"
+        "&reason=death&kind=leave&page_size=20&cursor=9",
+        headers=auth("auditor"),
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["columns"]["recorded_at"] == "処理日時" and body["columns"]["operator_id"] == "処理者"
@@ -141,7 +194,12 @@ def test_the_change_review_list_has_japanese_headings(client, backends):
     assert body["changes"][0]["before_json"] == '{"acquired_on": "2026-11-01"}' and body["next_cursor"] == ""
     sent = backends.recorder.last("ListChanges")
     assert (sent.from_date, sent.to_date, sent.operator_id, sent.reason, sent.kind) == (
-        "2026-11-01", "2026-11-24", "clerk-01", "death", "leave")
+        "2026-11-01",
+        "2026-11-24",
+        "clerk-01",
+        "death",
+        "leave",
+    )
     assert (sent.page.page_size, sent.page.cursor) == (20, "9")
 
 

@@ -127,8 +127,10 @@ def test_some_residents_are_foreign_with_status_and_expiry(people):
 
 def test_the_command_writes_one_household_per_line(tmp_path, capsys):
     out = tmp_path / "migration.jsonl"
-    assert cli.main(["demo-municipality", "--households", "40", "--seed", "5", "--today", "2026-11-24",
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["demo-municipality", "--households", "40", "--seed", "5", "--today", "2026-11-24", "--out", str(out)])
+        == 0
+    )
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 40
     first = json.loads(lines[0])

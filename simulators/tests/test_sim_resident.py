@@ -41,8 +41,21 @@ def sim(capsys, *args) -> dict:
 
 
 def test_a_move_in_lands_on_resident_as_a_cloudevent(nats_server, tmp_path, capsys):
-    summary = sim(capsys, "resident", "move-in", "--nats-url", nats_server.url, "--members", "3", "--seed", "11",
-                  "--event-date", "2026-11-20", "--state", str(tmp_path / "state.jsonl"))
+    summary = sim(
+        capsys,
+        "resident",
+        "move-in",
+        "--nats-url",
+        nats_server.url,
+        "--members",
+        "3",
+        "--seed",
+        "11",
+        "--event-date",
+        "2026-11-20",
+        "--state",
+        str(tmp_path / "state.jsonl"),
+    )
     assert set(summary) == {"household_id", "person_ids", "change_id", "event_id"} and len(summary["person_ids"]) == 3
     [(headers, data)] = read_all(nats_server.url)
     assert headers["ce-specversion"] == "1.0" and headers["ce-type"] == "jp.lg.resident.change.v1"
@@ -74,8 +87,18 @@ def test_birth_death_and_move_out_follow_a_known_household(nats_server, tmp_path
 
 
 def test_an_unknown_person_is_refused_before_publishing(nats_server, tmp_path, capsys):
-    code = cli.main(["resident", "death", "--person-id", "123456789", "--nats-url", nats_server.url,
-                     "--state", str(tmp_path / "state.jsonl")])
+    code = cli.main(
+        [
+            "resident",
+            "death",
+            "--person-id",
+            "123456789",
+            "--nats-url",
+            nats_server.url,
+            "--state",
+            str(tmp_path / "state.jsonl"),
+        ]
+    )
     assert code == 2 and "unknown resident" in capsys.readouterr().err
 
 

@@ -22,22 +22,48 @@ BUSINESS_DATE = "2025-08-01"  # 令和7年8月1日
 # business date (2026-07-31), so a test that sees it proves the expiry comes from svc-qualification.
 VALID_UNTIL = "2027-07-31"  # 令和9年7月31日
 
-ADDRESS = qpb.Address(postal_code="399-0101", address_code="99999001002", address="みどり市若葉町2丁目3番5号",
-                      building="みどりハイツ201号室", district_code="03")
+ADDRESS = qpb.Address(
+    postal_code="399-0101",
+    address_code="99999001002",
+    address="みどり市若葉町2丁目3番5号",
+    building="みどりハイツ201号室",
+    district_code="03",
+)
 
 
 def _person(person_id, name, kana, birth, sex, relationship, order, **extra):
-    return qpb.Person(person_id=person_id, household_id="H90000001", name_kanji=name, name_kana=kana,
-                      birth_date=birth, sex=sex, relationship=relationship, listing_order=order, address=ADDRESS,
-                      resident_since="2020-04-01", resident_status="resident", my_number="************",
-                      version=1, **extra)
+    return qpb.Person(
+        person_id=person_id,
+        household_id="H90000001",
+        name_kanji=name,
+        name_kana=kana,
+        birth_date=birth,
+        sex=sex,
+        relationship=relationship,
+        listing_order=order,
+        address=ADDRESS,
+        resident_since="2020-04-01",
+        resident_status="resident",
+        my_number="************",
+        version=1,
+        **extra,
+    )
 
 
 def _period(person_id, branch_no):
     return qpb.QualificationPeriod(
-        period_id=f"per-{person_id}", person_id=person_id, household_id="H90000001", insurer_number="139998",
-        symbol="みどり", number="1234567", branch_no=branch_no, acquired_on="2020-04-01", acquired_reason="move_in",
-        recorded_at="2020-04-02T00:00:00+00:00", change_id="chg-0001")
+        period_id=f"per-{person_id}",
+        person_id=person_id,
+        household_id="H90000001",
+        insurer_number="139998",
+        symbol="みどり",
+        number="1234567",
+        branch_no=branch_no,
+        acquired_on="2020-04-01",
+        acquired_reason="move_in",
+        recorded_at="2020-04-02T00:00:00+00:00",
+        change_id="chg-0001",
+    )
 
 
 def reason(rule_id, summary, **facts):
@@ -47,12 +73,24 @@ def reason(rule_id, summary, **facts):
 def eligibility_due(person_id, valid_until, *reasons, kind="eligibility_certificate", valid_from=BUSINESS_DATE):
     """One CertificateDue as svc-qualification answers it (CERT-KIND and CERT-EXPIRY reasons unless given)."""
     reasons = reasons or (
-        reason("CERT-KIND", "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付", person_id=person_id,
-               card_registered="false", dv_support="false", elder="false"),
-        reason("CERT-EXPIRY", f"資格確認書の有効期限は次回更新日（{valid_until}）", valid_until=valid_until,
-               cause="renewal"))
-    return qpb.CertificateDue(kind=kind, person_id=person_id, valid_from=valid_from, valid_until=valid_until,
-                              reasons=list(reasons))
+        reason(
+            "CERT-KIND",
+            "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付",
+            person_id=person_id,
+            card_registered="false",
+            dv_support="false",
+            elder="false",
+        ),
+        reason(
+            "CERT-EXPIRY",
+            f"資格確認書の有効期限は次回更新日（{valid_until}）",
+            valid_until=valid_until,
+            cause="renewal",
+        ),
+    )
+    return qpb.CertificateDue(
+        kind=kind, person_id=person_id, valid_from=valid_from, valid_until=valid_until, reasons=list(reasons)
+    )
 
 
 class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
@@ -68,13 +106,27 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self.periods = {"900000001": _period("900000001", "01"), "900000002": _period("900000002", "02")}
         self.due: dict[str, list[qpb.CertificateDue] | rpc.ServiceError] = {
             "900000001": [eligibility_due("900000001", VALID_UNTIL)],
-            "900000002": [eligibility_due(
-                "900000002", "2026-02-28",
-                reason("CERT-KIND", "DV支援措置対象者のため資格確認書を申請によらず交付", person_id="900000002",
-                       card_registered="false", dv_support="true", elder="false"),
-                reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", person_id="900000002"),
-                reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）", valid_until="2026-02-28",
-                       cause="age_70"))],
+            "900000002": [
+                eligibility_due(
+                    "900000002",
+                    "2026-02-28",
+                    reason(
+                        "CERT-KIND",
+                        "DV支援措置対象者のため資格確認書を申請によらず交付",
+                        person_id="900000002",
+                        card_registered="false",
+                        dv_support="true",
+                        elder="false",
+                    ),
+                    reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", person_id="900000002"),
+                    reason(
+                        "CERT-EXPIRY",
+                        "資格確認書の有効期限は70歳到達月の末日（2026-02-28）",
+                        valid_until="2026-02-28",
+                        cause="age_70",
+                    ),
+                )
+            ],
         }
         self.calls: list[tuple[str, object]] = []
         self.unavailable = False
@@ -103,8 +155,9 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         if person is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"person {request.person_id} not found")
         period = self.periods.get(request.person_id)
-        view = qpb.QualificationView(person_id=request.person_id, as_of=request.as_of, insured=period is not None,
-                                     person=person)
+        view = qpb.QualificationView(
+            person_id=request.person_id, as_of=request.as_of, insured=period is not None, person=person
+        )
         if period is not None:
             view.period.CopyFrom(period)
         return view
@@ -113,8 +166,15 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self._check("GetHousehold", request, context)
         if request.household_id != "H90000001":
             context.abort(grpc.StatusCode.NOT_FOUND, f"household {request.household_id} not found")
-        return qpb.Household(household_id="H90000001", head_person_id="900000001", symbol="みどり", number="1234567",
-                             members=list(self.persons.values()), address=ADDRESS, version=3)
+        return qpb.Household(
+            household_id="H90000001",
+            head_person_id="900000001",
+            symbol="みどり",
+            number="1234567",
+            members=list(self.persons.values()),
+            address=ADDRESS,
+            version=3,
+        )
 
     # builders of GetCertificatesDue answers, for tests that change `due` (test modules cannot import conftest)
     reason = staticmethod(reason)
@@ -152,8 +212,12 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 def not_insured_error(person_id, business_date):
     """The error svc-qualification answers GetCertificatesDue with when the person is not insured."""
     message = f"person {person_id} is not insured on {business_date}"
-    return rpc.ServiceError(grpc.StatusCode.FAILED_PRECONDITION, f"person_id: {message}", reason="NOT_INSURED",
-                            fields=[rpc.FieldProblem("person_id", message, "CERT-KIND")])
+    return rpc.ServiceError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        f"person_id: {message}",
+        reason="NOT_INSURED",
+        fields=[rpc.FieldProblem("person_id", message, "CERT-KIND")],
+    )
 
 
 @pytest.fixture
@@ -188,9 +252,17 @@ def engine(database):
 def settings(database, fake_qualification):
     url, schema = database
     _servicer, address = fake_qualification
-    loaded = config.load(Settings, {
-        "DOCUMENTS_DATABASE_URL": url, "DOCUMENTS_DATABASE_SCHEMA": schema or "", "QUALIFICATION_ADDR": address,
-        "GRPC_DEADLINE_SECONDS": "5", "NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "DEBUG"})
+    loaded = config.load(
+        Settings,
+        {
+            "DOCUMENTS_DATABASE_URL": url,
+            "DOCUMENTS_DATABASE_SCHEMA": schema or "",
+            "QUALIFICATION_ADDR": address,
+            "GRPC_DEADLINE_SECONDS": "5",
+            "NHI_BUSINESS_DATE": BUSINESS_DATE,
+            "LOG_LEVEL": "DEBUG",
+        },
+    )
     return dataclasses.replace(loaded, nats_url=None)  # no NATS: no outbox relay
 
 

@@ -45,8 +45,9 @@ def test_serve_answers_health_and_stops_on_sigterm(tmp_path):
     nats = EmbeddedNats(tmp_path / "nats")
     nats.start()
     try:
-        process = subprocess.Popen([str(SCRIPT), "serve"], env=_env(tmp_path, DOCUMENTS_GRPC_PORT=str(port),
-                                                                     NATS_URL=nats.url))
+        process = subprocess.Popen(
+            [str(SCRIPT), "serve"], env=_env(tmp_path, DOCUMENTS_GRPC_PORT=str(port), NATS_URL=nats.url)
+        )
         try:
             deadline = time.monotonic() + 30
             while not rpc.check_health(f"127.0.0.1:{port}"):

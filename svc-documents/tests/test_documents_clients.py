@@ -37,8 +37,12 @@ def test_certificates_due_are_domain_values(client, fake_qualification):
     assert isinstance(eligibility, CertificateDue)
     assert (eligibility.valid_from, eligibility.valid_until) == (D(2025, 8, 1), D(2026, 2, 28))
     assert [r.rule_id for r in eligibility.reasons] == ["CERT-KIND", "DV", "CERT-EXPIRY"]
-    assert eligibility.reasons[2] == Reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）",
-                                            "運用（令和6年改正）", {"valid_until": "2026-02-28", "cause": "age_70"})
+    assert eligibility.reasons[2] == Reason(
+        "CERT-EXPIRY",
+        "資格確認書の有効期限は70歳到達月の末日（2026-02-28）",
+        "運用（令和6年改正）",
+        {"valid_until": "2026-02-28", "cause": "age_70"},
+    )
     name, request = fake_qualification[0].calls[-1]
     assert name == "GetCertificatesDue" and request.person_id == "900000002"
     assert (request.context.operator_id, request.context.business_date) == ("clerk-7", "2025-08-01")

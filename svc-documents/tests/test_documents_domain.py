@@ -20,14 +20,25 @@ from nhi_documents.domain.model import (
 )
 
 D = dt.date
-KIND_REASON = Reason("CERT-KIND", "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付", "令和6年改正",
-                     {"card_registered": "false"})
+KIND_REASON = Reason(
+    "CERT-KIND",
+    "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付",
+    "令和6年改正",
+    {"card_registered": "false"},
+)
 
 
 def due(valid_until, kind=certificate.KIND, valid_from=D(2025, 8, 1), person_id="900000001", reasons=None):
     if reasons is None:
-        reasons = (KIND_REASON, Reason("CERT-EXPIRY", f"資格確認書の有効期限は次回更新日（{valid_until}）", "運用",
-                                       {"valid_until": str(valid_until), "cause": "renewal"}))
+        reasons = (
+            KIND_REASON,
+            Reason(
+                "CERT-EXPIRY",
+                f"資格確認書の有効期限は次回更新日（{valid_until}）",
+                "運用",
+                {"valid_until": str(valid_until), "cause": "renewal"},
+            ),
+        )
     return CertificateDue(kind, person_id, valid_from, valid_until, tuple(reasons))
 
 
@@ -36,6 +47,7 @@ def dues(*certificates, reasons=(), as_of=D(2025, 8, 1)):
 
 
 # ----- era change -----
+
 
 def test_era_change_issue_in_heisei_expires_in_reiwa_gannen():
     cert = make_certificate(issued_on=D(2019, 4, 30), valid_until=D(2019, 7, 31))
@@ -51,21 +63,51 @@ def test_certificate_numbers_count_per_era_year():
 
 # ----- the 資格確認書 model -----
 
-PERSON = PersonInfo(person_id="900000001", household_id="H1", name_kanji="髙﨑　太郎", name_kana="タカサキ　タロウ",
-                    birth_date=D(1989, 1, 7), sex="1", address=Address("399-0101", "みどり市若葉町2丁目3番5号", "201号室"))
+PERSON = PersonInfo(
+    person_id="900000001",
+    household_id="H1",
+    name_kanji="髙﨑　太郎",
+    name_kana="タカサキ　タロウ",
+    birth_date=D(1989, 1, 7),
+    sex="1",
+    address=Address("399-0101", "みどり市若葉町2丁目3番5号", "201号室"),
+)
 HEAD = dataclasses.replace(PERSON, person_id="900000009", name_kanji="髙﨑　一")
-QUAL = QualificationInfo(person_id="900000001", as_of=D(2025, 8, 1), insured=True, insurer_number="139998",
-                         symbol="みどり", number="1234567", branch_no="01", acquired_on=D(2019, 5, 1))
-HOUSEHOLD = HouseholdInfo(household_id="H1", head_person_id="900000009", symbol="みどり", number="1234567",
-                          members=(PERSON, HEAD))
+QUAL = QualificationInfo(
+    person_id="900000001",
+    as_of=D(2025, 8, 1),
+    insured=True,
+    insurer_number="139998",
+    symbol="みどり",
+    number="1234567",
+    branch_no="01",
+    acquired_on=D(2019, 5, 1),
+)
+HOUSEHOLD = HouseholdInfo(
+    household_id="H1", head_person_id="900000009", symbol="みどり", number="1234567", members=(PERSON, HEAD)
+)
 
 
-def make_certificate(person=PERSON, qualification=QUAL, issued_on=D(2025, 8, 1), valid_until=D(2026, 7, 31),
-                     with_elderly_certificate=False, **due_args):
+def make_certificate(
+    person=PERSON,
+    qualification=QUAL,
+    issued_on=D(2025, 8, 1),
+    valid_until=D(2026, 7, 31),
+    with_elderly_certificate=False,
+    **due_args,
+):
     return certificate.build_eligibility_certificate(
-        person=person, qualification=qualification, household=HOUSEHOLD, head_name="髙﨑　一", issued_on=issued_on,
-        due=due(valid_until, valid_from=issued_on, **due_args), with_elderly_certificate=with_elderly_certificate,
-        number="R7-000001", insurer_number="139998", insurer_name="みどり市")
+        person=person,
+        qualification=qualification,
+        household=HOUSEHOLD,
+        head_name="髙﨑　一",
+        issued_on=issued_on,
+        due=due(valid_until, valid_from=issued_on, **due_args),
+        with_elderly_certificate=with_elderly_certificate,
+        number="R7-000001",
+        insurer_number="139998",
+        insurer_name="みどり市",
+    )
 
 
 def test_certificate_fields_of_section_4_1():
@@ -99,8 +141,11 @@ def test_the_expiry_printed_is_the_one_svc_qualification_answered():
 
 
 def test_dv_reasons_travel_with_the_certificate():
-    reasons = (KIND_REASON, Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付"),
-               Reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）"))
+    reasons = (
+        KIND_REASON,
+        Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付"),
+        Reason("CERT-EXPIRY", "資格確認書の有効期限は70歳到達月の末日（2026-02-28）"),
+    )
     cert = make_certificate(valid_until=D(2026, 2, 28), reasons=reasons)
     assert cert.reasons == reasons and cert.valid_until == "令和8年2月28日"
 
@@ -112,6 +157,7 @@ def test_share_is_left_to_the_elderly_certificate_issued_alongside():
 
 
 # ----- which of the certificates due is the 資格確認書 -----
+
 
 def test_the_eligibility_certificate_is_picked_from_what_is_due():
     eligibility = due(D(2026, 7, 31))

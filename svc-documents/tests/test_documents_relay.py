@@ -47,9 +47,14 @@ def test_an_issued_document_is_published(settings, nats_server):
     runtime.start()
     try:
         channel = grpc.insecure_channel(f"127.0.0.1:{runtime.port}")
-        meta = documents_pb2_grpc.DocumentServiceStub(channel).RenderDocument(pb.RenderDocumentRequest(
-            kind="eligibility_certificate", person_id="900000001",
-            context=common_pb2.RequestContext(operator_id="clerk-7")), timeout=30)
+        meta = documents_pb2_grpc.DocumentServiceStub(channel).RenderDocument(
+            pb.RenderDocumentRequest(
+                kind="eligibility_certificate",
+                person_id="900000001",
+                context=common_pb2.RequestContext(operator_id="clerk-7"),
+            ),
+            timeout=30,
+        )
         channel.close()
         messages = asyncio.run(_fetch_issued(nats_server.url))
     finally:

@@ -32,8 +32,11 @@ def stub(documents_service):
 
 def render(stub, person_id="900000001", key="", **context):
     request = pb.RenderDocumentRequest(
-        kind=KIND, person_id=person_id, format="pdf",
-        context=common_pb2.RequestContext(operator_id="clerk-7", idempotency_key=key, **context))
+        kind=KIND,
+        person_id=person_id,
+        format="pdf",
+        context=common_pb2.RequestContext(operator_id="clerk-7", idempotency_key=key, **context),
+    )
     return stub.RenderDocument(request, timeout=30)
 
 
@@ -46,8 +49,9 @@ def error_info(error: grpc.RpcError):
 def pdf_text(content: bytes, tmp_path) -> str:
     path = tmp_path / "document.pdf"
     path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_renders_a_certificate_that_reads_back(stub, documents_service, fake_qualification, tmp_path):
@@ -91,8 +95,13 @@ def test_a_70_to_74_year_old_with_an_elderly_certificate_gets_no_share_printed(s
     fake = fake_qualification[0]
     fake.due["900000001"] = [
         fake.eligibility_due("900000001", "2026-07-31"),
-        fake.eligibility_due("900000001", "2026-07-31", fake.reason("ELDER-CERT-EXPIRY", "高齢受給者証の有効期限は次の7月31日"),
-                             kind="elderly_recipient_certificate")]
+        fake.eligibility_due(
+            "900000001",
+            "2026-07-31",
+            fake.reason("ELDER-CERT-EXPIRY", "高齢受給者証の有効期限は次の7月31日"),
+            kind="elderly_recipient_certificate",
+        ),
+    ]
     meta = render(stub)
     assert meta.valid_until == "2026-07-31"
     if shutil.which("pdftotext"):
@@ -111,9 +120,15 @@ def test_the_outbox_event_and_the_audit_row_are_written_with_the_document(stub, 
     event = events[0]
     assert event.nats_subject == "nhi.v1.document.issued" and event.ce_type == "jp.nhi.document.issued.v1"
     assert json.loads(event.data) == {
-        "document_id": meta.document_id, "kind": KIND, "person_id": "900000001", "household_id": "H90000001",
-        "issued_on": "2025-08-01", "valid_until": "2027-07-31", "certificate_number": meta.certificate_number,
-        "sha256": meta.sha256}
+        "document_id": meta.document_id,
+        "kind": KIND,
+        "person_id": "900000001",
+        "household_id": "H90000001",
+        "issued_on": "2025-08-01",
+        "valid_until": "2027-07-31",
+        "certificate_number": meta.certificate_number,
+        "sha256": meta.sha256,
+    }
     assert "髙" not in event.data
     assert [(a.action, a.operator_id) for a in audits] == [("document.issued", "clerk-7")]
 
@@ -121,15 +136,19 @@ def test_the_outbox_event_and_the_audit_row_are_written_with_the_document(stub, 
 def test_same_input_gives_byte_identical_pdfs(stub, documents_service, settings, tmp_path):
     """Two independent instances given the same request render the same bytes (reportlab invariant=1)."""
     first = render(stub)
-    other_settings = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'other.db'}",
-                                         database_schema=None)
+    other_settings = dataclasses.replace(
+        settings, database_url=f"sqlite:///{tmp_path / 'other.db'}", database_schema=None
+    )
     other = bootstrap.build(other_settings, port=0)
     other.start()
     try:
         channel = grpc.insecure_channel(f"127.0.0.1:{other.port}")
         second = render(documents_pb2_grpc.DocumentServiceStub(channel))
-        second_content = documents_pb2_grpc.DocumentServiceStub(channel).GetDocumentContent(
-            pb.GetDocumentRequest(document_id=second.document_id), timeout=10).content
+        second_content = (
+            documents_pb2_grpc.DocumentServiceStub(channel)
+            .GetDocumentContent(pb.GetDocumentRequest(document_id=second.document_id), timeout=10)
+            .content
+        )
         channel.close()
     finally:
         other.stop()
@@ -175,9 +194,18 @@ def test_a_person_not_insured_gets_no_certificate(stub, documents_service):
 def test_a_person_due_only_a_qualification_notice_is_refused_not_due(stub, documents_service, fake_qualification):
     """マイナ保険証 registered: CERT-KIND (in svc-qualification) gives a 資格情報のお知らせ, not a 資格確認書."""
     fake = fake_qualification[0]
-    fake.due["900000001"] = [fake.eligibility_due(
-        "900000001", "", fake.reason("CERT-KIND", "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）",
-                                     card_registered="true"), kind="qualification_notice")]
+    fake.due["900000001"] = [
+        fake.eligibility_due(
+            "900000001",
+            "",
+            fake.reason(
+                "CERT-KIND",
+                "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）",
+                card_registered="true",
+            ),
+            kind="qualification_notice",
+        )
+    ]
     with pytest.raises(grpc.RpcError) as caught:
         render(stub, key="key-not-due")
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -197,8 +225,12 @@ def test_a_person_due_only_a_qualification_notice_is_refused_not_due(stub, docum
 
 def test_a_person_due_nothing_is_refused_not_due_with_qualifications_reasons(stub, fake_qualification):
     fake = fake_qualification[0]
-    fake.due["900000002"] = [fake.nothing_due("900000002", fake.reason(
-        "LOSS-AGE75", "証を交付しない: the person is 75 from 2031-03-01 and in 後期高齢者医療"))]
+    fake.due["900000002"] = [
+        fake.nothing_due(
+            "900000002",
+            fake.reason("LOSS-AGE75", "証を交付しない: the person is 75 from 2031-03-01 and in 後期高齢者医療"),
+        )
+    ]
     with pytest.raises(grpc.RpcError) as caught:
         render(stub, person_id="900000002")
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -253,9 +285,11 @@ def test_request_context_business_date_sets_the_issue_date_and_svc_qualification
 
 
 def test_bad_requests_are_invalid_argument(stub):
-    for request in (pb.RenderDocumentRequest(kind="unknown_kind", person_id="900000001"),
-                    pb.RenderDocumentRequest(kind=KIND, person_id=""),
-                    pb.RenderDocumentRequest(kind=KIND, person_id="900000001", format="csv")):
+    for request in (
+        pb.RenderDocumentRequest(kind="unknown_kind", person_id="900000001"),
+        pb.RenderDocumentRequest(kind=KIND, person_id=""),
+        pb.RenderDocumentRequest(kind=KIND, person_id="900000001", format="csv"),
+    ):
         with pytest.raises(grpc.RpcError) as caught:
             stub.RenderDocument(request, timeout=10)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -264,11 +298,16 @@ def test_bad_requests_are_invalid_argument(stub):
 def test_get_and_list_documents(stub):
     issued = [render(stub) for _ in range(3)] + [render(stub, person_id="900000002")]
     assert stub.GetDocument(pb.GetDocumentRequest(document_id=issued[0].document_id), timeout=10) == issued[0]
-    page = stub.ListDocuments(pb.ListDocumentsRequest(person_id="900000001",
-                                                      page=common_pb2.PageRequest(page_size=2)), timeout=10)
+    page = stub.ListDocuments(
+        pb.ListDocumentsRequest(person_id="900000001", page=common_pb2.PageRequest(page_size=2)), timeout=10
+    )
     assert [d.document_id for d in page.documents] == [issued[2].document_id, issued[1].document_id]
-    rest = stub.ListDocuments(pb.ListDocumentsRequest(person_id="900000001", page=common_pb2.PageRequest(
-        page_size=2, cursor=page.page.next_cursor)), timeout=10)
+    rest = stub.ListDocuments(
+        pb.ListDocumentsRequest(
+            person_id="900000001", page=common_pb2.PageRequest(page_size=2, cursor=page.page.next_cursor)
+        ),
+        timeout=10,
+    )
     assert [d.document_id for d in rest.documents] == [issued[0].document_id] and rest.page.next_cursor == ""
     everything = stub.ListDocuments(pb.ListDocumentsRequest(kind=KIND), timeout=10)
     assert len(everything.documents) == 4

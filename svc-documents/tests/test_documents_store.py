@@ -17,11 +17,22 @@ from nhi_documents.bootstrap import MIGRATIONS
 def _add(conn, n, person_id="900000001", kind="eligibility_certificate"):
     content = f"%PDF-fake-{n}".encode()
     store.add_document(
-        conn, document_id=f"doc-{n}", kind=kind, title="国民健康保険 資格確認書", person_id=person_id,
-        household_id="H1", media_type="application/pdf", content=content, sha256=hashlib.sha256(content).hexdigest(),
-        issued_on=dt.date(2025, 8, 1), valid_until=dt.date(2026, 7, 31), certificate_number=f"R7-{n:06d}",
-        reasons=[{"rule_id": "CERT-EXPIRY", "facts": {"limit": "renewal"}}], operator_id="op-1",
-        created_at=dt.datetime(2025, 8, 1, 1, 2, 3, tzinfo=dt.timezone.utc))
+        conn,
+        document_id=f"doc-{n}",
+        kind=kind,
+        title="国民健康保険 資格確認書",
+        person_id=person_id,
+        household_id="H1",
+        media_type="application/pdf",
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        issued_on=dt.date(2025, 8, 1),
+        valid_until=dt.date(2026, 7, 31),
+        certificate_number=f"R7-{n:06d}",
+        reasons=[{"rule_id": "CERT-EXPIRY", "facts": {"limit": "renewal"}}],
+        operator_id="op-1",
+        created_at=dt.datetime(2025, 8, 1, 1, 2, 3, tzinfo=dt.timezone.utc),
+    )
 
 
 def test_migration_creates_every_table_and_runs_twice(engine):
@@ -55,10 +66,23 @@ def test_certificate_numbers_are_unique(engine):
         _add(conn, 1)
     with pytest.raises(sa.exc.IntegrityError):
         with engine.begin() as conn:
-            store.add_document(conn, document_id="doc-x", kind="k", title="t", person_id="p", household_id="",
-                               media_type="application/pdf", content=b"x", sha256="0" * 64,
-                               issued_on=dt.date(2025, 8, 1), valid_until=None, certificate_number="R7-000001",
-                               reasons=[], operator_id="", created_at=dt.datetime.now(dt.timezone.utc))
+            store.add_document(
+                conn,
+                document_id="doc-x",
+                kind="k",
+                title="t",
+                person_id="p",
+                household_id="",
+                media_type="application/pdf",
+                content=b"x",
+                sha256="0" * 64,
+                issued_on=dt.date(2025, 8, 1),
+                valid_until=None,
+                certificate_number="R7-000001",
+                reasons=[],
+                operator_id="",
+                created_at=dt.datetime.now(dt.timezone.utc),
+            )
 
 
 def test_sequences_count_per_key_and_roll_back_with_the_transaction(engine):

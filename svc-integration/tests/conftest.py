@@ -22,16 +22,39 @@ MOVE_IN = {
     "notified_on": "2026-11-24",
     "household_id": "H90000001",
     "head_person_id": "900000001",
-    "address": {"postal_code": "399-0101", "address_code": "99999001002", "address": "みどり市若葉町2丁目3番5号",
-                "building": "みどりハイツ201号室", "district_code": "03"},
+    "address": {
+        "postal_code": "399-0101",
+        "address_code": "99999001002",
+        "address": "みどり市若葉町2丁目3番5号",
+        "building": "みどりハイツ201号室",
+        "district_code": "03",
+    },
     "previous_municipality": "横浜市",
     "persons": [
-        {"person_id": "900000001", "name_kanji": "髙橋　太郎", "name_kana": "タカハシ　タロウ",
-         "birth_date": "1980-04-01", "sex": "1", "relationship": "世帯主", "listing_order": 1,
-         "my_number": "123456789018", "nationality": "", "residence_status": "", "residence_expires_on": "",
-         "dv_support": False},
-        {"person_id": "900000002", "name_kanji": "髙橋　花子", "name_kana": "タカハシ　ハナコ",
-         "birth_date": "1982-09-15", "sex": "2", "relationship": "妻", "listing_order": 2, "dv_support": False},
+        {
+            "person_id": "900000001",
+            "name_kanji": "髙橋　太郎",
+            "name_kana": "タカハシ　タロウ",
+            "birth_date": "1980-04-01",
+            "sex": "1",
+            "relationship": "世帯主",
+            "listing_order": 1,
+            "my_number": "123456789018",
+            "nationality": "",
+            "residence_status": "",
+            "residence_expires_on": "",
+            "dv_support": False,
+        },
+        {
+            "person_id": "900000002",
+            "name_kanji": "髙橋　花子",
+            "name_kana": "タカハシ　ハナコ",
+            "birth_date": "1982-09-15",
+            "sex": "2",
+            "relationship": "妻",
+            "listing_order": 2,
+            "dv_support": False,
+        },
     ],
 }
 
@@ -78,9 +101,17 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
                     self.applied.add(change.change_id)
         if failure is not None:
             context.abort(failure, f"fake says {failure.name}")
-        return qpb.ApplyResidentChangesResponse(results=[
-            qpb.AppliedChange(change_id=c.change_id, outcome="intake_item", person_ids=[p.person_id for p in c.persons],
-                              intake_item_id=f"item-{c.change_id}") for c in request.changes])
+        return qpb.ApplyResidentChangesResponse(
+            results=[
+                qpb.AppliedChange(
+                    change_id=c.change_id,
+                    outcome="intake_item",
+                    person_ids=[p.person_id for p in c.persons],
+                    intake_item_id=f"item-{c.change_id}",
+                )
+                for c in request.changes
+            ]
+        )
 
     def wait_for_calls(self, count: int, timeout: float = 15) -> list:
         with self.called:

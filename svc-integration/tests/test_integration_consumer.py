@@ -43,13 +43,16 @@ def nats_server(tmp_path):
 @pytest.fixture
 def runtime(tmp_path, nats_server, fake_qualification):
     _servicer, address = fake_qualification
-    settings = config.load(Settings, env={
-        "INTEGRATION_DATABASE_URL": f"sqlite:///{tmp_path / 'integration.db'}",
-        "QUALIFICATION_ADDR": address,
-        "GRPC_DEADLINE_SECONDS": "2",
-        "NATS_URL": nats_server.url,
-        "NHI_BUSINESS_DATE": "2026-11-24",
-    })
+    settings = config.load(
+        Settings,
+        env={
+            "INTEGRATION_DATABASE_URL": f"sqlite:///{tmp_path / 'integration.db'}",
+            "QUALIFICATION_ADDR": address,
+            "GRPC_DEADLINE_SECONDS": "2",
+            "NATS_URL": nats_server.url,
+            "NHI_BUSINESS_DATE": "2026-11-24",
+        },
+    )
     runtime = bootstrap.build(settings, port=0)
     runtime.start()
     yield runtime
@@ -62,8 +65,12 @@ def fake(fake_qualification):
 
 
 def resident_event(data: dict) -> Event:
-    return Event.new(source="urn:resident-registry:midori", type="jp.lg.resident.change.v1",
-                     subject=data.get("household_id", ""), data=data)
+    return Event.new(
+        source="urn:resident-registry:midori",
+        type="jp.lg.resident.change.v1",
+        subject=data.get("household_id", ""),
+        data=data,
+    )
 
 
 def publish(url: str, event: Event, **extra_headers: str):
@@ -94,12 +101,25 @@ def test_a_move_in_reaches_qualification_once_with_mapped_fields(runtime, nats_s
     assert request.context.business_date == "2026-11-24"
     [change] = request.changes
     assert (change.change_id, change.change_kind, change.event_date, change.notified_on) == (
-        "chg-0001", "move_in", "2026-11-20", "2026-11-24")
-    assert (change.household_id, change.head_person_id, change.previous_municipality) == ("H90000001", "900000001", "横浜市")
+        "chg-0001",
+        "move_in",
+        "2026-11-20",
+        "2026-11-24",
+    )
+    assert (change.household_id, change.head_person_id, change.previous_municipality) == (
+        "H90000001",
+        "900000001",
+        "横浜市",
+    )
     assert change.address.address == "みどり市若葉町2丁目3番5号" and change.address.postal_code == "399-0101"
     head, wife = change.persons
     assert (head.person_id, head.name_kanji, head.name_kana, head.birth_date, head.sex) == (
-        "900000001", "髙橋　太郎", "タカハシ　タロウ", "1980-04-01", "1")
+        "900000001",
+        "髙橋　太郎",
+        "タカハシ　タロウ",
+        "1980-04-01",
+        "1",
+    )
     assert (head.relationship, head.listing_order, head.my_number) == ("世帯主", 1, "123456789018")
     assert (wife.relationship, wife.listing_order, wife.my_number) == ("妻", 2, "")
     # The message's trace context is the parent of the gRPC call.
@@ -162,8 +182,11 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
     channel, client = stub(runtime)
     with channel:
         context = common_pb2.RequestContext(operator_id="clerk-1")
-        result = client.ImportFeed(pb.ImportFeedRequest(context=context, source="resident",
-                                                        file_name="resident-20261124.jsonl", content=content))
+        result = client.ImportFeed(
+            pb.ImportFeedRequest(
+                context=context, source="resident", file_name="resident-20261124.jsonl", content=content
+            )
+        )
         assert (result.state, result.records, result.applied, result.rejected) == ("processed", 2, 1, 1)
         assert [(e.line, e.field) for e in result.errors] == [(2, "change_kind")]
         assert client.GetImport(pb.GetImportRequest(import_id=result.import_id)) == result

@@ -51,15 +51,24 @@ def refusal(call) -> tuple[grpc.StatusCode, list[str], str]:
 def test_a_cursor_no_list_gave_out_is_invalid_argument_naming_the_cursor(stub, cursor):
     request = pb.ListImportsRequest(page=common_pb2.PageRequest(cursor=cursor))
     assert refusal(lambda: stub.ListImports(request, timeout=10)) == (
-        grpc.StatusCode.INVALID_ARGUMENT, ["cursor"], "INVALID_CURSOR")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        ["cursor"],
+        "INVALID_CURSOR",
+    )
 
 
 def test_a_source_not_read_yet_is_invalid_argument_naming_the_source(stub):
     request = pb.ImportFeedRequest(source="pension", file_name="p.jsonl", content=b"{}")
     assert refusal(lambda: stub.ImportFeed(request, timeout=10)) == (
-        grpc.StatusCode.INVALID_ARGUMENT, ["source"], "INVALID_ARGUMENT")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        ["source"],
+        "INVALID_ARGUMENT",
+    )
 
 
 def test_an_unknown_import_is_not_found(stub):
     assert refusal(lambda: stub.GetImport(pb.GetImportRequest(import_id="nope"), timeout=10)) == (
-        grpc.StatusCode.NOT_FOUND, [], "NOT_FOUND")
+        grpc.StatusCode.NOT_FOUND,
+        [],
+        "NOT_FOUND",
+    )

@@ -89,8 +89,12 @@ def feed(*records) -> bytes:
 def test_a_feed_applies_valid_lines_and_reports_the_others(service, sink, move_in):
     second = dict(move_in, change_id="chg-0002", household_id="H90000002")
     bad = dict(move_in, change_id="chg-0003", event_date="2026/11/20")
-    result = service.import_feed(source="resident", file_name="resident.jsonl", operator_id="clerk",
-                                 content=feed(move_in, bad, "", second, "{oops"))
+    result = service.import_feed(
+        source="resident",
+        file_name="resident.jsonl",
+        operator_id="clerk",
+        content=feed(move_in, bad, "", second, "{oops"),
+    )
     assert (result["state"], result["records"], result["applied"], result["rejected"]) == ("processed", 4, 2, 2)
     assert [(e["line"], e["field"]) for e in result["errors"]] == [(2, "event_date"), (5, "")]
     assert sink.applied == [("chg-0001", "feed:chg-0001"), ("chg-0002", "feed:chg-0002")]
@@ -121,8 +125,12 @@ def test_other_sources_are_not_supported_yet(service, source):
 
 
 def test_imports_are_listed_by_cursor(service, move_in):
-    ids = [service.import_feed(source="resident", file_name=f"{n}.jsonl", content=feed(move_in),
-                               operator_id="clerk")["import_id"] for n in range(3)]
+    ids = [
+        service.import_feed(source="resident", file_name=f"{n}.jsonl", content=feed(move_in), operator_id="clerk")[
+            "import_id"
+        ]
+        for n in range(3)
+    ]
     page, cursor = service.list_imports(source="", page=Page(2))
     rest, end = service.list_imports(source="resident", page=parse(2, cursor))
     assert [r["import_id"] for r in page + rest] == ids[::-1] and end == ""

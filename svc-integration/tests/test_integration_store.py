@@ -45,7 +45,9 @@ def test_a_rolled_back_claim_leaves_the_inbox_free(engine):
 
 def test_rejections_are_listed_in_order(engine):
     with engine.begin() as conn:
-        store.record_rejection(conn, event_id="e1", ce_type="t", change_id="c1", problems=[Problem("event_date", "bad")])
+        store.record_rejection(
+            conn, event_id="e1", ce_type="t", change_id="c1", problems=[Problem("event_date", "bad")]
+        )
         store.record_rejection(conn, event_id="e2", ce_type="t", change_id="", problems=[Problem("", "not an object")])
     with engine.connect() as conn:
         rows = store.list_rejections(conn)
@@ -56,9 +58,18 @@ def test_rejections_are_listed_in_order(engine):
 def test_imports_page_newest_first(engine):
     with engine.begin() as conn:
         for n in range(5):
-            store.create_import(conn, import_id=f"imp-{n}", source="resident", file_name=f"f{n}.jsonl", operator_id="op")
-        store.finish_import(conn, import_id="imp-4", state="processed", records=2, applied=1, rejected=1,
-                            errors=[{"line": 2, "field": "event_date", "message": "bad"}])
+            store.create_import(
+                conn, import_id=f"imp-{n}", source="resident", file_name=f"f{n}.jsonl", operator_id="op"
+            )
+        store.finish_import(
+            conn,
+            import_id="imp-4",
+            state="processed",
+            records=2,
+            applied=1,
+            rejected=1,
+            errors=[{"line": 2, "field": "event_date", "message": "bad"}],
+        )
     with engine.connect() as conn:
         first, cursor = store.list_imports(conn, page=Page(3))
         second, end = store.list_imports(conn, page=Page(3, int(cursor)))

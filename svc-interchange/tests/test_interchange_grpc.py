@@ -44,15 +44,21 @@ def stub(service):
 
 
 def pending(stub, cursor="", page_size=0):
-    return stub.ListPendingAggregation(pb.ListPendingAggregationRequest(
-        page=common_pb2.PageRequest(page_size=page_size, cursor=cursor)), timeout=10)
+    return stub.ListPendingAggregation(
+        pb.ListPendingAggregationRequest(page=common_pb2.PageRequest(page_size=page_size, cursor=cursor)), timeout=10
+    )
 
 
 def test_the_next_page_follows_the_cursor_in_arrival_order(service, stub):
     for n in range(3):
-        service.record_qualification_event(Event.new(
-            source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=f"{n:09d}",
-            data={"person_id": f"{n:09d}", "household_id": "H1", "change_id": f"c{n}", "acquired_on": "2026-11-01"}))
+        service.record_qualification_event(
+            Event.new(
+                source="urn:nhi:svc-qualification",
+                type="jp.nhi.qualification.acquired.v1",
+                subject=f"{n:09d}",
+                data={"person_id": f"{n:09d}", "household_id": "H1", "change_id": f"c{n}", "acquired_on": "2026-11-01"},
+            )
+        )
     first = pending(stub, page_size=2)
     rest = pending(stub, cursor=first.page.next_cursor, page_size=2)
     assert [r.person_id for r in [*first.records, *rest.records]] == ["000000000", "000000001", "000000002"]

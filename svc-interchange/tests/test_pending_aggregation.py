@@ -1,4 +1,3 @@
-
 import pytest
 
 from nhi_common.events import Event
@@ -17,13 +16,20 @@ def service(request, tmp_path):
 
 
 def acquired(person_id="000000001", acquired_on="2026-11-01") -> Event:
-    return Event.new(source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=person_id,
-                     data={"person_id": person_id, "household_id": "H1", "change_id": "c1", "acquired_on": acquired_on})
+    return Event.new(
+        source="urn:nhi:svc-qualification",
+        type="jp.nhi.qualification.acquired.v1",
+        subject=person_id,
+        data={"person_id": person_id, "household_id": "H1", "change_id": "c1", "acquired_on": acquired_on},
+    )
 
 
 def test_an_acquisition_is_pending_from_its_acquisition_date():
-    record = pending_record("e1", "jp.nhi.qualification.acquired.v1",
-                            {"person_id": "1", "household_id": "H1", "change_id": "c1", "acquired_on": "2026-11-01"})
+    record = pending_record(
+        "e1",
+        "jp.nhi.qualification.acquired.v1",
+        {"person_id": "1", "household_id": "H1", "change_id": "c1", "acquired_on": "2026-11-01"},
+    )
     assert record.effective_date == "2026-11-01"
 
 
@@ -50,20 +56,41 @@ def test_each_event_is_recorded_once_and_listed_with_a_cursor(service):
 
 def corrected(person_id="000000001", effective_date="2026-10-25", **extra) -> Event:
     """The shape svc-qualification publishes on nhi.v1.qualification.corrected (資格異動訂正, 2.2.1)."""
-    data = {"change_id": "c9", "period_id": "p1", "version_id": 7, "person_id": person_id, "household_id": "H1",
-            "insurer_number": "139998", "symbol": "みどり", "number": "0000001", "branch_no": "01",
-            "acquired_on": "2026-10-25", "lost_on": "", "void": False, "effective_date": effective_date,
-            "corrected_fields": ["acquired_on"], "correction_reason": "入力誤り", "resend_required": True,
-            "business_date": "2026-11-24", "operator_id": "back-07", **extra}
-    return Event.new(source="urn:nhi:svc-qualification", type="jp.nhi.qualification.corrected.v1", subject=person_id,
-                     data=data)
+    data = {
+        "change_id": "c9",
+        "period_id": "p1",
+        "version_id": 7,
+        "person_id": person_id,
+        "household_id": "H1",
+        "insurer_number": "139998",
+        "symbol": "みどり",
+        "number": "0000001",
+        "branch_no": "01",
+        "acquired_on": "2026-10-25",
+        "lost_on": "",
+        "void": False,
+        "effective_date": effective_date,
+        "corrected_fields": ["acquired_on"],
+        "correction_reason": "入力誤り",
+        "resend_required": True,
+        "business_date": "2026-11-24",
+        "operator_id": "back-07",
+        **extra,
+    }
+    return Event.new(
+        source="urn:nhi:svc-qualification", type="jp.nhi.qualification.corrected.v1", subject=person_id, data=data
+    )
 
 
 def test_a_correction_is_pending_from_the_earliest_date_it_touches():
     event = corrected()
     record = pending_record(event.id, event.type, event.data)
     assert (record.person_id, record.household_id, record.change_id, record.effective_date) == (
-        "000000001", "H1", "c9", "2026-10-25")
+        "000000001",
+        "H1",
+        "c9",
+        "2026-10-25",
+    )
 
 
 def test_corrections_and_undos_are_recorded_for_the_next_file(service):
@@ -74,4 +101,5 @@ def test_corrections_and_undos_are_recorded_for_the_next_file(service):
     assert total == 2
     assert [(r["event_type"], r["change_id"], r["effective_date"]) for r in records] == [
         ("jp.nhi.qualification.corrected.v1", "c9", "2026-10-25"),
-        ("jp.nhi.qualification.corrected.v1", "c9", "2026-11-01")]
+        ("jp.nhi.qualification.corrected.v1", "c9", "2026-11-01"),
+    ]

@@ -36,8 +36,9 @@ class Qualification:
         return resident_reflection.apply_resident_changes(self.app, parse.resident_changes(request), actor)
 
     def submit_notification(self, request, actor):
-        return notifications.submit_notification(self.app, parse.notification(
-            message(request, pb.SubmitNotificationRequest)), actor)
+        return notifications.submit_notification(
+            self.app, parse.notification(message(request, pb.SubmitNotificationRequest)), actor
+        )
 
     def get_qualification(self, person_id, as_of, known_at, actor):
         return queries.get_qualification(self.app, person_id, as_of, known_at, actor)
@@ -50,11 +51,17 @@ class Qualification:
 
     def search_persons(self, criteria, page_size, cursor, actor):
         return queries.search_persons(
-            self.app, name_kana=criteria.get("name_kana", ""),
-            birth_date=parse.date("birth_date", criteria.get("birth_date", "")), symbol=criteria.get("symbol", ""),
-            number=criteria.get("number", ""), branch_no=criteria.get("branch_no", ""),
-            my_number=criteria.get("my_number", ""), household_id=criteria.get("household_id", ""),
-            page=paging.parse(page_size, cursor, numeric=False), actor=actor)
+            self.app,
+            name_kana=criteria.get("name_kana", ""),
+            birth_date=parse.date("birth_date", criteria.get("birth_date", "")),
+            symbol=criteria.get("symbol", ""),
+            number=criteria.get("number", ""),
+            branch_no=criteria.get("branch_no", ""),
+            my_number=criteria.get("my_number", ""),
+            household_id=criteria.get("household_id", ""),
+            page=paging.parse(page_size, cursor, numeric=False),
+            actor=actor,
+        )
 
     def get_history(self, person_id):
         return queries.get_history(self.app, person_id)
@@ -76,27 +83,41 @@ class Records:
         self.app = app
 
     def correct_qualification(self, request, actor):
-        return corrections.correct_qualification(self.app, parse.correction(
-            message(request, pb.CorrectQualificationRequest)), actor)
+        return corrections.correct_qualification(
+            self.app, parse.correction(message(request, pb.CorrectQualificationRequest)), actor
+        )
 
     def record_certificate_issued(self, certificate, actor):
-        return ledger.record_certificate_issued(self.app, parse.certificate_issued(message(certificate, pb.Certificate)),
-                                                actor)
+        return ledger.record_certificate_issued(
+            self.app, parse.certificate_issued(message(certificate, pb.Certificate)), actor
+        )
 
     def register_certificate_return(self, certificate_id, outcome, returned_on, note, actor):
-        request = pb.RegisterCertificateReturnRequest(certificate_id=certificate_id, outcome=outcome,
-                                                      returned_on=returned_on, note=note)
+        request = pb.RegisterCertificateReturnRequest(
+            certificate_id=certificate_id, outcome=outcome, returned_on=returned_on, note=note
+        )
         return ledger.register_certificate_return(self.app, parse.certificate_return(request), actor)
 
     def list_certificates(self, *, person_id, state, outstanding_after_loss, page_size, cursor, actor=None):
-        return ledger.list_certificates(self.app, person_id=person_id, state=state,
-                                        outstanding_after_loss=outstanding_after_loss,
-                                        page=paging.parse(page_size, cursor), actor=actor)
+        return ledger.list_certificates(
+            self.app,
+            person_id=person_id,
+            state=state,
+            outstanding_after_loss=outstanding_after_loss,
+            page=paging.parse(page_size, cursor),
+            actor=actor,
+        )
 
     def list_changes(self, *, from_date, to_date, operator_id, reason, kind, page_size, cursor):
-        return ledger.list_changes(self.app, from_date=parse.date("from_date", from_date),
-                                   to_date=parse.date("to_date", to_date), operator_id=operator_id, reason=reason,
-                                   kind=kind, page=paging.parse(page_size, cursor))
+        return ledger.list_changes(
+            self.app,
+            from_date=parse.date("from_date", from_date),
+            to_date=parse.date("to_date", to_date),
+            operator_id=operator_id,
+            reason=reason,
+            kind=kind,
+            page=paging.parse(page_size, cursor),
+        )
 
 
 class Batches:
@@ -111,8 +132,9 @@ class Batches:
         return burden.record_income_facts(self.app, parse.incomes(request.incomes), actor)
 
     def determine_burden_ratio(self, request, actor):
-        return burden.determine_burden_ratio(self.app, parse.burden_request(
-            message(request, pb.DetermineBurdenRatioRequest)), actor)
+        return burden.determine_burden_ratio(
+            self.app, parse.burden_request(message(request, pb.DetermineBurdenRatioRequest)), actor
+        )
 
     def start_job(self, kind, parameters, actor):
         return self.jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=parameters)), actor)

@@ -29,8 +29,9 @@ def vault():
 def app(engine):
     import datetime as dt
 
-    return bootstrap.make_app(engine, mynumber_key=KEY, insurer_number="139998", insured_symbol="みどり",
-                              business_date=dt.date(2026, 11, 24))
+    return bootstrap.make_app(
+        engine, mynumber_key=KEY, insurer_number="139998", insured_symbol="みどり", business_date=dt.date(2026, 11, 24)
+    )
 
 
 @pytest.fixture

@@ -22,10 +22,22 @@ from nhi_qualification.domain.model import Period
 from nhi_qualification.domain.special_statuses import StatusPeriod
 from nhi_qualification.service_layer.unit_of_work import AbstractUnitOfWork
 
-PERSON_DEFAULTS = {"sex": "1", "relationship": "", "listing_order": 1, "resident_since": None,
-                   "resident_status": "resident", "nationality": "", "residence_status": "",
-                   "residence_expires_on": None, "dv_support": False, "my_number_enc": None, "my_number_hash": None,
-                   "version": 1, "display_name": "", "card_registered": False}
+PERSON_DEFAULTS = {
+    "sex": "1",
+    "relationship": "",
+    "listing_order": 1,
+    "resident_since": None,
+    "resident_status": "resident",
+    "nationality": "",
+    "residence_status": "",
+    "residence_expires_on": None,
+    "dv_support": False,
+    "my_number_enc": None,
+    "my_number_hash": None,
+    "version": 1,
+    "display_name": "",
+    "card_registered": False,
+}
 
 
 class Store:
@@ -47,14 +59,28 @@ class Store:
         self.versions = itertools.count(1)
 
     def add_person(self, person_id: str, household_id: str, birth_date: str, **values: Any) -> None:
-        self.persons[person_id] = {**PERSON_DEFAULTS, "person_id": person_id, "household_id": household_id,
-                                   "name_kanji": f"試験 {person_id}", "name_kana": f"シケン {person_id}",
-                                   "birth_date": dt.date.fromisoformat(birth_date), **values}
+        self.persons[person_id] = {
+            **PERSON_DEFAULTS,
+            "person_id": person_id,
+            "household_id": household_id,
+            "name_kanji": f"試験 {person_id}",
+            "name_kana": f"シケン {person_id}",
+            "birth_date": dt.date.fromisoformat(birth_date),
+            **values,
+        }
 
     def add_household(self, household_id: str, head_person_id: str, **values: Any) -> None:
-        self.households[household_id] = {"household_id": household_id, "head_person_id": head_person_id,
-                                         "symbol": None, "number": None, "next_branch": 1, "address": "{}",
-                                         "version": 1, "nhi_head_person_id": None, **values}
+        self.households[household_id] = {
+            "household_id": household_id,
+            "head_person_id": head_person_id,
+            "symbol": None,
+            "number": None,
+            "next_branch": 1,
+            "address": "{}",
+            "version": 1,
+            "nhi_head_person_id": None,
+            **values,
+        }
 
 
 def _row(values: dict[str, Any]) -> types.SimpleNamespace:
@@ -70,8 +96,11 @@ class FakePersons:
         return _row(found) if found else None
 
     def members(self, household_id):
-        return [_row(p) for p in sorted(self.store.persons.values(), key=lambda p: (p["listing_order"], p["person_id"]))
-                if p["household_id"] == household_id]
+        return [
+            _row(p)
+            for p in sorted(self.store.persons.values(), key=lambda p: (p["listing_order"], p["person_id"]))
+            if p["household_id"] == household_id
+        ]
 
     def add(self, person_id, values, cause):
         self.store.persons[person_id] = {**PERSON_DEFAULTS, "person_id": person_id, **values}
@@ -113,8 +142,9 @@ class FakeHouseholds:
         return f"{max(numbers, default=0) + 1:07d}"
 
     def branch_of(self, symbol, number, person_id):
-        return next((b for (s, n, b), p in self.store.branches.items() if (s, n, p) == (symbol, number, person_id)),
-                    None)
+        return next(
+            (b for (s, n, b), p in self.store.branches.items() if (s, n, p) == (symbol, number, person_id)), None
+        )
 
     def add_branch(self, symbol, number, branch_no, person_id):
         self.store.branches[(symbol, number, branch_no)] = person_id
@@ -135,17 +165,27 @@ class FakePeriods:
         return latest
 
     def as_of(self, person_id, day, known_at):
-        found = [p for p in self.store.periods if p.person_id == person_id and p.covers(day)
-                 and (p.superseded_at is None if known_at is None else
-                      p.recorded_at <= known_at and (p.superseded_at is None or p.superseded_at > known_at))]
+        found = [
+            p
+            for p in self.store.periods
+            if p.person_id == person_id
+            and p.covers(day)
+            and (
+                p.superseded_at is None
+                if known_at is None
+                else p.recorded_at <= known_at and (p.superseded_at is None or p.superseded_at > known_at)
+            )
+        ]
         return max(found, key=lambda p: p.recorded_at, default=None)
 
     def insured_on(self, person_ids, day, known_at=None):
         return {pid for pid in person_ids if self.as_of(pid, day, known_at) is not None}
 
     def history(self, person_id):
-        return sorted((p for p in self.store.periods if p.person_id == person_id),
-                      key=lambda p: (p.acquired_on, p.recorded_at, p.version_id))
+        return sorted(
+            (p for p in self.store.periods if p.person_id == person_id),
+            key=lambda p: (p.acquired_on, p.recorded_at, p.version_id),
+        )
 
     def current_version(self, period_id):
         found = [p for p in self.store.periods if p.period_id == period_id and p.superseded_at is None]
@@ -175,13 +215,27 @@ class FakeStatuses:
         self.store = store
 
     def _rows(self, person_id):
-        return sorted((s for s in self.store.statuses if s["person_id"] == person_id and s["superseded_at"] is None),
-                      key=lambda s: s["start"])
+        return sorted(
+            (s for s in self.store.statuses if s["person_id"] == person_id and s["superseded_at"] is None),
+            key=lambda s: s["start"],
+        )
 
     def current(self, person_id):
-        return [(s["status_id"], StatusPeriod(s["person_id"], s["kind"], s["start"], s["end"],
-                                              tuple(json.loads(s["evidence"])), s["separation_date"],
-                                              s["separation_code"])) for s in self._rows(person_id)]
+        return [
+            (
+                s["status_id"],
+                StatusPeriod(
+                    s["person_id"],
+                    s["kind"],
+                    s["start"],
+                    s["end"],
+                    tuple(json.loads(s["evidence"])),
+                    s["separation_date"],
+                    s["separation_code"],
+                ),
+            )
+            for s in self._rows(person_id)
+        ]
 
     def current_rows(self, person_ids):
         return {pid: [_row(s) for s in self._rows(pid)] for pid in person_ids if self._rows(pid)}
@@ -212,12 +266,16 @@ class FakeCertificates:
         next(c for c in self.store.certificates if c["certificate_id"] == certificate_id).update(values)
 
     def mark_replaced(self, *, person_id, kind, except_id):
-        return self._flag(lambda c: c["person_id"] == person_id and c["kind"] == kind
-                          and c["certificate_id"] != except_id)
+        return self._flag(
+            lambda c: c["person_id"] == person_id and c["kind"] == kind and c["certificate_id"] != except_id
+        )
 
     def issued(self, person_id, kinds):
-        return [_row(c) for c in self.store.certificates
-                if c["person_id"] == person_id and c["state"] == "issued" and c["kind"] in kinds]
+        return [
+            _row(c)
+            for c in self.store.certificates
+            if c["person_id"] == person_id and c["state"] == "issued" and c["kind"] in kinds
+        ]
 
     def mark_for_collection(self, person_ids, kinds):
         ids = set(person_ids)
@@ -245,15 +303,26 @@ class FakeChanges:
 
     def add_intake_item(self, *, source_change_id, kind, household_id, person_ids, event_date):
         item_id = f"item-{len(self.store.intake_items) + 1}"
-        self.store.intake_items.append({"item_id": item_id, "source_change_id": source_change_id, "kind": kind,
-                                        "household_id": household_id, "person_ids": person_ids,
-                                        "event_date": event_date, "state": "open"})
+        self.store.intake_items.append(
+            {
+                "item_id": item_id,
+                "source_change_id": source_change_id,
+                "kind": kind,
+                "household_id": household_id,
+                "person_ids": person_ids,
+                "event_date": event_date,
+                "state": "open",
+            }
+        )
         return item_id
 
     def close_intake_items(self, household_id, person_ids):
         for item in self.store.intake_items:
-            if item["household_id"] == household_id and item["state"] == "open" and set(item["person_ids"]) & set(
-                    person_ids):
+            if (
+                item["household_id"] == household_id
+                and item["state"] == "open"
+                and set(item["person_ids"]) & set(person_ids)
+            ):
                 item["state"] = "done"
 
 
@@ -328,8 +397,19 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             raise
 
 
-_STATE = ("persons", "households", "branches", "periods", "statuses", "certificates", "changes", "intake_items",
-          "audit", "inbox", "idempotency")
+_STATE = (
+    "persons",
+    "households",
+    "branches",
+    "periods",
+    "statuses",
+    "certificates",
+    "changes",
+    "intake_items",
+    "audit",
+    "inbox",
+    "idempotency",
+)
 
 
 def _snapshot(store: Store) -> dict[str, Any]:

@@ -16,16 +16,19 @@ from nhi_qualification.domain.errors import RuleViolation
 D = dt.date
 
 
-@pytest.mark.parametrize(("birth", "age", "reached"), [
-    (D(1956, 4, 2), 70, D(2026, 4, 1)),
-    (D(1956, 4, 1), 70, D(2026, 3, 31)),
-    (D(1956, 1, 1), 70, D(2025, 12, 31)),  # reached in the previous calendar year
-    (D(1955, 12, 31), 70, D(2025, 12, 30)),
-    (D(1956, 3, 1), 70, D(2026, 2, 28)),  # common year
-    (D(1954, 3, 1), 70, D(2024, 2, 29)),  # leap year
-    (D(1956, 2, 29), 70, D(2026, 2, 28)),  # no 29 February: the last day of February
-    (D(1956, 2, 29), 68, D(2024, 2, 28)),  # leap year: the day before 29 February
-])
+@pytest.mark.parametrize(
+    ("birth", "age", "reached"),
+    [
+        (D(1956, 4, 2), 70, D(2026, 4, 1)),
+        (D(1956, 4, 1), 70, D(2026, 3, 31)),
+        (D(1956, 1, 1), 70, D(2025, 12, 31)),  # reached in the previous calendar year
+        (D(1955, 12, 31), 70, D(2025, 12, 30)),
+        (D(1956, 3, 1), 70, D(2026, 2, 28)),  # common year
+        (D(1954, 3, 1), 70, D(2024, 2, 29)),  # leap year
+        (D(1956, 2, 29), 70, D(2026, 2, 28)),  # no 29 February: the last day of February
+        (D(1956, 2, 29), 68, D(2024, 2, 28)),  # leap year: the day before 29 February
+    ],
+)
 def test_day_age_reached_is_the_day_before_the_birthday(birth, age, reached):
     assert day_age_reached(birth_date=birth, age=age) == reached
     assert birthday_of(birth_date=birth, age=age) == reached + dt.timedelta(days=1)
@@ -49,20 +52,23 @@ def test_age_zero_is_not_reached():
     assert err.value.code == "INVALID_AGE"
 
 
-@pytest.mark.parametrize(("birth", "day", "age"), [
-    (D(1956, 4, 2), D(2026, 3, 31), 69),
-    (D(1956, 4, 2), D(2026, 4, 1), 70),  # the day 70 is reached (法令上の「70歳に達した日」)
-    (D(1956, 4, 2), D(2026, 4, 2), 70),
-    (D(2000, 1, 1), D(2000, 12, 30), 0),
-    (D(2000, 1, 1), D(2000, 12, 31), 1),  # the first age is reached in the birth year
-    (D(2000, 1, 1), D(2000, 1, 1), 0),
-    (D(2000, 2, 29), D(2001, 2, 27), 0),
-    (D(2000, 2, 29), D(2001, 2, 28), 1),
-    (D(2000, 2, 29), D(2004, 2, 27), 3),
-    (D(2000, 2, 29), D(2004, 2, 28), 4),
-    (D(1955, 12, 31), D(2025, 12, 30), 70),
-    (D(1955, 12, 31), D(2025, 12, 29), 69),
-])
+@pytest.mark.parametrize(
+    ("birth", "day", "age"),
+    [
+        (D(1956, 4, 2), D(2026, 3, 31), 69),
+        (D(1956, 4, 2), D(2026, 4, 1), 70),  # the day 70 is reached (法令上の「70歳に達した日」)
+        (D(1956, 4, 2), D(2026, 4, 2), 70),
+        (D(2000, 1, 1), D(2000, 12, 30), 0),
+        (D(2000, 1, 1), D(2000, 12, 31), 1),  # the first age is reached in the birth year
+        (D(2000, 1, 1), D(2000, 1, 1), 0),
+        (D(2000, 2, 29), D(2001, 2, 27), 0),
+        (D(2000, 2, 29), D(2001, 2, 28), 1),
+        (D(2000, 2, 29), D(2004, 2, 27), 3),
+        (D(2000, 2, 29), D(2004, 2, 28), 4),
+        (D(1955, 12, 31), D(2025, 12, 30), 70),
+        (D(1955, 12, 31), D(2025, 12, 29), 69),
+    ],
+)
 def test_age_on_counts_every_age_reached_by_the_end_of_the_day(birth, day, age):
     assert age_on(birth_date=birth, day=day) == age
 
@@ -72,19 +78,22 @@ def test_age_on_refuses_a_day_before_birth():
         age_on(birth_date=D(2000, 1, 2), day=D(2000, 1, 1))
 
 
-@pytest.mark.parametrize(("birth", "start"), [
-    (D(1956, 4, 1), D(2026, 4, 1)),  # born on the 1st: the birthday month itself
-    (D(1956, 4, 2), D(2026, 5, 1)),
-    (D(1956, 4, 30), D(2026, 5, 1)),
-    (D(1956, 5, 1), D(2026, 5, 1)),
-    (D(1956, 1, 1), D(2026, 1, 1)),  # 70 reached on 31 December
-    (D(1955, 12, 31), D(2026, 1, 1)),  # reached 30 December: next month is the next year
-    (D(1955, 12, 1), D(2025, 12, 1)),
-    (D(1956, 2, 29), D(2026, 3, 1)),  # 70 reached 28 February of a common year
-    (D(1952, 2, 29), D(2022, 3, 1)),  # 70 (≡ 2 mod 4) is always reached in a common year
-    (D(1954, 3, 1), D(2024, 3, 1)),  # 70 reached 29 February
-    (D(1956, 3, 1), D(2026, 3, 1)),
-])
+@pytest.mark.parametrize(
+    ("birth", "start"),
+    [
+        (D(1956, 4, 1), D(2026, 4, 1)),  # born on the 1st: the birthday month itself
+        (D(1956, 4, 2), D(2026, 5, 1)),
+        (D(1956, 4, 30), D(2026, 5, 1)),
+        (D(1956, 5, 1), D(2026, 5, 1)),
+        (D(1956, 1, 1), D(2026, 1, 1)),  # 70 reached on 31 December
+        (D(1955, 12, 31), D(2026, 1, 1)),  # reached 30 December: next month is the next year
+        (D(1955, 12, 1), D(2025, 12, 1)),
+        (D(1956, 2, 29), D(2026, 3, 1)),  # 70 reached 28 February of a common year
+        (D(1952, 2, 29), D(2022, 3, 1)),  # 70 (≡ 2 mod 4) is always reached in a common year
+        (D(1954, 3, 1), D(2024, 3, 1)),  # 70 reached 29 February
+        (D(1956, 3, 1), D(2026, 3, 1)),
+    ],
+)
 def test_elder_start_is_the_first_of_the_month_after_70_is_reached(birth, start):
     result = elder_start(birth_date=birth)
     assert result.day == start
@@ -92,12 +101,15 @@ def test_elder_start_is_the_first_of_the_month_after_70_is_reached(birth, start)
     assert result.reason.facts["age_70_reached_on"] == day_age_reached(birth_date=birth, age=70).isoformat()
 
 
-@pytest.mark.parametrize(("birth", "ends_on"), [
-    (D(1951, 4, 1), D(2026, 4, 1)),
-    (D(1951, 12, 31), D(2026, 12, 31)),
-    (D(1952, 2, 29), D(2027, 3, 1)),
-    (D(1953, 1, 1), D(2028, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("birth", "ends_on"),
+    [
+        (D(1951, 4, 1), D(2026, 4, 1)),
+        (D(1951, 12, 31), D(2026, 12, 31)),
+        (D(1952, 2, 29), D(2027, 3, 1)),
+        (D(1953, 1, 1), D(2028, 1, 1)),
+    ],
+)
 def test_elder_end_is_the_75th_birthday(birth, ends_on):
     result = elder_end(birth_date=birth)
     assert result.day == ends_on

@@ -19,7 +19,9 @@ def _helpers():
     import importlib.util
     import pathlib
 
-    spec = importlib.util.spec_from_file_location("_batches_helpers", pathlib.Path(__file__).parent / "test_batches_service.py")
+    spec = importlib.util.spec_from_file_location(
+        "_batches_helpers", pathlib.Path(__file__).parent / "test_batches_service.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -37,10 +39,12 @@ def stub(service):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = rpc.Server(port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1",
-                        max_workers=4)
+    server = rpc.Server(
+        port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1", max_workers=4
+    )
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(
-        QualificationServicer(service.app, batches.jobs), server.server)
+        QualificationServicer(service.app, batches.jobs), server.server
+    )
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield qualification_pb2_grpc.QualificationServiceStub(channel), channel, batches
@@ -56,8 +60,15 @@ def violation(error: grpc.RpcError) -> list[str]:
 def test_burden_ratio_income_facts_and_jobs_over_grpc(stub, engine):
     client, channel, batches = stub
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
-    recorded = client.RecordIncomeFacts(pb.RecordIncomeFactsRequest(context=CTX, incomes=[
-        pb.IncomeFact(person_id=pid, income_year=2025, gross_income=1_000_000) for pid, _b, _i in ELDER_HOUSEHOLD]))
+    recorded = client.RecordIncomeFacts(
+        pb.RecordIncomeFactsRequest(
+            context=CTX,
+            incomes=[
+                pb.IncomeFact(person_id=pid, income_year=2025, gross_income=1_000_000)
+                for pid, _b, _i in ELDER_HOUSEHOLD
+            ],
+        )
+    )
     assert recorded.recorded == 3
     answer = client.DetermineBurdenRatio(pb.DetermineBurdenRatioRequest(context=CTX, household_id="H0000001"))
     assert answer.ratio_percent == 20 and answer.limit_category and not answer.pending and answer.determination_id
@@ -65,7 +76,9 @@ def test_burden_ratio_income_facts_and_jobs_over_grpc(stub, engine):
     assert any(r.rule_id == "BURDEN-3" for r in answer.reasons)
 
     with pytest.raises(grpc.RpcError) as error:
-        client.DetermineBurdenRatio(pb.DetermineBurdenRatioRequest(context=CTX, household_id="H0000001", as_of="2026-02-30"))
+        client.DetermineBurdenRatio(
+            pb.DetermineBurdenRatioRequest(context=CTX, household_id="H0000001", as_of="2026-02-30")
+        )
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and violation(error.value) == ["as_of"]
     with pytest.raises(grpc.RpcError) as error:
         client.DetermineBurdenRatio(pb.DetermineBurdenRatioRequest(context=CTX, household_id="H404"))

@@ -39,28 +39,69 @@ BATCH = Actor("batch-01")
 
 # ----- fixtures -----
 
-def add_household(engine, household_id: str, members: list[tuple[str, str, bool]], head: str | None = None,
-                  acquired_on: str = "2020-04-01") -> None:
+
+def add_household(
+    engine,
+    household_id: str,
+    members: list[tuple[str, str, bool]],
+    head: str | None = None,
+    acquired_on: str = "2020-04-01",
+) -> None:
     """members: (person_id, birth_date, insured)."""
     now = utcnow()
     with engine.begin() as conn:
-        conn.execute(sa.insert(households).values(household_id=household_id, head_person_id=head or members[0][0],
-                                                  symbol="みどり", number=household_id[-7:], updated_at=now))
+        conn.execute(
+            sa.insert(households).values(
+                household_id=household_id,
+                head_person_id=head or members[0][0],
+                symbol="みどり",
+                number=household_id[-7:],
+                updated_at=now,
+            )
+        )
         for order, (pid, birth, insured) in enumerate(members, start=1):
-            conn.execute(sa.insert(persons).values(
-                person_id=pid, household_id=household_id, name_kanji=f"試験 {pid}", name_kana=f"シケン {pid}",
-                birth_date=dt.date.fromisoformat(birth), sex="1", listing_order=order, updated_at=now))
+            conn.execute(
+                sa.insert(persons).values(
+                    person_id=pid,
+                    household_id=household_id,
+                    name_kanji=f"試験 {pid}",
+                    name_kana=f"シケン {pid}",
+                    birth_date=dt.date.fromisoformat(birth),
+                    sex="1",
+                    listing_order=order,
+                    updated_at=now,
+                )
+            )
             if insured:
-                PeriodRepository(conn).add(Period(
-                    period_id=str(uuid.uuid4()), person_id=pid, household_id=household_id, insurer_number="139998",
-                    symbol="みどり", number=household_id[-7:], branch_no=f"{order:02d}",
-                    acquired_on=dt.date.fromisoformat(acquired_on), acquired_reason="move_in", lost_on=None,
-                    lost_reason=None, recorded_at=now, superseded_at=None, change_id=str(uuid.uuid4())))
+                PeriodRepository(conn).add(
+                    Period(
+                        period_id=str(uuid.uuid4()),
+                        person_id=pid,
+                        household_id=household_id,
+                        insurer_number="139998",
+                        symbol="みどり",
+                        number=household_id[-7:],
+                        branch_no=f"{order:02d}",
+                        acquired_on=dt.date.fromisoformat(acquired_on),
+                        acquired_reason="move_in",
+                        lost_on=None,
+                        lost_reason=None,
+                        recorded_at=now,
+                        superseded_at=None,
+                        change_id=str(uuid.uuid4()),
+                    )
+                )
 
 
 def income(pid: str, year: int, taxable: int = 0, gross: int = 0, kyu: int = 0, non_taxed: bool = False) -> dict:
-    return {"person_id": pid, "income_year": year, "taxable_income": taxable, "gross_income": gross,
-            "kyu_tadashigaki_income": kyu, "non_taxed": non_taxed}
+    return {
+        "person_id": pid,
+        "income_year": year,
+        "taxable_income": taxable,
+        "gross_income": gross,
+        "kyu_tadashigaki_income": kyu,
+        "non_taxed": non_taxed,
+    }
 
 
 def rows(engine, table, *where):
@@ -110,20 +151,34 @@ def wait_job(batches: Batches, job_id: str, timeout: float = 30) -> dict:
 
 # ----- burden ratio (5.6) -----
 
-ELDER_HOUSEHOLD = [("100000001", "1953-05-10", True), ("100000002", "1954-03-03", True),
-                   ("100000003", "1990-01-15", True)]
+ELDER_HOUSEHOLD = [
+    ("100000001", "1953-05-10", True),
+    ("100000002", "1954-03-03", True),
+    ("100000003", "1990-01-15", True),
+]
 
 
 def test_a_70_74_household_is_decided_stored_and_announced_once(batches, engine):
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
-    assert batches.record_income_facts([income("100000001", 2025, 2_000_000, 6_000_000, 2_500_000),
-                                        income("100000002", 2025, 0, 800_000, 0),
-                                        income("100000003", 2025, 3_000_000, 4_500_000, 3_000_000)], CLERK) == 3
+    assert (
+        batches.record_income_facts(
+            [
+                income("100000001", 2025, 2_000_000, 6_000_000, 2_500_000),
+                income("100000002", 2025, 0, 800_000, 0),
+                income("100000003", 2025, 3_000_000, 4_500_000, 3_000_000),
+            ],
+            CLERK,
+        )
+        == 3
+    )
     first = batches.determine_burden_ratio({"household_id": "H0000001"}, CLERK)
     assert (first["ratio_percent"], first["limit_category"], first["pending"]) == (30, "現役並みⅠ", False)
     assert first["income_year"] == 2025 and first["as_of"] == "2026-11-24"
-    assert {p["person_id"]: p["elder"] for p in first["persons"]} == {"100000001": True, "100000002": True,
-                                                                     "100000003": False}
+    assert {p["person_id"]: p["elder"] for p in first["persons"]} == {
+        "100000001": True,
+        "100000002": True,
+        "100000003": False,
+    }
     stored = rows(engine, burden_determinations)
     assert len(stored) == 1 and stored[0].determination_id == first["determination_id"]
     assert json.loads(stored[0].result)["ratio_percent"] == 30 and stored[0].operator_id == "clerk-01"
@@ -140,13 +195,16 @@ def test_a_70_74_household_is_decided_stored_and_announced_once(batches, engine)
     assert len(events(engine, "nhi.v1.qualification.changed")) == 2
 
     # Incomes given with the request are recorded first: the share drops to 2割, announced old → new.
-    lower = batches.determine_burden_ratio({"household_id": "H0000001", "incomes": [
-        income("100000001", 2025, 1_000_000, 2_500_000, 1_200_000)]}, CLERK)
+    lower = batches.determine_burden_ratio(
+        {"household_id": "H0000001", "incomes": [income("100000001", 2025, 1_000_000, 2_500_000, 1_200_000)]}, CLERK
+    )
     assert (lower["ratio_percent"], lower["limit_category"]) == (20, "一般")
     assert rows(engine, income_facts, income_facts.c.person_id == "100000001")[0].taxable_income == 1_000_000
     latest = events(engine, "nhi.v1.qualification.changed")[-2:]
-    assert {(e["ratio_percent_old"], e["ratio_percent_new"], e["limit_category_old"], e["limit_category_new"])
-            for e in latest} == {(30, 20, "現役並みⅠ", "一般")}
+    assert {
+        (e["ratio_percent_old"], e["ratio_percent_new"], e["limit_category_old"], e["limit_category_new"])
+        for e in latest
+    } == {(30, 20, "現役並みⅠ", "一般")}
 
 
 def test_missing_income_leaves_the_decision_pending_at_a_provisional_2wari(batches, engine):
@@ -161,8 +219,14 @@ def test_missing_income_leaves_the_decision_pending_at_a_provisional_2wari(batch
 
 def test_a_dry_run_stores_nothing_not_even_the_incomes_it_was_given(batches, engine):
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
-    result = batches.determine_burden_ratio({"household_id": "H0000001", "dry_run": True, "incomes": [
-        income(pid, 2025, 0, 1_000_000, 0) for pid, _b, _i in ELDER_HOUSEHOLD]}, CLERK)
+    result = batches.determine_burden_ratio(
+        {
+            "household_id": "H0000001",
+            "dry_run": True,
+            "incomes": [income(pid, 2025, 0, 1_000_000, 0) for pid, _b, _i in ELDER_HOUSEHOLD],
+        },
+        CLERK,
+    )
     assert result["dry_run"] is True and result["determination_id"] == "" and result["pending"] is False
     assert result["ratio_percent"] == 20
     assert rows(engine, burden_determinations) == [] and rows(engine, income_facts) == []
@@ -171,8 +235,12 @@ def test_a_dry_run_stores_nothing_not_even_the_incomes_it_was_given(batches, eng
 
 def test_the_income_year_follows_august_1st_and_bad_input_names_the_field(batches, engine):
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
-    assert batches.determine_burden_ratio({"household_id": "H0000001", "as_of": "2026-07-31",
-                                           "dry_run": True}, CLERK)["income_year"] == 2024
+    assert (
+        batches.determine_burden_ratio({"household_id": "H0000001", "as_of": "2026-07-31", "dry_run": True}, CLERK)[
+            "income_year"
+        ]
+        == 2024
+    )
     with pytest.raises(NotFound):
         batches.determine_burden_ratio({"household_id": "H9999999"}, CLERK)
     with pytest.raises(RuleViolation) as error:
@@ -193,18 +261,25 @@ def test_an_idempotency_key_answers_the_first_determination(batches, engine):
 
 # ----- age75_loss (2.5.1) through NATS -----
 
-AGE75_HOUSEHOLD = [("200000001", "1951-12-10", True),  # head: 75th birthday 2026-12-10
-                   ("200000002", "1953-06-01", True),  # 73: 高齢受給者
-                   ("200000003", "1985-04-04", True)]
+AGE75_HOUSEHOLD = [
+    ("200000001", "1951-12-10", True),  # head: 75th birthday 2026-12-10
+    ("200000002", "1953-06-01", True),  # 73: 高齢受給者
+    ("200000003", "1985-04-04", True),
+]
 
 
 def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batches, engine, worker):
     add_household(engine, "H0000002", AGE75_HOUSEHOLD)
     add_household(engine, "H0000003", [("300000001", "1951-12-10", True)])  # alone: no household effects
     add_household(engine, "H0000004", [("400000001", "1951-12-11", True)])  # one day later: not today
-    batches.record_income_facts([income("200000002", 2025, 2_000_000, 6_000_000, 2_500_000),
-                                 income("200000003", 2025, 3_000_000, 4_000_000, 3_000_000),
-                                 income("200000001", 2025, 0, 1_000_000, 0)], BATCH)
+    batches.record_income_facts(
+        [
+            income("200000002", 2025, 2_000_000, 6_000_000, 2_500_000),
+            income("200000003", 2025, 3_000_000, 4_000_000, 3_000_000),
+            income("200000001", 2025, 0, 1_000_000, 0),
+        ],
+        BATCH,
+    )
     started = batches.start_job("age75_loss", {"date": "2026-12-10"}, BATCH)
     assert started["state"] in ("queued", "running", "succeeded") and started["parameters"] == {"date": "2026-12-10"}
     job = wait_job(batches, started["job_id"])
@@ -213,7 +288,9 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
 
     head = history(engine, "200000001")
     assert [(p.lost_on, p.lost_reason, p.superseded_at is None) for p in head] == [
-        (None, None, False), (dt.date(2026, 12, 10), "age75", True)]
+        (None, None, False),
+        (dt.date(2026, 12, 10), "age75", True),
+    ]
     assert any(r.rule_id == "LOSS-AGE75" for r in head[-1].reasons)
     with engine.connect() as conn:
         assert PeriodRepository(conn).as_of("200000001", dt.date(2026, 12, 9), None) is not None
@@ -221,7 +298,8 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
         assert PeriodRepository(conn).as_of("200000002", dt.date(2026, 12, 10), None) is not None
     status = rows(engine, status_periods, status_periods.c.kind == "specific_same_household")
     assert [(s.person_id, s.start, json.loads(s.evidence)) for s in status] == [
-        ("200000001", dt.date(2026, 12, 10), ["age75_transition"])]
+        ("200000001", dt.date(2026, 12, 10), ["age75_transition"])
+    ]
 
     lost = {e["person_id"]: e for e in events(engine, "nhi.v1.qualification.lost")}
     assert set(lost) == {"200000001", "300000001"}
@@ -242,7 +320,9 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
     listing = batches.target_list(job["job_id"])
     assert listing["title"] == "75歳到達 対象者一覧"
     assert [(r["person_id"], r["age_75_birthday"], r["outcome"], r["deemed_head"]) for r in listing["rows"]] == [
-        ("200000001", "2026-12-10", "lost", True), ("300000001", "2026-12-10", "lost", False)]
+        ("200000001", "2026-12-10", "lost", True),
+        ("300000001", "2026-12-10", "lost", False),
+    ]
 
     outbox_before = len(rows(engine, PLUMBING["outbox"]))
     again = wait_job(batches, batches.start_job("age75_loss", {"date": "2026-12-10"}, BATCH)["job_id"])
@@ -268,7 +348,9 @@ def test_month_mode_takes_everyone_whose_75th_birthday_falls_in_the_month(batche
     job = wait_job(batches, batches.start_job("age75_loss", {"month": "2026-12"}, BATCH)["job_id"])
     assert job["state"] == "succeeded" and job["total"] == job["done"] == 2
     assert {r["person_id"]: r["lost_on"] for r in batches.target_list(job["job_id"])["rows"]} == {
-        "600000001": "2026-12-01", "600000002": "2026-12-31"}
+        "600000001": "2026-12-01",
+        "600000002": "2026-12-31",
+    }
 
 
 def test_job_parameters_are_checked(batches):
@@ -287,17 +369,21 @@ def test_job_parameters_are_checked(batches):
 
 # ----- burden_redetermination (8/1) -----
 
+
 def _redetermination_city(batches, engine):
     for n in range(1, 6):  # five households with a 70–74 member, cut into chunks of two
-        add_household(engine, f"H00002{n:02d}", [(f"70000{n:02d}01", "1954-09-09", True),
-                                                 (f"70000{n:02d}02", "1990-09-09", True)])
+        add_household(
+            engine, f"H00002{n:02d}", [(f"70000{n:02d}01", "1954-09-09", True), (f"70000{n:02d}02", "1990-09-09", True)]
+        )
     add_household(engine, "H0000299", [("7000990001", "1980-01-01", True)])  # nobody 70–74: not a target
     facts = []
     for n in range(1, 6):
-        facts += [income(f"70000{n:02d}01", 2024, 500_000, 2_000_000, 500_000),  # 2024: 2割
-                  income(f"70000{n:02d}01", 2025, 2_000_000, 6_000_000, 2_500_000),  # 2025: 3割
-                  income(f"70000{n:02d}02", 2024, 1_000_000, 3_000_000, 1_000_000),
-                  income(f"70000{n:02d}02", 2025, 1_000_000, 3_000_000, 1_000_000)]
+        facts += [
+            income(f"70000{n:02d}01", 2024, 500_000, 2_000_000, 500_000),  # 2024: 2割
+            income(f"70000{n:02d}01", 2025, 2_000_000, 6_000_000, 2_500_000),  # 2025: 3割
+            income(f"70000{n:02d}02", 2024, 1_000_000, 3_000_000, 1_000_000),
+            income(f"70000{n:02d}02", 2025, 1_000_000, 3_000_000, 1_000_000),
+        ]
     batches.record_income_facts(facts, BATCH)
 
 

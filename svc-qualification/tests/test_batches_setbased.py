@@ -33,11 +33,17 @@ def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember]
         members.append(HouseholdMember(pid, birth, insured, specific, k == head))
         if rng.random() < 0.93:
             taxable = rng.choice([0, 0, 500_000, 1_449_999, 1_450_000, 3_800_000, 7_000_000])
-            incomes[pid] = IncomeFacts(pid, 2025, taxable, taxable * 2 + rng.randrange(2_000_000),
-                                       taxable + rng.randrange(1_000_000), taxable == 0 and rng.random() < 0.5,
-                                       rng.choice([0, 700_000, 1_500_000]), rng.choice([0, 0, 300_000]))
+            incomes[pid] = IncomeFacts(
+                pid,
+                2025,
+                taxable,
+                taxable * 2 + rng.randrange(2_000_000),
+                taxable + rng.randrange(1_000_000),
+                taxable == 0 and rng.random() < 0.5,
+                rng.choice([0, 700_000, 1_500_000]),
+                rng.choice([0, 0, 300_000]),
+            )
     return members, incomes
-
 
 
 def test_the_result_json_is_decision_dicts_json():
@@ -50,10 +56,13 @@ def test_the_result_json_is_decision_dicts_json():
             decision = determine_burden(as_of=dt.date(2026, 8, 1), members=members, incomes=incomes)
         except RuleViolation:
             continue
-        expected = json.dumps(decision_dict(decision, f"H{n}", f"id-{n}", False), ensure_ascii=False,
-                              separators=(",", ":"))
-        assert decision_json(decision, f"H{n}", f"id-{n}", {m.person_id: m.birth_date for m in members},
-                             fragments) == expected
+        expected = json.dumps(
+            decision_dict(decision, f"H{n}", f"id-{n}", False), ensure_ascii=False, separators=(",", ":")
+        )
+        assert (
+            decision_json(decision, f"H{n}", f"id-{n}", {m.person_id: m.birth_date for m in members}, fragments)
+            == expected
+        )
         compared += 1
     assert compared > 1000
 
@@ -69,12 +78,15 @@ def writes(request, monkeypatch, engine):
 
 def test_redetermination_stores_only_changed_outcomes(batches, engine, writes):
     for n in range(1, 6):
-        add_household(engine, f"H00003{n:02d}", [(f"80000{n:02d}01", "1954-09-09", True),
-                                                 (f"80000{n:02d}02", "1990-09-09", True)])
+        add_household(
+            engine, f"H00003{n:02d}", [(f"80000{n:02d}01", "1954-09-09", True), (f"80000{n:02d}02", "1990-09-09", True)]
+        )
     facts = []
     for n in range(1, 6):
-        facts += [income(f"80000{n:02d}01", 2025, 500_000, 2_000_000, 500_000),
-                  income(f"80000{n:02d}02", 2025, 1_000_000, 3_000_000, 1_000_000)]
+        facts += [
+            income(f"80000{n:02d}01", 2025, 500_000, 2_000_000, 500_000),
+            income(f"80000{n:02d}02", 2025, 1_000_000, 3_000_000, 1_000_000),
+        ]
     batches.record_income_facts(facts, BATCH)
     first = batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)
     batches.wait(30)
@@ -101,28 +113,46 @@ def test_redetermination_stores_only_changed_outcomes(batches, engine, writes):
     assert [(d.household_id, d.ratio_percent) for d in latest] == [("H0000301", 30)]
     changed = events(engine, "nhi.v1.qualification.changed")[5:]
     assert [(e["person_id"], e["ratio_percent_old"], e["ratio_percent_new"]) for e in changed] == [
-        ("800000101", 20, 30)]
+        ("800000101", 20, 30)
+    ]
 
 
 def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, engine, writes):
     # Both turn 75 in December; the first leaves the second (still 74) and a 73-year-old behind.
-    add_household(engine, "H0000401", [("900000001", "1951-12-05", True), ("900000002", "1951-12-20", True),
-                                       ("900000003", "1953-01-01", True)])
+    add_household(
+        engine,
+        "H0000401",
+        [("900000001", "1951-12-05", True), ("900000002", "1951-12-20", True), ("900000003", "1953-01-01", True)],
+    )
     now = utcnow()
     with engine.begin() as conn:
-        for pid, until in (("900000001", None), ("900000001", dt.date(2026, 11, 30)),
-                           ("900000002", dt.date(2027, 7, 31))):
-            conn.execute(sa.insert(certificates).values(
-                certificate_id=f"c-{pid}-{until}", kind="insurance_card", person_id=pid, household_id="H0000401",
-                issued_on=dt.date(2026, 8, 1), valid_from=dt.date(2026, 8, 1), valid_until=until, updated_at=now))
-    batches.record_income_facts([income(p, 2025, 0, 1_000_000, 0) for p in ("900000001", "900000002", "900000003")],
-                                BATCH)
+        for pid, until in (
+            ("900000001", None),
+            ("900000001", dt.date(2026, 11, 30)),
+            ("900000002", dt.date(2027, 7, 31)),
+        ):
+            conn.execute(
+                sa.insert(certificates).values(
+                    certificate_id=f"c-{pid}-{until}",
+                    kind="insurance_card",
+                    person_id=pid,
+                    household_id="H0000401",
+                    issued_on=dt.date(2026, 8, 1),
+                    valid_from=dt.date(2026, 8, 1),
+                    valid_until=until,
+                    updated_at=now,
+                )
+            )
+    batches.record_income_facts(
+        [income(p, 2025, 0, 1_000_000, 0) for p in ("900000001", "900000002", "900000003")], BATCH
+    )
     started = batches.start_job("age75_loss", {"month": "2026-12"}, BATCH)
     batches.wait(30)
     job = batches.get_job(started["job_id"])
     assert job["state"] == "succeeded" and job["done"] == job["total"] == 2
-    detail = {r.person_id: json.loads(r.detail)
-              for r in rows(engine, job_results, job_results.c.job_id == job["job_id"])}
+    detail = {
+        r.person_id: json.loads(r.detail) for r in rows(engine, job_results, job_results.c.job_id == job["job_id"])
+    }
     first, second = detail["900000001"]["household_effects"], detail["900000002"]["household_effects"]
     assert first["remaining_insured"] == ["900000002", "900000003"] and first["deemed_head"] is True
     assert first["certificates_ended"] == 1 and second["certificates_ended"] == 1
@@ -134,11 +164,16 @@ def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, en
     kijun = json.loads(decided[1].result)
     assert [p["person_id"] for p in kijun["persons"]] == ["900000003"]
     status = rows(engine, status_periods)
-    assert sorted((s.person_id, s.start) for s in status) == [("900000001", dt.date(2026, 12, 5)),
-                                                               ("900000002", dt.date(2026, 12, 20))]
+    assert sorted((s.person_id, s.start) for s in status) == [
+        ("900000001", dt.date(2026, 12, 5)),
+        ("900000002", dt.date(2026, 12, 20)),
+    ]
     ended = {(c.person_id, c.valid_until) for c in rows(engine, certificates)}
-    assert ended == {("900000001", dt.date(2026, 12, 4)), ("900000001", dt.date(2026, 11, 30)),
-                     ("900000002", dt.date(2026, 12, 19))}
+    assert ended == {
+        ("900000001", dt.date(2026, 12, 4)),
+        ("900000001", dt.date(2026, 11, 30)),
+        ("900000002", dt.date(2026, 12, 19)),
+    }
     assert len(events(engine, "nhi.v1.qualification.lost")) == 2
     outbox_before = len(rows(engine, PLUMBING["outbox"]))
     again = batches.start_job("age75_loss", {"month": "2026-12"}, BATCH)

@@ -28,8 +28,7 @@ def income(pid, taxable=0, gross=0, kyu=0, non_taxed=False, pension=0, total=0, 
 
 
 def run(members, *incomes, as_of=AS_OF, amounts=BurdenAmounts()):
-    return determine_burden(as_of=as_of, members=members, incomes={i.person_id: i for i in incomes},
-                            amounts=amounts)
+    return determine_burden(as_of=as_of, members=members, incomes={i.person_id: i for i in incomes}, amounts=amounts)
 
 
 def rules(decision):
@@ -42,9 +41,16 @@ def reason(decision, rule_id):
 
 # BURDEN-YEAR
 
-@pytest.mark.parametrize(("day", "year"), [
-    (D(2026, 7, 31), 2024), (D(2026, 8, 1), 2025), (D(2026, 1, 1), 2024), (D(2026, 12, 31), 2025),
-])
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (D(2026, 7, 31), 2024),
+        (D(2026, 8, 1), 2025),
+        (D(2026, 1, 1), 2024),
+        (D(2026, 12, 31), 2025),
+    ],
+)
 def test_income_year_changes_on_1_august(day, year):
     result = income_year_for(day=day)
     assert result.year == year
@@ -60,6 +66,7 @@ def test_the_decision_uses_the_income_year_of_its_date():
 
 
 # BURDEN-3
+
 
 def test_taxable_income_just_below_1_45m_is_2_wari():
     decision = run([member("p1", ELDER_A)], income("p1", taxable=1_449_999, gross=5_000_000, kyu=3_000_000))
@@ -78,8 +85,12 @@ def test_taxable_income_of_1_45m_is_3_wari_genekinami_1():
 
 def test_the_highest_70_74_member_decides_and_under_70_income_does_not_count():
     members = [member("p1", ELDER_A), member("p2", ELDER_B), member("p3", ADULT)]
-    decision = run(members, income("p1", taxable=1_500_000, gross=6_000_000, kyu=3_000_000), income("p2"),
-                   income("p3", taxable=9_000_000, kyu=9_000_000))
+    decision = run(
+        members,
+        income("p1", taxable=1_500_000, gross=6_000_000, kyu=3_000_000),
+        income("p2"),
+        income("p3", taxable=9_000_000, kyu=9_000_000),
+    )
     assert decision.ratio_percent == 30
     assert reason(decision, "BURDEN-3").facts["elders"] == "p1,p2"
     decision = run(members, income("p1"), income("p2"), income("p3", taxable=9_000_000, kyu=9_000_000))
@@ -87,6 +98,7 @@ def test_the_highest_70_74_member_decides_and_under_70_income_does_not_count():
 
 
 # BURDEN-KIJUN
+
 
 @pytest.mark.parametrize(("gross", "ratio", "category"), [(3_829_999, 20, "一般"), (3_830_000, 30, "現役並みⅠ")])
 def test_kijun_one_member(gross, ratio, category):
@@ -99,8 +111,7 @@ def test_kijun_one_member(gross, ratio, category):
 @pytest.mark.parametrize(("second", "ratio"), [(1_199_999, 20), (1_200_000, 30)])
 def test_kijun_two_members(second, ratio):
     members = [member("p1", ELDER_A), member("p2", ELDER_B)]
-    decision = run(members, income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000),
-                   income("p2", gross=second))
+    decision = run(members, income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000), income("p2", gross=second))
     assert decision.ratio_percent == ratio
     facts = reason(decision, "BURDEN-KIJUN").facts
     assert (facts["total"], facts["threshold"], facts["counted"]) == (str(4_000_000 + second), "5200000", "p1,p2")
@@ -109,8 +120,9 @@ def test_kijun_two_members(second, ratio):
 @pytest.mark.parametrize(("specific_gross", "ratio"), [(1_199_999, 20), (1_200_000, 30)])
 def test_kijun_one_member_plus_a_specific_same_household_member(specific_gross, ratio):
     members = [member("p1", ELDER_A), member("p9", D(1950, 1, 1), insured=False, is_specific_same_household=True)]
-    decision = run(members, income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000),
-                   income("p9", gross=specific_gross))
+    decision = run(
+        members, income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000), income("p9", gross=specific_gross)
+    )
     assert decision.ratio_percent == ratio
     facts = reason(decision, "BURDEN-KIJUN").facts
     assert facts["test"] == "one_plus_specific_same_household"
@@ -120,17 +132,25 @@ def test_kijun_one_member_plus_a_specific_same_household_member(specific_gross, 
 
 def test_kijun_one_member_below_3_83m_stays_2_wari_whatever_the_specific_members_income():
     members = [member("p1", ELDER_A), member("p9", D(1950, 1, 1), insured=False, is_specific_same_household=True)]
-    decision = run(members, income("p1", taxable=1_500_000, gross=3_829_999, kyu=2_500_000),
-                   income("p9", gross=3_000_000))
+    decision = run(
+        members, income("p1", taxable=1_500_000, gross=3_829_999, kyu=2_500_000), income("p9", gross=3_000_000)
+    )
     assert decision.ratio_percent == 20
     assert reason(decision, "BURDEN-KIJUN").facts["test"] == "one"
 
 
 def test_the_specific_member_does_not_count_with_two_70_74_members():
-    members = [member("p1", ELDER_A), member("p2", ELDER_B),
-               member("p9", D(1950, 1, 1), insured=False, is_specific_same_household=True)]
-    decision = run(members, income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000),
-                   income("p2", gross=1_000_000), income("p9", gross=5_000_000))
+    members = [
+        member("p1", ELDER_A),
+        member("p2", ELDER_B),
+        member("p9", D(1950, 1, 1), insured=False, is_specific_same_household=True),
+    ]
+    decision = run(
+        members,
+        income("p1", taxable=1_500_000, gross=4_000_000, kyu=2_500_000),
+        income("p2", gross=1_000_000),
+        income("p9", gross=5_000_000),
+    )
     assert decision.ratio_percent == 20
     assert reason(decision, "BURDEN-KIJUN").facts["counted"] == "p1,p2"
 
@@ -146,14 +166,18 @@ def test_a_specific_same_household_member_cannot_be_insured():
 OLD_AS_OF = D(2016, 9, 1)
 
 
-@pytest.mark.parametrize(("birth", "kyu", "ratio"), [
-    (D(1945, 1, 2), 2_100_000, 20),
-    (D(1945, 1, 2), 2_100_001, 30),
-    (D(1945, 1, 1), 2_100_000, 30),
-])
+@pytest.mark.parametrize(
+    ("birth", "kyu", "ratio"),
+    [
+        (D(1945, 1, 2), 2_100_000, 20),
+        (D(1945, 1, 2), 2_100_001, 30),
+        (D(1945, 1, 1), 2_100_000, 30),
+    ],
+)
 def test_kyu_tadashigaki_total_and_birth_date(birth, kyu, ratio):
-    decision = run([member("p1", birth)], income("p1", taxable=1_450_000, gross=4_000_000, kyu=kyu, year=2015),
-                   as_of=OLD_AS_OF)
+    decision = run(
+        [member("p1", birth)], income("p1", taxable=1_450_000, gross=4_000_000, kyu=kyu, year=2015), as_of=OLD_AS_OF
+    )
     assert decision.ratio_percent == ratio
     facts = reason(decision, "BURDEN-KYU-TADASHIGAKI").facts
     assert (facts["total"], facts["threshold"], facts["met"]) == (str(kyu), "2100000", str(ratio == 20).lower())
@@ -162,8 +186,12 @@ def test_kyu_tadashigaki_total_and_birth_date(birth, kyu, ratio):
 
 def test_kyu_tadashigaki_needs_only_one_member_born_on_or_after_the_threshold():
     members = [member("p1", D(1945, 1, 1)), member("p2", D(1945, 1, 2))]
-    decision = run(members, income("p1", taxable=1_450_000, gross=5_000_000, kyu=1_500_000, year=2015),
-                   income("p2", gross=1_000_000, kyu=600_000, year=2015), as_of=OLD_AS_OF)
+    decision = run(
+        members,
+        income("p1", taxable=1_450_000, gross=5_000_000, kyu=1_500_000, year=2015),
+        income("p2", gross=1_000_000, kyu=600_000, year=2015),
+        as_of=OLD_AS_OF,
+    )
     assert decision.ratio_percent == 20
     facts = reason(decision, "BURDEN-KYU-TADASHIGAKI").facts
     assert (facts["total"], facts["born_on_or_after"]) == ("2100000", "p2")
@@ -171,10 +199,18 @@ def test_kyu_tadashigaki_needs_only_one_member_born_on_or_after_the_threshold():
 
 # LIMIT-CAT, 70–74
 
-@pytest.mark.parametrize(("taxable", "category"), [
-    (6_900_000, "現役並みⅢ"), (6_899_999, "現役並みⅡ"), (3_800_000, "現役並みⅡ"), (3_799_999, "現役並みⅠ"),
-    (1_450_000, "現役並みⅠ"), (1_449_999, "一般"),
-])
+
+@pytest.mark.parametrize(
+    ("taxable", "category"),
+    [
+        (6_900_000, "現役並みⅢ"),
+        (6_899_999, "現役並みⅡ"),
+        (3_800_000, "現役並みⅡ"),
+        (3_799_999, "現役並みⅠ"),
+        (1_450_000, "現役並みⅠ"),
+        (1_449_999, "一般"),
+    ],
+)
 def test_elder_limit_category_by_the_highest_taxable_income(taxable, category):
     decision = run([member("p1", ELDER_A)], income("p1", taxable=taxable, gross=9_000_000, kyu=8_000_000))
     assert decision.limit_category == category
@@ -208,14 +244,26 @@ def test_a_taxed_head_who_is_not_insured_makes_the_household_taxed():
 
 # LIMIT-CAT, under 70
 
-@pytest.mark.parametrize(("total", "category"), [
-    (9_010_001, "ア"), (9_010_000, "イ"), (6_000_001, "イ"), (6_000_000, "ウ"), (2_100_001, "ウ"), (2_100_000, "エ"),
-    (0, "エ"),
-])
+
+@pytest.mark.parametrize(
+    ("total", "category"),
+    [
+        (9_010_001, "ア"),
+        (9_010_000, "イ"),
+        (6_000_001, "イ"),
+        (6_000_000, "ウ"),
+        (2_100_001, "ウ"),
+        (2_100_000, "エ"),
+        (0, "エ"),
+    ],
+)
 def test_under_70_category_by_the_members_kyu_tadashigaki_total(total, category):
     members = [member("p1", ADULT), member("p2", D(1982, 1, 1))]
-    decision = run(members, income("p1", taxable=total, kyu=total - 100_000 if total else 0),
-                   income("p2", kyu=100_000 if total else 0))
+    decision = run(
+        members,
+        income("p1", taxable=total, kyu=total - 100_000 if total else 0),
+        income("p2", kyu=100_000 if total else 0),
+    )
     assert decision.ratio_percent is None
     assert decision.limit_category == category
     assert reason(decision, "LIMIT-CAT").facts["total"] == str(total)
@@ -229,10 +277,15 @@ def test_under_70_non_taxed_household_is_o():
 
 # mixed households and ratios outside 70–74
 
+
 def test_mixed_household_has_per_person_ratios_and_categories():
     members = [member("p1", ELDER_A, is_head=True), member("p2", ADULT), member("p3", D(2022, 5, 5))]
-    decision = run(members, income("p1", taxable=2_000_000, gross=5_000_000, kyu=3_000_000),
-                   income("p2", kyu=2_000_000), income("p3"))
+    decision = run(
+        members,
+        income("p1", taxable=2_000_000, gross=5_000_000, kyu=3_000_000),
+        income("p2", kyu=2_000_000),
+        income("p3"),
+    )
     assert (decision.ratio_percent, decision.limit_category) == (30, "現役並みⅠ")
     persons = {p.person_id: p for p in decision.persons}
     p1 = persons["p1"]
@@ -245,12 +298,15 @@ def test_mixed_household_has_per_person_ratios_and_categories():
     assert under.facts["counted"] == "p1,p2,p3"
 
 
-@pytest.mark.parametrize(("birth", "day", "ratio"), [
-    (D(2020, 4, 1), D(2026, 3, 31), 20),  # 6 reached on 31 March: that 31 March is the last 2割 day
-    (D(2020, 4, 1), D(2026, 4, 1), 30),
-    (D(2020, 4, 2), D(2027, 3, 31), 20),  # 6 reached on 1 April: the next 31 March
-    (D(2020, 4, 2), D(2027, 4, 1), 30),
-])
+@pytest.mark.parametrize(
+    ("birth", "day", "ratio"),
+    [
+        (D(2020, 4, 1), D(2026, 3, 31), 20),  # 6 reached on 31 March: that 31 March is the last 2割 day
+        (D(2020, 4, 1), D(2026, 4, 1), 30),
+        (D(2020, 4, 2), D(2027, 3, 31), 20),  # 6 reached on 1 April: the next 31 March
+        (D(2020, 4, 2), D(2027, 4, 1), 30),
+    ],
+)
 def test_preschool_children_pay_2_wari_until_the_first_31_march_after_reaching_6(birth, day, ratio):
     year = income_year_for(day=day).year
     decision = run([member("c", birth)], income("c", year=year), as_of=day)
@@ -276,6 +332,7 @@ def test_a_member_on_their_75th_birthday_is_not_counted():
 
 
 # BURDEN-PENDING
+
 
 def test_unknown_income_is_pending_with_a_provisional_2_wari():
     decision = determine_burden(as_of=AS_OF, members=[member("p1", ELDER_A)], incomes=None)
@@ -307,10 +364,12 @@ def test_pending_under_70_household_keeps_its_ratio_but_not_its_category():
 
 # amounts and input checks
 
+
 def test_amounts_are_configurable():
     amounts = dataclasses.replace(BurdenAmounts(), taxable_3wari=1_500_000)
-    decision = run([member("p1", ELDER_A)], income("p1", taxable=1_450_000, gross=5_000_000, kyu=3_000_000),
-                   amounts=amounts)
+    decision = run(
+        [member("p1", ELDER_A)], income("p1", taxable=1_450_000, gross=5_000_000, kyu=3_000_000), amounts=amounts
+    )
     assert decision.ratio_percent == 20
     assert reason(decision, "BURDEN-3").facts["threshold"] == "1500000"
 
@@ -318,10 +377,20 @@ def test_amounts_are_configurable():
 def test_default_amounts():
     a = BurdenAmounts()
     assert (a.taxable_3wari, a.kijun_one, a.kijun_two, a.kyu_tadashigaki_total) == (
-        1_450_000, 3_830_000, 5_200_000, 2_100_000)
+        1_450_000,
+        3_830_000,
+        5_200_000,
+        2_100_000,
+    )
     assert a.kyu_tadashigaki_born_from == D(1945, 1, 2)
     assert (a.limit_a, a.limit_i, a.limit_u, a.genekinami_3, a.genekinami_2, a.low_income_pension_deduction) == (
-        9_010_000, 6_000_000, 2_100_000, 6_900_000, 3_800_000, 800_000)
+        9_010_000,
+        6_000_000,
+        2_100_000,
+        6_900_000,
+        3_800_000,
+        800_000,
+    )
 
 
 def test_input_checks():

@@ -34,10 +34,15 @@ def rule_ids(cert):
 
 # CERT-KIND
 
+
 def test_registered_under_70_gets_a_qualification_notice_without_expiry():
     [notice] = due(person(registered=True), D(2026, 8, 1))
     assert (notice.kind, notice.valid_from, notice.valid_until, notice.shows_share) == (
-        "qualification_notice", D(2026, 8, 1), None, False)
+        "qualification_notice",
+        D(2026, 8, 1),
+        None,
+        False,
+    )
     assert rule_ids(notice) == ["CERT-KIND"]
 
 
@@ -64,7 +69,11 @@ def test_70_74_with_an_eligibility_certificate_also_gets_an_elderly_recipient_ce
     cert, elder = due(person(ELDER), D(2026, 8, 1))
     assert (cert.kind, cert.shows_share) == ("eligibility_certificate", False)
     assert (elder.kind, elder.valid_from, elder.valid_until, elder.shows_share) == (
-        "elderly_recipient_certificate", D(2026, 8, 1), D(2027, 7, 31), True)
+        "elderly_recipient_certificate",
+        D(2026, 8, 1),
+        D(2027, 7, 31),
+        True,
+    )
     assert rule_ids(elder) == ["CERT-KIND", "ELDER-CERT-EXPIRY"]
 
 
@@ -82,10 +91,16 @@ def test_aged_75_gets_nothing():
 
 # CERT-EXPIRY
 
-@pytest.mark.parametrize(("issued", "until"), [
-    (D(2026, 7, 31), D(2026, 7, 31)), (D(2026, 8, 1), D(2027, 7, 31)), (D(2026, 1, 1), D(2026, 7, 31)),
-    (D(2026, 12, 31), D(2027, 7, 31)),
-])
+
+@pytest.mark.parametrize(
+    ("issued", "until"),
+    [
+        (D(2026, 7, 31), D(2026, 7, 31)),
+        (D(2026, 8, 1), D(2027, 7, 31)),
+        (D(2026, 1, 1), D(2026, 7, 31)),
+        (D(2026, 12, 31), D(2027, 7, 31)),
+    ],
+)
 def test_eligibility_certificate_runs_to_the_next_31_july(issued, until):
     [cert] = due(person(), issued)
     assert cert.valid_until == until
@@ -99,10 +114,15 @@ def test_the_renewal_date_and_interval_are_configurable():
     assert due(person(), D(2026, 10, 1), CertificateConfig(renewal_interval_years=5))[0].valid_until == D(2031, 7, 31)
 
 
-@pytest.mark.parametrize("config", [
-    CertificateConfig(renewal_interval_years=6), CertificateConfig(renewal_interval_years=0),
-    CertificateConfig(renewal_month=2, renewal_day=29), CertificateConfig(renewal_month=13),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        CertificateConfig(renewal_interval_years=6),
+        CertificateConfig(renewal_interval_years=0),
+        CertificateConfig(renewal_month=2, renewal_day=29),
+        CertificateConfig(renewal_month=13),
+    ],
+)
 def test_invalid_configurations_are_refused(config):
     with pytest.raises(RuleViolation) as err:
         due(person(), D(2026, 8, 1), config)
@@ -127,11 +147,14 @@ def test_the_month_of_reaching_70_cuts_the_certificate_short():
     assert cert.reasons[-1].facts["cause"] == "age_70"
 
 
-@pytest.mark.parametrize(("birth", "until"), [
-    (D(1956, 12, 1), D(2026, 11, 30)),  # 70 reached 30 November
-    (D(1956, 11, 1), D(2026, 10, 31)),
-    (D(1956, 11, 2), D(2026, 11, 30)),
-])
+@pytest.mark.parametrize(
+    ("birth", "until"),
+    [
+        (D(1956, 12, 1), D(2026, 11, 30)),  # 70 reached 30 November
+        (D(1956, 11, 1), D(2026, 10, 31)),
+        (D(1956, 11, 2), D(2026, 11, 30)),
+    ],
+)
 def test_born_on_the_1st_the_certificate_ends_with_the_previous_month(birth, until):
     assert due(person(birth), D(2026, 8, 1))[0].valid_until == until
 
@@ -169,11 +192,14 @@ def test_an_ended_residence_period_is_refused():
     assert err.value.code == "RESIDENCE_PERIOD_ENDED"
 
 
-@pytest.mark.parametrize(("issued", "until", "cause"), [
-    (D(2026, 8, 1), D(2027, 3, 31), "student_away"),
-    (D(2026, 3, 31), D(2026, 3, 31), "student_away"),
-    (D(2026, 4, 1), D(2026, 7, 31), "renewal"),
-])
+@pytest.mark.parametrize(
+    ("issued", "until", "cause"),
+    [
+        (D(2026, 8, 1), D(2027, 3, 31), "student_away"),
+        (D(2026, 3, 31), D(2026, 3, 31), "student_away"),
+        (D(2026, 4, 1), D(2026, 7, 31), "renewal"),
+    ],
+)
 def test_student_away_ends_on_31_march(issued, until, cause):
     [cert] = due(person(student_away=True), issued)
     assert cert.valid_until == until
@@ -182,13 +208,17 @@ def test_student_away_ends_on_31_march(issued, until, cause):
 
 # ELDER-CERT-EXPIRY
 
-@pytest.mark.parametrize(("birth", "issued", "until"), [
-    (ELDER, D(2026, 7, 31), D(2026, 7, 31)),
-    (ELDER, D(2026, 8, 1), D(2027, 7, 31)),
-    (D(1951, 12, 10), D(2026, 8, 1), D(2026, 12, 9)),
-    (D(1952, 8, 1), D(2026, 8, 1), D(2027, 7, 31)),  # the day before the 75th birthday is that 31 July
-    (D(1952, 7, 31), D(2026, 8, 1), D(2027, 7, 30)),
-])
+
+@pytest.mark.parametrize(
+    ("birth", "issued", "until"),
+    [
+        (ELDER, D(2026, 7, 31), D(2026, 7, 31)),
+        (ELDER, D(2026, 8, 1), D(2027, 7, 31)),
+        (D(1951, 12, 10), D(2026, 8, 1), D(2026, 12, 9)),
+        (D(1952, 8, 1), D(2026, 8, 1), D(2027, 7, 31)),  # the day before the 75th birthday is that 31 July
+        (D(1952, 7, 31), D(2026, 8, 1), D(2027, 7, 30)),
+    ],
+)
 def test_elder_certificate_expiry(birth, issued, until):
     result, reason = elder_certificate_expiry(birth_date=birth, issued_on=issued)
     assert result == until

@@ -14,13 +14,33 @@ def facts(period: Period | None = None, birth=dt.date(1980, 5, 5)) -> list[Perso
 
 
 def open_period(acquired_on=dt.date(2020, 4, 1)) -> Period:
-    return Period("p1", "000000001", "H1", "139998", "みどり", "0000001", "01", acquired_on, "move_in", None, None,
-                  dt.datetime(2020, 4, 1, tzinfo=dt.timezone.utc), None, "c0")
+    return Period(
+        "p1",
+        "000000001",
+        "H1",
+        "139998",
+        "みどり",
+        "0000001",
+        "01",
+        acquired_on,
+        "move_in",
+        None,
+        None,
+        dt.datetime(2020, 4, 1, tzinfo=dt.timezone.utc),
+        None,
+        "c0",
+    )
 
 
 def run(kind, reason, event, notified=None, persons=None, today=TODAY):
-    return decide(kind=kind, reason_code=reason, event_date=event, notified_on=notified or event,
-                  business_date=today, persons=persons if persons is not None else facts())
+    return decide(
+        kind=kind,
+        reason_code=reason,
+        event_date=event,
+        notified_on=notified or event,
+        business_date=today,
+        persons=persons if persons is not None else facts(),
+    )
 
 
 def test_move_in_acquires_on_the_move_in_date():
@@ -81,24 +101,46 @@ def test_back_dating_more_than_two_years_is_flagged_and_exactly_two_years_is_not
 
 
 def test_retro_limit_from_29_february_counts_to_28_february():
-    decision = decide(kind="join", reason_code="move_in", event_date=dt.date(2026, 2, 27), notified_on=dt.date(2028, 2, 29),
-                      business_date=dt.date(2028, 2, 29), persons=facts())
+    decision = decide(
+        kind="join",
+        reason_code="move_in",
+        event_date=dt.date(2026, 2, 27),
+        notified_on=dt.date(2028, 2, 29),
+        business_date=dt.date(2028, 2, 29),
+        persons=facts(),
+    )
     assert decision.retroactive
-    assert not decide(kind="join", reason_code="move_in", event_date=dt.date(2026, 2, 28), notified_on=dt.date(2028, 2, 29),
-                      business_date=dt.date(2028, 2, 29), persons=facts()).retroactive
+    assert not decide(
+        kind="join",
+        reason_code="move_in",
+        event_date=dt.date(2026, 2, 28),
+        notified_on=dt.date(2028, 2, 29),
+        business_date=dt.date(2028, 2, 29),
+        persons=facts(),
+    ).retroactive
 
 
 def test_retro_limit_is_configurable():
-    decision = decide(kind="join", reason_code="move_in", event_date=dt.date(2025, 11, 1), notified_on=TODAY,
-                      business_date=TODAY, persons=facts(), config=RuleConfig(retro_limit_years=1))
+    decision = decide(
+        kind="join",
+        reason_code="move_in",
+        event_date=dt.date(2025, 11, 1),
+        notified_on=TODAY,
+        business_date=TODAY,
+        persons=facts(),
+        config=RuleConfig(retro_limit_years=1),
+    )
     assert decision.retroactive
 
 
-@pytest.mark.parametrize(("kind", "reason", "field", "code"), [
-    ("join", "teleport", "reason", "UNKNOWN_REASON"),
-    ("join", "death", "reason", "REASON_KIND_MISMATCH"),
-    ("leave", "age75", "reason", "REASON_NOT_SUPPORTED"),
-])
+@pytest.mark.parametrize(
+    ("kind", "reason", "field", "code"),
+    [
+        ("join", "teleport", "reason", "UNKNOWN_REASON"),
+        ("join", "death", "reason", "REASON_KIND_MISMATCH"),
+        ("leave", "age75", "reason", "REASON_NOT_SUPPORTED"),
+    ],
+)
 def test_reasons_are_checked_against_the_table(kind, reason, field, code):
     with pytest.raises(RuleViolation) as error:
         run(kind, reason, dt.date(2026, 11, 1), persons=facts(open_period()))
@@ -134,26 +176,53 @@ def test_future_events_and_events_before_birth_are_refused():
 
 
 def test_move_out_to_another_prefecture_can_be_configured_to_lose_the_day_after():
-    decision = decide(kind="leave", reason_code="move_out", event_date=dt.date(2026, 3, 31), notified_on=TODAY,
-                      business_date=TODAY, persons=facts(open_period()), config=RuleConfig(move_out_day_after=True))
+    decision = decide(
+        kind="leave",
+        reason_code="move_out",
+        event_date=dt.date(2026, 3, 31),
+        notified_on=TODAY,
+        business_date=TODAY,
+        persons=facts(open_period()),
+        config=RuleConfig(move_out_day_after=True),
+    )
     assert decision.persons[0].lost_on == dt.date(2026, 4, 1)
 
 
 def test_joining_employee_insurance_can_be_configured_to_lose_the_same_day():
-    decision = decide(kind="leave", reason_code="emp_join", event_date=dt.date(2026, 3, 31), notified_on=TODAY,
-                      business_date=TODAY, persons=facts(open_period()), config=RuleConfig(emp_join_same_day=True))
+    decision = decide(
+        kind="leave",
+        reason_code="emp_join",
+        event_date=dt.date(2026, 3, 31),
+        notified_on=TODAY,
+        business_date=TODAY,
+        persons=facts(open_period()),
+        config=RuleConfig(emp_join_same_day=True),
+    )
     assert decision.persons[0].lost_on == dt.date(2026, 3, 31)
 
 
 def test_a_move_within_the_prefecture_starts_coverage_and_carries_the_acquisition_date_over():
-    decision = decide(kind="join", reason_code="move_in_same_pref", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
-                      business_date=TODAY, persons=facts(), prefecture_acquired_on=dt.date(2019, 4, 1))
+    decision = decide(
+        kind="join",
+        reason_code="move_in_same_pref",
+        event_date=dt.date(2026, 11, 1),
+        notified_on=TODAY,
+        business_date=TODAY,
+        persons=facts(),
+        prefecture_acquired_on=dt.date(2019, 4, 1),
+    )
     person = decision.persons[0]
     assert (person.acquired_on, person.coverage_starts_on) == (dt.date(2019, 4, 1), dt.date(2026, 11, 1))
     assert person.reasons[0].rule_id == "ACQ-MOVE-IN-PREF"
     with pytest.raises(RuleViolation) as error:
-        decide(kind="join", reason_code="move_in_same_pref", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
-               business_date=TODAY, persons=facts())
+        decide(
+            kind="join",
+            reason_code="move_in_same_pref",
+            event_date=dt.date(2026, 11, 1),
+            notified_on=TODAY,
+            business_date=TODAY,
+            persons=facts(),
+        )
     assert error.value.field == "prefecture_acquired_on"
 
 
@@ -169,16 +238,31 @@ def test_a_foreign_resident_with_an_excluded_status_is_refused():
     with pytest.raises(RuleViolation) as error:
         run("join", "foreign_resident", dt.date(2026, 11, 1), persons=excluded)
     assert (error.value.rule, error.value.code) == ("ACQ-FOREIGN", "EXCLUDED_RESIDENCE_STATUS")
-    allowed = [PersonFacts("000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="技術・人文知識・国際業務")]
-    assert run("join", "foreign_resident", dt.date(2026, 11, 1), persons=allowed).persons[0].acquired_on == dt.date(2026, 11, 1)
+    allowed = [
+        PersonFacts(
+            "000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="技術・人文知識・国際業務"
+        )
+    ]
+    assert run("join", "foreign_resident", dt.date(2026, 11, 1), persons=allowed).persons[0].acquired_on == dt.date(
+        2026, 11, 1
+    )
 
 
 def test_a_later_elderly_disability_finding_loses_on_the_finding_date_from_65_only():
-    decision = run("leave", "later_elderly_disability", dt.date(2026, 6, 1),
-                   persons=facts(open_period(), birth=dt.date(1960, 5, 31)))
+    decision = run(
+        "leave",
+        "later_elderly_disability",
+        dt.date(2026, 6, 1),
+        persons=facts(open_period(), birth=dt.date(1960, 5, 31)),
+    )
     assert decision.persons[0].lost_on == dt.date(2026, 6, 1)
     with pytest.raises(RuleViolation) as error:
-        run("leave", "later_elderly_disability", dt.date(2026, 6, 1), persons=facts(open_period(), birth=dt.date(1962, 1, 1)))
+        run(
+            "leave",
+            "later_elderly_disability",
+            dt.date(2026, 6, 1),
+            persons=facts(open_period(), birth=dt.date(1962, 1, 1)),
+        )
     assert error.value.code == "AGE_OUT_OF_RANGE"
 
 
@@ -196,25 +280,41 @@ def test_a_mover_of_70_to_74_needs_an_income_inquiry_and_a_burden_slip():
     assert [d.kind for d in decision.documents] == ["burden_category_slip"]
     younger = run("join", "move_in", dt.date(2026, 11, 1))
     assert not younger.income_inquiry_needed
-    household = decide(kind="join", reason_code="move_in", event_date=dt.date(2026, 11, 1), notified_on=TODAY,
-                       business_date=TODAY, persons=facts(), household_has_elder=True)
+    household = decide(
+        kind="join",
+        reason_code="move_in",
+        event_date=dt.date(2026, 11, 1),
+        notified_on=TODAY,
+        business_date=TODAY,
+        persons=facts(),
+        household_has_elder=True,
+    )
     assert household.income_inquiry_needed
 
 
-@pytest.mark.parametrize(("death", "lost_on"), [
-    (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),  # fiscal-year end
-    (dt.date(2025, 12, 31), dt.date(2026, 1, 1)),  # calendar-year end
-    (dt.date(2026, 4, 30), dt.date(2026, 5, 1)),  # month end
-    (dt.date(2019, 4, 30), dt.date(2019, 5, 1)),  # the last day of 平成
-])
+@pytest.mark.parametrize(
+    ("death", "lost_on"),
+    [
+        (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),  # fiscal-year end
+        (dt.date(2025, 12, 31), dt.date(2026, 1, 1)),  # calendar-year end
+        (dt.date(2026, 4, 30), dt.date(2026, 5, 1)),  # month end
+        (dt.date(2019, 4, 30), dt.date(2019, 5, 1)),  # the last day of 平成
+    ],
+)
 def test_next_day_losses_cross_month_year_and_era_ends(death, lost_on):
-    decision = run("leave", "death", death, persons=facts(open_period(dt.date(2010, 4, 1)), birth=dt.date(1950, 1, 1)),
-                   today=dt.date(2026, 11, 24))
+    decision = run(
+        "leave",
+        "death",
+        death,
+        persons=facts(open_period(dt.date(2010, 4, 1)), birth=dt.date(1950, 1, 1)),
+        today=dt.date(2026, 11, 24),
+    )
     assert decision.persons[0].lost_on == lost_on
 
 
-@pytest.mark.parametrize(("reason", "rule"), [
-    ("emp_leave", "ACQ-EMP-LEAVE"), ("welfare_end", "ACQ-WELFARE-END"), ("birth", "ACQ-BIRTH")])
+@pytest.mark.parametrize(
+    ("reason", "rule"), [("emp_leave", "ACQ-EMP-LEAVE"), ("welfare_end", "ACQ-WELFARE-END"), ("birth", "ACQ-BIRTH")]
+)
 def test_other_acquisitions_start_on_the_event_date(reason, rule):
     decision = run("join", reason, dt.date(2026, 4, 1), persons=facts(birth=dt.date(2026, 4, 1)))
     assert decision.persons[0].acquired_on == dt.date(2026, 4, 1)

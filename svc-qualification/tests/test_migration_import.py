@@ -10,16 +10,39 @@ from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.service_layer.context import Actor
 
 HOUSEHOLD = {
-    "household_id": "H00000009", "head_person_id": "000000091", "symbol": "みどり", "number": "0000901",
+    "household_id": "H00000009",
+    "head_person_id": "000000091",
+    "symbol": "みどり",
+    "number": "0000901",
     "address": {"address": "みどり市泉町1丁目2番3号"},
     "members": [
-        {"person_id": "000000091", "name_kanji": "髙橋 一郎", "name_kana": "タカハシ　イチロウ", "birth_date": "1950-03-01",
-         "sex": "1", "relationship": "世帯主", "listing_order": 1, "resident_since": "1990-04-01", "insured": False,
-         "my_number": "123456789018"},
-        {"person_id": "000000092", "name_kanji": "髙橋 花", "name_kana": "タカハシ　ハナ", "birth_date": "1985-07-07",
-         "sex": "2", "relationship": "子", "listing_order": 2, "resident_since": "1990-04-01", "insured": True,
-         "acquired_on": "2020-04-01", "branch_no": "02"},
-    ]}
+        {
+            "person_id": "000000091",
+            "name_kanji": "髙橋 一郎",
+            "name_kana": "タカハシ　イチロウ",
+            "birth_date": "1950-03-01",
+            "sex": "1",
+            "relationship": "世帯主",
+            "listing_order": 1,
+            "resident_since": "1990-04-01",
+            "insured": False,
+            "my_number": "123456789018",
+        },
+        {
+            "person_id": "000000092",
+            "name_kanji": "髙橋 花",
+            "name_kana": "タカハシ　ハナ",
+            "birth_date": "1985-07-07",
+            "sex": "2",
+            "relationship": "子",
+            "listing_order": 2,
+            "resident_since": "1990-04-01",
+            "insured": True,
+            "acquired_on": "2020-04-01",
+            "branch_no": "02",
+        },
+    ],
+}
 
 
 def write(tmp_path, *records) -> str:
@@ -38,7 +61,11 @@ def test_a_migration_loads_once_and_keeps_the_numbers_and_a_first_version(servic
     household = service.get_household("H00000009", clerk, as_of=dt.date(2026, 11, 1))
     assert household["deemed_head"] is True
     view = service.get_qualification("000000092", dt.date(2026, 11, 1), None, clerk)
-    assert (view["period"]["symbol"], view["period"]["number"], view["period"]["branch_no"]) == ("みどり", "0000901", "02")
+    assert (view["period"]["symbol"], view["period"]["number"], view["period"]["branch_no"]) == (
+        "みどり",
+        "0000901",
+        "02",
+    )
     history = service.get_history("000000091")["person_versions"]
     assert [v["cause"] for v in history] == ["migration"]
     assert history[0]["attributes"]["relationship"] == "世帯主"
@@ -48,6 +75,7 @@ def test_a_wrong_my_number_stops_the_migration_naming_the_record(engine, vault, 
     broken = json.loads(json.dumps(HOUSEHOLD))
     broken["members"][0]["my_number"] = "123456789012"
     with pytest.raises(RuleViolation) as error:
-        migration_import.import_households(engine, vault, "139998",
-                                           migration_import.read_lines(write(tmp_path, broken)))
+        migration_import.import_households(
+            engine, vault, "139998", migration_import.read_lines(write(tmp_path, broken))
+        )
     assert error.value.field == "H00000009.members[0].my_number" and error.value.rule == "NUM-MYNUMBER"

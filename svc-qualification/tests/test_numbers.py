@@ -15,7 +15,9 @@ def test_my_number_check_digit_matches_the_published_example():
     assert my_number_problem("123456789018") is None
 
 
-@pytest.mark.parametrize("value", ["123456789012", "12345678901", "1234567890189", "１２３４５６７８９０１８", "12345678901a"])
+@pytest.mark.parametrize(
+    "value", ["123456789012", "12345678901", "1234567890189", "１２３４５６７８９０１８", "12345678901a"]
+)
 def test_a_wrong_my_number_is_refused_with_a_reason(value):
     assert my_number_problem(value)
 

@@ -25,31 +25,44 @@ def records(service):
     return Records(service.app)
 
 
-
-
-
-
 @pytest.fixture
 def history(service, records, engine):
     """A join on 11-05 by clerk-01, a death on 11-21 by clerk-02, a correction on 11-24 by back-07."""
     resident_move_in(service)
     notify(service, ["000000001", "000000002"], actor=Actor("clerk-01", business_date=dt.date(2026, 11, 5)))
-    notify(service, ["000000002"], kind="leave", reason="death", event_date="2026-11-20", notified_on="2026-11-21",
-           actor=Actor("clerk-02", business_date=dt.date(2026, 11, 21)))
+    notify(
+        service,
+        ["000000002"],
+        kind="leave",
+        reason="death",
+        event_date="2026-11-20",
+        notified_on="2026-11-21",
+        actor=Actor("clerk-02", business_date=dt.date(2026, 11, 21)),
+    )
     records.correct_qualification(correction(current(engine, "000000001")[-1], acquired_on="2026-10-30"), BACKOFFICE)
 
 
 def listed(records, **filters):
-    query = {"from_date": "", "to_date": "", "operator_id": "", "reason": "", "kind": "", "page_size": 50,
-             "cursor": "", **filters}
+    query = {
+        "from_date": "",
+        "to_date": "",
+        "operator_id": "",
+        "reason": "",
+        "kind": "",
+        "page_size": 50,
+        "cursor": "",
+        **filters,
+    }
     return records.list_changes(**query)
 
 
 def test_the_change_list_is_oldest_first_with_before_and_after_as_stored(records, history):
     changes, cursor = listed(records)
     assert [(c["kind"], c["reason"], c["operator_id"], c["business_date"]) for c in changes] == [
-        ("join", "move_in", "clerk-01", "2026-11-05"), ("leave", "death", "clerk-02", "2026-11-21"),
-        ("correction", "correction", "back-07", "2026-11-24")]
+        ("join", "move_in", "clerk-01", "2026-11-05"),
+        ("leave", "death", "clerk-02", "2026-11-21"),
+        ("correction", "correction", "back-07", "2026-11-24"),
+    ]
     assert cursor == ""
     join, leave, fix = changes
     assert join["person_ids"] == ["000000001", "000000002"] and join["household_id"] == "H00000001"
@@ -61,15 +74,18 @@ def test_the_change_list_is_oldest_first_with_before_and_after_as_stored(records
     assert fix["recorded_at"].endswith("+00:00")
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"from_date": "2026-11-21"}, ["death", "correction"]),
-    ({"to_date": "2026-11-21"}, ["move_in", "death"]),
-    ({"from_date": "2026-11-21", "to_date": "2026-11-21"}, ["death"]),
-    ({"operator_id": "clerk-01"}, ["move_in"]),
-    ({"reason": "death"}, ["death"]),
-    ({"kind": "correction"}, ["correction"]),
-    ({"kind": "join", "operator_id": "back-07"}, []),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"from_date": "2026-11-21"}, ["death", "correction"]),
+        ({"to_date": "2026-11-21"}, ["move_in", "death"]),
+        ({"from_date": "2026-11-21", "to_date": "2026-11-21"}, ["death"]),
+        ({"operator_id": "clerk-01"}, ["move_in"]),
+        ({"reason": "death"}, ["death"]),
+        ({"kind": "correction"}, ["correction"]),
+        ({"kind": "join", "operator_id": "back-07"}, []),
+    ],
+)
 def test_the_change_list_filters(records, history, filters, expected):
     assert [c["reason"] for c in listed(records, **filters)[0]] == expected
 
@@ -81,11 +97,14 @@ def test_the_change_list_pages_with_a_cursor(records, history):
     assert [c["reason"] for c in second] == ["correction"] and last == ""
 
 
-@pytest.mark.parametrize("filters, code", [
-    ({"from_date": "2026-11-31"}, "INVALID_DATE"),
-    ({"from_date": "2026-11-24", "to_date": "2026-11-01"}, "INVALID_RANGE"),
-    ({"cursor": "abc"}, "INVALID_CURSOR"),
-])
+@pytest.mark.parametrize(
+    "filters, code",
+    [
+        ({"from_date": "2026-11-31"}, "INVALID_DATE"),
+        ({"from_date": "2026-11-24", "to_date": "2026-11-01"}, "INVALID_RANGE"),
+        ({"cursor": "abc"}, "INVALID_CURSOR"),
+    ],
+)
 def test_the_change_list_refuses_bad_filters(records, filters, code):
     with pytest.raises(DomainError) as error:
         listed(records, **filters)
@@ -94,15 +113,18 @@ def test_the_change_list_refuses_bad_filters(records, filters, code):
 
 # ----- the gRPC methods, through a real in-process server -----
 
+
 @pytest.fixture
 def stub(service, records):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = rpc.Server(port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1",
-                        max_workers=2)
+    server = rpc.Server(
+        port=port, service_names=["nhi.qualification.v1.QualificationService"], host="127.0.0.1", max_workers=2
+    )
     pb_grpc.add_QualificationServiceServicer_to_server(
-        QualificationServicer(service.app, Batches(service.app).jobs), server.server)
+        QualificationServicer(service.app, Batches(service.app).jobs), server.server
+    )
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield pb_grpc.QualificationServiceStub(channel)
@@ -123,9 +145,13 @@ def test_grpc_correction_and_stale_version(service, engine, stub):
     resident_move_in(service)
     notify(service, ["000000001"])
     old = current(engine, "000000001")[-1]
-    request = pb.CorrectQualificationRequest(context=context(idempotency_key="k1"), period_id=old.period_id,
-                                             version_id=old.version_id, acquired_on="2026-10-28",
-                                             correction_reason="入力誤り")
+    request = pb.CorrectQualificationRequest(
+        context=context(idempotency_key="k1"),
+        period_id=old.period_id,
+        version_id=old.version_id,
+        acquired_on="2026-10-28",
+        correction_reason="入力誤り",
+    )
     response = stub.CorrectQualification(request)
     assert response.period.acquired_on == "2026-10-28" and response.period.version_id > old.version_id
     assert stub.CorrectQualification(request) == response  # replayed
@@ -143,47 +169,74 @@ def test_grpc_errors_of_the_records_side(service, engine, stub):
     notify(service, ["000000001"])
     old = current(engine, "000000001")[-1]
     with pytest.raises(grpc.RpcError) as error:
-        stub.CorrectQualification(pb.CorrectQualificationRequest(
-            context=context(), period_id=old.period_id, version_id=old.version_id, lost_on="2026-10-01",
-            lost_reason="death", correction_reason="x"))
+        stub.CorrectQualification(
+            pb.CorrectQualificationRequest(
+                context=context(),
+                period_id=old.period_id,
+                version_id=old.version_id,
+                lost_on="2026-10-01",
+                lost_reason="death",
+                correction_reason="x",
+            )
+        )
     code, fields, info = status_of(error)
     assert code == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "LOSS_BEFORE_ACQUISITION"
     assert fields[0].field == "lost_on"
     with pytest.raises(grpc.RpcError) as error:
-        stub.CorrectQualification(pb.CorrectQualificationRequest(
-            context=context(), period_id=old.period_id, version_id=old.version_id, acquired_on="2026-10-01"))
+        stub.CorrectQualification(
+            pb.CorrectQualificationRequest(
+                context=context(), period_id=old.period_id, version_id=old.version_id, acquired_on="2026-10-01"
+            )
+        )
     code, fields, _ = status_of(error)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and fields[0].field == "correction_reason"
     with pytest.raises(grpc.RpcError) as error:
-        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c",
-                                                                           outcome="burnt"))
+        stub.RegisterCertificateReturn(
+            pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c", outcome="burnt")
+        )
     code, fields, _ = status_of(error)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and fields[0].field == "outcome"
     with pytest.raises(grpc.RpcError) as error:
-        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c",
-                                                                           outcome="returned"))
+        stub.RegisterCertificateReturn(
+            pb.RegisterCertificateReturnRequest(context=context(), certificate_id="c", outcome="returned")
+        )
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_grpc_ledger_and_change_list(service, engine, stub):
     resident_move_in(service)
     notify(service, ["000000001"])
-    cert = stub.RecordCertificateIssued(pb.RecordCertificateIssuedRequest(context=context(), certificate=pb.Certificate(
-        kind="eligibility_certificate", person_id="000000001", issued_on="2026-11-05", valid_until="2027-07-31",
-        document_id="D1")))
+    cert = stub.RecordCertificateIssued(
+        pb.RecordCertificateIssuedRequest(
+            context=context(),
+            certificate=pb.Certificate(
+                kind="eligibility_certificate",
+                person_id="000000001",
+                issued_on="2026-11-05",
+                valid_until="2027-07-31",
+                document_id="D1",
+            ),
+        )
+    )
     assert cert.state == "issued" and cert.certificate_id
-    returned = stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(
-        context=context(), certificate_id=cert.certificate_id, outcome="returned", returned_on="2026-11-24"))
+    returned = stub.RegisterCertificateReturn(
+        pb.RegisterCertificateReturnRequest(
+            context=context(), certificate_id=cert.certificate_id, outcome="returned", returned_on="2026-11-24"
+        )
+    )
     assert returned.certificate.state == "returned"
     with pytest.raises(grpc.RpcError) as error:
-        stub.RegisterCertificateReturn(pb.RegisterCertificateReturnRequest(
-            context=context(), certificate_id=cert.certificate_id, outcome="lost"))
+        stub.RegisterCertificateReturn(
+            pb.RegisterCertificateReturnRequest(context=context(), certificate_id=cert.certificate_id, outcome="lost")
+        )
     code, _, info = status_of(error)
     assert code == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "ALREADY_COLLECTED"
-    listed_certs = stub.ListCertificates(pb.ListCertificatesRequest(person_id="000000001",
-                                                                   page=common_pb2.PageRequest(page_size=10)))
+    listed_certs = stub.ListCertificates(
+        pb.ListCertificatesRequest(person_id="000000001", page=common_pb2.PageRequest(page_size=10))
+    )
     assert [c.state for c in listed_certs.certificates] == ["returned"] and listed_certs.page.next_cursor == ""
-    changes = stub.ListChanges(pb.ListChangesRequest(from_date="2026-11-24", kind="join",
-                                                     page=common_pb2.PageRequest(page_size=1)))
+    changes = stub.ListChanges(
+        pb.ListChangesRequest(from_date="2026-11-24", kind="join", page=common_pb2.PageRequest(page_size=1))
+    )
     assert [(c.reason, list(c.person_ids)) for c in changes.changes] == [("move_in", ["000000001"])]
     assert json.loads(changes.changes[0].after_json)["000000001"]["branch_no"] == "01"

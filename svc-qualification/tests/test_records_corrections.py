@@ -21,10 +21,6 @@ def records(service):
     return Records(service.app)
 
 
-
-
-
-
 def outbox(engine, subject=None):
     table = PLUMBING["outbox"]
     query = sa.select(table).order_by(table.c.seq)
@@ -69,10 +65,17 @@ def test_a_correction_writes_a_change_row_an_audit_row_and_an_event_without_name
     result = records.correct_qualification(correction(old, acquired_on="2026-10-25"), BACKOFFICE)
     with engine.connect() as conn:
         row = conn.execute(sa.select(changes).where(changes.c.change_id == result["change_id"])).one()
-        audit = list(conn.execute(sa.select(PLUMBING["audit_log"]).where(
-            PLUMBING["audit_log"].c.action == "qualification.corrected")))
+        audit = list(
+            conn.execute(
+                sa.select(PLUMBING["audit_log"]).where(PLUMBING["audit_log"].c.action == "qualification.corrected")
+            )
+        )
     assert (row.kind, row.reason, row.operator_id, row.business_date) == (
-        "correction", "correction", "back-07", dt.date(2026, 11, 24))
+        "correction",
+        "correction",
+        "back-07",
+        dt.date(2026, 11, 24),
+    )
     assert json.loads(row.before) == {"acquired_on": "2026-11-01"}
     assert json.loads(row.after) == {"acquired_on": "2026-10-25"}
     assert row.event_date == dt.date(2026, 10, 25)
@@ -81,15 +84,44 @@ def test_a_correction_writes_a_change_row_an_audit_row_and_an_event_without_name
     [event] = outbox(engine, "nhi.v1.qualification.corrected")
     assert event.ce_type == "jp.nhi.qualification.corrected.v1" and event.ce_subject == "000000001"
     data = json.loads(event.data)
-    assert {k: data[k] for k in ("change_id", "period_id", "version_id", "person_id", "household_id",
-                                 "acquired_on", "lost_on", "void", "effective_date", "corrected_fields",
-                                 "resend_required", "business_date", "operator_id")} == {
-        "change_id": result["change_id"], "period_id": old.period_id, "version_id": result["period"]["version_id"],
-        "person_id": "000000001", "household_id": "H00000001", "acquired_on": "2026-10-25", "lost_on": "",
-        "void": False, "effective_date": "2026-10-25", "corrected_fields": ["acquired_on"],
-        "resend_required": False, "business_date": "2026-11-24", "operator_id": "back-07"}
+    assert {
+        k: data[k]
+        for k in (
+            "change_id",
+            "period_id",
+            "version_id",
+            "person_id",
+            "household_id",
+            "acquired_on",
+            "lost_on",
+            "void",
+            "effective_date",
+            "corrected_fields",
+            "resend_required",
+            "business_date",
+            "operator_id",
+        )
+    } == {
+        "change_id": result["change_id"],
+        "period_id": old.period_id,
+        "version_id": result["period"]["version_id"],
+        "person_id": "000000001",
+        "household_id": "H00000001",
+        "acquired_on": "2026-10-25",
+        "lost_on": "",
+        "void": False,
+        "effective_date": "2026-10-25",
+        "corrected_fields": ["acquired_on"],
+        "resend_required": False,
+        "business_date": "2026-11-24",
+        "operator_id": "back-07",
+    }
     assert (data["insurer_number"], data["symbol"], data["number"], data["branch_no"]) == (
-        "139998", "みどり", "0000001", "01")
+        "139998",
+        "みどり",
+        "0000001",
+        "01",
+    )
     assert "山田" not in event.data and "ヤマダ" not in event.data
 
 
@@ -106,8 +138,9 @@ def test_an_unknown_period_is_not_found(records):
     from nhi_qualification.domain.errors import NotFound
 
     with pytest.raises(NotFound):
-        records.correct_qualification({"period_id": "nope", "version_id": 1, "correction_reason": "x",
-                                       "acquired_on": "2026-10-01"}, BACKOFFICE)
+        records.correct_qualification(
+            {"period_id": "nope", "version_id": 1, "correction_reason": "x", "acquired_on": "2026-10-01"}, BACKOFFICE
+        )
 
 
 def test_a_loss_before_the_acquisition_is_refused(service, records, engine):
@@ -153,8 +186,9 @@ def test_undoing_a_period_voids_it_and_the_record_before_the_undo_still_shows_it
     data = json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)
     assert data["void"] is True and data["effective_date"] == "2026-11-01"
     with pytest.raises(RuleViolation) as error:  # a void version cannot be corrected further
-        records.correct_qualification(correction(current(engine, "000000001")[-1], acquired_on="2026-10-01"),
-                                      BACKOFFICE)
+        records.correct_qualification(
+            correction(current(engine, "000000001")[-1], acquired_on="2026-10-01"), BACKOFFICE
+        )
     assert error.value.code == "PERIOD_VOID"
 
 
@@ -218,8 +252,14 @@ def test_correcting_the_loss_date_and_reopening_a_period(service, records, engin
     data = json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)
     assert data["effective_date"] == "2026-11-19"
     reopened = records.correct_qualification(
-        {"period_id": closed.period_id, "version_id": fixed["period"]["version_id"], "clear_lost_on": True,
-         "correction_reason": "死亡届の誤り"}, BACKOFFICE)
+        {
+            "period_id": closed.period_id,
+            "version_id": fixed["period"]["version_id"],
+            "clear_lost_on": True,
+            "correction_reason": "死亡届の誤り",
+        },
+        BACKOFFICE,
+    )
     assert (reopened["period"]["lost_on"], reopened["period"]["lost_reason"]) == ("", "")
     assert service.get_qualification("000000001", None, None, CLERK)["insured"] is True
 
@@ -230,17 +270,20 @@ def test_an_old_date_is_flagged_for_premium_handling(service, records, engine):
     assert "RETRO-LIMIT" in [r["rule_id"] for r in result["period"]["reasons"]]
 
 
-@pytest.mark.parametrize("fields, code, field", [
-    ({"correction_reason": ""}, "REQUIRED", "correction_reason"),
-    ({"acquired_reason": "death"}, "REASON_KIND_MISMATCH", "acquired_reason"),
-    ({"acquired_reason": "nonsense"}, "UNKNOWN_REASON", "acquired_reason"),
-    ({"lost_on": "2026-11-20"}, "REQUIRED", "lost_reason"),
-    ({"acquired_on": "2026-11-25"}, "DATE_IN_FUTURE", "acquired_on"),
-    ({"notified_on": "2026-12-01"}, "NOTIFIED_IN_FUTURE", "notified_on"),
-    ({"acquired_on": "2026-13-01"}, "INVALID_DATE", "acquired_on"),
-    ({}, "NOTHING_TO_CORRECT", "period_id"),
-    ({"undo": True, "acquired_on": "2026-10-01"}, "CONFLICTING_FIELDS", "undo"),
-])
+@pytest.mark.parametrize(
+    "fields, code, field",
+    [
+        ({"correction_reason": ""}, "REQUIRED", "correction_reason"),
+        ({"acquired_reason": "death"}, "REASON_KIND_MISMATCH", "acquired_reason"),
+        ({"acquired_reason": "nonsense"}, "UNKNOWN_REASON", "acquired_reason"),
+        ({"lost_on": "2026-11-20"}, "REQUIRED", "lost_reason"),
+        ({"acquired_on": "2026-11-25"}, "DATE_IN_FUTURE", "acquired_on"),
+        ({"notified_on": "2026-12-01"}, "NOTIFIED_IN_FUTURE", "notified_on"),
+        ({"acquired_on": "2026-13-01"}, "INVALID_DATE", "acquired_on"),
+        ({}, "NOTHING_TO_CORRECT", "period_id"),
+        ({"undo": True, "acquired_on": "2026-10-01"}, "CONFLICTING_FIELDS", "undo"),
+    ],
+)
 def test_refused_corrections_name_the_field_and_store_nothing(service, records, engine, fields, code, field):
     old = joined(service, engine)
     with pytest.raises(RuleViolation) as error:

@@ -17,19 +17,46 @@ MY_NUMBER = "123456789018"
 
 
 def resident_move_in(service, household="H00000001", ids=("000000001", "000000002", "000000003"), change_id="rc-1"):
-    people = [{"person_id": pid, "name_kanji": f"山﨑 {i}", "name_kana": f"ヤマサキ {i}", "birth_date": "1980-02-29",
-               "sex": "1", "relationship": "世帯主" if i == 0 else "子", "listing_order": i + 1}
-              for i, pid in enumerate(ids)]
+    people = [
+        {
+            "person_id": pid,
+            "name_kanji": f"山﨑 {i}",
+            "name_kana": f"ヤマサキ {i}",
+            "birth_date": "1980-02-29",
+            "sex": "1",
+            "relationship": "世帯主" if i == 0 else "子",
+            "listing_order": i + 1,
+        }
+        for i, pid in enumerate(ids)
+    ]
     people[0]["my_number"] = MY_NUMBER
-    return service.apply_resident_changes([{
-        "change_id": change_id, "change_kind": "move_in", "event_date": "2026-11-01", "notified_on": "2026-11-01",
-        "household_id": household, "head_person_id": ids[0], "persons": people}], Actor("integration"))
+    return service.apply_resident_changes(
+        [
+            {
+                "change_id": change_id,
+                "change_kind": "move_in",
+                "event_date": "2026-11-01",
+                "notified_on": "2026-11-01",
+                "household_id": household,
+                "head_person_id": ids[0],
+                "persons": people,
+            }
+        ],
+        Actor("integration"),
+    )
 
 
 def notification(person_ids, kind="join", reason="move_in", event_date="2026-11-01", household="H00000001", **extra):
-    return {"kind": kind, "reason": reason, "household_id": household, "persons": [{"person_id": p} for p in person_ids],
-            "event_date": event_date, "notified_on": "2026-11-05",
-            "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"}, **extra}
+    return {
+        "kind": kind,
+        "reason": reason,
+        "household_id": household,
+        "persons": [{"person_id": p} for p in person_ids],
+        "event_date": event_date,
+        "notified_on": "2026-11-05",
+        "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
+        **extra,
+    }
 
 
 def outbox_rows(engine):
@@ -50,7 +77,9 @@ def test_join_records_periods_branch_numbers_events_and_closes_the_intake_item(s
     response = service.submit_notification(notification(["000000001", "000000002"]), CLERK)
     persons_out = response["decision"]["persons"]
     assert [(p["symbol"], p["number"], p["branch_no"]) for p in persons_out] == [
-        ("みどり", "0000001", "01"), ("みどり", "0000001", "02")]
+        ("みどり", "0000001", "01"),
+        ("みどり", "0000001", "02"),
+    ]
     view = service.get_qualification("000000001", None, None, CLERK)
     assert view["insured"] and view["period"]["acquired_on"] == "2026-11-01"
     events = outbox_rows(engine)
@@ -70,8 +99,9 @@ def test_a_dry_run_decides_but_stores_nothing(service, engine):
 def test_a_refused_notification_stores_nothing(service, engine):
     resident_move_in(service)
     with pytest.raises(RuleViolation) as error:
-        service.submit_notification(notification(["000000001"], persons=[{"person_id": "000000001",
-                                                                          "my_number": "123456789012"}]), CLERK)
+        service.submit_notification(
+            notification(["000000001"], persons=[{"person_id": "000000001", "my_number": "123456789012"}]), CLERK
+        )
     assert error.value.rule == "NUM-MYNUMBER"
     assert service.get_history("000000001")["versions"] == []
     assert outbox_rows(engine) == []
@@ -81,7 +111,9 @@ def test_leaving_closes_the_period_as_a_new_version_and_known_at_shows_the_old_v
     resident_move_in(service)
     service.submit_notification(notification(["000000001"]), CLERK)
     joined_at = dt.datetime.now(dt.timezone.utc)
-    service.submit_notification(notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK)
+    service.submit_notification(
+        notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK
+    )
     versions = service.get_history("000000001")["versions"]
     assert len(versions) == 2
     assert versions[0]["superseded_at"] and not versions[1]["superseded_at"]
@@ -94,7 +126,9 @@ def test_leaving_closes_the_period_as_a_new_version_and_known_at_shows_the_old_v
 def test_a_branch_number_is_never_reused_within_a_symbol_and_number(service):
     resident_move_in(service)
     service.submit_notification(notification(["000000001", "000000002"]), CLERK)
-    service.submit_notification(notification(["000000002"], kind="leave", reason="emp_join", event_date="2026-11-10"), CLERK)
+    service.submit_notification(
+        notification(["000000002"], kind="leave", reason="emp_join", event_date="2026-11-10"), CLERK
+    )
     third = service.submit_notification(notification(["000000003"], event_date="2026-11-12"), CLERK)
     assert third["decision"]["persons"][0]["branch_no"] == "03"
     numbering = [r for r in third["decision"]["persons"][0]["reasons"] if r["rule_id"] == "NUM-INSURED"]
@@ -146,8 +180,10 @@ def test_concurrent_clerks_never_share_a_branch_number(service):
         thread.join()
     assert outcomes.count("ok") == 8
     household = service.get_household("H00000001", CLERK)
-    branches = [service.get_qualification(m["person_id"], None, None, CLERK)["period"]["branch_no"]
-                for m in household["members"]]
+    branches = [
+        service.get_qualification(m["person_id"], None, None, CLERK)["period"]["branch_no"]
+        for m in household["members"]
+    ]
     assert sorted(branches) == [f"{i:02d}" for i in range(1, 9)]
 
 
@@ -174,7 +210,9 @@ def test_one_statement_confirmation_agrees_with_the_person_and_period_lookups(se
     resident_move_in(service)
     joined_at = dt.datetime.now(dt.timezone.utc)
     service.submit_notification(notification(["000000001"]), CLERK)
-    service.submit_notification(notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK)
+    service.submit_notification(
+        notification(["000000001"], kind="leave", reason="death", event_date="2026-11-20"), CLERK
+    )
     with engine.connect() as conn:
         persons, periods = PersonRepository(conn), PeriodRepository(conn)
         for day in (dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 20), dt.date(2026, 11, 21)):

@@ -34,21 +34,34 @@ def store() -> Store:
 
 @pytest.fixture
 def app(store) -> App:
-    return App(uow=lambda read_only=False: FakeUnitOfWork(store, read_only), vault=FakeVault(),
-               insurer_number="139998", insured_symbol="みどり", fixed_business_date=TODAY)
+    return App(
+        uow=lambda read_only=False: FakeUnitOfWork(store, read_only),
+        vault=FakeVault(),
+        insurer_number="139998",
+        insured_symbol="みどり",
+        fixed_business_date=TODAY,
+    )
 
 
 def notification(kind="join", reason="move_in", people=("P1", "P2"), event_date="2026-11-01", **extra):
-    return SubmitNotification(kind=kind, reason=reason, household_id="H1",
-                              persons=tuple(NotificationPerson(p) for p in people),
-                              event_date=dt.date.fromisoformat(event_date), notified_on=TODAY,
-                              identity_check={"document_kind": "driver_license"}, **extra)
+    return SubmitNotification(
+        kind=kind,
+        reason=reason,
+        household_id="H1",
+        persons=tuple(NotificationPerson(p) for p in people),
+        event_date=dt.date.fromisoformat(event_date),
+        notified_on=TODAY,
+        identity_check={"document_kind": "driver_license"},
+        **extra,
+    )
 
 
 def test_a_join_numbers_the_household_and_announces_each_acquisition_once_it_commits(app, store):
     answer = notifications.submit_notification(app, notification(), CLERK)
     assert [(p["person_id"], p["symbol"], p["number"], p["branch_no"]) for p in answer["decision"]["persons"]] == [
-        ("P1", "みどり", "0000001", "01"), ("P2", "みどり", "0000001", "02")]
+        ("P1", "みどり", "0000001", "01"),
+        ("P2", "みどり", "0000001", "02"),
+    ]
     assert [type(e) for e in store.published] == [QualificationAcquired, QualificationAcquired]
     assert {p.person_id for p in store.periods if p.covers(dt.date(2026, 11, 1))} == {"P1", "P2"}
     assert store.households["H1"]["version"] == answer["household_version"] == 2
@@ -87,17 +100,34 @@ def test_an_idempotency_key_replays_its_answer_and_refuses_another_request(app, 
 
 def test_the_counter_and_the_batch_lose_a_qualification_into_one_event_shape(app, store):
     notifications.submit_notification(app, notification(), CLERK)
-    notifications.submit_notification(app, notification(kind="leave", reason="death", people=("P2",),
-                                                        event_date="2026-11-20"), CLERK)
+    notifications.submit_notification(
+        app, notification(kind="leave", reason="death", people=("P2",), event_date="2026-11-20"), CLERK
+    )
     counter = store.published[-1]
     assert isinstance(counter, QualificationLost) and counter.lost_on == dt.date(2026, 11, 21)
     held = store.periods[0]  # P1's current version, ended by a batch through the deferred writer
     deferred = losses.DeferredPeriods()
-    version = losses.lose(deferred, held, lost_on=dt.date(2026, 12, 1), reason_code="age75", reasons=(),
-                          change_id="c-batch", at=dt.datetime.now(dt.timezone.utc), operator_id="batch")
-    batch = losses.lost_event(counter.person, version, reason_code="age75", rule_ids=("LOSS-AGE75",),
-                              business_date=TODAY, operator_id="batch", job_id="job-1", deemed_head=False,
-                              specific_same_household=False)
+    version = losses.lose(
+        deferred,
+        held,
+        lost_on=dt.date(2026, 12, 1),
+        reason_code="age75",
+        reasons=(),
+        change_id="c-batch",
+        at=dt.datetime.now(dt.timezone.utc),
+        operator_id="batch",
+    )
+    batch = losses.lost_event(
+        counter.person,
+        version,
+        reason_code="age75",
+        rule_ids=("LOSS-AGE75",),
+        business_date=TODAY,
+        operator_id="batch",
+        job_id="job-1",
+        deemed_head=False,
+        specific_same_household=False,
+    )
     assert deferred.pairs == [(held, version)] and version.lost_reason == "age75"
     assert list(batch.data()) == list(counter.data())
     assert counter.data()["name_kanji"] == batch.data()["name_kanji"] and counter.data()["feeds"]
@@ -106,9 +136,13 @@ def test_the_counter_and_the_batch_lose_a_qualification_into_one_event_shape(app
 def test_an_automatic_reflection_the_rules_refuse_keeps_the_registry_change_and_leaves_it_to_a_clerk(app, store):
     notifications.submit_notification(app, notification(), CLERK)
     published = len(store.published)
-    death = ResidentChange(change_id="rc-9", change_kind="death", event_date=dt.date(2026, 12, 24),
-                           household_id="H1", persons=(ResidentPerson("P2", "試験 P2", "シケン P2",
-                                                                      dt.date(2010, 5, 5)),))
+    death = ResidentChange(
+        change_id="rc-9",
+        change_kind="death",
+        event_date=dt.date(2026, 12, 24),
+        household_id="H1",
+        persons=(ResidentPerson("P2", "試験 P2", "シケン P2", dt.date(2010, 5, 5)),),
+    )
     [outcome] = resident_reflection.apply_resident_changes(app, [death], Actor("integration"))
     assert outcome["outcome"] == "intake_item"  # a death after the business date is not decided by itself
     assert store.persons["P2"]["resident_status"] == "dead"

@@ -23,16 +23,26 @@ def period(kind="student_away", start=D(2026, 4, 1), end=D(2027, 3, 31), evidenc
 
 def unemployment(separation=D(2021, 10, 31), code="11", **kw):
     span = involuntary_unemployment_period(separation_date=separation)
-    return period("involuntary_unemployment", span.start, span.end, separation_date=separation,
-                  separation_code=code, **kw)
+    return period(
+        "involuntary_unemployment", span.start, span.end, separation_date=separation, separation_code=code, **kw
+    )
 
 
 # the table
 
+
 def test_every_special_status_of_part_a_is_in_the_table():
-    assert set(STATUS_KINDS) == {"student_away", "remote_placement", "address_exception", "involuntary_unemployment",
-                                 "specific_same_household", "former_dependant", "gender_identity_display",
-                                 "card_registration", "dv_support"}
+    assert set(STATUS_KINDS) == {
+        "student_away",
+        "remote_placement",
+        "address_exception",
+        "involuntary_unemployment",
+        "specific_same_household",
+        "former_dependant",
+        "gender_identity_display",
+        "card_registration",
+        "dv_support",
+    }
     labels = {k.code: k.label for k in STATUS_KINDS.values()}
     assert labels["student_away"] == "マル学" and labels["dv_support"] == "DV支援措置"
     assert all(k.required_evidence and "SPECIAL-STATUS" in k.rule_ids for k in STATUS_KINDS.values())
@@ -67,6 +77,7 @@ def test_unknown_kind_is_refused():
 
 
 # periods
+
 
 def test_a_valid_period_is_accepted_with_its_reason():
     accepted = validate_status_period(period=period())
@@ -126,13 +137,17 @@ def test_other_kinds_and_other_persons_may_overlap():
 
 # 非自発的失業者
 
-@pytest.mark.parametrize(("separation", "start", "end"), [
-    (D(2021, 10, 31), D(2021, 11, 1), D(2023, 3, 31)),
-    (D(2022, 3, 30), D(2022, 3, 1), D(2023, 3, 31)),  # day after in March: fiscal year 2021
-    (D(2022, 3, 31), D(2022, 4, 1), D(2024, 3, 31)),  # day after on 1 April: fiscal year 2022
-    (D(2021, 12, 31), D(2022, 1, 1), D(2023, 3, 31)),
-    (D(2021, 10, 15), D(2021, 10, 1), D(2023, 3, 31)),
-])
+
+@pytest.mark.parametrize(
+    ("separation", "start", "end"),
+    [
+        (D(2021, 10, 31), D(2021, 11, 1), D(2023, 3, 31)),
+        (D(2022, 3, 30), D(2022, 3, 1), D(2023, 3, 31)),  # day after in March: fiscal year 2021
+        (D(2022, 3, 31), D(2022, 4, 1), D(2024, 3, 31)),  # day after on 1 April: fiscal year 2022
+        (D(2021, 12, 31), D(2022, 1, 1), D(2023, 3, 31)),
+        (D(2021, 10, 15), D(2021, 10, 1), D(2023, 3, 31)),
+    ],
+)
 def test_involuntary_unemployment_period(separation, start, end):
     span = involuntary_unemployment_period(separation_date=separation)
     assert (span.start, span.end) == (start, end)
@@ -172,8 +187,13 @@ def test_involuntary_unemployment_needs_separation_date_and_birth_date():
 
 
 def test_involuntary_unemployment_period_must_be_the_computed_one():
-    wrong = period("involuntary_unemployment", D(2021, 11, 1), D(2022, 3, 31), separation_date=D(2021, 10, 31),
-                   separation_code="11")
+    wrong = period(
+        "involuntary_unemployment",
+        D(2021, 11, 1),
+        D(2022, 3, 31),
+        separation_date=D(2021, 10, 31),
+        separation_code="11",
+    )
     with pytest.raises(RuleViolation) as err:
         validate_status_period(period=wrong, birth_date=BIRTH)
     assert err.value.code == "PERIOD_MISMATCH"

@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk is not installed (requirements-dev.txt)")
-kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate is not installed (requirements-dev.txt)")
+kubernetes_validate = pytest.importorskip(
+    "kubernetes_validate", reason="kubernetes-validate is not installed (requirements-dev.txt)"
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "nhi"
@@ -51,8 +53,9 @@ def _workloads(text: str) -> list[dict]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_chart_lints_clean_in_strict_mode(case):
-    report = helm.lint(CHART, CASES[case], strict=True, namespace=render_golden.NAMESPACE,
-                       kube_version=f"v{KUBERNETES_VERSION}")
+    report = helm.lint(
+        CHART, CASES[case], strict=True, namespace=render_golden.NAMESPACE, kube_version=f"v{KUBERNETES_VERSION}"
+    )
     problems = [m for m in report["messages"] if m["severity"] >= 2] + [{"error": e} for e in report["errors"]]
     assert not problems, problems
 
@@ -115,7 +118,9 @@ def test_default_render_has_the_five_components_and_no_secret_values():
 def test_cron_jobs_and_workers_have_a_disabled_default_entry():
     with helm.Chart.load(CHART) as chart:
         values = chart.values
-    assert [(job["name"], job["schedule"], job["enabled"]) for job in values["cronJobs"]] == [("daily-aggregation", "30 1 * * *", False)]
+    assert [(job["name"], job["schedule"], job["enabled"]) for job in values["cronJobs"]] == [
+        ("daily-aggregation", "30 1 * * *", False)
+    ]
     assert values["workers"] and all(worker["enabled"] is False for worker in values["workers"])
 
 
@@ -124,7 +129,16 @@ def test_render_equals_the_golden_file(rendered):
     golden = CHART / "golden" / f"{case}.yaml"
     expected = golden.read_text(encoding="utf-8") if golden.exists() else ""
     if text != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
-                                            fromfile=str(golden.relative_to(ROOT)), tofile="rendered", n=2))
-        pytest.fail(f"the chart renders differently from {golden.relative_to(ROOT)}; review the diff, then "
-                    f"run python charts/render_golden.py\n{diff}")
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True),
+                text.splitlines(True),
+                fromfile=str(golden.relative_to(ROOT)),
+                tofile="rendered",
+                n=2,
+            )
+        )
+        pytest.fail(
+            f"the chart renders differently from {golden.relative_to(ROOT)}; review the diff, then "
+            f"run python charts/render_golden.py\n{diff}"
+        )

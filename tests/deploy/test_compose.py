@@ -47,17 +47,26 @@ def _depends_on(service: dict) -> dict:
     return {name: {} for name in depends} if isinstance(depends, list) else depends
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None,
-                    reason="docker-compose is not on PATH (Debian package docker-compose); the Python checks still run")
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None,
+    reason="docker-compose is not on PATH (Debian package docker-compose); the Python checks still run",
+)
 def test_docker_compose_accepts_the_file():
-    result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_the_conventions_table_is_parsed():
     names = documented_variables()
-    assert {"NATS_URL", "QUALIFICATION_DATABASE_URL", "INTERCHANGE_DATABASE_SCHEMA", "GATEWAY_HOST", "NHI_JWT_SECRET"} <= names
+    assert {
+        "NATS_URL",
+        "QUALIFICATION_DATABASE_URL",
+        "INTERCHANGE_DATABASE_SCHEMA",
+        "GATEWAY_HOST",
+        "NHI_JWT_SECRET",
+    } <= names
 
 
 def test_every_built_service_has_its_build_context_and_dockerfile(compose):
@@ -110,12 +119,15 @@ def test_the_simulators_are_a_tools_profile(compose):
     assert compose["services"]["simulators"]["profiles"] == ["tools"]
 
 
-@pytest.mark.parametrize("directory", ["gateway", "svc-qualification", "svc-documents", "svc-integration",
-                                       "svc-interchange", "simulators"])
+@pytest.mark.parametrize(
+    "directory", ["gateway", "svc-qualification", "svc-documents", "svc-integration", "svc-interchange", "simulators"]
+)
 def test_dockerfile_is_slim_and_runs_as_a_non_root_user(directory):
     path = ROOT / directory / "Dockerfile"
     if not path.exists():
-        pytest.skip(f"{directory}/Dockerfile is not written yet (test_every_built_service_has_its_build_context_and_dockerfile fails for it)")
+        pytest.skip(
+            f"{directory}/Dockerfile is not written yet (test_every_built_service_has_its_build_context_and_dockerfile fails for it)"
+        )
     text = path.read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE), "base image"
     assert re.search(r"^USER 10001\b", text, re.MULTILINE), "non-root user"

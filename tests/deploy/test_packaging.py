@@ -27,8 +27,11 @@ def _imported_modules(path: pathlib.Path) -> set[str]:
 
 @pytest.mark.parametrize("package", IMAGE_PACKAGES)
 def test_no_module_of_an_image_package_imports_devtools(package):
-    offenders = [str(path.relative_to(ROOT)) for path in sorted((ROOT / package / "src").rglob("*.py"))
-                 if any(name.split(".")[0] == "nhi_devtools" for name in _imported_modules(path))]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / package / "src").rglob("*.py"))
+        if any(name.split(".")[0] == "nhi_devtools" for name in _imported_modules(path))
+    ]
     assert offenders == []
 
 
@@ -44,6 +47,7 @@ def test_there_are_dockerfiles_to_check():
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
 def test_no_dockerfile_copies_or_installs_devtools(dockerfile):
-    instructions = [line for line in dockerfile.read_text(encoding="utf-8").splitlines()
-                    if not line.lstrip().startswith("#")]
+    instructions = [
+        line for line in dockerfile.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+    ]
     assert not [line for line in instructions if "devtools" in line]

@@ -119,7 +119,9 @@ class Bus:
     async def _on_error(self, exc: Exception) -> None:
         log.debug("NATS client error: %s", exc)
 
-    async def publish(self, subject: str, event: Event, *, traceparent: str | None = None, timeout: float = 5) -> api.PubAck:
+    async def publish(
+        self, subject: str, event: Event, *, traceparent: str | None = None, timeout: float = 5
+    ) -> api.PubAck:
         """Publish one event with its id as Nats-Msg-Id, so a re-publish is dropped as a duplicate."""
         headers = event.headers()
         if traceparent:
@@ -166,8 +168,18 @@ Handler = Callable[[Event, dict[str, str]], None]
 class PullConsumer:
     """A durable pull consumer: fetch, hand each event to a blocking handler in a thread, ack or retry."""
 
-    def __init__(self, bus: Bus, *, stream: str, durable: str, subject: str, handler: Handler,
-                 batch: int = 50, ack_wait: float = 30, max_deliver: int = -1) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: Handler,
+        batch: int = 50,
+        ack_wait: float = 30,
+        max_deliver: int = -1,
+    ) -> None:
         self.bus = bus
         self.stream = stream
         self.durable = durable
@@ -228,8 +240,9 @@ class PullConsumer:
         def _work() -> None:
             from opentelemetry import trace
 
-            with tracer.start_as_current_span(f"{msg.subject} process", context=parent,
-                                              kind=trace.SpanKind.CONSUMER) as span:
+            with tracer.start_as_current_span(
+                f"{msg.subject} process", context=parent, kind=trace.SpanKind.CONSUMER
+            ) as span:
                 span.set_attribute("messaging.system", "nats")
                 span.set_attribute("messaging.destination.name", msg.subject)
                 span.set_attribute("messaging.message.id", event.id)
@@ -242,7 +255,9 @@ class PullConsumer:
             await msg.term()
             return
         except Exception:  # noqa: BLE001 - transient: redeliver later
-            log.exception("consumer %s: event %s failed; will retry", self.durable, event.id, extra={"event_id": event.id})
+            log.exception(
+                "consumer %s: event %s failed; will retry", self.durable, event.id, extra={"event_id": event.id}
+            )
             await msg.nak(delay=1)
             return
         await msg.ack_sync(timeout=5)

@@ -20,12 +20,27 @@ class Category(enum.Enum):
 
 # Codes that say the request itself is malformed, whichever service or use case refuses it: their errors are
 # INPUT unless raised with another category. Every other code is a RULE refusal.
-INPUT_CODES = frozenset({
-    "REQUIRED", "INVALID_DATE", "INVALID_JSON", "INVALID_MY_NUMBER", "INVALID_CURSOR", "INVALID_PAGE_SIZE",
-    "INVALID_RANGE", "INVALID_LISTING_ORDER", "UNKNOWN_REASON", "UNKNOWN_KIND", "UNKNOWN_OUTCOME",
-    "UNKNOWN_JOB_KIND", "REASON_KIND_MISMATCH", "CONFLICTING_FIELDS", "NOTHING_TO_CORRECT", "EVENT_IN_FUTURE",
-    "NOTIFIED_IN_FUTURE",
-})
+INPUT_CODES = frozenset(
+    {
+        "REQUIRED",
+        "INVALID_DATE",
+        "INVALID_JSON",
+        "INVALID_MY_NUMBER",
+        "INVALID_CURSOR",
+        "INVALID_PAGE_SIZE",
+        "INVALID_RANGE",
+        "INVALID_LISTING_ORDER",
+        "UNKNOWN_REASON",
+        "UNKNOWN_KIND",
+        "UNKNOWN_OUTCOME",
+        "UNKNOWN_JOB_KIND",
+        "REASON_KIND_MISMATCH",
+        "CONFLICTING_FIELDS",
+        "NOTHING_TO_CORRECT",
+        "EVENT_IN_FUTURE",
+        "NOTIFIED_IN_FUTURE",
+    }
+)
 
 
 class DomainError(Exception):
@@ -33,8 +48,16 @@ class DomainError(Exception):
 
     category = Category.RULE
 
-    def __init__(self, field: str, message: str, *, rule: str = "", code: str = "RULE_VIOLATION",
-                 metadata: dict[str, str] | None = None, category: Category | None = None) -> None:
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        rule: str = "",
+        code: str = "RULE_VIOLATION",
+        metadata: dict[str, str] | None = None,
+        category: Category | None = None,
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.message = message

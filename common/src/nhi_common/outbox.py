@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     """Polls the outbox table (and wakes early when told a transaction committed an event)."""
 
-    def __init__(self, engine: sa.Engine, outbox: sa.Table, bus: Bus, *, batch: int = 500, interval: float = 0.5) -> None:
+    def __init__(
+        self, engine: sa.Engine, outbox: sa.Table, bus: Bus, *, batch: int = 500, interval: float = 0.5
+    ) -> None:
         self.engine = engine
         self.outbox = outbox
         self.bus = bus
@@ -36,9 +38,14 @@ class OutboxRelay:
 
     def _pending(self) -> list[sa.Row]:
         with self.engine.connect() as conn:
-            return list(conn.execute(
-                sa.select(self.outbox).where(self.outbox.c.published_at.is_(None)).order_by(self.outbox.c.seq).limit(self.batch)
-            ))
+            return list(
+                conn.execute(
+                    sa.select(self.outbox)
+                    .where(self.outbox.c.published_at.is_(None))
+                    .order_by(self.outbox.c.seq)
+                    .limit(self.batch)
+                )
+            )
 
     def _mark(self, seqs: list[int]) -> None:
         with self.engine.begin() as conn:
@@ -46,7 +53,9 @@ class OutboxRelay:
 
     def _bump_attempts(self, seq: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.update(self.outbox).where(self.outbox.c.seq == seq).values(attempts=self.outbox.c.attempts + 1))
+            conn.execute(
+                sa.update(self.outbox).where(self.outbox.c.seq == seq).values(attempts=self.outbox.c.attempts + 1)
+            )
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many were published."""
@@ -58,11 +67,18 @@ class OutboxRelay:
         done: list[int] = []
         try:
             for row in rows:
-                event = Event(id=row.event_id, source=row.ce_source, type=row.ce_type, subject=row.ce_subject,
-                              time=row.ce_time, data={})
+                event = Event(
+                    id=row.event_id,
+                    source=row.ce_source,
+                    type=row.ce_type,
+                    subject=row.ce_subject,
+                    time=row.ce_time,
+                    data={},
+                )
                 parent = telemetry.extract({"traceparent": row.traceparent} if row.traceparent else {})
-                with tracer.start_as_current_span(f"{row.nats_subject} publish", context=parent,
-                                                  kind=trace.SpanKind.PRODUCER) as span:
+                with tracer.start_as_current_span(
+                    f"{row.nats_subject} publish", context=parent, kind=trace.SpanKind.PRODUCER
+                ) as span:
                     span.set_attribute("messaging.system", "nats")
                     span.set_attribute("messaging.destination.name", row.nats_subject)
                     span.set_attribute("messaging.message.id", row.event_id)

@@ -49,7 +49,7 @@ def _text_key(cursor: str) -> str:
     refused = InvalidInput("cursor", "not a cursor this list gave out", code=INVALID_CURSOR)
     if not cursor.startswith(TEXT_CURSOR) or len(cursor) > 300:
         raise refused
-    encoded = cursor[len(TEXT_CURSOR):]
+    encoded = cursor[len(TEXT_CURSOR) :]
     try:
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
     except (binascii.Error, ValueError):
@@ -66,12 +66,13 @@ def _cursor_of(key: Any) -> str:
     return TEXT_CURSOR + base64.urlsafe_b64encode(str(key).encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def keyset(conn: sa.Connection, query: sa.Select, key: sa.ColumnElement[Any], page: Page, *,
-           newest_first: bool = False) -> tuple[list[Any], str]:
+def keyset(
+    conn: sa.Connection, query: sa.Select, key: sa.ColumnElement[Any], page: Page, *, newest_first: bool = False
+) -> tuple[list[Any], str]:
     """One page of `query` ordered by the unique `key`, and the cursor of the next page ('' at the end)."""
     if page.after is not None:
         query = query.where(key < page.after if newest_first else key > page.after)
     rows = list(conn.execute(query.order_by(key.desc() if newest_first else key).limit(page.size + 1)))
     more = len(rows) > page.size
-    rows = rows[:page.size]
+    rows = rows[: page.size]
     return rows, (_cursor_of(getattr(rows[-1], key.name)) if more and rows else "")

@@ -96,7 +96,9 @@ class Plumbing:
     def outbox(self) -> sa.Table:
         return self.tables["outbox"]
 
-    def add_event(self, conn: sa.Connection, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> Event:
+    def add_event(
+        self, conn: sa.Connection, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]
+    ) -> Event:
         """Write an event into the outbox inside the caller's transaction."""
         event = Event.new(source=self.source, type=type, subject=subject, data=data)
         conn.execute(
@@ -125,7 +127,9 @@ class Plumbing:
         conn.execute(sa.insert(inbox).values(event_id=event_id, consumer=consumer, processed_at=utcnow()))
         return True
 
-    def audit(self, conn: sa.Connection, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
+    def audit(
+        self, conn: sa.Connection, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = ""
+    ) -> None:
         conn.execute(
             sa.insert(self.tables["audit_log"]).values(
                 event_id=str(uuid.uuid4()),
@@ -150,7 +154,9 @@ class Plumbing:
             raise IdempotencyConflict(key)
         return row.response
 
-    def remember_idempotent(self, conn: sa.Connection, *, key: str, operation: str, request: bytes, response: bytes) -> None:
+    def remember_idempotent(
+        self, conn: sa.Connection, *, key: str, operation: str, request: bytes, response: bytes
+    ) -> None:
         conn.execute(
             sa.insert(self.tables["idempotency_keys"]).values(
                 key=key, operation=operation, request_hash=request_hash(request), response=response, created_at=utcnow()

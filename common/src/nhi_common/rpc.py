@@ -32,8 +32,15 @@ class FieldProblem:
 class ServiceError(Exception):
     """An error a servicer turns into a gRPC status with details (and the gateway into problem+json)."""
 
-    def __init__(self, code: grpc.StatusCode, message: str, *, reason: str = "", fields: Iterable[FieldProblem] = (),
-                 metadata: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        *,
+        reason: str = "",
+        fields: Iterable[FieldProblem] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -44,14 +51,19 @@ class ServiceError(Exception):
     def to_status(self) -> status_pb2.Status:
         status = status_pb2.Status(code=self.code.value[0], message=self.message)
         if self.fields:
-            bad = error_details_pb2.BadRequest(field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(
-                    field=f.field, description=f.description, reason=f.rule) for f in self.fields])
+            bad = error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=f.field, description=f.description, reason=f.rule)
+                    for f in self.fields
+                ]
+            )
             packed = any_pb2.Any()
             packed.Pack(bad)
             status.details.append(packed)
         if self.reason or self.metadata:
-            info = error_details_pb2.ErrorInfo(reason=self.reason or self.code.name, domain="nhi", metadata=self.metadata)
+            info = error_details_pb2.ErrorInfo(
+                reason=self.reason or self.code.name, domain="nhi", metadata=self.metadata
+            )
             packed = any_pb2.Any()
             packed.Pack(info)
             status.details.append(packed)
@@ -71,8 +83,9 @@ STATUS_OF = {
 def from_domain(error: DomainError) -> ServiceError:
     """A service-layer error as the gRPC status its category calls for, with the field and rule as details."""
     fields = [FieldProblem(error.field, error.message, error.rule)] if error.field else []
-    return ServiceError(STATUS_OF[error.category], error.detail, reason=error.code, fields=fields,
-                        metadata=error.metadata)
+    return ServiceError(
+        STATUS_OF[error.category], error.detail, reason=error.code, fields=fields, metadata=error.metadata
+    )
 
 
 def translated(method: Callable) -> Callable:
@@ -91,8 +104,12 @@ def translated(method: Callable) -> Callable:
 
 
 def invalid(field: str, description: str, rule: str = "", reason: str = "INVALID_ARGUMENT") -> ServiceError:
-    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, f"{field}: {description}", reason=reason,
-                        fields=[FieldProblem(field, description, rule)])
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        f"{field}: {description}",
+        reason=reason,
+        fields=[FieldProblem(field, description, rule)],
+    )
 
 
 def failed_precondition(message: str, *, reason: str, field: str = "", rule: str = "", metadata=None) -> ServiceError:
@@ -101,8 +118,9 @@ def failed_precondition(message: str, *, reason: str, field: str = "", rule: str
 
 
 def not_found(kind: str, key: str) -> ServiceError:
-    return ServiceError(grpc.StatusCode.NOT_FOUND, f"{kind} {key} not found", reason="NOT_FOUND",
-                        metadata={"kind": kind, "id": key})
+    return ServiceError(
+        grpc.StatusCode.NOT_FOUND, f"{kind} {key} not found", reason="NOT_FOUND", metadata={"kind": kind, "id": key}
+    )
 
 
 def aborted(message: str, *, reason: str, metadata=None) -> ServiceError:
@@ -148,15 +166,23 @@ def unpack_details(status: status_pb2.Status) -> tuple[list[FieldProblem], error
 class Server:
     """A gRPC server with grpc.health.v1 and reflection, reporting SERVING once started."""
 
-    def __init__(self, *, port: int, service_names: Iterable[str], max_workers: int = 16, host: str = "0.0.0.0") -> None:
+    def __init__(
+        self, *, port: int, service_names: Iterable[str], max_workers: int = 16, host: str = "0.0.0.0"
+    ) -> None:
         telemetry.instrument_grpc()
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                                  options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                                           ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=max_workers),
+            options=[
+                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ],
+        )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.service_names = list(service_names)
-        reflection.enable_server_reflection([*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
+        reflection.enable_server_reflection(
+            [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
         self.port = self.server.add_insecure_port(f"{host}:{port}")
         if self.port == 0:
             raise RuntimeError(f"cannot listen on {host}:{port}")
@@ -204,4 +230,3 @@ def check_health(target: str, timeout: float = 1.0) -> bool:
         return False
     finally:
         channel.close()
-

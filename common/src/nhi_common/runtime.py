@@ -19,8 +19,15 @@ log = logging.getLogger(__name__)
 class ServiceRuntime:
     """Wires the plumbing around a service's own servicer; start() and stop() bracket its life."""
 
-    def __init__(self, *, name: str, nats_url: str | None, server: Server, engine: sa.Engine | None = None,
-                 outbox: sa.Table | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        nats_url: str | None,
+        server: Server,
+        engine: sa.Engine | None = None,
+        outbox: sa.Table | None = None,
+    ) -> None:
         self.name = name
         self.server = server
         self.engine = engine

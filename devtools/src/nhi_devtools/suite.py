@@ -57,8 +57,10 @@ def local_secrets(var: pathlib.Path) -> dict[str, str]:
         changed = True
     if changed:
         var.mkdir(parents=True, exist_ok=True)
-        path.write_text("# local development secrets, made by nhi-suite; never commit\n"
-                        + "".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+        path.write_text(
+            "# local development secrets, made by nhi-suite; never commit\n"
+            + "".join(f"{k}={v}\n" for k, v in sorted(values.items()))
+        )
         path.chmod(0o600)
     return {k: os.environ.get(k) or v for k, v in values.items()}
 
@@ -108,15 +110,27 @@ class Suite:
             self._spawn(name, [str(BIN / script), "serve"])
         self._spawn("gateway", [str(BIN / "nhi-gateway"), "serve"])
         self.wait_ready(timeout)
-        (self.var / "suite.json").write_text(json.dumps({"api": self.url + "/api/v1", "nats_url": self.env["NATS_URL"]}))
+        (self.var / "suite.json").write_text(
+            json.dumps({"api": self.url + "/api/v1", "nats_url": self.env["NATS_URL"]})
+        )
 
     def load_demo(self) -> None:
         """Generate the synthetic municipality once, and import it (a no-op when already loaded)."""
         demo = self.var / "demo" / "municipality.jsonl"
         if not demo.exists():
             demo.parent.mkdir(parents=True, exist_ok=True)
-            self._run([str(BIN / "nhi-sim"), "demo-municipality", "--households", str(self.demo_households),
-                       "--seed", "1", "--out", str(demo)])
+            self._run(
+                [
+                    str(BIN / "nhi-sim"),
+                    "demo-municipality",
+                    "--households",
+                    str(self.demo_households),
+                    "--seed",
+                    "1",
+                    "--out",
+                    str(demo),
+                ]
+            )
         self._run([str(BIN / "nhi-qualification"), "import-migration", str(demo)])
 
     def _run(self, args: list[str]) -> None:
@@ -126,8 +140,9 @@ class Suite:
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
-        self.processes[name] = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            args, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
 
     @property
     def url(self) -> str:
@@ -171,8 +186,12 @@ class Suite:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    suite = Suite(var=pathlib.Path(args.var), gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
-                  nats_url=os.environ.get("NATS_URL") or None, demo_households=args.households)
+    suite = Suite(
+        var=pathlib.Path(args.var),
+        gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
+        nats_url=os.environ.get("NATS_URL") or None,
+        demo_households=args.households,
+    )
     stop = {"flag": False}
 
     def _handler(signum, _frame):
@@ -183,8 +202,12 @@ def _run_command(args: argparse.Namespace) -> int:
     print("starting the NHI suite (logs in", suite.var / "log", ") ...", flush=True)
     try:
         suite.start()
-        print(json.dumps({"api": suite.url + "/api/v1", "swagger_ui": suite.url + "/api/v1/ui/",
-                          "nats": suite.env["NATS_URL"]}, indent=2))
+        print(
+            json.dumps(
+                {"api": suite.url + "/api/v1", "swagger_ui": suite.url + "/api/v1/ui/", "nats": suite.env["NATS_URL"]},
+                indent=2,
+            )
+        )
         print("get a token:  make token ROLE=counter   (roles: counter backoffice batch auditor admin)")
         print("press Ctrl-C to stop", flush=True)
         while not stop["flag"]:
@@ -205,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="start every process; Ctrl-C stops them")
     run.add_argument("--var", default="var", help="state directory (databases, NATS store, logs, secrets)")
     run.add_argument("--households", type=int, default=1000, help="size of the synthetic demo municipality")
-    secrets_cmd = commands.add_parser("env", help="print `export` lines: local secrets (created if missing) and the NATS_URL of a running suite")
+    secrets_cmd = commands.add_parser(
+        "env", help="print `export` lines: local secrets (created if missing) and the NATS_URL of a running suite"
+    )
     secrets_cmd.add_argument("--var", default="var")
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -42,8 +42,13 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     settings = settings or config.load_or_exit(Settings)
     spec = load_spec()
     verifier = Verifier(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, roles_by_operation(spec))
-    app = FlaskApp(__name__, specification_dir=SPEC_DIR, security_map=verifier.security_map(),
-                   validator_map=validator_map(), strict_validation=True)
+    app = FlaskApp(
+        __name__,
+        specification_dir=SPEC_DIR,
+        security_map=verifier.security_map(),
+        validator_map=validator_map(),
+        strict_validation=True,
+    )
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
     # Probes live outside /api/v1 and need no token. Plain Flask routes: Connexion 3 mis-routes a second
     # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.

@@ -71,8 +71,14 @@ class Verifier:
 
     def _decode(self, token: str) -> dict:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], issuer=self._issuer,
-                                audience=self._audience, options={"require": ["sub", "scope", "iat", "exp"]})
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["sub", "scope", "iat", "exp"]},
+            )
         except jwt.ExpiredSignatureError:
             raise OAuthProblem(detail="the token has expired") from None
         except jwt.InvalidTokenError as exc:
@@ -90,8 +96,12 @@ class Verifier:
         held = set(claims["scope"].split())
         if not allowed or not held & set(allowed):
             # Operations without x-roles are closed rather than open: a spec mistake must not grant access.
-            raise Problem(403, "the token does not hold a role this operation allows", kind="forbidden",
-                          extra={"allowed_roles": list(allowed)})
+            raise Problem(
+                403,
+                "the token does not hold a role this operation allows",
+                kind="forbidden",
+                extra={"allowed_roles": list(allowed)},
+            )
         return claims
 
     def security_map(self) -> dict:

@@ -68,8 +68,12 @@ class Backends:
 
 
 def request_context(principal, *, idempotency_key: str | None, business_date: str | None) -> common_pb2.RequestContext:
-    return common_pb2.RequestContext(operator_id=principal.sub, scopes=sorted(principal.scopes),
-                                     idempotency_key=idempotency_key or "", business_date=business_date or "")
+    return common_pb2.RequestContext(
+        operator_id=principal.sub,
+        scopes=sorted(principal.scopes),
+        idempotency_key=idempotency_key or "",
+        business_date=business_date or "",
+    )
 
 
 def page(page_size: int | None, cursor: str | None) -> common_pb2.PageRequest:
@@ -78,8 +82,12 @@ def page(page_size: int | None, cursor: str | None) -> common_pb2.PageRequest:
 
 def to_json(message) -> dict:
     """A protobuf message as JSON: proto field names, defaults present, int64 as numbers."""
-    return json_format.MessageToDict(message, preserving_proto_field_name=True,
-                                     always_print_fields_with_no_presence=True, unquote_int64_if_possible=True)
+    return json_format.MessageToDict(
+        message,
+        preserving_proto_field_name=True,
+        always_print_fields_with_no_presence=True,
+        unquote_int64_if_possible=True,
+    )
 
 
 def to_page_json(message, page_field: str = "page") -> dict:

@@ -44,14 +44,29 @@ def kind_url(kind: str) -> str:
 class Problem(ProblemException):
     """A problem the gateway raises itself; rendered by render()."""
 
-    def __init__(self, status: int, detail: str, *, kind: str | None = None, title: str | None = None,
-                 errors: list[dict] | None = None, headers: dict | None = None, extra: dict | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        title: str | None = None,
+        errors: list[dict] | None = None,
+        headers: dict | None = None,
+        extra: dict | None = None,
+    ) -> None:
         default_kind, default_title = DEFAULTS.get(status, ("error", "Error"))
         ext = dict(extra or {})
         if errors:
             ext["errors"] = errors
-        super().__init__(status=status, title=title or default_title, detail=detail,
-                         type=kind_url(kind or default_kind), headers=headers, ext=ext)
+        super().__init__(
+            status=status,
+            title=title or default_title,
+            detail=detail,
+            type=kind_url(kind or default_kind),
+            headers=headers,
+            ext=ext,
+        )
 
 
 def field_error(field: str, message: str, rule: str = "") -> dict:
@@ -71,8 +86,13 @@ def body(status: int, *, type_: str | None, title: str | None, detail: str | Non
 
 
 def response(status: int, doc: dict, headers: dict | None = None) -> ConnexionResponse:
-    return ConnexionResponse(status_code=status, mimetype=MEDIA_TYPE, content_type=MEDIA_TYPE,
-                             body=json.dumps(doc, ensure_ascii=False), headers=dict(headers or {}))
+    return ConnexionResponse(
+        status_code=status,
+        mimetype=MEDIA_TYPE,
+        content_type=MEDIA_TYPE,
+        body=json.dumps(doc, ensure_ascii=False),
+        headers=dict(headers or {}),
+    )
 
 
 def render(exc: ProblemException) -> ConnexionResponse:
@@ -103,8 +123,14 @@ def http_exception_handler(_request, exc: HTTPException) -> ConnexionResponse:
         detail = "this method is not allowed on this resource"
     elif status == 404:
         detail = "no such resource"
-    return render(ProblemException(status=status, title=DEFAULTS.get(status, ("", None))[1], detail=detail,
-                                   headers=getattr(exc, "headers", None)))
+    return render(
+        ProblemException(
+            status=status,
+            title=DEFAULTS.get(status, ("", None))[1],
+            detail=detail,
+            headers=getattr(exc, "headers", None),
+        )
+    )
 
 
 def unexpected_handler(_request, exc: Exception) -> ConnexionResponse:

@@ -21,5 +21,13 @@ class Settings:
     grpc_deadline_seconds: float = setting("GRPC_DEADLINE_SECONDS", "5", "deadline of every outgoing gRPC call")
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
     # Last and with a default of its own, so that code building Settings directly need not name it.
-    workers: int = dataclasses.field(default=1, metadata={"var": Var(
-        "GATEWAY_WORKERS", "1", "uvicorn worker processes; 2 or more spreads requests over as many processes (cores)")})
+    workers: int = dataclasses.field(
+        default=1,
+        metadata={
+            "var": Var(
+                "GATEWAY_WORKERS",
+                "1",
+                "uvicorn worker processes; 2 or more spreads requests over as many processes (cores)",
+            )
+        },
+    )

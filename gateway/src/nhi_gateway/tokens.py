@@ -13,9 +13,17 @@ SCOPES = (MYNUMBER_READ,)
 ALGORITHM = "HS256"
 
 
-def mint_token(secret: str, *, roles: t.Iterable[str], scopes: t.Iterable[str] = (), sub: str = "local-operator",
-               ttl_hours: float = 12, issuer: str = "nhi-local", audience: str = "nhi-api",
-               now: dt.datetime | None = None) -> str:
+def mint_token(
+    secret: str,
+    *,
+    roles: t.Iterable[str],
+    scopes: t.Iterable[str] = (),
+    sub: str = "local-operator",
+    ttl_hours: float = 12,
+    issuer: str = "nhi-local",
+    audience: str = "nhi-api",
+    now: dt.datetime | None = None,
+) -> str:
     """A signed bearer token whose `scope` claim holds the roles and extra scopes."""
     roles = list(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in ROLES] + [s for s in scopes if s not in SCOPES]

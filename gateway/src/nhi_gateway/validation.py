@@ -75,8 +75,10 @@ def schema_errors(error: ValidationError, prefix: str = "") -> list[dict]:
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
     fields = [_path([*base, n]) for n in names] or [_path(base)]
-    return [field_error(prefix + f if f else (prefix.rstrip("/") or "body"), _message(error), str(error.validator))
-            for f in fields]
+    return [
+        field_error(prefix + f if f else (prefix.rstrip("/") or "body"), _message(error), str(error.validator))
+        for f in fields
+    ]
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:
@@ -111,14 +113,22 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
             return json.loads(raw.decode(self._encoding))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "encoding"
-            raise Problem(400, f"the request body is not valid JSON ({where})", kind="malformed-json",
-                          errors=[field_error("body", "is not valid JSON", "json")]) from None
+            raise Problem(
+                400,
+                f"the request body is not valid JSON ({where})",
+                kind="malformed-json",
+                errors=[field_error("body", "is not valid JSON", "json")],
+            ) from None
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:
             if not self._nullable:
-                raise Problem(400, "the request body is required", kind="validation",
-                              errors=[field_error("body", "is required", "required")])
+                raise Problem(
+                    400,
+                    "the request body is required",
+                    kind="validation",
+                    errors=[field_error("body", "is required", "required")],
+                )
             return None
         validator = self._validator
         errors = []
@@ -141,16 +151,22 @@ class ParamValidator(ParameterValidator):
         if value is None:
             return [field_error(name, "is required", "required")] if param.get("required") else []
         schema = copy.deepcopy(param.get("schema", param))
-        return [dict(e, field=name) for err in Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)
-                for e in schema_errors(err)]
+        return [
+            dict(e, field=name)
+            for err in Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)
+            for e in schema_errors(err)
+        ]
 
     def validate_request(self, request) -> None:
         if self.strict_validation:
             extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
             if extra:
-                raise Problem(400, "unknown query parameters: " + ", ".join(sorted(extra)), kind="validation",
-                              errors=[field_error(n, "is not a parameter of this operation", "unknown")
-                                      for n in sorted(extra)])
+                raise Problem(
+                    400,
+                    "unknown query parameters: " + ", ".join(sorted(extra)),
+                    kind="validation",
+                    errors=[field_error(n, "is not a parameter of this operation", "unknown") for n in sorted(extra)],
+                )
         sources = {
             "query": lambda p: request.query_params.get(p["name"]),
             "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),
@@ -174,5 +190,3 @@ def validator_map() -> dict:
     mapping["body"] = body
     mapping["parameter"] = ParamValidator
     return mapping
-
-

@@ -41,18 +41,28 @@ def _parser() -> argparse.ArgumentParser:
 
     registry = commands.add_parser("resident", help="publish resident-registry changes on resident.v1.changes")
     kinds = registry.add_subparsers(dest="kind", required=True)
-    for name, help_text in (("move-in", "転入 of a new household"), ("death", "死亡 of a person"),
-                            ("move-out", "転出 of a household or some of its members"),
-                            ("birth", "出生 of a child into a household")):
+    for name, help_text in (
+        ("move-in", "転入 of a new household"),
+        ("death", "死亡 of a person"),
+        ("move-out", "転出 of a household or some of its members"),
+        ("birth", "出生 of a child into a household"),
+    ):
         sub = kinds.add_parser(name, help=help_text)
         sub.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
         sub.add_argument("--event-date", type=_date, default=None, help="異動日 (default today)")
         sub.add_argument("--seed", type=int, default=None)
         sub.add_argument("--municipality", default="midori", help="id in the CloudEvents source")
-        sub.add_argument("--state", default=os.environ.get("NHI_SIM_STATE", DEFAULT_STATE),
-                         help="file where the simulator keeps the households it knows")
-        sub.add_argument("--roster", action="append", default=[],
-                         help="a demo-municipality file to look households up in (repeatable)")
+        sub.add_argument(
+            "--state",
+            default=os.environ.get("NHI_SIM_STATE", DEFAULT_STATE),
+            help="file where the simulator keeps the households it knows",
+        )
+        sub.add_argument(
+            "--roster",
+            action="append",
+            default=[],
+            help="a demo-municipality file to look households up in (repeatable)",
+        )
         if name == "move-in":
             sub.add_argument("--members", type=int, default=None)
             sub.add_argument("--household-id", default=None)
@@ -74,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.households < 1:
             print("--households must be at least 1", file=sys.stderr)
             return 2
-        summary = municipality.write_migration_file(args.out, args.households, seed=args.seed,
-                                                    today=args.today or _today())
+        summary = municipality.write_migration_file(
+            args.out, args.households, seed=args.seed, today=args.today or _today()
+        )
         print(json.dumps({"file": args.out, **summary}, ensure_ascii=False))
         return 0
     try:
@@ -98,10 +109,17 @@ def _resident(args) -> int:
         if args.members is not None and not 1 <= args.members <= 10:
             print("--members must be 1 to 10", file=sys.stderr)
             return 2
-        household = resident.move_in_household(rng, members=args.members, event_date=event_date,
-                                                household_id=args.household_id)
-        data = resident.change("move_in", household, household["members"], event_date=event_date,
-                               notified_on=notified_on, previous_municipality=rng.choice(resident.PREVIOUS_MUNICIPALITIES))
+        household = resident.move_in_household(
+            rng, members=args.members, event_date=event_date, household_id=args.household_id
+        )
+        data = resident.change(
+            "move_in",
+            household,
+            household["members"],
+            event_date=event_date,
+            notified_on=notified_on,
+            previous_municipality=rng.choice(resident.PREVIOUS_MUNICIPALITIES),
+        )
         persons = household["members"]
     elif args.kind == "birth":
         household = registry.household(household_id=args.household_id)
@@ -124,6 +142,14 @@ def _resident(args) -> int:
         household = {**household, "members": [m for m in household["members"] if m["person_id"] not in chosen]}
     event = resident.publish(args.nats_url, data, municipality_id=args.municipality)
     registry.save(household)
-    print(json.dumps({"household_id": data["household_id"], "person_ids": [p["person_id"] for p in persons],
-                      "change_id": data["change_id"], "event_id": event.id}))
+    print(
+        json.dumps(
+            {
+                "household_id": data["household_id"],
+                "person_ids": [p["person_id"] for p in persons],
+                "change_id": data["change_id"],
+                "event_id": event.id,
+            }
+        )
+    )
     return 0

@@ -23,16 +23,30 @@ SPACE = "\u3000"
 
 # (町名, 郵便番号, 地区コード)
 TOWNS: tuple[tuple[str, str, str], ...] = (
-    ("若葉町", "399-0101", "01"), ("緑ヶ丘", "399-0102", "01"), ("中央", "399-0110", "02"),
-    ("本町", "399-0111", "02"), ("桜台", "399-0121", "03"), ("泉町", "399-0122", "03"),
-    ("東雲", "399-0131", "04"), ("北野", "399-0132", "04"), ("南原", "399-0141", "05"),
-    ("旭町", "399-0142", "05"), ("松風台", "399-0151", "06"), ("青葉台", "399-0152", "06"),
+    ("若葉町", "399-0101", "01"),
+    ("緑ヶ丘", "399-0102", "01"),
+    ("中央", "399-0110", "02"),
+    ("本町", "399-0111", "02"),
+    ("桜台", "399-0121", "03"),
+    ("泉町", "399-0122", "03"),
+    ("東雲", "399-0131", "04"),
+    ("北野", "399-0132", "04"),
+    ("南原", "399-0141", "05"),
+    ("旭町", "399-0142", "05"),
+    ("松風台", "399-0151", "06"),
+    ("青葉台", "399-0152", "06"),
 )
 BUILDINGS = ("みどりハイツ", "コーポ若葉", "メゾン桜台", "グランみどり", "サンライズ泉", "パークサイド中央")
 
 # Share of the population by 5-year band (0-4 … 95-100), roughly Japan's pyramid.
 AGE_BANDS = (3.6, 4.0, 4.2, 4.4, 4.8, 4.8, 5.2, 5.8, 6.5, 7.7, 7.0, 6.3, 6.0, 6.9, 7.2, 5.5, 4.4, 3.0, 1.5, 0.5)
-COMPOSITIONS = (("single", 34), ("couple", 22), ("couple_children", 24), ("single_parent", 8), ("three_generations", 12))
+COMPOSITIONS = (
+    ("single", 34),
+    ("couple", 22),
+    ("couple_children", 24),
+    ("single_parent", 8),
+    ("three_generations", 12),
+)
 NHI_HOUSEHOLD_SHARE = 0.71  # households whose members under 75 are in the NHI (demo: far above the real rate)
 DEEMED_HEAD_SHARE = 0.06  # multi-person NHI households whose head is in employee insurance (擬制世帯主)
 FOREIGN_SHARE = 0.04
@@ -84,7 +98,9 @@ def age_on(birth: dt.date, today: dt.date) -> int:
 def random_age(rng: random.Random, low: int = 0, high: int = 100) -> int:
     """An age in [low, high] following the population pyramid."""
     bands = [(i * 5, min(i * 5 + 4, 100)) for i in range(len(AGE_BANDS))]
-    choices = [(max(a, low), min(b, high), w) for (a, b), w in zip(bands, AGE_BANDS, strict=True) if b >= low and a <= high]
+    choices = [
+        (max(a, low), min(b, high), w) for (a, b), w in zip(bands, AGE_BANDS, strict=True) if b >= low and a <= high
+    ]
     a, b, _ = rng.choices(choices, weights=[w for *_, w in choices])[0]
     return rng.randint(a, b)
 
@@ -102,8 +118,13 @@ def random_address(rng: random.Random) -> dict[str, str]:
     building = ""
     if rng.random() < 0.3:
         building = f"{rng.choice(BUILDINGS)}{rng.randint(1, 5)}{rng.randint(1, 12):02d}号室"
-    return {"postal_code": postal, "address_code": f"{CITY_CODE}{index + 1:03d}{chome:03d}",
-            "address": f"{CITY}{town}{chome}丁目{ban}番{go}号", "building": building, "district_code": district}
+    return {
+        "postal_code": postal,
+        "address_code": f"{CITY_CODE}{index + 1:03d}{chome:03d}",
+        "address": f"{CITY}{town}{chome}丁目{ban}番{go}号",
+        "building": building,
+        "district_code": district,
+    }
 
 
 class Namer:
@@ -148,7 +169,11 @@ def compose(rng: random.Random, kind: str) -> list[tuple[str, int, str]]:
         return [("世帯主", age, head_sex), (spouse[0], near(age), spouse[1])]
     if kind == "couple_children":
         age = random_age(rng, 26, 62)
-        return [("世帯主", age, head_sex), (spouse[0], near(age), spouse[1]), *children(age, rng.choice((1, 1, 2, 2, 3)))]
+        return [
+            ("世帯主", age, head_sex),
+            (spouse[0], near(age), spouse[1]),
+            *children(age, rng.choice((1, 1, 2, 2, 3))),
+        ]
     if kind == "single_parent":
         age = random_age(rng, 24, 60)
         return [("世帯主", age, "2" if rng.random() < 0.85 else "1"), *children(age, rng.choice((1, 2)))]
@@ -156,29 +181,60 @@ def compose(rng: random.Random, kind: str) -> list[tuple[str, int, str]]:
         age = random_age(rng, 35, 58)
         parent = min(100, age + rng.randint(25, 34))
         elders = [("父", parent, "1"), ("母", max(18, parent - rng.randint(0, 4)), "2")][: rng.choice((1, 2))]
-        return [("世帯主", age, head_sex), (spouse[0], near(age), spouse[1]), *children(age, rng.choice((1, 2))), *elders]
+        return [
+            ("世帯主", age, head_sex),
+            (spouse[0], near(age), spouse[1]),
+            *children(age, rng.choice((1, 2))),
+            *elders,
+        ]
     age = random_age(rng, 62, 92)  # the elders head it: 子, 子の妻 and 孫 live with them
     son = min(age - 25, rng.randint(30, 58))
-    members = [("世帯主", age, "1"), ("妻", near(age), "2"), ("子", son, "1"), ("子の妻", max(20, son - rng.randint(0, 5)), "2")]
+    members = [
+        ("世帯主", age, "1"),
+        ("妻", near(age), "2"),
+        ("子", son, "1"),
+        ("子の妻", max(20, son - rng.randint(0, 5)), "2"),
+    ]
     members += [("孫", rng.randint(0, max(0, min(son - 22, 25))), rng.choice("12")) for _ in range(rng.choice((1, 2)))]
     return members
 
 
-def make_person(rng: random.Random, counter: Counter, namer: Namer, *, relationship: str, age: int, sex: str,
-                order: int, today: dt.date, person_id: str | None = None) -> dict[str, Any]:
+def make_person(
+    rng: random.Random,
+    counter: Counter,
+    namer: Namer,
+    *,
+    relationship: str,
+    age: int,
+    sex: str,
+    order: int,
+    today: dt.date,
+    person_id: str | None = None,
+) -> dict[str, Any]:
     """One resident in the ResidentPerson schema (no NHI fields)."""
     birth = birth_date_for(rng, age, today)
     name_kanji, name_kana = namer.name(sex)
-    person = {"person_id": person_id or counter.person_id(), "name_kanji": name_kanji, "name_kana": name_kana,
-              "birth_date": birth.isoformat(), "sex": sex, "relationship": relationship, "listing_order": order,
-              "my_number": counter.my_number(rng), "nationality": namer.nationality, "residence_status": "",
-              "residence_expires_on": None, "dv_support": False}
+    person = {
+        "person_id": person_id or counter.person_id(),
+        "name_kanji": name_kanji,
+        "name_kana": name_kana,
+        "birth_date": birth.isoformat(),
+        "sex": sex,
+        "relationship": relationship,
+        "listing_order": order,
+        "my_number": counter.my_number(rng),
+        "nationality": namer.nationality,
+        "residence_status": "",
+        "residence_expires_on": None,
+        "dv_support": False,
+    }
     if namer.nationality:
         status, years = rng.choice(RESIDENCE_STATUSES)
         person["residence_status"] = status
         if years:
-            person["residence_expires_on"] = random_date(rng, today + dt.timedelta(days=20),
-                                                         add_years(today, years)).isoformat()
+            person["residence_expires_on"] = random_date(
+                rng, today + dt.timedelta(days=20), add_years(today, years)
+            ).isoformat()
     return person
 
 
@@ -190,11 +246,15 @@ def make_household(rng: random.Random, counter: Counter, today: dt.date) -> dict
         kind = "couple_children"
     namer = Namer(rng, foreign)
     household_id, number = counter.household_id()
-    members = [make_person(rng, counter, namer, relationship=rel, age=age, sex=sex, order=i, today=today)
-               for i, (rel, age, sex) in enumerate(compose(rng, kind), 1)]
+    members = [
+        make_person(rng, counter, namer, relationship=rel, age=age, sex=sex, order=i, today=today)
+        for i, (rel, age, sex) in enumerate(compose(rng, kind), 1)
+    ]
     head_birth = dt.date.fromisoformat(members[0]["birth_date"])
     born_here = not foreign and rng.random() < 0.3
-    moved_in = head_birth if born_here else random_date(rng, max(add_years(head_birth, 18), add_years(today, -40)), today)
+    moved_in = (
+        head_birth if born_here else random_date(rng, max(add_years(head_birth, 18), add_years(today, -40)), today)
+    )
     if foreign:
         moved_in = random_date(rng, add_years(today, -8), today)
     dv = rng.random() < DV_SHARE
@@ -202,8 +262,14 @@ def make_household(rng: random.Random, counter: Counter, today: dt.date) -> dict
         member["resident_since"] = max(moved_in, dt.date.fromisoformat(member["birth_date"])).isoformat()
         member["dv_support"] = dv
     _insure(rng, members, today)
-    return {"household_id": household_id, "head_person_id": members[0]["person_id"], "address": random_address(rng),
-            "symbol": SYMBOL, "number": number, "members": members}
+    return {
+        "household_id": household_id,
+        "head_person_id": members[0]["person_id"],
+        "address": random_address(rng),
+        "symbol": SYMBOL,
+        "number": number,
+        "members": members,
+    }
 
 
 def _insure(rng: random.Random, members: list[dict[str, Any]], today: dt.date) -> None:
@@ -220,7 +286,9 @@ def _insure(rng: random.Random, members: list[dict[str, Any]], today: dt.date) -
         if insured:
             branch += 1
             member["branch_no"] = f"{branch:02d}"
-            member["acquired_on"] = _acquired_on(rng, birth, dt.date.fromisoformat(member["resident_since"]), today).isoformat()
+            member["acquired_on"] = _acquired_on(
+                rng, birth, dt.date.fromisoformat(member["resident_since"]), today
+            ).isoformat()
 
 
 def _acquired_on(rng: random.Random, birth: dt.date, resident_since: dt.date, today: dt.date) -> dt.date:

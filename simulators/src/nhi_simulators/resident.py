@@ -19,8 +19,20 @@ from .municipality import Counter, Namer
 SUBJECT = "resident.v1.changes"
 EVENT_TYPE = "jp.lg.resident.change.v1"
 PREVIOUS_MUNICIPALITIES = ("横浜市", "札幌市", "さいたま市", "千葉市", "名古屋市", "大阪市", "福岡市", "仙台市")
-PERSON_FIELDS = ("person_id", "name_kanji", "name_kana", "birth_date", "sex", "relationship", "listing_order",
-                 "my_number", "nationality", "residence_status", "residence_expires_on", "dv_support")
+PERSON_FIELDS = (
+    "person_id",
+    "name_kanji",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "relationship",
+    "listing_order",
+    "my_number",
+    "nationality",
+    "residence_status",
+    "residence_expires_on",
+    "dv_support",
+)
 
 
 class UnknownResident(LookupError):
@@ -39,16 +51,31 @@ def wire_person(member: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
-def change(kind: str, household: dict[str, Any], persons: list[dict[str, Any]], *, event_date: dt.date,
-           notified_on: dt.date, previous_municipality: str = "") -> dict[str, Any]:
-    return {"change_id": str(uuid.uuid4()), "change_kind": kind, "event_date": event_date.isoformat(),
-            "notified_on": notified_on.isoformat(), "household_id": household["household_id"],
-            "head_person_id": household["head_person_id"], "address": household["address"],
-            "previous_municipality": previous_municipality, "persons": [wire_person(p) for p in persons]}
+def change(
+    kind: str,
+    household: dict[str, Any],
+    persons: list[dict[str, Any]],
+    *,
+    event_date: dt.date,
+    notified_on: dt.date,
+    previous_municipality: str = "",
+) -> dict[str, Any]:
+    return {
+        "change_id": str(uuid.uuid4()),
+        "change_kind": kind,
+        "event_date": event_date.isoformat(),
+        "notified_on": notified_on.isoformat(),
+        "household_id": household["household_id"],
+        "head_person_id": household["head_person_id"],
+        "address": household["address"],
+        "previous_municipality": previous_municipality,
+        "persons": [wire_person(p) for p in persons],
+    }
 
 
-def move_in_household(rng: random.Random, *, members: int | None, event_date: dt.date,
-                      household_id: str | None = None) -> dict[str, Any]:
+def move_in_household(
+    rng: random.Random, *, members: int | None, event_date: dt.date, household_id: str | None = None
+) -> dict[str, Any]:
     """A household arriving from elsewhere; ids in ranges the demo municipality never uses (H9…, 8xxxxxxxx)."""
     counter = Counter()
     kind = {1: "single", 2: "couple"}.get(members or 0, "couple_children")
@@ -62,12 +89,25 @@ def move_in_household(rng: random.Random, *, members: int | None, event_date: dt
         shape = shape[:members]
     persons = []
     for order, (relationship, age, sex) in enumerate(shape, 1):
-        person = municipality.make_person(rng, counter, namer, relationship=relationship, age=age, sex=sex,
-                                          order=order, today=event_date, person_id=f"8{rng.randrange(10**8):08d}")
+        person = municipality.make_person(
+            rng,
+            counter,
+            namer,
+            relationship=relationship,
+            age=age,
+            sex=sex,
+            order=order,
+            today=event_date,
+            person_id=f"8{rng.randrange(10**8):08d}",
+        )
         person["resident_since"] = event_date.isoformat()
         persons.append(person)
-    return {"household_id": household_id or f"H9{rng.randrange(10**7):07d}", "head_person_id": persons[0]["person_id"],
-            "address": municipality.random_address(rng), "members": persons}
+    return {
+        "household_id": household_id or f"H9{rng.randrange(10**7):07d}",
+        "head_person_id": persons[0]["person_id"],
+        "address": municipality.random_address(rng),
+        "members": persons,
+    }
 
 
 def newborn(rng: random.Random, household: dict[str, Any], event_date: dt.date) -> dict[str, Any]:
@@ -77,8 +117,17 @@ def newborn(rng: random.Random, household: dict[str, Any], event_date: dt.date) 
     namer = Namer(rng, foreign=False)
     namer.surname = (surname_kanji, surname_kana)
     order = 1 + max(int(m.get("listing_order") or 0) for m in household["members"])
-    baby = municipality.make_person(rng, Counter(), namer, relationship="子", age=0, sex=rng.choice("12"),
-                                    order=order, today=event_date, person_id=f"8{rng.randrange(10**8):08d}")
+    baby = municipality.make_person(
+        rng,
+        Counter(),
+        namer,
+        relationship="子",
+        age=0,
+        sex=rng.choice("12"),
+        order=order,
+        today=event_date,
+        person_id=f"8{rng.randrange(10**8):08d}",
+    )
     baby["birth_date"] = event_date.isoformat()
     baby["nationality"], baby["residence_status"] = head.get("nationality") or "", ""
     baby["resident_since"] = event_date.isoformat()

@@ -49,13 +49,20 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
     outbox = metadata.tables["outbox"]
-    runtime = DocumentsRuntime(name="svc-documents", nats_url=settings.nats_url, server=server, engine=engine,
-                               outbox=outbox)
+    runtime = DocumentsRuntime(
+        name="svc-documents", nats_url=settings.nats_url, server=server, engine=engine, outbox=outbox
+    )
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds)
-    service = DocumentService(store=SqlDocumentStore(engine), qualification=client, renderer=renderer,
-                              insurer_number=settings.insurer_number, municipality_name=settings.municipality_name,
-                              fixed_business_date=settings.business_date, after_commit=runtime.notify_outbox)
+    service = DocumentService(
+        store=SqlDocumentStore(engine),
+        qualification=client,
+        renderer=renderer,
+        insurer_number=settings.insurer_number,
+        municipality_name=settings.municipality_name,
+        fixed_business_date=settings.business_date,
+        after_commit=runtime.notify_outbox,
+    )
     documents_pb2_grpc.add_DocumentServiceServicer_to_server(DocumentServicer(service), server.server)
     runtime.service = service
     return runtime

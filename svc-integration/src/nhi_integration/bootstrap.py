@@ -42,12 +42,17 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
     runtime = IntegrationRuntime(name="svc-integration", nats_url=settings.nats_url, server=server, engine=engine)
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
-    client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds,
-                                 business_date=settings.business_date)
+    client = QualificationClient(
+        runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
+    )
     service = IntegrationService(store=SqlStore(engine), sink=client)
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service), server.server)
     if settings.nats_url:
-        runtime.consume(stream=RESIDENT_STREAM, durable=RESIDENT_DURABLE, subject=RESIDENT_SUBJECT,
-                        handler=resident_change_handler(service))
+        runtime.consume(
+            stream=RESIDENT_STREAM,
+            durable=RESIDENT_DURABLE,
+            subject=RESIDENT_SUBJECT,
+            handler=resident_change_handler(service),
+        )
     runtime.service = service
     return runtime

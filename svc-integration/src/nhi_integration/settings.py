@@ -10,11 +10,15 @@ from nhi_common.config import setting
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    database_url: str = setting("INTEGRATION_DATABASE_URL", "sqlite:///var/integration.db", "SQLAlchemy URL of this service's database")
+    database_url: str = setting(
+        "INTEGRATION_DATABASE_URL", "sqlite:///var/integration.db", "SQLAlchemy URL of this service's database"
+    )
     database_schema: str | None = setting("INTEGRATION_DATABASE_SCHEMA", None, "PostgreSQL schema of this service")
     grpc_port: int = setting("INTEGRATION_GRPC_PORT", "50053", "gRPC port")
     qualification_addr: str = setting("QUALIFICATION_ADDR", "127.0.0.1:50051", "address of svc-qualification")
     grpc_deadline_seconds: float = setting("GRPC_DEADLINE_SECONDS", "5", "deadline of every outgoing gRPC call")
     nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")
-    business_date: dt.date | None = setting("NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan")
+    business_date: dt.date | None = setting(
+        "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
+    )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")

@@ -24,12 +24,17 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     engine = db.service_engine(settings.database_url, settings.database_schema)
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
-    runtime = ServiceRuntime(name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine,
-                             outbox=PLUMBING["outbox"])
+    runtime = ServiceRuntime(
+        name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine, outbox=PLUMBING["outbox"]
+    )
     service = InterchangeService(SqlStore(engine))
     interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
     if settings.nats_url:
-        runtime.consume(stream="NHI_EVENTS", durable="interchange-qualification", subject="nhi.v1.qualification.>",
-                        handler=qualification_event_handler(service))
+        runtime.consume(
+            stream="NHI_EVENTS",
+            durable="interchange-qualification",
+            subject="nhi.v1.qualification.>",
+            handler=qualification_event_handler(service),
+        )
     runtime.service = service
     return runtime

@@ -10,7 +10,9 @@ from nhi_common.config import setting
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    database_url: str = setting("INTERCHANGE_DATABASE_URL", "sqlite:///var/interchange.db", "SQLAlchemy URL of this service's database")
+    database_url: str = setting(
+        "INTERCHANGE_DATABASE_URL", "sqlite:///var/interchange.db", "SQLAlchemy URL of this service's database"
+    )
     database_schema: str | None = setting("INTERCHANGE_DATABASE_SCHEMA", None, "PostgreSQL schema of this service")
     grpc_port: int = setting("INTERCHANGE_GRPC_PORT", "50054", "gRPC port")
     nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")

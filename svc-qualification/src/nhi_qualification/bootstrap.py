@@ -30,21 +30,38 @@ def make_engine(settings: Settings):
     return db.service_engine(settings.database_url, settings.database_schema)
 
 
-def make_app(engine: sa.Engine, *, mynumber_key: str, insurer_number: str, insured_symbol: str,
-             business_date: dt.date | None = None, after_commit: Callable[[], None] = lambda: None) -> App:
+def make_app(
+    engine: sa.Engine,
+    *,
+    mynumber_key: str,
+    insurer_number: str,
+    insured_symbol: str,
+    business_date: dt.date | None = None,
+    after_commit: Callable[[], None] = lambda: None,
+) -> App:
     """The use cases' dependencies over a database: units of work, the My Number vault, the numbering."""
 
     def uow(*, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, read_only=read_only, after_commit=after_commit)
 
-    return App(uow=uow, vault=MyNumberVault(mynumber_key), insurer_number=insurer_number,
-               insured_symbol=insured_symbol, fixed_business_date=business_date)
+    return App(
+        uow=uow,
+        vault=MyNumberVault(mynumber_key),
+        insurer_number=insurer_number,
+        insured_symbol=insured_symbol,
+        fixed_business_date=business_date,
+    )
 
 
 def app_for(settings: Settings, engine: sa.Engine, after_commit: Callable[[], None] = lambda: None) -> App:
-    return make_app(engine, mynumber_key=settings.mynumber_key, insurer_number=settings.insurer_number,
-                    insured_symbol=settings.insured_symbol, business_date=settings.business_date,
-                    after_commit=after_commit)
+    return make_app(
+        engine,
+        mynumber_key=settings.mynumber_key,
+        insurer_number=settings.insurer_number,
+        insured_symbol=settings.insured_symbol,
+        business_date=settings.business_date,
+        after_commit=after_commit,
+    )
 
 
 def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
@@ -53,8 +70,9 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     engine = make_engine(settings)
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
-    runtime = ServiceRuntime(name="svc-qualification", nats_url=settings.nats_url, server=server, engine=engine,
-                             outbox=PLUMBING["outbox"])
+    runtime = ServiceRuntime(
+        name="svc-qualification", nats_url=settings.nats_url, server=server, engine=engine, outbox=PLUMBING["outbox"]
+    )
     app = app_for(settings, engine, runtime.notify_outbox)
     # With NATS, job chunks go through nhi.jobs.v1.<kind> to any replica; without, they run in this process.
     dispatch = jobs_worker.publisher(runtime.bus_runtime, runtime.bus) if runtime.bus is not None else None
@@ -63,6 +81,10 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     runtime.app, runtime.jobs = app, jobs
     if runtime.bus is not None:
         jobs_worker.consume(runtime, jobs)
-        runtime.consume(stream="NHI_EVENTS", durable="qualification-documents", subject="nhi.v1.document.issued",
-                        handler=document_issued_handler(app))
+        runtime.consume(
+            stream="NHI_EVENTS",
+            durable="qualification-documents",
+            subject="nhi.v1.document.issued",
+            handler=document_issued_handler(app),
+        )
     return runtime

@@ -29,8 +29,11 @@ def serve() -> int:
         return _serve_workers(settings)
     app = create_app(settings)
     # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
-                                           timeout_graceful_shutdown=10, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=10, lifespan="on"
+        )
+    )
     # uvicorn re-raises the signal it caught once it has drained; a no-op handler lets us finish and exit 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     log.info("gateway listening on http://%s:%d/api/v1 (Swagger UI at /api/v1/ui/)", settings.host, settings.port)
@@ -48,12 +51,23 @@ def _serve_workers(settings: Settings) -> int:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    server_config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=settings.workers,
-                                   host=settings.host, port=settings.port, log_config=None,
-                                   timeout_graceful_shutdown=10, lifespan="on")
+    server_config = uvicorn.Config(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
     sock = server_config.bind_socket()
-    log.info("gateway listening on http://%s:%d/api/v1 with %d worker processes", settings.host, settings.port,
-             settings.workers)
+    log.info(
+        "gateway listening on http://%s:%d/api/v1 with %d worker processes",
+        settings.host,
+        settings.port,
+        settings.workers,
+    )
     try:
         Multiprocess(server_config, sockets=[sock]).run()
     finally:
@@ -79,11 +93,19 @@ def token(args: argparse.Namespace) -> int:
     """Print a signed token and nothing else."""
     secret = os.environ.get("NHI_JWT_SECRET", "")
     if not secret:
-        print("error: NHI_JWT_SECRET is not set (e.g. eval \"$(nhi-suite env)\")", file=sys.stderr)
+        print('error: NHI_JWT_SECRET is not set (e.g. eval "$(nhi-suite env)")', file=sys.stderr)
         return 2
-    print(mint_token(secret, roles=args.role, scopes=args.scope or (), sub=args.sub, ttl_hours=args.ttl_hours,
-                     issuer=os.environ.get("NHI_JWT_ISSUER") or "nhi-local",
-                     audience=os.environ.get("NHI_JWT_AUDIENCE") or "nhi-api"))
+    print(
+        mint_token(
+            secret,
+            roles=args.role,
+            scopes=args.scope or (),
+            sub=args.sub,
+            ttl_hours=args.ttl_hours,
+            issuer=os.environ.get("NHI_JWT_ISSUER") or "nhi-local",
+            audience=os.environ.get("NHI_JWT_AUDIENCE") or "nhi-api",
+        )
+    )
     return 0
 
 

@@ -25,10 +25,15 @@ def call_context():
     caller = principal()
     business_date = flask.request.headers.get("X-Business-Date") or None
     if business_date and not caller.may_set_business_date():
-        raise Problem(403, "X-Business-Date is allowed only for backoffice, batch and admin", kind="forbidden",
-                      errors=[field_error("X-Business-Date", "is not allowed for this role", "role")])
-    return request_context(caller, idempotency_key=flask.request.headers.get("Idempotency-Key"),
-                           business_date=business_date)
+        raise Problem(
+            403,
+            "X-Business-Date is allowed only for backoffice, batch and admin",
+            kind="forbidden",
+            errors=[field_error("X-Business-Date", "is not allowed for this role", "role")],
+        )
+    return request_context(
+        caller, idempotency_key=flask.request.headers.get("Idempotency-Key"), business_date=business_date
+    )
 
 
 def ok(doc: dict, status: int = 200, headers: dict | None = None) -> flask.Response:

@@ -10,6 +10,7 @@ from ._common import backends, ok
 
 def list_events(operator_id=None, action=None, page_size=None, cursor=None):
     """ListAuditEvents."""
-    request = common_pb2.ListAuditEventsRequest(operator_id=operator_id or "", action=action or "",
-                                                page=page(page_size, cursor))
+    request = common_pb2.ListAuditEventsRequest(
+        operator_id=operator_id or "", action=action or "", page=page(page_size, cursor)
+    )
     return ok(to_page_json(backends().call("qualification", "ListAuditEvents", request)))

@@ -8,8 +8,15 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from ..grpc_clients import page, to_json, to_page_json
 from ._common import backends, call_context, ok
 
-_INCOME_FIELDS = ("taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "income_year",
-                  "public_pension_income", "total_income")
+_INCOME_FIELDS = (
+    "taxable_income",
+    "gross_income",
+    "kyu_tadashigaki_income",
+    "non_taxed",
+    "income_year",
+    "public_pension_income",
+    "total_income",
+)
 
 
 def _income(fact: dict) -> pb.IncomeFact:
@@ -19,8 +26,12 @@ def _income(fact: dict) -> pb.IncomeFact:
 def determine_burden_ratio(body):
     """DetermineBurdenRatio; 201 when stored, 200 for a dry run."""
     request = pb.DetermineBurdenRatioRequest(
-        context=call_context(), household_id=body["household_id"], as_of=body.get("as_of") or "",
-        incomes=[_income(f) for f in body.get("incomes") or []], dry_run=bool(body.get("dry_run", False)))
+        context=call_context(),
+        household_id=body["household_id"],
+        as_of=body.get("as_of") or "",
+        incomes=[_income(f) for f in body.get("incomes") or []],
+        dry_run=bool(body.get("dry_run", False)),
+    )
     response = backends().call("qualification", "DetermineBurdenRatio", request)
     return ok(to_json(response), 200 if request.dry_run else 201)
 
@@ -33,8 +44,9 @@ def record_income_facts(body):
 
 def start_job(body):
     """StartJob; 202 with the queued job and its Location."""
-    request = common_pb2.StartJobRequest(context=call_context(), kind=body["kind"],
-                                         parameters=body.get("parameters") or {})
+    request = common_pb2.StartJobRequest(
+        context=call_context(), kind=body["kind"], parameters=body.get("parameters") or {}
+    )
     job = to_json(backends().call("qualification", "StartJob", request))
     return ok(job, 202, {"Location": f"/api/v1/jobs/{job['job_id']}"})
 

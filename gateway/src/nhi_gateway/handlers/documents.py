@@ -37,8 +37,9 @@ def _file(content) -> flask.Response:
 
 def render(body):
     """RenderDocument; 201 with the metadata and a link to the content."""
-    request = pb.RenderDocumentRequest(context=call_context(), kind=body["kind"], person_id=body["person_id"],
-                                       format=body.get("format", "pdf"))
+    request = pb.RenderDocumentRequest(
+        context=call_context(), kind=body["kind"], person_id=body["person_id"], format=body.get("format", "pdf")
+    )
     doc = _with_links(backends().call("documents", "RenderDocument", request))
     return ok(doc, 201, {"Location": doc["links"]["self"]})
 

@@ -16,8 +16,9 @@ def submit(body):
         kind=body["kind"],
         reason=body["reason"],
         household_id=body["household_id"],
-        persons=[pb.NotificationPerson(person_id=p["person_id"], my_number=p.get("my_number", ""))
-                 for p in body["persons"]],
+        persons=[
+            pb.NotificationPerson(person_id=p["person_id"], my_number=p.get("my_number", "")) for p in body["persons"]
+        ],
         event_date=body["event_date"],
         notified_on=body["notified_on"],
         identity_check=pb.IdentityCheck(document_kind=check["document_kind"], checked_by=check["checked_by"]),
@@ -25,8 +26,10 @@ def submit(body):
         expected_household_version=body.get("expected_household_version", 0),
         prefecture_acquired_on=body.get("prefecture_acquired_on", ""),
         new_head_person_id=body.get("new_head_person_id", ""),
-        statuses=[pb.StatusPeriod(**{k: v for k, v in status.items() if k != "reasons"})
-                  for status in body.get("statuses", [])],
+        statuses=[
+            pb.StatusPeriod(**{k: v for k, v in status.items() if k != "reasons"})
+            for status in body.get("statuses", [])
+        ],
     )
     response = backends().call("qualification", "SubmitNotification", request)
     return ok(to_json(response), 200 if request.dry_run else 201)

@@ -10,16 +10,36 @@ from ..problems import Problem, field_error
 from ._common import backends, call_context, ok, principal
 
 
-def search(name_kana=None, birth_date=None, symbol=None, number=None, branch_no=None, household_id=None,
-           my_number=None, page_size=None, cursor=None):
+def search(
+    name_kana=None,
+    birth_date=None,
+    symbol=None,
+    number=None,
+    branch_no=None,
+    household_id=None,
+    my_number=None,
+    page_size=None,
+    cursor=None,
+):
     """SearchPersons."""
     if my_number and MYNUMBER_READ not in principal().scopes:
-        raise Problem(403, f"searching by my_number needs the scope {MYNUMBER_READ}", kind="forbidden",
-                      errors=[field_error("my_number", f"needs the scope {MYNUMBER_READ}", "scope")])
+        raise Problem(
+            403,
+            f"searching by my_number needs the scope {MYNUMBER_READ}",
+            kind="forbidden",
+            errors=[field_error("my_number", f"needs the scope {MYNUMBER_READ}", "scope")],
+        )
     request = pb.SearchPersonsRequest(
-        context=call_context(), name_kana=name_kana or "", birth_date=birth_date or "", symbol=symbol or "",
-        number=number or "", branch_no=branch_no or "", household_id=household_id or "", my_number=my_number or "",
-        page=page(page_size, cursor))
+        context=call_context(),
+        name_kana=name_kana or "",
+        birth_date=birth_date or "",
+        symbol=symbol or "",
+        number=number or "",
+        branch_no=branch_no or "",
+        household_id=household_id or "",
+        my_number=my_number or "",
+        page=page(page_size, cursor),
+    )
     return ok(to_page_json(backends().call("qualification", "SearchPersons", request)))
 
 
@@ -31,15 +51,17 @@ def get(person_id):
 
 def household(household_id, as_of=None, known_at=None):
     """GetHousehold: members insured as of a date, as known at a moment."""
-    request = pb.GetHouseholdRequest(household_id=household_id, as_of=as_of or "", known_at=known_at or "",
-                                     context=call_context())
+    request = pb.GetHouseholdRequest(
+        household_id=household_id, as_of=as_of or "", known_at=known_at or "", context=call_context()
+    )
     return ok(to_json(backends().call("qualification", "GetHousehold", request)))
 
 
 def qualification(person_id, as_of=None, known_at=None):
     """GetQualification."""
-    request = pb.GetQualificationRequest(person_id=person_id, as_of=as_of or "", known_at=known_at or "",
-                                         context=call_context())
+    request = pb.GetQualificationRequest(
+        person_id=person_id, as_of=as_of or "", known_at=known_at or "", context=call_context()
+    )
     return ok(to_json(backends().call("qualification", "GetQualification", request)))
 
 

@@ -22,8 +22,12 @@ def readyz():
     not_ready = sorted(name for name, up in states.items() if not up)
     if not_ready:
         # Outside the spec, so outside Connexion's error middleware: answer the problem directly.
-        doc = problems.body(503, type_=problems.kind_url("not-ready"), title=None,
-                            detail="not ready: " + ", ".join(not_ready),
-                            ext={"not_ready": not_ready, "services": services})
+        doc = problems.body(
+            503,
+            type_=problems.kind_url("not-ready"),
+            title=None,
+            detail="not ready: " + ", ".join(not_ready),
+            ext={"not_ready": not_ready, "services": services},
+        )
         return flask.Response(json.dumps(doc), status=503, mimetype=problems.MEDIA_TYPE)
     return {"status": "ok", "services": services}, 200

@@ -47,25 +47,37 @@ def correct(body):
 
 def certificates(person_id=None, state=None, outstanding_after_loss=False, page_size=None, cursor=None):
     """ListCertificates."""
-    request = pb.ListCertificatesRequest(person_id=person_id or "", state=state or "",
-                                         outstanding_after_loss=bool(outstanding_after_loss),
-                                         page=page(page_size, cursor))
+    request = pb.ListCertificatesRequest(
+        person_id=person_id or "",
+        state=state or "",
+        outstanding_after_loss=bool(outstanding_after_loss),
+        page=page(page_size, cursor),
+    )
     return ok(to_page_json(backends().call("qualification", "ListCertificates", request)))
 
 
 def register_return(body):
     """RegisterCertificateReturn (回収登録); 201."""
     request = pb.RegisterCertificateReturnRequest(
-        context=call_context(), certificate_id=body["certificate_id"], outcome=body["outcome"],
-        returned_on=body.get("returned_on", ""), note=body.get("note", ""))
+        context=call_context(),
+        certificate_id=body["certificate_id"],
+        outcome=body["outcome"],
+        returned_on=body.get("returned_on", ""),
+        note=body.get("note", ""),
+    )
     return ok(to_json(backends().call("qualification", "RegisterCertificateReturn", request)), 201)
 
 
 def qualification_changes(to=None, operator_id=None, reason=None, kind=None, page_size=None, cursor=None, **query):
     """ListChanges as the 資格異動内容確認一覧; `from` is a Python keyword, so it arrives in **query."""
-    request = pb.ListChangesRequest(from_date=query.get("from") or "", to_date=to or "",
-                                    operator_id=operator_id or "", reason=reason or "", kind=kind or "",
-                                    page=page(page_size, cursor))
+    request = pb.ListChangesRequest(
+        from_date=query.get("from") or "",
+        to_date=to or "",
+        operator_id=operator_id or "",
+        reason=reason or "",
+        kind=kind or "",
+        page=page(page_size, cursor),
+    )
     doc = to_page_json(backends().call("qualification", "ListChanges", request))
     doc["columns"] = CHANGE_COLUMNS
     return ok(doc)

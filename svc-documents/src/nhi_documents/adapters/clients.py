@@ -24,8 +24,9 @@ from ..domain.model import (
     Reason,
 )
 
-UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-                               grpc.StatusCode.RESOURCE_EXHAUSTED})
+UNAVAILABLE_CODES = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+)
 
 
 def _date(text: str) -> dt.date | None:
@@ -38,26 +39,43 @@ def to_address(message: pb.Address) -> Address:
 
 def to_person(message: pb.Person) -> PersonInfo:
     return PersonInfo(
-        person_id=message.person_id, household_id=message.household_id, name_kanji=message.name_kanji,
-        name_kana=message.name_kana, birth_date=dt.date.fromisoformat(message.birth_date), sex=message.sex,
-        address=to_address(message.address), nationality=message.nationality,
-        residence_status=message.residence_status, residence_expires_on=_date(message.residence_expires_on))
+        person_id=message.person_id,
+        household_id=message.household_id,
+        name_kanji=message.name_kanji,
+        name_kana=message.name_kana,
+        birth_date=dt.date.fromisoformat(message.birth_date),
+        sex=message.sex,
+        address=to_address(message.address),
+        nationality=message.nationality,
+        residence_status=message.residence_status,
+        residence_expires_on=_date(message.residence_expires_on),
+    )
 
 
 def to_qualification(message: pb.QualificationView, as_of: dt.date) -> QualificationInfo:
     period = message.period if message.HasField("period") else None
     return QualificationInfo(
-        person_id=message.person_id, as_of=_date(message.as_of) or as_of, insured=message.insured,
-        insurer_number=period.insurer_number if period else "", symbol=period.symbol if period else "",
-        number=period.number if period else "", branch_no=period.branch_no if period else "",
-        acquired_on=_date(period.acquired_on) if period else None, lost_on=_date(period.lost_on) if period else None)
+        person_id=message.person_id,
+        as_of=_date(message.as_of) or as_of,
+        insured=message.insured,
+        insurer_number=period.insurer_number if period else "",
+        symbol=period.symbol if period else "",
+        number=period.number if period else "",
+        branch_no=period.branch_no if period else "",
+        acquired_on=_date(period.acquired_on) if period else None,
+        lost_on=_date(period.lost_on) if period else None,
+    )
 
 
 def to_household(message: pb.Household) -> HouseholdInfo:
     return HouseholdInfo(
-        household_id=message.household_id, head_person_id=message.head_person_id, symbol=message.symbol,
-        number=message.number, address=to_address(message.address),
-        members=tuple(to_person(m) for m in message.members))
+        household_id=message.household_id,
+        head_person_id=message.head_person_id,
+        symbol=message.symbol,
+        number=message.number,
+        address=to_address(message.address),
+        members=tuple(to_person(m) for m in message.members),
+    )
 
 
 def to_reason(message: common_pb2.Reason) -> Reason:
@@ -65,14 +83,22 @@ def to_reason(message: common_pb2.Reason) -> Reason:
 
 
 def to_certificate_due(message: pb.CertificateDue) -> CertificateDue:
-    return CertificateDue(kind=message.kind, person_id=message.person_id, valid_from=_date(message.valid_from),
-                          valid_until=_date(message.valid_until), reasons=tuple(to_reason(r) for r in message.reasons))
+    return CertificateDue(
+        kind=message.kind,
+        person_id=message.person_id,
+        valid_from=_date(message.valid_from),
+        valid_until=_date(message.valid_until),
+        reasons=tuple(to_reason(r) for r in message.reasons),
+    )
 
 
 def to_certificates_due(message: pb.GetCertificatesDueResponse, person_id: str, as_of: dt.date) -> CertificatesDue:
-    return CertificatesDue(person_id=message.person_id or person_id, as_of=_date(message.as_of) or as_of,
-                           certificates=tuple(to_certificate_due(c) for c in message.certificates),
-                           reasons=tuple(to_reason(r) for r in message.reasons))
+    return CertificatesDue(
+        person_id=message.person_id or person_id,
+        as_of=_date(message.as_of) or as_of,
+        certificates=tuple(to_certificate_due(c) for c in message.certificates),
+        reasons=tuple(to_reason(r) for r in message.reasons),
+    )
 
 
 class QualificationClient:
@@ -96,20 +122,34 @@ class QualificationClient:
             raise translate(error, kind, key) from None
 
     def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo:
-        message = self._call("GetPerson", pb.GetPersonRequest(
-            person_id=person_id, context=self._context(operator_id, business_date)), "person", person_id)
+        message = self._call(
+            "GetPerson",
+            pb.GetPersonRequest(person_id=person_id, context=self._context(operator_id, business_date)),
+            "person",
+            person_id,
+        )
         return to_person(message)
 
-    def get_qualification(self, person_id: str, *, as_of: dt.date, operator_id: str,
-                          business_date: dt.date) -> QualificationInfo:
-        message = self._call("GetQualification", pb.GetQualificationRequest(
-            person_id=person_id, as_of=as_of.isoformat(), context=self._context(operator_id, business_date)),
-            "person", person_id)
+    def get_qualification(
+        self, person_id: str, *, as_of: dt.date, operator_id: str, business_date: dt.date
+    ) -> QualificationInfo:
+        message = self._call(
+            "GetQualification",
+            pb.GetQualificationRequest(
+                person_id=person_id, as_of=as_of.isoformat(), context=self._context(operator_id, business_date)
+            ),
+            "person",
+            person_id,
+        )
         return to_qualification(message, as_of)
 
     def get_household(self, household_id: str, *, operator_id: str, business_date: dt.date) -> HouseholdInfo:
-        message = self._call("GetHousehold", pb.GetHouseholdRequest(
-            household_id=household_id, context=self._context(operator_id, business_date)), "household", household_id)
+        message = self._call(
+            "GetHousehold",
+            pb.GetHouseholdRequest(household_id=household_id, context=self._context(operator_id, business_date)),
+            "household",
+            household_id,
+        )
         return to_household(message)
 
     def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue:
@@ -117,12 +157,17 @@ class QualificationClient:
 
         Raises NotInsured when the person is not insured on the business date."""
         try:
-            message = self._stub().GetCertificatesDue(pb.GetCertificatesDueRequest(
-                person_id=person_id, context=self._context(operator_id, business_date)), timeout=self.deadline)
+            message = self._stub().GetCertificatesDue(
+                pb.GetCertificatesDueRequest(person_id=person_id, context=self._context(operator_id, business_date)),
+                timeout=self.deadline,
+            )
         except grpc.RpcError as error:
             translated = translate(error, "person", person_id)
-            if (isinstance(translated, rpc.ServiceError) and translated.code == grpc.StatusCode.FAILED_PRECONDITION
-                    and translated.reason == "NOT_INSURED"):
+            if (
+                isinstance(translated, rpc.ServiceError)
+                and translated.code == grpc.StatusCode.FAILED_PRECONDITION
+                and translated.reason == "NOT_INSURED"
+            ):
                 raise NotInsured(person_id, business_date) from None
             raise translated from None
         return to_certificates_due(message, person_id, business_date)
@@ -134,12 +179,24 @@ def translate(error: grpc.RpcError, kind: str, key: str) -> NotFound | rpc.Servi
     if code == grpc.StatusCode.NOT_FOUND:
         return NotFound(kind, key)
     if code in UNAVAILABLE_CODES:
-        return rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, f"svc-qualification did not answer ({code.name})",
-                                reason="QUALIFICATION_UNAVAILABLE")
+        return rpc.ServiceError(
+            grpc.StatusCode.UNAVAILABLE,
+            f"svc-qualification did not answer ({code.name})",
+            reason="QUALIFICATION_UNAVAILABLE",
+        )
     status = rpc.read_status(error)
     fields, info = rpc.unpack_details(status) if status is not None else ([], None)
-    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.PERMISSION_DENIED):
-        return rpc.ServiceError(code, f"svc-qualification: {error.details() or code.name}",
-                                reason=info.reason if info else code.name, fields=fields)
-    return rpc.ServiceError(grpc.StatusCode.INTERNAL, f"svc-qualification failed ({code.name})",
-                            reason="QUALIFICATION_FAILED")
+    if code in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.PERMISSION_DENIED,
+    ):
+        return rpc.ServiceError(
+            code,
+            f"svc-qualification: {error.details() or code.name}",
+            reason=info.reason if info else code.name,
+            fields=fields,
+        )
+    return rpc.ServiceError(
+        grpc.StatusCode.INTERNAL, f"svc-qualification failed ({code.name})", reason="QUALIFICATION_FAILED"
+    )

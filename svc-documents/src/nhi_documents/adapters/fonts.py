@@ -49,9 +49,12 @@ def find_font(configured: str | None = None) -> pathlib.Path:
     if DEBIAN_FONT.is_file():
         return DEBIAN_FONT
     tried.append(str(DEBIAN_FONT))
-    raise FontNotFound("no Japanese TrueType font for PDFs: tried " + ", ".join(tried)
-                       + "; set NHI_PDF_FONT to an IPAex Gothic (ipaexg.ttf) file, install the Debian package "
-                         "fonts-ipaexfont-gothic, or `pip install --no-deps japanize-matplotlib==1.1.3`")
+    raise FontNotFound(
+        "no Japanese TrueType font for PDFs: tried "
+        + ", ".join(tried)
+        + "; set NHI_PDF_FONT to an IPAex Gothic (ipaexg.ttf) file, install the Debian package "
+        "fonts-ipaexfont-gothic, or `pip install --no-deps japanize-matplotlib==1.1.3`"
+    )
 
 
 def register_font(path: pathlib.Path) -> str:

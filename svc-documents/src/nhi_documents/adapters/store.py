@@ -20,7 +20,8 @@ TZ = sa.DateTime(timezone=True)
 
 # One rendered document: its bytes and what the caller needs to find it again.
 documents = sa.Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("id", sa.String(36), nullable=False, unique=True),
     sa.Column("kind", sa.String(50), nullable=False),
@@ -41,7 +42,8 @@ documents = sa.Table(
 
 # The last certificate number given out per era year ('R7' -> 123).
 certificate_sequences = sa.Table(
-    "certificate_sequences", metadata,
+    "certificate_sequences",
+    metadata,
     sa.Column("sequence_key", sa.String(10), primary_key=True),
     sa.Column("last_value", sa.Integer, nullable=False),
 )
@@ -54,7 +56,8 @@ META_COLUMNS = [c for c in documents.c if c.name != "content"]
 def next_certificate_sequence(conn: sa.Connection, key: str) -> int:
     """The next number of sequence `key`, taken inside the caller's transaction (the UPDATE locks the row)."""
     updated = conn.execute(
-        sa.update(certificate_sequences).where(certificate_sequences.c.sequence_key == key)
+        sa.update(certificate_sequences)
+        .where(certificate_sequences.c.sequence_key == key)
         .values(last_value=certificate_sequences.c.last_value + 1)
         .returning(certificate_sequences.c.last_value)
     ).first()
@@ -64,16 +67,43 @@ def next_certificate_sequence(conn: sa.Connection, key: str) -> int:
     return 1
 
 
-def add_document(conn: sa.Connection, *, document_id: str, kind: str, title: str, person_id: str, household_id: str,
-                 media_type: str, content: bytes, sha256: str, issued_on: dt.date, valid_until: dt.date | None,
-                 certificate_number: str | None, reasons: list[dict[str, Any]], operator_id: str,
-                 created_at: dt.datetime) -> None:
-    conn.execute(sa.insert(documents).values(
-        id=document_id, kind=kind, title=title, person_id=person_id, household_id=household_id,
-        media_type=media_type, content=content, sha256=sha256, size=len(content), issued_on=issued_on,
-        valid_until=valid_until, certificate_number=certificate_number,
-        reasons=json.dumps(reasons, ensure_ascii=False, sort_keys=True), created_at=created_at,
-        operator_id=operator_id))
+def add_document(
+    conn: sa.Connection,
+    *,
+    document_id: str,
+    kind: str,
+    title: str,
+    person_id: str,
+    household_id: str,
+    media_type: str,
+    content: bytes,
+    sha256: str,
+    issued_on: dt.date,
+    valid_until: dt.date | None,
+    certificate_number: str | None,
+    reasons: list[dict[str, Any]],
+    operator_id: str,
+    created_at: dt.datetime,
+) -> None:
+    conn.execute(
+        sa.insert(documents).values(
+            id=document_id,
+            kind=kind,
+            title=title,
+            person_id=person_id,
+            household_id=household_id,
+            media_type=media_type,
+            content=content,
+            sha256=sha256,
+            size=len(content),
+            issued_on=issued_on,
+            valid_until=valid_until,
+            certificate_number=certificate_number,
+            reasons=json.dumps(reasons, ensure_ascii=False, sort_keys=True),
+            created_at=created_at,
+            operator_id=operator_id,
+        )
+    )
 
 
 def _meta(row) -> dict[str, Any]:
@@ -91,8 +121,9 @@ def get_document(conn: sa.Connection, document_id: str, *, with_content: bool = 
     return _meta(row) if row is not None else None
 
 
-def list_documents(conn: sa.Connection, *, person_id: str = "", kind: str = "",
-                   page: paging.Page = paging.Page()) -> tuple[list[dict[str, Any]], str]:
+def list_documents(
+    conn: sa.Connection, *, person_id: str = "", kind: str = "", page: paging.Page = paging.Page()
+) -> tuple[list[dict[str, Any]], str]:
     """One page of documents without their content, newest first, and the cursor of the next page ('' at the end)."""
     query = sa.select(*META_COLUMNS)
     if person_id:
@@ -124,8 +155,13 @@ class SqlDocumentRecords:
         return meta
 
     def remember(self, *, key: str, operation: str, request: bytes, document_id: str) -> None:
-        self.plumbing.remember_idempotent(self.conn, key=key, operation=operation, request=request,
-                                          response=json.dumps({"document_id": document_id}).encode())
+        self.plumbing.remember_idempotent(
+            self.conn,
+            key=key,
+            operation=operation,
+            request=request,
+            response=json.dumps({"document_id": document_id}).encode(),
+        )
 
     def next_certificate_sequence(self, key: str) -> int:
         return next_certificate_sequence(self.conn, key)

@@ -25,8 +25,12 @@ class NotInsured(DomainError):
     """The person holds no qualification on the issue date."""
 
     def __init__(self, person_id: str, day: dt.date) -> None:
-        super().__init__("person_id", f"person {person_id} is not insured on {day.isoformat()}", code="NOT_INSURED",
-                         metadata={"person_id": person_id, "business_date": day.isoformat()})
+        super().__init__(
+            "person_id",
+            f"person {person_id} is not insured on {day.isoformat()}",
+            code="NOT_INSURED",
+            metadata={"person_id": person_id, "business_date": day.isoformat()},
+        )
         self.person_id = person_id
         self.day = day
 
@@ -37,11 +41,22 @@ class NotDue(DomainError):
     def __init__(self, due: CertificatesDue) -> None:
         reasons = due.reasons or tuple(r for c in due.certificates for r in c.reasons)
         why = "; ".join(f"{r.rule_id}: {r.summary}" for r in reasons)
-        message = (f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()}"
-                   f" (due: {', '.join(due.kinds) or 'none'})" + (f" — {why}" if why else ""))
-        super().__init__("person_id", message, rule="CERT-KIND", code="NOT_DUE", metadata={
-            "person_id": due.person_id, "business_date": due.as_of.isoformat(), "due_kinds": ",".join(due.kinds),
-            "rule_ids": ",".join(dict.fromkeys(r.rule_id for r in reasons))})
+        message = (
+            f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()}"
+            f" (due: {', '.join(due.kinds) or 'none'})" + (f" — {why}" if why else "")
+        )
+        super().__init__(
+            "person_id",
+            message,
+            rule="CERT-KIND",
+            code="NOT_DUE",
+            metadata={
+                "person_id": due.person_id,
+                "business_date": due.as_of.isoformat(),
+                "due_kinds": ",".join(due.kinds),
+                "rule_ids": ",".join(dict.fromkeys(r.rule_id for r in reasons)),
+            },
+        )
         self.person_id = due.person_id
         self.day = due.as_of
         self.kinds = due.kinds
@@ -126,10 +141,19 @@ def sequence_key(issued_on: dt.date) -> str:
     return f"{_ERA_LETTERS[match.group(1)]}{year}"
 
 
-def build_eligibility_certificate(*, person: PersonInfo, qualification: QualificationInfo, household: HouseholdInfo,
-                                  head_name: str, issued_on: dt.date, due: CertificateDue,
-                                  with_elderly_certificate: bool, number: str, insurer_number: str,
-                                  insurer_name: str) -> EligibilityCertificate:
+def build_eligibility_certificate(
+    *,
+    person: PersonInfo,
+    qualification: QualificationInfo,
+    household: HouseholdInfo,
+    head_name: str,
+    issued_on: dt.date,
+    due: CertificateDue,
+    with_elderly_certificate: bool,
+    number: str,
+    insurer_number: str,
+    insurer_name: str,
+) -> EligibilityCertificate:
     """The 資格確認書 of an insured person, valid until the day svc-qualification answered (`due`, CERT-EXPIRY),
     with its reasons. When a 高齢受給者証 is issued alongside (CERT-KIND, 70-74), the share is left to it;
     otherwise it reads 法定負担割合のとおり."""

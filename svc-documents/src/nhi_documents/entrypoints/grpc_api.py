@@ -18,11 +18,19 @@ from ..service_layer.services import DocumentService
 
 def to_meta(meta: dict[str, Any]) -> pb.DocumentMeta:
     return pb.DocumentMeta(
-        document_id=meta["id"], kind=meta["kind"], title=meta["title"], person_id=meta["person_id"],
-        household_id=meta["household_id"], media_type=meta["media_type"], size_bytes=meta["size"],
-        sha256=meta["sha256"], issued_on=meta["issued_on"].isoformat(),
+        document_id=meta["id"],
+        kind=meta["kind"],
+        title=meta["title"],
+        person_id=meta["person_id"],
+        household_id=meta["household_id"],
+        media_type=meta["media_type"],
+        size_bytes=meta["size"],
+        sha256=meta["sha256"],
+        issued_on=meta["issued_on"].isoformat(),
         valid_until=meta["valid_until"].isoformat() if meta["valid_until"] else "",
-        created_at=meta["created_at"].isoformat(), certificate_number=meta["certificate_number"] or "")
+        created_at=meta["created_at"].isoformat(),
+        certificate_number=meta["certificate_number"] or "",
+    )
 
 
 def fingerprint(request: pb.RenderDocumentRequest) -> bytes:
@@ -50,10 +58,15 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
     def RenderDocument(self, request, context):
         try:
             meta = self.service.render_document(
-                kind=request.kind, person_id=request.person_id, household_id=request.household_id,
-                format=request.format or "pdf", operator_id=request.context.operator_id,
+                kind=request.kind,
+                person_id=request.person_id,
+                household_id=request.household_id,
+                format=request.format or "pdf",
+                operator_id=request.context.operator_id,
                 business_date=_business_date(request.context.business_date),
-                idempotency_key=request.context.idempotency_key, fingerprint=fingerprint(request))
+                idempotency_key=request.context.idempotency_key,
+                fingerprint=fingerprint(request),
+            )
         except MissingExpiry as exc:  # svc-qualification broke its own rule (CERT-EXPIRY): not the caller's fault
             raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
         return to_meta(meta)
@@ -64,13 +77,15 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
 
     @rpc.translated
     def GetDocumentContent(self, request, context):
-        meta = self.service.get_document(request.document_id, with_content=True,
-                                         operator_id=request.context.operator_id)
+        meta = self.service.get_document(
+            request.document_id, with_content=True, operator_id=request.context.operator_id
+        )
         return pb.DocumentContent(meta=to_meta(meta), content=meta["content"])
 
     @rpc.translated
     def ListDocuments(self, request, context):
         page = paging.parse(request.page.page_size, request.page.cursor)
         rows, cursor = self.service.list_documents(person_id=request.person_id, kind=request.kind, page=page)
-        return pb.ListDocumentsResponse(documents=[to_meta(r) for r in rows],
-                                        page=common_pb2.PageInfo(next_cursor=cursor))
+        return pb.ListDocumentsResponse(
+            documents=[to_meta(r) for r in rows], page=common_pb2.PageInfo(next_cursor=cursor)
+        )

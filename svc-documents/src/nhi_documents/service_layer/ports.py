@@ -20,8 +20,9 @@ class QualificationSource(Protocol):
 
     def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo: ...
 
-    def get_qualification(self, person_id: str, *, as_of: dt.date, operator_id: str,
-                          business_date: dt.date) -> QualificationInfo: ...
+    def get_qualification(
+        self, person_id: str, *, as_of: dt.date, operator_id: str, business_date: dt.date
+    ) -> QualificationInfo: ...
 
     def get_household(self, household_id: str, *, operator_id: str, business_date: dt.date) -> HouseholdInfo: ...
 
@@ -50,10 +51,24 @@ class DocumentRecords(Protocol):
 
     def next_certificate_sequence(self, key: str) -> int: ...
 
-    def add_document(self, *, document_id: str, kind: str, title: str, person_id: str, household_id: str,
-                     media_type: str, content: bytes, sha256: str, issued_on: dt.date, valid_until: dt.date | None,
-                     certificate_number: str | None, reasons: list[dict[str, Any]], operator_id: str,
-                     created_at: dt.datetime) -> None: ...
+    def add_document(
+        self,
+        *,
+        document_id: str,
+        kind: str,
+        title: str,
+        person_id: str,
+        household_id: str,
+        media_type: str,
+        content: bytes,
+        sha256: str,
+        issued_on: dt.date,
+        valid_until: dt.date | None,
+        certificate_number: str | None,
+        reasons: list[dict[str, Any]],
+        operator_id: str,
+        created_at: dt.datetime,
+    ) -> None: ...
 
     def get_document(self, document_id: str, *, with_content: bool = False) -> dict[str, Any] | None: ...
 

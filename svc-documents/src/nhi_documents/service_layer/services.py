@@ -29,9 +29,17 @@ _ATTEMPTS = 3
 class DocumentService:
     """Issues documents exactly once per request (idempotency key) and keeps them with their reasons."""
 
-    def __init__(self, *, store: DocumentStore, qualification: QualificationSource, renderer: Renderer,
-                 insurer_number: str, municipality_name: str, fixed_business_date: dt.date | None = None,
-                 after_commit: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        *,
+        store: DocumentStore,
+        qualification: QualificationSource,
+        renderer: Renderer,
+        insurer_number: str,
+        municipality_name: str,
+        fixed_business_date: dt.date | None = None,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self.store = store
         self.qualification = qualification
         self.renderer = renderer
@@ -46,9 +54,18 @@ class DocumentService:
 
     # ----- RenderDocument -----
 
-    def render_document(self, *, kind: str, person_id: str, household_id: str = "", format: str = "pdf",
-                        operator_id: str = "", business_date: dt.date | None = None, idempotency_key: str = "",
-                        fingerprint: bytes = b"") -> dict[str, Any]:
+    def render_document(
+        self,
+        *,
+        kind: str,
+        person_id: str,
+        household_id: str = "",
+        format: str = "pdf",
+        operator_id: str = "",
+        business_date: dt.date | None = None,
+        idempotency_key: str = "",
+        fingerprint: bytes = b"",
+    ) -> dict[str, Any]:
         """Render, store and announce one document; a replayed idempotency key gives back the first document.
 
         `fingerprint` is the request serialized deterministically without its idempotency key."""
@@ -88,30 +105,44 @@ class DocumentService:
         try:
             return tx.replayed(key=key, operation=RENDER_OPERATION, request=fingerprint)
         except IdempotencyKeyReused:
-            raise DomainError("context.idempotency_key", "the idempotency key was used before with a different request",
-                              code="IDEMPOTENCY_KEY_REUSED", metadata={"idempotency_key": key}) from None
+            raise DomainError(
+                "context.idempotency_key",
+                "the idempotency key was used before with a different request",
+                code="IDEMPOTENCY_KEY_REUSED",
+                metadata={"idempotency_key": key},
+            ) from None
 
     def _gather(self, person_id: str, household_id: str, operator: str, day: dt.date) -> dict[str, Any]:
         """Everything the certificate needs, from svc-qualification (before any transaction opens)."""
-        qualification = self.qualification.get_qualification(person_id, as_of=day, operator_id=operator,
-                                                              business_date=day)
+        qualification = self.qualification.get_qualification(
+            person_id, as_of=day, operator_id=operator, business_date=day
+        )
         if not qualification.insured:
             raise NotInsured(person_id, day)
         # CERT-KIND and CERT-EXPIRY are svc-qualification's rules: ask it which certificates are due, until when.
         due = self.qualification.certificates_due(person_id, operator_id=operator, business_date=day)
         person = self.qualification.get_person(person_id, operator_id=operator, business_date=day)
         if household_id and household_id != person.household_id:
-            raise InvalidInput("household_id", f"person {person_id} is not a member of household {household_id}",
-                               code="HOUSEHOLD_MISMATCH")
+            raise InvalidInput(
+                "household_id",
+                f"person {person_id} is not a member of household {household_id}",
+                code="HOUSEHOLD_MISMATCH",
+            )
         household = self.qualification.get_household(person.household_id, operator_id=operator, business_date=day)
         head = household.member(household.head_person_id)
         if head is None and household.head_person_id:
             head = self.qualification.get_person(household.head_person_id, operator_id=operator, business_date=day)
-        return {"person": person, "qualification": qualification, "household": household,
-                "head_name": head.name_kanji if head is not None else "", "due": due}
+        return {
+            "person": person,
+            "qualification": qualification,
+            "household": household,
+            "head_name": head.name_kanji if head is not None else "",
+            "due": due,
+        }
 
-    def _issue(self, kind: str, facts: dict[str, Any], day: dt.date, operator: str, idempotency_key: str,
-               fingerprint: bytes) -> dict[str, Any]:
+    def _issue(
+        self, kind: str, facts: dict[str, Any], day: dt.date, operator: str, idempotency_key: str, fingerprint: bytes
+    ) -> dict[str, Any]:
         person, due = facts["person"], facts["due"]
         eligibility = certificate.eligibility_due(due)
         with_elderly = certificate.ELDERLY_RECIPIENT_CERTIFICATE in due.kinds
@@ -123,26 +154,62 @@ class DocumentService:
                     return replay
             number = certificate.certificate_number(day, tx.next_certificate_sequence(certificate.sequence_key(day)))
             cert = certificate.build_eligibility_certificate(
-                person=person, qualification=facts["qualification"], household=facts["household"],
-                head_name=facts["head_name"], issued_on=day, due=eligibility, with_elderly_certificate=with_elderly,
-                number=number, insurer_number=self.insurer_number, insurer_name=self.municipality_name)
+                person=person,
+                qualification=facts["qualification"],
+                household=facts["household"],
+                head_name=facts["head_name"],
+                issued_on=day,
+                due=eligibility,
+                with_elderly_certificate=with_elderly,
+                number=number,
+                insurer_number=self.insurer_number,
+                insurer_name=self.municipality_name,
+            )
             content = self.renderer.eligibility_certificate(cert)
             sha256 = hashlib.sha256(content).hexdigest()
             reasons = [r.as_dict() for r in cert.reasons]
             tx.add_document(
-                document_id=document_id, kind=kind, title=cert.title, person_id=person.person_id,
-                household_id=cert.household_id, media_type=certificate.MEDIA_TYPE, content=content, sha256=sha256,
-                issued_on=day, valid_until=eligibility.valid_until, certificate_number=number, reasons=reasons,
-                operator_id=operator, created_at=dt.datetime.now(dt.timezone.utc))
-            tx.add_event(nats_subject=ISSUED_SUBJECT, type=ISSUED_TYPE, subject=document_id, data={
-                "document_id": document_id, "kind": kind, "person_id": person.person_id,
-                "household_id": cert.household_id, "issued_on": day.isoformat(),
-                "valid_until": eligibility.valid_until.isoformat(), "certificate_number": number, "sha256": sha256})
-            tx.audit(operator_id=operator, action="document.issued", target_kind="document", target_id=document_id,
-                     detail=f"{kind} {number} person {person.person_id} valid until {eligibility.valid_until}")
+                document_id=document_id,
+                kind=kind,
+                title=cert.title,
+                person_id=person.person_id,
+                household_id=cert.household_id,
+                media_type=certificate.MEDIA_TYPE,
+                content=content,
+                sha256=sha256,
+                issued_on=day,
+                valid_until=eligibility.valid_until,
+                certificate_number=number,
+                reasons=reasons,
+                operator_id=operator,
+                created_at=dt.datetime.now(dt.timezone.utc),
+            )
+            tx.add_event(
+                nats_subject=ISSUED_SUBJECT,
+                type=ISSUED_TYPE,
+                subject=document_id,
+                data={
+                    "document_id": document_id,
+                    "kind": kind,
+                    "person_id": person.person_id,
+                    "household_id": cert.household_id,
+                    "issued_on": day.isoformat(),
+                    "valid_until": eligibility.valid_until.isoformat(),
+                    "certificate_number": number,
+                    "sha256": sha256,
+                },
+            )
+            tx.audit(
+                operator_id=operator,
+                action="document.issued",
+                target_kind="document",
+                target_id=document_id,
+                detail=f"{kind} {number} person {person.person_id} valid until {eligibility.valid_until}",
+            )
             if idempotency_key:
-                tx.remember(key=idempotency_key, operation=RENDER_OPERATION, request=fingerprint,
-                            document_id=document_id)
+                tx.remember(
+                    key=idempotency_key, operation=RENDER_OPERATION, request=fingerprint, document_id=document_id
+                )
             meta = tx.get_document(document_id)
         log.info("document %s issued: %s %s", document_id, kind, number)
         return meta
@@ -155,14 +222,20 @@ class DocumentService:
         with self.store.transaction() as tx:
             meta = tx.get_document(document_id, with_content=with_content)
             if meta is not None and with_content:
-                tx.audit(operator_id=operator_id, action="document.read", target_kind="document",
-                         target_id=document_id, detail=f"{meta['kind']} person {meta['person_id']}")
+                tx.audit(
+                    operator_id=operator_id,
+                    action="document.read",
+                    target_kind="document",
+                    target_id=document_id,
+                    detail=f"{meta['kind']} person {meta['person_id']}",
+                )
         if meta is None:
             raise NotFound("document", document_id)
         return meta
 
-    def list_documents(self, *, person_id: str = "", kind: str = "", page: Page = Page()
-                       ) -> tuple[list[dict[str, Any]], str]:
+    def list_documents(
+        self, *, person_id: str = "", kind: str = "", page: Page = Page()
+    ) -> tuple[list[dict[str, Any]], str]:
         """A page of documents, newest first, and the cursor of the next page ('' at the end)."""
         with self.store.transaction() as tx:
             return tx.list_documents(person_id=person_id, kind=kind, page=page)

@@ -18,9 +18,17 @@ from ..service_layer.ports import ApplyRejected, ApplyUnavailable
 
 OPERATOR_ID = "integration"
 # Worth another delivery: the receiver may come back or catch up.
-TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-                       grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED,
-                       grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.CANCELLED})
+TRANSIENT = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.CANCELLED,
+    }
+)
 
 
 def to_message(change: ResidentChange) -> pb.ResidentChange:
@@ -38,8 +46,10 @@ class QualificationClient:
     def apply(self, change: ResidentChange, *, idempotency_key: str) -> list[dict[str, Any]]:
         stub = qualification_pb2_grpc.QualificationServiceStub(self.channel.get())
         context = common_pb2.RequestContext(
-            operator_id=OPERATOR_ID, idempotency_key=idempotency_key,
-            business_date=self.business_date.isoformat() if self.business_date else "")
+            operator_id=OPERATOR_ID,
+            idempotency_key=idempotency_key,
+            business_date=self.business_date.isoformat() if self.business_date else "",
+        )
         request = pb.ApplyResidentChangesRequest(context=context, changes=[to_message(change)])
         try:
             response = stub.ApplyResidentChanges(request, timeout=self.deadline)

@@ -18,18 +18,30 @@ from .tables import imports, metadata, received_changes, rejected_events
 EVENT_SOURCE = "urn:nhi:svc-integration"
 
 
-def record_receipt(conn: sa.Connection, *, receipt_key: str, change: ResidentChange, origin: str,
-                   import_id: str | None = None) -> None:
+def record_receipt(
+    conn: sa.Connection, *, receipt_key: str, change: ResidentChange, origin: str, import_id: str | None = None
+) -> None:
     """Note that a change arrived and is being handed on (no personal data: ids and counts only)."""
-    conn.execute(sa.insert(received_changes).values(
-        receipt_key=receipt_key, change_id=change.change_id, change_kind=change.change_kind,
-        household_id=change.household_id, persons=len(change.persons), origin=origin, import_id=import_id,
-        received_at=utcnow()))
+    conn.execute(
+        sa.insert(received_changes).values(
+            receipt_key=receipt_key,
+            change_id=change.change_id,
+            change_kind=change.change_kind,
+            household_id=change.household_id,
+            persons=len(change.persons),
+            origin=origin,
+            import_id=import_id,
+            received_at=utcnow(),
+        )
+    )
 
 
 def record_outcomes(conn: sa.Connection, *, receipt_key: str, outcomes: list[dict[str, Any]]) -> None:
-    conn.execute(sa.update(received_changes).where(received_changes.c.receipt_key == receipt_key)
-                 .values(outcomes=json.dumps(outcomes, ensure_ascii=False, sort_keys=True)))
+    conn.execute(
+        sa.update(received_changes)
+        .where(received_changes.c.receipt_key == receipt_key)
+        .values(outcomes=json.dumps(outcomes, ensure_ascii=False, sort_keys=True))
+    )
 
 
 def get_receipt(conn: sa.Connection, receipt_key: str) -> dict[str, Any] | None:
@@ -41,11 +53,18 @@ def get_receipt(conn: sa.Connection, receipt_key: str) -> dict[str, Any] | None:
     return data
 
 
-def record_rejection(conn: sa.Connection, *, event_id: str, ce_type: str, change_id: str,
-                     problems: list[Problem] | tuple[Problem, ...]) -> None:
-    conn.execute(sa.insert(rejected_events).values(
-        event_id=event_id, ce_type=ce_type, change_id=change_id, rejected_at=utcnow(),
-        problems=json.dumps([{"field": p.field, "message": p.message} for p in problems], ensure_ascii=False)))
+def record_rejection(
+    conn: sa.Connection, *, event_id: str, ce_type: str, change_id: str, problems: list[Problem] | tuple[Problem, ...]
+) -> None:
+    conn.execute(
+        sa.insert(rejected_events).values(
+            event_id=event_id,
+            ce_type=ce_type,
+            change_id=change_id,
+            rejected_at=utcnow(),
+            problems=json.dumps([{"field": p.field, "message": p.message} for p in problems], ensure_ascii=False),
+        )
+    )
 
 
 def list_rejections(conn: sa.Connection, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -54,15 +73,40 @@ def list_rejections(conn: sa.Connection, *, limit: int = 100) -> list[dict[str, 
 
 
 def create_import(conn: sa.Connection, *, import_id: str, source: str, file_name: str, operator_id: str) -> None:
-    conn.execute(sa.insert(imports).values(import_id=import_id, source=source, file_name=file_name,
-                                           operator_id=operator_id, state="accepted", received_at=utcnow()))
+    conn.execute(
+        sa.insert(imports).values(
+            import_id=import_id,
+            source=source,
+            file_name=file_name,
+            operator_id=operator_id,
+            state="accepted",
+            received_at=utcnow(),
+        )
+    )
 
 
-def finish_import(conn: sa.Connection, *, import_id: str, state: str, records: int, applied: int, rejected: int,
-                  errors: list[dict[str, Any]]) -> None:
-    conn.execute(sa.update(imports).where(imports.c.import_id == import_id).values(
-        state=state, records=records, applied=applied, rejected=rejected, finished_at=utcnow(),
-        errors=json.dumps(errors, ensure_ascii=False)))
+def finish_import(
+    conn: sa.Connection,
+    *,
+    import_id: str,
+    state: str,
+    records: int,
+    applied: int,
+    rejected: int,
+    errors: list[dict[str, Any]],
+) -> None:
+    conn.execute(
+        sa.update(imports)
+        .where(imports.c.import_id == import_id)
+        .values(
+            state=state,
+            records=records,
+            applied=applied,
+            rejected=rejected,
+            finished_at=utcnow(),
+            errors=json.dumps(errors, ensure_ascii=False),
+        )
+    )
 
 
 def get_import(conn: sa.Connection, import_id: str) -> dict[str, Any] | None:

@@ -11,7 +11,8 @@ TZ = sa.DateTime(timezone=True)
 
 # One uploaded feed file and what became of its lines.
 imports = sa.Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("import_id", sa.String(36), nullable=False, unique=True),
     sa.Column("source", sa.String(20), nullable=False, index=True),
@@ -28,7 +29,8 @@ imports = sa.Table(
 
 # Every resident change handed on to svc-qualification, by the message (or feed line) it came in.
 received_changes = sa.Table(
-    "received_changes", metadata,
+    "received_changes",
+    metadata,
     sa.Column("receipt_key", sa.String(200), primary_key=True),
     sa.Column("change_id", sa.String(100), nullable=False, index=True),
     sa.Column("change_kind", sa.String(30), nullable=False),
@@ -42,7 +44,8 @@ received_changes = sa.Table(
 
 # Messages from the bus that could never be applied (terminated, not retried); no personal data.
 rejected_events = sa.Table(
-    "rejected_events", metadata,
+    "rejected_events",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(100), nullable=False, index=True),
     sa.Column("ce_type", sa.String(200), nullable=False, server_default=""),

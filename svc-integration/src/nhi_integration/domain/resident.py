@@ -11,10 +11,19 @@ import datetime as dt
 import re
 from typing import Any
 
-CHANGE_KINDS = frozenset({
-    "move_in", "move_in_same_pref", "move_out", "move_out_same_pref", "birth", "death",
-    "move_within", "household_change", "name_change",
-})
+CHANGE_KINDS = frozenset(
+    {
+        "move_in",
+        "move_in_same_pref",
+        "move_out",
+        "move_out_same_pref",
+        "birth",
+        "death",
+        "move_within",
+        "household_change",
+        "name_change",
+    }
+)
 # Kinds after which the household lives at a new address: the change must say where.
 KINDS_WITH_ADDRESS = frozenset({"move_in", "move_in_same_pref", "move_within"})
 SEXES = frozenset({"1", "2"})
@@ -113,8 +122,17 @@ class _Reader:
     def fail(self, field: str, message: str) -> None:
         self.problems.append(Problem(field, message))
 
-    def text(self, data: dict, key: str, path: str, *, required: bool, pattern: re.Pattern | None = None,
-             rule: str = "", max_length: int = 200) -> str:
+    def text(
+        self,
+        data: dict,
+        key: str,
+        path: str,
+        *,
+        required: bool,
+        pattern: re.Pattern | None = None,
+        rule: str = "",
+        max_length: int = 200,
+    ) -> str:
         value = data.get(key)
         if value is None or value == "":
             if required:
@@ -152,25 +170,41 @@ def parse_change(data: Any) -> ResidentChange:
     if not isinstance(data, dict):
         raise InvalidChange([Problem("", "a resident change is a JSON object")])
     r = _Reader()
-    change_id = r.text(data, "change_id", "change_id", required=True, pattern=_ID,
-                       rule="may hold only letters, digits and _.:- (at most 100)")
+    change_id = r.text(
+        data,
+        "change_id",
+        "change_id",
+        required=True,
+        pattern=_ID,
+        rule="may hold only letters, digits and _.:- (at most 100)",
+    )
     change_kind = r.text(data, "change_kind", "change_kind", required=True)
     if change_kind and change_kind not in CHANGE_KINDS:
         r.fail("change_kind", "unknown change kind; expected one of " + ", ".join(sorted(CHANGE_KINDS)))
     event_date = r.date(data, "event_date", "event_date", required=True)
     notified_on = r.date(data, "notified_on", "notified_on", required=True)
-    household_id = r.text(data, "household_id", "household_id", required=True, pattern=_ID,
-                          rule="may hold only letters, digits and _.:-")
-    head_person_id = r.text(data, "head_person_id", "head_person_id", required=False, pattern=_DIGITS,
-                            rule="a 宛名番号 is digits")
+    household_id = r.text(
+        data, "household_id", "household_id", required=True, pattern=_ID, rule="may hold only letters, digits and _.:-"
+    )
+    head_person_id = r.text(
+        data, "head_person_id", "head_person_id", required=False, pattern=_DIGITS, rule="a 宛名番号 is digits"
+    )
     address = _address(r, data.get("address"), required=change_kind in KINDS_WITH_ADDRESS)
     previous = r.text(data, "previous_municipality", "previous_municipality", required=False)
     persons = _persons(r, data.get("persons"), event_date)
     if r.problems:
         raise InvalidChange(r.problems)
-    return ResidentChange(change_id=change_id, change_kind=change_kind, event_date=event_date,
-                          notified_on=notified_on, household_id=household_id, head_person_id=head_person_id,
-                          address=address, previous_municipality=previous, persons=tuple(persons))
+    return ResidentChange(
+        change_id=change_id,
+        change_kind=change_kind,
+        event_date=event_date,
+        notified_on=notified_on,
+        household_id=household_id,
+        head_person_id=head_person_id,
+        address=address,
+        previous_municipality=previous,
+        persons=tuple(persons),
+    )
 
 
 def _address(r: _Reader, data: Any, *, required: bool) -> Address:
@@ -208,11 +242,19 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
         r.fail(path, "a person is a JSON object")
         return None
     before = len(r.problems)
-    person_id = r.text(data, "person_id", f"{path}.person_id", required=True, pattern=_DIGITS,
-                       rule="a 宛名番号 is digits")
+    person_id = r.text(
+        data, "person_id", f"{path}.person_id", required=True, pattern=_DIGITS, rule="a 宛名番号 is digits"
+    )
     name_kanji = r.text(data, "name_kanji", f"{path}.name_kanji", required=True, max_length=100)
-    name_kana = r.text(data, "name_kana", f"{path}.name_kana", required=True, pattern=_KATAKANA,
-                       rule="must be full-width katakana", max_length=100)
+    name_kana = r.text(
+        data,
+        "name_kana",
+        f"{path}.name_kana",
+        required=True,
+        pattern=_KATAKANA,
+        rule="must be full-width katakana",
+        max_length=100,
+    )
     birth_date = r.date(data, "birth_date", f"{path}.birth_date", required=True)
     if birth_date and event_date and birth_date > event_date:
         r.fail(f"{path}.birth_date", "is after the event date")
@@ -239,7 +281,17 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
         r.fail(f"{path}.dv_support", "must be true or false")
     if len(r.problems) > before:
         return None
-    return ResidentPerson(person_id=person_id, name_kanji=name_kanji, name_kana=name_kana, birth_date=birth_date,
-                          sex=sex, relationship=relationship, listing_order=listing_order, my_number=my_number,
-                          nationality=nationality, residence_status=residence_status,
-                          residence_expires_on=expires, dv_support=dv_support)
+    return ResidentPerson(
+        person_id=person_id,
+        name_kanji=name_kanji,
+        name_kana=name_kana,
+        birth_date=birth_date,
+        sex=sex,
+        relationship=relationship,
+        listing_order=listing_order,
+        my_number=my_number,
+        nationality=nationality,
+        residence_status=residence_status,
+        residence_expires_on=expires,
+        dv_support=dv_support,
+    )

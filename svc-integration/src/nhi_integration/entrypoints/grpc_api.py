@@ -17,10 +17,15 @@ from ..service_layer.services import IntegrationService
 
 def to_response(record: dict) -> pb.ImportFeedResponse:
     return pb.ImportFeedResponse(
-        import_id=record["import_id"], source=record["source"], state=record["state"],
-        records=record["records"], applied=record["applied"], rejected=record["rejected"],
+        import_id=record["import_id"],
+        source=record["source"],
+        state=record["state"],
+        records=record["records"],
+        applied=record["applied"],
+        rejected=record["rejected"],
         errors=[pb.RecordError(line=e["line"], field=e["field"], message=e["message"]) for e in record["errors"]],
-        received_at=_utc(record["received_at"]).isoformat())
+        received_at=_utc(record["received_at"]).isoformat(),
+    )
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -36,8 +41,12 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
     def ImportFeed(self, request, context):
         if not request.source:
             raise rpc.invalid("source", "is required; expected one of " + ", ".join(SOURCES))
-        record = self.service.import_feed(source=request.source, file_name=request.file_name, content=request.content,
-                                          operator_id=request.context.operator_id or "unknown")
+        record = self.service.import_feed(
+            source=request.source,
+            file_name=request.file_name,
+            content=request.content,
+            operator_id=request.context.operator_id or "unknown",
+        )
         return to_response(record)
 
     @rpc.translated
@@ -52,13 +61,18 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
             raise rpc.invalid("source", "unknown source; expected one of " + ", ".join(SOURCES))
         page = paging.parse(request.page.page_size, request.page.cursor)
         rows, cursor = self.service.list_imports(source=request.source, page=page)
-        return pb.ListImportsResponse(imports=[to_response(r) for r in rows],
-                                      page=common_pb2.PageInfo(next_cursor=cursor))
+        return pb.ListImportsResponse(
+            imports=[to_response(r) for r in rows], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     @rpc.translated
     def StartJob(self, request, context):
-        raise rpc.ServiceError(grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED")
+        raise rpc.ServiceError(
+            grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED"
+        )
 
     @rpc.translated
     def GetJob(self, request, context):
-        raise rpc.ServiceError(grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED")
+        raise rpc.ServiceError(
+            grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED"
+        )

@@ -49,18 +49,32 @@ class IntegrationService:
         try:
             return self._apply(change, receipt_key=event_id, idempotency_key=event_id, origin="nats")
         except ApplyRejected as exc:
-            self._reject(event_id=event_id, ce_type=ce_type, change_id=change.change_id,
-                         problems=[Problem(exc.field, exc.message)])
+            self._reject(
+                event_id=event_id,
+                ce_type=ce_type,
+                change_id=change.change_id,
+                problems=[Problem(exc.field, exc.message)],
+            )
             raise
 
     def _reject(self, *, event_id: str, ce_type: str, change_id: str, problems) -> None:
         with self.store.transaction() as tx:
             tx.record_rejection(event_id=event_id, ce_type=ce_type, change_id=change_id, problems=problems)
-        log.warning("resident change rejected: %s", "; ".join(p.field or "(record)" for p in problems),
-                    extra={"event_id": event_id, "change_id": change_id})
+        log.warning(
+            "resident change rejected: %s",
+            "; ".join(p.field or "(record)" for p in problems),
+            extra={"event_id": event_id, "change_id": change_id},
+        )
 
-    def _apply(self, change: ResidentChange, *, receipt_key: str, idempotency_key: str, origin: str,
-               import_id: str | None = None) -> str:
+    def _apply(
+        self,
+        change: ResidentChange,
+        *,
+        receipt_key: str,
+        idempotency_key: str,
+        origin: str,
+        import_id: str | None = None,
+    ) -> str:
         """Claim, record and hand on in one transaction that commits only if svc-qualification took the change."""
         with self.store.transaction() as tx:
             if not tx.claim(receipt_key, RESIDENT_CONSUMER):
@@ -68,8 +82,12 @@ class IntegrationService:
             tx.record_receipt(receipt_key=receipt_key, change=change, origin=origin, import_id=import_id)
             outcomes = self.sink.apply(change, idempotency_key=idempotency_key)
             tx.record_outcomes(receipt_key=receipt_key, outcomes=outcomes)
-        log.info("resident change %s (%s) applied", change.change_id, change.change_kind,
-                 extra={"change_id": change.change_id})
+        log.info(
+            "resident change %s (%s) applied",
+            change.change_id,
+            change.change_kind,
+            extra={"change_id": change.change_id},
+        )
         return "applied"
 
     # ----- uploaded feeds -----
@@ -91,23 +109,44 @@ class IntegrationService:
                 errors.extend({"line": line.line, "field": p.field, "message": p.message} for p in line.problems)
                 continue
             try:
-                self._apply(line.change, receipt_key=f"feed:{line.change.change_id}",
-                            idempotency_key=f"feed:{line.change.change_id}", origin="feed", import_id=import_id)
+                self._apply(
+                    line.change,
+                    receipt_key=f"feed:{line.change.change_id}",
+                    idempotency_key=f"feed:{line.change.change_id}",
+                    origin="feed",
+                    import_id=import_id,
+                )
                 applied += 1
             except ApplyRejected as exc:
                 errors.append({"line": line.line, "field": exc.field, "message": exc.message})
             except ApplyUnavailable:
-                errors.append({"line": line.line, "field": "",
-                               "message": "svc-qualification did not answer; upload the file again to retry this line"})
+                errors.append(
+                    {
+                        "line": line.line,
+                        "field": "",
+                        "message": "svc-qualification did not answer; upload the file again to retry this line",
+                    }
+                )
         records = sum(1 for line in lines if line.line > 0)
         if not lines:
             errors.append({"line": 0, "field": "content", "message": "the file holds no records"})
         state = "processed" if applied else "rejected"
         with self.store.transaction() as tx:
-            tx.finish_import(import_id=import_id, state=state, records=records, applied=applied,
-                             rejected=records - applied, errors=errors)
-            tx.audit(operator_id=operator_id, action="feed.imported", target_kind="import", target_id=import_id,
-                     detail=f"{source} {records} records, {applied} applied")
+            tx.finish_import(
+                import_id=import_id,
+                state=state,
+                records=records,
+                applied=applied,
+                rejected=records - applied,
+                errors=errors,
+            )
+            tx.audit(
+                operator_id=operator_id,
+                action="feed.imported",
+                target_kind="import",
+                target_id=import_id,
+                detail=f"{source} {records} records, {applied} applied",
+            )
             return tx.get_import(import_id)
 
     def get_import(self, import_id: str) -> dict[str, Any]:

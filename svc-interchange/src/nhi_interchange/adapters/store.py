@@ -31,11 +31,19 @@ class SqlPendingRecords:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
     def add_pending(self, record: PendingRecord, payload: dict[str, Any]) -> None:
-        self.conn.execute(sa.insert(pending).values(
-            record_id=str(uuid.uuid4()), event_id=record.event_id, event_type=record.event_type,
-            person_id=record.person_id, household_id=record.household_id, change_id=record.change_id,
-            effective_date=record.effective_date, payload=json.dumps(payload, ensure_ascii=False),
-            received_at=utcnow()))
+        self.conn.execute(
+            sa.insert(pending).values(
+                record_id=str(uuid.uuid4()),
+                event_id=record.event_id,
+                event_type=record.event_type,
+                person_id=record.person_id,
+                household_id=record.household_id,
+                change_id=record.change_id,
+                effective_date=record.effective_date,
+                payload=json.dumps(payload, ensure_ascii=False),
+                received_at=utcnow(),
+            )
+        )
 
     def list_pending(self, *, person_id: str, page: paging.Page) -> tuple[list[dict[str, Any]], str, int]:
         query = sa.select(pending).where(pending.c.state == "pending")
@@ -62,9 +70,17 @@ class SqlStore:
 
 
 def _record(row) -> dict[str, Any]:
-    return {"record_id": row.record_id, "event_id": row.event_id, "event_type": row.event_type,
-            "person_id": row.person_id, "household_id": row.household_id, "change_id": row.change_id,
-            "effective_date": row.effective_date, "received_at": _iso(row.received_at), "state": row.state}
+    return {
+        "record_id": row.record_id,
+        "event_id": row.event_id,
+        "event_type": row.event_type,
+        "person_id": row.person_id,
+        "household_id": row.household_id,
+        "change_id": row.change_id,
+        "effective_date": row.effective_date,
+        "received_at": _iso(row.received_at),
+        "state": row.state,
+    }
 
 
 def _iso(value: dt.datetime) -> str:

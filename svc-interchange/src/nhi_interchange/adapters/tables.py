@@ -9,7 +9,8 @@ from nhi_common import plumbing
 metadata = sa.MetaData()
 
 pending = sa.Table(
-    "pending_aggregation", metadata,
+    "pending_aggregation",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("record_id", sa.String(36), nullable=False, unique=True),
     sa.Column("event_id", sa.String(100), nullable=False, unique=True),

@@ -36,5 +36,6 @@ def pending_record(event_id: str, event_type: str, data: dict[str, Any]) -> Pend
     missing = [k for k in ("person_id", "household_id", "change_id") if not data.get(k)]
     if missing:
         raise ValueError(f"event {event_id} lacks {missing}")
-    return PendingRecord(event_id, event_type, data["person_id"], data["household_id"], data["change_id"],
-                         data.get(date_field) or "")
+    return PendingRecord(
+        event_id, event_type, data["person_id"], data["household_id"], data["change_id"], data.get(date_field) or ""
+    )

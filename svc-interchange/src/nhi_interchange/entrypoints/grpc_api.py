@@ -24,4 +24,6 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
         records, cursor, total = self.service.list_pending(person_id=request.person_id, page=page)
         return pb.ListPendingAggregationResponse(
             records=[json_format.ParseDict(r, pb.PendingAggregationRecord()) for r in records],
-            page=common_pb2.PageInfo(next_cursor=cursor), total=total)
+            page=common_pb2.PageInfo(next_cursor=cursor),
+            total=total,
+        )

@@ -46,7 +46,7 @@ def id_slices(conn: sa.Connection, ids: Sequence[Any], size: int = 5000) -> Iter
         yield ids
         return
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def tune_chunk_transaction(conn: sa.Connection) -> None:

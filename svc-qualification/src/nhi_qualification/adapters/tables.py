@@ -10,7 +10,8 @@ metadata = sa.MetaData()
 TZ = sa.DateTime(timezone=True)
 
 households = sa.Table(
-    "households", metadata,
+    "households",
+    metadata,
     sa.Column("household_id", sa.String(20), primary_key=True),
     sa.Column("head_person_id", sa.String(20), nullable=False),
     sa.Column("symbol", sa.String(40)),
@@ -24,7 +25,8 @@ households = sa.Table(
 )
 
 persons = sa.Table(
-    "persons", metadata,
+    "persons",
+    metadata,
     sa.Column("person_id", sa.String(20), primary_key=True),
     sa.Column("household_id", sa.String(20), nullable=False, index=True),
     sa.Column("name_kanji", sa.String(100), nullable=False),
@@ -51,7 +53,8 @@ persons = sa.Table(
 
 # 枝番 once given to a person within a 記号・番号 stays theirs: never reused (NUM-INSURED).
 branches = sa.Table(
-    "branches", metadata,
+    "branches",
+    metadata,
     sa.Column("symbol", sa.String(40), primary_key=True),
     sa.Column("number", sa.String(40), primary_key=True),
     sa.Column("branch_no", sa.String(2), primary_key=True),
@@ -61,7 +64,8 @@ branches = sa.Table(
 
 # Bitemporal: valid time [acquired_on, lost_on), record time [recorded_at, superseded_at).
 periods = sa.Table(
-    "qualification_periods", metadata,
+    "qualification_periods",
+    metadata,
     sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("period_id", sa.String(36), nullable=False, index=True),
     sa.Column("person_id", sa.String(20), nullable=False),
@@ -87,7 +91,8 @@ periods = sa.Table(
 )
 
 changes = sa.Table(
-    "changes", metadata,
+    "changes",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("change_id", sa.String(36), nullable=False, unique=True),
     sa.Column("recorded_at", TZ, nullable=False, index=True),
@@ -106,7 +111,8 @@ changes = sa.Table(
 )
 
 intake_items = sa.Table(
-    "intake_items", metadata,
+    "intake_items",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("item_id", sa.String(36), nullable=False, unique=True),
     sa.Column("source_change_id", sa.String(100), nullable=False),
@@ -119,7 +125,8 @@ intake_items = sa.Table(
 )
 
 certificates = sa.Table(
-    "certificates", metadata,
+    "certificates",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("certificate_id", sa.String(36), nullable=False, unique=True),
     sa.Column("kind", sa.String(40), nullable=False),
@@ -139,7 +146,8 @@ certificates = sa.Table(
 
 # Special statuses (SPECIAL-STATUS): periods with evidence, bitemporal like the qualification periods.
 status_periods = sa.Table(
-    "status_periods", metadata,
+    "status_periods",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("status_id", sa.String(36), nullable=False, unique=True),
     sa.Column("person_id", sa.String(20), nullable=False, index=True),
@@ -157,7 +165,8 @@ status_periods = sa.Table(
 )
 
 income_facts = sa.Table(
-    "income_facts", metadata,
+    "income_facts",
+    metadata,
     sa.Column("person_id", sa.String(20), primary_key=True),
     sa.Column("income_year", sa.Integer, primary_key=True),
     sa.Column("taxable_income", sa.BigInteger, nullable=False, server_default="0"),
@@ -171,7 +180,8 @@ income_facts = sa.Table(
 )
 
 burden_determinations = sa.Table(
-    "burden_determinations", metadata,
+    "burden_determinations",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("determination_id", sa.String(36), nullable=False, unique=True),
     sa.Column("household_id", sa.String(20), nullable=False, index=True),
@@ -188,7 +198,8 @@ burden_determinations = sa.Table(
 )
 
 jobs = sa.Table(
-    "jobs", metadata,
+    "jobs",
+    metadata,
     sa.Column("job_id", sa.String(36), primary_key=True),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("state", sa.String(20), nullable=False),
@@ -206,7 +217,8 @@ jobs = sa.Table(
 )
 
 job_chunks = sa.Table(
-    "job_chunks", metadata,
+    "job_chunks",
+    metadata,
     sa.Column("job_id", sa.String(36), primary_key=True),
     sa.Column("chunk_no", sa.Integer, primary_key=True),
     sa.Column("first_key", sa.String(40), nullable=False),
@@ -219,7 +231,8 @@ job_chunks = sa.Table(
 
 # One row per person a job acted on: makes re-runs idempotent and feeds the target lists (e.g. 2.5.1).
 job_results = sa.Table(
-    "job_results", metadata,
+    "job_results",
+    metadata,
     sa.Column("job_id", sa.String(36), primary_key=True),
     sa.Column("person_id", sa.String(20), primary_key=True),
     sa.Column("household_id", sa.String(20), nullable=False),
@@ -229,7 +242,8 @@ job_results = sa.Table(
 
 # Each write of a person leaves a version: what the resident registry (or a correction) said, and when we knew it.
 person_versions = sa.Table(
-    "person_versions", metadata,
+    "person_versions",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("person_id", sa.String(20), nullable=False, index=True),
     sa.Column("version", sa.Integer, nullable=False),

@@ -36,14 +36,26 @@ def outbox_rows(events: list[Event]) -> list[dict]:
     """Outbox rows of one transaction's events: one trace context, event time and created_at for all of them."""
     now = utcnow()
     time, traceparent = now.isoformat(timespec="microseconds"), telemetry.current_traceparent()
-    return [{"event_id": str(uuid.uuid4()), "nats_subject": e.SUBJECT, "ce_type": e.TYPE, "ce_source": SOURCE,
-             "ce_subject": e.subject, "ce_time": time, "data": _JSON(e.data()), "traceparent": traceparent,
-             "created_at": now} for e in events]
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "nats_subject": e.SUBJECT,
+            "ce_type": e.TYPE,
+            "ce_source": SOURCE,
+            "ce_subject": e.subject,
+            "ce_time": time,
+            "data": _JSON(e.data()),
+            "traceparent": traceparent,
+            "created_at": now,
+        }
+        for e in events
+    ]
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, engine: sa.Engine, *, read_only: bool = False,
-                 after_commit: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, engine: sa.Engine, *, read_only: bool = False, after_commit: Callable[[], None] = lambda: None
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.read_only = read_only

@@ -73,25 +73,38 @@ def elder_start(*, birth_date: dt.date) -> RuleDate:
     """ELDER-START: the 1st of the month after the month in which 70 is reached."""
     reached = day_age_reached(birth_date=birth_date, age=ELDER_FROM_AGE)
     start = _first_of_next_month(reached)
-    return RuleDate(start, Reason(
-        "ELDER-START",
-        f"70歳到達日（{reached.isoformat()}）の属する月の翌月1日（{start.isoformat()}）から高齢受給者",
-        "国民健康保険法第42条, 年齢計算ニ関スル法律",
-        {"birth_date": birth_date.isoformat(), "age_70_reached_on": reached.isoformat(),
-         "starts_on": start.isoformat(), "born_on_1st": str(birth_date.day == 1).lower()},
-    ))
+    return RuleDate(
+        start,
+        Reason(
+            "ELDER-START",
+            f"70歳到達日（{reached.isoformat()}）の属する月の翌月1日（{start.isoformat()}）から高齢受給者",
+            "国民健康保険法第42条, 年齢計算ニ関スル法律",
+            {
+                "birth_date": birth_date.isoformat(),
+                "age_70_reached_on": reached.isoformat(),
+                "starts_on": start.isoformat(),
+                "born_on_1st": str(birth_date.day == 1).lower(),
+            },
+        ),
+    )
 
 
 def elder_end(*, birth_date: dt.date) -> RuleDate:
     """ELDER-END: 高齢受給者 ends on the 75th birthday (the returned day); the last day is the day before."""
     birthday = birthday_of(birth_date=birth_date, age=ELDER_UNTIL_AGE)
-    return RuleDate(birthday, Reason(
-        "ELDER-END",
-        f"75歳の誕生日（{birthday.isoformat()}）で高齢受給者終了（最終日 {(birthday - ONE_DAY).isoformat()}）",
-        AGE_LAW,
-        {"birth_date": birth_date.isoformat(), "ends_on": birthday.isoformat(),
-         "last_day": (birthday - ONE_DAY).isoformat()},
-    ))
+    return RuleDate(
+        birthday,
+        Reason(
+            "ELDER-END",
+            f"75歳の誕生日（{birthday.isoformat()}）で高齢受給者終了（最終日 {(birthday - ONE_DAY).isoformat()}）",
+            AGE_LAW,
+            {
+                "birth_date": birth_date.isoformat(),
+                "ends_on": birthday.isoformat(),
+                "last_day": (birthday - ONE_DAY).isoformat(),
+            },
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=8192)
@@ -106,13 +119,20 @@ def age75_lost_on(*, birth_date: dt.date, day_after: bool = False) -> RuleDate:
     birthday = birthday_of(birth_date=birth_date, age=ELDER_UNTIL_AGE)
     lost_on = birthday + ONE_DAY if day_after else birthday
     when = "75歳の誕生日の翌日" if day_after else "75歳の誕生日"
-    return RuleDate(lost_on, Reason(
-        "LOSS-AGE75",
-        f"後期高齢者医療へ移行: {when}（{lost_on.isoformat()}）に資格喪失",
-        "高齢者の医療の確保に関する法律第52条",
-        {"birth_date": birth_date.isoformat(), "age_75_birthday": birthday.isoformat(),
-         "lost_on": lost_on.isoformat(), "day_after": str(day_after).lower()},
-    ))
+    return RuleDate(
+        lost_on,
+        Reason(
+            "LOSS-AGE75",
+            f"後期高齢者医療へ移行: {when}（{lost_on.isoformat()}）に資格喪失",
+            "高齢者の医療の確保に関する法律第52条",
+            {
+                "birth_date": birth_date.isoformat(),
+                "age_75_birthday": birthday.isoformat(),
+                "lost_on": lost_on.isoformat(),
+                "day_after": str(day_after).lower(),
+            },
+        ),
+    )
 
 
 def _first_of_next_month(day: dt.date) -> dt.date:

@@ -39,8 +39,9 @@ class HouseholdMember:
     is_head: bool = False  # 世帯主: counted in the non-taxed test even when not insured (擬制世帯主)
 
 
-def household_member(person_id: str, birth_date: dt.date, *, insured: bool, head: bool,
-                     specific: bool) -> HouseholdMember | None:
+def household_member(
+    person_id: str, birth_date: dt.date, *, insured: bool, head: bool, specific: bool
+) -> HouseholdMember | None:
     """Whether and how a person of the resident-register household counts for its burden ratio: when insured,
     when the head (the non-taxed test counts a 擬制世帯主), or as 特定同一世帯所属者 (only when not insured)."""
     specific = specific and not insured
@@ -97,7 +98,12 @@ class BurdenDecision:
 def income_year_for(*, day: dt.date) -> IncomeYear:
     """BURDEN-YEAR: from 8/1 the previous calendar year, before 8/1 the year before that."""
     year = day.year - 1 if day >= dt.date(day.year, 8, 1) else day.year - 2
-    return IncomeYear(year, Reason(
-        "BURDEN-YEAR", f"{day.isoformat()} の判定は{year}年の所得による（8月1日基準）", BASIS_ORDINANCE,
-        {"as_of": day.isoformat(), "income_year": str(year)},
-    ))
+    return IncomeYear(
+        year,
+        Reason(
+            "BURDEN-YEAR",
+            f"{day.isoformat()} の判定は{year}年の所得による（8月1日基準）",
+            BASIS_ORDINANCE,
+            {"as_of": day.isoformat(), "income_year": str(year)},
+        ),
+    )

@@ -49,56 +49,106 @@ class CertificateDue:
     shows_share: bool = False  # the 70–74 share (and its expiry) is printed on it
 
 
-def certificates_due(*, person: CertificatePerson, as_of: dt.date,
-                     config: CertificateConfig = CertificateConfig()) -> list[CertificateDue]:
+def certificates_due(
+    *, person: CertificatePerson, as_of: dt.date, config: CertificateConfig = CertificateConfig()
+) -> list[CertificateDue]:
     """The certificates to issue to `person` on `as_of`, each with its validity and reasons."""
     _check_config(config)
     if as_of < person.birth_date:
         raise RuleViolation("as_of", f"{as_of} is before the birth date {person.birth_date}", code="BEFORE_BIRTH")
     birthday_75 = birthday_of(birth_date=person.birth_date, age=75)
     if as_of >= birthday_75:
-        raise RuleViolation("as_of", f"the person is 75 from {birthday_75} and in 後期高齢者医療",
-                            rule="LOSS-AGE75", code="AGED_75")
+        raise RuleViolation(
+            "as_of", f"the person is 75 from {birthday_75} and in 後期高齢者医療", rule="LOSS-AGE75", code="AGED_75"
+        )
     if person.residence_period_end is not None and person.residence_period_end < as_of:
-        raise RuleViolation("residence_period_end", f"the residence period ended on {person.residence_period_end}",
-                            rule="CERT-EXPIRY", code="RESIDENCE_PERIOD_ENDED")
+        raise RuleViolation(
+            "residence_period_end",
+            f"the residence period ended on {person.residence_period_end}",
+            rule="CERT-EXPIRY",
+            code="RESIDENCE_PERIOD_ENDED",
+        )
     elder = elder_period(birth_date=person.birth_date).covers(as_of)
-    facts = {"person_id": person.person_id, "card_registered": str(person.card_registered).lower(),
-             "dv_support": str(person.dv_support).lower(), "elder": str(elder).lower()}
+    facts = {
+        "person_id": person.person_id,
+        "card_registered": str(person.card_registered).lower(),
+        "dv_support": str(person.dv_support).lower(),
+        "elder": str(elder).lower(),
+    }
 
     if person.card_registered and not person.dv_support:
         if not elder:
-            return [CertificateDue(QUALIFICATION_NOTICE, as_of, None, (Reason(
-                "CERT-KIND", "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）", BASIS_2024, facts),))]
+            return [
+                CertificateDue(
+                    QUALIFICATION_NOTICE,
+                    as_of,
+                    None,
+                    (
+                        Reason(
+                            "CERT-KIND",
+                            "マイナ保険証の利用登録ありのため資格情報のお知らせ（有効期限なし）",
+                            BASIS_2024,
+                            facts,
+                        ),
+                    ),
+                )
+            ]
         until, expiry_reason = elder_certificate_expiry(birth_date=person.birth_date, issued_on=as_of)
-        return [CertificateDue(QUALIFICATION_NOTICE, as_of, until, (
-            Reason("CERT-KIND", "マイナ保険証の利用登録ありのため資格情報のお知らせ（負担割合とその有効期限を記載）",
-                   BASIS_2024, facts),
-            dataclasses.replace(expiry_reason, summary="負担割合の有効期限: " + expiry_reason.summary),
-        ), shows_share=True)]
+        return [
+            CertificateDue(
+                QUALIFICATION_NOTICE,
+                as_of,
+                until,
+                (
+                    Reason(
+                        "CERT-KIND",
+                        "マイナ保険証の利用登録ありのため資格情報のお知らせ（負担割合とその有効期限を記載）",
+                        BASIS_2024,
+                        facts,
+                    ),
+                    dataclasses.replace(expiry_reason, summary="負担割合の有効期限: " + expiry_reason.summary),
+                ),
+                shows_share=True,
+            )
+        ]
 
     why = "DV支援措置対象者" if person.dv_support else "マイナ保険証の利用登録なし"
     shows_share = elder and config.print_share_on_eligibility_certificate
     facts = {**facts, "application_required": "false", "share_on_eligibility_certificate": str(shows_share).lower()}
     kind_reasons = [Reason("CERT-KIND", f"{why}のため資格確認書を申請によらず交付", BASIS_2024, facts)]
     if person.dv_support:
-        kind_reasons.append(Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", "seed",
-                                   {"person_id": person.person_id}))
+        kind_reasons.append(
+            Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", "seed", {"person_id": person.person_id})
+        )
     until, expiry_reason = eligibility_certificate_expiry(person=person, issued_on=as_of, config=config)
-    due = [CertificateDue(ELIGIBILITY_CERTIFICATE, as_of, until, (*kind_reasons, expiry_reason),
-                          shows_share=shows_share)]
+    due = [
+        CertificateDue(ELIGIBILITY_CERTIFICATE, as_of, until, (*kind_reasons, expiry_reason), shows_share=shows_share)
+    ]
     if elder and not shows_share:
         elder_until, elder_reason = elder_certificate_expiry(birth_date=person.birth_date, issued_on=as_of)
-        due.append(CertificateDue(ELDERLY_RECIPIENT_CERTIFICATE, as_of, elder_until, (
-            Reason("CERT-KIND", "70–74歳で資格確認書を交付するため高齢受給者証も交付（資格確認書に負担割合を記載しない設定）",
-                   BASIS_2024, facts),
-            elder_reason,
-        ), shows_share=True))
+        due.append(
+            CertificateDue(
+                ELDERLY_RECIPIENT_CERTIFICATE,
+                as_of,
+                elder_until,
+                (
+                    Reason(
+                        "CERT-KIND",
+                        "70–74歳で資格確認書を交付するため高齢受給者証も交付（資格確認書に負担割合を記載しない設定）",
+                        BASIS_2024,
+                        facts,
+                    ),
+                    elder_reason,
+                ),
+                shows_share=True,
+            )
+        )
     return due
 
 
-def eligibility_certificate_expiry(*, person: CertificatePerson, issued_on: dt.date,
-                                   config: CertificateConfig = CertificateConfig()) -> tuple[dt.date, Reason]:
+def eligibility_certificate_expiry(
+    *, person: CertificatePerson, issued_on: dt.date, config: CertificateConfig = CertificateConfig()
+) -> tuple[dt.date, Reason]:
     """CERT-EXPIRY: the next renewal date, cut short to the earliest age, residence or マル学 limit."""
     _check_config(config)
     renewal = _next_on_or_after(issued_on, config.renewal_month, config.renewal_day)
@@ -116,7 +166,9 @@ def eligibility_certificate_expiry(*, person: CertificatePerson, issued_on: dt.d
     until, cause, label = min(candidates, key=lambda c: c[0])
     facts = {f"candidate.{code}": day.isoformat() for day, code, _ in candidates}
     facts.update({"issued_on": issued_on.isoformat(), "valid_until": until.isoformat(), "cause": cause})
-    return until, Reason("CERT-EXPIRY", f"資格確認書の有効期限は{label}（{until.isoformat()}）", "運用（令和6年改正）", facts)
+    return until, Reason(
+        "CERT-EXPIRY", f"資格確認書の有効期限は{label}（{until.isoformat()}）", "運用（令和6年改正）", facts
+    )
 
 
 def elder_certificate_expiry(*, birth_date: dt.date, issued_on: dt.date) -> tuple[dt.date, Reason]:
@@ -125,20 +177,36 @@ def elder_certificate_expiry(*, birth_date: dt.date, issued_on: dt.date) -> tupl
     before_75 = day_age_reached(birth_date=birth_date, age=75)
     until = min(july, before_75)
     label = "75歳の誕生日の前日" if before_75 < july else "次の7月31日"
-    return until, Reason("ELDER-CERT-EXPIRY", f"高齢受給者証の有効期限は{label}（{until.isoformat()}）", "運用",
-                         {"issued_on": issued_on.isoformat(), "next_july_31": july.isoformat(),
-                          "day_before_75th_birthday": before_75.isoformat(), "valid_until": until.isoformat()})
+    return until, Reason(
+        "ELDER-CERT-EXPIRY",
+        f"高齢受給者証の有効期限は{label}（{until.isoformat()}）",
+        "運用",
+        {
+            "issued_on": issued_on.isoformat(),
+            "next_july_31": july.isoformat(),
+            "day_before_75th_birthday": before_75.isoformat(),
+            "valid_until": until.isoformat(),
+        },
+    )
 
 
 def _check_config(config: CertificateConfig) -> None:
     try:
         dt.date(2001, config.renewal_month, config.renewal_day)  # a common year: 29 February is refused
     except ValueError:
-        raise RuleViolation("config.renewal_day", f"{config.renewal_month}/{config.renewal_day} is not a date "
-                            "in every year", rule="CERT-EXPIRY", code="INVALID_RENEWAL_DATE") from None
+        raise RuleViolation(
+            "config.renewal_day",
+            f"{config.renewal_month}/{config.renewal_day} is not a date in every year",
+            rule="CERT-EXPIRY",
+            code="INVALID_RENEWAL_DATE",
+        ) from None
     if not 1 <= config.renewal_interval_years <= MAX_YEARS:
-        raise RuleViolation("config.renewal_interval_years", f"a 資格確認書 is valid for at most {MAX_YEARS} years",
-                            rule="CERT-EXPIRY", code="INVALID_RENEWAL_INTERVAL")
+        raise RuleViolation(
+            "config.renewal_interval_years",
+            f"a 資格確認書 is valid for at most {MAX_YEARS} years",
+            rule="CERT-EXPIRY",
+            code="INVALID_RENEWAL_INTERVAL",
+        )
 
 
 def _next_on_or_after(day: dt.date, month: int, dom: int) -> dt.date:

@@ -13,10 +13,17 @@ from .reasons import REASONS, ChangeReason, next_day, same_day
 NOTIFY_DAYS = 14
 
 # 施行規則第1条: statuses of residence whose holders are not NHI insured (ACQ-FOREIGN, domain §3.1).
-EXCLUDED_RESIDENCE_STATUSES = frozenset({
-    "短期滞在", "外交", "特定活動（医療滞在）", "特定活動（医療滞在者の付添人）", "特定活動（観光・保養）",
-    "特定活動（観光・保養を目的とする者の同行配偶者）", "在留資格なし",
-})
+EXCLUDED_RESIDENCE_STATUSES = frozenset(
+    {
+        "短期滞在",
+        "外交",
+        "特定活動（医療滞在）",
+        "特定活動（医療滞在者の付添人）",
+        "特定活動（観光・保養）",
+        "特定活動（観光・保養を目的とする者の同行配偶者）",
+        "在留資格なし",
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,42 +62,69 @@ def reason_for(kind: str, code: str, *, at_counter: bool = True) -> ChangeReason
     if reason.kind != kind:
         raise RuleViolation("reason", f"{code} is a {reason.kind} reason, not {kind}", code="REASON_KIND_MISMATCH")
     if at_counter and not reason.counter:
-        raise RuleViolation("reason", f"{code} ({reason.rule_id}) needs no notification: the age-75 batch (2.5.1) "
-                                      "registers it", rule=reason.rule_id, code="REASON_NOT_SUPPORTED")
+        raise RuleViolation(
+            "reason",
+            f"{code} ({reason.rule_id}) needs no notification: the age-75 batch (2.5.1) registers it",
+            rule=reason.rule_id,
+            code="REASON_NOT_SUPPORTED",
+        )
     return reason
 
 
-def notification_timing(event_date: dt.date, notified_on: dt.date, business_date: dt.date,
-                        config: RuleConfig) -> tuple[int, bool, list[Reason]]:
+def notification_timing(
+    event_date: dt.date, notified_on: dt.date, business_date: dt.date, config: RuleConfig
+) -> tuple[int, bool, list[Reason]]:
     """NOTIFY-14 and RETRO-LIMIT: late days and the back-dating flag, with their reasons."""
     if event_date > business_date:
-        raise RuleViolation("event_date", f"the event date {event_date} is after the business date {business_date}",
-                            code="EVENT_IN_FUTURE")
+        raise RuleViolation(
+            "event_date",
+            f"the event date {event_date} is after the business date {business_date}",
+            code="EVENT_IN_FUTURE",
+        )
     if notified_on > business_date:
-        raise RuleViolation("notified_on", f"the notification date {notified_on} is after the business date {business_date}",
-                            code="NOTIFIED_IN_FUTURE")
+        raise RuleViolation(
+            "notified_on",
+            f"the notification date {notified_on} is after the business date {business_date}",
+            code="NOTIFIED_IN_FUTURE",
+        )
     reasons: list[Reason] = []
     elapsed = (notified_on - event_date).days
     late_days = max(0, elapsed - NOTIFY_DAYS)
-    reasons.append(Reason(
-        "NOTIFY-14",
-        f"届出は異動日から{elapsed}日後" + (f"（期限を{late_days}日超過）" if late_days else "（期限内）"),
-        "国民健康保険法第9条",
-        {"event_date": event_date.isoformat(), "notified_on": notified_on.isoformat(), "late_days": str(late_days)},
-    ))
+    reasons.append(
+        Reason(
+            "NOTIFY-14",
+            f"届出は異動日から{elapsed}日後" + (f"（期限を{late_days}日超過）" if late_days else "（期限内）"),
+            "国民健康保険法第9条",
+            {"event_date": event_date.isoformat(), "notified_on": notified_on.isoformat(), "late_days": str(late_days)},
+        )
+    )
     limit = years_before(business_date, config.retro_limit_years)
     retroactive = event_date < limit
     if retroactive:
-        reasons.append(Reason(
-            "RETRO-LIMIT", f"異動日が{config.retro_limit_years}年より前の遡及（保険料の扱いを確認）", "国民健康保険法第110条の2",
-            {"event_date": event_date.isoformat(), "limit": limit.isoformat()},
-        ))
+        reasons.append(
+            Reason(
+                "RETRO-LIMIT",
+                f"異動日が{config.retro_limit_years}年より前の遡及（保険料の扱いを確認）",
+                "国民健康保険法第110条の2",
+                {"event_date": event_date.isoformat(), "limit": limit.isoformat()},
+            )
+        )
     return late_days, retroactive, reasons
 
 
-def decide(*, kind: str, reason_code: str, event_date: dt.date, notified_on: dt.date, business_date: dt.date,
-           persons: list[PersonFacts], config: RuleConfig = RuleConfig(), prefecture_acquired_on: dt.date | None = None,
-           household_has_elder: bool = False, at_counter: bool = True) -> Decision:
+def decide(
+    *,
+    kind: str,
+    reason_code: str,
+    event_date: dt.date,
+    notified_on: dt.date,
+    business_date: dt.date,
+    persons: list[PersonFacts],
+    config: RuleConfig = RuleConfig(),
+    prefecture_acquired_on: dt.date | None = None,
+    household_has_elder: bool = False,
+    at_counter: bool = True,
+) -> Decision:
     """The decision on a join or leave notification for the given persons of one household."""
     reason = reason_for(kind, reason_code, at_counter=at_counter)
     late_days, retroactive, timing_reasons = notification_timing(event_date, notified_on, business_date, config)
@@ -102,78 +136,154 @@ def decide(*, kind: str, reason_code: str, event_date: dt.date, notified_on: dt.
         if person.birth_date > event_date:
             raise RuleViolation(field, "the event date is before the person's birth date", code="EVENT_BEFORE_BIRTH")
         facts = {"event_date": event_date.isoformat(), "reason": reason.code, "effective": effective.isoformat()}
-        date_reason = Reason(reason.rule_id, f"{reason.label}: 異動日 {event_date.isoformat()} → {effective.isoformat()}",
-                             reason.basis, facts)
+        date_reason = Reason(
+            reason.rule_id,
+            f"{reason.label}: 異動日 {event_date.isoformat()} → {effective.isoformat()}",
+            reason.basis,
+            facts,
+        )
         if kind == "join":
             decision = _join(reason, person, field, effective, date_reason, config, prefecture_acquired_on)
         else:
             decision = _leave(reason, person, field, effective, date_reason)
         decisions.append(decision)
         for form in reason.forms:
-            documents.append(DocumentDue(form, person.person_id, Reason(reason.rule_id, _FORM_LABELS[form], reason.basis)))
+            documents.append(
+                DocumentDue(form, person.person_id, Reason(reason.rule_id, _FORM_LABELS[form], reason.basis))
+            )
         if elder_period(birth_date=person.birth_date).covers(effective):
-            documents.append(DocumentDue("burden_category_slip", person.person_id, Reason(
-                "BURDEN-3", "70–74歳の加入・脱退により世帯の負担割合を再判定（負担区分異動連絡票）", "国民健康保険法第42条",
-                {"person_id": person.person_id})))
+            documents.append(
+                DocumentDue(
+                    "burden_category_slip",
+                    person.person_id,
+                    Reason(
+                        "BURDEN-3",
+                        "70–74歳の加入・脱退により世帯の負担割合を再判定（負担区分異動連絡票）",
+                        "国民健康保険法第42条",
+                        {"person_id": person.person_id},
+                    ),
+                )
+            )
     reasons = list(timing_reasons)
     inquiry = False
-    if kind == "join" and reason.income_inquiry and (household_has_elder or any(
-            elder_period(birth_date=p.birth_date).covers(effective) for p in persons)):
+    if (
+        kind == "join"
+        and reason.income_inquiry
+        and (household_has_elder or any(elder_period(birth_date=p.birth_date).covers(effective) for p in persons))
+    ):
         inquiry = True
-        reasons.append(Reason("BURDEN-PENDING", "転入者の所得が前住所地への照会（2.1.5 / 2.9）で届くまで負担割合は判定保留（暫定2割）",
-                              "国民健康保険法施行令", {"reason": reason.code}))
-    return Decision(kind, reason.code, business_date, tuple(decisions), tuple(documents), late_days, retroactive,
-                    tuple(reasons), income_inquiry_needed=inquiry)
+        reasons.append(
+            Reason(
+                "BURDEN-PENDING",
+                "転入者の所得が前住所地への照会（2.1.5 / 2.9）で届くまで負担割合は判定保留（暫定2割）",
+                "国民健康保険法施行令",
+                {"reason": reason.code},
+            )
+        )
+    return Decision(
+        kind,
+        reason.code,
+        business_date,
+        tuple(decisions),
+        tuple(documents),
+        late_days,
+        retroactive,
+        tuple(reasons),
+        income_inquiry_needed=inquiry,
+    )
 
 
-def _join(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
-          config: RuleConfig, prefecture_acquired_on: dt.date | None) -> PersonDecision:
+def _join(
+    reason: ChangeReason,
+    person: PersonFacts,
+    field: str,
+    effective: dt.date,
+    date_reason: Reason,
+    config: RuleConfig,
+    prefecture_acquired_on: dt.date | None,
+) -> PersonDecision:
     current = person.current_period
     if current is not None and current.open_on(effective):
-        raise RuleViolation(field, f"the person is already insured from {current.acquired_on} "
-                                   f"(period {current.period_id}); periods may not overlap", code="OVERLAPPING_PERIOD")
+        raise RuleViolation(
+            field,
+            f"the person is already insured from {current.acquired_on} "
+            f"(period {current.period_id}); periods may not overlap",
+            code="OVERLAPPING_PERIOD",
+        )
     if effective >= birthday_of(birth_date=person.birth_date, age=75):
-        raise RuleViolation(field, "the person is 75 or older on that date and belongs to 後期高齢者医療",
-                            rule="LOSS-AGE75", code="AGED_75")
+        raise RuleViolation(
+            field,
+            "the person is 75 or older on that date and belongs to 後期高齢者医療",
+            rule="LOSS-AGE75",
+            code="AGED_75",
+        )
     if reason.code == "foreign_resident":
         if not person.residence_status:
-            raise RuleViolation(field, "a foreign resident's status of residence is not on record", rule="ACQ-FOREIGN",
-                                code="RESIDENCE_STATUS_MISSING")
+            raise RuleViolation(
+                field,
+                "a foreign resident's status of residence is not on record",
+                rule="ACQ-FOREIGN",
+                code="RESIDENCE_STATUS_MISSING",
+            )
         if person.residence_status in config.excluded_residence_statuses:
-            raise RuleViolation(field, f"the status of residence {person.residence_status} is excluded from the NHI",
-                                rule="ACQ-FOREIGN", code="EXCLUDED_RESIDENCE_STATUS")
+            raise RuleViolation(
+                field,
+                f"the status of residence {person.residence_status} is excluded from the NHI",
+                rule="ACQ-FOREIGN",
+                code="EXCLUDED_RESIDENCE_STATUS",
+            )
     if reason.effect == "coverage_start":
         if prefecture_acquired_on is None:
-            raise RuleViolation("prefecture_acquired_on", "a move within the prefecture carries over the prefecture "
-                                                          "acquisition date: give it", rule=reason.rule_id, code="REQUIRED")
+            raise RuleViolation(
+                "prefecture_acquired_on",
+                "a move within the prefecture carries over the prefecture acquisition date: give it",
+                rule=reason.rule_id,
+                code="REQUIRED",
+            )
         if prefecture_acquired_on > effective:
-            raise RuleViolation("prefecture_acquired_on", "the prefecture acquisition date is after the move-in date",
-                                rule=reason.rule_id, code="ACQUISITION_AFTER_COVERAGE")
-        carried = Reason(reason.rule_id, f"県内転入: 適用開始 {effective.isoformat()}、資格取得日 "
-                                         f"{prefecture_acquired_on.isoformat()} を引継ぎ", reason.basis,
-                         {"prefecture_acquired_on": prefecture_acquired_on.isoformat(),
-                          "coverage_starts_on": effective.isoformat()})
-        return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried,),
-                              coverage_starts_on=effective)
+            raise RuleViolation(
+                "prefecture_acquired_on",
+                "the prefecture acquisition date is after the move-in date",
+                rule=reason.rule_id,
+                code="ACQUISITION_AFTER_COVERAGE",
+            )
+        carried = Reason(
+            reason.rule_id,
+            f"県内転入: 適用開始 {effective.isoformat()}、資格取得日 {prefecture_acquired_on.isoformat()} を引継ぎ",
+            reason.basis,
+            {"prefecture_acquired_on": prefecture_acquired_on.isoformat(), "coverage_starts_on": effective.isoformat()},
+        )
+        return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried,), coverage_starts_on=effective)
     return PersonDecision(person.person_id, effective, None, (date_reason,))
 
 
-def _leave(reason: ChangeReason, person: PersonFacts, field: str, effective: dt.date, date_reason: Reason,
+def _leave(
+    reason: ChangeReason,
+    person: PersonFacts,
+    field: str,
+    effective: dt.date,
+    date_reason: Reason,
 ) -> PersonDecision:
     current = person.current_period
     if current is None or current.end_on is not None:
         raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
     if effective <= current.start_on:
-        raise RuleViolation("event_date", f"the end date {effective} is not after the start {current.start_on}",
-                            code="LOSS_BEFORE_ACQUISITION")
+        raise RuleViolation(
+            "event_date",
+            f"the end date {effective} is not after the start {current.start_on}",
+            code="LOSS_BEFORE_ACQUISITION",
+        )
     if reason.code == "later_elderly_disability":
         age = age_on(birth_date=person.birth_date, day=effective)
         if not 65 <= age < 75:
-            raise RuleViolation(field, f"a 後期 disability finding applies from 65 to 74 (age {age})",
-                                rule=reason.rule_id, code="AGE_OUT_OF_RANGE")
+            raise RuleViolation(
+                field,
+                f"a 後期 disability finding applies from 65 to 74 (age {age})",
+                rule=reason.rule_id,
+                code="AGE_OUT_OF_RANGE",
+            )
     if reason.effect == "coverage_end":
-        return PersonDecision(person.person_id, current.acquired_on, None, (date_reason,),
-                              coverage_ends_on=effective)
+        return PersonDecision(person.person_id, current.acquired_on, None, (date_reason,), coverage_ends_on=effective)
     return PersonDecision(person.person_id, current.acquired_on, effective, (date_reason,))
 
 

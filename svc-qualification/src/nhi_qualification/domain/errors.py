@@ -19,8 +19,10 @@ class StaleVersion(Conflict):
     """Another change to the household committed first."""
 
     def __init__(self, household_id: str, current_version: int) -> None:
-        super().__init__(f"household {household_id} was changed by someone else (now version {current_version})",
-                         metadata={"household_id": household_id, "current_version": str(current_version)})
+        super().__init__(
+            f"household {household_id} was changed by someone else (now version {current_version})",
+            metadata={"household_id": household_id, "current_version": str(current_version)},
+        )
         self.household_id = household_id
         self.current_version = current_version
 
@@ -29,10 +31,14 @@ class StalePeriodVersion(Conflict):
     """The version a correction names is no longer the current one."""
 
     def __init__(self, period_id: str, version_id: int, current_version_id: int) -> None:
-        super().__init__(f"period {period_id} version {version_id} is no longer current "
-                         f"(now version {current_version_id})",
-                         metadata={"period_id": period_id, "version_id": str(version_id),
-                                   "current_version_id": str(current_version_id)})
+        super().__init__(
+            f"period {period_id} version {version_id} is no longer current (now version {current_version_id})",
+            metadata={
+                "period_id": period_id,
+                "version_id": str(version_id),
+                "current_version_id": str(current_version_id),
+            },
+        )
         self.period_id = period_id
         self.version_id = version_id
         self.current_version_id = current_version_id

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, ClassVar
+
+from .model import Period
 
 
 def _iso(value: dt.date | None) -> str:
@@ -31,10 +34,18 @@ class PersonRef:
     dv_support: bool
 
     def data(self) -> dict[str, Any]:
-        return {"person_id": self.person_id, "household_id": self.household_id,
-                "head_person_id": self.head_person_id, "name_kanji": self.name_kanji, "name_kana": self.name_kana,
-                "display_name": self.display_name, "birth_date": self.birth_date.isoformat(), "sex": self.sex,
-                "address": {} if self.dv_support else self.address, "dv_support": self.dv_support}
+        return {
+            "person_id": self.person_id,
+            "household_id": self.household_id,
+            "head_person_id": self.head_person_id,
+            "name_kanji": self.name_kanji,
+            "name_kana": self.name_kana,
+            "display_name": self.display_name,
+            "birth_date": self.birth_date.isoformat(),
+            "sex": self.sex,
+            "address": {} if self.dv_support else self.address,
+            "dv_support": self.dv_support,
+        }
 
 
 class Event:
@@ -75,19 +86,66 @@ class PeriodEvent(Event):
     deemed_head: bool | None = None  # a loss: the person was the head of a 擬制世帯主 household (decided by age75)
     specific_same_household: bool | None = None  # a loss: the person stays as 特定同一世帯所属者 (decided by age75)
 
+    @classmethod
+    def of(
+        cls,
+        person: PersonRef,
+        version: Period,
+        *,
+        reason: str,
+        rule_ids: Iterable[str],
+        feeds: Iterable[str],
+        business_date: dt.date,
+        operator_id: str,
+        **decided: Any,
+    ):
+        """The event of a stored period version: its numbers and dates, the person, why, and who."""
+        return cls(
+            person=person,
+            change_id=version.change_id,
+            period_id=version.period_id,
+            insurer_number=version.insurer_number,
+            symbol=version.symbol,
+            number=version.number,
+            branch_no=version.branch_no,
+            acquired_on=version.acquired_on,
+            lost_on=version.lost_on,
+            reason=reason,
+            rule_ids=tuple(rule_ids),
+            feeds=tuple(feeds),
+            business_date=business_date,
+            operator_id=operator_id,
+            coverage_starts_on=version.coverage_starts_on,
+            coverage_ends_on=version.coverage_ends_on,
+            **decided,
+        )
+
     @property
     def subject(self) -> str:
         return self.person.person_id
 
     def data(self) -> dict[str, Any]:
-        return {**self.person.data(), "change_id": self.change_id, "period_id": self.period_id,
-                "insurer_number": self.insurer_number, "symbol": self.symbol, "number": self.number,
-                "branch_no": self.branch_no, "acquired_on": _iso(self.acquired_on), "lost_on": _iso(self.lost_on),
-                "coverage_starts_on": _iso(self.coverage_starts_on), "coverage_ends_on": _iso(self.coverage_ends_on),
-                "reason": self.reason, "rule_ids": list(self.rule_ids), "feeds": list(self.feeds),
-                "business_date": self.business_date.isoformat(), "operator_id": self.operator_id,
-                "job_id": self.job_id, "deemed_head": self.deemed_head,
-                "specific_same_household": self.specific_same_household}
+        return {
+            **self.person.data(),
+            "change_id": self.change_id,
+            "period_id": self.period_id,
+            "insurer_number": self.insurer_number,
+            "symbol": self.symbol,
+            "number": self.number,
+            "branch_no": self.branch_no,
+            "acquired_on": _iso(self.acquired_on),
+            "lost_on": _iso(self.lost_on),
+            "coverage_starts_on": _iso(self.coverage_starts_on),
+            "coverage_ends_on": _iso(self.coverage_ends_on),
+            "reason": self.reason,
+            "rule_ids": list(self.rule_ids),
+            "feeds": list(self.feeds),
+            "business_date": self.business_date.isoformat(),
+            "operator_id": self.operator_id,
+            "job_id": self.job_id,
+            "deemed_head": self.deemed_head,
+            "specific_same_household": self.specific_same_household,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,20 +208,31 @@ class QualificationChanged(Event):
 
     def data(self) -> dict[str, Any]:
         status, burden = self.status, self.burden
-        return {"person_id": self.person_id, "household_id": self.household_id, "change_id": self.change_id, "change_kind": self.change_kind,
-                "reason": self.change_kind, "effective_date": self.effective_date.isoformat(),
-                "rule_ids": list(self.rule_ids), "business_date": self.business_date.isoformat(),
-                "operator_id": self.operator_id, "job_id": self.job_id,
-                "status_id": status.status_id if status else None, "status_kind": status.kind if status else None,
-                "status_start": status.start.isoformat() if status else None,
-                "status_end": _iso(status.end) if status else None, "effects": status.effects if status else None,
-                "nhi_head_person_id": self.nhi_head_person_id,
-                "determination_id": burden.determination_id if burden else None,
-                "ratio_percent_old": burden.ratio_percent_old if burden else None,
-                "ratio_percent_new": burden.ratio_percent_new if burden else None,
-                "limit_category_old": burden.limit_category_old if burden else None,
-                "limit_category_new": burden.limit_category_new if burden else None,
-                "pending": burden.pending if burden else None, "income_year": burden.income_year if burden else None}
+        return {
+            "person_id": self.person_id,
+            "household_id": self.household_id,
+            "change_id": self.change_id,
+            "change_kind": self.change_kind,
+            "reason": self.change_kind,
+            "effective_date": self.effective_date.isoformat(),
+            "rule_ids": list(self.rule_ids),
+            "business_date": self.business_date.isoformat(),
+            "operator_id": self.operator_id,
+            "job_id": self.job_id,
+            "status_id": status.status_id if status else None,
+            "status_kind": status.kind if status else None,
+            "status_start": status.start.isoformat() if status else None,
+            "status_end": _iso(status.end) if status else None,
+            "effects": status.effects if status else None,
+            "nhi_head_person_id": self.nhi_head_person_id,
+            "determination_id": burden.determination_id if burden else None,
+            "ratio_percent_old": burden.ratio_percent_old if burden else None,
+            "ratio_percent_new": burden.ratio_percent_new if burden else None,
+            "limit_category_old": burden.limit_category_old if burden else None,
+            "limit_category_new": burden.limit_category_new if burden else None,
+            "pending": burden.pending if burden else None,
+            "income_year": burden.income_year if burden else None,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,11 +266,23 @@ class QualificationCorrected(Event):
         return self.person_id
 
     def data(self) -> dict[str, Any]:
-        return {"change_id": self.change_id, "period_id": self.period_id, "version_id": self.version_id,
-                "person_id": self.person_id, "household_id": self.household_id,
-                "insurer_number": self.insurer_number, "symbol": self.symbol, "number": self.number,
-                "branch_no": self.branch_no, "acquired_on": self.acquired_on.isoformat(),
-                "lost_on": _iso(self.lost_on), "void": self.void, "effective_date": self.effective_date.isoformat(),
-                "corrected_fields": list(self.corrected_fields), "correction_reason": self.correction_reason,
-                "resend_required": self.resend_required, "business_date": self.business_date.isoformat(),
-                "operator_id": self.operator_id}
+        return {
+            "change_id": self.change_id,
+            "period_id": self.period_id,
+            "version_id": self.version_id,
+            "person_id": self.person_id,
+            "household_id": self.household_id,
+            "insurer_number": self.insurer_number,
+            "symbol": self.symbol,
+            "number": self.number,
+            "branch_no": self.branch_no,
+            "acquired_on": self.acquired_on.isoformat(),
+            "lost_on": _iso(self.lost_on),
+            "void": self.void,
+            "effective_date": self.effective_date.isoformat(),
+            "corrected_fields": list(self.corrected_fields),
+            "correction_reason": self.correction_reason,
+            "resend_required": self.resend_required,
+            "business_date": self.business_date.isoformat(),
+            "operator_id": self.operator_id,
+        }

@@ -30,8 +30,10 @@ class HouseholdState:
     certificates: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)  # issued, by holder
 
     def replace_period(self, old: Period, new: Period) -> None:
-        self.periods[old.person_id] = [*(p for p in self.periods.get(old.person_id, [])
-                                         if p.period_id != old.period_id), new]
+        self.periods[old.person_id] = [
+            *(p for p in self.periods.get(old.person_id, []) if p.period_id != old.period_id),
+            new,
+        ]
 
     def add_specific(self, person_id: str, start: dt.date) -> None:
         self.specific.setdefault(person_id, []).append((start, None))
@@ -56,9 +58,12 @@ class HouseholdState:
             if m.birth_date > day:
                 continue
             member = household_member(
-                m.person_id, m.birth_date, head=head == m.person_id,
+                m.person_id,
+                m.birth_date,
+                head=head == m.person_id,
                 insured=any(p.qualified_on(day) for p in self.periods.get(m.person_id, [])),
-                specific=any(active_on(start, end, day) for start, end in self.specific.get(m.person_id, [])))
+                specific=any(active_on(start, end, day) for start, end in self.specific.get(m.person_id, [])),
+            )
             if member is not None:
                 out.append(member)
         return out
@@ -68,6 +73,15 @@ class HouseholdState:
 
     def person(self, row: Any) -> PersonRef:
         """A person of the chunk (a persons row) as events name them."""
-        return PersonRef(row.person_id, row.household_id, self.heads.get(row.household_id, ""), row.name_kanji,
-                         row.name_kana, row.display_name, row.birth_date, row.sex,
-                         self.addresses.get(row.household_id, {}), bool(row.dv_support))
+        return PersonRef(
+            row.person_id,
+            row.household_id,
+            self.heads.get(row.household_id, ""),
+            row.name_kanji,
+            row.name_kana,
+            row.display_name,
+            row.birth_date,
+            row.sex,
+            self.addresses.get(row.household_id, {}),
+            bool(row.dv_support),
+        )

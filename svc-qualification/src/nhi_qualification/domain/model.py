@@ -52,6 +52,20 @@ class Period:
         """Insured here on `day`: qualified, and within this municipality's coverage (適用開始/適用終了)."""
         return not self.void and self.start_on <= day and self.open_on(day)
 
+    def next_version(self, *, change_id: str, at: dt.datetime, operator_id: str, **changes) -> Period:
+        """The version that replaces this one from `at` (record time), with `changes`; not stored yet (no id).
+
+        Not void and with no correction reason unless `changes` say so."""
+        return dataclasses.replace(
+            self,
+            **{"void": False, "correction_reason": "", **changes},
+            change_id=change_id,
+            recorded_at=at,
+            superseded_at=None,
+            version_id=0,
+            operator_id=operator_id,
+        )
+
     def qualified_on(self, day: dt.date) -> bool:
         """Qualified in law on `day` (資格取得日 <= day < 資格喪失日), whatever the coverage dates say.
 

@@ -21,8 +21,10 @@ def _settings() -> Settings:
     settings = config.load_or_exit(Settings)
     problem = insurer_number_problem(settings.insurer_number)
     if problem:
-        print(f"configuration error: NHI_INSURER_NUMBER={settings.insurer_number}: {problem} ({INSURER_RULE})",
-              file=sys.stderr)
+        print(
+            f"configuration error: NHI_INSURER_NUMBER={settings.insurer_number}: {problem} ({INSURER_RULE})",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     try:
         MyNumberVault(settings.mynumber_key)
@@ -56,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     db.migrate(engine, bootstrap.MIGRATIONS)
     if args.command == "import-migration":
         try:
-            counts = migration_import.import_households(engine, MyNumberVault(settings.mynumber_key),
-                                                        settings.insurer_number, migration_import.read_lines(args.file))
+            counts = migration_import.import_households(
+                engine,
+                MyNumberVault(settings.mynumber_key),
+                settings.insurer_number,
+                migration_import.read_lines(args.file),
+            )
         except RuleViolation as exc:
             print(f"import failed at {exc.field}: {exc.message}", file=sys.stderr)
             return 1

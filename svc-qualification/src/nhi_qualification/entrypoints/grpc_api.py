@@ -30,8 +30,9 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def ApplyResidentChanges(self, request, context):
-        results = resident_reflection.apply_resident_changes(self.app, parse.resident_changes(request),
-                                                             parse.actor(request.context))
+        results = resident_reflection.apply_resident_changes(
+            self.app, parse.resident_changes(request), parse.actor(request.context)
+        )
         return pb.ApplyResidentChangesResponse(results=[render(r, pb.AppliedChange()) for r in results])
 
     @rpc.translated
@@ -41,8 +42,13 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def GetQualification(self, request, context):
-        view = queries.get_qualification(self.app, request.person_id, parse.date("as_of", request.as_of),
-                                         parse.moment("known_at", request.known_at), parse.actor(request.context))
+        view = queries.get_qualification(
+            self.app,
+            request.person_id,
+            parse.date("as_of", request.as_of),
+            parse.moment("known_at", request.known_at),
+            parse.actor(request.context),
+        )
         return render(view, pb.QualificationView())
 
     @rpc.translated
@@ -51,19 +57,32 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def GetHousehold(self, request, context):
-        view = queries.get_household(self.app, request.household_id, parse.actor(request.context),
-                                     parse.date("as_of", request.as_of), parse.moment("known_at", request.known_at))
+        view = queries.get_household(
+            self.app,
+            request.household_id,
+            parse.actor(request.context),
+            parse.date("as_of", request.as_of),
+            parse.moment("known_at", request.known_at),
+        )
         return render(view, pb.Household())
 
     @rpc.translated
     def SearchPersons(self, request, context):
         found, cursor = queries.search_persons(
-            self.app, name_kana=request.name_kana, birth_date=parse.date("birth_date", request.birth_date),
-            symbol=request.symbol, number=request.number, branch_no=request.branch_no, my_number=request.my_number,
-            household_id=request.household_id, page=parse.page(request.page, numeric=False),
-            actor=parse.actor(request.context))
-        return pb.SearchPersonsResponse(persons=[render(p, pb.Person()) for p in found],
-                                        page=common_pb2.PageInfo(next_cursor=cursor))
+            self.app,
+            name_kana=request.name_kana,
+            birth_date=parse.date("birth_date", request.birth_date),
+            symbol=request.symbol,
+            number=request.number,
+            branch_no=request.branch_no,
+            my_number=request.my_number,
+            household_id=request.household_id,
+            page=parse.page(request.page, numeric=False),
+            actor=parse.actor(request.context),
+        )
+        return pb.SearchPersonsResponse(
+            persons=[render(p, pb.Person()) for p in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     @rpc.translated
     def GetHistory(self, request, context):
@@ -77,15 +96,18 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
     @rpc.translated
     def ListIntakeItems(self, request, context):
         items, cursor = queries.list_intake_items(self.app, request.state, parse.page(request.page))
-        return pb.ListIntakeItemsResponse(items=[render(i, pb.IntakeItem()) for i in items],
-                                          page=common_pb2.PageInfo(next_cursor=cursor))
+        return pb.ListIntakeItemsResponse(
+            items=[render(i, pb.IntakeItem()) for i in items], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     @rpc.translated
     def ListAuditEvents(self, request, context):
-        events, cursor = queries.list_audit_events(self.app, request.operator_id, request.action,
-                                                   parse.page(request.page))
-        return common_pb2.ListAuditEventsResponse(events=[render(e, common_pb2.AuditEvent()) for e in events],
-                                                  page=common_pb2.PageInfo(next_cursor=cursor))
+        events, cursor = queries.list_audit_events(
+            self.app, request.operator_id, request.action, parse.page(request.page)
+        )
+        return common_pb2.ListAuditEventsResponse(
+            events=[render(e, common_pb2.AuditEvent()) for e in events], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     # ----- records: corrections, certificate ledger, change list -----
 
@@ -96,32 +118,45 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def RecordCertificateIssued(self, request, context):
-        result = ledger.record_certificate_issued(self.app, parse.certificate_issued(request.certificate),
-                                                  parse.actor(request.context))
+        result = ledger.record_certificate_issued(
+            self.app, parse.certificate_issued(request.certificate), parse.actor(request.context)
+        )
         return render(result, pb.Certificate())
 
     @rpc.translated
     def RegisterCertificateReturn(self, request, context):
-        result = ledger.register_certificate_return(self.app, parse.certificate_return(request),
-                                                    parse.actor(request.context))
+        result = ledger.register_certificate_return(
+            self.app, parse.certificate_return(request), parse.actor(request.context)
+        )
         return render(result, pb.RegisterCertificateReturnResponse())
 
     @rpc.translated
     def ListCertificates(self, request, context):
-        found, cursor = ledger.list_certificates(self.app, person_id=request.person_id, state=request.state,
-                                                 outstanding_after_loss=request.outstanding_after_loss,
-                                                 page=parse.page(request.page))
-        return pb.ListCertificatesResponse(certificates=[render(c, pb.Certificate()) for c in found],
-                                           page=common_pb2.PageInfo(next_cursor=cursor))
+        found, cursor = ledger.list_certificates(
+            self.app,
+            person_id=request.person_id,
+            state=request.state,
+            outstanding_after_loss=request.outstanding_after_loss,
+            page=parse.page(request.page),
+        )
+        return pb.ListCertificatesResponse(
+            certificates=[render(c, pb.Certificate()) for c in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     @rpc.translated
     def ListChanges(self, request, context):
         found, cursor = ledger.list_changes(
-            self.app, from_date=parse.date("from_date", request.from_date),
-            to_date=parse.date("to_date", request.to_date), operator_id=request.operator_id, reason=request.reason,
-            kind=request.kind, page=parse.page(request.page))
-        return pb.ListChangesResponse(changes=[render(c, pb.ChangeRecord()) for c in found],
-                                      page=common_pb2.PageInfo(next_cursor=cursor))
+            self.app,
+            from_date=parse.date("from_date", request.from_date),
+            to_date=parse.date("to_date", request.to_date),
+            operator_id=request.operator_id,
+            reason=request.reason,
+            kind=request.kind,
+            page=parse.page(request.page),
+        )
+        return pb.ListChangesResponse(
+            changes=[render(c, pb.ChangeRecord()) for c in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
 
     # ----- burden ratio, income facts, jobs -----
 
@@ -145,7 +180,17 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def ListJobResults(self, request, context):
-        doc = self.jobs.results(parse.required("job_id", request.job_id, "the job id"),
-                                parse.page(request.page, numeric=False, default_size=100))
-        return render({"job": doc["job"], "title": doc["title"], "rows": doc["rows"], "summary": doc["summary"],
-                       "page": {"next_cursor": doc["next_cursor"]}}, pb.ListJobResultsResponse())
+        doc = self.jobs.results(
+            parse.required("job_id", request.job_id, "the job id"),
+            parse.page(request.page, numeric=False, default_size=100),
+        )
+        return render(
+            {
+                "job": doc["job"],
+                "title": doc["title"],
+                "rows": doc["rows"],
+                "summary": doc["summary"],
+                "page": {"next_cursor": doc["next_cursor"]},
+            },
+            pb.ListJobResultsResponse(),
+        )

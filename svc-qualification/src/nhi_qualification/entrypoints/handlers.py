@@ -26,11 +26,20 @@ def document_issued_handler(app: App):
         try:
             issued_on = dt.date.fromisoformat(data["issued_on"])
             valid_until = data.get("valid_until") or ""
-            ledger.record_certificate_issued(app, RecordCertificateIssued(
-                kind=data["kind"], person_id=data["person_id"], household_id=data.get("household_id", ""),
-                certificate_number=data.get("certificate_number", ""), issued_on=issued_on, valid_from=issued_on,
-                valid_until=dt.date.fromisoformat(valid_until) if valid_until else None,
-                document_id=data.get("document_id", "")), Actor("svc-documents", business_date=issued_on))
+            ledger.record_certificate_issued(
+                app,
+                RecordCertificateIssued(
+                    kind=data["kind"],
+                    person_id=data["person_id"],
+                    household_id=data.get("household_id", ""),
+                    certificate_number=data.get("certificate_number", ""),
+                    issued_on=issued_on,
+                    valid_from=issued_on,
+                    valid_until=dt.date.fromisoformat(valid_until) if valid_until else None,
+                    document_id=data.get("document_id", ""),
+                ),
+                Actor("svc-documents", business_date=issued_on),
+            )
         except (KeyError, ValueError, DomainError) as exc:
             raise PermanentError(f"document event {event.id} cannot go into the ledger: {exc}") from exc
 

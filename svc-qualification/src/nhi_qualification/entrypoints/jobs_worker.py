@@ -34,7 +34,7 @@ def publisher(bus_runtime: BusRuntime, bus: Bus) -> Dispatcher:
 
     def dispatch(messages: list[tuple[str, Event]]) -> None:
         for start in range(0, len(messages), 500):
-            bus_runtime.call(_publish_all(messages[start:start + 500]), timeout=60)
+            bus_runtime.call(_publish_all(messages[start : start + 500]), timeout=60)
 
     return dispatch
 
@@ -60,13 +60,15 @@ def consume(runtime, jobs: Jobs) -> PullConsumer:
 class Worker:
     """A stand-alone worker (and dispatcher) on its own NATS connection; `jobs` starts and follows jobs."""
 
-    def __init__(self, app: App, nats_url: str, *, chunk_size: int = CHUNK_SIZE,
-                 name: str = "svc-qualification-worker") -> None:
+    def __init__(
+        self, app: App, nats_url: str, *, chunk_size: int = CHUNK_SIZE, name: str = "svc-qualification-worker"
+    ) -> None:
         self.bus_runtime = BusRuntime(name=f"{name}-bus")
         self.bus = Bus(nats_url, name)
         self.jobs = Jobs(app, dispatch=publisher(self.bus_runtime, self.bus), chunk_size=chunk_size)
-        self.consumer = _tune(PullConsumer(self.bus, stream=STREAM, durable=DURABLE, subject=SUBJECT,
-                                           handler=_handler(self.jobs)))
+        self.consumer = _tune(
+            PullConsumer(self.bus, stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(self.jobs))
+        )
         self._task = None
 
     def start(self) -> "Worker":

@@ -57,30 +57,56 @@ def required(field: str, value: str, what: str) -> str:
 
 
 def actor(context: common_pb2.RequestContext) -> Actor:
-    return Actor(operator_id=context.operator_id or "anonymous", scopes=frozenset(context.scopes),
-                 business_date=date("business_date", context.business_date),
-                 idempotency_key=context.idempotency_key)
+    return Actor(
+        operator_id=context.operator_id or "anonymous",
+        scopes=frozenset(context.scopes),
+        business_date=date("business_date", context.business_date),
+        idempotency_key=context.idempotency_key,
+    )
 
 
-def page(request: common_pb2.PageRequest, *, numeric: bool = True, default_size: int = paging.DEFAULT_SIZE) -> paging.Page:
+def page(
+    request: common_pb2.PageRequest, *, numeric: bool = True, default_size: int = paging.DEFAULT_SIZE
+) -> paging.Page:
     return paging.parse(request.page_size, request.cursor, numeric=numeric, default_size=default_size)
 
 
 def resident_changes(request) -> list[c.ResidentChange]:
-    return [c.ResidentChange(
-        change_id=change.change_id, change_kind=change.change_kind,
-        event_date=required_date(f"changes[{i}].event_date", change.event_date), household_id=change.household_id,
-        notified_on=date(f"changes[{i}].notified_on", change.notified_on), head_person_id=change.head_person_id,
-        address=(json_format.MessageToDict(change.address, preserving_proto_field_name=True)
-                 if change.HasField("address") else {}),
-        persons=tuple(c.ResidentPerson(
-            person_id=p.person_id, name_kanji=p.name_kanji, name_kana=p.name_kana,
-            birth_date=required_date(f"changes[{i}].persons[{j}].birth_date", p.birth_date), sex=p.sex,
-            relationship=p.relationship, listing_order=p.listing_order, my_number=p.my_number,
-            nationality=p.nationality, residence_status=p.residence_status,
-            residence_expires_on=date(f"changes[{i}].persons[{j}].residence_expires_on", p.residence_expires_on),
-            dv_support=p.dv_support) for j, p in enumerate(change.persons)))
-        for i, change in enumerate(request.changes)]
+    return [
+        c.ResidentChange(
+            change_id=change.change_id,
+            change_kind=change.change_kind,
+            event_date=required_date(f"changes[{i}].event_date", change.event_date),
+            household_id=change.household_id,
+            notified_on=date(f"changes[{i}].notified_on", change.notified_on),
+            head_person_id=change.head_person_id,
+            address=(
+                json_format.MessageToDict(change.address, preserving_proto_field_name=True)
+                if change.HasField("address")
+                else {}
+            ),
+            persons=tuple(
+                c.ResidentPerson(
+                    person_id=p.person_id,
+                    name_kanji=p.name_kanji,
+                    name_kana=p.name_kana,
+                    birth_date=required_date(f"changes[{i}].persons[{j}].birth_date", p.birth_date),
+                    sex=p.sex,
+                    relationship=p.relationship,
+                    listing_order=p.listing_order,
+                    my_number=p.my_number,
+                    nationality=p.nationality,
+                    residence_status=p.residence_status,
+                    residence_expires_on=date(
+                        f"changes[{i}].persons[{j}].residence_expires_on", p.residence_expires_on
+                    ),
+                    dv_support=p.dv_support,
+                )
+                for j, p in enumerate(change.persons)
+            ),
+        )
+        for i, change in enumerate(request.changes)
+    ]
 
 
 def notification(request) -> c.SubmitNotification:
@@ -93,51 +119,80 @@ def notification(request) -> c.SubmitNotification:
     if not request.identity_check.document_kind:
         raise RuleViolation("identity_check.document_kind", "the identity check must be recorded", code="REQUIRED")
     return c.SubmitNotification(
-        kind=request.kind, reason=request.reason, household_id=request.household_id,
+        kind=request.kind,
+        reason=request.reason,
+        household_id=request.household_id,
         persons=tuple(c.NotificationPerson(p.person_id, p.my_number) for p in request.persons),
         event_date=required_date("event_date", request.event_date),
         notified_on=required_date("notified_on", request.notified_on),
-        identity_check={"document_kind": request.identity_check.document_kind,
-                        **({"checked_by": request.identity_check.checked_by}
-                           if request.identity_check.checked_by else {})},
-        dry_run=request.dry_run, expected_household_version=request.expected_household_version,
-        statuses=tuple(c.StatusClaim(
-            person_id=s.person_id, kind=s.kind, start=required_date(f"statuses[{i}].start", s.start),
-            end=date(f"statuses[{i}].end", s.end), evidence=tuple(s.evidence),
-            separation_date=date(f"statuses[{i}].separation_date", s.separation_date),
-            separation_code=s.separation_code or None, display_name=s.display_name, status_id=s.status_id or None)
-            for i, s in enumerate(request.statuses)),
+        identity_check={
+            "document_kind": request.identity_check.document_kind,
+            **({"checked_by": request.identity_check.checked_by} if request.identity_check.checked_by else {}),
+        },
+        dry_run=request.dry_run,
+        expected_household_version=request.expected_household_version,
+        statuses=tuple(
+            c.StatusClaim(
+                person_id=s.person_id,
+                kind=s.kind,
+                start=required_date(f"statuses[{i}].start", s.start),
+                end=date(f"statuses[{i}].end", s.end),
+                evidence=tuple(s.evidence),
+                separation_date=date(f"statuses[{i}].separation_date", s.separation_date),
+                separation_code=s.separation_code or None,
+                display_name=s.display_name,
+                status_id=s.status_id or None,
+            )
+            for i, s in enumerate(request.statuses)
+        ),
         new_head_person_id=request.new_head_person_id,
-        prefecture_acquired_on=date("prefecture_acquired_on", request.prefecture_acquired_on))
+        prefecture_acquired_on=date("prefecture_acquired_on", request.prefecture_acquired_on),
+    )
 
 
 def correction(request) -> c.CorrectQualification:
     required("period_id", request.period_id, "the period to correct")
     if request.version_id <= 0:
         raise RuleViolation("version_id", "the version being corrected is required", code="REQUIRED")
-    return c.CorrectQualification(request.period_id, request.version_id, CorrectionRequest(
-        correction_reason=request.correction_reason.strip(), acquired_on=date("acquired_on", request.acquired_on),
-        lost_on=date("lost_on", request.lost_on), clear_lost_on=request.clear_lost_on,
-        acquired_reason=request.acquired_reason, lost_reason=request.lost_reason,
-        notified_on=date("notified_on", request.notified_on), relationship=request.relationship.strip(),
-        listing_order=request.listing_order, undo=request.undo))
+    return c.CorrectQualification(
+        request.period_id,
+        request.version_id,
+        CorrectionRequest(
+            correction_reason=request.correction_reason.strip(),
+            acquired_on=date("acquired_on", request.acquired_on),
+            lost_on=date("lost_on", request.lost_on),
+            clear_lost_on=request.clear_lost_on,
+            acquired_reason=request.acquired_reason,
+            lost_reason=request.lost_reason,
+            notified_on=date("notified_on", request.notified_on),
+            relationship=request.relationship.strip(),
+            listing_order=request.listing_order,
+            undo=request.undo,
+        ),
+    )
 
 
 def certificate_issued(certificate) -> c.RecordCertificateIssued:
     required("certificate.person_id", certificate.person_id, "the holder")
     return c.RecordCertificateIssued(
-        kind=certificate.kind, person_id=certificate.person_id, certificate_id=certificate.certificate_id,
-        household_id=certificate.household_id, certificate_number=certificate.certificate_number,
+        kind=certificate.kind,
+        person_id=certificate.person_id,
+        certificate_id=certificate.certificate_id,
+        household_id=certificate.household_id,
+        certificate_number=certificate.certificate_number,
         issued_on=date("certificate.issued_on", certificate.issued_on),
         valid_from=date("certificate.valid_from", certificate.valid_from),
-        valid_until=date("certificate.valid_until", certificate.valid_until), document_id=certificate.document_id,
-        note=certificate.note)
+        valid_until=date("certificate.valid_until", certificate.valid_until),
+        document_id=certificate.document_id,
+        note=certificate.note,
+    )
 
 
 def certificate_return(request) -> c.RegisterCertificateReturn:
     required("certificate_id", request.certificate_id, "the certificate")
-    return c.RegisterCertificateReturn(request.certificate_id, request.outcome,
-                                       date("returned_on", request.returned_on), request.note)
+    return c.RegisterCertificateReturn(
+        request.certificate_id, request.outcome, date("returned_on", request.returned_on), request.note
+    )
 
 
 def incomes(facts, field: str = "incomes") -> tuple[c.IncomeFact, ...]:
@@ -147,23 +202,30 @@ def incomes(facts, field: str = "incomes") -> tuple[c.IncomeFact, ...]:
         for column in INCOME_AMOUNTS:
             if getattr(fact, column) < 0:
                 raise RuleViolation(f"{field}[{index}].{column}", "an amount cannot be negative", code="REQUIRED")
-        out.append(c.IncomeFact(fact.person_id, fact.income_year or None,
-                                **{column: getattr(fact, column) for column in INCOME_AMOUNTS},
-                                non_taxed=fact.non_taxed))
+        out.append(
+            c.IncomeFact(
+                fact.person_id,
+                fact.income_year or None,
+                **{column: getattr(fact, column) for column in INCOME_AMOUNTS},
+                non_taxed=fact.non_taxed,
+            )
+        )
     return tuple(out)
 
 
 def burden_request(request) -> c.DetermineBurdenRatio:
     required("household_id", request.household_id, "the household")
-    return c.DetermineBurdenRatio(request.household_id, date("as_of", request.as_of), incomes(request.incomes),
-                                  request.dry_run)
+    return c.DetermineBurdenRatio(
+        request.household_id, date("as_of", request.as_of), incomes(request.incomes), request.dry_run
+    )
 
 
 def start_job(request) -> c.StartJob:
     kind, params = request.kind, dict(request.parameters)
     if kind not in JOB_KINDS:
-        raise RuleViolation("kind", f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}",
-                            code="UNKNOWN_JOB_KIND")
+        raise RuleViolation(
+            "kind", f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}", code="UNKNOWN_JOB_KIND"
+        )
     unknown = set(params) - ({"date", "month"} if kind == JOB_KINDS[0] else {"date"})
     if unknown:
         name = sorted(unknown)[0]
@@ -176,7 +238,7 @@ def start_job(request) -> c.StartJob:
             year, number = (int(x) for x in month.split("-"))
             dt.date(year, number, 1)
         except ValueError:
-            raise RuleViolation("parameters.month", f"{month!r} is not a month (YYYY-MM)",
-                                code="INVALID_DATE") from None
+            raise RuleViolation(
+                "parameters.month", f"{month!r} is not a month (YYYY-MM)", code="INVALID_DATE"
+            ) from None
     return c.StartJob(kind, date("parameters.date", params.get("date", "")), month)
-

@@ -87,8 +87,9 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
     todo = [(r, rule) for r, rule in targets if r.person_id not in seen]
     current = uow.periods.current([r.person_id for r, _ in todo])
     years = {income_year_for(day=rule.day).year for _r, rule in todo}
-    run = Chunk(uow, job, uow.age75.state({p.household_id for p in current.values()},
-                                          [r.person_id for r, _ in todo], years))
+    run = Chunk(
+        uow, job, uow.age75.state({p.household_id for p in current.values()}, [r.person_id for r, _ in todo], years)
+    )
     done, failed = len(targets) - len(todo), 0
     for row, rule in todo:
         try:
@@ -98,83 +99,161 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
             failed += 1
         else:
             done += 1
-        run.results.append({"job_id": job.job_id, "person_id": row.person_id, "household_id": row.household_id,
-                            "outcome": outcome, "detail": json.dumps(detail, ensure_ascii=False)})
+        run.results.append(
+            {
+                "job_id": job.job_id,
+                "person_id": row.person_id,
+                "household_id": row.household_id,
+                "outcome": outcome,
+                "detail": json.dumps(detail, ensure_ascii=False),
+            }
+        )
     run.flush()
     return done, failed
 
 
 def _lose_at_75(run: Chunk, person, rule, current: Period | None) -> tuple[str, dict[str, Any]]:
     lost_on = rule.day
-    detail: dict[str, Any] = {"birth_date": person.birth_date.isoformat(),
-                              "age_75_birthday": birthday_of(birth_date=person.birth_date, age=75).isoformat(),
-                              "lost_on": lost_on.isoformat(), "rule_ids": ["LOSS-AGE75"]}
+    detail: dict[str, Any] = {
+        "birth_date": person.birth_date.isoformat(),
+        "age_75_birthday": birthday_of(birth_date=person.birth_date, age=75).isoformat(),
+        "lost_on": lost_on.isoformat(),
+        "rule_ids": ["LOSS-AGE75"],
+    }
     if current is not None and current.lost_reason == REASON and current.lost_on == lost_on:
         return "skipped_already_lost", {**detail, "period_id": current.period_id}
     if current is None or not current.covers(lost_on - ONE_DAY) or (current.lost_on and current.lost_on <= lost_on):
         return "skipped_not_insured", detail
     today, change_id = run.job.business_date, str(uuid.uuid4())
-    version = losses.lose(run.periods, current, lost_on=lost_on, reason_code=REASON, reasons=(rule.reason,),
-                          change_id=change_id, at=run.now, operator_id=run.operator)
+    version = losses.lose(
+        run.periods,
+        current,
+        lost_on=lost_on,
+        reason_code=REASON,
+        reasons=(rule.reason,),
+        change_id=change_id,
+        at=run.now,
+        operator_id=run.operator,
+    )
     run.state.replace_period(current, version)
     ended = run.state.end_certificates(person.person_id, lost_on)
     run.ended.extend(ended)
     effects = _household_effects(run, person, current.household_id, lost_on, rule.reason, change_id)
     effects["certificates_ended"] = len(ended)
     detail.update({"period_id": current.period_id, "change_id": change_id, "household_effects": effects})
-    run.uow.emit(losses.lost_event(
-        run.state.person(person), version, reason_code=REASON, rule_ids=("LOSS-AGE75",), business_date=today,
-        operator_id=run.operator, job_id=run.job.job_id, deemed_head=effects["deemed_head"],
-        specific_same_household=bool(effects["specific_same_household"])))
-    run.changes.append(dict(
-        change_id=change_id, business_date=today, operator_id=run.operator, kind="leave", reason=REASON,
-        household_id=current.household_id, person_ids=json.dumps([person.person_id]), event_date=lost_on,
-        notified_on=None, identity_check="{}", decision=dumps({"rule_ids": ["LOSS-AGE75"], "job_id": run.job.job_id,
-                                                              "household_effects": effects}),
-        before=dumps({person.person_id: {"acquired_on": current.acquired_on.isoformat(), "lost_on": ""}}),
-        after=dumps({person.person_id: {"lost_on": lost_on.isoformat(), "lost_reason": REASON}}),
-        recorded_at=run.now))
+    run.uow.emit(
+        losses.lost_event(
+            run.state.person(person),
+            version,
+            reason_code=REASON,
+            rule_ids=("LOSS-AGE75",),
+            business_date=today,
+            operator_id=run.operator,
+            job_id=run.job.job_id,
+            deemed_head=effects["deemed_head"],
+            specific_same_household=bool(effects["specific_same_household"]),
+        )
+    )
+    run.changes.append(
+        dict(
+            change_id=change_id,
+            business_date=today,
+            operator_id=run.operator,
+            kind="leave",
+            reason=REASON,
+            household_id=current.household_id,
+            person_ids=json.dumps([person.person_id]),
+            event_date=lost_on,
+            notified_on=None,
+            identity_check="{}",
+            decision=dumps({"rule_ids": ["LOSS-AGE75"], "job_id": run.job.job_id, "household_effects": effects}),
+            before=dumps({person.person_id: {"acquired_on": current.acquired_on.isoformat(), "lost_on": ""}}),
+            after=dumps({person.person_id: {"lost_on": lost_on.isoformat(), "lost_reason": REASON}}),
+            recorded_at=run.now,
+        )
+    )
     return "lost", detail
 
 
-def _household_effects(run: Chunk, person, household_id: str, lost_on: dt.date, reason: Reason,
-                       change_id: str) -> dict[str, Any]:
+def _household_effects(
+    run: Chunk, person, household_id: str, lost_on: dt.date, reason: Reason, change_id: str
+) -> dict[str, Any]:
     """2.5.1 side effects: 特定同一世帯所属者, 擬制世帯主, and the re-determination of the remaining 70–74 members."""
     state = run.state
-    remaining = [m for m in state.members.get(household_id, []) if m.person_id != person.person_id
-                 and state.insured_on(m.person_id, lost_on)]
-    effects: dict[str, Any] = {"remaining_insured": [m.person_id for m in remaining], "deemed_head": False,
-                               "specific_same_household": "", "burden": None}
+    remaining = [
+        m
+        for m in state.members.get(household_id, [])
+        if m.person_id != person.person_id and state.insured_on(m.person_id, lost_on)
+    ]
+    effects: dict[str, Any] = {
+        "remaining_insured": [m.person_id for m in remaining],
+        "deemed_head": False,
+        "specific_same_household": "",
+        "burden": None,
+    }
     if not remaining:
         return effects
     # The one who moved to 後期高齢者医療 and stays in a household with NHI insured is the 特定同一世帯所属者.
     status_id = str(uuid.uuid4())
-    run.statuses.append(dict(
-        status_id=status_id, person_id=person.person_id, kind=SPECIFIC_SAME_HOUSEHOLD, start=lost_on, end=None,
-        evidence=json.dumps(["age75_transition"]),
-        reasons=json.dumps([reason.as_dict(), Reason(
-            "SPECIAL-STATUS", "後期高齢者医療へ移行し、国保被保険者と同一世帯に属するため特定同一世帯所属者",
-            "国民健康保険法施行令（保険料の軽減）",
-            {"household_id": household_id, "remaining_insured": ",".join(effects["remaining_insured"])}).as_dict()],
-            ensure_ascii=False),
-        change_id=change_id, recorded_at=run.now))
+    run.statuses.append(
+        dict(
+            status_id=status_id,
+            person_id=person.person_id,
+            kind=SPECIFIC_SAME_HOUSEHOLD,
+            start=lost_on,
+            end=None,
+            evidence=json.dumps(["age75_transition"]),
+            reasons=json.dumps(
+                [
+                    reason.as_dict(),
+                    Reason(
+                        "SPECIAL-STATUS",
+                        "後期高齢者医療へ移行し、国保被保険者と同一世帯に属するため特定同一世帯所属者",
+                        "国民健康保険法施行令（保険料の軽減）",
+                        {"household_id": household_id, "remaining_insured": ",".join(effects["remaining_insured"])},
+                    ).as_dict(),
+                ],
+                ensure_ascii=False,
+            ),
+            change_id=change_id,
+            recorded_at=run.now,
+        )
+    )
     state.add_specific(person.person_id, lost_on)
-    effects.update(specific_same_household=person.person_id, specific_same_household_status_id=status_id,
-                   deemed_head=state.heads.get(household_id) == person.person_id)
+    effects.update(
+        specific_same_household=person.person_id,
+        specific_same_household_status_id=status_id,
+        deemed_head=state.heads.get(household_id) == person.person_id,
+    )
     if any(elder_period(birth_date=m.birth_date).covers(lost_on) for m in remaining):
         members = state.household_facts(household_id, lost_on)
-        decision = determine_burden(as_of=lost_on, members=members, incomes=state.incomes_for(
-            [m.person_id for m in members], income_year_for(day=lost_on).year))
+        decision = determine_burden(
+            as_of=lost_on,
+            members=members,
+            incomes=state.incomes_for([m.person_id for m in members], income_year_for(day=lost_on).year),
+        )
         result = decision_dict(decision, household_id, str(uuid.uuid4()), False)
-        row, events = stored(decision, result["determination_id"], household_id, state.latest.get(household_id),
-                             run.job.business_date, run.operator, run.job.job_id, result_json=_json(result),
-                             now=run.now)
+        row, events = stored(
+            decision,
+            result["determination_id"],
+            household_id,
+            state.latest.get(household_id),
+            run.job.business_date,
+            run.operator,
+            run.job.job_id,
+            result_json=_json(result),
+            now=run.now,
+        )
         run.determinations.append(row)
         run.uow.emit(*events)
         state.latest[household_id] = (decision.ratio_percent, decision.limit_category)
-        effects["burden"] = {"determination_id": result["determination_id"], "ratio_percent": result["ratio_percent"],
-                             "limit_category": result["limit_category"], "pending": result["pending"],
-                             "changed": bool(events)}
+        effects["burden"] = {
+            "determination_id": result["determination_id"],
+            "ratio_percent": result["ratio_percent"],
+            "limit_category": result["limit_category"],
+            "pending": result["pending"],
+            "changed": bool(events),
+        }
     return effects
 
 
@@ -183,13 +262,19 @@ def result_row(r) -> dict[str, Any]:
     detail = json.loads(r.detail or "{}")
     effects = detail.get("household_effects") or {}
     burden = effects.get("burden") or {}
-    return {"person_id": r.person_id, "household_id": r.household_id, "birth_date": detail.get("birth_date", ""),
-            "age_75_birthday": detail.get("age_75_birthday", ""), "lost_on": detail.get("lost_on", ""),
-            "outcome": r.outcome, "deemed_head": bool(effects.get("deemed_head")),
-            "specific_same_household": bool(effects.get("specific_same_household")),
-            "remaining_insured": effects.get("remaining_insured", []),
-            "burden_redetermined": (f"{burden.get('ratio_percent')}割 {burden.get('limit_category')}" if burden else ""),
-            "certificates_ended": int(effects.get("certificates_ended") or 0)}
+    return {
+        "person_id": r.person_id,
+        "household_id": r.household_id,
+        "birth_date": detail.get("birth_date", ""),
+        "age_75_birthday": detail.get("age_75_birthday", ""),
+        "lost_on": detail.get("lost_on", ""),
+        "outcome": r.outcome,
+        "deemed_head": bool(effects.get("deemed_head")),
+        "specific_same_household": bool(effects.get("specific_same_household")),
+        "remaining_insured": effects.get("remaining_insured", []),
+        "burden_redetermined": (f"{burden.get('ratio_percent')}割 {burden.get('limit_category')}" if burden else ""),
+        "certificates_ended": int(effects.get("certificates_ended") or 0),
+    }
 
 
 def _json(result: dict[str, Any]) -> str:

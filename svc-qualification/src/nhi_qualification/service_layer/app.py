@@ -12,6 +12,7 @@ from nhi_common.plumbing import dumps
 
 from ..domain import decide as rules
 from ..domain.certificates import CertificateConfig
+from ..domain.commands import fingerprint
 from .context import Actor, business_date
 from .unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
 
@@ -38,16 +39,28 @@ class App:
         return business_date(actor, self.fixed_business_date)
 
 
-def idempotent(uow: AbstractUnitOfWork, actor: Actor, operation: str, request: Any,
-               produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `produce` once per Idempotency-Key: a replay of the same request gets the stored answer, another request
-    under the same key IdempotencyReuse. Inside the caller's unit of work, so the answer commits with the change."""
-    if not actor.idempotency_key:
-        return produce()
-    fingerprint = dumps(request).encode()
-    stored = uow.journal.recall(actor.idempotency_key, operation, fingerprint)
-    if stored is not None:
-        return json.loads(stored)
-    response = produce()
-    uow.journal.remember(actor.idempotency_key, operation, fingerprint, json.dumps(response).encode())
+def change_once(
+    app: App,
+    actor: Actor,
+    operation: str,
+    command: Any,
+    work: Callable[[AbstractUnitOfWork], dict[str, Any]],
+    *,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Run a change in one unit of work and commit it, once per Idempotency-Key: a replay of the same command gets
+    the stored answer, another command under the same key IdempotencyReuse. A dry run decides and commits nothing."""
+    with app.uow() as uow:
+        if dry_run:
+            return work(uow)
+        if not actor.idempotency_key:
+            response = work(uow)
+        else:
+            request = dumps(fingerprint(command)).encode()
+            stored = uow.journal.recall(actor.idempotency_key, operation, request)
+            if stored is not None:
+                return json.loads(stored)
+            response = work(uow)
+            uow.journal.remember(actor.idempotency_key, operation, request, json.dumps(response).encode())
+        uow.commit()
     return response

@@ -13,10 +13,10 @@ from nhi_common.plumbing import utcnow
 
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import BurdenDecision, IncomeFacts, income_year_for
-from ..domain.commands import DetermineBurdenRatio, IncomeFact, fingerprint
+from ..domain.commands import DetermineBurdenRatio, IncomeFact
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.events import BurdenChange, QualificationChanged
-from .app import App, idempotent
+from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 
@@ -28,9 +28,13 @@ def record_income_facts(app: App, incomes: Sequence[IncomeFact], actor: Actor) -
     with app.uow() as uow:
         facts = _facts(uow, incomes, default_year=income_year_for(day=today).year)
         count = uow.burden.record_incomes(facts, "api")
-        uow.journal.audit(operator_id=actor.operator_id, action="income.recorded", target_kind="person",
-                          target_id=",".join(sorted({f.person_id for f in facts}))[:100] or "-",
-                          detail=f"{count} income facts")
+        uow.journal.audit(
+            operator_id=actor.operator_id,
+            action="income.recorded",
+            target_kind="person",
+            target_id=",".join(sorted({f.person_id for f in facts}))[:100] or "-",
+            detail=f"{count} income facts",
+        )
         uow.commit()
     return count
 
@@ -38,26 +42,31 @@ def record_income_facts(app: App, incomes: Sequence[IncomeFact], actor: Actor) -
 def determine_burden_ratio(app: App, cmd: DetermineBurdenRatio, actor: Actor) -> dict[str, Any]:
     today = app.today(actor)
     as_of = cmd.as_of or today
-    with app.uow() as uow:
-        if cmd.dry_run:
-            return _determine(uow, cmd, as_of, today, actor)
-        result = idempotent(uow, actor, "DetermineBurdenRatio", fingerprint(cmd),
-                            lambda: _determine(uow, cmd, as_of, today, actor))
-        uow.commit()
-    return result
+    return change_once(
+        app,
+        actor,
+        "DetermineBurdenRatio",
+        cmd,
+        lambda uow: _determine(uow, cmd, as_of, today, actor),
+        dry_run=cmd.dry_run,
+    )
 
 
-def _determine(uow: AbstractUnitOfWork, cmd: DetermineBurdenRatio, as_of: dt.date, today: dt.date,
-               actor: Actor) -> dict[str, Any]:
+def _determine(
+    uow: AbstractUnitOfWork, cmd: DetermineBurdenRatio, as_of: dt.date, today: dt.date, actor: Actor
+) -> dict[str, Any]:
     if uow.households.get(cmd.household_id) is None:
         raise NotFound("household", cmd.household_id)
     year = income_year_for(day=as_of).year
     given = _facts(uow, cmd.incomes, default_year=year)
     for index, fact in enumerate(given):
         if fact.income_year != year:
-            raise RuleViolation(f"incomes[{index}].income_year",
-                                f"{as_of} is decided on the income of {year}, not {fact.income_year}",
-                                rule="BURDEN-YEAR", code="INCOME_YEAR_MISMATCH")
+            raise RuleViolation(
+                f"incomes[{index}].income_year",
+                f"{as_of} is decided on the income of {year}, not {fact.income_year}",
+                rule="BURDEN-YEAR",
+                code="INCOME_YEAR_MISMATCH",
+            )
     if given and not cmd.dry_run:
         uow.burden.record_incomes(given, "api")
     facts = uow.burden.facts(as_of, year, cmd.household_id, cmd.household_id)
@@ -70,53 +79,126 @@ def _determine(uow: AbstractUnitOfWork, cmd: DetermineBurdenRatio, as_of: dt.dat
     if cmd.dry_run:
         return result
     previous = uow.burden.latest(cmd.household_id, cmd.household_id).get(cmd.household_id)
-    row, events = stored(decision, result["determination_id"], cmd.household_id,
-                         previous[:2] if previous else None, today, actor.operator_id, None,
-                         result_json=_JSON(result))
+    row, events = stored(
+        decision,
+        result["determination_id"],
+        cmd.household_id,
+        previous[:2] if previous else None,
+        today,
+        actor.operator_id,
+        None,
+        result_json=_JSON(result),
+    )
     uow.burden.add_determinations([row])
     uow.emit(*events)
-    uow.journal.audit(operator_id=actor.operator_id, action="burden.determined", target_kind="household",
-                      target_id=cmd.household_id,
-                      detail=f"{result['determination_id']} ratio={result['ratio_percent']} "
-                             f"limit={result['limit_category']} pending={result['pending']} changed={bool(events)}")
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action="burden.determined",
+        target_kind="household",
+        target_id=cmd.household_id,
+        detail=f"{result['determination_id']} ratio={result['ratio_percent']} "
+        f"limit={result['limit_category']} pending={result['pending']} changed={bool(events)}",
+    )
     return result
 
 
-def stored(decision: BurdenDecision, determination_id: str, household_id: str,
-           previous: tuple[int | None, str | None] | None, today: dt.date, operator_id: str, job_id: str | None, *,
-           result_json: str,
-           now: dt.datetime | None = None) -> tuple[dict[str, Any], list[QualificationChanged]]:
+def stored(
+    decision: BurdenDecision,
+    determination_id: str,
+    household_id: str,
+    previous: tuple[int | None, str | None] | None,
+    today: dt.date,
+    operator_id: str,
+    job_id: str | None,
+    *,
+    result_json: str,
+    now: dt.datetime | None = None,
+) -> tuple[dict[str, Any], list[QualificationChanged]]:
     """The burden_determinations row and, when ratio or category changed, one changed event per 70–74 person."""
-    row = {"determination_id": determination_id, "household_id": household_id, "as_of": decision.as_of,
-           "income_year": decision.income_year, "ratio_percent": decision.ratio_percent,
-           "limit_category": decision.limit_category, "pending": decision.pending, "result": result_json,
-           "business_date": today, "operator_id": operator_id, "job_id": job_id, "recorded_at": now or utcnow()}
+    row = {
+        "determination_id": determination_id,
+        "household_id": household_id,
+        "as_of": decision.as_of,
+        "income_year": decision.income_year,
+        "ratio_percent": decision.ratio_percent,
+        "limit_category": decision.limit_category,
+        "pending": decision.pending,
+        "result": result_json,
+        "business_date": today,
+        "operator_id": operator_id,
+        "job_id": job_id,
+        "recorded_at": now or utcnow(),
+    }
     old_ratio, old_category = previous if previous is not None else (None, None)
     if previous is not None and (old_ratio, old_category) == (decision.ratio_percent, decision.limit_category):
         return row, []
     affected = [p for p in decision.persons if p.elder] or list(decision.persons)
     rule_ids = tuple(sorted({r.rule_id for r in decision.reasons if r.rule_id}))
     change_id = str(uuid.uuid4())
-    change = BurdenChange(determination_id, old_ratio, decision.ratio_percent, old_category,
-                          decision.limit_category, decision.pending, decision.income_year)
-    return row, [QualificationChanged(person_id=p.person_id, household_id=household_id, change_id=change_id, change_kind="burden",
-                                      effective_date=decision.as_of, rule_ids=rule_ids, business_date=today,
-                                      operator_id=operator_id, job_id=job_id, burden=change) for p in affected]
+    change = BurdenChange(
+        determination_id,
+        old_ratio,
+        decision.ratio_percent,
+        old_category,
+        decision.limit_category,
+        decision.pending,
+        decision.income_year,
+    )
+    return row, [
+        QualificationChanged(
+            person_id=p.person_id,
+            household_id=household_id,
+            change_id=change_id,
+            change_kind="burden",
+            effective_date=decision.as_of,
+            rule_ids=rule_ids,
+            business_date=today,
+            operator_id=operator_id,
+            job_id=job_id,
+            burden=change,
+        )
+        for p in affected
+    ]
+
+
+def _head(decision: BurdenDecision, household_id: str) -> dict[str, Any]:
+    """The household's part of a stored or answered determination."""
+    return {
+        "household_id": household_id,
+        "ratio_percent": decision.ratio_percent or 0,
+        "limit_category": decision.limit_category or "",
+        "pending": decision.pending,
+        "reasons": [r.as_dict() for r in decision.reasons],
+        "income_year": decision.income_year,
+        "as_of": decision.as_of.isoformat(),
+    }
 
 
 def decision_dict(decision: BurdenDecision, household_id: str, determination_id: str, dry_run: bool) -> dict[str, Any]:
-    return {"household_id": household_id, "ratio_percent": decision.ratio_percent or 0,
-            "limit_category": decision.limit_category or "", "pending": decision.pending,
-            "reasons": [r.as_dict() for r in decision.reasons], "income_year": decision.income_year,
-            "as_of": decision.as_of.isoformat(),
-            "persons": [{"person_id": p.person_id, "elder": p.elder, "ratio_percent": p.ratio_percent,
-                         "limit_category": p.limit_category or "", "reasons": [r.as_dict() for r in p.reasons]}
-                        for p in decision.persons],
-            "determination_id": determination_id, "dry_run": dry_run}
+    return {
+        **_head(decision, household_id),
+        "persons": [
+            {
+                "person_id": p.person_id,
+                "elder": p.elder,
+                "ratio_percent": p.ratio_percent,
+                "limit_category": p.limit_category or "",
+                "reasons": [r.as_dict() for r in p.reasons],
+            }
+            for p in decision.persons
+        ],
+        "determination_id": determination_id,
+        "dry_run": dry_run,
+    }
 
 
-def decision_json(decision: BurdenDecision, household_id: str, determination_id: str,
-                  births: dict[str, dt.date], fragments: dict[tuple[bool, dt.date], str]) -> str:
+def decision_json(
+    decision: BurdenDecision,
+    household_id: str,
+    determination_id: str,
+    births: dict[str, dt.date],
+    fragments: dict[tuple[bool, dt.date], str],
+) -> str:
     """_JSON(decision_dict(decision, household_id, determination_id, False)), with each person's reasons encoded
     once per (elder, birth date) for the decision day: they depend on nothing else (ELDER-START/ELDER-END, or the
     under-70 share). `fragments` belongs to one as_of."""
@@ -126,15 +208,13 @@ def decision_json(decision: BurdenDecision, household_id: str, determination_id:
         reasons = fragments.get(key)
         if reasons is None:
             reasons = fragments[key] = _JSON([r.as_dict() for r in p.reasons])
-        people.append(f'{{"person_id":{_JSON(p.person_id)},"elder":{"true" if p.elder else "false"},'
-                      f'"ratio_percent":{_JSON(p.ratio_percent)},"limit_category":{_JSON(p.limit_category or "")},'
-                      f'"reasons":{reasons}}}')
-    head = _JSON({"household_id": household_id, "ratio_percent": decision.ratio_percent or 0,
-                  "limit_category": decision.limit_category or "", "pending": decision.pending,
-                  "reasons": [r.as_dict() for r in decision.reasons], "income_year": decision.income_year,
-                  "as_of": decision.as_of.isoformat()})
-    return (f'{head[:-1]},"persons":[{",".join(people)}],"determination_id":{_JSON(determination_id)},'
-            f'"dry_run":false}}')
+        people.append(
+            f'{{"person_id":{_JSON(p.person_id)},"elder":{"true" if p.elder else "false"},'
+            f'"ratio_percent":{_JSON(p.ratio_percent)},"limit_category":{_JSON(p.limit_category or "")},'
+            f'"reasons":{reasons}}}'
+        )
+    head = _JSON(_head(decision, household_id))
+    return f'{head[:-1]},"persons":[{",".join(people)}],"determination_id":{_JSON(determination_id)},"dry_run":false}}'
 
 
 def _facts(uow: AbstractUnitOfWork, incomes: Sequence[IncomeFact], default_year: int) -> list[IncomeFacts]:
@@ -143,7 +223,16 @@ def _facts(uow: AbstractUnitOfWork, incomes: Sequence[IncomeFact], default_year:
     for fact in incomes:
         if uow.persons.get(fact.person_id) is None:
             raise NotFound("person", fact.person_id)
-        out.append(IncomeFacts(fact.person_id, fact.income_year or default_year, fact.taxable_income,
-                               fact.gross_income, fact.kyu_tadashigaki_income, fact.non_taxed,
-                               fact.public_pension_income, fact.total_income))
+        out.append(
+            IncomeFacts(
+                fact.person_id,
+                fact.income_year or default_year,
+                fact.taxable_income,
+                fact.gross_income,
+                fact.kyu_tadashigaki_income,
+                fact.non_taxed,
+                fact.public_pension_income,
+                fact.total_income,
+            )
+        )
     return out

@@ -48,22 +48,39 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
         if not any(m.insured and elder_period(birth_date=m.birth_date).covers(day) for m in members):
             continue
         try:
-            decision = determine_burden(as_of=day, members=members, incomes={
-                m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes})
+            decision = determine_burden(
+                as_of=day,
+                members=members,
+                incomes={m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes},
+            )
         except RuleViolation:
             log.warning("job %s: household %s could not be decided", job.job_id, household_id, exc_info=True)
             failed += 1
             continue
         done += 1
         before = previous.get(household_id)
-        if before is not None and before == (decision.ratio_percent, decision.limit_category, decision.pending,
-                                             decision.income_year):
+        if before is not None and before == (
+            decision.ratio_percent,
+            decision.limit_category,
+            decision.pending,
+            decision.income_year,
+        ):
             continue  # same outcome on the same income year: nothing to store, nothing to announce
         determination_id = str(uuid.uuid4())
-        text = decision_json(decision, household_id, determination_id, {m.person_id: m.birth_date for m in members},
-                             fragments)
-        row, events = stored(decision, determination_id, household_id, before[:2] if before is not None else None,
-                             job.business_date, operator, job.job_id, result_json=text, now=now)
+        text = decision_json(
+            decision, household_id, determination_id, {m.person_id: m.birth_date for m in members}, fragments
+        )
+        row, events = stored(
+            decision,
+            determination_id,
+            household_id,
+            before[:2] if before is not None else None,
+            job.business_date,
+            operator,
+            job.job_id,
+            result_json=text,
+            now=now,
+        )
         rows.append(row)
         uow.emit(*events)
     uow.burden.add_determinations(rows)

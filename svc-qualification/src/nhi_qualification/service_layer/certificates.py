@@ -33,8 +33,9 @@ def status_flags(period: StatusPeriod, display_name: str, today: dt.date) -> dic
     return {}
 
 
-def due_for_decision(app: App, uow: AbstractUnitOfWork, decision: Decision, statuses: list,
-                     today: dt.date) -> list[dict]:
+def due_for_decision(
+    app: App, uow: AbstractUnitOfWork, decision: Decision, statuses: list, today: dt.date
+) -> list[dict]:
     """CERT-KIND and CERT-EXPIRY for whoever joins, or whose new status changes their certificate."""
     overrides: dict[str, dict[str, Any]] = {}
     if decision.kind == "join":
@@ -62,39 +63,65 @@ def due_now(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
             raise NotFound("person", person_id)
         current = uow.periods.current([person_id]).get(person_id)
         if current is None or not current.covers(today):
-            raise RuleViolation("person_id", f"person {person_id} is not insured on {today}", rule="CERT-KIND",
-                                code="NOT_INSURED")
+            raise RuleViolation(
+                "person_id", f"person {person_id} is not insured on {today}", rule="CERT-KIND", code="NOT_INSURED"
+            )
         due = _due(app, uow, [person_id], today, {})
-    return {"person_id": person_id, "as_of": today.isoformat(),
-            "certificates": [c for c in due if c["kind"] != "none"],
-            "reasons": [r for c in due if c["kind"] == "none" for r in c["reasons"]]}
+    return {
+        "person_id": person_id,
+        "as_of": today.isoformat(),
+        "certificates": [c for c in due if c["kind"] != "none"],
+        "reasons": [r for c in due if c["kind"] == "none" for r in c["reasons"]],
+    }
 
 
 def to_collect(uow: AbstractUnitOfWork, decision: Decision) -> list[dict]:
     """The certificates the persons who leave still hold and must give back (資格確認書, 高齢受給者証)."""
     if decision.kind != "leave":
         return []
-    return [views.certificate_dict(row) for p in decision.persons
-            for row in uow.certificates.issued(p.person_id, COLLECTED_KINDS)]
+    return [
+        views.certificate_dict(row)
+        for p in decision.persons
+        for row in uow.certificates.issued(p.person_id, COLLECTED_KINDS)
+    ]
 
 
-def _due(app: App, uow: AbstractUnitOfWork, person_ids: list[str], today: dt.date,
-         overrides: dict[str, dict[str, Any]]) -> list[dict]:
+def _due(
+    app: App, uow: AbstractUnitOfWork, person_ids: list[str], today: dt.date, overrides: dict[str, dict[str, Any]]
+) -> list[dict]:
     due: list[dict] = []
     for person_id in dict.fromkeys(person_ids):
         row = uow.persons.get(person_id)
         flags = overrides.get(person_id, {})
         held = [p for _id, p in uow.statuses.current(person_id)]
         student = flags.get("student_away", any(s.kind == "student_away" and s.active_on(today) for s in held))
-        person = CertificatePerson(person_id=person_id, birth_date=row.birth_date,
-                                   card_registered=bool(flags.get("card_registered", row.card_registered)),
-                                   dv_support=bool(flags.get("dv_support", row.dv_support)),
-                                   residence_period_end=row.residence_expires_on, student_away=student)
+        person = CertificatePerson(
+            person_id=person_id,
+            birth_date=row.birth_date,
+            card_registered=bool(flags.get("card_registered", row.card_registered)),
+            dv_support=bool(flags.get("dv_support", row.dv_support)),
+            residence_period_end=row.residence_expires_on,
+            student_away=student,
+        )
         try:
             for item in certificates_due(person=person, as_of=today, config=app.certificates):
-                due.append({"kind": item.kind, "person_id": person_id, "valid_from": item.valid_from.isoformat(),
-                            "valid_until": iso(item.valid_until), "reasons": [r.as_dict() for r in item.reasons]})
+                due.append(
+                    {
+                        "kind": item.kind,
+                        "person_id": person_id,
+                        "valid_from": item.valid_from.isoformat(),
+                        "valid_until": iso(item.valid_until),
+                        "reasons": [r.as_dict() for r in item.reasons],
+                    }
+                )
         except RuleViolation as exc:
-            due.append({"kind": "none", "person_id": person_id, "valid_from": "", "valid_until": "",
-                        "reasons": [Reason(exc.rule or "CERT-KIND", f"証を交付しない: {exc.message}").as_dict()]})
+            due.append(
+                {
+                    "kind": "none",
+                    "person_id": person_id,
+                    "valid_from": "",
+                    "valid_until": "",
+                    "reasons": [Reason(exc.rule or "CERT-KIND", f"証を交付しない: {exc.message}").as_dict()],
+                }
+            )
     return due

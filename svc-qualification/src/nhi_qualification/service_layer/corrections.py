@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from typing import Any
 
 from nhi_common.plumbing import dumps, utcnow
 
-from ..domain.commands import CorrectQualification, fingerprint
+from ..domain.commands import CorrectQualification
 from ..domain.corrections import PeriodState, PersonState, plan_correction
 from ..domain.errors import NotFound, RuleViolation, StalePeriodVersion
 from ..domain.events import QualificationCorrected
 from . import views
-from .app import App, idempotent
+from .app import App, change_once
 from .certificates import COLLECTED_KINDS
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 
 
 def correct_qualification(app: App, cmd: CorrectQualification, actor: Actor) -> dict[str, Any]:
-    with app.uow() as uow:
-        response = idempotent(uow, actor, "CorrectQualification", fingerprint(cmd),
-                              lambda: _correct(app, uow, cmd, actor))
-        uow.commit()
-    return response
+    return change_once(app, actor, "CorrectQualification", cmd, lambda uow: _correct(app, uow, cmd, actor))
 
 
 def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor: Actor) -> dict[str, Any]:
@@ -40,11 +35,16 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         raise NotFound("person", current.person_id)
     period_change = uow.changes.get(current.change_id)
     plan = plan_correction(
-        current=PeriodState(current.acquired_on, current.acquired_reason, current.lost_on, current.lost_reason,
-                            current.void),
+        current=PeriodState(
+            current.acquired_on, current.acquired_reason, current.lost_on, current.lost_reason, current.void
+        ),
         person=PersonState(person.relationship or "", int(person.listing_order or 0)),
-        request=wanted, current_notified_on=period_change.notified_on if period_change else None,
-        other_periods=uow.periods.others(current.person_id, cmd.period_id), business_date=today, config=app.rules)
+        request=wanted,
+        current_notified_on=period_change.notified_on if period_change else None,
+        other_periods=uow.periods.others(current.person_id, cmd.period_id),
+        business_date=today,
+        config=app.rules,
+    )
     if plan.notified_on is not None and period_change is None:
         raise RuleViolation("notified_on", "the change behind this version is not on record", code="NO_CHANGE_RECORD")
 
@@ -52,41 +52,88 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
     published = uow.journal.published_change_ids(current.person_id, uow.periods.change_ids(cmd.period_id))
     version = current
     if plan.period_changed:
-        version = uow.periods.replace(current, dataclasses.replace(
-            current, acquired_on=plan.period.acquired_on, acquired_reason=plan.period.acquired_reason,
-            lost_on=plan.period.lost_on, lost_reason=plan.period.lost_reason, void=plan.period.void,
-            reasons=(*current.reasons, *plan.reasons), change_id=change_id, recorded_at=utcnow(),
-            superseded_at=None, version_id=0, correction_reason=wanted.correction_reason,
-            operator_id=actor.operator_id))
+        version = uow.periods.replace(
+            current,
+            current.next_version(
+                change_id=change_id,
+                at=utcnow(),
+                operator_id=actor.operator_id,
+                acquired_on=plan.period.acquired_on,
+                acquired_reason=plan.period.acquired_reason,
+                lost_on=plan.period.lost_on,
+                lost_reason=plan.period.lost_reason,
+                void=plan.period.void,
+                reasons=(*current.reasons, *plan.reasons),
+                correction_reason=wanted.correction_reason,
+            ),
+        )
         if version is None:
             latest = uow.periods.current_version(cmd.period_id)
             raise StalePeriodVersion(cmd.period_id, cmd.version_id, latest.version_id if latest else 0)
     if plan.person_changed:
-        uow.persons.update(current.person_id, "correction", relationship=plan.relationship,
-                           listing_order=plan.listing_order)
+        uow.persons.update(
+            current.person_id, "correction", relationship=plan.relationship, listing_order=plan.listing_order
+        )
     if plan.notified_on is not None:
         uow.changes.set_notified_on(current.change_id, plan.notified_on)
     collected = 0
     if plan.period_changed and current.covers(today) and not version.covers(today):
         collected = uow.certificates.mark_for_collection([current.person_id], COLLECTED_KINDS)
-    decision = {"period_id": cmd.period_id, "corrected_version_id": current.version_id,
-                "version_id": version.version_id, "corrected_change_id": current.change_id,
-                "corrected_fields": list(plan.corrected_fields), "correction_reason": wanted.correction_reason,
-                "effective_date": plan.effective_date.isoformat(), "retroactive_flag": plan.retroactive,
-                "resend_required": bool(published), "certificates_marked_for_collection": collected,
-                "reasons": [r.as_dict() for r in plan.reasons]}
-    uow.changes.add(change_id=change_id, business_date=today, operator_id=actor.operator_id, kind="correction",
-                    reason="correction", household_id=current.household_id, person_ids=dumps([current.person_id]),
-                    event_date=plan.effective_date, notified_on=None, identity_check="{}", decision=dumps(decision),
-                    before=dumps(plan.before), after=dumps(plan.after))
-    uow.journal.audit(operator_id=actor.operator_id, action="qualification.corrected", target_kind="period",
-                      target_id=cmd.period_id, detail=f"{','.join(plan.corrected_fields)} {change_id}")
-    uow.emit(QualificationCorrected(
-        person_id=current.person_id, household_id=current.household_id, change_id=change_id,
-        period_id=cmd.period_id, version_id=version.version_id, insurer_number=version.insurer_number,
-        symbol=version.symbol, number=version.number, branch_no=version.branch_no,
-        acquired_on=version.acquired_on, lost_on=version.lost_on, void=version.void,
-        effective_date=plan.effective_date, corrected_fields=tuple(plan.corrected_fields),
-        correction_reason=wanted.correction_reason, resend_required=bool(published), business_date=today,
-        operator_id=actor.operator_id))
+    decision = {
+        "period_id": cmd.period_id,
+        "corrected_version_id": current.version_id,
+        "version_id": version.version_id,
+        "corrected_change_id": current.change_id,
+        "corrected_fields": list(plan.corrected_fields),
+        "correction_reason": wanted.correction_reason,
+        "effective_date": plan.effective_date.isoformat(),
+        "retroactive_flag": plan.retroactive,
+        "resend_required": bool(published),
+        "certificates_marked_for_collection": collected,
+        "reasons": [r.as_dict() for r in plan.reasons],
+    }
+    uow.changes.add(
+        change_id=change_id,
+        business_date=today,
+        operator_id=actor.operator_id,
+        kind="correction",
+        reason="correction",
+        household_id=current.household_id,
+        person_ids=dumps([current.person_id]),
+        event_date=plan.effective_date,
+        notified_on=None,
+        identity_check="{}",
+        decision=dumps(decision),
+        before=dumps(plan.before),
+        after=dumps(plan.after),
+    )
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action="qualification.corrected",
+        target_kind="period",
+        target_id=cmd.period_id,
+        detail=f"{','.join(plan.corrected_fields)} {change_id}",
+    )
+    uow.emit(
+        QualificationCorrected(
+            person_id=current.person_id,
+            household_id=current.household_id,
+            change_id=change_id,
+            period_id=cmd.period_id,
+            version_id=version.version_id,
+            insurer_number=version.insurer_number,
+            symbol=version.symbol,
+            number=version.number,
+            branch_no=version.branch_no,
+            acquired_on=version.acquired_on,
+            lost_on=version.lost_on,
+            void=version.void,
+            effective_date=plan.effective_date,
+            corrected_fields=tuple(plan.corrected_fields),
+            correction_reason=wanted.correction_reason,
+            resend_required=bool(published),
+            business_date=today,
+            operator_id=actor.operator_id,
+        )
+    )
     return {"period": views.period_dict(version), "resend_required": bool(published), "change_id": change_id}

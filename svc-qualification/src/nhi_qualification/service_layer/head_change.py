@@ -23,23 +23,44 @@ def decide(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, household
     members = {m.person_id for m in uow.persons.members(household.household_id)}
     current = uow.periods.current(list(members))
     if household.head_person_id in current and current[household.head_person_id].covers(cmd.event_date):
-        raise RuleViolation("household_id", "the resident-register head is insured: the household has no 擬制世帯主",
-                            rule="HOUSEHOLD", code="NOT_A_DEEMED_HEAD_HOUSEHOLD")
+        raise RuleViolation(
+            "household_id",
+            "the resident-register head is insured: the household has no 擬制世帯主",
+            rule="HOUSEHOLD",
+            code="NOT_A_DEEMED_HEAD_HOUSEHOLD",
+        )
     if new_head not in members or new_head not in current or not current[new_head].covers(cmd.event_date):
-        raise RuleViolation("new_head_person_id", "the new NHI head must be an insured member of the household",
-                            rule="HOUSEHOLD", code="NOT_AN_INSURED_MEMBER")
-    reason = Reason("HOUSEHOLD", f"擬制世帯主の世帯で被保険者 {new_head} を国保の世帯主とする（申請による）", "国民健康保険法",
-                    {"resident_head": household.head_person_id, "nhi_head": new_head,
-                     "effective": cmd.event_date.isoformat()})
+        raise RuleViolation(
+            "new_head_person_id",
+            "the new NHI head must be an insured member of the household",
+            rule="HOUSEHOLD",
+            code="NOT_AN_INSURED_MEMBER",
+        )
+    reason = Reason(
+        "HOUSEHOLD",
+        f"擬制世帯主の世帯で被保険者 {new_head} を国保の世帯主とする（申請による）",
+        "国民健康保険法",
+        {"resident_head": household.head_person_id, "nhi_head": new_head, "effective": cmd.event_date.isoformat()},
+    )
     return Decision("change", "head_change", today, (), (), late_days, retroactive, (*timing, reason))
 
 
-def record(uow: AbstractUnitOfWork, cmd: SubmitNotification, household, change_id: str, decision: Decision,
-           actor: Actor) -> dict[str, dict[str, Any]]:
+def record(
+    uow: AbstractUnitOfWork, cmd: SubmitNotification, household, change_id: str, decision: Decision, actor: Actor
+) -> dict[str, dict[str, Any]]:
     new_head = cmd.new_head_person_id
     uow.households.update(household.household_id, nhi_head_person_id=new_head)
-    uow.emit(QualificationChanged(
-        person_id=new_head, household_id=household.household_id, change_id=change_id, change_kind="head_change",
-        effective_date=cmd.event_date, rule_ids=("HOUSEHOLD",), business_date=decision.business_date,
-        operator_id=actor.operator_id, nhi_head_person_id=new_head))
+    uow.emit(
+        QualificationChanged(
+            person_id=new_head,
+            household_id=household.household_id,
+            change_id=change_id,
+            change_kind="head_change",
+            effective_date=cmd.event_date,
+            rule_ids=("HOUSEHOLD",),
+            business_date=decision.business_date,
+            operator_id=actor.operator_id,
+            nhi_head_person_id=new_head,
+        )
+    )
     return {new_head: {"nhi_head_person_id": new_head}}

@@ -53,18 +53,28 @@ class Jobs:
         params = {"month": cmd.month} if cmd.month else {"date": (cmd.date or today).isoformat()}
         with self.app.uow() as uow:
             job_id = uow.jobs.add(kind=cmd.kind, parameters=params, business_date=today, operator_id=actor.operator_id)
-            uow.journal.audit(operator_id=actor.operator_id, action=f"job.started.{cmd.kind}", target_kind="job",
-                              target_id=job_id, detail=dumps(params))
+            uow.journal.audit(
+                operator_id=actor.operator_id,
+                action=f"job.started.{cmd.kind}",
+                target_kind="job",
+                target_id=job_id,
+                detail=dumps(params),
+            )
             uow.commit()
         if self.dispatch is not None:
             try:
-                self.dispatch([(SUBJECT_PREFIX + cmd.kind, _message(job_id, PLAN_TYPE, job_id, {
-                    "job_id": job_id, "kind": cmd.kind, "step": "plan"}))])
+                self.dispatch(
+                    [
+                        (
+                            SUBJECT_PREFIX + cmd.kind,
+                            _message(job_id, PLAN_TYPE, job_id, {"job_id": job_id, "kind": cmd.kind, "step": "plan"}),
+                        )
+                    ]
+                )
             except Exception as exc:  # noqa: BLE001 - NATS down: the job cannot run; say so
                 self._fail(job_id, f"could not queue the job: {type(exc).__name__}: {exc}")
         else:
-            thread = threading.Thread(target=self.run_in_process, args=(job_id,), name=f"job-{job_id[:8]}",
-                                      daemon=True)
+            thread = threading.Thread(target=self.run_in_process, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True)
             self._threads.append(thread)
             thread.start()
         return self.get(job_id)
@@ -95,9 +105,20 @@ class Jobs:
         chunks = self.plan(job_id)
         if chunks and self.dispatch is not None:
             kind = data["kind"]
-            self.dispatch([(SUBJECT_PREFIX + kind, _message(f"{job_id}.{no}", CHUNK_TYPE, job_id, {
-                "job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last}))
-                for no, first, last in chunks])
+            self.dispatch(
+                [
+                    (
+                        SUBJECT_PREFIX + kind,
+                        _message(
+                            f"{job_id}.{no}",
+                            CHUNK_TYPE,
+                            job_id,
+                            {"job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last},
+                        ),
+                    )
+                    for no, first, last in chunks
+                ]
+            )
 
     def plan(self, job_id: str) -> list[tuple[int, str, str]]:
         """Cut the job into key ranges (once); returns the chunks still to do (all of them, on a re-plan)."""
@@ -131,8 +152,14 @@ class Jobs:
             log.exception("job %s chunk %d failed", job_id, chunk_no)
             with self.app.uow() as uow:
                 if uow.jobs.claim(job_id, chunk_no) is not None:
-                    uow.jobs.finish(job_id, chunk_no, done=0, failed=0, state="failed",
-                                    error=f"chunk {chunk_no}: {type(exc).__name__}: {exc}")
+                    uow.jobs.finish(
+                        job_id,
+                        chunk_no,
+                        done=0,
+                        failed=0,
+                        state="failed",
+                        error=f"chunk {chunk_no}: {type(exc).__name__}: {exc}",
+                    )
                 uow.commit()
 
     def results(self, job_id: str, page: paging.Page) -> dict[str, Any]:
@@ -140,8 +167,13 @@ class Jobs:
         with self.app.uow(read_only=True) as uow:
             job = _job(uow, job_id)
             found, cursor, summary = uow.jobs.results(job_id, page)
-        return {"job": views.job_dict(job), "title": "75歳到達 対象者一覧" if job.kind == AGE75 else f"{job.kind} 結果一覧",
-                "rows": [age75.result_row(r) for r in found], "summary": summary, "next_cursor": cursor}
+        return {
+            "job": views.job_dict(job),
+            "title": "75歳到達 対象者一覧" if job.kind == AGE75 else f"{job.kind} 結果一覧",
+            "rows": [age75.result_row(r) for r in found],
+            "summary": summary,
+            "next_cursor": cursor,
+        }
 
     def _keys(self, uow: AbstractUnitOfWork, kind: str, params: dict[str, str]) -> Iterator[str]:
         return age75.keys(uow, params) if kind == AGE75 else burden_batch.keys(uow, params)

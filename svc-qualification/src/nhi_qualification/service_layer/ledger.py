@@ -9,16 +9,22 @@ from typing import Any
 from nhi_common import paging
 
 from ..domain import certificates as cert_rules
-from ..domain.commands import RecordCertificateIssued, RegisterCertificateReturn, fingerprint
+from ..domain.commands import RecordCertificateIssued, RegisterCertificateReturn
 from ..domain.errors import NotFound, RuleViolation
 from . import views
-from .app import App, idempotent
+from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 
 JOIN_LEAVE_CERTIFICATE = "join_leave_certificate"  # 加入脱退証明書
-CERTIFICATE_KINDS = frozenset({cert_rules.ELIGIBILITY_CERTIFICATE, cert_rules.QUALIFICATION_NOTICE,
-                               cert_rules.ELDERLY_RECIPIENT_CERTIFICATE, JOIN_LEAVE_CERTIFICATE})
+CERTIFICATE_KINDS = frozenset(
+    {
+        cert_rules.ELIGIBILITY_CERTIFICATE,
+        cert_rules.QUALIFICATION_NOTICE,
+        cert_rules.ELDERLY_RECIPIENT_CERTIFICATE,
+        JOIN_LEAVE_CERTIFICATE,
+    }
+)
 RETURN_OUTCOMES = ("returned", "lost", "not_returned")
 CERTIFICATE_STATES = ("issued", "returned", "lost", "not_returned", "void")
 # A not-returned certificate may still come back or be reported lost; the others are settled.
@@ -29,45 +35,64 @@ def record_certificate_issued(app: App, cmd: RecordCertificateIssued, actor: Act
     """Put an issued certificate in the ledger; the same certificate (id or document) is recorded once."""
     today = app.today(actor)
     if cmd.kind not in CERTIFICATE_KINDS:
-        raise RuleViolation("certificate.kind", f"unknown certificate kind {cmd.kind!r}; one of "
-                            + ", ".join(sorted(CERTIFICATE_KINDS)), code="UNKNOWN_KIND")
+        raise RuleViolation(
+            "certificate.kind",
+            f"unknown certificate kind {cmd.kind!r}; one of " + ", ".join(sorted(CERTIFICATE_KINDS)),
+            code="UNKNOWN_KIND",
+        )
     issued_on = cmd.issued_on or today
     valid_from = cmd.valid_from or issued_on
     if issued_on > today:
-        raise RuleViolation("certificate.issued_on", f"{issued_on} is after the business date {today}",
-                            code="DATE_IN_FUTURE")
+        raise RuleViolation(
+            "certificate.issued_on", f"{issued_on} is after the business date {today}", code="DATE_IN_FUTURE"
+        )
     if cmd.valid_until is not None and cmd.valid_until < valid_from:
-        raise RuleViolation("certificate.valid_until", f"{cmd.valid_until} is before valid_from {valid_from}",
-                            code="INVALID_RANGE")
-    with app.uow() as uow:
-        response = idempotent(uow, actor, "RecordCertificateIssued", fingerprint(cmd),
-                              lambda: _record(uow, cmd, issued_on, valid_from, actor))
-        uow.commit()
-    return response
+        raise RuleViolation(
+            "certificate.valid_until", f"{cmd.valid_until} is before valid_from {valid_from}", code="INVALID_RANGE"
+        )
+    return change_once(
+        app, actor, "RecordCertificateIssued", cmd, lambda uow: _record(uow, cmd, issued_on, valid_from, actor)
+    )
 
 
-def _record(uow: AbstractUnitOfWork, cmd: RecordCertificateIssued, issued_on: dt.date, valid_from: dt.date,
-            actor: Actor) -> dict[str, Any]:
+def _record(
+    uow: AbstractUnitOfWork, cmd: RecordCertificateIssued, issued_on: dt.date, valid_from: dt.date, actor: Actor
+) -> dict[str, Any]:
     existing = uow.certificates.get(cmd.certificate_id) if cmd.certificate_id else None
     if existing is None and cmd.document_id:
         existing = uow.certificates.by_document(cmd.document_id)
     if existing is not None:
         if existing.person_id != cmd.person_id or existing.kind != cmd.kind:
-            raise RuleViolation("certificate.certificate_id", "already recorded for another holder or kind",
-                                code="CERTIFICATE_CONFLICT")
+            raise RuleViolation(
+                "certificate.certificate_id", "already recorded for another holder or kind", code="CERTIFICATE_CONFLICT"
+            )
         return views.certificate_dict(existing)
     person = uow.persons.get(cmd.person_id)
     if person is None:
         raise NotFound("person", cmd.person_id)
     certificate_id = cmd.certificate_id or str(uuid.uuid4())
-    uow.certificates.add(certificate_id=certificate_id, kind=cmd.kind, person_id=cmd.person_id,
-                         household_id=cmd.household_id or person.household_id,
-                         certificate_number=cmd.certificate_number, issued_on=issued_on, valid_from=valid_from,
-                         valid_until=cmd.valid_until, state="issued", collect=False, document_id=cmd.document_id,
-                         note=cmd.note)
+    uow.certificates.add(
+        certificate_id=certificate_id,
+        kind=cmd.kind,
+        person_id=cmd.person_id,
+        household_id=cmd.household_id or person.household_id,
+        certificate_number=cmd.certificate_number,
+        issued_on=issued_on,
+        valid_from=valid_from,
+        valid_until=cmd.valid_until,
+        state="issued",
+        collect=False,
+        document_id=cmd.document_id,
+        note=cmd.note,
+    )
     replaced = uow.certificates.mark_replaced(person_id=cmd.person_id, kind=cmd.kind, except_id=certificate_id)
-    uow.journal.audit(operator_id=actor.operator_id, action="certificate.issued", target_kind="certificate",
-                      target_id=certificate_id, detail=f"{cmd.kind} {cmd.person_id} replaced={replaced}")
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action="certificate.issued",
+        target_kind="certificate",
+        target_id=certificate_id,
+        detail=f"{cmd.kind} {cmd.person_id} replaced={replaced}",
+    )
     return views.certificate_dict(uow.certificates.get(certificate_id))
 
 
@@ -75,20 +100,18 @@ def register_certificate_return(app: App, cmd: RegisterCertificateReturn, actor:
     """回収登録: a certificate returned, lost, or not returned."""
     today = app.today(actor)
     if cmd.outcome not in RETURN_OUTCOMES:
-        raise RuleViolation("outcome", f"unknown outcome {cmd.outcome!r}; one of " + ", ".join(RETURN_OUTCOMES),
-                            code="UNKNOWN_OUTCOME")
+        raise RuleViolation(
+            "outcome", f"unknown outcome {cmd.outcome!r}; one of " + ", ".join(RETURN_OUTCOMES), code="UNKNOWN_OUTCOME"
+        )
     day = cmd.returned_on or today
     if day > today:
         raise RuleViolation("returned_on", f"{day} is after the business date {today}", code="DATE_IN_FUTURE")
-    with app.uow() as uow:
-        response = idempotent(uow, actor, "RegisterCertificateReturn", fingerprint(cmd),
-                              lambda: _register_return(uow, cmd, day, actor))
-        uow.commit()
-    return response
+    return change_once(app, actor, "RegisterCertificateReturn", cmd, lambda uow: _register_return(uow, cmd, day, actor))
 
 
-def _register_return(uow: AbstractUnitOfWork, cmd: RegisterCertificateReturn, day: dt.date,
-                     actor: Actor) -> dict[str, Any]:
+def _register_return(
+    uow: AbstractUnitOfWork, cmd: RegisterCertificateReturn, day: dt.date, actor: Actor
+) -> dict[str, Any]:
     row = uow.certificates.get(cmd.certificate_id)
     if row is None:
         raise NotFound("certificate", cmd.certificate_id)
@@ -98,33 +121,57 @@ def _register_return(uow: AbstractUnitOfWork, cmd: RegisterCertificateReturn, da
         raise RuleViolation("outcome", f"the certificate is already {cmd.outcome}", code="ALREADY_COLLECTED")
     if day < row.issued_on:
         raise RuleViolation("returned_on", f"{day} is before the issue date {row.issued_on}", code="BEFORE_ISSUE")
-    uow.certificates.update(cmd.certificate_id, state=cmd.outcome, returned_on=day,
-                            collect=cmd.outcome == "not_returned", note=cmd.note or row.note)
-    uow.journal.audit(operator_id=actor.operator_id, action=f"certificate.{cmd.outcome}", target_kind="certificate",
-                      target_id=cmd.certificate_id,
-                      detail=f"{row.kind} {row.person_id} {row.state}->{cmd.outcome} {day.isoformat()}")
+    uow.certificates.update(
+        cmd.certificate_id,
+        state=cmd.outcome,
+        returned_on=day,
+        collect=cmd.outcome == "not_returned",
+        note=cmd.note or row.note,
+    )
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action=f"certificate.{cmd.outcome}",
+        target_kind="certificate",
+        target_id=cmd.certificate_id,
+        detail=f"{row.kind} {row.person_id} {row.state}->{cmd.outcome} {day.isoformat()}",
+    )
     return {"certificate": views.certificate_dict(uow.certificates.get(cmd.certificate_id))}
 
 
-def list_certificates(app: App, *, person_id: str, state: str, outstanding_after_loss: bool, page: paging.Page,
-                      actor: Actor | None = None) -> tuple[list[dict[str, Any]], str]:
+def list_certificates(
+    app: App, *, person_id: str, state: str, outstanding_after_loss: bool, page: paging.Page, actor: Actor | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """The ledger, oldest first; outstanding_after_loss = still issued although the qualification ended."""
     if state and state not in CERTIFICATE_STATES:
-        raise RuleViolation("state", f"unknown state {state!r}; one of " + ", ".join(CERTIFICATE_STATES),
-                            code="UNKNOWN_KIND")
+        raise RuleViolation(
+            "state", f"unknown state {state!r}; one of " + ", ".join(CERTIFICATE_STATES), code="UNKNOWN_KIND"
+        )
     day = app.today(actor or Actor("system"))
     with app.uow(read_only=True) as uow:
-        found, cursor = uow.certificates.page(person_id=person_id, state=state, page=page,
-                                              outstanding_after_loss_on=day if outstanding_after_loss else None)
+        found, cursor = uow.certificates.page(
+            person_id=person_id,
+            state=state,
+            page=page,
+            outstanding_after_loss_on=day if outstanding_after_loss else None,
+        )
     return [views.certificate_dict(r) for r in found], cursor
 
 
-def list_changes(app: App, *, from_date: dt.date | None, to_date: dt.date | None, operator_id: str = "",
-                 reason: str = "", kind: str = "", page: paging.Page = paging.Page()) -> tuple[list[dict[str, Any]], str]:
+def list_changes(
+    app: App,
+    *,
+    from_date: dt.date | None,
+    to_date: dt.date | None,
+    operator_id: str = "",
+    reason: str = "",
+    kind: str = "",
+    page: paging.Page = paging.Page(),
+) -> tuple[list[dict[str, Any]], str]:
     """Registered changes by business date (inclusive range), oldest first (processing order)."""
     if from_date and to_date and to_date < from_date:
         raise RuleViolation("to_date", f"{to_date} is before from_date {from_date}", code="INVALID_RANGE")
     with app.uow(read_only=True) as uow:
-        found, cursor = uow.changes.page(from_date=from_date, to_date=to_date, operator_id=operator_id,
-                                         reason=reason, kind=kind, page=page)
+        found, cursor = uow.changes.page(
+            from_date=from_date, to_date=to_date, operator_id=operator_id, reason=reason, kind=kind, page=page
+        )
     return [views.change_dict(r) for r in found], cursor

@@ -6,7 +6,6 @@ writer with the same `replace` (`DeferredPeriods`), flushed once per chunk.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol
@@ -32,29 +31,56 @@ class DeferredPeriods:
         return new
 
 
-def lose(periods: PeriodWriter, current: Period, *, lost_on: dt.date | None, reason_code: str,
-         reasons: Iterable[Reason], change_id: str, at: dt.datetime, operator_id: str,
-         coverage_ends_on: dt.date | None = None) -> Period:
+def lose(
+    periods: PeriodWriter,
+    current: Period,
+    *,
+    lost_on: dt.date | None,
+    reason_code: str,
+    reasons: Iterable[Reason],
+    change_id: str,
+    at: dt.datetime,
+    operator_id: str,
+    coverage_ends_on: dt.date | None = None,
+) -> Period:
     """Close `current` and store the version that ends it on `lost_on` (or, within the prefecture, only its
     coverage on `coverage_ends_on`), with the reasons appended. StaleVersion when someone else closed it first."""
-    ended = dataclasses.replace(
-        current, lost_on=lost_on, lost_reason=reason_code if lost_on else None,
-        coverage_ends_on=coverage_ends_on, reasons=(*current.reasons, *reasons), change_id=change_id,
-        recorded_at=at, superseded_at=None, version_id=0, void=False, correction_reason="", operator_id=operator_id)
+    ended = current.next_version(
+        change_id=change_id,
+        at=at,
+        operator_id=operator_id,
+        lost_on=lost_on,
+        lost_reason=reason_code if lost_on else None,
+        coverage_ends_on=coverage_ends_on,
+        reasons=(*current.reasons, *reasons),
+    )
     stored = periods.replace(current, ended)
     if stored is None:
         raise StaleVersion(current.household_id, 0)
     return stored
 
 
-def lost_event(person: PersonRef, version: Period, *, reason_code: str, rule_ids: Iterable[str],
-               business_date: dt.date, operator_id: str, job_id: str | None = None, deemed_head: bool | None = None,
-               specific_same_household: bool | None = None) -> QualificationLost:
-    return QualificationLost(
-        person=person, change_id=version.change_id, period_id=version.period_id,
-        insurer_number=version.insurer_number, symbol=version.symbol, number=version.number,
-        branch_no=version.branch_no, acquired_on=version.acquired_on, lost_on=version.lost_on, reason=reason_code,
-        rule_ids=tuple(rule_ids), feeds=tuple(rules.REASONS[reason_code].feeds), business_date=business_date,
-        operator_id=operator_id, coverage_starts_on=version.coverage_starts_on,
-        coverage_ends_on=version.coverage_ends_on, job_id=job_id, deemed_head=deemed_head,
-        specific_same_household=specific_same_household)
+def lost_event(
+    person: PersonRef,
+    version: Period,
+    *,
+    reason_code: str,
+    rule_ids: Iterable[str],
+    business_date: dt.date,
+    operator_id: str,
+    job_id: str | None = None,
+    deemed_head: bool | None = None,
+    specific_same_household: bool | None = None,
+) -> QualificationLost:
+    return QualificationLost.of(
+        person,
+        version,
+        reason=reason_code,
+        rule_ids=rule_ids,
+        feeds=rules.REASONS[reason_code].feeds,
+        business_date=business_date,
+        operator_id=operator_id,
+        job_id=job_id,
+        deemed_head=deemed_head,
+        specific_same_household=specific_same_household,
+    )

@@ -10,13 +10,13 @@ from nhi_common.plumbing import dumps, utcnow
 
 from ..domain import decide as rules
 from ..domain.ages import elder_period
-from ..domain.commands import SubmitNotification, fingerprint
+from ..domain.commands import SubmitNotification
 from ..domain.errors import NotFound, StaleVersion
 from ..domain.events import QualificationAcquired
 from ..domain.model import Decision, Period, PersonFacts, Reason
 from ..domain.numbers import INSURED_RULE
-from . import certificates, head_change, losses, people, statuses
-from .app import App, idempotent
+from . import certificates, decision_view, head_change, losses, people, statuses
+from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 from .values import iso
@@ -27,25 +27,30 @@ NUMBERING_BASIS = "国民健康保険法施行規則（2021年改正）"
 def submit_notification(app: App, cmd: SubmitNotification, actor: Actor) -> dict[str, Any]:
     """Decide a notification; store it (unless dry_run) with its events, atomically."""
     today = app.today(actor)
-    with app.uow() as uow:
-        if cmd.dry_run:
-            return notify(app, uow, cmd, actor, today)
-        response = idempotent(uow, actor, "SubmitNotification", fingerprint(cmd),
-                              lambda: notify(app, uow, cmd, actor, today))
-        uow.commit()
-    return response
+    return change_once(
+        app, actor, "SubmitNotification", cmd, lambda uow: notify(app, uow, cmd, actor, today), dry_run=cmd.dry_run
+    )
 
 
-def notify(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, actor: Actor, today: dt.date, *,
-           at_counter: bool = True, resident_status_checked: bool = True) -> dict[str, Any]:
+def notify(
+    app: App,
+    uow: AbstractUnitOfWork,
+    cmd: SubmitNotification,
+    actor: Actor,
+    today: dt.date,
+    *,
+    at_counter: bool = True,
+    resident_status_checked: bool = True,
+) -> dict[str, Any]:
     """Decide and (unless dry_run) record one notification inside the caller's unit of work."""
     household = uow.households.get(cmd.household_id)
     if household is None:
         raise NotFound("household", cmd.household_id)
     if cmd.expected_household_version and cmd.expected_household_version != household.version:
         raise StaleVersion(household.household_id, household.version)
-    facts = people.facts(uow, household.household_id, [p.person_id for p in cmd.persons],
-                         check_resident=resident_status_checked)
+    facts = people.facts(
+        uow, household.household_id, [p.person_id for p in cmd.persons], check_resident=resident_status_checked
+    )
     accepted: list[statuses.Accepted] = []
     if cmd.kind == "status":
         decision, accepted = statuses.decide(app, uow, cmd, facts, today)
@@ -56,7 +61,7 @@ def notify(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, actor: Ac
     due = certificates.due_for_decision(app, uow, decision, accepted, today)
     collect = certificates.to_collect(uow, decision)
     if cmd.dry_run:
-        return _response(decision, None, household.version, {}, due, collect, accepted, dry_run=True)
+        return decision_view.response(decision, None, household.version, {}, due, collect, accepted, dry_run=True)
     new_version = uow.households.bump(household.household_id, household.version)
     if not new_version:
         current = uow.households.get(household.household_id)
@@ -70,36 +75,76 @@ def notify(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, actor: Ac
         numbers = _record(app, uow, decision, household, facts, change_id, cmd, actor)
     if collect:
         uow.certificates.mark_for_collection({c["person_id"] for c in collect}, certificates.COLLECTED_KINDS)
-    response = _response(decision, change_id, new_version, numbers, due, collect, accepted, dry_run=False)
-    uow.changes.add(change_id=change_id, business_date=today, operator_id=actor.operator_id, kind=decision.kind,
-                    reason=decision.reason_code, household_id=household.household_id,
-                    person_ids=dumps([f.person_id for f in facts]), event_date=cmd.event_date,
-                    notified_on=cmd.notified_on, identity_check=dumps(cmd.identity_check),
-                    decision=dumps(response["decision"]),
-                    before=dumps({f.person_id: _summary(f.current_period) for f in facts}), after=dumps(numbers))
+    response = decision_view.response(decision, change_id, new_version, numbers, due, collect, accepted, dry_run=False)
+    uow.changes.add(
+        change_id=change_id,
+        business_date=today,
+        operator_id=actor.operator_id,
+        kind=decision.kind,
+        reason=decision.reason_code,
+        household_id=household.household_id,
+        person_ids=dumps([f.person_id for f in facts]),
+        event_date=cmd.event_date,
+        notified_on=cmd.notified_on,
+        identity_check=dumps(cmd.identity_check),
+        decision=dumps(response["decision"]),
+        before=dumps({f.person_id: _summary(f.current_period) for f in facts}),
+        after=dumps(numbers),
+    )
     uow.changes.close_intake_items(household.household_id, [f.person_id for f in facts])
-    uow.journal.audit(operator_id=actor.operator_id, action=f"notification.{decision.kind}",
-                      target_kind="household", target_id=household.household_id,
-                      detail=f"{decision.reason_code} {change_id}")
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action=f"notification.{decision.kind}",
+        target_kind="household",
+        target_id=household.household_id,
+        detail=f"{decision.reason_code} {change_id}",
+    )
     return response
 
 
-def _decide(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, household, facts: list[PersonFacts],
-            today: dt.date, at_counter: bool) -> Decision:
+def _decide(
+    app: App,
+    uow: AbstractUnitOfWork,
+    cmd: SubmitNotification,
+    household,
+    facts: list[PersonFacts],
+    today: dt.date,
+    at_counter: bool,
+) -> Decision:
     """A join or a leave by the rules, knowing whether another insured of the household is 70–74."""
     joining = {f.person_id for f in facts}
     others = [m for m in uow.persons.members(household.household_id) if m.person_id not in joining]
     insured_elsewhere = uow.periods.current([m.person_id for m in others])
-    has_elder = any(p.covers(cmd.event_date) and elder_period(birth_date=m.birth_date).covers(cmd.event_date)
-                    for m in others for p in [insured_elsewhere.get(m.person_id)] if p is not None)
-    return rules.decide(kind=cmd.kind, reason_code=cmd.reason, event_date=cmd.event_date,
-                        notified_on=cmd.notified_on, business_date=today, persons=facts, config=app.rules,
-                        prefecture_acquired_on=cmd.prefecture_acquired_on, household_has_elder=has_elder,
-                        at_counter=at_counter)
+    has_elder = any(
+        p.covers(cmd.event_date) and elder_period(birth_date=m.birth_date).covers(cmd.event_date)
+        for m in others
+        for p in [insured_elsewhere.get(m.person_id)]
+        if p is not None
+    )
+    return rules.decide(
+        kind=cmd.kind,
+        reason_code=cmd.reason,
+        event_date=cmd.event_date,
+        notified_on=cmd.notified_on,
+        business_date=today,
+        persons=facts,
+        config=app.rules,
+        prefecture_acquired_on=cmd.prefecture_acquired_on,
+        household_has_elder=has_elder,
+        at_counter=at_counter,
+    )
 
 
-def _record(app: App, uow: AbstractUnitOfWork, decision: Decision, household, facts: list[PersonFacts],
-            change_id: str, cmd: SubmitNotification, actor: Actor) -> dict[str, dict[str, Any]]:
+def _record(
+    app: App,
+    uow: AbstractUnitOfWork,
+    decision: Decision,
+    household,
+    facts: list[PersonFacts],
+    change_id: str,
+    cmd: SubmitNotification,
+    actor: Actor,
+) -> dict[str, dict[str, Any]]:
     """Write the new period versions and their events; returns the 記号・番号・枝番 of each person."""
     now = utcnow()
     symbol, number = household.symbol, household.number
@@ -123,69 +168,83 @@ def _record(app: App, uow: AbstractUnitOfWork, decision: Decision, household, fa
                 branch = f"{next_branch:02d}"
                 uow.households.add_branch(symbol, number, branch, person.person_id)
                 next_branch += 1
-            version = uow.periods.add(Period(
-                period_id=str(uuid.uuid4()), person_id=person.person_id, household_id=household.household_id,
-                insurer_number=app.insurer_number, symbol=symbol, number=number, branch_no=branch,
-                acquired_on=person.acquired_on, acquired_reason=decision.reason_code, lost_on=None, lost_reason=None,
-                recorded_at=now, superseded_at=None, change_id=change_id, reasons=person.reasons,
-                coverage_starts_on=person.coverage_starts_on, operator_id=actor.operator_id))
-            uow.emit(QualificationAcquired(
-                person=ref, change_id=change_id, period_id=version.period_id, insurer_number=app.insurer_number,
-                symbol=symbol, number=number, branch_no=branch, acquired_on=version.acquired_on, lost_on=None,
-                reason=decision.reason_code, rule_ids=tuple(rule_ids),
-                feeds=tuple(rules.REASONS[decision.reason_code].feeds), business_date=decision.business_date,
-                operator_id=actor.operator_id, coverage_starts_on=version.coverage_starts_on))
+            version = uow.periods.add(
+                Period(
+                    period_id=str(uuid.uuid4()),
+                    person_id=person.person_id,
+                    household_id=household.household_id,
+                    insurer_number=app.insurer_number,
+                    symbol=symbol,
+                    number=number,
+                    branch_no=branch,
+                    acquired_on=person.acquired_on,
+                    acquired_reason=decision.reason_code,
+                    lost_on=None,
+                    lost_reason=None,
+                    recorded_at=now,
+                    superseded_at=None,
+                    change_id=change_id,
+                    reasons=person.reasons,
+                    coverage_starts_on=person.coverage_starts_on,
+                    operator_id=actor.operator_id,
+                )
+            )
+            uow.emit(
+                QualificationAcquired.of(
+                    ref,
+                    version,
+                    reason=decision.reason_code,
+                    rule_ids=rule_ids,
+                    feeds=rules.REASONS[decision.reason_code].feeds,
+                    business_date=decision.business_date,
+                    operator_id=actor.operator_id,
+                )
+            )
         else:
             reused = True
-            version = losses.lose(uow.periods, by_id[person.person_id].current_period, lost_on=person.lost_on,
-                                  reason_code=decision.reason_code, reasons=person.reasons, change_id=change_id,
-                                  at=now, operator_id=actor.operator_id, coverage_ends_on=person.coverage_ends_on)
-            uow.emit(losses.lost_event(ref, version, reason_code=decision.reason_code, rule_ids=rule_ids,
-                                       business_date=decision.business_date, operator_id=actor.operator_id))
+            version = losses.lose(
+                uow.periods,
+                by_id[person.person_id].current_period,
+                lost_on=person.lost_on,
+                reason_code=decision.reason_code,
+                reasons=person.reasons,
+                change_id=change_id,
+                at=now,
+                operator_id=actor.operator_id,
+                coverage_ends_on=person.coverage_ends_on,
+            )
+            uow.emit(
+                losses.lost_event(
+                    ref,
+                    version,
+                    reason_code=decision.reason_code,
+                    rule_ids=rule_ids,
+                    business_date=decision.business_date,
+                    operator_id=actor.operator_id,
+                )
+            )
         numbers[person.person_id] = {
-            "symbol": version.symbol, "number": version.number, "branch_no": version.branch_no,
+            "symbol": version.symbol,
+            "number": version.number,
+            "branch_no": version.branch_no,
             "period_id": version.period_id,
-            "numbering": Reason(INSURED_RULE, f"記号 {version.symbol}・番号 {version.number}・枝番 {version.branch_no}",
-                                NUMBERING_BASIS, {"reused": str(reused)}).as_dict()}
+            "numbering": Reason(
+                INSURED_RULE,
+                f"記号 {version.symbol}・番号 {version.number}・枝番 {version.branch_no}",
+                NUMBERING_BASIS,
+                {"reused": str(reused)},
+            ).as_dict(),
+        }
     if next_branch != household.next_branch:
         uow.households.update(household.household_id, next_branch=next_branch)
     return numbers
 
 
-def _response(decision: Decision, change_id: str | None, household_version: int, numbers: dict,
-              due: list[dict], collect: list[dict], accepted: list, *, dry_run: bool) -> dict[str, Any]:
-    persons_out = []
-    for p in decision.persons:
-        entry = {"person_id": p.person_id, "acquired_on": iso(p.acquired_on), "lost_on": iso(p.lost_on),
-                 "coverage_starts_on": iso(p.coverage_starts_on), "coverage_ends_on": iso(p.coverage_ends_on),
-                 "reasons": [r.as_dict() for r in p.reasons]}
-        numbered = numbers.get(p.person_id, {})
-        entry.update({k: v for k, v in numbered.items() if k not in ("period_id", "numbering")})
-        if "numbering" in numbered:
-            entry["reasons"].append(numbered["numbering"])
-        persons_out.append(entry)
-    return {"decision": {
-        "change_id": change_id or "",
-        "business_date": decision.business_date.isoformat(),
-        "persons": persons_out,
-        "documents": [{"kind": d.kind, "person_id": d.person_id, "reason": d.reason.as_dict()}
-                      for d in decision.documents],
-        "certificates_to_issue": [c for c in due if c["kind"] != "none"],
-        "certificates_to_collect": collect,
-        "income_inquiry_needed": decision.income_inquiry_needed,
-        "statuses": statuses.decision_dicts(accepted, numbers),
-        "late": decision.late_days > 0,
-        "late_days": decision.late_days,
-        "retroactive_flag": decision.retroactive,
-        "reasons": [r.as_dict() for r in decision.reasons] + [r for c in due if c["kind"] == "none"
-                                                              for r in c["reasons"]],
-        "dry_run": dry_run,
-    }, "household_version": household_version}
-
-
 def _summary(period: Period | None) -> dict[str, str]:
     if period is None:
         return {}
-    return {"acquired_on": period.acquired_on.isoformat(), "lost_on": iso(period.lost_on),
-            "coverage_ends_on": iso(period.coverage_ends_on)}
-
+    return {
+        "acquired_on": period.acquired_on.isoformat(),
+        "lost_on": iso(period.lost_on),
+        "coverage_ends_on": iso(period.coverage_ends_on),
+    }

@@ -13,13 +13,23 @@ from .unit_of_work import AbstractUnitOfWork
 def person_ref(uow: AbstractUnitOfWork, person_id: str, household) -> PersonRef:
     """The person as events name them, in `household` (a households row)."""
     row = uow.persons.get(person_id)
-    return PersonRef(person_id, household.household_id, household.head_person_id, row.name_kanji, row.name_kana,
-                     row.display_name, row.birth_date, row.sex, json.loads(household.address or "{}"),
-                     bool(row.dv_support))
+    return PersonRef(
+        person_id,
+        household.household_id,
+        household.head_person_id,
+        row.name_kanji,
+        row.name_kana,
+        row.display_name,
+        row.birth_date,
+        row.sex,
+        json.loads(household.address or "{}"),
+        bool(row.dv_support),
+    )
 
 
-def facts(uow: AbstractUnitOfWork, household_id: str, person_ids: list[str], *,
-          check_resident: bool) -> list[PersonFacts]:
+def facts(
+    uow: AbstractUnitOfWork, household_id: str, person_ids: list[str], *, check_resident: bool
+) -> list[PersonFacts]:
     """The notified persons as the rules see them; each must be a (resident) member of the household."""
     current = uow.periods.current(person_ids)
     out = []
@@ -28,12 +38,24 @@ def facts(uow: AbstractUnitOfWork, household_id: str, person_ids: list[str], *,
         if row is None:
             raise NotFound("person", person_id)
         if row.household_id != household_id:
-            raise RuleViolation(f"persons[{index}].person_id",
-                                f"person {person_id} is not a member of household {household_id}",
-                                rule="HOUSEHOLD", code="NOT_A_MEMBER")
+            raise RuleViolation(
+                f"persons[{index}].person_id",
+                f"person {person_id} is not a member of household {household_id}",
+                rule="HOUSEHOLD",
+                code="NOT_A_MEMBER",
+            )
         if check_resident and row.resident_status != "resident":
-            raise RuleViolation(f"persons[{index}].person_id", f"person {person_id} is {row.resident_status}",
-                                code="NOT_RESIDENT")
-        out.append(PersonFacts(person_id, household_id, row.birth_date, row.resident_status, current.get(person_id),
-                               residence_status=row.residence_status))
+            raise RuleViolation(
+                f"persons[{index}].person_id", f"person {person_id} is {row.resident_status}", code="NOT_RESIDENT"
+            )
+        out.append(
+            PersonFacts(
+                person_id,
+                household_id,
+                row.birth_date,
+                row.resident_status,
+                current.get(person_id),
+                residence_status=row.residence_status,
+            )
+        )
     return out

@@ -14,8 +14,9 @@ from .app import App
 from .context import Actor
 
 
-def get_qualification(app: App, person_id: str, as_of: dt.date | None, known_at: dt.datetime | None,
-                      actor: Actor) -> dict[str, Any]:
+def get_qualification(
+    app: App, person_id: str, as_of: dt.date | None, known_at: dt.datetime | None, actor: Actor
+) -> dict[str, Any]:
     """Was the person insured here on `as_of` (the business date by default), as recorded at `known_at`?"""
     day = as_of or app.today(actor)
     # One statement (person + period as of + whether statuses exist), a second only for a person with statuses.
@@ -25,10 +26,15 @@ def get_qualification(app: App, person_id: str, as_of: dt.date | None, known_at:
             raise NotFound("person", person_id)
         row, period, has_statuses = found
         statuses = uow.statuses.current_rows([person_id]) if has_statuses else {}
-    view = {"person_id": person_id, "as_of": day.isoformat(), "known_at": known_at.isoformat() if known_at else "",
-            "insured": period is not None,
-            "person": views.person_dict(row, app.vault, actor, insured=period is not None,
-                                        statuses=statuses.get(person_id, []))}
+    view = {
+        "person_id": person_id,
+        "as_of": day.isoformat(),
+        "known_at": known_at.isoformat() if known_at else "",
+        "insured": period is not None,
+        "person": views.person_dict(
+            row, app.vault, actor, insured=period is not None, statuses=statuses.get(person_id, [])
+        ),
+    }
     if period is not None:
         view["period"] = views.period_dict(period)
     _audit_my_number_read(app, actor, [row])
@@ -46,8 +52,9 @@ def get_person(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
     return views.person_dict(row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []))
 
 
-def get_household(app: App, household_id: str, actor: Actor, as_of: dt.date | None = None,
-                  known_at: dt.datetime | None = None) -> dict[str, Any]:
+def get_household(
+    app: App, household_id: str, actor: Actor, as_of: dt.date | None = None, known_at: dt.datetime | None = None
+) -> dict[str, Any]:
     """A household with its members insured on `as_of`, as recorded at `known_at`."""
     day = as_of or app.today(actor)
     with app.uow(read_only=True) as uow:
@@ -58,33 +65,60 @@ def get_household(app: App, household_id: str, actor: Actor, as_of: dt.date | No
         insured = uow.periods.insured_on([m.person_id for m in members], day, known_at)
         statuses = uow.statuses.current_rows([m.person_id for m in members])
     _audit_my_number_read(app, actor, members)
-    return {"household_id": household.household_id, "head_person_id": household.head_person_id,
-            "nhi_head_person_id": household.nhi_head_person_id or "",
-            "symbol": household.symbol or "", "number": household.number or "",
-            "deemed_head": bool(insured) and household.head_person_id not in insured,
-            "members": [views.person_dict(m, app.vault, actor, insured=m.person_id in insured,
-                                          statuses=statuses.get(m.person_id, [])) for m in members],
-            "address": json.loads(household.address or "{}"), "version": household.version}
+    return {
+        "household_id": household.household_id,
+        "head_person_id": household.head_person_id,
+        "nhi_head_person_id": household.nhi_head_person_id or "",
+        "symbol": household.symbol or "",
+        "number": household.number or "",
+        "deemed_head": bool(insured) and household.head_person_id not in insured,
+        "members": [
+            views.person_dict(
+                m, app.vault, actor, insured=m.person_id in insured, statuses=statuses.get(m.person_id, [])
+            )
+            for m in members
+        ],
+        "address": json.loads(household.address or "{}"),
+        "version": household.version,
+    }
 
 
-def search_persons(app: App, *, name_kana: str = "", birth_date: dt.date | None = None, symbol: str = "",
-                   number: str = "", branch_no: str = "", my_number: str = "", household_id: str = "",
-                   page: paging.Page = paging.Page(), actor: Actor) -> tuple[list[dict[str, Any]], str]:
+def search_persons(
+    app: App,
+    *,
+    name_kana: str = "",
+    birth_date: dt.date | None = None,
+    symbol: str = "",
+    number: str = "",
+    branch_no: str = "",
+    my_number: str = "",
+    household_id: str = "",
+    page: paging.Page = paging.Page(),
+    actor: Actor,
+) -> tuple[list[dict[str, Any]], str]:
     if my_number and not actor.can_read_my_number():
         raise PermissionDenied("searching by My Number needs the mynumber:read scope")
     with app.uow(read_only=True) as uow:
         found, cursor = uow.persons.search(
-            my_number_hash=app.vault.lookup_hash(my_number) if my_number else None, name_kana=name_kana,
-            birth_date=birth_date, household_id=household_id, symbol=symbol, number=number, branch_no=branch_no,
-            page=page)
+            my_number_hash=app.vault.lookup_hash(my_number) if my_number else None,
+            name_kana=name_kana,
+            birth_date=birth_date,
+            household_id=household_id,
+            symbol=symbol,
+            number=number,
+            branch_no=branch_no,
+            page=page,
+        )
         ids = [r.person_id for r in found]
         insured = uow.periods.insured_on(ids, app.today(actor))
         statuses = uow.statuses.current_rows(ids)
     if my_number:
         _audit(app, actor, "mynumber.search", "person", ",".join(ids) or "-")
     _audit_my_number_read(app, actor, found)
-    return [views.person_dict(r, app.vault, actor, insured=r.person_id in insured,
-                              statuses=statuses.get(r.person_id, [])) for r in found], cursor
+    return [
+        views.person_dict(r, app.vault, actor, insured=r.person_id in insured, statuses=statuses.get(r.person_id, []))
+        for r in found
+    ], cursor
 
 
 def get_history(app: App, person_id: str) -> dict[str, Any]:
@@ -92,8 +126,10 @@ def get_history(app: App, person_id: str) -> dict[str, Any]:
     with app.uow(read_only=True) as uow:
         if uow.persons.get(person_id) is None:
             raise NotFound("person", person_id)
-        return {"versions": [views.period_dict(p) for p in uow.periods.history(person_id)],
-                "person_versions": uow.persons.history(person_id)}
+        return {
+            "versions": [views.period_dict(p) for p in uow.periods.history(person_id)],
+            "person_versions": uow.persons.history(person_id),
+        }
 
 
 def list_intake_items(app: App, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:

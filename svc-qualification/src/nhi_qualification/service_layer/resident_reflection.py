@@ -18,8 +18,12 @@ from .unit_of_work import AbstractUnitOfWork
 
 CONSUMER = "resident-changes"
 # Resident changes the system reflects by itself, and the notification each becomes.
-AUTOMATIC = {"death": ("leave", "death"), "move_out": ("leave", "move_out"),
-             "move_out_same_pref": ("leave", "move_out_same_pref"), "birth": ("join", "birth")}
+AUTOMATIC = {
+    "death": ("leave", "death"),
+    "move_out": ("leave", "move_out"),
+    "move_out_same_pref": ("leave", "move_out_same_pref"),
+    "birth": ("join", "birth"),
+}
 STATUS_OF = {"death": "dead", "move_out": "moved_out", "move_out_same_pref": "moved_out"}
 MOVE_INS = {"move_in", "move_in_same_pref"}
 
@@ -46,11 +50,20 @@ def _apply(app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: Act
     elif change.change_kind in MOVE_INS or reflected == "refused":
         # A move-in waits for the counter notification; an automatic change the rules refused waits for a clerk.
         outcome["intake_item_id"] = uow.changes.add_intake_item(
-            source_change_id=change.change_id, kind=change.change_kind, household_id=change.household_id,
-            person_ids=person_ids, event_date=change.event_date)
+            source_change_id=change.change_id,
+            kind=change.change_kind,
+            household_id=change.household_id,
+            person_ids=person_ids,
+            event_date=change.event_date,
+        )
         outcome["outcome"] = "intake_item"
-    uow.journal.audit(operator_id=actor.operator_id, action="resident.change.applied", target_kind="household",
-                      target_id=change.household_id, detail=f"{change.change_kind} {change.change_id}")
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action="resident.change.applied",
+        target_kind="household",
+        target_id=change.household_id,
+        detail=f"{change.change_kind} {change.change_id}",
+    )
     return outcome
 
 
@@ -63,8 +76,11 @@ def _reflect(app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: A
         current = uow.periods.current(people)
         insured = [p for p in people if p in current and current[p].end_on is None]
         # HOUSEHOLD: マル学 and マル遠 members stay in the origin household, 住所地特例 persons stay ours.
-        people = [p for p in insured if change.change_kind == "death"
-                  or not _stays_insured_when_away(uow, p, change.event_date)]
+        people = [
+            p
+            for p in insured
+            if change.change_kind == "death" or not _stays_insured_when_away(uow, p, change.event_date)
+        ]
         if not insured:
             return "not_concerned"
         if len(people) < len(insured):
@@ -72,14 +88,25 @@ def _reflect(app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: A
     elif not _any_insured(uow, change.household_id, today, exclude=set(people)):
         return "not_concerned"  # a birth into a household with no NHI member is no NHI birth
     notification = SubmitNotification(
-        kind=kind, reason=reason, household_id=change.household_id,
-        persons=tuple(NotificationPerson(p) for p in people), event_date=change.event_date,
+        kind=kind,
+        reason=reason,
+        household_id=change.household_id,
+        persons=tuple(NotificationPerson(p) for p in people),
+        event_date=change.event_date,
         notified_on=change.notified_on or change.event_date,
-        identity_check={"document_kind": "resident_registry", "checked_by": "resident-registry"})
+        identity_check={"document_kind": "resident_registry", "checked_by": "resident-registry"},
+    )
     try:
         with uow.savepoint():
-            notify(app, uow, notification, Actor(actor.operator_id or "integration", business_date=today), today,
-                   at_counter=False, resident_status_checked=False)
+            notify(
+                app,
+                uow,
+                notification,
+                Actor(actor.operator_id or "integration", business_date=today),
+                today,
+                at_counter=False,
+                resident_status_checked=False,
+            )
     except (RuleViolation, StaleVersion, NotFound):
         return "refused"
     return "reflected"
@@ -98,8 +125,7 @@ def _any_insured(uow: AbstractUnitOfWork, household_id: str, day: dt.date, exclu
 def _record_household(uow: AbstractUnitOfWork, change: ResidentChange, person_ids: list[str]) -> None:
     address = json.dumps(change.address, ensure_ascii=False, sort_keys=True)
     if uow.households.get(change.household_id) is None:
-        uow.households.add(change.household_id, head_person_id=change.head_person_id or person_ids[0],
-                           address=address)
+        uow.households.add(change.household_id, head_person_id=change.head_person_id or person_ids[0], address=address)
     elif change.head_person_id or change.address:
         values: dict[str, Any] = {}
         if change.head_person_id:
@@ -112,19 +138,27 @@ def _record_household(uow: AbstractUnitOfWork, change: ResidentChange, person_id
 def _record_person(app: App, uow: AbstractUnitOfWork, change: ResidentChange, index: int) -> None:
     person = change.persons[index]
     values: dict[str, Any] = {
-        "household_id": change.household_id, "name_kanji": person.name_kanji, "name_kana": person.name_kana,
-        "birth_date": person.birth_date, "sex": person.sex, "relationship": person.relationship,
+        "household_id": change.household_id,
+        "name_kanji": person.name_kanji,
+        "name_kana": person.name_kana,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "relationship": person.relationship,
         "listing_order": person.listing_order or index + 1,
-        "resident_status": STATUS_OF.get(change.change_kind, "resident"), "nationality": person.nationality,
-        "residence_status": person.residence_status, "residence_expires_on": person.residence_expires_on,
-        "dv_support": person.dv_support}
+        "resident_status": STATUS_OF.get(change.change_kind, "resident"),
+        "nationality": person.nationality,
+        "residence_status": person.residence_status,
+        "residence_expires_on": person.residence_expires_on,
+        "dv_support": person.dv_support,
+    }
     if change.change_kind in MOVE_INS | {"birth"}:
         values["resident_since"] = change.event_date
     if person.my_number:
         problem = my_number_problem(person.my_number)
         if problem:
-            raise RuleViolation(f"changes.persons[{index}].my_number", problem, rule="NUM-MYNUMBER",
-                                code="INVALID_MY_NUMBER")
+            raise RuleViolation(
+                f"changes.persons[{index}].my_number", problem, rule="NUM-MYNUMBER", code="INVALID_MY_NUMBER"
+            )
         values["my_number_enc"] = app.vault.encrypt(person.my_number)
         values["my_number_hash"] = app.vault.lookup_hash(person.my_number)
     cause = f"resident.{change.change_kind} {change.change_id}"

@@ -17,8 +17,14 @@ from .periods import qualified
 from .statuses import active
 
 SPECIFIC_SAME_HOUSEHOLD = "specific_same_household"
-INCOME_COLUMNS = ("taxable_income", "gross_income", "kyu_tadashigaki_income", "non_taxed", "public_pension_income",
-                  "total_income")
+INCOME_COLUMNS = (
+    "taxable_income",
+    "gross_income",
+    "kyu_tadashigaki_income",
+    "non_taxed",
+    "public_pension_income",
+    "total_income",
+)
 
 
 class BurdenFacts:
@@ -30,9 +36,16 @@ class BurdenFacts:
 
 
 def income(row: Any) -> IncomeFacts:
-    return IncomeFacts(row.person_id, row.income_year, int(row.taxable_income), int(row.gross_income),
-                       int(row.kyu_tadashigaki_income), bool(row.non_taxed), int(row.public_pension_income),
-                       int(row.total_income))
+    return IncomeFacts(
+        row.person_id,
+        row.income_year,
+        int(row.taxable_income),
+        int(row.gross_income),
+        int(row.kyu_tadashigaki_income),
+        bool(row.non_taxed),
+        int(row.public_pension_income),
+        int(row.total_income),
+    )
 
 
 class BurdenRepository:
@@ -42,8 +55,16 @@ class BurdenRepository:
     def record_incomes(self, facts: Sequence[IncomeFacts], source: str) -> int:
         """Insert or replace the facts of (person_id, income_year); one statement per 1,000 facts."""
         now = utcnow()
-        values = [{"person_id": f.person_id, "income_year": f.income_year, **{c: getattr(f, c) for c in INCOME_COLUMNS},
-                   "source": source, "recorded_at": now} for f in facts]
+        values = [
+            {
+                "person_id": f.person_id,
+                "income_year": f.income_year,
+                **{c: getattr(f, c) for c in INCOME_COLUMNS},
+                "source": source,
+                "recorded_at": now,
+            }
+            for f in facts
+        ]
         if self.conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
@@ -52,12 +73,14 @@ class BurdenRepository:
             stmt = insert(income_facts)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[income_facts.c.person_id, income_facts.c.income_year],
-                set_={c: getattr(stmt.excluded, c) for c in (*INCOME_COLUMNS, "source", "recorded_at")})
-            self.conn.execute(stmt, values[start:start + 1000])
+                set_={c: getattr(stmt.excluded, c) for c in (*INCOME_COLUMNS, "source", "recorded_at")},
+            )
+            self.conn.execute(stmt, values[start : start + 1000])
         return len(values)
 
-    def facts(self, day: dt.date, year: int, first: str, last: str,
-              elders_born: tuple[dt.date, dt.date] | None = None) -> BurdenFacts:
+    def facts(
+        self, day: dt.date, year: int, first: str, last: str, elders_born: tuple[dt.date, dt.date] | None = None
+    ) -> BurdenFacts:
         """The burden facts and `year` incomes of the households in [first, last] on `day`, in one statement; with
         `elders_born`, only the households with a member born in that range who is qualified on `day`.
 
@@ -66,26 +89,43 @@ class BurdenRepository:
         where = [persons.c.household_id.between(first, last), persons.c.birth_date <= day]
         if elders_born is not None:
             k, kp = persons.alias("k"), periods.alias("kp")
-            keys = (sa.select(k.c.household_id).join(kp, kp.c.person_id == k.c.person_id)
-                    .where(k.c.household_id.between(first, last), k.c.birth_date.between(*elders_born),
-                           qualified(day, kp)))
+            keys = (
+                sa.select(k.c.household_id)
+                .join(kp, kp.c.person_id == k.c.person_id)
+                .where(k.c.household_id.between(first, last), k.c.birth_date.between(*elders_born), qualified(day, kp))
+            )
             where.append(persons.c.household_id.in_(keys))
         insured = sa.exists().where(periods.c.person_id == persons.c.person_id, qualified(day))
-        specific = sa.exists().where(status_periods.c.person_id == persons.c.person_id,
-                                     active(day, SPECIFIC_SAME_HOUSEHOLD))
+        specific = sa.exists().where(
+            status_periods.c.person_id == persons.c.person_id, active(day, SPECIFIC_SAME_HOUSEHOLD)
+        )
         i = income_facts
-        query = (sa.select(persons.c.person_id, persons.c.household_id, persons.c.birth_date,
-                           households.c.head_person_id, insured.label("insured"),
-                           specific.label("specific"), i.c.income_year, *(i.c[c] for c in INCOME_COLUMNS))
-                 .select_from(persons)
-                 .outerjoin(households, households.c.household_id == persons.c.household_id)
-                 .outerjoin(i, sa.and_(i.c.person_id == persons.c.person_id, i.c.income_year == year))
-                 .where(*where)
-                 .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id))
+        query = (
+            sa.select(
+                persons.c.person_id,
+                persons.c.household_id,
+                persons.c.birth_date,
+                households.c.head_person_id,
+                insured.label("insured"),
+                specific.label("specific"),
+                i.c.income_year,
+                *(i.c[c] for c in INCOME_COLUMNS),
+            )
+            .select_from(persons)
+            .outerjoin(households, households.c.household_id == persons.c.household_id)
+            .outerjoin(i, sa.and_(i.c.person_id == persons.c.person_id, i.c.income_year == year))
+            .where(*where)
+            .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id)
+        )
         facts = BurdenFacts()
         for r in self.conn.execute(query):
-            member = household_member(r.person_id, r.birth_date, insured=bool(r.insured),
-                                      head=r.head_person_id == r.person_id, specific=bool(r.specific))
+            member = household_member(
+                r.person_id,
+                r.birth_date,
+                insured=bool(r.insured),
+                head=r.head_person_id == r.person_id,
+                specific=bool(r.specific),
+            )
             if member is not None:
                 facts.members.setdefault(r.household_id, []).append(member)
             if r.income_year is not None:
@@ -95,10 +135,17 @@ class BurdenRepository:
     def latest(self, first: str, last: str) -> dict[str, tuple[Any, ...]]:
         """(ratio_percent, limit_category, pending, income_year) of the last stored determination of each household."""
         t = burden_determinations
-        newest = (sa.select(sa.func.max(t.c.seq).label("seq")).where(t.c.household_id.between(first, last))
-                  .group_by(t.c.household_id).subquery())
-        rows = self.conn.execute(sa.select(t.c.household_id, t.c.ratio_percent, t.c.limit_category, t.c.pending,
-                                           t.c.income_year).join(newest, newest.c.seq == t.c.seq))
+        newest = (
+            sa.select(sa.func.max(t.c.seq).label("seq"))
+            .where(t.c.household_id.between(first, last))
+            .group_by(t.c.household_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            sa.select(t.c.household_id, t.c.ratio_percent, t.c.limit_category, t.c.pending, t.c.income_year).join(
+                newest, newest.c.seq == t.c.seq
+            )
+        )
         return {r.household_id: (r.ratio_percent, r.limit_category, bool(r.pending), r.income_year) for r in rows}
 
     def add_determinations(self, rows: list[dict[str, Any]]) -> None:
@@ -106,9 +153,12 @@ class BurdenRepository:
 
     def elder_households(self, day: dt.date, elders_born: tuple[dt.date, dt.date]) -> Iterator[str]:
         """The households with a member born in `elders_born` and qualified on `day`, in order, streamed."""
-        query = (sa.select(persons.c.household_id).distinct()
-                 .join(periods, periods.c.person_id == persons.c.person_id)
-                 .where(persons.c.birth_date.between(*elders_born), qualified(day))
-                 .order_by(persons.c.household_id))
+        query = (
+            sa.select(persons.c.household_id)
+            .distinct()
+            .join(periods, periods.c.person_id == persons.c.person_id)
+            .where(persons.c.birth_date.between(*elders_born), qualified(day))
+            .order_by(persons.c.household_id)
+        )
         for (household_id,) in self.conn.execute(query.execution_options(yield_per=5000)):
             yield household_id

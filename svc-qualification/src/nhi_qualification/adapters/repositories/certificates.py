@@ -23,47 +23,80 @@ class CertificateRepository:
         return self.conn.execute(sa.select(certificates).where(certificates.c.certificate_id == certificate_id)).first()
 
     def by_document(self, document_id: str):
-        return self.conn.execute(sa.select(certificates).where(certificates.c.document_id == document_id)
-                                 .order_by(certificates.c.seq).limit(1)).first()
+        return self.conn.execute(
+            sa.select(certificates)
+            .where(certificates.c.document_id == document_id)
+            .order_by(certificates.c.seq)
+            .limit(1)
+        ).first()
 
     def add(self, **values: Any) -> None:
         self.conn.execute(sa.insert(certificates).values(updated_at=utcnow(), **values))
 
     def update(self, certificate_id: str, **values: Any) -> None:
-        self.conn.execute(sa.update(certificates).where(certificates.c.certificate_id == certificate_id)
-                          .values(updated_at=utcnow(), **values))
+        self.conn.execute(
+            sa.update(certificates)
+            .where(certificates.c.certificate_id == certificate_id)
+            .values(updated_at=utcnow(), **values)
+        )
 
     def mark_replaced(self, *, person_id: str, kind: str, except_id: str) -> int:
         """Older issued certificates of the same kind are to be collected once a new one is issued."""
-        result = self.conn.execute(sa.update(certificates).where(
-            certificates.c.person_id == person_id, certificates.c.kind == kind, certificates.c.state == "issued",
-            certificates.c.certificate_id != except_id, certificates.c.collect == sa.false())
-            .values(collect=True, updated_at=utcnow()))
+        result = self.conn.execute(
+            sa.update(certificates)
+            .where(
+                certificates.c.person_id == person_id,
+                certificates.c.kind == kind,
+                certificates.c.state == "issued",
+                certificates.c.certificate_id != except_id,
+                certificates.c.collect == sa.false(),
+            )
+            .values(collect=True, updated_at=utcnow())
+        )
         return result.rowcount
 
     def issued(self, person_id: str, kinds: Iterable[str]) -> list:
-        return list(self.conn.execute(sa.select(certificates).where(
-            certificates.c.person_id == person_id, certificates.c.state == "issued",
-            certificates.c.kind.in_(list(kinds))).order_by(certificates.c.seq)))
+        return list(
+            self.conn.execute(
+                sa.select(certificates)
+                .where(
+                    certificates.c.person_id == person_id,
+                    certificates.c.state == "issued",
+                    certificates.c.kind.in_(list(kinds)),
+                )
+                .order_by(certificates.c.seq)
+            )
+        )
 
     def mark_for_collection(self, person_ids: Iterable[str], kinds: Iterable[str]) -> int:
         ids = list(person_ids)
         if not ids:
             return 0
-        result = self.conn.execute(sa.update(certificates).where(
-            certificates.c.person_id.in_(ids), certificates.c.state == "issued", certificates.c.kind.in_(list(kinds)),
-            certificates.c.collect == sa.false()).values(collect=True, updated_at=utcnow()))
+        result = self.conn.execute(
+            sa.update(certificates)
+            .where(
+                certificates.c.person_id.in_(ids),
+                certificates.c.state == "issued",
+                certificates.c.kind.in_(list(kinds)),
+                certificates.c.collect == sa.false(),
+            )
+            .values(collect=True, updated_at=utcnow())
+        )
         return result.rowcount
 
     def end_valid(self, ended: list[tuple[int, dt.date]]) -> None:
         """Shorten certificates (ledger seq, last valid day) whose holder's qualification ended."""
         if ended:
-            self.conn.execute(sa.update(certificates).where(certificates.c.seq == sa.bindparam("b_seq"))
-                              .values(valid_until=sa.bindparam("b_until"), updated_at=utcnow()),
-                              [{"b_seq": seq, "b_until": until} for seq, until in ended])
+            self.conn.execute(
+                sa.update(certificates)
+                .where(certificates.c.seq == sa.bindparam("b_seq"))
+                .values(valid_until=sa.bindparam("b_until"), updated_at=utcnow()),
+                [{"b_seq": seq, "b_until": until} for seq, until in ended],
+            )
 
-    def page(self, *, person_id: str, state: str, outstanding_after_loss_on: dt.date | None,
-             page: paging.Page) -> tuple[list, str]:
+    def page(
+        self, *, person_id: str, state: str, outstanding_after_loss_on: dt.date | None, page: paging.Page
+    ) -> tuple[list, str]:
         """The ledger, oldest first; `outstanding_after_loss_on`: still issued although no longer insured then."""
         query = sa.select(certificates)
         if person_id:
@@ -72,8 +105,11 @@ class CertificateRepository:
             query = query.where(certificates.c.state == state)
         if outstanding_after_loss_on is not None:
             day = outstanding_after_loss_on
-            current = sa.and_(periods.c.person_id == certificates.c.person_id, periods.c.superseded_at.is_(None),
-                              periods.c.void == sa.false())
+            current = sa.and_(
+                periods.c.person_id == certificates.c.person_id,
+                periods.c.superseded_at.is_(None),
+                periods.c.void == sa.false(),
+            )
             insured = sa.exists().where(current, *covering(day))
             ended = sa.exists().where(current, sa.or_(periods.c.lost_on <= day, periods.c.coverage_ends_on <= day))
             query = query.where(certificates.c.state == "issued", ended, ~insured)

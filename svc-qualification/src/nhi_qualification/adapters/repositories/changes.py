@@ -33,36 +33,54 @@ class ChangeRepository:
     def set_notified_on(self, change_id: str, notified_on: dt.date) -> None:
         self.conn.execute(sa.update(changes).where(changes.c.change_id == change_id).values(notified_on=notified_on))
 
-    def page(self, *, from_date: dt.date | None, to_date: dt.date | None, operator_id: str, reason: str, kind: str,
-             page: paging.Page) -> tuple[list, str]:
+    def page(
+        self,
+        *,
+        from_date: dt.date | None,
+        to_date: dt.date | None,
+        operator_id: str,
+        reason: str,
+        kind: str,
+        page: paging.Page,
+    ) -> tuple[list, str]:
         """Registered changes by business date (inclusive range), oldest first (processing order)."""
         query = sa.select(changes)
         if from_date is not None:
             query = query.where(changes.c.business_date >= from_date)
         if to_date is not None:
             query = query.where(changes.c.business_date <= to_date)
-        for column, value in ((changes.c.operator_id, operator_id), (changes.c.reason, reason),
-                              (changes.c.kind, kind)):
+        for column, value in ((changes.c.operator_id, operator_id), (changes.c.reason, reason), (changes.c.kind, kind)):
             if value:
                 query = query.where(column == value)
         return paging.keyset(self.conn, query, changes.c.seq, page)
 
     # ----- intake items -----
 
-    def add_intake_item(self, *, source_change_id: str, kind: str, household_id: str, person_ids: list[str],
-                        event_date: dt.date) -> str:
+    def add_intake_item(
+        self, *, source_change_id: str, kind: str, household_id: str, person_ids: list[str], event_date: dt.date
+    ) -> str:
         item_id = str(uuid.uuid4())
-        self.conn.execute(sa.insert(intake_items).values(
-            item_id=item_id, source_change_id=source_change_id, kind=kind, household_id=household_id,
-            person_ids=json.dumps(person_ids), event_date=event_date, created_at=utcnow()))
+        self.conn.execute(
+            sa.insert(intake_items).values(
+                item_id=item_id,
+                source_change_id=source_change_id,
+                kind=kind,
+                household_id=household_id,
+                person_ids=json.dumps(person_ids),
+                event_date=event_date,
+                created_at=utcnow(),
+            )
+        )
         return item_id
 
     def close_intake_items(self, household_id: str, person_ids: Iterable[str]) -> None:
         """A notification for any person of an open intake item settles it (members who do not join stay out)."""
         wanted = set(person_ids)
-        open_items = self.conn.execute(sa.select(intake_items.c.item_id, intake_items.c.person_ids)
-                                       .where(intake_items.c.household_id == household_id,
-                                              intake_items.c.state == "open"))
+        open_items = self.conn.execute(
+            sa.select(intake_items.c.item_id, intake_items.c.person_ids).where(
+                intake_items.c.household_id == household_id, intake_items.c.state == "open"
+            )
+        )
         done = [row.item_id for row in open_items if set(json.loads(row.person_ids)) & wanted]
         if done:
             self.conn.execute(sa.update(intake_items).where(intake_items.c.item_id.in_(done)).values(state="done"))

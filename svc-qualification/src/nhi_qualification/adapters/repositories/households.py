@@ -29,10 +29,11 @@ class HouseholdRepository:
 
     def bump(self, household_id: str, seen_version: int) -> int:
         """Optimistic lock: advance the version only if nobody else did since `seen_version`; the new version or 0."""
-        result = self.conn.execute(sa.update(households)
-                                   .where(households.c.household_id == household_id,
-                                          households.c.version == seen_version)
-                                   .values(version=seen_version + 1, updated_at=utcnow()))
+        result = self.conn.execute(
+            sa.update(households)
+            .where(households.c.household_id == household_id, households.c.version == seen_version)
+            .values(version=seen_version + 1, updated_at=utcnow())
+        )
         return seen_version + 1 if result.rowcount == 1 else 0
 
     def next_number(self, symbol: str) -> str:
@@ -43,10 +44,14 @@ class HouseholdRepository:
 
     def branch_of(self, symbol: str, number: str, person_id: str) -> str | None:
         """The 枝番 this person holds under 記号・番号, if any (NUM-INSURED: never given to another)."""
-        row = self.conn.execute(sa.select(branches.c.branch_no).where(
-            branches.c.symbol == symbol, branches.c.number == number, branches.c.person_id == person_id)).first()
+        row = self.conn.execute(
+            sa.select(branches.c.branch_no).where(
+                branches.c.symbol == symbol, branches.c.number == number, branches.c.person_id == person_id
+            )
+        ).first()
         return row.branch_no if row else None
 
     def add_branch(self, symbol: str, number: str, branch_no: str, person_id: str) -> None:
-        self.conn.execute(sa.insert(branches).values(symbol=symbol, number=number, branch_no=branch_no,
-                                                     person_id=person_id))
+        self.conn.execute(
+            sa.insert(branches).values(symbol=symbol, number=number, branch_no=branch_no, person_id=person_id)
+        )

@@ -23,18 +23,28 @@ class JobRepository:
 
     def add(self, *, kind: str, parameters: dict[str, str], business_date: dt.date, operator_id: str) -> str:
         job_id = str(uuid.uuid4())
-        self.conn.execute(sa.insert(jobs).values(job_id=job_id, kind=kind, state="queued",
-                                                 parameters=json.dumps(parameters), business_date=business_date,
-                                                 operator_id=operator_id, created_at=utcnow()))
+        self.conn.execute(
+            sa.insert(jobs).values(
+                job_id=job_id,
+                kind=kind,
+                state="queued",
+                parameters=json.dumps(parameters),
+                business_date=business_date,
+                operator_id=operator_id,
+                created_at=utcnow(),
+            )
+        )
         return job_id
 
     def get(self, job_id: str):
         return self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
 
     def chunks(self, job_id: str) -> list:
-        return self.conn.execute(sa.select(job_chunks.c.chunk_no, job_chunks.c.first_key, job_chunks.c.last_key,
-                                           job_chunks.c.state)
-                                 .where(job_chunks.c.job_id == job_id).order_by(job_chunks.c.chunk_no)).all()
+        return self.conn.execute(
+            sa.select(job_chunks.c.chunk_no, job_chunks.c.first_key, job_chunks.c.last_key, job_chunks.c.state)
+            .where(job_chunks.c.job_id == job_id)
+            .order_by(job_chunks.c.chunk_no)
+        ).all()
 
     def plan(self, job_id: str, keys: Iterator[str], size: int) -> list[tuple[int, str, str]]:
         """Cut an ordered key stream into ranges of `size` keys and store them; returns the chunks."""
@@ -51,69 +61,105 @@ class JobRepository:
         if first is not None:
             chunks.append((len(chunks), first, last))
         if chunks:
-            self.conn.execute(sa.insert(job_chunks), [{"job_id": job_id, "chunk_no": n, "first_key": a, "last_key": b}
-                                                      for n, a, b in chunks])
+            self.conn.execute(
+                sa.insert(job_chunks),
+                [{"job_id": job_id, "chunk_no": n, "first_key": a, "last_key": b} for n, a, b in chunks],
+            )
         self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(total=total, chunks=len(chunks)))
         return chunks
 
     def claim(self, job_id: str, chunk_no: int):
         """Lock the chunk for this transaction; None when it is done already (a redelivery)."""
-        result = self.conn.execute(sa.update(job_chunks)
-                                   .where(job_chunks.c.job_id == job_id, job_chunks.c.chunk_no == chunk_no,
-                                          job_chunks.c.state.in_(("queued", "running")))
-                                   .values(state="running"))
+        result = self.conn.execute(
+            sa.update(job_chunks)
+            .where(
+                job_chunks.c.job_id == job_id,
+                job_chunks.c.chunk_no == chunk_no,
+                job_chunks.c.state.in_(("queued", "running")),
+            )
+            .values(state="running")
+        )
         if result.rowcount != 1:
             return None
-        return self.conn.execute(sa.select(job_chunks).where(job_chunks.c.job_id == job_id,
-                                                             job_chunks.c.chunk_no == chunk_no)).first()
+        return self.conn.execute(
+            sa.select(job_chunks).where(job_chunks.c.job_id == job_id, job_chunks.c.chunk_no == chunk_no)
+        ).first()
 
     def mark_running(self, job_id: str) -> None:
-        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id, jobs.c.state == "queued")
-                          .values(state="running"))
+        self.conn.execute(
+            sa.update(jobs).where(jobs.c.job_id == job_id, jobs.c.state == "queued").values(state="running")
+        )
 
-    def finish(self, job_id: str, chunk_no: int, *, done: int, failed: int, state: str = "done",
-               error: str = "") -> bool:
+    def finish(
+        self, job_id: str, chunk_no: int, *, done: int, failed: int, state: str = "done", error: str = ""
+    ) -> bool:
         """Close the chunk and add its counts to the job (last statement of the chunk's transaction); True when
         the job ended."""
-        self.conn.execute(sa.update(job_chunks).where(job_chunks.c.job_id == job_id, job_chunks.c.chunk_no == chunk_no)
-                          .values(state=state, done=done, failed=failed, finished_at=utcnow()))
-        values: dict[str, Any] = {"done": jobs.c.done + done, "failed": jobs.c.failed + failed,
-                                  "chunks_done": jobs.c.chunks_done + 1}
+        self.conn.execute(
+            sa.update(job_chunks)
+            .where(job_chunks.c.job_id == job_id, job_chunks.c.chunk_no == chunk_no)
+            .values(state=state, done=done, failed=failed, finished_at=utcnow())
+        )
+        values: dict[str, Any] = {
+            "done": jobs.c.done + done,
+            "failed": jobs.c.failed + failed,
+            "chunks_done": jobs.c.chunks_done + 1,
+        }
         if error:
             values["error"] = error[:2000]
         self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
         return self.close_if_complete(job_id)
 
     def close_if_complete(self, job_id: str) -> bool:
-        row = self.conn.execute(sa.select(jobs.c.chunks, jobs.c.chunks_done, jobs.c.state)
-                                .where(jobs.c.job_id == job_id)).first()
+        row = self.conn.execute(
+            sa.select(jobs.c.chunks, jobs.c.chunks_done, jobs.c.state).where(jobs.c.job_id == job_id)
+        ).first()
         if row is None or row.chunks_done < row.chunks or row.state in ("succeeded", "failed"):
             return False
-        failed_chunks = self.conn.execute(sa.select(sa.func.count()).select_from(job_chunks)
-                                          .where(job_chunks.c.job_id == job_id, job_chunks.c.state == "failed")).scalar()
-        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id)
-                          .values(state="failed" if failed_chunks else "succeeded", finished_at=utcnow()))
+        failed_chunks = self.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(job_chunks)
+            .where(job_chunks.c.job_id == job_id, job_chunks.c.state == "failed")
+        ).scalar()
+        self.conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id)
+            .values(state="failed" if failed_chunks else "succeeded", finished_at=utcnow())
+        )
         return True
 
     def fail(self, job_id: str, error: str) -> None:
-        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id)
-                          .values(state="failed", error=error[:2000], finished_at=utcnow()))
+        self.conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id)
+            .values(state="failed", error=error[:2000], finished_at=utcnow())
+        )
 
     def results_seen(self, job_id: str, person_ids: Iterable[str]) -> set[str]:
         ids = list(person_ids)
         if not ids:
             return set()
-        return set(self.conn.execute(sa.select(job_results.c.person_id).where(
-            job_results.c.job_id == job_id, bulk.one_of(self.conn, job_results.c.person_id, ids))).scalars())
+        return set(
+            self.conn.execute(
+                sa.select(job_results.c.person_id).where(
+                    job_results.c.job_id == job_id, bulk.one_of(self.conn, job_results.c.person_id, ids)
+                )
+            ).scalars()
+        )
 
     def add_results(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, job_results, rows)
 
     def results(self, job_id: str, page: paging.Page) -> tuple[list, str, dict[str, int]]:
         """A page of the job's results by person, and the count of each outcome."""
-        found, cursor = paging.keyset(self.conn, sa.select(job_results).where(job_results.c.job_id == job_id),
-                                      job_results.c.person_id, page)
-        summary = dict(self.conn.execute(sa.select(job_results.c.outcome, sa.func.count())
-                                         .where(job_results.c.job_id == job_id)
-                                         .group_by(job_results.c.outcome)).all())
+        found, cursor = paging.keyset(
+            self.conn, sa.select(job_results).where(job_results.c.job_id == job_id), job_results.c.person_id, page
+        )
+        summary = dict(
+            self.conn.execute(
+                sa.select(job_results.c.outcome, sa.func.count())
+                .where(job_results.c.job_id == job_id)
+                .group_by(job_results.c.outcome)
+            ).all()
+        )
         return found, cursor, summary

@@ -19,8 +19,14 @@ class Journal:
         self.plumbing = plumbing
 
     def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
-        self.plumbing.audit(self.conn, operator_id=operator_id, action=action, target_kind=target_kind,
-                            target_id=target_id, detail=detail)
+        self.plumbing.audit(
+            self.conn,
+            operator_id=operator_id,
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            detail=detail,
+        )
 
     def claim_inbox(self, event_id: str, consumer: str) -> bool:
         """Record that `consumer` handles `event_id` in this transaction; False if it was handled already."""
@@ -49,8 +55,9 @@ class Journal:
         """Which of `change_ids` had an event of this person already published by the outbox relay."""
         outbox = PLUMBING["outbox"]
         found = set()
-        for row in self.conn.execute(sa.select(outbox.c.data).where(outbox.c.ce_subject == person_id,
-                                                                    outbox.c.published_at.is_not(None))):
+        for row in self.conn.execute(
+            sa.select(outbox.c.data).where(outbox.c.ce_subject == person_id, outbox.c.published_at.is_not(None))
+        ):
             try:
                 change_id = json.loads(row.data).get("change_id")
             except ValueError:

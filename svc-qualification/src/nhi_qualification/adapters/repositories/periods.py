@@ -15,22 +15,30 @@ from ..tables import periods
 def covering(day, known_at=None, *, bound_known_at: bool = False) -> list:
     """Criteria for the version insured here on `day` as recorded at `known_at` (now when None): SQL of
     `Period.covers`. `bound_known_at` makes `known_at` a bind parameter of a statement built once."""
-    criteria = [periods.c.void.is_(False),
-                sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= day,
-                sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > day),
-                sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > day)]
+    criteria = [
+        periods.c.void.is_(False),
+        sa.func.coalesce(periods.c.coverage_starts_on, periods.c.acquired_on) <= day,
+        sa.or_(periods.c.lost_on.is_(None), periods.c.lost_on > day),
+        sa.or_(periods.c.coverage_ends_on.is_(None), periods.c.coverage_ends_on > day),
+    ]
     if known_at is None and not bound_known_at:
         criteria.append(periods.c.superseded_at.is_(None))
     else:
-        criteria += [periods.c.recorded_at <= known_at,
-                     sa.or_(periods.c.superseded_at.is_(None), periods.c.superseded_at > known_at)]
+        criteria += [
+            periods.c.recorded_at <= known_at,
+            sa.or_(periods.c.superseded_at.is_(None), periods.c.superseded_at > known_at),
+        ]
     return criteria
 
 
 def qualified(day, table=periods):
     """A current version qualified in law on `day`: SQL of `Period.qualified_on`."""
-    return sa.and_(table.c.superseded_at.is_(None), table.c.void == sa.false(), table.c.acquired_on <= day,
-                   sa.or_(table.c.lost_on.is_(None), table.c.lost_on > day))
+    return sa.and_(
+        table.c.superseded_at.is_(None),
+        table.c.void == sa.false(),
+        table.c.acquired_on <= day,
+        sa.or_(table.c.lost_on.is_(None), table.c.lost_on > day),
+    )
 
 
 class PeriodRepository:
@@ -43,9 +51,15 @@ class PeriodRepository:
         for part in bulk.id_slices(self.conn, list(person_ids)):
             if not part:
                 continue
-            query = (sa.select(periods).where(bulk.one_of(self.conn, periods.c.person_id, part),
-                                              periods.c.superseded_at.is_(None), periods.c.void.is_(False))
-                     .order_by(periods.c.acquired_on))
+            query = (
+                sa.select(periods)
+                .where(
+                    bulk.one_of(self.conn, periods.c.person_id, part),
+                    periods.c.superseded_at.is_(None),
+                    periods.c.void.is_(False),
+                )
+                .order_by(periods.c.acquired_on)
+            )
             for row in self.conn.execute(query):
                 latest[row.person_id] = rows.period(row)
         return latest
@@ -65,22 +79,31 @@ class PeriodRepository:
         return set(self.conn.execute(query).scalars())
 
     def history(self, person_id: str) -> list[Period]:
-        query = (sa.select(periods).where(periods.c.person_id == person_id)
-                 .order_by(periods.c.acquired_on, periods.c.recorded_at, periods.c.version_id))
+        query = (
+            sa.select(periods)
+            .where(periods.c.person_id == person_id)
+            .order_by(periods.c.acquired_on, periods.c.recorded_at, periods.c.version_id)
+        )
         return [rows.period(r) for r in self.conn.execute(query)]
 
     def current_version(self, period_id: str) -> Period | None:
         """The current (not superseded) version of a period, void or not; None when the period is unknown."""
-        row = self.conn.execute(sa.select(periods).where(periods.c.period_id == period_id,
-                                                         periods.c.superseded_at.is_(None))
-                                .order_by(periods.c.version_id.desc()).limit(1)).first()
+        row = self.conn.execute(
+            sa.select(periods)
+            .where(periods.c.period_id == period_id, periods.c.superseded_at.is_(None))
+            .order_by(periods.c.version_id.desc())
+            .limit(1)
+        ).first()
         return rows.period(row) if row else None
 
     def others(self, person_id: str, period_id: str) -> list[tuple[dt.date, dt.date | None]]:
         """The person's other current, non-void periods as (acquired_on, lost_on)."""
         query = sa.select(periods.c.acquired_on, periods.c.lost_on).where(
-            periods.c.person_id == person_id, periods.c.period_id != period_id, periods.c.superseded_at.is_(None),
-            periods.c.void == sa.false())
+            periods.c.person_id == person_id,
+            periods.c.period_id != period_id,
+            periods.c.superseded_at.is_(None),
+            periods.c.void == sa.false(),
+        )
         return [(r.acquired_on, r.lost_on) for r in self.conn.execute(query)]
 
     def change_ids(self, period_id: str) -> set[str]:
@@ -94,9 +117,11 @@ class PeriodRepository:
     def replace(self, old: Period, new: Period) -> Period | None:
         """Close `old`'s record time and store `new`: the one close-and-replace of a version. None when someone
         else closed `old` first (the caller's version is stale) and nothing was written."""
-        closed = self.conn.execute(sa.update(periods).where(periods.c.version_id == old.version_id,
-                                                            periods.c.superseded_at.is_(None))
-                                   .values(superseded_at=new.recorded_at))
+        closed = self.conn.execute(
+            sa.update(periods)
+            .where(periods.c.version_id == old.version_id, periods.c.superseded_at.is_(None))
+            .values(superseded_at=new.recorded_at)
+        )
         if closed.rowcount != 1:
             return None
         return self.add(new)
@@ -107,9 +132,14 @@ class PeriodRepository:
             return
         at = pairs[0][1].recorded_at
         for part in bulk.id_slices(self.conn, [str(old.version_id) for old, _new in pairs]):
-            self.conn.execute(sa.update(periods).where(
-                bulk.one_of(self.conn, sa.cast(periods.c.version_id, sa.String), part),
-                periods.c.superseded_at.is_(None)).values(superseded_at=at))
+            self.conn.execute(
+                sa.update(periods)
+                .where(
+                    bulk.one_of(self.conn, sa.cast(periods.c.version_id, sa.String), part),
+                    periods.c.superseded_at.is_(None),
+                )
+                .values(superseded_at=at)
+            )
         bulk.insert(self.conn, periods, [rows.period_values(new) for _old, new in pairs])
 
 

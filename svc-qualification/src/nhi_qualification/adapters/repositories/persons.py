@@ -18,9 +18,23 @@ from ..tables import branches, periods, person_versions, persons, status_periods
 from .periods import covering
 
 # The resident-derived attributes kept in person_versions (never the My Number).
-VERSIONED = ("household_id", "name_kanji", "name_kana", "birth_date", "sex", "relationship", "listing_order",
-             "resident_since", "resident_status", "nationality", "residence_status", "residence_expires_on",
-             "dv_support", "display_name", "card_registered")
+VERSIONED = (
+    "household_id",
+    "name_kanji",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "relationship",
+    "listing_order",
+    "resident_since",
+    "resident_status",
+    "nationality",
+    "residence_status",
+    "residence_expires_on",
+    "dv_support",
+    "display_name",
+    "card_registered",
+)
 _PERIOD_PREFIX = "period__"
 
 
@@ -33,8 +47,13 @@ class PersonRepository:
 
     def members(self, household_id: str) -> list:
         """The persons of a household in resident-register order."""
-        return list(self.conn.execute(sa.select(persons).where(persons.c.household_id == household_id)
-                                      .order_by(persons.c.listing_order, persons.c.person_id)))
+        return list(
+            self.conn.execute(
+                sa.select(persons)
+                .where(persons.c.household_id == household_id)
+                .order_by(persons.c.listing_order, persons.c.person_id)
+            )
+        )
 
     def add(self, person_id: str, values: dict[str, Any], cause: str) -> None:
         self.conn.execute(sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **values))
@@ -42,30 +61,61 @@ class PersonRepository:
 
     def update(self, person_id: str, cause: str | None, **values: Any) -> None:
         """Change attributes (a new version); `cause` None changes no resident-derived attribute (no snapshot)."""
-        self.conn.execute(sa.update(persons).where(persons.c.person_id == person_id)
-                          .values(version=persons.c.version + 1, updated_at=utcnow(), **values))
+        self.conn.execute(
+            sa.update(persons)
+            .where(persons.c.person_id == person_id)
+            .values(version=persons.c.version + 1, updated_at=utcnow(), **values)
+        )
         if cause is not None:
             self.snapshot(person_id, cause)
 
     def set_my_number(self, person_id: str, encrypted: bytes, lookup_hash: str) -> None:
-        self.conn.execute(sa.update(persons).where(persons.c.person_id == person_id)
-                          .values(my_number_enc=encrypted, my_number_hash=lookup_hash))
+        self.conn.execute(
+            sa.update(persons)
+            .where(persons.c.person_id == person_id)
+            .values(my_number_enc=encrypted, my_number_hash=lookup_hash)
+        )
 
     def snapshot(self, person_id: str, cause: str) -> None:
         """Keep the person's attributes as they are now in this transaction, as a new version."""
         row = self.get(person_id)
         attributes = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k in VERSIONED for v in [getattr(row, k)]}
-        self.conn.execute(sa.insert(person_versions).values(
-            person_id=person_id, version=row.version, recorded_at=utcnow(), cause=cause,
-            attributes=json.dumps(attributes, ensure_ascii=False)))
+        self.conn.execute(
+            sa.insert(person_versions).values(
+                person_id=person_id,
+                version=row.version,
+                recorded_at=utcnow(),
+                cause=cause,
+                attributes=json.dumps(attributes, ensure_ascii=False),
+            )
+        )
 
     def history(self, person_id: str) -> list[dict[str, Any]]:
-        query = sa.select(person_versions).where(person_versions.c.person_id == person_id).order_by(person_versions.c.seq)
-        return [{"version": r.version, "recorded_at": rows.aware(r.recorded_at).isoformat(), "cause": r.cause,
-                 "attributes": json.loads(r.attributes)} for r in self.conn.execute(query)]
+        query = (
+            sa.select(person_versions).where(person_versions.c.person_id == person_id).order_by(person_versions.c.seq)
+        )
+        return [
+            {
+                "version": r.version,
+                "recorded_at": rows.aware(r.recorded_at).isoformat(),
+                "cause": r.cause,
+                "attributes": json.loads(r.attributes),
+            }
+            for r in self.conn.execute(query)
+        ]
 
-    def search(self, *, my_number_hash: str | None, name_kana: str, birth_date: dt.date | None, household_id: str,
-               symbol: str, number: str, branch_no: str, page: paging.Page) -> tuple[list, str]:
+    def search(
+        self,
+        *,
+        my_number_hash: str | None,
+        name_kana: str,
+        birth_date: dt.date | None,
+        household_id: str,
+        symbol: str,
+        number: str,
+        branch_no: str,
+        page: paging.Page,
+    ) -> tuple[list, str]:
         query = sa.select(persons)
         if my_number_hash is not None:
             query = query.where(persons.c.my_number_hash == my_number_hash)
@@ -77,14 +127,19 @@ class PersonRepository:
             query = query.where(persons.c.household_id == household_id)
         if symbol or number or branch_no:
             sub = sa.select(branches.c.person_id)
-            for column, value in ((branches.c.symbol, symbol), (branches.c.number, number),
-                                  (branches.c.branch_no, branch_no)):
+            for column, value in (
+                (branches.c.symbol, symbol),
+                (branches.c.number, number),
+                (branches.c.branch_no, branch_no),
+            ):
                 if value:
                     sub = sub.where(column == value)
             query = query.where(persons.c.person_id.in_(sub))
         return paging.keyset(self.conn, query, persons.c.person_id, page)
 
-    def as_of(self, person_id: str, day: dt.date, known_at: dt.datetime | None) -> tuple[Any, Period | None, bool] | None:
+    def as_of(
+        self, person_id: str, day: dt.date, known_at: dt.datetime | None
+    ) -> tuple[Any, Period | None, bool] | None:
         """One statement for a confirmation: (person row, the version `PeriodRepository.as_of` would give, whether
         the person has current special statuses), or None when there is no such person."""
         params = {"person_id": person_id, "as_of": day}
@@ -104,14 +159,20 @@ def _person_as_of_statement(with_known_at: bool) -> sa.Select:
     covering :as_of (as recorded at :known_at), the latest first, and whether current special statuses exist."""
     as_of = sa.bindparam("as_of", type_=sa.Date)
     known_at = sa.bindparam("known_at", type_=periods.c.recorded_at.type) if with_known_at else None
-    has_statuses = sa.exists().where(status_periods.c.person_id == persons.c.person_id,
-                                     status_periods.c.superseded_at.is_(None))
-    join = persons.outerjoin(periods, sa.and_(periods.c.person_id == persons.c.person_id,
-                                              *covering(as_of, known_at, bound_known_at=with_known_at)))
-    return (sa.select(persons, *[c.label(_PERIOD_PREFIX + c.name) for c in periods.c],
-                      has_statuses.label("has_statuses"))
-            .select_from(join).where(persons.c.person_id == sa.bindparam("person_id"))
-            .order_by(periods.c.recorded_at.desc()).limit(1))
+    has_statuses = sa.exists().where(
+        status_periods.c.person_id == persons.c.person_id, status_periods.c.superseded_at.is_(None)
+    )
+    join = persons.outerjoin(
+        periods,
+        sa.and_(periods.c.person_id == persons.c.person_id, *covering(as_of, known_at, bound_known_at=with_known_at)),
+    )
+    return (
+        sa.select(persons, *[c.label(_PERIOD_PREFIX + c.name) for c in periods.c], has_statuses.label("has_statuses"))
+        .select_from(join)
+        .where(persons.c.person_id == sa.bindparam("person_id"))
+        .order_by(periods.c.recorded_at.desc())
+        .limit(1)
+    )
 
 
 class _Prefixed:

@@ -14,8 +14,11 @@ from ..tables import status_periods
 
 def active(day, kind: str | None = None, table=status_periods):
     """A current status holding on `day` (end inclusive): SQL of `StatusPeriod.active_on`."""
-    criteria = [table.c.superseded_at.is_(None), table.c.start <= day,
-                sa.or_(table.c["end"].is_(None), table.c["end"] >= day)]
+    criteria = [
+        table.c.superseded_at.is_(None),
+        table.c.start <= day,
+        sa.or_(table.c["end"].is_(None), table.c["end"] >= day),
+    ]
     if kind is not None:
         criteria.append(table.c.kind == kind)
     return sa.and_(*criteria)
@@ -27,18 +30,22 @@ class StatusRepository:
 
     def current(self, person_id: str) -> list[tuple[str, StatusPeriod]]:
         """The special statuses of a person as currently recorded (by start), with their ids."""
-        query = (sa.select(status_periods).where(status_periods.c.person_id == person_id,
-                                                 status_periods.c.superseded_at.is_(None))
-                 .order_by(status_periods.c.start))
+        query = (
+            sa.select(status_periods)
+            .where(status_periods.c.person_id == person_id, status_periods.c.superseded_at.is_(None))
+            .order_by(status_periods.c.start)
+        )
         return [(r.status_id, rows.status(r)) for r in self.conn.execute(query)]
 
     def current_rows(self, person_ids: list[str]) -> dict[str, list]:
         """The special-status rows of each person as currently recorded (by start), in one statement."""
         if not person_ids:
             return {}
-        query = (sa.select(status_periods).where(status_periods.c.person_id.in_(person_ids),
-                                                 status_periods.c.superseded_at.is_(None))
-                 .order_by(status_periods.c.person_id, status_periods.c.start))
+        query = (
+            sa.select(status_periods)
+            .where(status_periods.c.person_id.in_(person_ids), status_periods.c.superseded_at.is_(None))
+            .order_by(status_periods.c.person_id, status_periods.c.start)
+        )
         out: dict[str, list] = {}
         for row in self.conn.execute(query):
             out.setdefault(row.person_id, []).append(row)
@@ -48,6 +55,8 @@ class StatusRepository:
         bulk.insert(self.conn, status_periods, rows_)
 
     def supersede(self, status_id: str, at: dt.datetime) -> None:
-        self.conn.execute(sa.update(status_periods).where(status_periods.c.status_id == status_id,
-                                                          status_periods.c.superseded_at.is_(None))
-                          .values(superseded_at=at))
+        self.conn.execute(
+            sa.update(status_periods)
+            .where(status_periods.c.status_id == status_id, status_periods.c.superseded_at.is_(None))
+            .values(superseded_at=at)
+        )
