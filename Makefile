@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PACKAGES := proto common devtools svc-qualification svc-documents svc-integration svc-interchange gateway simulators
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test proto token env bench-qualification clean
+.PHONY: venv run test lint proto token env bench-qualification clean
 
 venv: $(STAMP)
 
@@ -21,8 +21,13 @@ $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 run: venv
 	$(VENV)/bin/nhi-suite run
 
-test: venv
+test: venv lint
 	$(VENV)/bin/pytest
+
+# Lint and format check with the rules declared in ruff.toml; `ruff format .` fixes the format.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 proto: venv
 	$(PY) proto/generate.py
