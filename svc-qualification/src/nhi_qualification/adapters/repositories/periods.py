@@ -127,17 +127,15 @@ class PeriodRepository:
         return self.add(new)
 
     def replace_many(self, pairs: list[tuple[Period, Period]]) -> None:
-        """`replace` for a batch: one UPDATE of the old versions, one COPY of the new ones (all current)."""
+        """`replace` for a batch: one UPDATE of the old versions, one COPY of the new ones. The old versions are the
+        current ones of their periods (a chunk holds its rows), found through the period_id index."""
         if not pairs:
             return
         at = pairs[0][1].recorded_at
-        for part in bulk.id_slices(self.conn, [str(old.version_id) for old, _new in pairs]):
+        for part in bulk.id_slices(self.conn, [old.period_id for old, _new in pairs]):
             self.conn.execute(
                 sa.update(periods)
-                .where(
-                    bulk.one_of(self.conn, sa.cast(periods.c.version_id, sa.String), part),
-                    periods.c.superseded_at.is_(None),
-                )
+                .where(bulk.one_of(self.conn, periods.c.period_id, part), periods.c.superseded_at.is_(None))
                 .values(superseded_at=at)
             )
         bulk.insert(self.conn, periods, [rows.period_values(new) for _old, new in pairs])
