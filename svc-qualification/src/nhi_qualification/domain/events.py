@@ -168,6 +168,15 @@ class StatusChange:
     end: dt.date | None
     effects: dict[str, Any]
 
+    def data(self) -> dict[str, Any]:
+        return {
+            "status_id": self.status_id,
+            "status_kind": self.kind,
+            "status_start": self.start.isoformat(),
+            "status_end": _iso(self.end),
+            "effects": self.effects,
+        }
+
 
 @dataclasses.dataclass(frozen=True)
 class BurdenChange:
@@ -178,6 +187,31 @@ class BurdenChange:
     limit_category_new: str | None
     pending: bool
     income_year: int
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "determination_id": self.determination_id,
+            "ratio_percent_old": self.ratio_percent_old,
+            "ratio_percent_new": self.ratio_percent_new,
+            "limit_category_old": self.limit_category_old,
+            "limit_category_new": self.limit_category_new,
+            "pending": self.pending,
+            "income_year": self.income_year,
+        }
+
+
+_NO_STATUS = dict.fromkeys(("status_id", "status_kind", "status_start", "status_end", "effects"))
+_NO_BURDEN = dict.fromkeys(
+    (
+        "determination_id",
+        "ratio_percent_old",
+        "ratio_percent_new",
+        "limit_category_old",
+        "limit_category_new",
+        "pending",
+        "income_year",
+    )
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,32 +241,21 @@ class QualificationChanged(Event):
         return self.person_id
 
     def data(self) -> dict[str, Any]:
-        status, burden = self.status, self.burden
-        return {
+        data = {
             "person_id": self.person_id,
             "household_id": self.household_id,
             "change_id": self.change_id,
             "change_kind": self.change_kind,
-            "reason": self.change_kind,
             "effective_date": self.effective_date.isoformat(),
             "rule_ids": list(self.rule_ids),
             "business_date": self.business_date.isoformat(),
             "operator_id": self.operator_id,
             "job_id": self.job_id,
-            "status_id": status.status_id if status else None,
-            "status_kind": status.kind if status else None,
-            "status_start": status.start.isoformat() if status else None,
-            "status_end": _iso(status.end) if status else None,
-            "effects": status.effects if status else None,
-            "nhi_head_person_id": self.nhi_head_person_id,
-            "determination_id": burden.determination_id if burden else None,
-            "ratio_percent_old": burden.ratio_percent_old if burden else None,
-            "ratio_percent_new": burden.ratio_percent_new if burden else None,
-            "limit_category_old": burden.limit_category_old if burden else None,
-            "limit_category_new": burden.limit_category_new if burden else None,
-            "pending": burden.pending if burden else None,
-            "income_year": burden.income_year if burden else None,
         }
+        data.update(self.status.data() if self.status else _NO_STATUS)
+        data["nhi_head_person_id"] = self.nhi_head_person_id
+        data.update(self.burden.data() if self.burden else _NO_BURDEN)
+        return data
 
 
 @dataclasses.dataclass(frozen=True)
