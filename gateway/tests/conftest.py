@@ -159,6 +159,18 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self.rec.record("ListIntakeItems", request, context)
         return qpb.ListIntakeItemsResponse(items=[qpb.IntakeItem(item_id="I1", kind="move_in", state="open")])
 
+    def ListDecisions(self, request, context):
+        self.rec.record("ListDecisions", request, context)
+        decision = qpb.DecisionRecord(
+            decision_id="CH1",
+            kind="join",
+            reason="birth",
+            origin="resident_registry",
+            automatic=True,
+            person_ids=[request.person_id or "P1"],
+        )
+        return qpb.ListDecisionsResponse(decisions=[decision], page=common_pb2.PageInfo(next_cursor=""))
+
     def ListAuditEvents(self, request, context):
         self.rec.record("ListAuditEvents", request, context)
         return common_pb2.ListAuditEventsResponse(events=[common_pb2.AuditEvent(event_id="E1", action="read")])

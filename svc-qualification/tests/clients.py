@@ -13,6 +13,7 @@ from nhi_qualification.service_layer import (
     burden,
     certificates,
     corrections,
+    decisions,
     ledger,
     notifications,
     queries,
@@ -74,6 +75,19 @@ class Qualification:
 
     def certificates_due_now(self, person_id, actor):
         return certificates.due_now(self.app, person_id, actor)
+
+    def list_decisions(self, person_id="", household_id="", page_size=0, cursor=""):
+        request = pb.ListDecisionsRequest(person_id=person_id, household_id=household_id)
+        found, cursor = decisions.list_decisions(
+            self.app,
+            person_id=request.person_id,
+            household_id=request.household_id,
+            page=paging.parse(page_size, cursor),
+        )
+        return [message(d, pb.DecisionRecord) for d in found], cursor
+
+    def get_decision(self, decision_id):
+        return decisions.get_decision(self.app, decision_id)
 
 
 class Records:

@@ -836,3 +836,91 @@ class ListJobResultsResponse(_message.Message):
     summary: _containers.ScalarMap[str, int]
     page: _common_pb2.PageInfo
     def __init__(self, job: _Optional[_Union[_common_pb2.Job, _Mapping]] = ..., title: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ..., summary: _Optional[_Mapping[str, int]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class DecisionRecord(_message.Message):
+    __slots__ = ("decision_id", "kind", "reason", "household_id", "person_ids", "business_date", "event_date", "notified_on", "recorded_at", "operator_id", "origin", "automatic", "decision", "correction", "job_id")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFIED_ON_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    AUTOMATIC_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    CORRECTION_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    kind: str
+    reason: str
+    household_id: str
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    business_date: str
+    event_date: str
+    notified_on: str
+    recorded_at: str
+    operator_id: str
+    origin: str
+    automatic: bool
+    decision: Decision
+    correction: CorrectionDecision
+    job_id: str
+    def __init__(self, decision_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., business_date: _Optional[str] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., recorded_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., origin: _Optional[str] = ..., automatic: _Optional[bool] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., correction: _Optional[_Union[CorrectionDecision, _Mapping]] = ..., job_id: _Optional[str] = ...) -> None: ...
+
+class CorrectionDecision(_message.Message):
+    __slots__ = ("period_id", "corrected_version_id", "version_id", "corrected_change_id", "corrected_fields", "correction_reason", "effective_date", "retroactive_flag", "resend_required", "certificates_marked_for_collection", "reasons")
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRECTED_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRECTED_CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRECTED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    CORRECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    RETROACTIVE_FLAG_FIELD_NUMBER: _ClassVar[int]
+    RESEND_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_MARKED_FOR_COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    period_id: str
+    corrected_version_id: int
+    version_id: int
+    corrected_change_id: str
+    corrected_fields: _containers.RepeatedScalarFieldContainer[str]
+    correction_reason: str
+    effective_date: str
+    retroactive_flag: bool
+    resend_required: bool
+    certificates_marked_for_collection: int
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, period_id: _Optional[str] = ..., corrected_version_id: _Optional[int] = ..., version_id: _Optional[int] = ..., corrected_change_id: _Optional[str] = ..., corrected_fields: _Optional[_Iterable[str]] = ..., correction_reason: _Optional[str] = ..., effective_date: _Optional[str] = ..., retroactive_flag: _Optional[bool] = ..., resend_required: _Optional[bool] = ..., certificates_marked_for_collection: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+
+class ListDecisionsRequest(_message.Message):
+    __slots__ = ("page", "person_id", "household_id", "from_date", "to_date")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    page: _common_pb2.PageRequest
+    person_id: str
+    household_id: str
+    from_date: str
+    to_date: str
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ...) -> None: ...
+
+class ListDecisionsResponse(_message.Message):
+    __slots__ = ("decisions", "page")
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[DecisionRecord]
+    page: _common_pb2.PageInfo
+    def __init__(self, decisions: _Optional[_Iterable[_Union[DecisionRecord, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class GetDecisionRequest(_message.Message):
+    __slots__ = ("decision_id",)
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    def __init__(self, decision_id: _Optional[str] = ...) -> None: ...

@@ -135,6 +135,16 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsResponse.FromString,
                 _registered_method=True)
+        self.ListDecisions = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListDecisions',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsResponse.FromString,
+                _registered_method=True)
+        self.GetDecision = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/GetDecision',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.FromString,
+                _registered_method=True)
 
 
 class QualificationServiceServicer:
@@ -273,6 +283,19 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDecisions(self, request, context):
+        """Every decision taken: a clerk's, an automatic reflection of the resident registry, a batch's, a correction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDecision(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QualificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -375,6 +398,16 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEvents,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'ListDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDecisions,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'GetDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecision,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -917,6 +950,60 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/ListAuditEvents',
             nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListDecisions',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/GetDecision',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.FromString,
             options,
             channel_credentials,
             insecure,

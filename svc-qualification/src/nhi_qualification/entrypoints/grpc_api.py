@@ -12,7 +12,17 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
 from nhi_common import rpc
 
-from ..service_layer import burden, certificates, corrections, ledger, notifications, queries, resident_reflection
+from ..domain.errors import RuleViolation
+from ..service_layer import (
+    burden,
+    certificates,
+    corrections,
+    decisions,
+    ledger,
+    notifications,
+    queries,
+    resident_reflection,
+)
 from ..service_layer.app import App
 from ..service_layer.jobs import Jobs
 from . import parse
@@ -194,3 +204,26 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             },
             pb.ListJobResultsResponse(),
         )
+
+    # ----- decisions -----
+
+    @rpc.translated
+    def ListDecisions(self, request, context):
+        if not (request.person_id or request.household_id):
+            raise RuleViolation("person_id", "name a person_id or a household_id", code="REQUIRED")
+        found, cursor = decisions.list_decisions(
+            self.app,
+            person_id=request.person_id,
+            household_id=request.household_id,
+            from_date=parse.date("from_date", request.from_date),
+            to_date=parse.date("to_date", request.to_date),
+            page=parse.page(request.page),
+        )
+        return pb.ListDecisionsResponse(
+            decisions=[render(d, pb.DecisionRecord()) for d in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
+
+    @rpc.translated
+    def GetDecision(self, request, context):
+        decision_id = parse.required("decision_id", request.decision_id, "the decision id")
+        return render(decisions.get_decision(self.app, decision_id), pb.DecisionRecord())

@@ -166,7 +166,22 @@ def _lose_at_75(run: Chunk, person, rule, current: Period | None) -> tuple[str, 
             event_date=lost_on,
             notified_on=None,
             identity_check="{}",
-            decision=dumps({"rule_ids": ["LOSS-AGE75"], "job_id": run.job.job_id, "household_effects": effects}),
+            decision=dumps(
+                {
+                    "change_id": change_id,
+                    "business_date": today.isoformat(),
+                    "persons": [
+                        {
+                            "person_id": person.person_id,
+                            "lost_on": lost_on.isoformat(),
+                            "reasons": [rule.reason.as_dict()],
+                        }
+                    ],
+                    "rule_ids": ["LOSS-AGE75"],
+                    "job_id": run.job.job_id,
+                    "household_effects": effects,
+                }
+            ),
             before=dumps({person.person_id: {"acquired_on": current.acquired_on.isoformat(), "lost_on": ""}}),
             after=dumps({person.person_id: {"lost_on": lost_on.isoformat(), "lost_reason": REASON}}),
             recorded_at=run.now,

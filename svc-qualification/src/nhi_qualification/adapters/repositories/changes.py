@@ -54,6 +54,29 @@ class ChangeRepository:
                 query = query.where(column == value)
         return paging.keyset(self.conn, query, changes.c.seq, page)
 
+    def decisions_page(
+        self,
+        *,
+        person_id: str,
+        household_id: str,
+        from_date: dt.date | None,
+        to_date: dt.date | None,
+        page: paging.Page,
+    ) -> tuple[list, str]:
+        """The changes (each kept with its decision) of a person or household, oldest first."""
+        query = sa.select(changes)
+        if person_id:
+            # person_ids is a JSON list of strings: the id stands quoted in it.
+            quoted = json.dumps(person_id).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(changes.c.person_ids.like(f"%{quoted}%", escape="\\"))
+        if household_id:
+            query = query.where(changes.c.household_id == household_id)
+        if from_date is not None:
+            query = query.where(changes.c.business_date >= from_date)
+        if to_date is not None:
+            query = query.where(changes.c.business_date <= to_date)
+        return paging.keyset(self.conn, query, changes.c.seq, page)
+
     # ----- intake items -----
 
     def add_intake_item(

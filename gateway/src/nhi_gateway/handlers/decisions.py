@@ -1,0 +1,37 @@
+"""Decisions as resources (svc-qualification): every decision with its reasons and what it made due."""
+
+from __future__ import annotations
+
+from nhi.qualification.v1 import qualification_pb2 as pb
+
+from ..grpc_clients import page, to_json, to_page_json
+from ._common import backends, ok
+
+
+def _record(doc: dict) -> dict:
+    """A DecisionRecord as the spec has it: a part that does not apply, or a date nobody gave, is null."""
+    for key in ("decision", "correction"):
+        doc.setdefault(key, None)
+    for key in ("notified_on", "job_id"):
+        doc[key] = doc.get(key) or None
+    return doc
+
+
+def list_decisions(person_id=None, household_id=None, to=None, page_size=None, cursor=None, **query):
+    """ListDecisions; `from` is a Python keyword, so it arrives in **query."""
+    request = pb.ListDecisionsRequest(
+        person_id=person_id or "",
+        household_id=household_id or "",
+        from_date=query.get("from") or "",
+        to_date=to or "",
+        page=page(page_size, cursor),
+    )
+    doc = to_page_json(backends().call("qualification", "ListDecisions", request))
+    doc["decisions"] = [_record(d) for d in doc.get("decisions", [])]
+    return ok(doc)
+
+
+def get_decision(decision_id):
+    """GetDecision."""
+    response = backends().call("qualification", "GetDecision", pb.GetDecisionRequest(decision_id=decision_id))
+    return ok(_record(to_json(response)))

@@ -1,0 +1,103 @@
+"""Decisions as resources: every decision kept with its change — a clerk's, an automatic reflection of the resident
+registry, a batch's, a correction — with its dates, rule ids, facts and what it made due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from nhi_common import paging
+
+from ..domain.errors import NotFound
+from .app import App
+from .values import aware_iso, iso
+
+# The parts of a stored notification decision that the Decision message declares.
+DECISION_KEYS = (
+    "change_id",
+    "business_date",
+    "persons",
+    "documents",
+    "late",
+    "late_days",
+    "retroactive_flag",
+    "reasons",
+    "dry_run",
+    "certificates_to_issue",
+    "certificates_to_collect",
+    "income_inquiry_needed",
+    "statuses",
+)
+CORRECTION_KEYS = (
+    "period_id",
+    "corrected_version_id",
+    "version_id",
+    "corrected_change_id",
+    "corrected_fields",
+    "correction_reason",
+    "effective_date",
+    "retroactive_flag",
+    "resend_required",
+    "certificates_marked_for_collection",
+    "reasons",
+)
+
+
+def list_decisions(
+    app: App,
+    *,
+    person_id: str = "",
+    household_id: str = "",
+    from_date: dt.date | None = None,
+    to_date: dt.date | None = None,
+    page: paging.Page = paging.Page(),
+) -> tuple[list[dict[str, Any]], str]:
+    """The decisions about a person or a household (business dates from..to, inclusive), oldest first."""
+    with app.uow(read_only=True) as uow:
+        found, cursor = uow.changes.decisions_page(
+            person_id=person_id, household_id=household_id, from_date=from_date, to_date=to_date, page=page
+        )
+    return [record(r) for r in found], cursor
+
+
+def get_decision(app: App, decision_id: str) -> dict[str, Any]:
+    with app.uow(read_only=True) as uow:
+        row = uow.changes.get(decision_id)
+    if row is None:
+        raise NotFound("decision", decision_id)
+    return record(row)
+
+
+def record(row) -> dict[str, Any]:
+    """One stored change as a DecisionRecord."""
+    stored = json.loads(row.decision or "{}")
+    origin = _origin(row)
+    out: dict[str, Any] = {
+        "decision_id": row.change_id,
+        "kind": row.kind,
+        "reason": row.reason,
+        "household_id": row.household_id,
+        "person_ids": json.loads(row.person_ids or "[]"),
+        "business_date": iso(row.business_date),
+        "event_date": iso(row.event_date),
+        "notified_on": iso(row.notified_on),
+        "recorded_at": aware_iso(row.recorded_at),
+        "operator_id": row.operator_id,
+        "origin": origin,
+        "automatic": origin != "counter",
+        "job_id": stored.get("job_id") or "",
+    }
+    if row.kind == "correction":
+        out["correction"] = {k: stored[k] for k in CORRECTION_KEYS if k in stored}
+    else:
+        out["decision"] = {k: stored[k] for k in DECISION_KEYS if k in stored}
+    return out
+
+
+def _origin(row) -> str:
+    if row.operator_id.startswith("batch:"):
+        return "batch"
+    if json.loads(row.identity_check or "{}").get("document_kind") == "resident_registry":
+        return "resident_registry"
+    return "counter"
