@@ -38,9 +38,13 @@ env:
 	@$(VENV)/bin/nhi-suite env
 
 # Prints a bearer token for the local suite and nothing else.
+# ROLE and SCOPE take one value or several separated by commas: make token ROLE=counter SCOPE=mynumber:read
+comma := ,
 token:
 	@$(MAKE) --no-print-directory -s venv >/dev/null
-	@eval "$$($(VENV)/bin/nhi-suite env)"; $(VENV)/bin/nhi-gateway token --role $(or $(ROLE),counter)
+	@eval "$$($(VENV)/bin/nhi-suite env)"; $(VENV)/bin/nhi-gateway token \
+		$(foreach r,$(subst $(comma), ,$(or $(ROLE),counter)),--role $(r)) \
+		$(foreach s,$(subst $(comma), ,$(SCOPE)),--scope $(s))
 
 bench-qualification: venv
 	$(PY) bench/qualification/run.py

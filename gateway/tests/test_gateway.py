@@ -32,6 +32,12 @@ def notification(**overrides) -> dict:
 # --- probes -------------------------------------------------------------------------------------
 
 
+def test_the_root_leads_to_the_swagger_ui(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 302 and response.headers["location"].endswith("/api/v1/ui/")
+    assert client.get("/api/v1/ui/").status_code == 200
+
+
 def test_healthz_needs_no_token(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.
     app.add_url_rule("/healthz", "healthz", probes.healthz, methods=["GET"])
     app.add_url_rule("/readyz", "readyz", probes.readyz, methods=["GET"])
+    # The root leads a person (or a client trying the API) to the Swagger UI.
+    app.add_url_rule("/", "root", probes.to_ui, methods=["GET"])
 
     app.add_error_handler(ProblemException, problems.problem_handler)
     app.add_error_handler(HTTPException, problems.http_exception_handler)

@@ -10,6 +10,11 @@ from .. import problems
 from ._common import backends
 
 
+def to_ui():
+    """`/`: the Swagger UI of the API, where a client can try every operation."""
+    return flask.redirect("/api/v1/ui/", code=302)
+
+
 def healthz():
     """The process answers."""
     return {"status": "ok"}, 200
