@@ -191,6 +191,12 @@ class FakePeriods:
         found = [p for p in self.store.periods if p.period_id == period_id and p.superseded_at is None]
         return max(found, key=lambda p: p.version_id, default=None)
 
+    def version_before(self, version):
+        found = [
+            p for p in self.store.periods if p.period_id == version.period_id and p.version_id < version.version_id
+        ]
+        return max(found, key=lambda p: p.version_id, default=None)
+
     def others(self, person_id, period_id):
         return [(p.acquired_on, p.lost_on) for p in self._current(person_id) if p.period_id != period_id and not p.void]
 

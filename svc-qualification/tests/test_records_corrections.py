@@ -192,6 +192,38 @@ def test_undoing_a_period_voids_it_and_the_record_before_the_undo_still_shows_it
     assert error.value.code == "PERIOD_VOID"
 
 
+def test_undoing_a_death_brings_back_the_version_before_it_and_keeps_the_death_in_the_history(service, records, engine):
+    joined(service, engine)
+    notify(service, ["000000001"], kind="leave", reason="death", event_date="2026-11-20")
+    died = current(engine, "000000001")[-1]
+    result = records.correct_qualification(correction(died, undo=True, correction_reason="死亡の誤登録"), BACKOFFICE)
+    period = result["period"]
+    assert (period["void"], period["lost_on"], period["lost_reason"]) == (False, "", "")
+    assert period["correction_reason"] == "死亡の誤登録" and period["acquired_on"] == "2026-11-01"
+    undo = period["reasons"][-1]
+    assert undo["facts"]["undone_change_id"] == died.change_id
+    assert service.get_qualification("000000001", dt.date(2026, 11, 24), None, CLERK)["insured"] is True
+    versions = service.get_history("000000001")["versions"]
+    assert [(v["lost_on"], bool(v["superseded_at"])) for v in versions] == [
+        ("", True),
+        ("2026-11-21", True),
+        ("", False),
+    ]
+    data = json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)
+    assert data["corrected_fields"] == ["lost_on", "lost_reason"] and data["effective_date"] == "2026-11-21"
+
+
+def test_an_undo_that_would_overlap_a_later_period_is_refused(service, records, engine):
+    resident_move_in(service)
+    notify(service, ["000000002"])
+    notify(service, ["000000002"], kind="leave", reason="emp_join", event_date="2026-11-05")
+    notify(service, ["000000002"], reason="emp_leave", event_date="2026-11-20")
+    first, _second = current(engine, "000000002")
+    with pytest.raises(RuleViolation) as error:
+        records.correct_qualification(correction(first, undo=True), BACKOFFICE)
+    assert (error.value.code, error.value.field) == ("OVERLAPPING_PERIOD", "undo")
+
+
 def test_an_undone_period_no_longer_insures_the_person(service, records, engine):
     old = joined(service, engine)
     records.correct_qualification(correction(old, undo=True), BACKOFFICE)

@@ -12,23 +12,28 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+from . import correction_checks as checks
 from .decide import RuleConfig, years_before
 from .errors import RuleViolation
 from .model import Reason
-from .reasons import REASONS
 
 BASIS = "国民健康保険システム標準仕様書 2.2.1 資格異動訂正"
 
 
 @dataclasses.dataclass(frozen=True)
 class PeriodState:
-    """The corrected version as it stands (only what the rules need)."""
+    """A version of a period as it stands (only what the rules need)."""
 
     acquired_on: dt.date
     acquired_reason: str
     lost_on: dt.date | None
     lost_reason: str | None
     void: bool = False
+    coverage_starts_on: dt.date | None = None
+    coverage_ends_on: dt.date | None = None
+    household_id: str = ""
+    change_id: str = ""
+    version_id: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +62,7 @@ class CorrectionRequest:
 class CorrectionPlan:
     period: PeriodState  # the new version (equal to the old one when only person data or notified_on change)
     period_changed: bool  # a new period version must be written
+    restores_previous: bool  # an undo: the version before the undone one comes back as the current one
     relationship: str
     listing_order: int
     person_changed: bool
@@ -77,108 +83,31 @@ def plan_correction(
     current_notified_on: dt.date | None,
     other_periods: Iterable[tuple[dt.date, dt.date | None]],
     business_date: dt.date,
+    previous: PeriodState | None = None,
     config: RuleConfig = RuleConfig(),
 ) -> CorrectionPlan:
-    """Decide a correction of `current`; `other_periods` are the person's other current, non-void periods."""
-    if not request.correction_reason.strip():
-        raise RuleViolation("correction_reason", "a correction needs its reason", code="REQUIRED")
-    if current.void:
-        raise RuleViolation(
-            "period_id", "this period was undone (void); register a new notification instead", code="PERIOD_VOID"
-        )
-    if request.clear_lost_on and request.lost_on is not None:
-        raise RuleViolation(
-            "clear_lost_on", "give either lost_on or clear_lost_on, not both", code="CONFLICTING_FIELDS"
-        )
-    if request.clear_lost_on and request.lost_reason:
-        raise RuleViolation("lost_reason", "a reopened period has no loss reason", code="CONFLICTING_FIELDS")
-    if request.listing_order < 0:
-        raise RuleViolation("listing_order", "記載順位 starts at 1", code="INVALID_LISTING_ORDER")
-    edits = (request.acquired_on, request.lost_on, request.notified_on)
-    if request.undo and (
-        any(e is not None for e in edits)
-        or request.clear_lost_on
-        or request.acquired_reason
-        or request.lost_reason
-        or request.relationship
-        or request.listing_order
-    ):
-        raise RuleViolation(
-            "undo", "an undo voids the version as it is; correct other fields separately", code="CONFLICTING_FIELDS"
-        )
-    for field, code, kind in (
-        ("acquired_reason", request.acquired_reason, "join"),
-        ("lost_reason", request.lost_reason, "leave"),
-    ):
-        if code:
-            reason = REASONS.get(code)
-            if reason is None:
-                raise RuleViolation(field, f"unknown change reason {code!r}", code="UNKNOWN_REASON")
-            if reason.kind != kind:
-                raise RuleViolation(field, f"{code} is a {reason.kind} reason, not {kind}", code="REASON_KIND_MISMATCH")
-
-    acquired_on = request.acquired_on or current.acquired_on
-    acquired_reason = request.acquired_reason or current.acquired_reason
-    if request.clear_lost_on:
-        lost_on, lost_reason = None, None
+    """Decide a correction of `current`; `other_periods` are the person's other current, non-void periods, and
+    `previous` the version `current` replaced (None when `current` created the period)."""
+    checks.request(current, request)
+    if request.undo:
+        new, undo_reason = _undo(current, previous)
     else:
-        lost_on = request.lost_on or current.lost_on
-        lost_reason = request.lost_reason or current.lost_reason
-    new = PeriodState(acquired_on, acquired_reason, lost_on, lost_reason, void=request.undo)
-
-    if lost_on is None and request.lost_reason:
-        raise RuleViolation("lost_reason", "the period has no loss date", code="LOSS_REASON_WITHOUT_DATE")
-    if lost_on is not None and not lost_reason:
-        raise RuleViolation("lost_reason", "a loss date needs its reason", code="REQUIRED")
-    if request.acquired_on is not None and request.acquired_on > business_date:
-        raise RuleViolation(
-            "acquired_on", f"{request.acquired_on} is after the business date {business_date}", code="DATE_IN_FUTURE"
-        )
-    # lost_on is the first day no longer insured: a death today gives tomorrow, so the last insured day counts.
-    if request.lost_on is not None and request.lost_on - dt.timedelta(days=1) > business_date:
-        raise RuleViolation(
-            "lost_on",
-            f"the last insured day {request.lost_on - dt.timedelta(days=1)} is after the business date {business_date}",
-            code="DATE_IN_FUTURE",
-        )
-    if request.notified_on is not None and request.notified_on > business_date:
-        raise RuleViolation(
-            "notified_on",
-            f"{request.notified_on} is after the business date {business_date}",
-            code="NOTIFIED_IN_FUTURE",
-        )
-    if lost_on is not None and lost_on <= acquired_on:
-        raise RuleViolation(
-            "lost_on",
-            f"the loss date {lost_on} must be after the acquisition date {acquired_on}",
-            code="LOSS_BEFORE_ACQUISITION",
-        )
+        new, undo_reason = _corrected(current, request), None
+    checks.dates(new, request, business_date)
     if not new.void:
         for other_start, other_end in other_periods:
-            if _overlaps(acquired_on, lost_on, other_start, other_end):
-                field = (
-                    "acquired_on"
-                    if request.acquired_on is not None
-                    else "clear_lost_on"
-                    if request.clear_lost_on
-                    else "lost_on"
-                )
+            if _overlaps(new.acquired_on, new.lost_on, other_start, other_end):
                 raise RuleViolation(
-                    field,
-                    f"the corrected period [{acquired_on}, {lost_on or '…'}) overlaps the "
+                    checks.overlap_field(request),
+                    f"the corrected period [{new.acquired_on}, {new.lost_on or '…'}) overlaps the "
                     f"period [{other_start}, {other_end or '…'}) of the same person",
                     code="OVERLAPPING_PERIOD",
                 )
 
     before: dict[str, str] = {}
     after: dict[str, str] = {}
-    for name, old, value in (
-        ("acquired_on", current.acquired_on, new.acquired_on),
-        ("acquired_reason", current.acquired_reason, new.acquired_reason),
-        ("lost_on", current.lost_on, new.lost_on),
-        ("lost_reason", current.lost_reason, new.lost_reason),
-        ("void", current.void, new.void),
-    ):
+    for name in _PERIOD_FIELDS:
+        old, value = getattr(current, name), getattr(new, name)
         if old != value:
             before[name], after[name] = _text(old), _text(value)
     period_changed = bool(after)
@@ -200,7 +129,7 @@ def plan_correction(
 
     touched = [
         d
-        for name in ("acquired_on", "lost_on")
+        for name in _DATE_FIELDS
         if name in after
         for d in (getattr(current, name), getattr(new, name))
         if d is not None
@@ -215,14 +144,10 @@ def plan_correction(
             {"corrected_fields": ",".join(fields), "correction_reason": request.correction_reason},
         )
     ]
+    if undo_reason is not None:
+        reasons.append(undo_reason)
     limit = years_before(business_date, config.retro_limit_years)
-    new_dates = [
-        after_date
-        for name in ("acquired_on", "lost_on")
-        if name in after
-        for after_date in (getattr(new, name),)
-        if after_date is not None
-    ]
+    new_dates = [getattr(new, name) for name in ("acquired_on", "lost_on") if name in after and getattr(new, name)]
     retroactive = any(d < limit for d in new_dates)
     if retroactive:
         reasons.append(
@@ -236,6 +161,7 @@ def plan_correction(
     return CorrectionPlan(
         new,
         period_changed,
+        request.undo and not new.void,
         relationship,
         listing_order,
         person_changed,
@@ -246,6 +172,51 @@ def plan_correction(
         effective_date,
         retroactive,
         tuple(reasons),
+    )
+
+
+def _corrected(current: PeriodState, request: CorrectionRequest) -> PeriodState:
+    """The version with the requested fields changed."""
+    if request.clear_lost_on:
+        lost_on, lost_reason = None, None
+    else:
+        lost_on = request.lost_on or current.lost_on
+        lost_reason = request.lost_reason or current.lost_reason
+    return dataclasses.replace(
+        current,
+        acquired_on=request.acquired_on or current.acquired_on,
+        acquired_reason=request.acquired_reason or current.acquired_reason,
+        lost_on=lost_on,
+        lost_reason=lost_reason,
+    )
+
+
+def _undo(current: PeriodState, previous: PeriodState | None) -> tuple[PeriodState, Reason]:
+    """Remove exactly the change that made `current`: the version before it comes back; with none before (the
+    change created the period, e.g. a join made in error) the period is void."""
+    facts = {"undone_change_id": current.change_id, "undone_version_id": str(current.version_id)}
+    if previous is None:
+        return dataclasses.replace(current, void=True), Reason(
+            "CORRECTION",
+            f"取消: 資格期間を作った異動 {current.change_id}（版 {current.version_id}）は誤りのため期間を取り消す",
+            BASIS,
+            facts,
+        )
+    if previous.household_id != current.household_id:
+        raise RuleViolation(
+            "undo",
+            f"the change undone moved the period from household {previous.household_id} to {current.household_id}; "
+            "end the status that moved it instead",
+            rule="HOUSEHOLD",
+            code="UNDO_MOVES_HOUSEHOLD",
+        )
+    facts["restored_version_id"] = str(previous.version_id)
+    return previous, Reason(
+        "CORRECTION",
+        f"取消: 異動 {current.change_id}（版 {current.version_id}）は誤りのため、"
+        f"その前の版 {previous.version_id} に戻す",
+        BASIS,
+        facts,
     )
 
 
@@ -264,11 +235,25 @@ def _text(value) -> str:
     return str(value)
 
 
+# The fields of a version a correction may change, as compared and reported; the dates among them.
+_PERIOD_FIELDS = (
+    "acquired_on",
+    "acquired_reason",
+    "lost_on",
+    "lost_reason",
+    "coverage_starts_on",
+    "coverage_ends_on",
+    "void",
+)
+_DATE_FIELDS = ("acquired_on", "lost_on", "coverage_starts_on", "coverage_ends_on")
+
 _LABELS = {
     "acquired_on": "資格取得日",
     "acquired_reason": "取得事由",
     "lost_on": "資格喪失日",
     "lost_reason": "喪失事由",
+    "coverage_starts_on": "適用開始日",
+    "coverage_ends_on": "適用終了日",
     "void": "取消",
     "relationship": "続柄",
     "listing_order": "記載順位",

@@ -11,6 +11,7 @@ from ..domain.commands import CorrectQualification
 from ..domain.corrections import PeriodState, PersonState, plan_correction
 from ..domain.errors import NotFound, RuleViolation, StalePeriodVersion
 from ..domain.events import QualificationCorrected
+from ..domain.model import Period
 from . import views
 from .app import App, change_once
 from .certificates import COLLECTED_KINDS
@@ -34,15 +35,15 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
     if person is None:
         raise NotFound("person", current.person_id)
     period_change = uow.changes.get(current.change_id)
+    previous = uow.periods.version_before(current) if wanted.undo else None
     plan = plan_correction(
-        current=PeriodState(
-            current.acquired_on, current.acquired_reason, current.lost_on, current.lost_reason, current.void
-        ),
+        current=_state(current),
         person=PersonState(person.relationship or "", int(person.listing_order or 0)),
         request=wanted,
         current_notified_on=period_change.notified_on if period_change else None,
         other_periods=uow.periods.others(current.person_id, cmd.period_id),
         business_date=today,
+        previous=_state(previous) if previous is not None else None,
         config=app.rules,
     )
     if plan.notified_on is not None and period_change is None:
@@ -52,9 +53,11 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
     published = uow.journal.published_change_ids(current.person_id, uow.periods.change_ids(cmd.period_id))
     version = current
     if plan.period_changed:
+        # An undo brings the version before back whole (household, numbers, coverage); a correction edits this one.
+        base = previous if plan.restores_previous else current
         version = uow.periods.replace(
             current,
-            current.next_version(
+            base.next_version(
                 change_id=change_id,
                 at=utcnow(),
                 operator_id=actor.operator_id,
@@ -62,8 +65,10 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
                 acquired_reason=plan.period.acquired_reason,
                 lost_on=plan.period.lost_on,
                 lost_reason=plan.period.lost_reason,
+                coverage_starts_on=plan.period.coverage_starts_on,
+                coverage_ends_on=plan.period.coverage_ends_on,
                 void=plan.period.void,
-                reasons=(*current.reasons, *plan.reasons),
+                reasons=(*base.reasons, *plan.reasons),
                 correction_reason=wanted.correction_reason,
             ),
         )
@@ -137,3 +142,18 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         )
     )
     return {"period": views.period_dict(version), "resend_required": bool(published), "change_id": change_id}
+
+
+def _state(version: Period) -> PeriodState:
+    return PeriodState(
+        version.acquired_on,
+        version.acquired_reason,
+        version.lost_on,
+        version.lost_reason,
+        version.void,
+        version.coverage_starts_on,
+        version.coverage_ends_on,
+        version.household_id,
+        version.change_id,
+        version.version_id,
+    )

@@ -96,6 +96,16 @@ class PeriodRepository:
         ).first()
         return rows.period(row) if row else None
 
+    def version_before(self, version: Period) -> Period | None:
+        """The version of the same period that `version` replaced; None when `version` created the period."""
+        row = self.conn.execute(
+            sa.select(periods)
+            .where(periods.c.period_id == version.period_id, periods.c.version_id < version.version_id)
+            .order_by(periods.c.version_id.desc())
+            .limit(1)
+        ).first()
+        return rows.period(row) if row else None
+
     def others(self, person_id: str, period_id: str) -> list[tuple[dt.date, dt.date | None]]:
         """The person's other current, non-void periods as (acquired_on, lost_on)."""
         query = sa.select(periods.c.acquired_on, periods.c.lost_on).where(
