@@ -152,7 +152,12 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
             business_date="2026-11-24",
             before_json='{"acquired_on": "2026-11-01"}',
             after_json='{"acquired_on": "2026-10-25"}',
+            kind_label="訂正",
+            reason_label="資格異動訂正",
+            persons=[qpb.ChangePerson(person_id="P1", name_kanji="山田 一", symbol="みどり", number="0000001")],
         )
+        change.before.update({"acquired_on": "2026-11-01"})
+        change.after.update({"acquired_on": "2026-10-25"})
         return qpb.ListChangesResponse(changes=[change], page=common_pb2.PageInfo(next_cursor=""))
 
     def ListIntakeItems(self, request, context):

@@ -74,6 +74,20 @@ def test_the_change_list_is_oldest_first_with_before_and_after_as_stored(records
     assert fix["recorded_at"].endswith("+00:00")
 
 
+def test_the_change_list_reads_as_a_clerk_reads_it_names_numbers_labels_and_no_internal_ids(records, history):
+    join, leave, fix = listed(records)[0]
+    assert (join["kind_label"], join["reason_label"]) == ("加入", "転入")
+    assert (leave["kind_label"], leave["reason_label"]) == ("脱退", "死亡")
+    assert (fix["kind_label"], fix["reason_label"]) == ("訂正", "資格異動訂正")
+    assert [(p["person_id"], p["name_kanji"], p["symbol"], p["branch_no"]) for p in join["persons"]] == [
+        ("000000001", "山田 0", "みどり", "01"),
+        ("000000002", "山田 1", "みどり", "02"),
+    ]
+    assert join["after"]["000000001"] == {"symbol": "みどり", "number": "0000001", "branch_no": "01"}
+    assert "period_id" in json.loads(join["after_json"])["000000001"]
+    assert leave["after"]["000000002"]["branch_no"] == "02" and fix["after"] == {"acquired_on": "2026-10-30"}
+
+
 @pytest.mark.parametrize(
     "filters, expected",
     [

@@ -13,14 +13,17 @@ CHANGE_COLUMNS = {
     "business_date": "業務日付",
     "operator_id": "処理者",
     "change_id": "異動番号",
-    "kind": "異動区分",
-    "reason": "異動事由",
+    "kind": "異動区分コード",
+    "kind_label": "異動区分",
+    "reason": "異動事由コード",
+    "reason_label": "異動事由",
     "household_id": "世帯番号",
     "person_ids": "宛名番号",
+    "persons": "氏名・記号・番号・枝番",
     "event_date": "異動日",
     "notified_on": "届出日",
-    "before_json": "異動前",
-    "after_json": "異動後",
+    "before": "異動前",
+    "after": "異動後",
 }
 
 
@@ -79,5 +82,16 @@ def qualification_changes(to=None, operator_id=None, reason=None, kind=None, pag
         page=page(page_size, cursor),
     )
     doc = to_page_json(backends().call("qualification", "ListChanges", request))
+    doc["changes"] = [_change(c) for c in doc.get("changes", [])]
     doc["columns"] = CHANGE_COLUMNS
     return ok(doc)
+
+
+def _change(change: dict) -> dict:
+    """A change as the list shows it: before/after as objects (the stored JSON text stays inside), no date as ""."""
+    change.pop("before_json", None)
+    change.pop("after_json", None)
+    change.setdefault("before", {})
+    change.setdefault("after", {})
+    change["notified_on"] = change.get("notified_on") or None
+    return change

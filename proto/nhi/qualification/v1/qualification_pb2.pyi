@@ -711,7 +711,7 @@ class ListChangesRequest(_message.Message):
     def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., reason: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class ChangeRecord(_message.Message):
-    __slots__ = ("change_id", "recorded_at", "operator_id", "kind", "reason", "household_id", "person_ids", "event_date", "notified_on", "business_date", "before_json", "after_json")
+    __slots__ = ("change_id", "recorded_at", "operator_id", "kind", "reason", "household_id", "person_ids", "event_date", "notified_on", "business_date", "before_json", "after_json", "kind_label", "reason_label", "persons", "before", "after")
     CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
     RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
@@ -724,6 +724,11 @@ class ChangeRecord(_message.Message):
     BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
     BEFORE_JSON_FIELD_NUMBER: _ClassVar[int]
     AFTER_JSON_FIELD_NUMBER: _ClassVar[int]
+    KIND_LABEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_LABEL_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
     change_id: str
     recorded_at: str
     operator_id: str
@@ -736,7 +741,28 @@ class ChangeRecord(_message.Message):
     business_date: str
     before_json: str
     after_json: str
-    def __init__(self, change_id: _Optional[str] = ..., recorded_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., business_date: _Optional[str] = ..., before_json: _Optional[str] = ..., after_json: _Optional[str] = ...) -> None: ...
+    kind_label: str
+    reason_label: str
+    persons: _containers.RepeatedCompositeFieldContainer[ChangePerson]
+    before: _struct_pb2.Struct
+    after: _struct_pb2.Struct
+    def __init__(self, change_id: _Optional[str] = ..., recorded_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., business_date: _Optional[str] = ..., before_json: _Optional[str] = ..., after_json: _Optional[str] = ..., kind_label: _Optional[str] = ..., reason_label: _Optional[str] = ..., persons: _Optional[_Iterable[_Union[ChangePerson, _Mapping]]] = ..., before: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., after: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class ChangePerson(_message.Message):
+    __slots__ = ("person_id", "name_kanji", "name_kana", "symbol", "number", "branch_no")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_KANJI_FIELD_NUMBER: _ClassVar[int]
+    NAME_KANA_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_NO_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    name_kanji: str
+    name_kana: str
+    symbol: str
+    number: str
+    branch_no: str
+    def __init__(self, person_id: _Optional[str] = ..., name_kanji: _Optional[str] = ..., name_kana: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ...) -> None: ...
 
 class ListChangesResponse(_message.Message):
     __slots__ = ("changes", "page")

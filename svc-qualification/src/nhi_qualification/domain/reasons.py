@@ -127,3 +127,13 @@ REASONS: dict[str, ChangeReason] = {
         ),
     )
 }
+
+# 異動区分 and the reasons that are not 異動事由 of a join or leave, as printed on the lists.
+KIND_LABELS = {"join": "加入", "leave": "脱退", "status": "特別な資格", "change": "世帯主変更", "correction": "訂正"}
+OTHER_REASON_LABELS = {"status": "特別な資格の届出", "head_change": "擬制世帯主の変更", "correction": "資格異動訂正"}
+
+
+def reason_label(code: str) -> str:
+    """The 異動事由 of a change as a clerk reads it (the code itself when unknown)."""
+    reason = REASONS.get(code)
+    return reason.label if reason is not None else OTHER_REASON_LABELS.get(code, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -174,4 +175,25 @@ def list_changes(
         found, cursor = uow.changes.page(
             from_date=from_date, to_date=to_date, operator_id=operator_id, reason=reason, kind=kind, page=page
         )
-    return [views.change_dict(r) for r in found], cursor
+        people = _people(uow, {p for r in found for p in json.loads(r.person_ids or "[]")})
+    return [views.change_dict(r, people) for r in found], cursor
+
+
+def _people(uow: AbstractUnitOfWork, person_ids: set[str]) -> dict[str, dict[str, str]]:
+    """The persons of a page of changes, with their names and current 記号・番号・枝番 (ChangePerson)."""
+    numbers = uow.periods.current(sorted(person_ids))
+    out = {}
+    for person_id in sorted(person_ids):
+        row = uow.persons.get(person_id)
+        if row is None:
+            continue
+        period = numbers.get(person_id)
+        out[person_id] = {
+            "person_id": person_id,
+            "name_kanji": row.name_kanji,
+            "name_kana": row.name_kana,
+            "symbol": period.symbol if period else "",
+            "number": period.number if period else "",
+            "branch_no": period.branch_no if period else "",
+        }
+    return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..domain.model import Period
 from ..domain.numbers import mask_my_number
+from ..domain.reasons import KIND_LABELS, reason_label
 from .app import MyNumberCipher
 from .context import Actor
 from .values import aware_iso, iso
@@ -104,8 +105,10 @@ def certificate_dict(row) -> dict[str, Any]:
     }
 
 
-def change_dict(row) -> dict[str, Any]:
-    """One registered change (ChangeRecord); before/after as stored (JSON text)."""
+def change_dict(row, people: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """One registered change (ChangeRecord): as stored (before/after also as JSON text), with the labels a clerk
+    reads and, when `people` (by person id, `ChangePerson` fields) is given, the persons' names and numbers."""
+    person_ids = json.loads(row.person_ids or "[]")
     return {
         "change_id": row.change_id,
         "recorded_at": aware_iso(row.recorded_at),
@@ -113,12 +116,30 @@ def change_dict(row) -> dict[str, Any]:
         "kind": row.kind,
         "reason": row.reason,
         "household_id": row.household_id,
-        "person_ids": json.loads(row.person_ids or "[]"),
+        "person_ids": person_ids,
         "event_date": iso(row.event_date),
         "notified_on": iso(row.notified_on),
         "business_date": iso(row.business_date),
         "before_json": row.before or "{}",
         "after_json": row.after or "{}",
+        "kind_label": KIND_LABELS.get(row.kind, row.kind),
+        "reason_label": reason_label(row.reason),
+        "persons": [people[p] for p in person_ids if p in people] if people else [],
+        "before": _readable(row.before),
+        "after": _readable(row.after),
+    }
+
+
+# Keys of a stored before/after that are the system's, not the clerk's: internal ids and the reasons of numbering.
+_INTERNAL = {"period_id", "numbering"}
+
+
+def _readable(text: str | None) -> dict[str, Any]:
+    """A stored before/after by person id, without the internal keys."""
+    values = json.loads(text or "{}")
+    return {
+        person: {k: v for k, v in fields.items() if k not in _INTERNAL} if isinstance(fields, dict) else fields
+        for person, fields in values.items()
     }
 
 
