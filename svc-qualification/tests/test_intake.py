@@ -389,6 +389,30 @@ def test_an_address_exception_makes_a_one_person_household_and_the_qualification
     assert view["insured"] and view["period"]["acquired_on"] == "2026-11-01" and view["period"]["branch_no"] == "01"
 
 
+def test_a_registry_move_out_leaves_an_address_exception_person_in_their_own_household(household):
+    claim = {
+        "person_id": "000000002",
+        "kind": "address_exception",
+        "start": "2026-11-20",
+        "evidence": ["facility_admission_certificate"],
+    }
+    status(household, "000000002", [claim])
+    outcome = resident(
+        household, "move_out", [person("000000002", "2010-05-05", "子", 2)], change_id="mo-7", event_date="2026-11-21"
+    )
+    assert outcome["outcome"] == "intake_item"
+    moved = household.get_person("000000002", CLERK)
+    assert (moved["household_id"], moved["relationship"], moved["resident_status"]) == (
+        "S000000002",
+        "世帯主",
+        "moved_out",
+    )
+    assert [m["person_id"] for m in household.get_household("S000000002", CLERK)["members"]] == ["000000002"]
+    assert [m["person_id"] for m in household.get_household("H1", CLERK)["members"]] == ["000000001"]
+    view = household.get_qualification("000000002", dt.date(2026, 11, 22), None, CLERK)
+    assert view["insured"] and view["period"]["household_id"] == "S000000002"
+
+
 def test_the_death_of_a_member_who_was_never_insured_needs_no_clerk(service):
     resident(
         service,

@@ -113,8 +113,12 @@ def _reflect(app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: A
 
 
 def _stays_insured_when_away(uow: AbstractUnitOfWork, person_id: str, day: dt.date) -> bool:
-    effects = [status_kind(code=s.kind).effects for _id, s in uow.statuses.current(person_id) if s.active_on(day)]
-    return any(e.stays_in_origin_household or e.becomes_single_household for e in effects)
+    return any(e.stays_in_origin_household or e.becomes_single_household for e in _effects(uow, person_id, day))
+
+
+def _effects(uow: AbstractUnitOfWork, person_id: str, day: dt.date) -> list:
+    """The effects of the statuses the person holds on `day`."""
+    return [status_kind(code=s.kind).effects for _id, s in uow.statuses.current(person_id) if s.active_on(day)]
 
 
 def _any_insured(uow: AbstractUnitOfWork, household_id: str, day: dt.date, exclude: set[str]) -> bool:
@@ -162,7 +166,15 @@ def _record_person(app: App, uow: AbstractUnitOfWork, change: ResidentChange, in
         values["my_number_enc"] = app.vault.encrypt(person.my_number)
         values["my_number_hash"] = app.vault.lookup_hash(person.my_number)
     cause = f"resident.{change.change_kind} {change.change_id}"
-    if uow.persons.get(person.person_id) is None:
+    stored = uow.persons.get(person.person_id)
+    if stored is None:
         uow.persons.add(person.person_id, values, cause)
-    else:
-        uow.persons.update(person.person_id, cause, **values)
+        return
+    if stored.household_id != change.household_id and any(
+        e.becomes_single_household for e in _effects(uow, person.person_id, change.event_date)
+    ):
+        # HOUSEHOLD / 住所地特例: the person stays the one member of their own NHI household while the status holds,
+        # whatever household the registry files them under; the period stays there too.
+        for key in ("household_id", "relationship", "listing_order"):
+            del values[key]
+    uow.persons.update(person.person_id, cause, **values)
