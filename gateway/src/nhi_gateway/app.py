@@ -8,12 +8,13 @@ import pathlib
 import yaml
 from connexion import FlaskApp
 from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
 from nhi_common import config, telemetry
 
-from . import problems
+from . import guards, problems
 from .auth import Verifier, roles_by_operation
 from .grpc_clients import Backends
 from .handlers import probes
@@ -50,6 +51,16 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
         strict_validation=True,
     )
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
+    app.add_middleware(guards.BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(
+        guards.PathGuard,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        base_path=spec["servers"][0]["url"],
+        paths=spec["paths"],
+    )
+    app.add_middleware(
+        guards.Unrouted, position=MiddlewarePosition.BEFORE_SECURITY, base_path=spec["servers"][0]["url"]
+    )
     # Probes live outside /api/v1 and need no token. Plain Flask routes: Connexion 3 mis-routes a second
     # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.
     app.add_url_rule("/healthz", "healthz", probes.healthz, methods=["GET"])

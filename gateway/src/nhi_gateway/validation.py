@@ -8,10 +8,12 @@ import json
 import re
 import typing as t
 
+import jsonschema
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, DefaultsJSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from starlette.datastructures import Headers
 
 from .problems import Problem, field_error
 
@@ -97,6 +99,20 @@ def _summary(errors: list[dict]) -> str:
     return f"{first['field']} {first['message']}{more}"
 
 
+def _no_constant(name: str) -> t.NoReturn:
+    raise ValueError(name)
+
+
+def _malformed(detail: str) -> Problem:
+    return Problem(400, detail, kind="malformed-json", errors=[field_error("body", "is not valid JSON", "json")])
+
+
+def _required_body() -> Problem:
+    return Problem(
+        400, "the request body is required", kind="validation", errors=[field_error("body", "is required", "required")]
+    )
+
+
 class BodyValidator(DefaultsJSONRequestBodyValidator):
     """JSON bodies: defaults filled in, every schema error reported with its field."""
 
@@ -105,30 +121,64 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
         cls = self.extend_with_set_default(Draft4RequestValidator)
         return cls(self._schema, format_checker=FORMAT_CHECKER)
 
+    @staticmethod
+    def extend_with_set_default(validator_class):
+        """Defaults filled in only where the body is an object: an array or a number is refused, not crashed on."""
+        validate_properties = validator_class.VALIDATORS["properties"]
+
+        def set_defaults(validator, properties, instance, schema):
+            if isinstance(instance, dict):
+                for name, subschema in properties.items():
+                    if "default" in subschema:
+                        instance.setdefault(name, subschema["default"])
+            yield from validate_properties(validator, properties, instance, schema)
+
+        return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+    async def wrap_receive(self, receive, *, scope):
+        """A body must say it is JSON: without a Content-Type the handler would get bytes after validation."""
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "0")
+        if self._required and (not length.isdigit() or not int(length)):
+            raise _required_body()
+        if not headers.get("content-type"):
+            raise Problem(
+                415,
+                "the request body needs Content-Type: application/json",
+                errors=[field_error("Content-Type", "is required: application/json", "required")],
+            )
+        return await super().wrap_receive(receive, scope=scope)
+
     async def _parse(self, stream, scope) -> t.Any:
         raw = b"".join([message async for message in stream])
         if not raw:
             return None
         try:
-            return json.loads(raw.decode(self._encoding))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "encoding"
+            text = raw.decode(self._encoding)
+        except LookupError:
             raise Problem(
-                400,
-                f"the request body is not valid JSON ({where})",
-                kind="malformed-json",
-                errors=[field_error("body", "is not valid JSON", "json")],
+                415,
+                f"the charset {self._encoding!r} is not supported; send UTF-8",
+                errors=[field_error("Content-Type", "names an unknown charset", "charset")],
+            ) from None
+        except UnicodeDecodeError:
+            raise _malformed("the request body is not valid JSON (encoding)") from None
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            raise _malformed(f"the request body is not valid JSON (line {exc.lineno} column {exc.colno})") from None
+        except RecursionError:
+            raise _malformed("the request body is nested too deeply") from None
+        except ValueError:
+            # Python's own limit: an integer of more than 4,300 digits, or NaN / Infinity (no JSON numbers).
+            raise _malformed(
+                "the request body holds a number this API cannot read (NaN, Infinity, 4,300+ digits)"
             ) from None
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:
             if not self._nullable:
-                raise Problem(
-                    400,
-                    "the request body is required",
-                    kind="validation",
-                    errors=[field_error("body", "is required", "required")],
-                )
+                raise _required_body()
             return None
         validator = self._validator
         errors = []

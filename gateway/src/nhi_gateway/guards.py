@@ -1,0 +1,106 @@
+"""Guards around Connexion's router: the body's size, path segments it cannot route, paths it did not route.
+
+A body over the limit is refused by its Content-Length without being read (and while being read, when it comes
+without one). A path under the API that no operation of the spec took never falls through to Flask, whose router
+is more lenient than Connexion's and would call a handler without the operation's checks (token, roles, schema).
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from connexion.middleware.abstract import ROUTING_CONTEXT
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import Problem, field_error
+
+# The largest body an operation takes is /income-facts at its maxItems (10,000 facts, about 3 MB as sent).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _too_large(size: int | None = None) -> Problem:
+    told = f" ({size} bytes)" if size is not None else ""
+    return Problem(
+        413,
+        f"the request body{told} is larger than the {MAX_BODY_BYTES} bytes this API takes",
+        errors=[field_error("body", f"must not be larger than {MAX_BODY_BYTES} bytes", "maxBytes")],
+        extra={"max_bytes": MAX_BODY_BYTES},
+    )
+
+
+class BodyLimit:
+    """413 for a body over MAX_BODY_BYTES: by Content-Length before reading, else once that many bytes came."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                raise _too_large(int(value))
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _too_large()
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class PathGuard:
+    """400 naming the path parameter that holds a control character; such a path matches no route of Connexion
+    (a line feed ends its match) while Flask's router would still dispatch it, without the operation's checks."""
+
+    def __init__(self, app: ASGIApp, base_path: str, paths: t.Iterable[str]) -> None:
+        self.app = app
+        self.base_path = base_path.rstrip("/")
+        self.templates = [_template(self.base_path + p) for p in paths]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and CONTROL.search(scope.get("path", "")):
+            raise self._refusal(scope["path"])
+        await self.app(scope, receive, send)
+
+    def _refusal(self, path: str) -> Problem:
+        names = ["path"]
+        for regex in self.templates:
+            match = regex.fullmatch(path)
+            if match:
+                names = [name for name, value in match.groupdict().items() if CONTROL.search(value)] or names
+                break
+        errors = [field_error(name, "must not contain control characters", "pattern") for name in names]
+        return Problem(400, f"{names[0]} must not contain control characters", kind="validation", errors=errors)
+
+
+class Unrouted:
+    """404 for a path under the API that Connexion's router gave no operation (after routing, before security)."""
+
+    def __init__(self, app: ASGIApp, base_path: str) -> None:
+        self.app = app
+        self.prefix = base_path.rstrip("/") + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(self.prefix):
+            routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+            if routing.get("operation_id") is None:
+                raise Problem(404, "no such resource")
+        await self.app(scope, receive, send)
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """A spec path ("/persons/{person_id}") as a regex whose groups take any segment, control characters too."""
+    parts = re.split(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}", path)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part.replace('-', '_')}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.DOTALL)

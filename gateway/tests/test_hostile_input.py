@@ -1,0 +1,110 @@
+"""Hostile input gets a 4xx problem naming what was wrong, never a 500, and never reaches a backend."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from gateway_checks import auth, fields, problem
+
+from nhi_gateway import guards
+from nhi_gateway.problems import Problem
+
+BODY_OPERATIONS = ["/api/v1/notifications", "/api/v1/documents", "/api/v1/burden-ratio-determinations"]
+BODY_OPERATIONS += ["/api/v1/corrections", "/api/v1/jobs", "/api/v1/income-facts", "/api/v1/certificate-returns"]
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/persons/x%0A", "person_id"),
+        ("/api/v1/persons/x%0A/history", "person_id"),
+        ("/api/v1/persons/%0D%0A/qualification", "person_id"),
+        ("/api/v1/households/H1%00", "household_id"),
+        ("/api/v1/documents/%1F/content", "document_id"),
+        ("/api/v1/jobs/J1%7F/results", "job_id"),
+        ("/api/v1/persons%0A", "path"),
+    ],
+)
+def test_a_control_character_in_a_path_is_400_naming_the_parameter(client, backends, path, field):
+    body = problem(client.get(path, headers=auth("backoffice", "batch")), 400)
+    assert fields(body) == [field]
+    assert not backends.recorder.requests
+
+
+def test_a_path_no_operation_takes_is_404_not_a_flask_route(client, backends):
+    problem(client.get("/api/v1//persons", headers=auth("backoffice")), 404)
+    problem(client.get("/api/v1/persons/a%2Fb", headers=auth("backoffice")), 404)
+    assert not backends.recorder.requests
+
+
+@pytest.mark.parametrize("url", BODY_OPERATIONS)
+@pytest.mark.parametrize("raw", ["[null, null]", "[]", "12", '"text"', "true", "null"])
+def test_a_body_that_is_no_object_is_400_naming_the_body(client, backends, url, raw):
+    body = problem(client.post(url, content=raw, headers={**auth("backoffice", "batch"), **JSON}), 400)
+    assert fields(body) == ["body"]
+    assert not backends.recorder.requests
+
+
+@pytest.mark.parametrize("url", BODY_OPERATIONS)
+def test_json_nested_ten_thousand_deep_is_400(client, backends, url):
+    deep = '{"kind": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    body = problem(client.post(url, content=deep, headers={**auth("backoffice", "batch"), **JSON}), 400)
+    assert fields(body) == ["body"] and "nested too deeply" in body["detail"]
+    assert not backends.recorder.requests
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 5000, "NaN", "Infinity", "-Infinity"])
+def test_a_number_python_cannot_read_is_400(client, backends, number):
+    raw = '{"incomes": [{"person_id": "P1", "taxable_income": ' + number + "}]}"
+    body = problem(client.post("/api/v1/income-facts", content=raw, headers={**auth("backoffice"), **JSON}), 400)
+    assert fields(body) == ["body"]
+    assert not backends.recorder.requests
+
+
+def test_a_body_without_content_type_is_415_naming_the_header(client, backends):
+    response = client.post("/api/v1/jobs", content=b'{"kind": "age75_loss"}', headers=auth("batch"))
+    assert fields(problem(response, 415)) == ["Content-Type"]
+    assert not backends.recorder.requests
+
+
+def test_an_empty_body_is_400_naming_the_body(client, backends):
+    response = client.post("/api/v1/jobs", content=b"", headers={**auth("batch"), **JSON})
+    assert fields(problem(response, 400)) == ["body"]
+
+
+def test_a_charset_nobody_knows_is_415(client, backends):
+    headers = {**auth("batch"), "content-type": "application/json;charset=x-nothing"}
+    response = client.post("/api/v1/jobs", content=b'{"kind": "age75_loss"}', headers=headers)
+    assert fields(problem(response, 415)) == ["Content-Type"]
+
+
+def test_a_body_over_the_limit_is_413_by_its_content_length(client, backends):
+    raw = b" " * (guards.MAX_BODY_BYTES + 1)
+    body = problem(client.post("/api/v1/income-facts", content=raw, headers={**auth("backoffice"), **JSON}), 413)
+    assert fields(body) == ["body"] and body["max_bytes"] == guards.MAX_BODY_BYTES
+    assert not backends.recorder.requests
+
+
+def test_a_body_without_content_length_is_cut_off_at_the_limit():
+    """The streaming limit: chunks are counted as they come, and the app never sees the byte past the limit."""
+    seen: list[int] = []
+
+    async def app(scope, receive, send):
+        while True:
+            message = await receive()
+            seen.append(len(message["body"]))
+            if not message.get("more_body"):
+                return
+
+    chunks = [{"type": "http.request", "body": b"x" * 400, "more_body": True} for _ in range(10)]
+
+    async def receive():
+        return chunks.pop(0)
+
+    scope = {"type": "http", "headers": [(b"transfer-encoding", b"chunked")], "path": "/api/v1/income-facts"}
+    with pytest.raises(Problem) as refused:
+        asyncio.run(guards.BodyLimit(app, max_bytes=1000)(scope, receive, None))
+    assert refused.value.status == 413
+    assert sum(seen) <= 1000
