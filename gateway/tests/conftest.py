@@ -49,7 +49,10 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 
     def SearchPersons(self, request, context):
         self.rec.record("SearchPersons", request, context)
-        persons = [qpb.Person(person_id=f"P{i}", household_id="H1", name_kana="ヤマダ", version=3) for i in range(2)]
+        persons = [
+            qpb.Person(person_id=f"P{i}", household_id="H1", name_kanji=name, name_kana="ヨシダ", version=3)
+            for i, name in enumerate(["𠮷田 花子", "吉田 一郎"])
+        ]
         return qpb.SearchPersonsResponse(persons=persons, page=common_pb2.PageInfo(next_cursor="c2"))
 
     def GetPerson(self, request, context):

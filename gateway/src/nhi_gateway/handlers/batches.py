@@ -6,6 +6,7 @@ from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
+from . import lists
 from ._common import backends, call_context, ok
 
 _INCOME_FIELDS = (
@@ -77,4 +78,4 @@ def job_results(job_id, page_size=None, cursor=None):
     request = pb.ListJobResultsRequest(job_id=job_id, page=page(page_size, cursor))
     doc = to_page_json(backends().call("qualification", "ListJobResults", request))
     doc["columns"] = RESULT_COLUMNS
-    return ok(doc)
+    return lists.respond(doc, "rows", doc["columns"], f"job-{job_id}-results")

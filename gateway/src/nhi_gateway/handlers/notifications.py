@@ -5,6 +5,7 @@ from __future__ import annotations
 from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
+from . import lists
 from ._common import backends, call_context, ok
 
 
@@ -35,7 +36,21 @@ def submit(body):
     return ok(to_json(response), 200 if request.dry_run else 201)
 
 
+# Headings of the intake items (住民異動の未処理一覧) as a clerk's list.
+INTAKE_COLUMNS = {
+    "item_id": "受付番号",
+    "kind": "異動区分",
+    "household_id": "世帯番号",
+    "person_ids": "宛名番号",
+    "event_date": "異動日",
+    "state": "状態",
+    "created_at": "受付日時",
+    "source_change_id": "住民記録の異動番号",
+}
+
+
 def intake_items(state=None, page_size=None, cursor=None):
     """ListIntakeItems."""
     request = pb.ListIntakeItemsRequest(state=state or "", page=page(page_size, cursor))
-    return ok(to_page_json(backends().call("qualification", "ListIntakeItems", request)))
+    doc = to_page_json(backends().call("qualification", "ListIntakeItems", request))
+    return lists.respond(doc, "items", INTAKE_COLUMNS, "intake-items")

@@ -7,7 +7,21 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from ..auth import MYNUMBER_READ
 from ..grpc_clients import page, to_json, to_page_json
 from ..problems import Problem, field_error
+from . import lists
 from ._common import backends, call_context, ok, principal
+
+# Headings of the person search as a clerk's list.
+PERSON_COLUMNS = {
+    "person_id": "宛名番号",
+    "household_id": "世帯番号",
+    "name_kanji": "氏名",
+    "name_kana": "カナ氏名",
+    "birth_date": "生年月日",
+    "sex": "性別",
+    "relationship": "続柄",
+    "resident_status": "住民状態",
+    "insured": "国保被保険者",
+}
 
 
 def search(
@@ -40,7 +54,8 @@ def search(
         my_number=my_number or "",
         page=page(page_size, cursor),
     )
-    return ok(to_page_json(backends().call("qualification", "SearchPersons", request)))
+    doc = to_page_json(backends().call("qualification", "SearchPersons", request))
+    return lists.respond(doc, "persons", PERSON_COLUMNS, "persons")
 
 
 def get(person_id):

@@ -5,7 +5,24 @@ from __future__ import annotations
 from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
+from . import lists
 from ._common import backends, call_context, ok
+
+# Headings of the certificate ledger (証交付・回収台帳) as a clerk's list.
+CERTIFICATE_COLUMNS = {
+    "certificate_id": "証番号",
+    "kind": "証の種類",
+    "person_id": "宛名番号",
+    "household_id": "世帯番号",
+    "certificate_number": "証記号番号",
+    "issued_on": "交付日",
+    "valid_from": "有効開始日",
+    "valid_until": "有効期限",
+    "state": "状態",
+    "collect": "回収対象",
+    "returned_on": "回収日",
+    "note": "備考",
+}
 
 # Headings of 資格異動内容確認一覧 (2.3.1), for a front end that prints the list.
 CHANGE_COLUMNS = {
@@ -56,7 +73,8 @@ def certificates(person_id=None, state=None, outstanding_after_loss=False, page_
         outstanding_after_loss=bool(outstanding_after_loss),
         page=page(page_size, cursor),
     )
-    return ok(to_page_json(backends().call("qualification", "ListCertificates", request)))
+    doc = to_page_json(backends().call("qualification", "ListCertificates", request))
+    return lists.respond(doc, "certificates", CERTIFICATE_COLUMNS, "certificates")
 
 
 def register_return(body):
@@ -84,7 +102,7 @@ def qualification_changes(to=None, operator_id=None, reason=None, kind=None, pag
     doc = to_page_json(backends().call("qualification", "ListChanges", request))
     doc["changes"] = [_change(c) for c in doc.get("changes", [])]
     doc["columns"] = CHANGE_COLUMNS
-    return ok(doc)
+    return lists.respond(doc, "changes", CHANGE_COLUMNS, "qualification-changes")
 
 
 def _change(change: dict) -> dict:
