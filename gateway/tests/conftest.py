@@ -59,7 +59,12 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         self.rec.record("GetPerson", request, context)
         if request.person_id == "missing":
             rpc.abort(context, rpc.not_found("person", request.person_id))
-        return qpb.Person(person_id=request.person_id, household_id="H1", version=7, name_kanji="山田 太郎")
+        open_status = qpb.StatusPeriod(
+            status_id="S1", person_id=request.person_id, kind="student_away", start="2026-04-01"
+        )
+        return qpb.Person(
+            person_id=request.person_id, household_id="H1", version=7, name_kanji="山田 太郎", statuses=[open_status]
+        )
 
     def GetHousehold(self, request, context):
         self.rec.record("GetHousehold", request, context)

@@ -8,6 +8,7 @@ import pytest
 from gateway_checks import auth, fields, problem
 
 from nhi_gateway import guards
+from nhi_gateway.app import load_spec
 from nhi_gateway.problems import Problem
 
 BODY_OPERATIONS = ["/api/v1/notifications", "/api/v1/documents", "/api/v1/burden-ratio-determinations"]
@@ -108,3 +109,78 @@ def test_a_body_without_content_length_is_cut_off_at_the_limit():
         asyncio.run(guards.BodyLimit(app, max_bytes=1000)(scope, receive, None))
     assert refused.value.status == 413
     assert sum(seen) <= 1000
+
+
+CORRECTION = {"period_id": "PD1", "version_id": 2, "correction_reason": "typo"}
+NOTIFICATION = {
+    "kind": "join",
+    "reason": "move_in",
+    "household_id": "H1",
+    "persons": [{"person_id": "P1"}],
+    "event_date": "2026-11-10",
+    "notified_on": "2026-11-20",
+    "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-01"},
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/v1/income-facts",
+            {"incomes": [{"person_id": "P1", "taxable_income": 2**63}]},
+            "incomes/0/taxable_income",
+        ),
+        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1", "total_income": 10**400}]}, "incomes/0/total_income"),
+        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1", "gross_income": -1}]}, "incomes/0/gross_income"),
+        (
+            "/api/v1/burden-ratio-determinations",
+            {"household_id": "H1", "incomes": [{"person_id": "P1", "public_pension_income": 2**64}]},
+            "incomes/0/public_pension_income",
+        ),
+        ("/api/v1/corrections", {**CORRECTION, "version_id": 2**63}, "version_id"),
+        ("/api/v1/corrections", {**CORRECTION, "version_id": 2**31}, "version_id"),
+        ("/api/v1/corrections", {**CORRECTION, "listing_order": 2**32}, "listing_order"),
+        ("/api/v1/notifications", {**NOTIFICATION, "expected_household_version": 2**63}, "expected_household_version"),
+        ("/api/v1/notifications", {**NOTIFICATION, "persons": [{"person_id": "P1"}] * 101}, "persons"),
+    ],
+)
+def test_an_integer_beyond_its_bounds_is_400_naming_it(client, backends, url, body, field):
+    answer = problem(client.post(url, json=body, headers=auth("backoffice")), 400)
+    assert fields(answer) == [field]
+    assert not backends.recorder.requests
+
+
+def test_every_integer_of_the_spec_has_a_format_and_every_input_integer_its_bounds():
+    """What the spec bounds, validation refuses with 400 before a protobuf field overflows."""
+    spec = load_spec()
+
+    def integers(node, where, seen=()):
+        if isinstance(node, dict):
+            if "$ref" in node and node["$ref"] not in seen:
+                target = spec
+                for part in node["$ref"].lstrip("#/").split("/"):
+                    target = target[part]
+                yield from integers(target, where, (*seen, node["$ref"]))
+            if node.get("type") == "integer":
+                yield where, node
+            for key, value in node.items():
+                yield from integers(value, f"{where}/{key}", seen)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from integers(value, f"{where}/{index}", seen)
+
+    assert [where for where, schema in integers(spec, "") if "format" not in schema] == []
+    inputs = [
+        (f"{method} {path}", part)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        for part in (operation.get("parameters", []), operation.get("requestBody", {}))
+    ]
+    unbounded = [
+        f"{operation}{where}"
+        for operation, part in inputs
+        for where, schema in integers(part, "")
+        if "minimum" not in schema or "maximum" not in schema
+    ]
+    assert unbounded == []

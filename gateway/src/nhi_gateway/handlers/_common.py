@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import flask
-from connexion.context import context
+from connexion.context import context, operation
 
 from ..auth import Principal
 from ..grpc_clients import Backends, request_context
+from ..nulls import absent_as_null
 from ..problems import Problem, field_error
 
 EXTENSION = "nhi_gateway"
@@ -37,7 +38,9 @@ def call_context():
 
 
 def ok(doc: dict, status: int = 200, headers: dict | None = None) -> flask.Response:
-    """A JSON answer (the spec lists problem+json too, so the media type is stated, not inferred)."""
+    """A JSON answer (the spec lists problem+json too, so the media type is stated, not inferred), with each
+    absent value the spec declares nullable as null."""
+    doc = absent_as_null(doc, operation.response_schema(status, "application/json"))
     response = flask.current_app.json.response(doc)
     response.status_code = status
     for key, value in (headers or {}).items():

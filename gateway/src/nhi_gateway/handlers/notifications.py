@@ -28,7 +28,7 @@ def submit(body):
         prefecture_acquired_on=body.get("prefecture_acquired_on", ""),
         new_head_person_id=body.get("new_head_person_id", ""),
         statuses=[
-            pb.StatusPeriod(**{k: v for k, v in status.items() if k != "reasons"})
+            pb.StatusPeriod(**{k: v for k, v in status.items() if k != "reasons" and v is not None})
             for status in body.get("statuses", [])
         ],
     )
