@@ -61,6 +61,7 @@ class Qualification:
             my_number=criteria.get("my_number", ""),
             household_id=criteria.get("household_id", ""),
             page=paging.parse(page_size, cursor, numeric=False),
+            name_kana_match=criteria.get("name_kana_match", "prefix"),
             actor=actor,
         )
 

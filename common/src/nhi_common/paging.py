@@ -54,12 +54,12 @@ def _text_key(cursor: str) -> str:
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
     except (binascii.Error, ValueError):
         raise refused from None
-    if _cursor_of(key) != cursor:
+    if cursor_of(key) != cursor:
         raise refused
     return key
 
 
-def _cursor_of(key: Any) -> str:
+def cursor_of(key: Any) -> str:
     """The cursor a client gets for the last key of a page: integers as they are, text encoded."""
     if isinstance(key, int):
         return str(key)
@@ -75,4 +75,4 @@ def keyset(
     rows = list(conn.execute(query.order_by(key.desc() if newest_first else key).limit(page.size + 1)))
     more = len(rows) > page.size
     rows = rows[: page.size]
-    return rows, (_cursor_of(getattr(rows[-1], key.name)) if more and rows else "")
+    return rows, (cursor_of(getattr(rows[-1], key.name)) if more and rows else "")

@@ -34,6 +34,7 @@ def search(
     my_number=None,
     page_size=None,
     cursor=None,
+    name_kana_match=None,
 ):
     """SearchPersons."""
     if my_number and MYNUMBER_READ not in principal().scopes:
@@ -52,6 +53,7 @@ def search(
         branch_no=branch_no or "",
         household_id=household_id or "",
         my_number=my_number or "",
+        name_kana_match=name_kana_match or "",
         page=page(page_size, cursor),
     )
     doc = to_page_json(backends().call("qualification", "SearchPersons", request))

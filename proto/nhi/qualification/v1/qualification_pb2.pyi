@@ -403,7 +403,7 @@ class GetPersonRequest(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class SearchPersonsRequest(_message.Message):
-    __slots__ = ("context", "name_kana", "birth_date", "symbol", "number", "branch_no", "my_number", "household_id", "page")
+    __slots__ = ("context", "name_kana", "birth_date", "symbol", "number", "branch_no", "my_number", "household_id", "page", "name_kana_match")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     NAME_KANA_FIELD_NUMBER: _ClassVar[int]
     BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -413,6 +413,7 @@ class SearchPersonsRequest(_message.Message):
     MY_NUMBER_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    NAME_KANA_MATCH_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     name_kana: str
     birth_date: str
@@ -422,7 +423,8 @@ class SearchPersonsRequest(_message.Message):
     my_number: str
     household_id: str
     page: _common_pb2.PageRequest
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., name_kana: _Optional[str] = ..., birth_date: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., my_number: _Optional[str] = ..., household_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+    name_kana_match: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., name_kana: _Optional[str] = ..., birth_date: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., my_number: _Optional[str] = ..., household_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., name_kana_match: _Optional[str] = ...) -> None: ...
 
 class SearchPersonsResponse(_message.Message):
     __slots__ = ("persons", "page")

@@ -88,6 +88,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             my_number=request.my_number,
             household_id=request.household_id,
             page=parse.page(request.page, numeric=False),
+            name_kana_match=parse.one_of("name_kana_match", request.name_kana_match or "prefix", ("prefix", "exact")),
             actor=parse.actor(request.context),
         )
         return pb.SearchPersonsResponse(

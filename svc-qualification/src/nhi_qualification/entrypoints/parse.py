@@ -13,6 +13,7 @@ from nhi.common.v1 import common_pb2
 from nhi_common import paging
 
 from ..domain import commands as c
+from ..domain import residence
 from ..domain.corrections import CorrectionRequest
 from ..domain.errors import RuleViolation
 from ..domain.numbers import my_number_problem
@@ -56,6 +57,12 @@ def required(field: str, value: str, what: str) -> str:
     return value
 
 
+def one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise RuleViolation(field, f"{value!r} is not one of {', '.join(allowed)}", code="UNKNOWN_KIND")
+    return value
+
+
 def actor(context: common_pb2.RequestContext) -> Actor:
     return Actor(
         operator_id=context.operator_id or "anonymous",
@@ -96,7 +103,9 @@ def resident_changes(request) -> list[c.ResidentChange]:
                     listing_order=p.listing_order,
                     my_number=p.my_number,
                     nationality=p.nationality,
-                    residence_status=p.residence_status,
+                    residence_status=residence.as_code(
+                        f"changes[{i}].persons[{j}].residence_status", p.residence_status
+                    ),
                     residence_expires_on=date(
                         f"changes[{i}].persons[{j}].residence_expires_on", p.residence_expires_on
                     ),

@@ -94,6 +94,7 @@ def search_persons(
     my_number: str = "",
     household_id: str = "",
     page: paging.Page = paging.Page(),
+    name_kana_match: str = "prefix",
     actor: Actor,
 ) -> tuple[list[dict[str, Any]], str]:
     if my_number and not actor.can_read_my_number():
@@ -108,6 +109,7 @@ def search_persons(
             number=number,
             branch_no=branch_no,
             page=page,
+            name_kana_match=name_kana_match,
         )
         ids = [r.person_id for r in found]
         insured = uow.periods.insured_on(ids, app.today(actor))

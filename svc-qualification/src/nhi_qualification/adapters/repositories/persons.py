@@ -10,8 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from nhi_common import paging
+from nhi_common.errors import InvalidInput
 from nhi_common.plumbing import utcnow
 
+from ...domain.kana import search_key
 from ...domain.model import Period
 from .. import rows
 from ..tables import branches, periods, person_versions, persons, status_periods
@@ -56,7 +58,7 @@ class PersonRepository:
         )
 
     def add(self, person_id: str, values: dict[str, Any], cause: str) -> None:
-        self.conn.execute(sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **values))
+        self.conn.execute(sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **_keyed(values)))
         self.snapshot(person_id, cause)
 
     def update(self, person_id: str, cause: str | None, **values: Any) -> None:
@@ -64,7 +66,7 @@ class PersonRepository:
         self.conn.execute(
             sa.update(persons)
             .where(persons.c.person_id == person_id)
-            .values(version=persons.c.version + 1, updated_at=utcnow(), **values)
+            .values(version=persons.c.version + 1, updated_at=utcnow(), **_keyed(values))
         )
         if cause is not None:
             self.snapshot(person_id, cause)
@@ -115,12 +117,11 @@ class PersonRepository:
         number: str,
         branch_no: str,
         page: paging.Page,
+        name_kana_match: str = "prefix",
     ) -> tuple[list, str]:
         query = sa.select(persons)
         if my_number_hash is not None:
             query = query.where(persons.c.my_number_hash == my_number_hash)
-        if name_kana:
-            query = query.where(persons.c.name_kana.startswith(name_kana))
         if birth_date is not None:
             query = query.where(persons.c.birth_date == birth_date)
         if household_id:
@@ -135,7 +136,34 @@ class PersonRepository:
                 if value:
                     sub = sub.where(column == value)
             query = query.where(persons.c.person_id.in_(sub))
-        return paging.keyset(self.conn, query, persons.c.person_id, page)
+        key = search_key(name_kana)
+        if not key:
+            return paging.keyset(self.conn, query, persons.c.person_id, page)
+        return self._ranked(query, key, exact_only=name_kana_match == "exact", page=page)
+
+    def _ranked(self, query: sa.Select, key: str, *, exact_only: bool, page: paging.Page) -> tuple[list, str]:
+        """Kana matches ranked: the exact ones first, then (unless exact_only) those that start with the key, each
+        tier by person id. The cursor names the tier (`e` or `p`) and the last person id seen in it."""
+        column = persons.c.name_kana_key
+        tiers = [("e", query.where(column == key))]
+        if not exact_only:
+            tiers.append(("p", query.where(column.startswith(key, autoescape=True), column != key)))
+        tier, _, after = str(page.after or "e:").partition(":")
+        if tier not in ("e", "p") or (tier == "p" and exact_only):
+            raise InvalidInput("cursor", "not a cursor this list gave out", code="INVALID_CURSOR")
+        found: list = []
+        for name, tier_query in tiers:
+            if name < tier:  # a tier already read through on an earlier page ("e" < "p")
+                continue
+            wanted = paging.Page(page.size - len(found), after or None if name == tier else None)
+            rows, more = paging.keyset(self.conn, tier_query, persons.c.person_id, wanted)
+            found += rows
+            if more:
+                return found, paging.cursor_of(f"{name}:{rows[-1].person_id}")
+            if len(found) == page.size:
+                following = [n for n, _q in tiers if n > name]
+                return found, paging.cursor_of(f"{following[0]}:") if following else ""
+        return found, ""
 
     def as_of(
         self, person_id: str, day: dt.date, known_at: dt.datetime | None
@@ -185,3 +213,10 @@ class _Prefixed:
 
     def __getattr__(self, name: str):
         return self._values[_PERIOD_PREFIX + name]
+
+
+def _keyed(values: dict[str, Any]) -> dict[str, Any]:
+    """The values to write, with the kana search key of a name_kana among them."""
+    if "name_kana" in values:
+        return {**values, "name_kana_key": search_key(values["name_kana"])}
+    return values
