@@ -201,7 +201,7 @@ def test_missing_required_fields_are_named(client):
     del body["event_date"]
     body["persons"] = [{"my_number": "123456789018"}]
     result = problem(client.post("/api/v1/notifications", json=body, headers=auth("counter")), 400)
-    assert set(fields(result)) == {"event_date", "persons/0/person_id"}
+    assert set(fields(result)) == {"event_date", "persons[0].person_id"}
     assert "123456789018" not in str(result)
 
 
@@ -219,7 +219,7 @@ def test_bad_my_number_shape_is_400_without_echoing_it(client):
         ),
         400,
     )
-    assert fields(result) == ["persons/0/my_number"]
+    assert fields(result) == ["persons[0].my_number"]
     assert "12345" not in result["errors"][0]["message"]
 
 

@@ -129,14 +129,18 @@ NOTIFICATION = {
         (
             "/api/v1/income-facts",
             {"incomes": [{"person_id": "P1", "taxable_income": 2**63}]},
-            "incomes/0/taxable_income",
+            "incomes[0].taxable_income",
         ),
-        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1", "total_income": 10**400}]}, "incomes/0/total_income"),
-        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1", "gross_income": -1}]}, "incomes/0/gross_income"),
+        (
+            "/api/v1/income-facts",
+            {"incomes": [{"person_id": "P1", "total_income": 10**400}]},
+            "incomes[0].total_income",
+        ),
+        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1", "gross_income": -1}]}, "incomes[0].gross_income"),
         (
             "/api/v1/burden-ratio-determinations",
             {"household_id": "H1", "incomes": [{"person_id": "P1", "public_pension_income": 2**64}]},
-            "incomes/0/public_pension_income",
+            "incomes[0].public_pension_income",
         ),
         ("/api/v1/corrections", {**CORRECTION, "version_id": 2**63}, "version_id"),
         ("/api/v1/corrections", {**CORRECTION, "version_id": 2**31}, "version_id"),

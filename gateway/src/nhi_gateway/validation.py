@@ -63,10 +63,14 @@ def _message(error: ValidationError) -> str:
 
 
 def _path(parts: t.Iterable) -> str:
-    return "/".join(str(p) for p in parts)
+    """A field path in the one style of every problem, schema or rule: `persons[0].my_number`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
-def schema_errors(error: ValidationError, prefix: str = "") -> list[dict]:
+def schema_errors(error: ValidationError) -> list[dict]:
     """The field errors one jsonschema error stands for (a missing or extra property is named itself)."""
     base = list(error.absolute_path)
     names: list[str] = []
@@ -77,10 +81,7 @@ def schema_errors(error: ValidationError, prefix: str = "") -> list[dict]:
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
     fields = [_path([*base, n]) for n in names] or [_path(base)]
-    return [
-        field_error(prefix + f if f else (prefix.rstrip("/") or "body"), _message(error), str(error.validator))
-        for f in fields
-    ]
+    return [field_error(f or "body", _message(error), str(error.validator)) for f in fields]
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:
