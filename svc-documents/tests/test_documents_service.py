@@ -30,12 +30,12 @@ def stub(documents_service):
     channel.close()
 
 
-def render(stub, person_id="900000001", key="", **context):
+def render(stub, person_id="900000001", key="", operator_id="clerk-7", **context):
     request = pb.RenderDocumentRequest(
         kind=KIND,
         person_id=person_id,
         format="pdf",
-        context=common_pb2.RequestContext(operator_id="clerk-7", idempotency_key=key, **context),
+        context=common_pb2.RequestContext(operator_id=operator_id, idempotency_key=key, **context),
     )
     return stub.RenderDocument(request, timeout=30)
 
@@ -169,6 +169,13 @@ def test_a_replayed_idempotency_key_returns_the_first_document(stub, documents_s
     with documents_service.engine.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(metadata.tables["documents"])).scalar_one()
     assert count == 1
+
+
+def test_another_operators_idempotency_key_of_the_same_spelling_is_another_key(stub):
+    first = render(stub, key="key-3", operator_id="clerk-01")
+    other = render(stub, key="key-3", operator_id="clerk-02")
+    assert other.document_id != first.document_id
+    assert render(stub, key="key-3", operator_id="clerk-02") == other
 
 
 def test_a_reused_idempotency_key_with_another_request_fails(stub):

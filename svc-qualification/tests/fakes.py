@@ -95,6 +95,9 @@ class FakePersons:
         found = self.store.persons.get(person_id)
         return _row(found) if found else None
 
+    def missing(self, person_ids):
+        return [p for p in dict.fromkeys(person_ids) if p not in self.store.persons]
+
     def members(self, household_id):
         return [
             _row(p)
@@ -345,16 +348,16 @@ class FakeJournal:
         self.store.inbox.add((event_id, consumer))
         return True
 
-    def recall(self, key, operation, request):
-        stored = self.store.idempotency.get((key, operation))
+    def recall(self, operator_id, key, operation, request):
+        stored = self.store.idempotency.get((operator_id, key, operation))
         if stored is None:
             return None
         if stored[0] != request:
             raise IdempotencyReuse()
         return stored[1]
 
-    def remember(self, key, operation, request, response):
-        self.store.idempotency[(key, operation)] = (request, response)
+    def remember(self, operator_id, key, operation, request, response):
+        self.store.idempotency[(operator_id, key, operation)] = (request, response)
 
     def audit_page(self, *, operator_id, action, page: paging.Page):
         raise NotImplementedError("the audit log is read through the SQL journal only")

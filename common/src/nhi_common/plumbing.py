@@ -142,11 +142,16 @@ class Plumbing:
             )
         )
 
-    def recall_idempotent(self, conn: sa.Connection, *, key: str, operation: str, request: bytes) -> bytes | None:
-        """The stored response for a replayed key; IdempotencyConflict if the key came with another request."""
+    def recall_idempotent(
+        self, conn: sa.Connection, *, operator_id: str, key: str, operation: str, request: bytes
+    ) -> bytes | None:
+        """The stored response for a key this operator replays; IdempotencyConflict if it came with another request.
+        Another operator's key of the same spelling is another key."""
         table = self.tables["idempotency_keys"]
         row = conn.execute(
-            sa.select(table.c.request_hash, table.c.response).where(table.c.key == key, table.c.operation == operation)
+            sa.select(table.c.request_hash, table.c.response).where(
+                table.c.key == operator_key(operator_id, key), table.c.operation == operation
+            )
         ).first()
         if row is None:
             return None
@@ -155,13 +160,25 @@ class Plumbing:
         return row.response
 
     def remember_idempotent(
-        self, conn: sa.Connection, *, key: str, operation: str, request: bytes, response: bytes
+        self, conn: sa.Connection, *, operator_id: str, key: str, operation: str, request: bytes, response: bytes
     ) -> None:
+        """Keep the response under the operator's key; IntegrityError when a concurrent request kept it first."""
         conn.execute(
             sa.insert(self.tables["idempotency_keys"]).values(
-                key=key, operation=operation, request_hash=request_hash(request), response=response, created_at=utcnow()
+                key=operator_key(operator_id, key),
+                operation=operation,
+                request_hash=request_hash(request),
+                response=response,
+                created_at=utcnow(),
             )
         )
+
+
+def operator_key(operator_id: str, key: str) -> str:
+    """The stored form of an Idempotency-Key: the operator's digest, then the key as sent (at most 161 characters,
+    whatever the length of the operator id), so that keys are per operator and one operator can never replay the
+    answer another one got."""
+    return hashlib.sha256(operator_id.encode()).hexdigest()[:32] + ":" + key
 
 
 class IdempotencyConflict(Exception):

@@ -141,9 +141,11 @@ class SqlDocumentRecords:
         self.conn = conn
         self.plumbing = plumbing
 
-    def replayed(self, *, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
+    def replayed(self, *, operator_id: str, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
         try:
-            stored = self.plumbing.recall_idempotent(self.conn, key=key, operation=operation, request=request)
+            stored = self.plumbing.recall_idempotent(
+                self.conn, operator_id=operator_id, key=key, operation=operation, request=request
+            )
         except plumbing.IdempotencyConflict:
             raise IdempotencyKeyReused(key) from None
         if stored is None:
@@ -154,9 +156,10 @@ class SqlDocumentRecords:
             raise LookupError(f"document {document_id} of a replayed request is gone")
         return meta
 
-    def remember(self, *, key: str, operation: str, request: bytes, document_id: str) -> None:
+    def remember(self, *, operator_id: str, key: str, operation: str, request: bytes, document_id: str) -> None:
         self.plumbing.remember_idempotent(
             self.conn,
+            operator_id=operator_id,
             key=key,
             operation=operation,
             request=request,

@@ -44,10 +44,11 @@ class ConcurrentWrite(Exception):
 class DocumentRecords(Protocol):
     """The records of svc-documents inside one transaction."""
 
-    def replayed(self, *, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
-        """The document a request under `key` issued before; IdempotencyKeyReused if the key came with another."""
+    def replayed(self, *, operator_id: str, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
+        """The document the operator's request under `key` issued before; IdempotencyKeyReused if the key came with
+        another request."""
 
-    def remember(self, *, key: str, operation: str, request: bytes, document_id: str) -> None: ...
+    def remember(self, *, operator_id: str, key: str, operation: str, request: bytes, document_id: str) -> None: ...
 
     def next_certificate_sequence(self, key: str) -> int: ...
 

@@ -70,13 +70,13 @@ class DocumentService:
 
         `fingerprint` is the request serialized deterministically without its idempotency key."""
         self._check_request(kind, format, person_id)
+        operator = operator_id or "system"
         if idempotency_key:
             with self.store.transaction() as tx:
-                replay = self._replayed(tx, idempotency_key, fingerprint)
+                replay = self._replayed(tx, operator, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         day = self.business_date(business_date)
-        operator = operator_id or "system"
         facts = self._gather(person_id, household_id, operator, day)
         for attempt in range(_ATTEMPTS):
             try:
@@ -101,9 +101,9 @@ class DocumentService:
             raise _invalid("person_id", "is required")
 
     @staticmethod
-    def _replayed(tx: DocumentRecords, key: str, fingerprint: bytes) -> dict[str, Any] | None:
+    def _replayed(tx: DocumentRecords, operator: str, key: str, fingerprint: bytes) -> dict[str, Any] | None:
         try:
-            return tx.replayed(key=key, operation=RENDER_OPERATION, request=fingerprint)
+            return tx.replayed(operator_id=operator, key=key, operation=RENDER_OPERATION, request=fingerprint)
         except IdempotencyKeyReused:
             raise DomainError(
                 "context.idempotency_key",
@@ -149,7 +149,7 @@ class DocumentService:
         document_id = str(uuid.uuid4())
         with self.store.transaction() as tx:
             if idempotency_key:
-                replay = self._replayed(tx, idempotency_key, fingerprint)
+                replay = self._replayed(tx, operator, idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
             number = certificate.certificate_number(day, tx.next_certificate_sequence(certificate.sequence_key(day)))
@@ -208,7 +208,11 @@ class DocumentService:
             )
             if idempotency_key:
                 tx.remember(
-                    key=idempotency_key, operation=RENDER_OPERATION, request=fingerprint, document_id=document_id
+                    operator_id=operator,
+                    key=idempotency_key,
+                    operation=RENDER_OPERATION,
+                    request=fingerprint,
+                    document_id=document_id,
                 )
             meta = tx.get_document(document_id)
         log.info("document %s issued: %s %s", document_id, kind, number)

@@ -48,8 +48,9 @@ def change_once(
     *,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    """Run a change in one unit of work and commit it, once per Idempotency-Key: a replay of the same command gets
-    the stored answer, another command under the same key IdempotencyReuse. A dry run decides and commits nothing."""
+    """Run a change in one unit of work and commit it, once per operator and Idempotency-Key: a replay of the same
+    command gets the stored answer, another command under the same key IdempotencyReuse; another operator's key is
+    another key. A dry run decides and commits nothing."""
     with app.uow() as uow:
         if dry_run:
             return work(uow)
@@ -57,10 +58,12 @@ def change_once(
             response = work(uow)
         else:
             request = dumps(fingerprint(command)).encode()
-            stored = uow.journal.recall(actor.idempotency_key, operation, request)
+            stored = uow.journal.recall(actor.operator_id, actor.idempotency_key, operation, request)
             if stored is not None:
                 return json.loads(stored)
             response = work(uow)
-            uow.journal.remember(actor.idempotency_key, operation, request, json.dumps(response).encode())
+            uow.journal.remember(
+                actor.operator_id, actor.idempotency_key, operation, request, json.dumps(response).encode()
+            )
         uow.commit()
     return response

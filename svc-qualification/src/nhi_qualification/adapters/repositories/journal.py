@@ -7,10 +7,20 @@ import json
 import sqlalchemy as sa
 
 from nhi_common import paging
-from nhi_common.errors import IdempotencyReuse
+from nhi_common.errors import Conflict, IdempotencyReuse
 from nhi_common.plumbing import IdempotencyConflict, Plumbing
 
 from ..tables import PLUMBING
+
+
+class IdempotencyKeyInUse(Conflict):
+    """Two requests under one Idempotency-Key at once: the other one's change committed, this one's is undone."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a request under the same Idempotency-Key was done meanwhile; repeat this one to get its answer",
+            code="IDEMPOTENCY_KEY_IN_USE",
+        )
 
 
 class Journal:
@@ -32,15 +42,24 @@ class Journal:
         """Record that `consumer` handles `event_id` in this transaction; False if it was handled already."""
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
-    def recall(self, key: str, operation: str, request: bytes) -> bytes | None:
-        """The stored response of a replayed Idempotency-Key; IdempotencyReuse when it came with another request."""
+    def recall(self, operator_id: str, key: str, operation: str, request: bytes) -> bytes | None:
+        """The stored response of an Idempotency-Key this operator replays; IdempotencyReuse when it came with
+        another request."""
         try:
-            return self.plumbing.recall_idempotent(self.conn, key=key, operation=operation, request=request)
+            return self.plumbing.recall_idempotent(
+                self.conn, operator_id=operator_id, key=key, operation=operation, request=request
+            )
         except IdempotencyConflict:
             raise IdempotencyReuse() from None
 
-    def remember(self, key: str, operation: str, request: bytes, response: bytes) -> None:
-        self.plumbing.remember_idempotent(self.conn, key=key, operation=operation, request=request, response=response)
+    def remember(self, operator_id: str, key: str, operation: str, request: bytes, response: bytes) -> None:
+        """Keep the response; IdempotencyKeyInUse when a concurrent request under the same key kept its own first."""
+        try:
+            self.plumbing.remember_idempotent(
+                self.conn, operator_id=operator_id, key=key, operation=operation, request=request, response=response
+            )
+        except sa.exc.IntegrityError:
+            raise IdempotencyKeyInUse() from None
 
     def audit_page(self, *, operator_id: str, action: str, page: paging.Page) -> tuple[list, str]:
         table = self.plumbing.tables["audit_log"]
