@@ -144,7 +144,7 @@ class Batches:
 
     def record_income_facts(self, incomes, actor):
         request = message({"incomes": incomes}, pb.RecordIncomeFactsRequest)
-        return burden.record_income_facts(self.app, parse.incomes(request.incomes), actor)
+        return burden.record_income_facts(self.app, parse.record_incomes(request), actor)["recorded"]
 
     def determine_burden_ratio(self, request, actor):
         return burden.determine_burden_ratio(

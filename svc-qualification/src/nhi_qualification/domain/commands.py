@@ -129,6 +129,13 @@ class IncomeFact:
 
 
 @dataclasses.dataclass(frozen=True)
+class RecordIncomeFacts:
+    """Income facts to keep; a later fact of the same person and income year replaces an earlier one."""
+
+    incomes: tuple[IncomeFact, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class DetermineBurdenRatio:
     household_id: str
     as_of: dt.date | None = None  # None = the business date

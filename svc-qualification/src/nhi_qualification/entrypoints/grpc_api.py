@@ -173,8 +173,8 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def RecordIncomeFacts(self, request, context):
-        count = burden.record_income_facts(self.app, parse.incomes(request.incomes), parse.actor(request.context))
-        return pb.RecordIncomeFactsResponse(recorded=count)
+        result = burden.record_income_facts(self.app, parse.record_incomes(request), parse.actor(request.context))
+        return render(result, pb.RecordIncomeFactsResponse())
 
     @rpc.translated
     def DetermineBurdenRatio(self, request, context):

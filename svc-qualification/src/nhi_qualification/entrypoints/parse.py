@@ -222,6 +222,10 @@ def incomes(facts, field: str = "incomes") -> tuple[c.IncomeFact, ...]:
     return tuple(out)
 
 
+def record_incomes(request) -> c.RecordIncomeFacts:
+    return c.RecordIncomeFacts(incomes(request.incomes))
+
+
 def burden_request(request) -> c.DetermineBurdenRatio:
     required("household_id", request.household_id, "the household")
     return c.DetermineBurdenRatio(

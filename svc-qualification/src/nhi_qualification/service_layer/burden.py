@@ -13,7 +13,7 @@ from nhi_common.plumbing import utcnow
 
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import BurdenDecision, IncomeFacts, income_year_for
-from ..domain.commands import DetermineBurdenRatio, IncomeFact
+from ..domain.commands import DetermineBurdenRatio, IncomeFact, RecordIncomeFacts
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.events import BurdenChange, QualificationChanged
 from .app import App, change_once
@@ -23,20 +23,23 @@ from .unit_of_work import AbstractUnitOfWork
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def record_income_facts(app: App, incomes: Sequence[IncomeFact], actor: Actor) -> int:
+def record_income_facts(app: App, cmd: RecordIncomeFacts, actor: Actor) -> dict[str, Any]:
+    """Keep the facts in one set-based write, once per Idempotency-Key."""
     today = app.today(actor)
-    with app.uow() as uow:
-        facts = _facts(uow, incomes, default_year=income_year_for(day=today).year)
-        count = uow.burden.record_incomes(facts, "api")
-        uow.journal.audit(
-            operator_id=actor.operator_id,
-            action="income.recorded",
-            target_kind="person",
-            target_id=",".join(sorted({f.person_id for f in facts}))[:100] or "-",
-            detail=f"{count} income facts",
-        )
-        uow.commit()
-    return count
+    return change_once(app, actor, "RecordIncomeFacts", cmd, lambda uow: _record(uow, cmd, today, actor))
+
+
+def _record(uow: AbstractUnitOfWork, cmd: RecordIncomeFacts, today: dt.date, actor: Actor) -> dict[str, Any]:
+    facts = _facts(uow, cmd.incomes, default_year=income_year_for(day=today).year)
+    count = uow.burden.record_incomes(facts, "api")
+    uow.journal.audit(
+        operator_id=actor.operator_id,
+        action="income.recorded",
+        target_kind="person",
+        target_id=",".join(sorted({f.person_id for f in facts}))[:100] or "-",
+        detail=f"{count} income facts",
+    )
+    return {"recorded": count}
 
 
 def determine_burden_ratio(app: App, cmd: DetermineBurdenRatio, actor: Actor) -> dict[str, Any]:
@@ -218,11 +221,12 @@ def decision_json(
 
 
 def _facts(uow: AbstractUnitOfWork, incomes: Sequence[IncomeFact], default_year: int) -> list[IncomeFacts]:
-    """The given facts with their year; each person must be known."""
+    """The given facts with their year; each person must be known (one look-up for all of them)."""
+    missing = uow.persons.missing(f.person_id for f in incomes)
+    if missing:
+        raise NotFound("person", missing[0])
     out = []
     for fact in incomes:
-        if uow.persons.get(fact.person_id) is None:
-            raise NotFound("person", fact.person_id)
         out.append(
             IncomeFacts(
                 fact.person_id,

@@ -53,8 +53,10 @@ class BurdenRepository:
         self.conn = conn
 
     def record_incomes(self, facts: Sequence[IncomeFacts], source: str) -> int:
-        """Insert or replace the facts of (person_id, income_year); one statement per 1,000 facts."""
+        """Insert or replace the facts of (person_id, income_year) in one statement (sent in batches by the driver);
+        of two facts of the same person and year in `facts`, the later one is kept. Returns how many were kept."""
         now = utcnow()
+        latest = {(f.person_id, f.income_year): f for f in facts}
         values = [
             {
                 "person_id": f.person_id,
@@ -63,19 +65,20 @@ class BurdenRepository:
                 "source": source,
                 "recorded_at": now,
             }
-            for f in facts
+            for f in latest.values()
         ]
+        if not values:
+            return 0
         if self.conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        for start in range(0, len(values), 1000):
-            stmt = insert(income_facts)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[income_facts.c.person_id, income_facts.c.income_year],
-                set_={c: getattr(stmt.excluded, c) for c in (*INCOME_COLUMNS, "source", "recorded_at")},
-            )
-            self.conn.execute(stmt, values[start : start + 1000])
+        stmt = insert(income_facts)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[income_facts.c.person_id, income_facts.c.income_year],
+            set_={c: getattr(stmt.excluded, c) for c in (*INCOME_COLUMNS, "source", "recorded_at")},
+        )
+        self.conn.execute(stmt, values)
         return len(values)
 
     def facts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,15 @@ class PersonRepository:
 
     def get(self, person_id: str):
         return self.conn.execute(sa.select(persons).where(persons.c.person_id == person_id)).first()
+
+    def missing(self, person_ids: Iterable[str]) -> list[str]:
+        """Which of `person_ids` name no person, in order: one statement per 1,000 ids."""
+        wanted = list(dict.fromkeys(person_ids))
+        known: set[str] = set()
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            known.update(self.conn.scalars(sa.select(persons.c.person_id).where(persons.c.person_id.in_(chunk))))
+        return [p for p in wanted if p not in known]
 
     def members(self, household_id: str) -> list:
         """The persons of a household in resident-register order."""
