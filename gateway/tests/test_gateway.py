@@ -282,6 +282,15 @@ def test_unavailable_is_503_and_internal_is_500_without_details(client, backends
     assert "secret" not in str(body)
 
 
+def test_a_deadline_passed_is_504_that_never_says_try_again(client, backends):
+    """The work may have been done after the deadline: the answer points to the Idempotency-Key, not to a retry."""
+    backends.recorder.fail_with = rpc.ServiceError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+    body = problem(
+        client.post("/api/v1/income-facts", json={"incomes": [{"person_id": "P1"}]}, headers=auth("batch")), 504
+    )
+    assert "try again" not in body["detail"] and "Idempotency-Key" in body["detail"]
+
+
 def test_unimplemented_is_501(client):
     # The fake integration servicer implements nothing; interchange's QuerySubCopy is not routed, so call
     # through the backends object the way a handler would.

@@ -32,6 +32,7 @@ DEFAULTS = {
     500: ("internal", "Internal Server Error"),
     501: ("not-implemented", "Not Implemented"),
     503: ("unavailable", "Service Unavailable"),
+    504: ("timeout", "Gateway Timeout"),
 }
 
 RESERVED = {"type", "title", "status", "detail", "instance", "errors", "code"}
@@ -150,7 +151,7 @@ GRPC_TO_HTTP = {
     grpc.StatusCode.PERMISSION_DENIED: 403,
     grpc.StatusCode.UNAUTHENTICATED: 401,
     grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
     grpc.StatusCode.UNIMPLEMENTED: 501,
 }
 
@@ -168,6 +169,13 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
         return Problem(500, "the request could not be completed")
     if status == 503:
         return Problem(503, f"the {service} service is not available; try again later")
+    if status == 504:
+        # The call may have done its work after the deadline passed: "try again" would be wrong advice.
+        return Problem(
+            504,
+            f"the {service} service did not answer in time; a change it was asked for may have been made: repeat the "
+            "request with the same Idempotency-Key to get its answer without making it twice",
+        )
     if status == 501:
         return Problem(501, f"the {service} service does not implement this operation")
     fields, info = [], None
