@@ -19,3 +19,14 @@ def test_generated_stubs_are_up_to_date():
         assert module.stale_files() == [], "run `make proto` and commit the generated code"
     finally:
         sys.path.remove(str(PROTO))
+
+
+def test_the_spec_lists_every_status_of_residence_code_and_only_those():
+    import yaml
+
+    from nhi_qualification.domain.residence import RESIDENCE_STATUSES
+
+    spec = yaml.safe_load((PROTO.parent / "gateway/src/nhi_gateway/openapi/api.yaml").read_text())
+    field = spec["components"]["schemas"]["Person"]["properties"]["residence_status"]
+    assert field["enum"] == ["", *(s.code for s in RESIDENCE_STATUSES)]
+    assert all(f"`{s.code}` {s.name}" in field["description"] for s in RESIDENCE_STATUSES)

@@ -47,7 +47,15 @@ def test_join_reasons(running, reason, event_date, expected, rule, extra):
     assert person["reasons"][0]["rule_id"] == rule
 
 
-def test_a_foreign_resident_joins_unless_the_status_is_excluded(running):
+@pytest.mark.parametrize(
+    ("reason", "excluded_status"),
+    [
+        ("foreign_resident", "短期滞在"),
+        ("move_in", "短期滞在"),
+        ("move_in", "特定活動(医療滞在)"),
+    ],
+)
+def test_a_foreign_resident_joins_unless_the_status_is_excluded_whatever_the_reason(running, reason, excluded_status):
     allowed = household_of(
         running,
         [
@@ -63,7 +71,7 @@ def test_a_foreign_resident_joins_unless_the_status_is_excluded(running):
         running,
         {
             "kind": "join",
-            "reason": "foreign_resident",
+            "reason": reason,
             "household_id": allowed["household_id"],
             "persons": [{"person_id": allowed["person_ids"][0]}],
             "event_date": "2026-10-01",
@@ -72,13 +80,15 @@ def test_a_foreign_resident_joins_unless_the_status_is_excluded(running):
     assert response.status_code == 201, response.text
     certificate = response.json()["decision"]["certificates_to_issue"][0]
     assert certificate["valid_until"] == "2027-07-31"
+    person = running.http.get(f"/api/v1/persons/{allowed['person_ids'][0]}", headers=running.headers("counter"))
+    assert person.json()["residence_status"] == "technical_intern_training"
     excluded = household_of(
         running,
         [
             {
                 "birth_date": "1995-01-01",
                 "nationality": "米国",
-                "residence_status": "短期滞在",
+                "residence_status": excluded_status,
                 "residence_expires_on": "2026-12-01",
             }
         ],
@@ -87,13 +97,13 @@ def test_a_foreign_resident_joins_unless_the_status_is_excluded(running):
         running,
         {
             "kind": "join",
-            "reason": "foreign_resident",
+            "reason": reason,
             "household_id": excluded["household_id"],
             "persons": [{"person_id": excluded["person_ids"][0]}],
             "event_date": "2026-10-01",
         },
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["rule"] == "ACQ-FOREIGN"
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from nhi_qualification.domain import residence
 from nhi_qualification.domain.decide import RuleConfig, decide
 from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.domain.model import Period, PersonFacts
@@ -233,18 +234,53 @@ def test_a_move_out_within_the_prefecture_ends_coverage_without_a_loss():
     assert person.reasons[0].rule_id == "END-MOVE-OUT-PREF"
 
 
-def test_a_foreign_resident_with_an_excluded_status_is_refused():
-    excluded = [PersonFacts("000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="短期滞在")]
-    with pytest.raises(RuleViolation) as error:
-        run("join", "foreign_resident", dt.date(2026, 11, 1), persons=excluded)
-    assert (error.value.rule, error.value.code) == ("ACQ-FOREIGN", "EXCLUDED_RESIDENCE_STATUS")
-    allowed = [
+def foreigner(status: str, nationality: str = "米国") -> list[PersonFacts]:
+    return [
         PersonFacts(
-            "000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status="技術・人文知識・国際業務"
+            "000000001", "H1", dt.date(1990, 1, 1), "resident", None, residence_status=status, nationality=nationality
         )
     ]
-    assert run("join", "foreign_resident", dt.date(2026, 11, 1), persons=allowed).persons[0].acquired_on == dt.date(
-        2026, 11, 1
+
+
+@pytest.mark.parametrize("reason", ["foreign_resident", "move_in", "emp_leave"])
+def test_a_foreign_resident_with_an_excluded_status_is_refused_whatever_the_reason(reason):
+    with pytest.raises(RuleViolation) as error:
+        run("join", reason, dt.date(2026, 11, 1), persons=foreigner("temporary_visitor"))
+    assert (error.value.rule, error.value.code) == ("ACQ-FOREIGN", "EXCLUDED_RESIDENCE_STATUS")
+    with pytest.raises(RuleViolation) as error:
+        run("join", reason, dt.date(2026, 11, 1), persons=foreigner(""))
+    assert (error.value.rule, error.value.code) == ("ACQ-FOREIGN", "RESIDENCE_STATUS_MISSING")
+    allowed = run("join", reason, dt.date(2026, 11, 1), persons=foreigner("engineer_humanities_international"))
+    assert allowed.persons[0].acquired_on == dt.date(2026, 11, 1)
+
+
+def test_a_japanese_national_needs_no_status_of_residence_and_a_foreign_newborn_none_yet():
+    assert run("join", "move_in", dt.date(2026, 11, 1), persons=foreigner("", nationality="")).persons
+    assert run("join", "birth", dt.date(2026, 11, 1), persons=foreigner("")).persons
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("短期滞在", "temporary_visitor"),
+        ("特定活動（医療滞在）", "designated_activities_medical_stay"),
+        ("特定活動(医療滞在)", "designated_activities_medical_stay"),
+        ("permanent_resident", "permanent_resident"),
+        ("", ""),
+        ("観光", None),
+    ],
+)
+def test_the_registrys_japanese_names_map_to_the_codes_of_one_table(given, code):
+    assert residence.code_of(given) == code
+
+
+def test_an_unknown_status_of_residence_is_refused_naming_the_field():
+    with pytest.raises(RuleViolation) as error:
+        residence.as_code("changes[0].persons[1].residence_status", "観光")
+    assert (error.value.field, error.value.rule, error.value.code) == (
+        "changes[0].persons[1].residence_status",
+        "ACQ-FOREIGN",
+        "UNKNOWN_RESIDENCE_STATUS",
     )
 
 

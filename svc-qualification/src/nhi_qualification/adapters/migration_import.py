@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
+from ..domain import residence
 from ..domain.errors import RuleViolation
+from ..domain.kana import search_key
 from ..domain.numbers import my_number_problem
 from .repositories.persons import VERSIONED
 from .tables import branches, households, periods, person_versions, persons
@@ -87,6 +89,7 @@ def _flush(engine, vault, insurer_number, batch, counts) -> None:
                         "household_id": record["household_id"],
                         "name_kanji": member["name_kanji"],
                         "name_kana": member["name_kana"],
+                        "name_kana_key": search_key(member["name_kana"]),
                         "birth_date": dt.date.fromisoformat(member["birth_date"]),
                         "sex": member.get("sex", ""),
                         "relationship": member.get("relationship", ""),
@@ -94,7 +97,10 @@ def _flush(engine, vault, insurer_number, batch, counts) -> None:
                         "resident_since": _date(member.get("resident_since")),
                         "resident_status": "resident",
                         "nationality": member.get("nationality") or "",
-                        "residence_status": member.get("residence_status") or "",
+                        "residence_status": residence.as_code(
+                            f"{record['household_id']}.members[{index}].residence_status",
+                            member.get("residence_status") or "",
+                        ),
                         "residence_expires_on": _date(member.get("residence_expires_on")),
                         "dv_support": bool(member.get("dv_support")),
                         "my_number_enc": vault.encrypt(my_number) if my_number else None,

@@ -9,21 +9,9 @@ from .ages import age_on, birthday_of, elder_period
 from .errors import RuleViolation
 from .model import Decision, DocumentDue, PersonDecision, PersonFacts, Reason
 from .reasons import REASONS, ChangeReason, next_day, same_day
+from .residence import BY_CODE, is_foreign
 
 NOTIFY_DAYS = 14
-
-# 施行規則第1条: statuses of residence whose holders are not NHI insured (ACQ-FOREIGN, domain §3.1).
-EXCLUDED_RESIDENCE_STATUSES = frozenset(
-    {
-        "短期滞在",
-        "外交",
-        "特定活動（医療滞在）",
-        "特定活動（医療滞在者の付添人）",
-        "特定活動（観光・保養）",
-        "特定活動（観光・保養を目的とする者の同行配偶者）",
-        "在留資格なし",
-    }
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +23,6 @@ class RuleConfig:
     move_out_pref_day_after: bool = False  # END-MOVE-OUT-PREF: yes: day after
     emp_join_same_day: bool = False  # LOSS-EMP-JOIN: yes: same day
     age75_day_after: bool = False  # LOSS-AGE75: yes: day after
-    excluded_residence_statuses: frozenset[str] = EXCLUDED_RESIDENCE_STATUSES
 
     def date_rule(self, reason: ChangeReason):
         """The date rule of a reason under this configuration."""
@@ -143,7 +130,7 @@ def decide(
             facts,
         )
         if kind == "join":
-            decision = _join(reason, person, field, effective, date_reason, config, prefecture_acquired_on)
+            decision = _join(reason, person, field, effective, date_reason, prefecture_acquired_on)
         else:
             decision = _leave(reason, person, field, effective, date_reason)
         decisions.append(decision)
@@ -199,7 +186,6 @@ def _join(
     field: str,
     effective: dt.date,
     date_reason: Reason,
-    config: RuleConfig,
     prefecture_acquired_on: dt.date | None,
 ) -> PersonDecision:
     current = person.current_period
@@ -217,21 +203,8 @@ def _join(
             rule="LOSS-AGE75",
             code="AGED_75",
         )
-    if reason.code == "foreign_resident":
-        if not person.residence_status:
-            raise RuleViolation(
-                field,
-                "a foreign resident's status of residence is not on record",
-                rule="ACQ-FOREIGN",
-                code="RESIDENCE_STATUS_MISSING",
-            )
-        if person.residence_status in config.excluded_residence_statuses:
-            raise RuleViolation(
-                field,
-                f"the status of residence {person.residence_status} is excluded from the NHI",
-                rule="ACQ-FOREIGN",
-                code="EXCLUDED_RESIDENCE_STATUS",
-            )
+    if reason.code == "foreign_resident" or is_foreign(person.nationality):
+        _check_residence(reason, person, field)
     if reason.effect == "coverage_start":
         if prefecture_acquired_on is None:
             raise RuleViolation(
@@ -255,6 +228,35 @@ def _join(
         )
         return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried,), coverage_starts_on=effective)
     return PersonDecision(person.person_id, effective, None, (date_reason,))
+
+
+def _check_residence(reason: ChangeReason, person: PersonFacts, field: str) -> None:
+    """ACQ-FOREIGN, whatever the reason: a foreign resident joins only with a status of residence in scope."""
+    if not person.residence_status:
+        # A child born here holds no status for its first 60 days (出生による経過滞在者) and is on the register.
+        if reason.code == "birth":
+            return
+        raise RuleViolation(
+            field,
+            "a foreign resident's status of residence is not on record",
+            rule="ACQ-FOREIGN",
+            code="RESIDENCE_STATUS_MISSING",
+        )
+    status = BY_CODE.get(person.residence_status)
+    if status is None:
+        raise RuleViolation(
+            field,
+            f"{person.residence_status!r} is not a status of residence",
+            rule="ACQ-FOREIGN",
+            code="UNKNOWN_RESIDENCE_STATUS",
+        )
+    if status.excluded:
+        raise RuleViolation(
+            field,
+            f"the status of residence {status.code} ({status.name}) is excluded from the NHI",
+            rule="ACQ-FOREIGN",
+            code="EXCLUDED_RESIDENCE_STATUS",
+        )
 
 
 def _leave(

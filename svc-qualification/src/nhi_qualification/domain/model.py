@@ -83,7 +83,8 @@ class PersonFacts:
     birth_date: dt.date
     resident_status: str
     current_period: Period | None
-    residence_status: str = ""
+    residence_status: str = ""  # a code of domain/residence.py
+    nationality: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

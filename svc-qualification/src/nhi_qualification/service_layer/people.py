@@ -56,6 +56,7 @@ def facts(
                 row.resident_status,
                 current.get(person_id),
                 residence_status=row.residence_status,
+                nationality=row.nationality,
             )
         )
     return out
