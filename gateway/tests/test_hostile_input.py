@@ -188,3 +188,28 @@ def test_every_integer_of_the_spec_has_a_format_and_every_input_integer_its_boun
         if "minimum" not in schema or "maximum" not in schema
     ]
     assert unbounded == []
+
+
+def test_a_job_date_out_of_reach_is_400_naming_it(client, backends):
+    from nhi_common import errors, rpc
+
+    refusal = errors.InvalidInput("parameters.date", "must lie within a year", code=errors.DATE_OUT_OF_RANGE)
+    backends.recorder.fail_with = rpc.from_domain(refusal)
+    body = {"kind": "age75_loss", "parameters": {"date": "9999-12-31"}}
+    answer = problem(client.post("/api/v1/jobs", json=body, headers=auth("batch")), 400)
+    assert fields(answer) == ["parameters.date"] and answer["code"] == errors.DATE_OUT_OF_RANGE
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field"),
+    [
+        ({"date": "2026-02-30"}, "parameters.date"),
+        ({"month": "2026-13"}, "parameters.month"),
+        ({"x": "1"}, "parameters.x"),
+    ],
+)
+def test_a_job_parameter_the_spec_does_not_take_is_400_naming_it(client, backends, parameters, field):
+    body = {"kind": "age75_loss", "parameters": parameters}
+    answer = problem(client.post("/api/v1/jobs", json=body, headers=auth("batch")), 400)
+    assert fields(answer) == [field]
+    assert not backends.recorder.requests

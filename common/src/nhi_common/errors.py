@@ -18,6 +18,10 @@ class Category(enum.Enum):
     PERMISSION = "permission"  # the caller lacks a scope (403)
 
 
+# A date the client gave that lies out of the reach an operation allows (a job for the year 9999): as malformed as a
+# value the API's spec refuses itself, so the gateway answers it 400 like those.
+DATE_OUT_OF_RANGE = "DATE_OUT_OF_RANGE"
+
 # Codes that say the request itself is malformed, whichever service or use case refuses it: their errors are
 # INPUT unless raised with another category. Every other code is a RULE refusal.
 INPUT_CODES = frozenset(
@@ -29,6 +33,7 @@ INPUT_CODES = frozenset(
         "INVALID_CURSOR",
         "INVALID_PAGE_SIZE",
         "INVALID_RANGE",
+        DATE_OUT_OF_RANGE,
         "INVALID_LISTING_ORDER",
         "UNKNOWN_REASON",
         "UNKNOWN_KIND",

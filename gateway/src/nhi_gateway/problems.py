@@ -10,7 +10,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from nhi_common import paging, rpc
+from nhi_common import errors, paging, rpc
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,10 @@ GRPC_TO_HTTP = {
     grpc.StatusCode.UNIMPLEMENTED: 501,
 }
 
-# A page request a service refuses is a query parameter the client sent as it was (page_size, cursor): as malformed
-# as one the spec refuses itself, so 400 like those. Other INVALID_ARGUMENTs keep their 422.
-MALFORMED_QUERY = frozenset({paging.INVALID_CURSOR, paging.INVALID_PAGE_SIZE})
+# A page request a service refuses is a query parameter the client sent as it was (page_size, cursor), and a job date
+# out of reach a value it sent as it was: as malformed as one the spec refuses itself, so 400 like those. Other
+# INVALID_ARGUMENTs keep their 422.
+MALFORMED_INPUT = frozenset({paging.INVALID_CURSOR, paging.INVALID_PAGE_SIZE, errors.DATE_OUT_OF_RANGE})
 
 
 def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
@@ -182,7 +183,7 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
     status_proto = rpc.read_status(error) if hasattr(error, "trailing_metadata") else None
     if status_proto is not None:
         fields, info = rpc.unpack_details(status_proto)
-    if code == grpc.StatusCode.INVALID_ARGUMENT and info is not None and info.reason in MALFORMED_QUERY:
+    if code == grpc.StatusCode.INVALID_ARGUMENT and info is not None and info.reason in MALFORMED_INPUT:
         status = 400
     detail = (error.details() if hasattr(error, "details") else "") or DEFAULTS[status][1]
     extra: dict = {}

@@ -8,6 +8,7 @@ itself done and changes nothing. Without a dispatcher the chunks run in a backgr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -15,10 +16,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nhi_common import paging
+from nhi_common.errors import DATE_OUT_OF_RANGE, InvalidInput
 from nhi_common.events import Event
 from nhi_common.plumbing import dumps, utcnow
 
-from ..domain.commands import StartJob
+from ..domain.commands import StartJob, fingerprint
 from ..domain.errors import NotFound
 from . import age75, burden_batch, views
 from .app import App
@@ -28,6 +30,7 @@ from .unit_of_work import AbstractUnitOfWork
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
+REACH = dt.timedelta(days=366)  # how far from the business date a job's date may lie, either way
 AGE75, BURDEN = age75.KIND, burden_batch.KIND
 JOB_KINDS = (AGE75, BURDEN)
 SUBJECT_PREFIX = "nhi.jobs.v1."
@@ -49,18 +52,13 @@ class Jobs:
         self._threads: list[threading.Thread] = []
 
     def start(self, cmd: StartJob, actor: Actor) -> dict[str, Any]:
+        """Queue a job, once per operator and Idempotency-Key (a replay answers the job it queued)."""
         today = self.app.today(actor)
+        _check_within_reach(cmd, today)
         params = {"month": cmd.month} if cmd.month else {"date": (cmd.date or today).isoformat()}
-        with self.app.uow() as uow:
-            job_id = uow.jobs.add(kind=cmd.kind, parameters=params, business_date=today, operator_id=actor.operator_id)
-            uow.journal.audit(
-                operator_id=actor.operator_id,
-                action=f"job.started.{cmd.kind}",
-                target_kind="job",
-                target_id=job_id,
-                detail=dumps(params),
-            )
-            uow.commit()
+        job_id, queued = self._queue(cmd, params, today, actor)
+        if not queued:
+            return self.get(job_id)
         if self.dispatch is not None:
             try:
                 self.dispatch(
@@ -78,6 +76,28 @@ class Jobs:
             self._threads.append(thread)
             thread.start()
         return self.get(job_id)
+
+    def _queue(self, cmd: StartJob, params: dict[str, str], today: dt.date, actor: Actor) -> tuple[str, bool]:
+        """The job's id, and whether it was queued now (False: the operator's Idempotency-Key had queued it)."""
+        request = dumps(fingerprint(cmd)).encode()
+        with self.app.uow() as uow:
+            if actor.idempotency_key:
+                stored = uow.journal.recall(actor.operator_id, actor.idempotency_key, "StartJob", request)
+                if stored is not None:
+                    return json.loads(stored)["job_id"], False
+            job_id = uow.jobs.add(kind=cmd.kind, parameters=params, business_date=today, operator_id=actor.operator_id)
+            uow.journal.audit(
+                operator_id=actor.operator_id,
+                action=f"job.started.{cmd.kind}",
+                target_kind="job",
+                target_id=job_id,
+                detail=dumps(params),
+            )
+            if actor.idempotency_key:
+                answer = json.dumps({"job_id": job_id}).encode()
+                uow.journal.remember(actor.operator_id, actor.idempotency_key, "StartJob", request, answer)
+            uow.commit()
+        return job_id, True
 
     def get(self, job_id: str) -> dict[str, Any]:
         with self.app.uow(read_only=True) as uow:
@@ -182,6 +202,26 @@ class Jobs:
         with self.app.uow() as uow:
             uow.jobs.fail(job_id, error)
             uow.commit()
+
+
+def _check_within_reach(cmd: StartJob, today: dt.date) -> None:
+    """A job's date or month lies within REACH of the business date: a batch over the population for the year 9999
+    is a typing error, refused before anything is queued."""
+    first, last = today - REACH, today + REACH
+    if cmd.month:
+        year, month = (int(x) for x in cmd.month.split("-"))
+        day, field = dt.date(year, month, 1), "parameters.month"
+        first = first.replace(day=1)
+    elif cmd.date is not None:
+        day, field = cmd.date, "parameters.date"
+    else:
+        return
+    if not first <= day <= last:
+        raise InvalidInput(
+            field,
+            f"must lie within a year of the business date {today}: from {first} to {last}",
+            code=DATE_OUT_OF_RANGE,
+        )
 
 
 def _job(uow: AbstractUnitOfWork, job_id: str):

@@ -1,0 +1,79 @@
+"""What a request to start a job may ask: dates within reach of the business date, once per Idempotency-Key.
+
+The business date of these tests is 2026-11-24 (conftest); SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from clients import Batches
+
+from nhi_common.errors import DATE_OUT_OF_RANGE, Category
+from nhi_qualification.adapters.tables import jobs
+from nhi_qualification.domain.errors import IdempotencyReuse
+from nhi_qualification.service_layer.context import Actor
+
+BATCH = Actor("batch-01")
+
+
+@pytest.fixture
+def batches(service):
+    batches = Batches(service.app)
+    yield batches
+    batches.jobs.wait(10)
+
+
+def job_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(sa.select(sa.func.count()).select_from(jobs))
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters", "field"),
+    [
+        ("age75_loss", {"date": "9999-12-31"}, "parameters.date"),
+        ("age75_loss", {"date": "0001-01-01"}, "parameters.date"),
+        ("age75_loss", {"date": "2027-11-26"}, "parameters.date"),
+        ("age75_loss", {"month": "2100-01"}, "parameters.month"),
+        ("burden_redetermination", {"date": "2025-11-22"}, "parameters.date"),
+    ],
+)
+def test_a_job_date_out_of_a_years_reach_of_the_business_date_is_refused_as_input(
+    batches, engine, kind, parameters, field
+):
+    with pytest.raises(Exception) as refused:
+        batches.start_job(kind, parameters, BATCH)
+    assert refused.value.field == field and refused.value.code == DATE_OUT_OF_RANGE
+    assert refused.value.category is Category.INPUT
+    assert job_count(engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters"),
+    [
+        ("age75_loss", {"date": "2027-11-24"}),
+        ("age75_loss", {"date": "2025-11-24"}),
+        ("age75_loss", {"month": "2025-11"}),
+        ("age75_loss", {}),
+        ("burden_redetermination", {"date": "2026-08-01"}),
+    ],
+)
+def test_a_job_date_within_a_year_is_queued(batches, engine, kind, parameters):
+    assert batches.start_job(kind, parameters, BATCH)["state"] in ("queued", "running", "succeeded")
+    assert job_count(engine) == 1
+
+
+def test_a_replayed_key_answers_the_job_it_queued_and_queues_no_other(batches, engine):
+    keyed = Actor("batch-01", idempotency_key="run-1")
+    first = batches.start_job("age75_loss", {"date": "2026-12-01"}, keyed)
+    batches.jobs.wait(10)
+    again = batches.start_job("age75_loss", {"date": "2026-12-01"}, keyed)
+    assert again["job_id"] == first["job_id"]
+    assert job_count(engine) == 1
+    with pytest.raises(IdempotencyReuse):
+        batches.start_job("age75_loss", {"date": "2026-12-02"}, keyed)
+    batches.jobs.wait(10)
+    other = batches.start_job("age75_loss", {"date": "2026-12-01"}, Actor("batch-02", idempotency_key="run-1"))
+    assert other["job_id"] != first["job_id"]
+    assert job_count(engine) == 2
