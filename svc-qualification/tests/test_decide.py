@@ -342,10 +342,42 @@ def test_next_day_losses_cross_month_year_and_era_ends(death, lost_on):
         "leave",
         "death",
         death,
-        persons=facts(open_period(dt.date(2010, 4, 1)), birth=dt.date(1950, 1, 1)),
+        persons=facts(open_period(dt.date(2010, 4, 1)), birth=dt.date(1960, 1, 1)),
         today=dt.date(2026, 11, 24),
     )
     assert decision.persons[0].lost_on == lost_on
+
+
+def test_a_back_dated_join_whose_75th_birthday_has_passed_ends_on_it():
+    decision = run("join", "move_in", dt.date(2026, 10, 1), persons=facts(birth=dt.date(1951, 11, 20)))
+    person = decision.persons[0]
+    assert (person.acquired_on, person.lost_on, person.lost_reason) == (
+        dt.date(2026, 10, 1),
+        dt.date(2026, 11, 20),
+        "age75",
+    )
+    assert [r.rule_id for r in person.reasons] == ["ACQ-MOVE-IN", "LOSS-AGE75"]
+
+
+def test_a_join_whose_75th_birthday_is_still_ahead_is_left_to_the_batch():
+    person = run("join", "move_in", dt.date(2026, 10, 1), persons=facts(birth=dt.date(1951, 12, 20))).persons[0]
+    assert person.lost_on is None and [r.rule_id for r in person.reasons] == ["ACQ-MOVE-IN"]
+
+
+def test_a_join_from_the_75th_birthday_on_is_refused_naming_the_loss_date():
+    with pytest.raises(RuleViolation) as error:
+        run("join", "move_in", dt.date(2026, 11, 20), persons=facts(birth=dt.date(1951, 11, 20)))
+    assert (error.value.rule, error.value.code) == ("LOSS-AGE75", "AGED_75") and "2026-11-20" in error.value.message
+
+
+def test_a_leave_after_the_75th_birthday_is_refused_even_before_the_batch_closed_the_period():
+    with pytest.raises(RuleViolation) as error:
+        run("leave", "death", dt.date(2026, 11, 22), persons=facts(open_period(), birth=dt.date(1951, 11, 20)))
+    assert (error.value.rule, error.value.code) == ("LOSS-AGE75", "AGED_75") and "2026-11-20" in error.value.message
+    dying_at_74 = run(
+        "leave", "death", dt.date(2026, 11, 19), persons=facts(open_period(), birth=dt.date(1951, 11, 20))
+    )
+    assert dying_at_74.persons[0].lost_on == dt.date(2026, 11, 20)
 
 
 @pytest.mark.parametrize(

@@ -223,3 +223,27 @@ def test_one_statement_confirmation_agrees_with_the_person_and_period_lookups(se
                 assert combined[0].person_id == persons.get("000000001").person_id
                 assert (combined[1].version_id if combined[1] else None) == (period.version_id if period else None)
         assert persons.as_of("999999999", dt.date(2026, 11, 1), None) is None
+
+
+def test_from_the_75th_birthday_the_person_is_not_insured_before_the_batch_closes_the_period(service):
+    resident_move_in(service, ids=("000000001",))
+    with service.app.uow() as uow:
+        uow.persons.update("000000001", "test", birth_date=dt.date(1951, 11, 20))
+        uow.commit()
+    before_birthday = Actor("clerk-01", business_date=dt.date(2026, 11, 10))
+    joined = service.submit_notification(notification(["000000001"]), before_birthday)
+    assert joined["decision"]["persons"][0]["lost_on"] == ""  # the birthday was still ahead: the batch's to end
+
+    assert service.get_qualification("000000001", dt.date(2026, 11, 19), None, CLERK)["insured"] is True
+    view = service.get_qualification("000000001", dt.date(2026, 11, 20), None, CLERK)
+    assert view["insured"] is False and "period" not in view
+    assert [(r["rule_id"], r["facts"]["lost_on"], r["facts"]["batch_pending"]) for r in view["reasons"]] == [
+        ("LOSS-AGE75", "2026-11-20", "true")
+    ]
+    assert service.get_person("000000001", CLERK)["insured"] is False
+    assert service.get_household("H00000001", CLERK)["members"][0]["insured"] is False
+    with pytest.raises(RuleViolation) as error:
+        service.submit_notification(
+            notification(["000000001"], kind="leave", reason="death", event_date="2026-11-21"), CLERK
+        )
+    assert error.value.rule == "LOSS-AGE75"

@@ -379,20 +379,22 @@ class QualificationPeriod(_message.Message):
     def __init__(self, period_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., insurer_number: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., acquired_on: _Optional[str] = ..., acquired_reason: _Optional[str] = ..., lost_on: _Optional[str] = ..., lost_reason: _Optional[str] = ..., recorded_at: _Optional[str] = ..., superseded_at: _Optional[str] = ..., change_id: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., version_id: _Optional[int] = ..., coverage_starts_on: _Optional[str] = ..., coverage_ends_on: _Optional[str] = ..., void: _Optional[bool] = ..., correction_reason: _Optional[str] = ..., operator_id: _Optional[str] = ...) -> None: ...
 
 class QualificationView(_message.Message):
-    __slots__ = ("person_id", "as_of", "known_at", "insured", "period", "person")
+    __slots__ = ("person_id", "as_of", "known_at", "insured", "period", "person", "reasons")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
     INSURED_FIELD_NUMBER: _ClassVar[int]
     PERIOD_FIELD_NUMBER: _ClassVar[int]
     PERSON_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     as_of: str
     known_at: str
     insured: bool
     period: QualificationPeriod
     person: Person
-    def __init__(self, person_id: _Optional[str] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., insured: _Optional[bool] = ..., period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., person: _Optional[_Union[Person, _Mapping]] = ...) -> None: ...
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, person_id: _Optional[str] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., insured: _Optional[bool] = ..., period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., person: _Optional[_Union[Person, _Mapping]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class GetPersonRequest(_message.Message):
     __slots__ = ("person_id", "context")

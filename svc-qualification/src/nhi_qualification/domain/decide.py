@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from .ages import age_on, birthday_of, elder_period
+from .ages import RuleDate, age75_lost_on, age_on, elder_period
 from .errors import RuleViolation
 from .model import Decision, DocumentDue, PersonDecision, PersonFacts, Reason
 from .reasons import REASONS, ChangeReason, next_day, same_day
 from .residence import BY_CODE, is_foreign
 
 NOTIFY_DAYS = 14
+AGE75_REASON = "age75"  # the 異動事由 of LOSS-AGE75
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,10 +130,12 @@ def decide(
             reason.basis,
             facts,
         )
+        age75 = age75_lost_on(birth_date=person.birth_date, day_after=config.age75_day_after)
         if kind == "join":
             decision = _join(reason, person, field, effective, date_reason, prefecture_acquired_on)
+            decision = _ending_at_75(decision, age75, field, business_date)
         else:
-            decision = _leave(reason, person, field, effective, date_reason)
+            decision = _leave(reason, person, field, effective, date_reason, age75)
         decisions.append(decision)
         for form in reason.forms:
             documents.append(
@@ -196,13 +199,6 @@ def _join(
             f"(period {current.period_id}); periods may not overlap",
             code="OVERLAPPING_PERIOD",
         )
-    if effective >= birthday_of(birth_date=person.birth_date, age=75):
-        raise RuleViolation(
-            field,
-            "the person is 75 or older on that date and belongs to 後期高齢者医療",
-            rule="LOSS-AGE75",
-            code="AGED_75",
-        )
     if reason.code == "foreign_resident" or is_foreign(person.nationality):
         _check_residence(reason, person, field)
     if reason.effect == "coverage_start":
@@ -228,6 +224,24 @@ def _join(
         )
         return PersonDecision(person.person_id, prefecture_acquired_on, None, (carried,), coverage_starts_on=effective)
     return PersonDecision(person.person_id, effective, None, (date_reason,))
+
+
+def _ending_at_75(decision: PersonDecision, age75: RuleDate, field: str, business_date: dt.date) -> PersonDecision:
+    """LOSS-AGE75 without the batch: no join from the 75th birthday on; a back-dated join whose 75th birthday is
+    past (before the business date) is recorded ending on it (the age75 batch then finds it lost already)."""
+    starts_on = decision.coverage_starts_on or decision.acquired_on
+    if starts_on is not None and starts_on >= age75.day:
+        raise RuleViolation(
+            field,
+            f"the person is in 後期高齢者医療 from the 75th birthday: the NHI qualification ends on {age75.day}",
+            rule="LOSS-AGE75",
+            code="AGED_75",
+        )
+    if age75.day >= business_date:
+        return decision  # today or ahead: the day's or month's age75 batch ends it, with its household effects
+    return dataclasses.replace(
+        decision, lost_on=age75.day, lost_reason=AGE75_REASON, reasons=(*decision.reasons, age75.reason)
+    )
 
 
 def _check_residence(reason: ChangeReason, person: PersonFacts, field: str) -> None:
@@ -265,8 +279,16 @@ def _leave(
     field: str,
     effective: dt.date,
     date_reason: Reason,
+    age75: RuleDate,
 ) -> PersonDecision:
     current = person.current_period
+    if current is not None and effective > age75.day:
+        raise RuleViolation(
+            field,
+            f"the qualification ended on the 75th birthday {age75.day} (後期高齢者医療): no leave is needed",
+            rule="LOSS-AGE75",
+            code="AGED_75",
+        )
     if current is None or current.end_on is not None:
         raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
     if effective <= current.start_on:

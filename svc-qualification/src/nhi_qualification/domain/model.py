@@ -95,6 +95,7 @@ class PersonDecision:
     reasons: tuple[Reason, ...]
     coverage_starts_on: dt.date | None = None
     coverage_ends_on: dt.date | None = None
+    lost_reason: str | None = None  # a join recorded with its end already (LOSS-AGE75 passed)
 
 
 @dataclasses.dataclass(frozen=True)

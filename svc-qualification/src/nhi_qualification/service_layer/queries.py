@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
 
 from nhi_common import paging
 
+from ..domain.ages import age75_lost_on
 from ..domain.errors import NotFound, PermissionDenied
 from . import views
 from .app import App
@@ -26,6 +28,19 @@ def get_qualification(
             raise NotFound("person", person_id)
         row, period, has_statuses = found
         statuses = uow.statuses.current_rows([person_id]) if has_statuses else {}
+    reasons = []
+    age75 = age75_lost_on(birth_date=row.birth_date, day_after=app.rules.age75_day_after)
+    if day >= age75.day:
+        # LOSS-AGE75 holds whether or not the month's batch has closed the period yet.
+        pending = period is not None
+        reasons.append(
+            dataclasses.replace(
+                age75.reason,
+                summary=age75.reason.summary + ("（75歳到達の一括処理は未了）" if pending else ""),
+                facts={**age75.reason.facts, "batch_pending": str(pending).lower()},
+            )
+        )
+        period = None
     view = {
         "person_id": person_id,
         "as_of": day.isoformat(),
@@ -34,6 +49,7 @@ def get_qualification(
         "person": views.person_dict(
             row, app.vault, actor, insured=period is not None, statuses=statuses.get(person_id, [])
         ),
+        "reasons": [r.as_dict() for r in reasons],
     }
     if period is not None:
         view["period"] = views.period_dict(period)
@@ -46,7 +62,7 @@ def get_person(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
         row = uow.persons.get(person_id)
         if row is None:
             raise NotFound("person", person_id)
-        insured = uow.periods.insured_on([person_id], app.today(actor))
+        insured = _insured(app, [row], uow.periods.insured_on([person_id], app.today(actor)), app.today(actor))
         statuses = uow.statuses.current_rows([person_id])
     _audit_my_number_read(app, actor, [row])
     return views.person_dict(row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []))
@@ -62,7 +78,7 @@ def get_household(
         if household is None:
             raise NotFound("household", household_id)
         members = uow.persons.members(household_id)
-        insured = uow.periods.insured_on([m.person_id for m in members], day, known_at)
+        insured = _insured(app, members, uow.periods.insured_on([m.person_id for m in members], day, known_at), day)
         statuses = uow.statuses.current_rows([m.person_id for m in members])
     _audit_my_number_read(app, actor, members)
     return {
@@ -112,7 +128,7 @@ def search_persons(
             name_kana_match=name_kana_match,
         )
         ids = [r.person_id for r in found]
-        insured = uow.periods.insured_on(ids, app.today(actor))
+        insured = _insured(app, found, uow.periods.insured_on(ids, app.today(actor)), app.today(actor))
         statuses = uow.statuses.current_rows(ids)
     if my_number:
         _audit(app, actor, "mynumber.search", "person", ",".join(ids) or "-")
@@ -144,6 +160,16 @@ def list_audit_events(app: App, operator_id: str, action: str, page: paging.Page
     with app.uow(read_only=True) as uow:
         found, cursor = uow.journal.audit_page(operator_id=operator_id, action=action, page=page)
     return [views.audit_dict(r) for r in found], cursor
+
+
+def _insured(app: App, rows, recorded: set[str], day: dt.date) -> set[str]:
+    """Who of `rows` is insured on `day`: as recorded, except from the 75th birthday on (LOSS-AGE75 needs no batch)."""
+    return {
+        r.person_id
+        for r in rows
+        if r.person_id in recorded
+        and day < age75_lost_on(birth_date=r.birth_date, day_after=app.rules.age75_day_after).day
+    }
 
 
 def _audit_my_number_read(app: App, actor: Actor, rows) -> None:
