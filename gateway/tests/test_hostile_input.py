@@ -213,3 +213,10 @@ def test_a_job_parameter_the_spec_does_not_take_is_400_naming_it(client, backend
     answer = problem(client.post("/api/v1/jobs", json=body, headers=auth("batch")), 400)
     assert fields(answer) == [field]
     assert not backends.recorder.requests
+
+
+@pytest.mark.parametrize("day", ["0034-01-01", "1988-12-31", "2101-01-01", "9999-12-31"])
+def test_a_business_date_out_of_the_years_the_rules_know_is_400_naming_the_header(client, backends, day):
+    answer = problem(client.get("/api/v1/persons/P1", headers=auth("backoffice", **{"X-Business-Date": day})), 400)
+    assert fields(answer) == ["X-Business-Date"]
+    assert not backends.recorder.requests

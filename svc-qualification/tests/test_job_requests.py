@@ -5,14 +5,18 @@ The business date of these tests is 2026-11-24 (conftest); SQLite always, Postgr
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from clients import Batches
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, Category
-from nhi_qualification.adapters.tables import jobs
+from nhi_qualification.adapters.tables import jobs as job_table
+from nhi_qualification.domain.commands import StartJob
 from nhi_qualification.domain.errors import IdempotencyReuse
 from nhi_qualification.service_layer.context import Actor
+from nhi_qualification.service_layer.jobs import Jobs
 
 BATCH = Actor("batch-01")
 
@@ -26,7 +30,7 @@ def batches(service):
 
 def job_count(engine) -> int:
     with engine.connect() as conn:
-        return conn.scalar(sa.select(sa.func.count()).select_from(jobs))
+        return conn.scalar(sa.select(sa.func.count()).select_from(job_table))
 
 
 @pytest.mark.parametrize(
@@ -77,3 +81,15 @@ def test_a_replayed_key_answers_the_job_it_queued_and_queues_no_other(batches, e
     other = batches.start_job("age75_loss", {"date": "2026-12-01"}, Actor("batch-02", idempotency_key="run-1"))
     assert other["job_id"] != first["job_id"]
     assert job_count(engine) == 2
+
+
+def test_a_job_that_cannot_be_planned_fails_instead_of_being_retried_forever(service, engine):
+    """The plan step of a job on the work queue: an error of the job's own parameters ends it failed (and the
+    message is acknowledged), where raising would have the queue redeliver it again and again."""
+    queued = []
+    jobs = Jobs(service.app, dispatch=queued.extend)
+    ancient = Actor("batch-01", business_date=dt.date(34, 1, 1))  # persons born in the year -41 reach 75 then
+    job = jobs.start(StartJob("age75_loss"), ancient)
+    jobs.handle_message(queued[0][1].data)
+    failed = jobs.get(job["job_id"])
+    assert failed["state"] == "failed" and "ValueError" in failed["error"]

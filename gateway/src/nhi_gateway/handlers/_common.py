@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import flask
 from connexion.context import context, operation
 
@@ -11,6 +13,9 @@ from ..nulls import absent_as_null
 from ..problems import Problem, field_error
 
 EXTENSION = "nhi_gateway"
+# The business dates a rehearsal may act on: the income years the rules know (1989-2100, as IncomeFact.income_year);
+# the year 0034 would have a batch look for persons born in the year -41.
+FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = dt.date(1989, 1, 1), dt.date(2100, 12, 31)
 
 
 def backends() -> Backends:
@@ -31,6 +36,14 @@ def call_context():
             "X-Business-Date is allowed only for backoffice, batch and admin",
             kind="forbidden",
             errors=[field_error("X-Business-Date", "is not allowed for this role", "role")],
+        )
+    if business_date and not FIRST_BUSINESS_DATE <= dt.date.fromisoformat(business_date) <= LAST_BUSINESS_DATE:
+        raise Problem(
+            400,
+            f"X-Business-Date must lie from {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE}",
+            errors=[
+                field_error("X-Business-Date", f"must lie from {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE}", "range")
+            ],
         )
     return request_context(
         caller, idempotency_key=flask.request.headers.get("Idempotency-Key"), business_date=business_date

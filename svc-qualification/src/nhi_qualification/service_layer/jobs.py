@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nhi_common import paging
-from nhi_common.errors import DATE_OUT_OF_RANGE, InvalidInput
+from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput
 from nhi_common.events import Event
 from nhi_common.plumbing import dumps, utcnow
 
@@ -122,7 +122,12 @@ class Jobs:
         if data.get("step") != "plan":
             self.run_chunk(job_id, int(data["chunk_no"]))
             return
-        chunks = self.plan(job_id)
+        try:
+            chunks = self.plan(job_id)
+        except (DomainError, ValueError) as exc:  # the job's own parameters cannot be planned: a retry changes nothing
+            log.exception("job %s could not be planned", job_id)
+            self._fail(job_id, f"{type(exc).__name__}: {exc}")
+            return
         if chunks and self.dispatch is not None:
             kind = data["kind"]
             self.dispatch(
@@ -183,14 +188,26 @@ class Jobs:
                 uow.commit()
 
     def results(self, job_id: str, page: paging.Page) -> dict[str, Any]:
-        """The job's results by person (for age75_loss the 75歳到達 対象者一覧), a page at a time."""
+        """The job's results, a page at a time: for age75_loss by person (the 75歳到達 対象者一覧), for
+        burden_redetermination by household (the determinations it stored)."""
         with self.app.uow(read_only=True) as uow:
             job = _job(uow, job_id)
+            if job.kind == BURDEN:
+                found, cursor = uow.burden.of_job(job_id, page)
+                return {
+                    "job": views.job_dict(job),
+                    "title": burden_batch.TITLE,
+                    "rows": [],
+                    "households": [burden_batch.result_row(r) for r in found],
+                    "summary": uow.burden.job_summary(job_id),
+                    "next_cursor": cursor,
+                }
             found, cursor, summary = uow.jobs.results(job_id, page)
         return {
             "job": views.job_dict(job),
-            "title": "75歳到達 対象者一覧" if job.kind == AGE75 else f"{job.kind} 結果一覧",
+            "title": "75歳到達 対象者一覧",
             "rows": [age75.result_row(r) for r in found],
+            "households": [],
             "summary": summary,
             "next_cursor": cursor,
         }
