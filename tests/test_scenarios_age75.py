@@ -99,3 +99,48 @@ def test_a_join_on_or_after_the_75th_birthday_is_refused(running):
     refused = join(running, house, event_date="2026-11-20")
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["rule"] == "LOSS-AGE75"
+
+
+def test_the_age75_target_list_prints_the_share_of_the_70_74_who_remain_or_that_it_is_pending(running):
+    decided = household_of(running, [{"birth_date": "1951-11-24"}, {"birth_date": "1955-03-10", "relationship": "妻"}])
+    pending = household_of(running, [{"birth_date": "1951-11-24"}, {"birth_date": "1955-03-10", "relationship": "妻"}])
+    for house in (decided, pending):
+        response = notify(
+            running,
+            {
+                "kind": "join",
+                "reason": "move_in",
+                "household_id": house["household_id"],
+                "persons": [{"person_id": p} for p in house["person_ids"]],
+                "event_date": "2026-10-01",
+            },
+        )
+        assert response.status_code == 201, response.text
+    incomes = [
+        {
+            "person_id": p,
+            "income_year": 2025,
+            "taxable_income": 0,
+            "gross_income": 1_200_000,
+            "kyu_tadashigaki_income": 0,
+        }
+        for p in decided["person_ids"]
+    ]
+    recorded = running.http.post(
+        "/api/v1/income-facts", json={"incomes": incomes}, headers=running.headers("backoffice")
+    )
+    assert recorded.status_code == 200, recorded.text
+
+    job = running.http.post(
+        "/api/v1/jobs",
+        json={"kind": "age75_loss", "parameters": {"date": "2026-11-24"}},
+        headers=running.headers("batch"),
+    )
+    assert job.status_code == 202, job.text
+    assert wait_for_job(running, job.json()["job_id"])["state"] == "succeeded"
+    rows = running.http.get(
+        f"/api/v1/jobs/{job.json()['job_id']}/results", params={"page_size": 500}, headers=running.headers("backoffice")
+    ).json()["rows"]
+    printed = {r["person_id"]: r["burden_redetermined"] for r in rows}
+    assert printed[decided["person_ids"][0]] == "2割 一般"
+    assert printed[pending["person_ids"][0]] == "判定保留"

@@ -323,6 +323,7 @@ def test_age75_loss_end_to_end_over_nats_and_a_second_run_changes_nothing(batche
         ("200000001", "2026-12-10", "lost", True),
         ("300000001", "2026-12-10", "lost", False),
     ]
+    assert [r["burden_redetermined"] for r in listing["rows"]] == ["3割 現役並みⅠ", ""]
 
     outbox_before = len(rows(engine, PLUMBING["outbox"]))
     again = wait_job(batches, batches.start_job("age75_loss", {"date": "2026-12-10"}, BATCH)["job_id"])
@@ -400,13 +401,23 @@ def test_burden_redetermination_switches_income_year_on_august_1st_over_nats(bat
     assert after["done"] == 5
     latest = rows(engine, burden_determinations, burden_determinations.c.job_id == after["job_id"])
     assert {(d.income_year, d.ratio_percent, d.limit_category) for d in latest} == {(2025, 30, "現役並みⅠ")}
+    listing = batches.target_list(after["job_id"], page_size=2)
+    assert listing["title"] == "負担割合一括再判定 結果一覧" and listing["rows"] == []
+    assert listing["summary"] == {"stored": 5, "changed": 5, "pending": 0}
+    first = listing["households"]
+    assert [(h["burden_ratio"], h["limit_category"], h["changed"], h["pending"]) for h in first] == [
+        ("3割", "現役並みⅠ", True, False)
+    ] * 2
+    second = batches.target_list(after["job_id"], page_size=2, cursor=listing["next_cursor"])["households"]
+    assert first[-1]["household_id"] < second[0]["household_id"]
     changed = events(engine, "nhi.v1.qualification.changed")[5:]
     assert len(changed) == 5 and {(e["ratio_percent_old"], e["ratio_percent_new"]) for e in changed} == {(20, 30)}
     assert {e["income_year"] for e in changed} == {2025}
 
     # The same day again: stored, but nothing changed, so nothing announced.
-    wait_job(batches, batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)["job_id"])
+    again = wait_job(batches, batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)["job_id"])
     assert len(events(engine, "nhi.v1.qualification.changed")) == 10
+    assert batches.target_list(again["job_id"])["summary"] == {"stored": 0, "changed": 0, "pending": 0}
 
 
 def test_without_nats_the_chunks_run_in_process(batches, engine):

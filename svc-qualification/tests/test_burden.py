@@ -10,6 +10,7 @@ from nhi_qualification.domain.burden import (
     determine_burden,
     income_year_for,
 )
+from nhi_qualification.domain.burden_facts import printed_share
 from nhi_qualification.domain.errors import RuleViolation
 
 D = dt.date
@@ -403,3 +404,16 @@ def test_input_checks():
     with pytest.raises(RuleViolation) as err:
         run([member("p1", D(2027, 1, 1))], income("p1"))
     assert err.value.field == "members[0].birth_date"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "category", "pending", "printed"),
+    [
+        (20, "一般", False, "2割 一般"),
+        (30, "現役並みⅠ", False, "3割 現役並みⅠ"),
+        (20, None, True, "判定保留"),
+        (None, "ウ", False, "ウ"),
+    ],
+)
+def test_lists_print_the_share_in_wari_and_a_pending_decision_as_pending(ratio, category, pending, printed):
+    assert printed_share(ratio, category, pending) == printed

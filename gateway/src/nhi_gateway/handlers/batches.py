@@ -57,7 +57,7 @@ def get_job(job_id):
     return ok(to_json(backends().call("qualification", "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
 
 
-# Headings of the 75歳到達 対象者一覧 (2.5.1) and other job result lists, as printed for clerks.
+# Headings of the 75歳到達 対象者一覧 (2.5.1), the age75_loss result list, as printed for clerks.
 RESULT_COLUMNS = {
     "person_id": "宛名番号",
     "household_id": "世帯番号",
@@ -73,9 +73,28 @@ RESULT_COLUMNS = {
 }
 
 
+# Headings of the burden_redetermination result list: the households whose determination the job stored.
+BURDEN_RESULT_COLUMNS = {
+    "household_id": "世帯番号",
+    "as_of": "判定日",
+    "income_year": "所得年度",
+    "burden_ratio": "負担割合",
+    "limit_category": "限度額適用区分",
+    "pending": "判定保留",
+    "pending_reason": "保留理由",
+    "changed": "変更あり",
+    "determination_id": "判定番号",
+}
+
+
 def job_results(job_id, page_size=None, cursor=None):
-    """The per-person results of a job (for age75_loss: the 75歳到達 対象者一覧), with Japanese column labels."""
+    """The results of a job, with Japanese column labels: for age75_loss the 75歳到達 対象者一覧 (by person), for
+    burden_redetermination the households it decided (by household)."""
     request = pb.ListJobResultsRequest(job_id=job_id, page=page(page_size, cursor))
     doc = to_page_json(backends().call("qualification", "ListJobResults", request))
-    doc["columns"] = RESULT_COLUMNS
+    households = doc.pop("households", [])
+    if doc["job"]["kind"] == "burden_redetermination":
+        doc["rows"], doc["columns"] = households, BURDEN_RESULT_COLUMNS
+    else:
+        doc["columns"] = RESULT_COLUMNS
     return lists.respond(doc, "rows", doc["columns"], f"job-{job_id}-results")

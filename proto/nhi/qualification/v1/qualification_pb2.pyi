@@ -846,8 +846,32 @@ class JobResult(_message.Message):
     certificates_ended: int
     def __init__(self, person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., birth_date: _Optional[str] = ..., age_75_birthday: _Optional[str] = ..., lost_on: _Optional[str] = ..., outcome: _Optional[str] = ..., deemed_head: _Optional[bool] = ..., specific_same_household: _Optional[bool] = ..., remaining_insured: _Optional[_Iterable[str]] = ..., burden_redetermined: _Optional[str] = ..., certificates_ended: _Optional[int] = ...) -> None: ...
 
+class BurdenJobResult(_message.Message):
+    __slots__ = ("household_id", "determination_id", "as_of", "income_year", "burden_ratio", "ratio_percent", "limit_category", "pending", "pending_reason", "changed")
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    DETERMINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    INCOME_YEAR_FIELD_NUMBER: _ClassVar[int]
+    BURDEN_RATIO_FIELD_NUMBER: _ClassVar[int]
+    RATIO_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    PENDING_REASON_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    household_id: str
+    determination_id: str
+    as_of: str
+    income_year: int
+    burden_ratio: str
+    ratio_percent: int
+    limit_category: str
+    pending: bool
+    pending_reason: str
+    changed: bool
+    def __init__(self, household_id: _Optional[str] = ..., determination_id: _Optional[str] = ..., as_of: _Optional[str] = ..., income_year: _Optional[int] = ..., burden_ratio: _Optional[str] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., pending: _Optional[bool] = ..., pending_reason: _Optional[str] = ..., changed: _Optional[bool] = ...) -> None: ...
+
 class ListJobResultsResponse(_message.Message):
-    __slots__ = ("job", "title", "rows", "summary", "page")
+    __slots__ = ("job", "title", "rows", "summary", "page", "households")
     class SummaryEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -860,12 +884,14 @@ class ListJobResultsResponse(_message.Message):
     ROWS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_FIELD_NUMBER: _ClassVar[int]
     job: _common_pb2.Job
     title: str
     rows: _containers.RepeatedCompositeFieldContainer[JobResult]
     summary: _containers.ScalarMap[str, int]
     page: _common_pb2.PageInfo
-    def __init__(self, job: _Optional[_Union[_common_pb2.Job, _Mapping]] = ..., title: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ..., summary: _Optional[_Mapping[str, int]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+    households: _containers.RepeatedCompositeFieldContainer[BurdenJobResult]
+    def __init__(self, job: _Optional[_Union[_common_pb2.Job, _Mapping]] = ..., title: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[JobResult, _Mapping]]] = ..., summary: _Optional[_Mapping[str, int]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ..., households: _Optional[_Iterable[_Union[BurdenJobResult, _Mapping]]] = ...) -> None: ...
 
 class DecisionRecord(_message.Message):
     __slots__ = ("decision_id", "kind", "reason", "household_id", "person_ids", "business_date", "event_date", "notified_on", "recorded_at", "operator_id", "origin", "automatic", "decision", "correction", "job_id")

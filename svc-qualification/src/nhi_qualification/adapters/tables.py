@@ -197,6 +197,8 @@ burden_determinations = sa.Table(
     sa.Column("operator_id", sa.String(100), nullable=False),
     sa.Column("job_id", sa.String(36)),
     sa.Column("recorded_at", TZ, nullable=False),
+    sa.Column("changed", sa.Boolean, nullable=False, server_default=sa.false()),  # ratio or category changed
+    sa.Index("ix_burden_determinations_job", "job_id", "household_id"),
 )
 
 jobs = sa.Table(

@@ -107,3 +107,11 @@ def income_year_for(*, day: dt.date) -> IncomeYear:
             {"as_of": day.isoformat(), "income_year": str(year)},
         ),
     )
+
+
+def printed_share(ratio_percent: int | None, limit_category: str | None, pending: bool) -> str:
+    """The share and category as lists print them: 2割 一般, 3割 現役並みⅠ; 判定保留 while pending."""
+    if pending:
+        return "判定保留"
+    share = f"{ratio_percent // 10}割" if ratio_percent else ""
+    return " ".join(part for part in (share, limit_category or "") if part)

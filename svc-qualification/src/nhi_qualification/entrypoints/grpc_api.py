@@ -200,6 +200,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
                 "job": doc["job"],
                 "title": doc["title"],
                 "rows": doc["rows"],
+                "households": doc["households"],
                 "summary": doc["summary"],
                 "page": {"next_cursor": doc["next_cursor"]},
             },

@@ -18,7 +18,7 @@ from nhi_common.plumbing import dumps
 
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
 from ..domain.burden import determine_burden
-from ..domain.burden_facts import income_year_for
+from ..domain.burden_facts import income_year_for, printed_share
 from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
 from ..domain.household_state import HouseholdState
@@ -287,7 +287,11 @@ def result_row(r) -> dict[str, Any]:
         "deemed_head": bool(effects.get("deemed_head")),
         "specific_same_household": bool(effects.get("specific_same_household")),
         "remaining_insured": effects.get("remaining_insured", []),
-        "burden_redetermined": (f"{burden.get('ratio_percent')}割 {burden.get('limit_category')}" if burden else ""),
+        "burden_redetermined": (
+            printed_share(burden.get("ratio_percent"), burden.get("limit_category"), bool(burden.get("pending")))
+            if burden
+            else ""
+        ),
         "certificates_ended": int(effects.get("certificates_ended") or 0),
     }
 

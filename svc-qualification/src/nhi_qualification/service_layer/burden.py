@@ -131,10 +131,12 @@ def stored(
         "operator_id": operator_id,
         "job_id": job_id,
         "recorded_at": now or utcnow(),
+        "changed": False,
     }
     old_ratio, old_category = previous if previous is not None else (None, None)
     if previous is not None and (old_ratio, old_category) == (decision.ratio_percent, decision.limit_category):
         return row, []
+    row["changed"] = True
     affected = [p for p in decision.persons if p.elder] or list(decision.persons)
     rule_ids = tuple(sorted({r.rule_id for r in decision.reasons if r.rule_id}))
     change_id = str(uuid.uuid4())

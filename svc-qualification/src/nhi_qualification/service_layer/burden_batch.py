@@ -8,13 +8,15 @@ outcomes that differ from the household's last stored one are stored: a re-run s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from ..domain.ages import elder_period
 from ..domain.burden import determine_burden
-from ..domain.burden_facts import income_year_for
+from ..domain.burden_facts import income_year_for, printed_share
 from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
 from .burden import decision_json, stored
@@ -23,6 +25,7 @@ from .unit_of_work import AbstractUnitOfWork
 log = logging.getLogger(__name__)
 
 KIND = "burden_redetermination"
+TITLE = "負担割合一括再判定 結果一覧"
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -86,3 +89,24 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
     uow.burden.add_determinations(rows)
     # Every key of the range was examined; keys that could not be decided are the failed ones.
     return max(done, len(facts.members) - failed), failed
+
+
+def result_row(r) -> dict[str, Any]:
+    """One row of the result list from a stored determination of the job (BurdenJobResult)."""
+    pending = next((x for x in json.loads(r.result).get("reasons", []) if x["rule_id"] == "BURDEN-PENDING"), None)
+    why = ""
+    if pending is not None and r.pending:
+        missing = pending.get("facts", {}).get("missing_income", "")
+        why = pending["summary"] + (f"（所得未確定: {missing}）" if missing else "")
+    return {
+        "household_id": r.household_id,
+        "determination_id": r.determination_id,
+        "as_of": r.as_of.isoformat(),
+        "income_year": r.income_year,
+        "burden_ratio": printed_share(r.ratio_percent, None, bool(r.pending)),
+        "ratio_percent": 0 if r.pending else r.ratio_percent or 0,
+        "limit_category": r.limit_category or "",
+        "pending": bool(r.pending),
+        "pending_reason": why,
+        "changed": bool(r.changed),
+    }

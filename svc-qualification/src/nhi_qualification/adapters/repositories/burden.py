@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nhi_common import paging
 from nhi_common.plumbing import utcnow
 
 from ...domain.burden_facts import HouseholdMember, IncomeFacts, household_member
@@ -153,6 +154,23 @@ class BurdenRepository:
 
     def add_determinations(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, burden_determinations, rows)
+
+    def of_job(self, job_id: str, page: paging.Page) -> tuple[list, str]:
+        """A page of the determinations a job stored, by household (one each)."""
+        t = burden_determinations
+        return paging.keyset(self.conn, sa.select(t).where(t.c.job_id == job_id), t.c.household_id, page)
+
+    def job_summary(self, job_id: str) -> dict[str, int]:
+        """How many determinations a job stored, how many changed a share or category, how many are pending."""
+        t = burden_determinations
+        stored, changed, pending = self.conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((t.c.changed, 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((t.c.pending, 1), else_=0)), 0),
+            ).where(t.c.job_id == job_id)
+        ).one()
+        return {"stored": int(stored), "changed": int(changed), "pending": int(pending)}
 
     def elder_households(self, day: dt.date, elders_born: tuple[dt.date, dt.date]) -> Iterator[str]:
         """The households with a member born in `elders_born` and qualified on `day`, in order, streamed."""
