@@ -93,3 +93,25 @@ def test_the_burden_redetermination_lists_the_households_it_decided_with_their_s
     waiting = by_household[pending["household_id"]]
     assert (waiting["burden_ratio"], waiting["pending"]) == ("判定保留", True)
     assert pending["person_ids"][0] in waiting["pending_reason"]
+
+
+@pytest.mark.parametrize("kyu_tadashigaki", ["absent", None])
+def test_an_unknown_kyu_tadashigaki_income_leaves_the_share_pending_naming_it(running, kyu_tadashigaki):
+    house = elder_household(running)
+    person_id = house["person_ids"][0]
+    fact = {"person_id": person_id, "income_year": 2025, "taxable_income": 1_500_000, "gross_income": 4_000_000}
+    if kyu_tadashigaki != "absent":
+        fact["kyu_tadashigaki_income"] = kyu_tadashigaki
+
+    response = running.http.post(
+        "/api/v1/burden-ratio-determinations",
+        json={"household_id": house["household_id"], "incomes": [fact]},
+        headers=running.headers("backoffice"),
+    )
+
+    assert response.status_code == 201, response.text
+    decided = response.json()
+    assert decided["pending"] is True and decided["limit_category"] == ""
+    pending = [r for r in decided["reasons"] if r["rule_id"] == "BURDEN-PENDING"]
+    assert pending and "旧ただし書所得" in pending[0]["summary"] and person_id in pending[0]["summary"]
+    assert f"{person_id}.kyu_tadashigaki_income" in pending[0]["facts"]["unknown_income"]

@@ -64,7 +64,9 @@ def test_burden_ratio_income_facts_and_jobs_over_grpc(stub, engine):
         pb.RecordIncomeFactsRequest(
             context=CTX,
             incomes=[
-                pb.IncomeFact(person_id=pid, income_year=2025, gross_income=1_000_000)
+                pb.IncomeFact(
+                    person_id=pid, income_year=2025, taxable_income=0, gross_income=1_000_000, kyu_tadashigaki_income=0
+                )
                 for pid, _b, _i in ELDER_HOUSEHOLD
             ],
         )

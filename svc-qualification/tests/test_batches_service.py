@@ -217,6 +217,22 @@ def test_missing_income_leaves_the_decision_pending_at_a_provisional_2wari(batch
     assert rows(engine, burden_determinations)[0].pending is True
 
 
+def test_an_amount_not_given_is_stored_unknown_and_leaves_the_decision_pending(batches, engine):
+    add_household(engine, "H0000001", ELDER_HOUSEHOLD)
+    facts = [income(pid, 2025, 0, 1_000_000, 0) for pid in ("100000002", "100000003")]
+    facts.append(
+        {"person_id": "100000001", "income_year": 2025, "taxable_income": 1_500_000, "gross_income": 6_000_000}
+    )
+    batches.record_income_facts(facts, CLERK)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(income_facts).where(income_facts.c.person_id == "100000001")).one()
+    assert (stored.taxable_income, stored.kyu_tadashigaki_income, stored.total_income) == (1_500_000, None, None)
+    result = batches.determine_burden_ratio({"household_id": "H0000001", "as_of": "2026-11-24"}, CLERK)
+    assert result["pending"] is True and result["limit_category"] == ""
+    pending = [r for r in result["reasons"] if r["rule_id"] == "BURDEN-PENDING"][0]
+    assert pending["facts"]["unknown_income"] == "100000001.kyu_tadashigaki_income"
+
+
 def test_a_dry_run_stores_nothing_not_even_the_incomes_it_was_given(batches, engine):
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
     result = batches.determine_burden_ratio(

@@ -417,3 +417,58 @@ def test_input_checks():
 )
 def test_lists_print_the_share_in_wari_and_a_pending_decision_as_pending(ratio, category, pending, printed):
     assert printed_share(ratio, category, pending) == printed
+
+
+# An unknown income fact is unknown, never 0 (BURDEN-PENDING)
+
+
+def pending_reason(decision):
+    return reason(decision, "BURDEN-PENDING")
+
+
+def test_an_unknown_kyu_tadashigaki_income_leaves_the_share_pending_naming_it():
+    decision = run([member("p1", ELDER_A)], income("p1", taxable=1_500_000, gross=4_000_000, kyu=None))
+    assert (decision.pending, decision.ratio_percent, decision.limit_category) == (True, 20, None)
+    assert pending_reason(decision).facts["unknown_income"] == "p1.kyu_tadashigaki_income"
+    assert "p1 の旧ただし書所得" in pending_reason(decision).summary
+    assert reason(decision, "BURDEN-KYU-TADASHIGAKI").facts["met"] == "unknown"
+
+
+def test_an_unknown_fact_the_outcome_does_not_depend_on_decides_nothing():
+    # BURDEN-KIJUN is met on the known gross income: 旧ただし書所得 is not needed.
+    kijun = run([member("p1", ELDER_A)], income("p1", taxable=1_500_000, gross=3_000_000, kyu=None))
+    assert (kijun.pending, kijun.ratio_percent, kijun.limit_category) == (False, 20, "一般")
+    # The known taxable income already reaches 現役並みⅢ: the other member's cannot change the category.
+    three = run(
+        [member("p1", ELDER_A), member("p2", ELDER_B)],
+        income("p1", taxable=7_000_000, gross=8_000_000, kyu=5_000_000),
+        income("p2", taxable=None, gross=0, kyu=0),
+    )
+    assert (three.pending, three.ratio_percent, three.limit_category) == (False, 30, "現役並みⅢ")
+
+
+def test_an_unknown_taxable_income_below_the_known_ones_leaves_burden_3_pending():
+    decision = run(
+        [member("p1", ELDER_A), member("p2", ELDER_B)],
+        income("p1", taxable=1_000_000, gross=2_000_000, kyu=0),
+        income("p2", taxable=None, gross=0, kyu=0),
+    )
+    assert decision.pending and pending_reason(decision).facts["unknown_income"] == "p2.taxable_income"
+    assert reason(decision, "BURDEN-3").facts["result"] == "unknown"
+
+
+def test_an_unknown_kyu_tadashigaki_income_under_70_leaves_the_category_pending_unless_already_a():
+    members = [member("p1", ADULT), member("p2", ADULT)]
+    pending = run(members, income("p1", kyu=1_000_000), income("p2", kyu=None))
+    assert (pending.pending, pending.limit_category) == (True, None)
+    assert pending_reason(pending).facts["unknown_income"] == "p2.kyu_tadashigaki_income"
+    already_a = run(members, income("p1", kyu=9_500_000), income("p2", kyu=None))
+    assert (already_a.pending, already_a.limit_category) == (False, "ア")
+
+
+def test_a_non_taxed_household_with_an_unknown_pension_is_low_income_2_only_when_known_income_says_so():
+    elder = [member("p1", ELDER_A, is_head=True)]
+    unknown = run(elder, income("p1", non_taxed=True, pension=None, total=0))
+    assert unknown.pending and pending_reason(unknown).facts["unknown_income"] == "p1.public_pension_income"
+    known_above = run(elder, income("p1", non_taxed=True, pension=None, total=100_000))
+    assert (known_above.pending, known_above.limit_category) == (False, "低所得Ⅱ")

@@ -171,12 +171,13 @@ income_facts = sa.Table(
     metadata,
     sa.Column("person_id", sa.String(20), primary_key=True),
     sa.Column("income_year", sa.Integer, primary_key=True),
-    sa.Column("taxable_income", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("gross_income", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("kyu_tadashigaki_income", sa.BigInteger, nullable=False, server_default="0"),
+    # NULL = the amount is not known (never 0): a determination that needs it is pending (BURDEN-PENDING).
+    sa.Column("taxable_income", sa.BigInteger),
+    sa.Column("gross_income", sa.BigInteger),
+    sa.Column("kyu_tadashigaki_income", sa.BigInteger),
     sa.Column("non_taxed", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("public_pension_income", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("total_income", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("public_pension_income", sa.BigInteger),
+    sa.Column("total_income", sa.BigInteger),
     sa.Column("source", sa.String(40), nullable=False, server_default="api"),
     sa.Column("recorded_at", TZ, nullable=False),
 )

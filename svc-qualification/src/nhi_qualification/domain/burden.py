@@ -10,14 +10,16 @@ from collections.abc import Mapping, Sequence
 
 from .ages import birthday_of, day_age_reached, elder_period
 from .burden_facts import (
-    BASIS_ORDINANCE,
     BurdenAmounts,
     BurdenDecision,
     HouseholdMember,
     IncomeFacts,
     PersonBurden,
+    Unknown,
     income_year_for,
+    whose,
 )
+from .burden_share import elder_share
 from .errors import RuleViolation
 from .limit_category import elder_limit, ids, under70_limit
 from .model import Reason
@@ -59,35 +61,31 @@ def determine_burden(
                     code="INCOME_YEAR_MISMATCH",
                 )
     missing = [m for m in needed if incomes is None or m.person_id not in incomes]
+    unknown: list[Unknown] = []
 
     elder_ratio: int | None = None
     elder_cat: str | None = None
     under_cat: str | None = None
     others = [m for m in insured if m not in elders]
-    if missing:
-        elder_ratio = 20 if elders else None
-        reasons.append(
-            Reason(
-                "BURDEN-PENDING",
-                "所得が未確定のため判定保留" + ("（暫定2割）" if elders else "（限度額適用区分も保留）"),
-                "seed",
-                {
-                    "missing_income": ids(missing),
-                    "income_year": str(year.year),
-                    "provisional_ratio_percent": str(elder_ratio) if elder_ratio else "-",
-                },
-            )
-        )
-    else:
+    if not missing:
         assert incomes is not None
         if elders:
-            elder_ratio, exception, share_reasons = _elder_share(elders, specific, incomes, amounts)
-            reasons.extend(share_reasons)
-            elder_cat, cat_reason = elder_limit(elders, tax_set, incomes, exception, amounts)
-            reasons.append(cat_reason)
+            share = elder_share(elders, specific, incomes, amounts)
+            reasons.extend(share.reasons)
+            elder_ratio, unknown = share.ratio, list(share.unknown)
+            if share.ratio is not None:
+                elder_cat, cat_reason, cat_unknown = elder_limit(elders, tax_set, incomes, share.exception, amounts)
+                reasons.append(cat_reason)
+                unknown += cat_unknown
         if others or not elders:
-            under_cat, cat_reason = under70_limit(insured, tax_set, incomes, amounts)
+            under_cat, cat_reason, cat_unknown = under70_limit(insured, tax_set, incomes, amounts)
             reasons.append(cat_reason)
+            unknown += cat_unknown
+    unknown = list(dict.fromkeys(unknown))  # one fact may decide both the share and a category
+    pending = bool(missing or unknown)
+    if pending:
+        elder_ratio, elder_cat, under_cat = (20 if elders else None), None, None
+        reasons.append(_pending(missing, unknown, year.year, bool(elders)))
 
     persons: list[PersonBurden] = []
     for m in insured:
@@ -98,7 +96,26 @@ def determine_burden(
             ratio, reason = _non_elder_ratio(m, as_of)
             persons.append(PersonBurden(m.person_id, False, ratio, under_cat, (reason,)))
     return BurdenDecision(
-        as_of, year.year, elder_ratio, elder_cat if elders else under_cat, bool(missing), tuple(persons), tuple(reasons)
+        as_of, year.year, elder_ratio, elder_cat if elders else under_cat, pending, tuple(persons), tuple(reasons)
+    )
+
+
+def _pending(missing: list[HouseholdMember], unknown: list[Unknown], year: int, elders: bool) -> Reason:
+    """BURDEN-PENDING, naming whose income is missing altogether and which single facts nobody knows."""
+    named = [f"{m.person_id} の所得" for m in missing] + ([whose(unknown)] if unknown else [])
+    return Reason(
+        "BURDEN-PENDING",
+        "所得が未確定のため判定保留"
+        + ("（暫定2割）" if elders else "（限度額適用区分も保留）")
+        + "："
+        + "、".join(named),
+        "seed",
+        {
+            "missing_income": ids(missing),
+            "unknown_income": ",".join(f"{pid}.{fact}" for pid, fact in unknown),
+            "income_year": str(year),
+            "provisional_ratio_percent": "20" if elders else "-",
+        },
     )
 
 
@@ -121,121 +138,6 @@ def _check_members(as_of: dt.date, members: Sequence[HouseholdMember]) -> None:
                 rule="BURDEN-KIJUN",
                 code="SPECIFIC_SAME_HOUSEHOLD_INSURED",
             )
-
-
-def _elder_share(
-    elders: list[HouseholdMember],
-    specific: list[HouseholdMember],
-    incomes: Mapping[str, IncomeFacts],
-    amounts: BurdenAmounts,
-) -> tuple[int, bool, list[Reason]]:
-    """BURDEN-3, then its exceptions: (ratio, reduced by an exception, reasons)."""
-    taxable = {m.person_id: incomes[m.person_id].taxable_income for m in elders}
-    highest = max(taxable.values())
-    three = highest >= amounts.taxable_3wari
-    facts = {f"taxable_income.{pid}": str(v) for pid, v in taxable.items()}
-    facts.update(
-        {
-            "elders": ids(elders),
-            "highest": str(highest),
-            "threshold": str(amounts.taxable_3wari),
-            "result": "30" if three else "20",
-        }
-    )
-    reasons = [
-        Reason(
-            "BURDEN-3",
-            f"70–74歳の被保険者の住民税課税所得の最高額 {highest:,}円が{amounts.taxable_3wari:,}円"
-            + ("以上のため3割" if three else "未満のため2割"),
-            BASIS_ORDINANCE,
-            facts,
-        )
-    ]
-    if not three:
-        return 20, False, reasons
-    kijun, kijun_reason = _kijun(elders, specific, incomes, amounts)
-    kyu, kyu_reason = _kyu_tadashigaki(elders, incomes, amounts)
-    reasons += [kijun_reason, kyu_reason]
-    reduced = kijun or kyu
-    return (20 if reduced else 30), reduced, reasons
-
-
-def _kijun(
-    elders: list[HouseholdMember],
-    specific: list[HouseholdMember],
-    incomes: Mapping[str, IncomeFacts],
-    amounts: BurdenAmounts,
-) -> tuple[bool, Reason]:
-    gross = {m.person_id: incomes[m.person_id].gross_income for m in elders}
-    elder_total = sum(gross.values())
-    facts = {f"gross_income.{pid}": str(v) for pid, v in gross.items()}
-    facts["elders"] = ids(elders)
-    if len(elders) >= 2:
-        met = elder_total < amounts.kijun_two
-        facts.update(
-            {
-                "counted": ids(elders),
-                "total": str(elder_total),
-                "threshold": str(amounts.kijun_two),
-                "test": "two_or_more",
-            }
-        )
-        summary = f"70–74歳の被保険者{len(elders)}人の収入合計 {elder_total:,}円"
-        limit = amounts.kijun_two
-    else:
-        met = elder_total < amounts.kijun_one
-        facts.update({"total": str(elder_total), "threshold": str(amounts.kijun_one), "test": "one"})
-        summary = f"70–74歳の被保険者1人の収入 {elder_total:,}円"
-        limit = amounts.kijun_one
-        if not met and specific:
-            # One member plus 特定同一世帯所属者: the 5.2M test counting their income as well.
-            for m in specific:
-                facts[f"gross_income.{m.person_id}"] = str(incomes[m.person_id].gross_income)
-            total = elder_total + sum(incomes[m.person_id].gross_income for m in specific)
-            met = total < amounts.kijun_two
-            facts.update(
-                {
-                    "counted": ids(elders + specific),
-                    "specific_same_household": ids(specific),
-                    "total_with_specific": str(total),
-                    "threshold_with_specific": str(amounts.kijun_two),
-                    "test": "one_plus_specific_same_household",
-                }
-            )
-            summary += f"（{amounts.kijun_one:,}円以上）、特定同一世帯所属者を含む合計 {total:,}円"
-            limit = amounts.kijun_two
-        else:
-            facts["counted"] = ids(elders)
-    facts["met"] = str(met).lower()
-    summary += f"が{limit:,}円" + ("未満のため2割" if met else "以上のため基準収入額の特例に該当しない")
-    return met, Reason("BURDEN-KIJUN", summary, BASIS_ORDINANCE, facts)
-
-
-def _kyu_tadashigaki(
-    elders: list[HouseholdMember], incomes: Mapping[str, IncomeFacts], amounts: BurdenAmounts
-) -> tuple[bool, Reason]:
-    total = sum(incomes[m.person_id].kyu_tadashigaki_income for m in elders)
-    born_after = [m for m in elders if m.birth_date >= amounts.kyu_tadashigaki_born_from]
-    met = total <= amounts.kyu_tadashigaki_total and bool(born_after)
-    facts = {f"kyu_tadashigaki_income.{m.person_id}": str(incomes[m.person_id].kyu_tadashigaki_income) for m in elders}
-    facts.update(
-        {
-            "counted": ids(elders),
-            "total": str(total),
-            "threshold": str(amounts.kyu_tadashigaki_total),
-            "born_from": amounts.kyu_tadashigaki_born_from.isoformat(),
-            "born_on_or_after": ids(born_after) or "-",
-            "met": str(met).lower(),
-        }
-    )
-    within = total <= amounts.kyu_tadashigaki_total
-    summary = (
-        f"70–74歳の被保険者の旧ただし書所得合計 {total:,}円（{amounts.kyu_tadashigaki_total:,}円"
-        f"{'以下' if within else '超'}）、{amounts.kyu_tadashigaki_born_from.isoformat()}以後生まれ"
-        f"{'あり' if born_after else 'なし'}"
-    )
-    summary += "のため2割" if met else "のため旧ただし書所得の特例に該当しない"
-    return met, Reason("BURDEN-KYU-TADASHIGAKI", summary, BASIS_ORDINANCE, facts)
 
 
 def _non_elder_ratio(member: HouseholdMember, as_of: dt.date) -> tuple[int, Reason]:

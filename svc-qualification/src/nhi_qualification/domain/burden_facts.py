@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Mapping, Sequence
 
 from .model import Reason
 
@@ -52,16 +53,57 @@ def household_member(
 
 @dataclasses.dataclass(frozen=True)
 class IncomeFacts:
-    """One person's income for one income year (yen)."""
+    """One person's income for one income year (yen); None = not known (never taken as 0)."""
 
     person_id: str
     income_year: int
-    taxable_income: int  # 住民税課税所得
-    gross_income: int  # 収入額 (基準収入額)
-    kyu_tadashigaki_income: int  # 旧ただし書所得
+    taxable_income: int | None  # 住民税課税所得
+    gross_income: int | None  # 収入額 (基準収入額)
+    kyu_tadashigaki_income: int | None  # 旧ただし書所得
     non_taxed: bool  # 住民税非課税
-    public_pension_income: int = 0  # 公的年金等の収入額 (gross)
-    total_income: int = 0  # 合計所得金額 excluding public pensions, which are given gross above
+    public_pension_income: int | None = None  # 公的年金等の収入額 (gross)
+    total_income: int | None = None  # 合計所得金額 excluding public pensions, which are given gross above
+
+
+# The income facts as a decision names them when one is unknown (BURDEN-PENDING).
+INCOME_LABELS = {
+    "taxable_income": "住民税課税所得",
+    "gross_income": "収入額",
+    "kyu_tadashigaki_income": "旧ただし書所得",
+    "public_pension_income": "公的年金等収入",
+    "total_income": "合計所得",
+}
+
+# (person_id, fact) of an income fact a decision needed and did not know.
+Unknown = tuple[str, str]
+
+
+def known_amounts(
+    members: Sequence[HouseholdMember], incomes: Mapping[str, IncomeFacts], fact: str
+) -> tuple[dict[str, int], list[Unknown]]:
+    """The members' amounts of `fact` that are known, and those that are not."""
+    known: dict[str, int] = {}
+    unknown: list[Unknown] = []
+    for m in members:
+        value = getattr(incomes[m.person_id], fact)
+        if value is None:
+            unknown.append((m.person_id, fact))
+        else:
+            known[m.person_id] = value
+    return known, unknown
+
+
+def whose(unknown: Sequence[Unknown]) -> str:
+    """The unknown facts as a clerk reads them: 000000001 の旧ただし書所得、…"""
+    return "、".join(f"{pid} の{INCOME_LABELS[fact]}" for pid, fact in unknown)
+
+
+def amount_facts(fact: str, known: Mapping[str, int], unknown: Sequence[Unknown]) -> dict[str, str]:
+    """The amounts as a reason's facts: `fact.person_id` -> yen, or "unknown"."""
+    return {
+        **{f"{fact}.{pid}": str(v) for pid, v in known.items()},
+        **{f"{fact}.{pid}": "unknown" for pid, _ in unknown},
+    }
 
 
 @dataclasses.dataclass(frozen=True)

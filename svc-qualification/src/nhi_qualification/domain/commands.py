@@ -116,16 +116,17 @@ class RegisterCertificateReturn:
 
 @dataclasses.dataclass(frozen=True)
 class IncomeFact:
-    """An income fact as given; `income_year` None = the year the business date is decided on."""
+    """An income fact as given; `income_year` None = the year the business date is decided on; an amount None =
+    not given, unknown (never 0)."""
 
     person_id: str
     income_year: int | None = None
-    taxable_income: int = 0
-    gross_income: int = 0
-    kyu_tadashigaki_income: int = 0
+    taxable_income: int | None = None
+    gross_income: int | None = None
+    kyu_tadashigaki_income: int | None = None
     non_taxed: bool = False
-    public_pension_income: int = 0
-    total_income: int = 0
+    public_pension_income: int | None = None
+    total_income: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -208,17 +208,12 @@ def incomes(facts, field: str = "incomes") -> tuple[c.IncomeFact, ...]:
     out = []
     for index, fact in enumerate(facts):
         required(f"{field}[{index}].person_id", fact.person_id, "the person")
-        for column in INCOME_AMOUNTS:
-            if getattr(fact, column) < 0:
+        # An amount not given is unknown (proto3 optional: its presence is on the wire), never 0.
+        amounts = {column: getattr(fact, column) if fact.HasField(column) else None for column in INCOME_AMOUNTS}
+        for column, value in amounts.items():
+            if value is not None and value < 0:
                 raise RuleViolation(f"{field}[{index}].{column}", "an amount cannot be negative", code="REQUIRED")
-        out.append(
-            c.IncomeFact(
-                fact.person_id,
-                fact.income_year or None,
-                **{column: getattr(fact, column) for column in INCOME_AMOUNTS},
-                non_taxed=fact.non_taxed,
-            )
-        )
+        out.append(c.IncomeFact(fact.person_id, fact.income_year or None, **amounts, non_taxed=fact.non_taxed))
     return tuple(out)
 
 

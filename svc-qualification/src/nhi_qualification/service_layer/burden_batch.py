@@ -93,11 +93,9 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
 
 def result_row(r) -> dict[str, Any]:
     """One row of the result list from a stored determination of the job (BurdenJobResult)."""
+    # BURDEN-PENDING names whose income is missing and which facts are unknown.
     pending = next((x for x in json.loads(r.result).get("reasons", []) if x["rule_id"] == "BURDEN-PENDING"), None)
-    why = ""
-    if pending is not None and r.pending:
-        missing = pending.get("facts", {}).get("missing_income", "")
-        why = pending["summary"] + (f"（所得未確定: {missing}）" if missing else "")
+    why = pending["summary"] if pending is not None and r.pending else ""
     return {
         "household_id": r.household_id,
         "determination_id": r.determination_id,

@@ -37,16 +37,21 @@ class BurdenFacts:
 
 
 def income(row: Any) -> IncomeFacts:
+    """A stored income fact; a NULL amount is unknown."""
     return IncomeFacts(
         row.person_id,
         row.income_year,
-        int(row.taxable_income),
-        int(row.gross_income),
-        int(row.kyu_tadashigaki_income),
+        _amount(row.taxable_income),
+        _amount(row.gross_income),
+        _amount(row.kyu_tadashigaki_income),
         bool(row.non_taxed),
-        int(row.public_pension_income),
-        int(row.total_income),
+        _amount(row.public_pension_income),
+        _amount(row.total_income),
     )
+
+
+def _amount(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 class BurdenRepository:
