@@ -86,3 +86,71 @@ def test_undoing_a_join_made_in_error_voids_the_period(running):
     assert undone.status_code == 201, undone.text
     assert undone.json()["period"]["void"] is True
     assert not insured(running, pid, "2026-10-15")
+
+
+def test_an_acquisition_date_before_the_person_was_a_resident_or_born_is_refused_naming_the_rule(running):
+    house = joined(running, birth_date="1985-04-02", event_date="2026-10-01")  # a resident since 2026-10-01
+    version = current_version(running, house["person_ids"][0])
+    body = {"period_id": version["period_id"], "version_id": version["version_id"], "correction_reason": "入力誤り"}
+
+    before_residence = correct(running, {**body, "acquired_on": "2026-09-15"})
+    before_birth = correct(running, {**body, "acquired_on": "1985-04-01"})
+
+    assert before_residence.status_code == 422, before_residence.text
+    assert before_residence.json()["errors"][0]["rule"] == "ACQ-MOVE-IN"
+    assert before_birth.status_code == 422, before_birth.text
+    assert before_birth.json()["errors"][0]["rule"] == "ACQ-BIRTH"
+    assert current_version(running, house["person_ids"][0])["version_id"] == version["version_id"]
+
+
+def test_correcting_the_notification_date_recomputes_the_lateness(running):
+    house = joined(running, event_date="2026-10-01")  # notified the same day
+    version = current_version(running, house["person_ids"][0])
+
+    corrected = correct(
+        running,
+        {
+            "period_id": version["period_id"],
+            "version_id": version["version_id"],
+            "notified_on": "2026-11-20",
+            "correction_reason": "届出日の入力誤り",
+        },
+    )
+
+    assert corrected.status_code == 201, corrected.text
+    answer = corrected.json()
+    assert (answer["late"], answer["late_days"]) == (True, 50 - 14)
+    notify_14 = [r for r in answer["reasons"] if r["rule_id"] == "NOTIFY-14"]
+    assert notify_14 and notify_14[0]["facts"]["late_days"] == "36"
+
+
+def test_a_correction_of_what_a_certificate_shows_says_which_certificates_to_reissue(running):
+    house = joined(running, event_date="2026-10-01")
+    version = current_version(running, house["person_ids"][0])
+
+    moved = correct(
+        running,
+        {
+            "period_id": version["period_id"],
+            "version_id": version["version_id"],
+            "acquired_on": "2026-10-05",
+            "correction_reason": "資格取得日の入力誤り",
+        },
+    )
+    assert moved.status_code == 201, moved.text
+    reissue = moved.json()["certificates_to_reissue"]
+    assert [c["kind"] for c in reissue] == ["eligibility_certificate"]
+    assert "CORRECTION" in [r["rule_id"] for r in reissue[0]["reasons"]]
+
+    renamed = correct(
+        running,
+        {
+            "period_id": version["period_id"],
+            "version_id": moved.json()["period"]["version_id"],
+            "relationship": "世帯主",
+            "listing_order": 2,
+            "correction_reason": "記載順位の誤り",
+        },
+    )
+    assert renamed.status_code == 201, renamed.text
+    assert renamed.json()["certificates_to_reissue"] == []

@@ -11,7 +11,8 @@ CLERK = Actor("clerk-01")
 BACKOFFICE = Actor("back-07")
 
 
-def resident_move_in(service, household="H00000001", ids=("000000001", "000000002", "000000003")):
+def resident_move_in(service, household="H00000001", ids=("000000001", "000000002", "000000003"), since="2026-10-01"):
+    """The registry's move-in, residents from `since`; the join is notified for 2026-11-01 (a date to correct)."""
     people = [
         {
             "person_id": pid,
@@ -29,8 +30,8 @@ def resident_move_in(service, household="H00000001", ids=("000000001", "00000000
             {
                 "change_id": f"rc-{household}",
                 "change_kind": "move_in",
-                "event_date": "2026-11-01",
-                "notified_on": "2026-11-01",
+                "event_date": since,
+                "notified_on": since,
                 "household_id": household,
                 "head_person_id": ids[0],
                 "persons": people,

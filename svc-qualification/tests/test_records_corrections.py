@@ -297,9 +297,83 @@ def test_correcting_the_loss_date_and_reopening_a_period(service, records, engin
 
 
 def test_an_old_date_is_flagged_for_premium_handling(service, records, engine):
-    old = joined(service, engine)
+    resident_move_in(service, since="2024-01-01")
+    notify(service, ["000000001"])
+    old = current(engine, "000000001")[-1]
     result = records.correct_qualification(correction(old, acquired_on="2024-06-01"), BACKOFFICE)
     assert "RETRO-LIMIT" in [r["rule_id"] for r in result["period"]["reasons"]]
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule", "code"),
+    [
+        ({"acquired_on": "2026-09-30"}, "ACQ-MOVE-IN", "ACQUISITION_BEFORE_RESIDENCE"),
+        ({"acquired_on": "1980-04-30"}, "ACQ-BIRTH", "ACQUISITION_BEFORE_BIRTH"),
+    ],
+)
+def test_an_acquisition_before_the_residence_or_the_birth_is_refused_naming_the_rule(
+    service, records, engine, fields, rule, code
+):
+    old = joined(service, engine)  # born 1980-05-01, a resident from 2026-10-01
+    with pytest.raises(RuleViolation) as error:
+        records.correct_qualification(correction(old, **fields), BACKOFFICE)
+    assert (error.value.field, error.value.rule, error.value.code) == ("acquired_on", rule, code)
+    assert records.correct_qualification(correction(old, acquired_on="2026-10-01"), BACKOFFICE)["period"]
+
+
+def test_a_period_of_an_earlier_residence_is_not_held_to_the_current_one(service, records, engine):
+    resident_move_in(service, since="2020-01-01")
+    notify(service, ["000000001"], event_date="2021-04-01")
+    with service.app.uow() as uow:
+        uow.persons.update("000000001", "test", resident_since=dt.date(2026, 11, 1))  # moved away and back since
+        uow.commit()
+    old = current(engine, "000000001")[-1]
+    result = records.correct_qualification(correction(old, acquired_on="2021-03-01"), BACKOFFICE)
+    assert result["period"]["acquired_on"] == "2021-03-01"
+
+
+def test_reopening_a_period_past_the_75th_birthday_is_refused_naming_loss_age75(service, records, engine):
+    resident_move_in(service)
+    with service.app.uow() as uow:
+        uow.persons.update("000000001", "test", birth_date=dt.date(1951, 11, 20))
+        uow.commit()
+    notify(service, ["000000001"], event_date="2026-10-01")  # recorded ending on the 75th birthday, 2026-11-20
+    ended = current(engine, "000000001")[-1]
+    assert (ended.lost_on, ended.lost_reason) == (dt.date(2026, 11, 20), "age75")
+    with pytest.raises(RuleViolation) as error:
+        records.correct_qualification(correction(ended, clear_lost_on=True), BACKOFFICE)
+    assert (error.value.field, error.value.rule) == (
+        "clear_lost_on",
+        "LOSS-AGE75",
+    ) and "2026-11-20" in error.value.message
+    with pytest.raises(RuleViolation) as error:
+        records.correct_qualification(correction(ended, lost_on="2026-11-23", lost_reason="death"), BACKOFFICE)
+    assert error.value.rule == "LOSS-AGE75"
+
+
+def test_a_corrected_notification_date_recomputes_notify_14_and_is_kept_with_the_correction(service, records, engine):
+    old = joined(service, engine)  # 異動日 2026-11-01, notified 2026-11-05
+    result = records.correct_qualification(correction(old, notified_on="2026-11-20"), BACKOFFICE)
+    assert (result["late"], result["late_days"]) == (True, 5)
+    assert [r["facts"]["late_days"] for r in result["reasons"] if r["rule_id"] == "NOTIFY-14"] == ["5"]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(changes).where(changes.c.change_id == result["change_id"])).one()
+    assert json.loads(row.decision)["late_days"] == 5
+
+
+def test_moving_the_acquisition_date_moves_the_event_date_notify_14_counts_from(service, records, engine):
+    old = joined(service, engine)  # 異動日 2026-11-01, notified 2026-11-05: in time
+    result = records.correct_qualification(correction(old, acquired_on="2026-10-10"), BACKOFFICE)
+    assert (result["late"], result["late_days"]) == (True, 26 - 14)
+    certificates = result["certificates_to_reissue"]
+    assert [c["kind"] for c in certificates] == ["eligibility_certificate"]
+    assert certificates[0]["reasons"][-1]["rule_id"] == "CORRECTION"
+
+
+def test_only_a_correction_of_what_a_certificate_shows_reissues_it(service, records, engine):
+    old = joined(service, engine, "000000002")
+    result = records.correct_qualification(correction(old, relationship="孫"), BACKOFFICE)
+    assert result["certificates_to_reissue"] == [] and (result["late"], result["late_days"]) == (False, 0)
 
 
 @pytest.mark.parametrize(

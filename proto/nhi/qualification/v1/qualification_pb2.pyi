@@ -505,14 +505,22 @@ class CorrectQualificationRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., period_id: _Optional[str] = ..., version_id: _Optional[int] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., clear_lost_on: _Optional[bool] = ..., acquired_reason: _Optional[str] = ..., lost_reason: _Optional[str] = ..., notified_on: _Optional[str] = ..., relationship: _Optional[str] = ..., listing_order: _Optional[int] = ..., undo: _Optional[bool] = ..., correction_reason: _Optional[str] = ...) -> None: ...
 
 class CorrectQualificationResponse(_message.Message):
-    __slots__ = ("period", "resend_required", "change_id")
+    __slots__ = ("period", "resend_required", "change_id", "reasons", "late", "late_days", "certificates_to_reissue")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
     RESEND_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    LATE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_TO_REISSUE_FIELD_NUMBER: _ClassVar[int]
     period: QualificationPeriod
     resend_required: bool
     change_id: str
-    def __init__(self, period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., resend_required: _Optional[bool] = ..., change_id: _Optional[str] = ...) -> None: ...
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    late: bool
+    late_days: int
+    certificates_to_reissue: _containers.RepeatedCompositeFieldContainer[CertificateDue]
+    def __init__(self, period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., resend_required: _Optional[bool] = ..., change_id: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ..., certificates_to_reissue: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ...) -> None: ...
 
 class RegisterCertificateReturnRequest(_message.Message):
     __slots__ = ("context", "certificate_id", "outcome", "returned_on", "note")
@@ -928,7 +936,7 @@ class DecisionRecord(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., household_id: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., business_date: _Optional[str] = ..., event_date: _Optional[str] = ..., notified_on: _Optional[str] = ..., recorded_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., origin: _Optional[str] = ..., automatic: _Optional[bool] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., correction: _Optional[_Union[CorrectionDecision, _Mapping]] = ..., job_id: _Optional[str] = ...) -> None: ...
 
 class CorrectionDecision(_message.Message):
-    __slots__ = ("period_id", "corrected_version_id", "version_id", "corrected_change_id", "corrected_fields", "correction_reason", "effective_date", "retroactive_flag", "resend_required", "certificates_marked_for_collection", "reasons")
+    __slots__ = ("period_id", "corrected_version_id", "version_id", "corrected_change_id", "corrected_fields", "correction_reason", "effective_date", "retroactive_flag", "resend_required", "certificates_marked_for_collection", "reasons", "certificates_to_reissue", "late", "late_days")
     PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
     CORRECTED_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -940,6 +948,9 @@ class CorrectionDecision(_message.Message):
     RESEND_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATES_MARKED_FOR_COLLECTION_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_TO_REISSUE_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    LATE_DAYS_FIELD_NUMBER: _ClassVar[int]
     period_id: str
     corrected_version_id: int
     version_id: int
@@ -951,7 +962,10 @@ class CorrectionDecision(_message.Message):
     resend_required: bool
     certificates_marked_for_collection: int
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
-    def __init__(self, period_id: _Optional[str] = ..., corrected_version_id: _Optional[int] = ..., version_id: _Optional[int] = ..., corrected_change_id: _Optional[str] = ..., corrected_fields: _Optional[_Iterable[str]] = ..., correction_reason: _Optional[str] = ..., effective_date: _Optional[str] = ..., retroactive_flag: _Optional[bool] = ..., resend_required: _Optional[bool] = ..., certificates_marked_for_collection: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
+    certificates_to_reissue: _containers.RepeatedCompositeFieldContainer[CertificateDue]
+    late: bool
+    late_days: int
+    def __init__(self, period_id: _Optional[str] = ..., corrected_version_id: _Optional[int] = ..., version_id: _Optional[int] = ..., corrected_change_id: _Optional[str] = ..., corrected_fields: _Optional[_Iterable[str]] = ..., correction_reason: _Optional[str] = ..., effective_date: _Optional[str] = ..., retroactive_flag: _Optional[bool] = ..., resend_required: _Optional[bool] = ..., certificates_marked_for_collection: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., certificates_to_reissue: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ...) -> None: ...
 
 class ListDecisionsRequest(_message.Message):
     __slots__ = ("page", "person_id", "household_id", "from_date", "to_date")

@@ -14,6 +14,15 @@ ELIGIBILITY_CERTIFICATE = "eligibility_certificate"  # 資格確認書
 ELDERLY_RECIPIENT_CERTIFICATE = "elderly_recipient_certificate"  # 高齢受給者証
 BASIS_2024 = "令和6年改正（国民健康保険法施行規則）"
 MAX_YEARS = 5
+# What a certificate prints of the qualification period: a correction of one of them means issuing it again.
+PRINTED_PERIOD_FIELDS = (
+    "acquired_on",
+    "coverage_starts_on",
+    "insurer_number",
+    "symbol",
+    "number",
+    "branch_no",
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .ages import age75_lost_on
 from .errors import RuleViolation
 from .reasons import REASONS
 
 if TYPE_CHECKING:
-    from .corrections import CorrectionRequest, PeriodState
+    from .corrections import CorrectionRequest, PeriodState, PersonState
+    from .decide import RuleConfig
 
 
 def request(current: PeriodState, request: CorrectionRequest) -> None:
@@ -82,9 +85,74 @@ def dates(new: PeriodState, request: CorrectionRequest, business_date: dt.date) 
         )
 
 
+def no_overlap(
+    new: PeriodState, other_periods: Iterable[tuple[dt.date, dt.date | None]], request: CorrectionRequest
+) -> None:
+    """The corrected period may not overlap another current period of the person (half-open, None = open)."""
+    if new.void:
+        return
+    for other_start, other_end in other_periods:
+        if (other_end is None or new.acquired_on < other_end) and (new.lost_on is None or other_start < new.lost_on):
+            raise RuleViolation(
+                overlap_field(request),
+                f"the corrected period [{new.acquired_on}, {new.lost_on or '…'}) overlaps the "
+                f"period [{other_start}, {other_end or '…'}) of the same person",
+                code="OVERLAPPING_PERIOD",
+            )
+
+
 def overlap_field(request: CorrectionRequest) -> str:
     if request.undo:
         return "undo"
     if request.acquired_on is not None:
         return "acquired_on"
     return "clear_lost_on" if request.clear_lost_on else "lost_on"
+
+
+def plausible(
+    current: PeriodState,
+    new: PeriodState,
+    person: PersonState,
+    request: CorrectionRequest,
+    business_date: dt.date,
+    config: RuleConfig,
+) -> None:
+    """The corrected dates must fit the person: not before the birth (ACQ-BIRTH), not before the residence the
+    period belongs to (ACQ-MOVE-IN), not past the loss at 75 (LOSS-AGE75). Only what the correction changes."""
+    if new.void:
+        return
+    start_field = "undo" if request.undo else "acquired_on"
+    if person.birth_date is not None and new.acquired_on != current.acquired_on and new.acquired_on < person.birth_date:
+        raise RuleViolation(
+            start_field,
+            f"the acquisition date {new.acquired_on} is before the birth date {person.birth_date}",
+            rule="ACQ-BIRTH",
+            code="ACQUISITION_BEFORE_BIRTH",
+        )
+    since = person.resident_since
+    # A period that began before the current residence belongs to an earlier one: the check is for this residence.
+    if since is not None and current.start_on >= since and new.start_on != current.start_on and new.start_on < since:
+        raise RuleViolation(
+            start_field,
+            f"the qualification cannot start on {new.start_on}: the person is a resident from {since}",
+            rule="ACQ-MOVE-IN",
+            code="ACQUISITION_BEFORE_RESIDENCE",
+        )
+    if person.birth_date is None:
+        return
+    age75 = age75_lost_on(birth_date=person.birth_date, day_after=config.age75_day_after).day
+    if new.start_on != current.start_on and new.start_on >= age75:
+        raise RuleViolation(
+            start_field,
+            f"the person is in 後期高齢者医療 from the 75th birthday: the qualification ends on {age75}",
+            rule="LOSS-AGE75",
+            code="AGED_75",
+        )
+    past_75 = new.lost_on > age75 if new.lost_on is not None else age75 < business_date
+    if new.lost_on != current.lost_on and past_75:
+        raise RuleViolation(
+            "undo" if request.undo else "clear_lost_on" if request.clear_lost_on else "lost_on",
+            f"the qualification ended on the 75th birthday {age75} (後期高齢者医療); it cannot run past it",
+            rule="LOSS-AGE75",
+            code="AGED_75",
+        )

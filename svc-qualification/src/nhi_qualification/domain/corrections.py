@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import correction_checks as checks
-from .decide import RuleConfig, years_before
+from .decide import RuleConfig, notify_14, years_before
 from .errors import RuleViolation
 from .model import Reason
 
@@ -35,11 +35,31 @@ class PeriodState:
     change_id: str = ""
     version_id: int = 0
 
+    @property
+    def start_on(self) -> dt.date:
+        return self.coverage_starts_on or self.acquired_on
+
+    @property
+    def end_on(self) -> dt.date | None:
+        ends = [d for d in (self.lost_on, self.coverage_ends_on) if d is not None]
+        return min(ends) if ends else None
+
 
 @dataclasses.dataclass(frozen=True)
 class PersonState:
     relationship: str
     listing_order: int
+    birth_date: dt.date | None = None
+    resident_since: dt.date | None = None  # 住民となった日 of the current residence
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationState:
+    """The change behind the corrected version: its kind (join, leave, correction, …), 異動日 and 届出日."""
+
+    kind: str
+    event_date: dt.date
+    notified_on: dt.date | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +93,8 @@ class CorrectionPlan:
     effective_date: dt.date  # the earliest date the correction touches
     retroactive: bool
     reasons: tuple[Reason, ...]
+    late_days: int | None = None  # NOTIFY-14 recomputed for the notification behind the version; None = not one
+    lateness: Reason | None = None
 
 
 def plan_correction(
@@ -80,29 +102,24 @@ def plan_correction(
     current: PeriodState,
     person: PersonState,
     request: CorrectionRequest,
-    current_notified_on: dt.date | None,
+    notification: NotificationState | None,
     other_periods: Iterable[tuple[dt.date, dt.date | None]],
     business_date: dt.date,
     previous: PeriodState | None = None,
     config: RuleConfig = RuleConfig(),
 ) -> CorrectionPlan:
-    """Decide a correction of `current`; `other_periods` are the person's other current, non-void periods, and
-    `previous` the version `current` replaced (None when `current` created the period)."""
+    """Decide a correction of `current`; `notification` is the change behind it, `other_periods` the person's
+    other current, non-void periods, and `previous` the version `current` replaced (None when `current` created
+    the period)."""
+    current_notified_on = notification.notified_on if notification else None
     checks.request(current, request)
     if request.undo:
         new, undo_reason = _undo(current, previous)
     else:
         new, undo_reason = _corrected(current, request), None
     checks.dates(new, request, business_date)
-    if not new.void:
-        for other_start, other_end in other_periods:
-            if _overlaps(new.acquired_on, new.lost_on, other_start, other_end):
-                raise RuleViolation(
-                    checks.overlap_field(request),
-                    f"the corrected period [{new.acquired_on}, {new.lost_on or '…'}) overlaps the "
-                    f"period [{other_start}, {other_end or '…'}) of the same person",
-                    code="OVERLAPPING_PERIOD",
-                )
+    checks.plausible(current, new, person, request, business_date, config)
+    checks.no_overlap(new, other_periods, request)
 
     before: dict[str, str] = {}
     after: dict[str, str] = {}
@@ -158,6 +175,7 @@ def plan_correction(
                 {"earliest_date": min(new_dates).isoformat(), "limit": limit.isoformat()},
             )
         )
+    late_days, lateness = _lateness(current, new, notification, request.notified_on)
     return CorrectionPlan(
         new,
         period_changed,
@@ -172,7 +190,26 @@ def plan_correction(
         effective_date,
         retroactive,
         tuple(reasons),
+        late_days,
+        lateness,
     )
+
+
+def _lateness(
+    current: PeriodState, new: PeriodState, notification: NotificationState | None, notified_on: dt.date | None
+) -> tuple[int | None, Reason | None]:
+    """NOTIFY-14 again when the 届出日 or the date the notification set is corrected: the 異動日 moves with the date
+    (the date rules are the day itself or the day after), the 届出日 is the corrected one."""
+    if notification is None or notification.kind not in ("join", "leave"):
+        return None, None
+    if notification.kind == "join":
+        shift = new.start_on - current.start_on
+    else:
+        shift = (new.end_on - current.end_on) if new.end_on and current.end_on else dt.timedelta(0)
+    notified = notified_on or notification.notified_on
+    if notified is None or (notified_on is None and not shift):
+        return None, None
+    return notify_14(notification.event_date + shift, notified)
 
 
 def _corrected(current: PeriodState, request: CorrectionRequest) -> PeriodState:
@@ -218,11 +255,6 @@ def _undo(current: PeriodState, previous: PeriodState | None) -> tuple[PeriodSta
         BASIS,
         facts,
     )
-
-
-def _overlaps(start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None) -> bool:
-    """Half-open [start, end) intervals; None = open-ended."""
-    return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
 def _text(value) -> str:

@@ -75,17 +75,8 @@ def notification_timing(
             f"the notification date {notified_on} is after the business date {business_date}",
             code="NOTIFIED_IN_FUTURE",
         )
-    reasons: list[Reason] = []
-    elapsed = (notified_on - event_date).days
-    late_days = max(0, elapsed - NOTIFY_DAYS)
-    reasons.append(
-        Reason(
-            "NOTIFY-14",
-            f"届出は異動日から{elapsed}日後" + (f"（期限を{late_days}日超過）" if late_days else "（期限内）"),
-            "国民健康保険法第9条",
-            {"event_date": event_date.isoformat(), "notified_on": notified_on.isoformat(), "late_days": str(late_days)},
-        )
-    )
+    late_days, lateness = notify_14(event_date, notified_on)
+    reasons: list[Reason] = [lateness]
     limit = years_before(business_date, config.retro_limit_years)
     retroactive = event_date < limit
     if retroactive:
@@ -98,6 +89,18 @@ def notification_timing(
             )
         )
     return late_days, retroactive, reasons
+
+
+def notify_14(event_date: dt.date, notified_on: dt.date) -> tuple[int, Reason]:
+    """NOTIFY-14: the days past the 14-day deadline (0 when in time), with its reason."""
+    elapsed = (notified_on - event_date).days
+    late_days = max(0, elapsed - NOTIFY_DAYS)
+    return late_days, Reason(
+        "NOTIFY-14",
+        f"届出は異動日から{elapsed}日後" + (f"（期限を{late_days}日超過）" if late_days else "（期限内）"),
+        "国民健康保険法第9条",
+        {"event_date": event_date.isoformat(), "notified_on": notified_on.isoformat(), "late_days": str(late_days)},
+    )
 
 
 def decide(

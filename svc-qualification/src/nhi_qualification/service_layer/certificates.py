@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.certificates import CertificatePerson, certificates_due
+from ..domain.certificates import PRINTED_PERIOD_FIELDS, CertificatePerson, certificates_due
 from ..domain.errors import NotFound, RuleViolation
-from ..domain.model import Decision, Reason
+from ..domain.model import Decision, Period, Reason
 from ..domain.special_statuses import StatusPeriod
 from . import views
 from .app import App
@@ -73,6 +73,22 @@ def due_now(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
         "certificates": [c for c in due if c["kind"] != "none"],
         "reasons": [r for c in due if c["kind"] == "none" for r in c["reasons"]],
     }
+
+
+def to_reissue(app: App, uow: AbstractUnitOfWork, old: Period, new: Period, today: dt.date, why: Reason) -> list[dict]:
+    """The certificates to issue again after a correction, when what they show changed (the dates and numbers a
+    certificate prints) or the person is insured again; none when nothing printed changed."""
+    insured_again = not old.covers(today)
+    if not insured_again and all(getattr(old, f) == getattr(new, f) for f in PRINTED_PERIOD_FIELDS):
+        return []
+    because = Reason(
+        why.rule_id,
+        "訂正により証の記載事項が変わるため再交付" if not insured_again else "訂正により資格が続くため再交付",
+        why.basis,
+        {"corrected_fields": why.facts.get("corrected_fields", "")},
+    ).as_dict()
+    due = [c for c in _due(app, uow, [new.person_id], today, {}) if c["kind"] != "none"]
+    return [{**c, "reasons": [*c["reasons"], because]} for c in due]
 
 
 def to_collect(uow: AbstractUnitOfWork, decision: Decision) -> list[dict]:

@@ -8,13 +8,12 @@ from typing import Any
 from nhi_common.plumbing import dumps, utcnow
 
 from ..domain.commands import CorrectQualification
-from ..domain.corrections import PeriodState, PersonState, plan_correction
+from ..domain.corrections import NotificationState, PeriodState, PersonState, plan_correction
 from ..domain.errors import NotFound, RuleViolation, StalePeriodVersion
 from ..domain.events import QualificationCorrected
 from ..domain.model import Period
-from . import views
+from . import certificates, views
 from .app import App, change_once
-from .certificates import COLLECTED_KINDS
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 
@@ -38,9 +37,15 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
     previous = uow.periods.version_before(current) if wanted.undo else None
     plan = plan_correction(
         current=_state(current),
-        person=PersonState(person.relationship or "", int(person.listing_order or 0)),
+        person=PersonState(
+            person.relationship or "", int(person.listing_order or 0), person.birth_date, person.resident_since
+        ),
         request=wanted,
-        current_notified_on=period_change.notified_on if period_change else None,
+        notification=(
+            NotificationState(period_change.kind, period_change.event_date, period_change.notified_on)
+            if period_change
+            else None
+        ),
         other_periods=uow.periods.others(current.person_id, cmd.period_id),
         business_date=today,
         previous=_state(previous) if previous is not None else None,
@@ -83,7 +88,11 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         uow.changes.set_notified_on(current.change_id, plan.notified_on)
     collected = 0
     if plan.period_changed and current.covers(today) and not version.covers(today):
-        collected = uow.certificates.mark_for_collection([current.person_id], COLLECTED_KINDS)
+        collected = uow.certificates.mark_for_collection([current.person_id], certificates.COLLECTED_KINDS)
+    reissue = []
+    if plan.period_changed and version.covers(today):
+        reissue = certificates.to_reissue(app, uow, current, version, today, plan.reasons[0])
+    reasons = [*plan.reasons, *([plan.lateness] if plan.lateness else [])]
     decision = {
         "period_id": cmd.period_id,
         "corrected_version_id": current.version_id,
@@ -95,7 +104,10 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         "retroactive_flag": plan.retroactive,
         "resend_required": bool(published),
         "certificates_marked_for_collection": collected,
-        "reasons": [r.as_dict() for r in plan.reasons],
+        "certificates_to_reissue": reissue,
+        "late": bool(plan.late_days),
+        "late_days": plan.late_days or 0,
+        "reasons": [r.as_dict() for r in reasons],
     }
     uow.changes.add(
         change_id=change_id,
@@ -141,7 +153,15 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
             operator_id=actor.operator_id,
         )
     )
-    return {"period": views.period_dict(version), "resend_required": bool(published), "change_id": change_id}
+    return {
+        "period": views.period_dict(version),
+        "resend_required": bool(published),
+        "change_id": change_id,
+        "reasons": decision["reasons"],
+        "late": decision["late"],
+        "late_days": decision["late_days"],
+        "certificates_to_reissue": reissue,
+    }
 
 
 def _state(version: Period) -> PeriodState:

@@ -41,6 +41,9 @@ CORRECTION_KEYS = (
     "resend_required",
     "certificates_marked_for_collection",
     "reasons",
+    "certificates_to_reissue",
+    "late",
+    "late_days",
 )
 
 
