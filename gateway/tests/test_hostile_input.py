@@ -107,7 +107,7 @@ def test_a_body_without_content_length_is_cut_off_at_the_limit():
     scope = {"type": "http", "headers": [(b"transfer-encoding", b"chunked")], "path": "/api/v1/income-facts"}
     with pytest.raises(Problem) as refused:
         asyncio.run(guards.BodyLimit(app, max_bytes=1000)(scope, receive, None))
-    assert refused.value.status == 413
+    assert refused.value.status == 413 and refused.value.ext["max_bytes"] == 1000
     assert sum(seen) <= 1000
 
 

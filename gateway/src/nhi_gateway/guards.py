@@ -20,13 +20,13 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _too_large(size: int | None = None) -> Problem:
+def _too_large(max_bytes: int, size: int | None = None) -> Problem:
     told = f" ({size} bytes)" if size is not None else ""
     return Problem(
         413,
-        f"the request body{told} is larger than the {MAX_BODY_BYTES} bytes this API takes",
-        errors=[field_error("body", f"must not be larger than {MAX_BODY_BYTES} bytes", "maxBytes")],
-        extra={"max_bytes": MAX_BODY_BYTES},
+        f"the request body{told} is larger than the {max_bytes} bytes this API takes",
+        errors=[field_error("body", f"must not be larger than {max_bytes} bytes", "maxBytes")],
+        extra={"max_bytes": max_bytes},
     )
 
 
@@ -43,7 +43,7 @@ class BodyLimit:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                raise _too_large(int(value))
+                raise _too_large(self.max_bytes, int(value))
         received = 0
 
         async def limited() -> Message:
@@ -51,7 +51,7 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise _too_large()
+                raise _too_large(self.max_bytes)
             return message
 
         await self.app(scope, limited, send)
