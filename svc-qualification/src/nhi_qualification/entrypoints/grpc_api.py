@@ -211,6 +211,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def ListDecisions(self, request, context):
+        page = parse.page(request.page)  # a cursor no list gave out is refused first, as on every list
         if not (request.person_id or request.household_id):
             raise RuleViolation("person_id", "name a person_id or a household_id", code="REQUIRED")
         found, cursor = decisions.list_decisions(
@@ -219,7 +220,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             household_id=request.household_id,
             from_date=parse.date("from_date", request.from_date),
             to_date=parse.date("to_date", request.to_date),
-            page=parse.page(request.page),
+            page=page,
         )
         return pb.ListDecisionsResponse(
             decisions=[render(d, pb.DecisionRecord()) for d in found], page=common_pb2.PageInfo(next_cursor=cursor)
