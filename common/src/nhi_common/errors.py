@@ -48,6 +48,27 @@ INPUT_CODES = frozenset(
 )
 
 
+# The check an input code stands for, named like the JSON Schema keyword a schema error of the gateway names, so
+# that a refused field always says which rule it broke, whether the spec or a service refused it.
+INPUT_RULES = {
+    "REQUIRED": "required",
+    "NOTHING_TO_CORRECT": "required",
+    "INVALID_DATE": "format",
+    "INVALID_JSON": "format",
+    "INVALID_CURSOR": "format",
+    "INVALID_PAGE_SIZE": "minimum",
+    "INVALID_LISTING_ORDER": "minimum",
+    "INVALID_RANGE": "range",
+    DATE_OUT_OF_RANGE: "range",
+    "UNKNOWN_REASON": "enum",
+    "UNKNOWN_KIND": "enum",
+    "UNKNOWN_OUTCOME": "enum",
+    "UNKNOWN_JOB_KIND": "enum",
+    "REASON_KIND_MISMATCH": "enum",
+    "CONFLICTING_FIELDS": "exclusive",
+}
+
+
 class DomainError(Exception):
     """A refusal with a stable `code`, the `field` (request path) it concerns and the `rule` id it applies."""
 
@@ -66,7 +87,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
-        self.rule = rule
+        self.rule = rule or INPUT_RULES.get(code, "")
         self.code = code
         self.metadata = dict(metadata or {})
         if category is not None:
@@ -108,7 +129,7 @@ class IdempotencyReuse(DomainError):
     """An Idempotency-Key came back with a different request."""
 
     def __init__(self, message: str = "the Idempotency-Key was already used with a different request") -> None:
-        super().__init__("Idempotency-Key", message, code="IDEMPOTENCY_KEY_REUSED")
+        super().__init__("Idempotency-Key", message, rule="idempotency-key", code="IDEMPOTENCY_KEY_REUSED")
 
     @property
     def detail(self) -> str:

@@ -108,6 +108,7 @@ class DocumentService:
             raise DomainError(
                 "context.idempotency_key",
                 "the idempotency key was used before with a different request",
+                rule="idempotency-key",
                 code="IDEMPOTENCY_KEY_REUSED",
                 metadata={"idempotency_key": key},
             ) from None
@@ -126,6 +127,7 @@ class DocumentService:
             raise InvalidInput(
                 "household_id",
                 f"person {person_id} is not a member of household {household_id}",
+                rule="HOUSEHOLD",
                 code="HOUSEHOLD_MISMATCH",
             )
         household = self.qualification.get_household(person.household_id, operator_id=operator, business_date=day)
@@ -247,4 +249,4 @@ class DocumentService:
 
 def _invalid(field: str, message: str) -> InvalidInput:
     """A request this service cannot read, with the code plain field checks have always answered."""
-    return InvalidInput(field, message, code="INVALID_ARGUMENT")
+    return InvalidInput(field, message, rule="format", code="INVALID_ARGUMENT")

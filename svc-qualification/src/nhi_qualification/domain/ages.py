@@ -43,7 +43,7 @@ class ElderPeriod:
 def day_age_reached(*, birth_date: dt.date, age: int) -> dt.date:
     """The day at whose end the person reaches `age`: the day before the birthday (28 Feb for a 29 Feb birth)."""
     if age < 1:
-        raise RuleViolation("age", f"an age is reached from 1 on, not {age}", code="INVALID_AGE")
+        raise RuleViolation("age", f"an age is reached from 1 on, not {age}", rule="ELDER-START", code="INVALID_AGE")
     year = birth_date.year + age
     if (birth_date.month, birth_date.day) == (2, 29) and not calendar.isleap(year):
         # 民法第143条第2項ただし書: with no corresponding day the period ends on the last day of the month.
@@ -61,7 +61,9 @@ def birthday_of(*, birth_date: dt.date, age: int) -> dt.date:
 def age_on(*, birth_date: dt.date, day: dt.date) -> int:
     """The age held at the end of `day`, i.e. every age reached on or before it (法令上の「X歳に達した日」の年齢)."""
     if day < birth_date:
-        raise RuleViolation("day", f"{day} is before the birth date {birth_date}", code="BEFORE_BIRTH")
+        raise RuleViolation(
+            "day", f"{day} is before the birth date {birth_date}", rule="ELDER-START", code="BEFORE_BIRTH"
+        )
     # Born on 1 January, an age is reached on 31 December of the previous year, hence the +1 start.
     age = day.year - birth_date.year + 1
     while age > 0 and day_age_reached(birth_date=birth_date, age=age) > day:

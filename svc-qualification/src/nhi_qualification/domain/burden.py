@@ -44,7 +44,10 @@ def determine_burden(
         )
     if not insured:
         raise RuleViolation(
-            "members", "the household has no NHI-insured member on the decision date", code="NO_INSURED_MEMBER"
+            "members",
+            "the household has no NHI-insured member on the decision date",
+            rule="BURDEN-3",
+            code="NO_INSURED_MEMBER",
         )
     elders = [m for m in insured if elder_period(birth_date=m.birth_date).covers(as_of)]
     specific = [m for m in members if m.is_specific_same_household]
@@ -124,12 +127,18 @@ def _check_members(as_of: dt.date, members: Sequence[HouseholdMember]) -> None:
     for index, m in enumerate(members):
         if m.person_id in seen:
             raise RuleViolation(
-                f"members[{index}].person_id", f"{m.person_id} is listed twice", code="DUPLICATE_MEMBER"
+                f"members[{index}].person_id",
+                f"{m.person_id} is listed twice",
+                rule="BURDEN-3",
+                code="DUPLICATE_MEMBER",
             )
         seen.add(m.person_id)
         if m.birth_date > as_of:
             raise RuleViolation(
-                f"members[{index}].birth_date", f"born after the decision date {as_of}", code="BORN_AFTER_DECISION_DATE"
+                f"members[{index}].birth_date",
+                f"born after the decision date {as_of}",
+                rule="BURDEN-3",
+                code="BORN_AFTER_DECISION_DATE",
             )
         if m.insured and m.is_specific_same_household:
             raise RuleViolation(

@@ -64,7 +64,9 @@ def certificates_due(
     """The certificates to issue to `person` on `as_of`, each with its validity and reasons."""
     _check_config(config)
     if as_of < person.birth_date:
-        raise RuleViolation("as_of", f"{as_of} is before the birth date {person.birth_date}", code="BEFORE_BIRTH")
+        raise RuleViolation(
+            "as_of", f"{as_of} is before the birth date {person.birth_date}", rule="CERT-KIND", code="BEFORE_BIRTH"
+        )
     birthday_75 = birthday_of(birth_date=person.birth_date, age=75)
     if as_of >= birthday_75:
         raise RuleViolation(

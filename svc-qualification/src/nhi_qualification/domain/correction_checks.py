@@ -10,6 +10,9 @@ from .ages import age75_lost_on
 from .errors import RuleViolation
 from .reasons import REASONS
 
+# The standard's requirement a correction answers to (資格異動訂正), named by correction checks that no Part A rule covers.
+CORRECTION_RULE = "STD-2.2.1"
+
 if TYPE_CHECKING:
     from .corrections import CorrectionRequest, PeriodState, PersonState
     from .decide import RuleConfig
@@ -21,7 +24,10 @@ def request(current: PeriodState, request: CorrectionRequest) -> None:
         raise RuleViolation("correction_reason", "a correction needs its reason", code="REQUIRED")
     if current.void:
         raise RuleViolation(
-            "period_id", "this period was undone (void); register a new notification instead", code="PERIOD_VOID"
+            "period_id",
+            "this period was undone (void); register a new notification instead",
+            rule=CORRECTION_RULE,
+            code="PERIOD_VOID",
         )
     if request.clear_lost_on and request.lost_on is not None:
         raise RuleViolation(
@@ -57,30 +63,38 @@ def request(current: PeriodState, request: CorrectionRequest) -> None:
 
 def dates(new: PeriodState, request: CorrectionRequest, business_date: dt.date) -> None:
     if new.lost_on is None and request.lost_reason:
-        raise RuleViolation("lost_reason", "the period has no loss date", code="LOSS_REASON_WITHOUT_DATE")
+        raise RuleViolation(
+            "lost_reason", "the period has no loss date", rule=CORRECTION_RULE, code="LOSS_REASON_WITHOUT_DATE"
+        )
     if new.lost_on is not None and not new.lost_reason:
         raise RuleViolation("lost_reason", "a loss date needs its reason", code="REQUIRED")
     if request.acquired_on is not None and request.acquired_on > business_date:
         raise RuleViolation(
-            "acquired_on", f"{request.acquired_on} is after the business date {business_date}", code="DATE_IN_FUTURE"
+            "acquired_on",
+            f"{request.acquired_on} is after the business date {business_date}",
+            rule=CORRECTION_RULE,
+            code="DATE_IN_FUTURE",
         )
     # lost_on is the first day no longer insured: a death today gives tomorrow, so the last insured day counts.
     if request.lost_on is not None and request.lost_on - dt.timedelta(days=1) > business_date:
         raise RuleViolation(
             "lost_on",
             f"the last insured day {request.lost_on - dt.timedelta(days=1)} is after the business date {business_date}",
+            rule=CORRECTION_RULE,
             code="DATE_IN_FUTURE",
         )
     if request.notified_on is not None and request.notified_on > business_date:
         raise RuleViolation(
             "notified_on",
             f"{request.notified_on} is after the business date {business_date}",
+            rule="NOTIFY-14",
             code="NOTIFIED_IN_FUTURE",
         )
     if new.lost_on is not None and new.lost_on <= new.acquired_on:
         raise RuleViolation(
             "lost_on",
             f"the loss date {new.lost_on} must be after the acquisition date {new.acquired_on}",
+            rule=CORRECTION_RULE,
             code="LOSS_BEFORE_ACQUISITION",
         )
 
@@ -97,6 +111,7 @@ def no_overlap(
                 overlap_field(request),
                 f"the corrected period [{new.acquired_on}, {new.lost_on or '…'}) overlaps the "
                 f"period [{other_start}, {other_end or '…'}) of the same person",
+                rule=CORRECTION_RULE,
                 code="OVERLAPPING_PERIOD",
             )
 

@@ -67,12 +67,14 @@ def notification_timing(
         raise RuleViolation(
             "event_date",
             f"the event date {event_date} is after the business date {business_date}",
+            rule="NOTIFY-14",
             code="EVENT_IN_FUTURE",
         )
     if notified_on > business_date:
         raise RuleViolation(
             "notified_on",
             f"the notification date {notified_on} is after the business date {business_date}",
+            rule="NOTIFY-14",
             code="NOTIFIED_IN_FUTURE",
         )
     late_days, lateness = notify_14(event_date, notified_on)
@@ -125,7 +127,12 @@ def decide(
     for index, person in enumerate(persons):
         field = f"persons[{index}].person_id"
         if person.birth_date > event_date:
-            raise RuleViolation(field, "the event date is before the person's birth date", code="EVENT_BEFORE_BIRTH")
+            raise RuleViolation(
+                field,
+                "the event date is before the person's birth date",
+                rule=reason.rule_id,
+                code="EVENT_BEFORE_BIRTH",
+            )
         facts = {"event_date": event_date.isoformat(), "reason": reason.code, "effective": effective.isoformat()}
         date_reason = Reason(
             reason.rule_id,
@@ -200,6 +207,7 @@ def _join(
             field,
             f"the person is already insured from {current.acquired_on} "
             f"(period {current.period_id}); periods may not overlap",
+            rule=reason.rule_id,
             code="OVERLAPPING_PERIOD",
         )
     if reason.code == "foreign_resident" or is_foreign(person.nationality):
@@ -293,11 +301,14 @@ def _leave(
             code="AGED_75",
         )
     if current is None or current.end_on is not None:
-        raise RuleViolation(field, "the person holds no open qualification to end", code="NOT_INSURED")
+        raise RuleViolation(
+            field, "the person holds no open qualification to end", rule=reason.rule_id, code="NOT_INSURED"
+        )
     if effective <= current.start_on:
         raise RuleViolation(
             "event_date",
             f"the end date {effective} is not after the start {current.start_on}",
+            rule=reason.rule_id,
             code="LOSS_BEFORE_ACQUISITION",
         )
     if reason.code == "later_elderly_disability":

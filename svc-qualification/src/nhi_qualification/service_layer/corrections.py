@@ -52,7 +52,9 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         config=app.rules,
     )
     if plan.notified_on is not None and period_change is None:
-        raise RuleViolation("notified_on", "the change behind this version is not on record", code="NO_CHANGE_RECORD")
+        raise RuleViolation(
+            "notified_on", "the change behind this version is not on record", rule="STD-2.2.1", code="NO_CHANGE_RECORD"
+        )
 
     change_id = str(uuid.uuid4())
     published = uow.journal.published_change_ids(current.person_id, uow.periods.change_ids(cmd.period_id))

@@ -17,6 +17,8 @@ from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 
+# The standard's requirement of the certificate ledger (証の交付・回収), named by its refusals.
+LEDGER_RULE = "STD-2.1.3"
 JOIN_LEAVE_CERTIFICATE = "join_leave_certificate"  # 加入脱退証明書
 CERTIFICATE_KINDS = frozenset(
     {
@@ -45,7 +47,10 @@ def record_certificate_issued(app: App, cmd: RecordCertificateIssued, actor: Act
     valid_from = cmd.valid_from or issued_on
     if issued_on > today:
         raise RuleViolation(
-            "certificate.issued_on", f"{issued_on} is after the business date {today}", code="DATE_IN_FUTURE"
+            "certificate.issued_on",
+            f"{issued_on} is after the business date {today}",
+            rule=LEDGER_RULE,
+            code="DATE_IN_FUTURE",
         )
     if cmd.valid_until is not None and cmd.valid_until < valid_from:
         raise RuleViolation(
@@ -65,7 +70,10 @@ def _record(
     if existing is not None:
         if existing.person_id != cmd.person_id or existing.kind != cmd.kind:
             raise RuleViolation(
-                "certificate.certificate_id", "already recorded for another holder or kind", code="CERTIFICATE_CONFLICT"
+                "certificate.certificate_id",
+                "already recorded for another holder or kind",
+                rule=LEDGER_RULE,
+                code="CERTIFICATE_CONFLICT",
             )
         return views.certificate_dict(existing)
     person = uow.persons.get(cmd.person_id)
@@ -106,7 +114,9 @@ def register_certificate_return(app: App, cmd: RegisterCertificateReturn, actor:
         )
     day = cmd.returned_on or today
     if day > today:
-        raise RuleViolation("returned_on", f"{day} is after the business date {today}", code="DATE_IN_FUTURE")
+        raise RuleViolation(
+            "returned_on", f"{day} is after the business date {today}", rule=LEDGER_RULE, code="DATE_IN_FUTURE"
+        )
     return change_once(app, actor, "RegisterCertificateReturn", cmd, lambda uow: _register_return(uow, cmd, day, actor))
 
 
@@ -117,11 +127,17 @@ def _register_return(
     if row is None:
         raise NotFound("certificate", cmd.certificate_id)
     if row.state in SETTLED_STATES:
-        raise RuleViolation("certificate_id", f"the certificate is already {row.state}", code="ALREADY_COLLECTED")
+        raise RuleViolation(
+            "certificate_id", f"the certificate is already {row.state}", rule=LEDGER_RULE, code="ALREADY_COLLECTED"
+        )
     if row.state == cmd.outcome:
-        raise RuleViolation("outcome", f"the certificate is already {cmd.outcome}", code="ALREADY_COLLECTED")
+        raise RuleViolation(
+            "outcome", f"the certificate is already {cmd.outcome}", rule=LEDGER_RULE, code="ALREADY_COLLECTED"
+        )
     if day < row.issued_on:
-        raise RuleViolation("returned_on", f"{day} is before the issue date {row.issued_on}", code="BEFORE_ISSUE")
+        raise RuleViolation(
+            "returned_on", f"{day} is before the issue date {row.issued_on}", rule=LEDGER_RULE, code="BEFORE_ISSUE"
+        )
     uow.certificates.update(
         cmd.certificate_id,
         state=cmd.outcome,

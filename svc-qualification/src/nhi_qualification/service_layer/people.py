@@ -46,7 +46,10 @@ def facts(
             )
         if check_resident and row.resident_status != "resident":
             raise RuleViolation(
-                f"persons[{index}].person_id", f"person {person_id} is {row.resident_status}", code="NOT_RESIDENT"
+                f"persons[{index}].person_id",
+                f"person {person_id} is {row.resident_status}",
+                rule="STD-2.1.1",
+                code="NOT_RESIDENT",
             )
         out.append(
             PersonFacts(
