@@ -206,6 +206,7 @@ def test_a_job_date_out_of_reach_is_400_naming_it(client, backends):
         ({"date": "2026-02-30"}, "parameters.date"),
         ({"month": "2026-13"}, "parameters.month"),
         ({"x": "1"}, "parameters.x"),
+        ({"date": "2026-12-01", "month": "2026-12"}, "parameters"),
     ],
 )
 def test_a_job_parameter_the_spec_does_not_take_is_400_naming_it(client, backends, parameters, field):
