@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import DomainError, InvalidInput, NotFound
+from nhi_common.errors import IdempotencyReuse, InvalidInput, NotFound
 from nhi_common.paging import Page
 
 from ..domain import certificate
@@ -105,13 +105,7 @@ class DocumentService:
         try:
             return tx.replayed(operator_id=operator, key=key, operation=RENDER_OPERATION, request=fingerprint)
         except IdempotencyKeyReused:
-            raise DomainError(
-                "context.idempotency_key",
-                "the idempotency key was used before with a different request",
-                rule="idempotency-key",
-                code="IDEMPOTENCY_KEY_REUSED",
-                metadata={"idempotency_key": key},
-            ) from None
+            raise IdempotencyReuse() from None  # names the Idempotency-Key header, as svc-qualification's refusal does
 
     def _gather(self, person_id: str, household_id: str, operator: str, day: dt.date) -> dict[str, Any]:
         """Everything the certificate needs, from svc-qualification (before any transaction opens)."""
