@@ -12,7 +12,7 @@ from nhi_common import db
 from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
 from nhi_common.outbox import OutboxRelay
-from nhi_common.plumbing import Plumbing, define_tables
+from nhi_common.plumbing import Plumbing, define_tables, operator_key
 from nhi_devtools.natsserver import EmbeddedNats
 
 
@@ -119,6 +119,29 @@ def test_the_inbox_claims_an_event_once(tmp_path):
         assert plumbing.claim_inbox(conn, event_id="e1", consumer="c")
         assert not plumbing.claim_inbox(conn, event_id="e1", consumer="c")
         assert plumbing.claim_inbox(conn, event_id="e1", consumer="other")
+
+
+def test_an_idempotency_key_is_kept_per_operator_and_fits_its_column_whatever_the_operator_id(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    metadata = sa.MetaData()
+    define_tables(metadata)
+    metadata.create_all(engine)
+    plumbing = Plumbing(metadata, "urn:test")
+    long_operator = "o" * 1000
+    with engine.begin() as conn:
+        for operator, answer in (("clerk-a", b"a"), (long_operator, b"long")):
+            plumbing.remember_idempotent(
+                conn, operator_id=operator, key="k" * 128, operation="Op", request=b"r", response=answer
+            )
+        assert (
+            plumbing.recall_idempotent(conn, operator_id="clerk-a", key="k" * 128, operation="Op", request=b"r") == b"a"
+        )
+        assert (
+            plumbing.recall_idempotent(conn, operator_id="clerk-b", key="k" * 128, operation="Op", request=b"r") is None
+        )
+        stored = conn.scalars(sa.select(metadata.tables["idempotency_keys"].c.key)).all()
+    assert len(stored) == 2 and max(len(key) for key in stored) <= 200  # the column is String(200)
+    assert operator_key(long_operator, "k") != operator_key("clerk-a", "k")
 
 
 def test_an_event_without_cloudevents_headers_is_refused():
