@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import correction_checks as checks
-from .decide import RuleConfig, notify_14, years_before
+from .decide import RuleConfig
 from .errors import RuleViolation
 from .model import Reason
+from .timing import notify_14, years_before
 
 BASIS = "国民健康保険システム標準仕様書 2.2.1 資格異動訂正"
 

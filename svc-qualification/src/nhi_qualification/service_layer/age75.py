@@ -19,10 +19,10 @@ from nhi_common.plumbing import dumps
 from ..domain.ages import age75_lost_on, birthday_of, elder_period
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import income_year_for, printed_share
-from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
 from ..domain.household_state import HouseholdState
 from ..domain.model import Period, Reason
+from ..domain.timing import years_before
 from . import losses
 from .burden import decision_dict, stored
 from .unit_of_work import AbstractUnitOfWork

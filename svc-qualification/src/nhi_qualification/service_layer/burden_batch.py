@@ -17,8 +17,8 @@ from typing import Any
 from ..domain.ages import elder_period
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import income_year_for, printed_share
-from ..domain.decide import years_before
 from ..domain.errors import RuleViolation
+from ..domain.timing import years_before
 from .burden import decision_json, stored
 from .unit_of_work import AbstractUnitOfWork
 

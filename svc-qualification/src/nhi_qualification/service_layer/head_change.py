@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain import decide as rules
 from ..domain.commands import SubmitNotification
 from ..domain.errors import RuleViolation
 from ..domain.events import QualificationChanged
 from ..domain.model import Decision, Reason
+from ..domain.timing import notification_timing
 from .app import App
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
@@ -18,7 +18,7 @@ from .unit_of_work import AbstractUnitOfWork
 def decide(app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, household, today: dt.date) -> Decision:
     if cmd.reason != "head_change":
         raise RuleViolation("reason", "a change notification supports reason head_change", code="UNKNOWN_REASON")
-    late_days, retroactive, timing = rules.notification_timing(cmd.event_date, cmd.notified_on, today, app.rules)
+    late_days, retroactive, timing = notification_timing(cmd.event_date, cmd.notified_on, today, app.rules)
     new_head = cmd.new_head_person_id
     members = {m.person_id for m in uow.persons.members(household.household_id)}
     current = uow.periods.current(list(members))

@@ -10,12 +10,12 @@ from typing import Any
 
 from nhi_common.plumbing import utcnow
 
-from ..domain import decide as rules
 from ..domain.commands import SubmitNotification
 from ..domain.errors import RuleViolation
 from ..domain.events import QualificationChanged, StatusChange
 from ..domain.model import Decision, DocumentDue, PersonFacts, Reason
 from ..domain.special_statuses import StatusPeriod, validate_status_period
+from ..domain.timing import notification_timing
 from .app import App
 from .certificates import status_flags
 from .context import Actor
@@ -42,7 +42,7 @@ class Accepted:
 def decide(
     app: App, uow: AbstractUnitOfWork, cmd: SubmitNotification, facts: list[PersonFacts], today: dt.date
 ) -> tuple[Decision, list[Accepted]]:
-    late_days, retroactive, timing = rules.notification_timing(cmd.event_date, cmd.notified_on, today, app.rules)
+    late_days, retroactive, timing = notification_timing(cmd.event_date, cmd.notified_on, today, app.rules)
     by_id = {f.person_id: f for f in facts}
     accepted: list[Accepted] = []
     documents: list[DocumentDue] = []
