@@ -26,11 +26,10 @@ DECISION_COLUMNS = {
 
 
 def _record(doc: dict) -> dict:
-    """A DecisionRecord as the spec has it: a part that does not apply, or a date nobody gave, is null."""
+    """A DecisionRecord as the spec has it: the part that does not apply is null (an empty date or job id is made
+    null by ok(), as for every nullable field)."""
     for key in ("decision", "correction"):
         doc.setdefault(key, None)
-    for key in ("notified_on", "job_id"):
-        doc[key] = doc.get(key) or None
     return doc
 
 

@@ -106,10 +106,9 @@ def qualification_changes(to=None, operator_id=None, reason=None, kind=None, pag
 
 
 def _change(change: dict) -> dict:
-    """A change as the list shows it: before/after as objects (the stored JSON text stays inside), no date as ""."""
+    """A change as the list shows it: before/after as objects (the stored JSON text stays inside)."""
     change.pop("before_json", None)
     change.pop("after_json", None)
     change.setdefault("before", {})
     change.setdefault("after", {})
-    change["notified_on"] = change.get("notified_on") or None
     return change
