@@ -179,8 +179,10 @@ class PullConsumer:
         batch: int = 50,
         ack_wait: float = 30,
         max_deliver: int = -1,
+        subjects: tuple[str, ...] = (),
     ) -> None:
         self.bus = bus
+        self.subjects = subjects  # several filter subjects instead of `subject` (work-queue consumers must not overlap)
         self.stream = stream
         self.durable = durable
         self.subject = subject
@@ -196,7 +198,8 @@ class PullConsumer:
             ack_policy=api.AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
             max_deliver=self.max_deliver,
-            filter_subject=self.subject,
+            filter_subject=None if self.subjects else self.subject,
+            filter_subjects=list(self.subjects) or None,
         )
         return await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
 

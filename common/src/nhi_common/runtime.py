@@ -38,10 +38,14 @@ class ServiceRuntime:
         self._tasks: list = []
         self._stopped = threading.Event()
 
-    def consume(self, *, stream: str, durable: str, subject: str, handler: Callable) -> PullConsumer:
+    def consume(
+        self, *, stream: str, durable: str, subject: str, handler: Callable, subjects: tuple[str, ...] = ()
+    ) -> PullConsumer:
         if self.bus is None:
             raise RuntimeError("a consumer needs NATS_URL")
-        consumer = PullConsumer(self.bus, stream=stream, durable=durable, subject=subject, handler=handler)
+        consumer = PullConsumer(
+            self.bus, stream=stream, durable=durable, subject=subject, handler=handler, subjects=subjects
+        )
         self.consumers.append(consumer)
         return consumer
 

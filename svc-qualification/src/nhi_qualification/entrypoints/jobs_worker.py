@@ -16,13 +16,15 @@ from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
 
 from ..service_layer.app import App
-from ..service_layer.jobs import CHUNK_SIZE, Dispatcher, Jobs
+from ..service_layer.jobs import CHUNK_SIZE, JOB_KINDS, Dispatcher, Jobs
 
 log = logging.getLogger(__name__)
 
 STREAM = "NHI_JOBS"
 DURABLE = "qualification-jobs"
 SUBJECT = "nhi.jobs.v1.>"
+# Only this service's kinds: on a work-queue stream consumers may not overlap, and svc-documents pulls its own.
+SUBJECTS = tuple(f"nhi.jobs.v1.{kind}" for kind in JOB_KINDS)
 ACK_WAIT = 300.0  # a chunk of 5,000 keys takes well under a second; a dead worker's chunk comes back after this
 
 
@@ -54,7 +56,9 @@ def _tune(consumer: PullConsumer) -> PullConsumer:
 
 def consume(runtime, jobs: Jobs) -> PullConsumer:
     """Inside `serve`, with NATS: this process works on job chunks too."""
-    return _tune(runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(jobs)))
+    return _tune(
+        runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, subjects=SUBJECTS, handler=_handler(jobs))
+    )
 
 
 class Worker:
@@ -67,7 +71,14 @@ class Worker:
         self.bus = Bus(nats_url, name)
         self.jobs = Jobs(app, dispatch=publisher(self.bus_runtime, self.bus), chunk_size=chunk_size)
         self.consumer = _tune(
-            PullConsumer(self.bus, stream=STREAM, durable=DURABLE, subject=SUBJECT, handler=_handler(self.jobs))
+            PullConsumer(
+                self.bus,
+                stream=STREAM,
+                durable=DURABLE,
+                subject=SUBJECT,
+                subjects=SUBJECTS,
+                handler=_handler(self.jobs),
+            )
         )
         self._task = None
 
@@ -90,7 +101,7 @@ class Worker:
 def run(app: App, nats_url: str) -> int:
     """`nhi-qualification work`: work until SIGTERM or SIGINT."""
     worker = Worker(app, nats_url).start()
-    log.info("job worker pulling %s as %s", SUBJECT, DURABLE)
+    log.info("job worker pulling %s as %s", ", ".join(SUBJECTS), DURABLE)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
