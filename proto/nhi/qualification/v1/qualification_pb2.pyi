@@ -994,3 +994,39 @@ class GetDecisionRequest(_message.Message):
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     def __init__(self, decision_id: _Optional[str] = ...) -> None: ...
+
+class ListInsuredPersonsRequest(_message.Message):
+    __slots__ = ("context", "as_of", "after_person_id", "page_size", "birth_from", "birth_to")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    AFTER_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_FROM_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_TO_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    as_of: str
+    after_person_id: str
+    page_size: int
+    birth_from: str
+    birth_to: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., as_of: _Optional[str] = ..., after_person_id: _Optional[str] = ..., page_size: _Optional[int] = ..., birth_from: _Optional[str] = ..., birth_to: _Optional[str] = ...) -> None: ...
+
+class InsuredPersonRef(_message.Message):
+    __slots__ = ("person_id", "household_id", "birth_date", "postal_code")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    household_id: str
+    birth_date: str
+    postal_code: str
+    def __init__(self, person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., birth_date: _Optional[str] = ..., postal_code: _Optional[str] = ...) -> None: ...
+
+class ListInsuredPersonsResponse(_message.Message):
+    __slots__ = ("persons", "next_after_person_id")
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    persons: _containers.RepeatedCompositeFieldContainer[InsuredPersonRef]
+    next_after_person_id: str
+    def __init__(self, persons: _Optional[_Iterable[_Union[InsuredPersonRef, _Mapping]]] = ..., next_after_person_id: _Optional[str] = ...) -> None: ...

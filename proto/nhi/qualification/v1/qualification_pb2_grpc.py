@@ -145,6 +145,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.FromString,
                 _registered_method=True)
+        self.ListInsuredPersons = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListInsuredPersons',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.FromString,
+                _registered_method=True)
 
 
 class QualificationServiceServicer:
@@ -296,6 +301,14 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListInsuredPersons(self, request, context):
+        """The persons insured here on a day, by person id, a page at a time (read-only; svc-documents' renewal and
+        高齢受給者証 batches). Optionally only those born in [birth_from, birth_to].
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QualificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -408,6 +421,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.GetDecision,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.SerializeToString,
+            ),
+            'ListInsuredPersons': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInsuredPersons,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1004,6 +1022,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/GetDecision',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetDecisionRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.DecisionRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInsuredPersons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListInsuredPersons',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.FromString,
             options,
             channel_credentials,
             insecure,

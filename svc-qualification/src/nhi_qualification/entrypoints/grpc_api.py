@@ -186,6 +186,18 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
         return render(self.jobs.start(parse.start_job(request), parse.actor(request.context)), common_pb2.Job())
 
     @rpc.translated
+    def ListInsuredPersons(self, request, context):
+        found, after = queries.list_insured_persons(
+            self.app,
+            as_of=parse.date("as_of", request.as_of),
+            after=request.after_person_id,
+            limit=parse.page_size("page_size", request.page_size or 1000, 1, 5000),
+            births=(parse.date("birth_from", request.birth_from), parse.date("birth_to", request.birth_to)),
+            actor=parse.actor(request.context),
+        )
+        return render({"persons": found, "next_after_person_id": after}, pb.ListInsuredPersonsResponse())
+
+    @rpc.translated
     def GetJob(self, request, context):
         return render(self.jobs.get(parse.required("job_id", request.job_id, "the job id")), common_pb2.Job())
 

@@ -63,6 +63,12 @@ def one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def page_size(field: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise RuleViolation(field, f"must lie between {low} and {high}", code="INVALID_PAGE_SIZE")
+    return value
+
+
 def actor(context: common_pb2.RequestContext) -> Actor:
     return Actor(
         operator_id=context.operator_id or "anonymous",

@@ -139,6 +139,32 @@ def search_persons(
     ], cursor
 
 
+def list_insured_persons(
+    app: App,
+    *,
+    as_of: dt.date | None,
+    after: str,
+    limit: int,
+    births: tuple[dt.date | None, dt.date | None],
+    actor: Actor,
+) -> tuple[list[dict[str, Any]], str]:
+    """The persons insured on `as_of` (default the business date) after person id `after`, and the id to go on
+    after ('' on the last page); a household's postal code only when no DV support measure hides its address."""
+    day = as_of or app.today(actor)
+    with app.uow(read_only=True) as uow:
+        found = uow.periods.insured_page(day, after=after, limit=limit, births=births)
+    rows = [
+        {
+            "person_id": r.person_id,
+            "household_id": r.household_id,
+            "birth_date": r.birth_date.isoformat(),
+            "postal_code": "" if r.dv_support else (json.loads(r.address or "{}") or {}).get("postal_code", ""),
+        }
+        for r in found
+    ]
+    return rows, (rows[-1]["person_id"] if len(rows) == limit else "")
+
+
 def get_history(app: App, person_id: str) -> dict[str, Any]:
     """Every version of the person's periods and of their resident-derived attributes."""
     with app.uow(read_only=True) as uow:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ...domain.model import Period
 from .. import bulk, rows
-from ..tables import periods
+from ..tables import households, periods, persons
 
 
 def covering(day, known_at=None, *, bound_known_at: bool = False) -> list:
@@ -63,6 +63,29 @@ class PeriodRepository:
             for row in self.conn.execute(query):
                 latest[row.person_id] = rows.period(row)
         return latest
+
+    def insured_page(
+        self, day: dt.date, *, after: str, limit: int, births: tuple[dt.date | None, dt.date | None] = (None, None)
+    ) -> list:
+        """(person_id, household_id, birth_date, address, dv_support) of the persons insured here on `day`, by
+        person id, after `after`, at most `limit` of them, born within `births` when given."""
+        query = (
+            sa.select(
+                persons.c.person_id,
+                persons.c.household_id,
+                persons.c.birth_date,
+                households.c.address,
+                persons.c.dv_support,
+            )
+            .join(periods, periods.c.person_id == persons.c.person_id)
+            .join(households, households.c.household_id == persons.c.household_id, isouter=True)
+            .where(persons.c.person_id > after, *covering(day))
+        )
+        if births[0] is not None:
+            query = query.where(persons.c.birth_date >= births[0])
+        if births[1] is not None:
+            query = query.where(persons.c.birth_date <= births[1])
+        return self.conn.execute(query.distinct().order_by(persons.c.person_id).limit(limit)).all()
 
     def as_of(self, person_id: str, day: dt.date, known_at: dt.datetime | None) -> Period | None:
         """The version insured here on `day`, as recorded at `known_at` (now when None)."""
