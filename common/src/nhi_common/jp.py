@@ -22,3 +22,23 @@ def wareki(day: dt.date) -> str:
             year_text = "元" if year == 1 else str(year)
             return f"{name}{year_text}年{day.month}月{day.day}日"
     raise ValueError(f"{day.isoformat()} is before the Meiji era")
+
+
+GETA = "〓"  # 下駄記号: the customary mark for a character that cannot be printed or encoded
+
+
+def to_cp932(text: str) -> tuple[bytes, int]:
+    """The text in CP932 (Windows Shift_JIS), each character it cannot carry (e.g. 𠮷) as 〓; and how many there were.
+
+    A variation selector goes with its base character and is not counted on its own."""
+    out, replaced = bytearray(), 0
+    for char in text:
+        try:
+            out += char.encode("cp932")
+        except UnicodeEncodeError:
+            code = ord(char)
+            if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+                continue
+            out += GETA.encode("cp932")
+            replaced += 1
+    return bytes(out), replaced

@@ -15,9 +15,10 @@ from typing import Any
 
 import flask
 
+from nhi_common.jp import to_cp932
+
 from ._common import ok
 
-GETA = "〓"  # 下駄記号: the customary mark for a character that cannot be printed
 CP932_NAMES = {"cp932", "shift_jis", "shift-jis", "sjis", "windows-31j", "ms932"}
 
 
@@ -39,7 +40,7 @@ def csv_response(rows: list[dict[str, Any]], columns: dict[str, str], name: str,
     if next_cursor:
         headers["X-Next-Cursor"] = next_cursor
     if _encoding() == "cp932":
-        body, replaced = _cp932(text)
+        body, replaced = to_cp932(text)
         headers["X-Replaced-Characters"] = str(replaced)
         content_type = "text/csv; charset=Shift_JIS"
     else:
@@ -91,15 +92,3 @@ def _accepted() -> list[tuple[str, dict[str, str]]]:
             pairs = (p.split("=", 1) for p in params if "=" in p)
             out.append((media.lower(), {k.strip().lower(): v.strip().strip('"') for k, v in pairs}))
     return out
-
-
-def _cp932(text: str) -> tuple[bytes, int]:
-    """The text in CP932, each character it cannot carry as 〓; and how many there were."""
-    out, replaced = bytearray(), 0
-    for char in text:
-        try:
-            out += char.encode("cp932")
-        except UnicodeEncodeError:
-            out += GETA.encode("cp932")
-            replaced += 1
-    return bytes(out), replaced

@@ -54,6 +54,11 @@ class DocumentServiceStub:
                 request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsRequest.SerializeToString,
                 response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsResponse.FromString,
                 _registered_method=True)
+        self.ListUndrawableCharacters = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/ListUndrawableCharacters',
+                request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentServiceServicer:
@@ -83,6 +88,13 @@ class DocumentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUndrawableCharacters(self, request, context):
+        """The persons whose document was refused because no configured font draws a character of their data (文字要件).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +117,11 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.ListDocuments,
                     request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsRequest.FromString,
                     response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsResponse.SerializeToString,
+            ),
+            'ListUndrawableCharacters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUndrawableCharacters,
+                    request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -215,6 +232,33 @@ class DocumentService:
             '/nhi.documents.v1.DocumentService/ListDocuments',
             nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsRequest.SerializeToString,
             nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUndrawableCharacters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/ListUndrawableCharacters',
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.FromString,
             options,
             channel_credentials,
             insecure,
