@@ -8,11 +8,18 @@ from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
 from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
-from .adapters.clients import QualificationClient
+from .adapters.blobs import FileBlobStore
+from .adapters.clients import InsuredListClient, QualificationClient
 from .adapters.fonts import find_font
+from .adapters.jobs_store import SqlJobStore
+from .adapters.print_files import MergedPdfFiles
 from .adapters.rendering import PdfRenderer
 from .adapters.store import SqlDocumentStore, metadata
+from .entrypoints import jobs_worker
 from .entrypoints.grpc_api import DocumentServicer
+from .service_layer import renewal
+from .service_layer.jobs import DocumentJobs, PrintSettings
+from .service_layer.print_queue import PrintQueue
 from .service_layer.services import DocumentService
 from .settings import Settings
 
@@ -25,6 +32,8 @@ class DocumentsRuntime(ServiceRuntime):
 
     channel: rpc.LazyChannel
     service: DocumentService
+    jobs: DocumentJobs
+    print_queue: PrintQueue
 
     @property
     def port(self) -> int:
@@ -55,7 +64,7 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds)
     service = DocumentService(
-        store=SqlDocumentStore(engine),
+        store=SqlDocumentStore(engine, FileBlobStore(settings.blob_dir)),
         qualification=client,
         renderer=renderer,
         insurer_number=settings.insurer_number,
@@ -63,6 +72,56 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
         fixed_business_date=settings.business_date,
         after_commit=runtime.notify_outbox,
     )
-    documents_pb2_grpc.add_DocumentServiceServicer_to_server(DocumentServicer(service), server.server)
+    runtime.jobs, runtime.print_queue = batch_parts(settings, engine, service, runtime.channel)
+    if runtime.bus is not None:
+        runtime.jobs.dispatch = jobs_worker.publisher(runtime.bus_runtime, runtime.bus)
+    documents_pb2_grpc.add_DocumentServiceServicer_to_server(
+        DocumentServicer(service, runtime.jobs, runtime.print_queue), server.server
+    )
     runtime.service = service
     return runtime
+
+
+def check_print_settings(settings: Settings) -> PrintSettings:
+    if settings.mailing not in renewal.MAILINGS:
+        raise ValueError(f"DOCUMENTS_MAILING must be one of {', '.join(renewal.MAILINGS)}")
+    if settings.mail_class not in renewal.MAIL_CLASSES:
+        raise ValueError(f"DOCUMENTS_MAIL_CLASS must be one of {', '.join(renewal.MAIL_CLASSES)}")
+    if settings.print_file_sheets < 1:
+        raise ValueError("DOCUMENTS_PRINT_FILE_SHEETS must be at least 1")
+    return PrintSettings(
+        max_sheets=settings.print_file_sheets, mailing=settings.mailing, mail_class=settings.mail_class
+    )
+
+
+def batch_parts(settings: Settings, engine, service: DocumentService, channel) -> tuple[DocumentJobs, PrintQueue]:
+    """The renewal jobs and the print queue over this service's database and blob directory."""
+    store = SqlJobStore(engine, FileBlobStore(settings.blob_dir))
+    jobs = DocumentJobs(
+        service=service,
+        insured=InsuredListClient(channel, deadline=settings.grpc_deadline_seconds),
+        store=store,
+        print_files=MergedPdfFiles(settings.print_dir),
+        settings=check_print_settings(settings),
+        chunk_size=settings.job_chunk_size,
+    )
+    return jobs, PrintQueue(store=store, qualification=service.qualification)
+
+
+def build_worker(settings: Settings, *, name: str = "svc-documents-worker") -> jobs_worker.Worker:
+    """`nhi-documents work`: renewal chunks and the print-queue consumer, on this process's own connections."""
+    telemetry.setup_tracing("svc-documents-worker")
+    renderer = PdfRenderer(find_font(settings.pdf_font))
+    engine = make_engine(settings)
+    db.migrate(engine, MIGRATIONS)
+    channel = rpc.LazyChannel(settings.qualification_addr)
+    service = DocumentService(
+        store=SqlDocumentStore(engine, FileBlobStore(settings.blob_dir)),
+        qualification=QualificationClient(channel, deadline=settings.grpc_deadline_seconds),
+        renderer=renderer,
+        insurer_number=settings.insurer_number,
+        municipality_name=settings.municipality_name,
+        fixed_business_date=settings.business_date,
+    )
+    jobs, print_queue = batch_parts(settings, engine, service, channel)
+    return jobs_worker.Worker(jobs=jobs, print_queue=print_queue, nats_url=settings.nats_url, name=name)

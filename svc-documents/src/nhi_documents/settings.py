@@ -30,4 +30,16 @@ class Settings:
     business_date: dt.date | None = setting(
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )
+    blob_dir: str = setting(
+        "DOCUMENTS_BLOB_DIR", "var/documents/blobs", "directory of the issued documents' files (written atomically)"
+    )
+    print_dir: str = setting(
+        "DOCUMENTS_PRINT_DIR", "var/documents/print", "directory of the renewal's merged print files and manifests"
+    )
+    print_file_sheets: int = setting("DOCUMENTS_PRINT_FILE_SHEETS", "1000", "at most this many sheets per print file")
+    mailing: str = setting("DOCUMENTS_MAILING", "household", "renewal envelopes: household | person")
+    mail_class: str = setting(
+        "DOCUMENTS_MAIL_CLASS", "registered_simple", "renewal mail class: registered_simple (簡易書留) | ordinary"
+    )
+    job_chunk_size: int = setting("DOCUMENTS_JOB_CHUNK_SIZE", "200", "persons per chunk of a documents job")
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")

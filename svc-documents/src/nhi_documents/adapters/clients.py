@@ -23,6 +23,7 @@ from ..domain.model import (
     QualificationInfo,
     Reason,
 )
+from ..service_layer.job_ports import InsuredPerson
 
 UNAVAILABLE_CODES = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
@@ -171,6 +172,48 @@ class QualificationClient:
                 raise NotInsured(person_id, business_date) from None
             raise translated from None
         return to_certificates_due(message, person_id, business_date)
+
+
+class InsuredListClient:
+    """InsuredList over gRPC (ListInsuredPersons), pages of 1,000."""
+
+    def __init__(self, channel: rpc.LazyChannel, *, deadline: float, page_size: int = 1000) -> None:
+        self.channel = channel
+        self.deadline = deadline
+        self.page_size = page_size
+
+    def list_insured(
+        self,
+        *,
+        as_of: dt.date,
+        after: str,
+        operator_id: str,
+        business_date: dt.date,
+        births: tuple[dt.date | None, dt.date | None] = (None, None),
+    ) -> tuple[list[InsuredPerson], str]:
+        request = pb.ListInsuredPersonsRequest(
+            context=QualificationClient._context(operator_id, business_date),
+            as_of=as_of.isoformat(),
+            after_person_id=after,
+            page_size=self.page_size,
+            birth_from=births[0].isoformat() if births[0] else "",
+            birth_to=births[1].isoformat() if births[1] else "",
+        )
+        try:
+            stub = qualification_pb2_grpc.QualificationServiceStub(self.channel.get())
+            message = stub.ListInsuredPersons(request, timeout=self.deadline)
+        except grpc.RpcError as error:
+            raise translate(error, "person", after) from None
+        persons = [
+            InsuredPerson(
+                person_id=p.person_id,
+                household_id=p.household_id,
+                birth_date=dt.date.fromisoformat(p.birth_date),
+                postal_code=p.postal_code,
+            )
+            for p in message.persons
+        ]
+        return persons, message.next_after_person_id
 
 
 def translate(error: grpc.RpcError, kind: str, key: str) -> NotFound | rpc.ServiceError:

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from nhi_common import paging, plumbing
 
 from ..service_layer.ports import ConcurrentWrite, IdempotencyKeyReused
+from . import job_tables
+from .blobs import FileBlobStore
 
 EVENT_SOURCE = "urn:nhi:svc-documents"
 metadata = sa.MetaData()
@@ -29,7 +31,7 @@ documents = sa.Table(
     sa.Column("person_id", sa.String(100), nullable=False, index=True),
     sa.Column("household_id", sa.String(100), nullable=False, server_default=""),
     sa.Column("media_type", sa.String(100), nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("content", sa.LargeBinary),  # null when the bytes are a file under the blob directory (blob_path)
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("issued_on", sa.Date, nullable=False),
@@ -38,6 +40,12 @@ documents = sa.Table(
     sa.Column("reasons", sa.Text, nullable=False, server_default="[]"),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("operator_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("blob_path", sa.String(300)),
+    sa.Column("template_version", sa.String(40), nullable=False, server_default=""),
+    sa.Column("subject_kind", sa.String(20), nullable=False, server_default="person"),
+    sa.Column("reissue_of", sa.String(36)),  # the original document of a 再交付
+    sa.Column("reissue_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("job_id", sa.String(60)),
 )
 
 # The last certificate number given out per era year ('R7' -> 123).
@@ -49,6 +57,7 @@ certificate_sequences = sa.Table(
 )
 
 plumbing.define_tables(metadata)
+job_tables.define(metadata)
 
 META_COLUMNS = [c for c in documents.c if c.name != "content"]
 
@@ -84,16 +93,22 @@ def add_document(
     reasons: list[dict[str, Any]],
     operator_id: str,
     created_at: dt.datetime,
+    blobs: FileBlobStore | None = None,
+    **extra: Any,
 ) -> None:
+    """One document row; with a blob store its bytes go to a file first (an orphan if this transaction fails)."""
+    blob_path = blobs.put(document_id, media_type, content) if blobs is not None else None
     conn.execute(
         sa.insert(documents).values(
+            blob_path=blob_path,
+            **extra,
             id=document_id,
             kind=kind,
             title=title,
             person_id=person_id,
             household_id=household_id,
             media_type=media_type,
-            content=content,
+            content=None if blob_path else content,
             sha256=sha256,
             size=len(content),
             issued_on=issued_on,
@@ -115,10 +130,29 @@ def _meta(row) -> dict[str, Any]:
     return meta
 
 
-def get_document(conn: sa.Connection, document_id: str, *, with_content: bool = False) -> dict[str, Any] | None:
+def get_document(
+    conn: sa.Connection, document_id: str, *, with_content: bool = False, blobs: FileBlobStore | None = None
+) -> dict[str, Any] | None:
     columns = list(documents.c) if with_content else META_COLUMNS
     row = conn.execute(sa.select(*columns).where(documents.c.id == document_id)).first()
-    return _meta(row) if row is not None else None
+    if row is None:
+        return None
+    meta = _meta(row)
+    if with_content and meta["content"] is None and meta["blob_path"]:
+        if blobs is None:
+            raise LookupError(f"document {document_id} is a file but no blob directory is configured")
+        meta["content"] = blobs.get(meta["blob_path"])
+    return meta
+
+
+def known_blobs(conn: sa.Connection, paths) -> set[str]:
+    """Which of these blob paths a document row names."""
+    found: set[str] = set()
+    paths = list(paths)
+    for start in range(0, len(paths), 500):
+        part = paths[start : start + 500]
+        found.update(conn.execute(sa.select(documents.c.blob_path).where(documents.c.blob_path.in_(part))).scalars())
+    return found
 
 
 def list_documents(
@@ -137,9 +171,10 @@ def list_documents(
 class SqlDocumentRecords:
     """DocumentRecords inside the transaction of `conn`."""
 
-    def __init__(self, conn: sa.Connection, plumbing: plumbing.Plumbing) -> None:
+    def __init__(self, conn: sa.Connection, plumbing: plumbing.Plumbing, blobs: FileBlobStore | None = None) -> None:
         self.conn = conn
         self.plumbing = plumbing
+        self.blobs = blobs
 
     def replayed(self, *, operator_id: str, key: str, operation: str, request: bytes) -> dict[str, Any] | None:
         try:
@@ -170,10 +205,17 @@ class SqlDocumentRecords:
         return next_certificate_sequence(self.conn, key)
 
     def add_document(self, **fields) -> None:
-        add_document(self.conn, **fields)
+        add_document(self.conn, blobs=self.blobs, **fields)
 
     def get_document(self, document_id: str, *, with_content: bool = False) -> dict[str, Any] | None:
-        return get_document(self.conn, document_id, with_content=with_content)
+        return get_document(self.conn, document_id, with_content=with_content, blobs=self.blobs)
+
+    def last_reissue_count(self, original_id: str) -> int:
+        """The highest reissue count of the chain of `original_id` (0: never reissued)."""
+        found = self.conn.execute(
+            sa.select(sa.func.max(documents.c.reissue_count)).where(documents.c.reissue_of == original_id)
+        ).scalar()
+        return int(found or 0)
 
     def list_documents(self, *, person_id: str, kind: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
         return list_documents(self.conn, person_id=person_id, kind=kind, page=page)
@@ -188,14 +230,26 @@ class SqlDocumentRecords:
 class SqlDocumentStore:
     """DocumentStore over an engine: one database transaction per unit of work."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, blobs: FileBlobStore | None = None) -> None:
         self.engine = engine
         self.plumbing = plumbing.Plumbing(metadata, EVENT_SOURCE)
+        self.blobs = blobs
+
+    def sweep_blobs(self, *, older_than: float = 3600) -> int:
+        """Remove the blob files no document row names (left by a crash between the file and the row)."""
+        if self.blobs is None:
+            return 0
+
+        def known(paths) -> set[str]:
+            with self.engine.connect() as conn:
+                return known_blobs(conn, paths)
+
+        return self.blobs.sweep(known, older_than=older_than)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[SqlDocumentRecords]:
         try:
             with self.engine.begin() as conn:
-                yield SqlDocumentRecords(conn, self.plumbing)
+                yield SqlDocumentRecords(conn, self.plumbing, self.blobs)
         except sa.exc.IntegrityError as exc:
             raise ConcurrentWrite(str(exc.orig)) from exc

@@ -14,6 +14,7 @@ from nhi_common import paging, rpc
 
 from ..domain.certificate import MissingExpiry
 from ..service_layer.services import DocumentService
+from .batches_api import BatchServicer
 
 
 def to_meta(meta: dict[str, Any]) -> pb.DocumentMeta:
@@ -30,6 +31,10 @@ def to_meta(meta: dict[str, Any]) -> pb.DocumentMeta:
         valid_until=meta["valid_until"].isoformat() if meta["valid_until"] else "",
         created_at=meta["created_at"].isoformat(),
         certificate_number=meta["certificate_number"] or "",
+        template_version=meta.get("template_version") or "",
+        reissue_of=meta.get("reissue_of") or "",
+        reissue_count=meta.get("reissue_count") or 0,
+        job_id=meta.get("job_id") or "",
     )
 
 
@@ -51,8 +56,27 @@ def _business_date(text: str) -> dt.date | None:
 
 
 class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
-    def __init__(self, service: DocumentService) -> None:
+    def __init__(self, service: DocumentService, jobs=None, print_queue=None) -> None:
         self.service = service
+        self.batches = BatchServicer(service, jobs, print_queue) if jobs is not None else None
+
+    def StartJob(self, request, context):
+        return self.batches.StartJob(request, context)
+
+    def GetJob(self, request, context):
+        return self.batches.GetJob(request, context)
+
+    def GetJobManifest(self, request, context):
+        return self.batches.GetJobManifest(request, context)
+
+    def ListPrintQueue(self, request, context):
+        return self.batches.ListPrintQueue(request, context)
+
+    def MarkPrinted(self, request, context):
+        return self.batches.MarkPrinted(request, context)
+
+    def ReissueDocument(self, request, context):
+        return self.batches.ReissueDocument(request, context)
 
     @rpc.translated
     def RenderDocument(self, request, context):

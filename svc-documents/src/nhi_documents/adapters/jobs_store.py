@@ -1,0 +1,317 @@
+"""Documents jobs, their chunks and items, and the print queue: the SQL behind service_layer.job_ports."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from nhi_common import paging, plumbing
+from nhi_common.plumbing import utcnow
+
+from ..service_layer.ports import ConcurrentWrite
+from .blobs import FileBlobStore
+from .store import EVENT_SOURCE, documents, metadata, next_certificate_sequence
+
+jobs = metadata.tables["document_jobs"]
+chunks = metadata.tables["document_job_chunks"]
+items = metadata.tables["document_job_items"]
+queue = metadata.tables["print_queue"]
+sequences = metadata.tables["certificate_sequences"]
+START_JOB = "StartDocumentsJob"
+
+
+def _aware(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).isoformat()
+
+
+def job_dict(row) -> dict[str, Any]:
+    return {
+        "job_id": row.job_id,
+        "kind": row.kind,
+        "state": row.state,
+        "total": int(row.total),
+        "done": int(row.done),
+        "failed": int(row.failed),
+        "chunks": int(row.chunks),
+        "business_date": row.business_date.isoformat(),
+        "created_at": _aware(row.created_at),
+        "finished_at": _aware(row.finished_at),
+        "parameters": json.loads(row.parameters or "{}"),
+        "error": row.error or "",
+        "operator_id": row.operator_id,
+        "manifest": json.loads(row.manifest) if row.manifest else None,
+    }
+
+
+def due_dict(row) -> dict[str, Any]:
+    return {
+        "item_id": row.id,
+        "person_id": row.person_id,
+        "household_id": row.household_id,
+        "kind": row.kind,
+        "reason": row.reason,
+        "rule_ids": [r for r in row.rule_ids.split(",") if r],
+        "due_on": row.due_on.isoformat(),
+        "created_at": _aware(row.created_at),
+        "printed": row.printed_at is not None,
+        "printed_at": _aware(row.printed_at),
+        "printed_by": row.printed_by,
+        "document_id": row.document_id,
+    }
+
+
+class SqlJobRecords:
+    def __init__(self, conn: sa.Connection, plumbing_: plumbing.Plumbing) -> None:
+        self.conn = conn
+        self.plumbing = plumbing_
+
+    # ----- idempotency of StartJob -----
+
+    def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
+        try:
+            stored = self.plumbing.recall_idempotent(
+                self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request
+            )
+        except plumbing.IdempotencyConflict:
+            raise LookupError(key) from None
+        return json.loads(stored)["job_id"] if stored is not None else None
+
+    def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None:
+        self.plumbing.remember_idempotent(
+            self.conn,
+            operator_id=operator_id,
+            key=key,
+            operation=START_JOB,
+            request=request,
+            response=json.dumps({"job_id": job_id}).encode(),
+        )
+
+    # ----- jobs and chunks -----
+
+    def add_job(
+        self, *, job_id: str, kind: str, parameters: dict[str, str], business_date: dt.date, operator_id: str
+    ) -> None:
+        self.conn.execute(
+            sa.insert(jobs).values(
+                job_id=job_id,
+                kind=kind,
+                state="queued",
+                parameters=json.dumps(parameters),
+                business_date=business_date,
+                operator_id=operator_id,
+                created_at=utcnow(),
+            )
+        )
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
+        return job_dict(row) if row is not None else None
+
+    def plan(self, job_id: str, planned: list[list[list[str]]]) -> None:
+        if planned:
+            self.conn.execute(
+                sa.insert(chunks),
+                [{"job_id": job_id, "chunk_no": n, "person_ids": json.dumps(p)} for n, p in enumerate(planned)],
+            )
+        self.conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id)
+            .values(total=sum(len(p) for p in planned), chunks=len(planned), state="running")
+        )
+
+    def chunks_to_do(self, job_id: str) -> list[int]:
+        return list(
+            self.conn.execute(
+                sa.select(chunks.c.chunk_no)
+                .where(chunks.c.job_id == job_id, chunks.c.state.in_(("queued", "running")))
+                .order_by(chunks.c.chunk_no)
+            ).scalars()
+        )
+
+    def claim_chunk(self, job_id: str, chunk_no: int) -> list[list[str]] | None:
+        result = self.conn.execute(
+            sa.update(chunks)
+            .where(chunks.c.job_id == job_id, chunks.c.chunk_no == chunk_no, chunks.c.state.in_(("queued", "running")))
+            .values(state="running")
+        )
+        if result.rowcount != 1:
+            return None
+        row = self.conn.execute(
+            sa.select(chunks.c.person_ids).where(chunks.c.job_id == job_id, chunks.c.chunk_no == chunk_no)
+        ).first()
+        return json.loads(row.person_ids)
+
+    def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(person_ids), 500):
+            part = person_ids[start : start + 500]
+            found.update(
+                (r.person_id, r.kind)
+                for r in self.conn.execute(
+                    sa.select(items.c.person_id, items.c.kind).where(
+                        items.c.job_id == job_id, items.c.person_id.in_(part)
+                    )
+                )
+            )
+        return found
+
+    def add_items(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(sa.insert(items), rows)
+
+    def finish_chunk(self, job_id: str, chunk_no: int, *, done: int, failed: int, error: str = "") -> bool:
+        self.conn.execute(
+            sa.update(chunks)
+            .where(chunks.c.job_id == job_id, chunks.c.chunk_no == chunk_no)
+            .values(state="failed" if error else "done", done=done, failed=failed, finished_at=utcnow())
+        )
+        values: dict[str, Any] = {
+            "done": jobs.c.done + done,
+            "failed": jobs.c.failed + failed,
+            "chunks_done": jobs.c.chunks_done + 1,
+        }
+        if error:
+            values["error"] = error[:2000]
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
+        row = self.conn.execute(sa.select(jobs.c.chunks, jobs.c.chunks_done).where(jobs.c.job_id == job_id)).first()
+        if row.chunks_done < row.chunks:
+            return False
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(state="assembling"))
+        return True
+
+    def print_run(self, job_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(
+                items.c.person_id,
+                items.c.household_id,
+                items.c.postal_code,
+                items.c.kind,
+                items.c.document_id,
+                documents.c.blob_path,
+            )
+            .join(documents, documents.c.id == items.c.document_id)
+            .where(items.c.job_id == job_id, items.c.outcome == "issued")
+            .order_by(items.c.postal_code, items.c.household_id, items.c.person_id, items.c.kind)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def outcomes(self, job_id: str) -> dict[str, int]:
+        query = sa.select(items.c.outcome, sa.func.count()).where(items.c.job_id == job_id).group_by(items.c.outcome)
+        return {outcome: int(count) for outcome, count in self.conn.execute(query)}
+
+    def set_manifest(self, job_id: str, manifest: dict[str, Any], *, state: str) -> None:
+        self.conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id)
+            .values(manifest=json.dumps(manifest, ensure_ascii=False), state=state, finished_at=utcnow())
+        )
+
+    def fail_job(self, job_id: str, error: str) -> None:
+        self.conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id)
+            .values(state="failed", error=error[:2000], finished_at=utcnow())
+        )
+
+    def reserve_numbers(self, key: str, count: int) -> int:
+        """The first of `count` numbers taken at once (an UPDATE that locks the row for this short transaction)."""
+        last = next_certificate_sequence(self.conn, key)
+        if count > 1:
+            self.conn.execute(
+                sa.update(sequences)
+                .where(sequences.c.sequence_key == key)
+                .values(last_value=sequences.c.last_value + (count - 1))
+            )
+        return last
+
+    def add_documents(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(sa.insert(documents), rows)
+
+    def add_events(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.plumbing.add_event(self.conn, **event)
+
+    # ----- print queue -----
+
+    def claim_event(self, event_id: str, consumer: str) -> bool:
+        return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
+
+    def add_due(self, rows: list[dict[str, Any]]) -> int:
+        added = 0
+        now = utcnow()
+        for row in rows:
+            seen = self.conn.execute(
+                sa.select(queue.c.id).where(
+                    queue.c.source_event_id == row["source_event_id"],
+                    queue.c.person_id == row["person_id"],
+                    queue.c.kind == row["kind"],
+                )
+            ).first()
+            if seen is None:
+                self.conn.execute(
+                    sa.insert(queue).values(
+                        id=str(uuid.uuid4()), created_at=now, **{**row, "rule_ids": ",".join(row["rule_ids"])}
+                    )
+                )
+                added += 1
+        return added
+
+    def list_due(
+        self, *, printed: bool | None, person_id: str, kind: str, page: paging.Page
+    ) -> tuple[list[dict[str, Any]], str]:
+        query = sa.select(queue)
+        if printed is not None:
+            query = query.where(queue.c.printed_at.is_not(None) if printed else queue.c.printed_at.is_(None))
+        if person_id:
+            query = query.where(queue.c.person_id == person_id)
+        if kind:
+            query = query.where(queue.c.kind == kind)
+        rows, cursor = paging.keyset(self.conn, query, queue.c.seq, page)
+        return [due_dict(r) for r in rows], cursor
+
+    def get_due(self, item_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(queue).where(queue.c.id == item_id)).first()
+        return due_dict(row) if row is not None else None
+
+    def mark_printed(self, item_id: str, *, operator_id: str, document_id: str, at: dt.datetime) -> dict | None:
+        self.conn.execute(
+            sa.update(queue)
+            .where(queue.c.id == item_id, queue.c.printed_at.is_(None))
+            .values(printed_at=at, printed_by=operator_id, document_id=document_id or None)
+        )
+        return self.get_due(item_id)
+
+    def audit(self, **entry) -> None:
+        self.plumbing.audit(self.conn, **entry)
+
+
+class SqlJobStore:
+    """JobStore over an engine and the blob directory."""
+
+    def __init__(self, engine: sa.Engine, blobs: FileBlobStore) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.plumbing = plumbing.Plumbing(metadata, EVENT_SOURCE)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[SqlJobRecords]:
+        try:
+            with self.engine.begin() as conn:
+                yield SqlJobRecords(conn, self.plumbing)
+        except sa.exc.IntegrityError as exc:
+            raise ConcurrentWrite(str(exc.orig)) from exc
+
+    def read_blob(self, relative: str) -> bytes:
+        return self.blobs.get(relative)
+
+    def put_blob(self, document_id: str, media_type: str, content: bytes) -> str:
+        return self.blobs.put(document_id, media_type, content)

@@ -1,0 +1,89 @@
+"""The documents worker: pulls renewal chunks from `nhi.jobs.v1.documents` and svc-qualification's decisions from
+`nhi.v1.qualification.>` (the print queue). Any number of replicas share the durable consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+from nhi_common.bus import Bus, BusRuntime, PullConsumer
+from nhi_common.events import Event
+
+from ..service_layer.job_ports import Dispatcher
+from ..service_layer.jobs import SUBJECT, DocumentJobs
+from ..service_layer.print_queue import PrintQueue
+
+log = logging.getLogger(__name__)
+
+JOBS_STREAM, JOBS_DURABLE = "NHI_JOBS", "documents-jobs"
+EVENTS_STREAM, EVENTS_DURABLE, EVENTS_SUBJECT = "NHI_EVENTS", "documents-print-queue", "nhi.v1.qualification.>"
+ACK_WAIT = 120.0  # a chunk of 200 certificates renders in seconds; a dead worker's chunk comes back after this
+
+
+def publisher(bus_runtime: BusRuntime, bus: Bus) -> Dispatcher:
+    """Publish (subject, event) pairs with acks, up to 500 in flight at once."""
+
+    async def _publish_all(messages: list[tuple[str, Event]]) -> None:
+        await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
+
+    def dispatch(messages: list[tuple[str, Event]]) -> None:
+        for start in range(0, len(messages), 500):
+            bus_runtime.call(_publish_all(messages[start : start + 500]), timeout=60)
+
+    return dispatch
+
+
+class Worker:
+    """A worker process on its own NATS connection: job chunks and the print-queue consumer."""
+
+    def __init__(self, *, jobs: DocumentJobs, print_queue: PrintQueue, nats_url: str, name: str) -> None:
+        self.bus_runtime = BusRuntime(name=f"{name}-bus")
+        self.bus = Bus(nats_url, name)
+        jobs.dispatch = publisher(self.bus_runtime, self.bus)
+        self.jobs_consumer = PullConsumer(
+            self.bus,
+            stream=JOBS_STREAM,
+            durable=JOBS_DURABLE,
+            subject=SUBJECT,
+            handler=lambda event, _h: jobs.handle_message(event.data),
+            batch=1,  # one chunk at a time, so that other replicas get the rest
+            ack_wait=ACK_WAIT,
+        )
+        self.events_consumer = PullConsumer(
+            self.bus,
+            stream=EVENTS_STREAM,
+            durable=EVENTS_DURABLE,
+            subject=EVENTS_SUBJECT,
+            handler=lambda event, _h: print_queue.handle_event(event.id, event.type, event.data),
+        )
+        self._tasks: list = []
+
+    def start(self) -> "Worker":
+        self.bus_runtime.call(self.bus.connect(), timeout=None)
+        self._tasks = [self.bus_runtime.submit(c.run()) for c in (self.jobs_consumer, self.events_consumer)]
+        return self
+
+    def stop(self) -> None:
+        for consumer in (self.jobs_consumer, self.events_consumer):
+            consumer.stop()
+        for task in self._tasks:
+            task.cancel()
+        try:
+            self.bus_runtime.call(self.bus.close(), timeout=5)
+        except Exception:  # noqa: BLE001 - the server may be gone already
+            log.debug("closing NATS failed", exc_info=True)
+        self.bus_runtime.stop()
+
+
+def run(worker: Worker) -> int:
+    """`nhi-documents work`: work until SIGTERM or SIGINT."""
+    worker.start()
+    log.info("documents worker pulling %s and %s", SUBJECT, EVENTS_SUBJECT)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    worker.stop()
+    return 0

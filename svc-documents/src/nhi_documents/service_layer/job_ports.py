@@ -1,0 +1,114 @@
+"""What documents jobs and the print queue need from the outside: their records, the work queue, print files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from nhi_common.events import Event
+from nhi_common.paging import Page
+
+
+@dataclasses.dataclass(frozen=True)
+class InsuredPerson:
+    """A person insured on a day, as svc-qualification lists them for a batch (ListInsuredPersons)."""
+
+    person_id: str
+    household_id: str
+    birth_date: dt.date
+    postal_code: str = ""  # empty under a DV support measure
+
+
+class InsuredList(Protocol):
+    def list_insured(
+        self,
+        *,
+        as_of: dt.date,
+        after: str,
+        operator_id: str,
+        business_date: dt.date,
+        births: tuple[dt.date | None, dt.date | None] = (None, None),
+    ) -> tuple[list[InsuredPerson], str]:
+        """One page of the persons insured on `as_of` after person id `after`, and the id to go on after ('' at
+        the end)."""
+
+
+# Publishes job messages, (subject, event) pairs, to the work queue.
+Dispatcher = Callable[[list[tuple[str, Event]]], None]
+
+
+class JobRecords(Protocol):
+    """Jobs, chunks, per-person items and the print queue, inside one transaction."""
+
+    def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
+        """The job the operator's key queued; LookupError when the key came with another request."""
+
+    def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None: ...
+
+    def outcomes(self, job_id: str) -> dict[str, int]: ...
+
+    def add_job(
+        self, *, job_id: str, kind: str, parameters: dict[str, str], business_date: dt.date, operator_id: str
+    ) -> None: ...
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def plan(self, job_id: str, chunks: list[list[str]]) -> None: ...
+
+    def chunks_to_do(self, job_id: str) -> list[int]: ...
+
+    def claim_chunk(self, job_id: str, chunk_no: int) -> list[list[str]] | None:
+        """The chunk's [person id, household id, postal code] rows, or None when it is done (a redelivery)."""
+
+    def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]: ...
+
+    def add_items(self, rows: list[dict[str, Any]]) -> None:
+        """Per (job, person, kind) once: a second row for the same key fails the transaction."""
+
+    def finish_chunk(self, job_id: str, chunk_no: int, *, done: int, failed: int, error: str = "") -> bool:
+        """Close the chunk and count it on the job; True when every chunk of the job is closed."""
+
+    def print_run(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's issued items with their document's blob, by postal code, household, person."""
+
+    def set_manifest(self, job_id: str, manifest: dict[str, Any], *, state: str) -> None: ...
+
+    def fail_job(self, job_id: str, error: str) -> None: ...
+
+    def reserve_numbers(self, key: str, count: int) -> int:
+        """Take `count` numbers of sequence `key`; returns the first."""
+
+    def add_documents(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def add_events(self, events: list[dict[str, Any]]) -> None: ...
+
+    def claim_event(self, event_id: str, consumer: str) -> bool: ...
+
+    def add_due(self, rows: list[dict[str, Any]]) -> int:
+        """Print-queue items; an item already queued from the same event for the same person and kind is skipped."""
+
+    def list_due(self, *, printed: bool | None, person_id: str, kind: str, page: Page) -> tuple[list[dict], str]: ...
+
+    def mark_printed(self, item_id: str, *, operator_id: str, document_id: str, at: dt.datetime) -> dict | None: ...
+
+    def get_due(self, item_id: str) -> dict[str, Any] | None: ...
+
+
+class JobStore(Protocol):
+    def transaction(self) -> AbstractContextManager[JobRecords]: ...
+
+    def read_blob(self, relative: str) -> bytes: ...
+
+    def put_blob(self, document_id: str, media_type: str, content: bytes) -> str: ...
+
+
+class PrintFiles(Protocol):
+    """Merged print files and their manifest, written atomically into the job's directory."""
+
+    def write(self, job_id: str, files: list[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        """Write each group of PDFs as one merged file; returns per file its name, sheets and sha256."""
+
+    def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None: ...

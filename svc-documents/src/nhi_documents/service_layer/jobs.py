@@ -1,0 +1,331 @@
+"""Documents jobs: the annual renewal (一斉更新), cut into chunks on `nhi.jobs.v1.documents`.
+
+A job is planned once into chunks of person ids (the persons insured on the renewal date, from svc-qualification).
+A chunk takes its certificate numbers and renders outside any transaction, then stores every document, its
+(job, person, kind) item and the chunk's close in one transaction; the message is acked only after that commit.
+A worker killed mid-chunk leaves at most orphan blobs (swept) and burned numbers: the redelivered chunk renders
+again and commits once. The worker that closes the last chunk writes the merged print files and the manifest;
+if it dies first, the redelivery of that chunk finds the job complete and writes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
+from nhi_common.events import Event
+from nhi_common.plumbing import dumps, utcnow
+
+from ..domain import certificate
+from . import renewal
+from .job_ports import Dispatcher, InsuredList, JobStore, PrintFiles
+from .services import ISSUED_SUBJECT, ISSUED_TYPE, DocumentService
+
+log = logging.getLogger(__name__)
+
+JOB_KINDS = (renewal.KIND,)
+JOB_PREFIX = "documents-"  # the gateway routes GET /jobs/{id} by it
+SUBJECT = "nhi.jobs.v1.documents"
+SOURCE = "urn:nhi:svc-documents"
+CHUNK_SIZE = 200
+REACH = dt.timedelta(days=366)
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintSettings:
+    max_sheets: int = 1000
+    mailing: str = "household"
+    mail_class: str = "registered_simple"
+
+
+class DocumentJobs:
+    """Starts documents jobs, plans them, runs their chunks and assembles the print run."""
+
+    def __init__(
+        self,
+        *,
+        service: DocumentService,
+        insured: InsuredList,
+        store: JobStore,
+        print_files: PrintFiles,
+        settings: PrintSettings = PrintSettings(),
+        dispatch: Dispatcher | None = None,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self.service = service
+        self.insured = insured
+        self.store = store
+        self.print_files = print_files
+        self.settings = settings
+        self.dispatch = dispatch
+        self.chunk_size = chunk_size
+
+    def start(
+        self,
+        *,
+        kind: str,
+        parameters: dict[str, str],
+        operator_id: str = "",
+        business_date: dt.date | None = None,
+        idempotency_key: str = "",
+        fingerprint: bytes = b"",
+    ) -> dict[str, Any]:
+        """Queue a job (once per operator and Idempotency-Key) and its plan step."""
+        today = self.service.business_date(business_date)
+        params = _parameters(kind, parameters, today)
+        operator = operator_id or "system"
+        with self.store.transaction() as tx:
+            if idempotency_key:
+                stored = _replayed(tx, operator, idempotency_key, fingerprint)
+                if stored is not None:
+                    return self.get(stored)
+            job_id = JOB_PREFIX + str(uuid.uuid4())
+            tx.add_job(job_id=job_id, kind=kind, parameters=params, business_date=today, operator_id=operator)
+            if idempotency_key:
+                tx.remember_job(operator, idempotency_key, fingerprint, job_id)
+        if self.dispatch is None:
+            raise RuntimeError("documents jobs need the work queue (NATS_URL)")
+        try:
+            self.dispatch([(SUBJECT, _message(job_id, job_id, {"job_id": job_id, "step": "plan"}))])
+        except Exception as exc:  # noqa: BLE001 - NATS down: the job cannot run; say so
+            self._fail(job_id, f"could not queue the job: {type(exc).__name__}: {exc}")
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        with self.store.transaction() as tx:
+            job = tx.get_job(job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        return job
+
+    def handle_message(self, data: dict[str, Any]) -> None:
+        """One message of `nhi.jobs.v1.documents`: the plan step, or a chunk."""
+        job_id = data["job_id"]
+        if data.get("step") == "plan":
+            chunks = self.plan(job_id)
+            if chunks and self.dispatch is not None:
+                self.dispatch(
+                    [(SUBJECT, _message(f"{job_id}.{no}", job_id, {"job_id": job_id, "chunk_no": no})) for no in chunks]
+                )
+            return
+        self.run_chunk(job_id, int(data["chunk_no"]))
+
+    def plan(self, job_id: str) -> list[int]:
+        """Cut the job into chunks of the persons insured on its date (once); the chunks still to do."""
+        job = self.get(job_id)
+        with self.store.transaction() as tx:
+            existing = tx.chunks_to_do(job_id)
+        if existing or job["chunks"]:
+            return existing
+        day = dt.date.fromisoformat(job["parameters"]["date"])
+        chunks, current, after = [], [], ""
+        while True:
+            page, after = self.insured.list_insured(
+                as_of=day, after=after, operator_id=job["operator_id"], business_date=day
+            )
+            for person in page:
+                current.append([person.person_id, person.household_id, person.postal_code])
+                if len(current) == self.chunk_size:
+                    chunks.append(current)
+                    current = []
+            if not after:
+                break
+        if current:
+            chunks.append(current)
+        with self.store.transaction() as tx:
+            if tx.get_job(job_id)["chunks"]:  # another worker planned it meanwhile
+                return tx.chunks_to_do(job_id)
+            tx.plan(job_id, chunks)
+            if not chunks:
+                tx.set_manifest(job_id, {"files": [], "totals": {}}, state="succeeded")
+        log.info("job %s planned: %d chunks", job_id, len(chunks))
+        return list(range(len(chunks)))
+
+    def run_chunk(self, job_id: str, chunk_no: int) -> None:
+        job = self.get(job_id)
+        day = dt.date.fromisoformat(job["parameters"]["date"])
+        with self.store.transaction() as tx:
+            persons = tx.claim_chunk(job_id, chunk_no)
+            if persons is None:
+                complete = job["state"] == "assembling"
+            else:
+                done = tx.items_done(job_id, [p[0] for p in persons])
+                todo = [p for p in persons if (p[0], certificate.KIND) not in done]
+                first = tx.reserve_numbers(certificate.sequence_key(day), len(todo)) if todo else 0
+        if persons is None:
+            if complete:  # the worker that closed the last chunk died before the print run: write it now
+                self.assemble(job_id)
+            return
+        operator = f"batch:{renewal.KIND}:{job['operator_id']}"
+        issued, items = [], []
+        for offset, (person_id, household_id, postal_code) in enumerate(todo):
+            number = certificate.certificate_number(day, first + offset)
+            result = renewal.issue_eligibility_certificate(
+                self.service,
+                person_id=person_id,
+                day=day,
+                operator=operator,
+                number=number,
+                document_id=str(uuid.uuid4()),
+            )
+            if isinstance(result, str):
+                items.append(_item(job_id, chunk_no, person_id, household_id, postal_code, result, None))
+                continue
+            issued.append(result)
+            items.append(
+                _item(job_id, chunk_no, person_id, result.household_id, postal_code, "issued", result.document_id)
+            )
+        blobs = {d.document_id: self.store.put_blob(d.document_id, certificate.MEDIA_TYPE, d.content) for d in issued}
+        now = utcnow()
+        with self.store.transaction() as tx:
+            if tx.claim_chunk(job_id, chunk_no) is None:
+                return  # another delivery committed it meanwhile; its blobs are the ones named
+            tx.add_documents([_document_row(doc, blobs[doc.document_id], day, operator, job_id, now) for doc in issued])
+            tx.add_items(items)
+            tx.add_events([_issued_event(doc, day) for doc in issued])
+            failed = sum(1 for i in items if i["outcome"] == "not_insured")
+            complete = tx.finish_chunk(job_id, chunk_no, done=len(persons) - failed, failed=failed)
+        self.service.after_commit()
+        if complete:
+            self.assemble(job_id)
+
+    def assemble(self, job_id: str) -> dict[str, Any]:
+        """Merge the issued documents into print files of at most N sheets and write the manifest; idempotent."""
+        job = self.get(job_id)
+        with self.store.transaction() as tx:
+            run = tx.print_run(job_id)
+            outcomes = tx.outcomes(job_id)
+        for item in run:
+            item["sheets"] = item.get("sheets") or 1
+        groups = renewal.print_files(run, max_sheets=self.settings.max_sheets, mailing=self.settings.mailing)
+        contents = [[self.store.read_blob(i["blob_path"]) for i in group] for group in groups]
+        written = self.print_files.write(job_id, contents, {})
+        files = []
+        for meta, group in zip(written, groups, strict=True):
+            files.append(
+                {
+                    **meta,
+                    "persons": len({i["person_id"] for i in group}),
+                    "first_postal_code": group[0]["postal_code"],
+                    "last_postal_code": group[-1]["postal_code"],
+                }
+            )
+        doc = renewal.manifest(
+            job=job,
+            files=files,
+            items=run,
+            outcomes=outcomes,
+            mailing=self.settings.mailing,
+            mail_class=self.settings.mail_class,
+        )
+        self.print_files.write_manifest(job_id, doc)
+        with self.store.transaction() as tx:
+            tx.set_manifest(job_id, doc, state="failed" if job["error"] else "succeeded")
+        log.info("job %s: %d print files, %d documents", job_id, len(files), len(run))
+        return doc
+
+    def manifest(self, job_id: str) -> dict[str, Any]:
+        job = self.get(job_id)
+        return job.get("manifest") or {}
+
+    def _fail(self, job_id: str, error: str) -> None:
+        with self.store.transaction() as tx:
+            tx.fail_job(job_id, error)
+
+
+def _replayed(tx, operator: str, key: str, fingerprint: bytes) -> str | None:
+    try:
+        return tx.replayed_job(operator, key, fingerprint)
+    except LookupError:
+        raise IdempotencyReuse() from None
+
+
+def _parameters(kind: str, parameters: dict[str, str], today: dt.date) -> dict[str, str]:
+    """A renewal takes `date` (the renewal date, default the business date) within a year of the business date."""
+    if kind not in JOB_KINDS:
+        raise InvalidInput(
+            "kind", f"unknown job kind {kind!r}; expected one of " + ", ".join(JOB_KINDS), code="UNKNOWN_JOB_KIND"
+        )
+    unknown = sorted(set(parameters) - {"date"})
+    if unknown:
+        raise InvalidInput(f"parameters.{unknown[0]}", f"{kind} takes only date", code="INVALID_ARGUMENT")
+    try:
+        day = dt.date.fromisoformat(parameters["date"]) if parameters.get("date") else today
+    except ValueError:
+        raise InvalidInput("parameters.date", "must be an ISO date (YYYY-MM-DD)", code="INVALID_DATE") from None
+    if not today - REACH <= day <= today + REACH:
+        raise InvalidInput(
+            "parameters.date",
+            f"must lie within a year of the business date {today}",
+            code=DATE_OUT_OF_RANGE,
+        )
+    return {"date": day.isoformat()}
+
+
+def _item(
+    job_id: str, chunk_no: int, person_id: str, household_id: str, postal: str, outcome: str, document_id: str | None
+) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "person_id": person_id,
+        "kind": certificate.KIND,
+        "household_id": household_id,
+        "postal_code": postal,
+        "document_id": document_id,
+        "outcome": outcome,
+        "chunk_no": chunk_no,
+    }
+
+
+def _document_row(doc: renewal.Issued, blob_path: str, day: dt.date, operator: str, job_id: str, now: dt.datetime):
+    return {
+        "id": doc.document_id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "person_id": doc.person_id,
+        "household_id": doc.household_id,
+        "media_type": certificate.MEDIA_TYPE,
+        "content": None,
+        "blob_path": blob_path,
+        "sha256": doc.sha256,
+        "size": len(doc.content),
+        "issued_on": day,
+        "valid_until": doc.valid_until,
+        "certificate_number": doc.certificate_number,
+        "reasons": dumps(doc.reasons),
+        "created_at": now,
+        "operator_id": operator,
+        "template_version": renewal.TEMPLATE_VERSION,
+        "subject_kind": "person",
+        "reissue_of": None,
+        "reissue_count": 0,
+        "job_id": job_id,
+    }
+
+
+def _issued_event(doc: renewal.Issued, day: dt.date) -> dict[str, Any]:
+    return {
+        "nats_subject": ISSUED_SUBJECT,
+        "type": ISSUED_TYPE,
+        "subject": doc.document_id,
+        "data": {
+            "document_id": doc.document_id,
+            "kind": doc.kind,
+            "person_id": doc.person_id,
+            "household_id": doc.household_id,
+            "issued_on": day.isoformat(),
+            "valid_until": doc.valid_until.isoformat(),
+            "certificate_number": doc.certificate_number,
+            "sha256": doc.sha256,
+        },
+    }
+
+
+def _message(event_id: str, job_id: str, data: dict[str, Any]) -> Event:
+    return Event(
+        id=event_id, source=SOURCE, type="jp.nhi.jobs.chunk.v1", subject=job_id, time=utcnow().isoformat(), data=data
+    )
