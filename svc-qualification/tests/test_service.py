@@ -132,7 +132,7 @@ def test_a_branch_number_is_never_reused_within_a_symbol_and_number(service):
     third = service.submit_notification(notification(["000000003"], event_date="2026-11-12"), CLERK)
     assert third["decision"]["persons"][0]["branch_no"] == "03"
     numbering = [r for r in third["decision"]["persons"][0]["reasons"] if r["rule_id"] == "NUM-INSURED"]
-    assert numbering and numbering[0]["facts"]["reused"] == "False"
+    assert numbering and numbering[0]["facts"]["reused"] == "false"
     back = service.submit_notification(notification(["000000002"], reason="emp_leave", event_date="2026-11-20"), CLERK)
     assert back["decision"]["persons"][0]["branch_no"] == "02"
 

@@ -87,10 +87,12 @@ BURDEN_RESULT_COLUMNS = {
 }
 
 
-def job_results(job_id, page_size=None, cursor=None):
+def job_results(job_id, page_size=None, cursor=None, person_id=None, household_id=None):
     """The results of a job, with Japanese column labels: for age75_loss the 75歳到達 対象者一覧 (by person), for
-    burden_redetermination the households it decided (by household)."""
-    request = pb.ListJobResultsRequest(job_id=job_id, page=page(page_size, cursor))
+    burden_redetermination the households it decided (by household); only one person's or household's when asked."""
+    request = pb.ListJobResultsRequest(
+        job_id=job_id, page=page(page_size, cursor), person_id=person_id or "", household_id=household_id or ""
+    )
     doc = to_page_json(backends().call("qualification", "ListJobResults", request))
     households = doc.pop("households", [])
     if doc["job"]["kind"] == "burden_redetermination":

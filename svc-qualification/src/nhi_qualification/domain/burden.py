@@ -9,6 +9,7 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from .ages import birthday_of, day_age_reached, elder_period
+from .bases import BASIS_PENDING
 from .burden_facts import (
     BurdenAmounts,
     BurdenDecision,
@@ -112,7 +113,7 @@ def _pending(missing: list[HouseholdMember], unknown: list[Unknown], year: int, 
         + ("（暫定2割）" if elders else "（限度額適用区分も保留）")
         + "："
         + "、".join(named),
-        "seed",
+        BASIS_PENDING,
         {
             "missing_income": ids(missing),
             "unknown_income": ",".join(f"{pid}.{fact}" for pid, fact in unknown),

@@ -7,9 +7,8 @@ import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 
+from .bases import BASIS_LIMIT, BASIS_ORDINANCE  # noqa: F401 - the burden rules' bases, imported from here
 from .model import Reason
-
-BASIS_ORDINANCE = "国民健康保険法施行令"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,13 +6,14 @@ import dataclasses
 import datetime as dt
 
 from .ages import ONE_DAY, birthday_of, day_age_reached, elder_period
+from .bases import BASIS_2024, BASIS_CERT_EXPIRY, BASIS_DV, BASIS_ELDER_CERT
 from .errors import RuleViolation
 from .model import Reason
 
 QUALIFICATION_NOTICE = "qualification_notice"  # 資格情報のお知らせ
 ELIGIBILITY_CERTIFICATE = "eligibility_certificate"  # 資格確認書
 ELDERLY_RECIPIENT_CERTIFICATE = "elderly_recipient_certificate"  # 高齢受給者証
-BASIS_2024 = "令和6年改正（国民健康保険法施行規則）"
+
 MAX_YEARS = 5
 # What a certificate prints of the qualification period: a correction of one of them means issuing it again.
 PRINTED_PERIOD_FIELDS = (
@@ -129,7 +130,7 @@ def certificates_due(
     kind_reasons = [Reason("CERT-KIND", f"{why}のため資格確認書を申請によらず交付", BASIS_2024, facts)]
     if person.dv_support:
         kind_reasons.append(
-            Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", "seed", {"person_id": person.person_id})
+            Reason("DV", "DV支援措置対象者: 資格確認書を申請によらず交付", BASIS_DV, {"person_id": person.person_id})
         )
     until, expiry_reason = eligibility_certificate_expiry(person=person, issued_on=as_of, config=config)
     due = [
@@ -178,7 +179,7 @@ def eligibility_certificate_expiry(
     facts = {f"candidate.{code}": day.isoformat() for day, code, _ in candidates}
     facts.update({"issued_on": issued_on.isoformat(), "valid_until": until.isoformat(), "cause": cause})
     return until, Reason(
-        "CERT-EXPIRY", f"資格確認書の有効期限は{label}（{until.isoformat()}）", "運用（令和6年改正）", facts
+        "CERT-EXPIRY", f"資格確認書の有効期限は{label}（{until.isoformat()}）", BASIS_CERT_EXPIRY, facts
     )
 
 
@@ -191,7 +192,7 @@ def elder_certificate_expiry(*, birth_date: dt.date, issued_on: dt.date) -> tupl
     return until, Reason(
         "ELDER-CERT-EXPIRY",
         f"高齢受給者証の有効期限は{label}（{until.isoformat()}）",
-        "運用",
+        BASIS_ELDER_CERT,
         {
             "issued_on": issued_on.isoformat(),
             "next_july_31": july.isoformat(),

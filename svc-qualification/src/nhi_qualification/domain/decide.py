@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from .ages import RuleDate, age75_lost_on, age_on, elder_period
+from .bases import BASIS_PENDING
 from .errors import RuleViolation
 from .model import Decision, DocumentDue, PersonDecision, PersonFacts, Reason
 from .reasons import REASONS, ChangeReason, next_day, same_day
@@ -123,7 +124,7 @@ def decide(
             Reason(
                 "BURDEN-PENDING",
                 "転入者の所得が前住所地への照会（2.1.5 / 2.9）で届くまで負担割合は判定保留（暫定2割）",
-                "国民健康保険法施行令",
+                BASIS_PENDING,
                 {"reason": reason.code},
             )
         )

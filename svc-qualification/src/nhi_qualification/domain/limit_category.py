@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .burden_facts import (
-    BASIS_ORDINANCE,
+    BASIS_LIMIT,
     BurdenAmounts,
     HouseholdMember,
     IncomeFacts,
@@ -60,7 +60,7 @@ def elder_limit(
     else:
         category, summary, unknown = _low_income(tax_set, incomes, amounts, facts)
     facts["category"] = category or "unknown"
-    return category, Reason("LIMIT-CAT", summary, BASIS_ORDINANCE, facts), unknown
+    return category, Reason("LIMIT-CAT", summary, BASIS_LIMIT, facts), unknown
 
 
 def _low_income(
@@ -128,7 +128,7 @@ def under70_limit(
     else:
         category, summary = CAT_E, f"旧ただし書所得合計 {total:,}円が{amounts.limit_u:,}円以下のためエ"
     facts["category"] = category or "unknown"
-    return category, Reason("LIMIT-CAT", summary, BASIS_ORDINANCE, facts), unknown
+    return category, Reason("LIMIT-CAT", summary, BASIS_LIMIT, facts), unknown
 
 
 def _non_taxed(tax_set: list[HouseholdMember], incomes: Mapping[str, IncomeFacts]) -> bool:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from .ages import age_on
+from .bases import BASIS_2024
 from .errors import RuleViolation
 from .model import Reason
 
@@ -103,7 +104,7 @@ STATUS_KINDS: dict[str, StatusKind] = {
             "card_registration",
             "利用登録有無",
             ("SPECIAL-STATUS", "CERT-KIND"),
-            "令和6年改正",
+            BASIS_2024,
             ("national_registration_record",),
             StatusEffects(document_effects=("qualification_notice_instead_of_eligibility_certificate",)),
         ),

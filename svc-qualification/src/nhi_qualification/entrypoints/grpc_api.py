@@ -206,6 +206,8 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
         doc = self.jobs.results(
             parse.required("job_id", request.job_id, "the job id"),
             parse.page(request.page, numeric=False, default_size=100),
+            person_id=request.person_id or None,
+            household_id=request.household_id or None,
         )
         return render(
             {

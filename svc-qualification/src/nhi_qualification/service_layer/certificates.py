@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..domain.bases import BASIS_2024, REFUSAL_BASIS
 from ..domain.certificates import PRINTED_PERIOD_FIELDS, CertificatePerson, certificates_due
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.model import Decision, Period, Reason
@@ -137,7 +138,18 @@ def _due(
                     "person_id": person_id,
                     "valid_from": "",
                     "valid_until": "",
-                    "reasons": [Reason(exc.rule or "CERT-KIND", f"証を交付しない: {exc.message}").as_dict()],
+                    "reasons": [_refusal(exc).as_dict()],
                 }
             )
     return due
+
+
+def _refusal(exc: RuleViolation) -> Reason:
+    """Why no certificate is due, in the clerk's words, with the rule's basis and the refusal as facts."""
+    rule = exc.rule or "CERT-KIND"
+    return Reason(
+        rule,
+        f"証を交付しない（{rule}）",
+        REFUSAL_BASIS.get(rule, BASIS_2024),
+        {"field": exc.field, "detail": exc.message},
+    )

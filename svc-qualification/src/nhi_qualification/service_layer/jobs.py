@@ -187,13 +187,21 @@ class Jobs:
                     )
                 uow.commit()
 
-    def results(self, job_id: str, page: paging.Page) -> dict[str, Any]:
+    def results(
+        self, job_id: str, page: paging.Page, *, person_id: str | None = None, household_id: str | None = None
+    ) -> dict[str, Any]:
         """The job's results, a page at a time: for age75_loss by person (the 75歳到達 対象者一覧), for
-        burden_redetermination by household (the determinations it stored)."""
+        burden_redetermination by household (the determinations it stored). `person_id` and `household_id` narrow
+        them to one person or household; a burden job's rows are households', so a person finds the row of the
+        household they belong to now. The summary always counts the whole job."""
         with self.app.uow(read_only=True) as uow:
             job = _job(uow, job_id)
             if job.kind == BURDEN:
-                found, cursor = uow.burden.of_job(job_id, page)
+                households = {household_id} if household_id else set()
+                if person_id:
+                    person = uow.persons.get(person_id)
+                    households.add(person.household_id if person is not None else "")
+                found, cursor = uow.burden.of_job(job_id, page, households=households or None)
                 return {
                     "job": views.job_dict(job),
                     "title": burden_batch.TITLE,
@@ -202,7 +210,7 @@ class Jobs:
                     "summary": uow.burden.job_summary(job_id),
                     "next_cursor": cursor,
                 }
-            found, cursor, summary = uow.jobs.results(job_id, page)
+            found, cursor, summary = uow.jobs.results(job_id, page, person_id=person_id, household_id=household_id)
         return {
             "job": views.job_dict(job),
             "title": "75歳到達 対象者一覧",

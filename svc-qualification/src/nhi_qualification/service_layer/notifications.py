@@ -21,7 +21,7 @@ from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
 from .values import iso
 
-NUMBERING_BASIS = "国民健康保険法施行規則（2021年改正）"
+NUMBERING_BASIS = "医療保険制度の適正かつ効率的な運営を図るための健康保険法等の一部を改正する法律（令和元年法律第9号）"
 
 
 def submit_notification(app: App, cmd: SubmitNotification, actor: Actor) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def _record(
                 INSURED_RULE,
                 f"記号 {version.symbol}・番号 {version.number}・枝番 {version.branch_no}",
                 NUMBERING_BASIS,
-                {"reused": str(reused)},
+                {"reused": str(reused).lower()},
             ).as_dict(),
         }
     if next_branch != household.next_branch:

@@ -160,10 +160,13 @@ class BurdenRepository:
     def add_determinations(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, burden_determinations, rows)
 
-    def of_job(self, job_id: str, page: paging.Page) -> tuple[list, str]:
-        """A page of the determinations a job stored, by household (one each)."""
+    def of_job(self, job_id: str, page: paging.Page, *, households: set[str] | None = None) -> tuple[list, str]:
+        """A page of the determinations a job stored, by household (one each); only `households` when given."""
         t = burden_determinations
-        return paging.keyset(self.conn, sa.select(t).where(t.c.job_id == job_id), t.c.household_id, page)
+        query = sa.select(t).where(t.c.job_id == job_id)
+        if households is not None:
+            query = query.where(t.c.household_id.in_(sorted(households)))
+        return paging.keyset(self.conn, query, t.c.household_id, page)
 
     def job_summary(self, job_id: str) -> dict[str, int]:
         """How many determinations a job stored, how many changed a share or category, how many are pending."""

@@ -150,11 +150,17 @@ class JobRepository:
     def add_results(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, job_results, rows)
 
-    def results(self, job_id: str, page: paging.Page) -> tuple[list, str, dict[str, int]]:
-        """A page of the job's results by person, and the count of each outcome."""
-        found, cursor = paging.keyset(
-            self.conn, sa.select(job_results).where(job_results.c.job_id == job_id), job_results.c.person_id, page
-        )
+    def results(
+        self, job_id: str, page: paging.Page, *, person_id: str | None = None, household_id: str | None = None
+    ) -> tuple[list, str, dict[str, int]]:
+        """A page of the job's results by person (only `person_id`'s or `household_id`'s when given), and the count
+        of each outcome over the whole job."""
+        query = sa.select(job_results).where(job_results.c.job_id == job_id)
+        if person_id:
+            query = query.where(job_results.c.person_id == person_id)
+        if household_id:
+            query = query.where(job_results.c.household_id == household_id)
+        found, cursor = paging.keyset(self.conn, query, job_results.c.person_id, page)
         summary = dict(
             self.conn.execute(
                 sa.select(job_results.c.outcome, sa.func.count())
