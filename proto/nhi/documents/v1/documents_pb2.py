@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from nhi.common.v1 import common_pb2 as nhi_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n nhi/documents/v1/documents.proto\x12\x10nhi.documents.v1\x1a\x1anhi/common/v1/common.proto\"\xb7\x02\n\x15RenderDocumentRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x14\n\x0chousehold_id\x18\x04 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x05 \x01(\t\x12K\n\nparameters\x18\x06 \x03(\x0b\x32\x37.nhi.documents.v1.RenderDocumentRequest.ParametersEntry\x12\'\n\x04rows\x18\x07 \x03(\x0b\x32\x19.nhi.documents.v1.ListRow\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"l\n\x07ListRow\x12\x33\n\x05\x63\x65lls\x18\x01 \x03(\x0b\x32$.nhi.documents.v1.ListRow.CellsEntry\x1a,\n\nCellsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x96\x02\n\x0c\x44ocumentMeta\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x14\n\x0chousehold_id\x18\x05 \x01(\t\x12\x12\n\nmedia_type\x18\x06 \x01(\t\x12\x12\n\nsize_bytes\x18\x07 \x01(\x03\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x11\n\tissued_on\x18\t \x01(\t\x12\x13\n\x0bvalid_until\x18\n \x01(\t\x12\x12\n\ncreated_at\x18\x0b \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\x0c \x01(\t\x12\x1b\n\x13replaced_characters\x18\r \x01(\x05\"Y\n\x12GetDocumentRequest\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12.\n\x07\x63ontext\x18\x02 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\"P\n\x0f\x44ocumentContent\x12,\n\x04meta\x18\x01 \x01(\x0b\x32\x1e.nhi.documents.v1.DocumentMeta\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"a\n\x14ListDocumentsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\"q\n\x15ListDocumentsResponse\x12\x31\n\tdocuments\x18\x01 \x03(\x0b\x32\x1e.nhi.documents.v1.DocumentMeta\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"^\n\x1fListUndrawableCharactersRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\"\x97\x01\n\x13UndrawableCharacter\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x11\n\tcharacter\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x15\n\rfirst_seen_at\x18\x05 \x01(\t\x12\x14\n\x0clast_seen_at\x18\x06 \x01(\t\x12\x10\n\x08refusals\x18\x07 \x01(\x05\"\x84\x01\n ListUndrawableCharactersResponse\x12\x39\n\ncharacters\x18\x01 \x03(\x0b\x32%.nhi.documents.v1.UndrawableCharacter\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"4\n\x0bJobManifest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x15\n\rmanifest_json\x18\x02 \x01(\t\"s\n\x15ListPrintQueueRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x0f\n\x07printed\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\"\xec\x01\n\x0ePrintQueueItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08rule_ids\x18\x06 \x03(\t\x12\x0e\n\x06\x64ue_on\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x0f\n\x07printed\x18\t \x01(\x08\x12\x12\n\nprinted_at\x18\n \x01(\t\x12\x12\n\nprinted_by\x18\x0b \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x0c \x01(\t\"p\n\x16ListPrintQueueResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .nhi.documents.v1.PrintQueueItem\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"j\n\x12MarkPrintedRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x03 \x01(\t\"m\n\x16ReissueDocumentRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t2\x86\x04\n\x0f\x44ocumentService\x12Y\n\x0eRenderDocument\x12\'.nhi.documents.v1.RenderDocumentRequest\x1a\x1e.nhi.documents.v1.DocumentMeta\x12S\n\x0bGetDocument\x12$.nhi.documents.v1.GetDocumentRequest\x1a\x1e.nhi.documents.v1.DocumentMeta\x12]\n\x12GetDocumentContent\x12$.nhi.documents.v1.GetDocumentRequest\x1a!.nhi.documents.v1.DocumentContent\x12`\n\rListDocuments\x12&.nhi.documents.v1.ListDocumentsRequest\x1a\'.nhi.documents.v1.ListDocumentsResponse\x12\x81\x01\n\x18ListUndrawableCharacters\x12\x31.nhi.documents.v1.ListUndrawableCharactersRequest\x1a\x32.nhi.documents.v1.ListUndrawableCharactersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n nhi/documents/v1/documents.proto\x12\x10nhi.documents.v1\x1a\x1anhi/common/v1/common.proto\"\xb7\x02\n\x15RenderDocumentRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x14\n\x0chousehold_id\x18\x04 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x05 \x01(\t\x12K\n\nparameters\x18\x06 \x03(\x0b\x32\x37.nhi.documents.v1.RenderDocumentRequest.ParametersEntry\x12\'\n\x04rows\x18\x07 \x03(\x0b\x32\x19.nhi.documents.v1.ListRow\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"l\n\x07ListRow\x12\x33\n\x05\x63\x65lls\x18\x01 \x03(\x0b\x32$.nhi.documents.v1.ListRow.CellsEntry\x1a,\n\nCellsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xeb\x02\n\x0c\x44ocumentMeta\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x14\n\x0chousehold_id\x18\x05 \x01(\t\x12\x12\n\nmedia_type\x18\x06 \x01(\t\x12\x12\n\nsize_bytes\x18\x07 \x01(\x03\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x11\n\tissued_on\x18\t \x01(\t\x12\x13\n\x0bvalid_until\x18\n \x01(\t\x12\x12\n\ncreated_at\x18\x0b \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\x0c \x01(\t\x12\x1b\n\x13replaced_characters\x18\r \x01(\x05\x12\x18\n\x10template_version\x18\x0e \x01(\t\x12\x12\n\nreissue_of\x18\x0f \x01(\t\x12\x15\n\rreissue_count\x18\x10 \x01(\x05\x12\x0e\n\x06job_id\x18\x11 \x01(\t\"Y\n\x12GetDocumentRequest\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12.\n\x07\x63ontext\x18\x02 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\"P\n\x0f\x44ocumentContent\x12,\n\x04meta\x18\x01 \x01(\x0b\x32\x1e.nhi.documents.v1.DocumentMeta\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"a\n\x14ListDocumentsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\"q\n\x15ListDocumentsResponse\x12\x31\n\tdocuments\x18\x01 \x03(\x0b\x32\x1e.nhi.documents.v1.DocumentMeta\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"^\n\x1fListUndrawableCharactersRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\"\x97\x01\n\x13UndrawableCharacter\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x11\n\tcharacter\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x15\n\rfirst_seen_at\x18\x05 \x01(\t\x12\x14\n\x0clast_seen_at\x18\x06 \x01(\t\x12\x10\n\x08refusals\x18\x07 \x01(\x05\"\x84\x01\n ListUndrawableCharactersResponse\x12\x39\n\ncharacters\x18\x01 \x03(\x0b\x32%.nhi.documents.v1.UndrawableCharacter\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"4\n\x0bJobManifest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x15\n\rmanifest_json\x18\x02 \x01(\t\"s\n\x15ListPrintQueueRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x0f\n\x07printed\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\"\xec\x01\n\x0ePrintQueueItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08rule_ids\x18\x06 \x03(\t\x12\x0e\n\x06\x64ue_on\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x0f\n\x07printed\x18\t \x01(\x08\x12\x12\n\nprinted_at\x18\n \x01(\t\x12\x12\n\nprinted_by\x18\x0b \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x0c \x01(\t\"p\n\x16ListPrintQueueResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .nhi.documents.v1.PrintQueueItem\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"j\n\x12MarkPrintedRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x03 \x01(\t\"m\n\x16ReissueDocumentRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t2\xea\x07\n\x0f\x44ocumentService\x12Y\n\x0eRenderDocument\x12\'.nhi.documents.v1.RenderDocumentRequest\x1a\x1e.nhi.documents.v1.DocumentMeta\x12S\n\x0bGetDocument\x12$.nhi.documents.v1.GetDocumentRequest\x1a\x1e.nhi.documents.v1.DocumentMeta\x12]\n\x12GetDocumentContent\x12$.nhi.documents.v1.GetDocumentRequest\x1a!.nhi.documents.v1.DocumentContent\x12`\n\rListDocuments\x12&.nhi.documents.v1.ListDocumentsRequest\x1a\'.nhi.documents.v1.ListDocumentsResponse\x12\x81\x01\n\x18ListUndrawableCharacters\x12\x31.nhi.documents.v1.ListUndrawableCharactersRequest\x1a\x32.nhi.documents.v1.ListUndrawableCharactersResponse\x12>\n\x08StartJob\x12\x1e.nhi.common.v1.StartJobRequest\x1a\x12.nhi.common.v1.Job\x12:\n\x06GetJob\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x12.nhi.common.v1.Job\x12M\n\x0eGetJobManifest\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x1d.nhi.documents.v1.JobManifest\x12\x63\n\x0eListPrintQueue\x12\'.nhi.documents.v1.ListPrintQueueRequest\x1a(.nhi.documents.v1.ListPrintQueueResponse\x12U\n\x0bMarkPrinted\x12$.nhi.documents.v1.MarkPrintedRequest\x1a .nhi.documents.v1.PrintQueueItem\x12[\n\x0fReissueDocument\x12(.nhi.documents.v1.ReissueDocumentRequest\x1a\x1e.nhi.documents.v1.DocumentMetab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,33 +45,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTROW_CELLSENTRY']._serialized_start=460
   _globals['_LISTROW_CELLSENTRY']._serialized_end=504
   _globals['_DOCUMENTMETA']._serialized_start=507
-  _globals['_DOCUMENTMETA']._serialized_end=785
-  _globals['_GETDOCUMENTREQUEST']._serialized_start=787
-  _globals['_GETDOCUMENTREQUEST']._serialized_end=876
-  _globals['_DOCUMENTCONTENT']._serialized_start=878
-  _globals['_DOCUMENTCONTENT']._serialized_end=958
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=960
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=1057
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1059
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1172
-  _globals['_LISTUNDRAWABLECHARACTERSREQUEST']._serialized_start=1174
-  _globals['_LISTUNDRAWABLECHARACTERSREQUEST']._serialized_end=1268
-  _globals['_UNDRAWABLECHARACTER']._serialized_start=1271
-  _globals['_UNDRAWABLECHARACTER']._serialized_end=1422
-  _globals['_LISTUNDRAWABLECHARACTERSRESPONSE']._serialized_start=1425
-  _globals['_LISTUNDRAWABLECHARACTERSRESPONSE']._serialized_end=1557
-  _globals['_JOBMANIFEST']._serialized_start=1559
-  _globals['_JOBMANIFEST']._serialized_end=1611
-  _globals['_LISTPRINTQUEUEREQUEST']._serialized_start=1613
-  _globals['_LISTPRINTQUEUEREQUEST']._serialized_end=1728
-  _globals['_PRINTQUEUEITEM']._serialized_start=1731
-  _globals['_PRINTQUEUEITEM']._serialized_end=1967
-  _globals['_LISTPRINTQUEUERESPONSE']._serialized_start=1969
-  _globals['_LISTPRINTQUEUERESPONSE']._serialized_end=2081
-  _globals['_MARKPRINTEDREQUEST']._serialized_start=2083
-  _globals['_MARKPRINTEDREQUEST']._serialized_end=2189
-  _globals['_REISSUEDOCUMENTREQUEST']._serialized_start=2191
-  _globals['_REISSUEDOCUMENTREQUEST']._serialized_end=2300
-  _globals['_DOCUMENTSERVICE']._serialized_start=2303
-  _globals['_DOCUMENTSERVICE']._serialized_end=2821
+  _globals['_DOCUMENTMETA']._serialized_end=870
+  _globals['_GETDOCUMENTREQUEST']._serialized_start=872
+  _globals['_GETDOCUMENTREQUEST']._serialized_end=961
+  _globals['_DOCUMENTCONTENT']._serialized_start=963
+  _globals['_DOCUMENTCONTENT']._serialized_end=1043
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=1045
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=1142
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1144
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1257
+  _globals['_LISTUNDRAWABLECHARACTERSREQUEST']._serialized_start=1259
+  _globals['_LISTUNDRAWABLECHARACTERSREQUEST']._serialized_end=1353
+  _globals['_UNDRAWABLECHARACTER']._serialized_start=1356
+  _globals['_UNDRAWABLECHARACTER']._serialized_end=1507
+  _globals['_LISTUNDRAWABLECHARACTERSRESPONSE']._serialized_start=1510
+  _globals['_LISTUNDRAWABLECHARACTERSRESPONSE']._serialized_end=1642
+  _globals['_JOBMANIFEST']._serialized_start=1644
+  _globals['_JOBMANIFEST']._serialized_end=1696
+  _globals['_LISTPRINTQUEUEREQUEST']._serialized_start=1698
+  _globals['_LISTPRINTQUEUEREQUEST']._serialized_end=1813
+  _globals['_PRINTQUEUEITEM']._serialized_start=1816
+  _globals['_PRINTQUEUEITEM']._serialized_end=2052
+  _globals['_LISTPRINTQUEUERESPONSE']._serialized_start=2054
+  _globals['_LISTPRINTQUEUERESPONSE']._serialized_end=2166
+  _globals['_MARKPRINTEDREQUEST']._serialized_start=2168
+  _globals['_MARKPRINTEDREQUEST']._serialized_end=2274
+  _globals['_REISSUEDOCUMENTREQUEST']._serialized_start=2276
+  _globals['_REISSUEDOCUMENTREQUEST']._serialized_end=2385
+  _globals['_DOCUMENTSERVICE']._serialized_start=2388
+  _globals['_DOCUMENTSERVICE']._serialized_end=3390
 # @@protoc_insertion_point(module_scope)

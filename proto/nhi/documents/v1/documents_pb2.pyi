@@ -46,7 +46,7 @@ class ListRow(_message.Message):
     def __init__(self, cells: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class DocumentMeta(_message.Message):
-    __slots__ = ("document_id", "kind", "title", "person_id", "household_id", "media_type", "size_bytes", "sha256", "issued_on", "valid_until", "created_at", "certificate_number", "replaced_characters")
+    __slots__ = ("document_id", "kind", "title", "person_id", "household_id", "media_type", "size_bytes", "sha256", "issued_on", "valid_until", "created_at", "certificate_number", "replaced_characters", "template_version", "reissue_of", "reissue_count", "job_id")
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +60,10 @@ class DocumentMeta(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REPLACED_CHARACTERS_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REISSUE_OF_FIELD_NUMBER: _ClassVar[int]
+    REISSUE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
     document_id: str
     kind: str
     title: str
@@ -73,7 +77,11 @@ class DocumentMeta(_message.Message):
     created_at: str
     certificate_number: str
     replaced_characters: int
-    def __init__(self, document_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., issued_on: _Optional[str] = ..., valid_until: _Optional[str] = ..., created_at: _Optional[str] = ..., certificate_number: _Optional[str] = ..., replaced_characters: _Optional[int] = ...) -> None: ...
+    template_version: str
+    reissue_of: str
+    reissue_count: int
+    job_id: str
+    def __init__(self, document_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., issued_on: _Optional[str] = ..., valid_until: _Optional[str] = ..., created_at: _Optional[str] = ..., certificate_number: _Optional[str] = ..., replaced_characters: _Optional[int] = ..., template_version: _Optional[str] = ..., reissue_of: _Optional[str] = ..., reissue_count: _Optional[int] = ..., job_id: _Optional[str] = ...) -> None: ...
 
 class GetDocumentRequest(_message.Message):
     __slots__ = ("document_id", "context")

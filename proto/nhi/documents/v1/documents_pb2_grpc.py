@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from nhi.common.v1 import common_pb2 as nhi_dot_common_dot_v1_dot_common__pb2
 from nhi.documents.v1 import documents_pb2 as nhi_dot_documents_dot_v1_dot_documents__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -59,6 +60,36 @@ class DocumentServiceStub:
                 request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.SerializeToString,
                 response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.FromString,
                 _registered_method=True)
+        self.StartJob = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/StartJob',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.StartJobRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+                _registered_method=True)
+        self.GetJob = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/GetJob',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+                _registered_method=True)
+        self.GetJobManifest = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/GetJobManifest',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.JobManifest.FromString,
+                _registered_method=True)
+        self.ListPrintQueue = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/ListPrintQueue',
+                request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueResponse.FromString,
+                _registered_method=True)
+        self.MarkPrinted = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/MarkPrinted',
+                request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.MarkPrintedRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.PrintQueueItem.FromString,
+                _registered_method=True)
+        self.ReissueDocument = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/ReissueDocument',
+                request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.FromString,
+                _registered_method=True)
 
 
 class DocumentServiceServicer:
@@ -95,6 +126,45 @@ class DocumentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartJob(self, request, context):
+        """Documents jobs: annual_renewal (一斉更新; parameter date = the renewal date). Job ids start with "documents-".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJobManifest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPrintQueue(self, request, context):
+        """The counter's print queue: what svc-qualification's decisions made due.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkPrinted(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReissueDocument(self, request, context):
+        """再交付: a new record with the original's bytes, reissue_count + 1, pointing at the original.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -122,6 +192,36 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.ListUndrawableCharacters,
                     request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.FromString,
                     response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.SerializeToString,
+            ),
+            'StartJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartJob,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.StartJobRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'GetJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJob,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'GetJobManifest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobManifest,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.JobManifest.SerializeToString,
+            ),
+            'ListPrintQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPrintQueue,
+                    request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueResponse.SerializeToString,
+            ),
+            'MarkPrinted': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkPrinted,
+                    request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.MarkPrintedRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.PrintQueueItem.SerializeToString,
+            ),
+            'ReissueDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReissueDocument,
+                    request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -259,6 +359,168 @@ class DocumentService:
             '/nhi.documents.v1.DocumentService/ListUndrawableCharacters',
             nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersRequest.SerializeToString,
             nhi_dot_documents_dot_v1_dot_documents__pb2.ListUndrawableCharactersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/StartJob',
+            nhi_dot_common_dot_v1_dot_common__pb2.StartJobRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/GetJob',
+            nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobManifest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/GetJobManifest',
+            nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.JobManifest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPrintQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/ListPrintQueue',
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListPrintQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkPrinted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/MarkPrinted',
+            nhi_dot_documents_dot_v1_dot_documents__pb2.MarkPrintedRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.PrintQueueItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReissueDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/ReissueDocument',
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.FromString,
             options,
             channel_credentials,
             insecure,
