@@ -9,8 +9,9 @@ from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
 from .adapters.blobs import FileBlobStore
+from .adapters.characters_store import SqlUndrawableLog
 from .adapters.clients import InsuredListClient, QualificationClient
-from .adapters.fonts import find_font
+from .adapters.fonts import find_fallback_fonts, find_font
 from .adapters.jobs_store import SqlJobStore
 from .adapters.print_files import MergedPdfFiles
 from .adapters.rendering import PdfRenderer
@@ -48,12 +49,27 @@ def make_engine(settings: Settings):
     return db.service_engine(settings.database_url, settings.database_schema)
 
 
+def make_renderer(settings: Settings) -> PdfRenderer:
+    """The primary font and the fallbacks that draw what it lacks (文字要件); FontNotFound when one is unusable."""
+    return PdfRenderer(find_font(settings.pdf_font), find_fallback_fonts(settings.pdf_fallback_fonts))
+
+
+def issuing(settings: Settings, engine) -> dict:
+    """What the municipality prints as the issuer, CERT-KIND's variant, and where undrawable characters are kept."""
+    return {
+        "insurer_address": settings.insurer_address,
+        "seal_text": settings.seal_text,
+        "certificate_prints_share": settings.certificate_prints_share,
+        "undrawable": SqlUndrawableLog(engine),
+    }
+
+
 def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
     """A ready-to-start runtime: font found, database migrated, servicer registered, outbox relay when NATS_URL is set.
 
     `port` overrides DOCUMENTS_GRPC_PORT (0 = a free port, see `.port`). Raises FontNotFound without a usable font."""
     telemetry.setup_tracing("svc-documents")
-    renderer = PdfRenderer(find_font(settings.pdf_font))
+    renderer = make_renderer(settings)
     engine = make_engine(settings)
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
@@ -70,6 +86,7 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
         insurer_number=settings.insurer_number,
         municipality_name=settings.municipality_name,
         fixed_business_date=settings.business_date,
+        **issuing(settings, engine),
         after_commit=runtime.notify_outbox,
     )
     runtime.jobs, runtime.print_queue = batch_parts(settings, engine, service, runtime.channel)
@@ -111,7 +128,7 @@ def batch_parts(settings: Settings, engine, service: DocumentService, channel) -
 def build_worker(settings: Settings, *, name: str = "svc-documents-worker") -> jobs_worker.Worker:
     """`nhi-documents work`: renewal chunks and the print-queue consumer, on this process's own connections."""
     telemetry.setup_tracing("svc-documents-worker")
-    renderer = PdfRenderer(find_font(settings.pdf_font))
+    renderer = make_renderer(settings)
     engine = make_engine(settings)
     db.migrate(engine, MIGRATIONS)
     channel = rpc.LazyChannel(settings.qualification_addr)
@@ -122,6 +139,7 @@ def build_worker(settings: Settings, *, name: str = "svc-documents-worker") -> j
         insurer_number=settings.insurer_number,
         municipality_name=settings.municipality_name,
         fixed_business_date=settings.business_date,
+        **issuing(settings, engine),
     )
     jobs, print_queue = batch_parts(settings, engine, service, channel)
     return jobs_worker.Worker(jobs=jobs, print_queue=print_queue, nats_url=settings.nats_url, name=name)

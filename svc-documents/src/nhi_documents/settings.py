@@ -27,6 +27,25 @@ class Settings:
     municipality_name: str = setting(
         "NHI_MUNICIPALITY_NAME", "みどり市", "保険者名 printed on certificates (synthetic default)"
     )
+    pdf_fallback_fonts: str | None = setting(
+        "NHI_PDF_FALLBACK_FONTS",
+        None,
+        "comma-separated TrueType fonts for characters the primary font lacks; empty = IPAex Mincho and IPAmj明朝 "
+        "where installed",
+    )
+    insurer_address: str = setting(
+        "NHI_INSURER_ADDRESS",
+        "みどり県みどり市若葉町1丁目1番1号",
+        "所在地 of the insurer printed on documents (synthetic)",
+    )
+    seal_text: str = setting(
+        "NHI_SEAL_TEXT", "みどり市長之印", "text of the seal (公印) printed on documents (synthetic)"
+    )
+    certificate_prints_share: bool = setting(
+        "NHI_CERTIFICATE_PRINTS_SHARE",
+        "false",
+        "CERT-KIND's variant: print the 70-74 share and 発効期日 on the 資格確認書 (default: on the 高齢受給者証)",
+    )
     business_date: dt.date | None = setting(
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )

@@ -22,6 +22,8 @@ from ..domain.model import (
     PersonInfo,
     QualificationInfo,
     Reason,
+    ShareInfo,
+    StatusInfo,
 )
 from ..service_layer.job_ports import InsuredPerson
 
@@ -50,6 +52,12 @@ def to_person(message: pb.Person) -> PersonInfo:
         nationality=message.nationality,
         residence_status=message.residence_status,
         residence_expires_on=_date(message.residence_expires_on),
+        display_name=message.display_name,
+        dv_support=message.dv_support,
+        statuses=tuple(
+            StatusInfo(kind=s.kind, start=_date(s.start), end=_date(s.end), display_name=s.display_name)
+            for s in message.statuses
+        ),
     )
 
 
@@ -65,6 +73,8 @@ def to_qualification(message: pb.QualificationView, as_of: dt.date) -> Qualifica
         branch_no=period.branch_no if period else "",
         acquired_on=_date(period.acquired_on) if period else None,
         lost_on=_date(period.lost_on) if period else None,
+        acquired_reason=period.acquired_reason if period else "",
+        lost_reason=period.lost_reason if period else "",
     )
 
 
@@ -172,6 +182,31 @@ class QualificationClient:
                 raise NotInsured(person_id, business_date) from None
             raise translated from None
         return to_certificates_due(message, person_id, business_date)
+
+    def share(
+        self, person_id: str, household_id: str, *, as_of: dt.date, operator_id: str, business_date: dt.date
+    ) -> ShareInfo:
+        """The person's share as svc-qualification determines it for the household (a dry run: nothing stored)."""
+        message = self._call(
+            "DetermineBurdenRatio",
+            pb.DetermineBurdenRatioRequest(
+                household_id=household_id,
+                as_of=as_of.isoformat(),
+                dry_run=True,
+                context=self._context(operator_id, business_date),
+            ),
+            "household",
+            household_id,
+        )
+        person = next((p for p in message.persons if p.person_id == person_id), None)
+        return ShareInfo(
+            person_id=person_id,
+            elder=bool(person and person.elder),
+            ratio_percent=person.ratio_percent if person else 0,
+            limit_category=person.limit_category if person else message.limit_category,
+            pending=message.pending,
+            as_of=_date(message.as_of) or as_of,
+        )
 
 
 class InsuredListClient:

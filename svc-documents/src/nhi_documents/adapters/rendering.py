@@ -1,82 +1,310 @@
-"""PDF rendering with reportlab: embedded TrueType font, byte-identical output for the same input (invariant=1)."""
+"""PDF rendering with reportlab: embedded TrueType fonts only (a fallback font per run of characters the primary font
+lacks), every text fitted to its box (smaller, then wrapped, else refused), metadata with the real creation date.
+
+Apart from that date the output is byte-identical for the same input (invariant=1)."""
 
 from __future__ import annotations
 
+import csv as csv_module
+import datetime as dt
 import io
 import pathlib
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from ..domain.certificate import EligibilityCertificate
-from .fonts import register_font
+from nhi_common.jp import to_cp932, wareki
 
-CARD_WIDTH = 170 * mm
-LABEL_WIDTH = 42 * mm
-ROW_HEIGHT = 9 * mm
-NOTES = (
-    "この確認書は、保険医療機関等で受診する際に提示してください。",
-    "有効期限を過ぎたとき、または資格を喪失したときは、速やかに保険者へ返還してください。",
-    "不正に使用した者は、刑法により詐欺罪として懲役の処分を受けることがあります。",
-)
+from ..domain import documents, layout
+from ..domain.certificate import EligibilityCertificate
+from ..domain.characters import TextOverflow, UndrawableCharacter
+from ..domain.layout import DocumentModel, Field
+from .fonts import FontSet
+
+JST = dt.timezone(dt.timedelta(hours=9))
+CARD = (85.6 * mm, 54 * mm)  # ID-1, the size of a health insurance card
+POSTCARD = (100 * mm, 148 * mm)
+WINDOW = (20 * mm, 24 * mm, 90 * mm, 45 * mm)  # left, top, width, height of a 長3 window envelope's window
+MIN_SIZE = 4.5
+LIST_ROWS_PER_PAGE = 24
 
 
 class PdfRenderer:
-    """Renders documents as A4 PDFs in one embedded TrueType font."""
+    """Draws any DocumentModel; refuses (UndrawableCharacter) a document with a character no font draws."""
 
-    def __init__(self, font_path: pathlib.Path) -> None:
-        self.font = register_font(font_path)
+    def __init__(self, font_path: pathlib.Path, fallback_paths: list[pathlib.Path] = ()) -> None:
+        self.fonts = FontSet(font_path, list(fallback_paths))
+        self.font = self.fonts.primary
+
+    def check(self, doc: DocumentModel) -> None:
+        """UndrawableCharacter naming the person, the field and the character, before anything is drawn."""
+        for source, text in doc.texts():
+            char = self.fonts.missing(text)
+            if char is not None:
+                raise UndrawableCharacter(person_id=doc.person_id, field=source, char=char, kind=doc.kind)
 
     def eligibility_certificate(self, cert: EligibilityCertificate) -> bytes:
+        """The renewal job's 資格確認書 (domain.certificate), drawn like every other card."""
+        return self.render(documents.eligibility_model(cert, created_at=dt.datetime.now(dt.timezone.utc)))
+
+    def render(self, doc: DocumentModel) -> bytes:
+        self.check(doc)
         buffer = io.BytesIO()
-        pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
-        pdf.setTitle(cert.title)
-        pdf.setAuthor(cert.insurer_name)
-        pdf.setSubject(cert.title)
-        pdf.setCreator("nhi-documents")
-        width, height = A4
-        left = (width - CARD_WIDTH) / 2
-        top = height - 25 * mm
-
-        pdf.setFont(self.font, 18)
-        pdf.drawCentredString(width / 2, top, cert.title)
-        pdf.setFont(self.font, 8)
-        pdf.drawRightString(left + CARD_WIDTH, top - 8 * mm, f"交付番号 {cert.certificate_number}")
-
-        rows = cert.fields()
-        box_top = top - 12 * mm
-        box_height = ROW_HEIGHT * len(rows)
-        pdf.setStrokeColor(colors.black)
-        pdf.setLineWidth(1)
-        pdf.roundRect(left, box_top - box_height, CARD_WIDTH, box_height, 3 * mm)
-        pdf.setLineWidth(0.4)
-        pdf.line(left + LABEL_WIDTH, box_top, left + LABEL_WIDTH, box_top - box_height)
-        for index, field in enumerate(rows):
-            y = box_top - ROW_HEIGHT * (index + 1)
-            if index:
-                pdf.line(left, y + ROW_HEIGHT, left + CARD_WIDTH, y + ROW_HEIGHT)
-            baseline = y + 3 * mm
-            pdf.setFont(self.font, 9)
-            pdf.drawString(left + 3 * mm, baseline, field.label)
-            size = 14 if field.label == "氏名" else 10.5
-            size = self._fit(field.value, size, CARD_WIDTH - LABEL_WIDTH - 6 * mm)
-            pdf.setFont(self.font, size)
-            pdf.drawString(left + LABEL_WIDTH + 3 * mm, baseline, field.value)
-
-        pdf.setFont(self.font, 8.5)
-        y = box_top - box_height - 10 * mm
-        pdf.drawString(left, y, "注意事項")
-        for note in NOTES:
-            y -= 5.5 * mm
-            pdf.drawString(left + 3 * mm, y, f"・{note}")
-        pdf.showPage()
+        size = {
+            layout.CARD_ON_POSTCARD: POSTCARD,
+            layout.A4_LIST: landscape(A4),
+        }.get(doc.paper, A4)
+        pdf = canvas.Canvas(
+            buffer, pagesize=size, invariant=1, pageCompression=1, initialFontName=self.font, initialFontSize=10
+        )
+        _metadata(pdf, doc)
+        page = _Page(pdf, self.fonts, doc)
+        {
+            layout.CARD_ON_POSTCARD: page.postcard,
+            layout.CARD_ON_A4_CARRIER: page.a4_carrier,
+            layout.A4_WITH_CARD_CUTOUT: page.notice,
+            layout.A4_FORM: page.form,
+            layout.A4_LIST: page.table,
+        }[doc.paper]()
         pdf.save()
         return buffer.getvalue()
 
-    def _fit(self, text: str, size: float, room: float) -> float:
-        while size > 6 and stringWidth(text, self.font, size) > room:
-            size -= 0.5
-        return size
+    def csv(self, doc: DocumentModel, encoding: str) -> tuple[bytes, int]:
+        """The list's headings and rows as CSV: UTF-8 with a BOM, or CP932 with 〓 for what it cannot carry."""
+        assert doc.table is not None, doc.kind
+        buffer = io.StringIO(newline="")
+        writer = csv_module.writer(buffer, lineterminator="\r\n")
+        writer.writerow(doc.table.headings)
+        writer.writerows(doc.table.rows)
+        text = buffer.getvalue()
+        if encoding == "cp932":
+            return to_cp932(text)
+        return "\ufeff".encode() + text.encode("utf-8"), 0
+
+
+def _metadata(pdf: canvas.Canvas, doc: DocumentModel) -> None:
+    pdf.setTitle(doc.title)
+    pdf.setAuthor(doc.issuer.name)
+    pdf.setSubject(doc.title)
+    pdf.setCreator("nhi-documents")
+    # invariant=1 fixes every date to 2000-01-01; the creation date written is the real one, in Japan time.
+    stamp = pdf._doc._timeStamp
+    created = doc.created_at.astimezone(JST)
+    stamp.YMDhms = created.timetuple()[:6]
+    stamp.dhh, stamp.dmm, stamp.tzname = 9, 0, "JST"
+
+
+class _Page:
+    """Drawing primitives on one canvas, every string through the font runs and the fitting."""
+
+    def __init__(self, pdf: canvas.Canvas, fonts: FontSet, doc: DocumentModel) -> None:
+        self.pdf, self.fonts, self.doc = pdf, fonts, doc
+
+    # ----- text -----
+
+    def text(self, x: float, y: float, text: str, size: float, *, align: str = "left") -> None:
+        width = self.fonts.width(text, size)
+        x = {"left": x, "right": x - width, "center": x - width / 2}[align]
+        for name, part in self.fonts.runs(text):
+            self.pdf.setFont(name, size)
+            self.pdf.drawString(x, y, part)
+            x += self.fonts.width(part, size)
+
+    def fitted(
+        self, text: str, size: float, room: float, height: float, source: str = "", minimum: float = MIN_SIZE
+    ) -> tuple[float, list[str]]:
+        """The largest size (then the fewest lines) at which `text` fits `room` × `height`; TextOverflow if none."""
+        while size >= minimum:
+            for count in (1, 2, 3):
+                lines = self._wrap(text, size, room, count)
+                if lines is not None and len(lines) * size * 1.15 <= height + 0.01:
+                    return size, lines
+            size -= 0.25
+        raise TextOverflow(person_id=self.doc.person_id, field=source or "text", kind=self.doc.kind)
+
+    def _wrap(self, text: str, size: float, room: float, count: int) -> list[str] | None:
+        lines, current = [], ""
+        for char in text:
+            if self.fonts.width(current + char, size) > room:
+                lines.append(current)
+                current = char
+            else:
+                current += char
+        lines.append(current)
+        return lines if len(lines) <= count else None
+
+    def box_text(
+        self,
+        x: float,
+        y: float,
+        width: float,
+        height: float,
+        text: str,
+        size: float,
+        source: str = "",
+        minimum=MIN_SIZE,
+    ) -> None:
+        """`text` inside the box whose lower-left corner is (x, y), vertically centred."""
+        size, lines = self.fitted(text, size, width, height, source, minimum)
+        top = y + height / 2 + len(lines) * size * 1.15 / 2 - size
+        for index, line in enumerate(lines):
+            self.text(x, top - index * size * 1.15, line, size)
+
+    # ----- blocks -----
+
+    def rows(self, fields: tuple[Field, ...], x: float, top: float, width: float, row: float, label: float, size):
+        """A ruled table of label / value rows from `top` down; returns the bottom."""
+        pdf = self.pdf
+        pdf.setLineWidth(0.4)
+        bottom = top - row * len(fields)
+        pdf.rect(x, bottom, width, top - bottom)
+        pdf.line(x + label, top, x + label, bottom)
+        for index, field in enumerate(fields):
+            y = top - row * (index + 1)
+            if index:
+                pdf.line(x, y + row, x + width, y + row)
+            self.box_text(x + 1 * mm, y, label - 2 * mm, row, field.label, size * 0.85)
+            value_height = row
+            if field.furigana:
+                value_height = row * 0.62
+                furigana = (x + label + 1 * mm, y + value_height, width - label - 2 * mm, row * 0.38)
+                self.box_text(*furigana, field.furigana, size * 0.6, field.source, minimum=2.5)
+            value_size = size * 1.25 if field.emphasis else size
+            self.box_text(
+                x + label + 1 * mm, y, width - label - 2 * mm, value_height, field.value, value_size, field.source
+            )
+        return bottom
+
+    def card(self, fields: tuple[Field, ...], x: float, y: float, title: str, *, dashed: bool = False) -> None:
+        """A card-size box (85.6 × 54 mm) with its lower-left corner at (x, y)."""
+        width, height = CARD
+        pdf = self.pdf
+        pdf.setLineWidth(0.6)
+        if dashed:
+            pdf.setDash(3, 2)
+        pdf.roundRect(x, y, width, height, 2.5 * mm)
+        pdf.setDash()
+        self.text(x + width / 2, y + height - 4.2 * mm, title, 7, align="center")
+        if fields:
+            room = height - 6 * mm - 2 * mm
+            self.rows(fields, x + 2 * mm, y + height - 6 * mm, width - 4 * mm, room / len(fields), 20 * mm, 5.6)
+
+    def issuer(self, x: float, y: float, *, seal: bool = True) -> None:
+        issuer = self.doc.issuer
+        self.text(x, y, f"保険者番号　{issuer.insurer_number}　　保険者名称　{issuer.name}", 8)
+        self.text(x, y - 4.5 * mm, f"所在地　{issuer.address}", 8)
+        if seal and issuer.seal:
+            side = 16 * mm
+            self.pdf.setLineWidth(0.8)
+            self.pdf.rect(x + 140 * mm, y - 10 * mm, side, side)
+            self.box_text(x + 141 * mm, y - 10 * mm, side - 2 * mm, side, issuer.seal, 9)
+
+    def recipient(self, x: float, top: float, width: float, height: float) -> None:
+        found = self.doc.recipient
+        if found is None:
+            return
+        line = height / 4
+        self.box_text(x, top - line, width, line, f"〒{found.postal_code}", 9)
+        self.box_text(x, top - 3 * line, width, 2 * line, found.address, 10, "address")
+        self.box_text(x, top - 4 * line, width, line, found.name, 11, "name")
+
+    def notes(self, x: float, y: float, width: float, size: float = 7.5) -> float:
+        if not self.doc.notes:
+            return y
+        self.text(x, y, "注意事項", size)
+        for note in self.doc.notes:
+            y -= size * 1.6
+            self.box_text(x + 2 * mm, y - size * 0.4, width - 2 * mm, size * 1.5, f"・{note}", size)
+        return y
+
+    # ----- papers -----
+
+    def postcard(self) -> None:
+        """Front of the postcard: the recipient, then the card; the back: the card's reverse and the notes."""
+        doc, pdf = self.doc, self.pdf
+        width, height = POSTCARD
+        self.recipient(10 * mm, height - 10 * mm, width - 20 * mm, 32 * mm)
+        x = (width - CARD[0]) / 2
+        self.card(doc.card, x, height - 52 * mm - CARD[1], doc.title)
+        self.text(x, height - 52 * mm - CARD[1] - 5 * mm, f"交付番号 {doc.number or ''}", 6)
+        pdf.showPage()
+        self.card(doc.reverse, x, height - 10 * mm - CARD[1], "（裏面）")
+        self.notes(x, height - 20 * mm - CARD[1], CARD[0], 6)
+        self.text(x, 12 * mm, f"{doc.issuer.name}（保険者番号 {doc.issuer.insurer_number}）", 6)
+        pdf.showPage()
+
+    def a4_carrier(self) -> None:
+        """The address behind the envelope window, the card front and back side by side to cut out, the notes."""
+        doc, pdf = self.doc, self.pdf
+        width, height = A4
+        left, top, box_w, box_h = WINDOW
+        self.recipient(left, height - top, box_w, box_h)
+        self.text(width - 20 * mm, height - 30 * mm, doc.title + "の送付について", 11, align="right")
+        y = height - 120 * mm
+        self.card(doc.card, 20 * mm, y, doc.title, dashed=True)
+        self.card(doc.reverse, 20 * mm + CARD[0] + 8 * mm, y, "（裏面）", dashed=True)
+        self.text(20 * mm, y - 5 * mm, f"交付番号 {doc.number or ''}　点線に沿って切り取ってお使いください。", 7)
+        self.notes(20 * mm, y - 15 * mm, width - 40 * mm, 8)
+        self.issuer(20 * mm, 30 * mm)
+        pdf.showPage()
+
+    def notice(self) -> None:
+        """資格情報のお知らせ: the letter on A4 and, at the bottom, the same facts on a card to cut out."""
+        doc, pdf = self.doc, self.pdf
+        width, height = A4
+        left, top, box_w, box_h = WINDOW
+        self.recipient(left, height - top, box_w, box_h)
+        self.text(width / 2, height - 80 * mm, doc.title, 16, align="center")
+        self.text(width - 20 * mm, height - 88 * mm, f"交付年月日　{_field(doc, '交付年月日')}", 9, align="right")
+        bottom = self.rows(doc.fields, 20 * mm, height - 95 * mm, width - 40 * mm, 8 * mm, 45 * mm, 10)
+        y = self.notes(20 * mm, bottom - 8 * mm, width - 40 * mm, 8.5)
+        self.issuer(20 * mm, y - 12 * mm)
+        self.text(20 * mm, 12 * mm + CARD[1] + 3 * mm, "切り取り線　（マイナ保険証とあわせてお持ちください）", 7)
+        self.card(doc.card, (width - CARD[0]) / 2, 10 * mm, doc.title, dashed=True)
+        if doc.reverse:
+            self.card(doc.reverse, (width - CARD[0]) / 2 + CARD[0] + 4 * mm, 10 * mm, "（裏面）", dashed=True)
+        pdf.showPage()
+
+    def form(self) -> None:
+        doc, pdf = self.doc, self.pdf
+        width, height = A4
+        self.text(width / 2, height - 25 * mm, doc.title, 16, align="center")
+        self.text(width - 20 * mm, height - 33 * mm, f"作成日　{wareki(doc.issued_on)}", 9, align="right")
+        bottom = self.rows(doc.fields, 20 * mm, height - 40 * mm, width - 40 * mm, 10 * mm, 55 * mm, 10.5)
+        self.notes(20 * mm, bottom - 10 * mm, width - 40 * mm, 8.5)
+        self.issuer(20 * mm, 35 * mm)
+        pdf.showPage()
+
+    def table(self) -> None:
+        """The list, paged, with its headings on every page and the page number."""
+        doc, pdf = self.doc, self.pdf
+        width, height = landscape(A4)
+        table = doc.table
+        assert table is not None
+        pages = [table.rows[i : i + LIST_ROWS_PER_PAGE] for i in range(0, len(table.rows), LIST_ROWS_PER_PAGE)]
+        pages = pages or [()]
+        column = (width - 20 * mm) / len(table.headings)
+        row = 6.5 * mm
+        for number, rows in enumerate(pages, start=1):
+            self.text(width / 2, height - 15 * mm, doc.title, 14, align="center")
+            self.text(width - 10 * mm, height - 15 * mm, f"作成日　{wareki(doc.issued_on)}", 8, align="right")
+            self.text(width - 10 * mm, 8 * mm, f"{number} / {len(pages)} 頁", 8, align="right")
+            self.text(10 * mm, 8 * mm, f"{doc.issuer.name}（保険者番号 {doc.issuer.insurer_number}）", 8)
+            y = height - 22 * mm
+            for remark in doc.remarks:
+                self.text(10 * mm, y, remark, 9)
+                y -= 5 * mm
+            top = y - 2 * mm
+            for index, cells in enumerate([table.headings, *rows]):
+                line_y = top - row * (index + 1)
+                pdf.setLineWidth(0.3)
+                pdf.rect(10 * mm, line_y, width - 20 * mm, row)
+                for col, cell in enumerate(cells):
+                    source = "" if index == 0 else f"rows[{(number - 1) * LIST_ROWS_PER_PAGE + index - 1}]"
+                    self.box_text(10 * mm + col * column + 1 * mm, line_y, column - 2 * mm, row, cell, 8, source)
+            pdf.showPage()
+
+
+def _field(doc: DocumentModel, label: str) -> str:
+    return next((f.value for f in doc.fields if f.label == label), "")

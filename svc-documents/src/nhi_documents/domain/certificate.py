@@ -38,11 +38,11 @@ class NotInsured(DomainError):
 class NotDue(DomainError):
     """svc-qualification (CERT-KIND) gives this person no 資格確認書 on the issue date; says what is due, and why."""
 
-    def __init__(self, due: CertificatesDue) -> None:
+    def __init__(self, due: CertificatesDue, *, kind: str = KIND) -> None:
         reasons = due.reasons or tuple(r for c in due.certificates for r in c.reasons)
         why = "; ".join(f"{r.rule_id}: {r.summary}" for r in reasons)
         message = (
-            f"person {due.person_id} is not due a {KIND} on {due.as_of.isoformat()}"
+            f"person {due.person_id} is not due a {kind} on {due.as_of.isoformat()}"
             f" (due: {', '.join(due.kinds) or 'none'})" + (f" — {why}" if why else "")
         )
         super().__init__(

@@ -22,6 +22,19 @@ class Address:
 
 
 @dataclasses.dataclass(frozen=True)
+class StatusInfo:
+    """A special status held for a period (SPECIAL-STATUS), as svc-qualification records it."""
+
+    kind: str  # gender_identity_display | dv_support | former_dependant | specific_same_household | ...
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive; None = open
+    display_name: str = ""  # 通称名 under gender_identity_display
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclasses.dataclass(frozen=True)
 class PersonInfo:
     """A person as svc-qualification describes them (no My Number: documents never need it)."""
 
@@ -35,6 +48,25 @@ class PersonInfo:
     nationality: str = ""
     residence_status: str = ""
     residence_expires_on: dt.date | None = None
+    display_name: str = ""  # 通称名 (性同一性障害者)
+    dv_support: bool = False  # DV支援措置: no address on anything sent to a third party
+    statuses: tuple[StatusInfo, ...] = ()
+
+    def status(self, kind: str, day: dt.date) -> StatusInfo | None:
+        """The status of `kind` the person holds on `day`, if any."""
+        return next((s for s in self.statuses if s.kind == kind and s.holds_on(day)), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShareInfo:
+    """The person's 一部負担金の割合 as svc-qualification determines it (BURDEN-3, BURDEN-PENDING)."""
+
+    person_id: str
+    elder: bool  # 高齢受給者 (70-74) on the date
+    ratio_percent: int  # 20 | 30; 0 when not an elder
+    limit_category: str = ""
+    pending: bool = False
+    as_of: dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +82,8 @@ class QualificationInfo:
     branch_no: str = ""
     acquired_on: dt.date | None = None
     lost_on: dt.date | None = None
+    acquired_reason: str = ""
+    lost_reason: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

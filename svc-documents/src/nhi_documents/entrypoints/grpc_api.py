@@ -31,6 +31,7 @@ def to_meta(meta: dict[str, Any]) -> pb.DocumentMeta:
         valid_until=meta["valid_until"].isoformat() if meta["valid_until"] else "",
         created_at=meta["created_at"].isoformat(),
         certificate_number=meta["certificate_number"] or "",
+        replaced_characters=meta.get("replaced_characters", 0),
         template_version=meta.get("template_version") or "",
         reissue_of=meta.get("reissue_of") or "",
         reissue_count=meta.get("reissue_count") or 0,
@@ -90,10 +91,32 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
                 business_date=_business_date(request.context.business_date),
                 idempotency_key=request.context.idempotency_key,
                 fingerprint=fingerprint(request),
+                options=dict(request.parameters),
+                rows=[dict(row.cells) for row in request.rows],
             )
         except MissingExpiry as exc:  # svc-qualification broke its own rule (CERT-EXPIRY): not the caller's fault
             raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
         return to_meta(meta)
+
+    @rpc.translated
+    def ListUndrawableCharacters(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor)
+        rows, cursor = self.service.list_undrawable_characters(person_id=request.person_id, page=page)
+        return pb.ListUndrawableCharactersResponse(
+            characters=[
+                pb.UndrawableCharacter(
+                    person_id=r["person_id"],
+                    field=r["field"],
+                    character=r["character"],
+                    kind=r["kind"],
+                    first_seen_at=r["first_seen_at"].isoformat(),
+                    last_seen_at=r["last_seen_at"].isoformat(),
+                    refusals=r["refusals"],
+                )
+                for r in rows
+            ],
+            page=common_pb2.PageInfo(next_cursor=cursor),
+        )
 
     @rpc.translated
     def GetDocument(self, request, context):

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from nhi_common.paging import Page
 
 from ..domain.certificate import EligibilityCertificate
-from ..domain.model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo
+from ..domain.layout import DocumentModel
+from ..domain.model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, ShareInfo
 
 
 class QualificationSource(Protocol):
@@ -28,9 +29,20 @@ class QualificationSource(Protocol):
 
     def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue: ...
 
+    def share(
+        self, person_id: str, household_id: str, *, as_of: dt.date, operator_id: str, business_date: dt.date
+    ) -> ShareInfo:
+        """The person's 一部負担金の割合 as svc-qualification determines it (BURDEN-3), without storing anything."""
+
 
 class Renderer(Protocol):
     def eligibility_certificate(self, cert: EligibilityCertificate) -> bytes: ...
+
+    def render(self, doc: DocumentModel) -> bytes:
+        """The PDF; UndrawableCharacter when no font draws a character, TextOverflow when a text cannot fit."""
+
+    def csv(self, doc: DocumentModel, encoding: str) -> tuple[bytes, int]:
+        """A list as CSV (UTF-8 with BOM, or CP932) and how many characters CP932 could not carry."""
 
 
 class IdempotencyKeyReused(Exception):

@@ -1,19 +1,25 @@
-"""Use cases of svc-documents: render a document from svc-qualification's records, store it, announce it."""
+"""Use cases of svc-documents: render a document of any kind from svc-qualification's records (or a list from its
+rows), store it, announce it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nhi_common.errors import IdempotencyReuse, InvalidInput, NotFound
 from nhi_common.paging import Page
+from nhi_common.reasons import Reason
 
-from ..domain import certificate
+from ..domain import certificate, documents, kinds
 from ..domain.certificate import NotInsured
+from ..domain.characters import CHARACTERS_RULE, UndrawableCharacter, code_point
+from ..domain.layout import DocumentModel, Issuer
+from .characters import UndrawableLog
 from .ports import ConcurrentWrite, DocumentRecords, DocumentStore, IdempotencyKeyReused, QualificationSource, Renderer
 
 log = logging.getLogger(__name__)
@@ -21,7 +27,13 @@ log = logging.getLogger(__name__)
 ISSUED_SUBJECT = "nhi.v1.document.issued"
 ISSUED_TYPE = "jp.nhi.document.issued.v1"
 RENDER_OPERATION = "RenderDocument"
-KINDS = {certificate.KIND: ("pdf",)}
+KINDS = kinds.KINDS
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv:utf-8": "text/csv; charset=utf-8",
+    "csv:cp932": "text/csv; charset=Shift_JIS",
+}
+DATE_OPTIONS = ("as_of", "expected_on")  # options that take an ISO date: the day looked at, a birth's due date
 JST = dt.timezone(dt.timedelta(hours=9))
 _ATTEMPTS = 3
 
@@ -39,6 +51,10 @@ class DocumentService:
         municipality_name: str,
         fixed_business_date: dt.date | None = None,
         after_commit: Callable[[], None] = lambda: None,
+        insurer_address: str = "",
+        seal_text: str = "",
+        certificate_prints_share: bool = False,
+        undrawable: UndrawableLog | None = None,
     ) -> None:
         self.store = store
         self.qualification = qualification
@@ -47,6 +63,10 @@ class DocumentService:
         self.municipality_name = municipality_name
         self.fixed_business_date = fixed_business_date
         self.after_commit = after_commit
+        self.printing = documents.Printing(
+            Issuer(insurer_number, municipality_name, insurer_address, seal_text), certificate_prints_share
+        )
+        self.undrawable = undrawable
 
     def business_date(self, requested: dt.date | None = None) -> dt.date:
         """The request's business date, else the configured one (NHI_BUSINESS_DATE), else today in Japan."""
@@ -58,18 +78,20 @@ class DocumentService:
         self,
         *,
         kind: str,
-        person_id: str,
+        person_id: str = "",
         household_id: str = "",
         format: str = "pdf",
         operator_id: str = "",
         business_date: dt.date | None = None,
         idempotency_key: str = "",
         fingerprint: bytes = b"",
+        options: Mapping[str, str] | None = None,
+        rows: Sequence[Mapping[str, str]] = (),
     ) -> dict[str, Any]:
         """Render, store and announce one document; a replayed idempotency key gives back the first document.
 
         `fingerprint` is the request serialized deterministically without its idempotency key."""
-        self._check_request(kind, format, person_id)
+        checked = self._check_request(kind, format, person_id, dict(options or {}), rows)
         operator = operator_id or "system"
         if idempotency_key:
             with self.store.transaction() as tx:
@@ -77,10 +99,12 @@ class DocumentService:
             if replay is not None:
                 return replay
         day = self.business_date(business_date)
-        facts = self._gather(person_id, household_id, operator, day)
+        spec = KINDS[kind]
+        facts = self.person_facts(spec, person_id, household_id, operator, day, checked) if spec.per_person else None
+        request = _Request(spec, format or "pdf", checked, rows, facts)
         for attempt in range(_ATTEMPTS):
             try:
-                meta = self._issue(kind, facts, day, operator, idempotency_key, fingerprint)
+                meta = self._issue(request, day, operator, idempotency_key, fingerprint)
                 break
             except ConcurrentWrite:
                 # A concurrent issue took the same sequence number or the same idempotency key: try again.
@@ -90,15 +114,39 @@ class DocumentService:
         self.after_commit()
         return meta
 
-    def _check_request(self, kind: str, format: str, person_id: str) -> None:
+    def _check_request(
+        self, kind: str, format: str, person_id: str, options: dict[str, str], rows: Sequence[Mapping[str, str]]
+    ) -> dict[str, str]:
+        """The request checked against the kind's registry entry; its options with the defaults filled in."""
         if not kind:
             raise _invalid("kind", "is required; expected one of " + ", ".join(KINDS))
         if kind not in KINDS:
             raise _invalid("kind", f"unsupported document kind {kind!r}; expected one of " + ", ".join(KINDS))
-        if format and format not in KINDS[kind]:
-            raise _invalid("format", f"{kind} is rendered as " + " or ".join(KINDS[kind]))
-        if not person_id:
-            raise _invalid("person_id", "is required")
+        spec = KINDS[kind]
+        if format and format not in spec.formats:
+            raise _invalid("format", f"{kind} is rendered as " + " or ".join(spec.formats))
+        for name, value in options.items():
+            if name in DATE_OPTIONS and spec.per_person:
+                documents.option_date(options, name)
+                continue
+            allowed = spec.options.get(name)
+            if allowed is None:
+                known = ", ".join([*spec.options, *(DATE_OPTIONS if spec.per_person else ())])
+                raise InvalidInput(
+                    f"options.{name}", f"{kind} takes no option {name!r} (options: {known})", code="UNKNOWN_KIND"
+                )
+            if value not in allowed:
+                raise InvalidInput(f"options.{name}", f"must be one of {', '.join(allowed)}", code="UNKNOWN_KIND")
+        if spec.per_person:
+            if not person_id:
+                raise _invalid("person_id", "is required")
+            if rows:
+                raise InvalidInput(
+                    "rows", f"{kind} is drawn from svc-qualification, not from rows", code="CONFLICTING_FIELDS"
+                )
+        elif person_id:
+            raise InvalidInput("person_id", f"{kind} is a list: give its rows instead", code="CONFLICTING_FIELDS")
+        return {**spec.default_options(), **options}
 
     @staticmethod
     def _replayed(tx: DocumentRecords, operator: str, key: str, fingerprint: bytes) -> dict[str, Any] | None:
@@ -108,14 +156,36 @@ class DocumentService:
             raise IdempotencyReuse() from None  # names the Idempotency-Key header, as svc-qualification's refusal does
 
     def _gather(self, person_id: str, household_id: str, operator: str, day: dt.date) -> dict[str, Any]:
-        """Everything the certificate needs, from svc-qualification (before any transaction opens)."""
+        """The 資格確認書's facts as a dict, as the renewal job reads them."""
+        facts = self.person_facts(KINDS[certificate.KIND], person_id, household_id, operator, day, {})
+        return {
+            "person": facts.person,
+            "qualification": facts.qualification,
+            "household": facts.household,
+            "head_name": facts.head_name,
+            "due": facts.due,
+        }
+
+    def person_facts(
+        self,
+        spec: kinds.DocumentKind,
+        person_id: str,
+        household_id: str,
+        operator: str,
+        day: dt.date,
+        options: Mapping[str, str],
+    ) -> documents.PersonFacts:
+        """Everything a per-person document needs, from svc-qualification (before any transaction opens)."""
+        as_of = documents.option_date(options, "as_of") or day
         qualification = self.qualification.get_qualification(
-            person_id, as_of=day, operator_id=operator, business_date=day
+            person_id, as_of=as_of, operator_id=operator, business_date=day
         )
         if not qualification.insured:
-            raise NotInsured(person_id, day)
-        # CERT-KIND and CERT-EXPIRY are svc-qualification's rules: ask it which certificates are due, until when.
-        due = self.qualification.certificates_due(person_id, operator_id=operator, business_date=day)
+            raise NotInsured(person_id, as_of)
+        due = None
+        if spec.due_kind:
+            # CERT-KIND and CERT-EXPIRY are svc-qualification's rules: ask it which certificates are due, until when.
+            due = self.qualification.certificates_due(person_id, operator_id=operator, business_date=day)
         person = self.qualification.get_person(person_id, operator_id=operator, business_date=day)
         if household_id and household_id != person.household_id:
             raise InvalidInput(
@@ -128,57 +198,97 @@ class DocumentService:
         head = household.member(household.head_person_id)
         if head is None and household.head_person_id:
             head = self.qualification.get_person(household.head_person_id, operator_id=operator, business_date=day)
-        return {
-            "person": person,
-            "qualification": qualification,
-            "household": household,
-            "head_name": head.name_kanji if head is not None else "",
-            "due": due,
-        }
+        share = None
+        if self._needs_share(spec):
+            share = self.qualification.share(
+                person_id, person.household_id, as_of=as_of, operator_id=operator, business_date=day
+            )
+        return documents.PersonFacts(
+            person=person,
+            qualification=qualification,
+            household=household,
+            head_name=head.name_kanji if head is not None else "",
+            due=due,
+            share=share,
+        )
+
+    def _needs_share(self, spec: kinds.DocumentKind) -> bool:
+        """The share is printed on the 高齢受給者証, the お知らせ, the 負担区分 slip, and on the 資格確認書 in
+        CERT-KIND's variant: asked for only then."""
+        if spec.code in ("elderly_recipient_certificate", "qualification_notice", "burden_category_slip"):
+            return True
+        return spec.code == certificate.KIND and self.printing.certificate_prints_share
+
+    def _model(self, request: _Request, day: dt.date, number: str | None) -> DocumentModel:
+        now = dt.datetime.now(dt.timezone.utc)
+        if request.facts is None:
+            return documents.list_document(request.spec, request.rows, self.printing, day=day, created_at=now)
+        return documents.person_document(
+            request.spec, request.facts, self.printing, day=day, created_at=now, options=request.options, number=number
+        )
+
+    def _content(self, request: _Request, model: DocumentModel) -> tuple[bytes, str, tuple[Reason, ...]]:
+        """The bytes, their media type and the reasons kept with them. A refusal for an undrawable character is
+        recorded for the clerk's list before it is raised."""
+        if request.format == "csv":
+            encoding = request.options.get("encoding", kinds.UTF8)
+            content, replaced = self.renderer.csv(model, encoding)
+            reasons = model.reasons
+            if replaced:
+                summary = f"CP932で表せない{replaced}文字を〓で出力"
+                reasons += (Reason(CHARACTERS_RULE, summary, "文字要件", {"replaced_characters": str(replaced)}),)
+            return content, MEDIA_TYPES[f"csv:{encoding}"], reasons
+        try:
+            return self.renderer.render(model), MEDIA_TYPES["pdf"], model.reasons
+        except UndrawableCharacter as refused:
+            if self.undrawable is not None and refused.person_id:
+                self.undrawable.record(
+                    person_id=refused.person_id,
+                    field=refused.source,
+                    character=code_point(refused.char),
+                    kind=refused.kind,
+                    seen_at=dt.datetime.now(dt.timezone.utc),
+                )
+            log.warning("document refused: %s for person %s (%s)", refused.code, refused.person_id, refused.kind)
+            raise
 
     def _issue(
-        self, kind: str, facts: dict[str, Any], day: dt.date, operator: str, idempotency_key: str, fingerprint: bytes
+        self, request: _Request, day: dt.date, operator: str, idempotency_key: str, fingerprint: bytes
     ) -> dict[str, Any]:
-        person, due = facts["person"], facts["due"]
-        eligibility = certificate.eligibility_due(due)
-        with_elderly = certificate.ELDERLY_RECIPIENT_CERTIFICATE in due.kinds
+        spec, facts = request.spec, request.facts
+        kind = spec.code
+        numbered = spec.group == kinds.CERTIFICATE and bool(spec.due_kind)
+        if numbered:  # a certificate that is not due is refused before a number is taken
+            self._model(request, day, None)
         document_id = str(uuid.uuid4())
         with self.store.transaction() as tx:
             if idempotency_key:
                 replay = self._replayed(tx, operator, idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
-            number = certificate.certificate_number(day, tx.next_certificate_sequence(certificate.sequence_key(day)))
-            cert = certificate.build_eligibility_certificate(
-                person=person,
-                qualification=facts["qualification"],
-                household=facts["household"],
-                head_name=facts["head_name"],
-                issued_on=day,
-                due=eligibility,
-                with_elderly_certificate=with_elderly,
-                number=number,
-                insurer_number=self.insurer_number,
-                insurer_name=self.municipality_name,
-            )
-            content = self.renderer.eligibility_certificate(cert)
+            number = None
+            if numbered:
+                sequence = tx.next_certificate_sequence(certificate.sequence_key(day))
+                number = certificate.certificate_number(day, sequence)
+            model = self._model(request, day, number)
+            content, media_type, reasons = self._content(request, model)
             sha256 = hashlib.sha256(content).hexdigest()
-            reasons = [r.as_dict() for r in cert.reasons]
+            person_id = facts.person.person_id if facts else ""
             tx.add_document(
                 document_id=document_id,
                 kind=kind,
-                title=cert.title,
-                person_id=person.person_id,
-                household_id=cert.household_id,
-                media_type=certificate.MEDIA_TYPE,
+                title=model.title,
+                person_id=person_id,
+                household_id=model.household_id,
+                media_type=media_type,
                 content=content,
                 sha256=sha256,
                 issued_on=day,
-                valid_until=eligibility.valid_until,
+                valid_until=model.valid_until,
                 certificate_number=number,
-                reasons=reasons,
+                reasons=[r.as_dict() for r in reasons],
                 operator_id=operator,
-                created_at=dt.datetime.now(dt.timezone.utc),
+                created_at=model.created_at,
             )
             tx.add_event(
                 nats_subject=ISSUED_SUBJECT,
@@ -187,10 +297,10 @@ class DocumentService:
                 data={
                     "document_id": document_id,
                     "kind": kind,
-                    "person_id": person.person_id,
-                    "household_id": cert.household_id,
+                    "person_id": person_id,
+                    "household_id": model.household_id,
                     "issued_on": day.isoformat(),
-                    "valid_until": eligibility.valid_until.isoformat(),
+                    "valid_until": model.valid_until.isoformat() if model.valid_until else None,
                     "certificate_number": number,
                     "sha256": sha256,
                 },
@@ -200,7 +310,7 @@ class DocumentService:
                 action="document.issued",
                 target_kind="document",
                 target_id=document_id,
-                detail=f"{kind} {number} person {person.person_id} valid until {eligibility.valid_until}",
+                detail=f"{kind} {number or '-'} person {person_id or '-'} valid until {model.valid_until}",
             )
             if idempotency_key:
                 tx.remember(
@@ -211,8 +321,9 @@ class DocumentService:
                     document_id=document_id,
                 )
             meta = tx.get_document(document_id)
-        log.info("document %s issued: %s %s", document_id, kind, number)
-        return meta
+        log.info("document %s issued: %s %s", document_id, kind, number or "")
+        replaced = next((r.facts["replaced_characters"] for r in reasons if r.rule_id == CHARACTERS_RULE), "0")
+        return {**meta, "replaced_characters": int(replaced)}
 
     # ----- reading -----
 
@@ -233,12 +344,31 @@ class DocumentService:
             raise NotFound("document", document_id)
         return meta
 
+    def list_undrawable_characters(
+        self, *, person_id: str = "", page: Page = Page()
+    ) -> tuple[list[dict[str, Any]], str]:
+        """The persons whose documents were refused for a character no font draws, oldest first (文字要件)."""
+        if self.undrawable is None:
+            return [], ""
+        return self.undrawable.list(person_id=person_id, page=page)
+
     def list_documents(
         self, *, person_id: str = "", kind: str = "", page: Page = Page()
     ) -> tuple[list[dict[str, Any]], str]:
         """A page of documents, newest first, and the cursor of the next page ('' at the end)."""
         with self.store.transaction() as tx:
             return tx.list_documents(person_id=person_id, kind=kind, page=page)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Request:
+    """One checked render request and, for a per-person kind, the facts gathered for it."""
+
+    spec: kinds.DocumentKind
+    format: str
+    options: dict[str, str]
+    rows: Sequence[Mapping[str, str]]
+    facts: documents.PersonFacts | None
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
