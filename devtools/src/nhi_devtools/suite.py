@@ -73,6 +73,7 @@ class Suite:
     gateway_port: int = 8080
     nats_url: str | None = None
     demo_households: int = 1000
+    documents_workers: int = 1  # `nhi-documents work` processes: renewal chunks and the print queue
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -92,6 +93,8 @@ class Suite:
             env[f"{prefix}_GRPC_PORT"] = str(port)
             env[f"{prefix}_ADDR"] = f"127.0.0.1:{port}"
         env.setdefault("INTERCHANGE_FILE_DIR", str(self.var / "interchange"))
+        env.setdefault("DOCUMENTS_BLOB_DIR", str(self.var / "documents" / "blobs"))
+        env.setdefault("DOCUMENTS_PRINT_DIR", str(self.var / "documents" / "print"))
         env["GATEWAY_PORT"] = str(self.gateway_port)
         env.setdefault("GATEWAY_HOST", "127.0.0.1")
         env.update(self.extra_env)
@@ -108,6 +111,8 @@ class Suite:
             self.load_demo()
         for name, script, _prefix in SERVICES:
             self._spawn(name, [str(BIN / script), "serve"])
+        for number in range(1, self.documents_workers + 1):
+            self._spawn(f"documents-worker-{number}", [str(BIN / "nhi-documents"), "work"])
         self._spawn("gateway", [str(BIN / "nhi-gateway"), "serve"])
         self.wait_ready(timeout)
         (self.var / "suite.json").write_text(

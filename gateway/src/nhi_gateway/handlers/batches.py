@@ -48,13 +48,22 @@ def start_job(body):
     request = common_pb2.StartJobRequest(
         context=call_context(), kind=body["kind"], parameters=body.get("parameters") or {}
     )
-    job = to_json(backends().call("qualification", "StartJob", request))
+    job = to_json(backends().call(_owner(body["kind"]), "StartJob", request))
     return ok(job, 202, {"Location": f"/api/v1/jobs/{job['job_id']}"})
+
+
+# Job kinds svc-documents runs (its job ids start with "documents-"); every other kind is svc-qualification's.
+DOCUMENTS_JOB_KINDS = ("annual_renewal",)
+
+
+def _owner(kind: str) -> str:
+    return "documents" if kind in DOCUMENTS_JOB_KINDS else "qualification"
 
 
 def get_job(job_id):
     """GetJob."""
-    return ok(to_json(backends().call("qualification", "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
+    owner = "documents" if job_id.startswith("documents-") else "qualification"
+    return ok(to_json(backends().call(owner, "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
 
 
 # Headings of the 75歳到達 対象者一覧 (2.5.1), the age75_loss result list, as printed for clerks.

@@ -42,6 +42,9 @@ class MergedPdfFiles:
             )
         return written
 
+    def sheets(self, content: bytes) -> int:
+        return len(PdfReader(io.BytesIO(content)).pages)
+
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
         write_atomically(self.root / job_id / "manifest.json", text.encode())

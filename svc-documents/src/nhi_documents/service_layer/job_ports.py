@@ -112,3 +112,6 @@ class PrintFiles(Protocol):
         """Write each group of PDFs as one merged file; returns per file its name, sheets and sha256."""
 
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None: ...
+
+    def sheets(self, content: bytes) -> int:
+        """How many pages one document prints on."""

@@ -199,10 +199,11 @@ class DocumentJobs:
         with self.store.transaction() as tx:
             run = tx.print_run(job_id)
             outcomes = tx.outcomes(job_id)
+        blobs = {i["document_id"]: self.store.read_blob(i["blob_path"]) for i in run}
         for item in run:
-            item["sheets"] = item.get("sheets") or 1
+            item["sheets"] = self.print_files.sheets(blobs[item["document_id"]])
         groups = renewal.print_files(run, max_sheets=self.settings.max_sheets, mailing=self.settings.mailing)
-        contents = [[self.store.read_blob(i["blob_path"]) for i in group] for group in groups]
+        contents = [[blobs[i["document_id"]] for i in group] for group in groups]
         written = self.print_files.write(job_id, contents, {})
         files = []
         for meta, group in zip(written, groups, strict=True):

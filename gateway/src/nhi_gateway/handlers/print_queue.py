@@ -1,0 +1,41 @@
+"""The counter's print queue and reissues (svc-documents)."""
+
+from __future__ import annotations
+
+from nhi.documents.v1 import documents_pb2 as pb
+
+from ..grpc_clients import page, to_json, to_page_json
+from ._common import backends, call_context, ok
+
+
+def _item(item: dict) -> dict:
+    """Empty optional values answer null."""
+    return {**item, **{k: item.get(k) or None for k in ("printed_at", "printed_by", "document_id")}}
+
+
+def list_items(printed=None, person_id=None, kind=None, page_size=None, cursor=None):
+    """ListPrintQueue: what is due, for whom, printed or not."""
+    request = pb.ListPrintQueueRequest(
+        page=page(page_size, cursor),
+        printed="" if printed is None else ("true" if printed else "false"),
+        person_id=person_id or "",
+        kind=kind or "",
+    )
+    doc = to_page_json(backends().call("documents", "ListPrintQueue", request))
+    doc["items"] = [_item(i) for i in doc.get("items", [])]
+    return ok(doc)
+
+
+def mark_printed(item_id, body=None):
+    """MarkPrinted: by the calling operator, now."""
+    request = pb.MarkPrintedRequest(
+        context=call_context(), item_id=item_id, document_id=(body or {}).get("document_id") or ""
+    )
+    return ok(_item(to_json(backends().call("documents", "MarkPrinted", request))))
+
+
+def reissue(document_id, body):
+    """ReissueDocument: 201 with the new record."""
+    request = pb.ReissueDocumentRequest(context=call_context(), document_id=document_id, reason=body["reason"])
+    meta = to_json(backends().call("documents", "ReissueDocument", request))
+    return ok(meta, 201, {"Location": f"/api/v1/documents/{meta['document_id']}"})

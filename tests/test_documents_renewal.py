@@ -1,0 +1,162 @@
+"""The annual renewal (一斉更新) with real processes: two workers, one SIGKILLed mid-job; and the print queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+import pytest
+import sqlalchemy as sa
+from support import BIN, RunningSuite, drop_schemas, postgres_env
+
+from nhi_devtools.suite import Suite, free_port
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture()
+def suite(tmp_path):
+    env, schemas = postgres_env()
+    env.update(
+        {"NHI_BUSINESS_DATE": "2026-12-06", "DOCUMENTS_JOB_CHUNK_SIZE": "4", "DOCUMENTS_PRINT_FILE_SHEETS": "10"}
+    )
+    suite = Suite(var=tmp_path, gateway_port=free_port(), demo_households=12, documents_workers=0, extra_env=env)
+    suite.start(timeout=120)
+    running = RunningSuite(suite)
+    yield running
+    running.http.close()
+    suite.stop()
+    drop_schemas(schemas)
+
+
+def _worker(running: RunningSuite, name: str) -> subprocess.Popen:
+    log = open(running.suite.var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - the child's for its lifetime
+    return subprocess.Popen(
+        [str(BIN / "nhi-documents"), "work"],
+        env=running.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _documents_db(running: RunningSuite) -> sa.Engine:
+    url = running.env.get("DOCUMENTS_DATABASE_URL") or f"sqlite:///{running.suite.var / 'documents.db'}"
+    schema = running.env.get("DOCUMENTS_DATABASE_SCHEMA")
+    engine = sa.create_engine(url)
+    if schema:
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return engine
+
+
+def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(suite):
+    headers = suite.headers("batch")
+    first, second = _worker(suite, "documents-worker-a"), _worker(suite, "documents-worker-b")
+    try:
+        started = suite.http.post(
+            "/api/v1/jobs", json={"kind": "annual_renewal", "parameters": {"date": "2027-08-01"}}, headers=headers
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        assert job_id.startswith("documents-")
+
+        def progressing():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+            return job if job["done"] > 0 else None
+
+        job = suite.wait_for(progressing, timeout=120, interval=0.05)
+        assert job["state"] == "running"
+        os.killpg(first.pid, signal.SIGKILL)  # mid-job: other chunks are queued or rendering
+        first.wait(10)
+
+        def finished():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+            return job if job["state"] in ("succeeded", "failed") else None
+
+        job = suite.wait_for(finished, timeout=400, interval=0.5)  # the dead worker's chunk comes back after ack_wait
+        assert job["state"] == "succeeded", job
+        assert job["done"] + job["failed"] == job["total"] > 0
+    finally:
+        for worker in (first, second):
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(15)
+
+    engine = _documents_db(suite)
+    with engine.connect() as conn:
+        items = conn.execute(
+            sa.text("SELECT person_id, outcome, document_id FROM document_job_items WHERE job_id = :j"), {"j": job_id}
+        ).all()
+        docs = conn.execute(
+            sa.text("SELECT person_id, count(*) FROM documents WHERE job_id = :j GROUP BY person_id"), {"j": job_id}
+        ).all()
+    engine.dispose()
+    assert len(items) == len({i.person_id for i in items}) == job["total"]  # every insured person once
+    issued = {i.person_id for i in items if i.outcome == "issued"}
+    assert issued and {p: n for p, n in docs} == dict.fromkeys(issued, 1)  # exactly one certificate each
+
+    print_dir = pathlib.Path(suite.env["DOCUMENTS_PRINT_DIR"]) / job_id
+    manifest = json.loads((print_dir / "manifest.json").read_text())
+    assert manifest["totals"]["documents"] == len(issued) == manifest["counts_per_kind"]["eligibility_certificate"]
+    assert manifest["totals"]["persons"] == len(issued)
+    assert sum(f["documents"] for f in manifest["files"]) == len(issued)
+    assert all(f["sheets"] <= 10 for f in manifest["files"])
+    assert sorted(p.name for p in print_dir.glob("print-*.pdf")) == [f["name"] for f in manifest["files"]]
+    postal = [f["first_postal_code"] for f in manifest["files"]]
+    assert postal == sorted(postal)
+
+
+def test_an_unknown_job_kind_or_an_impossible_date_is_refused_and_queues_nothing(suite):
+    headers = suite.headers("batch")
+    unknown = suite.http.post("/api/v1/jobs", json={"kind": "annual_renewals"}, headers=headers)
+    assert unknown.status_code == 400
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    far = suite.http.post(
+        "/api/v1/jobs", json={"kind": "annual_renewal", "parameters": {"date": "2031-08-01"}}, headers=headers
+    )
+    assert far.status_code == 400, far.text
+    assert far.headers["content-type"].startswith("application/problem+json")
+    assert far.json()["errors"][0]["field"] == "parameters.date"
+    engine = _documents_db(suite)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM document_jobs")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_dv_support_measure_puts_an_eligibility_certificate_on_the_print_queue(suite):
+    worker = _worker(suite, "documents-worker-q")
+    try:
+        counter = suite.headers("counter")
+        person = suite.http.get("/api/v1/persons", params={"name_kana": "ア"}, headers=counter).json()["persons"][0]
+        notification = {
+            "kind": "status",
+            "household_id": person["household_id"],
+            "persons": [{"person_id": person["person_id"]}],
+            "event_date": "2026-12-01",
+            "notified_on": "2026-12-06",
+            "status": {"kind": "dv_support", "start": "2026-12-01"},
+        }
+        answer = suite.http.post("/api/v1/notifications", json=notification, headers=counter)
+        assert answer.status_code in (200, 201), answer.text
+
+        def queued():
+            page = suite.http.get(
+                "/api/v1/print-queue", params={"person_id": person["person_id"]}, headers=counter
+            ).json()
+            return page["items"] or None
+
+        items = suite.wait_for(queued, timeout=60)
+        assert [(i["kind"], i["reason"], i["printed"]) for i in items] == [
+            ("eligibility_certificate", "dv_support", False)
+        ]
+        printed = suite.http.post(f"/api/v1/print-queue/{items[0]['item_id']}/printed", json={}, headers=counter)
+        assert printed.status_code == 200, printed.text
+        assert printed.json()["printed"] is True and printed.json()["printed_by"]
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(15)
+    time.sleep(0)
