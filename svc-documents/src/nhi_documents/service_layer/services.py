@@ -111,6 +111,9 @@ class DocumentService:
                 if attempt == _ATTEMPTS - 1:
                     raise
                 log.info("retrying document issue after a concurrent write")
+            except UndrawableCharacter as refused:
+                self._record_refusal(refused)
+                raise
         self.after_commit()
         return meta
 
@@ -228,8 +231,7 @@ class DocumentService:
         )
 
     def _content(self, request: _Request, model: DocumentModel) -> tuple[bytes, str, tuple[Reason, ...]]:
-        """The bytes, their media type and the reasons kept with them. A refusal for an undrawable character is
-        recorded for the clerk's list before it is raised."""
+        """The bytes, their media type and the reasons kept with them."""
         if request.format == "csv":
             encoding = request.options.get("encoding", kinds.UTF8)
             content, replaced = self.renderer.csv(model, encoding)
@@ -238,19 +240,19 @@ class DocumentService:
                 summary = f"CP932で表せない{replaced}文字を〓で出力"
                 reasons += (Reason(CHARACTERS_RULE, summary, "文字要件", {"replaced_characters": str(replaced)}),)
             return content, MEDIA_TYPES[f"csv:{encoding}"], reasons
-        try:
-            return self.renderer.render(model), MEDIA_TYPES["pdf"], model.reasons
-        except UndrawableCharacter as refused:
-            if self.undrawable is not None and refused.person_id:
-                self.undrawable.record(
-                    person_id=refused.person_id,
-                    field=refused.source,
-                    character=code_point(refused.char),
-                    kind=refused.kind,
-                    seen_at=dt.datetime.now(dt.timezone.utc),
-                )
-            log.warning("document refused: %s for person %s (%s)", refused.code, refused.person_id, refused.kind)
-            raise
+        return self.renderer.render(model), MEDIA_TYPES["pdf"], model.reasons
+
+    def _record_refusal(self, refused: UndrawableCharacter) -> None:
+        """The refusal for an undrawable character, kept for the clerk's list (after the document's transaction)."""
+        log.warning("document refused: %s for person %s (%s)", refused.code, refused.person_id, refused.kind)
+        if self.undrawable is not None and refused.person_id:
+            self.undrawable.record(
+                person_id=refused.person_id,
+                field=refused.source,
+                character=code_point(refused.char),
+                kind=refused.kind,
+                seen_at=dt.datetime.now(dt.timezone.utc),
+            )
 
     def _issue(
         self, request: _Request, day: dt.date, operator: str, idempotency_key: str, fingerprint: bytes

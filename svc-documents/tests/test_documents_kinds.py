@@ -1,0 +1,387 @@
+"""Every kind of document (domain §4) rendered and read back: the Japanese fields with pdftotext, pages that are not
+blank with pdftoppm, the fallback font for 𠮷 and IVS with pdffonts, and the refusal of a character no font draws."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+
+from nhi_common.jp import to_cp932
+from nhi_documents.adapters.characters_store import SqlUndrawableLog
+from nhi_documents.adapters.fonts import find_fallback_fonts, find_font
+from nhi_documents.adapters.rendering import PdfRenderer
+from nhi_documents.adapters.store import SqlDocumentStore, metadata
+from nhi_documents.domain import documents, kinds, layout
+from nhi_documents.domain.characters import TextOverflow, UndrawableCharacter
+from nhi_documents.domain.model import (
+    Address,
+    CertificateDue,
+    CertificatesDue,
+    HouseholdInfo,
+    PersonInfo,
+    QualificationInfo,
+    ShareInfo,
+    StatusInfo,
+)
+from nhi_documents.service_layer.services import DocumentService
+
+D = dt.date
+DAY = D(2025, 8, 1)  # 令和7年8月1日
+NOW = dt.datetime(2025, 8, 1, 1, 2, 3, tzinfo=dt.timezone.utc)
+POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdftoppm"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed")
+IPAMJ = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"
+ADDRESS = Address("399-0101", "みどり市若葉町2丁目3番5号", "みどりハイツ201号室")
+ISSUER = layout.Issuer("139998", "みどり市", "みどり県みどり市若葉町1丁目1番1号", "みどり市長之印")
+PRINTING = documents.Printing(ISSUER)
+
+
+def person(**changes) -> PersonInfo:
+    base = PersonInfo("900000001", "H1", "髙﨑　太郎", "タカサキ　タロウ", D(1954, 5, 2), "1", ADDRESS)
+    return dataclasses.replace(base, **changes)
+
+
+QUAL = QualificationInfo(
+    "900000001", DAY, True, "139998", "みどり", "1234567", "01", D(2020, 4, 1), None, "move_in", ""
+)
+DUE = CertificatesDue(
+    "900000001",
+    DAY,
+    tuple(
+        CertificateDue(kind, "900000001", D(2025, 8, 1), D(2026, 7, 31))
+        for kind in ("eligibility_certificate", "qualification_notice", "elderly_recipient_certificate")
+    ),
+)
+
+
+def facts(p: PersonInfo | None = None, share: ShareInfo | None = None, **changes) -> documents.PersonFacts:
+    p = p or person()
+    household = HouseholdInfo("H1", p.person_id, "みどり", "1234567", ADDRESS, (p,))
+    share = share or ShareInfo(p.person_id, True, 30, "現役並みⅠ", as_of=DAY)
+    return dataclasses.replace(documents.PersonFacts(p, QUAL, household, "髙﨑　一", DUE, share), **changes)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> PdfRenderer:
+    return PdfRenderer(find_font(None), find_fallback_fonts(None))
+
+
+def model(kind: str, f: documents.PersonFacts | None = None, *, options=None, rows=()):
+    spec = kinds.KINDS[kind]
+    if not spec.per_person:
+        return documents.list_document(spec, rows, PRINTING, day=DAY, created_at=NOW)
+    opts = {**spec.default_options(), **(options or {})}
+    if kind == "prenatal_reduction_slip":
+        opts.setdefault("expected_on", "2025-10-10")
+    return documents.person_document(spec, f or facts(), PRINTING, day=DAY, created_at=NOW, options=opts, number="R7-1")
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def pdf_text(content: bytes, tmp_path, *, raw: bool = False) -> str:
+    """The text; `raw` keeps the drawing order, so the wrapped lines of one table cell stay together."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    return run("pdftotext", *(["-raw"] if raw else []), "-enc", "UTF-8", str(path), "-")
+
+
+def flat(text: str) -> str:
+    """The text without the spaces and line breaks a wrapped box or a layout puts between characters."""
+    return "".join(text.split())
+
+
+# What every kind prints, beyond its title: (Japanese label or value that must come back from the PDF).
+PERSON_FIELDS = ("髙﨑", "太郎", "昭和29年5月2日", "記号みどり", "1234567", "令和7年8月1日")
+REQUIRED = {
+    "eligibility_certificate": (*PERSON_FIELDS, "保険者番号", "139998", "有効期限", "令和8年7月31日", "世帯主"),
+    "qualification_notice": (*PERSON_FIELDS, "139998", "3割", "令和8年7月31日", "切り取り線"),
+    "elderly_recipient_certificate": (*PERSON_FIELDS, "3割", "発効期日", "令和7年8月1日", "令和8年7月31日"),
+    "enrollment_certificate": (*PERSON_FIELDS, "資格取得年月日", "令和2年4月1日", "転入", "証明日", "みどり市長之印"),
+    "specific_same_household_slip": (*PERSON_FIELDS, "世帯番号", "後期高齢者医療移行日"),
+    "former_dependant_slip": (*PERSON_FIELDS, "旧被扶養者の期間", "令和2年4月1日"),
+    "burden_category_slip": (*PERSON_FIELDS, "3割", "現役並みⅠ", "発効日"),
+    "prenatal_reduction_slip": (*PERSON_FIELDS, "令和7年10月10日", "単胎", "2025年9月分から2025年12月分まで"),
+    "funeral_expense_application": (*PERSON_FIELDS, "死亡年月日", "喪主"),
+    "childbirth_lump_sum_application": (*PERSON_FIELDS, "出生年月日", "500,000円", "直接支払制度"),
+}
+LIST_ROWS = {
+    "qualification_change_list": [{"name": "髙﨑　太郎", "change_reason": "転入", "event_date": "令和7年8月1日"}],
+    "age75_target_list": [{"name": "髙﨑　花子", "birthday_75": "令和7年9月1日", "burden_ratio": "2割"}],
+}
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", list(kinds.KINDS))
+def test_every_kind_reads_back_in_japanese(kind, renderer, tmp_path):
+    spec = kinds.KINDS[kind]
+    rows = LIST_ROWS.get(kind, [])
+    text = flat(pdf_text(renderer.render(model(kind, rows=rows)), tmp_path, raw=not spec.per_person))
+    assert flat(spec.title) in text
+    if spec.per_person:
+        for expected in REQUIRED[kind]:
+            assert flat(expected) in text, f"{expected} missing from {kind}"
+        assert "懲役" not in text
+        return
+    for _key, heading in spec.columns:
+        assert heading in text
+    assert "令和7年8月1日" in text and "139998" in text  # 作成日 and the insurer on every list
+    for row in rows:
+        assert all(flat(value) in text for value in row.values())
+    assert (documents.NOT_CONNECTED in text) == (not spec.source_connected)
+    assert (documents.NO_ROWS in text) == (not rows)
+
+
+def test_every_kind_has_a_code_a_japanese_title_and_formats():
+    for code, spec in kinds.KINDS.items():
+        assert spec.code == code and code.isascii() and not code.isascii() or spec.title
+        assert any("\u3040" <= ch <= "\u9fff" for ch in spec.title), code
+        assert spec.formats == (("pdf", "csv") if spec.group == kinds.LIST else ("pdf",))
+    assert len(kinds.KINDS) == 17
+
+
+@needs_poppler
+@pytest.mark.parametrize(
+    "kind",
+    ["eligibility_certificate", "qualification_notice", "funeral_expense_application", "qualification_change_list"],
+)
+def test_pages_are_not_blank(kind, renderer, tmp_path):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(renderer.render(model(kind, rows=LIST_ROWS.get(kind, []))))
+    run("pdftoppm", "-r", "40", "-gray", str(path), str(tmp_path / "page"))
+    pages = sorted(tmp_path.glob("page*.pgm"))
+    assert pages
+    for page in pages:
+        data = page.read_bytes()
+        pixels = data[data.index(b"255\n") + 4 :]  # the binary PGM body after its header
+        dark = sum(1 for value in pixels if value < 128)
+        assert dark > len(pixels) * 0.002, f"{page.name} of {kind} is blank"
+
+
+@needs_poppler
+def test_the_a4_carrier_places_the_address_for_the_window_and_the_postcard_has_a_back(renderer, tmp_path):
+    carrier = renderer.render(model("eligibility_certificate", options={"paper": "a4_carrier"}))
+    postcard = renderer.render(model("eligibility_certificate"))
+    info = {}
+    for name, content in (("carrier", carrier), ("postcard", postcard)):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(content)
+        info[name] = run("pdfinfo", str(path))
+    assert re.search(r"Pages:\s+1\n", info["carrier"]) and "595.276 x 841.89" in info["carrier"]  # A4
+    assert re.search(r"Pages:\s+2\n", info["postcard"]) and "283.465 x 419.528" in info["postcard"]  # 100x148mm
+    text = flat(pdf_text(carrier, tmp_path))
+    assert "〒399-0101" in text and "様" in text and "資格確認書の送付について" in text
+
+
+@needs_poppler
+def test_fonts_are_all_embedded_and_the_metadata_has_the_real_creation_date(renderer, tmp_path):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(renderer.render(model("eligibility_certificate")))
+    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the emb column
+    info = run("pdfinfo", "-isodates", str(path))
+    assert "2025-08-01T10:02:03+09" in info  # NOW in Japan time, not reportlab's invariant 2000-01-01
+    assert "国民健康保険 資格確認書" in info
+
+
+@needs_poppler
+def test_characters_ipaex_lacks_are_drawn_from_ipamj_mincho(renderer, tmp_path):
+    name = "\U00020bb7野　髙﨑　葛\U000e0100飾"  # 𠮷 (U+20BB7), 髙, 﨑, and 葛 with the IVS selector U+E0100
+    content = renderer.render(model("eligibility_certificate", facts(person(name_kanji=name))))
+    text = pdf_text(content, tmp_path)
+    assert "\U00020bb7野" in text and "髙﨑" in text and "葛飾" in text
+    assert "\U000e0100" not in text  # the selector itself draws nothing (no box)
+    (tmp_path / "doc.pdf").write_bytes(content)
+    fonts = run("pdffonts", str(tmp_path / "doc.pdf"))
+    mj = [line for line in fonts.splitlines() if "IPAmjMincho" in line]
+    assert mj and mj[0].split()[-5] == "yes"
+
+
+def test_ipamj_is_the_fallback_found_on_this_machine():
+    if not shutil.os.path.exists(IPAMJ):
+        pytest.skip("fonts-ipamj-mincho is not installed")
+    assert str(IPAMJ) in [str(p) for p in find_fallback_fonts(None)]
+
+
+def test_a_character_no_font_draws_names_the_person_the_field_and_the_character(renderer):
+    with pytest.raises(UndrawableCharacter) as refused:
+        renderer.render(model("eligibility_certificate", facts(person(name_kanji="髙﨑　\U000f0000郎"))))
+    error = refused.value
+    assert error.code == "UNDRAWABLE_CHARACTER" and error.rule == "STD-文字"
+    assert error.field == "name" and error.metadata["character"] == "U+F0000"
+    assert error.metadata["person_id"] == "900000001"
+
+
+@needs_poppler
+def test_a_very_long_address_shrinks_or_wraps_and_comes_back_whole(renderer, tmp_path):
+    long_address = "みどり県みどり市大字若葉町字東山田二丁目三番地の五十六" * 2
+    p = person(address=Address("399-0101", long_address, "みどりハイツ第二別館西棟1201号室"))
+    for kind in ("eligibility_certificate", "enrollment_certificate"):
+        text = flat(pdf_text(renderer.render(model(kind, facts(p))), tmp_path))
+        assert flat(long_address) in text, kind
+
+
+def test_an_address_that_cannot_fit_is_refused_not_cut(renderer):
+    p = person(address=Address("399-0101", "若葉町" * 200))
+    with pytest.raises(TextOverflow) as refused:
+        renderer.render(model("eligibility_certificate", facts(p)))
+    assert refused.value.field == "address"
+
+
+@needs_poppler
+def test_gender_identity_display_prints_the_used_name_in_front_and_the_registered_one_behind(renderer, tmp_path):
+    status = StatusInfo("gender_identity_display", D(2024, 1, 1), None, "髙﨑　みなみ")
+    p = person(statuses=(status,))
+    text = pdf_text(renderer.render(model("eligibility_certificate", facts(p))), tmp_path)
+    front, back = text.split("\f")[0], text.split("\f")[1]
+    assert "みなみ" in front and "太郎" not in front and "裏面参照" in front
+    assert "戸籍上の氏名" in back and "太郎" in back and "戸籍上の性別" in back and "男" in back
+    elderly = flat(pdf_text(renderer.render(model("elderly_recipient_certificate", facts(p))), tmp_path))
+    assert "性別" not in elderly  # the 高齢受給者証 has no sex field
+
+
+@needs_poppler
+def test_dv_person_address_is_left_off_what_goes_to_a_third_party(renderer, tmp_path):
+    p = person(dv_support=True)
+    third_party = flat(pdf_text(renderer.render(model("enrollment_certificate", facts(p))), tmp_path))
+    assert "2丁目3番5号" not in third_party and "住所" not in third_party
+    own = flat(pdf_text(renderer.render(model("eligibility_certificate", facts(p))), tmp_path))
+    assert "若葉町2丁目3番5号" in own  # the person's own certificate still shows it (DV: third parties only)
+
+
+def test_the_share_row_is_blank_under_70_and_printed_by_the_variant_for_70_to_74():
+    young = ShareInfo("900000001", False, 0)
+    notice = model("qualification_notice", facts(share=young))
+    assert next(f for f in notice.card if f.label == "一部負担金の割合").value == ""
+    variant = documents.Printing(ISSUER, certificate_prints_share=True)
+    spec = kinds.KINDS["eligibility_certificate"]
+    f = facts(due=dataclasses.replace(DUE, certificates=DUE.certificates[:1]))
+    cert = documents.person_document(spec, f, variant, day=DAY, created_at=NOW, options={}, number=None)
+    rows = {field.label: field.value for field in cert.card}
+    assert rows["一部負担金の割合"] == "3割"
+    # the later of ELDER-START (2024-06-01: born 1954-05-02) and the start of the certificate's validity
+    assert rows["発効期日"] == "令和7年8月1日"
+    turning_70 = facts(person(birth_date=D(1955, 9, 15)), due=f.due)
+    cert = documents.person_document(spec, turning_70, variant, day=DAY, created_at=NOW, options={}, number=None)
+    assert {x.label: x.value for x in cert.card}["発効期日"] == "令和7年10月1日"  # ELDER-START after 8/1
+    young_cert = documents.person_document(
+        spec, dataclasses.replace(f, share=young), variant, day=DAY, created_at=NOW, options={}, number=None
+    )
+    assert {x.label: x.value for x in young_cert.card}["一部負担金の割合"] == "法定負担割合のとおり"
+
+
+def test_elder_start_born_on_the_first_is_the_birthday_month():
+    assert documents.elder_start(D(1955, 6, 1)) == D(2025, 6, 1)
+    assert documents.elder_start(D(1955, 6, 2)) == D(2025, 7, 1)
+    assert documents.elder_start(D(1956, 2, 29)) == D(2026, 3, 1)  # reaches 70 at the end of 28 February
+
+
+def test_prenatal_reduction_covers_4_months_or_6_for_a_multiple_birth():
+    assert documents.prenatal_months(D(2025, 10, 10), multiple=False) == (D(2025, 9, 1), D(2025, 12, 1))
+    assert documents.prenatal_months(D(2025, 1, 5), multiple=True) == (D(2024, 10, 1), D(2025, 3, 1))
+
+
+def test_a_list_as_csv_in_cp932_writes_geta_and_counts_it(renderer):
+    rows = [{"name": "\U00020bb7野　太郎", "change_reason": "転入"}]
+    doc = model("qualification_change_list", rows=rows)
+    utf8, none = renderer.csv(doc, "utf-8")
+    assert utf8.startswith("\ufeff".encode()) and none == 0 and "\U00020bb7野".encode() in utf8
+    cp932, replaced = renderer.csv(doc, "cp932")
+    assert replaced == 1 and "〓野".encode("cp932") in cp932 and "資格異動内容確認一覧" not in cp932.decode("cp932")
+    assert "処理日" in cp932.decode("cp932")
+    assert to_cp932("葛\U000e0100") == ("葛".encode("cp932"), 0)
+
+
+# ----- through the service: the refusal is recorded for the clerk -----
+
+
+class FakeQualification:
+    """QualificationSource in memory: one person, whatever name a test gives them."""
+
+    def __init__(self, p: PersonInfo) -> None:
+        self.p = p
+
+    def get_person(self, person_id, *, operator_id, business_date):
+        return self.p
+
+    def get_qualification(self, person_id, *, as_of, operator_id, business_date):
+        return QUAL
+
+    def get_household(self, household_id, *, operator_id, business_date):
+        return HouseholdInfo("H1", self.p.person_id, "みどり", "1234567", ADDRESS, (self.p,))
+
+    def certificates_due(self, person_id, *, operator_id, business_date):
+        return DUE
+
+    def share(self, person_id, household_id, *, as_of, operator_id, business_date):
+        return ShareInfo(person_id, True, 20, as_of=as_of)
+
+
+def service(engine, renderer, p: PersonInfo) -> DocumentService:
+    return DocumentService(
+        store=SqlDocumentStore(engine),
+        qualification=FakeQualification(p),
+        renderer=renderer,
+        insurer_number="139998",
+        municipality_name="みどり市",
+        fixed_business_date=DAY,
+        undrawable=SqlUndrawableLog(engine),
+    )
+
+
+def test_an_undrawable_name_is_refused_and_listed_for_the_clerk(engine, renderer):
+    svc = service(engine, renderer, person(name_kanji="髙﨑　\U000f0000郎"))
+    for _ in range(2):
+        with pytest.raises(UndrawableCharacter):
+            svc.render_document(kind="elderly_recipient_certificate", person_id="900000001", operator_id="clerk-1")
+    listed, cursor = svc.list_undrawable_characters()
+    assert cursor == "" and len(listed) == 1
+    row = listed[0]
+    assert (row["person_id"], row["field"], row["character"], row["refusals"]) == ("900000001", "name", "U+F0000", 2)
+    assert row["kind"] == "elderly_recipient_certificate" and row["first_seen_at"] <= row["last_seen_at"]
+    with engine.connect() as conn:  # nothing half-written: no document, no event, no certificate number
+        assert conn.execute(sa.select(sa.func.count()).select_from(metadata.tables["documents"])).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(metadata.tables["outbox"])).scalar() == 0
+
+
+def test_every_person_kind_is_issued_through_the_service(engine, renderer):
+    svc = service(engine, renderer, person())
+    for code, spec in kinds.KINDS.items():
+        options = {"expected_on": "2025-10-10"} if code == "prenatal_reduction_slip" else {}
+        if spec.per_person:
+            meta = svc.render_document(kind=code, person_id="900000001", options=options)
+        else:
+            meta = svc.render_document(
+                kind=code, format="csv", options={"encoding": "cp932"}, rows=LIST_ROWS.get(code, [])
+            )
+        assert meta["kind"] == code and meta["title"] == spec.title
+        assert bool(meta["certificate_number"]) == (
+            code in {"eligibility_certificate", "qualification_notice", "elderly_recipient_certificate"}
+        )
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        ({"kind": "no_such_kind", "person_id": "900000001"}, "kind"),
+        ({"kind": "eligibility_certificate", "person_id": "900000001", "format": "csv"}, "format"),
+        ({"kind": "eligibility_certificate", "person_id": "900000001", "options": {"paper": "a3"}}, "options.paper"),
+        ({"kind": "eligibility_certificate", "person_id": "900000001", "options": {"colour": "red"}}, "options.colour"),
+        ({"kind": "qualification_change_list", "person_id": "900000001"}, "person_id"),
+        ({"kind": "qualification_change_list", "rows": [{"my_number": "1"}]}, "rows[0]"),
+        ({"kind": "prenatal_reduction_slip", "person_id": "900000001"}, "options.expected_on"),
+    ],
+)
+def test_bad_requests_are_refused_naming_the_field(engine, renderer, request_, field):
+    from nhi_common.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        service(engine, renderer, person()).render_document(**request_)
+    assert refused.value.field == field and refused.value.rule
