@@ -385,3 +385,49 @@ def test_bad_requests_are_refused_naming_the_field(engine, renderer, request_, f
     with pytest.raises(DomainError) as refused:
         service(engine, renderer, person()).render_document(**request_)
     assert refused.value.field == field and refused.value.rule
+
+
+# ----- over gRPC -----
+
+
+def test_grpc_refuses_an_undrawable_name_and_lists_the_person(documents_service, fake_qualification):
+    import grpc
+
+    from nhi.documents.v1 import documents_pb2 as pb
+    from nhi.documents.v1 import documents_pb2_grpc
+    from nhi_common import rpc
+
+    fake = fake_qualification[0]
+    fake.persons["900000001"].name_kanji = "髙﨑　\U000f0000郎"
+    stub = documents_pb2_grpc.DocumentServiceStub(grpc.insecure_channel(f"127.0.0.1:{documents_service.port}"))
+    request = pb.RenderDocumentRequest(kind="eligibility_certificate", person_id="900000001")
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.RenderDocument(request, timeout=30)
+    fields, info = rpc.unpack_details(rpc.read_status(refused.value))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "UNDRAWABLE_CHARACTER"
+    assert fields[0].field == "name" and fields[0].rule == "STD-文字" and "U+F0000" in fields[0].description
+    listed = stub.ListUndrawableCharacters(pb.ListUndrawableCharactersRequest(person_id="900000001"), timeout=10)
+    assert [(c.person_id, c.field, c.character, c.refusals) for c in listed.characters] == [
+        ("900000001", "name", "U+F0000", 1)
+    ]
+
+
+def test_grpc_renders_a_list_from_its_rows_as_cp932_and_counts_the_replacements(documents_service):
+    import grpc
+
+    from nhi.documents.v1 import documents_pb2 as pb
+    from nhi.documents.v1 import documents_pb2_grpc
+
+    stub = documents_pb2_grpc.DocumentServiceStub(grpc.insecure_channel(f"127.0.0.1:{documents_service.port}"))
+    meta = stub.RenderDocument(
+        pb.RenderDocumentRequest(
+            kind="age75_target_list",
+            format="csv",
+            parameters={"encoding": "cp932"},
+            rows=[pb.ListRow(cells={"name": "\U00020bb7野　花子", "burden_ratio": "2割"})],
+        ),
+        timeout=30,
+    )
+    assert meta.media_type == "text/csv; charset=Shift_JIS" and meta.replaced_characters == 1
+    content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
+    assert "〓野　花子".encode("cp932") in content and "75歳到達日".encode("cp932") in content
