@@ -13,7 +13,9 @@ import uuid
 import httpx
 import sqlalchemy as sa
 
+from nhi_devtools.spec_check import JSON_TYPES, ResponseChecker
 from nhi_devtools.suite import SERVICES, Suite, free_port
+from nhi_gateway.app import load_spec
 
 BIN = pathlib.Path(sys.executable).parent
 BUSINESS_DATE = "2026-11-24"
@@ -49,7 +51,17 @@ class RunningSuite:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self.http = httpx.Client(base_url=suite.url, timeout=30)
+        self.checker = ResponseChecker(load_spec(), samples=os.environ.get("NHI_SPEC_SAMPLES"))
+        self.http = httpx.Client(base_url=suite.url, timeout=30, event_hooks={"response": [self._check_against_spec]})
+
+    def _check_against_spec(self, response: httpx.Response) -> None:
+        """Every JSON answer the tests receive must be one the spec declares (fields, types, nulls, formats)."""
+        response.read()
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith(JSON_TYPES) or not response.content:
+            return
+        request = response.request
+        self.checker.check(request.method, request.url.path, response.status_code, content_type, response.json())
 
     @property
     def env(self) -> dict[str, str]:

@@ -27,6 +27,9 @@ def test_the_spec_lists_every_status_of_residence_code_and_only_those():
     from nhi_qualification.domain.residence import RESIDENCE_STATUSES
 
     spec = yaml.safe_load((PROTO.parent / "gateway/src/nhi_gateway/openapi/api.yaml").read_text())
-    field = spec["components"]["schemas"]["Person"]["properties"]["residence_status"]
-    assert field["enum"] == ["", *(s.code for s in RESIDENCE_STATUSES)]
+    field = spec["components"]["schemas"]["ResidenceStatus"]
+    assert spec["components"]["schemas"]["Person"]["properties"]["residence_status"] == {
+        "$ref": "#/components/schemas/ResidenceStatus"
+    }
+    assert field["nullable"] is True and field["enum"] == [*(s.code for s in RESIDENCE_STATUSES), None]
     assert all(f"`{s.code}` {s.name}" in field["description"] for s in RESIDENCE_STATUSES)

@@ -131,14 +131,24 @@ def test_a_dv_support_measure_puts_an_eligibility_certificate_on_the_print_queue
     worker = _worker(suite, "documents-worker-q")
     try:
         counter = suite.headers("counter")
-        person = suite.http.get("/api/v1/persons", params={"name_kana": "ア"}, headers=counter).json()["persons"][0]
+        persons = suite.http.get("/api/v1/persons", params={"page_size": 100}, headers=counter).json()["persons"]
+        person = next(p for p in persons if p["insured"] and not p["dv_support"])
         notification = {
             "kind": "status",
+            "reason": "status",
             "household_id": person["household_id"],
             "persons": [{"person_id": person["person_id"]}],
             "event_date": "2026-12-01",
             "notified_on": "2026-12-06",
-            "status": {"kind": "dv_support", "start": "2026-12-01"},
+            "identity_check": {"document_kind": "my_number_card", "checked_by": "clerk-07"},
+            "statuses": [
+                {
+                    "person_id": person["person_id"],
+                    "kind": "dv_support",
+                    "start": "2026-12-01",
+                    "evidence": ["support_measure_record"],
+                }
+            ],
         }
         answer = suite.http.post("/api/v1/notifications", json=notification, headers=counter)
         assert answer.status_code in (200, 201), answer.text

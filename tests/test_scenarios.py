@@ -110,13 +110,13 @@ def test_a_foreign_resident_joins_unless_the_status_is_excluded_whatever_the_rea
 @pytest.mark.parametrize(
     ("reason", "event_date", "birth_date", "lost_on", "coverage_ends_on", "rule"),
     [
-        ("move_out", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-MOVE-OUT"),
-        ("move_out_same_pref", "2026-11-10", "1985-04-02", "", "2026-11-10", "END-MOVE-OUT-PREF"),
-        ("death", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-DEATH"),
-        ("emp_join", "2026-11-10", "1985-04-02", "2026-11-11", "", "LOSS-EMP-JOIN"),
-        ("welfare_start", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-WELFARE"),
-        ("kumiai_join", "2026-11-10", "1985-04-02", "2026-11-10", "", "LOSS-KUMIAI"),
-        ("later_elderly_disability", "2026-11-10", "1958-01-01", "2026-11-10", "", "LOSS-LATER-ELDERLY-DISABILITY"),
+        ("move_out", "2026-11-10", "1985-04-02", "2026-11-10", None, "LOSS-MOVE-OUT"),
+        ("move_out_same_pref", "2026-11-10", "1985-04-02", None, "2026-11-10", "END-MOVE-OUT-PREF"),
+        ("death", "2026-11-10", "1985-04-02", "2026-11-11", None, "LOSS-DEATH"),
+        ("emp_join", "2026-11-10", "1985-04-02", "2026-11-11", None, "LOSS-EMP-JOIN"),
+        ("welfare_start", "2026-11-10", "1985-04-02", "2026-11-10", None, "LOSS-WELFARE"),
+        ("kumiai_join", "2026-11-10", "1985-04-02", "2026-11-10", None, "LOSS-KUMIAI"),
+        ("later_elderly_disability", "2026-11-10", "1958-01-01", "2026-11-10", None, "LOSS-LATER-ELDERLY-DISABILITY"),
     ],
 )
 def test_leave_reasons(running, reason, event_date, birth_date, lost_on, coverage_ends_on, rule):

@@ -95,6 +95,23 @@ def test_the_burden_redetermination_lists_the_households_it_decided_with_their_s
     assert pending["person_ids"][0] in waiting["pending_reason"]
 
 
+def test_the_redetermination_results_of_one_person_or_household_are_their_household_row_only(running):
+    mine = elder_household(running)
+    other = elder_household(running)
+    job_id = run_job(running, "burden_redetermination", "2026-11-24")
+    url, headers = f"/api/v1/jobs/{job_id}/results", running.headers("backoffice")
+
+    by_person = running.http.get(url, params={"person_id": mine["person_ids"][0]}, headers=headers).json()
+    by_household = running.http.get(url, params={"household_id": other["household_id"]}, headers=headers).json()
+    nobody = running.http.get(url, params={"person_id": "P-NOT-THERE"}, headers=headers).json()
+
+    assert [r["household_id"] for r in by_person["rows"]] == [mine["household_id"]]
+    assert [r["household_id"] for r in by_household["rows"]] == [other["household_id"]]
+    assert nobody["rows"] == [] and nobody["next_cursor"] is None
+    whole_job = by_person["summary"]["stored"]
+    assert whole_job >= 2 and nobody["summary"]["stored"] == whole_job
+
+
 @pytest.mark.parametrize("kyu_tadashigaki", ["absent", None])
 def test_an_unknown_kyu_tadashigaki_income_leaves_the_share_pending_naming_it(running, kyu_tadashigaki):
     house = elder_household(running)
@@ -111,7 +128,7 @@ def test_an_unknown_kyu_tadashigaki_income_leaves_the_share_pending_naming_it(ru
 
     assert response.status_code == 201, response.text
     decided = response.json()
-    assert decided["pending"] is True and decided["limit_category"] == ""
+    assert decided["pending"] is True and decided["limit_category"] is None
     pending = [r for r in decided["reasons"] if r["rule_id"] == "BURDEN-PENDING"]
     assert pending and "旧ただし書所得" in pending[0]["summary"] and person_id in pending[0]["summary"]
     assert f"{person_id}.kyu_tadashigaki_income" in pending[0]["facts"]["unknown_income"]

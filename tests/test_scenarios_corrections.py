@@ -63,7 +63,7 @@ def test_undoing_a_death_registered_in_error_insures_the_person_again_and_keeps_
 
     assert undone.status_code == 201, undone.text
     period = undone.json()["period"]
-    assert (period["void"], period["acquired_on"], period["lost_on"]) == (False, "2026-10-01", "")
+    assert (period["void"], period["acquired_on"], period["lost_on"]) == (False, "2026-10-01", None)
     assert period["correction_reason"] == "死亡の誤登録"
     assert any(died["change_id"] in r["summary"] or died["change_id"] in r["facts"].values() for r in period["reasons"])
     assert insured(running, pid, "2026-10-15") and insured(running, pid, "2026-11-20")

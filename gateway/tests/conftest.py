@@ -264,6 +264,14 @@ class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
         self.rec.record("GetDocumentContent", request, context)
         return documents_pb2.DocumentContent(meta=self._meta(request.document_id), content=PDF)
 
+    def ListPrintQueue(self, request, context):
+        self.rec.record("ListPrintQueue", request, context)
+        return documents_pb2.ListPrintQueueResponse(page=common_pb2.PageInfo(next_cursor=""))
+
+    def ListUndrawableCharacters(self, request, context):
+        self.rec.record("ListUndrawableCharacters", request, context)
+        return documents_pb2.ListUndrawableCharactersResponse(page=common_pb2.PageInfo(next_cursor=""))
+
 
 class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
     def __init__(self, rec: Recorder) -> None:

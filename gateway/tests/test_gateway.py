@@ -362,7 +362,7 @@ def test_household_qualification_history_intake_and_audit(client, backends):
         "person_versions": [],
     }
     items = client.get("/api/v1/intake-items", params={"state": "open"}, headers=auth("counter")).json()
-    assert items["items"][0]["item_id"] == "I1" and items["next_cursor"] == ""
+    assert items["items"][0]["item_id"] == "I1" and items["next_cursor"] is None
     assert backends.recorder.last("ListIntakeItems").state == "open"
     events = client.get("/api/v1/audit-events", headers=auth("auditor")).json()
     assert events["events"][0]["event_id"] == "E1"

@@ -24,7 +24,7 @@ def test_an_open_status_answers_null_for_its_end_separation_date_and_code(client
     [status] = response.json()["statuses"]
     assert status["start"] == "2026-04-01"
     assert (status["end"], status["separation_date"], status["separation_code"]) == (None, None, None)
-    assert status["display_name"] == "" and status["evidence"] == []  # not nullable: left as they are
+    assert status["display_name"] is None and status["evidence"] == []  # an array stays an array
 
 
 def test_a_status_sent_with_null_end_is_an_open_status(client, backends):

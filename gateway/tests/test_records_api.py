@@ -191,7 +191,7 @@ def test_the_change_review_list_has_japanese_headings(client, backends):
     body = response.json()
     assert body["columns"]["recorded_at"] == "処理日時" and body["columns"]["operator_id"] == "処理者"
     assert set(body["changes"][0]) <= set(body["columns"])
-    assert body["changes"][0]["before"] == {"acquired_on": "2026-11-01"} and body["next_cursor"] == ""
+    assert body["changes"][0]["before"] == {"acquired_on": "2026-11-01"} and body["next_cursor"] is None
     assert body["changes"][0]["reason_label"] == "資格異動訂正" and body["changes"][0]["notified_on"] is None
     assert body["changes"][0]["persons"][0]["name_kanji"] == "山田 一"
     sent = backends.recorder.last("ListChanges")

@@ -39,6 +39,7 @@ INPUT_CODES = frozenset(
         "UNKNOWN_KIND",
         "UNKNOWN_OUTCOME",
         "UNKNOWN_JOB_KIND",
+        "UNKNOWN_PARAMETER",
         "REASON_KIND_MISMATCH",
         "CONFLICTING_FIELDS",
         "NOTHING_TO_CORRECT",
@@ -64,6 +65,7 @@ INPUT_RULES = {
     "UNKNOWN_KIND": "enum",
     "UNKNOWN_OUTCOME": "enum",
     "UNKNOWN_JOB_KIND": "enum",
+    "UNKNOWN_PARAMETER": "additionalProperties",
     "REASON_KIND_MISMATCH": "enum",
     "CONFLICTING_FIELDS": "exclusive",
 }

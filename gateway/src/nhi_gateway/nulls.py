@@ -13,12 +13,15 @@ def absent_as_null(value: t.Any, schema: dict | None) -> t.Any:
         return value
     if isinstance(value, dict):
         properties = _merged(schema, "properties")
+        others = _other_properties(schema)
         for key, item in value.items():
-            sub = properties.get(key)
+            sub = properties.get(key, others)
             if sub is None:
                 continue
             if item == "" and _nullable(sub):
                 value[key] = None
+            elif isinstance(item, float) and item.is_integer() and sub.get("type") == "integer":
+                value[key] = int(item)  # a protobuf Struct carries every number as a double
             elif isinstance(item, (dict, list)):
                 absent_as_null(item, sub)
     elif isinstance(value, list):
@@ -29,10 +32,21 @@ def absent_as_null(value: t.Any, schema: dict | None) -> t.Any:
     return value
 
 
+def _other_properties(schema: dict) -> dict | None:
+    """The schema of a map's values (additionalProperties), its allOf/anyOf parts included."""
+    for part in [schema, *schema.get("allOf", []), *schema.get("anyOf", []), *schema.get("oneOf", [])]:
+        extra = part.get("additionalProperties")
+        if isinstance(extra, dict):
+            return extra
+    return None
+
+
 def _merged(schema: dict, keyword: str) -> dict:
-    """`properties` or `items` of a schema, its allOf parts included."""
+    """`properties` or `items` of a schema, its allOf parts included (and, for properties, the alternatives of
+    anyOf/oneOf: a field one alternative declares nullable answers null whichever alternative the value is)."""
     out = dict(schema.get(keyword) or {})
-    for part in schema.get("allOf", []):
+    alternatives = [*schema.get("anyOf", []), *schema.get("oneOf", [])] if keyword == "properties" else []
+    for part in [*schema.get("allOf", []), *alternatives]:
         if keyword == "properties":
             out.update(_merged(part, keyword))
         elif not out:

@@ -38,7 +38,13 @@ def _file(content) -> flask.Response:
 def render(body):
     """RenderDocument; 201 with the metadata and a link to the content."""
     request = pb.RenderDocumentRequest(
-        context=call_context(), kind=body["kind"], person_id=body["person_id"], format=body.get("format", "pdf")
+        context=call_context(),
+        kind=body["kind"],
+        person_id=body.get("person_id", ""),
+        household_id=body.get("household_id", ""),
+        format=body.get("format", "pdf"),
+        parameters=body.get("options") or {},
+        rows=[pb.ListRow(cells=row) for row in body.get("rows") or []],
     )
     doc = _with_links(backends().call("documents", "RenderDocument", request))
     return ok(doc, 201, {"Location": doc["links"]["self"]})

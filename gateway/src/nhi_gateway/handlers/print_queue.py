@@ -5,7 +5,23 @@ from __future__ import annotations
 from nhi.documents.v1 import documents_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
+from . import lists
 from ._common import backends, call_context, ok
+
+COLUMNS = {
+    "item_id": "項目番号",
+    "person_id": "宛名番号",
+    "household_id": "世帯番号",
+    "kind": "証の種類",
+    "reason": "交付事由",
+    "rule_ids": "規則",
+    "due_on": "交付予定日",
+    "created_at": "登録日時",
+    "printed": "印刷済",
+    "printed_at": "印刷日時",
+    "printed_by": "印刷者",
+    "document_id": "文書番号",
+}
 
 
 def _item(item: dict) -> dict:
@@ -23,7 +39,7 @@ def list_items(printed=None, person_id=None, kind=None, page_size=None, cursor=N
     )
     doc = to_page_json(backends().call("documents", "ListPrintQueue", request))
     doc["items"] = [_item(i) for i in doc.get("items", [])]
-    return ok(doc)
+    return lists.respond(doc, "items", COLUMNS, "print-queue")
 
 
 def mark_printed(item_id, body=None):

@@ -253,7 +253,7 @@ def _parameters(kind: str, parameters: dict[str, str], today: dt.date) -> dict[s
         )
     unknown = sorted(set(parameters) - {"date"})
     if unknown:
-        raise InvalidInput(f"parameters.{unknown[0]}", f"{kind} takes only date", code="INVALID_ARGUMENT")
+        raise InvalidInput(f"parameters.{unknown[0]}", f"{kind} takes only date", code="UNKNOWN_PARAMETER")
     try:
         day = dt.date.fromisoformat(parameters["date"]) if parameters.get("date") else today
     except ValueError:

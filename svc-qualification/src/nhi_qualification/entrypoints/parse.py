@@ -243,11 +243,11 @@ def start_job(request) -> c.StartJob:
     unknown = set(params) - ({"date", "month"} if kind == JOB_KINDS[0] else {"date"})
     if unknown:
         name = sorted(unknown)[0]
-        raise RuleViolation(f"parameters.{name}", f"{kind} takes no parameter {name!r}", code="REQUIRED")
+        raise RuleViolation(f"parameters.{name}", f"{kind} takes no parameter {name!r}", code="UNKNOWN_PARAMETER")
     month = params.get("month", "")
     if month:
         if params.get("date"):
-            raise RuleViolation("parameters.month", "give either date or month, not both", code="REQUIRED")
+            raise RuleViolation("parameters.month", "give either date or month, not both", code="CONFLICTING_FIELDS")
         try:
             year, number = (int(x) for x in month.split("-"))
             dt.date(year, number, 1)

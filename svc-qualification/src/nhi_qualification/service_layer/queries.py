@@ -68,6 +68,15 @@ def get_person(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
     return views.person_dict(row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []))
 
 
+def _nhi_head(household: Any, insured: set[str]) -> str:
+    """The NHI head (HOUSEHOLD): the register's head when insured; else the insured member chosen on application
+    (head_change) while still insured; else nobody ("", null at the API)."""
+    if household.head_person_id in insured:
+        return household.head_person_id
+    chosen = household.nhi_head_person_id or ""
+    return chosen if chosen in insured else ""
+
+
 def get_household(
     app: App, household_id: str, actor: Actor, as_of: dt.date | None = None, known_at: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def get_household(
     return {
         "household_id": household.household_id,
         "head_person_id": household.head_person_id,
-        "nhi_head_person_id": household.nhi_head_person_id or "",
+        "nhi_head_person_id": _nhi_head(household, insured),
         "symbol": household.symbol or "",
         "number": household.number or "",
         "deemed_head": bool(insured) and household.head_person_id not in insured,
