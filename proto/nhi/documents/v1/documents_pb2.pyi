@@ -226,3 +226,49 @@ class ReissueDocumentRequest(_message.Message):
     document_id: str
     reason: str
     def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., document_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListDocumentKindsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DocumentKindColumn(_message.Message):
+    __slots__ = ("key", "heading")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    HEADING_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    heading: str
+    def __init__(self, key: _Optional[str] = ..., heading: _Optional[str] = ...) -> None: ...
+
+class DocumentKindOption(_message.Message):
+    __slots__ = ("name", "values")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., values: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DocumentKindInfo(_message.Message):
+    __slots__ = ("code", "title", "group", "formats", "options", "roles", "columns", "source_connected")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    FORMATS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    title: str
+    group: str
+    formats: _containers.RepeatedScalarFieldContainer[str]
+    options: _containers.RepeatedCompositeFieldContainer[DocumentKindOption]
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    columns: _containers.RepeatedCompositeFieldContainer[DocumentKindColumn]
+    source_connected: bool
+    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., group: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., options: _Optional[_Iterable[_Union[DocumentKindOption, _Mapping]]] = ..., roles: _Optional[_Iterable[str]] = ..., columns: _Optional[_Iterable[_Union[DocumentKindColumn, _Mapping]]] = ..., source_connected: _Optional[bool] = ...) -> None: ...
+
+class ListDocumentKindsResponse(_message.Message):
+    __slots__ = ("kinds",)
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    kinds: _containers.RepeatedCompositeFieldContainer[DocumentKindInfo]
+    def __init__(self, kinds: _Optional[_Iterable[_Union[DocumentKindInfo, _Mapping]]] = ...) -> None: ...

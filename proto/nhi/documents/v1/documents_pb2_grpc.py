@@ -90,6 +90,11 @@ class DocumentServiceStub:
                 request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.SerializeToString,
                 response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.FromString,
                 _registered_method=True)
+        self.ListDocumentKinds = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/ListDocumentKinds',
+                request_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsRequest.SerializeToString,
+                response_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentServiceServicer:
@@ -165,6 +170,13 @@ class DocumentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDocumentKinds(self, request, context):
+        """Every kind svc-documents issues, from its one registry: title, formats, options and, for a list, its columns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -222,6 +234,11 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.ReissueDocument,
                     request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.FromString,
                     response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.SerializeToString,
+            ),
+            'ListDocumentKinds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDocumentKinds,
+                    request_deserializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsRequest.FromString,
+                    response_serializer=nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -521,6 +538,33 @@ class DocumentService:
             '/nhi.documents.v1.DocumentService/ReissueDocument',
             nhi_dot_documents_dot_v1_dot_documents__pb2.ReissueDocumentRequest.SerializeToString,
             nhi_dot_documents_dot_v1_dot_documents__pb2.DocumentMeta.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDocumentKinds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/ListDocumentKinds',
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsRequest.SerializeToString,
+            nhi_dot_documents_dot_v1_dot_documents__pb2.ListDocumentKindsResponse.FromString,
             options,
             channel_credentials,
             insecure,

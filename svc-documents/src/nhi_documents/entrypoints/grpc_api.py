@@ -13,6 +13,7 @@ from nhi.documents.v1 import documents_pb2_grpc
 from nhi_common import paging, rpc
 
 from ..domain.certificate import MissingExpiry
+from ..domain.kinds import KINDS
 from ..service_layer.services import DocumentService
 from .batches_api import BatchServicer
 
@@ -97,6 +98,24 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
         except MissingExpiry as exc:  # svc-qualification broke its own rule (CERT-EXPIRY): not the caller's fault
             raise rpc.ServiceError(grpc.StatusCode.INTERNAL, str(exc), reason="QUALIFICATION_FAILED") from None
         return to_meta(meta)
+
+    @rpc.translated
+    def ListDocumentKinds(self, request, context):
+        return pb.ListDocumentKindsResponse(
+            kinds=[
+                pb.DocumentKindInfo(
+                    code=kind.code,
+                    title=kind.title,
+                    group=kind.group,
+                    formats=list(kind.formats),
+                    options=[pb.DocumentKindOption(name=n, values=list(v)) for n, v in kind.options.items()],
+                    roles=list(kind.roles),
+                    columns=[pb.DocumentKindColumn(key=k, heading=h) for k, h in kind.columns],
+                    source_connected=kind.source_connected,
+                )
+                for kind in KINDS.values()
+            ]
+        )
 
     @rpc.translated
     def ListUndrawableCharacters(self, request, context):
