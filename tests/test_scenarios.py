@@ -279,3 +279,26 @@ def test_reaching_75_loses_the_qualification_through_the_batch(running):
     mine = [r for r in results["rows"] if r["person_id"] == elder]
     assert mine and mine[0]["lost_on"] == "2026-11-24" and mine[0]["deemed_head"] is True
     assert results["columns"]["lost_on"] == "資格喪失日"
+
+
+def test_the_nhi_head_is_the_registers_head_once_insured_and_null_before(running):
+    house = household_of(running, [{"birth_date": "1980-01-01"}, {"birth_date": "2010-01-01"}])
+    head, child = house["person_ids"]
+    counter = running.headers("counter")
+    before = running.http.get(f"/api/v1/households/{house['household_id']}", headers=counter).json()
+    assert before["nhi_head_person_id"] is None and before["symbol"] is None and before["number"] is None
+
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": head}, {"person_id": child}],
+            "event_date": "2026-10-01",
+        },
+    )
+    assert response.status_code == 201, response.text
+    after = running.http.get(f"/api/v1/households/{house['household_id']}", headers=counter).json()
+    assert (after["head_person_id"], after["nhi_head_person_id"], after["deemed_head"]) == (head, head, False)
+    assert after["symbol"] and after["number"]
