@@ -11,11 +11,20 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from scenario_steps import joined
 from support import BIN, RunningSuite, drop_schemas, postgres_env
 
 from nhi_devtools.suite import Suite, free_port
 
 pytestmark = pytest.mark.timeout(600)
+
+# What CERT-KIND gives one person on the renewal date: a 資格確認書, or a 資格情報のお知らせ (マイナ保険証 registered),
+# and a 資格確認書 with a 高齢受給者証 for 70-74.
+CERT_KIND_COMBINATIONS = {
+    frozenset({"eligibility_certificate"}),
+    frozenset({"qualification_notice"}),
+    frozenset({"eligibility_certificate", "elderly_recipient_certificate"}),
+}
 
 
 @pytest.fixture()
@@ -89,25 +98,66 @@ def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(su
     engine = _documents_db(suite)
     with engine.connect() as conn:
         items = conn.execute(
-            sa.text("SELECT person_id, outcome, document_id FROM document_job_items WHERE job_id = :j"), {"j": job_id}
+            sa.text("SELECT person_id, kind, outcome FROM document_job_items WHERE job_id = :j"), {"j": job_id}
         ).all()
         docs = conn.execute(
-            sa.text("SELECT person_id, count(*) FROM documents WHERE job_id = :j GROUP BY person_id"), {"j": job_id}
+            sa.text("SELECT person_id, kind, count(*) FROM documents WHERE job_id = :j GROUP BY person_id, kind"),
+            {"j": job_id},
         ).all()
     engine.dispose()
-    assert len(items) == len({i.person_id for i in items}) == job["total"]  # every insured person once
-    issued = {i.person_id for i in items if i.outcome == "issued"}
-    assert issued and {p: n for p, n in docs} == dict.fromkeys(issued, 1)  # exactly one certificate each
+    assert len({i.person_id for i in items}) == job["total"]  # every insured person considered
+    issued = {(i.person_id, i.kind) for i in items if i.outcome == "issued"}
+    assert issued and {(p, k): n for p, k, n in docs} == dict.fromkeys(issued, 1)  # one document per due kind
+    kinds_of: dict[str, set[str]] = {}
+    for person_id, kind in issued:
+        kinds_of.setdefault(person_id, set()).add(kind)
+    assert {frozenset(k) for k in kinds_of.values()} <= CERT_KIND_COMBINATIONS
 
     print_dir = pathlib.Path(suite.env["DOCUMENTS_PRINT_DIR"]) / job_id
     manifest = json.loads((print_dir / "manifest.json").read_text())
-    assert manifest["totals"]["documents"] == len(issued) == manifest["counts_per_kind"]["eligibility_certificate"]
-    assert manifest["totals"]["persons"] == len(issued)
+    assert manifest["totals"]["documents"] == len(issued) == sum(manifest["counts_per_kind"].values())
+    assert manifest["counts_per_kind"]["eligibility_certificate"] > 0
+    assert manifest["totals"]["persons"] == len(kinds_of)
     assert sum(f["documents"] for f in manifest["files"]) == len(issued)
     assert all(f["sheets"] <= 10 for f in manifest["files"])
     assert sorted(p.name for p in print_dir.glob("print-*.pdf")) == [f["name"] for f in manifest["files"]]
     postal = [f["first_postal_code"] for f in manifest["files"]]
     assert postal == sorted(postal)
+
+
+def test_the_monthly_job_gives_a_elderly_recipient_certificate_to_whoever_becomes_70_74_in_the_month(suite):
+    turning_70 = joined(suite, birth_date="1956-12-15", event_date="2026-12-01")  # ELDER-START 2027-01-01
+    aged_69 = joined(suite, birth_date="1957-05-10", event_date="2026-12-01")
+    aged_72 = joined(suite, birth_date="1954-12-15", event_date="2026-12-01")
+    headers = suite.headers("batch")
+    worker = _worker(suite, "documents-worker-elderly")
+    try:
+        started = suite.http.post("/api/v1/jobs", json={"kind": "elderly_certificates"}, headers=headers)
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        assert started.json()["parameters"] == {"month": "2027-01"}  # the month after the business date
+
+        def finished():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+            return job if job["state"] in ("succeeded", "failed") else None
+
+        job = suite.wait_for(finished, timeout=120, interval=0.2)
+        assert job["state"] == "succeeded", job
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(15)
+
+    engine = _documents_db(suite)
+    with engine.connect() as conn:
+        docs = conn.execute(sa.text("SELECT person_id, kind, id FROM documents WHERE job_id = :j"), {"j": job_id}).all()
+    engine.dispose()
+    mine = [
+        d for d in docs if d.person_id in {*turning_70["person_ids"], *aged_69["person_ids"], *aged_72["person_ids"]}
+    ]
+    assert [(d.person_id, d.kind) for d in mine] == [(turning_70["person_ids"][0], "elderly_recipient_certificate")]
+    assert all(d.kind == "elderly_recipient_certificate" for d in docs)
+    document = suite.http.get(f"/api/v1/documents/{mine[0].id}", headers=suite.headers("counter")).json()
+    assert (document["issued_on"], document["valid_until"]) == ("2026-12-06", "2027-07-31")  # ELDER-CERT-EXPIRY
 
 
 def test_an_unknown_job_kind_or_an_impossible_date_is_refused_and_queues_nothing(suite):
@@ -121,6 +171,11 @@ def test_an_unknown_job_kind_or_an_impossible_date_is_refused_and_queues_nothing
     assert far.status_code == 400, far.text
     assert far.headers["content-type"].startswith("application/problem+json")
     assert far.json()["errors"][0]["field"] == "parameters.date"
+    far_month = suite.http.post(
+        "/api/v1/jobs", json={"kind": "elderly_certificates", "parameters": {"month": "2028-03"}}, headers=headers
+    )
+    assert far_month.status_code == 400, far_month.text
+    assert far_month.json()["errors"][0]["field"] == "parameters.month"
     engine = _documents_db(suite)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM document_jobs")).scalar() == 0

@@ -8,7 +8,7 @@ import grpc
 import pytest
 
 from nhi_common import rpc
-from nhi_common.errors import Category, NotFound
+from nhi_common.errors import Category, DomainError, NotFound
 from nhi_documents.adapters.clients import QualificationClient
 from nhi_documents.domain.certificate import NotInsured
 from nhi_documents.domain.model import CertificateDue, CertificatesDue, Reason
@@ -72,6 +72,15 @@ def test_other_failed_preconditions_keep_their_reason(client, fake_qualification
     with pytest.raises(rpc.ServiceError) as caught:
         due(client)
     assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "SOMETHING_ELSE")
+
+
+def test_a_person_the_rules_give_no_certificate_is_a_refusal_with_its_field_rule_and_code(client, fake_qualification):
+    fake_qualification[0].due["900000001"] = rpc.failed_precondition(
+        "the person is 75", reason="AGED_75", field="as_of", rule="LOSS-AGE75"
+    )
+    with pytest.raises(DomainError) as caught:
+        due(client)
+    assert (caught.value.field, caught.value.rule, caught.value.code) == ("as_of", "LOSS-AGE75", "AGED_75")
 
 
 def test_unknown_person_is_not_found(client):

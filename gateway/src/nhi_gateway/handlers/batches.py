@@ -53,7 +53,7 @@ def start_job(body):
 
 
 # Job kinds svc-documents runs (its job ids start with "documents-"); every other kind is svc-qualification's.
-DOCUMENTS_JOB_KINDS = ("annual_renewal",)
+DOCUMENTS_JOB_KINDS = ("annual_renewal", "elderly_certificates")
 
 
 def _owner(kind: str) -> str:

@@ -11,7 +11,7 @@ from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
-from nhi_common.errors import NotFound
+from nhi_common.errors import DomainError, NotFound
 
 from ..domain.certificate import NotInsured
 from ..domain.model import (
@@ -30,6 +30,10 @@ from ..service_layer.job_ports import InsuredPerson
 UNAVAILABLE_CODES = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
 )
+
+# svc-qualification's refusals of GetCertificatesDue for a person its rules give no certificate (CERT-KIND, LOSS-AGE75,
+# CERT-EXPIRY): 75 or over, the residence period ended, not yet born on the day.
+NO_CERTIFICATE_REASONS = frozenset({"AGED_75", "RESIDENCE_PERIOD_ENDED", "BEFORE_BIRTH"})
 
 
 def _date(text: str) -> dt.date | None:
@@ -166,7 +170,8 @@ class QualificationClient:
     def certificates_due(self, person_id: str, *, operator_id: str, business_date: dt.date) -> CertificatesDue:
         """CERT-KIND and CERT-EXPIRY as svc-qualification decides them for the business date.
 
-        Raises NotInsured when the person is not insured on the business date."""
+        Raises NotInsured when the person is not insured on the business date, a DomainError with svc-qualification's
+        code when its rules give the person no certificate (NO_CERTIFICATE_REASONS)."""
         try:
             message = self._stub().GetCertificatesDue(
                 pb.GetCertificatesDueRequest(person_id=person_id, context=self._context(operator_id, business_date)),
@@ -174,12 +179,15 @@ class QualificationClient:
             )
         except grpc.RpcError as error:
             translated = translate(error, "person", person_id)
-            if (
-                isinstance(translated, rpc.ServiceError)
-                and translated.code == grpc.StatusCode.FAILED_PRECONDITION
-                and translated.reason == "NOT_INSURED"
-            ):
-                raise NotInsured(person_id, business_date) from None
+            if isinstance(translated, rpc.ServiceError) and translated.code == grpc.StatusCode.FAILED_PRECONDITION:
+                if translated.reason == "NOT_INSURED":
+                    raise NotInsured(person_id, business_date) from None
+                if translated.reason in NO_CERTIFICATE_REASONS:
+                    # A refusal of the rules that a batch records for the person, not a failure of the call.
+                    problem = translated.fields[0] if translated.fields else rpc.FieldProblem("person_id", "", "")
+                    raise DomainError(
+                        problem.field, translated.message, rule=problem.rule, code=translated.reason
+                    ) from None
             raise translated from None
         return to_certificates_due(message, person_id, business_date)
 

@@ -16,8 +16,7 @@ from reportlab.pdfgen import canvas
 
 from nhi_common.jp import to_cp932, wareki
 
-from ..domain import documents, layout
-from ..domain.certificate import EligibilityCertificate
+from ..domain import layout
 from ..domain.characters import TextOverflow, UndrawableCharacter
 from ..domain.layout import DocumentModel, Field
 from .fonts import FontSet
@@ -43,10 +42,6 @@ class PdfRenderer:
             char = self.fonts.missing(text)
             if char is not None:
                 raise UndrawableCharacter(person_id=doc.person_id, field=source, char=char, kind=doc.kind)
-
-    def eligibility_certificate(self, cert: EligibilityCertificate) -> bytes:
-        """The renewal job's 資格確認書 (domain.certificate), drawn like every other card."""
-        return self.render(documents.eligibility_model(cert, created_at=dt.datetime.now(dt.timezone.utc)))
 
     def render(self, doc: DocumentModel) -> bytes:
         self.check(doc)

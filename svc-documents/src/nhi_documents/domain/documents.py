@@ -11,6 +11,7 @@ from nhi_common.errors import InvalidInput
 from nhi_common.jp import wareki
 
 from . import certificate, layout
+from .elderly import elder_start
 from .kinds import CERTIFICATE, LIST, DocumentKind
 from .layout import DocumentModel, Field, Issuer, Recipient, Table
 from .model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, ShareInfo
@@ -74,15 +75,6 @@ def share_text(share: ShareInfo | None) -> str:
     if share is None or not share.elder or not share.ratio_percent:
         return ""
     return f"{share.ratio_percent // 10}割"
-
-
-def elder_start(birth_date: dt.date) -> dt.date:
-    """ELDER-START: the 1st of the month after the month the person reaches 70 (born on the 1st: that month)."""
-    reached = birth_date.replace(year=birth_date.year + 70) if birth_date.day != 29 or birth_date.month != 2 else None
-    reached = reached or dt.date(birth_date.year + 70, 3, 1)
-    reached -= dt.timedelta(days=1)  # an age is reached the day before the birthday
-    year, month = (reached.year + 1, 1) if reached.month == 12 else (reached.year, reached.month + 1)
-    return dt.date(year, month, 1)
 
 
 def option_date(options: Mapping[str, str], name: str) -> dt.date | None:
@@ -360,29 +352,6 @@ def person_document(
         fields=tuple(_form_rows(kind, facts, options, day)),
         reasons=(),
     )
-
-
-def eligibility_model(cert: certificate.EligibilityCertificate, *, created_at: dt.datetime) -> DocumentModel:
-    """A 資格確認書 built as the renewal job builds it (certificate.build_eligibility_certificate), on a postcard."""
-    rows = tuple(Field(f.label, f.value, _SOURCES.get(f.label, "")) for f in cert.fields())
-    return DocumentModel(
-        kind=certificate.KIND,
-        title=cert.title,
-        paper=layout.CARD_ON_POSTCARD,
-        issuer=Issuer(cert.insurer_number, cert.insurer_name, "", ""),
-        issued_on=cert.issued_on_iso,
-        created_at=created_at,
-        person_id=cert.person_id,
-        household_id=cert.household_id,
-        card=rows,
-        notes=CARD_NOTES,
-        valid_until=cert.valid_until_iso,
-        number=cert.certificate_number,
-        reasons=cert.reasons,
-    )
-
-
-_SOURCES = {"氏名": "name", "世帯主氏名": "head_name", "住所": "address"}
 
 
 # ----- lists -----

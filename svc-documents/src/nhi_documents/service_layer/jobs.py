@@ -1,8 +1,10 @@
-"""Documents jobs: the annual renewal (一斉更新), cut into chunks on `nhi.jobs.v1.documents`.
+"""Documents jobs, cut into chunks on `nhi.jobs.v1.documents`: the annual renewal (一斉更新) and the monthly
+高齢受給者証 (業務フロー 5.9).
 
-A job is planned once into chunks of person ids (the persons insured on the renewal date, from svc-qualification).
-A chunk takes its certificate numbers and renders outside any transaction, then stores every document, its
-(job, person, kind) item and the chunk's close in one transaction; the message is acked only after that commit.
+A job is planned once into chunks of person ids (the persons insured on its day, from svc-qualification). A chunk
+reads each person's facts and the certificates due, takes its certificate numbers and renders outside any
+transaction, then stores every document, its (job, person, kind) item and the chunk's close in one transaction; the
+message is acked only after that commit.
 A worker killed mid-chunk leaves at most orphan blobs (swept) and burned numbers: the redelivered chunk renders
 again and commits once. The worker that closes the last chunk writes the merged print files and the manifest;
 if it dies first, the redelivery of that chunk finds the job complete and writes them.
@@ -20,19 +22,44 @@ from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput,
 from nhi_common.events import Event
 from nhi_common.plumbing import dumps, utcnow
 
-from ..domain import certificate
+from ..domain import certificate, elderly
 from . import renewal
 from .job_ports import Dispatcher, InsuredList, JobStore, PrintFiles
 from .services import ISSUED_SUBJECT, ISSUED_TYPE, DocumentService
 
 log = logging.getLogger(__name__)
 
-JOB_KINDS = (renewal.KIND,)
+ELDERLY_KIND = "elderly_certificates"
+JOB_KINDS = (renewal.KIND, ELDERLY_KIND)
 JOB_PREFIX = "documents-"  # the gateway routes GET /jobs/{id} by it
 SUBJECT = "nhi.jobs.v1.documents"
 SOURCE = "urn:nhi:svc-documents"
 CHUNK_SIZE = 200
 REACH = dt.timedelta(days=366)
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """What a job issues: to the persons insured on `listed_on` (born in `births`), the kinds among `kinds` that
+    CERT-KIND names as due on `facts_on`, issued on `issued_on`."""
+
+    listed_on: dt.date
+    facts_on: dt.date
+    issued_on: dt.date
+    kinds: tuple[str, ...]
+    births: tuple[dt.date | None, dt.date | None] = (None, None)
+
+    @classmethod
+    def of(cls, job: dict[str, Any]) -> Run:
+        parameters = job["parameters"]
+        if job["kind"] == ELDERLY_KIND:
+            # The 高齢受給者証 of those whose ELDER-START is the 1st of the month, due on that day, issued now.
+            start = _month(parameters["month"])
+            issued_on = dt.date.fromisoformat(job["business_date"])
+            kinds = (certificate.ELDERLY_RECIPIENT_CERTIFICATE,)
+            return cls(start, start, issued_on, kinds, elderly.births_starting_in(start))
+        day = dt.date.fromisoformat(parameters["date"])
+        return cls(day, day, day, renewal.RENEWAL_KINDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,11 +148,15 @@ class DocumentJobs:
             existing = tx.chunks_to_do(job_id)
         if existing or job["chunks"]:
             return existing
-        day = dt.date.fromisoformat(job["parameters"]["date"])
+        run = Run.of(job)
         chunks, current, after = [], [], ""
         while True:
             page, after = self.insured.list_insured(
-                as_of=day, after=after, operator_id=job["operator_id"], business_date=day
+                as_of=run.listed_on,
+                after=after,
+                operator_id=job["operator_id"],
+                business_date=run.listed_on,
+                births=run.births,
             )
             for person in page:
                 current.append([person.person_id, person.household_id, person.postal_code])
@@ -147,51 +178,85 @@ class DocumentJobs:
 
     def run_chunk(self, job_id: str, chunk_no: int) -> None:
         job = self.get(job_id)
-        day = dt.date.fromisoformat(job["parameters"]["date"])
+        run = Run.of(job)
         with self.store.transaction() as tx:
             persons = tx.claim_chunk(job_id, chunk_no)
             if persons is None:
                 complete = job["state"] == "assembling"
             else:
-                done = tx.items_done(job_id, [p[0] for p in persons])
-                todo = [p for p in persons if (p[0], certificate.KIND) not in done]
-                first = tx.reserve_numbers(certificate.sequence_key(day), len(todo)) if todo else 0
+                done = {person_id for person_id, _kind in tx.items_done(job_id, [p[0] for p in persons])}
         if persons is None:
             if complete:  # the worker that closed the last chunk died before the print run: write it now
                 self.assemble(job_id)
             return
-        operator = f"batch:{renewal.KIND}:{job['operator_id']}"
-        issued, items = [], []
-        for offset, (person_id, household_id, postal_code) in enumerate(todo):
-            number = certificate.certificate_number(day, first + offset)
-            result = renewal.issue_eligibility_certificate(
-                self.service,
-                person_id=person_id,
-                day=day,
-                operator=operator,
-                number=number,
-                document_id=str(uuid.uuid4()),
-            )
-            if isinstance(result, str):
-                items.append(_item(job_id, chunk_no, person_id, household_id, postal_code, result, None))
+        operator = f"batch:{job['kind']}:{job['operator_id']}"
+        items, work, outcomes = [], [], {}
+        for person_id, household_id, postal_code in persons:
+            if person_id in done:
                 continue
-            issued.append(result)
-            items.append(
-                _item(job_id, chunk_no, person_id, result.household_id, postal_code, "issued", result.document_id)
-            )
+            facts = renewal.gather(self.service, person_id=person_id, day=run.facts_on, operator=operator)
+            due = renewal.kinds_due(facts, run.kinds) if not isinstance(facts, str) else []
+            if not due:
+                outcome = facts if isinstance(facts, str) else "not_due"
+                outcomes[person_id] = outcome
+                items.append(_item(job_id, chunk_no, person_id, household_id, postal_code, run.kinds[0], outcome))
+                continue
+            work += [(facts, postal_code, kind) for kind in due]
+        issued = self._issue(work, run, operator, job_id, chunk_no, items, outcomes)
         blobs = {d.document_id: self.store.put_blob(d.document_id, certificate.MEDIA_TYPE, d.content) for d in issued}
         now = utcnow()
+        failed = sum(1 for outcome in outcomes.values() if outcome not in ("issued", "not_due"))
         with self.store.transaction() as tx:
             if tx.claim_chunk(job_id, chunk_no) is None:
                 return  # another delivery committed it meanwhile; its blobs are the ones named
-            tx.add_documents([_document_row(doc, blobs[doc.document_id], day, operator, job_id, now) for doc in issued])
+            tx.add_documents(
+                [_document_row(doc, blobs[doc.document_id], run.issued_on, operator, job_id, now) for doc in issued]
+            )
             tx.add_items(items)
-            tx.add_events([_issued_event(doc, day) for doc in issued])
-            failed = sum(1 for i in items if i["outcome"] == "not_insured")
+            tx.add_events([_issued_event(doc, run.issued_on) for doc in issued])
             complete = tx.finish_chunk(job_id, chunk_no, done=len(persons) - failed, failed=failed)
         self.service.after_commit()
         if complete:
             self.assemble(job_id)
+
+    def _issue(
+        self,
+        work: list[tuple[Any, str, str]],
+        run: Run,
+        operator: str,
+        job_id: str,
+        chunk_no: int,
+        items: list[dict[str, Any]],
+        outcomes: dict[str, str],
+    ) -> list[renewal.Issued]:
+        """Number and render each (facts, postal code, kind) due; its item into `items`, the person's outcome (the
+        first refusal, else 'issued') into `outcomes`."""
+        if not work:
+            return []
+        with self.store.transaction() as tx:
+            first = tx.reserve_numbers(certificate.sequence_key(run.issued_on), len(work))
+        issued = []
+        for offset, (facts, postal_code, kind) in enumerate(work):
+            person_id = facts.person.person_id
+            result = renewal.issue(
+                self.service,
+                facts,
+                kind=kind,
+                day=run.issued_on,
+                number=certificate.certificate_number(run.issued_on, first + offset),
+                document_id=str(uuid.uuid4()),
+            )
+            household_id = facts.household.household_id or facts.person.household_id
+            if isinstance(result, str):
+                outcomes[person_id] = result
+                items.append(_item(job_id, chunk_no, person_id, household_id, postal_code, kind, result))
+                continue
+            outcomes.setdefault(person_id, "issued")
+            issued.append(result)
+            items.append(
+                _item(job_id, chunk_no, person_id, result.household_id, postal_code, kind, "issued", result.document_id)
+            )
+        return issued
 
     def assemble(self, job_id: str) -> dict[str, Any]:
         """Merge the issued documents into print files of at most N sheets and write the manifest; idempotent."""
@@ -246,34 +311,57 @@ def _replayed(tx, operator: str, key: str, fingerprint: bytes) -> str | None:
 
 
 def _parameters(kind: str, parameters: dict[str, str], today: dt.date) -> dict[str, str]:
-    """A renewal takes `date` (the renewal date, default the business date) within a year of the business date."""
+    """A renewal takes `date` (the renewal date, default the business date); the 高齢受給者証 job takes `month`
+    (YYYY-MM, default the month after the business date's). Either within a year of the business date."""
     if kind not in JOB_KINDS:
         raise InvalidInput(
             "kind", f"unknown job kind {kind!r}; expected one of " + ", ".join(JOB_KINDS), code="UNKNOWN_JOB_KIND"
         )
-    unknown = sorted(set(parameters) - {"date"})
+    name = "month" if kind == ELDERLY_KIND else "date"
+    unknown = sorted(set(parameters) - {name})
     if unknown:
-        raise InvalidInput(f"parameters.{unknown[0]}", f"{kind} takes only date", code="UNKNOWN_PARAMETER")
-    try:
-        day = dt.date.fromisoformat(parameters["date"]) if parameters.get("date") else today
-    except ValueError:
-        raise InvalidInput("parameters.date", "must be an ISO date (YYYY-MM-DD)", code="INVALID_DATE") from None
+        raise InvalidInput(f"parameters.{unknown[0]}", f"{kind} takes only {name}", code="UNKNOWN_PARAMETER")
+    value = parameters.get(name, "")
+    if name == "month":
+        try:
+            day = _month(value) if value else elderly.next_month(today)
+        except ValueError:
+            raise InvalidInput("parameters.month", "must be a month (YYYY-MM)", code="INVALID_DATE") from None
+    else:
+        try:
+            day = dt.date.fromisoformat(value) if value else today
+        except ValueError:
+            raise InvalidInput("parameters.date", "must be an ISO date (YYYY-MM-DD)", code="INVALID_DATE") from None
     if not today - REACH <= day <= today + REACH:
         raise InvalidInput(
-            "parameters.date",
+            f"parameters.{name}",
             f"must lie within a year of the business date {today}",
             code=DATE_OUT_OF_RANGE,
         )
-    return {"date": day.isoformat()}
+    return {name: day.isoformat()[:7] if name == "month" else day.isoformat()}
+
+
+def _month(text: str) -> dt.date:
+    """The 1st of a YYYY-MM month; ValueError otherwise."""
+    if len(text) != 7 or text[4] != "-":
+        raise ValueError(text)
+    return dt.date.fromisoformat(text + "-01")
 
 
 def _item(
-    job_id: str, chunk_no: int, person_id: str, household_id: str, postal: str, outcome: str, document_id: str | None
+    job_id: str,
+    chunk_no: int,
+    person_id: str,
+    household_id: str,
+    postal: str,
+    kind: str,
+    outcome: str,
+    document_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "job_id": job_id,
         "person_id": person_id,
-        "kind": certificate.KIND,
+        "kind": kind,
         "household_id": household_id,
         "postal_code": postal,
         "document_id": document_id,
@@ -300,7 +388,7 @@ def _document_row(doc: renewal.Issued, blob_path: str, day: dt.date, operator: s
         "reasons": dumps(doc.reasons),
         "created_at": now,
         "operator_id": operator,
-        "template_version": renewal.TEMPLATE_VERSION,
+        "template_version": renewal.template_version(doc.kind),
         "subject_kind": "person",
         "reissue_of": None,
         "reissue_count": 0,
@@ -319,7 +407,7 @@ def _issued_event(doc: renewal.Issued, day: dt.date) -> dict[str, Any]:
             "person_id": doc.person_id,
             "household_id": doc.household_id,
             "issued_on": day.isoformat(),
-            "valid_until": doc.valid_until.isoformat(),
+            "valid_until": doc.valid_until.isoformat() if doc.valid_until else None,
             "certificate_number": doc.certificate_number,
             "sha256": doc.sha256,
         },

@@ -8,7 +8,6 @@ from typing import Any, Protocol
 
 from nhi_common.paging import Page
 
-from ..domain.certificate import EligibilityCertificate
 from ..domain.layout import DocumentModel
 from ..domain.model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, ShareInfo
 
@@ -36,8 +35,6 @@ class QualificationSource(Protocol):
 
 
 class Renderer(Protocol):
-    def eligibility_certificate(self, cert: EligibilityCertificate) -> bytes: ...
-
     def render(self, doc: DocumentModel) -> bytes:
         """The PDF; UndrawableCharacter when no font draws a character, TextOverflow when a text cannot fit."""
 

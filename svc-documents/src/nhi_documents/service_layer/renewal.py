@@ -1,7 +1,9 @@
 """The annual renewal (一斉更新): who gets which certificate on the renewal date, and how the print run is cut.
 
-Rendering goes through DocumentService's facts and renderer port, so a certificate issued in the renewal is the one
-the counter would issue on that day."""
+Each person gets every certificate CERT-KIND names as due on the renewal date (資格確認書, or 資格情報のお知らせ for a
+マイナ保険証-registered person; a 70-74 person holding a 資格確認書 also a 高齢受給者証). Facts and drawing go through
+DocumentService's facts and the document models, so a certificate issued in the renewal is the one the counter would
+issue on that day."""
 
 from __future__ import annotations
 
@@ -11,12 +13,18 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from ..domain import certificate
-from ..domain.certificate import NotDue, NotInsured
+from nhi_common.errors import DomainError, NotFound
+
+from ..domain import documents, kinds
+from ..domain.certificate import NotInsured
+from ..domain.characters import TextOverflow, UndrawableCharacter
+from ..domain.documents import PersonFacts
 from .services import DocumentService
 
 KIND = "annual_renewal"
-TEMPLATE_VERSION = "eligibility_certificate/1"
+# What the renewal issues: whichever of these CERT-KIND names as due for the person on the renewal date.
+RENEWAL_KINDS = ("eligibility_certificate", "qualification_notice", "elderly_recipient_certificate")
+TEMPLATE_REVISION = 1  # the layouts of domain.documents; stored as eligibility_certificate/1
 MAILINGS = ("household", "person")
 MAIL_CLASSES = ("ordinary", "registered_simple")  # 普通郵便, 簡易書留
 
@@ -32,48 +40,67 @@ class Issued:
     household_id: str
     content: bytes
     sha256: str
-    valid_until: dt.date
+    valid_until: dt.date | None
     certificate_number: str
     reasons: list[dict[str, Any]]
 
 
-def issue_eligibility_certificate(
-    service: DocumentService, *, person_id: str, day: dt.date, operator: str, number: str, document_id: str
-) -> Issued | str:
-    """The 資格確認書 due on `day`, rendered; else why not ('not_due': CERT-KIND gives another kind,
-    'not_insured': no qualification on that day)."""
+def gather(service: DocumentService, *, person_id: str, day: dt.date, operator: str) -> PersonFacts | str:
+    """The person's facts and the certificates due on `day`; else why nothing can be issued (the outcome kept for
+    the person: 'not_insured', 'not_found', or the code svc-qualification refused with, e.g. 'aged_75')."""
     try:
-        facts = service._gather(person_id, "", operator, day)
-        eligibility = certificate.eligibility_due(facts["due"])
-    except NotDue:
-        return "not_due"
+        return service.due_facts(person_id, operator=operator, day=day)
     except NotInsured:
         return "not_insured"
-    cert = certificate.build_eligibility_certificate(
-        person=facts["person"],
-        qualification=facts["qualification"],
-        household=facts["household"],
-        head_name=facts["head_name"],
-        issued_on=day,
-        due=eligibility,
-        with_elderly_certificate=certificate.ELDERLY_RECIPIENT_CERTIFICATE in facts["due"].kinds,
+    except NotFound:
+        return "not_found"
+    except DomainError as refused:
+        return refused.code.lower()
+
+
+def kinds_due(facts: PersonFacts, issuing: tuple[str, ...]) -> list[str]:
+    """The kinds among `issuing` that CERT-KIND names as due for the person, in the order of `issuing`."""
+    due = facts.due.kinds if facts.due is not None else ()
+    return [kind for kind in issuing if kind in due]
+
+
+def issue(
+    service: DocumentService, facts: PersonFacts, *, kind: str, day: dt.date, number: str, document_id: str
+) -> Issued | str:
+    """The certificate of `kind` issued on `day`, drawn as the counter draws it; 'undrawable' when no font draws
+    a character of it (recorded for the clerk's list, STD-文字), 'text_overflow' when a text cannot fit."""
+    model = documents.person_document(
+        kinds.KINDS[kind],
+        facts,
+        service.printing,
+        day=day,
+        created_at=dt.datetime.now(dt.timezone.utc),
+        options={},
         number=number,
-        insurer_number=service.insurer_number,
-        insurer_name=service.municipality_name,
     )
-    content = service.renderer.eligibility_certificate(cert)
+    try:
+        content = service.renderer.render(model)
+    except UndrawableCharacter as refused:
+        service.record_refusal(refused)
+        return "undrawable"
+    except TextOverflow:
+        return "text_overflow"
     return Issued(
         document_id=document_id,
-        kind=certificate.KIND,
-        title=cert.title,
-        person_id=person_id,
-        household_id=cert.household_id,
+        kind=kind,
+        title=model.title,
+        person_id=facts.person.person_id,
+        household_id=model.household_id,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
-        valid_until=eligibility.valid_until,
+        valid_until=model.valid_until,
         certificate_number=number,
-        reasons=[r.as_dict() for r in cert.reasons],
+        reasons=[r.as_dict() for r in model.reasons],
     )
+
+
+def template_version(kind: str) -> str:
+    return f"{kind}/{TEMPLATE_REVISION}"
 
 
 def print_files(items: Iterable[dict[str, Any]], *, max_sheets: int, mailing: str) -> list[list[dict[str, Any]]]:

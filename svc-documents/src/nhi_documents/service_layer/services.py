@@ -112,7 +112,7 @@ class DocumentService:
                     raise
                 log.info("retrying document issue after a concurrent write")
             except UndrawableCharacter as refused:
-                self._record_refusal(refused)
+                self.record_refusal(refused)
                 raise
         self.after_commit()
         return meta
@@ -158,16 +158,17 @@ class DocumentService:
         except IdempotencyKeyReused:
             raise IdempotencyReuse() from None  # names the Idempotency-Key header, as svc-qualification's refusal does
 
-    def _gather(self, person_id: str, household_id: str, operator: str, day: dt.date) -> dict[str, Any]:
-        """The 資格確認書's facts as a dict, as the renewal job reads them."""
-        facts = self.person_facts(KINDS[certificate.KIND], person_id, household_id, operator, day, {})
-        return {
-            "person": facts.person,
-            "qualification": facts.qualification,
-            "household": facts.household,
-            "head_name": facts.head_name,
-            "due": facts.due,
-        }
+    def due_facts(self, person_id: str, *, operator: str, day: dt.date) -> documents.PersonFacts:
+        """A person's facts with the certificates due on `day` (CERT-KIND), and the share when one of them prints it:
+        what a batch needs to issue every certificate due."""
+        facts = self.person_facts(KINDS[certificate.KIND], person_id, "", operator, day, {})
+        due_kinds = [KINDS[k] for k in facts.due.kinds if k in KINDS] if facts.due else []
+        if facts.share is None and any(self._needs_share(spec) for spec in due_kinds):
+            share = self.qualification.share(
+                person_id, facts.person.household_id, as_of=day, operator_id=operator, business_date=day
+            )
+            facts = dataclasses.replace(facts, share=share)
+        return facts
 
     def person_facts(
         self,
@@ -242,7 +243,7 @@ class DocumentService:
             return content, MEDIA_TYPES[f"csv:{encoding}"], reasons
         return self.renderer.render(model), MEDIA_TYPES["pdf"], model.reasons
 
-    def _record_refusal(self, refused: UndrawableCharacter) -> None:
+    def record_refusal(self, refused: UndrawableCharacter) -> None:
         """The refusal for an undrawable character, kept for the clerk's list (after the document's transaction)."""
         log.warning("document refused: %s for person %s (%s)", refused.code, refused.person_id, refused.kind)
         if self.undrawable is not None and refused.person_id:
