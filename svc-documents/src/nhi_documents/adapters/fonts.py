@@ -3,6 +3,7 @@ font, and the fallback fonts that draw what it lacks (文字要件, e.g. 𠮷 U+
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import pathlib
 import threading
@@ -117,10 +118,18 @@ class FontSet:
         ]
         self.primary = self.names[0]
         self._cmaps = [pdfmetrics.getFont(name).face.charToGlyph for name in self.names]
+        # A renewal draws the same labels, notes and characters on every page: each is looked up and measured once.
+        self._font_of: dict[str, str | None] = {}
+        self._unit_width = functools.lru_cache(maxsize=1 << 16)(self._measure)
 
     def font_for(self, char: str) -> str | None:
-        code = ord(char)
-        return next((name for name, cmap in zip(self.names, self._cmaps, strict=True) if code in cmap), None)
+        try:
+            return self._font_of[char]
+        except KeyError:
+            code = ord(char)
+            found = next((name for name, cmap in zip(self.names, self._cmaps, strict=True) if code in cmap), None)
+            self._font_of[char] = found
+            return found
 
     def missing(self, text: str) -> str | None:
         """The first character of `text` no font draws (its variation selector aside), or None."""
@@ -142,4 +151,8 @@ class FontSet:
         return out
 
     def width(self, text: str, size: float) -> float:
-        return sum(pdfmetrics.stringWidth(part, name, size) for name, part in self.runs(text))
+        return self._unit_width(text) * size
+
+    def _measure(self, text: str) -> float:
+        """The width of `text` at size 1 (a TrueType width is proportional to the size)."""
+        return sum(pdfmetrics.stringWidth(part, name, 1) for name, part in self.runs(text))

@@ -110,6 +110,8 @@ class _Page:
         self, text: str, size: float, room: float, height: float, source: str = "", minimum: float = MIN_SIZE
     ) -> tuple[float, list[str]]:
         """The largest size (then the fewest lines) at which `text` fits `room` × `height`; TextOverflow if none."""
+        if self.fonts.width(text, size) <= room and size * 1.15 <= height + 0.01:
+            return size, [text]  # what the loop below finds first, without wrapping character by character
         while size >= minimum:
             for count in (1, 2, 3):
                 lines = self._wrap(text, size, room, count)
@@ -119,13 +121,15 @@ class _Page:
         raise TextOverflow(person_id=self.doc.person_id, field=source or "text", kind=self.doc.kind)
 
     def _wrap(self, text: str, size: float, room: float, count: int) -> list[str] | None:
-        lines, current = [], ""
+        lines, current, width = [], "", 0.0
         for char in text:
-            if self.fonts.width(current + char, size) > room:
+            char_width = self.fonts.width(char, size)
+            if width + char_width > room:
                 lines.append(current)
-                current = char
+                current, width = char, char_width
             else:
                 current += char
+                width += char_width
         lines.append(current)
         return lines if len(lines) <= count else None
 

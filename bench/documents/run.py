@@ -1,0 +1,369 @@
+"""Benchmark of svc-documents: certificates per second beside raw reportlab, the annual renewal with 1 and 2
+workers, and one certificate at the counter through the gateway.
+
+    python bench/documents/run.py render   [--certificates 1000]
+    python bench/documents/run.py renewal  [--persons 20000] [--workers 1 2] [--database-url URL]
+    python bench/documents/run.py counter  [--requests 200]   (after `renewal`, on its population; or --persons N)
+    python bench/documents/run.py all      [--persons 20000] [--certificates 1000] [--requests 200]
+
+Not part of `make test`. See README.md beside this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import os
+import pathlib
+import platform
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HERE = pathlib.Path(__file__).resolve().parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCHEMA_PREFIX = "bench_documents_"
+BUSINESS_DATE = "2026-12-06"
+RENEWAL_DATE = "2027-08-01"
+D = dt.date
+
+
+def _module(path: pathlib.Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# ----- (a) rendering: one worker's drawing path beside raw reportlab -----
+
+
+def _facts(n: int):
+    """N synthetic persons' facts with a 資格確認書 due, names and addresses of realistic length."""
+    from nhi_documents.domain.documents import PersonFacts
+    from nhi_documents.domain.model import (
+        Address,
+        CertificateDue,
+        CertificatesDue,
+        HouseholdInfo,
+        PersonInfo,
+        QualificationInfo,
+        Reason,
+    )
+
+    day = D.fromisoformat(RENEWAL_DATE)
+    for i in range(n):
+        pid, hid = f"{i + 1:010d}", f"H{i // 2 + 1:09d}"
+        address = Address(
+            f"{1000000 + i % 8999999:07d}", f"みどり市泉町{i % 9 + 1}丁目{i % 30 + 1}番{i % 20 + 1}号", ""
+        )
+        person = PersonInfo(
+            pid,
+            hid,
+            f"試験　{'花子太郎一'[i % 5]}{i % 1000}",
+            "シケン　ハナコ",
+            D(1950 + i % 60, 1 + i % 12, 1 + i % 28),
+            "2",
+            address,
+        )
+        household = HouseholdInfo(hid, pid, "みどり", hid[1:], address, (person,))
+        qualification = QualificationInfo(pid, day, True, "139998", "みどり", hid[1:], "01", D(2015, 4, 1))
+        due = CertificatesDue(
+            pid,
+            day,
+            (
+                CertificateDue(
+                    "eligibility_certificate",
+                    pid,
+                    day,
+                    D(2028, 7, 31),
+                    (Reason("CERT-KIND", "マイナ保険証の利用登録なしのため資格確認書を申請によらず交付"),),
+                ),
+            ),
+        )
+        yield PersonFacts(person, qualification, household, person.name_kanji, due)
+
+
+def _renderer():
+    from nhi_common import config
+    from nhi_documents import bootstrap
+    from nhi_documents.adapters.fonts import find_font
+    from nhi_documents.settings import Settings
+
+    settings = config.load(Settings, {"QUALIFICATION_ADDR": "127.0.0.1:1"})
+    return bootstrap.make_renderer(settings), find_font(settings.pdf_font)
+
+
+def render(args) -> dict[str, float]:
+    """Certificates/s of the renewal's drawing path (model, fitting, fallback runs, one PDF each, sha256) beside raw
+    reportlab drawing the same rows with the same font into one merged PDF."""
+    from nhi_documents.domain import documents, kinds
+    from nhi_documents.service_layer import renewal
+    from nhi_documents.service_layer.services import DocumentService
+
+    raw_module = _module(HERE / "raw_reportlab.py", "raw_reportlab")
+    renderer, font = _renderer()
+    service = DocumentService(
+        store=None, qualification=None, renderer=renderer, insurer_number="139998", municipality_name="みどり市"
+    )
+    facts = list(_facts(args.certificates))
+    day = D.fromisoformat(RENEWAL_DATE)
+    now = dt.datetime.now(dt.timezone.utc)
+    spec = kinds.KINDS["eligibility_certificate"]
+    models = [
+        documents.person_document(spec, f, service.printing, day=day, created_at=now, options={}, number="R9-000001")
+        for f in facts
+    ]
+    _pdf, raw_seconds = raw_module.draw(models, font)
+    started = time.perf_counter()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for number, f in enumerate(facts):
+        issued = renewal.issue(
+            service, f, kind="eligibility_certificate", day=day, number=f"R9-{number:06d}", document_id=str(number)
+        )
+        assert not isinstance(issued, str), issued
+    worker_seconds = time.perf_counter() - started
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    n = len(facts)
+    result = {"raw": n / raw_seconds, "worker_render": n / worker_seconds}
+    print(f"(a) {n} certificates (2 pages each)")
+    print(f"    raw reportlab, one merged PDF      {result['raw']:8.1f} certificates/s")
+    print(
+        f"    renewal drawing path, PDF each      {result['worker_render']:8.1f} certificates/s"
+        f"   = {result['worker_render'] / result['raw']:.2f} × raw"
+    )
+    return result
+
+
+# ----- (b) the renewal end to end, real processes -----
+
+
+def _schemas() -> dict[str, str]:
+    from nhi_devtools.suite import SERVICES
+
+    return {prefix: f"{SCHEMA_PREFIX}{name.replace('-', '_')}" for name, _script, prefix in SERVICES}
+
+
+def _drop(url: str, schemas) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for schema in schemas:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+def _load(url: str, schema: str, persons: int) -> float:
+    """The qualification bench's synthetic city (COPY), with an address on every household; seconds taken."""
+    import psycopg
+
+    qualification_bench = _module(ROOT / "bench" / "qualification" / "run.py", "bench_qualification_run")
+    started = time.perf_counter()
+    buffers = qualification_bench._buffers(persons, max(1, int(persons / 1.67)))
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as raw:
+        raw.execute(f'SET search_path TO "{schema}"')
+        raw.commit()
+        for table, (columns, buf) in buffers.items():
+            qualification_bench._copy(raw, table, columns, buf)
+        raw.execute(
+            "UPDATE households SET address = json_build_object("
+            "'postal_code', lpad((1000000 + abs(hashtext(household_id)) % 8999999)::text, 7, '0'),"
+            "'address_code', '13999001', 'address', 'みどり市泉町' || (abs(hashtext(household_id)) % 9 + 1) || '丁目'"
+            " || (abs(hashtext(household_id)) % 30 + 1) || '番' || (abs(hashtext(household_id)) % 20 + 1) || '号',"
+            "'building', '', 'district_code', '01')::text"
+        )
+        raw.execute("ANALYZE")
+        raw.commit()
+    return time.perf_counter() - started
+
+
+class Bench:
+    """The suite on PostgreSQL with an embedded NATS, no demo data, the population loaded by COPY."""
+
+    def __init__(self, url: str, persons: int) -> None:
+        from nhi_devtools.suite import Suite, free_port
+
+        self.url, self.persons = url, persons
+        self.schemas = _schemas()
+        _drop(url, self.schemas.values())
+        env = {"NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "WARNING", "DOCUMENTS_JOB_CHUNK_SIZE": "200"}
+        for prefix, schema in self.schemas.items():
+            env[f"{prefix}_DATABASE_URL"] = url
+            env[f"{prefix}_DATABASE_SCHEMA"] = schema
+        self.var = pathlib.Path(tempfile.mkdtemp(prefix="bench-documents-"))
+        self.suite = Suite(self.var, gateway_port=free_port(), demo_households=0, documents_workers=0, extra_env=env)
+        self.workers: list[subprocess.Popen] = []
+
+    def __enter__(self) -> Bench:
+        import httpx
+
+        from nhi_gateway.tokens import mint_token
+
+        self.suite.start(timeout=180)
+        self.load_seconds = _load(self.url, self.schemas["QUALIFICATION"], self.persons)
+        secret = self.suite.env["NHI_JWT_SECRET"]
+        self.http = httpx.Client(base_url=self.suite.url, timeout=60)
+        self.tokens = {role: mint_token(secret, roles=[role], sub="bench") for role in ("batch", "counter")}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_workers()
+        self.http.close()
+        self.suite.stop()
+        _drop(self.url, self.schemas.values())
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", "Idempotency-Key": str(uuid.uuid4())}
+
+    def start_workers(self, count: int) -> None:
+        from nhi_devtools.suite import BIN
+
+        for number in range(count):
+            log = open(self.var / "log" / f"bench-worker-{number}.log", "ab")  # noqa: SIM115 - the child's
+            self.workers.append(
+                subprocess.Popen(
+                    [str(BIN / "nhi-documents"), "work"],
+                    env=self.suite.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        time.sleep(3)  # imports, migrations checked, consumers bound
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(30)
+        self.workers.clear()
+
+    def renewal(self, workers: int) -> dict[str, float]:
+        import sqlalchemy as sa
+
+        self.start_workers(workers)
+        try:
+            started = time.perf_counter()
+            answer = self.http.post(
+                "/api/v1/jobs",
+                json={"kind": "annual_renewal", "parameters": {"date": RENEWAL_DATE}},
+                headers=self.headers("batch"),
+            )
+            answer.raise_for_status()
+            job_id = answer.json()["job_id"]
+            while True:
+                job = self.http.get(f"/api/v1/jobs/{job_id}", headers=self.headers("batch")).json()
+                if job["state"] in ("succeeded", "failed"):
+                    break
+                time.sleep(0.5)
+            seconds = time.perf_counter() - started
+        finally:
+            self.stop_workers()
+        engine = sa.create_engine(self.url)
+        with engine.connect() as conn:
+            schema = self.schemas["DOCUMENTS"]
+            certificates = conn.execute(
+                sa.text(f'SELECT count(*) FROM "{schema}".documents WHERE job_id = :j'), {"j": job_id}
+            ).scalar()
+        engine.dispose()
+        return {"state": job["state"], "persons": job["total"], "certificates": certificates, "seconds": seconds}
+
+    def counter(self, requests: int) -> dict[str, float]:
+        persons = [f"{i:010d}" for i in range(1, self.persons + 1, max(1, self.persons // requests))][:requests]
+        latencies = []
+        for person_id in persons:
+            started = time.perf_counter()
+            answer = self.http.post(
+                "/api/v1/documents",
+                json={"kind": "eligibility_certificate", "person_id": person_id},
+                headers=self.headers("counter"),
+            )
+            latencies.append(time.perf_counter() - started)
+            if answer.status_code != 201:
+                latencies.pop()  # a person of 75 or over has no certificate: not a counter issue
+        return {"requests": len(latencies), "p50": _pct(latencies, 0.5) * 1000, "p99": _pct(latencies, 0.99) * 1000}
+
+
+def renewal(args) -> None:
+    with Bench(args.database_url, args.persons) as bench:
+        print(f"population: {args.persons} insured loaded in {bench.load_seconds:.1f}s")
+        _renewals(bench, args.workers)
+        if args.requests:
+            _counter(bench, args.requests)
+
+
+def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
+    results = {}
+    for count in worker_counts:
+        result = bench.renewal(count)
+        results[count] = result
+        rate = result["certificates"] / result["seconds"]
+        print(
+            f"(b) renewal, {count} worker(s): {result['persons']} persons, {result['certificates']} certificates in"
+            f" {result['seconds']:.1f}s = {rate:.1f} certificates/s ({result['state']})",
+            flush=True,
+        )
+    if 1 in results and 2 in results:
+        one, two = (results[c]["certificates"] / results[c]["seconds"] for c in (1, 2))
+        print(f"    2 workers / 1 worker = {two / one:.2f}")
+    return results
+
+
+def _counter(bench: Bench, requests: int) -> None:
+    result = bench.counter(requests)
+    print(
+        f"(c) counter, POST /api/v1/documents (eligibility_certificate), {result['requests']} sequential:"
+        f" p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms",
+        flush=True,
+    )
+
+
+def counter(args) -> None:
+    with Bench(args.database_url, args.persons) as bench:
+        _counter(bench, args.requests)
+
+
+def everything(args) -> None:
+    print(
+        f"{dt.date.today()} on {platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+    )
+    render(args)
+    renewal(args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler in (("render", render), ("renewal", renewal), ("counter", counter), ("all", everything)):
+        command = commands.add_parser(name)
+        command.set_defaults(handler=handler)
+        command.add_argument("--certificates", type=int, default=1000)
+        command.add_argument("--persons", type=int, default=20000)
+        command.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+        command.add_argument("--requests", type=int, default=200 if name != "renewal" else 0)
+        command.add_argument("--database-url", default=DEFAULT_URL)
+        command.add_argument("--profile", action="store_true", help="cProfile the drawing path (render)")
+    args = parser.parse_args()
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()
