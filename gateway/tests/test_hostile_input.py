@@ -64,8 +64,15 @@ def test_a_number_python_cannot_read_is_400(client, backends, number):
     assert not backends.recorder.requests
 
 
-def test_a_body_without_content_type_is_415_naming_the_header(client, backends):
-    response = client.post("/api/v1/jobs", content=b'{"kind": "age75_loss"}', headers=auth("batch"))
+@pytest.mark.parametrize(
+    ("url", "role", "body"),
+    [
+        ("/api/v1/jobs", "batch", b'{"kind": "age75_loss"}'),
+        ("/api/v1/print-queue/Q1/printed", "counter", b'{"document_id": "D1"}'),  # a body the operation may omit
+    ],
+)
+def test_a_body_without_content_type_is_415_naming_the_header(client, backends, url, role, body):
+    response = client.post(url, content=body, headers=auth(role))
     assert fields(problem(response, 415)) == ["Content-Type"]
     assert not backends.recorder.requests
 

@@ -85,7 +85,8 @@ def test_the_change_list_reads_as_a_clerk_reads_it_names_numbers_labels_and_no_i
     ]
     assert join["after"]["000000001"] == {"symbol": "みどり", "number": "0000001", "branch_no": "01"}
     assert "period_id" in json.loads(join["after_json"])["000000001"]
-    assert leave["after"]["000000002"]["branch_no"] == "02" and fix["after"] == {"acquired_on": "2026-10-30"}
+    assert leave["after"]["000000002"]["branch_no"] == "02"
+    assert fix["after"] == {"000000001": {"acquired_on": "2026-10-30"}}  # by person, as every change
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,17 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                raise _too_large(self.max_bytes, int(value))
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise _too_large(self.max_bytes, int(length))
+        if length.isdigit() and int(length) and b"content-type" not in headers:
+            # A body that does not say what it is, on any operation (one whose body is optional too).
+            raise Problem(
+                415,
+                "the request body needs Content-Type: application/json",
+                errors=[field_error("Content-Type", "is required: application/json", "required")],
+            )
         received = 0
 
         async def limited() -> Message:

@@ -15,7 +15,7 @@ JSON = "application/json"
 BASE = "/api/v1/documents"
 
 
-def _with_links(meta) -> dict:
+def with_links(meta) -> dict:
     doc = to_json(meta)
     quoted = urllib.parse.quote(meta.document_id, safe="")
     doc["links"] = {"self": f"{BASE}/{quoted}", "content": f"{BASE}/{quoted}/content"}
@@ -46,7 +46,7 @@ def render(body):
         parameters=body.get("options") or {},
         rows=[pb.ListRow(cells=row) for row in body.get("rows") or []],
     )
-    doc = _with_links(backends().call("documents", "RenderDocument", request))
+    doc = with_links(backends().call("documents", "RenderDocument", request))
     return ok(doc, 201, {"Location": doc["links"]["self"]})
 
 
@@ -56,7 +56,7 @@ def get(document_id):
     accept = flask.request.accept_mimetypes
     if accept.provided and accept.best_match([JSON, "application/pdf"], default=JSON) == "application/pdf":
         return _file(backends().call("documents", "GetDocumentContent", request))
-    return ok(_with_links(backends().call("documents", "GetDocument", request)))
+    return ok(with_links(backends().call("documents", "GetDocument", request)))
 
 
 def content(document_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nhi.documents.v1 import documents_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
-from . import lists
+from . import documents, lists
 from ._common import backends, call_context, ok
 
 COLUMNS = {
@@ -53,5 +53,5 @@ def mark_printed(item_id, body=None):
 def reissue(document_id, body):
     """ReissueDocument: 201 with the new record."""
     request = pb.ReissueDocumentRequest(context=call_context(), document_id=document_id, reason=body["reason"])
-    meta = to_json(backends().call("documents", "ReissueDocument", request))
-    return ok(meta, 201, {"Location": f"/api/v1/documents/{meta['document_id']}"})
+    doc = documents.with_links(backends().call("documents", "ReissueDocument", request))
+    return ok(doc, 201, {"Location": doc["links"]["self"]})

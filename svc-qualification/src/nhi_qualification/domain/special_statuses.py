@@ -221,7 +221,7 @@ def validate_status_period(
                 "person_id": period.person_id,
                 "kind": kind.code,
                 "start": period.start.isoformat(),
-                "end": period.end.isoformat() if period.end else "-",
+                "end": period.end.isoformat() if period.end else "",  # open: null at the API
                 "evidence": ",".join(period.evidence),
             },
         )

@@ -102,7 +102,7 @@ def result_row(r) -> dict[str, Any]:
         "as_of": r.as_of.isoformat(),
         "income_year": r.income_year,
         "burden_ratio": printed_share(r.ratio_percent, None, bool(r.pending)),
-        "ratio_percent": 0 if r.pending else r.ratio_percent or 0,
+        "ratio_percent": r.ratio_percent or 0,  # while pending, the provisional share (2割), as the counter answers
         "limit_category": r.limit_category or "",
         "pending": bool(r.pending),
         "pending_reason": why,

@@ -125,8 +125,8 @@ def change_dict(row, people: dict[str, dict[str, str]] | None = None) -> dict[st
         "kind_label": KIND_LABELS.get(row.kind, row.kind),
         "reason_label": reason_label(row.reason),
         "persons": [people[p] for p in person_ids if p in people] if people else [],
-        "before": _readable(row.before),
-        "after": _readable(row.after),
+        "before": _readable(row.before, person_ids),
+        "after": _readable(row.after, person_ids),
     }
 
 
@@ -134,9 +134,12 @@ def change_dict(row, people: dict[str, dict[str, str]] | None = None) -> dict[st
 _INTERNAL = {"period_id", "numbering"}
 
 
-def _readable(text: str | None) -> dict[str, Any]:
-    """A stored before/after by person id, without the internal keys."""
+def _readable(text: str | None, person_ids: list[str]) -> dict[str, Any]:
+    """A stored before/after by person id, without the internal keys. A correction stores the corrected fields of
+    its one person flat: they are put under that person, as every other change has them."""
     values = json.loads(text or "{}")
+    if values and person_ids and not all(isinstance(v, dict) for v in values.values()):
+        values = {person_ids[0]: values}
     return {
         person: {k: v for k, v in fields.items() if k not in _INTERNAL} if isinstance(fields, dict) else fields
         for person, fields in values.items()
