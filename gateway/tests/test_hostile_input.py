@@ -68,7 +68,7 @@ def test_a_number_python_cannot_read_is_400(client, backends, number):
     ("url", "role", "body"),
     [
         ("/api/v1/jobs", "batch", b'{"kind": "age75_loss"}'),
-        ("/api/v1/print-queue/Q1/printed", "counter", b'{"document_id": "D1"}'),  # a body the operation may omit
+        ("/api/v1/print-queue/Q1/printed", "counter", b'{"document_id": "D1"}'),
     ],
 )
 def test_a_body_without_content_type_is_415_naming_the_header(client, backends, url, role, body):
