@@ -28,6 +28,7 @@ class NotInsured(DomainError):
         super().__init__(
             "person_id",
             f"person {person_id} is not insured on {day.isoformat()}",
+            rule="CERT-KIND",  # an uninsured person is due no certificate
             code="NOT_INSURED",
             metadata={"person_id": person_id, "business_date": day.isoformat()},
         )
