@@ -70,3 +70,75 @@ class ListImportsResponse(_message.Message):
     imports: _containers.RepeatedCompositeFieldContainer[ImportFeedResponse]
     page: _common_pb2.PageInfo
     def __init__(self, imports: _Optional[_Iterable[_Union[ImportFeedResponse, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class Inconsistency(_message.Message):
+    __slots__ = ("inconsistency_id", "person_id", "household_id", "name", "kind", "nhi_status", "other_status", "mismatch", "action", "rule", "state", "detected_at", "last_seen_at", "resolved_at", "resolved_by", "change_id", "note", "source")
+    INCONSISTENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NHI_STATUS_FIELD_NUMBER: _ClassVar[int]
+    OTHER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    MISMATCH_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    inconsistency_id: str
+    person_id: str
+    household_id: str
+    name: str
+    kind: str
+    nhi_status: str
+    other_status: str
+    mismatch: str
+    action: str
+    rule: str
+    state: str
+    detected_at: str
+    last_seen_at: str
+    resolved_at: str
+    resolved_by: str
+    change_id: str
+    note: str
+    source: str
+    def __init__(self, inconsistency_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., nhi_status: _Optional[str] = ..., other_status: _Optional[str] = ..., mismatch: _Optional[str] = ..., action: _Optional[str] = ..., rule: _Optional[str] = ..., state: _Optional[str] = ..., detected_at: _Optional[str] = ..., last_seen_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., resolved_by: _Optional[str] = ..., change_id: _Optional[str] = ..., note: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ListInconsistenciesRequest(_message.Message):
+    __slots__ = ("page", "state", "kind", "person_id")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    page: _common_pb2.PageRequest
+    state: str
+    kind: str
+    person_id: str
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ..., kind: _Optional[str] = ..., person_id: _Optional[str] = ...) -> None: ...
+
+class ListInconsistenciesResponse(_message.Message):
+    __slots__ = ("inconsistencies", "page")
+    INCONSISTENCIES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    inconsistencies: _containers.RepeatedCompositeFieldContainer[Inconsistency]
+    page: _common_pb2.PageInfo
+    def __init__(self, inconsistencies: _Optional[_Iterable[_Union[Inconsistency, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class ResolveInconsistencyRequest(_message.Message):
+    __slots__ = ("context", "inconsistency_id", "change_id", "note")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    INCONSISTENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    inconsistency_id: str
+    change_id: str
+    note: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., inconsistency_id: _Optional[str] = ..., change_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...

@@ -60,6 +60,16 @@ class IntegrationServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListInconsistencies = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ListInconsistencies',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesResponse.FromString,
+                _registered_method=True)
+        self.ResolveInconsistency = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ResolveInconsistency',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.FromString,
+                _registered_method=True)
 
 
 class IntegrationServiceServicer:
@@ -96,6 +106,19 @@ class IntegrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListInconsistencies(self, request, context):
+        """国保資格不整合一覧 (2.4.1): the findings of the inconsistency check, and the resolution of one by a correction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveInconsistency(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntegrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -123,6 +146,16 @@ def add_IntegrationServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListInconsistencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInconsistencies,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesResponse.SerializeToString,
+            ),
+            'ResolveInconsistency': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveInconsistency,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -260,6 +293,60 @@ class IntegrationService:
             '/nhi.integration.v1.IntegrationService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInconsistencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ListInconsistencies',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveInconsistency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ResolveInconsistency',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1034,3 +1034,29 @@ class ListInsuredPersonsResponse(_message.Message):
     persons: _containers.RepeatedCompositeFieldContainer[InsuredPersonRef]
     next_after_person_id: str
     def __init__(self, persons: _Optional[_Iterable[_Union[InsuredPersonRef, _Mapping]]] = ..., next_after_person_id: _Optional[str] = ...) -> None: ...
+
+class ExportCoverageFactsRequest(_message.Message):
+    __slots__ = ("context", "as_of", "after_person_id", "page_size", "person_ids")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    AFTER_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    as_of: str
+    after_person_id: str
+    page_size: int
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., as_of: _Optional[str] = ..., after_person_id: _Optional[str] = ..., page_size: _Optional[int] = ..., person_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportCoverageFactsResponse(_message.Message):
+    __slots__ = ("rows", "columns", "count", "next_after_person_id")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    rows: bytes
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    next_after_person_id: str
+    def __init__(self, rows: _Optional[bytes] = ..., columns: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., next_after_person_id: _Optional[str] = ...) -> None: ...

@@ -150,6 +150,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.FromString,
                 _registered_method=True)
+        self.ExportCoverageFacts = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ExportCoverageFacts',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsResponse.FromString,
+                _registered_method=True)
 
 
 class QualificationServiceServicer:
@@ -309,6 +314,13 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCoverageFacts(self, request, context):
+        """Every person with the facts the 国保資格不整合一覧 (2.4.1) compares, a page of CSV rows at a time (svc-integration).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QualificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -426,6 +438,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.ListInsuredPersons,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.SerializeToString,
+            ),
+            'ExportCoverageFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCoverageFacts,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1049,6 +1066,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/ListInsuredPersons',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListInsuredPersonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCoverageFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ExportCoverageFacts',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ExportCoverageFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,
