@@ -198,6 +198,21 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
         return render({"persons": found, "next_after_person_id": after}, pb.ListInsuredPersonsResponse())
 
     @rpc.translated
+    def ExportCoverageFacts(self, request, context):
+        if len(request.person_ids) > 1000:
+            raise RuleViolation("person_ids", "at most 1000 persons at a time", code="INVALID_RANGE")
+        page = queries.export_coverage_facts(
+            self.app,
+            as_of=parse.date("as_of", request.as_of),
+            after=request.after_person_id,
+            limit=parse.page_size("page_size", request.page_size or 20000, 1, 100000),
+            person_ids=tuple(request.person_ids),
+            actor=parse.actor(request.context),
+        )
+        # Built directly, not through json_format: a page is a population-sized bytes field.
+        return pb.ExportCoverageFactsResponse(**page)
+
+    @rpc.translated
     def GetJob(self, request, context):
         return render(self.jobs.get(parse.required("job_id", request.job_id, "the job id")), common_pb2.Job())
 

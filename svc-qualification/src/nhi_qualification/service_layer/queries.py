@@ -9,6 +9,7 @@ from typing import Any
 
 from nhi_common import paging
 
+from ..domain import residence
 from ..domain.ages import age75_lost_on
 from ..domain.errors import NotFound, PermissionDenied
 from . import views
@@ -172,6 +173,25 @@ def list_insured_persons(
         for r in found
     ]
     return rows, (rows[-1]["person_id"] if len(rows) == limit else "")
+
+
+def export_coverage_facts(
+    app: App, *, as_of: dt.date | None, after: str, limit: int, person_ids: tuple[str, ...], actor: Actor
+) -> dict[str, Any]:
+    """A page of every person's coverage facts as CSV for the 国保資格不整合一覧 (2.4.1): resident status, whether
+    insured on `as_of` (default the business date), residence expiry and whether the 在留資格 is excluded."""
+    day = as_of or app.today(actor)
+    excluded = [s.code for s in residence.RESIDENCE_STATUSES if s.excluded]
+    with app.uow(read_only=True) as uow:
+        data, count, last, columns = uow.periods.coverage_facts(
+            day, after=after, limit=limit, excluded=excluded, person_ids=person_ids
+        )
+    return {
+        "rows": data,
+        "columns": list(columns),
+        "count": count,
+        "next_after_person_id": last if count == limit else "",
+    }
 
 
 def get_history(app: App, person_id: str) -> dict[str, Any]:

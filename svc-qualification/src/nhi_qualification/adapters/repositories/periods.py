@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -86,6 +88,13 @@ class PeriodRepository:
         if births[1] is not None:
             query = query.where(persons.c.birth_date <= births[1])
         return self.conn.execute(query.distinct().order_by(persons.c.person_id).limit(limit)).all()
+
+    def coverage_facts(
+        self, day: dt.date, *, after: str, limit: int, excluded: Iterable[str], person_ids: Iterable[str] = ()
+    ) -> tuple[bytes, int, str, tuple[str, ...]]:
+        """A page of every person's coverage facts on `day` as CSV: rows, row count, last person id, columns."""
+        query = coverage_facts_query(day, after=after, limit=limit, excluded=excluded, person_ids=tuple(person_ids))
+        return (*coverage_facts_csv(self.conn, query), COVERAGE_COLUMNS)
 
     def as_of(self, person_id: str, day: dt.date, known_at: dt.datetime | None) -> Period | None:
         """The version insured here on `day`, as recorded at `known_at` (now when None)."""
@@ -178,3 +187,67 @@ def _with_id(version: Period, version_id: int) -> Period:
     import dataclasses
 
     return dataclasses.replace(version, version_id=version_id)
+
+
+COVERAGE_COLUMNS = (
+    "person_id",
+    "household_id",
+    "name_kanji",
+    "birth_date",
+    "resident_status",
+    "insured",
+    "acquired_on",
+    "residence_expires_on",
+    "residence_excluded",
+    "dv_support",
+)
+
+
+def coverage_facts_query(day: dt.date, *, after: str, limit: int, excluded: Iterable[str], person_ids=()):
+    """Every person after `after` (by id) with whether a period covers `day`: the rows of ExportCoverageFacts."""
+    covered = sa.and_(periods.c.person_id == persons.c.person_id, *covering(day))
+    one = sa.literal(1)
+    zero = sa.literal(0)
+    query = (
+        sa.select(
+            persons.c.person_id,
+            persons.c.household_id,
+            persons.c.name_kanji,
+            persons.c.birth_date,
+            persons.c.resident_status,
+            sa.case((periods.c.person_id.is_not(None), one), else_=zero),
+            periods.c.acquired_on,
+            persons.c.residence_expires_on,
+            sa.case((persons.c.residence_status.in_(sorted(excluded)), one), else_=zero),
+            sa.case((persons.c.dv_support.is_(True), one), else_=zero),
+        )
+        .select_from(persons.outerjoin(periods, covered))
+        .where(persons.c.person_id > after)
+    )
+    if person_ids:
+        query = query.where(persons.c.person_id.in_(list(person_ids)))
+    return query.order_by(persons.c.person_id).limit(limit)
+
+
+def coverage_facts_csv(conn: sa.Connection, query) -> tuple[bytes, int, str]:
+    """The rows of `query` as headless UTF-8 CSV, their count and the last person id: a COPY on PostgreSQL."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        chunks = []
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+                for chunk in copy:
+                    chunks.append(bytes(chunk))
+        data = b"".join(chunks)
+    else:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows(conn.execute(query))
+        data = buffer.getvalue().encode("utf-8")
+    if not data:
+        return b"", 0, ""
+    if b'"' in data:  # a quoted field may hold a line break: count the rows as CSV
+        parsed = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        return data, len(parsed), parsed[-1][0]
+    last_line = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return data, data.count(b"\n"), last_line.split(b",", 1)[0].decode("ascii")
