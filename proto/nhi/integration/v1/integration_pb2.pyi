@@ -8,16 +8,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ImportFeedRequest(_message.Message):
-    __slots__ = ("context", "source", "file_name", "content")
+    __slots__ = ("context", "source", "file_name", "content", "partial")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PARTIAL_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     source: str
     file_name: str
     content: bytes
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., source: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+    partial: bool
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., source: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., partial: _Optional[bool] = ...) -> None: ...
 
 class ImportFeedResponse(_message.Message):
     __slots__ = ("import_id", "source", "state", "records", "applied", "rejected", "errors", "received_at")
