@@ -14,7 +14,7 @@ import pytest
 from nhi.common.v1 import common_pb2
 from nhi.integration.v1 import integration_pb2 as pb
 from nhi.integration.v1 import integration_pb2_grpc
-from nhi_common import config, rpc
+from nhi_common import config, paging, rpc
 from nhi_common.events import Event
 from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
@@ -147,27 +147,55 @@ def test_an_unavailable_qualification_gets_the_event_again(runtime, nats_server,
     assert fake.applied == {"chg-0001"}
 
 
-def test_an_invalid_event_is_terminated_and_the_next_one_applied(runtime, nats_server, fake, move_in):
+def dead_subject_messages(url: str) -> list[dict]:
+    """Every message on the dead-letter subject, as (headers, data)."""
+
+    async def _go():
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            sub = await js.pull_subscribe("resident.v1.changes.dead", stream="RESIDENT")
+            try:
+                messages = await sub.fetch(100, timeout=2)
+            except nats.errors.TimeoutError:
+                return []
+            return [json.loads(m.data) for m in messages]
+        finally:
+            await nc.close()
+
+    return asyncio.run(_go())
+
+
+def test_an_invalid_event_goes_to_the_dead_letter_subject_and_the_next_one_is_applied(
+    runtime, nats_server, fake, move_in
+):
     broken = dict(move_in, change_id="chg-bad", event_date="20261120")
     bad_event = resident_event(broken)
     publish(nats_server.url, bad_event)
     publish(nats_server.url, resident_event(move_in))
-    eventually(lambda: processed(runtime) == 1, what="the valid event acked")
-    time.sleep(1.5)  # a retried message would come back after 1 s and be rejected again
-    [rejection] = runtime.service.rejections()
-    assert rejection["event_id"] == bad_event.id and rejection["change_id"] == "chg-bad"
-    assert rejection["problems"] == [{"field": "event_date", "message": "must be a date as YYYY-MM-DD"}]
+    eventually(lambda: processed(runtime) == 2, what="both events acked")
+    time.sleep(1.5)  # a retried message would come back after 1 s and be dead-lettered again
+    [letter] = runtime.service.list_dead_letters(state="", page=paging.parse(10, ""))[0]
+    assert letter["event_id"] == bad_event.id and letter["change_id"] == "chg-bad"
+    assert letter["problems"] == [{"field": "event_date", "message": "must be a date as YYYY-MM-DD"}]
     assert [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"]
+    eventually(lambda: len(dead_subject_messages(nats_server.url)) == 1, what="the dead letter published")
+    [published] = dead_subject_messages(nats_server.url)
+    assert (published["event_id"], published["reason"], published["payload"]) == (
+        bad_event.id,
+        "invalid_change",
+        broken,
+    )
 
 
-def test_a_change_qualification_refuses_is_terminated_and_recorded(runtime, nats_server, fake, move_in):
+def test_a_change_qualification_refuses_is_dead_lettered(runtime, nats_server, fake, move_in):
     fake.failures.append(grpc.StatusCode.INVALID_ARGUMENT)
     event = resident_event(move_in)
     publish(nats_server.url, event)
     publish(nats_server.url, resident_event(dict(move_in, change_id="chg-0002")))
-    eventually(lambda: processed(runtime) == 1, what="the second event acked")
-    time.sleep(1.5)
-    assert [r["event_id"] for r in runtime.service.rejections()] == [event.id]
+    eventually(lambda: processed(runtime) == 2, what="both events acked")
+    letters = runtime.service.list_dead_letters(state="open", page=paging.parse(10, ""))[0]
+    assert [(r["event_id"], r["reason"]) for r in letters] == [(event.id, "rejected_by_qualification")]
     assert fake.applied == {"chg-0002"}
 
 

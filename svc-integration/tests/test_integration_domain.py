@@ -9,6 +9,7 @@ import pytest
 
 from nhi_integration.domain.feed import parse_resident_feed
 from nhi_integration.domain.resident import InvalidChange, parse_change
+from nhi_integration.domain.resident_order import Order, OrderCheck, check_order
 
 
 def problems_of(data) -> dict[str, str]:
@@ -118,3 +119,50 @@ def test_a_feed_is_checked_line_by_line(move_in):
 def test_a_feed_that_is_not_utf8_is_one_problem():
     lines = parse_resident_feed("髙橋".encode("shift_jis", errors="replace") + b"\xff")
     assert lines[0].line == 0 and lines[0].problems[0].field == "content"
+
+
+@pytest.mark.parametrize(
+    ("reason", "applies_as"),
+    [
+        ("move_in", "move_in"),
+        ("move_in_from_abroad", "move_in"),
+        ("move_within", "move_within"),
+        ("move_out_planned", "move_out_planned"),
+        ("move_out", "move_out"),
+        ("move_out_abroad", "move_out"),
+        ("birth", "birth"),
+        ("death", "death"),
+        ("ex_officio_entry", "move_in"),
+        ("ex_officio_deletion", "move_out"),
+        ("ex_officio_correction", "record_correction"),
+        ("household_merge", "household_merge"),
+        ("household_split", "household_split"),
+        ("head_change", "household_change"),
+        ("name_change", "name_change"),
+        ("residence_status_change", "residence_change"),
+        ("residence_period_change", "residence_change"),
+        ("dv_support_change", "dv_support_change"),
+    ],
+)
+def test_every_reason_of_the_registry_is_handed_on_as_what_qualification_applies(move_in, reason, applies_as):
+    move_in["change_kind"] = reason
+    change = parse_change(move_in)
+    forwarded = change.forwarded()
+    assert forwarded["change_kind"] == applies_as
+    assert all("sequence" not in p for p in forwarded["persons"])
+
+
+def test_a_sequence_is_a_positive_integer_per_person(move_in):
+    move_in["persons"][0]["sequence"] = 0
+    move_in["persons"][1]["sequence"] = "2"
+    with pytest.raises(InvalidChange) as refused:
+        parse_change(move_in)
+    assert [p.field for p in refused.value.problems] == ["persons[0].sequence", "persons[1].sequence"]
+
+
+def test_order_is_kept_per_person():
+    assert check_order({"1": 3}, {"1": 2}).verdict is Order.IN_ORDER
+    assert check_order({"1": 2}, {"1": 2}).verdict is Order.STALE
+    assert check_order({"1": 5, "2": 1}, {"1": 2}) == OrderCheck(Order.GAP, "1", 3, 5)
+    assert check_order({"1": 7}, {}).verdict is Order.IN_ORDER  # a person never seen starts anywhere
+    assert check_order({"1": 3, "2": 1}, {"1": 2, "2": 4}).verdict is Order.STALE

@@ -6,11 +6,17 @@ import json
 
 import pytest
 
+from nhi_common.errors import DomainError
 from nhi_common.paging import Page, parse
 from nhi_integration.adapters.store import SqlStore
-from nhi_integration.domain.resident import InvalidChange
+from nhi_integration.domain.resident import masked_payload
 from nhi_integration.service_layer.ports import ApplyRejected, ApplyUnavailable
-from nhi_integration.service_layer.services import RESIDENT_CHANGE_TYPE, IntegrationService, UnsupportedSource
+from nhi_integration.service_layer.services import (
+    RESIDENT_CHANGE_TYPE,
+    IntegrationService,
+    UnsupportedSource,
+    WaitingForSequence,
+)
 
 
 class FakeSink:
@@ -58,28 +64,116 @@ def test_an_unavailable_receiver_leaves_the_event_to_be_retried(service, sink, m
     assert sink.applied == [("chg-0001", "evt-1")]
 
 
-def test_an_invalid_event_is_recorded_without_personal_data(service, sink, move_in):
+def dead_letters(service, state=""):
+    return service.list_dead_letters(state=state, page=parse(50, ""))[0]
+
+
+def test_an_invalid_event_becomes_a_dead_letter_with_its_reason_and_is_not_retried(service, sink, move_in):
     move_in["persons"][0]["my_number"] = "12345678901"
-    with pytest.raises(InvalidChange):
-        receive(service, move_in)
-    [rejection] = service.rejections()
-    assert rejection["event_id"] == "evt-1" and rejection["change_id"] == "chg-0001"
-    assert rejection["problems"][0]["field"] == "persons[0].my_number"
-    assert "123456789017" not in json.dumps(rejection, default=str) and "髙橋" not in json.dumps(rejection, default=str)
+    assert receive(service, move_in) == "dead_letter"
+    [letter] = dead_letters(service)
+    assert (letter["event_id"], letter["change_id"], letter["reason"], letter["state"]) == (
+        "evt-1",
+        "chg-0001",
+        "invalid_change",
+        "open",
+    )
+    assert letter["problems"][0]["field"] == "persons[0].my_number"
+    assert letter["payload"] == move_in
     assert sink.applied == []
 
 
-def test_an_event_of_another_type_is_rejected(service, move_in):
-    with pytest.raises(InvalidChange):
-        receive(service, move_in, ce_type="jp.lg.resident.other.v1")
-    assert service.rejections()[0]["problems"][0]["field"] == "ce-type"
+def test_a_dead_letter_is_stored_once_when_its_message_comes_again(service, move_in):
+    move_in["event_date"] = "yesterday"
+    receive(service, move_in)
+    receive(service, move_in)
+    assert len(dead_letters(service)) == 1
 
 
-def test_a_change_the_receiver_refuses_is_recorded_and_not_claimed(service, sink, move_in):
+def test_an_event_of_another_type_is_dead_lettered(service, move_in):
+    assert receive(service, move_in, ce_type="jp.lg.resident.other.v1") == "dead_letter"
+    assert dead_letters(service)[0]["problems"][0]["field"] == "ce-type"
+
+
+def test_a_change_the_receiver_refuses_is_dead_lettered_and_not_claimed(service, sink, move_in):
     sink.failures.append(ApplyRejected("the check digit is wrong", "changes.persons[0].my_number"))
-    with pytest.raises(ApplyRejected):
-        receive(service, move_in)
-    assert service.rejections()[0]["problems"][0]["field"] == "changes.persons[0].my_number"
+    assert receive(service, move_in) == "dead_letter"
+    [letter] = dead_letters(service)
+    assert letter["reason"] == "rejected_by_qualification"
+    assert letter["problems"][0]["field"] == "changes.persons[0].my_number"
+
+
+def test_a_dead_letter_is_fixed_then_replayed_as_the_original_event(service, sink, move_in):
+    broken = json.loads(json.dumps(move_in))
+    broken["persons"][1]["name_kana"] = "たかはし　はなこ"
+    receive(service, broken)
+    [letter] = dead_letters(service)
+    fixed = service.fix_dead_letter(dead_letter_id=letter["dead_letter_id"], payload=move_in, operator_id="clerk-01")
+    assert fixed["problems"] == [] and fixed["updated_by"] == "clerk-01"
+    replayed = service.replay_dead_letter(dead_letter_id=letter["dead_letter_id"], operator_id="clerk-01")
+    assert (replayed["state"], replayed["outcome"]) == ("replayed", "applied")
+    assert sink.applied == [("chg-0001", "evt-1")]
+    assert dead_letters(service, "open") == []
+    assert receive(service, move_in) == "duplicate"
+
+
+def test_a_replay_that_still_fails_names_the_field_and_keeps_the_letter_open(service, sink, move_in):
+    move_in["event_date"] = "2026/11/20"
+    receive(service, move_in)
+    [letter] = dead_letters(service)
+    with pytest.raises(DomainError) as refused:
+        service.replay_dead_letter(dead_letter_id=letter["dead_letter_id"], operator_id="clerk-01")
+    assert (refused.value.field, refused.value.rule) == ("event_date", "format")
+    [again] = dead_letters(service)
+    assert (again["state"], again["attempts"]) == ("open", 2)
+    assert sink.applied == []
+
+
+def test_a_masked_my_number_sent_back_in_a_fix_keeps_the_stored_one(service, move_in):
+    move_in["event_date"] = "bad"
+    receive(service, move_in)
+    [letter] = dead_letters(service)
+    shown = masked_payload(letter["payload"])
+    assert shown["persons"][0]["my_number"] == "********9018"
+    shown["event_date"] = "2026-11-20"
+    fixed = service.fix_dead_letter(dead_letter_id=letter["dead_letter_id"], payload=shown, operator_id="clerk")
+    assert fixed["payload"]["persons"][0]["my_number"] == "123456789018"
+
+
+def with_sequences(change, change_id, *numbers):
+    change = json.loads(json.dumps(change))
+    change["change_id"] = change_id
+    for person, number in zip(change["persons"], numbers, strict=True):
+        person["sequence"] = number
+    return change
+
+
+def test_an_older_sequence_than_the_last_applied_is_dropped_as_stale(service, sink, move_in):
+    assert receive(service, with_sequences(move_in, "c2", 2, 2), event_id="e2") == "applied"
+    assert receive(service, with_sequences(move_in, "c1", 1, 1), event_id="e1") == "stale"
+    assert [c for c, _ in sink.applied] == ["c2"]
+
+
+def test_a_change_behind_a_gap_waits_for_the_missing_one(engine, sink, move_in):
+    now = [0.0]
+    service = IntegrationService(store=SqlStore(engine), sink=sink, gap_wait_seconds=60, clock=lambda: now[0])
+    receive(service, with_sequences(move_in, "c1", 1, 1), event_id="e1")
+    with pytest.raises(WaitingForSequence):
+        receive(service, with_sequences(move_in, "c3", 3, 3), event_id="e3")
+    assert receive(service, with_sequences(move_in, "c2", 2, 2), event_id="e2") == "applied"
+    assert receive(service, with_sequences(move_in, "c3", 3, 3), event_id="e3") == "applied"
+    assert [c for c, _ in sink.applied] == ["c1", "c2", "c3"]
+
+
+def test_a_gap_that_is_never_filled_is_applied_after_the_wait(engine, sink, move_in):
+    now = [0.0]
+    service = IntegrationService(store=SqlStore(engine), sink=sink, gap_wait_seconds=60, clock=lambda: now[0])
+    receive(service, with_sequences(move_in, "c1", 1, 1), event_id="e1")
+    with pytest.raises(WaitingForSequence):
+        receive(service, with_sequences(move_in, "c5", 5, 5), event_id="e5")
+    now[0] = 61.0
+    assert receive(service, with_sequences(move_in, "c5", 5, 5), event_id="e5") == "applied"
+    assert receive(service, with_sequences(move_in, "c2", 2, 2), event_id="e2") == "stale"
 
 
 def feed(*records) -> bytes:

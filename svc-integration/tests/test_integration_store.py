@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from nhi_common import db
-from nhi_common.paging import Page
+from nhi_common.paging import Page, parse
 from nhi_common.plumbing import Plumbing
 from nhi_integration.adapters import store
 from nhi_integration.adapters.tables import metadata
@@ -16,7 +16,8 @@ from nhi_integration.domain.resident import Problem, parse_change
 def test_migration_creates_every_table_and_runs_twice(engine):
     db.migrate(engine, MIGRATIONS)
     names = set(sa.inspect(engine).get_table_names())
-    assert {"imports", "received_changes", "rejected_events", "inbox", "outbox", "audit_log"} <= names
+    assert {"imports", "received_changes", "dead_letters", "person_sequences", "inbox", "outbox", "audit_log"} <= names
+    assert "rejected_events" not in names
 
 
 def test_receipt_and_outcomes_are_kept_with_ids_only(engine, move_in):
@@ -43,16 +44,35 @@ def test_a_rolled_back_claim_leaves_the_inbox_free(engine):
         assert not plumbing.claim_inbox(conn, event_id="evt-1", consumer="c")
 
 
-def test_rejections_are_listed_in_order(engine):
+def test_dead_letters_are_listed_in_order_and_by_state(engine, move_in):
     with engine.begin() as conn:
-        store.record_rejection(
-            conn, event_id="e1", ce_type="t", change_id="c1", problems=[Problem("event_date", "bad")]
-        )
-        store.record_rejection(conn, event_id="e2", ce_type="t", change_id="", problems=[Problem("", "not an object")])
+        for n in (1, 2, 3):
+            store.add_dead_letter(
+                conn,
+                dead_letter_id=f"d{n}",
+                event_id=f"e{n}",
+                ce_type="t",
+                change_id=f"c{n}",
+                reason="invalid_change",
+                problems=[Problem("event_date", "bad")],
+                payload=move_in,
+            )
+        store.update_dead_letter(conn, "d2", state="replayed", outcome="applied")
     with engine.connect() as conn:
-        rows = store.list_rejections(conn)
-    assert [r["event_id"] for r in rows] == ["e1", "e2"]
-    assert rows[0]["problems"] == [{"field": "event_date", "message": "bad"}]
+        first, cursor = store.list_dead_letters(conn, state="", page=Page(size=2))
+        rest, end = store.list_dead_letters(conn, state="", page=parse(2, cursor))
+        still_open, _ = store.list_dead_letters(conn, state="open", page=Page(size=10))
+    assert [r["event_id"] for r in first + rest] == ["e1", "e2", "e3"] and end == ""
+    assert [r["dead_letter_id"] for r in still_open] == ["d1", "d3"]
+    assert first[0]["problems"] == [{"field": "event_date", "message": "bad"}] and first[0]["payload"] == move_in
+
+
+def test_the_last_sequence_per_person_is_kept(engine):
+    with engine.begin() as conn:
+        store.set_sequences(conn, sequences={"1": 1, "2": 4}, change_id="c1")
+        store.set_sequences(conn, sequences={"1": 2}, change_id="c2")
+    with engine.connect() as conn:
+        assert store.last_sequences(conn, ["1", "2", "3"]) == {"1": 2, "2": 4}
 
 
 def test_imports_page_newest_first(engine):

@@ -10,6 +10,7 @@ from nhi_common.runtime import ServiceRuntime
 
 from .adapters.clients import QualificationClient
 from .adapters.store import SqlStore
+from .adapters.tables import PLUMBING
 from .entrypoints.grpc_api import IntegrationServicer
 from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
 from .service_layer.services import IntegrationService
@@ -40,12 +41,16 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     engine = make_engine(settings)
     db.migrate(engine, MIGRATIONS)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
-    runtime = IntegrationRuntime(name="svc-integration", nats_url=settings.nats_url, server=server, engine=engine)
+    runtime = IntegrationRuntime(
+        name="svc-integration", nats_url=settings.nats_url, server=server, engine=engine, outbox=PLUMBING["outbox"]
+    )
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(
         runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
     )
-    service = IntegrationService(store=SqlStore(engine), sink=client)
+    service = IntegrationService(
+        store=SqlStore(engine), sink=client, gap_wait_seconds=settings.resident_gap_wait_seconds
+    )
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service), server.server)
     if settings.nats_url:
         runtime.consume(

@@ -22,3 +22,8 @@ class Settings:
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
+    resident_gap_wait_seconds: float = setting(
+        "RESIDENT_GAP_WAIT_SECONDS",
+        "60",
+        "how long a resident change behind a gap in a person's sequence waits for the missing one",
+    )

@@ -32,7 +32,7 @@ TRANSIENT = frozenset(
 
 
 def to_message(change: ResidentChange) -> pb.ResidentChange:
-    return json_format.ParseDict(change.to_dict(), pb.ResidentChange())
+    return json_format.ParseDict(change.forwarded(), pb.ResidentChange())
 
 
 class QualificationClient:

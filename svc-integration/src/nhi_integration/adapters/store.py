@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from nhi_common import paging
 from nhi_common.plumbing import Plumbing, utcnow
 
-from ..domain.resident import Problem, ResidentChange
-from .tables import imports, metadata, received_changes, rejected_events
+from ..domain.resident import ResidentChange
+from .tables import dead_letters, imports, metadata, person_sequences, received_changes
 
 EVENT_SOURCE = "urn:nhi:svc-integration"
 
@@ -51,25 +51,6 @@ def get_receipt(conn: sa.Connection, receipt_key: str) -> dict[str, Any] | None:
     data = dict(row._mapping)
     data["outcomes"] = json.loads(data["outcomes"])
     return data
-
-
-def record_rejection(
-    conn: sa.Connection, *, event_id: str, ce_type: str, change_id: str, problems: list[Problem] | tuple[Problem, ...]
-) -> None:
-    conn.execute(
-        sa.insert(rejected_events).values(
-            event_id=event_id,
-            ce_type=ce_type,
-            change_id=change_id,
-            rejected_at=utcnow(),
-            problems=json.dumps([{"field": p.field, "message": p.message} for p in problems], ensure_ascii=False),
-        )
-    )
-
-
-def list_rejections(conn: sa.Connection, *, limit: int = 100) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(rejected_events).order_by(rejected_events.c.seq).limit(limit))
-    return [{**dict(r._mapping), "problems": json.loads(r.problems)} for r in rows]
 
 
 def create_import(conn: sa.Connection, *, import_id: str, source: str, file_name: str, operator_id: str) -> None:
@@ -129,6 +110,95 @@ def _import(row) -> dict[str, Any]:
     return data
 
 
+def last_sequences(conn: sa.Connection, person_ids: list[str]) -> dict[str, int]:
+    """The sequence number of the last change applied for each of `person_ids` that has one."""
+    if not person_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(person_sequences.c.person_id, person_sequences.c.sequence).where(
+            person_sequences.c.person_id.in_(person_ids)
+        )
+    )
+    return {row.person_id: row.sequence for row in rows}
+
+
+def set_sequences(conn: sa.Connection, *, sequences: dict[str, int], change_id: str) -> None:
+    known = last_sequences(conn, list(sequences))
+    now = utcnow()
+    for person_id, number in sequences.items():
+        values = {"sequence": number, "change_id": change_id, "updated_at": now}
+        if person_id in known:
+            conn.execute(sa.update(person_sequences).where(person_sequences.c.person_id == person_id).values(**values))
+        else:
+            conn.execute(sa.insert(person_sequences).values(person_id=person_id, **values))
+
+
+def add_dead_letter(
+    conn: sa.Connection,
+    *,
+    dead_letter_id: str,
+    event_id: str,
+    ce_type: str,
+    change_id: str,
+    reason: str,
+    problems,
+    payload: dict[str, Any],
+) -> None:
+    now = utcnow()
+    conn.execute(
+        sa.insert(dead_letters).values(
+            dead_letter_id=dead_letter_id,
+            event_id=event_id,
+            ce_type=ce_type,
+            change_id=change_id,
+            reason=reason,
+            problems=_problems(problems),
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            state="open",
+            attempts=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def update_dead_letter(conn: sa.Connection, dead_letter_id: str, **values: Any) -> None:
+    if "problems" in values:
+        values["problems"] = _problems(values["problems"])
+    if "payload" in values:
+        values["payload"] = json.dumps(values["payload"], ensure_ascii=False, sort_keys=True)
+    conn.execute(
+        sa.update(dead_letters)
+        .where(dead_letters.c.dead_letter_id == dead_letter_id)
+        .values(**values, updated_at=utcnow())
+    )
+
+
+def get_dead_letter(conn: sa.Connection, dead_letter_id: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(dead_letters).where(dead_letters.c.dead_letter_id == dead_letter_id)).first()
+    return _dead_letter(row) if row else None
+
+
+def list_dead_letters(conn: sa.Connection, *, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+    """One page of dead letters, oldest first, and the cursor of the next page ('' at the end)."""
+    query = sa.select(dead_letters)
+    if state:
+        query = query.where(dead_letters.c.state == state)
+    rows, next_cursor = paging.keyset(conn, query, dead_letters.c.seq, page)
+    return [_dead_letter(row) for row in rows], next_cursor
+
+
+def _problems(problems) -> str:
+    return json.dumps([{"field": p.field, "message": p.message} for p in problems], ensure_ascii=False)
+
+
+def _dead_letter(row) -> dict[str, Any]:
+    data = dict(row._mapping)
+    data["problems"] = json.loads(data["problems"])
+    data["payload"] = json.loads(data["payload"])
+    return data
+
+
 class SqlRecords:
     """Records inside the transaction of `conn`."""
 
@@ -145,12 +215,6 @@ class SqlRecords:
     def record_outcomes(self, **kwargs) -> None:
         record_outcomes(self.conn, **kwargs)
 
-    def record_rejection(self, **kwargs) -> None:
-        record_rejection(self.conn, **kwargs)
-
-    def rejections(self) -> list[dict[str, Any]]:
-        return list_rejections(self.conn)
-
     def create_import(self, **kwargs) -> None:
         create_import(self.conn, **kwargs)
 
@@ -165,6 +229,28 @@ class SqlRecords:
 
     def audit(self, **kwargs) -> None:
         self.plumbing.audit(self.conn, **kwargs)
+
+    def last_sequences(self, person_ids: list[str]) -> dict[str, int]:
+        return last_sequences(self.conn, person_ids)
+
+    def set_sequences(self, **kwargs) -> None:
+        set_sequences(self.conn, **kwargs)
+
+    def add_dead_letter(self, **kwargs) -> None:
+        add_dead_letter(self.conn, **kwargs)
+
+    def update_dead_letter(self, dead_letter_id: str, **values: Any) -> None:
+        update_dead_letter(self.conn, dead_letter_id, **values)
+
+    def get_dead_letter(self, dead_letter_id: str) -> dict[str, Any] | None:
+        return get_dead_letter(self.conn, dead_letter_id)
+
+    def list_dead_letters(self, *, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        return list_dead_letters(self.conn, state=state, page=page)
+
+    def publish(self, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> str:
+        """Write an event to the outbox in this transaction; its id."""
+        return self.plumbing.add_event(self.conn, nats_subject=nats_subject, type=type, subject=subject, data=data).id
 
 
 class SqlStore:

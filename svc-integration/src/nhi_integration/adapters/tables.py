@@ -42,16 +42,34 @@ received_changes = sa.Table(
     sa.Column("received_at", TZ, nullable=False),
 )
 
-# Messages from the bus that could never be applied (terminated, not retried); no personal data.
-rejected_events = sa.Table(
-    "rejected_events",
+# The last resident change applied per person (the registry's sequence number), for per-person order.
+person_sequences = sa.Table(
+    "person_sequences",
+    metadata,
+    sa.Column("person_id", sa.String(20), primary_key=True),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("change_id", sa.String(100), nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+# Resident changes that could not be processed, with the payload a clerk fixes and replays (state open|replayed).
+dead_letters = sa.Table(
+    "dead_letters",
     metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dead_letter_id", sa.String(36), nullable=False, unique=True),
     sa.Column("event_id", sa.String(100), nullable=False, index=True),
     sa.Column("ce_type", sa.String(200), nullable=False, server_default=""),
     sa.Column("change_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("reason", sa.String(40), nullable=False),
     sa.Column("problems", sa.Text, nullable=False),
-    sa.Column("rejected_at", TZ, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("outcome", sa.String(30), nullable=False, server_default=""),
+    sa.Column("updated_by", sa.String(100), nullable=False, server_default=""),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
 )
 
 PLUMBING = plumbing.define_tables(metadata)

@@ -11,21 +11,11 @@ import datetime as dt
 import re
 from typing import Any
 
-CHANGE_KINDS = frozenset(
-    {
-        "move_in",
-        "move_in_same_pref",
-        "move_out",
-        "move_out_same_pref",
-        "birth",
-        "death",
-        "move_within",
-        "household_change",
-        "name_change",
-    }
-)
+from .resident_reasons import REASONS
+
+CHANGE_KINDS = frozenset(REASONS)
 # Kinds after which the household lives at a new address: the change must say where.
-KINDS_WITH_ADDRESS = frozenset({"move_in", "move_in_same_pref", "move_within"})
+KINDS_WITH_ADDRESS = frozenset(code for code, reason in REASONS.items() if reason.needs_address)
 SEXES = frozenset({"1", "2"})
 ADDRESS_FIELDS = ("postal_code", "address_code", "address", "building", "district_code")
 
@@ -73,6 +63,7 @@ class ResidentPerson:
     residence_status: str = ""  # 在留資格
     residence_expires_on: dt.date | None = None
     dv_support: bool = False
+    sequence: int | None = None  # the registry's per-person change number; None: no order known
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +81,19 @@ class ResidentChange:
     @property
     def person_ids(self) -> list[str]:
         return [p.person_id for p in self.persons]
+
+    @property
+    def sequences(self) -> dict[str, int]:
+        """The per-person sequence numbers the change carries."""
+        return {p.person_id: p.sequence for p in self.persons if p.sequence is not None}
+
+    def forwarded(self) -> dict[str, Any]:
+        """The change as svc-qualification applies it: its kind mapped from the 異動事由, no sequence numbers."""
+        data = self.to_dict()
+        data["change_kind"] = REASONS[self.change_kind].applies_as
+        for person in data["persons"]:
+            del person["sequence"]
+        return data
 
     def to_dict(self) -> dict[str, Any]:
         """The change in the wire schema (dates as ISO text)."""
@@ -274,6 +278,9 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
     nationality = r.text(data, "nationality", f"{path}.nationality", required=False, max_length=40)
     residence_status = r.text(data, "residence_status", f"{path}.residence_status", required=False, max_length=60)
     expires = r.date(data, "residence_expires_on", f"{path}.residence_expires_on", required=False)
+    sequence = data.get("sequence")
+    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1):
+        r.fail(f"{path}.sequence", "must be a positive integer")
     dv_support = data.get("dv_support", False)
     if dv_support is None:
         dv_support = False
@@ -294,4 +301,43 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
         residence_status=residence_status,
         residence_expires_on=expires,
         dv_support=dv_support,
+        sequence=sequence,
     )
+
+
+def mask_my_number(value: Any) -> Any:
+    """A My Number as a clerk's list shows it: the last 4 digits only."""
+    if isinstance(value, str) and len(value) == 12:
+        return "********" + value[-4:]
+    return value
+
+
+def masked_payload(payload: Any) -> Any:
+    """A change payload with every person's My Number masked (dead letters shown to a clerk)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("persons"), list):
+        return payload
+    persons = [
+        {**p, "my_number": mask_my_number(p.get("my_number"))} if isinstance(p, dict) and p.get("my_number") else p
+        for p in payload["persons"]
+    ]
+    return {**payload, "persons": persons}
+
+
+def keep_masked_my_numbers(fixed: dict[str, Any], stored: Any) -> dict[str, Any]:
+    """A fixed payload in which a person's masked My Number, sent back as shown, is the stored one again."""
+    stored_persons = stored.get("persons") if isinstance(stored, dict) else None
+    if not isinstance(fixed.get("persons"), list) or not isinstance(stored_persons, list):
+        return fixed
+    numbers = {
+        p.get("person_id"): p.get("my_number")
+        for p in stored_persons
+        if isinstance(p, dict) and isinstance(p.get("my_number"), str)
+    }
+    persons = []
+    for person in fixed["persons"]:
+        if isinstance(person, dict) and person.get("my_number"):
+            original = numbers.get(person.get("person_id"))
+            if original and person["my_number"] == mask_my_number(original):
+                person = {**person, "my_number": original}
+        persons.append(person)
+    return {**fixed, "persons": persons}

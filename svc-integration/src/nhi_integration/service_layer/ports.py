@@ -42,12 +42,6 @@ class Records(Protocol):
 
     def record_outcomes(self, *, receipt_key: str, outcomes: list[dict[str, Any]]) -> None: ...
 
-    def record_rejection(
-        self, *, event_id: str, ce_type: str, change_id: str, problems: list[Problem] | tuple[Problem, ...]
-    ) -> None: ...
-
-    def rejections(self) -> list[dict[str, Any]]: ...
-
     def create_import(self, *, import_id: str, source: str, file_name: str, operator_id: str) -> None: ...
 
     def finish_import(
@@ -60,6 +54,33 @@ class Records(Protocol):
         """One page of imports, newest first, and the cursor of the next page ('' at the end)."""
 
     def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None: ...
+
+    def last_sequences(self, person_ids: list[str]) -> dict[str, int]:
+        """The sequence of the last change applied per person, for those that have one."""
+
+    def set_sequences(self, *, sequences: dict[str, int], change_id: str) -> None: ...
+
+    def add_dead_letter(
+        self,
+        *,
+        dead_letter_id: str,
+        event_id: str,
+        ce_type: str,
+        change_id: str,
+        reason: str,
+        problems: list[Problem] | tuple[Problem, ...],
+        payload: dict[str, Any],
+    ) -> None: ...
+
+    def update_dead_letter(self, dead_letter_id: str, **values: Any) -> None: ...
+
+    def get_dead_letter(self, dead_letter_id: str) -> dict[str, Any] | None: ...
+
+    def list_dead_letters(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        """One page of dead letters, oldest first, and the cursor of the next page ('' at the end)."""
+
+    def publish(self, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> str:
+        """Write an event to the outbox inside this transaction; its id."""
 
 
 class Store(Protocol):

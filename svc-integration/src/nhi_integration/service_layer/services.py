@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import InvalidInput, NotFound
+from nhi_common.errors import DomainError, InvalidInput, NotFound
 from nhi_common.paging import Page
 
 from ..domain.feed import SOURCES, SUPPORTED_SOURCES, parse_resident_feed
-from ..domain.resident import InvalidChange, Problem, ResidentChange, parse_change
+from ..domain.resident import InvalidChange, Problem, ResidentChange, keep_masked_my_numbers, parse_change
+from ..domain.resident_order import Order, check_order
 from .ports import ApplyRejected, ApplyUnavailable, ResidentSink, Store
 
 log = logging.getLogger(__name__)
 
 RESIDENT_CONSUMER = "integration-resident"
 RESIDENT_CHANGE_TYPE = "jp.lg.resident.change.v1"
+DEAD_LETTER_SUBJECT = "resident.v1.changes.dead"
+DEAD_LETTER_TYPE = "jp.lg.resident.change.dead.v1"
+DEAD_LETTER_STATES = ("open", "replayed")
+
+
+class WaitingForSequence(Exception):
+    """A change behind a gap in a person's sequence: deliver it again later, the missing one may come first."""
+
+    def __init__(self, expected: int, got: int) -> None:
+        super().__init__(f"waiting for sequence {expected} before {got}")
+
+
+def _parse_event(ce_type: str, data: Any) -> ResidentChange:
+    if ce_type != RESIDENT_CHANGE_TYPE:
+        raise InvalidChange([Problem("ce-type", f"expected {RESIDENT_CHANGE_TYPE}")])
+    return parse_change(data)
+
+
+def _problems_of(ce_type: str, data: Any) -> tuple[Problem, ...]:
+    try:
+        _parse_event(ce_type, data)
+    except InvalidChange as exc:
+        return exc.problems
+    return ()
+
+
+def _require_open(found: dict[str, Any]) -> None:
+    if found["state"] != "open":
+        raise DomainError("state", "this dead letter was replayed already", code="DEAD_LETTER_CLOSED", rule="enum")
 
 
 class UnsupportedSource(InvalidInput):
@@ -30,65 +62,188 @@ class UnsupportedSource(InvalidInput):
 class IntegrationService:
     """Receives resident changes, keeps its own record of them, and hands each on exactly once."""
 
-    def __init__(self, *, store: Store, sink: ResidentSink) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        sink: ResidentSink,
+        gap_wait_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.sink = sink
+        self.gap_wait_seconds = gap_wait_seconds
+        self.clock = clock
+        self._first_seen: dict[str, float] = {}
 
     # ----- resident changes from the bus -----
 
     def receive_resident_event(self, *, event_id: str, ce_type: str, data: dict[str, Any]) -> str:
-        """Apply one CloudEvent; 'applied' or 'duplicate'. InvalidChange/ApplyRejected: never retry; ApplyUnavailable: retry."""
-        change_id = data.get("change_id") if isinstance(data.get("change_id"), str) else ""
+        """Apply one CloudEvent: 'applied', 'duplicate', 'stale' or 'dead_letter' (stored and published, never
+        retried). Raises ApplyUnavailable or WaitingForSequence when it is worth another delivery."""
         try:
-            if ce_type != RESIDENT_CHANGE_TYPE:
-                raise InvalidChange([Problem("ce-type", f"expected {RESIDENT_CHANGE_TYPE}")])
-            change = parse_change(data)
+            change = _parse_event(ce_type, data)
+            return self._apply_in_order(change, receipt_key=event_id, origin="nats", wait_for_gaps=True)
         except InvalidChange as exc:
-            self._reject(event_id=event_id, ce_type=ce_type, change_id=change_id[:100], problems=exc.problems)
-            raise
-        try:
-            return self._apply(change, receipt_key=event_id, idempotency_key=event_id, origin="nats")
+            reason, problems = "invalid_change", exc.problems
         except ApplyRejected as exc:
-            self._reject(
+            reason, problems = "rejected_by_qualification", (Problem(exc.field, exc.message),)
+        self._dead_letter(event_id=event_id, ce_type=ce_type, data=data, reason=reason, problems=problems)
+        return "dead_letter"
+
+    def _dead_letter(self, *, event_id: str, ce_type: str, data: Any, reason: str, problems) -> None:
+        """Store the message with its reason and publish it on the dead-letter subject, in one transaction."""
+        change_id = data.get("change_id") if isinstance(data, dict) and isinstance(data.get("change_id"), str) else ""
+        payload = data if isinstance(data, dict) else {"value": data}
+        dead_letter_id = str(uuid.uuid4())
+        with self.store.transaction() as tx:
+            if not tx.claim(f"dead:{event_id}", RESIDENT_CONSUMER):
+                return
+            tx.add_dead_letter(
+                dead_letter_id=dead_letter_id,
                 event_id=event_id,
                 ce_type=ce_type,
-                change_id=change.change_id,
-                problems=[Problem(exc.field, exc.message)],
+                change_id=change_id[:100],
+                reason=reason,
+                problems=problems,
+                payload=payload,
             )
-            raise
-
-    def _reject(self, *, event_id: str, ce_type: str, change_id: str, problems) -> None:
-        with self.store.transaction() as tx:
-            tx.record_rejection(event_id=event_id, ce_type=ce_type, change_id=change_id, problems=problems)
+            tx.publish(
+                nats_subject=DEAD_LETTER_SUBJECT,
+                type=DEAD_LETTER_TYPE,
+                subject=dead_letter_id,
+                data={
+                    "dead_letter_id": dead_letter_id,
+                    "event_id": event_id,
+                    "ce_type": ce_type,
+                    "reason": reason,
+                    "problems": [{"field": p.field, "message": p.message} for p in problems],
+                    "payload": payload,
+                },
+            )
         log.warning(
-            "resident change rejected: %s",
+            "resident change dead-lettered (%s): %s",
+            reason,
             "; ".join(p.field or "(record)" for p in problems),
-            extra={"event_id": event_id, "change_id": change_id},
+            extra={"event_id": event_id, "change_id": change_id[:100], "dead_letter_id": dead_letter_id},
         )
 
-    def _apply(
+    def _apply_in_order(
         self,
         change: ResidentChange,
         *,
         receipt_key: str,
-        idempotency_key: str,
         origin: str,
+        wait_for_gaps: bool,
         import_id: str | None = None,
     ) -> str:
-        """Claim, record and hand on in one transaction that commits only if svc-qualification took the change."""
+        """Claim, check the per-person order, record and hand on in one transaction that commits only if
+        svc-qualification took the change (or the change is stale, which is recorded and dropped)."""
         with self.store.transaction() as tx:
             if not tx.claim(receipt_key, RESIDENT_CONSUMER):
                 return "duplicate"
+            order = check_order(change.sequences, tx.last_sequences(list(change.sequences)))
             tx.record_receipt(receipt_key=receipt_key, change=change, origin=origin, import_id=import_id)
-            outcomes = self.sink.apply(change, idempotency_key=idempotency_key)
+            if order.verdict is Order.STALE:
+                tx.record_outcomes(
+                    receipt_key=receipt_key, outcomes=[{"change_id": change.change_id, "outcome": "stale"}]
+                )
+                log.info("resident change %s stale: dropped", change.change_id, extra={"change_id": change.change_id})
+                return "stale"
+            if order.verdict is Order.GAP and wait_for_gaps and not self._waited(receipt_key):
+                raise WaitingForSequence(order.expected, order.got)
+            outcomes = self.sink.apply(change, idempotency_key=receipt_key)
             tx.record_outcomes(receipt_key=receipt_key, outcomes=outcomes)
+            tx.set_sequences(sequences=change.sequences, change_id=change.change_id)
+        self._first_seen.pop(receipt_key, None)
         log.info(
-            "resident change %s (%s) applied",
+            "resident change %s (%s) applied%s",
             change.change_id,
             change.change_kind,
+            " over a sequence gap" if order.verdict is Order.GAP else "",
             extra={"change_id": change.change_id},
         )
         return "applied"
+
+    def _waited(self, receipt_key: str) -> bool:
+        """True once a change behind a sequence gap has waited the configured time (counted in this process)."""
+        now = self.clock()
+        first = self._first_seen.setdefault(receipt_key, now)
+        return now - first >= self.gap_wait_seconds
+
+    # ----- dead letters -----
+
+    def list_dead_letters(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        if state and state not in DEAD_LETTER_STATES:
+            raise InvalidInput(
+                "state", "unknown state; expected one of " + ", ".join(DEAD_LETTER_STATES), code="UNKNOWN_KIND"
+            )
+        with self.store.transaction() as tx:
+            return tx.list_dead_letters(state=state, page=page)
+
+    def get_dead_letter(self, dead_letter_id: str) -> dict[str, Any]:
+        with self.store.transaction() as tx:
+            found = tx.get_dead_letter(dead_letter_id)
+        if found is None:
+            raise NotFound("dead_letter", dead_letter_id)
+        return found
+
+    def fix_dead_letter(self, *, dead_letter_id: str, payload: dict[str, Any], operator_id: str) -> dict[str, Any]:
+        """Replace the payload of an open dead letter (a masked My Number sent back keeps the stored one)."""
+        if not isinstance(payload, dict):
+            raise InvalidInput("payload", "a resident change is a JSON object", code="INVALID_JSON")
+        with self.store.transaction() as tx:
+            found = tx.get_dead_letter(dead_letter_id)
+            if found is None:
+                raise NotFound("dead_letter", dead_letter_id)
+            _require_open(found)
+            fixed = keep_masked_my_numbers(payload, found["payload"])
+            problems = _problems_of(found["ce_type"], fixed)
+            tx.update_dead_letter(dead_letter_id, payload=fixed, problems=problems, updated_by=operator_id)
+            tx.audit(
+                operator_id=operator_id, action="dead_letter.fixed", target_kind="dead_letter", target_id=dead_letter_id
+            )
+            return tx.get_dead_letter(dead_letter_id)
+
+    def replay_dead_letter(self, *, dead_letter_id: str, operator_id: str) -> dict[str, Any]:
+        """Apply the (fixed) payload of an open dead letter as the original event; refuse naming the field if it
+        still cannot be applied."""
+        found = self.get_dead_letter(dead_letter_id)
+        _require_open(found)
+        try:
+            change = _parse_event(found["ce_type"], found["payload"])
+            outcome = self._apply_in_order(change, receipt_key=found["event_id"], origin="replay", wait_for_gaps=False)
+        except InvalidChange as exc:
+            self._replay_failed(found, exc.problems, operator_id)
+            raise DomainError(
+                exc.problems[0].field, exc.problems[0].message, code="DEAD_LETTER_INVALID", rule="format"
+            ) from None
+        except ApplyRejected as exc:
+            self._replay_failed(found, (Problem(exc.field, exc.message),), operator_id)
+            raise DomainError(exc.field, exc.message, code="DEAD_LETTER_REJECTED", rule="format") from None
+        with self.store.transaction() as tx:
+            tx.update_dead_letter(
+                dead_letter_id,
+                state="replayed",
+                outcome=outcome,
+                problems=(),
+                attempts=found["attempts"] + 1,
+                updated_by=operator_id,
+            )
+            tx.audit(
+                operator_id=operator_id,
+                action="dead_letter.replayed",
+                target_kind="dead_letter",
+                target_id=dead_letter_id,
+                detail=outcome,
+            )
+            return tx.get_dead_letter(dead_letter_id)
+
+    def _replay_failed(self, found: dict[str, Any], problems, operator_id: str) -> None:
+        with self.store.transaction() as tx:
+            tx.update_dead_letter(
+                found["dead_letter_id"], problems=problems, attempts=found["attempts"] + 1, updated_by=operator_id
+            )
 
     # ----- uploaded feeds -----
 
@@ -109,11 +264,11 @@ class IntegrationService:
                 errors.extend({"line": line.line, "field": p.field, "message": p.message} for p in line.problems)
                 continue
             try:
-                self._apply(
+                self._apply_in_order(
                     line.change,
                     receipt_key=f"feed:{line.change.change_id}",
-                    idempotency_key=f"feed:{line.change.change_id}",
                     origin="feed",
+                    wait_for_gaps=False,
                     import_id=import_id,
                 )
                 applied += 1
@@ -160,7 +315,3 @@ class IntegrationService:
         """A page of imports, newest first, and the cursor of the next page ('' at the end)."""
         with self.store.transaction() as tx:
             return tx.list_imports(source=source, page=page)
-
-    def rejections(self) -> list[dict[str, Any]]:
-        with self.store.transaction() as tx:
-            return tx.rejections()

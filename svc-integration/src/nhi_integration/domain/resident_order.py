@@ -1,0 +1,40 @@
+"""Per-person order of resident changes: each person's changes carry the registry's sequence number.
+
+Policy (docs/feeds/resident.md): a change whose sequence, for any of its persons, is not above the last one
+applied for that person is stale and dropped (a later state is already recorded); a change that skips a number
+waits for the missing one, and is applied anyway once it has waited the configured time (the registry may have
+sent the missing change to nobody, or it may lie in the dead letters); a person never seen before starts anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+
+class Order(enum.Enum):
+    IN_ORDER = "in_order"
+    STALE = "stale"
+    GAP = "gap"
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderCheck:
+    verdict: Order
+    person_id: str = ""  # the person whose sequence decided a stale or gapped verdict
+    expected: int = 0
+    got: int = 0
+
+
+def check_order(sequences: dict[str, int], last_applied: dict[str, int]) -> OrderCheck:
+    """Where a change with `sequences` (person -> number) stands after `last_applied` (person -> number)."""
+    gap = None
+    for person_id, number in sorted(sequences.items()):
+        last = last_applied.get(person_id)
+        if last is None:
+            continue
+        if number <= last:
+            return OrderCheck(Order.STALE, person_id, last + 1, number)
+        if number > last + 1 and gap is None:
+            gap = OrderCheck(Order.GAP, person_id, last + 1, number)
+    return gap or OrderCheck(Order.IN_ORDER)
