@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from nhi.common.v1 import common_pb2 as nhi_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$nhi/integration/v1/integration.proto\x12\x12nhi.integration.v1\x1a\x1anhi/common/v1/common.proto\"\x88\x01\n\x11ImportFeedRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x0c\x12\x0f\n\x07partial\x18\x05 \x01(\x08\"\xc0\x01\n\x12ImportFeedResponse\x12\x11\n\timport_id\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x05 \x01(\x03\x12\x10\n\x08rejected\x18\x06 \x01(\x03\x12/\n\x06\x65rrors\x18\x07 \x03(\x0b\x32\x1f.nhi.integration.v1.RecordError\x12\x13\n\x0breceived_at\x18\x08 \x01(\t\";\n\x0bRecordError\x12\x0c\n\x04line\x18\x01 \x01(\x03\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"%\n\x10GetImportRequest\x12\x11\n\timport_id\x18\x01 \x01(\t\"N\n\x12ListImportsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x0e\n\x06source\x18\x02 \x01(\t\"u\n\x13ListImportsResponse\x12\x37\n\x07imports\x18\x01 \x03(\x0b\x32&.nhi.integration.v1.ImportFeedResponse\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"\xdd\x02\n\rInconsistency\x12\x18\n\x10inconsistency_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\x12\n\nnhi_status\x18\x06 \x01(\t\x12\x14\n\x0cother_status\x18\x07 \x01(\t\x12\x10\n\x08mismatch\x18\x08 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\t \x01(\t\x12\x0c\n\x04rule\x18\n \x01(\t\x12\r\n\x05state\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65tected_at\x18\x0c \x01(\t\x12\x14\n\x0clast_seen_at\x18\r \x01(\t\x12\x13\n\x0bresolved_at\x18\x0e \x01(\t\x12\x13\n\x0bresolved_by\x18\x0f \x01(\t\x12\x11\n\tchange_id\x18\x10 \x01(\t\x12\x0c\n\x04note\x18\x11 \x01(\t\x12\x0e\n\x06source\x18\x12 \x01(\t\"v\n\x1aListInconsistenciesRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\"\x80\x01\n\x1bListInconsistenciesResponse\x12:\n\x0finconsistencies\x18\x01 \x03(\x0b\x32!.nhi.integration.v1.Inconsistency\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"\x88\x01\n\x1bResolveInconsistencyRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x18\n\x10inconsistency_id\x18\x02 \x01(\t\x12\x11\n\tchange_id\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t2\x8c\x05\n\x12IntegrationService\x12[\n\nImportFeed\x12%.nhi.integration.v1.ImportFeedRequest\x1a&.nhi.integration.v1.ImportFeedResponse\x12Y\n\tGetImport\x12$.nhi.integration.v1.GetImportRequest\x1a&.nhi.integration.v1.ImportFeedResponse\x12^\n\x0bListImports\x12&.nhi.integration.v1.ListImportsRequest\x1a\'.nhi.integration.v1.ListImportsResponse\x12>\n\x08StartJob\x12\x1e.nhi.common.v1.StartJobRequest\x1a\x12.nhi.common.v1.Job\x12:\n\x06GetJob\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x12.nhi.common.v1.Job\x12v\n\x13ListInconsistencies\x12..nhi.integration.v1.ListInconsistenciesRequest\x1a/.nhi.integration.v1.ListInconsistenciesResponse\x12j\n\x14ResolveInconsistency\x12/.nhi.integration.v1.ResolveInconsistencyRequest\x1a!.nhi.integration.v1.Inconsistencyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$nhi/integration/v1/integration.proto\x12\x12nhi.integration.v1\x1a\x1anhi/common/v1/common.proto\"\x98\x01\n\x11ImportFeedRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x0c\x12\x0f\n\x07partial\x18\x05 \x01(\x08\x12\x0e\n\x06\x66ormat\x18\x06 \x01(\t\"\xc0\x01\n\x12ImportFeedResponse\x12\x11\n\timport_id\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x05 \x01(\x03\x12\x10\n\x08rejected\x18\x06 \x01(\x03\x12/\n\x06\x65rrors\x18\x07 \x03(\x0b\x32\x1f.nhi.integration.v1.RecordError\x12\x13\n\x0breceived_at\x18\x08 \x01(\t\";\n\x0bRecordError\x12\x0c\n\x04line\x18\x01 \x01(\x03\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"%\n\x10GetImportRequest\x12\x11\n\timport_id\x18\x01 \x01(\t\"N\n\x12ListImportsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x0e\n\x06source\x18\x02 \x01(\t\"u\n\x13ListImportsResponse\x12\x37\n\x07imports\x18\x01 \x03(\x0b\x32&.nhi.integration.v1.ImportFeedResponse\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"\xdd\x02\n\rInconsistency\x12\x18\n\x10inconsistency_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\x12\n\nnhi_status\x18\x06 \x01(\t\x12\x14\n\x0cother_status\x18\x07 \x01(\t\x12\x10\n\x08mismatch\x18\x08 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\t \x01(\t\x12\x0c\n\x04rule\x18\n \x01(\t\x12\r\n\x05state\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65tected_at\x18\x0c \x01(\t\x12\x14\n\x0clast_seen_at\x18\r \x01(\t\x12\x13\n\x0bresolved_at\x18\x0e \x01(\t\x12\x13\n\x0bresolved_by\x18\x0f \x01(\t\x12\x11\n\tchange_id\x18\x10 \x01(\t\x12\x0c\n\x04note\x18\x11 \x01(\t\x12\x0e\n\x06source\x18\x12 \x01(\t\"v\n\x1aListInconsistenciesRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\"\x80\x01\n\x1bListInconsistenciesResponse\x12:\n\x0finconsistencies\x18\x01 \x03(\x0b\x32!.nhi.integration.v1.Inconsistency\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"\x88\x01\n\x1bResolveInconsistencyRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x18\n\x10inconsistency_id\x18\x02 \x01(\t\x12\x11\n\tchange_id\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xa1\x02\n\nDeadLetter\x12\x16\n\x0e\x64\x65\x61\x64_letter_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x65_type\x18\x03 \x01(\t\x12\x11\n\tchange_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\r\n\x05state\x18\x06 \x01(\t\x12\x31\n\x08problems\x18\x07 \x03(\x0b\x32\x1f.nhi.integration.v1.RecordError\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\x12\x10\n\x08\x61ttempts\x18\t \x01(\x03\x12\x0f\n\x07outcome\x18\n \x01(\t\x12\x12\n\nupdated_by\x18\x0b \x01(\t\x12\x12\n\ncreated_at\x18\x0c \x01(\t\x12\x12\n\nupdated_at\x18\r \x01(\t\"\x81\x01\n\x16ListDeadLettersRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\r\n\x05state\x18\x03 \x01(\t\"v\n\x17ListDeadLettersResponse\x12\x34\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\x1e.nhi.integration.v1.DeadLetter\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"t\n\x14\x46ixDeadLetterRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x16\n\x0e\x64\x65\x61\x64_letter_id\x18\x02 \x01(\t\x12\x14\n\x0cpayload_json\x18\x03 \x01(\t\"a\n\x17ReplayDeadLetterRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x16\n\x0e\x64\x65\x61\x64_letter_id\x18\x02 \x01(\t2\xb4\x07\n\x12IntegrationService\x12[\n\nImportFeed\x12%.nhi.integration.v1.ImportFeedRequest\x1a&.nhi.integration.v1.ImportFeedResponse\x12Y\n\tGetImport\x12$.nhi.integration.v1.GetImportRequest\x1a&.nhi.integration.v1.ImportFeedResponse\x12^\n\x0bListImports\x12&.nhi.integration.v1.ListImportsRequest\x1a\'.nhi.integration.v1.ListImportsResponse\x12>\n\x08StartJob\x12\x1e.nhi.common.v1.StartJobRequest\x1a\x12.nhi.common.v1.Job\x12:\n\x06GetJob\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x12.nhi.common.v1.Job\x12v\n\x13ListInconsistencies\x12..nhi.integration.v1.ListInconsistenciesRequest\x1a/.nhi.integration.v1.ListInconsistenciesResponse\x12j\n\x14ResolveInconsistency\x12/.nhi.integration.v1.ResolveInconsistencyRequest\x1a!.nhi.integration.v1.Inconsistency\x12j\n\x0fListDeadLetters\x12*.nhi.integration.v1.ListDeadLettersRequest\x1a+.nhi.integration.v1.ListDeadLettersResponse\x12Y\n\rFixDeadLetter\x12(.nhi.integration.v1.FixDeadLetterRequest\x1a\x1e.nhi.integration.v1.DeadLetter\x12_\n\x10ReplayDeadLetter\x12+.nhi.integration.v1.ReplayDeadLetterRequest\x1a\x1e.nhi.integration.v1.DeadLetterb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,25 +33,35 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nhi.integration.v1.integrat
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_IMPORTFEEDREQUEST']._serialized_start=89
-  _globals['_IMPORTFEEDREQUEST']._serialized_end=225
-  _globals['_IMPORTFEEDRESPONSE']._serialized_start=228
-  _globals['_IMPORTFEEDRESPONSE']._serialized_end=420
-  _globals['_RECORDERROR']._serialized_start=422
-  _globals['_RECORDERROR']._serialized_end=481
-  _globals['_GETIMPORTREQUEST']._serialized_start=483
-  _globals['_GETIMPORTREQUEST']._serialized_end=520
-  _globals['_LISTIMPORTSREQUEST']._serialized_start=522
-  _globals['_LISTIMPORTSREQUEST']._serialized_end=600
-  _globals['_LISTIMPORTSRESPONSE']._serialized_start=602
-  _globals['_LISTIMPORTSRESPONSE']._serialized_end=719
-  _globals['_INCONSISTENCY']._serialized_start=722
-  _globals['_INCONSISTENCY']._serialized_end=1071
-  _globals['_LISTINCONSISTENCIESREQUEST']._serialized_start=1073
-  _globals['_LISTINCONSISTENCIESREQUEST']._serialized_end=1191
-  _globals['_LISTINCONSISTENCIESRESPONSE']._serialized_start=1194
-  _globals['_LISTINCONSISTENCIESRESPONSE']._serialized_end=1322
-  _globals['_RESOLVEINCONSISTENCYREQUEST']._serialized_start=1325
-  _globals['_RESOLVEINCONSISTENCYREQUEST']._serialized_end=1461
-  _globals['_INTEGRATIONSERVICE']._serialized_start=1464
-  _globals['_INTEGRATIONSERVICE']._serialized_end=2116
+  _globals['_IMPORTFEEDREQUEST']._serialized_end=241
+  _globals['_IMPORTFEEDRESPONSE']._serialized_start=244
+  _globals['_IMPORTFEEDRESPONSE']._serialized_end=436
+  _globals['_RECORDERROR']._serialized_start=438
+  _globals['_RECORDERROR']._serialized_end=497
+  _globals['_GETIMPORTREQUEST']._serialized_start=499
+  _globals['_GETIMPORTREQUEST']._serialized_end=536
+  _globals['_LISTIMPORTSREQUEST']._serialized_start=538
+  _globals['_LISTIMPORTSREQUEST']._serialized_end=616
+  _globals['_LISTIMPORTSRESPONSE']._serialized_start=618
+  _globals['_LISTIMPORTSRESPONSE']._serialized_end=735
+  _globals['_INCONSISTENCY']._serialized_start=738
+  _globals['_INCONSISTENCY']._serialized_end=1087
+  _globals['_LISTINCONSISTENCIESREQUEST']._serialized_start=1089
+  _globals['_LISTINCONSISTENCIESREQUEST']._serialized_end=1207
+  _globals['_LISTINCONSISTENCIESRESPONSE']._serialized_start=1210
+  _globals['_LISTINCONSISTENCIESRESPONSE']._serialized_end=1338
+  _globals['_RESOLVEINCONSISTENCYREQUEST']._serialized_start=1341
+  _globals['_RESOLVEINCONSISTENCYREQUEST']._serialized_end=1477
+  _globals['_DEADLETTER']._serialized_start=1480
+  _globals['_DEADLETTER']._serialized_end=1769
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=1772
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=1901
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=1903
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2021
+  _globals['_FIXDEADLETTERREQUEST']._serialized_start=2023
+  _globals['_FIXDEADLETTERREQUEST']._serialized_end=2139
+  _globals['_REPLAYDEADLETTERREQUEST']._serialized_start=2141
+  _globals['_REPLAYDEADLETTERREQUEST']._serialized_end=2238
+  _globals['_INTEGRATIONSERVICE']._serialized_start=2241
+  _globals['_INTEGRATIONSERVICE']._serialized_end=3189
 # @@protoc_insertion_point(module_scope)

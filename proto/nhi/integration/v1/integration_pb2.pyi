@@ -8,18 +8,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ImportFeedRequest(_message.Message):
-    __slots__ = ("context", "source", "file_name", "content", "partial")
+    __slots__ = ("context", "source", "file_name", "content", "partial", "format")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.RequestContext
     source: str
     file_name: str
     content: bytes
     partial: bool
-    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., source: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., partial: _Optional[bool] = ...) -> None: ...
+    format: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., source: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., partial: _Optional[bool] = ..., format: _Optional[str] = ...) -> None: ...
 
 class ImportFeedResponse(_message.Message):
     __slots__ = ("import_id", "source", "state", "records", "applied", "rejected", "errors", "received_at")
@@ -144,3 +146,69 @@ class ResolveInconsistencyRequest(_message.Message):
     change_id: str
     note: str
     def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., inconsistency_id: _Optional[str] = ..., change_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("dead_letter_id", "event_id", "ce_type", "change_id", "reason", "state", "problems", "payload_json", "attempts", "outcome", "updated_by", "created_at", "updated_at")
+    DEAD_LETTER_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    dead_letter_id: str
+    event_id: str
+    ce_type: str
+    change_id: str
+    reason: str
+    state: str
+    problems: _containers.RepeatedCompositeFieldContainer[RecordError]
+    payload_json: str
+    attempts: int
+    outcome: str
+    updated_by: str
+    created_at: str
+    updated_at: str
+    def __init__(self, dead_letter_id: _Optional[str] = ..., event_id: _Optional[str] = ..., ce_type: _Optional[str] = ..., change_id: _Optional[str] = ..., reason: _Optional[str] = ..., state: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[RecordError, _Mapping]]] = ..., payload_json: _Optional[str] = ..., attempts: _Optional[int] = ..., outcome: _Optional[str] = ..., updated_by: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
+
+class ListDeadLettersRequest(_message.Message):
+    __slots__ = ("context", "page", "state")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    page: _common_pb2.PageRequest
+    state: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ListDeadLettersResponse(_message.Message):
+    __slots__ = ("dead_letters", "page")
+    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
+    page: _common_pb2.PageInfo
+    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
+class FixDeadLetterRequest(_message.Message):
+    __slots__ = ("context", "dead_letter_id", "payload_json")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    dead_letter_id: str
+    payload_json: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., dead_letter_id: _Optional[str] = ..., payload_json: _Optional[str] = ...) -> None: ...
+
+class ReplayDeadLetterRequest(_message.Message):
+    __slots__ = ("context", "dead_letter_id")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_ID_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    dead_letter_id: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., dead_letter_id: _Optional[str] = ...) -> None: ...

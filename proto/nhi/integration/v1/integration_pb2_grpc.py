@@ -70,6 +70,21 @@ class IntegrationServiceStub:
                 request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.SerializeToString,
                 response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.FromString,
                 _registered_method=True)
+        self.ListDeadLetters = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ListDeadLetters',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersResponse.FromString,
+                _registered_method=True)
+        self.FixDeadLetter = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/FixDeadLetter',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.FixDeadLetterRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
+                _registered_method=True)
+        self.ReplayDeadLetter = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ReplayDeadLetter',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
+                _registered_method=True)
 
 
 class IntegrationServiceServicer:
@@ -119,6 +134,25 @@ class IntegrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDeadLetters(self, request, context):
+        """Resident changes that could not be processed (dead letters): list them, fix a payload, replay it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FixDeadLetter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayDeadLetter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntegrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -156,6 +190,21 @@ def add_IntegrationServiceServicer_to_server(servicer, server):
                     servicer.ResolveInconsistency,
                     request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.FromString,
                     response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.SerializeToString,
+            ),
+            'ListDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadLetters,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
+            'FixDeadLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.FixDeadLetter,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.FixDeadLetterRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.SerializeToString,
+            ),
+            'ReplayDeadLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayDeadLetter,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -347,6 +396,87 @@ class IntegrationService:
             '/nhi.integration.v1.IntegrationService/ResolveInconsistency',
             nhi_dot_integration_dot_v1_dot_integration__pb2.ResolveInconsistencyRequest.SerializeToString,
             nhi_dot_integration_dot_v1_dot_integration__pb2.Inconsistency.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ListDeadLetters',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FixDeadLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/FixDeadLetter',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.FixDeadLetterRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayDeadLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ReplayDeadLetter',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
             options,
             channel_credentials,
             insecure,
