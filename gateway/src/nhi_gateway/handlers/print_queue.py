@@ -24,11 +24,6 @@ COLUMNS = {
 }
 
 
-def _item(item: dict) -> dict:
-    """Empty optional values answer null."""
-    return {**item, **{k: item.get(k) or None for k in ("printed_at", "printed_by", "document_id")}}
-
-
 def list_items(printed=None, person_id=None, kind=None, page_size=None, cursor=None):
     """ListPrintQueue: what is due, for whom, printed or not."""
     request = pb.ListPrintQueueRequest(
@@ -38,7 +33,6 @@ def list_items(printed=None, person_id=None, kind=None, page_size=None, cursor=N
         kind=kind or "",
     )
     doc = to_page_json(backends().call("documents", "ListPrintQueue", request))
-    doc["items"] = [_item(i) for i in doc.get("items", [])]
     return lists.respond(doc, "items", COLUMNS, "print-queue")
 
 
@@ -47,7 +41,7 @@ def mark_printed(item_id, body=None):
     request = pb.MarkPrintedRequest(
         context=call_context(), item_id=item_id, document_id=(body or {}).get("document_id") or ""
     )
-    return ok(_item(to_json(backends().call("documents", "MarkPrinted", request))))
+    return ok(to_json(backends().call("documents", "MarkPrinted", request)))
 
 
 def reissue(document_id, body):
