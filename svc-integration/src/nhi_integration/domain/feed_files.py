@@ -1,0 +1,70 @@
+"""Pension and income feed files: JSON Lines, or CSV with a heading row (an empty cell is unknown), line by line."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .income import parse_income
+from .pension import parse_pension_change
+from .resident import InvalidChange, Problem
+
+PARSERS: dict[str, Callable[[Any], Any]] = {"pension": parse_pension_change, "income": parse_income}
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordLine:
+    """One record of a file (its line number, 1 = the first line of the file): the record, or why it has none."""
+
+    line: int
+    record: Any
+    problems: tuple[Problem, ...] = ()
+
+
+def parse_file(source: str, content: bytes) -> list[RecordLine]:
+    """Every record of the file; a file that is not UTF-8 or holds no record is one line-0 problem."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [RecordLine(0, None, (Problem("content", "the file is not UTF-8 text"),))]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        return [RecordLine(0, None, (Problem("content", "the file holds no records"),))]
+    items = _json_lines(text) if first.startswith("{") else _csv_rows(text)
+    parse = PARSERS[source]
+    lines = []
+    for number, item in items:
+        if isinstance(item, Problem):
+            lines.append(RecordLine(number, None, (item,)))
+            continue
+        try:
+            lines.append(RecordLine(number, parse(item)))
+        except InvalidChange as exc:
+            lines.append(RecordLine(number, None, exc.problems))
+    return lines
+
+
+def _json_lines(text: str):
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield number, Problem("", f"not JSON: {exc.msg} at column {exc.colno}")
+
+
+def _csv_rows(text: str):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    heading = [name.strip() for name in next(reader)]
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(heading):
+            yield reader.line_num, Problem("", f"{len(row)} cells where the heading names {len(heading)}")
+            continue
+        yield reader.line_num, {k: (v.strip() or None) for k, v in zip(heading, row, strict=True)}

@@ -1,0 +1,77 @@
+"""The jobs of svc-integration (ids "integration-…"): the whole-population inconsistency check, run in a thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from nhi_common.errors import DomainError, NotFound
+
+from .feed_ports import FeedStore
+from .inconsistency import Inconsistencies
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "integration-"
+JOB_KINDS = ("inconsistency_check",)
+PARAMETERS = {"inconsistency_check": ("as_of",)}
+
+
+class Jobs:
+    def __init__(
+        self, *, store: FeedStore, inconsistencies: Inconsistencies, spawn: Callable[[Callable[[], None]], None] = None
+    ) -> None:
+        self.store = store
+        self.inconsistencies = inconsistencies
+        self.spawn = spawn or (lambda work: threading.Thread(target=work, daemon=True, name="integration-job").start())
+
+    def start(self, kind: str, parameters: dict[str, str], *, operator_id: str, today: dt.date) -> dict[str, Any]:
+        """Queue the job and run it in the background; the job as stored."""
+        if kind not in JOB_KINDS:
+            raise DomainError("kind", "must be one of " + ", ".join(JOB_KINDS), code="UNKNOWN_JOB_KIND")
+        unknown = sorted(set(parameters) - set(PARAMETERS[kind]))
+        if unknown:
+            raise DomainError(f"parameters.{unknown[0]}", "is not a parameter of this job", code="UNKNOWN_PARAMETER")
+        day = today
+        if parameters.get("as_of"):
+            try:
+                day = dt.date.fromisoformat(parameters["as_of"])
+            except ValueError:
+                raise DomainError("parameters.as_of", "must be a date as YYYY-MM-DD", code="INVALID_DATE") from None
+        job_id = JOB_PREFIX + str(uuid.uuid4())
+        with self.store.transaction() as tx:
+            tx.create_job(job_id=job_id, kind=kind, business_date=day, parameters=parameters, operator_id=operator_id)
+            tx.audit(operator_id=operator_id, action="job.started", target_kind="job", target_id=job_id, detail=kind)
+            job = tx.get_job(job_id)
+        self.spawn(lambda: self.run(job_id, day))
+        return job
+
+    def run(self, job_id: str, day: dt.date) -> None:
+        """Run the check to the end, keeping its progress; a failure is recorded on the job, never raised."""
+        self._update(job_id, state="running")
+        try:
+            counts = self.inconsistencies.check_population(
+                day, job_id=job_id, progress=lambda done: self._update(job_id, done=done, total=done)
+            )
+        except Exception as exc:  # the job records why it stopped; the operator starts another
+            log.exception("job %s failed", job_id)
+            self._update(job_id, state="failed", error=type(exc).__name__ + ": " + str(exc)[:500])
+            return
+        self._update(job_id, state="succeeded", total=counts["persons"], done=counts["persons"])
+        log.info(
+            "job %s: %d persons, %d findings (%d new)", job_id, counts["persons"], counts["findings"], counts["new"]
+        )
+
+    def _update(self, job_id: str, **values) -> None:
+        with self.store.transaction() as tx:
+            tx.update_job(job_id, **values)
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        with self.store.transaction() as tx:
+            job = tx.get_job(job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        return job

@@ -1,0 +1,217 @@
+"""Pension and income in, the 国保資格不整合一覧 found and resolved: the service layer on a real database, with
+svc-qualification faked at its port (coverage facts as the CSV columns of ExportCoverageFacts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nhi_common.errors import DomainError
+from nhi_integration.adapters.feed_store import SqlFeedStore
+from nhi_integration.adapters.store import SqlStore
+from nhi_integration.domain.income import parse_income
+from nhi_integration.domain.inconsistency import age75_cutoff
+from nhi_integration.domain.resident import InvalidChange
+from nhi_integration.service_layer.feed_imports import FeedImports
+from nhi_integration.service_layer.income import IncomeIntake
+from nhi_integration.service_layer.inconsistency import Inconsistencies
+from nhi_integration.service_layer.jobs import Jobs
+from nhi_integration.service_layer.pension import PensionIntake
+
+DAY = dt.date(2026, 12, 6)
+COLUMNS = [
+    "person_id",
+    "household_id",
+    "name_kanji",
+    "birth_date",
+    "resident_status",
+    "insured",
+    "acquired_on",
+    "residence_expires_on",
+    "residence_excluded",
+    "dv_support",
+]
+
+
+def person(pid, *, status="resident", insured=True, birth="1980-01-01", expires="", excluded="0"):
+    return [pid, "H" + pid, f"試験 {pid}", birth, status, "1" if insured else "0", "2020-04-01" if insured else "",
+            expires, excluded, "0"]  # fmt: skip
+
+
+class FakeQualification:
+    def __init__(self) -> None:
+        self.rows: dict[str, list[str]] = {}
+        self.incomes: list = []
+        self.determined: list[str] = []
+        self.decisions: dict[str, dict] = {}
+
+    def record_incomes(self, records, *, idempotency_key):
+        self.incomes += records
+        return len(records)
+
+    def households_of(self, person_ids):
+        return {p: "H" + p for p in person_ids}
+
+    def determine_burden(self, household_id, *, idempotency_key):
+        self.determined.append(household_id)
+        return {"household_id": household_id, "ratio_percent": 20, "limit_category": "", "pending": True}
+
+    def coverage_pages(self, day, *, person_ids=None):
+        ids = sorted(person_ids if person_ids is not None else self.rows)
+        index = {c: i for i, c in enumerate(COLUMNS)}
+        rows = [self.rows[p] for p in ids if p in self.rows]
+        yield index, rows[:2]
+        yield index, rows[2:]
+
+    def decision(self, change_id):
+        return self.decisions.get(change_id)
+
+
+@pytest.fixture
+def world(engine):
+    qualification = FakeQualification()
+    store = SqlFeedStore(engine)
+    inconsistencies = Inconsistencies(store=store, qualification=qualification)
+    pension = PensionIntake(store=store, inconsistencies=inconsistencies)
+    income = IncomeIntake(store=store, qualification=qualification)
+    imports = FeedImports(imports=SqlStore(engine), income=income, pension=pension)
+    jobs = Jobs(store=store, inconsistencies=inconsistencies, spawn=lambda work: work())
+    return qualification, inconsistencies, pension, income, imports, jobs
+
+
+def test_an_unknown_kyu_tadashigaki_income_stays_unknown_never_zero():
+    record = parse_income(
+        {"record_id": "t-1", "person_id": "100001", "income_year": 2025, "taxable_income": 0, "non_taxed": False}
+    )
+    assert record.kyu_tadashigaki_income is None and record.gross_income is None
+    assert record.amounts() == {"taxable_income": 0}
+
+
+def test_a_malformed_income_names_every_field():
+    with pytest.raises(InvalidChange) as caught:
+        parse_income({"record_id": "t-1", "person_id": "x1", "income_year": 1800, "gross_income": -5})
+    assert {p.field for p in caught.value.problems} == {"person_id", "income_year", "gross_income"}
+
+
+def test_the_75th_birthday_of_a_leap_day_child_is_1_march():
+    assert age75_cutoff(dt.date(2026, 3, 1)) == "1951-03-01"
+    assert age75_cutoff(dt.date(2028, 2, 29)) == "1953-02-28"
+    assert "1952-02-29" <= age75_cutoff(dt.date(2027, 3, 1))  # born 1952-02-29: 75 on 2027-03-01
+    assert not "1952-02-29" <= age75_cutoff(dt.date(2027, 2, 28))
+
+
+def test_income_is_recorded_as_given_and_the_household_re_decided(world):
+    qualification, _inc, _pension, income, _imports, _jobs = world
+    record = parse_income({"record_id": "t-2", "person_id": "100002", "income_year": 2025, "non_taxed": False})
+    first = income.receive([record], receipt_key="evt-1")
+    again = income.receive([record], receipt_key="evt-1")
+    assert first["determinations"][0]["pending"] is True and again["duplicate"] is True
+    assert qualification.determined == ["H100002"] and qualification.incomes[0].kyu_tadashigaki_income is None
+
+
+def test_each_kind_is_found_by_the_population_job_and_resolved_by_its_correction(world):
+    qualification, inconsistencies, pension, _income, _imports, jobs = world
+    qualification.rows = {
+        "200001": person("200001", status="moved_out"),
+        "200002": person("200002", status="dead"),
+        "200003": person("200003"),
+        "200004": person("200004", birth="1951-01-10"),
+        "200005": person("200005", expires="2026-11-30"),
+        "200006": person("200006", excluded="1"),
+        "200007": person("200007", insured=False),
+        "200008": person("200008"),  # consistent
+    }
+    pension_changes = [
+        {"change_id": "p-1", "person_id": "200003", "event": "changed", "category": "2", "changed_on": "2026-10-01"},
+        {"change_id": "p-2", "person_id": "200007", "event": "acquired", "category": "1", "changed_on": "2026-10-01"},
+        {"change_id": "p-3", "person_id": "200008", "event": "acquired", "category": "1", "changed_on": "2026-10-01"},
+    ]
+    content = "\n".join(json.dumps(c) for c in pension_changes).encode()
+    imported = _imports_of(world).import_file(
+        source="pension", file_name="p.jsonl", content=content, partial=False, operator_id="batch-01", day=DAY
+    )
+    assert imported["applied"] == 3
+    job = jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)
+    assert jobs.get(job["job_id"])["state"] == "succeeded" and jobs.get(job["job_id"])["done"] == 8
+    rows, _ = inconsistencies.list(state="open", kind="", person_id="", page=_page())
+    kinds = {r["person_id"]: r["kind"] for r in rows}
+    assert kinds == {
+        "200001": "insured_not_resident",
+        "200002": "insured_dead",
+        "200003": "pension_employee_insured",
+        "200004": "insured_aged_75",
+        "200005": "residence_expired",
+        "200006": "residence_excluded",
+        "200007": "uncovered_resident",
+    }
+    assert all(r["action"] and r["mismatch"] and r["rule"] for r in rows)
+    # A second run finds the same, adding nothing.
+    jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)
+    assert len(inconsistencies.list(state="open", kind="", person_id="", page=_page())[0]) == 7
+
+    dead = next(r for r in rows if r["kind"] == "insured_dead")
+    qualification.decisions["chg-dead"] = {"decision_id": "chg-dead", "person_ids": ["200002"]}
+    with pytest.raises(DomainError) as caught:  # not fixed yet
+        inconsistencies.resolve(dead["inconsistency_id"], change_id="chg-dead", note="", operator_id="c-1", day=DAY)
+    assert caught.value.field == "change_id" and caught.value.rule == "LOSS-DEATH"
+    qualification.rows["200002"] = person("200002", status="dead", insured=False)
+    resolved = inconsistencies.resolve(
+        dead["inconsistency_id"], change_id="chg-dead", note="死亡日で喪失", operator_id="c-1", day=DAY
+    )
+    assert (resolved["state"], resolved["change_id"], resolved["resolved_by"]) == ("resolved", "chg-dead", "c-1")
+    assert resolved["resolved_at"]
+    assert [r["person_id"] for r in inconsistencies.list(state="resolved", kind="", person_id="", page=_page())[0]] == [
+        "200002"
+    ]
+    with pytest.raises(DomainError) as caught:
+        inconsistencies.resolve(dead["inconsistency_id"], change_id="chg-dead", note="", operator_id="c", day=DAY)
+    assert caught.value.code == "ALREADY_RESOLVED"
+
+
+def test_a_pension_change_checks_that_person_at_once(world):
+    qualification, inconsistencies, pension, _income, _imports, _jobs = world
+    qualification.rows = {"300001": person("300001")}
+    from nhi_integration.domain.pension import parse_pension_change
+
+    change = parse_pension_change(
+        {"change_id": "p-9", "person_id": "300001", "event": "changed", "category": "3", "changed_on": "2026-11-01"}
+    )
+    assert pension.receive([change], receipt_key="evt-9", day=DAY) == {"kept": 1, "findings": 1}
+    rows, _ = inconsistencies.list(state="open", kind="", person_id="300001", page=_page())
+    assert rows[0]["kind"] == "pension_employee_insured" and rows[0]["source"] == "pension"
+
+
+def test_a_malformed_file_is_reported_by_line_and_field_and_imports_nothing_unless_partial(world):
+    qualification, *_ = world
+    imports = _imports_of(world)
+    content = (
+        "record_id,person_id,income_year,taxable_income,total_income,kyu_tadashigaki_income,gross_income,"
+        "public_pension_income,non_taxed\n"
+        "r-1,400001,2025,1500000,2000000,,3000000,,false\n"
+        "r-2,400002,20x5,,,,,,\n"
+        "r-3,400003,2025,,,,,,maybe\n"
+    ).encode()
+    whole = imports.import_file(
+        source="income", file_name="i.csv", content=content, partial=False, operator_id="b", day=DAY
+    )
+    assert whole["state"] == "rejected" and whole["applied"] == 0 and qualification.incomes == []
+    assert [(e["line"], e["field"]) for e in whole["errors"]] == [(3, "income_year"), (4, "non_taxed")]
+    partial = imports.import_file(
+        source="income", file_name="i.csv", content=content, partial=True, operator_id="b", day=DAY
+    )
+    assert partial["state"] == "processed" and partial["applied"] == 1 and partial["rejected"] == 2
+    assert (
+        qualification.incomes[0].kyu_tadashigaki_income is None and qualification.incomes[0].taxable_income == 1500000
+    )
+
+
+def _imports_of(world):
+    return world[4]
+
+
+def _page():
+    from nhi_common import paging
+
+    return paging.parse(100, "")
