@@ -88,7 +88,8 @@ def publish(url: str, event: Event, **extra_headers: str):
 
 
 def processed(runtime) -> int:
-    return runtime.consumers[0].processed
+    [consumer] = [c for c in runtime.consumers if c.durable == "integration-resident"]
+    return consumer.processed
 
 
 def test_a_move_in_reaches_qualification_once_with_mapped_fields(runtime, nats_server, fake, move_in):
@@ -230,3 +231,31 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     [(request, _)] = fake.calls
     assert request.context.idempotency_key == "feed:chg-0001"
+
+
+def test_a_clerk_lists_fixes_and_replays_a_dead_letter_over_grpc(runtime, nats_server, fake, move_in):
+    broken = dict(move_in, change_id="chg-bad", event_date="20261120")
+    publish(nats_server.url, resident_event(broken))
+    eventually(lambda: processed(runtime) == 1, what="the broken event acked")
+    channel, client = stub(runtime)
+    clerk = common_pb2.RequestContext(operator_id="clerk-01")
+    with channel:
+        listed = client.ListDeadLetters(pb.ListDeadLettersRequest(context=clerk, state="open"))
+        [letter] = listed.dead_letters
+        assert (letter.reason, letter.problems[0].field) == ("invalid_change", "event_date")
+        shown = json.loads(letter.payload_json)
+        assert shown["persons"][0]["my_number"] == "********9018"  # masked without mynumber:read
+        shown["event_date"] = "2026-11-20"
+        fixed = client.FixDeadLetter(
+            pb.FixDeadLetterRequest(context=clerk, dead_letter_id=letter.dead_letter_id, payload_json=json.dumps(shown))
+        )
+        assert list(fixed.problems) == []
+        replayed = client.ReplayDeadLetter(
+            pb.ReplayDeadLetterRequest(context=clerk, dead_letter_id=fixed.dead_letter_id)
+        )
+        assert (replayed.state, replayed.outcome) == ("replayed", "applied")
+        [(request, _)] = fake.calls
+        assert request.changes[0].persons[0].my_number == "123456789018"
+        with pytest.raises(grpc.RpcError) as again:
+            client.ReplayDeadLetter(pb.ReplayDeadLetterRequest(context=clerk, dead_letter_id=fixed.dead_letter_id))
+        assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION

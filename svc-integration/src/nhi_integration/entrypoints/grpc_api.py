@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import grpc
 
@@ -12,7 +13,10 @@ from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import paging, rpc
 
 from ..domain.feed import SOURCES
+from ..domain.resident import masked_payload
 from ..service_layer.services import IntegrationService
+
+MY_NUMBER_SCOPE = "mynumber:read"
 
 
 def to_response(record: dict) -> pb.ImportFeedResponse:
@@ -26,6 +30,29 @@ def to_response(record: dict) -> pb.ImportFeedResponse:
         errors=[pb.RecordError(line=e["line"], field=e["field"], message=e["message"]) for e in record["errors"]],
         received_at=_utc(record["received_at"]).isoformat(),
     )
+
+
+def to_dead_letter(record: dict, *, reveal_my_number: bool) -> pb.DeadLetter:
+    payload = record["payload"] if reveal_my_number else masked_payload(record["payload"])
+    return pb.DeadLetter(
+        dead_letter_id=record["dead_letter_id"],
+        event_id=record["event_id"],
+        ce_type=record["ce_type"],
+        change_id=record["change_id"],
+        reason=record["reason"],
+        state=record["state"],
+        problems=[pb.RecordError(field=p["field"], message=p["message"]) for p in record["problems"]],
+        payload_json=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        attempts=record["attempts"],
+        outcome=record["outcome"],
+        updated_by=record["updated_by"],
+        created_at=_utc(record["created_at"]).isoformat(),
+        updated_at=_utc(record["updated_at"]).isoformat(),
+    )
+
+
+def _reveals(request) -> bool:
+    return MY_NUMBER_SCOPE in request.context.scopes
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -76,3 +103,36 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
         raise rpc.ServiceError(
             grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED"
         )
+
+    @rpc.translated
+    def ListDeadLetters(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor)
+        rows, cursor = self.service.list_dead_letters(state=request.state, page=page)
+        return pb.ListDeadLettersResponse(
+            dead_letters=[to_dead_letter(r, reveal_my_number=_reveals(request)) for r in rows],
+            page=common_pb2.PageInfo(next_cursor=cursor),
+        )
+
+    @rpc.translated
+    def FixDeadLetter(self, request, context):
+        if not request.dead_letter_id:
+            raise rpc.invalid("dead_letter_id", "is required", "required")
+        try:
+            payload = json.loads(request.payload_json)
+        except json.JSONDecodeError:
+            raise rpc.invalid("payload", "is not JSON", "format") from None
+        record = self.service.fix_dead_letter(
+            dead_letter_id=request.dead_letter_id,
+            payload=payload,
+            operator_id=request.context.operator_id or "unknown",
+        )
+        return to_dead_letter(record, reveal_my_number=_reveals(request))
+
+    @rpc.translated
+    def ReplayDeadLetter(self, request, context):
+        if not request.dead_letter_id:
+            raise rpc.invalid("dead_letter_id", "is required", "required")
+        record = self.service.replay_dead_letter(
+            dead_letter_id=request.dead_letter_id, operator_id=request.context.operator_id or "unknown"
+        )
+        return to_dead_letter(record, reveal_my_number=_reveals(request))
