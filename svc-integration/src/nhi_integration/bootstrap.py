@@ -9,10 +9,19 @@ from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
 from .adapters.clients import QualificationClient
+from .adapters.feed_store import SqlFeedStore
+from .adapters.qualification_reads import QualificationFeedClient
 from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
+from .entrypoints import feed_handlers
+from .entrypoints.feed_grpc import FeedsApi, business_day
 from .entrypoints.grpc_api import IntegrationServicer
 from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
+from .service_layer.feed_imports import FeedImports
+from .service_layer.income import IncomeIntake
+from .service_layer.inconsistency import Inconsistencies
+from .service_layer.jobs import Jobs
+from .service_layer.pension import PensionIntake
 from .service_layer.services import IntegrationService
 from .settings import Settings
 
@@ -51,7 +60,8 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     service = IntegrationService(
         store=SqlStore(engine), sink=client, gap_wait_seconds=settings.resident_gap_wait_seconds
     )
-    integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service), server.server)
+    feeds = build_feeds(runtime, settings, engine, service.store)
+    integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service, feeds), server.server)
     if settings.nats_url:
         runtime.consume(
             stream=RESIDENT_STREAM,
@@ -61,3 +71,34 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
         )
     runtime.service = service
     return runtime
+
+
+def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports_store) -> FeedsApi:
+    """The pension and income intakes, the inconsistency list and the jobs, with their consumers."""
+    client = QualificationFeedClient(
+        runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
+    )
+    store = SqlFeedStore(engine)
+    inconsistencies = Inconsistencies(store=store, qualification=client)
+    income = IncomeIntake(store=store, qualification=client)
+    pension = PensionIntake(store=store, inconsistencies=inconsistencies)
+    day = business_day(settings.business_date)
+    if settings.nats_url:
+        runtime.consume(
+            stream=feed_handlers.PENSION_STREAM,
+            durable=feed_handlers.PENSION_DURABLE,
+            subject=feed_handlers.PENSION_SUBJECT,
+            handler=feed_handlers.pension_handler(pension, day),
+        )
+        runtime.consume(
+            stream=feed_handlers.TAX_STREAM,
+            durable=feed_handlers.TAX_DURABLE,
+            subject=feed_handlers.TAX_SUBJECT,
+            handler=feed_handlers.income_handler(income),
+        )
+    return FeedsApi(
+        imports=FeedImports(imports=imports_store, income=income, pension=pension),
+        inconsistencies=inconsistencies,
+        jobs=Jobs(store=store, inconsistencies=inconsistencies),
+        day=day,
+    )

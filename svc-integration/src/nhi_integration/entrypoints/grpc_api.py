@@ -13,8 +13,10 @@ from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import paging, rpc
 
 from ..domain.feed import SOURCES
+from ..service_layer.feed_imports import SOURCES as FILE_SOURCES
 from ..domain.resident import masked_payload
 from ..service_layer.services import IntegrationService
+from .feed_grpc import FeedsApi
 
 MY_NUMBER_SCOPE = "mynumber:read"
 
@@ -61,13 +63,16 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
-    def __init__(self, service: IntegrationService) -> None:
+    def __init__(self, service: IntegrationService, feeds: FeedsApi | None = None) -> None:
         self.service = service
+        self.feeds = feeds
 
     @rpc.translated
     def ImportFeed(self, request, context):
         if not request.source:
             raise rpc.invalid("source", "is required; expected one of " + ", ".join(SOURCES))
+        if request.source in FILE_SOURCES and self.feeds is not None:
+            return to_response(self.feeds.import_feed(request))
         record = self.service.import_feed(
             source=request.source,
             file_name=request.file_name,
@@ -94,15 +99,24 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
 
     @rpc.translated
     def StartJob(self, request, context):
-        raise rpc.ServiceError(
-            grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED"
-        )
+        return self._feeds().start_job(request)
 
     @rpc.translated
     def GetJob(self, request, context):
-        raise rpc.ServiceError(
-            grpc.StatusCode.UNIMPLEMENTED, "svc-integration runs no jobs yet", reason="UNIMPLEMENTED"
-        )
+        return self._feeds().get_job(request)
+
+    @rpc.translated
+    def ListInconsistencies(self, request, context):
+        return self._feeds().list_inconsistencies(request)
+
+    @rpc.translated
+    def ResolveInconsistency(self, request, context):
+        return self._feeds().resolve_inconsistency(request)
+
+    def _feeds(self) -> FeedsApi:
+        if self.feeds is None:
+            raise rpc.ServiceError(grpc.StatusCode.UNIMPLEMENTED, "no job runner configured", reason="UNIMPLEMENTED")
+        return self.feeds
 
     @rpc.translated
     def ListDeadLetters(self, request, context):
