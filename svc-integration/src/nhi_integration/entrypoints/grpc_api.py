@@ -13,8 +13,8 @@ from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import paging, rpc
 
 from ..domain.feed import SOURCES
-from ..service_layer.feed_imports import SOURCES as FILE_SOURCES
 from ..domain.resident import masked_payload
+from ..service_layer.feed_imports import SOURCES as FILE_SOURCES
 from ..service_layer.services import IntegrationService
 from .feed_grpc import FeedsApi
 
