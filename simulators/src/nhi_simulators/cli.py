@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common import logs
 
-from . import municipality, resident
+from . import municipality, resident, stream
 
 DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
 
@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--person-id", action="append", default=[], help="only these members (repeatable)")
         else:
             sub.add_argument("--household-id", required=True)
+    flow = kinds.add_parser(
+        "stream", help="publish a day of changes (転入, 転居, 氏名変更, 転出) with per-person sequences"
+    )
+    flow.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    flow.add_argument("--count", type=int, default=2000, help="changes (a normal day 2,000; a peak day 30,000)")
+    flow.add_argument("--profile", choices=sorted(stream.PROFILES), default="normal")
+    flow.add_argument("--event-date", type=_date, default=None, help="異動日 (default today)")
+    flow.add_argument("--seed", type=int, default=1)
     return parser
 
 
@@ -100,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _resident(args) -> int:
+    if args.kind == "stream":
+        changes = stream.generate(
+            args.count, profile=args.profile, event_date=args.event_date or _today(), seed=args.seed
+        )
+        print(json.dumps({"published": stream.publish_all(args.nats_url, changes), "profile": args.profile}))
+        return 0
     rng = random.Random(args.seed)
     today = _today()
     event_date = args.event_date or today
