@@ -10,7 +10,7 @@ from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the
 
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
-from nhi.integration.v1 import integration_pb2_grpc
+from nhi.integration.v1 import integration_pb2, integration_pb2_grpc
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
@@ -286,7 +286,31 @@ class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
 
 
 class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
-    pass
+    def __init__(self, rec: Recorder | None = None) -> None:
+        self.rec = rec or Recorder()
+
+    def ListInconsistencies(self, request, context):
+        self.rec.record("ListInconsistencies", request, context)
+        return integration_pb2.ListInconsistenciesResponse(
+            inconsistencies=[
+                integration_pb2.Inconsistency(
+                    inconsistency_id="5d0c8f3a-2b71-4e96-a4d8-0f6b1c9e7a24",
+                    person_id="000000061",
+                    household_id="H00000021",
+                    name="髙橋　太郎",
+                    kind="insured_dead",
+                    nhi_status="加入中（2020-04-01取得）",
+                    other_status="死亡",
+                    mismatch="住民記録では死亡だが国保加入中",
+                    action="死亡日の翌日で資格喪失の訂正（2.2）",
+                    rule="LOSS-DEATH",
+                    state="open",
+                    source="job",
+                    detected_at="2026-12-06T00:40:12.511822+00:00",
+                    last_seen_at="2026-12-06T00:40:12.511822+00:00",
+                )
+            ]
+        )
 
 
 @dataclasses.dataclass
@@ -322,7 +346,7 @@ def backends():
         "integration": _serve(
             "integration",
             integration_pb2_grpc.add_IntegrationServiceServicer_to_server,
-            FakeIntegration(),
+            FakeIntegration(rec),
             "nhi.integration.v1.IntegrationService",
         ),
         "interchange": _serve(

@@ -56,13 +56,21 @@ def start_job(body):
 DOCUMENTS_JOB_KINDS = ("annual_renewal", "elderly_certificates")
 
 
+# Job kinds svc-integration runs (its job ids start with "integration-").
+INTEGRATION_JOB_KINDS = ("inconsistency_check",)
+
+
 def _owner(kind: str) -> str:
+    if kind in INTEGRATION_JOB_KINDS:
+        return "integration"
     return "documents" if kind in DOCUMENTS_JOB_KINDS else "qualification"
 
 
 def get_job(job_id):
     """GetJob."""
     owner = "documents" if job_id.startswith("documents-") else "qualification"
+    if job_id.startswith("integration-"):
+        owner = "integration"
     return ok(to_json(backends().call(owner, "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
 
 

@@ -17,7 +17,7 @@ from nhi.qualification.v1 import qualification_pb2 as qpb
 
 from ..grpc_clients import page, to_json, to_page_json
 from ..problems import Problem, field_error
-from . import lists
+from . import inconsistencies, lists
 from ._common import backends, call_context, ok
 
 MAX_ROWS = 10_000  # a report larger than this is a job's output, not a page of the API
@@ -83,6 +83,8 @@ def _rows(kind: str, *, job_id: str | None, first: str | None, last: str | None)
         return _gather(_age75_rows(job_id))
     if kind == UNDRAWABLE:
         return _gather(_undrawable_rows())
+    if kind == "qualification_inconsistency_list":
+        return _gather(inconsistencies.report_rows(limit=MAX_ROWS + 1))
     return [], False  # the feeds and the interchange that fill these lists are not built yet
 
 

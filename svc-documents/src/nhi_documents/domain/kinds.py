@@ -161,7 +161,7 @@ KINDS: dict[str, DocumentKind] = {
                 ("mismatch", "不整合の種類"),
                 ("action", "対応案"),
             ),
-            connected=False,
+            connected=True,
         ),
         _list(
             "qualification_data_error_list",

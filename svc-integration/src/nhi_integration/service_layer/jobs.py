@@ -17,7 +17,7 @@ from .inconsistency import Inconsistencies
 log = logging.getLogger(__name__)
 JOB_PREFIX = "integration-"
 JOB_KINDS = ("inconsistency_check",)
-PARAMETERS = {"inconsistency_check": ("as_of",)}
+PARAMETERS = {"inconsistency_check": ("date",)}
 
 
 class Jobs:
@@ -36,11 +36,11 @@ class Jobs:
         if unknown:
             raise DomainError(f"parameters.{unknown[0]}", "is not a parameter of this job", code="UNKNOWN_PARAMETER")
         day = today
-        if parameters.get("as_of"):
+        if parameters.get("date"):
             try:
-                day = dt.date.fromisoformat(parameters["as_of"])
+                day = dt.date.fromisoformat(parameters["date"])
             except ValueError:
-                raise DomainError("parameters.as_of", "must be a date as YYYY-MM-DD", code="INVALID_DATE") from None
+                raise DomainError("parameters.date", "must be a date as YYYY-MM-DD", code="INVALID_DATE") from None
         job_id = JOB_PREFIX + str(uuid.uuid4())
         with self.store.transaction() as tx:
             tx.create_job(job_id=job_id, kind=kind, business_date=day, parameters=parameters, operator_id=operator_id)
