@@ -3,7 +3,8 @@
 Policy (docs/feeds/resident.md): a change whose sequence, for any of its persons, is not above the last one
 applied for that person is stale and dropped (a later state is already recorded); a change that skips a number
 waits for the missing one, and is applied anyway once it has waited the configured time (the registry may have
-sent the missing change to nobody, or it may lie in the dead letters); a person never seen before starts anywhere.
+sent the missing change to nobody, or it may lie in the dead letters). A person never seen before counts from 0: their
+first change is expected to be number 1 (a later one waits too, as it may have overtaken number 1 after a crash).
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ def check_order(sequences: dict[str, int], last_applied: dict[str, int]) -> Orde
     """Where a change with `sequences` (person -> number) stands after `last_applied` (person -> number)."""
     gap = None
     for person_id, number in sorted(sequences.items()):
-        last = last_applied.get(person_id)
-        if last is None:
-            continue
+        last = last_applied.get(person_id, 0)
         if number <= last:
             return OrderCheck(Order.STALE, person_id, last + 1, number)
         if number > last + 1 and gap is None:
