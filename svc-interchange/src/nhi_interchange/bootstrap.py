@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
+from zoneinfo import ZoneInfo
 
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi_common import db, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
+from .adapters.files import DirectoryDrop
+from .adapters.numbers import QualificationNumbers
 from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
 from .entrypoints.grpc_api import InterchangeServicer
@@ -16,6 +20,7 @@ from .service_layer.services import InterchangeService
 from .settings import Settings
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+JST = ZoneInfo("Asia/Tokyo")
 SERVICE_NAME = interchange_pb2.DESCRIPTOR.services_by_name["InterchangeService"].full_name
 
 
@@ -23,11 +28,11 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     telemetry.setup_tracing("svc-interchange")
     engine = db.service_engine(settings.database_url, settings.database_schema)
     db.migrate(engine, MIGRATIONS)
+    service = build_service(settings, engine)
     server = rpc.Server(port=settings.grpc_port if port is None else port, service_names=[SERVICE_NAME])
     runtime = ServiceRuntime(
         name="svc-interchange", nats_url=settings.nats_url, server=server, engine=engine, outbox=PLUMBING["outbox"]
     )
-    service = InterchangeService(SqlStore(engine))
     interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
     if settings.nats_url:
         runtime.consume(
@@ -38,3 +43,14 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
         )
     runtime.service = service
     return runtime
+
+
+def build_service(settings: Settings, engine) -> InterchangeService:
+    """The use cases over this service's database, svc-qualification's My Numbers and the file directory."""
+    return InterchangeService(
+        SqlStore(engine),
+        numbers=QualificationNumbers(settings.qualification_addr),
+        drop=DirectoryDrop(settings.file_dir),
+        insurer_number=settings.insurer_number,
+        business_date=lambda: settings.business_date or dt.datetime.now(JST).date(),
+    )

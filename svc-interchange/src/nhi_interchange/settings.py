@@ -17,5 +17,9 @@ class Settings:
     grpc_port: int = setting("INTERCHANGE_GRPC_PORT", "50054", "gRPC port")
     nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")
     file_dir: str = setting("INTERCHANGE_FILE_DIR", "var/interchange", "where exchange files are written")
+    qualification_addr: str = setting(
+        "QUALIFICATION_ADDR", "127.0.0.1:50051", "address of svc-qualification (My Numbers for the 個人 file)"
+    )
+    insurer_number: str = setting("NHI_INSURER_NUMBER", "139998", "保険者番号 (6 digits with check digit)")
     business_date: dt.date | None = setting("NHI_BUSINESS_DATE", None, "fixed business date (業務日付)")
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")

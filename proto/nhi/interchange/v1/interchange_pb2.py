@@ -25,35 +25,45 @@ _sym_db = _symbol_database.Default()
 from nhi.common.v1 import common_pb2 as nhi_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$nhi/interchange/v1/interchange.proto\x12\x12nhi.interchange.v1\x1a\x1anhi/common/v1/common.proto\"\xcb\x01\n\x18PendingAggregationRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x14\n\x0chousehold_id\x18\x05 \x01(\t\x12\x11\n\tchange_id\x18\x06 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x07 \x01(\t\x12\x13\n\x0breceived_at\x18\x08 \x01(\t\x12\r\n\x05state\x18\t \x01(\t\"\\\n\x1dListPendingAggregationRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\"\x95\x01\n\x1eListPendingAggregationResponse\x12=\n\x07records\x18\x01 \x03(\x0b\x32,.nhi.interchange.v1.PendingAggregationRecord\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\x12\r\n\x05total\x18\x03 \x01(\x03\"h\n\x0f\x41ggregationFile\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\x12\n\ncreated_at\x18\x05 \x01(\t\"G\n\x1bListAggregationFilesRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\"y\n\x1cListAggregationFilesResponse\x12\x32\n\x05\x66iles\x18\x01 \x03(\x0b\x32#.nhi.interchange.v1.AggregationFile\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"Z\n\x0fSubCopyTransfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0f\n\x07records\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"G\n\x1bListSubCopyTransfersRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\"}\n\x1cListSubCopyTransfersResponse\x12\x36\n\ttransfers\x18\x01 \x03(\x0b\x32#.nhi.interchange.v1.SubCopyTransfer\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"f\n\x13QuerySubCopyRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04item\x18\x03 \x01(\t\"7\n\x14QuerySubCopyResponse\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t2\xea\x04\n\x12InterchangeService\x12\x7f\n\x16ListPendingAggregation\x12\x31.nhi.interchange.v1.ListPendingAggregationRequest\x1a\x32.nhi.interchange.v1.ListPendingAggregationResponse\x12y\n\x14ListAggregationFiles\x12/.nhi.interchange.v1.ListAggregationFilesRequest\x1a\x30.nhi.interchange.v1.ListAggregationFilesResponse\x12y\n\x14ListSubCopyTransfers\x12/.nhi.interchange.v1.ListSubCopyTransfersRequest\x1a\x30.nhi.interchange.v1.ListSubCopyTransfersResponse\x12\x61\n\x0cQuerySubCopy\x12\'.nhi.interchange.v1.QuerySubCopyRequest\x1a(.nhi.interchange.v1.QuerySubCopyResponse\x12>\n\x08StartJob\x12\x1e.nhi.common.v1.StartJobRequest\x1a\x12.nhi.common.v1.Job\x12:\n\x06GetJob\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x12.nhi.common.v1.Jobb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$nhi/interchange/v1/interchange.proto\x12\x12nhi.interchange.v1\x1a\x1anhi/common/v1/common.proto\"\xcb\x01\n\x18PendingAggregationRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x14\n\x0chousehold_id\x18\x05 \x01(\t\x12\x11\n\tchange_id\x18\x06 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x07 \x01(\t\x12\x13\n\x0breceived_at\x18\x08 \x01(\t\x12\r\n\x05state\x18\t \x01(\t\"\\\n\x1dListPendingAggregationRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x11\n\tperson_id\x18\x02 \x01(\t\"\x95\x01\n\x1eListPendingAggregationResponse\x12=\n\x07records\x18\x01 \x03(\x0b\x32,.nhi.interchange.v1.PendingAggregationRecord\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\x12\r\n\x05total\x18\x03 \x01(\x03\"\xce\x01\n\x0f\x41ggregationFile\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\x12\n\ncreated_at\x18\x05 \x01(\t\x12\x15\n\rbusiness_date\x18\x06 \x01(\t\x12\x11\n\tcutoff_at\x18\x07 \x01(\t\x12\r\n\x05\x62ytes\x18\x08 \x01(\x03\x12\x0e\n\x06sha256\x18\t \x01(\t\x12\x1b\n\x13\x64\x65graded_characters\x18\n \x01(\x03\"G\n\x1bListAggregationFilesRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\"y\n\x1cListAggregationFilesResponse\x12\x32\n\x05\x66iles\x18\x01 \x03(\x0b\x32#.nhi.interchange.v1.AggregationFile\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"Z\n\x0fSubCopyTransfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0f\n\x07records\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"G\n\x1bListSubCopyTransfersRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\"}\n\x1cListSubCopyTransfersResponse\x12\x36\n\ttransfers\x18\x01 \x03(\x0b\x32#.nhi.interchange.v1.SubCopyTransfer\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo\"f\n\x13QuerySubCopyRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04item\x18\x03 \x01(\t\"7\n\x14QuerySubCopyResponse\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\"T\n\x1aListInterchangeRowsRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\"|\n\x0eInterchangeRow\x12<\n\x05\x63\x65lls\x18\x01 \x03(\x0b\x32-.nhi.interchange.v1.InterchangeRow.CellsEntry\x1a,\n\nCellsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"v\n\x1bListInterchangeRowsResponse\x12\x30\n\x04rows\x18\x01 \x03(\x0b\x32\".nhi.interchange.v1.InterchangeRow\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo2\xe2\x05\n\x12InterchangeService\x12\x7f\n\x16ListPendingAggregation\x12\x31.nhi.interchange.v1.ListPendingAggregationRequest\x1a\x32.nhi.interchange.v1.ListPendingAggregationResponse\x12y\n\x14ListAggregationFiles\x12/.nhi.interchange.v1.ListAggregationFilesRequest\x1a\x30.nhi.interchange.v1.ListAggregationFilesResponse\x12y\n\x14ListSubCopyTransfers\x12/.nhi.interchange.v1.ListSubCopyTransfersRequest\x1a\x30.nhi.interchange.v1.ListSubCopyTransfersResponse\x12\x61\n\x0cQuerySubCopy\x12\'.nhi.interchange.v1.QuerySubCopyRequest\x1a(.nhi.interchange.v1.QuerySubCopyResponse\x12>\n\x08StartJob\x12\x1e.nhi.common.v1.StartJobRequest\x1a\x12.nhi.common.v1.Job\x12:\n\x06GetJob\x12\x1c.nhi.common.v1.GetJobRequest\x1a\x12.nhi.common.v1.Job\x12v\n\x13ListInterchangeRows\x12..nhi.interchange.v1.ListInterchangeRowsRequest\x1a/.nhi.interchange.v1.ListInterchangeRowsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nhi.interchange.v1.interchange_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_INTERCHANGEROW_CELLSENTRY']._loaded_options = None
+  _globals['_INTERCHANGEROW_CELLSENTRY']._serialized_options = b'8\001'
   _globals['_PENDINGAGGREGATIONRECORD']._serialized_start=89
   _globals['_PENDINGAGGREGATIONRECORD']._serialized_end=292
   _globals['_LISTPENDINGAGGREGATIONREQUEST']._serialized_start=294
   _globals['_LISTPENDINGAGGREGATIONREQUEST']._serialized_end=386
   _globals['_LISTPENDINGAGGREGATIONRESPONSE']._serialized_start=389
   _globals['_LISTPENDINGAGGREGATIONRESPONSE']._serialized_end=538
-  _globals['_AGGREGATIONFILE']._serialized_start=540
-  _globals['_AGGREGATIONFILE']._serialized_end=644
-  _globals['_LISTAGGREGATIONFILESREQUEST']._serialized_start=646
-  _globals['_LISTAGGREGATIONFILESREQUEST']._serialized_end=717
-  _globals['_LISTAGGREGATIONFILESRESPONSE']._serialized_start=719
-  _globals['_LISTAGGREGATIONFILESRESPONSE']._serialized_end=840
-  _globals['_SUBCOPYTRANSFER']._serialized_start=842
-  _globals['_SUBCOPYTRANSFER']._serialized_end=932
-  _globals['_LISTSUBCOPYTRANSFERSREQUEST']._serialized_start=934
-  _globals['_LISTSUBCOPYTRANSFERSREQUEST']._serialized_end=1005
-  _globals['_LISTSUBCOPYTRANSFERSRESPONSE']._serialized_start=1007
-  _globals['_LISTSUBCOPYTRANSFERSRESPONSE']._serialized_end=1132
-  _globals['_QUERYSUBCOPYREQUEST']._serialized_start=1134
-  _globals['_QUERYSUBCOPYREQUEST']._serialized_end=1236
-  _globals['_QUERYSUBCOPYRESPONSE']._serialized_start=1238
-  _globals['_QUERYSUBCOPYRESPONSE']._serialized_end=1293
-  _globals['_INTERCHANGESERVICE']._serialized_start=1296
-  _globals['_INTERCHANGESERVICE']._serialized_end=1914
+  _globals['_AGGREGATIONFILE']._serialized_start=541
+  _globals['_AGGREGATIONFILE']._serialized_end=747
+  _globals['_LISTAGGREGATIONFILESREQUEST']._serialized_start=749
+  _globals['_LISTAGGREGATIONFILESREQUEST']._serialized_end=820
+  _globals['_LISTAGGREGATIONFILESRESPONSE']._serialized_start=822
+  _globals['_LISTAGGREGATIONFILESRESPONSE']._serialized_end=943
+  _globals['_SUBCOPYTRANSFER']._serialized_start=945
+  _globals['_SUBCOPYTRANSFER']._serialized_end=1035
+  _globals['_LISTSUBCOPYTRANSFERSREQUEST']._serialized_start=1037
+  _globals['_LISTSUBCOPYTRANSFERSREQUEST']._serialized_end=1108
+  _globals['_LISTSUBCOPYTRANSFERSRESPONSE']._serialized_start=1110
+  _globals['_LISTSUBCOPYTRANSFERSRESPONSE']._serialized_end=1235
+  _globals['_QUERYSUBCOPYREQUEST']._serialized_start=1237
+  _globals['_QUERYSUBCOPYREQUEST']._serialized_end=1339
+  _globals['_QUERYSUBCOPYRESPONSE']._serialized_start=1341
+  _globals['_QUERYSUBCOPYRESPONSE']._serialized_end=1396
+  _globals['_LISTINTERCHANGEROWSREQUEST']._serialized_start=1398
+  _globals['_LISTINTERCHANGEROWSREQUEST']._serialized_end=1482
+  _globals['_INTERCHANGEROW']._serialized_start=1484
+  _globals['_INTERCHANGEROW']._serialized_end=1608
+  _globals['_INTERCHANGEROW_CELLSENTRY']._serialized_start=1564
+  _globals['_INTERCHANGEROW_CELLSENTRY']._serialized_end=1608
+  _globals['_LISTINTERCHANGEROWSRESPONSE']._serialized_start=1610
+  _globals['_LISTINTERCHANGEROWSRESPONSE']._serialized_end=1728
+  _globals['_INTERCHANGESERVICE']._serialized_start=1731
+  _globals['_INTERCHANGESERVICE']._serialized_end=2469
 # @@protoc_insertion_point(module_scope)

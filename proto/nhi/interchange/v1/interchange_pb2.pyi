@@ -48,18 +48,28 @@ class ListPendingAggregationResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[PendingAggregationRecord, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class AggregationFile(_message.Message):
-    __slots__ = ("file_id", "kind", "file_name", "records", "created_at")
+    __slots__ = ("file_id", "kind", "file_name", "records", "created_at", "business_date", "cutoff_at", "bytes", "sha256", "degraded_characters")
     FILE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
+    CUTOFF_AT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_CHARACTERS_FIELD_NUMBER: _ClassVar[int]
     file_id: str
     kind: str
     file_name: str
     records: int
     created_at: str
-    def __init__(self, file_id: _Optional[str] = ..., kind: _Optional[str] = ..., file_name: _Optional[str] = ..., records: _Optional[int] = ..., created_at: _Optional[str] = ...) -> None: ...
+    business_date: str
+    cutoff_at: str
+    bytes: int
+    sha256: str
+    degraded_characters: int
+    def __init__(self, file_id: _Optional[str] = ..., kind: _Optional[str] = ..., file_name: _Optional[str] = ..., records: _Optional[int] = ..., created_at: _Optional[str] = ..., business_date: _Optional[str] = ..., cutoff_at: _Optional[str] = ..., bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., degraded_characters: _Optional[int] = ...) -> None: ...
 
 class ListAggregationFilesRequest(_message.Message):
     __slots__ = ("page",)
@@ -118,3 +128,32 @@ class QuerySubCopyResponse(_message.Message):
     query_id: str
     state: str
     def __init__(self, query_id: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ListInterchangeRowsRequest(_message.Message):
+    __slots__ = ("kind", "page")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    page: _common_pb2.PageRequest
+    def __init__(self, kind: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class InterchangeRow(_message.Message):
+    __slots__ = ("cells",)
+    class CellsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    cells: _containers.ScalarMap[str, str]
+    def __init__(self, cells: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListInterchangeRowsResponse(_message.Message):
+    __slots__ = ("rows", "page")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[InterchangeRow]
+    page: _common_pb2.PageInfo
+    def __init__(self, rows: _Optional[_Iterable[_Union[InterchangeRow, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...

@@ -65,6 +65,11 @@ class InterchangeServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListInterchangeRows = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/ListInterchangeRows',
+                request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsRequest.SerializeToString,
+                response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsResponse.FromString,
+                _registered_method=True)
 
 
 class InterchangeServiceServicer:
@@ -78,7 +83,8 @@ class InterchangeServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListAggregationFiles(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The 世帯 and 個人 files each daily run wrote (2.6.5), oldest first, with the run's cut-off.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -90,19 +96,30 @@ class InterchangeServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def QuerySubCopy(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Record a 副本照会 request (2.9.1); it answers the query's state.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def StartJob(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Jobs: daily_aggregation (parameter `date`, the business day cut off; default the day before the business
+        date) and aggregation_import (the returned data, 2.6.6–2.6.7). Job ids start with "interchange-".
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetJob(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInterchangeRows(self, request, context):
+        """A page of a list svc-interchange fills: qualification_data_error_list, interchange_import_list,
+        interchange_registration_result_list; cells keyed by svc-documents' column keys.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -139,6 +156,11 @@ def add_InterchangeServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListInterchangeRows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInterchangeRows,
+                    request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsRequest.FromString,
+                    response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -303,6 +325,33 @@ class InterchangeService:
             '/nhi.interchange.v1.InterchangeService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInterchangeRows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/ListInterchangeRows',
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsRequest.SerializeToString,
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsResponse.FromString,
             options,
             channel_credentials,
             insecure,

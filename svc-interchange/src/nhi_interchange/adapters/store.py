@@ -1,4 +1,4 @@
-"""The pending aggregation records on svc-interchange's tables (SQLAlchemy Core)."""
+"""svc-interchange's records on its tables (SQLAlchemy Core): pending changes, runs, files, lists, jobs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,16 @@ from nhi_common import paging
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.aggregation import PendingRecord
-from .tables import metadata, pending
+from .tables import AGGREGATION, metadata, pending
+
+runs = AGGREGATION["aggregation_runs"]
+files = AGGREGATION["aggregation_files"]
+errors = AGGREGATION["aggregation_errors"]
+imports = AGGREGATION["interchange_imports"]
+results = AGGREGATION["registration_results"]
+jobs = AGGREGATION["interchange_jobs"]
+queries = AGGREGATION["subcopy_queries"]
+transfers = AGGREGATION["subcopy_transfers"]
 
 EVENT_SOURCE = "urn:nhi:svc-interchange"
 
@@ -30,7 +39,9 @@ class SqlPendingRecords:
     def claim(self, event_id: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
-    def add_pending(self, record: PendingRecord, payload: dict[str, Any]) -> None:
+    def add_pending(
+        self, record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
+    ) -> None:
         self.conn.execute(
             sa.insert(pending).values(
                 record_id=str(uuid.uuid4()),
@@ -41,7 +52,8 @@ class SqlPendingRecords:
                 change_id=record.change_id,
                 effective_date=record.effective_date,
                 payload=json.dumps(payload, ensure_ascii=False),
-                received_at=utcnow(),
+                snapshot=json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
+                received_at=received_at,
             )
         )
 
@@ -54,6 +66,203 @@ class SqlPendingRecords:
         rows, next_cursor = paging.keyset(self.conn, query, pending.c.seq, page)
         total = self.conn.execute(total_query).scalar_one()
         return [_record(row) for row in rows], next_cursor, total
+
+    def latest_snapshot(self, person_id: str) -> dict[str, Any] | None:
+        query = (
+            sa.select(pending.c.snapshot)
+            .where(pending.c.person_id == person_id, pending.c.snapshot.is_not(None))
+            .order_by(pending.c.seq.desc())
+            .limit(1)
+        )
+        found = self.conn.execute(query).scalar()
+        return json.loads(found) if found else None
+
+    def candidates(self, cutoff: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(pending.c.seq, pending.c.person_id, pending.c.snapshot)
+            .where(
+                pending.c.state.in_(("pending", "error")),
+                pending.c.received_at < dt.datetime.fromisoformat(cutoff).astimezone(dt.UTC),
+                pending.c.snapshot.is_not(None),
+            )
+            .order_by(pending.c.seq)
+        )
+        return [
+            {"seq": r.seq, "person_id": r.person_id, "snapshot": json.loads(r.snapshot)}
+            for r in self.conn.execute(query)
+        ]
+
+    def was_sent(self, person_id: str, period_id: str, before_seq: int) -> bool:
+        query = sa.select(pending.c.snapshot).where(
+            pending.c.person_id == person_id,
+            pending.c.seq < before_seq,
+            pending.c.state.in_(("sent", "accepted", "rejected")),
+        )
+        return any(json.loads(s).get("period_id") == period_id for s in self.conn.execute(query).scalars())
+
+    def get_run(self, business_date: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(runs).where(runs.c.business_date == business_date)).first()
+        return dict(row._mapping) if row else None
+
+    def latest_run(self) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(runs).order_by(runs.c.business_date.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def run_rows(self, business_date: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(pending.c.seq, pending.c.serial, pending.c.snapshot)
+            .where(pending.c.run_date == business_date, pending.c.serial > 0)
+            .order_by(pending.c.serial)
+        )
+        return [
+            {"seq": r.seq, "serial": r.serial, "snapshot": json.loads(r.snapshot)} for r in self.conn.execute(query)
+        ]
+
+    def save_run(self, run, outcomes, errors_found, fixed_persons) -> None:
+        self.conn.execute(sa.insert(runs).values(**run, created_at=utcnow()))
+        day = run["business_date"]
+        for seq, outcome, serial in outcomes:
+            values = {"state": outcome, "run_date": day, "serial": serial}
+            self.conn.execute(sa.update(pending).where(pending.c.seq == seq).values(**values))
+        if errors_found:
+            self.conn.execute(
+                sa.insert(errors),
+                [{**e, "record_seq": e.pop("seq"), "business_date": day} for e in map(dict, errors_found)],
+            )
+        if fixed_persons:
+            self.conn.execute(
+                sa.update(pending)
+                .where(pending.c.person_id.in_(fixed_persons), pending.c.state == "rejected")
+                .values(state="superseded")
+            )
+
+    def save_files(self, business_date: str, found: list[dict[str, Any]]) -> None:
+        self.conn.execute(sa.delete(files).where(files.c.business_date == business_date))
+        self.conn.execute(
+            sa.insert(files),
+            [
+                {**f, "file_id": str(uuid.uuid4()), "business_date": business_date, "created_at": utcnow()}
+                for f in found
+            ],
+        )
+
+    def list_files(self, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        rows, cursor = paging.keyset(
+            self.conn,
+            sa.select(files, runs.c.cutoff_at).join(runs, runs.c.business_date == files.c.business_date),
+            files.c.seq,
+            page,
+        )
+        return [_file(r) for r in rows], cursor
+
+    def list_report(self, kind: str, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        table = {
+            "qualification_data_error_list": errors,
+            "interchange_import_list": imports,
+            "interchange_registration_result_list": results,
+        }[kind]
+        rows, cursor = paging.keyset(self.conn, sa.select(table), table.c.seq, page)
+        return [_report_row(kind, r) for r in rows], cursor
+
+    def imported(self, file_name: str, sha256: str) -> bool:
+        query = sa.select(imports.c.seq).where(imports.c.file_name == file_name, imports.c.sha256 == sha256)
+        return self.conn.execute(query).first() is not None
+
+    def sent_record(self, person_id: str, change_id: str) -> int | None:
+        query = (
+            sa.select(pending.c.seq)
+            .where(
+                pending.c.person_id == person_id,
+                pending.c.change_id == change_id,
+                pending.c.state.in_(("sent", "accepted", "rejected")),
+            )
+            .order_by(pending.c.seq.desc())
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar()
+
+    def save_import(self, row: dict[str, Any], found: list[dict[str, Any]]) -> None:
+        import_seq = self.conn.execute(sa.insert(imports).values(**row, imported_at=utcnow())).inserted_primary_key[0]
+        for result in found:
+            key = result["person_id"] or f"{result['file_kind']}#{result['original_serial']}"
+            reason = None if result["status"] == "accepted" else f"{result['code']} {result['message'] or ''}".strip()
+            applied = result["status"] == "accepted" and (not result["person_id"] or result.get("seq") is not None)
+            if result["person_id"] and result.get("seq") is None:
+                reason = "送付した記録が見つかりません"
+            if result.get("seq") is not None:
+                self.conn.execute(
+                    sa.update(pending)
+                    .where(pending.c.seq == result["seq"])
+                    .values(
+                        state=result["status"],
+                        result_code=result["code"],
+                        pref_acquired_on=result["pref_acquired_on"],
+                    )
+                )
+            self.conn.execute(
+                sa.insert(results).values(
+                    import_seq=import_seq,
+                    record_key=f"{key}/{result['change_id']}" if result["person_id"] else key,
+                    applied=applied,
+                    reason=reason,
+                    pref_acquired_on=result["pref_acquired_on"],
+                )
+            )
+
+    def add_job(self, job: dict[str, Any]) -> None:
+        self.conn.execute(sa.insert(jobs).values(**job))
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
+        if row is None:
+            return None
+        job = dict(row._mapping)
+        job["parameters"] = json.loads(job["parameters"])
+        job["created_at"] = _iso(job["created_at"])
+        job["finished_at"] = _iso(job["finished_at"]) if job["finished_at"] else ""
+        job["error"] = job["error"] or ""
+        return job
+
+    def add_subcopy_query(self, query: dict[str, Any]) -> None:
+        self.conn.execute(sa.insert(queries).values(**query))
+
+    def list_transfers(self, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        rows, cursor = paging.keyset(self.conn, sa.select(transfers), transfers.c.seq, page)
+        return [
+            {"transfer_id": r.transfer_id, "state": r.state, "records": r.records, "created_at": _iso(r.created_at)}
+            for r in rows
+        ], cursor
+
+
+def _file(row) -> dict[str, Any]:
+    return {
+        "file_id": row.file_id,
+        "kind": {"H": "household", "P": "person"}[row.kind],
+        "file_name": row.file_name,
+        "records": row.records,
+        "created_at": _iso(row.created_at),
+        "business_date": row.business_date,
+        "cutoff_at": row.cutoff_at,
+        "bytes": row.bytes,
+        "sha256": row.sha256,
+        "degraded_characters": row.degraded,
+    }
+
+
+def _report_row(kind: str, row) -> dict[str, Any]:
+    if kind == "qualification_data_error_list":
+        return {
+            "record_key": row.record_key,
+            "file": {"H": "資格情報（世帯）", "P": "資格情報（個人）"}.get(row.file, row.file),
+            "error_code": row.error_code,
+            "message": f"{row.message}（{row.field}, {row.rule}）",
+        }
+    if kind == "interchange_import_list":
+        return {"data_type": row.data_type, "count": row.count, "status": row.status, "rejected": row.rejected}
+    return {"record_key": row.record_key, "applied": "反映" if row.applied else "不能", "reason": row.reason}
 
 
 class SqlStore:

@@ -22,6 +22,120 @@ pending = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("state", sa.String(10), nullable=False, server_default="pending", index=True),
+    sa.Column("snapshot", sa.Text, nullable=True),
+    sa.Column("run_date", sa.String(10), nullable=True),
+    sa.Column("serial", sa.Integer, nullable=True),
+    sa.Column("result_code", sa.String(10), nullable=True),
+    sa.Column("pref_acquired_on", sa.String(10), nullable=True),
 )
 
+
+def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
+    """The tables of revision 0002 (the daily aggregation link, its lists, jobs and sub-copy queries)."""
+
+    def seq() -> sa.Column:
+        return sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True)
+
+    return {
+        "aggregation_runs": sa.Table(
+            "aggregation_runs",
+            meta,
+            sa.Column("business_date", sa.String(10), primary_key=True),
+            sa.Column("cutoff_at", sa.String(40), nullable=False),
+            sa.Column("file_sequence", sa.Integer, nullable=False),
+            sa.Column("candidates", sa.Integer, nullable=False),
+            sa.Column("sent", sa.Integer, nullable=False),
+            sa.Column("errors", sa.Integer, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+        "aggregation_files": sa.Table(
+            "aggregation_files",
+            meta,
+            seq(),
+            sa.Column("file_id", sa.String(36), nullable=False, unique=True),
+            sa.Column("business_date", sa.String(10), nullable=False, index=True),
+            sa.Column("kind", sa.String(10), nullable=False),
+            sa.Column("file_name", sa.String(100), nullable=False),
+            sa.Column("records", sa.Integer, nullable=False),
+            sa.Column("bytes", sa.BigInteger, nullable=False),
+            sa.Column("sha256", sa.String(64), nullable=False),
+            sa.Column("degraded", sa.Integer, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+        "aggregation_errors": sa.Table(
+            "aggregation_errors",
+            meta,
+            seq(),
+            sa.Column("business_date", sa.String(10), nullable=False, index=True),
+            sa.Column("record_seq", sa.Integer, nullable=False),
+            sa.Column("record_key", sa.String(80), nullable=False),
+            sa.Column("file", sa.String(10), nullable=False),
+            sa.Column("error_code", sa.String(10), nullable=False),
+            sa.Column("field", sa.String(40), nullable=False),
+            sa.Column("rule", sa.String(40), nullable=False),
+            sa.Column("message", sa.Text, nullable=False),
+        ),
+        "interchange_imports": sa.Table(
+            "interchange_imports",
+            meta,
+            seq(),
+            sa.Column("file_name", sa.String(200), nullable=False),
+            sa.Column("sha256", sa.String(64), nullable=False),
+            sa.Column("data_type", sa.String(40), nullable=False),
+            sa.Column("count", sa.Integer, nullable=False),
+            sa.Column("status", sa.String(20), nullable=False),
+            sa.Column("rejected", sa.Integer, nullable=False),
+            sa.Column("error", sa.Text, nullable=True),
+            sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+            sa.UniqueConstraint("file_name", "sha256"),
+        ),
+        "registration_results": sa.Table(
+            "registration_results",
+            meta,
+            seq(),
+            sa.Column("import_seq", sa.Integer, nullable=False, index=True),
+            sa.Column("record_key", sa.String(80), nullable=False),
+            sa.Column("applied", sa.Boolean, nullable=False),
+            sa.Column("reason", sa.Text, nullable=True),
+            sa.Column("pref_acquired_on", sa.String(10), nullable=True),
+        ),
+        "interchange_jobs": sa.Table(
+            "interchange_jobs",
+            meta,
+            sa.Column("job_id", sa.String(60), primary_key=True),
+            sa.Column("kind", sa.String(40), nullable=False),
+            sa.Column("state", sa.String(20), nullable=False),
+            sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("done", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("business_date", sa.String(10), nullable=False),
+            sa.Column("parameters", sa.Text, nullable=False),
+            sa.Column("error", sa.Text, nullable=True),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        "subcopy_queries": sa.Table(
+            "subcopy_queries",
+            meta,
+            seq(),
+            sa.Column("query_id", sa.String(36), nullable=False, unique=True),
+            sa.Column("person_id", sa.String(20), nullable=False, index=True),
+            sa.Column("item", sa.String(20), nullable=False),
+            sa.Column("state", sa.String(20), nullable=False),
+            sa.Column("operator_id", sa.String(100), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+        "subcopy_transfers": sa.Table(
+            "subcopy_transfers",
+            meta,
+            seq(),
+            sa.Column("transfer_id", sa.String(36), nullable=False, unique=True),
+            sa.Column("state", sa.String(20), nullable=False),
+            sa.Column("records", sa.Integer, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+    }
+
+
+AGGREGATION = _aggregation_tables(metadata)
 PLUMBING = plumbing.define_tables(metadata)

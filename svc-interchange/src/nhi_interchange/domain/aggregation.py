@@ -39,3 +39,76 @@ def pending_record(event_id: str, event_type: str, data: dict[str, Any]) -> Pend
     return PendingRecord(
         event_id, event_type, data["person_id"], data["household_id"], data["change_id"], data.get(date_field) or ""
     )
+
+
+# The person facts an aggregation record carries; an event updates those it names (merge_snapshot).
+SNAPSHOT_KEYS = (
+    "person_id",
+    "household_id",
+    "head_person_id",
+    "name_kanji",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "dv_support",
+    "insurer_number",
+    "symbol",
+    "number",
+    "branch_no",
+    "acquired_on",
+    "lost_on",
+    "coverage_starts_on",
+    "coverage_ends_on",
+    "reason",
+    "period_id",
+    "change_id",
+)
+ADDRESS_KEYS = ("postal_code", "address_code", "district_code")
+
+# LIMIT-CAT categories as the OQS codes the aggregation file carries (domain.md §3.7); Z = 限度額適用不可.
+LIMIT_CODES = {
+    "ア": "A01",
+    "イ": "A02",
+    "ウ": "A03",
+    "エ": "A04",
+    "オ": "A05",
+    "現役並みⅢ": "B01",
+    "現役並みⅡ": "B02",
+    "現役並みⅠ": "B03",
+    "一般": "B04",
+    "低所得Ⅱ": "B05",
+    "低所得Ⅰ": "B06",
+}
+LIMIT_NOT_APPLICABLE = "Z"
+
+ACTIONS = {"acquired": "1", "changed": "2", "corrected": "2", "lost": "3"}
+
+
+def merge_snapshot(previous: dict[str, Any] | None, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The person's facts after this event: what the event names replaces what was known, the rest stays."""
+    snapshot = dict(previous or {})
+    for key in SNAPSHOT_KEYS:
+        if data.get(key) not in (None, ""):
+            snapshot[key] = data[key]
+    if event_type.endswith(".lost.v1") or event_type.endswith(".corrected.v1"):
+        snapshot["lost_on"] = data.get("lost_on") or ""
+        snapshot["coverage_ends_on"] = data.get("coverage_ends_on") or snapshot.get("coverage_ends_on", "")
+    if event_type.endswith(".acquired.v1"):
+        snapshot["lost_on"], snapshot["coverage_ends_on"] = "", ""
+    address = data.get("address")
+    if isinstance(address, dict):
+        snapshot["address"] = {k: address.get(k) or "" for k in ADDRESS_KEYS}
+    if data.get("dv_support"):
+        snapshot["address"] = {}
+    if data.get("limit_category_new"):
+        snapshot["limit_category"] = data["limit_category_new"]
+    snapshot["void"] = bool(data.get("void"))
+    snapshot["event_kind"] = event_type.split(".")[-2]
+    return snapshot
+
+
+def limit_code(snapshot: dict[str, Any]) -> str:
+    """LIMIT-CAT in the file: the OQS code of the last determination heard; Z when lost or none was heard."""
+    if snapshot.get("lost_on"):
+        return LIMIT_NOT_APPLICABLE
+    return LIMIT_CODES.get(snapshot.get("limit_category") or "", LIMIT_NOT_APPLICABLE)

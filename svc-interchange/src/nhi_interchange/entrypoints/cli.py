@@ -1,13 +1,26 @@
-"""Command line of svc-interchange: serve, migrate."""
+"""Command line of svc-interchange: serve, migrate, run-job (what the chart's CronJobs call)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
 
 from nhi_common import config, db, logs
 
 from .. import bootstrap
 from ..settings import Settings
+
+# CLI job names (as a CronJob spells them) and the job kinds of StartJob.
+JOBS = {"daily-aggregation": "daily_aggregation", "aggregation-import": "aggregation_import"}
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="migrate the database, then serve gRPC and consume events")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    job = commands.add_parser("run-job", help="run a job to its end and print it as JSON (exit 1 when it failed)")
+    job.add_argument("kind", choices=sorted(JOBS))
+    job.add_argument(
+        "--date", type=_date, default=None, help="daily-aggregation: the business day cut off (default: the day before)"
+    )
     args = parser.parse_args(argv)
     settings = config.load_or_exit(Settings)
     logs.configure_logging("svc-interchange", settings.log_level)
@@ -22,7 +40,24 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.make_engine(settings.database_url, schema=settings.database_schema)
         db.migrate(engine, bootstrap.MIGRATIONS)
         return 0
+    if args.command == "run-job":
+        return _run_job(settings, JOBS[args.kind], args.date)
     runtime = bootstrap.build(settings)
     runtime.start()
     runtime.wait()
     return 0
+
+
+def _run_job(settings: Settings, kind: str, day: dt.date | None) -> int:
+    engine = db.service_engine(settings.database_url, settings.database_schema)
+    db.migrate(engine, bootstrap.MIGRATIONS)
+    service = bootstrap.build_service(settings, engine)
+    parameters = {"date": day.isoformat()} if day else {}
+    job = service.run_job(service.start_job(kind=kind, parameters=parameters, business_date=None)["job_id"])
+    print(json.dumps(job, ensure_ascii=False, default=str))
+    engine.dispose()
+    return 0 if job["state"] == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import datetime as dt
+
 from google.protobuf import json_format
 
 from nhi.common.v1 import common_pb2
 from nhi.interchange.v1 import interchange_pb2 as pb
 from nhi.interchange.v1 import interchange_pb2_grpc as pb_grpc
 from nhi_common import paging, rpc
+from nhi_common.errors import InvalidInput
 
 from ..service_layer.services import InterchangeService
 
@@ -17,6 +21,7 @@ PENDING_PAGE_SIZE = 100  # records of a page when the caller names no size
 class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     def __init__(self, service: InterchangeService) -> None:
         self.service = service
+        self.jobs = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="interchange-job")
 
     @rpc.translated
     def ListPendingAggregation(self, request, context):
@@ -27,3 +32,63 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
             page=common_pb2.PageInfo(next_cursor=cursor),
             total=total,
         )
+
+    @rpc.translated
+    def ListAggregationFiles(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
+        found, cursor = self.service.list_files(page=page)
+        return pb.ListAggregationFilesResponse(
+            files=[pb.AggregationFile(**f) for f in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
+
+    @rpc.translated
+    def ListSubCopyTransfers(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
+        found, cursor = self.service.list_transfers(page=page)
+        return pb.ListSubCopyTransfersResponse(
+            transfers=[pb.SubCopyTransfer(**t) for t in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
+
+    @rpc.translated
+    def QuerySubCopy(self, request, context):
+        query = self.service.query_subcopy(
+            person_id=request.person_id, item=request.item, operator_id=request.context.operator_id or "unknown"
+        )
+        return pb.QuerySubCopyResponse(query_id=query["query_id"], state=query["state"])
+
+    @rpc.translated
+    def StartJob(self, request, context):
+        job = self.service.start_job(
+            kind=request.kind,
+            parameters=dict(request.parameters),
+            business_date=_business_date(request.context.business_date),
+        )
+        self.jobs.submit(self.service.run_job, job["job_id"])
+        return _job(job)
+
+    @rpc.translated
+    def GetJob(self, request, context):
+        return _job(self.service.get_job(request.job_id))
+
+    @rpc.translated
+    def ListInterchangeRows(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
+        rows, cursor = self.service.list_report(request.kind, page=page)
+        return pb.ListInterchangeRowsResponse(
+            rows=[pb.InterchangeRow(cells={k: str(v) for k, v in row.items() if v is not None}) for row in rows],
+            page=common_pb2.PageInfo(next_cursor=cursor),
+        )
+
+
+def _job(job: dict) -> common_pb2.Job:
+    fields = ("job_id", "kind", "state", "total", "done", "failed", "business_date", "created_at", "finished_at")
+    return common_pb2.Job(**{k: job[k] for k in fields}, parameters=job["parameters"], error=job["error"])
+
+
+def _business_date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("context.business_date", f"{text!r} is not a date", code="INVALID_DATE") from None

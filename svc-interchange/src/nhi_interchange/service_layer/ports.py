@@ -1,7 +1,9 @@
-"""What the use cases need from the outside: the pending aggregation records, one transaction at a time."""
+"""What the use cases need from the outside: records one transaction at a time, My Numbers, the file drop."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -16,7 +18,59 @@ class PendingRecords(Protocol):
     def claim(self, event_id: str, consumer: str) -> bool:
         """Note that `consumer` handles `event_id`; False when it was handled before."""
 
-    def add_pending(self, record: PendingRecord, payload: dict[str, Any]) -> None: ...
+    def add_pending(
+        self, record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
+    ) -> None: ...
+
+    def latest_snapshot(self, person_id: str) -> dict[str, Any] | None:
+        """The person's facts after the last change heard, None when none was."""
+
+    def candidates(self, cutoff: str) -> list[dict[str, Any]]:
+        """Records received before `cutoff` that are pending or in error, oldest first (seq, person_id, snapshot)."""
+
+    def was_sent(self, person_id: str, period_id: str, before_seq: int) -> bool: ...
+
+    def get_run(self, business_date: str) -> dict[str, Any] | None: ...
+
+    def latest_run(self) -> dict[str, Any] | None: ...
+
+    def run_rows(self, business_date: str) -> list[dict[str, Any]]:
+        """The records a run sent, by serial: seq, serial, snapshot."""
+
+    def save_run(
+        self,
+        run: dict[str, Any],
+        outcomes: list[tuple[int, str, int]],
+        errors: list[dict[str, Any]],
+        fixed_persons: list[str],
+    ) -> None:
+        """Record a first run: (seq, sent|error|superseded, serial) per record and the error list; a rejected record
+        of a person in `fixed_persons` (whose latest change is sent now) is superseded by it."""
+
+    def save_files(self, business_date: str, files: list[dict[str, Any]]) -> None: ...
+
+    def list_files(self, *, page: Page) -> tuple[list[dict[str, Any]], str]: ...
+
+    def list_report(self, kind: str, *, page: Page) -> tuple[list[dict[str, Any]], str]:
+        """A page of the rows of a list svc-interchange fills."""
+
+    def imported(self, file_name: str, sha256: str) -> bool: ...
+
+    def sent_record(self, person_id: str, change_id: str) -> int | None:
+        """The seq of the sent record of this change and person, None when none was sent."""
+
+    def save_import(self, row: dict[str, Any], results: list[dict[str, Any]]) -> None:
+        """The import list row of a returned file and the reflection of each returned record."""
+
+    def add_job(self, job: dict[str, Any]) -> None: ...
+
+    def update_job(self, job_id: str, **values: Any) -> None: ...
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def add_subcopy_query(self, query: dict[str, Any]) -> None: ...
+
+    def list_transfers(self, *, page: Page) -> tuple[list[dict[str, Any]], str]: ...
 
     def list_pending(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str, int]:
         """One page of pending records in arrival order, the cursor of the next page ('' at the end), and the total."""
@@ -25,3 +79,18 @@ class PendingRecords(Protocol):
 class Store(Protocol):
     def transaction(self) -> AbstractContextManager[PendingRecords]:
         """Everything done with the records it yields commits together, or not at all."""
+
+
+class PersonNumbers(Protocol):
+    def my_number(self, person_id: str) -> str:
+        """The person's My Number, "" when none is registered."""
+
+
+class FileDrop(Protocol):
+    """The outbox directory the aggregation system picks files up from, and the inbox of what it returns."""
+
+    def deliver(self, name: str, chunks: Iterable[bytes]) -> tuple[int, str]:
+        """Write the file under a temporary name, fsync, rename; its size in bytes and SHA-256."""
+
+    def returned(self) -> list[tuple[str, bytes]]:
+        """The returned files waiting in the inbox, by name."""

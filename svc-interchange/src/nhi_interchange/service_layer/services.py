@@ -1,23 +1,52 @@
-"""Use cases of svc-interchange: collect qualification changes for the next daily aggregation file."""
+"""Use cases of svc-interchange: collect qualification changes, run the daily aggregation link and its jobs."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+import uuid
+from collections.abc import Callable
 from typing import Any
 
+from nhi_common.errors import InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.paging import Page
 
-from ..domain.aggregation import NotForAggregation, pending_record
-from .ports import Store
+from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_record
+from . import daily, returns
+from .ports import FileDrop, PersonNumbers, Store
 
 log = logging.getLogger(__name__)
 CONSUMER = "interchange-qualification"
+JOB_PREFIX = "interchange-"
+JOB_KINDS = ("daily_aggregation", "aggregation_import")
+REPORT_KINDS = ("qualification_data_error_list", "interchange_import_list", "interchange_registration_result_list")
+SUBCOPY_ITEMS = ("income", "qualification")
+
+
+class _NoNumbers:
+    def my_number(self, person_id: str) -> str:
+        return ""
 
 
 class InterchangeService:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        numbers: PersonNumbers | None = None,
+        drop: FileDrop | None = None,
+        insurer_number: str = "139998",
+        business_date: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.store = store
+        self.numbers = numbers or _NoNumbers()
+        self.drop = drop
+        self.insurer_number = insurer_number
+        self.business_date = business_date
+        self.clock = clock
 
     def record_qualification_event(self, event: Event) -> bool:
         """Keep the change as pending for the aggregation link; False when it was seen before or is not aggregated."""
@@ -29,10 +58,130 @@ class InterchangeService:
             if not records.claim(event.id, CONSUMER):
                 log.info("event already recorded", extra={"event_id": event.id})
                 return False
-            records.add_pending(record, event.data)
+            snapshot = merge_snapshot(records.latest_snapshot(record.person_id), event.type, event.data)
+            snapshot["effective_date"] = record.effective_date
+            records.add_pending(record, event.data, snapshot, self.clock())
         return True
 
     def list_pending(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str, int]:
         """A page of the records still pending, oldest first, the cursor of the next page and how many there are."""
         with self.store.transaction() as records:
             return records.list_pending(person_id=person_id, page=page)
+
+    def run_daily_aggregation(self, business_date: dt.date, progress=lambda done, total: None) -> daily.RunResult:
+        """2.6.1–2.6.5 for one business day (see daily.run_daily_aggregation)."""
+        return daily.run_daily_aggregation(
+            store=self.store,
+            numbers=self.numbers,
+            drop=self._drop(),
+            insurer_number=self.insurer_number,
+            business_date=business_date,
+            now=self.clock(),
+            progress=progress,
+        )
+
+    def import_returned(self) -> returns.ImportResult:
+        """2.6.6–2.6.7: import and reflect what the aggregation system returned."""
+        return returns.import_returned(store=self.store, drop=self._drop())
+
+    def list_files(self, *, page: Page) -> tuple[list[dict[str, Any]], str]:
+        with self.store.transaction() as records:
+            return records.list_files(page=page)
+
+    def list_report(self, kind: str, *, page: Page) -> tuple[list[dict[str, Any]], str]:
+        if kind not in REPORT_KINDS:
+            raise InvalidInput("kind", f"{kind!r} is not a list svc-interchange fills", code="UNKNOWN_KIND")
+        with self.store.transaction() as records:
+            return records.list_report(kind, page=page)
+
+    def list_transfers(self, *, page: Page) -> tuple[list[dict[str, Any]], str]:
+        with self.store.transaction() as records:
+            return records.list_transfers(page=page)
+
+    def query_subcopy(self, *, person_id: str, item: str, operator_id: str) -> dict[str, Any]:
+        """Record a 副本照会 request (2.9.1); it waits in state `queued` for the intermediate-server link."""
+        if not person_id:
+            raise InvalidInput("person_id", "name the person whose sub-copy is queried", code="REQUIRED")
+        if item not in SUBCOPY_ITEMS:
+            raise InvalidInput("item", f"item is one of {', '.join(SUBCOPY_ITEMS)}", code="UNKNOWN_KIND")
+        query = {
+            "query_id": str(uuid.uuid4()),
+            "person_id": person_id,
+            "item": item,
+            "state": "queued",
+            "operator_id": operator_id,
+            "created_at": self.clock(),
+        }
+        with self.store.transaction() as records:
+            records.add_subcopy_query(query)
+        return query
+
+    def start_job(self, *, kind: str, parameters: dict[str, str], business_date: dt.date | None) -> dict[str, Any]:
+        """A queued job of `kind`; run it with run_job."""
+        if kind not in JOB_KINDS:
+            raise InvalidInput("kind", f"svc-interchange runs {', '.join(JOB_KINDS)}", code="UNKNOWN_JOB_KIND")
+        day = business_date or self.business_date()
+        if kind == "daily_aggregation":
+            day = _date_parameter(parameters, default=day - dt.timedelta(days=1))
+        job = {
+            "job_id": f"{JOB_PREFIX}{uuid.uuid4()}",
+            "kind": kind,
+            "state": "queued",
+            "business_date": day.isoformat(),
+            "parameters": json.dumps(parameters, sort_keys=True),
+            "created_at": self.clock(),
+        }
+        with self.store.transaction() as records:
+            records.add_job(job)
+        return self.get_job(job["job_id"])
+
+    def run_job(self, job_id: str) -> dict[str, Any]:
+        """Run a queued job to its end; its state says how it went."""
+        job = self.get_job(job_id)
+        self._update(job_id, state="running")
+        try:
+            if job["kind"] == "daily_aggregation":
+                result = self.run_daily_aggregation(
+                    dt.date.fromisoformat(job["business_date"]),
+                    progress=lambda done, total: self._progress(job_id, done, total),
+                )
+                self._update(job_id, total=result.sent + result.errors, done=result.sent, failed=result.errors)
+            else:
+                imported = self.import_returned()
+                self._update(job_id, total=imported.files, done=imported.files)
+        except Exception as exc:
+            log.exception("interchange job failed", extra={"job_id": job_id})
+            self._update(job_id, state="failed", error=str(exc)[:500], finished_at=self.clock())
+            return self.get_job(job_id)
+        self._update(job_id, state="succeeded", finished_at=self.clock())
+        return self.get_job(job_id)
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        with self.store.transaction() as records:
+            job = records.get_job(job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        return job
+
+    def _progress(self, job_id: str, done: int, total: int) -> None:
+        if done == total or done % 500 == 0:
+            self._update(job_id, total=total, done=done)
+
+    def _update(self, job_id: str, **values: Any) -> None:
+        with self.store.transaction() as records:
+            records.update_job(job_id, **values)
+
+    def _drop(self) -> FileDrop:
+        if self.drop is None:
+            raise RuntimeError("no INTERCHANGE_FILE_DIR was configured")
+        return self.drop
+
+
+def _date_parameter(parameters: dict[str, str], *, default: dt.date) -> dt.date:
+    text = parameters.get("date")
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("parameters.date", f"{text!r} is not a date as YYYY-MM-DD", code="INVALID_DATE") from None

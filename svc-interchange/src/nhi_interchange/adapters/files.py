@@ -1,0 +1,57 @@
+"""The file drop of the aggregation link: atomic delivery into the outbox, the returned files in the inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+from collections.abc import Iterable
+
+TEMP_PREFIX = ".tmp-"  # the peer ignores names that start with this; a crash leaves only such a name behind
+RETURN_PREFIX = "RET_"
+
+
+class DirectoryDrop:
+    """`<root>/outbox` for what we send, `<root>/inbox` for what the aggregation system returns."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = pathlib.Path(root)
+        self.outbox = self.root / "outbox"
+        self.inbox = self.root / "inbox"
+
+    def deliver(self, name: str, chunks: Iterable[bytes]) -> tuple[int, str]:
+        """Write under a temporary name, fsync, rename over `name`, fsync the directory; size and SHA-256."""
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        temp = self.outbox / f"{TEMP_PREFIX}{name}.{os.getpid()}"
+        digest, size = hashlib.sha256(), 0
+        try:
+            with open(temp, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.outbox / name)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.outbox)
+        return size, digest.hexdigest()
+
+    def returned(self) -> list[tuple[str, bytes]]:
+        if not self.inbox.is_dir():
+            return []
+        return [
+            (path.name, path.read_bytes())
+            for path in sorted(self.inbox.iterdir())
+            if path.name.startswith(RETURN_PREFIX) and path.suffix == ".dat"
+        ]
+
+
+def _fsync_dir(path: pathlib.Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

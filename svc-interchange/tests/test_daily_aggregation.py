@@ -1,0 +1,273 @@
+"""The daily aggregation link (2.6.1–2.6.7) on a real database and a real directory, with a fake My Number source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nhi_common.events import Event
+from nhi_common.paging import Page
+from nhi_devtools import testing
+from nhi_interchange import bootstrap
+from nhi_interchange.adapters.files import DirectoryDrop
+from nhi_interchange.adapters.store import SqlStore
+from nhi_interchange.domain import files, layout
+from nhi_interchange.service_layer.services import InterchangeService
+
+DAY = dt.date(2026, 12, 5)
+DURING_DAY = dt.datetime(2026, 12, 5, 3, 0, tzinfo=dt.UTC)  # 12:00 JST
+AFTER_DAY = dt.datetime(2026, 12, 5, 16, 30, tzinfo=dt.UTC)  # 01:30 JST the next day, when the CronJob runs
+NUMBERS = {"000000001": "123456789018", "000000002": "234567890121"}
+
+
+class FakeNumbers:
+    def __init__(self, numbers: dict[str, str]) -> None:
+        self.numbers = dict(numbers)
+
+    def my_number(self, person_id: str) -> str:
+        return self.numbers.get(person_id, "")
+
+
+@pytest.fixture(params=testing.backends())
+def setup(request, tmp_path):
+    with testing.migrated_engine(request.param, tmp_path, "interchange", bootstrap.MIGRATIONS) as engine:
+        numbers = FakeNumbers(NUMBERS)
+        drop = DirectoryDrop(tmp_path / "files")
+        clock = {"now": DURING_DAY}
+        service = InterchangeService(
+            SqlStore(engine), numbers=numbers, drop=drop, insurer_number="139998", clock=lambda: clock["now"]
+        )
+        yield service, numbers, drop, clock
+
+
+def acquired(person_id="000000001", *, name="山田 太郎", branch_no="01", acquired_on="2026-12-01", **extra) -> Event:
+    data = {
+        "person_id": person_id,
+        "household_id": "H1",
+        "head_person_id": "000000001",
+        "name_kanji": name,
+        "name_kana": "ヤマダ タロウ",
+        "display_name": "",
+        "birth_date": "1980-04-01",
+        "sex": "1",
+        "address": {"postal_code": "1000001", "address_code": "13101001001", "district_code": "0101"},
+        "dv_support": False,
+        "change_id": f"c-{person_id}",
+        "period_id": f"p-{person_id}",
+        "insurer_number": "139998",
+        "symbol": "みどり",
+        "number": "0000001",
+        "branch_no": branch_no,
+        "acquired_on": acquired_on,
+        "lost_on": "",
+        "coverage_starts_on": acquired_on,
+        "coverage_ends_on": "",
+        "reason": "move_in",
+        **extra,
+    }
+    return Event.new(
+        source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=person_id, data=data
+    )
+
+
+def run(service, clock, day=DAY):
+    """The run of `day` at 01:30 JST the day after, then the clock back in the day after `day`."""
+    clock["now"] = AFTER_DAY + (day - DAY)
+    result = service.run_daily_aggregation(day)
+    clock["now"] = DURING_DAY + (day - DAY) + dt.timedelta(days=1)
+    return result
+
+
+def records_of(path) -> list[bytes]:
+    content = path.read_bytes()
+    assert len(content) % layout.RECORD_SIZE == 0
+    return [content[i : i + layout.RECORD_SIZE] for i in range(0, len(content), layout.RECORD_SIZE)]
+
+
+def report(service, kind):
+    rows, _ = service.list_report(kind, page=Page(100))
+    return rows
+
+
+def test_the_files_carry_each_change_in_fixed_length_cp932_records_with_a_manifest(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001"))
+    service.record_qualification_event(acquired("000000002", name="山田 花子", branch_no="02"))
+    result = run(service, clock)
+    assert (result.sent, result.errors, result.households) == (2, 0, 1)
+    person = records_of(drop.outbox / "NHI_139998_P_20261205.dat")
+    assert [layout.decode(layout.PERSON, r)["record_type"] for r in person] == ["1", "2", "2", "8"]
+    first = layout.decode(layout.PERSON, person[1])
+    assert (first["person_id"], first["branch_no"], first["my_number"], first["name_kanji"]) == (
+        "000000001",
+        "01",
+        "123456789018",
+        "山田 太郎",
+    )
+    assert (first["action"], first["acquired_on"], first["limit_category"]) == ("1", "20261201", "Z")
+    assert layout.decode(layout.TRAILER, person[-1])["record_count"] == "0000002"
+    header = layout.decode(layout.HEADER, person[0])
+    assert (header["file_kind"], header["cutoff"], header["file_sequence"]) == ("P", "20261206000000", "000001")
+    manifest = json.loads((drop.outbox / "NHI_139998_20261205.manifest.json").read_text(encoding="utf-8"))
+    assert [f["records"] for f in manifest["files"]] == [1, 2]
+    listed, _ = service.list_files(page=Page(10))
+    assert [(f["kind"], f["sha256"]) for f in listed] == [
+        ("household", manifest["files"][0]["sha256"]),
+        ("person", manifest["files"][1]["sha256"]),
+    ]
+    assert [f["cutoff_at"] for f in listed] == [result.cutoff] * 2
+
+
+def test_a_rerun_of_the_same_business_day_gives_byte_identical_files(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001"))
+    run(service, clock)
+    before = {p.name: p.read_bytes() for p in drop.outbox.iterdir()}
+    service.record_qualification_event(acquired("000000002", branch_no="02"))  # after the cut-off: the next day's
+    rerun = run(service, clock)
+    assert rerun.rerun and rerun.sent == 1
+    assert {p.name: p.read_bytes() for p in drop.outbox.iterdir()} == before
+    assert run(service, clock, DAY + dt.timedelta(days=1)).sent == 1
+
+
+def test_a_run_before_the_day_ends_cuts_off_at_its_start_and_later_changes_wait_for_the_next_day(setup):
+    service, _, _, clock = setup
+    service.record_qualification_event(acquired("000000001"))
+    clock["now"] = DURING_DAY + dt.timedelta(hours=1)
+    early = service.run_daily_aggregation(business_date=DAY)
+    assert early.cutoff == (DURING_DAY + dt.timedelta(hours=1)).astimezone(files.JST).isoformat()
+    clock["now"] = DURING_DAY + dt.timedelta(hours=2)
+    service.record_qualification_event(acquired("000000002", branch_no="02"))
+    assert run(service, clock).sent == 1
+    assert run(service, clock, DAY + dt.timedelta(days=1)).sent == 1
+
+
+def test_a_record_without_my_number_is_listed_as_an_error_and_re_enters_once_fixed(setup):
+    service, numbers, drop, clock = setup
+    service.record_qualification_event(acquired("000000003", branch_no="03"))
+    result = run(service, clock)
+    assert (result.sent, result.errors) == (0, 1)
+    rows = report(service, "qualification_data_error_list")
+    assert [(r["record_key"], r["error_code"]) for r in rows] == [("000000003/c-000000003", "E01")]
+    assert "NUM-MYNUMBER" in rows[0]["message"]
+    numbers.numbers["000000003"] = "345678901234"
+    fixed = run(service, clock, DAY + dt.timedelta(days=1))
+    assert (fixed.sent, fixed.errors) == (1, 0)
+
+
+def test_missing_branch_number_and_inconsistent_dates_are_errors_naming_the_rule(setup):
+    service, _, _, clock = setup
+    service.record_qualification_event(acquired("000000001", branch_no=""))
+    service.record_qualification_event(acquired("000000002", branch_no="02", birth_date="2026-12-02"))
+    run(service, clock)
+    codes = {r["error_code"]: r["message"] for r in report(service, "qualification_data_error_list")}
+    assert set(codes) == {"E04", "E03"}
+    assert "NUM-INSURED" in codes["E04"] and "acquired_on" in codes["E03"]
+
+
+def test_a_character_outside_cp932_is_degraded_by_the_mapping_and_reported(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001", name="𠮷田 𪚲子"))
+    result = run(service, clock)
+    record = layout.decode(layout.PERSON, records_of(drop.outbox / "NHI_139998_P_20261205.dat")[1])
+    assert record["name_kanji"] == "吉田 〓子"
+    assert b"?" not in (drop.outbox / "NHI_139998_P_20261205.dat").read_bytes()
+    assert result.degraded == 2
+    listed, _ = service.list_files(page=Page(10))
+    assert {f["kind"]: f["degraded_characters"] for f in listed} == {"household": 0, "person": 2}
+
+
+def test_a_crash_while_writing_leaves_no_file_under_its_final_name(tmp_path):
+    drop = DirectoryDrop(tmp_path)
+
+    def chunks():
+        yield b"x" * layout.RECORD_SIZE
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError):
+        drop.deliver("NHI_139998_P_20261205.dat", chunks())
+    assert list(drop.outbox.iterdir()) == []
+
+
+def test_a_dv_household_carries_no_address(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001", dv_support=True))
+    run(service, clock)
+    record = layout.decode(layout.HOUSEHOLD, records_of(drop.outbox / "NHI_139998_H_20261205.dat")[1])
+    assert (record["postal_code"], record["address_code"], record["district_code"]) == ("", "", "")
+
+
+def test_a_burden_change_carries_the_limit_category_and_a_loss_z(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001"))
+    changed = Event.new(
+        source="urn:nhi:svc-qualification",
+        type="jp.nhi.qualification.changed.v1",
+        subject="000000001",
+        data={
+            "person_id": "000000001",
+            "household_id": "H1",
+            "change_id": "b1",
+            "change_kind": "burden",
+            "effective_date": "2026-12-01",
+            "limit_category_new": "ウ",
+        },
+    )
+    service.record_qualification_event(changed)
+    run(service, clock)
+    person = records_of(drop.outbox / "NHI_139998_P_20261205.dat")
+    assert [layout.decode(layout.PERSON, r)["limit_category"] for r in person[1:-1]] == ["Z", "A03"]
+
+
+def returned(drop, name, results):
+    """A return file as the aggregation system writes it (see simulators' aggregation)."""
+    drop.inbox.mkdir(parents=True, exist_ok=True)
+    head, _ = layout.encode(layout.HEADER, {"record_type": "1", "serial": 0, "file_kind": "R"})
+    body = []
+    for n, (person_id, change_id, status, code, pref) in enumerate(results, start=1):
+        values = {
+            "record_type": "2",
+            "serial": n,
+            "file_kind": "P",
+            "original_serial": n,
+            "person_id": person_id,
+            "change_id": change_id,
+            "status": status,
+            "code": code,
+            "pref_acquired_on": pref,
+            "message": "都道府県内の資格期間が重複しています" if code else "",
+        }
+        body.append(layout.encode(layout.RESULT, values)[0])
+    trailer, _ = layout.encode(layout.TRAILER, {"record_type": "8", "serial": len(body) + 1, "record_count": len(body)})
+    (drop.inbox / name).write_bytes(head + b"".join(body) + trailer)
+
+
+def test_returned_data_is_imported_once_and_reflected_and_a_rejected_record_fixed_is_re_sent(setup):
+    service, _, drop, clock = setup
+    service.record_qualification_event(acquired("000000001"))
+    service.record_qualification_event(acquired("000000002", branch_no="02"))
+    run(service, clock)
+    returned(
+        drop,
+        "RET_139998_P_20261205.dat",
+        [("000000001", "c-000000001", "0", "", "2020-04-01"), ("000000002", "c-000000002", "1", "K101", "")],
+    )
+    assert service.import_returned().files == 1
+    assert service.import_returned().files == 0  # the same file is imported once
+    assert report(service, "interchange_import_list") == [
+        {"data_type": "資格情報（個人）", "count": 2, "status": "取込済", "rejected": 1}
+    ]
+    results = report(service, "interchange_registration_result_list")
+    assert [(r["record_key"], r["applied"]) for r in results] == [
+        ("000000001/c-000000001", "反映"),
+        ("000000002/c-000000002", "不能"),
+    ]
+    assert results[1]["reason"].startswith("K101")
+    fix = acquired("000000002", branch_no="02", acquired_on="2026-12-02", change_id="c-fix")
+    service.record_qualification_event(fix)
+    resent = run(service, clock, DAY + dt.timedelta(days=1))
+    assert resent.sent == 1
+    person = records_of(drop.outbox / "NHI_139998_P_20261206.dat")
+    assert layout.decode(layout.PERSON, person[1])["change_id"] == "c-fix"
