@@ -212,3 +212,91 @@ class ReplayDeadLetterRequest(_message.Message):
     context: _common_pb2.RequestContext
     dead_letter_id: str
     def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., dead_letter_id: _Optional[str] = ...) -> None: ...
+
+class OutboundRecord(_message.Message):
+    __slots__ = ("sequence", "feed", "record_kind", "change_id", "person_id", "household_id", "insurer_number", "symbol", "number", "branch_no", "name_kanji", "name_kana", "birth_date", "sex", "postal_code", "address_code", "address", "building", "acquired_on", "lost_on", "effective_date", "reason", "change_kind", "status_kind", "status_start", "status_end", "address_exception", "ratio_percent", "dv_support", "business_date", "recorded_at")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    RECORD_KIND_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    INSURER_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_NO_FIELD_NUMBER: _ClassVar[int]
+    NAME_KANJI_FIELD_NUMBER: _ClassVar[int]
+    NAME_KANA_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    SEX_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_CODE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    BUILDING_FIELD_NUMBER: _ClassVar[int]
+    ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
+    LOST_ON_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_START_FIELD_NUMBER: _ClassVar[int]
+    STATUS_END_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_EXCEPTION_FIELD_NUMBER: _ClassVar[int]
+    RATIO_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    DV_SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    feed: str
+    record_kind: str
+    change_id: str
+    person_id: str
+    household_id: str
+    insurer_number: str
+    symbol: str
+    number: str
+    branch_no: str
+    name_kanji: str
+    name_kana: str
+    birth_date: str
+    sex: str
+    postal_code: str
+    address_code: str
+    address: str
+    building: str
+    acquired_on: str
+    lost_on: str
+    effective_date: str
+    reason: str
+    change_kind: str
+    status_kind: str
+    status_start: str
+    status_end: str
+    address_exception: bool
+    ratio_percent: int
+    dv_support: bool
+    business_date: str
+    recorded_at: str
+    def __init__(self, sequence: _Optional[int] = ..., feed: _Optional[str] = ..., record_kind: _Optional[str] = ..., change_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., insurer_number: _Optional[str] = ..., symbol: _Optional[str] = ..., number: _Optional[str] = ..., branch_no: _Optional[str] = ..., name_kanji: _Optional[str] = ..., name_kana: _Optional[str] = ..., birth_date: _Optional[str] = ..., sex: _Optional[str] = ..., postal_code: _Optional[str] = ..., address_code: _Optional[str] = ..., address: _Optional[str] = ..., building: _Optional[str] = ..., acquired_on: _Optional[str] = ..., lost_on: _Optional[str] = ..., effective_date: _Optional[str] = ..., reason: _Optional[str] = ..., change_kind: _Optional[str] = ..., status_kind: _Optional[str] = ..., status_start: _Optional[str] = ..., status_end: _Optional[str] = ..., address_exception: _Optional[bool] = ..., ratio_percent: _Optional[int] = ..., dv_support: _Optional[bool] = ..., business_date: _Optional[str] = ..., recorded_at: _Optional[str] = ...) -> None: ...
+
+class ListOutboundRequest(_message.Message):
+    __slots__ = ("context", "feed", "after_sequence", "page")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    feed: str
+    after_sequence: int
+    page: _common_pb2.PageRequest
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., feed: _Optional[str] = ..., after_sequence: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListOutboundResponse(_message.Message):
+    __slots__ = ("records", "last_sequence", "more")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[OutboundRecord]
+    last_sequence: int
+    more: bool
+    def __init__(self, records: _Optional[_Iterable[_Union[OutboundRecord, _Mapping]]] = ..., last_sequence: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...

@@ -85,6 +85,11 @@ class IntegrationServiceStub:
                 request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.SerializeToString,
                 response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
                 _registered_method=True)
+        self.ListOutbound = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ListOutbound',
+                request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundRequest.SerializeToString,
+                response_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundResponse.FromString,
+                _registered_method=True)
 
 
 class IntegrationServiceServicer:
@@ -153,6 +158,13 @@ class IntegrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOutbound(self, request, context):
+        """The outbound feeds (2.7.1) for systems that poll: the records of a feed after a sequence, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntegrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -205,6 +217,11 @@ def add_IntegrationServiceServicer_to_server(servicer, server):
                     servicer.ReplayDeadLetter,
                     request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.FromString,
                     response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.SerializeToString,
+            ),
+            'ListOutbound': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOutbound,
+                    request_deserializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundRequest.FromString,
+                    response_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -477,6 +494,33 @@ class IntegrationService:
             '/nhi.integration.v1.IntegrationService/ReplayDeadLetter',
             nhi_dot_integration_dot_v1_dot_integration__pb2.ReplayDeadLetterRequest.SerializeToString,
             nhi_dot_integration_dot_v1_dot_integration__pb2.DeadLetter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOutbound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ListOutbound',
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundRequest.SerializeToString,
+            nhi_dot_integration_dot_v1_dot_integration__pb2.ListOutboundResponse.FromString,
             options,
             channel_credentials,
             insecure,
