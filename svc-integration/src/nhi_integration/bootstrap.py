@@ -10,10 +10,12 @@ from nhi_common.runtime import ServiceRuntime
 
 from .adapters.clients import QualificationClient
 from .adapters.feed_store import SqlFeedStore
+from .adapters.outbound_store import CsvDailyFiles, SqlOutboundStore
 from .adapters.qualification_reads import QualificationFeedClient
 from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
-from .entrypoints import feed_handlers
+from .domain.outbound import FIELDS as OUTBOUND_FIELDS
+from .entrypoints import feed_handlers, outbound_handlers
 from .entrypoints.feed_grpc import FeedsApi, business_day
 from .entrypoints.grpc_api import IntegrationServicer
 from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
@@ -21,6 +23,7 @@ from .service_layer.feed_imports import FeedImports
 from .service_layer.income import IncomeIntake
 from .service_layer.inconsistency import Inconsistencies
 from .service_layer.jobs import Jobs
+from .service_layer.outbound import OutboundFeeds
 from .service_layer.pension import PensionIntake
 from .service_layer.services import IntegrationService
 from .settings import Settings
@@ -74,7 +77,7 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
 
 
 def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports_store) -> FeedsApi:
-    """The pension and income intakes, the inconsistency list and the jobs, with their consumers."""
+    """The pension and income intakes, the inconsistency list, the outbound feeds and the jobs, with their consumers."""
     client = QualificationFeedClient(
         runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
     )
@@ -83,7 +86,19 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
     income = IncomeIntake(store=store, qualification=client)
     pension = PensionIntake(store=store, inconsistencies=inconsistencies)
     day = business_day(settings.business_date)
+    outbound = OutboundFeeds(
+        store=SqlOutboundStore(engine),
+        files=CsvDailyFiles(settings.outbound_dir, columns=OUTBOUND_FIELDS),
+        today=day,
+        committed=runtime.notify_outbox,
+    )
     if settings.nats_url:
+        runtime.consume(
+            stream=outbound_handlers.QUALIFICATION_STREAM,
+            durable=outbound_handlers.OUTBOUND_DURABLE,
+            subject=outbound_handlers.QUALIFICATION_SUBJECT,
+            handler=outbound_handlers.qualification_event_handler(outbound),
+        )
         runtime.consume(
             stream=feed_handlers.PENSION_STREAM,
             durable=feed_handlers.PENSION_DURABLE,
@@ -99,6 +114,7 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
     return FeedsApi(
         imports=FeedImports(imports=imports_store, income=income, pension=pension),
         inconsistencies=inconsistencies,
-        jobs=Jobs(store=store, inconsistencies=inconsistencies),
+        jobs=Jobs(store=store, inconsistencies=inconsistencies, outbound=outbound),
         day=day,
+        outbound=outbound,
     )

@@ -27,3 +27,8 @@ class Settings:
         "60",
         "how long a resident change behind a gap in a person's sequence waits for the missing one",
     )
+    outbound_dir: str = setting(
+        "INTEGRATION_OUTBOUND_DIR",
+        "var/integration/outbound",
+        "directory of the outbound feeds' daily files (one folder per feed)",
+    )

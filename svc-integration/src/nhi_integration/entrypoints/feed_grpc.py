@@ -13,6 +13,7 @@ from nhi_common.errors import InvalidInput
 from ..service_layer.feed_imports import FeedImports
 from ..service_layer.inconsistency import Inconsistencies
 from ..service_layer.jobs import Jobs
+from ..service_layer.outbound import OutboundFeeds
 
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -33,8 +34,15 @@ def business_day(fixed: dt.date | None) -> Callable[[str], dt.date]:
 
 class FeedsApi:
     def __init__(
-        self, *, imports: FeedImports, inconsistencies: Inconsistencies, jobs: Jobs, day: Callable[[str], dt.date]
+        self,
+        *,
+        imports: FeedImports,
+        inconsistencies: Inconsistencies,
+        jobs: Jobs,
+        day: Callable[[str], dt.date],
+        outbound: OutboundFeeds | None = None,
     ) -> None:
+        self.outbound = outbound
         self.imports = imports
         self.inconsistencies = inconsistencies
         self.jobs = jobs

@@ -17,6 +17,7 @@ from ..domain.resident import masked_payload
 from ..service_layer.feed_imports import SOURCES as FILE_SOURCES
 from ..service_layer.services import IntegrationService
 from .feed_grpc import FeedsApi
+from .outbound_grpc import list_outbound
 
 MY_NUMBER_SCOPE = "mynumber:read"
 
@@ -112,6 +113,10 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
     @rpc.translated
     def ResolveInconsistency(self, request, context):
         return self._feeds().resolve_inconsistency(request)
+
+    @rpc.translated
+    def ListOutbound(self, request, context):
+        return list_outbound(self._feeds().outbound, request)
 
     def _feeds(self) -> FeedsApi:
         if self.feeds is None:

@@ -1,4 +1,5 @@
-"""The jobs of svc-integration (ids "integration-…"): the whole-population inconsistency check, run in a thread."""
+"""The jobs of svc-integration (ids "integration-…"), run in a thread: the whole-population inconsistency check and
+the daily files of the outbound feeds."""
 
 from __future__ import annotations
 
@@ -13,19 +14,26 @@ from nhi_common.errors import DomainError, NotFound
 
 from .feed_ports import FeedStore
 from .inconsistency import Inconsistencies
+from .outbound import OutboundFeeds
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "integration-"
-JOB_KINDS = ("inconsistency_check",)
-PARAMETERS = {"inconsistency_check": ("date",)}
+JOB_KINDS = ("inconsistency_check", "outbound_files")
+PARAMETERS = {"inconsistency_check": ("date",), "outbound_files": ("date",)}
 
 
 class Jobs:
     def __init__(
-        self, *, store: FeedStore, inconsistencies: Inconsistencies, spawn: Callable[[Callable[[], None]], None] = None
+        self,
+        *,
+        store: FeedStore,
+        inconsistencies: Inconsistencies,
+        outbound: OutboundFeeds | None = None,
+        spawn: Callable[[Callable[[], None]], None] = None,
     ) -> None:
         self.store = store
         self.inconsistencies = inconsistencies
+        self.outbound = outbound
         self.spawn = spawn or (lambda work: threading.Thread(target=work, daemon=True, name="integration-job").start())
 
     def start(self, kind: str, parameters: dict[str, str], *, operator_id: str, today: dt.date) -> dict[str, Any]:
@@ -46,12 +54,15 @@ class Jobs:
             tx.create_job(job_id=job_id, kind=kind, business_date=day, parameters=parameters, operator_id=operator_id)
             tx.audit(operator_id=operator_id, action="job.started", target_kind="job", target_id=job_id, detail=kind)
             job = tx.get_job(job_id)
-        self.spawn(lambda: self.run(job_id, day))
+        self.spawn(lambda: self.run(job_id, day, kind))
         return job
 
-    def run(self, job_id: str, day: dt.date) -> None:
-        """Run the check to the end, keeping its progress; a failure is recorded on the job, never raised."""
+    def run(self, job_id: str, day: dt.date, kind: str = "inconsistency_check") -> None:
+        """Run the job to the end, keeping its progress; a failure is recorded on the job, never raised."""
         self._update(job_id, state="running")
+        if kind == "outbound_files":
+            self._run_outbound_files(job_id, day)
+            return
         try:
             counts = self.inconsistencies.check_population(
                 day, job_id=job_id, progress=lambda done: self._update(job_id, done=done, total=done)
@@ -64,6 +75,16 @@ class Jobs:
         log.info(
             "job %s: %d persons, %d findings (%d new)", job_id, counts["persons"], counts["findings"], counts["new"]
         )
+
+    def _run_outbound_files(self, job_id: str, day: dt.date) -> None:
+        try:
+            written = self.outbound.write_daily_files(day, progress=lambda done: self._update(job_id, done=done))
+        except Exception as exc:  # the job records why it stopped; the operator starts another
+            log.exception("job %s failed", job_id)
+            self._update(job_id, state="failed", error=type(exc).__name__ + ": " + str(exc)[:500])
+            return
+        self._update(job_id, state="succeeded", total=written["records"], done=written["records"])
+        log.info("job %s: outbound files %s, %d records", job_id, sorted(written["files"].values()), written["records"])
 
     def _update(self, job_id: str, **values) -> None:
         with self.store.transaction() as tx:

@@ -1,0 +1,172 @@
+"""Repositories of the outbound feeds: records in feed order with their outbox events, and the persons they know."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import datetime as dt
+import json
+import os
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from nhi_common.paging import Page
+from nhi_common.plumbing import Plumbing, utcnow
+
+from ..domain.outbound import KnownPerson, OutboundRecord
+from .outbound_tables import outbound_persons, outbound_records
+from .store import EVENT_SOURCE
+from .tables import metadata
+
+SUBJECT = "nhi.v1.outbound.{feed}.{kind}"
+CE_TYPE = "jp.nhi.outbound.{feed}.v1"
+DAY_BATCH = 2000
+
+
+class SqlOutboundRecords:
+    def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
+        self.conn = conn
+        self.plumbing = plumbing
+
+    def claim(self, receipt_key: str, consumer: str) -> bool:
+        return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
+
+    def known_person(self, person_id: str) -> KnownPerson | None:
+        row = self.conn.execute(sa.select(outbound_persons).where(outbound_persons.c.person_id == person_id)).first()
+        if row is None:
+            return None
+        facts = json.loads(row.facts)
+        for key in ("birth_date", "acquired_on", "lost_on"):
+            facts[key] = dt.date.fromisoformat(facts[key]) if facts.get(key) else None
+        return KnownPerson(**facts)
+
+    def dv_in_household(self, household_id: str) -> bool:
+        t = outbound_persons
+        query = sa.select(t.c.person_id).where(t.c.household_id == household_id, t.c.dv_support.is_(True)).limit(1)
+        return self.conn.execute(query).first() is not None
+
+    def remember(self, person: KnownPerson) -> None:
+        facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(person).items()}
+        values = {
+            "household_id": person.household_id,
+            "dv_support": person.dv_support,
+            "facts": json.dumps(facts, ensure_ascii=False, sort_keys=True),
+            "updated_at": utcnow(),
+        }
+        t = outbound_persons
+        done = self.conn.execute(sa.update(t).where(t.c.person_id == person.person_id).values(**values))
+        if done.rowcount == 0:
+            self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
+
+    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> int:
+        """Keep the record and write its event to the outbox, both in this transaction; its sequence."""
+        result = self.conn.execute(
+            sa.insert(outbound_records).values(
+                feed=record.feed,
+                record_kind=record.record_kind,
+                person_id=record.person_id,
+                source_event_id=source_event_id,
+                business_date=record.business_date,
+                data="{}",
+                recorded_at=utcnow(),
+            )
+        )
+        seq = result.inserted_primary_key[0]
+        data = record.data(seq)
+        self.conn.execute(
+            sa.update(outbound_records)
+            .where(outbound_records.c.seq == seq)
+            .values(data=json.dumps(data, ensure_ascii=False, sort_keys=True))
+        )
+        self.plumbing.add_event(
+            self.conn,
+            nats_subject=SUBJECT.format(feed=record.feed, kind=record.record_kind),
+            type=CE_TYPE.format(feed=record.feed),
+            subject=record.person_id,
+            data=data,
+        )
+        return seq
+
+    def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
+        t = outbound_records
+        query = sa.select(t.c.seq, t.c.data, t.c.recorded_at).where(t.c.feed == feed)
+        if page.after is not None:
+            query = query.where(t.c.seq > page.after)
+        rows = list(self.conn.execute(query.order_by(t.c.seq).limit(page.size + 1)))
+        return [_row(r) for r in rows[: page.size]], len(rows) > page.size
+
+    def records_of_day(self, feed: str, day: dt.date) -> Iterator[dict[str, Any]]:
+        """The records of business date `day` in sequence order, read in batches (never the whole day at once)."""
+        t = outbound_records
+        after = 0
+        while True:
+            query = (
+                sa.select(t.c.seq, t.c.data, t.c.recorded_at)
+                .where(t.c.feed == feed, t.c.business_date == day, t.c.seq > after)
+                .order_by(t.c.seq)
+                .limit(DAY_BATCH)
+            )
+            rows = list(self.conn.execute(query))
+            yield from (_row(r) for r in rows)
+            if len(rows) < DAY_BATCH:
+                return
+            after = rows[-1].seq
+
+
+def _row(row) -> dict[str, Any]:
+    recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.timezone.utc)
+    return {**json.loads(row.data), "recorded_at": recorded_at.isoformat()}
+
+
+class SqlOutboundStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.plumbing = Plumbing(metadata, EVENT_SOURCE)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[SqlOutboundRecords]:
+        with self.engine.begin() as conn:
+            yield SqlOutboundRecords(conn, self.plumbing)
+
+
+class CsvDailyFiles:
+    """Daily files as UTF-8 CSV in `directory`/<feed>/, each written to a temporary name, fsynced, then renamed."""
+
+    def __init__(self, directory: str, *, columns: tuple[str, ...]) -> None:
+        self.directory = pathlib.Path(directory)
+        self.columns = columns
+
+    def write(self, feed: str, day: dt.date, records: Iterator[dict[str, Any]]) -> tuple[str, int]:
+        """The file of `feed` for `day` (replacing an earlier run's): its path under the directory and its rows."""
+        folder = self.directory / feed
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"NHI_OUTBOUND_{feed.upper()}_{day.strftime('%Y%m%d')}.csv"
+        temp = folder / f".{name}.{os.getpid()}.tmp"
+        count = 0
+        with open(temp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(self.columns)
+            for record in records:
+                writer.writerow([_cell(record.get(c)) for c in self.columns])
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, folder / name)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return f"{feed}/{name}", count
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)

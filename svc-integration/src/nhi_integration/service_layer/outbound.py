@@ -1,0 +1,120 @@
+"""The outbound feeds (2.7.1): records from svc-qualification's events, published through the outbox, read by
+polling systems after a sequence, and written as daily files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from nhi_common.errors import InvalidInput
+from nhi_common.paging import Page
+
+from ..domain import outbound
+from ..domain.outbound import FEEDS, KnownPerson, OutboundRecord
+
+log = logging.getLogger(__name__)
+OUTBOUND_CONSUMER = "integration-outbound"
+EVENT_TYPES = {f"jp.nhi.qualification.{kind}.v1": kind for kind in ("acquired", "lost", "changed", "corrected")}
+
+
+class OutboundRecords(Protocol):
+    def claim(self, receipt_key: str, consumer: str) -> bool: ...
+
+    def known_person(self, person_id: str) -> KnownPerson | None: ...
+
+    def dv_in_household(self, household_id: str) -> bool: ...
+
+    def remember(self, person: KnownPerson) -> None: ...
+
+    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> int: ...
+
+    def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def records_of_day(self, feed: str, day: dt.date) -> Iterator[dict[str, Any]]: ...
+
+
+class OutboundStore(Protocol):
+    def transaction(self) -> AbstractContextManager[OutboundRecords]: ...
+
+
+class DailyFiles(Protocol):
+    """Where the daily files go; `write` is atomic (the file is whole under its name or not there at all)."""
+
+    def write(self, feed: str, day: dt.date, records: Iterator[dict[str, Any]]) -> tuple[str, int]: ...
+
+
+class OutboundFeeds:
+    def __init__(
+        self,
+        *,
+        store: OutboundStore,
+        files: DailyFiles,
+        today: Callable[[], dt.date] = dt.date.today,
+        committed: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.files = files
+        self.today = today
+        self.committed = committed
+
+    def receive(self, *, event_id: str, ce_type: str, data: dict[str, Any]) -> int:
+        """Turn one qualification event into its feed records, once per event id; how many records."""
+        kind = EVENT_TYPES.get(ce_type)
+        if kind is None or not isinstance(data, dict) or not data.get("person_id"):
+            return 0
+        with self.store.transaction() as tx:
+            if not tx.claim(event_id, OUTBOUND_CONSUMER):
+                return 0
+            known = tx.known_person(str(data["person_id"]))
+            household_id = str(data.get("household_id") or (known.household_id if known else ""))
+            outcome = outbound.build(
+                kind,
+                data,
+                known,
+                dv_household=bool(household_id) and tx.dv_in_household(household_id),
+                business_date=_day(data.get("business_date")) or self.today(),
+            )
+            if outcome.person is not None:
+                tx.remember(outcome.person)
+            for record in outcome.records:
+                tx.add_record(record, source_event_id=event_id)
+        if outcome.records:
+            self.committed()
+        return len(outcome.records)
+
+    def list(self, feed: str, *, after: int, size: int) -> dict[str, Any]:
+        """The records of `feed` after sequence `after`, oldest first; `last_sequence` is where to go on from."""
+        _check_feed(feed)
+        if after < 0:
+            raise InvalidInput("after", "must be a sequence (0 or more)", code="INVALID_RANGE")
+        with self.store.transaction() as tx:
+            rows, more = tx.list_records(feed, Page(size, after or None))
+        last = rows[-1]["sequence"] if rows else after
+        return {"feed": feed, "records": rows, "last_sequence": last, "more": more}
+
+    def write_daily_files(self, day: dt.date, *, progress: Callable[[int], None] = lambda done: None) -> dict:
+        """One file per feed with the records of business date `day`; the counts and file names."""
+        written: dict[str, Any] = {"records": 0, "files": {}}
+        for feed in FEEDS:
+            with self.store.transaction() as tx:
+                name, count = self.files.write(feed, day, tx.records_of_day(feed, day))
+            written["files"][feed] = name
+            written["records"] += count
+            progress(written["records"])
+            log.info("outbound file of %s for %s: %d records", feed, day.isoformat(), count)
+        return written
+
+
+def _check_feed(feed: str) -> None:
+    if feed not in FEEDS:
+        raise InvalidInput("feed", "must be one of " + ", ".join(FEEDS), code="UNKNOWN_KIND")
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
