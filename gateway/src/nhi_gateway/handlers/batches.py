@@ -57,7 +57,7 @@ DOCUMENTS_JOB_KINDS = ("annual_renewal", "elderly_certificates")
 
 
 # Job kinds svc-integration runs (its job ids start with "integration-").
-INTEGRATION_JOB_KINDS = ("inconsistency_check",)
+INTEGRATION_JOB_KINDS = ("inconsistency_check", "outbound_files")
 
 
 def _owner(kind: str) -> str:
