@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common import logs
 
-from . import municipality, resident, stream
+from . import municipality, pension, resident, stream, tax
 
 DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
 
@@ -82,6 +82,32 @@ def _parser() -> argparse.ArgumentParser:
     flow.add_argument("--profile", choices=sorted(stream.PROFILES), default="normal")
     flow.add_argument("--event-date", type=_date, default=None, help="異動日 (default today)")
     flow.add_argument("--seed", type=int, default=1)
+    pension_cmd = commands.add_parser("pension", help="publish a 国民年金 category change on pension.v1.changes")
+    pension_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    pension_cmd.add_argument("--person-id", required=True, help="宛名番号")
+    pension_cmd.add_argument("--category", choices=("1", "2", "3"), required=True, help="1号, 2号 or 3号")
+    pension_cmd.add_argument(
+        "--changed-on", type=_date, default=None, help="取得日・種別変更日・喪失日 (default today)"
+    )
+    pension_cmd.add_argument("--event", choices=("acquired", "changed", "lost"), default="changed")
+    pension_cmd.add_argument("--reason", default="", help="the pension system's 事由 (default one for the category)")
+    tax_cmd = commands.add_parser("tax", help="publish a 住民税 income of a year on tax.v1.income")
+    tax_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    tax_cmd.add_argument("--person-id", required=True, help="宛名番号")
+    tax_cmd.add_argument("--income-year", type=int, required=True, help="所得年 (the year the income was earned)")
+    for item, help_text in (
+        ("taxable-income", "課税所得 (課税標準額)"),
+        ("total-income", "総所得金額"),
+        ("kyu-tadashigaki-income", "旧ただし書所得"),
+        ("gross-income", "収入額"),
+        ("public-pension-income", "公的年金等収入"),
+    ):
+        tax_cmd.add_argument(
+            f"--{item}", type=int, default=None, help=f"{help_text} in yen; left out (unknown) if not given"
+        )
+    tax_cmd.add_argument(
+        "--non-taxed", choices=("true", "false"), default=None, help="住民税非課税; left out if not given"
+    )
     return parser
 
 
@@ -97,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps({"file": args.out, **summary}, ensure_ascii=False))
         return 0
+    if args.command in ("pension", "tax"):
+        return _feed(args)
     try:
         return _resident(args)
     except resident.UnknownResident as exc:
@@ -166,4 +194,29 @@ def _resident(args) -> int:
             }
         )
     )
+    return 0
+
+
+def _feed(args) -> int:
+    """One pension change or one income record, published; prints its ids."""
+    try:
+        if args.command == "pension":
+            data = pension.change(
+                args.person_id,
+                category=args.category,
+                changed_on=args.changed_on or _today(),
+                event=args.event,
+                reason=args.reason,
+            )
+            event = pension.publish(args.nats_url, data)
+        else:
+            amounts = {key: getattr(args, key) for key in tax.AMOUNTS}
+            non_taxed = None if args.non_taxed is None else args.non_taxed == "true"
+            data = tax.income(args.person_id, income_year=args.income_year, non_taxed=non_taxed, **amounts)
+            event = tax.publish(args.nats_url, data)
+    except TimeoutError:
+        print(f"NATS at {args.nats_url} did not answer", file=sys.stderr)
+        return 1
+    record_id = data.get("change_id") or data.get("record_id")
+    print(json.dumps({"person_id": args.person_id, "record_id": record_id, "event_id": event.id}))
     return 0
