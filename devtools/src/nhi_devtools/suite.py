@@ -93,6 +93,7 @@ class Suite:
             env[f"{prefix}_GRPC_PORT"] = str(port)
             env[f"{prefix}_ADDR"] = f"127.0.0.1:{port}"
         env.setdefault("INTERCHANGE_FILE_DIR", str(self.var / "interchange"))
+        env.setdefault("INTEGRATION_OUTBOUND_DIR", str(self.var / "integration" / "outbound"))
         env.setdefault("DOCUMENTS_BLOB_DIR", str(self.var / "documents" / "blobs"))
         env.setdefault("DOCUMENTS_PRINT_DIR", str(self.var / "documents" / "print"))
         env["GATEWAY_PORT"] = str(self.gateway_port)
