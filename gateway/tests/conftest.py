@@ -284,6 +284,18 @@ class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
             total=1,
         )
 
+    def ListAggregationFiles(self, request, context):
+        self.rec.record("ListAggregationFiles", request, context)
+        file = interchange_pb2.AggregationFile(
+            file_id="F1", kind="person", file_name="NHI_139998_P_20261123.dat", records=2, sha256="0" * 64
+        )
+        return interchange_pb2.ListAggregationFilesResponse(files=[file])
+
+    def ListInterchangeRows(self, request, context):
+        self.rec.record("ListInterchangeRows", request, context)
+        cells = {"data_type": "資格情報（個人）", "count": "2", "status": "取込済", "rejected": "0"}
+        return interchange_pb2.ListInterchangeRowsResponse(rows=[interchange_pb2.InterchangeRow(cells=cells)])
+
 
 class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
     def __init__(self, rec: Recorder | None = None) -> None:

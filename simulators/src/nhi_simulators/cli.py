@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common import logs
 
-from . import municipality, pension, resident, stream, tax
+from . import aggregation, municipality, pension, resident, stream, tax
 
 DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
 
@@ -82,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     flow.add_argument("--profile", choices=sorted(stream.PROFILES), default="normal")
     flow.add_argument("--event-date", type=_date, default=None, help="異動日 (default today)")
     flow.add_argument("--seed", type=int, default=1)
+    agg = commands.add_parser("aggregation", help="the prefecture's aggregation system (国保情報集約システム)")
+    agg_kinds = agg.add_subparsers(dest="kind", required=True)
+    for name, help_text in (
+        ("receive", "check the dropped files and return a result per record into the inbox"),
+        ("seed-period", "a period another municipality of the prefecture holds for a My Number"),
+    ):
+        sub = agg_kinds.add_parser(name, help=help_text)
+        sub.add_argument(
+            "--file-dir", default=os.environ.get("INTERCHANGE_FILE_DIR", os.path.join("var", "interchange"))
+        )
+        sub.add_argument("--state", default=os.path.join("var", "simulators", "aggregation.json"))
+        if name == "seed-period":
+            sub.add_argument("--my-number", required=True)
+            sub.add_argument("--insurer", required=True)
+            sub.add_argument("--acquired-on", required=True, help="YYYYMMDD")
+            sub.add_argument("--lost-on", default="", help="YYYYMMDD, empty while insured")
     pension_cmd = commands.add_parser("pension", help="publish a 国民年金 category change on pension.v1.changes")
     pension_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
     pension_cmd.add_argument("--person-id", required=True, help="宛名番号")
@@ -123,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps({"file": args.out, **summary}, ensure_ascii=False))
         return 0
+    if args.command == "aggregation":
+        return _aggregation(args)
     if args.command in ("pension", "tax"):
         return _feed(args)
     try:
@@ -194,6 +212,18 @@ def _resident(args) -> int:
             }
         )
     )
+    return 0
+
+
+def _aggregation(args) -> int:
+    system = aggregation.AggregationSystem(args.file_dir, args.state)
+    if args.kind == "seed-period":
+        system.seed_period(
+            my_number=args.my_number, insurer=args.insurer, acquired_on=args.acquired_on, lost_on=args.lost_on
+        )
+        print(json.dumps({"seeded": args.insurer}))
+        return 0
+    print(json.dumps({"received": system.receive()}, ensure_ascii=False))
     return 0
 
 

@@ -59,10 +59,15 @@ DOCUMENTS_JOB_KINDS = ("annual_renewal", "elderly_certificates")
 # Job kinds svc-integration runs (its job ids start with "integration-").
 INTEGRATION_JOB_KINDS = ("inconsistency_check", "outbound_files")
 
+# Job kinds svc-interchange runs (its job ids start with "interchange-").
+INTERCHANGE_JOB_KINDS = ("daily_aggregation", "aggregation_import")
+
 
 def _owner(kind: str) -> str:
     if kind in INTEGRATION_JOB_KINDS:
         return "integration"
+    if kind in INTERCHANGE_JOB_KINDS:
+        return "interchange"
     return "documents" if kind in DOCUMENTS_JOB_KINDS else "qualification"
 
 
@@ -71,6 +76,8 @@ def get_job(job_id):
     owner = "documents" if job_id.startswith("documents-") else "qualification"
     if job_id.startswith("integration-"):
         owner = "integration"
+    if job_id.startswith("interchange-"):
+        owner = "interchange"
     return ok(to_json(backends().call(owner, "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
 
 

@@ -26,3 +26,23 @@ def pending_aggregation(person_id=None, page_size=None, cursor=None):
     request = pb.ListPendingAggregationRequest(person_id=person_id or "", page=page(page_size, cursor))
     doc = to_page_json(backends().call("interchange", "ListPendingAggregation", request))
     return lists.respond(doc, "records", PENDING_COLUMNS, "aggregation-pending")
+
+
+FILE_COLUMNS = {
+    "business_date": "処理日",
+    "kind": "ファイル種別",
+    "file_name": "ファイル名",
+    "records": "件数",
+    "bytes": "バイト数",
+    "sha256": "SHA-256",
+    "cutoff_at": "抽出基準日時",
+    "degraded_characters": "代替文字数",
+    "created_at": "作成日時",
+}
+
+
+def aggregation_files(page_size=None, cursor=None):
+    """ListAggregationFiles."""
+    request = pb.ListAggregationFilesRequest(page=page(page_size, cursor))
+    doc = to_page_json(backends().call("interchange", "ListAggregationFiles", request))
+    return lists.respond(doc, "files", FILE_COLUMNS, "aggregation-files")

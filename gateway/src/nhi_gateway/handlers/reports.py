@@ -13,6 +13,7 @@ from typing import Any
 import flask
 
 from nhi.documents.v1 import documents_pb2 as dpb
+from nhi.interchange.v1 import interchange_pb2 as ipb
 from nhi.qualification.v1 import qualification_pb2 as qpb
 
 from ..grpc_clients import page, to_json, to_page_json
@@ -85,7 +86,31 @@ def _rows(kind: str, *, job_id: str | None, first: str | None, last: str | None)
         return _gather(_undrawable_rows())
     if kind == "qualification_inconsistency_list":
         return _gather(inconsistencies.report_rows(limit=MAX_ROWS + 1))
+    if kind in INTERCHANGE_COLUMNS:
+        return _gather(_interchange_rows(kind))
     return [], False  # the feeds and the interchange that fill these lists are not built yet
+
+
+# The lists svc-interchange fills (2.6.1, 2.6.6, 2.6.7): their column keys, and those that are counts.
+INTERCHANGE_COLUMNS = {
+    "qualification_data_error_list": ("record_key", "file", "error_code", "message"),
+    "interchange_import_list": ("data_type", "count", "status", "rejected"),
+    "interchange_registration_result_list": ("record_key", "applied", "reason"),
+}
+INTERCHANGE_COUNTS = ("count", "rejected")
+
+
+def _interchange_rows(kind: str):
+    def request(p):
+        return ipb.ListInterchangeRowsRequest(kind=kind, page=p)
+
+    for doc in _pages("interchange", "ListInterchangeRows", request):
+        for row in doc.get("rows", []):
+            cells = row.get("cells") or {}
+            yield {
+                key: (int(cells[key]) if key in INTERCHANGE_COUNTS else cells[key]) if cells.get(key) else None
+                for key in INTERCHANGE_COLUMNS[kind]
+            }
 
 
 def _gather(rows) -> tuple[list[dict], bool]:

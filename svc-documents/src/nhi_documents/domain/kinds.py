@@ -167,19 +167,19 @@ KINDS: dict[str, DocumentKind] = {
             "qualification_data_error_list",
             "資格情報データエラーリスト",
             (("record_key", "レコードキー"), ("file", "ファイル"), ("error_code", "エラーコード"), ("message", "内容")),
-            connected=False,
+            connected=True,
         ),
         _list(
             "interchange_import_list",
             "連携データ取込リスト",
             (("data_type", "データ種別"), ("count", "件数"), ("status", "取込状況"), ("rejected", "不能レコード")),
-            connected=False,
+            connected=True,
         ),
         _list(
             "interchange_registration_result_list",
             "連携データ登録結果リスト",
             (("record_key", "レコード"), ("applied", "反映"), ("reason", "理由")),
-            connected=False,
+            connected=True,
         ),
         _list(
             "subcopy_target_list",

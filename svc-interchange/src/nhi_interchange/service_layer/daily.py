@@ -50,13 +50,22 @@ def run_daily_aggregation(
             raise ValueError(f"only the latest run ({latest['business_date']}) can be re-run")
         rerun = run is not None
         if run is None:
-            cutoff = f.cutoff_of(business_date, now)
             run = {
                 "business_date": day,
-                "cutoff_at": cutoff.isoformat(),
+                "cutoff_at": f.cutoff_of(business_date, now).isoformat(),
                 "file_sequence": (latest["file_sequence"] + 1) if latest else 1,
             }
-            _first_run(records, numbers, run, progress)
+            candidates = records.candidates(run["cutoff_at"])
+            for c in candidates:
+                c["history_sent"] = records.was_sent(c["person_id"], c["snapshot"].get("period_id", ""), c["seq"])
+    if not rerun:
+        # validated outside a transaction: the My Numbers are remote calls, and progress is written meanwhile
+        outcomes, errors, fixed = _validate(candidates, numbers, run, progress)
+        with store.transaction() as records:
+            if records.get_run(day) is not None:
+                raise ValueError(f"the run of {day} was recorded meanwhile by another run")
+            records.save_run(run, outcomes, errors, fixed)
+    with store.transaction() as records:
         sent = records.run_rows(day)
     header = f.FileHeader(
         insurer_number, business_date, dt.datetime.fromisoformat(run["cutoff_at"]), run["file_sequence"]
@@ -104,20 +113,18 @@ def _degraded_in(degraded: list[dict[str, str]], kind: str) -> int:
     return sum(1 for d in degraded if d["file"] == kind)
 
 
-def _first_run(records, numbers: PersonNumbers, run: dict[str, Any], progress) -> None:
-    """Validate every candidate, number the records to send, keep the errors for the list (2.6.1)."""
-    candidates = records.candidates(run["cutoff_at"])
+def _validate(candidates, numbers: PersonNumbers, run: dict[str, Any], progress):
+    """Validate every candidate (2.6.1): the outcome and serial of each, the error list rows, the persons fixed."""
     last_seq = {c["person_id"]: c["seq"] for c in candidates}
     outcomes: list[tuple[int, str, int]] = []
     errors: list[dict[str, Any]] = []
     passed: set[str] = set()
     found: list[tuple[dict[str, Any], list]] = []
     for done, candidate in enumerate(candidates, start=1):
-        snapshot = candidate["snapshot"]
         problems = check(
-            snapshot,
+            candidate["snapshot"],
             my_number=numbers.my_number(candidate["person_id"]),
-            history_sent=records.was_sent(candidate["person_id"], snapshot.get("period_id", ""), candidate["seq"]),
+            history_sent=candidate["history_sent"],
         )
         found.append((candidate, problems))
         if not problems and candidate["seq"] == last_seq[candidate["person_id"]]:
@@ -146,4 +153,4 @@ def _first_run(records, numbers: PersonNumbers, run: dict[str, Any], progress) -
             serial += 1
             outcomes.append((candidate["seq"], "sent", serial))
     run.update(candidates=len(candidates), sent=serial, errors=len({e["seq"] for e in errors}))
-    records.save_run(run, outcomes, errors, sorted(passed))
+    return outcomes, errors, sorted(passed)
