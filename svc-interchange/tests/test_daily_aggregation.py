@@ -177,6 +177,9 @@ def test_a_character_outside_cp932_is_degraded_by_the_mapping_and_reported(setup
     assert result.degraded == 2
     listed, _ = service.list_files(page=Page(10))
     assert {f["kind"]: f["degraded_characters"] for f in listed} == {"household": 0, "person": 2}
+    run(service, clock)  # a re-run lists them once
+    warnings = [r for r in report(service, "qualification_data_error_list") if r["error_code"] == "W01"]
+    assert [w["message"].split(" を")[0] for w in warnings] == ["CP932にない文字 U+20BB7", "CP932にない文字 U+2A6B2"]
 
 
 def test_a_crash_while_writing_leaves_no_file_under_its_final_name(tmp_path):

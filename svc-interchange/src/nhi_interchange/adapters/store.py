@@ -136,8 +136,15 @@ class SqlPendingRecords:
                 .values(state="superseded")
             )
 
-    def save_files(self, business_date: str, found: list[dict[str, Any]]) -> None:
+    def save_files(self, business_date: str, found: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
         self.conn.execute(sa.delete(files).where(files.c.business_date == business_date))
+        self.conn.execute(
+            sa.delete(errors).where(errors.c.business_date == business_date, errors.c.error_code == "W01")
+        )
+        if warnings:
+            self.conn.execute(
+                sa.insert(errors), [{**w, "business_date": business_date, "record_seq": 0} for w in warnings]
+            )
         self.conn.execute(
             sa.insert(files),
             [

@@ -94,7 +94,9 @@ def run_daily_aggregation(
     body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     drop.deliver(f.manifest_name(insurer_number, business_date), [body])
     with store.transaction() as records:
-        records.save_files(day, [{**w, "degraded": _degraded_in(degraded, w["kind"])} for w in written])
+        records.save_files(
+            day, [{**w, "degraded": _degraded_in(degraded, w["kind"])} for w in written], _degraded_rows(degraded)
+        )
     log.info("daily aggregation written", extra={"business_date": day, "records": len(sent), "rerun": rerun})
     return RunResult(
         business_date=day,
@@ -107,6 +109,21 @@ def run_daily_aggregation(
         files=written,
         rerun=rerun,
     )
+
+
+def _degraded_rows(degraded: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The error-list rows (W01, the record was sent) of the characters written by the mapping or as 〓."""
+    return [
+        {
+            "record_key": d["key"],
+            "file": d["file"],
+            "error_code": "W01",
+            "field": d["field"],
+            "rule": "2.6.5",
+            "message": f"CP932にない文字 U+{ord(d['character'][0]):04X} を「{d['written']}」で送付しました",
+        }
+        for d in degraded
+    ]
 
 
 def _degraded_in(degraded: list[dict[str, str]], kind: str) -> int:

@@ -47,7 +47,8 @@ class PendingRecords(Protocol):
         """Record a first run: (seq, sent|error|superseded, serial) per record and the error list; a rejected record
         of a person in `fixed_persons` (whose latest change is sent now) is superseded by it."""
 
-    def save_files(self, business_date: str, files: list[dict[str, Any]]) -> None: ...
+    def save_files(self, business_date: str, files: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
+        """The files a run wrote and the warnings (W01) of its degraded characters, replacing those of a re-run."""
 
     def list_files(self, *, page: Page) -> tuple[list[dict[str, Any]], str]: ...
 
