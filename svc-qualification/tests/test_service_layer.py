@@ -148,3 +148,20 @@ def test_an_automatic_reflection_the_rules_refuse_keeps_the_registry_change_and_
     assert store.persons["P2"]["resident_status"] == "dead"
     assert all(p.lost_on is None for p in store.periods) and len(store.published) == published
     assert [i["kind"] for i in store.intake_items] == ["death"]
+
+
+def test_no_event_of_a_household_with_a_dv_support_person_carries_its_address(app, store):
+    store.households["H1"]["address"] = '{"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}'
+    store.persons["P2"]["dv_support"] = True  # the child; the address is the household's, so the head's too
+
+    notifications.submit_notification(app, notification(), CLERK)
+
+    published = {e.person.person_id: e.data() for e in store.published}
+    assert set(published) == {"P1", "P2"}
+    assert all(data["address"] == {} for data in published.values()), published
+
+
+def test_a_household_without_a_dv_support_person_is_announced_with_its_address(app, store):
+    store.households["H1"]["address"] = '{"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}'
+    notifications.submit_notification(app, notification(), CLERK)
+    assert {e.data()["address"]["postal_code"] for e in store.published} == {"399-0132"}

@@ -32,6 +32,9 @@ class PersonRef:
     sex: str
     address: dict[str, Any]
     dv_support: bool
+    # DV: the address is the household's, so it is withheld for every member of a household with a DV
+    # support-measure person, not only for that person.
+    household_dv: bool = False
 
     def data(self) -> dict[str, Any]:
         return {
@@ -43,7 +46,7 @@ class PersonRef:
             "display_name": self.display_name,
             "birth_date": self.birth_date.isoformat(),
             "sex": self.sex,
-            "address": {} if self.dv_support else self.address,
+            "address": {} if self.dv_support or self.household_dv else self.address,
             "dv_support": self.dv_support,
         }
 

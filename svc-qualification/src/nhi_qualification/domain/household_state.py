@@ -84,4 +84,5 @@ class HouseholdState:
             row.sex,
             self.addresses.get(row.household_id, {}),
             bool(row.dv_support),
+            household_dv=any(getattr(m, "dv_support", False) for m in self.members.get(row.household_id, [])),
         )

@@ -24,6 +24,7 @@ def person_ref(uow: AbstractUnitOfWork, person_id: str, household) -> PersonRef:
         row.sex,
         json.loads(household.address or "{}"),
         bool(row.dv_support),
+        household_dv=any(m.dv_support for m in uow.persons.members(household.household_id)),
     )
 
 

@@ -71,7 +71,13 @@ class Age75Repository:
                 state.heads[r.household_id] = r.head_person_id
                 state.addresses[r.household_id] = json.loads(r.address or "{}")
             for r in conn.execute(
-                sa.select(persons.c.person_id, persons.c.household_id, persons.c.birth_date, persons.c.listing_order)
+                sa.select(
+                    persons.c.person_id,
+                    persons.c.household_id,
+                    persons.c.birth_date,
+                    persons.c.listing_order,
+                    persons.c.dv_support,
+                )
                 .where(bulk.one_of(conn, persons.c.household_id, part))
                 .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id)
             ):
