@@ -52,7 +52,7 @@ def person_values(serial: int, snapshot: dict[str, Any], my_number: str) -> dict
         "record_type": "2",
         "serial": serial,
         "action": ACTIONS.get(snapshot.get("event_kind", ""), "2"),
-        **{k: snapshot.get(k, "") for k in layout_keys(layout.PERSON)},
+        **{k: snapshot.get(k, "") for k in PERSON_KEYS},
         "my_number": my_number,
         "limit_category": limit_code(snapshot),
     }
@@ -63,13 +63,18 @@ def household_values(serial: int, household: dict[str, Any]) -> dict[str, Any]:
     return {
         "record_type": "2",
         "serial": serial,
-        **{k: household.get(k, "") for k in layout_keys(layout.HOUSEHOLD)},
+        **{k: household.get(k, "") for k in HOUSEHOLD_KEYS},
         **{k: address.get(k, "") for k in ("postal_code", "address_code", "district_code")},
     }
 
 
-def layout_keys(of: layout.Layout) -> list[str]:
-    return [f.name for f in of.fields if f.name not in ("record_type", "serial", "action", "filler")]
+def layout_keys(of: layout.Layout) -> tuple[str, ...]:
+    """The fields a record takes from its snapshot as they are."""
+    return tuple(f.name for f in of.fields if f.name not in ("record_type", "serial", "action", "filler"))
+
+
+PERSON_KEYS = layout_keys(layout.PERSON)
+HOUSEHOLD_KEYS = layout_keys(layout.HOUSEHOLD)
 
 
 def households_of(snapshots: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ each such character is reported — never written as `?`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from nhi_common.jp import GETA, to_cp932
 
@@ -42,6 +43,11 @@ class Layout:
     @property
     def size(self) -> int:
         return sum(f.size for f in self.fields)
+
+    @functools.cached_property
+    def plan(self) -> tuple[tuple[str, int, str], ...]:
+        """(name, bytes, kind) of each field, for the writer's inner loop."""
+        return tuple((f.name, f.size, f.kind) for f in self.fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +172,12 @@ def decode(of: Layout, record: bytes) -> dict[str, str]:
 
 def degrade(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text with every character CP932 lacks replaced by DEGRADE or 〓, and (character, written) for each."""
+    try:
+        text.encode("cp932")  # a variation selector is not in CP932 either: it takes the slow path
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text, []
     out, changes = [], []
     for char in text:
         code = ord(char)
@@ -181,31 +193,39 @@ def degrade(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 def encode(layout: Layout, values: dict[str, object]) -> tuple[bytes, list[Degraded]]:
     """One record of `layout` in CP932, exactly RECORD_SIZE bytes, and the characters it had to degrade."""
-    out, degraded = bytearray(), []
-    for field in layout.fields:
-        raw = values.get(field.name)
-        text = "" if raw is None else str(raw)
-        if field.kind == "9":
+    out, degraded = [], []
+    for name, size, kind in layout.plan:
+        raw = values.get(name)
+        text = "" if raw is None else raw if raw.__class__ is str else str(raw)
+        if kind == "X":
+            try:
+                data = text.encode("cp932")
+            except UnicodeEncodeError:
+                text, changes = degrade(text)
+                degraded += [Degraded(name, c, w) for c, w in changes]
+                data = text.encode("cp932")
+            if len(data) > size:
+                data = _fit(text, size)
+        elif kind == "9":
             if text and not (text.isascii() and text.isdigit()):
-                raise ValueError(f"{layout.name}.{field.name} must be digits")
-            data = text.rjust(field.size, "0").encode("ascii") if text else b"0" * field.size
-        elif field.kind == "D":
+                raise ValueError(f"{layout.name}.{name} must be digits")
+            data = text.rjust(size, "0").encode("ascii")
+        else:
             digits = text.replace("-", "")
             if digits and not (len(digits) == 8 and digits.isascii() and digits.isdigit()):
-                raise ValueError(f"{layout.name}.{field.name} must be a date")
-            data = digits.encode("ascii") if digits else b" " * field.size
-        else:
-            text, changes = degrade(text)
-            degraded += [Degraded(field.name, c, w) for c, w in changes]
-            data = _fit(text, field.size)
-        if len(data) > field.size:
-            raise ValueError(f"{layout.name}.{field.name} is longer than {field.size} bytes")
-        out += data.ljust(field.size, b" ")
-    return bytes(out), degraded
+                raise ValueError(f"{layout.name}.{name} must be a date")
+            data = digits.encode("ascii")
+        if len(data) > size:
+            raise ValueError(f"{layout.name}.{name} is longer than {size} bytes")
+        out.append(data.ljust(size, b" "))
+    return b"".join(out), degraded
 
 
 def _fit(text: str, size: int) -> bytes:
     """The text in CP932 cut to `size` bytes at a character boundary."""
+    data = text.encode("cp932")
+    if len(data) <= size:
+        return data
     out = bytearray()
     for char in text:
         data = char.encode("cp932")
