@@ -72,3 +72,44 @@ def test_a_cursor_no_list_gave_out_is_invalid_argument_naming_the_cursor(stub, c
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     fields, info = rpc.unpack_details(rpc.read_status(caught.value))
     assert [f.field for f in fields] == ["cursor"] and info.reason == "INVALID_CURSOR"
+
+
+def test_every_contract_method_answers_and_none_is_unimplemented(stub):
+    files = stub.ListAggregationFiles(pb.ListAggregationFilesRequest(), timeout=10)
+    transfers = stub.ListSubCopyTransfers(pb.ListSubCopyTransfersRequest(), timeout=10)
+    assert list(files.files) == [] and list(transfers.transfers) == []
+    query = stub.QuerySubCopy(pb.QuerySubCopyRequest(person_id="000000001", item="income"), timeout=10)
+    assert query.query_id and query.state == "queued"
+    rows = stub.ListInterchangeRows(pb.ListInterchangeRowsRequest(kind="interchange_import_list"), timeout=10)
+    assert list(rows.rows) == []
+    job = stub.StartJob(common_pb2.StartJobRequest(kind="aggregation_import"), timeout=10)
+    assert job.job_id.startswith("interchange-") and job.kind == "aggregation_import"
+    assert stub.GetJob(common_pb2.GetJobRequest(job_id=job.job_id), timeout=10).job_id == job.job_id
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda s: s.QuerySubCopy(pb.QuerySubCopyRequest(person_id="1", item="pension"), timeout=10), "item"),
+        (lambda s: s.StartJob(common_pb2.StartJobRequest(kind="nightly"), timeout=10), "kind"),
+        (lambda s: s.ListInterchangeRows(pb.ListInterchangeRowsRequest(kind="x"), timeout=10), "kind"),
+        (
+            lambda s: s.StartJob(
+                common_pb2.StartJobRequest(kind="daily_aggregation", parameters={"date": "2026-13-01"}), timeout=10
+            ),
+            "parameters.date",
+        ),
+    ],
+)
+def test_a_refusal_names_its_field(stub, call, field):
+    with pytest.raises(grpc.RpcError) as caught:
+        call(stub)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields, _info = rpc.unpack_details(rpc.read_status(caught.value))
+    assert [f.field for f in fields] == [field]
+
+
+def test_an_unknown_job_is_not_found(stub):
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetJob(common_pb2.GetJobRequest(job_id="interchange-nope"), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
