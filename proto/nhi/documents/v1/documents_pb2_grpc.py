@@ -132,7 +132,8 @@ class DocumentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StartJob(self, request, context):
-        """Documents jobs: annual_renewal (一斉更新; parameter date = the renewal date). Job ids start with "documents-".
+        """Documents jobs: annual_renewal (一斉更新; parameter date = the renewal date) and elderly_certificates (高齢受給者証
+        of those reaching ELDER-START in parameter month, YYYY-MM). Job ids start with "documents-".
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
