@@ -222,10 +222,10 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
         listed = client.ListImports(pb.ListImportsRequest(page=common_pb2.PageRequest(page_size=10)))
         assert [i.import_id for i in listed.imports] == [result.import_id] and listed.page.next_cursor == ""
         with pytest.raises(grpc.RpcError) as caught:
-            client.ImportFeed(pb.ImportFeedRequest(context=context, source="pension", content=b""))
+            client.ImportFeed(pb.ImportFeedRequest(context=context, source="weather", content=b""))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         fields, _ = rpc.unpack_details(rpc.read_status(caught.value))
-        assert fields[0].field == "source" and fields[0].description == "source not supported yet"
+        assert fields[0].field == "source" and "resident, pension, income" in fields[0].description
         with pytest.raises(grpc.RpcError) as caught:
             client.GetImport(pb.GetImportRequest(import_id="nope"))
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
