@@ -301,6 +301,21 @@ class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
     def __init__(self, rec: Recorder | None = None) -> None:
         self.rec = rec or Recorder()
 
+    def ListDeadLetters(self, request, context):
+        self.rec.record("ListDeadLetters", request, context)
+        letter = integration_pb2.DeadLetter(
+            dead_letter_id="41b7e0c2-5d3a-4e8f-9a10-2b3c4d5e6f70",
+            event_id="9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            ce_type="jp.lg.resident.change.v1",
+            change_id="chg-20261124-0007",
+            reason="invalid_change",
+            state="open",
+            problems=[integration_pb2.RecordError(field="event_date", message="must be an ISO date (YYYY-MM-DD)")],
+            payload_json='{"change_id": "chg-20261124-0007", "event_date": "20261120"}',
+            created_at="2026-11-24T08:30:00+00:00",
+        )
+        return integration_pb2.ListDeadLettersResponse(dead_letters=[letter])
+
     def ListInconsistencies(self, request, context):
         self.rec.record("ListInconsistencies", request, context)
         return integration_pb2.ListInconsistenciesResponse(

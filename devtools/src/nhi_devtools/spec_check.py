@@ -125,10 +125,15 @@ def _keep_sample(file: str, method: str, path: str, status: int, body: Any) -> N
         )
 
 
+# Objects the API hands back as another system sent them (a dead letter's resident change): their "" is the
+# sender's, not the API's.
+VERBATIM = frozenset({"payload"})
+
+
 def _blanks(node: Any, path: str = "") -> list[str]:
     """Where the body carries "" (an absent value is null, never ""), the keys of free-form maps included."""
     if isinstance(node, dict):
-        return [p for k, v in node.items() for p in _blanks(v, f"{path}/{k}" if path else str(k))]
+        return [p for k, v in node.items() if k not in VERBATIM for p in _blanks(v, f"{path}/{k}" if path else str(k))]
     if isinstance(node, list):
         return [p for i, v in enumerate(node) for p in _blanks(v, f"{path}/{i}" if path else str(i))]
     return [path] if node == "" else []
