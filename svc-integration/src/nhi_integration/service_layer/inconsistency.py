@@ -81,11 +81,11 @@ class Inconsistencies:
         decision = self.qualification.decision(change_id)
         if decision is None:
             raise DomainError(
-                "change_id", "svc-qualification holds no change with this id", rule="2.2.1", code="UNKNOWN_CHANGE"
+                "change_id", "svc-qualification holds no change with this id", rule="STD-2.2.1", code="UNKNOWN_CHANGE"
             )
         if found["person_id"] not in decision.get("person_ids", []):
             raise DomainError(
-                "change_id", "this change does not concern the person of the finding", rule="2.2.1", code="OTHER_PERSON"
+                "change_id", "this change does not concern the person of the finding", rule="STD-2.2.1", code="OTHER_PERSON"
             )
         with self.store.transaction() as tx:
             pension = tx.pension_categories([found["person_id"]])
