@@ -99,6 +99,18 @@ def test_every_contract_method_answers_and_none_is_unimplemented(stub):
             ),
             "parameters.date",
         ),
+        (  # a day far out of reach: a typing error, refused before anything is queued
+            lambda s: s.StartJob(
+                common_pb2.StartJobRequest(kind="daily_aggregation", parameters={"date": "1967-09-12"}), timeout=10
+            ),
+            "parameters.date",
+        ),
+        (
+            lambda s: s.StartJob(
+                common_pb2.StartJobRequest(kind="aggregation_import", parameters={"date": "2026-11-24"}), timeout=10
+            ),
+            "parameters.date",
+        ),
     ],
 )
 def test_a_refusal_names_its_field(stub, call, field):

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import InvalidInput, NotFound
+from nhi_common.errors import DATE_OUT_OF_RANGE, InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.paging import Page
 
@@ -23,6 +23,9 @@ JOB_PREFIX = "interchange-"
 JOB_KINDS = ("daily_aggregation", "aggregation_import")
 REPORT_KINDS = ("qualification_data_error_list", "interchange_import_list", "interchange_registration_result_list")
 SUBCOPY_ITEMS = ("income", "qualification")
+
+
+REACH = dt.timedelta(days=366)  # a job's day lies within a year of the business date, as every job's
 
 
 class _NoNumbers:
@@ -121,8 +124,13 @@ class InterchangeService:
         if kind not in JOB_KINDS:
             raise InvalidInput("kind", f"svc-interchange runs {', '.join(JOB_KINDS)}", code="UNKNOWN_JOB_KIND")
         day = business_date or self.business_date()
+        unknown = sorted(set(parameters) - ({"date"} if kind == "daily_aggregation" else set()))
+        if unknown:
+            raise InvalidInput(
+                f"parameters.{unknown[0]}", f"{kind} takes no parameter {unknown[0]!r}", code="UNKNOWN_PARAMETER"
+            )
         if kind == "daily_aggregation":
-            day = _date_parameter(parameters, default=day - dt.timedelta(days=1))
+            day = self._run_day(_date_parameter(parameters, default=day - dt.timedelta(days=1)), today=day)
         job = {
             "job_id": f"{JOB_PREFIX}{uuid.uuid4()}",
             "kind": kind,
@@ -134,6 +142,27 @@ class InterchangeService:
         with self.store.transaction() as records:
             records.add_job(job)
         return self.get_job(job["job_id"])
+
+    def _run_day(self, day: dt.date, *, today: dt.date) -> dt.date:
+        """The business day a daily run writes: within a year of the business date, as every job's, and not before
+        the latest day already run (2.6.1: the files of a prefecture go forward in date order)."""
+        if not today - REACH <= day <= today + REACH:
+            raise InvalidInput(
+                "parameters.date",
+                f"{day} is not within a year of the business date {today}",
+                rule="STD-2.6.1",
+                code=DATE_OUT_OF_RANGE,
+            )
+        with self.store.transaction() as records:
+            latest = records.latest_run()
+        if latest and latest["business_date"] > day.isoformat():
+            raise InvalidInput(
+                "parameters.date",
+                f"the files of {latest['business_date']} are written already; a run goes forward in date order",
+                rule="STD-2.6.1",
+                code=DATE_OUT_OF_RANGE,
+            )
+        return day
 
     def run_job(self, job_id: str) -> dict[str, Any]:
         """Run a queued job to its end; its state says how it went."""
