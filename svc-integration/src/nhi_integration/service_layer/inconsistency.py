@@ -85,7 +85,10 @@ class Inconsistencies:
             )
         if found["person_id"] not in decision.get("person_ids", []):
             raise DomainError(
-                "change_id", "this change does not concern the person of the finding", rule="STD-2.2.1", code="OTHER_PERSON"
+                "change_id",
+                "this change does not concern the person of the finding",
+                rule="STD-2.2.1",
+                code="OTHER_PERSON",
             )
         with self.store.transaction() as tx:
             pension = tx.pension_categories([found["person_id"]])
