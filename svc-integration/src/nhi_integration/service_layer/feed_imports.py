@@ -41,21 +41,36 @@ class FeedImports:
                 applied = len(valid)
             except ApplyRejected as exc:
                 errors.append({"line": 0, "field": exc.field, "message": exc.message})
-        state = "processed" if applied else "rejected"
-        with self.imports.transaction() as tx:
-            tx.finish_import(
-                import_id=import_id,
-                state=state,
-                records=records,
-                applied=applied,
-                rejected=records - applied,
-                errors=errors,
-            )
-            tx.audit(
-                operator_id=operator_id,
-                action="feed.imported",
-                target_kind="import",
-                target_id=import_id,
-                detail=f"{source} {records} records, {applied} applied",
-            )
-            return tx.get_import(import_id)
+        return close_import(
+            self.imports,
+            import_id=import_id,
+            source=source,
+            operator_id=operator_id,
+            records=records,
+            applied=applied,
+            errors=errors,
+        )
+
+
+def close_import(
+    store: Store, *, import_id: str, source: str, operator_id: str, records: int, applied: int, errors: list[dict]
+) -> dict[str, Any]:
+    """Record how an import of any source ended, audit it, and give it back: processed when anything was
+    applied, else rejected."""
+    with store.transaction() as tx:
+        tx.finish_import(
+            import_id=import_id,
+            state="processed" if applied else "rejected",
+            records=records,
+            applied=applied,
+            rejected=records - applied,
+            errors=errors,
+        )
+        tx.audit(
+            operator_id=operator_id,
+            action="feed.imported",
+            target_kind="import",
+            target_id=import_id,
+            detail=f"{source} {records} records, {applied} applied",
+        )
+        return tx.get_import(import_id)

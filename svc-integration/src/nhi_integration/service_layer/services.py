@@ -14,6 +14,7 @@ from nhi_common.paging import Page
 from ..domain.feed import SOURCES, SUPPORTED_SOURCES, parse_resident_feed
 from ..domain.resident import InvalidChange, Problem, ResidentChange, keep_masked_my_numbers, parse_change
 from ..domain.resident_order import Order, check_order
+from .feed_imports import close_import
 from .ports import ApplyRejected, ApplyUnavailable, ResidentSink, Store
 
 log = logging.getLogger(__name__)
@@ -285,24 +286,15 @@ class IntegrationService:
         records = sum(1 for line in lines if line.line > 0)
         if not lines:
             errors.append({"line": 0, "field": "content", "message": "the file holds no records"})
-        state = "processed" if applied else "rejected"
-        with self.store.transaction() as tx:
-            tx.finish_import(
-                import_id=import_id,
-                state=state,
-                records=records,
-                applied=applied,
-                rejected=records - applied,
-                errors=errors,
-            )
-            tx.audit(
-                operator_id=operator_id,
-                action="feed.imported",
-                target_kind="import",
-                target_id=import_id,
-                detail=f"{source} {records} records, {applied} applied",
-            )
-            return tx.get_import(import_id)
+        return close_import(
+            self.store,
+            import_id=import_id,
+            source=source,
+            operator_id=operator_id,
+            records=records,
+            applied=applied,
+            errors=errors,
+        )
 
     def get_import(self, import_id: str) -> dict[str, Any]:
         with self.store.transaction() as tx:
