@@ -142,6 +142,20 @@ class Bus:
             await self.nc.close()
 
 
+def publisher(bus_runtime: BusRuntime, bus: Bus) -> Callable[[list[tuple[str, Event]]], None]:
+    """A blocking publish of (subject, event) pairs with acks, up to 500 in flight at once: how a job hands its
+    chunks to the work queue."""
+
+    async def _publish_all(messages: list[tuple[str, Event]]) -> None:
+        await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
+
+    def dispatch(messages: list[tuple[str, Event]]) -> None:
+        for start in range(0, len(messages), 500):
+            bus_runtime.call(_publish_all(messages[start : start + 500]), timeout=60)
+
+    return dispatch
+
+
 async def ensure_streams(js, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
     """Create each stream, or bring its subjects up to date; safe to run from every process."""
     for spec in streams:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import threading
 
-from nhi_common.bus import Bus, BusRuntime, PullConsumer
-from nhi_common.events import Event
+from nhi_common.bus import Bus, BusRuntime, PullConsumer, publisher
 
-from ..service_layer.job_ports import Dispatcher
 from ..service_layer.jobs import SUBJECT, DocumentJobs
 from ..service_layer.print_queue import PrintQueue
 
@@ -20,19 +17,6 @@ log = logging.getLogger(__name__)
 JOBS_STREAM, JOBS_DURABLE = "NHI_JOBS", "documents-jobs"
 EVENTS_STREAM, EVENTS_DURABLE, EVENTS_SUBJECT = "NHI_EVENTS", "documents-print-queue", "nhi.v1.qualification.>"
 ACK_WAIT = 120.0  # a chunk of 200 certificates renders in seconds; a dead worker's chunk comes back after this
-
-
-def publisher(bus_runtime: BusRuntime, bus: Bus) -> Dispatcher:
-    """Publish (subject, event) pairs with acks, up to 500 in flight at once."""
-
-    async def _publish_all(messages: list[tuple[str, Event]]) -> None:
-        await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
-
-    def dispatch(messages: list[tuple[str, Event]]) -> None:
-        for start in range(0, len(messages), 500):
-            bus_runtime.call(_publish_all(messages[start : start + 500]), timeout=60)
-
-    return dispatch
 
 
 class Worker:

@@ -7,16 +7,15 @@ one of them. Inside `nhi-qualification serve` the worker rides on the ServiceRun
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import threading
 
-from nhi_common.bus import Bus, BusRuntime, PullConsumer
+from nhi_common.bus import Bus, BusRuntime, PullConsumer, publisher
 from nhi_common.events import Event
 
 from ..service_layer.app import App
-from ..service_layer.jobs import CHUNK_SIZE, JOB_KINDS, Dispatcher, Jobs
+from ..service_layer.jobs import CHUNK_SIZE, JOB_KINDS, Jobs
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +25,6 @@ SUBJECT = "nhi.jobs.v1.>"
 # Only this service's kinds: on a work-queue stream consumers may not overlap, and svc-documents pulls its own.
 SUBJECTS = tuple(f"nhi.jobs.v1.{kind}" for kind in JOB_KINDS)
 ACK_WAIT = 300.0  # a chunk of 5,000 keys takes well under a second; a dead worker's chunk comes back after this
-
-
-def publisher(bus_runtime: BusRuntime, bus: Bus) -> Dispatcher:
-    """Publish (subject, event) pairs with acks, up to 500 in flight at once."""
-
-    async def _publish_all(messages: list[tuple[str, Event]]) -> None:
-        await asyncio.gather(*(bus.publish(subject, event) for subject, event in messages))
-
-    def dispatch(messages: list[tuple[str, Event]]) -> None:
-        for start in range(0, len(messages), 500):
-            bus_runtime.call(_publish_all(messages[start : start + 500]), timeout=60)
-
-    return dispatch
 
 
 def _handler(jobs: Jobs):
