@@ -83,5 +83,9 @@ def migrate(engine: sa.Engine, script_location: str | pathlib.Path) -> None:
     config = Config()
     config.set_main_option("script_location", str(script_location))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two processes of one service (its server and its job worker) start on one schema at the same moment:
+            # one migrates while the other waits, then finds nothing to do. The lock ends with the transaction.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('nhi-migrate:' || current_schema()))")
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
