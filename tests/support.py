@@ -100,8 +100,11 @@ class RunningSuite:
         raise AssertionError(f"condition not met within {timeout}s")
 
 
-def start_suite(tmp: pathlib.Path, *, nats_url: str | None = None, households: int = 20) -> tuple[Suite, list[str]]:
-    env, schemas = postgres_env()
+def start_suite(
+    tmp: pathlib.Path, *, nats_url: str | None = None, households: int = 20, env: dict[str, str] | None = None
+) -> tuple[Suite, list[str]]:
+    extra, schemas = postgres_env()
+    env = {**extra, **(env or {})}
     env["NHI_BUSINESS_DATE"] = BUSINESS_DATE
     suite = Suite(var=tmp, gateway_port=free_port(), nats_url=nats_url, demo_households=households, extra_env=env)
     try:

@@ -264,19 +264,27 @@ class DocumentService:
         if numbered:  # a certificate that is not due is refused before a number is taken
             self._model(request, day, None)
         document_id = str(uuid.uuid4())
+        number = None
+        if idempotency_key or numbered:
+            with self.store.transaction() as tx:
+                if idempotency_key:
+                    replay = self._replayed(tx, operator, idempotency_key, fingerprint)
+                    if replay is not None:
+                        return replay
+                if numbered:
+                    sequence = tx.next_certificate_sequence(certificate.sequence_key(day))
+                    number = certificate.certificate_number(day, sequence)
+        # Drawn outside any transaction: a list of thousands of rows must not hold the store's write lock (on SQLite
+        # every other request waits behind it). A number taken for a document that then fails stays unused.
+        model = self._model(request, day, number)
+        content, media_type, reasons = self._content(request, model)
+        sha256 = hashlib.sha256(content).hexdigest()
+        person_id = facts.person.person_id if facts else ""
         with self.store.transaction() as tx:
-            if idempotency_key:
+            if idempotency_key:  # a request under the same key may have finished while this one drew
                 replay = self._replayed(tx, operator, idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
-            number = None
-            if numbered:
-                sequence = tx.next_certificate_sequence(certificate.sequence_key(day))
-                number = certificate.certificate_number(day, sequence)
-            model = self._model(request, day, number)
-            content, media_type, reasons = self._content(request, model)
-            sha256 = hashlib.sha256(content).hexdigest()
-            person_id = facts.person.person_id if facts else ""
             tx.add_document(
                 document_id=document_id,
                 kind=kind,
