@@ -101,12 +101,19 @@ class RunningSuite:
 
 
 def start_suite(
-    tmp: pathlib.Path, *, nats_url: str | None = None, households: int = 20, env: dict[str, str] | None = None
+    tmp: pathlib.Path,
+    *,
+    nats_url: str | None = None,
+    households: int = 20,
+    env: dict[str, str] | None = None,
+    **suite_options,
 ) -> tuple[Suite, list[str]]:
     extra, schemas = postgres_env()
     env = {**extra, **(env or {})}
     env["NHI_BUSINESS_DATE"] = BUSINESS_DATE
-    suite = Suite(var=tmp, gateway_port=free_port(), nats_url=nats_url, demo_households=households, extra_env=env)
+    suite = Suite(
+        var=tmp, gateway_port=free_port(), nats_url=nats_url, demo_households=households, extra_env=env, **suite_options
+    )
     try:
         suite.start(timeout=120)
     except Exception:
