@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from scenario_steps import joined
 from support import BIN, RunningSuite, drop_schemas, postgres_env
 
+from nhi_common import db
 from nhi_devtools.suite import Suite, free_port
 
 pytestmark = pytest.mark.timeout(600)
@@ -56,10 +57,7 @@ def _worker(running: RunningSuite, name: str) -> subprocess.Popen:
 def _documents_db(running: RunningSuite) -> sa.Engine:
     url = running.env.get("DOCUMENTS_DATABASE_URL") or f"sqlite:///{running.suite.var / 'documents.db'}"
     schema = running.env.get("DOCUMENTS_DATABASE_SCHEMA")
-    engine = sa.create_engine(url)
-    if schema:
-        engine = engine.execution_options(schema_translate_map={None: schema})
-    return engine
+    return db.make_engine(url, schema=schema)  # on PostgreSQL in the service's schema, plain SQL text included
 
 
 def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(suite):

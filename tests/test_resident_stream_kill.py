@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from support import BIN, drop_schemas, postgres_env
 
+from nhi_common import db
 from nhi_devtools.suite import Suite, free_port
 
 pytestmark = pytest.mark.timeout(1500)
@@ -32,9 +33,8 @@ def suite(tmp_path):
 
 def _engine(suite: Suite, prefix: str, name: str) -> sa.Engine:
     url = suite.env.get(f"{prefix}_DATABASE_URL") or f"sqlite:///{suite.var / (name + '.db')}"
-    engine = sa.create_engine(url)
-    schema = suite.env.get(f"{prefix}_DATABASE_SCHEMA")
-    return engine.execution_options(schema_translate_map={None: schema}) if schema else engine
+    # on PostgreSQL in the service's schema, plain SQL text included
+    return db.make_engine(url, schema=suite.env.get(f"{prefix}_DATABASE_SCHEMA"))
 
 
 def _count(engine: sa.Engine, sql: str) -> int:
