@@ -5,31 +5,40 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PACKAGES := proto common devtools svc-qualification svc-documents svc-integration svc-interchange gateway simulators
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: venv run test lint proto token env bench-qualification clean
+.PHONY: venv venv-dev run test lint proto token env bench-qualification clean
 
+# What running needs: the suite's packages and their declared dependencies (`make run`).
 venv: $(STAMP)
 
-$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
+	$(PIP) install --quiet $(foreach p,$(PACKAGES),-e ./$(p))
 	# IPAex Gothic for Japanese PDFs, taken from a wheel that ships it; only the font file is used.
 	$(PIP) install --quiet --no-deps japanize-matplotlib==1.1.3
 	touch $(STAMP)
 
+# What testing adds: test runner, linters, the stub generator, the chart and fuzz tools (`make test`).
+venv-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 run: venv
 	$(VENV)/bin/nhi-suite run
 
-test: venv lint
+test: venv-dev lint
 	$(VENV)/bin/pytest
 
 # Lint and format check with the rules declared in ruff.toml; `ruff format .` fixes the format.
-lint: venv
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-proto: venv
+proto: venv-dev
 	$(PY) proto/generate.py
 
 # Prints `export` lines for a shell: the local secrets and the NATS_URL of the running suite.

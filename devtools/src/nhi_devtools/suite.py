@@ -1,14 +1,19 @@
 """The local supervisor behind `make run`: embedded NATS, secrets, demo data, every service and the gateway.
 
 It starts each part as its own process (through the console scripts), so the local suite runs the same
-code paths as a deployment. Ctrl-C or SIGTERM stops every process it started.
+code paths as a deployment. Under `nhi-suite run` it supervises them like a process manager: a process that dies
+is started again after a backoff (1 s doubling to 30 s, reset once it has stayed up a minute) and the restart is
+logged; SIGINT, SIGTERM and SIGHUP (the terminal closing) stop every process it started; `var/` is locked, so a
+second suite on the same state directory is refused, and a busy gateway port is reported before anything starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import ctypes
 import dataclasses
+import fcntl
 import json
 import os
 import pathlib
@@ -31,6 +36,34 @@ SERVICES = (  # name, console script, env prefix
     ("integration", "nhi-integration", "INTEGRATION"),
     ("interchange", "nhi-interchange", "INTERCHANGE"),
 )
+
+
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+RESTART_STABLE_AFTER = 60.0  # a process up this long has its backoff reset
+
+
+class SuiteError(RuntimeError):
+    """A reason the suite cannot start, worded for the operator."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child gets SIGTERM when the supervisor dies, even by SIGKILL, so nothing is left behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something listens on host:port (a socket in TIME_WAIT does not count)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 def free_port() -> int:
@@ -75,13 +108,21 @@ class Suite:
     demo_households: int = 1000
     documents_workers: int = 1  # `nhi-documents work` processes: renewal chunks and the print queue
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
+    # `nhi-suite run`: restart what dies and take the children down with the supervisor. Tests leave it off:
+    # they kill processes on purpose and restart them themselves.
+    supervise: bool = False
 
     def __post_init__(self) -> None:
         self.var = self.var.resolve()
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.started_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = {}
+        self.pending: dict[str, float] = {}  # name -> monotonic time of its next start
         self.nats: EmbeddedNats | None = None
         self.env: dict[str, str] = {}
         self.ports: dict[str, int] = {}
+        self._lock_file = None
 
     def _environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -101,8 +142,42 @@ class Suite:
         env.update(self.extra_env)
         return env
 
-    def start(self, *, timeout: float = 90) -> None:
+    def lock(self) -> None:
+        """Hold var/suite.lock for the suite's lifetime: one suite per state directory (and its NATS store)."""
         self.var.mkdir(parents=True, exist_ok=True)
+        handle = open(self.var / "suite.lock", "a+")  # noqa: SIM115 - held until stop()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise SuiteError(
+                f"a suite is already running from {self.var} (pid {holder}); stop it (Ctrl-C in its terminal, "
+                "or kill that pid) or give another state directory with --var"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def check_ports(self) -> None:
+        host = os.environ.get("GATEWAY_HOST", "127.0.0.1")
+        if port_in_use(host, self.gateway_port):
+            raise SuiteError(
+                f"port {self.gateway_port} on {host} is in use by another program; stop it or choose another port "
+                f"with GATEWAY_PORT (e.g. GATEWAY_PORT={self.gateway_port + 1} make run)"
+            )
+
+    def start(self, *, timeout: float = 90) -> None:
+        self.lock()
+        self.check_ports()
         (self.var / "log").mkdir(exist_ok=True)
         if not self.nats_url:
             self.nats = EmbeddedNats(self.var / "nats", log_file=self.var / "log" / "nats-server.log").start()
@@ -116,9 +191,22 @@ class Suite:
             self._spawn(f"documents-worker-{number}", [str(BIN / "nhi-documents"), "work"])
         self._spawn("gateway", [str(BIN / "nhi-gateway"), "serve"])
         self.wait_ready(timeout)
-        (self.var / "suite.json").write_text(
-            json.dumps({"api": self.url + "/api/v1", "nats_url": self.env["NATS_URL"]})
-        )
+        self.write_state()
+
+    def write_state(self) -> None:
+        """var/suite.json: where the running suite answers and which processes it runs (for `make env`, tools)."""
+        processes = {name: process.pid for name, process in self.processes.items() if process.poll() is None}
+        if self.nats is not None and self.nats.process is not None:
+            processes["nats-server"] = self.nats.process.pid
+        state = {
+            "api": self.url + "/api/v1",
+            "nats_url": self.env["NATS_URL"],
+            "supervisor_pid": os.getpid(),
+            "processes": processes,
+        }
+        temporary = self.var / "suite.json.tmp"
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.var / "suite.json")
 
     def load_demo(self) -> None:
         """Generate the synthetic municipality once, and import it (a no-op when already loaded)."""
@@ -145,10 +233,45 @@ class Suite:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {result.stderr.strip()[-2000:]}")
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.var / "log" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
-        self.processes[name] = subprocess.Popen(
-            args, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
+        with open(self.var / "log" / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(
+                args,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if self.supervise else None,  # noqa: PLW1509 - no threads here
+            )
+        self.commands[name] = args
+        self.started_at[name] = time.monotonic()
+
+    def supervise_once(self, report=print) -> None:
+        """Restart what has died, after its backoff; `report` gets one line per event for the operator."""
+        now = time.monotonic()
+        if self.nats is not None and self.nats.process is not None and self.nats.process.poll() is not None:
+            report(f"nats-server exited with code {self.nats.process.returncode}; restarting it on the same port")
+            self.nats.start()
+            self.write_state()
+        for name, process in list(self.processes.items()):
+            if process.poll() is None:
+                if now - self.started_at[name] > RESTART_STABLE_AFTER:
+                    self.restarts.pop(name, None)
+                continue
+            if name not in self.pending:
+                count = self.restarts.get(name, 0) + 1
+                self.restarts[name] = count
+                delay = min(RESTART_MAX_DELAY, RESTART_FIRST_DELAY * 2 ** (count - 1))
+                self.pending[name] = now + delay
+                report(
+                    f"{name} exited with code {process.returncode}; restarting in {delay:.0f} s "
+                    f"(restart {count}; log {self.var / 'log' / (name + '.log')})"
+                )
+            elif now >= self.pending[name]:
+                del self.pending[name]
+                self._spawn(name, self.commands[name])
+                report(f"{name} restarted (pid {self.processes[name].pid})")
+                self.write_state()
 
     @property
     def url(self) -> str:
@@ -185,10 +308,12 @@ class Suite:
                 process.kill()
                 process.wait(5)
         self.processes.clear()
-        (self.var / "suite.json").unlink(missing_ok=True)
+        if self._lock_file is not None:  # a suite refused by the lock leaves the running one's state alone
+            (self.var / "suite.json").unlink(missing_ok=True)
         if self.nats is not None:
             self.nats.stop()
             self.nats = None
+        self.unlock()
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -197,14 +322,19 @@ def _run_command(args: argparse.Namespace) -> int:
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
         nats_url=os.environ.get("NATS_URL") or None,
         demo_households=args.households,
+        supervise=True,
     )
-    stop = {"flag": False}
+    stop = {"signal": None}
 
     def _handler(signum, _frame):
-        stop["flag"] = True
+        stop["signal"] = signal.Signals(signum).name
 
-    signal.signal(signal.SIGTERM, _handler)
-    signal.signal(signal.SIGINT, _handler)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _handler)
+
+    def report(line: str) -> None:
+        print(time.strftime("%H:%M:%S"), line, flush=True)
+
     print("starting the NHI suite (logs in", suite.var / "log", ") ...", flush=True)
     try:
         suite.start()
@@ -216,9 +346,13 @@ def _run_command(args: argparse.Namespace) -> int:
         )
         print("get a token:  make token ROLE=counter   (roles: counter backoffice batch auditor admin)")
         print("press Ctrl-C to stop", flush=True)
-        while not stop["flag"]:
-            suite.check_alive()
+        while stop["signal"] is None:
+            suite.supervise_once(report)
             time.sleep(0.5)
+        report(f"{stop['signal']}: stopping every process")
+    except SuiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -226,6 +360,23 @@ def _run_command(args: argparse.Namespace) -> int:
         suite.stop()
         print("stopped", flush=True)
     return 0
+
+
+def _running_state(var: pathlib.Path) -> dict | None:
+    """The state of the suite running from `var`, or None (no suite.json, or its supervisor is gone)."""
+    path = var / "suite.json"
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    pid = state.get("supervisor_pid")
+    if pid is not None:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+    return state
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,9 +394,15 @@ def main(argv: list[str] | None = None) -> int:
         return _run_command(args)
     var = pathlib.Path(args.var)
     values = local_secrets(var)
-    running = var / "suite.json"
-    if running.exists():
-        values["NATS_URL"] = json.loads(running.read_text())["nats_url"]
+    state = _running_state(var)
+    if state is not None:
+        values["NATS_URL"] = state["nats_url"]
     for key, value in sorted(values.items()):
         print(f"export {key}={shlex.quote(value)}")
+    if state is None:
+        print(
+            f"nhi-suite env: no suite is running from {var.resolve()}, so NATS_URL is not set; start one with `make run`",
+            file=sys.stderr,
+        )
+        return 3
     return 0
