@@ -227,8 +227,8 @@ class PullConsumer:
                     sub = await self._subscribe()
                 try:
                     messages = await sub.fetch(self.batch, timeout=1)
-                except NatsTimeoutError:
-                    continue
+                except (NatsTimeoutError, asyncio.TimeoutError):
+                    continue  # nothing to do: an idle consumer stays quiet
                 for msg in messages:
                     await self._handle(loop, msg)
             except asyncio.CancelledError:

@@ -38,7 +38,17 @@ class JsonFormatter(logging.Formatter):
         if span_context.is_valid:
             entry["trace_id"] = format(span_context.trace_id, "032x")
             entry["span_id"] = format(span_context.span_id, "016x")
-        for key in ("event_id", "subject", "job_id", "change_id"):
+        for key in (
+            "event_id",
+            "subject",
+            "job_id",
+            "change_id",
+            "method",
+            "route",
+            "status",
+            "duration_ms",
+            "trace_id",
+        ):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

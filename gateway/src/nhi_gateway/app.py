@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from nhi_common import config, telemetry
 
-from . import guards, problems
+from . import access, guards, problems
 from .auth import Verifier, roles_by_operation
 from .grpc_clients import Backends
 from .handlers import probes
@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
     app.add_middleware(guards.BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
+        access.AccessLog, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=access.route_templates(spec)
+    )
+    app.add_middleware(
         guards.PathGuard,
         position=MiddlewarePosition.BEFORE_ROUTING,
         base_path=spec["servers"][0]["url"],
@@ -81,9 +84,6 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
 
 
 def _instrument(flask_app) -> None:
-    """Spans for every request, so that gRPC client spans of a handler are its children."""
-    from opentelemetry.instrumentation.flask import FlaskInstrumentor
-
+    """Tracing: the access-log layer opens each request's span; gRPC client spans of a handler are its children."""
     telemetry.setup_tracing(SERVICE_NAME)
     telemetry.instrument_grpc()
-    FlaskInstrumentor().instrument_app(flask_app, excluded_urls="healthz,readyz")

@@ -165,7 +165,13 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
     """Translate a failed gRPC call into the problem the client sees."""
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     status = GRPC_TO_HTTP.get(code, 500)
-    log.warning("%s call failed with %s", service, code.name if code else "UNKNOWN")
+    # A refusal the client can act on (4xx) is ordinary business: INFO. Only a failure of ours is a WARNING.
+    log.log(
+        logging.WARNING if status >= 500 else logging.INFO,
+        "%s call failed with %s",
+        service,
+        code.name if code else "UNKNOWN",
+    )
     if status == 500:
         return Problem(500, "the request could not be completed")
     if status == 503:
