@@ -213,7 +213,7 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
         context = common_pb2.RequestContext(operator_id="clerk-1")
         result = client.ImportFeed(
             pb.ImportFeedRequest(
-                context=context, source="resident", file_name="resident-20261124.jsonl", content=content
+                context=context, source="resident", file_name="resident-20261124.jsonl", content=content, partial=True
             )
         )
         assert (result.state, result.records, result.applied, result.rejected) == ("processed", 2, 1, 1)

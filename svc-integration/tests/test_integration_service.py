@@ -181,14 +181,18 @@ def feed(*records) -> bytes:
     return "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records).encode()
 
 
-def test_a_feed_applies_valid_lines_and_reports_the_others(service, sink, move_in):
+def test_a_feed_with_a_malformed_line_imports_nothing_unless_partial_then_the_valid_lines(service, sink, move_in):
     second = dict(move_in, change_id="chg-0002", household_id="H90000002")
     bad = dict(move_in, change_id="chg-0003", event_date="2026/11/20")
+    content = feed(move_in, bad, "", second, "{oops")
+
+    refused = service.import_feed(source="resident", file_name="resident.jsonl", operator_id="clerk", content=content)
+    assert (refused["state"], refused["records"], refused["applied"], refused["rejected"]) == ("rejected", 4, 0, 4)
+    assert [(e["line"], e["field"]) for e in refused["errors"]] == [(2, "event_date"), (5, "")]
+    assert sink.applied == []
+
     result = service.import_feed(
-        source="resident",
-        file_name="resident.jsonl",
-        operator_id="clerk",
-        content=feed(move_in, bad, "", second, "{oops"),
+        source="resident", file_name="resident.jsonl", operator_id="clerk", content=content, partial=True
     )
     assert (result["state"], result["records"], result["applied"], result["rejected"]) == ("processed", 4, 2, 2)
     assert [(e["line"], e["field"]) for e in result["errors"]] == [(2, "event_date"), (5, "")]

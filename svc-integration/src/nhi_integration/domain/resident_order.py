@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Order(enum.Enum):
@@ -37,3 +40,41 @@ def check_order(sequences: dict[str, int], last_applied: dict[str, int]) -> Orde
         if number > last + 1 and gap is None:
             gap = OrderCheck(Order.GAP, person_id, last + 1, number)
     return gap or OrderCheck(Order.IN_ORDER)
+
+
+def in_sequence_order(items: list[T]) -> list[T]:
+    """The changes of a file (anything with a `.change`) in an order that keeps each person's sequence numbers rising:
+    file order, except that a change waits behind a change of the same person with a lower number later in the file.
+    Changes without sequences keep their place; a file already in order keeps its order."""
+    numbers: dict[str, list[int]] = {}
+    for item in items:
+        for person_id, number in item.change.sequences.items():
+            numbers.setdefault(person_id, []).append(number)
+    for values in numbers.values():
+        values.sort()
+    taken = dict.fromkeys(numbers, 0)
+
+    def ready(item) -> bool:
+        return all(numbers[p][taken[p]] == n for p, n in item.change.sequences.items())
+
+    def take(item) -> None:
+        for person_id in item.change.sequences:
+            taken[person_id] += 1
+        ordered.append(item)
+
+    ordered: list[T] = []
+    waiting: list[T] = []
+    for item in items:
+        if not ready(item):
+            waiting.append(item)
+            continue
+        take(item)
+        progress = bool(waiting)
+        while progress:
+            progress = False
+            for held in list(waiting):
+                if ready(held):
+                    waiting.remove(held)
+                    take(held)
+                    progress = True
+    return ordered + waiting  # what is left holds two changes each behind the other: file order

@@ -1,13 +1,21 @@
-"""Command line of svc-integration: serve, migrate."""
+"""Command line of svc-integration: serve, migrate, import-resident."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import pathlib
+import sys
 
-from nhi_common import config, db, logs
+from nhi_common import config, db, logs, rpc
 
 from .. import bootstrap
+from ..adapters.clients import QualificationClient
+from ..adapters.store import SqlStore
+from ..domain.resident_files import FORMATS
+from ..service_layer.services import IntegrationService
 from ..settings import Settings
+from .grpc_api import _utc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="migrate the database, then serve gRPC and consume resident changes")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    resident = commands.add_parser(
+        "import-resident",
+        help="import a resident change file (docs/integration/resident-file.md) as POST /api/v1/feeds/resident does",
+    )
+    resident.add_argument("file", type=pathlib.Path)
+    resident.add_argument("--format", choices=FORMATS, default="csv", help="csv (default), fixed (CP932) or jsonl")
+    resident.add_argument(
+        "--partial", action="store_true", help="apply the valid changes of a file with errors (default: none)"
+    )
+    resident.add_argument("--operator", default="batch", help="operator id kept with the import and in the audit")
     args = parser.parse_args(argv)
     settings = config.load_or_exit(Settings)
     logs.configure_logging("svc-integration", settings.log_level)
@@ -23,5 +41,37 @@ def main(argv: list[str] | None = None) -> int:
         runtime.start()
         runtime.wait()
         return 0
-    db.migrate(bootstrap.make_engine(settings), bootstrap.MIGRATIONS)
+    engine = bootstrap.make_engine(settings)
+    db.migrate(engine, bootstrap.MIGRATIONS)
+    if args.command == "import-resident":
+        return _import_resident(settings, engine, args)
     return 0
+
+
+def _import_resident(settings: Settings, engine, args) -> int:
+    """Print the import (as GET /api/v1/feeds/imports/{id} shows it); exit 0 when every record was applied, 1 when
+    any was refused, 2 when the file cannot be read."""
+    try:
+        content = args.file.read_bytes()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    channel = rpc.LazyChannel(settings.qualification_addr)
+    try:
+        client = QualificationClient(
+            channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
+        )
+        service = IntegrationService(store=SqlStore(engine), sink=client)
+        record = service.import_feed(
+            source="resident",
+            file_name=args.file.name,
+            content=content,
+            operator_id=args.operator,
+            file_format=args.format,
+            partial=args.partial,
+        )
+    finally:
+        channel.close()
+    shown = {**record, "received_at": _utc(record["received_at"]).isoformat()}
+    print(json.dumps(shown, ensure_ascii=False, indent=1))
+    return 1 if record["errors"] else 0

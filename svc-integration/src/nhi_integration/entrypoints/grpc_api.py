@@ -79,6 +79,8 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
             file_name=request.file_name,
             content=request.content,
             operator_id=request.context.operator_id or "unknown",
+            file_format=request.format,
+            partial=request.partial,
         )
         return to_response(record)
 

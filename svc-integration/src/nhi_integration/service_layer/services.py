@@ -11,9 +11,10 @@ from typing import Any
 from nhi_common.errors import DomainError, InvalidInput, NotFound
 from nhi_common.paging import Page
 
-from ..domain.feed import SOURCES, SUPPORTED_SOURCES, parse_resident_feed
+from ..domain.feed import SOURCES, SUPPORTED_SOURCES, FeedLine, parse_resident_feed
 from ..domain.resident import InvalidChange, Problem, ResidentChange, keep_masked_my_numbers, parse_change
-from ..domain.resident_order import Order, check_order
+from ..domain.resident_files import FORMATS, parse_resident_file
+from ..domain.resident_order import Order, check_order, in_sequence_order
 from .feed_imports import close_import
 from .ports import ApplyRejected, ApplyUnavailable, ResidentSink, Store
 
@@ -248,44 +249,50 @@ class IntegrationService:
 
     # ----- uploaded feeds -----
 
-    def import_feed(self, *, source: str, file_name: str, content: bytes, operator_id: str) -> dict[str, Any]:
-        """Check every line of a feed file, apply the valid ones, and keep the import record."""
+    def import_feed(
+        self,
+        *,
+        source: str,
+        file_name: str,
+        content: bytes,
+        operator_id: str,
+        file_format: str = "",
+        partial: bool = False,
+    ) -> dict[str, Any]:
+        """Check every record of a resident file (JSON Lines, CSV or fixed-length CP932); a file with a malformed
+        record imports nothing unless `partial`, then the valid changes go the stream's way, each person's in the
+        order of their sequence numbers, and the import is kept."""
         if source not in SOURCES:
             raise UnsupportedSource(source, "unknown source; expected one of " + ", ".join(SOURCES))
         if source not in SUPPORTED_SOURCES:
             raise UnsupportedSource(source, "source not supported yet")
+        file_format = file_format or "jsonl"
+        if file_format not in FORMATS:
+            raise InvalidInput(
+                "format", "unknown file format; expected one of " + ", ".join(FORMATS), code="UNKNOWN_KIND"
+            )
         import_id = str(uuid.uuid4())
         with self.store.transaction() as tx:
             tx.create_import(import_id=import_id, source=source, file_name=file_name[:255], operator_id=operator_id)
-        lines = parse_resident_feed(content)
-        errors: list[dict[str, Any]] = []
-        applied = 0
-        for line in lines:
-            if line.change is None:
-                errors.extend({"line": line.line, "field": p.field, "message": p.message} for p in line.problems)
-                continue
-            try:
-                self._apply_in_order(
-                    line.change,
-                    receipt_key=f"feed:{line.change.change_id}",
-                    origin="feed",
-                    wait_for_gaps=False,
-                    import_id=import_id,
-                )
-                applied += 1
-            except ApplyRejected as exc:
-                errors.append({"line": line.line, "field": exc.field, "message": exc.message})
-            except ApplyUnavailable:
-                errors.append(
-                    {
-                        "line": line.line,
-                        "field": "",
-                        "message": "svc-qualification did not answer; upload the file again to retry this line",
-                    }
-                )
-        records = sum(1 for line in lines if line.line > 0)
+        lines = parse_resident_feed(content) if file_format == "jsonl" else parse_resident_file(content, file_format)
+        errors: list[dict[str, Any]] = [
+            {"line": getattr(p, "line", 0) or line.line, "field": p.field, "message": p.message}
+            for line in lines
+            for p in line.problems
+        ]
         if not lines:
             errors.append({"line": 0, "field": "content", "message": "the file holds no records"})
+        applied = 0
+        valid = [line for line in lines if line.change is not None]
+        if partial or not errors:
+            for line in in_sequence_order(valid):
+                error = self._apply_file_line(line, import_id)
+                if error:
+                    errors.append(error)
+                else:
+                    applied += 1
+        errors.sort(key=lambda e: e["line"])
+        records = sum(1 for line in lines if line.line > 0)
         return close_import(
             self.store,
             import_id=import_id,
@@ -295,6 +302,26 @@ class IntegrationService:
             applied=applied,
             errors=errors,
         )
+
+    def _apply_file_line(self, line: FeedLine, import_id: str) -> dict[str, Any] | None:
+        """One change of a file, applied as a stream message is (no waiting for gaps: the file is all there is)."""
+        try:
+            self._apply_in_order(
+                line.change,
+                receipt_key=f"feed:{line.change.change_id}",
+                origin="feed",
+                wait_for_gaps=False,
+                import_id=import_id,
+            )
+        except ApplyRejected as exc:
+            return {"line": line.line, "field": exc.field, "message": exc.message}
+        except ApplyUnavailable:
+            return {
+                "line": line.line,
+                "field": "",
+                "message": "svc-qualification did not answer; upload the file again to retry this line",
+            }
+        return None
 
     def get_import(self, import_id: str) -> dict[str, Any]:
         with self.store.transaction() as tx:
