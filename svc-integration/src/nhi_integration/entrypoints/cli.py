@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import pathlib
 import sys
@@ -72,6 +73,6 @@ def _import_resident(settings: Settings, engine, args) -> int:
         )
     finally:
         channel.close()
-    shown = {**record, "received_at": _utc(record["received_at"]).isoformat()}
+    shown = {k: _utc(v).isoformat() if isinstance(v, dt.datetime) else v for k, v in record.items()}
     print(json.dumps(shown, ensure_ascii=False, indent=1))
     return 1 if record["errors"] else 0
