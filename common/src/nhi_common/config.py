@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
+import pathlib
 import sys
 import typing
 from collections.abc import Mapping
+
+# The state directory of a local suite (`make run`): databases, secrets (local.env), suite.json. Defaults that
+# start with "var/" are relative to it; NHI_VAR_DIR names it, else use_local_state() finds it.
+VAR_DIR = "NHI_VAR_DIR"
 
 
 class ConfigError(Exception):
@@ -64,7 +70,7 @@ def load(cls: type, env: Mapping[str, str] | None = None) -> typing.Any:
             optional, target = True, args[0]
         raw = env.get(var.name)
         if raw is None or raw == "":
-            raw = var.default
+            raw = _under_var_dir(var.default, env.get(VAR_DIR))
         if raw is None:
             if optional:
                 values[field.name] = None
@@ -78,6 +84,68 @@ def load(cls: type, env: Mapping[str, str] | None = None) -> typing.Any:
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
     return cls(**values)
+
+
+def _under_var_dir(default: str | None, var_dir: str | None) -> str | None:
+    """A default under "var/" (a path, or a SQLite URL) moved under the state directory when one is known."""
+    if default is None or not var_dir:
+        return default
+    for prefix in ("var/", "sqlite:///var/"):
+        if default.startswith(prefix):
+            return default[: len(prefix) - 4] + str(pathlib.Path(var_dir) / default[len(prefix) :])
+    return default
+
+
+def local_state_dir(start: pathlib.Path | None = None) -> pathlib.Path | None:
+    """NHI_VAR_DIR, else the nearest `var/` holding a local.env, from the working directory upwards."""
+    if os.environ.get(VAR_DIR):
+        return pathlib.Path(os.environ[VAR_DIR])
+    here = (start or pathlib.Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "var" / "local.env").is_file():
+            return folder / "var"
+    return None
+
+
+def use_local_state() -> pathlib.Path | None:
+    """A command line on a machine running `make run` finds what the suite uses, as `make env` would print it.
+
+    The secrets of var/local.env and the NATS_URL of the running suite (var/suite.json) become defaults (the
+    environment still wins), and the defaults under "var/" point into that directory, whatever the working
+    directory. Where there is no local suite (a container, a CronJob) nothing changes.
+    """
+    var = local_state_dir()
+    if var is None:
+        return None
+    local_env = var / "local.env"
+    if local_env.is_file():
+        for line in local_env.read_text().splitlines():
+            if "=" in line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                if not os.environ.get(key.strip()):
+                    os.environ[key.strip()] = value.strip()
+    running = var / "suite.json"
+    if running.is_file() and not os.environ.get("NATS_URL"):
+        try:
+            os.environ["NATS_URL"] = json.loads(running.read_text())["nats_url"]
+        except (ValueError, KeyError):
+            pass
+    os.environ[VAR_DIR] = str(var.resolve())
+    return var
+
+
+def require_existing_database(url: str, variable: str) -> None:
+    """Exit with one line when a SQLite database a command needs does not exist (instead of making an empty one)."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = pathlib.Path(url[len("sqlite:///") :])
+    if not path.exists():
+        print(
+            f"error: there is no database at {path.resolve()}; run this where `make run` keeps var/ (or set "
+            f"{VAR_DIR}), or set {variable}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
 
 
 def load_or_exit(cls: type) -> typing.Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
+from nhi_common import progress
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
@@ -48,7 +49,7 @@ def start_job(body):
     request = common_pb2.StartJobRequest(
         context=call_context(), kind=body["kind"], parameters=body.get("parameters") or {}
     )
-    job = to_json(backends().call(_owner(body["kind"]), "StartJob", request))
+    job = _with_eta(to_json(backends().call(_owner(body["kind"]), "StartJob", request)))
     return ok(job, 202, {"Location": f"/api/v1/jobs/{job['job_id']}"})
 
 
@@ -78,7 +79,12 @@ def get_job(job_id):
         owner = "integration"
     if job_id.startswith("interchange-"):
         owner = "interchange"
-    return ok(to_json(backends().call(owner, "GetJob", common_pb2.GetJobRequest(job_id=job_id))))
+    return ok(_with_eta(to_json(backends().call(owner, "GetJob", common_pb2.GetJobRequest(job_id=job_id)))))
+
+
+def _with_eta(job: dict) -> dict:
+    job["eta_seconds"] = progress.eta_seconds(job)
+    return job
 
 
 # Headings of the 75歳到達 対象者一覧 (2.5.1), the age75_loss result list, as printed for clerks.

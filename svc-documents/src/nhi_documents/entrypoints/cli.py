@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("work", help="pull renewal chunks and svc-qualification's decisions (the print queue)")
     commands.add_parser("sweep-blobs", help="remove document files no record names (left by a crash)")
     args = parser.parse_args(argv)
+    if args.command != "serve":  # a server gets its environment from its supervisor or deployment
+        config.use_local_state()
     settings = config.load_or_exit(Settings)
     logs.configure_logging("svc-documents", settings.log_level)
     if args.command == "serve":

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     resident.add_argument("--operator", default="batch", help="operator id kept with the import and in the audit")
     args = parser.parse_args(argv)
+    if args.command != "serve":  # a server gets its environment from its supervisor or deployment
+        config.use_local_state()
     settings = config.load_or_exit(Settings)
     logs.configure_logging("svc-integration", settings.log_level)
     if args.command == "serve":

@@ -13,7 +13,13 @@ from .. import bootstrap
 from ..settings import Settings
 
 # CLI job names (as a CronJob spells them) and the job kinds of StartJob.
-JOBS = {"daily-aggregation": "daily_aggregation", "aggregation-import": "aggregation_import"}
+JOBS = {
+    "daily-aggregation": "daily_aggregation",
+    "aggregation-import": "aggregation_import",
+    "subcopy-registration": "subcopy_registration",
+    "subcopy-query-send": "subcopy_query_send",
+    "intermediate-receipt": "intermediate_receipt",
+}
 
 
 def _date(text: str) -> dt.date:
@@ -34,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         "--date", type=_date, default=None, help="daily-aggregation: the business day cut off (default: the day before)"
     )
     args = parser.parse_args(argv)
+    if args.command != "serve":  # a server gets its environment from its supervisor or deployment
+        config.use_local_state()
     settings = config.load_or_exit(Settings)
+    if args.command == "run-job":
+        config.require_existing_database(settings.database_url, "INTERCHANGE_DATABASE_URL")
     logs.configure_logging("svc-interchange", settings.log_level)
     if args.command == "migrate":
         engine = db.make_engine(settings.database_url, schema=settings.database_schema)

@@ -1,4 +1,4 @@
-"""Command line of svc-qualification: serve, migrate, import-migration."""
+"""Command line of svc-qualification: serve, migrate, import-migration, work, run-job."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import sys
 
 from nhi.common.v1 import common_pb2
-from nhi_common import config, db, logs
+from nhi_common import config, db, logs, progress
 
 from .. import bootstrap
 from ..adapters import migration_import
@@ -48,12 +48,26 @@ def main(argv: list[str] | None = None) -> int:
     run_job.add_argument("--date", default="")
     run_job.add_argument("--month", default="")
     args = parser.parse_args(argv)
+    if args.command != "serve":  # a server gets its environment from its supervisor or deployment
+        config.use_local_state()
     settings = _settings()
     if args.command == "serve":
         runtime = bootstrap.build(settings)
         runtime.start()
         runtime.wait()
         return 0
+    if args.command in ("work", "run-job"):
+        config.require_existing_database(settings.database_url, "QUALIFICATION_DATABASE_URL")
+    command = None
+    if args.command == "run-job":  # a kind or date it cannot run is refused before anything is touched
+        from . import parse
+
+        params = {k: v for k, v in (("date", args.date), ("month", args.month)) if v}
+        try:
+            command = parse.start_job(common_pb2.StartJobRequest(kind=args.kind, parameters=params))
+        except RuleViolation as exc:
+            print(f"run-job: {exc.detail}", file=sys.stderr)
+            return 2
     engine = bootstrap.make_engine(settings)
     db.migrate(engine, bootstrap.MIGRATIONS)
     if args.command == "import-migration":
@@ -69,17 +83,26 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(json.dumps(counts))
     if args.command in ("work", "run-job"):
-        return _jobs(args, settings, engine)
+        return _jobs(args, settings, engine, command)
     return 0
 
 
-def _jobs(args, settings: Settings, engine) -> int:
+def _progress(job: dict) -> str:
+    """One line of a running job: counts once it is planned, and an estimate of the time left."""
+    if job["state"] in ("queued", "planning") or not job.get("total"):
+        return json.dumps({"job_id": job["job_id"], "state": job["state"]})
+    line = {k: job[k] for k in ("job_id", "state", "total", "done", "failed")}
+    line["eta_seconds"] = progress.eta_seconds(job)
+    return json.dumps(line)
+
+
+def _jobs(args, settings: Settings, engine, command) -> int:
     """`work`: pull job chunks until stopped; `run-job`: start one job and print its progress until it ends."""
     import time
 
     from ..service_layer.context import Actor
     from ..service_layer.jobs import Jobs
-    from . import jobs_worker, parse
+    from . import jobs_worker
 
     app = bootstrap.app_for(settings, engine)
     if args.command == "work":
@@ -90,15 +113,9 @@ def _jobs(args, settings: Settings, engine) -> int:
     worker = jobs_worker.Worker(app, settings.nats_url).start() if settings.nats_url else None
     jobs = worker.jobs if worker is not None else Jobs(app)
     try:
-        params = {k: v for k, v in (("date", args.date), ("month", args.month)) if v}
-        try:
-            command = parse.start_job(common_pb2.StartJobRequest(kind=args.kind, parameters=params))
-        except RuleViolation as exc:
-            print(f"run-job: {exc.detail}", file=sys.stderr)
-            return 2
         job = jobs.start(command, Actor("cli"))
         while job["state"] not in ("succeeded", "failed"):
-            print(json.dumps({k: job[k] for k in ("job_id", "state", "total", "done", "failed")}), flush=True)
+            print(_progress(job), flush=True)
             time.sleep(1)
             job = jobs.get(job["job_id"])
         print(json.dumps(job, ensure_ascii=False))
