@@ -223,3 +223,40 @@ def test_a_dv_support_measure_puts_an_eligibility_certificate_on_the_print_queue
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(15)
     time.sleep(0)
+
+
+def test_a_job_start_replayed_while_a_worker_renews_answers_and_the_counter_is_served(suite):
+    # On SQLite a replayed job start (same Idempotency-Key) once read the stored job in a second transaction while its
+    # first still held the write lock: it waited for itself until busy_timeout, a 504 at the gateway, and every other
+    # write of svc-documents (the counter's certificates, the worker's chunks) waited behind it.
+    person = joined(suite)["person_ids"][0]
+    headers = suite.headers("batch", **{"Idempotency-Key": "renewal-2027-08-01"})
+    body = {"kind": "annual_renewal", "parameters": {"date": "2027-08-01"}}
+    worker = _worker(suite, "documents-worker-replay")
+    try:
+        started = suite.http.post("/api/v1/jobs", json=body, headers=headers)
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        again = suite.http.post("/api/v1/jobs", json=body, headers=headers)
+        assert again.status_code == 202, again.text
+        assert again.json()["job_id"] == job_id
+
+        counter = suite.headers("counter")
+        issued = suite.http.post(
+            "/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": person}, headers=counter
+        )
+        assert issued.status_code == 201, issued.text
+        fetched = suite.http.get(f"/api/v1/documents/{issued.json()['document_id']}", headers=counter)
+        assert fetched.status_code == 200, fetched.text
+
+        def finished():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=suite.headers("batch")).json()
+            return job if job["state"] in ("succeeded", "failed") else None
+
+        assert suite.wait_for(finished, timeout=120, interval=0.2)["state"] == "succeeded"
+        replayed_after = suite.http.post("/api/v1/jobs", json=body, headers=headers)
+        assert replayed_after.status_code == 202, replayed_after.text
+        assert (replayed_after.json()["job_id"], replayed_after.json()["state"]) == (job_id, "succeeded")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(15)

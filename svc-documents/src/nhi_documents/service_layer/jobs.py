@@ -109,7 +109,12 @@ class DocumentJobs:
             if idempotency_key:
                 stored = _replayed(tx, operator, idempotency_key, fingerprint)
                 if stored is not None:
-                    return self.get(stored)
+                    # Read in this transaction: a second one (self.get) opened while this one holds SQLite's write
+                    # lock waited for it, i.e. for itself, until busy_timeout (30 s) and every other writer behind.
+                    job = tx.get_job(stored)
+                    if job is None:  # cannot happen: jobs are never deleted
+                        raise NotFound("job", stored)
+                    return job
             job_id = JOB_PREFIX + str(uuid.uuid4())
             tx.add_job(job_id=job_id, kind=kind, parameters=params, business_date=today, operator_id=operator)
             if idempotency_key:
