@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
+import pathlib
 import re
 import shutil
 import subprocess
 
 import pytest
 import sqlalchemy as sa
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
 
 from nhi_common.jp import to_cp932
 from nhi_documents.adapters.characters_store import SqlUndrawableLog
@@ -196,8 +200,8 @@ def test_characters_ipaex_lacks_are_drawn_from_ipamj_mincho(renderer, tmp_path):
     name = "\U00020bb7野　髙﨑　葛\U000e0100飾"  # 𠮷 (U+20BB7), 髙, 﨑, and 葛 with the IVS selector U+E0100
     content = renderer.render(model("eligibility_certificate", facts(person(name_kanji=name))))
     text = pdf_text(content, tmp_path)
-    assert "\U00020bb7野" in text and "髙﨑" in text and "葛飾" in text
-    assert "\U000e0100" not in text  # the selector itself draws nothing (no box)
+    # the variant glyph is drawn and reads back as the sequence (test_documents_ivs checks the glyphs themselves)
+    assert "\U00020bb7野" in text and "髙﨑" in text and "葛\U000e0100飾" in text
     (tmp_path / "doc.pdf").write_bytes(content)
     fonts = run("pdffonts", str(tmp_path / "doc.pdf"))
     mj = [line for line in fonts.splitlines() if "IPAmjMincho" in line]
@@ -431,3 +435,109 @@ def test_grpc_renders_a_list_from_its_rows_as_cp932_and_counts_the_replacements(
     assert meta.media_type == "text/csv; charset=Shift_JIS" and meta.replaced_characters == 1
     content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
     assert "〓野　花子".encode("cp932") in content and "75歳到達日".encode("cp932") in content
+
+
+# ----- ideographic variation sequences (IVS): the variant glyph of 葛󠄂 (U+845B U+E0102, an MJ glyph of IPAmj明朝) and
+# 辻󠄀 (U+8FBB U+E0100, IPAex Gothic's) is the glyph embedded in the PDF, beside 𠮷, 髙 and 﨑; the text reads back as the
+# sequences; a sequence no font has is refused, or printed as its base character and listed for the clerk where the
+# municipality allows it -----
+
+KATSU_MJ = "葛\U000e0102"  # IPAmj明朝 maps it to MJ022335
+TSUJI = "辻\U000e0100"  # IPAex Gothic maps it to its one-dot 辻
+NOWHERE = "葛\U000e01ef"  # no configured font has this sequence
+IVS_NAME = f"\U00020bb7野　髙﨑　{KATSU_MJ}城　{TSUJI}"
+needs_ipamj = pytest.mark.skipif(
+    not (pathlib.Path(IPAMJ).is_file() and POPPLER), reason="fonts-ipamj-mincho and poppler-utils check the glyphs"
+)
+
+
+def ivs_renderer(*, base_fallback: bool = False) -> PdfRenderer:
+    return PdfRenderer(find_font(None), find_fallback_fonts(None), ivs_base_fallback=base_fallback)
+
+
+def embedded_glyphs(content: bytes) -> dict[str, tuple[str, list]]:
+    """Every printed text of the PDF (from each embedded font's ToUnicode CMap) -> (the font's name, the outline of
+    the glyph the embedded subset draws for it)."""
+    out: dict[str, tuple[str, list]] = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/ToUnicode" not in font:
+                continue
+            cmap = font["/ToUnicode"].get_object().get_data().decode()
+            pairs = re.findall(r"<([0-9A-F]{2})> <([0-9A-F]+)>", cmap.split("beginbfchar")[1])
+            subset = TTFont(io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_object().get_data()))
+            glyphs = subset["cmap"].tables[0].cmap
+            for code, text in pairs:
+                if int(code, 16) not in glyphs:  # code 0, .notdef
+                    continue
+                glyph = subset["glyf"][glyphs[int(code, 16)]]
+                out[bytes.fromhex(text).decode("utf-16-be")] = (
+                    str(font["/BaseFont"]),
+                    list(glyph.getCoordinates(subset["glyf"])[0]),
+                )
+    return out
+
+
+def outline(path: str, glyph: str) -> list:
+    font = TTFont(path)
+    return list(font["glyf"][glyph].getCoordinates(font["glyf"])[0])
+
+
+def variant_glyph(path: str, base: str, selector: str) -> str:
+    font = TTFont(path)
+    table = next(t for t in font["cmap"].tables if t.format == 14)
+    return dict(table.uvsDict[ord(selector)])[ord(base)]
+
+
+@needs_ipamj
+def test_the_variant_glyphs_are_embedded_and_the_text_reads_back_as_the_sequences(tmp_path):
+    content = ivs_renderer().render(model("eligibility_certificate", facts(person(name_kanji=IVS_NAME))))
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
+    assert "\U00020bb7野" in text and "髙﨑" in text and f"{KATSU_MJ}城" in text and TSUJI in text
+
+    glyphs = embedded_glyphs(content)
+    ipaex = str(find_font(None))
+    mj_name, mj_outline = glyphs[KATSU_MJ]
+    assert mj_name.endswith("+IPAmjMincho")
+    assert mj_outline == outline(IPAMJ, variant_glyph(IPAMJ, "葛", "\U000e0102")) == outline(IPAMJ, "mj022335")
+    default = TTFont(IPAMJ).getBestCmap()[ord("葛")]
+    assert mj_outline != outline(IPAMJ, default)  # the MJ variant, not the plain 葛
+    tsuji_name, tsuji_outline = glyphs[TSUJI]
+    assert tsuji_name.endswith("+IPAexGothic")
+    assert tsuji_outline == outline(ipaex, variant_glyph(ipaex, "辻", "\U000e0100"))
+    assert tsuji_outline != outline(ipaex, TTFont(ipaex).getBestCmap()[ord("辻")])
+    assert glyphs["\U00020bb7"][0].endswith("+IPAmjMincho")  # 𠮷 from the fallback font
+    assert glyphs["髙"][0].endswith("+IPAexGothic") and glyphs["﨑"][0].endswith("+IPAexGothic")
+
+
+@needs_ipamj
+def test_a_sequence_no_font_has_is_refused_naming_both_code_points():
+    with pytest.raises(UndrawableCharacter) as refused:
+        ivs_renderer().render(model("eligibility_certificate", facts(person(name_kanji=f"{NOWHERE}西　太郎"))))
+    assert refused.value.field == "name" and refused.value.metadata["character"] == "U+845B U+E01EF"
+
+
+@needs_ipamj
+def test_where_allowed_the_base_character_is_printed_with_a_reason_and_listed_for_the_clerk(engine, tmp_path):
+    svc = service(engine, ivs_renderer(base_fallback=True), person(name_kanji=f"{NOWHERE}西　{KATSU_MJ}子"))
+    meta = svc.render_document(kind="elderly_recipient_certificate", person_id="900000001", operator_id="clerk-1")
+    reasons = [r for r in meta["reasons"] if r["rule_id"] == "STD-文字"]
+    assert len(reasons) == 1 and "U+845B U+E01EF" in reasons[0]["summary"]
+    # the person heads the household: the name prints twice; the MJ variant that some font has is not listed
+    assert reasons[0]["facts"] == {
+        "substituted": "U+845B U+E01EF,U+845B U+E01EF",
+        "substituted_fields": "name,head_name",
+    }
+    content = svc.get_document(meta["id"], with_content=True)["content"]
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
+    assert "葛西" in text and "\U000e01ef" not in text and f"{KATSU_MJ}子" in text
+    listed, _cursor = svc.list_undrawable_characters(person_id="900000001")
+    assert [(r["field"], r["character"], r["outcome"], r["refusals"]) for r in listed] == [
+        ("name", "U+845B U+E01EF", "substituted", 1),
+        ("head_name", "U+845B U+E01EF", "substituted", 1),
+    ]

@@ -51,7 +51,11 @@ def make_engine(settings: Settings):
 
 def make_renderer(settings: Settings) -> PdfRenderer:
     """The primary font and the fallbacks that draw what it lacks (文字要件); FontNotFound when one is unusable."""
-    return PdfRenderer(find_font(settings.pdf_font), find_fallback_fonts(settings.pdf_fallback_fonts))
+    return PdfRenderer(
+        find_font(settings.pdf_font),
+        find_fallback_fonts(settings.pdf_fallback_fonts),
+        ivs_base_fallback=settings.ivs_base_fallback,
+    )
 
 
 def issuing(settings: Settings, engine) -> dict:

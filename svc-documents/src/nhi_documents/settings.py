@@ -46,6 +46,12 @@ class Settings:
         "false",
         "CERT-KIND's variant: print the 70-74 share and 発効期日 on the 資格確認書 (default: on the 高齢受給者証)",
     )
+    ivs_base_fallback: bool = setting(
+        "NHI_PDF_IVS_BASE_FALLBACK",
+        "false",
+        "an ideographic variation sequence (IVS) whose variant glyph no configured font has: print its base "
+        "character and list it for the clerk (true), or refuse the document (false)",
+    )
     business_date: dt.date | None = setting(
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )

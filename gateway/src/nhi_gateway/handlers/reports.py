@@ -31,7 +31,8 @@ UNDRAWABLE_COLUMNS = {
     "kind": "最後に拒否した文書",
     "first_seen_at": "初回",
     "last_seen_at": "最終",
-    "refusals": "拒否回数",
+    "refusals": "回数",
+    "outcome": "処理",  # refused: not issued; substituted: an IVS printed as its base character
 }
 UNCONNECTED_NOTE = "この一覧の連携元はまだ接続されていません"
 

@@ -126,7 +126,7 @@ class ListUndrawableCharactersRequest(_message.Message):
     def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class UndrawableCharacter(_message.Message):
-    __slots__ = ("person_id", "field", "character", "kind", "first_seen_at", "last_seen_at", "refusals")
+    __slots__ = ("person_id", "field", "character", "kind", "first_seen_at", "last_seen_at", "refusals", "outcome")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     FIELD_FIELD_NUMBER: _ClassVar[int]
     CHARACTER_FIELD_NUMBER: _ClassVar[int]
@@ -134,6 +134,7 @@ class UndrawableCharacter(_message.Message):
     FIRST_SEEN_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_AT_FIELD_NUMBER: _ClassVar[int]
     REFUSALS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     field: str
     character: str
@@ -141,7 +142,8 @@ class UndrawableCharacter(_message.Message):
     first_seen_at: str
     last_seen_at: str
     refusals: int
-    def __init__(self, person_id: _Optional[str] = ..., field: _Optional[str] = ..., character: _Optional[str] = ..., kind: _Optional[str] = ..., first_seen_at: _Optional[str] = ..., last_seen_at: _Optional[str] = ..., refusals: _Optional[int] = ...) -> None: ...
+    outcome: str
+    def __init__(self, person_id: _Optional[str] = ..., field: _Optional[str] = ..., character: _Optional[str] = ..., kind: _Optional[str] = ..., first_seen_at: _Optional[str] = ..., last_seen_at: _Optional[str] = ..., refusals: _Optional[int] = ..., outcome: _Optional[str] = ...) -> None: ...
 
 class ListUndrawableCharactersResponse(_message.Message):
     __slots__ = ("characters", "page")

@@ -18,11 +18,12 @@ undrawable_characters = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("person_id", sa.String(100), nullable=False),
     sa.Column("field", sa.String(100), nullable=False),
-    sa.Column("character", sa.String(12), nullable=False),  # U+XXXXX
+    sa.Column("character", sa.String(40), nullable=False),  # U+XXXXX, or U+845B U+E0102 for a variation sequence
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("first_seen_at", TZ, nullable=False),
     sa.Column("last_seen_at", TZ, nullable=False),
-    sa.Column("refusals", sa.Integer, nullable=False),
+    sa.Column("refusals", sa.Integer, nullable=False),  # how many documents were refused (or printed the base)
+    sa.Column("outcome", sa.String(20), nullable=False, server_default="refused"),  # refused | substituted
     sa.UniqueConstraint("person_id", "field", "character", name="uq_undrawable_person_field_character"),
 )
 
@@ -37,7 +38,16 @@ class SqlUndrawableLog:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def record(self, *, person_id: str, field: str, character: str, kind: str, seen_at: dt.datetime) -> None:
+    def record(
+        self,
+        *,
+        person_id: str,
+        field: str,
+        character: str,
+        kind: str,
+        seen_at: dt.datetime,
+        outcome: str = "refused",
+    ) -> None:
         table = undrawable_characters
         key = (table.c.person_id == person_id) & (table.c.field == field) & (table.c.character == character)
         for _attempt in range(2):
@@ -46,7 +56,7 @@ class SqlUndrawableLog:
                     updated = conn.execute(
                         sa.update(table)
                         .where(key)
-                        .values(last_seen_at=seen_at, kind=kind, refusals=table.c.refusals + 1)
+                        .values(last_seen_at=seen_at, kind=kind, outcome=outcome, refusals=table.c.refusals + 1)
                     ).rowcount
                     if not updated:
                         conn.execute(
@@ -58,6 +68,7 @@ class SqlUndrawableLog:
                                 first_seen_at=seen_at,
                                 last_seen_at=seen_at,
                                 refusals=1,
+                                outcome=outcome,
                             )
                         )
                 return

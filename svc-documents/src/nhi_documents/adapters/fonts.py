@@ -1,5 +1,10 @@
 """The TrueType fonts embedded in every PDF (reportlab's CID fonts are not embedded and render blank): the primary
-font, and the fallback fonts that draw what it lacks (文字要件, e.g. 𠮷 U+20BB7 from IPAmj明朝)."""
+font, and the fallback fonts that draw what it lacks (文字要件, e.g. 𠮷 U+20BB7 from IPAmj明朝).
+
+Ideographic variation sequences (IVS, a base character + U+E0100..E01EF) are drawn with the variant glyph of the first
+font whose cmap format 14 table has the sequence (IPAmj明朝 maps them to its MJ glyphs). reportlab draws by code
+point only, so each variant glyph gets a private code point (plane 15) in that font's character map, and the PDF's
+ToUnicode CMap maps that code back to the base character and its selector: text extraction gives the sequence."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import importlib.util
 import pathlib
 import threading
 
+from fontTools.ttLib import TTFont as FontFile
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -22,6 +28,9 @@ DEBIAN_FALLBACKS = (
 )
 _lock = threading.Lock()
 _registered: dict[str, str] = {}
+PRIVATE_BASE = 0xF0000  # supplementary private use area A: the codes given to variant glyphs
+_sequences: dict[int, str] = {}  # private code -> the base character + selector its glyph draws (for ToUnicode)
+_private: dict[tuple[str, int], int] = {}  # (font name, glyph id) -> its private code
 
 
 class FontNotFound(RuntimeError):
@@ -99,9 +108,43 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     cmap = ttfonts._rl_make_to_unicode_cmap(fontname, subset)
     for index, code in enumerate(subset):
         if code > 0xFFFF:
-            utf16 = chr(code).encode("utf-16-be").hex().upper()
+            utf16 = _sequences.get(code, chr(code)).encode("utf-16-be").hex().upper()
             cmap = cmap.replace(f"<{index:02X}> <{code:04X}>", f"<{index:02X}> <{utf16}>")
     return cmap
+
+
+@functools.lru_cache(maxsize=16)
+def variation_sequences(path: str) -> dict[tuple[int, int], int | None]:
+    """(base, selector) -> the glyph id of the variant, or None where the font's default glyph of the base is the
+    variant, from the font's cmap format 14 table (empty for a font without one)."""
+    font = FontFile(path, lazy=True)
+    try:
+        tables = [t for t in font["cmap"].tables if t.format == 14]
+        out: dict[tuple[int, int], int | None] = {}
+        for table in tables:
+            for selector, entries in table.uvsDict.items():
+                for base, glyph in entries:
+                    out[(base, selector)] = None if glyph is None else font.getGlyphID(glyph)
+        return out
+    finally:
+        font.close()
+
+
+def _private_code(name: str, glyph: int, sequence: str) -> int:
+    """The private code point that draws `glyph` of the registered font `name` (allocated once per process)."""
+    with _lock:
+        code = _private.get((name, glyph))
+        if code is not None:
+            return code
+        face = pdfmetrics.getFont(name).face
+        code = PRIVATE_BASE + len(_sequences)
+        while code in face.charToGlyph or code in _sequences:
+            code += 1
+        face.charToGlyph[code] = glyph
+        face.charWidths[code] = face.hmetrics[glyph][0]
+        _sequences[code] = sequence
+        _private[(name, glyph)] = code
+        return code
 
 
 if not hasattr(ttfonts, "_rl_make_to_unicode_cmap"):
@@ -112,14 +155,20 @@ if not hasattr(ttfonts, "_rl_make_to_unicode_cmap"):
 class FontSet:
     """The primary font and its fallbacks; splits a text into runs each drawn by the first font that has it."""
 
-    def __init__(self, primary: pathlib.Path, fallbacks: list[pathlib.Path] = ()) -> None:
-        self.names = [register_font(primary)] + [
-            register_font(p) for p in fallbacks if p.resolve() != primary.resolve()
-        ]
+    def __init__(
+        self, primary: pathlib.Path, fallbacks: list[pathlib.Path] = (), *, ivs_base_fallback: bool = False
+    ) -> None:
+        paths = [primary] + [p for p in fallbacks if p.resolve() != primary.resolve()]
+        self.names = [register_font(p) for p in paths]
+        self._paths = [str(p.resolve()) for p in paths]
         self.primary = self.names[0]
         self._cmaps = [pdfmetrics.getFont(name).face.charToGlyph for name in self.names]
+        # No font has a sequence's variant glyph: print the base character (True, the municipality's choice, listed
+        # for the clerk) or refuse the document (False).
+        self.ivs_base_fallback = ivs_base_fallback
         # A renewal draws the same labels, notes and characters on every page: each is looked up and measured once.
         self._font_of: dict[str, str | None] = {}
+        self._variant_of: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._unit_width = functools.lru_cache(maxsize=1 << 16)(self._measure)
 
     def font_for(self, char: str) -> str | None:
@@ -127,27 +176,75 @@ class FontSet:
             return self._font_of[char]
         except KeyError:
             code = ord(char)
+            if code >= PRIVATE_BASE:  # vendor 外字 (planes 15-16) in the data, and the codes given to variant glyphs
+                self._font_of[char] = None
+                return None
             found = next((name for name, cmap in zip(self.names, self._cmaps, strict=True) if code in cmap), None)
             self._font_of[char] = found
             return found
 
+    def variant(self, base: str, selector: str) -> tuple[str, str] | None:
+        """(font name, the character to draw) for the variant glyph of base + selector, from the first font whose
+        cmap format 14 table has the sequence; None when no configured font has it."""
+        key = (base, selector)
+        if key in self._variant_of:
+            return self._variant_of[key]
+        found = None
+        for name, path, cmap in zip(self.names, self._paths, self._cmaps, strict=True):
+            sequences = variation_sequences(path)
+            entry = sequences.get((ord(base), ord(selector)), -1)
+            if entry == -1:
+                continue
+            if entry is None:  # the font's default glyph of the base is this variant
+                if ord(base) in cmap:
+                    found = (name, base)
+                    break
+                continue
+            found = (name, chr(_private_code(name, entry, base + selector)))
+            break
+        self._variant_of[key] = found
+        return found
+
+    def _draw(self, base: str, selector: str) -> tuple[str, str] | None:
+        """(font name, character) drawing one printed character, or None when it cannot be drawn as asked."""
+        if selector and 0xE0100 <= ord(selector) <= 0xE01EF:
+            found = self.variant(base, selector)
+            if found is not None or not self.ivs_base_fallback:
+                return found
+        name = self.font_for(base)
+        return None if name is None else (name, base)
+
     def missing(self, text: str) -> str | None:
-        """The first character of `text` no font draws (its variation selector aside), or None."""
-        for base, _selector in clusters(text):
-            if base not in " \n" and self.font_for(base) is None:
-                return base
+        """The first character of `text` no font draws, or ideographic variation sequence whose variant glyph no
+        font has (unless the base may be printed instead), or None."""
+        for base, selector in clusters(text):
+            if base not in " \n" and self._draw(base, selector) is None:
+                return base + selector if self.font_for(base) is not None else base
         return None
 
+    def substituted(self, text: str) -> list[str]:
+        """The ideographic variation sequences of `text` printed as their base character (no font has the
+        variant and the municipality allows it), each once."""
+        out: list[str] = []
+        if not self.ivs_base_fallback:
+            return out
+        for base, selector in clusters(text):
+            if selector and 0xE0100 <= ord(selector) <= 0xE01EF and self.variant(base, selector) is None:
+                if base + selector not in out:
+                    out.append(base + selector)
+        return out
+
     def runs(self, text: str) -> list[tuple[str, str]]:
-        """(font name, text) runs. An ideographic variation sequence is drawn as its base character, from a font
-        that has it; the selector itself is never drawn (it would print a box)."""
+        """(font name, text) runs. An ideographic variation sequence is drawn with its variant glyph (see
+        `variant`); a standardized variation selector (VS1-16) is dropped and its base drawn; a selector itself is
+        never drawn (it would print a box)."""
         out: list[tuple[str, str]] = []
-        for base, _selector in clusters(text):
-            name = self.font_for(base) or self.primary
+        for base, selector in clusters(text):
+            name, char = self._draw(base, selector) or (self.primary, base)
             if out and out[-1][0] == name:
-                out[-1] = (name, out[-1][1] + base)
+                out[-1] = (name, out[-1][1] + char)
             else:
-                out.append((name, base))
+                out.append((name, char))
         return out
 
     def width(self, text: str, size: float) -> float:

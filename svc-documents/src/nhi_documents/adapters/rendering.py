@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from nhi_common.jp import to_cp932, wareki
 
 from ..domain import layout
-from ..domain.characters import TextOverflow, UndrawableCharacter
+from ..domain.characters import TextOverflow, UndrawableCharacter, printed_units
 from ..domain.layout import DocumentModel, Field
 from .fonts import FontSet
 
@@ -32,8 +32,10 @@ LIST_ROWS_PER_PAGE = 24
 class PdfRenderer:
     """Draws any DocumentModel; refuses (UndrawableCharacter) a document with a character no font draws."""
 
-    def __init__(self, font_path: pathlib.Path, fallback_paths: list[pathlib.Path] = ()) -> None:
-        self.fonts = FontSet(font_path, list(fallback_paths))
+    def __init__(
+        self, font_path: pathlib.Path, fallback_paths: list[pathlib.Path] = (), *, ivs_base_fallback: bool = False
+    ) -> None:
+        self.fonts = FontSet(font_path, list(fallback_paths), ivs_base_fallback=ivs_base_fallback)
         self.font = self.fonts.primary
 
     def check(self, doc: DocumentModel) -> None:
@@ -42,6 +44,11 @@ class PdfRenderer:
             char = self.fonts.missing(text)
             if char is not None:
                 raise UndrawableCharacter(person_id=doc.person_id, field=source, char=char, kind=doc.kind)
+
+    def substituted(self, doc: DocumentModel) -> list[tuple[str, str]]:
+        """(source, sequence) of each ideographic variation sequence printed as its base character because no font
+        has its variant glyph (only where the municipality allows it), for the document's reasons and the clerk."""
+        return [(source, seq) for source, text in doc.texts() for seq in self.fonts.substituted(text)]
 
     def render(self, doc: DocumentModel) -> bytes:
         self.check(doc)
@@ -122,7 +129,7 @@ class _Page:
 
     def _wrap(self, text: str, size: float, room: float, count: int) -> list[str] | None:
         lines, current, width = [], "", 0.0
-        for char in text:
+        for char in printed_units(text):  # a variation selector stays with its base character
             char_width = self.fonts.width(char, size)
             if width + char_width > room:
                 lines.append(current)

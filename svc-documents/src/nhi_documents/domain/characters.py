@@ -32,12 +32,21 @@ def clusters(text: str) -> Iterator[tuple[str, str]]:
 
 
 def code_point(char: str) -> str:
-    """U+20BB7, as the standard's character tables name a character."""
-    return f"U+{ord(char):04X}"
+    """U+20BB7, as the standard's character tables name a character; an ideographic variation sequence as its two
+    code points, U+845B U+E0102."""
+    return " ".join(f"U+{ord(c):04X}" for c in char)
+
+
+def printed_units(text: str) -> Iterator[str]:
+    """Each printed character of `text` with its variation selector, never split apart (for wrapping)."""
+    for base, selector in clusters(text):
+        yield base + selector
 
 
 class UndrawableCharacter(DomainError):
-    """No configured font draws a character of a person's data: the document is not issued (STD-文字)."""
+    """No configured font draws a character of a person's data (or the variant glyph of an ideographic variation
+    sequence, where the municipality does not allow printing its base character): the document is not issued
+    (STD-文字)."""
 
     def __init__(self, *, person_id: str, field: str, char: str, kind: str) -> None:
         super().__init__(

@@ -131,6 +131,7 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
                     first_seen_at=r["first_seen_at"].isoformat(),
                     last_seen_at=r["last_seen_at"].isoformat(),
                     refusals=r["refusals"],
+                    outcome=r.get("outcome") or "refused",
                 )
                 for r in rows
             ],

@@ -41,6 +41,9 @@ class Renderer(Protocol):
     def csv(self, doc: DocumentModel, encoding: str) -> tuple[bytes, int]:
         """A list as CSV (UTF-8 with BOM, or CP932) and how many characters CP932 could not carry."""
 
+    def substituted(self, doc: DocumentModel) -> list[tuple[str, str]]:
+        """(source, sequence) of the ideographic variation sequences the PDF prints as their base character."""
+
 
 class IdempotencyKeyReused(Exception):
     """An idempotency key came back with a different request."""

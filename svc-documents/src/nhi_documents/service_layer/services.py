@@ -19,7 +19,7 @@ from ..domain import certificate, documents, kinds
 from ..domain.certificate import NotInsured
 from ..domain.characters import CHARACTERS_RULE, UndrawableCharacter, code_point
 from ..domain.layout import DocumentModel, Issuer
-from .characters import UndrawableLog
+from .characters import SUBSTITUTED, UndrawableLog
 from .ports import ConcurrentWrite, DocumentRecords, DocumentStore, IdempotencyKeyReused, QualificationSource, Renderer
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,21 @@ class DocumentService:
                 summary = f"CP932で表せない{replaced}文字を〓で出力"
                 reasons += (Reason(CHARACTERS_RULE, summary, "文字要件", {"replaced_characters": str(replaced)}),)
             return content, MEDIA_TYPES[f"csv:{encoding}"], reasons
-        return self.renderer.render(model), MEDIA_TYPES["pdf"], model.reasons
+        content = self.renderer.render(model)
+        reasons = model.reasons
+        substituted = list(dict.fromkeys((source or "text", seq) for source, seq in self.renderer.substituted(model)))
+        if substituted:
+            shown = "、".join(dict.fromkeys(f"{seq[0]}（{code_point(seq)}）" for _source, seq in substituted))
+            facts = {
+                "substituted": ",".join(code_point(seq) for _source, seq in substituted),
+                "substituted_fields": ",".join(source for source, _seq in substituted),
+            }
+            reasons += (
+                Reason(
+                    CHARACTERS_RULE, f"異体字の字形を持つフォントがないため基本字形で印字: {shown}", "文字要件", facts
+                ),
+            )
+        return content, MEDIA_TYPES["pdf"], reasons
 
     def record_refusal(self, refused: UndrawableCharacter) -> None:
         """The refusal for an undrawable character, kept for the clerk's list (after the document's transaction)."""
@@ -254,6 +268,25 @@ class DocumentService:
                 kind=refused.kind,
                 seen_at=dt.datetime.now(dt.timezone.utc),
             )
+
+    def record_substitutions(self, person_id: str, kind: str, reasons: Sequence[Reason]) -> None:
+        """The ideographic variation sequences a document printed as their base character, kept on the clerk's list
+        of characters (after the document's transaction)."""
+        if self.undrawable is None:
+            return
+        for reason in reasons:
+            if reason.rule_id != CHARACTERS_RULE or "substituted" not in reason.facts:
+                continue
+            fields = reason.facts["substituted_fields"].split(",")
+            for field, character in zip(fields, reason.facts["substituted"].split(","), strict=True):
+                self.undrawable.record(
+                    person_id=person_id,
+                    field=field,
+                    character=character,
+                    kind=kind,
+                    seen_at=dt.datetime.now(dt.timezone.utc),
+                    outcome=SUBSTITUTED,
+                )
 
     def _issue(
         self, request: _Request, day: dt.date, operator: str, idempotency_key: str, fingerprint: bytes
@@ -333,7 +366,9 @@ class DocumentService:
                 )
             meta = tx.get_document(document_id)
         log.info("document %s issued: %s %s", document_id, kind, number or "")
-        replaced = next((r.facts["replaced_characters"] for r in reasons if r.rule_id == CHARACTERS_RULE), "0")
+        if person_id:
+            self.record_substitutions(person_id, kind, reasons)
+        replaced = next((r.facts["replaced_characters"] for r in reasons if "replaced_characters" in r.facts), "0")
         return {**meta, "replaced_characters": int(replaced)}
 
     # ----- reading -----
