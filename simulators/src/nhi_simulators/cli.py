@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common import logs
 
-from . import aggregation, municipality, pension, resident, stream, tax
+from . import aggregation, intermediate, municipality, pension, resident, resident_cases, stream, tax
 
 DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
 
@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
             default=[],
             help="a demo-municipality file to look households up in (repeatable)",
         )
+        if name in ("move-in", "birth"):
+            resident_cases.add_person_flags(sub)
         if name == "move-in":
             sub.add_argument("--members", type=int, default=None)
             sub.add_argument("--household-id", default=None)
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--person-id", action="append", default=[], help="only these members (repeatable)")
         else:
             sub.add_argument("--household-id", required=True)
+    resident_cases.add_change_parser(kinds, DEFAULT_STATE)
     flow = kinds.add_parser(
         "stream", help="publish a day of changes (転入, 転居, 氏名変更, 転出) with per-person sequences"
     )
@@ -98,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--insurer", required=True)
             sub.add_argument("--acquired-on", required=True, help="YYYYMMDD")
             sub.add_argument("--lost-on", default="", help="YYYYMMDD, empty while insured")
+    _intermediate_parser(commands)
     pension_cmd = commands.add_parser("pension", help="publish a 国民年金 category change on pension.v1.changes")
     pension_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
     pension_cmd.add_argument("--person-id", required=True, help="宛名番号")
@@ -127,6 +131,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _intermediate_parser(commands) -> None:
+    server = commands.add_parser("intermediate", help="the municipality's intermediate server (自治体中間サーバー)")
+    kinds = server.add_subparsers(dest="kind", required=True)
+    for name, help_text in (
+        ("receive", "check the dropped sub-copies, answer the queries, take the manual answers"),
+        ("serve", "receive every --interval seconds until stopped (what `make run` starts)"),
+        ("ask", "another municipality queries one of this municipality's persons"),
+        ("seed-income", "the income another municipality holds for a My Number and year"),
+        ("status", "the copies registered and the other municipalities' requests with their answers"),
+    ):
+        sub = kinds.add_parser(name, help=help_text)
+        sub.add_argument(
+            "--file-dir", default=os.environ.get("INTERCHANGE_FILE_DIR", os.path.join("var", "interchange"))
+        )
+        sub.add_argument("--state", default=os.path.join("var", "simulators", "intermediate.json"))
+        if name == "serve":
+            sub.add_argument("--interval", type=float, default=5.0)
+        if name == "ask":
+            sub.add_argument("--insurer", default=os.environ.get("NHI_INSURER_NUMBER", "139998"))
+            sub.add_argument("--person-id", required=True, help="団体内統合宛名番号 (the person id)")
+            sub.add_argument("--requester", default="139006", help="the requesting body's code")
+        if name == "seed-income":
+            sub.add_argument("--my-number", required=True)
+            sub.add_argument("--income-year", type=int, required=True)
+            sub.add_argument("--non-taxed", choices=("true", "false"), default="false")
+            for item in intermediate.AMOUNTS:
+                sub.add_argument(f"--{item.replace('_', '-')}", type=int, default=None, help="yen; unknown if left out")
+
+
+def _intermediate(args) -> int:
+    server = intermediate.IntermediateServer(args.file_dir, args.state)
+    if args.kind == "seed-income":
+        amounts = {k: getattr(args, k) for k in intermediate.AMOUNTS}
+        server.seed_income(
+            my_number=args.my_number, income_year=args.income_year, non_taxed=args.non_taxed == "true", **amounts
+        )
+        print(json.dumps({"seeded": args.income_year}))
+    elif args.kind == "ask":
+        print(json.dumps(server.ask(insurer=args.insurer, person_id=args.person_id, requester=args.requester)))
+    elif args.kind == "status":
+        print(json.dumps(server.status(), ensure_ascii=False))
+    elif args.kind == "serve":
+        import signal
+        import time
+
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+        try:
+            while not stop:
+                intermediate.IntermediateServer(args.file_dir, args.state).receive()
+                time.sleep(args.interval)
+        except KeyboardInterrupt:
+            pass
+    else:
+        print(json.dumps({"received": server.receive()}, ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure_logging("simulators", os.environ.get("LOG_LEVEL", "INFO"))
@@ -141,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "aggregation":
         return _aggregation(args)
+    if args.command == "intermediate":
+        return _intermediate(args)
     if args.command in ("pension", "tax"):
         return _feed(args)
     try:
@@ -165,6 +229,8 @@ def _resident(args) -> int:
     event_date = args.event_date or today
     notified_on = max(event_date, today)
     registry = resident.Registry(args.state, args.roster)
+    if args.kind == "change":
+        return _one_off(args, registry, rng, today)
     if args.kind == "move-in":
         if args.members is not None and not 1 <= args.members <= 10:
             print("--members must be 1 to 10", file=sys.stderr)
@@ -180,10 +246,12 @@ def _resident(args) -> int:
             notified_on=notified_on,
             previous_municipality=rng.choice(resident.PREVIOUS_MUNICIPALITIES),
         )
+        household["members"][0] = resident_cases.apply_person_flags(args, household["members"][0])
+        data["persons"][0] = resident.wire_person(household["members"][0])
         persons = household["members"]
     elif args.kind == "birth":
         household = registry.household(household_id=args.household_id)
-        baby = resident.newborn(rng, household, event_date)
+        baby = resident_cases.apply_person_flags(args, resident.newborn(rng, household, event_date))
         household = {**household, "members": [*household["members"], baby]}
         data = resident.change("birth", household, [baby], event_date=event_date, notified_on=notified_on)
         persons = [baby]
@@ -212,6 +280,26 @@ def _resident(args) -> int:
             }
         )
     )
+    return 0
+
+
+def _one_off(args, registry: resident.Registry, rng: random.Random, today: dt.date) -> int:
+    """nhi-sim resident change KIND: publish one change of any 異動事由; print its ids."""
+    try:
+        data, households = resident_cases.one_off(args, registry, rng, today)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    event = resident.publish(args.nats_url, data, municipality_id=args.municipality)
+    for household in households:
+        registry.save(household)
+    summary = {
+        "household_id": data["household_id"],
+        "person_ids": [p["person_id"] for p in data["persons"]],
+        "change_id": data["change_id"],
+        "event_id": event.id,
+    }
+    print(json.dumps(summary))
     return 0
 
 

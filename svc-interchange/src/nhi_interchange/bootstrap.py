@@ -12,6 +12,7 @@ from nhi_common.runtime import ServiceRuntime
 
 from .adapters.files import DirectoryDrop
 from .adapters.numbers import QualificationNumbers
+from .adapters.qualification import QualificationLink
 from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
 from .entrypoints.grpc_api import InterchangeServicer
@@ -21,6 +22,7 @@ from .settings import Settings
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 JST = ZoneInfo("Asia/Tokyo")
+INTERMEDIATE = "intermediate"  # <INTERCHANGE_FILE_DIR>/intermediate/{outbox,inbox}: the intermediate server's drop
 SERVICE_NAME = interchange_pb2.DESCRIPTOR.services_by_name["InterchangeService"].full_name
 
 
@@ -46,11 +48,15 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
 
 
 def build_service(settings: Settings, engine) -> InterchangeService:
-    """The use cases over this service's database, svc-qualification's My Numbers and the file directory."""
+    """The use cases over this service's database, svc-qualification and the file directories."""
+    link = QualificationLink(settings.qualification_addr)
     return InterchangeService(
         SqlStore(engine),
         numbers=QualificationNumbers(settings.qualification_addr),
         drop=DirectoryDrop(settings.file_dir),
+        intermediate=DirectoryDrop(pathlib.Path(settings.file_dir) / INTERMEDIATE),
+        people=link,
+        burden=link,
         insurer_number=settings.insurer_number,
         business_date=lambda: settings.business_date or dt.datetime.now(JST).date(),
     )

@@ -55,6 +55,26 @@ class InterchangeServiceStub:
                 request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyRequest.SerializeToString,
                 response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyResponse.FromString,
                 _registered_method=True)
+        self.ListSubCopyQueries = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/ListSubCopyQueries',
+                request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesRequest.SerializeToString,
+                response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesResponse.FromString,
+                _registered_method=True)
+        self.GetSubCopyQuery = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/GetSubCopyQuery',
+                request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.GetSubCopyQueryRequest.SerializeToString,
+                response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.SubCopyQuery.FromString,
+                _registered_method=True)
+        self.ListManualRequests = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/ListManualRequests',
+                request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsRequest.SerializeToString,
+                response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsResponse.FromString,
+                _registered_method=True)
+        self.DecideManualRequest = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/DecideManualRequest',
+                request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.DecideManualRequestRequest.SerializeToString,
+                response_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ManualRequest.FromString,
+                _registered_method=True)
         self.StartJob = channel.unary_unary(
                 '/nhi.interchange.v1.InterchangeService/StartJob',
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.StartJobRequest.SerializeToString,
@@ -90,13 +110,42 @@ class InterchangeServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListSubCopyTransfers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The 副本 transfers to the intermediate server (2.8.2), oldest first, with their counts and result.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def QuerySubCopy(self, request, context):
-        """Record a 副本照会 request (2.9.1); it answers the query's state.
+        """Record a 副本照会 request (2.9.1); it answers the query's state. The subcopy_query_send job sends it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSubCopyQueries(self, request, context):
+        """副本照会 requests and their results (2.9.3), newest last; optionally one person's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubCopyQuery(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListManualRequests(self, request, context):
+        """Requests of other municipalities the intermediate server could not answer automatically (2.8.2: a DV
+        support-measure person, a defective copy), waiting for or holding the clerk's decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideManualRequest(self, request, context):
+        """The clerk's decision on one such request (provide | refuse), recorded and sent back to the intermediate server.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -104,7 +153,10 @@ class InterchangeServiceServicer:
 
     def StartJob(self, request, context):
         """Jobs: daily_aggregation (parameter `date`, the business day cut off; default the day before the business
-        date) and aggregation_import (the returned data, 2.6.6–2.6.7). Job ids start with "interchange-".
+        date), aggregation_import (the returned data, 2.6.6–2.6.7), subcopy_registration (2.8.1 副本 of the changed
+        persons into the intermediate server's drop), subcopy_query_send (2.9.1 the queued 副本照会 requests) and
+        intermediate_receipt (2.8.2 transfer results, requests for a manual answer, 2.9.3 query results). Job ids
+        start with "interchange-".
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -118,7 +170,7 @@ class InterchangeServiceServicer:
 
     def ListInterchangeRows(self, request, context):
         """A page of a list svc-interchange fills: qualification_data_error_list, interchange_import_list,
-        interchange_registration_result_list; cells keyed by svc-documents' column keys.
+        interchange_registration_result_list, subcopy_target_list; cells keyed by svc-documents' column keys.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -146,6 +198,26 @@ def add_InterchangeServiceServicer_to_server(servicer, server):
                     servicer.QuerySubCopy,
                     request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyRequest.FromString,
                     response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyResponse.SerializeToString,
+            ),
+            'ListSubCopyQueries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubCopyQueries,
+                    request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesRequest.FromString,
+                    response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesResponse.SerializeToString,
+            ),
+            'GetSubCopyQuery': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubCopyQuery,
+                    request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.GetSubCopyQueryRequest.FromString,
+                    response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.SubCopyQuery.SerializeToString,
+            ),
+            'ListManualRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListManualRequests,
+                    request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsRequest.FromString,
+                    response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsResponse.SerializeToString,
+            ),
+            'DecideManualRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideManualRequest,
+                    request_deserializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.DecideManualRequestRequest.FromString,
+                    response_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ManualRequest.SerializeToString,
             ),
             'StartJob': grpc.unary_unary_rpc_method_handler(
                     servicer.StartJob,
@@ -271,6 +343,114 @@ class InterchangeService:
             '/nhi.interchange.v1.InterchangeService/QuerySubCopy',
             nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyRequest.SerializeToString,
             nhi_dot_interchange_dot_v1_dot_interchange__pb2.QuerySubCopyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSubCopyQueries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/ListSubCopyQueries',
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesRequest.SerializeToString,
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListSubCopyQueriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubCopyQuery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/GetSubCopyQuery',
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.GetSubCopyQueryRequest.SerializeToString,
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.SubCopyQuery.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListManualRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/ListManualRequests',
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsRequest.SerializeToString,
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListManualRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideManualRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/DecideManualRequest',
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.DecideManualRequestRequest.SerializeToString,
+            nhi_dot_interchange_dot_v1_dot_interchange__pb2.ManualRequest.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,12 +40,15 @@ class DirectoryDrop:
         return size, digest.hexdigest()
 
     def returned(self) -> list[tuple[str, bytes]]:
+        return self.incoming((RETURN_PREFIX,))
+
+    def incoming(self, prefixes: tuple[str, ...]) -> list[tuple[str, bytes]]:
         if not self.inbox.is_dir():
             return []
         return [
             (path.name, path.read_bytes())
             for path in sorted(self.inbox.iterdir())
-            if path.name.startswith(RETURN_PREFIX) and path.suffix == ".dat"
+            if path.name.startswith(prefixes) and path.suffix == ".dat"
         ]
 
 

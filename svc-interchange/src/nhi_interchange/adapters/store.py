@@ -15,7 +15,7 @@ from nhi_common import paging
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.aggregation import PendingRecord
-from .tables import AGGREGATION, metadata, pending
+from .tables import AGGREGATION, SUBCOPY, metadata, pending
 
 runs = AGGREGATION["aggregation_runs"]
 files = AGGREGATION["aggregation_files"]
@@ -25,6 +25,9 @@ results = AGGREGATION["registration_results"]
 jobs = AGGREGATION["interchange_jobs"]
 queries = AGGREGATION["subcopy_queries"]
 transfers = AGGREGATION["subcopy_transfers"]
+subcopy_records = SUBCOPY["subcopy_records"]
+manual = SUBCOPY["manual_requests"]
+receipts = SUBCOPY["intermediate_receipts"]
 
 EVENT_SOURCE = "urn:nhi:svc-interchange"
 
@@ -163,6 +166,8 @@ class SqlPendingRecords:
         return [_file(r) for r in rows], cursor
 
     def list_report(self, kind: str, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        if kind == "subcopy_target_list":
+            return self.subcopy_target_rows(page=page)
         table = {
             "qualification_data_error_list": errors,
             "interchange_import_list": imports,
@@ -238,10 +243,125 @@ class SqlPendingRecords:
 
     def list_transfers(self, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
         rows, cursor = paging.keyset(self.conn, sa.select(transfers), transfers.c.seq, page)
-        return [
-            {"transfer_id": r.transfer_id, "state": r.state, "records": r.records, "created_at": _iso(r.created_at)}
-            for r in rows
-        ], cursor
+        return [_transfer(r) for r in rows], cursor
+
+    # --- sub-copies with the intermediate server ---
+
+    def subcopy_candidates(self) -> tuple[list[dict[str, Any]], int]:
+        through = self.conn.execute(sa.select(sa.func.max(transfers.c.through_seq))).scalar() or 0
+        latest = (
+            sa.select(sa.func.max(pending.c.seq).label("seq"))
+            .where(pending.c.seq > through, pending.c.snapshot.is_not(None))
+            .group_by(pending.c.person_id)
+            .subquery()
+        )
+        query = (
+            sa.select(pending.c.seq, pending.c.person_id, pending.c.snapshot)
+            .join(latest, latest.c.seq == pending.c.seq)
+            .order_by(pending.c.seq)
+        )
+        found = [
+            {"seq": r.seq, "person_id": r.person_id, "snapshot": json.loads(r.snapshot)}
+            for r in self.conn.execute(query)
+        ]
+        return found, max((f["seq"] for f in found), default=through)
+
+    def next_transfer_sequence(self) -> int:
+        return (self.conn.execute(sa.select(sa.func.count()).select_from(transfers)).scalar() or 0) + 1
+
+    def save_transfer(self, transfer: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(sa.insert(transfers).values(**transfer))
+        if rows:
+            self.conn.execute(sa.insert(subcopy_records), rows)
+
+    def transfer_by_file(self, file_name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(transfers).where(transfers.c.file_name == file_name)).first()
+        return dict(row._mapping) if row else None
+
+    def record_transfer_result(self, transfer_id: str, found: list[dict[str, Any]], note: str | None) -> None:
+        sent = subcopy_records.c.status.in_(("sent", "accepted", "rejected"))
+        of_transfer = subcopy_records.c.transfer_id == transfer_id
+        if note:
+            self.conn.execute(sa.update(subcopy_records).where(of_transfer, sent).values(status="rejected"))
+        for result in found:
+            self.conn.execute(
+                sa.update(subcopy_records)
+                .where(of_transfer, subcopy_records.c.serial == result["original_serial"], sent)
+                .values(status="accepted" if result["status"] == "0" else "rejected", code=result["code"])
+            )
+        counts = dict(
+            self.conn.execute(
+                sa.select(subcopy_records.c.status, sa.func.count())
+                .where(of_transfer, sent)
+                .group_by(subcopy_records.c.status)
+            ).all()
+        )
+        accepted, rejected = counts.get("accepted", 0), counts.get("rejected", 0)
+        state = "refused" if note else "registered" if not rejected else "partly_rejected"
+        self.conn.execute(
+            sa.update(transfers)
+            .where(transfers.c.transfer_id == transfer_id)
+            .values(state=state, accepted=accepted, rejected=rejected, result_at=utcnow(), result_note=note)
+        )
+
+    def received(self, file_name: str, sha256: str) -> bool:
+        query = sa.select(receipts.c.seq).where(receipts.c.file_name == file_name, receipts.c.sha256 == sha256)
+        return self.conn.execute(query).first() is not None
+
+    def save_receipt(self, row: dict[str, Any]) -> None:
+        self.conn.execute(sa.insert(receipts).values(**row))
+
+    def queries_in_state(self, state: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(sa.select(queries).where(queries.c.state == state).order_by(queries.c.seq))
+        return [dict(r._mapping) for r in rows]
+
+    def get_query(self, query_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(queries).where(queries.c.query_id == query_id)).first()
+        return dict(row._mapping) if row else None
+
+    def update_query(self, query_id: str, **values: Any) -> None:
+        self.conn.execute(sa.update(queries).where(queries.c.query_id == query_id).values(**values))
+
+    def list_queries(self, *, person_id: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        query = sa.select(queries)
+        if person_id:
+            query = query.where(queries.c.person_id == person_id)
+        rows, cursor = paging.keyset(self.conn, query, queries.c.seq, page)
+        return [dict(r._mapping) for r in rows], cursor
+
+    def next_query_file_sequence(self) -> int:
+        count = sa.select(sa.func.count(sa.distinct(queries.c.request_file))).where(queries.c.request_file.is_not(None))
+        return (self.conn.execute(count).scalar() or 0) + 1
+
+    def add_manual_request(self, request: dict[str, Any]) -> bool:
+        found = self.conn.execute(sa.select(manual.c.seq).where(manual.c.request_id == request["request_id"])).first()
+        if found is not None:
+            return False
+        self.conn.execute(sa.insert(manual).values(**request))
+        return True
+
+    def get_manual_request(self, request_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.select(manual).where(manual.c.request_id == request_id)).first()
+        return _manual(row) if row else None
+
+    def update_manual_request(self, request_id: str, **values: Any) -> None:
+        self.conn.execute(sa.update(manual).where(manual.c.request_id == request_id).values(**values))
+
+    def list_manual_requests(self, *, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        query = sa.select(manual)
+        if state:
+            query = query.where(manual.c.state == state)
+        rows, cursor = paging.keyset(self.conn, query, manual.c.seq, page)
+        return [_manual(r) for r in rows], cursor
+
+    def subcopy_target_rows(self, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        query = (
+            sa.select(subcopy_records, pending.c.snapshot, transfers.c.state.label("transfer_state"))
+            .join(pending, pending.c.seq == subcopy_records.c.record_seq)
+            .join(transfers, transfers.c.transfer_id == subcopy_records.c.transfer_id)
+        )
+        rows, cursor = paging.keyset(self.conn, query, subcopy_records.c.seq, page)
+        return [_target_row(r) for r in rows], cursor
 
 
 def _file(row) -> dict[str, Any]:
@@ -270,6 +390,60 @@ def _report_row(kind: str, row) -> dict[str, Any]:
     if kind == "interchange_import_list":
         return {"data_type": row.data_type, "count": row.count, "status": row.status, "rejected": row.rejected}
     return {"record_key": row.record_key, "applied": "反映" if row.applied else "不能", "reason": row.reason}
+
+
+def _transfer(row) -> dict[str, Any]:
+    return {
+        "transfer_id": row.transfer_id,
+        "state": row.state,
+        "records": row.records,
+        "created_at": _iso(row.created_at),
+        "business_date": row.business_date or "",
+        "file_name": row.file_name or "",
+        "sha256": row.sha256 or "",
+        "accepted": row.accepted or 0,
+        "rejected": row.rejected or 0,
+        "no_auto_answer": row.no_auto_answer or 0,
+        "result_at": _iso(row.result_at) if row.result_at else "",
+        "result_note": row.result_note or "",
+    }
+
+
+def _manual(row) -> dict[str, Any]:
+    return {
+        "request_id": row.request_id,
+        "person_id": row.person_id,
+        "item": row.item,
+        "requester": row.requester,
+        "reason": row.reason,
+        "state": row.state,
+        "received_at": _iso(row.received_at),
+        "decided_at": _iso(row.decided_at) if row.decided_at else "",
+        "decided_by": row.decided_by or "",
+        "note": row.note or "",
+        "answer_file": row.answer_file or "",
+    }
+
+
+SUBCOPY_STATUS = {"sent": "転送済", "accepted": "登録済", "rejected": "登録不可", "error": "作成不可"}
+SUBCOPY_ITEM = "国民健康保険資格"
+
+
+def _target_row(row) -> dict[str, Any]:
+    """A row of the 副本データ対象者一覧 (2.8.1): person, item, change type, transfer status (with the code)."""
+    snapshot = json.loads(row.snapshot)
+    status = SUBCOPY_STATUS.get(row.status, row.status)
+    if row.code:
+        status += f"（{row.code}）"
+    if row.no_auto_answer and row.status != "error":
+        status += "・自動応答不可"
+    return {
+        "person_id": row.person_id,
+        "name": snapshot.get("name_kanji") or None,
+        "item_type": SUBCOPY_ITEM,
+        "change_type": {"1": "新規", "2": "更新", "3": "削除"}.get(row.change_type, row.change_type),
+        "transfer_status": status,
+    }
 
 
 class SqlStore:

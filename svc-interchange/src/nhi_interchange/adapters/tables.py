@@ -124,6 +124,7 @@ def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("state", sa.String(20), nullable=False),
             sa.Column("operator_id", sa.String(100), nullable=False),
             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            *(sa.Column(name, kind, nullable=True) for name, kind in QUERY_COLUMNS),
         ),
         "subcopy_transfers": sa.Table(
             "subcopy_transfers",
@@ -133,9 +134,94 @@ def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("state", sa.String(20), nullable=False),
             sa.Column("records", sa.Integer, nullable=False),
             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            *(sa.Column(name, kind, nullable=True) for name, kind in TRANSFER_COLUMNS),
+        ),
+    }
+
+
+# Columns revision 0003 adds to the sub-copy tables of revision 0002 (all nullable: rows before it have none).
+QUERY_COLUMNS = (
+    ("household_id", sa.String(20)),
+    ("income_year", sa.Integer),
+    ("sent_at", sa.DateTime(timezone=True)),
+    ("request_file", sa.String(100)),
+    ("answered_at", sa.DateTime(timezone=True)),
+    ("result_code", sa.String(10)),
+    ("result_note", sa.Text),
+    ("taxable_income", sa.BigInteger),
+    ("gross_income", sa.BigInteger),
+    ("kyu_tadashigaki_income", sa.BigInteger),
+    ("public_pension_income", sa.BigInteger),
+    ("total_income", sa.BigInteger),
+    ("non_taxed", sa.Boolean),
+    ("determination_id", sa.String(36)),
+    ("ratio_percent", sa.Integer),
+    ("pending", sa.Boolean),
+)
+TRANSFER_COLUMNS = (
+    ("business_date", sa.String(10)),
+    ("file_name", sa.String(100)),
+    ("sha256", sa.String(64)),
+    ("through_seq", sa.Integer),
+    ("accepted", sa.Integer),
+    ("rejected", sa.Integer),
+    ("no_auto_answer", sa.Integer),
+    ("result_at", sa.DateTime(timezone=True)),
+    ("result_note", sa.Text),
+)
+
+
+def _subcopy_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
+    """The tables of revision 0003 (sub-copy registration records, manual-answer queue, receipts)."""
+
+    def seq() -> sa.Column:
+        return sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True)
+
+    return {
+        "subcopy_records": sa.Table(
+            "subcopy_records",
+            meta,
+            seq(),
+            sa.Column("transfer_id", sa.String(36), nullable=False, index=True),
+            sa.Column("serial", sa.Integer, nullable=False),
+            sa.Column("person_id", sa.String(20), nullable=False, index=True),
+            sa.Column("record_seq", sa.Integer, nullable=False),
+            sa.Column("change_type", sa.String(1), nullable=False),
+            sa.Column("no_auto_answer", sa.Boolean, nullable=False),
+            sa.Column("status", sa.String(10), nullable=False),
+            sa.Column("code", sa.String(10), nullable=True),
+        ),
+        "manual_requests": sa.Table(
+            "manual_requests",
+            meta,
+            seq(),
+            sa.Column("request_id", sa.String(36), nullable=False, unique=True),
+            sa.Column("person_id", sa.String(20), nullable=False, index=True),
+            sa.Column("item", sa.String(20), nullable=False),
+            sa.Column("requester", sa.String(10), nullable=False),
+            sa.Column("reason", sa.String(20), nullable=False),
+            sa.Column("state", sa.String(10), nullable=False, index=True),
+            sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("decided_by", sa.String(100), nullable=True),
+            sa.Column("note", sa.Text, nullable=True),
+            sa.Column("answer_file", sa.String(100), nullable=True),
+        ),
+        "intermediate_receipts": sa.Table(
+            "intermediate_receipts",
+            meta,
+            seq(),
+            sa.Column("file_name", sa.String(100), nullable=False),
+            sa.Column("sha256", sa.String(64), nullable=False),
+            sa.Column("kind", sa.String(20), nullable=False),
+            sa.Column("records", sa.Integer, nullable=False),
+            sa.Column("error", sa.Text, nullable=True),
+            sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+            sa.UniqueConstraint("file_name", "sha256"),
         ),
     }
 
 
 AGGREGATION = _aggregation_tables(metadata)
+SUBCOPY = _subcopy_tables(metadata)
 PLUMBING = plumbing.define_tables(metadata)

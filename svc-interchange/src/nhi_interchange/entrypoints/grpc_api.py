@@ -57,6 +57,36 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
         return pb.QuerySubCopyResponse(query_id=query["query_id"], state=query["state"])
 
     @rpc.translated
+    def ListSubCopyQueries(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
+        found, cursor = self.service.list_queries(person_id=request.person_id, page=page)
+        return pb.ListSubCopyQueriesResponse(
+            queries=[_query(q) for q in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
+
+    @rpc.translated
+    def GetSubCopyQuery(self, request, context):
+        return _query(self.service.get_query(request.query_id))
+
+    @rpc.translated
+    def ListManualRequests(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
+        found, cursor = self.service.list_manual_requests(state=request.state, page=page)
+        return pb.ListManualRequestsResponse(
+            requests=[pb.ManualRequest(**r) for r in found], page=common_pb2.PageInfo(next_cursor=cursor)
+        )
+
+    @rpc.translated
+    def DecideManualRequest(self, request, context):
+        decided = self.service.decide_manual_request(
+            request_id=request.request_id,
+            decision=request.decision,
+            note=request.note,
+            operator_id=request.context.operator_id or "unknown",
+        )
+        return pb.ManualRequest(**decided)
+
+    @rpc.translated
     def StartJob(self, request, context):
         job = self.service.start_job(
             kind=request.kind,
@@ -78,6 +108,11 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
             rows=[pb.InterchangeRow(cells={k: str(v) for k, v in row.items() if v is not None}) for row in rows],
             page=common_pb2.PageInfo(next_cursor=cursor),
         )
+
+
+def _query(query: dict) -> pb.SubCopyQuery:
+    """None stays unset: an optional amount is absent, a string empty, a number 0."""
+    return pb.SubCopyQuery(**{k: v for k, v in query.items() if v is not None})
 
 
 def _job(job: dict) -> common_pb2.Job:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -73,6 +74,45 @@ class PendingRecords(Protocol):
 
     def list_transfers(self, *, page: Page) -> tuple[list[dict[str, Any]], str]: ...
 
+    # --- sub-copies with the intermediate server (service_layer/subcopy.py) ---
+
+    def subcopy_candidates(self) -> tuple[list[dict[str, Any]], int]:
+        """The latest change (seq, person_id, snapshot) of every person changed since the last transfer, by seq,
+        and the highest seq among them."""
+
+    def next_transfer_sequence(self) -> int: ...
+
+    def save_transfer(self, transfer: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """A transfer and the record of each person it carries (or could not carry)."""
+
+    def transfer_by_file(self, file_name: str) -> dict[str, Any] | None: ...
+
+    def record_transfer_result(self, transfer_id: str, results: list[dict[str, Any]], note: str | None) -> None:
+        """The intermediate server's result per record (original_serial, status, code); note refuses the file."""
+
+    def received(self, file_name: str, sha256: str) -> bool: ...
+
+    def save_receipt(self, row: dict[str, Any]) -> None: ...
+
+    def queries_in_state(self, state: str) -> list[dict[str, Any]]: ...
+
+    def get_query(self, query_id: str) -> dict[str, Any] | None: ...
+
+    def update_query(self, query_id: str, **values: Any) -> None: ...
+
+    def list_queries(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str]: ...
+
+    def next_query_file_sequence(self) -> int: ...
+
+    def add_manual_request(self, request: dict[str, Any]) -> bool:
+        """Queue a request for a manual answer; False when it was queued before."""
+
+    def get_manual_request(self, request_id: str) -> dict[str, Any] | None: ...
+
+    def update_manual_request(self, request_id: str, **values: Any) -> None: ...
+
+    def list_manual_requests(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]: ...
+
     def list_pending(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str, int]:
         """One page of pending records in arrival order, the cursor of the next page ('' at the end), and the total."""
 
@@ -87,6 +127,29 @@ class PersonNumbers(Protocol):
         """The person's My Number, "" when none is registered."""
 
 
+@dataclasses.dataclass(frozen=True)
+class PersonFacts:
+    person_id: str
+    household_id: str
+    my_number: str  # "" when none is registered
+    dv_support: bool
+
+
+class PersonDirectory(Protocol):
+    def person(self, person_id: str) -> PersonFacts | None:
+        """The person as svc-qualification holds them now; None when unknown."""
+
+
+class BurdenDecisions(Protocol):
+    """svc-qualification's burden-ratio determination (5.6) for BURDEN-PENDING."""
+
+    def income_year(self, household_id: str) -> int:
+        """BURDEN-YEAR: the year whose income decides the household today (a dry run decides it)."""
+
+    def redetermine(self, household_id: str, income: dict[str, Any], *, key: str) -> dict[str, Any]:
+        """Record the income and re-decide the household once per `key`: determination_id, ratio_percent, pending."""
+
+
 class FileDrop(Protocol):
     """The outbox directory the aggregation system picks files up from, and the inbox of what it returns."""
 
@@ -95,3 +158,6 @@ class FileDrop(Protocol):
 
     def returned(self) -> list[tuple[str, bytes]]:
         """The returned files waiting in the inbox, by name."""
+
+    def incoming(self, prefixes: tuple[str, ...]) -> list[tuple[str, bytes]]:
+        """The `.dat` files in the inbox whose name starts with one of `prefixes`, by name."""

@@ -14,15 +14,27 @@ from nhi_common.events import Event
 from nhi_common.paging import Page
 
 from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_record
-from . import daily, returns
-from .ports import FileDrop, PersonNumbers, Store
+from . import daily, returns, subcopy
+from .ports import BurdenDecisions, FileDrop, PersonDirectory, PersonNumbers, Store
 
 log = logging.getLogger(__name__)
 CONSUMER = "interchange-qualification"
 JOB_PREFIX = "interchange-"
-JOB_KINDS = ("daily_aggregation", "aggregation_import")
-REPORT_KINDS = ("qualification_data_error_list", "interchange_import_list", "interchange_registration_result_list")
-SUBCOPY_ITEMS = ("income", "qualification")
+JOB_KINDS = (
+    "daily_aggregation",
+    "aggregation_import",
+    "subcopy_registration",
+    "subcopy_query_send",
+    "intermediate_receipt",
+)
+REPORT_KINDS = (
+    "qualification_data_error_list",
+    "interchange_import_list",
+    "interchange_registration_result_list",
+    "subcopy_target_list",
+)
+SUBCOPY_ITEMS = ("income",)  # what a 副本照会 asks for today: the income of a mover for BURDEN-PENDING (2.1.5)
+MANUAL_STATES = ("waiting", "provided", "refused")
 
 
 REACH = dt.timedelta(days=366)  # a job's day lies within a year of the business date, as every job's
@@ -40,6 +52,9 @@ class InterchangeService:
         *,
         numbers: PersonNumbers | None = None,
         drop: FileDrop | None = None,
+        intermediate: FileDrop | None = None,
+        people: PersonDirectory | None = None,
+        burden: BurdenDecisions | None = None,
         insurer_number: str = "139998",
         business_date: Callable[[], dt.date] = dt.date.today,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -47,6 +62,9 @@ class InterchangeService:
         self.store = store
         self.numbers = numbers or _NoNumbers()
         self.drop = drop
+        self.intermediate = intermediate
+        self.people = people
+        self.burden = burden
         self.insurer_number = insurer_number
         self.business_date = business_date
         self.clock = clock
@@ -119,6 +137,71 @@ class InterchangeService:
             records.add_subcopy_query(query)
         return query
 
+    def register_subcopies(self, business_date: dt.date, progress=lambda done, total: None) -> subcopy.TransferResult:
+        """2.8.1–2.8.2: the 副本 of the persons changed since the last transfer, to the intermediate server."""
+        return subcopy.register_subcopies(
+            store=self.store,
+            people=self._link("people"),
+            drop=self._link("intermediate"),
+            insurer_number=self.insurer_number,
+            business_date=business_date,
+            now=self.clock(),
+            progress=progress,
+        )
+
+    def send_queries(self, business_date: dt.date) -> subcopy.SendResult:
+        """2.9.1: the queued 副本照会 requests, to the intermediate server."""
+        return subcopy.send_queries(
+            store=self.store,
+            people=self._link("people"),
+            burden=self._link("burden"),
+            drop=self._link("intermediate"),
+            insurer_number=self.insurer_number,
+            business_date=business_date,
+            now=self.clock(),
+        )
+
+    def receive_intermediate(self) -> subcopy.ReceiptResult:
+        """2.8.2, 2.9.3: transfer results, requests for a manual answer and query answers from the server."""
+        return subcopy.receive(
+            store=self.store, drop=self._link("intermediate"), burden=self._link("burden"), now=self.clock()
+        )
+
+    def list_queries(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        with self.store.transaction() as records:
+            found, cursor = records.list_queries(person_id=person_id, page=page)
+        return [_query(q) for q in found], cursor
+
+    def get_query(self, query_id: str) -> dict[str, Any]:
+        if not query_id:
+            raise InvalidInput("query_id", "name the query", code="REQUIRED")
+        with self.store.transaction() as records:
+            found = records.get_query(query_id)
+        if found is None:
+            raise NotFound("subcopy_query", query_id)
+        return _query(found)
+
+    def list_manual_requests(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+        if state and state not in MANUAL_STATES:
+            raise InvalidInput("state", f"state is one of {', '.join(MANUAL_STATES)}", code="UNKNOWN_KIND")
+        with self.store.transaction() as records:
+            return records.list_manual_requests(state=state, page=page)
+
+    def decide_manual_request(self, *, request_id: str, decision: str, note: str, operator_id: str) -> dict[str, Any]:
+        """The clerk's answer to a request the intermediate server could not answer automatically (DV)."""
+        if not request_id:
+            raise InvalidInput("request_id", "name the request", code="REQUIRED")
+        return subcopy.decide_manual_request(
+            store=self.store,
+            drop=self._link("intermediate"),
+            insurer_number=self.insurer_number,
+            request_id=request_id,
+            decision=decision,
+            note=note,
+            operator_id=operator_id,
+            now=self.clock(),
+        )
+
     def start_job(self, *, kind: str, parameters: dict[str, str], business_date: dt.date | None) -> dict[str, Any]:
         """A queued job of `kind`; run it with run_job."""
         if kind not in JOB_KINDS:
@@ -175,9 +258,22 @@ class InterchangeService:
                     progress=lambda done, total: self._progress(job_id, done, total),
                 )
                 self._update(job_id, total=result.sent + result.errors, done=result.sent, failed=result.errors)
-            else:
+            elif job["kind"] == "aggregation_import":
                 imported = self.import_returned()
                 self._update(job_id, total=imported.files, done=imported.files)
+            elif job["kind"] == "subcopy_registration":
+                transfer = self.register_subcopies(
+                    dt.date.fromisoformat(job["business_date"]),
+                    progress=lambda done, total: self._progress(job_id, done, total),
+                )
+                total = transfer.records + transfer.errors
+                self._update(job_id, total=total, done=transfer.records, failed=transfer.errors)
+            elif job["kind"] == "subcopy_query_send":
+                sent = self.send_queries(dt.date.fromisoformat(job["business_date"]))
+                self._update(job_id, total=sent.sent + sent.refused, done=sent.sent, failed=sent.refused)
+            else:
+                received = self.receive_intermediate()
+                self._update(job_id, total=received.files, done=received.files)
         except Exception as exc:
             log.exception("interchange job failed", extra={"job_id": job_id})
             self._update(job_id, state="failed", error=str(exc)[:500], finished_at=self.clock())
@@ -200,6 +296,12 @@ class InterchangeService:
         with self.store.transaction() as records:
             records.update_job(job_id, **values)
 
+    def _link(self, name: str):
+        found = getattr(self, name)
+        if found is None:
+            raise RuntimeError(f"svc-interchange was built without its {name} link")
+        return found
+
     def _drop(self) -> FileDrop:
         if self.drop is None:
             raise RuntimeError("no INTERCHANGE_FILE_DIR was configured")
@@ -214,3 +316,34 @@ def _date_parameter(parameters: dict[str, str], *, default: dt.date) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput("parameters.date", f"{text!r} is not a date as YYYY-MM-DD", code="INVALID_DATE") from None
+
+
+QUERY_FIELDS = (
+    "query_id",
+    "person_id",
+    "item",
+    "state",
+    "operator_id",
+    "household_id",
+    "income_year",
+    "result_code",
+    "result_note",
+    "determination_id",
+    "ratio_percent",
+    "pending",
+    "non_taxed",
+    "taxable_income",
+    "gross_income",
+    "kyu_tadashigaki_income",
+    "public_pension_income",
+    "total_income",
+)
+
+
+def _query(row: dict[str, Any]) -> dict[str, Any]:
+    """A query as the contract answers it: absent values stay None, timestamps in ISO 8601 with their zone."""
+    found = {k: row.get(k) for k in QUERY_FIELDS}
+    for key in ("created_at", "sent_at", "answered_at"):
+        value = row.get(key)
+        found[key] = (value.isoformat() if value.tzinfo else value.isoformat() + "+00:00") if value else None
+    return found
