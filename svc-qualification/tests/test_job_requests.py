@@ -6,6 +6,7 @@ The business date of these tests is 2026-11-24 (conftest); SQLite always, Postgr
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -93,3 +94,52 @@ def test_a_job_that_cannot_be_planned_fails_instead_of_being_retried_forever(ser
     jobs.handle_message(queued[0][1].data)
     failed = jobs.get(job["job_id"])
     assert failed["state"] == "failed" and "ValueError" in failed["error"]
+
+
+def test_a_plan_nats_does_not_take_is_offered_again_while_the_job_waits_queued(service):
+    sent: list = []
+    refusals = [2]
+
+    def dispatch(messages):
+        if refusals[0]:
+            refusals[0] -= 1
+            raise ConnectionError("no NATS")
+        sent.extend(messages)
+
+    jobs = Jobs(service.app, dispatch=dispatch)
+    job = jobs.start(StartJob("age75_loss"), Actor("batch-01"))
+    assert job["state"] == "queued" and not job["error"]
+    deadline = time.monotonic() + 15
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(subject, event.data) for subject, event in sent] == [
+        ("nhi.jobs.v1.age75_loss", {"job_id": job["job_id"], "kind": "age75_loss", "step": "plan"})
+    ]
+    assert jobs.get(job["job_id"])["state"] == "queued"
+
+
+def test_the_last_failed_delivery_ends_the_job_failed_naming_the_cause(service):
+    queued: list = []
+    jobs = Jobs(service.app, dispatch=queued.extend)
+    job = jobs.start(StartJob("age75_loss"), Actor("batch-01"))
+    jobs.give_up(queued[0][1].data, "failed 5 times; last: OperationalError: database is locked")
+    failed = jobs.get(job["job_id"])
+    assert failed["state"] == "failed"
+    assert failed["error"] == "could not be planned: failed 5 times; last: OperationalError: database is locked"
+
+
+def test_at_start_a_job_left_queued_without_a_plan_gets_its_plan_again(service, engine):
+    queued: list = []
+    jobs = Jobs(service.app, dispatch=lambda messages: None)  # the plan is lost, as when the process died
+    old = jobs.start(StartJob("age75_loss"), Actor("batch-01"))["job_id"]
+    recent = jobs.start(StartJob("age75_loss", date=dt.date(2026, 12, 1)), Actor("batch-02"))["job_id"]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(job_table)
+            .where(job_table.c.job_id == old)
+            .values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5))
+        )
+    restarted = Jobs(service.app, dispatch=queued.extend)
+    assert restarted.resume_unplanned() == 1
+    assert [event.data["job_id"] for _subject, event in queued] == [old]
+    assert recent != old

@@ -38,7 +38,12 @@ STREAMS = (
     StreamSpec("RESIDENT", ("resident.v1.>",)),
     StreamSpec("PENSION", ("pension.v1.>",)),
     StreamSpec("TAX", ("tax.v1.>",)),
+    # Messages a consumer gave up on after its bounded deliveries, with the reason (nhi.dead.v1.<consumer>).
+    StreamSpec("NHI_DEAD", ("nhi.dead.v1.>",)),
 )
+DEAD_SUBJECT_PREFIX = "nhi.dead.v1."
+DEAD_REASON_HEADER = "Nhi-Dead-Reason"
+RETRY_MAX_DELAY = 30.0
 
 
 class BusRuntime:
@@ -194,6 +199,7 @@ class PullConsumer:
         ack_wait: float = 30,
         max_deliver: int = -1,
         subjects: tuple[str, ...] = (),
+        on_exhausted: Callable[[Event, str], None] | None = None,
     ) -> None:
         self.bus = bus
         self.subjects = subjects  # several filter subjects instead of `subject` (work-queue consumers must not overlap)
@@ -204,6 +210,9 @@ class PullConsumer:
         self.batch = batch
         self.ack_wait = ack_wait
         self.max_deliver = max_deliver
+        # Called (in a worker thread) with the event and the reason when its last allowed delivery failed, before
+        # the message goes to the dead-letter subject; e.g. a job records the failure on the job itself.
+        self.on_exhausted = on_exhausted
         self.processed = 0
         self._stopping = False
 
@@ -265,23 +274,72 @@ class PullConsumer:
                 span.set_attribute("messaging.message.id", event.id)
                 self.handler(event, headers)
 
+        # While the handler works, tell the server so (in progress) every third of the ack wait: a long chunk is
+        # not redelivered to another worker, and a worker that dies is noticed after one ack wait, not later.
+        keeper = asyncio.create_task(self._keep_in_progress(msg))
         try:
             await loop.run_in_executor(None, _work)
         except PermanentError as exc:
             log.error("consumer %s: event %s rejected: %s", self.durable, event.id, exc, extra={"event_id": event.id})
             await msg.term()
             return
-        except Exception:  # noqa: BLE001 - transient: redeliver later
+        except Exception as exc:  # noqa: BLE001 - transient: redeliver later, a bounded number of times
+            delivered = _deliveries(msg)
+            if 0 < self.max_deliver <= delivered:
+                await self._give_up(loop, msg, event, f"failed {delivered} times; last: {type(exc).__name__}: {exc}")
+                return
+            delay = min(RETRY_MAX_DELAY, 2.0 ** (delivered - 1))
             log.exception(
-                "consumer %s: event %s failed; will retry", self.durable, event.id, extra={"event_id": event.id}
+                "consumer %s: event %s failed (delivery %d); will retry in %.0f s",
+                self.durable,
+                event.id,
+                delivered,
+                delay,
+                extra={"event_id": event.id},
             )
-            await msg.nak(delay=1)
+            await msg.nak(delay=delay)
             return
+        finally:
+            keeper.cancel()
         await msg.ack_sync(timeout=5)
         self.processed += 1
 
+    async def _keep_in_progress(self, msg) -> None:
+        while True:
+            await asyncio.sleep(max(0.5, self.ack_wait / 3))
+            try:
+                await msg.in_progress()
+            except Exception:  # noqa: BLE001 - the connection may be down; the ack wait decides then
+                log.debug("consumer %s: in-progress signal failed", self.durable, exc_info=True)
+
+    async def _give_up(self, loop: asyncio.AbstractEventLoop, msg, event: Event, reason: str) -> None:
+        """The last allowed delivery failed: let the owner record it, keep the message as a dead letter, drop it."""
+        log.error("consumer %s: event %s %s; giving up", self.durable, event.id, reason, extra={"event_id": event.id})
+        if self.on_exhausted is not None:
+            try:
+                await loop.run_in_executor(None, self.on_exhausted, event, reason)
+            except Exception:  # noqa: BLE001 - e.g. the database is down: redeliver, the verdict stays the same
+                log.exception("consumer %s: recording the failure of %s failed", self.durable, event.id)
+                await msg.nak(delay=RETRY_MAX_DELAY)
+                return
+        headers = {**event.headers(), DEAD_REASON_HEADER: reason[:1000]}
+        try:
+            await self.bus.js.publish(DEAD_SUBJECT_PREFIX + self.durable, event.body(), headers=headers, timeout=5)
+        except Exception:  # noqa: BLE001 - NATS trouble: try the whole thing again on the next delivery
+            log.exception("consumer %s: dead letter of %s not published", self.durable, event.id)
+            await msg.nak(delay=RETRY_MAX_DELAY)
+            return
+        await msg.term()
+
     def stop(self) -> None:
         self._stopping = True
+
+
+def _deliveries(msg) -> int:
+    try:
+        return int(msg.metadata.num_delivered)
+    except Exception:  # noqa: BLE001 - a message without JetStream metadata
+        return 1
 
 
 class PermanentError(Exception):

@@ -52,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         config.use_local_state()
     settings = _settings()
     if args.command == "serve":
+        import threading
+
         runtime = bootstrap.build(settings)
         runtime.start()
+        # A job queued before a crash or while NATS was down, whose plan never went out, is picked up again.
+        threading.Thread(target=runtime.jobs.resume_unplanned, name="resume-jobs", daemon=True).start()
         runtime.wait()
         return 0
     if args.command in ("work", "run-job"):

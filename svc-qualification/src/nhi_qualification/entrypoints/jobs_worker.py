@@ -24,7 +24,12 @@ DURABLE = "qualification-jobs"
 SUBJECT = "nhi.jobs.v1.>"
 # Only this service's kinds: on a work-queue stream consumers may not overlap, and svc-documents pulls its own.
 SUBJECTS = tuple(f"nhi.jobs.v1.{kind}" for kind in JOB_KINDS)
-ACK_WAIT = 300.0  # a chunk of 5,000 keys takes well under a second; a dead worker's chunk comes back after this
+# A worker signals "in progress" every third of this while it works on a chunk, so a chunk of any length is never
+# handed to a second worker, and the chunk of a worker that died comes back to another after this many seconds.
+ACK_WAIT = 15.0
+# A chunk or plan that fails this many deliveries (1, 2, 4, 8 s apart) ends the job failed, naming the cause, and is
+# kept on nhi.dead.v1.qualification-jobs.
+MAX_DELIVER = 5
 
 
 def _handler(jobs: Jobs):
@@ -34,16 +39,19 @@ def _handler(jobs: Jobs):
     return handle
 
 
-def _tune(consumer: PullConsumer) -> PullConsumer:
+def _tune(consumer: PullConsumer, jobs: Jobs) -> PullConsumer:
     consumer.batch = 1  # take one chunk at a time, so that other replicas get the rest
     consumer.ack_wait = ACK_WAIT
+    consumer.max_deliver = MAX_DELIVER
+    consumer.on_exhausted = lambda event, reason: jobs.give_up(event.data, reason)
     return consumer
 
 
 def consume(runtime, jobs: Jobs) -> PullConsumer:
     """Inside `serve`, with NATS: this process works on job chunks too."""
     return _tune(
-        runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, subjects=SUBJECTS, handler=_handler(jobs))
+        runtime.consume(stream=STREAM, durable=DURABLE, subject=SUBJECT, subjects=SUBJECTS, handler=_handler(jobs)),
+        jobs,
     )
 
 
@@ -64,7 +72,8 @@ class Worker:
                 subject=SUBJECT,
                 subjects=SUBJECTS,
                 handler=_handler(self.jobs),
-            )
+            ),
+            self.jobs,
         )
         self._task = None
 

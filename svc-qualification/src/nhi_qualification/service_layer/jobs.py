@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,6 +38,8 @@ SUBJECT_PREFIX = "nhi.jobs.v1."
 SOURCE = "urn:nhi:svc-qualification"
 CHUNK_TYPE = "jp.nhi.jobs.chunk.v1"
 PLAN_TYPE = "jp.nhi.jobs.plan.v1"
+PLAN_RETRY_MAX_DELAY = 30.0  # a plan NATS did not take is offered again, at most this long apart
+UNPLANNED_AFTER = dt.timedelta(minutes=1)  # at start, a job queued this long with no plan has its plan sent again
 
 # Publishes job messages, (subject, event) pairs, to the work queue.
 Dispatcher = Callable[[list[tuple[str, Event]]], None]
@@ -60,22 +63,69 @@ class Jobs:
         if not queued:
             return self.get(job_id)
         if self.dispatch is not None:
-            try:
-                self.dispatch(
-                    [
-                        (
-                            SUBJECT_PREFIX + cmd.kind,
-                            _message(job_id, PLAN_TYPE, job_id, {"job_id": job_id, "kind": cmd.kind, "step": "plan"}),
-                        )
-                    ]
-                )
-            except Exception as exc:  # noqa: BLE001 - NATS down: the job cannot run; say so
-                self._fail(job_id, f"could not queue the job: {type(exc).__name__}: {exc}")
+            self._publish_plan(job_id, cmd.kind)
         else:
             thread = threading.Thread(target=self.run_in_process, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True)
             self._threads.append(thread)
             thread.start()
         return self.get(job_id)
+
+    def _publish_plan(self, job_id: str, kind: str) -> None:
+        """Hand the job's plan step to the work queue; while NATS does not take it, keep offering it (the job stays
+        queued meanwhile, and a restart finds it again through resume_unplanned)."""
+        message = [
+            (
+                SUBJECT_PREFIX + kind,
+                _message(job_id, PLAN_TYPE, job_id, {"job_id": job_id, "kind": kind, "step": "plan"}),
+            )
+        ]
+        try:
+            self.dispatch(message)
+            return
+        except Exception as exc:  # noqa: BLE001 - NATS down or slow: retried below
+            log.warning(
+                "job %s: its plan could not be queued (%s); retrying until NATS takes it",
+                job_id,
+                type(exc).__name__,
+                extra={"job_id": job_id},
+            )
+        thread = threading.Thread(
+            target=self._retry_plan, args=(job_id, message), name=f"plan-{job_id[:8]}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _retry_plan(self, job_id: str, message: list[tuple[str, Event]]) -> None:
+        delay = 1.0
+        while True:
+            time.sleep(delay)
+            try:
+                if self.get(job_id)["state"] != "queued":
+                    return
+                self.dispatch(message)
+            except Exception:  # noqa: BLE001 - still down: wait longer
+                delay = min(PLAN_RETRY_MAX_DELAY, delay * 2)
+                continue
+            log.info("job %s: its plan was queued after a retry", job_id, extra={"job_id": job_id})
+            return
+
+    def resume_unplanned(self) -> int:
+        """At start: send again the plan of every job queued for a while with no chunk (the number of them)."""
+        if self.dispatch is None:
+            return 0
+        with self.app.uow(read_only=True) as uow:
+            waiting = uow.jobs.queued_unplanned(utcnow() - UNPLANNED_AFTER)
+        for job_id, kind in waiting:
+            self._publish_plan(job_id, kind)
+        return len(waiting)
+
+    def give_up(self, data: dict[str, Any], reason: str) -> None:
+        """The work queue's last delivery of a message failed: the job says why, and ends failed."""
+        job_id = data["job_id"]
+        if data.get("step") == "plan":
+            self._fail(job_id, f"could not be planned: {reason}")
+        else:
+            self._fail_chunk(job_id, int(data["chunk_no"]), f"chunk {data['chunk_no']}: {reason}")
 
     def _queue(self, cmd: StartJob, params: dict[str, str], today: dt.date, actor: Actor) -> tuple[str, bool]:
         """The job's id, and whether it was queued now (False: the operator's Idempotency-Key had queued it)."""
@@ -175,17 +225,13 @@ class Jobs:
                 uow.commit()
         except Exception as exc:  # noqa: BLE001 - the chunk fails, the job goes on and ends failed
             log.exception("job %s chunk %d failed", job_id, chunk_no)
-            with self.app.uow() as uow:
-                if uow.jobs.claim(job_id, chunk_no) is not None:
-                    uow.jobs.finish(
-                        job_id,
-                        chunk_no,
-                        done=0,
-                        failed=0,
-                        state="failed",
-                        error=f"chunk {chunk_no}: {type(exc).__name__}: {exc}",
-                    )
-                uow.commit()
+            self._fail_chunk(job_id, chunk_no, f"chunk {chunk_no}: {type(exc).__name__}: {exc}")
+
+    def _fail_chunk(self, job_id: str, chunk_no: int, error: str) -> None:
+        with self.app.uow() as uow:
+            if uow.jobs.claim(job_id, chunk_no) is not None:
+                uow.jobs.finish(job_id, chunk_no, done=0, failed=0, state="failed", error=error)
+            uow.commit()
 
     def results(
         self, job_id: str, page: paging.Page, *, person_id: str | None = None, household_id: str | None = None

@@ -39,6 +39,19 @@ class JobRepository:
     def get(self, job_id: str):
         return self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
 
+    def queued_unplanned(self, created_before: dt.datetime) -> list[tuple[str, str]]:
+        """(job_id, kind) of the jobs still queued with no chunk, created before the given time: a plan that was
+        never published (the process died, or NATS was down, before it went out)."""
+        planned = sa.select(job_chunks.c.job_id).where(job_chunks.c.job_id == jobs.c.job_id).exists()
+        return [
+            (row.job_id, row.kind)
+            for row in self.conn.execute(
+                sa.select(jobs.c.job_id, jobs.c.kind)
+                .where(jobs.c.state == "queued", jobs.c.created_at < created_before, ~planned)
+                .order_by(jobs.c.created_at)
+            )
+        ]
+
     def chunks(self, job_id: str) -> list:
         return self.conn.execute(
             sa.select(job_chunks.c.chunk_no, job_chunks.c.first_key, job_chunks.c.last_key, job_chunks.c.state)

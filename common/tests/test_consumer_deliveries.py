@@ -1,0 +1,103 @@
+"""A pull consumer against a real nats-server: a long handler keeps its message (in progress), a message that
+keeps failing is given up after its bounded deliveries, recorded by its owner and kept as a dead letter."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from nhi_common.bus import DEAD_REASON_HEADER, DEAD_SUBJECT_PREFIX, Bus, BusRuntime, PullConsumer
+from nhi_common.events import Event
+from nhi_devtools.natsserver import EmbeddedNats
+
+
+def wait_until(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture()
+def bus(tmp_path):
+    server = EmbeddedNats(tmp_path / "nats").start()
+    runtime = BusRuntime()
+    bus = Bus(server.url, "test")
+    runtime.call(bus.connect())
+    yield runtime, bus
+    runtime.call(bus.close())
+    runtime.stop()
+    server.stop()
+
+
+def _publish(runtime, bus, n: int) -> Event:
+    event = Event.new(source="urn:test", type="t.v1", subject=str(n), data={"n": n})
+    runtime.call(bus.publish(f"nhi.jobs.v1.test_{n}", event))
+    return event
+
+
+def test_a_handler_longer_than_the_ack_wait_keeps_its_message(bus):
+    runtime, nats_bus = bus
+    calls: list[int] = []
+
+    def slow(event: Event, _headers) -> None:
+        calls.append(event.data["n"])
+        time.sleep(3.5)  # more than three ack waits
+
+    consumer = PullConsumer(
+        nats_bus, stream="NHI_JOBS", durable="slow", subject="nhi.jobs.v1.>", handler=slow, ack_wait=1, batch=1
+    )
+    runtime.submit(consumer.run())
+    _publish(runtime, nats_bus, 1)
+    assert wait_until(lambda: consumer.processed == 1)
+    time.sleep(1.5)  # a redelivery would show now
+    consumer.stop()
+    assert calls == [1]
+
+
+def test_a_message_that_keeps_failing_is_given_up_recorded_and_kept_as_a_dead_letter(bus):
+    runtime, nats_bus = bus
+    attempts: list[float] = []
+    exhausted: list[tuple[str, str]] = []
+    done = threading.Event()
+
+    def failing(_event: Event, _headers) -> None:
+        attempts.append(time.monotonic())
+        raise RuntimeError("the database is gone")
+
+    def record(event: Event, reason: str) -> None:
+        exhausted.append((event.id, reason))
+        done.set()
+
+    consumer = PullConsumer(
+        nats_bus,
+        stream="NHI_JOBS",
+        durable="failing",
+        subject="nhi.jobs.v1.>",
+        handler=failing,
+        max_deliver=3,
+        on_exhausted=record,
+    )
+    runtime.submit(consumer.run())
+    event = _publish(runtime, nats_bus, 2)
+    assert done.wait(30)
+    time.sleep(1.5)
+    consumer.stop()
+    assert len(attempts) == 3
+    assert attempts[2] - attempts[1] > attempts[1] - attempts[0] >= 0.9  # backing off: about 1 s, then 2 s
+    assert exhausted == [(event.id, "failed 3 times; last: RuntimeError: the database is gone")]
+
+    async def dead_letter():
+        sub = await nats_bus.js.pull_subscribe(DEAD_SUBJECT_PREFIX + "failing", durable="reader", stream="NHI_DEAD")
+        (message,) = await sub.fetch(1, timeout=5)
+        return message
+
+    message = runtime.call(dead_letter())
+    assert message.headers[DEAD_REASON_HEADER] == exhausted[0][1]
+    assert Event.from_message(dict(message.headers), message.data).id == event.id
+    info = runtime.call(nats_bus.js.stream_info("NHI_JOBS"))
+    assert info.state.messages == 0  # the work queue let it go
