@@ -1060,3 +1060,51 @@ class ExportCoverageFactsResponse(_message.Message):
     count: int
     next_after_person_id: str
     def __init__(self, rows: _Optional[bytes] = ..., columns: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., next_after_person_id: _Optional[str] = ...) -> None: ...
+
+class GetRenewalFactsRequest(_message.Message):
+    __slots__ = ("context", "person_ids", "burden_for_kinds")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    BURDEN_FOR_KINDS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    burden_for_kinds: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., person_ids: _Optional[_Iterable[str]] = ..., burden_for_kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RenewalRefusal(_message.Message):
+    __slots__ = ("code", "reason", "field", "rule", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    reason: str
+    field: str
+    rule: str
+    message: str
+    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ..., field: _Optional[str] = ..., rule: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class RenewalFacts(_message.Message):
+    __slots__ = ("person_id", "qualification", "due", "person", "refusal")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    qualification: QualificationView
+    due: GetCertificatesDueResponse
+    person: Person
+    refusal: RenewalRefusal
+    def __init__(self, person_id: _Optional[str] = ..., qualification: _Optional[_Union[QualificationView, _Mapping]] = ..., due: _Optional[_Union[GetCertificatesDueResponse, _Mapping]] = ..., person: _Optional[_Union[Person, _Mapping]] = ..., refusal: _Optional[_Union[RenewalRefusal, _Mapping]] = ...) -> None: ...
+
+class GetRenewalFactsResponse(_message.Message):
+    __slots__ = ("persons", "households", "burdens")
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_FIELD_NUMBER: _ClassVar[int]
+    BURDENS_FIELD_NUMBER: _ClassVar[int]
+    persons: _containers.RepeatedCompositeFieldContainer[RenewalFacts]
+    households: _containers.RepeatedCompositeFieldContainer[Household]
+    burdens: _containers.RepeatedCompositeFieldContainer[DetermineBurdenRatioResponse]
+    def __init__(self, persons: _Optional[_Iterable[_Union[RenewalFacts, _Mapping]]] = ..., households: _Optional[_Iterable[_Union[Household, _Mapping]]] = ..., burdens: _Optional[_Iterable[_Union[DetermineBurdenRatioResponse, _Mapping]]] = ...) -> None: ...

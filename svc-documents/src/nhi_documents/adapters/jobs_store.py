@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging, plumbing
+from nhi_common import paging, plumbing, telemetry
+from nhi_common.events import Event
 from nhi_common.plumbing import utcnow
 
 from ..service_layer.ports import ConcurrentWrite
@@ -237,8 +238,29 @@ class SqlJobRecords:
             self.conn.execute(sa.insert(documents), rows)
 
     def add_events(self, events: list[dict[str, Any]]) -> None:
+        """The chunk's events into the outbox in one statement (plumbing.add_event's rows, a chunk at a time)."""
+        if not events:
+            return
+        traceparent, now = telemetry.current_traceparent(), utcnow()
+        rows = []
         for event in events:
-            self.plumbing.add_event(self.conn, **event)
+            made = Event.new(
+                source=self.plumbing.source, type=event["type"], subject=event["subject"], data=event["data"]
+            )
+            rows.append(
+                {
+                    "event_id": made.id,
+                    "nats_subject": event["nats_subject"],
+                    "ce_type": made.type,
+                    "ce_source": made.source,
+                    "ce_subject": made.subject,
+                    "ce_time": made.time,
+                    "data": made.body().decode(),
+                    "traceparent": traceparent,
+                    "created_at": now,
+                }
+            )
+        self.conn.execute(sa.insert(self.plumbing.outbox), rows)
 
     # ----- print queue -----
 

@@ -196,10 +196,10 @@ class DocumentJobs:
             return
         operator = f"batch:{job['kind']}:{job['operator_id']}"
         items, work, outcomes = [], [], {}
-        for person_id, household_id, postal_code in persons:
-            if person_id in done:
-                continue
-            facts = renewal.gather(self.service, person_id=person_id, day=run.facts_on, operator=operator)
+        todo = [p for p in persons if p[0] not in done]
+        gathered = renewal.gather_chunk(self.service, [p[0] for p in todo], day=run.facts_on, operator=operator)
+        for person_id, household_id, postal_code in todo:
+            facts = gathered[person_id]
             due = renewal.kinds_due(facts, run.kinds) if not isinstance(facts, str) else []
             if not due:
                 outcome = facts if isinstance(facts, str) else "not_due"

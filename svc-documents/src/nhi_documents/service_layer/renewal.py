@@ -58,6 +58,18 @@ def gather(service: DocumentService, *, person_id: str, day: dt.date, operator: 
         return refused.code.lower()
 
 
+def gather_chunk(
+    service: DocumentService, person_ids: list[str], *, day: dt.date, operator: str
+) -> dict[str, PersonFacts | str]:
+    """`gather` for every person of a chunk: in one call to svc-qualification when its client has the bulk read
+    (GetRenewalFacts), else person by person."""
+    bulk = getattr(service.qualification, "renewal_facts", None)
+    if bulk is None or not person_ids:
+        return {p: gather(service, person_id=p, day=day, operator=operator) for p in person_ids}
+    share_kinds = tuple(code for code in RENEWAL_KINDS if service._needs_share(kinds.KINDS[code]))  # noqa: SLF001
+    return bulk(person_ids, day=day, operator_id=operator, burden_for_kinds=share_kinds)
+
+
 def kinds_due(facts: PersonFacts, issuing: tuple[str, ...]) -> list[str]:
     """The kinds among `issuing` that CERT-KIND names as due for the person, in the order of `issuing`."""
     due = facts.due.kinds if facts.due is not None else ()

@@ -21,6 +21,7 @@ from ..service_layer import (
     ledger,
     notifications,
     queries,
+    renewal_facts,
     resident_reflection,
 )
 from ..service_layer.app import App
@@ -184,6 +185,17 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
     @rpc.translated
     def StartJob(self, request, context):
         return render(self.jobs.start(parse.start_job(request), parse.actor(request.context)), common_pb2.Job())
+
+    @rpc.translated
+    def GetRenewalFacts(self, request, context):
+        if len(request.person_ids) > renewal_facts.MAX_PERSONS:
+            raise RuleViolation(
+                "person_ids", f"at most {renewal_facts.MAX_PERSONS} persons at a time", code="INVALID_RANGE"
+            )
+        found = renewal_facts.renewal_facts(
+            self.app, list(request.person_ids), set(request.burden_for_kinds), parse.actor(request.context)
+        )
+        return render(found, pb.GetRenewalFactsResponse())
 
     @rpc.translated
     def ListInsuredPersons(self, request, context):
