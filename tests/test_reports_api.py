@@ -62,12 +62,13 @@ def test_the_change_review_list_as_json_csv_and_pdf_names_the_person_of_a_join(r
         assert "資格異動内容確認一覧" in text.decode() and "報告" in text.decode()
 
 
-def test_a_list_whose_source_is_not_connected_says_so_and_has_its_columns(running):
+def test_the_subcopy_target_list_is_connected_to_svc_interchange_and_has_its_columns(running):
     answer = running.http.get("/api/v1/reports/subcopy_target_list", headers=running.headers("auditor"))
     assert answer.status_code == 200, answer.text
     doc = answer.json()
-    assert doc["rows"] == [] and doc["source_connected"] is False
-    assert "接続されていません" in doc["note"] and "宛名番号" in doc["columns"].values()
+    assert doc["source_connected"] is True and doc["note"] is None
+    assert list(doc["columns"]) == ["person_id", "name", "item_type", "change_type", "transfer_status"]
+    assert "宛名番号" in doc["columns"].values()
 
 
 def test_the_age75_target_list_needs_its_job_and_an_unknown_list_is_refused(running):

@@ -296,6 +296,18 @@ class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
         cells = {"data_type": "資格情報（個人）", "count": "2", "status": "取込済", "rejected": "0"}
         return interchange_pb2.ListInterchangeRowsResponse(rows=[interchange_pb2.InterchangeRow(cells=cells)])
 
+    def ListSubCopyTransfers(self, request, context):
+        self.rec.record("ListSubCopyTransfers", request, context)
+        return interchange_pb2.ListSubCopyTransfersResponse()
+
+    def ListSubCopyQueries(self, request, context):
+        self.rec.record("ListSubCopyQueries", request, context)
+        return interchange_pb2.ListSubCopyQueriesResponse()
+
+    def ListManualRequests(self, request, context):
+        self.rec.record("ListManualRequests", request, context)
+        return interchange_pb2.ListManualRequestsResponse()
+
 
 class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
     def __init__(self, rec: Recorder | None = None) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from nhi_common.errors import Conflict, InvalidInput
+from nhi_common.errors import Conflict, InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
@@ -193,7 +193,11 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_goe
 def test_a_query_answer_feeds_the_pending_burden_decision_of_the_household(setup):
     service, server, burden, drop = setup
     changes(service)
-    asked = service.query_subcopy(person_id="000000001", item="income", operator_id="clerk-01")
+    asked = service.query_subcopy(person_id="000000001", item="income", operator_id="clerk-01", idempotency_key="k1")
+    again = service.query_subcopy(person_id="000000001", item="income", operator_id="clerk-01", idempotency_key="k1")
+    assert again["query_id"] == asked["query_id"]
+    with pytest.raises(NotFound):
+        service.query_subcopy(person_id="000000099", item="income", operator_id="clerk-01")
     unknown = service.query_subcopy(person_id="000000002", item="income", operator_id="clerk-01")
     no_number = service.query_subcopy(person_id="000000003", item="income", operator_id="clerk-01")
     server.seed_income(

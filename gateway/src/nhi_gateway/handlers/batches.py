@@ -61,7 +61,13 @@ DOCUMENTS_JOB_KINDS = ("annual_renewal", "elderly_certificates")
 INTEGRATION_JOB_KINDS = ("inconsistency_check", "outbound_files")
 
 # Job kinds svc-interchange runs (its job ids start with "interchange-").
-INTERCHANGE_JOB_KINDS = ("daily_aggregation", "aggregation_import")
+INTERCHANGE_JOB_KINDS = (
+    "daily_aggregation",
+    "aggregation_import",
+    "subcopy_registration",
+    "subcopy_query_send",
+    "intermediate_receipt",
+)
 
 
 def _owner(kind: str) -> str:

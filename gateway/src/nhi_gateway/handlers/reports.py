@@ -92,11 +92,12 @@ def _rows(kind: str, *, job_id: str | None, first: str | None, last: str | None)
     return [], False  # the feeds and the interchange that fill these lists are not built yet
 
 
-# The lists svc-interchange fills (2.6.1, 2.6.6, 2.6.7): their column keys, and those that are counts.
+# The lists svc-interchange fills (2.6.1, 2.6.6, 2.6.7, 2.8.1): their column keys, and those that are counts.
 INTERCHANGE_COLUMNS = {
     "qualification_data_error_list": ("record_key", "file", "error_code", "message"),
     "interchange_import_list": ("data_type", "count", "status", "rejected"),
     "interchange_registration_result_list": ("record_key", "applied", "reason"),
+    "subcopy_target_list": ("person_id", "name", "item_type", "change_type", "transfer_status"),
 }
 INTERCHANGE_COUNTS = ("count", "rejected")
 

@@ -191,7 +191,7 @@ KINDS: dict[str, DocumentKind] = {
                 ("change_type", "異動区分"),
                 ("transfer_status", "転送状況"),
             ),
-            connected=False,
+            connected=True,
         ),
     )
 }

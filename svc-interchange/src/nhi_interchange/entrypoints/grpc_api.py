@@ -52,7 +52,10 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     @rpc.translated
     def QuerySubCopy(self, request, context):
         query = self.service.query_subcopy(
-            person_id=request.person_id, item=request.item, operator_id=request.context.operator_id or "unknown"
+            person_id=request.person_id,
+            item=request.item,
+            operator_id=request.context.operator_id or "unknown",
+            idempotency_key=request.context.idempotency_key,
         )
         return pb.QuerySubCopyResponse(query_id=query["query_id"], state=query["state"])
 

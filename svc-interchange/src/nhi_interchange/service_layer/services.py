@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import DATE_OUT_OF_RANGE, InvalidInput, NotFound
+from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.paging import Page
 
@@ -37,6 +37,7 @@ SUBCOPY_ITEMS = ("income",)  # what a 副本照会 asks for today: the income of
 MANUAL_STATES = ("waiting", "provided", "refused")
 
 
+IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d3c2a-9b4e-4f7a-8c5d-2e1f0a9b8c7d")  # query ids made from an Idempotency-Key
 REACH = dt.timedelta(days=366)  # a job's day lies within a year of the business date, as every job's
 
 
@@ -119,14 +120,28 @@ class InterchangeService:
         with self.store.transaction() as records:
             return records.list_transfers(page=page)
 
-    def query_subcopy(self, *, person_id: str, item: str, operator_id: str) -> dict[str, Any]:
-        """Record a 副本照会 request (2.9.1); it waits in state `queued` for the intermediate-server link."""
+    def query_subcopy(
+        self, *, person_id: str, item: str, operator_id: str, idempotency_key: str = ""
+    ) -> dict[str, Any]:
+        """Record a 副本照会 request (2.9.1); it waits in state `queued` until subcopy_query_send sends it. A retry
+        with the same Idempotency-Key (per operator) answers the query it queued."""
         if not person_id:
             raise InvalidInput("person_id", "name the person whose sub-copy is queried", code="REQUIRED")
         if item not in SUBCOPY_ITEMS:
             raise InvalidInput("item", f"item is one of {', '.join(SUBCOPY_ITEMS)}", code="UNKNOWN_KIND")
+        query_id = str(uuid.uuid4())
+        if idempotency_key:
+            query_id = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{operator_id}\n{idempotency_key}"))
+            with self.store.transaction() as records:
+                earlier = records.get_query(query_id)
+            if earlier is not None:
+                if (earlier["person_id"], earlier["item"]) != (person_id, item):
+                    raise IdempotencyReuse()
+                return earlier
+        if self.people is not None and self.people.person(person_id) is None:
+            raise NotFound("person", person_id)
         query = {
-            "query_id": str(uuid.uuid4()),
+            "query_id": query_id,
             "person_id": person_id,
             "item": item,
             "state": "queued",
