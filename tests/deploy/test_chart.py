@@ -119,9 +119,27 @@ def test_cron_jobs_and_workers_have_a_disabled_default_entry():
     with helm.Chart.load(CHART) as chart:
         values = chart.values
     assert [(job["name"], job["schedule"], job["enabled"]) for job in values["cronJobs"]] == [
-        ("daily-aggregation", "30 1 * * *", False)
+        ("daily-aggregation", "30 1 * * *", False),
+        ("aggregation-import", "0 7,12,17 * * *", False),
+        ("subcopy-registration", "0 2 * * *", False),
+        ("subcopy-query-send", "15 2 * * *", False),
+        ("intermediate-receipt", "0 7,12,17 * * *", False),
     ]
     assert values["workers"] and all(worker["enabled"] is False for worker in values["workers"])
+
+
+def test_every_cron_job_calls_a_subcommand_its_program_has(rendered):
+    """A CronJob's command is `<program> run-job <job>` with a job the program's CLI takes (nhi-interchange's)."""
+    from nhi_interchange.entrypoints import cli as interchange_cli
+
+    programs = {"nhi-interchange": set(interchange_cli.JOBS)}
+    case, text = rendered
+    cron_jobs = [doc for doc in _documents(text) if doc["kind"] == "CronJob"]
+    for doc in cron_jobs:
+        (container,) = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        program, subcommand, job = container["command"][:3]
+        assert subcommand == "run-job" and job in programs[program], container["command"]
+    assert len(cron_jobs) == (5 if case == "all-features" else 0)
 
 
 def test_render_equals_the_golden_file(rendered):
