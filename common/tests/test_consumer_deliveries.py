@@ -101,3 +101,11 @@ def test_a_message_that_keeps_failing_is_given_up_recorded_and_kept_as_a_dead_le
     assert Event.from_message(dict(message.headers), message.data).id == event.id
     info = runtime.call(nats_bus.js.stream_info("NHI_JOBS"))
     assert info.state.messages == 0  # the work queue let it go
+
+
+def test_the_inbound_streams_keep_messages_for_a_bounded_time(bus):
+    runtime, nats_bus = bus
+    for name in ("RESIDENT", "PENSION", "TAX"):
+        info = runtime.call(nats_bus.js.stream_info(name))
+        assert info.config.max_age == 14 * 86400, name
+    assert runtime.call(nats_bus.js.stream_info("NHI_DEAD")).config.max_age == 90 * 86400

@@ -42,3 +42,33 @@ def test_env_prints_export_lines_with_the_nats_url_of_the_running_suite(tmp_path
         "export NHI_JWT_SECRET",
         "export NHI_MYNUMBER_KEY",
     }
+
+
+def test_the_embedded_nats_keeps_its_store_encrypted(tmp_path):
+    """JetStream encryption at rest: what is published is not in the store's files as written."""
+    import asyncio
+
+    import nats
+
+    from nhi_devtools.natsserver import EmbeddedNats
+
+    key = suite.local_secrets(tmp_path)["NHI_JETSTREAM_KEY"]
+    server = EmbeddedNats(tmp_path / "nats", encryption_key=key).start()
+    marker = "ヤマダ タロウ 123456789018"
+
+    async def publish() -> int:
+        connection = await nats.connect(server.url)
+        stream = connection.jetstream()
+        await stream.add_stream(name="RESIDENT", subjects=["resident.v1.>"])
+        await stream.publish("resident.v1.changes", marker.encode())
+        info = await stream.stream_info("RESIDENT")
+        await connection.close()
+        return info.state.messages
+
+    try:
+        assert asyncio.run(publish()) == 1
+    finally:
+        server.stop()
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "nats" / "jetstream").rglob("*") if p.is_file())
+    assert stored and marker.encode() not in stored and b"123456789018" not in stored
+    assert key not in (tmp_path / "nats" / "nats-server.conf").read_text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -30,16 +31,30 @@ class StreamSpec:
     name: str
     subjects: tuple[str, ...]
     work_queue: bool = False
+    # Seconds a message is kept (None: until the stream's other limits). The inbound feeds carry My Numbers, names
+    # and addresses: once svc-integration has taken a change into its own store, the broker need not keep it.
+    max_age: float | None = None
 
+
+def _days(variable: str, default: int) -> float:
+    try:
+        return float(os.environ.get(variable) or default) * 86400
+    except ValueError:
+        return default * 86400.0
+
+
+# How long the inbound streams keep a message (NHI_INBOUND_RETENTION_DAYS, default 14): long enough for a
+# consumer to be down over a long weekend and catch up, short enough that processed changes do not pile up.
+INBOUND_MAX_AGE = _days("NHI_INBOUND_RETENTION_DAYS", 14)
 
 STREAMS = (
     StreamSpec("NHI_EVENTS", ("nhi.v1.>",)),
     StreamSpec("NHI_JOBS", ("nhi.jobs.v1.>",), work_queue=True),
-    StreamSpec("RESIDENT", ("resident.v1.>",)),
-    StreamSpec("PENSION", ("pension.v1.>",)),
-    StreamSpec("TAX", ("tax.v1.>",)),
+    StreamSpec("RESIDENT", ("resident.v1.>",), max_age=INBOUND_MAX_AGE),
+    StreamSpec("PENSION", ("pension.v1.>",), max_age=INBOUND_MAX_AGE),
+    StreamSpec("TAX", ("tax.v1.>",), max_age=INBOUND_MAX_AGE),
     # Messages a consumer gave up on after its bounded deliveries, with the reason (nhi.dead.v1.<consumer>).
-    StreamSpec("NHI_DEAD", ("nhi.dead.v1.>",)),
+    StreamSpec("NHI_DEAD", ("nhi.dead.v1.>",), max_age=_days("NHI_DEAD_LETTER_RETENTION_DAYS", 90)),
 )
 DEAD_SUBJECT_PREFIX = "nhi.dead.v1."
 DEAD_REASON_HEADER = "Nhi-Dead-Reason"
@@ -170,6 +185,7 @@ async def ensure_streams(js, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
             storage=api.StorageType.FILE,
             retention=api.RetentionPolicy.WORK_QUEUE if spec.work_queue else api.RetentionPolicy.LIMITS,
             duplicate_window=120.0,
+            max_age=spec.max_age,
         )
         try:
             await js.stream_info(spec.name)

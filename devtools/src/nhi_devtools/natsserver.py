@@ -26,10 +26,18 @@ def binary() -> str:
 class EmbeddedNats:
     """Start nats-server on 127.0.0.1 with a JetStream store in `store_dir`; port -1 picks a free one."""
 
-    def __init__(self, store_dir: str | os.PathLike, port: int = -1, log_file: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self,
+        store_dir: str | os.PathLike,
+        port: int = -1,
+        log_file: str | os.PathLike | None = None,
+        encryption_key: str | None = None,
+    ) -> None:
         self.store_dir = pathlib.Path(store_dir)
         self.port = port
         self.log_file = pathlib.Path(log_file) if log_file else self.store_dir / "nats-server.log"
+        # JetStream encryption at rest (ChaCha20-Poly1305) with this key; a plain store is encrypted on first start.
+        self.encryption_key = encryption_key
         self.process: subprocess.Popen | None = None
 
     @property
@@ -42,22 +50,27 @@ class EmbeddedNats:
         ports_dir.mkdir(exist_ok=True)
         for stale in ports_dir.glob("*.ports"):
             stale.unlink()
-        args = [
-            binary(),
-            "-a",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-js",
-            "-sd",
-            str(self.store_dir / "jetstream"),
-            "--ports_file_dir",
-            str(ports_dir),
-            "-l",
-            str(self.log_file),
-        ]
+        args = [binary(), "-a", "127.0.0.1", "-p", str(self.port)]
+        env = dict(os.environ)
+        if self.encryption_key:
+            # The cipher is a config-file setting; the key stays out of the file (read from the environment).
+            config = self.store_dir / "nats-server.conf"
+            store = json.dumps(str(self.store_dir / "jetstream"))
+            config.write_text(
+                f"jetstream {{\n  store_dir: {store}\n  cipher: chachapoly\n  key: $NHI_JETSTREAM_KEY\n}}\n"
+            )
+            args += ["-c", str(config)]
+            env["NHI_JETSTREAM_KEY"] = self.encryption_key
+        else:
+            args += ["-js", "-sd", str(self.store_dir / "jetstream")]
+        args += ["--ports_file_dir", str(ports_dir), "-l", str(self.log_file)]
         self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -38,6 +38,7 @@ SERVICES = (  # name, console script, env prefix
 )
 
 
+SERVER_ONLY_SECRET = "NHI_JETSTREAM_KEY"
 RESTART_FIRST_DELAY = 1.0
 RESTART_MAX_DELAY = 30.0
 RESTART_STABLE_AFTER = 60.0  # a process up this long has its backoff reset
@@ -88,6 +89,9 @@ def local_secrets(var: pathlib.Path) -> dict[str, str]:
     if "NHI_MYNUMBER_KEY" not in values:
         values["NHI_MYNUMBER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
         changed = True
+    if "NHI_JETSTREAM_KEY" not in values:  # the embedded NATS server's encryption at rest
+        values["NHI_JETSTREAM_KEY"] = secrets.token_hex(32)
+        changed = True
     if changed:
         var.mkdir(parents=True, exist_ok=True)
         path.write_text(
@@ -127,6 +131,7 @@ class Suite:
     def _environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(local_secrets(self.var))
+        env.pop(SERVER_ONLY_SECRET, None)  # only the NATS server reads it
         env["NATS_URL"] = self.nats_url or self.nats.url
         for name, _script, prefix in SERVICES:
             port = self.ports[name]
@@ -180,7 +185,11 @@ class Suite:
         self.check_ports()
         (self.var / "log").mkdir(exist_ok=True)
         if not self.nats_url:
-            self.nats = EmbeddedNats(self.var / "nats", log_file=self.var / "log" / "nats-server.log").start()
+            self.nats = EmbeddedNats(
+                self.var / "nats",
+                log_file=self.var / "log" / "nats-server.log",
+                encryption_key=local_secrets(self.var)["NHI_JETSTREAM_KEY"],
+            ).start()
         self.ports = {name: free_port() for name, _s, _p in SERVICES}
         self.env = self._environment()
         if self.demo_households:
@@ -394,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         return _run_command(args)
     var = pathlib.Path(args.var)
     values = local_secrets(var)
+    values.pop(SERVER_ONLY_SECRET, None)
     state = _running_state(var)
     if state is not None:
         values["NATS_URL"] = state["nats_url"]
