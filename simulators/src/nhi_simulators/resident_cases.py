@@ -140,6 +140,17 @@ def apply_person_flags(args: argparse.Namespace, person: dict[str, Any]) -> dict
     return person
 
 
+def _known(registry: resident.Registry, household_id: str | None) -> bool:
+    """A household the simulator (or a roster) knows: its arrival sends its recorded members."""
+    if not household_id:
+        return False
+    try:
+        registry.household(household_id=household_id)
+    except resident.UnknownResident:
+        return False
+    return True
+
+
 def one_off(
     args: argparse.Namespace, registry: resident.Registry, rng: random.Random, today: dt.date
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -148,7 +159,7 @@ def one_off(
     kind = args.change_kind
     event_date = args.event_date or today
     notified_on = args.notified_on or max(event_date, today)
-    if kind in ARRIVALS and not args.person_id:
+    if kind in ARRIVALS and not args.person_id and not _known(registry, args.household_id):
         if args.members is not None and not 1 <= args.members <= 10:
             raise ValueError("--members must be 1 to 10")
         household = resident.move_in_household(
