@@ -65,6 +65,16 @@ def test_a_dv_support_person_gets_an_eligibility_certificate_even_when_registere
     assert rule_ids(cert) == ["CERT-KIND", "DV", "CERT-EXPIRY"]
 
 
+@pytest.mark.parametrize("card", ["card_expired", "card_certificate_expired", "card_returned"])
+def test_a_registered_person_whose_card_cannot_be_used_gets_an_eligibility_certificate(card):
+    [cert] = due(person(registered=True, card_unusable=card), D(2026, 12, 1))
+    assert cert.kind == "eligibility_certificate"
+    assert cert.reasons[0].facts["card_unusable"] == card and "資格確認書" in cert.reasons[0].summary
+    assert "マイナ保険証を利用できない" in cert.reasons[0].summary
+    elder = due(person(ELDER, registered=True, card_unusable=card), D(2026, 12, 1))
+    assert kinds(elder) == ["eligibility_certificate", "elderly_recipient_certificate"]
+
+
 def test_70_74_with_an_eligibility_certificate_also_gets_an_elderly_recipient_certificate():
     cert, elder = due(person(ELDER), D(2026, 8, 1))
     assert (cert.kind, cert.shows_share) == ("eligibility_certificate", False)

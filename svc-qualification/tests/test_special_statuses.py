@@ -6,6 +6,9 @@ from nhi_qualification.domain.errors import RuleViolation
 from nhi_qualification.domain.special_statuses import (
     STATUS_KINDS,
     StatusPeriod,
+    card_unusable_from,
+    card_unusable_on,
+    effective_from,
     involuntary_unemployment_period,
     status_kind,
     validate_status_period,
@@ -42,6 +45,11 @@ def test_every_special_status_of_part_a_is_in_the_table():
         "gender_identity_display",
         "card_registration",
         "dv_support",
+        # found after Part A: the 2024 reform's triggers of a 資格確認書 (domain §6.5) and 産前産後 (§3.8)
+        "card_expired",
+        "card_certificate_expired",
+        "card_returned",
+        "prenatal_reduction",
     }
     labels = {k.code: k.label for k in STATUS_KINDS.values()}
     assert labels["student_away"] == "マル学" and labels["dv_support"] == "DV支援措置"
@@ -58,7 +66,12 @@ def test_household_effects():
 
 def test_premium_only_statuses():
     premium_only = {k.code for k in STATUS_KINDS.values() if k.effects.premium_only}
-    assert premium_only == {"involuntary_unemployment", "specific_same_household", "former_dependant"}
+    assert premium_only == {
+        "involuntary_unemployment",
+        "specific_same_household",
+        "former_dependant",
+        "prenatal_reduction",
+    }
 
 
 def test_dv_effects():
@@ -197,3 +210,60 @@ def test_involuntary_unemployment_period_must_be_the_computed_one():
     with pytest.raises(RuleViolation) as err:
         validate_status_period(period=wrong, birth_date=BIRTH)
     assert err.value.code == "PERIOD_MISMATCH"
+
+
+# the 2024 reform's card triggers (CERT-KIND) and 産前産後
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "unusable"),
+    [
+        ("card_expired", D(2026, 8, 31), D(2026, 12, 1)),  # 3 months' grace after the expiry date, then due
+        ("card_certificate_expired", D(2026, 9, 15), D(2026, 12, 16)),
+        ("card_certificate_expired", D(2026, 11, 30), D(2027, 3, 1)),  # 2/28 is the last day of the grace
+        ("card_returned", D(2026, 9, 15), D(2026, 9, 15)),  # no grace: the card is gone
+    ],
+)
+def test_a_card_status_keeps_the_card_from_being_used_after_the_grace(kind, start, unusable):
+    status = period(kind, start, None)
+    assert card_unusable_from(kind, start) == effective_from(status) == unusable
+    assert card_unusable_on([status], unusable) == kind
+    assert card_unusable_on([status], unusable - dt.timedelta(days=1)) == ""
+    accepted = validate_status_period(period=status)
+    cert = [r for r in accepted.reasons if r.rule_id == "CERT-KIND"]
+    assert cert and cert[0].facts["unusable_from"] == unusable.isoformat() and "資格確認書" in cert[0].summary
+
+
+def test_a_card_status_ended_by_a_new_card_no_longer_counts():
+    status = period("card_returned", D(2026, 9, 15), D(2026, 10, 31))
+    assert card_unusable_on([status], D(2026, 10, 31)) == "card_returned"
+    assert card_unusable_on([status], D(2026, 11, 1)) == ""
+    assert effective_from(period("dv_support", D(2026, 9, 15), None)) == D(2026, 9, 15)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "births", "due_month"),
+    [
+        (D(2025, 9, 1), D(2025, 12, 31), "single", "2025-10"),
+        (D(2024, 10, 1), D(2025, 3, 31), "multiple", "2025-01"),
+    ],
+)
+def test_prenatal_reduction_runs_4_whole_months_or_6_for_a_multiple_birth(start, end, births, due_month):
+    accepted = validate_status_period(period=period("prenatal_reduction", start, end))
+    facts = accepted.reasons[-1].facts
+    assert (facts["births"], facts["due_month"]) == (births, due_month)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (D(2025, 9, 1), None),  # open
+        (D(2025, 9, 2), D(2025, 12, 31)),  # not from the 1st
+        (D(2025, 9, 1), D(2025, 11, 30)),  # 3 months
+        (D(2023, 8, 1), D(2023, 11, 30)),  # due in September 2023, before the reduction began
+    ],
+)
+def test_prenatal_reduction_of_another_length_or_before_november_2023_is_refused(start, end):
+    with pytest.raises(RuleViolation) as err:
+        validate_status_period(period=period("prenatal_reduction", start, end))
+    assert err.value.code == "PERIOD_MISMATCH" and err.value.rule == "SPECIAL-STATUS"

@@ -15,6 +15,11 @@ ELIGIBILITY_CERTIFICATE = "eligibility_certificate"  # 資格確認書
 ELDERLY_RECIPIENT_CERTIFICATE = "elderly_recipient_certificate"  # 高齢受給者証
 
 MAX_YEARS = 5
+CARD_UNUSABLE_LABELS = {
+    "card_expired": "マイナンバーカードの有効期限切れ（3か月経過）によりマイナ保険証を利用できない",
+    "card_certificate_expired": "電子証明書の有効期限切れ（3か月経過）によりマイナ保険証を利用できない",
+    "card_returned": "マイナンバーカードの返納によりマイナ保険証を利用できない",
+}
 # What a certificate prints of the qualification period: a correction of one of them means issuing it again.
 PRINTED_PERIOD_FIELDS = (
     "acquired_on",
@@ -46,6 +51,9 @@ class CertificatePerson:
     dv_support: bool = False  # DV支援措置
     residence_period_end: dt.date | None = None  # 在留期間満了日 of a foreign resident
     student_away: bool = False  # マル学
+    # the card status (card_expired, card_certificate_expired, card_returned) that keeps a registered マイナ保険証
+    # from being used on the day asked, or ""
+    card_unusable: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,8 +95,10 @@ def certificates_due(
         "dv_support": str(person.dv_support).lower(),
         "elder": str(elder).lower(),
     }
+    if person.card_unusable:
+        facts["card_unusable"] = person.card_unusable
 
-    if person.card_registered and not person.dv_support:
+    if person.card_registered and not person.dv_support and not person.card_unusable:
         if not elder:
             return [
                 CertificateDue(
@@ -125,6 +135,8 @@ def certificates_due(
         ]
 
     why = "DV支援措置対象者" if person.dv_support else "マイナ保険証の利用登録なし"
+    if person.card_registered and person.card_unusable and not person.dv_support:
+        why = CARD_UNUSABLE_LABELS.get(person.card_unusable, "マイナ保険証を利用できない")
     shows_share = elder and config.print_share_on_eligibility_certificate
     facts = {**facts, "application_required": "false", "share_on_eligibility_certificate": str(shows_share).lower()}
     kind_reasons = [Reason("CERT-KIND", f"{why}のため資格確認書を申請によらず交付", BASIS_2024, facts)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
@@ -12,6 +13,15 @@ from .errors import RuleViolation
 from .model import Reason
 
 ONE_DAY = dt.timedelta(days=1)
+# The 2024 reform's triggers of a 資格確認書 besides a cancelled registration (CERT-KIND, domain §6.5): the マイナ保険証
+# cannot be used because the My Number card or its electronic certificate expired, or the card was returned. The
+# status starts on the expiry date (有効期限) or the day of return.
+CARD_UNUSABLE_KINDS = ("card_expired", "card_certificate_expired", "card_returned")
+# An expired card or certificate still works as a マイナ保険証 for 3 months after its expiry date.
+CARD_GRACE_MONTHS = 3
+# 産前産後: births from 2023-11-01 (domain §3.8); 4 months of reduction, 6 for a multiple birth.
+PRENATAL_FIRST_BIRTH_MONTH = dt.date(2023, 11, 1)
+PRENATAL_MONTHS = {4: "single", 6: "multiple"}
 INVOLUNTARY_SEPARATION_CODES = frozenset({"11", "12", "21", "22", "31", "32", "23", "33", "34"})
 INVOLUNTARY_AGE_LIMIT = 65
 
@@ -109,6 +119,38 @@ STATUS_KINDS: dict[str, StatusKind] = {
             StatusEffects(document_effects=("qualification_notice_instead_of_eligibility_certificate",)),
         ),
         StatusKind(
+            "card_expired",
+            "マイナンバーカードの有効期限切れ",
+            ("SPECIAL-STATUS", "CERT-KIND"),
+            BASIS_2024,
+            ("national_registration_record",),
+            StatusEffects(document_effects=("eligibility_certificate_without_application",)),
+        ),
+        StatusKind(
+            "card_certificate_expired",
+            "マイナンバーカードの電子証明書の有効期限切れ",
+            ("SPECIAL-STATUS", "CERT-KIND"),
+            BASIS_2024,
+            ("national_registration_record",),
+            StatusEffects(document_effects=("eligibility_certificate_without_application",)),
+        ),
+        StatusKind(
+            "card_returned",
+            "マイナンバーカードの返納",
+            ("SPECIAL-STATUS", "CERT-KIND"),
+            BASIS_2024,
+            ("card_return_record",),
+            StatusEffects(document_effects=("eligibility_certificate_without_application",)),
+        ),
+        StatusKind(
+            "prenatal_reduction",
+            "産前産後期間の保険料（税）軽減",
+            ("SPECIAL-STATUS",),
+            "国民健康保険法施行令（産前産後期間の保険料の減額）",
+            ("application", "maternal_health_handbook"),
+            StatusEffects(premium_only=True, document_effects=("prenatal_reduction_slip",)),
+        ),
+        StatusKind(
             "dv_support",
             "DV支援措置",
             ("SPECIAL-STATUS", "DV"),
@@ -197,6 +239,35 @@ def involuntary_unemployment_period(*, separation_date: dt.date) -> StatusSpan:
     )
 
 
+def card_unusable_from(kind: str, start: dt.date) -> dt.date:
+    """The first day a マイナ保険証 cannot be used: the day of return, or the day after the 3 months that follow the
+    expiry date of the card or its certificate (2026-08-31 -> 2026-12-01)."""
+    if kind == "card_returned":
+        return start
+    return _add_months(start, CARD_GRACE_MONTHS) + ONE_DAY
+
+
+def effective_from(period: StatusPeriod) -> dt.date:
+    """The day a status takes effect: its start, or for a card that cannot be used the day it stops working."""
+    if period.kind in CARD_UNUSABLE_KINDS:
+        return card_unusable_from(period.kind, period.start)
+    return period.start
+
+
+def card_unusable_on(periods: Iterable[StatusPeriod], day: dt.date) -> str:
+    """The kind of the card status that keeps the マイナ保険証 from being used on `day`, or ''."""
+    for period in periods:
+        if period.kind in CARD_UNUSABLE_KINDS and active_on(effective_from(period), period.end, day):
+            return period.kind
+    return ""
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the last day of that month when it is shorter (8/31 + 3 -> 11/30)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def validate_status_period(
     *, period: StatusPeriod, birth_date: dt.date | None = None, existing: Iterable[StatusPeriod] = ()
 ) -> AcceptedStatus:
@@ -228,6 +299,19 @@ def validate_status_period(
     ]
     if period.kind == "involuntary_unemployment":
         reasons.append(_check_involuntary(period, birth_date))
+    if period.kind in CARD_UNUSABLE_KINDS:
+        unusable = card_unusable_from(period.kind, period.start)
+        grace = "" if period.kind == "card_returned" else f"（有効期限 {period.start.isoformat()} から3か月経過）"
+        reasons.append(
+            Reason(
+                "CERT-KIND",
+                f"{kind.label}によりマイナ保険証を {unusable.isoformat()} から利用できない{grace}ため資格確認書を交付",
+                BASIS_2024,
+                {"kind": kind.code, "unusable_from": unusable.isoformat()},
+            )
+        )
+    if period.kind == "prenatal_reduction":
+        reasons.append(_check_prenatal(period))
     for other in existing:
         if other.person_id == period.person_id and other.kind == period.kind and _overlaps(other, period):
             raise RuleViolation(
@@ -283,6 +367,44 @@ def _check_involuntary(period: StatusPeriod, birth_date: dt.date | None) -> Reas
     return dataclasses.replace(
         span.reason,
         facts={**span.reason.facts, "separation_code": period.separation_code, "age_at_separation": str(age)},
+    )
+
+
+def _check_prenatal(period: StatusPeriod) -> Reason:
+    """産前産後: whole months, 4 (from the month before the due month) or 6 for a multiple birth (from 3 months
+    before), for a birth due from November 2023."""
+    end = period.end
+    if end is None or period.start.day != 1 or (end + ONE_DAY).day != 1:
+        raise RuleViolation(
+            "end",
+            "産前産後 runs whole months: from the 1st of the month before the due month to the last day of the month "
+            "2 months after it",
+            rule="SPECIAL-STATUS",
+            code="PERIOD_MISMATCH",
+        )
+    months = (end.year * 12 + end.month) - (period.start.year * 12 + period.start.month) + 1
+    if months not in PRENATAL_MONTHS:
+        raise RuleViolation(
+            "end",
+            f"産前産後 runs 4 months (6 for a multiple birth), not {months}",
+            rule="SPECIAL-STATUS",
+            code="PERIOD_MISMATCH",
+        )
+    due_month = _add_months(period.start, 1 if months == 4 else 3)
+    if due_month < PRENATAL_FIRST_BIRTH_MONTH:
+        raise RuleViolation(
+            "start",
+            f"産前産後 applies to births due from {PRENATAL_FIRST_BIRTH_MONTH.isoformat()}",
+            rule="SPECIAL-STATUS",
+            code="PERIOD_MISMATCH",
+        )
+    births = PRENATAL_MONTHS[months]
+    return Reason(
+        "SPECIAL-STATUS",
+        f"産前産後の保険料（税）軽減: 出産予定月 {due_month.year}年{due_month.month}月、"
+        f"{'多胎' if births == 'multiple' else '単胎'}のため{months}か月",
+        "国民健康保険法施行令（産前産後期間の保険料の減額）",
+        {"due_month": due_month.isoformat()[:7], "births": births, "months": str(months)},
     )
 
 

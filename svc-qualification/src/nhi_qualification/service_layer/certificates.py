@@ -9,7 +9,7 @@ from ..domain.bases import BASIS_2024, REFUSAL_BASIS
 from ..domain.certificates import PRINTED_PERIOD_FIELDS, CertificatePerson, certificates_due
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.model import Decision, Period, Reason
-from ..domain.special_statuses import StatusPeriod
+from ..domain.special_statuses import CARD_UNUSABLE_KINDS, StatusPeriod, card_unusable_on
 from . import views
 from .app import App
 from .context import Actor
@@ -19,7 +19,7 @@ from .values import iso
 # The certificates that must come back when a qualification ends (2.1.3); a 資格情報のお知らせ is not collected.
 COLLECTED_KINDS = ("eligibility_certificate", "elderly_recipient_certificate")
 # Statuses that change what a certificate shows or how long it runs: the certificate is issued again.
-REISSUE_ON = {"card_registration", "gender_identity_display", "student_away", "dv_support"}
+REISSUE_ON = {"card_registration", "gender_identity_display", "student_away", "dv_support", *CARD_UNUSABLE_KINDS}
 
 
 def status_flags(period: StatusPeriod, display_name: str, today: dt.date) -> dict[str, Any]:
@@ -51,6 +51,8 @@ def due_for_decision(
                 overrides.setdefault(period.person_id, {}).update(status_flags(period, accepted.display_name, today))
                 if period.kind == "student_away":
                     overrides[period.person_id]["student_away"] = period.active_on(today)
+                if period.kind in CARD_UNUSABLE_KINDS:
+                    overrides[period.person_id]["card_unusable"] = card_unusable_on([period], today)
     else:
         return []
     return _due(app, uow, person_ids, today, overrides)
@@ -119,6 +121,7 @@ def _due(
             dv_support=bool(flags.get("dv_support", row.dv_support)),
             residence_period_end=row.residence_expires_on,
             student_away=student,
+            card_unusable=flags.get("card_unusable") or card_unusable_on(held, today),
         )
         try:
             for item in certificates_due(person=person, as_of=today, config=app.certificates):

@@ -14,7 +14,7 @@ from ..domain.commands import SubmitNotification
 from ..domain.errors import RuleViolation
 from ..domain.events import QualificationChanged, StatusChange
 from ..domain.model import Decision, DocumentDue, PersonFacts, Reason
-from ..domain.special_statuses import StatusPeriod, validate_status_period
+from ..domain.special_statuses import CARD_UNUSABLE_KINDS, StatusPeriod, effective_from, validate_status_period
 from ..domain.timing import notification_timing
 from .app import App
 from .certificates import status_flags
@@ -26,6 +26,7 @@ STATUS_SLIPS = {
     "former_dependant": "former_dependant_slip",
     "specific_same_household": "specific_same_household_slip",
     "involuntary_unemployment": "involuntary_unemployment_slip",
+    "prenatal_reduction": "prenatal_reduction_slip",
 }
 
 
@@ -73,6 +74,14 @@ def decide(
             )
         except RuleViolation as exc:
             raise RuleViolation(f"{field}.{exc.field}", exc.message, rule=exc.rule, code=exc.code) from None
+        if period.kind in CARD_UNUSABLE_KINDS and not _registered(uow, claim.person_id, existing, period.start):
+            raise RuleViolation(
+                f"{field}.kind",
+                f"person {claim.person_id} has no マイナ保険証 利用登録 on {period.start}: a 資格確認書 is due without "
+                "it, the card's expiry or return changes nothing",
+                rule="CERT-KIND",
+                code="NOT_REGISTERED",
+            )
         if period.kind == "gender_identity_display" and not claim.display_name:
             raise RuleViolation(
                 f"{field}.display_name",
@@ -134,7 +143,7 @@ def record(
                 household_id=household.household_id,
                 change_id=change_id,
                 change_kind="status",
-                effective_date=period.start,
+                effective_date=effective_from(period),
                 rule_ids=tuple(r.rule_id for r in result.reasons),
                 business_date=decision.business_date,
                 operator_id=actor.operator_id,
@@ -148,6 +157,14 @@ def record(
             )
         )
     return recorded
+
+
+def _registered(uow: AbstractUnitOfWork, person_id: str, held: list[StatusPeriod], day: dt.date) -> bool:
+    """The person's マイナ保険証 is registered (利用登録) on `day`: a card_registration status then, or the flag."""
+    if any(p.kind == "card_registration" and p.active_on(day) for p in held):
+        return True
+    row = uow.persons.get(person_id)
+    return bool(row is not None and row.card_registered)
 
 
 def decision_dicts(accepted: list[Accepted], numbers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
