@@ -1,10 +1,20 @@
-"""The counter's print queue: which certificates svc-qualification's decisions made due, for whom, printed or not.
+"""The counter's print queue: which certificates, slips and forms svc-qualification's decisions made due, for whom,
+with the reason and the rule, printed or not.
 
-Each event of `nhi.v1.qualification.*` is handled once (inbox, in the transaction of its queue items). The 2024
-reform's triggers map to events as follows: a new qualification (acquired) -> the kinds CERT-KIND gives on that day;
-利用登録 ended (status card_registration with an end) -> 資格確認書; DV support measure started (status dv_support)
--> 資格確認書 (DV); a share change for a 70-74 person (burden, ratio changed) -> 高齢受給者証. My Number card or
-certificate expiry and card return have no event in svc-qualification yet."""
+Each event of `nhi.v1.qualification.*` is handled once (inbox, in the transaction of its queue items), whatever made
+the change (the counter, a batch, the resident stream). What an event makes due:
+
+- certificates (the 2024 reform's triggers): a new qualification (acquired) -> the kinds CERT-KIND gives on that
+  day; 利用登録 ended (status card_registration with an end) -> 資格確認書; DV support measure started (status
+  dv_support) -> 資格確認書 (DV); the My Number card or its electronic certificate expired, or the card returned
+  (status card_expired, card_certificate_expired, card_returned) -> what CERT-KIND gives from the day the マイナ保険証
+  stops working (the event's effective date; 3 months after an expiry): the 資格確認書, and the 高齢受給者証 at 70-74;
+  a share change for a 70-74 person (burden, ratio changed) -> 高齢受給者証;
+- slips (異動連絡票) and forms: a birth -> 出産育児一時金支給申請書 (ACQ-BIRTH); a death -> 葬祭費支給申請書
+  (LOSS-DEATH); a move to 後期高齢者医療 leaving the person as 特定同一世帯所属者, or that status registered or
+  changed -> 特定同一世帯所属者異動連絡票; 旧被扶養者 registered or changed -> 旧被扶養者異動連絡票; 産前産後
+  (status prenatal_reduction) -> 産前産後保険料（税）軽減異動連絡票; a burden ratio or limit category change, or a
+  70-74 person joining or leaving (the household's share is decided again, BURDEN-3) -> 負担区分異動連絡票."""
 
 from __future__ import annotations
 
@@ -15,49 +25,103 @@ from nhi_common.errors import NotFound
 from nhi_common.paging import Page
 from nhi_common.plumbing import utcnow
 
-from ..domain import certificate
+from ..domain import certificate, elderly
 from .job_ports import JobStore
 from .ports import QualificationSource
 
 CONSUMER = "documents-print-queue"
 ELIGIBILITY = certificate.KIND
 ELDERLY = certificate.ELDERLY_RECIPIENT_CERTIFICATE
+CARD_UNUSABLE = ("card_expired", "card_certificate_expired", "card_returned")
+# status kind -> the slip its registration or change makes due
+STATUS_SLIPS = {
+    "specific_same_household": "specific_same_household_slip",
+    "former_dependant": "former_dependant_slip",
+    "prenatal_reduction": "prenatal_reduction_slip",
+}
+BURDEN_SLIP = "burden_category_slip"
+ELDER_END_AGE = 75
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def is_elder(birth_date: dt.date, day: dt.date) -> bool:
+    """70-74 (高齢受給者) on `day`: from ELDER-START to the day before the 75th birthday."""
+    try:
+        birthday_75 = birth_date.replace(year=birth_date.year + ELDER_END_AGE)
+    except ValueError:  # born on 29 February
+        birthday_75 = dt.date(birth_date.year + ELDER_END_AGE, 3, 1)
+    return elderly.elder_start(birth_date) <= day < birthday_75
 
 
 def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str, Any]]:
-    """The queue items an event makes due; `due_kinds(person_id, day)` asks CERT-KIND for a new qualification."""
+    """The queue items an event makes due; `due_kinds(person_id, day)` asks CERT-KIND what is due on a day."""
     person_id = data.get("person_id", "")
     household_id = data.get("household_id", "")
     day = dt.date.fromisoformat(data.get("business_date") or data.get("effective_date"))
 
-    def item(kind: str, reason: str, rules: list[str]) -> dict[str, Any]:
+    def item(kind: str, reason: str, rules: list[str], on: dt.date = day) -> dict[str, Any]:
         return {
             "person_id": person_id,
             "household_id": household_id,
             "kind": kind,
             "reason": reason,
             "rule_ids": rules,
-            "due_on": day,
+            "due_on": on,
         }
 
     if event_type.endswith(".acquired.v1"):
-        start = dt.date.fromisoformat(data.get("acquired_on") or day.isoformat())
-        return [item(kind, "acquired", ["CERT-KIND"]) for kind in due_kinds(person_id, max(start, day))]
+        start = _date(data.get("acquired_on")) or day
+        items = [item(kind, "acquired", ["CERT-KIND"]) for kind in due_kinds(person_id, max(start, day))]
+        if data.get("reason") == "birth":
+            items.append(item("childbirth_lump_sum_application", "birth", ["ACQ-BIRTH"]))
+        return items + _elder_burden_slip(data, start, "elder_joined", item)
+    if event_type.endswith(".lost.v1"):
+        lost = _date(data.get("lost_on")) or day
+        items = []
+        if data.get("reason") == "death":
+            items.append(item("funeral_expense_application", "death", ["LOSS-DEATH"]))
+        if data.get("reason") == "age75" and data.get("specific_same_household"):
+            items.append(item(STATUS_SLIPS["specific_same_household"], "age75", ["LOSS-AGE75", "SPECIAL-STATUS"]))
+        # 70-74 on the day of the loss, as svc-qualification's decision reads it (not when leaving at 75)
+        return items + _elder_burden_slip(data, lost, "elder_left", item)
     if not event_type.endswith(".changed.v1"):
         return []
     if data.get("change_kind") == "status":
         kind, ended = data.get("status_kind"), bool(data.get("status_end"))
+        if kind in STATUS_SLIPS:
+            return [item(STATUS_SLIPS[kind], kind, ["SPECIAL-STATUS"])]
         if kind == "card_registration" and ended:
             return [item(ELIGIBILITY, "registration_cancelled", ["CERT-KIND"])]
         if kind == "dv_support" and not ended:
             return [item(ELIGIBILITY, "dv_support", ["DV", "CERT-KIND"])]
+        if kind in CARD_UNUSABLE and not ended:
+            # due from the day the マイナ保険証 stops working, which svc-qualification gives as the effective date
+            on = max(day, _date(data.get("effective_date")) or day)
+            return [
+                item(due, kind, ["CERT-KIND"], on) for due in due_kinds(person_id, on) if due in (ELIGIBILITY, ELDERLY)
+            ]
         return []
-    if data.get("change_kind") == "burden" and data.get("ratio_percent_new") not in (
-        None,
-        data.get("ratio_percent_old"),
-    ):
-        return [item(ELDERLY, "share_changed", ["ELDER-CERT-EXPIRY", "BURDEN-3"])]
+    if data.get("change_kind") == "burden":
+        items = []
+        ratio_changed = data.get("ratio_percent_new") not in (None, data.get("ratio_percent_old"))
+        limit_changed = data.get("limit_category_new") not in (None, data.get("limit_category_old"))
+        if ratio_changed:
+            items.append(item(ELDERLY, "share_changed", ["ELDER-CERT-EXPIRY", "BURDEN-3"]))
+        if ratio_changed or limit_changed:
+            items.append(item(BURDEN_SLIP, "burden_changed", list(data.get("rule_ids") or ["BURDEN-3"])))
+        return items
     return []
+
+
+def _elder_burden_slip(data: dict[str, Any], on: dt.date, reason: str, item) -> list[dict[str, Any]]:
+    """負担区分異動連絡票 when a 70-74 person joins or leaves: the household's share is decided again (BURDEN-3)."""
+    birth = _date(data.get("birth_date"))
+    if birth is None or not is_elder(birth, on):
+        return []
+    return [item(BURDEN_SLIP, reason, ["BURDEN-3"])]
 
 
 class PrintQueue:

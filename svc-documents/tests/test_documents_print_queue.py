@@ -1,0 +1,105 @@
+"""What each event of svc-qualification puts on the print queue (the events as svc-qualification writes them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nhi_documents.service_layer.print_queue import due_items, is_elder
+
+D = dt.date
+CHANGED = "jp.nhi.qualification.changed.v1"
+LOST = "jp.nhi.qualification.lost.v1"
+ACQUIRED = "jp.nhi.qualification.acquired.v1"
+
+
+def changed(**data):
+    return {
+        "person_id": "p1",
+        "household_id": "H1",
+        "business_date": "2026-11-24",
+        "effective_date": "2026-11-24",
+        "rule_ids": [],
+        **data,
+    }
+
+
+def person_event(**data):
+    return {"person_id": "p1", "household_id": "H1", "business_date": "2026-11-24", "birth_date": "1985-04-02", **data}
+
+
+def items(event_type, data, due=("eligibility_certificate",)):
+    asked = []
+
+    def due_kinds(person_id, day):
+        asked.append(day)
+        return due
+
+    found = [
+        (i["kind"], i["reason"], i["due_on"].isoformat(), tuple(i["rule_ids"]))
+        for i in due_items(event_type, data, due_kinds)
+    ]
+    return found, asked
+
+
+def test_a_burden_change_makes_the_slip_due_and_a_ratio_change_the_elderly_certificate_too():
+    ratio = changed(change_kind="burden", ratio_percent_old=20, ratio_percent_new=30, rule_ids=["BURDEN-3"])
+    assert items(CHANGED, ratio)[0] == [
+        ("elderly_recipient_certificate", "share_changed", "2026-11-24", ("ELDER-CERT-EXPIRY", "BURDEN-3")),
+        ("burden_category_slip", "burden_changed", "2026-11-24", ("BURDEN-3",)),
+    ]
+    limit = changed(
+        change_kind="burden",
+        ratio_percent_old=30,
+        ratio_percent_new=30,
+        limit_category_old="現役並みⅠ",
+        limit_category_new="現役並みⅡ",
+        rule_ids=["LIMIT-CATEGORY"],
+    )
+    assert items(CHANGED, limit)[0] == [("burden_category_slip", "burden_changed", "2026-11-24", ("LIMIT-CATEGORY",))]
+    same = changed(change_kind="burden", ratio_percent_old=30, ratio_percent_new=30, limit_category_new=None)
+    assert items(CHANGED, same)[0] == []
+
+
+def test_a_move_to_later_elderly_care_as_specific_same_household_makes_its_slip_due():
+    moved = person_event(reason="age75", lost_on="2026-11-20", birth_date="1951-11-20", specific_same_household=True)
+    assert items(LOST, moved)[0] == [
+        ("specific_same_household_slip", "age75", "2026-11-24", ("LOSS-AGE75", "SPECIAL-STATUS"))
+    ]
+    alone = {**moved, "specific_same_household": False}
+    assert items(LOST, alone)[0] == []
+
+
+def test_a_70_74_person_leaving_makes_the_burden_slip_due_one_under_70_not():
+    left = person_event(reason="emp_join", lost_on="2026-11-21", birth_date="1954-12-15")
+    assert items(LOST, left)[0] == [("burden_category_slip", "elder_left", "2026-11-24", ("BURDEN-3",))]
+    assert items(LOST, {**left, "birth_date": "1960-01-01"})[0] == []
+
+
+def test_a_card_trigger_asks_cert_kind_on_the_day_the_card_stops_working_and_an_ended_one_queues_nothing():
+    expired = changed(
+        change_kind="status", status_kind="card_expired", status_end="", effective_date="2027-01-16", rule_ids=[]
+    )
+    found, asked = items(CHANGED, expired, due=("eligibility_certificate", "elderly_recipient_certificate"))
+    assert asked == [D(2027, 1, 16)]
+    assert [(kind, on) for kind, _reason, on, _rules in found] == [
+        ("eligibility_certificate", "2027-01-16"),
+        ("elderly_recipient_certificate", "2027-01-16"),
+    ]
+    assert items(CHANGED, {**expired, "status_end": "2027-03-31"}) == ([], [])
+    # a registered person is due a お知らせ on that day only if the card works again: nothing to print then
+    assert items(CHANGED, expired, due=("qualification_notice",))[0] == []
+
+
+@pytest.mark.parametrize(
+    ("birth", "day", "elder"),
+    [
+        (D(1956, 12, 15), D(2026, 12, 31), False),  # 70 on 2026-12-14: ELDER-START is 2027-01-01
+        (D(1956, 12, 15), D(2027, 1, 1), True),
+        (D(1951, 11, 20), D(2026, 11, 19), True),
+        (D(1951, 11, 20), D(2026, 11, 20), False),  # 75 on the birthday: 後期高齢者医療
+    ],
+)
+def test_elder_runs_from_elder_start_to_the_day_before_the_75th_birthday(birth, day, elder):
+    assert is_elder(birth, day) is elder

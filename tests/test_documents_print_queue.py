@@ -1,0 +1,166 @@
+"""The counter's print queue fed by svc-qualification's decisions, through the gateway: the 2024 reform's card triggers
+make the 資格確認書 due (CERT-KIND), and births, deaths, special statuses and a 70-74 person joining put their forms
+and slips on it, each with its reason and rule."""
+
+from __future__ import annotations
+
+import pytest
+from scenario_steps import joined, notify
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+REGISTERED = {"kind": "card_registration", "start": "2026-10-01", "evidence": ["national_registration_record"]}
+
+
+def register_status(running, house: dict, person_id: str, status: dict):
+    return notify(
+        running,
+        {
+            "kind": "status",
+            "reason": "status",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": person_id}],
+            "event_date": "2026-11-24",
+            "statuses": [{"person_id": person_id, **status}],
+        },
+    )
+
+
+def queued(running, person_id: str, count: int) -> list[dict]:
+    """The person's items once `count` are there (the documents worker hears the events asynchronously)."""
+    counter = running.headers("counter")
+
+    def probe():
+        page = running.http.get("/api/v1/print-queue", params={"person_id": person_id}, headers=counter)
+        assert page.status_code == 200, page.text
+        items = page.json()["items"]
+        return items if len(items) >= count else None
+
+    return running.wait_for(probe, timeout=60)
+
+
+def of_reason(items: list[dict], *reasons: str) -> list[tuple]:
+    return sorted((i["kind"], i["reason"], i["due_on"], tuple(i["rule_ids"])) for i in items if i["reason"] in reasons)
+
+
+def test_a_card_returned_or_expired_makes_the_eligibility_certificate_due_for_a_registered_person(running):
+    returned = joined(running, birth_date="1985-04-02")
+    elder = joined(running, birth_date="1954-12-15")  # 71: the 資格確認書 comes with a 高齢受給者証
+    for house in (returned, elder):
+        registered = register_status(running, house, house["person_ids"][0], REGISTERED)
+        assert registered.status_code == 201, registered.text
+        queued(running, house["person_ids"][0], 1)  # the join's own items
+
+    answer = register_status(
+        running,
+        returned,
+        returned["person_ids"][0],
+        {"kind": "card_returned", "start": "2026-11-20", "evidence": ["card_return_record"]},
+    )
+    assert answer.status_code == 201, answer.text
+    items = queued(running, returned["person_ids"][0], 2)
+    assert of_reason(items, "card_returned") == [
+        ("eligibility_certificate", "card_returned", "2026-11-24", ("CERT-KIND",))
+    ]
+
+    # The certificate expired on 2026-10-15: the マイナ保険証 works 3 more months, the 資格確認書 is due from 2027-01-16.
+    answer = register_status(
+        running,
+        elder,
+        elder["person_ids"][0],
+        {"kind": "card_certificate_expired", "start": "2026-10-15", "evidence": ["national_registration_record"]},
+    )
+    assert answer.status_code == 201, answer.text
+    reasons = answer.json()["decision"]["statuses"][0]["reasons"]
+    assert any(r["facts"].get("unusable_from") == "2027-01-16" for r in reasons)
+    items = queued(running, elder["person_ids"][0], 4)
+    assert of_reason(items, "card_certificate_expired") == [
+        ("elderly_recipient_certificate", "card_certificate_expired", "2027-01-16", ("CERT-KIND",)),
+        ("eligibility_certificate", "card_certificate_expired", "2027-01-16", ("CERT-KIND",)),
+    ]
+
+
+def test_a_card_status_for_a_person_without_registration_is_refused(running):
+    house = joined(running, birth_date="1985-04-02")
+    refused = register_status(
+        running,
+        house,
+        house["person_ids"][0],
+        {"kind": "card_expired", "start": "2026-08-31", "evidence": ["national_registration_record"]},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    error = refused.json()["errors"][0]
+    assert (error["field"], error["rule"]) == ("statuses[0].kind", "CERT-KIND")
+
+
+def test_births_deaths_statuses_and_a_70_74_join_put_their_forms_and_slips_on_the_queue(running):
+    newborn = joined(running, birth_date="2026-11-20", reason="birth", event_date="2026-11-20")
+    items = queued(running, newborn["person_ids"][0], 2)
+    assert of_reason(items, "birth") == [("childbirth_lump_sum_application", "birth", "2026-11-24", ("ACQ-BIRTH",))]
+
+    deceased = joined(running, birth_date="1985-04-02")
+    queued(running, deceased["person_ids"][0], 1)
+    died = notify(
+        running,
+        {
+            "kind": "leave",
+            "reason": "death",
+            "household_id": deceased["household_id"],
+            "persons": [{"person_id": deceased["person_ids"][0]}],
+            "event_date": "2026-11-22",
+        },
+    )
+    assert died.status_code == 201, died.text
+    items = queued(running, deceased["person_ids"][0], 2)
+    [funeral] = [i for i in items if i["reason"] == "death"]
+    assert (funeral["kind"], funeral["rule_ids"]) == ("funeral_expense_application", ["LOSS-DEATH"])
+
+    elder = joined(running, birth_date="1955-03-10")  # 71 on joining: the household's share is decided again
+    person_id = elder["person_ids"][0]
+    items = queued(running, person_id, 2)
+    assert of_reason(items, "elder_joined") == [("burden_category_slip", "elder_joined", "2026-11-24", ("BURDEN-3",))]
+    former = {
+        "kind": "former_dependant",
+        "start": "2026-10-01",
+        "end": "2028-09-30",
+        "evidence": ["application", "dependant_loss_certificate"],
+    }
+    assert register_status(running, elder, person_id, former).status_code == 201
+    items = queued(running, person_id, 3)
+    assert of_reason(items, "former_dependant") == [
+        ("former_dependant_slip", "former_dependant", "2026-11-24", ("SPECIAL-STATUS",))
+    ]
+
+    mother = joined(running, birth_date="1992-06-01", sex="2")
+    prenatal = {
+        "kind": "prenatal_reduction",
+        "start": "2026-11-01",
+        "end": "2027-02-28",  # due in December 2026: November to February
+        "evidence": ["application", "maternal_health_handbook"],
+    }
+    assert register_status(running, mother, mother["person_ids"][0], prenatal).status_code == 201
+    items = queued(running, mother["person_ids"][0], 2)
+    assert of_reason(items, "prenatal_reduction") == [
+        ("prenatal_reduction_slip", "prenatal_reduction", "2026-11-24", ("SPECIAL-STATUS",))
+    ]
+
+    # The clerk prints the funeral form due for the deceased (as of the day of death) and marks the item printed.
+    counter = running.headers("counter")
+    document = running.http.post(
+        "/api/v1/documents",
+        json={
+            "kind": "funeral_expense_application",
+            "person_id": deceased["person_ids"][0],
+            "options": {"as_of": "2026-11-22"},
+        },
+        headers=counter,
+    )
+    assert document.status_code == 201, document.text
+    printed = running.http.post(
+        f"/api/v1/print-queue/{funeral['item_id']}/printed",
+        json={"document_id": document.json()["document_id"]},
+        headers=counter,
+    )
+    assert printed.status_code == 200, printed.text
+    assert printed.json()["printed"] is True and printed.json()["document_id"] == document.json()["document_id"]
