@@ -7,12 +7,15 @@ It picks up what the municipality dropped into `<file_dir>/intermediate/outbox` 
 - manual answers (MAN_*): matched with the requests that were waiting for them.
 Other municipalities' queries (`ask`) are answered automatically from the registered copies, except a copy marked
 for no automatic answer (a DV support-measure person) or a defective one: that request goes to the municipality
-(REQ_*) and waits for its clerk's answer. Everything it holds is in a JSON state file.
+(REQ_*) and waits for its clerk's answer. Everything it holds is in a JSON state file; each operation holds a lock on
+it, so the `serve` loop of `make run` and a one-off command (a test's `ask`) can run at the same time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -173,19 +176,32 @@ class IntermediateServer:
         root = pathlib.Path(file_dir) / "intermediate"
         self.outbox, self.inbox = root / "outbox", root / "inbox"
         self.state_path = pathlib.Path(state)
-        self.state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
-        for key in ("seen", "copies", "incomes", "requests", "unexpected_answers"):
-            self.state.setdefault(key, {} if key != "unexpected_answers" else [])
+        self.state: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """The state as on disk now, held exclusively; saved when the block ends."""
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.state_path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self.state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
+                for key in ("seen", "copies", "incomes", "requests", "unexpected_answers"):
+                    self.state.setdefault(key, {} if key != "unexpected_answers" else [])
+                yield self.state
+                self._save()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # ----- configuration: what "other municipalities" hold -----
 
     def seed_income(self, *, my_number: str, income_year: int, non_taxed: bool, **amounts: int | None) -> None:
         """The income another municipality registered as its 副本 for this My Number and year."""
-        self.state["incomes"].setdefault(my_number, {})[str(income_year)] = {
-            "non_taxed": non_taxed,
-            **{k: amounts.get(k) for k in AMOUNTS},
-        }
-        self._save()
+        with self._locked() as state:
+            state["incomes"].setdefault(my_number, {})[str(income_year)] = {
+                "non_taxed": non_taxed,
+                **{k: amounts.get(k) for k in AMOUNTS},
+            }
 
     # ----- what the municipality dropped -----
 
@@ -194,6 +210,11 @@ class IntermediateServer:
         summary: dict[str, Any] = {"subcopies": [], "queries": [], "manual_answers": []}
         if not self.outbox.is_dir():
             return summary
+        with self._locked():
+            self._receive(summary)
+        return summary
+
+    def _receive(self, summary: dict[str, Any]) -> None:
         for path in sorted(self.outbox.iterdir()):
             if path.name.startswith(".") or path.suffix != ".dat":
                 continue
@@ -210,8 +231,6 @@ class IntermediateServer:
             else:
                 continue
             self.state["seen"][path.name] = fingerprint
-            self._save()
-        return summary
 
     def _subcopies(self, name: str, content: bytes) -> dict[str, Any]:
         try:
@@ -303,6 +322,10 @@ class IntermediateServer:
     def ask(self, *, insurer: str, person_id: str, requester: str, item_code: str = "01") -> dict[str, Any]:
         """A query from another municipality about one of this municipality's persons: answered automatically from
         the registered copy, or sent to the municipality for a manual answer (DV, defective copy)."""
+        with self._locked():
+            return self._ask(insurer, person_id, requester, item_code)
+
+    def _ask(self, insurer: str, person_id: str, requester: str, item_code: str) -> dict[str, Any]:
         copy = self.state["copies"].get(insurer, {}).get(person_id)
         request_id = str(uuid.uuid4())
         if copy is None:
@@ -325,15 +348,15 @@ class IntermediateServer:
             request = {"state": "answered_automatically", "person_id": person_id, "requester": requester}
             request["answer"] = answer
         self.state["requests"][request_id] = request
-        self._save()
         return {"request_id": request_id, **request}
 
     def status(self) -> dict[str, Any]:
-        return {
-            "copies": {insurer: len(found) for insurer, found in self.state["copies"].items()},
-            "requests": self.state["requests"],
-            "unexpected_answers": self.state["unexpected_answers"],
-        }
+        with self._locked() as state:
+            return {
+                "copies": {insurer: len(found) for insurer, found in state["copies"].items()},
+                "requests": state["requests"],
+                "unexpected_answers": state["unexpected_answers"],
+            }
 
     # ----- files -----
 
