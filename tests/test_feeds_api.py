@@ -80,3 +80,60 @@ def test_a_resident_change_that_cannot_be_applied_is_listed_fixed_and_replayed(r
     assert (replayed.json()["state"], replayed.json()["outcome"]) == ("replayed", "applied")
     household = running.http.get(f"/api/v1/households/{household_id}", headers=running.headers("counter"))
     assert household.status_code == 200 and [m["person_id"] for m in household.json()["members"]] == [person_id]
+
+
+def test_a_fixed_length_resident_file_with_a_bad_record_imports_nothing_unless_partial(running):
+    """docs/feeds/resident-file.md: 600-byte CP932 records, one per person; the bad record is named by line and field."""
+    from nhi_integration.domain.resident_files import encode_fixed
+
+    def change(household_id: str, person_id: str, birth_date: str) -> dict:
+        return {
+            "change_id": f"F{uuid.uuid4().hex[:20]}",
+            "change_kind": "move_in",
+            "event_date": "2026-11-20",
+            "notified_on": "2026-11-21",
+            "household_id": household_id,
+            "head_person_id": person_id,
+            "previous_municipality": "横浜市",
+            "address": {"postal_code": "1000001", "address_code": "13999001", "address": "みどり市泉町1丁目2番3号"},
+            "persons": [
+                {
+                    "person_id": person_id,
+                    "name_kanji": "髙橋　一郎",
+                    "name_kana": "タカハシ　イチロウ",
+                    "birth_date": birth_date,
+                    "sex": "1",
+                    "relationship": "世帯主",
+                    "listing_order": 1,
+                    "sequence": 1,
+                }
+            ],
+        }
+
+    good = f"H8{uuid.uuid4().int % 10**7:07d}"
+    bad = f"H8{uuid.uuid4().int % 10**7:07d}"
+    content = encode_fixed(change(good, new_person_id(), "1970-01-01")) + encode_fixed(
+        change(bad, new_person_id(), "1971-01-01")
+    ).replace(b"19710101", b"19711301")
+    headers = {**running.headers("batch"), "Content-Type": "application/octet-stream"}
+    counter = running.headers("counter")
+
+    def post(**params):
+        answer = running.http.post(
+            "/api/v1/feeds/resident",
+            params={"file_format": "fixed", "file_name": "JUKI_20261121.dat", **params},
+            content=content,
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    refused = post()
+    assert (refused["state"], refused["records"], refused["applied"]) == ("rejected", 2, 0)
+    assert [(e["line"], e["field"]) for e in refused["errors"]] == [(2, "birth_date")]
+    assert running.http.get(f"/api/v1/households/{good}", headers=counter).status_code == 404
+
+    partial = post(partial="true")
+    assert (partial["state"], partial["applied"], partial["rejected"]) == ("processed", 1, 1)
+    running.wait_for(lambda: running.http.get(f"/api/v1/households/{good}", headers=counter).status_code == 200)
+    assert running.http.get(f"/api/v1/households/{bad}", headers=counter).status_code == 404
