@@ -398,9 +398,23 @@ def main(argv: list[str] | None = None) -> int:
         "env", help="print `export` lines: local secrets (created if missing) and the NATS_URL of a running suite"
     )
     secrets_cmd.add_argument("--var", default="var")
+    backup_cmd = commands.add_parser(
+        "backup", help="back up the running suite (databases, files, secrets, streams) into a new directory"
+    )
+    backup_cmd.add_argument("target")
+    backup_cmd.add_argument("--var", default="var")
+    restore_cmd = commands.add_parser("restore", help="restore a backup into an empty state directory")
+    restore_cmd.add_argument("source")
+    restore_cmd.add_argument("--var", default="var")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run_command(args)
+    if args.command in ("backup", "restore"):
+        from . import backup
+
+        if args.command == "backup":
+            return backup.main_backup(args.var, args.target)
+        return backup.main_restore(args.source, args.var)
     var = pathlib.Path(args.var)
     values = local_secrets(var)
     values.pop(SERVER_ONLY_SECRET, None)
