@@ -70,4 +70,4 @@ class QualificationLink:
         except grpc.RpcError as exc:
             if exc.code() in TRANSIENT:
                 raise
-            raise InvalidInput("household_id", exc.details() or str(exc.code()), code="BURDEN_REFUSED") from None
+            raise InvalidInput("household_id", exc.details() or str(exc.code()), code="INVALID_ARGUMENT") from None

@@ -335,9 +335,9 @@ def decide_manual_request(
     """The clerk's answer to a request the intermediate server could not answer automatically, recorded and sent
     back; a DV person's address is never part of it (a sub-copy answer carries none)."""
     if decision not in DECISIONS:
-        raise InvalidInput("decision", "decision is provide or refuse", code="UNKNOWN_DECISION")
+        raise InvalidInput("decision", "decision is provide or refuse", code="UNKNOWN_KIND")
     if len(note) > 500:
-        raise InvalidInput("note", "a note is at most 500 characters", code="TOO_LONG")
+        raise InvalidInput("note", "a note is at most 500 characters", code="INVALID_ARGUMENT")
     with store.transaction() as records:
         request = records.get_manual_request(request_id)
         if request is None:
