@@ -367,3 +367,31 @@ def test_a_household_split_or_merge_takes_the_insured_person_into_the_new_househ
     assert [m["person_id"] for m in get(running, f"/api/v1/households/{house['household_id']}")["members"]] == [
         house["head"]
     ]
+
+
+def test_an_excluded_residence_status_of_an_insured_person_is_on_the_inconsistency_list_as_it_arrives(
+    running, registry
+):
+    house = insured_couple(running, registry)
+
+    registry.change(
+        "residence_status_change",
+        house["household_id"],
+        *("--person-id", house["spouse"], "--nationality", "アメリカ合衆国", "--residence-status", "短期滞在"),
+    )
+
+    backoffice = running.headers("backoffice")
+
+    def listed():
+        page = running.http.get("/api/v1/inconsistencies", params={"person_id": house["spouse"]}, headers=backoffice)
+        assert page.status_code == 200, page.text
+        return page.json()["inconsistencies"] or None
+
+    [finding] = running.wait_for(listed, timeout=60)  # no population job ran: the change itself was checked
+    assert (finding["kind"], finding["source"], finding["state"], finding["rule"]) == (
+        "residence_excluded",
+        "resident",
+        "open",
+        "ACQ-FOREIGN",
+    )
+    assert view(running, house["spouse"])["insured"] is True  # the list suggests; a clerk corrects (2.2)

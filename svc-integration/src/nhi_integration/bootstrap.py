@@ -25,6 +25,7 @@ from .service_layer.inconsistency import Inconsistencies
 from .service_layer.jobs import Jobs
 from .service_layer.outbound import OutboundFeeds
 from .service_layer.pension import PensionIntake
+from .service_layer.resident_checks import ResidentChecks
 from .service_layer.services import IntegrationService
 from .settings import Settings
 
@@ -37,9 +38,17 @@ class IntegrationRuntime(ServiceRuntime):
 
     channel: rpc.LazyChannel
     service: IntegrationService
+    checks: ResidentChecks | None = None
+
+    def start(self) -> None:
+        if self.checks is not None:
+            self.checks.start()
+        super().start()
 
     def stop(self) -> None:
         super().stop()
+        if self.checks is not None:
+            self.checks.stop()
         self.channel.close()
 
 
@@ -64,6 +73,8 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
         store=SqlStore(engine), sink=client, gap_wait_seconds=settings.resident_gap_wait_seconds
     )
     feeds = build_feeds(runtime, settings, engine, service.store)
+    runtime.checks = ResidentChecks(inconsistencies=feeds.inconsistencies, today=lambda: feeds.day(""))
+    service.on_applied = runtime.checks.add
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service, feeds), server.server)
     if settings.nats_url:
         runtime.consume(

@@ -12,10 +12,15 @@ from nhi_common import config, db, logs, rpc
 
 from .. import bootstrap
 from ..adapters.clients import QualificationClient
+from ..adapters.feed_store import SqlFeedStore
+from ..adapters.qualification_reads import QualificationFeedClient
 from ..adapters.store import SqlStore
 from ..domain.resident_files import FORMATS
+from ..service_layer.inconsistency import Inconsistencies
+from ..service_layer.resident_checks import ResidentChecks
 from ..service_layer.services import IntegrationService
 from ..settings import Settings
+from .feed_grpc import business_day
 from .grpc_api import _utc
 
 
@@ -64,7 +69,16 @@ def _import_resident(settings: Settings, engine, args) -> int:
         client = QualificationClient(
             channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
         )
-        service = IntegrationService(store=SqlStore(engine), sink=client)
+        checks = ResidentChecks(
+            inconsistencies=Inconsistencies(
+                store=SqlFeedStore(engine),
+                qualification=QualificationFeedClient(
+                    channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
+                ),
+            ),
+            today=lambda: business_day(settings.business_date)(""),
+        )
+        service = IntegrationService(store=SqlStore(engine), sink=client, on_applied=checks.add)
         record = service.import_feed(
             source="resident",
             file_name=args.file.name,
@@ -73,6 +87,7 @@ def _import_resident(settings: Settings, engine, args) -> int:
             file_format=args.format,
             partial=args.partial,
         )
+        checks.drain()  # the inconsistency list, as the service does for a file uploaded through the API
     finally:
         channel.close()
     shown = {k: _utc(v).isoformat() if isinstance(v, dt.datetime) else v for k, v in record.items()}

@@ -71,9 +71,12 @@ class IntegrationService:
         sink: ResidentSink,
         gap_wait_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        on_applied: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.store = store
         self.sink = sink
+        # Told the persons of every change applied (after its commit): the incremental inconsistency check.
+        self.on_applied = on_applied
         self.gap_wait_seconds = gap_wait_seconds
         self.clock = clock
         self._first_seen: dict[str, float] = {}
@@ -158,6 +161,8 @@ class IntegrationService:
             tx.record_outcomes(receipt_key=receipt_key, outcomes=outcomes)
             tx.set_sequences(sequences=change.sequences, change_id=change.change_id)
         self._first_seen.pop(receipt_key, None)
+        if self.on_applied is not None:
+            self.on_applied(change.person_ids)
         log.info(
             "resident change %s (%s) applied%s",
             change.change_id,
