@@ -58,6 +58,9 @@ def test_a_card_returned_or_expired_makes_the_eligibility_certificate_due_for_a_
         {"kind": "card_returned", "start": "2026-11-20", "evidence": ["card_return_record"]},
     )
     assert answer.status_code == 201, answer.text
+    decided = answer.json()["decision"]["certificates_to_issue"]
+    assert [c["kind"] for c in decided] == ["eligibility_certificate"]
+    assert any(r["facts"].get("card_unusable") == "card_returned" for r in decided[0]["reasons"])
     items = queued(running, returned["person_ids"][0], 2)
     assert of_reason(items, "card_returned") == [
         ("eligibility_certificate", "card_returned", "2026-11-24", ("CERT-KIND",))
@@ -73,6 +76,7 @@ def test_a_card_returned_or_expired_makes_the_eligibility_certificate_due_for_a_
     assert answer.status_code == 201, answer.text
     reasons = answer.json()["decision"]["statuses"][0]["reasons"]
     assert any(r["facts"].get("unusable_from") == "2027-01-16" for r in reasons)
+    assert answer.json()["decision"]["certificates_to_issue"] == []  # the card still works today
     items = queued(running, elder["person_ids"][0], 4)
     assert of_reason(items, "card_certificate_expired") == [
         ("elderly_recipient_certificate", "card_certificate_expired", "2027-01-16", ("CERT-KIND",)),

@@ -46,6 +46,8 @@ def due_for_decision(
         for accepted in statuses:
             period = accepted.period
             current = uow.periods.current([period.person_id]).get(period.person_id)
+            if period.kind in CARD_UNUSABLE_KINDS and not card_unusable_on([period], today):
+                continue  # the card still works (3 months after its expiry): nothing changes today
             if period.kind in REISSUE_ON and current is not None and current.covers(today):
                 person_ids.append(period.person_id)
                 overrides.setdefault(period.person_id, {}).update(status_flags(period, accepted.display_name, today))
