@@ -63,6 +63,9 @@ def test_an_income_from_the_tax_system_raises_a_70_74_household_to_3_wari_and_qu
 
     [item] = running.wait_for(elderly_certificate_queued, timeout=60)
     assert item["kind"] == "elderly_recipient_certificate"
+    page = running.http.get("/api/v1/print-queue", params={"person_id": person_id}, headers=counter).json()
+    slips = [(i["kind"], i["reason"]) for i in page["items"] if i["kind"] == "burden_category_slip"]
+    assert ("burden_category_slip", "burden_changed") in slips  # 負担区分異動連絡票 to the assessment section
     burden = wait_for_records(running, "resident", person_id, lambda rs: any(r["change_kind"] == "burden" for r in rs))
     assert [r["ratio_percent"] for r in burden if r["change_kind"] == "burden"][-1] == 30
 
