@@ -111,6 +111,7 @@ class Suite:
     nats_url: str | None = None
     demo_households: int = 1000
     documents_workers: int = 1  # `nhi-documents work` processes: renewal chunks and the print queue
+    intermediate_server: bool = True  # `nhi-sim intermediate serve`: the intermediate server's simulator
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
     # `nhi-suite run`: restart what dies and take the children down with the supervisor. Tests leave it off:
     # they kill processes on purpose and restart them themselves.
@@ -198,9 +199,26 @@ class Suite:
             self._spawn(name, [str(BIN / script), "serve"])
         for number in range(1, self.documents_workers + 1):
             self._spawn(f"documents-worker-{number}", [str(BIN / "nhi-documents"), "work"])
+        if self.intermediate_server:
+            self._spawn("intermediate-server", self.intermediate_server_command())
         self._spawn("gateway", [str(BIN / "nhi-gateway"), "serve"])
         self.wait_ready(timeout)
         self.write_state()
+
+    def intermediate_server_command(self) -> list[str]:
+        """The intermediate-server simulator on svc-interchange's file directory: it registers the sub-copies dropped
+        there, answers the queries and takes the manual answers (docs/interchange/subcopy.md)."""
+        return [
+            str(BIN / "nhi-sim"),
+            "intermediate",
+            "serve",
+            "--file-dir",
+            self.env["INTERCHANGE_FILE_DIR"],
+            "--state",
+            str(self.var / "simulators" / "intermediate.json"),
+            "--interval",
+            "2",
+        ]
 
     def write_state(self) -> None:
         """var/suite.json: where the running suite answers and which processes it runs (for `make env`, tools)."""

@@ -180,7 +180,10 @@ def _intermediate(args) -> int:
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
         try:
             while not stop:
-                intermediate.IntermediateServer(args.file_dir, args.state).receive()
+                try:
+                    server.receive()
+                except (OSError, ValueError) as exc:  # a file it cannot take stops nothing: the next round goes on
+                    print(f"intermediate server: {exc}", file=sys.stderr)
                 time.sleep(args.interval)
         except KeyboardInterrupt:
             pass

@@ -303,7 +303,10 @@ class IntermediateServer:
         return {"file": name, "answered": sum(1 for a in answers if a["status"] == "0"), "queries": len(answers)}
 
     def _manual_answer(self, content: bytes) -> dict[str, Any]:
-        _header, chunks = body(content)
+        try:
+            _header, chunks = body(content)
+        except (ValueError, UnicodeDecodeError):
+            return {"refused": "C001"}
         out = []
         for chunk in chunks:
             v = parse(MANUAL_ANSWER, chunk)
