@@ -103,3 +103,25 @@ def test_a_card_trigger_asks_cert_kind_on_the_day_the_card_stops_working_and_an_
 )
 def test_elder_runs_from_elder_start_to_the_day_before_the_75th_birthday(birth, day, elder):
     assert is_elder(birth, day) is elder
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "rules"),
+    [
+        ({"status_kind": "dv_support", "status_end": ""}, "dv_support", ("DV", "CERT-KIND")),
+        ({"status_kind": "card_registration", "status_end": "2026-11-23"}, "registration_cancelled", ("CERT-KIND",)),
+    ],
+)
+def test_a_dv_measure_or_a_cancelled_registration_brings_the_elderly_certificate_when_cert_kind_gives_one(
+    status, reason, rules
+):
+    event = changed(change_kind="status", **status)
+    both = ("eligibility_certificate", "elderly_recipient_certificate")
+    assert items(CHANGED, event, due=both)[0] == [
+        ("eligibility_certificate", reason, "2026-11-24", rules),
+        ("elderly_recipient_certificate", reason, "2026-11-24", rules),
+    ]
+    # under 70, or the share printed on the 資格確認書; or svc-qualification not yet seeing the change: the 資格確認書
+    assert items(CHANGED, event, due=("qualification_notice",))[0] == [
+        ("eligibility_certificate", reason, "2026-11-24", rules)
+    ]

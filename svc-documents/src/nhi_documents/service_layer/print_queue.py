@@ -6,9 +6,10 @@ the change (the counter, a batch, the resident stream). What an event makes due:
 
 - certificates (the 2024 reform's triggers): a new qualification (acquired) -> the kinds CERT-KIND gives on that
   day; 利用登録 ended (status card_registration with an end) -> 資格確認書; DV support measure started (status
-  dv_support) -> 資格確認書 (DV); the My Number card or its electronic certificate expired, or the card returned
-  (status card_expired, card_certificate_expired, card_returned) -> what CERT-KIND gives from the day the マイナ保険証
-  stops working (the event's effective date; 3 months after an expiry): the 資格確認書, and the 高齢受給者証 at 70-74;
+  dv_support) -> 資格確認書 (DV); each of these two with the 高齢受給者証 when CERT-KIND gives one on the business
+  date; the My Number card or its electronic certificate expired, or the card returned (status card_expired,
+  card_certificate_expired, card_returned) -> what CERT-KIND gives from the day the マイナ保険証 stops working (the
+  event's effective date; 3 months after an expiry): the 資格確認書, and the 高齢受給者証 at 70-74;
   a share change for a 70-74 person (burden, ratio changed) -> 高齢受給者証;
 - slips (異動連絡票) and forms: a birth -> 出産育児一時金支給申請書 (ACQ-BIRTH); a death -> 葬祭費支給申請書
   (LOSS-DEATH); a move to 後期高齢者医療 leaving the person as 特定同一世帯所属者, or that status registered or
@@ -94,9 +95,9 @@ def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str
         if kind in STATUS_SLIPS:
             return [item(STATUS_SLIPS[kind], kind, ["SPECIAL-STATUS"])]
         if kind == "card_registration" and ended:
-            return [item(ELIGIBILITY, "registration_cancelled", ["CERT-KIND"])]
+            return _with_elderly(item(ELIGIBILITY, "registration_cancelled", ["CERT-KIND"]), due_kinds, item)
         if kind == "dv_support" and not ended:
-            return [item(ELIGIBILITY, "dv_support", ["DV", "CERT-KIND"])]
+            return _with_elderly(item(ELIGIBILITY, "dv_support", ["DV", "CERT-KIND"]), due_kinds, item)
         if kind in CARD_UNUSABLE and not ended:
             # due from the day the マイナ保険証 stops working, which svc-qualification gives as the effective date
             on = max(day, _date(data.get("effective_date")) or day)
@@ -114,6 +115,15 @@ def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str
             items.append(item(BURDEN_SLIP, "burden_changed", list(data.get("rule_ids") or ["BURDEN-3"])))
         return items
     return []
+
+
+def _with_elderly(eligibility: dict[str, Any], due_kinds, item) -> list[dict[str, Any]]:
+    """The 資格確認書, and the 高齢受給者証 when CERT-KIND gives one with it on that day (70-74, the share not printed
+    on the 資格確認書)."""
+    found = [eligibility]
+    if ELDERLY in due_kinds(eligibility["person_id"], eligibility["due_on"]):
+        found.append(item(ELDERLY, eligibility["reason"], eligibility["rule_ids"]))
+    return found
 
 
 def _elder_burden_slip(data: dict[str, Any], on: dt.date, reason: str, item) -> list[dict[str, Any]]:
