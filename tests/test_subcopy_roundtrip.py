@@ -1,6 +1,7 @@
 """Sub-copies with the intermediate server against its simulator, with the real processes: changes → 副本 file → the
 simulator registers it → transfer result and the 副本データ対象者一覧; a 副本照会 → answer → the household's pending
-burden decision (BURDEN-PENDING) re-decided; a DV support-measure person never answered automatically (the request
+burden decision (BURDEN-PENDING) of a mover, which
+asked by itself, re-decided; a DV support-measure person never answered automatically (the request
 lands in the manual queue and the clerk's decision goes back)."""
 
 from __future__ import annotations
@@ -113,6 +114,17 @@ def test_changes_become_registered_sub_copies_and_a_query_answer_resolves_the_pe
     assert determination.status_code == 201, determination.text
     assert determination.json()["pending"] is True and determination.json()["income_year"] == 2025
 
+    def queries_of_person():
+        page = running.http.get(
+            "/api/v1/interchange/subcopy/queries", params={"person_id": person_id}, headers=backoffice
+        )
+        assert page.status_code == 200, page.text
+        return page.json()["queries"]
+
+    # the pending decision of a mover asks the previous municipality by itself (2.1.5)
+    [automatic] = running.wait_for(queries_of_person)
+    assert (automatic["operator_id"], automatic["item"], automatic["state"]) == ("svc-interchange", "income", "queued")
+
     counter = running.headers("counter", **{"Idempotency-Key": str(uuid.uuid4())})
     queued = running.http.post(
         "/api/v1/interchange/subcopy/queries", json={"person_id": person_id, "item": "income"}, headers=counter
@@ -168,10 +180,9 @@ def test_changes_become_registered_sub_copies_and_a_query_answer_resolves_the_pe
         headers=backoffice,
     ).json()
     assert (decided["pending"], decided["ratio_percent"]) == (False, 30)
-    listed = running.http.get(
-        "/api/v1/interchange/subcopy/queries", params={"person_id": person_id}, headers=backoffice
-    ).json()["queries"]
-    assert [q["query_id"] for q in listed] == [query["query_id"]]
+    listed = queries_of_person()
+    assert [q["query_id"] for q in listed] == [automatic["query_id"], query["query_id"]]
+    assert all(q["state"] == "answered" and q["pending"] is False for q in listed)
 
 
 def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_is_recorded(running):

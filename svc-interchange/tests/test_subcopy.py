@@ -255,3 +255,38 @@ def test_a_file_the_server_could_not_read_refuses_the_transfer(setup):
     [listed] = service.list_transfers(page=Page(10, None))[0]
     assert (listed["state"], listed["accepted"], listed["rejected"]) == ("refused", 0, 2)
     assert listed["result_note"].startswith("C001")
+
+
+def burden_changed(person_id: str, *, pending: bool, income_year: int = 2025) -> Event:
+    data = {
+        "person_id": person_id,
+        "household_id": "H1",
+        "change_id": f"b-{person_id}-{pending}",
+        "change_kind": "burden",
+        "effective_date": "2026-12-05",
+        "determination_id": "d-0",
+        "ratio_percent_new": 20,
+        "pending": pending,
+        "income_year": income_year,
+    }
+    return Event.new(
+        source="urn:nhi:svc-qualification", type="jp.nhi.qualification.changed.v1", subject=person_id, data=data
+    )
+
+
+def test_a_pending_burden_decision_of_a_mover_queues_an_income_query_once(setup):
+    service, _server, _burden, _drop = setup
+    service.record_qualification_event(acquired("000000001"))  # reason move_in
+    service.record_qualification_event(acquired("000000003", household_id="H3", reason="birth"))
+
+    service.record_qualification_event(burden_changed("000000001", pending=True))
+    service.record_qualification_event(burden_changed("000000003", pending=True))  # born here: nothing to ask
+    service.record_qualification_event(burden_changed("000000001", pending=False))
+
+    queries = service.list_queries(person_id="", page=Page(10, None))[0]
+    assert [(q["person_id"], q["item"], q["state"], q["operator_id"]) for q in queries] == [
+        ("000000001", "income", "queued", "svc-interchange")
+    ]
+    again = burden_changed("000000001", pending=True)
+    service.record_qualification_event(again)  # another pending decision of the same year asks nothing more
+    assert len(service.list_queries(person_id="", page=Page(10, None))[0]) == 1

@@ -216,3 +216,14 @@ def check_answer(values: dict[str, str], *, asked_year: int, asked_state: str) -
             return Answer("failed", code, f"{key} が数字ではありません", None)
         income[key] = int(text) if text else None
     return Answer("answered", "", "所得を受領しました", income)
+
+
+def asks_income(event_type: str, data: dict[str, Any], snapshot: dict[str, Any]) -> bool:
+    """2.1.5 / BURDEN-PENDING: a burden decision left pending for a person who moved in from another municipality
+    asks the previous municipality's copy of their income (a 副本照会 of item income)."""
+    return (
+        event_type.endswith(".changed.v1")
+        and data.get("change_kind") == "burden"
+        and data.get("pending") is True
+        and snapshot.get("reason") == "move_in"
+    )

@@ -14,11 +14,13 @@ from nhi_common.events import Event
 from nhi_common.paging import Page
 
 from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_record
+from ..domain.subcopy import asks_income
 from . import daily, returns, subcopy
 from .ports import BurdenDecisions, FileDrop, PersonDirectory, PersonNumbers, Store
 
 log = logging.getLogger(__name__)
 CONSUMER = "interchange-qualification"
+AUTOMATIC = "svc-interchange"  # the operator of what the service does by itself
 JOB_PREFIX = "interchange-"
 JOB_KINDS = (
     "daily_aggregation",
@@ -83,7 +85,25 @@ class InterchangeService:
             snapshot = merge_snapshot(records.latest_snapshot(record.person_id), event.type, event.data)
             snapshot["effective_date"] = record.effective_date
             records.add_pending(record, event.data, snapshot, self.clock())
+            if asks_income(event.type, event.data, snapshot):
+                self._queue_income_query(records, record.person_id, event.data.get("income_year"))
         return True
+
+    def _queue_income_query(self, records, person_id: str, income_year) -> None:
+        """The 副本照会 a pending burden decision of a mover asks (2.1.5), once per person and income year."""
+        query_id = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"burden-pending\n{person_id}\n{income_year}"))
+        if records.get_query(query_id) is None:
+            records.add_subcopy_query(
+                {
+                    "query_id": query_id,
+                    "person_id": person_id,
+                    "item": "income",
+                    "state": "queued",
+                    "operator_id": AUTOMATIC,
+                    "created_at": self.clock(),
+                }
+            )
+            log.info("income query queued for a pending burden decision", extra={"query_id": query_id})
 
     def list_pending(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str, int]:
         """A page of the records still pending, oldest first, the cursor of the next page and how many there are."""
