@@ -455,10 +455,10 @@ def ivs_renderer(*, base_fallback: bool = False) -> PdfRenderer:
     return PdfRenderer(find_font(None), find_fallback_fonts(None), ivs_base_fallback=base_fallback)
 
 
-def embedded_glyphs(content: bytes) -> dict[str, tuple[str, list]]:
+def embedded_glyphs(content: bytes) -> dict[str, tuple[str, list, float]]:
     """Every printed text of the PDF (from each embedded font's ToUnicode CMap) -> (the font's name, the outline of
-    the glyph the embedded subset draws for it)."""
-    out: dict[str, tuple[str, list]] = {}
+    the glyph the embedded subset draws for it, its advance width in the PDF)."""
+    out: dict[str, tuple[str, list, float]] = {}
     for page in PdfReader(io.BytesIO(content)).pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
@@ -475,6 +475,7 @@ def embedded_glyphs(content: bytes) -> dict[str, tuple[str, list]]:
                 out[bytes.fromhex(text).decode("utf-16-be")] = (
                     str(font["/BaseFont"]),
                     list(glyph.getCoordinates(subset["glyf"])[0]),
+                    float(font["/Widths"][int(code, 16) - font["/FirstChar"]]),
                 )
     return out
 
@@ -500,12 +501,13 @@ def test_the_variant_glyphs_are_embedded_and_the_text_reads_back_as_the_sequence
 
     glyphs = embedded_glyphs(content)
     ipaex = str(find_font(None))
-    mj_name, mj_outline = glyphs[KATSU_MJ]
+    mj_name, mj_outline, mj_width = glyphs[KATSU_MJ]
     assert mj_name.endswith("+IPAmjMincho")
     assert mj_outline == outline(IPAMJ, variant_glyph(IPAMJ, "葛", "\U000e0102")) == outline(IPAMJ, "mj022335")
     default = TTFont(IPAMJ).getBestCmap()[ord("葛")]
     assert mj_outline != outline(IPAMJ, default)  # the MJ variant, not the plain 葛
-    tsuji_name, tsuji_outline = glyphs[TSUJI]
+    tsuji_name, tsuji_outline, tsuji_width = glyphs[TSUJI]
+    assert mj_width == tsuji_width == 1000  # a full em, as the base characters: no gap after a variant
     assert tsuji_name.endswith("+IPAexGothic")
     assert tsuji_outline == outline(ipaex, variant_glyph(ipaex, "辻", "\U000e0100"))
     assert tsuji_outline != outline(ipaex, TTFont(ipaex).getBestCmap()[ord("辻")])

@@ -114,24 +114,31 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def variation_sequences(path: str) -> dict[tuple[int, int], int | None]:
-    """(base, selector) -> the glyph id of the variant, or None where the font's default glyph of the base is the
-    variant, from the font's cmap format 14 table (empty for a font without one)."""
+def variation_sequences(path: str) -> dict[tuple[int, int], tuple[int, float] | None]:
+    """(base, selector) -> (glyph id, advance width in 1/1000 em) of the variant, or None where the font's default
+    glyph of the base is the variant, from the font's cmap format 14 table (empty for a font without one)."""
     font = FontFile(path, lazy=True)
     try:
         tables = [t for t in font["cmap"].tables if t.format == 14]
-        out: dict[tuple[int, int], int | None] = {}
+        out: dict[tuple[int, int], tuple[int, float] | None] = {}
+        if not tables:
+            return out
+        metrics, units = font["hmtx"], font["head"].unitsPerEm
         for table in tables:
             for selector, entries in table.uvsDict.items():
                 for base, glyph in entries:
-                    out[(base, selector)] = None if glyph is None else font.getGlyphID(glyph)
+                    if glyph is None:
+                        out[(base, selector)] = None
+                    else:
+                        out[(base, selector)] = (font.getGlyphID(glyph), metrics[glyph][0] * 1000 / units)
         return out
     finally:
         font.close()
 
 
-def _private_code(name: str, glyph: int, sequence: str) -> int:
-    """The private code point that draws `glyph` of the registered font `name` (allocated once per process)."""
+def _private_code(name: str, glyph: int, width: float, sequence: str) -> int:
+    """The private code point that draws `glyph` (`width` wide) of the registered font `name`, allocated once per
+    process."""
     with _lock:
         code = _private.get((name, glyph))
         if code is not None:
@@ -141,7 +148,7 @@ def _private_code(name: str, glyph: int, sequence: str) -> int:
         while code in face.charToGlyph or code in _sequences:
             code += 1
         face.charToGlyph[code] = glyph
-        face.charWidths[code] = face.hmetrics[glyph][0]
+        face.charWidths[code] = width
         _sequences[code] = sequence
         _private[(name, glyph)] = code
         return code
@@ -200,7 +207,8 @@ class FontSet:
                     found = (name, base)
                     break
                 continue
-            found = (name, chr(_private_code(name, entry, base + selector)))
+            glyph, width = entry
+            found = (name, chr(_private_code(name, glyph, width, base + selector)))
             break
         self._variant_of[key] = found
         return found
