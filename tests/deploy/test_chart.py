@@ -1,10 +1,20 @@
-"""The Helm chart lints strictly, renders offline, validates against Kubernetes schemas, is hardened, and matches its golden renders."""
+"""The Helm chart lints strictly, renders offline, validates against Kubernetes schemas, is hardened, and matches its golden renders.
+
+Value sets: the chart's defaults and golden/<name>.values.yaml (minimal, production, existing-secrets); every
+command any of them runs is a subcommand its program has; a wrong value, a broken template or an invalid manifest
+is refused.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
 import difflib
 import importlib.util
 import pathlib
+import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -17,7 +27,10 @@ kubernetes_validate = pytest.importorskip(
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "nhi"
 KUBERNETES_VERSION = "1.35.0"
-WORKLOAD_KINDS = {"Deployment", "CronJob"}
+WORKLOAD_KINDS = {"Deployment", "CronJob", "Job"}
+BIN = ROOT / ".venv" / "bin"
+CUSTOM_KINDS = {("keda.sh/v1alpha1", "ScaledObject")}
+SECRET_VARIABLES = {"NHI_JWT_SECRET", "NHI_MYNUMBER_KEY", "NHI_JETSTREAM_KEY", "PGPASSWORD"}
 
 
 def _load_render_golden():
@@ -47,6 +60,11 @@ def _containers(doc: dict) -> list[dict]:
     return spec["template"]["spec"]["containers"]
 
 
+def _pod(doc: dict) -> dict:
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    return spec["template"]["spec"]
+
+
 def _workloads(text: str) -> list[dict]:
     return [doc for doc in _documents(text) if doc["kind"] in WORKLOAD_KINDS]
 
@@ -61,10 +79,14 @@ def test_chart_lints_clean_in_strict_mode(case):
 
 
 def test_every_manifest_validates_against_the_kubernetes_schema(rendered):
+    """Every built-in kind against Kubernetes' schema; KEDA's ScaledObject (a CRD it does not know) is checked by
+    test_workers_scale_on_their_queue_through_keda_or_on_cpu."""
     case, text = rendered
     documents = _documents(text)
     assert documents, f"{case}: nothing rendered"
     for doc in documents:
+        if (doc["apiVersion"], doc["kind"]) in CUSTOM_KINDS:
+            continue
         name = f"{case}: {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
         try:
             kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
@@ -75,7 +97,7 @@ def test_every_manifest_validates_against_the_kubernetes_schema(rendered):
 def test_every_container_has_resources_and_a_hardened_security_context(rendered):
     case, text = rendered
     for doc in _workloads(text):
-        pod = (doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"])["template"]["spec"]
+        pod = _pod(doc)
         assert pod["securityContext"]["runAsNonRoot"] is True, doc["metadata"]["name"]
         for container in _containers(doc):
             where = f"{case}: {doc['metadata']['name']}/{container['name']}"
@@ -118,28 +140,382 @@ def test_default_render_has_the_five_components_and_no_secret_values():
 def test_cron_jobs_and_workers_have_a_disabled_default_entry():
     with helm.Chart.load(CHART) as chart:
         values = chart.values
-    assert [(job["name"], job["schedule"], job["enabled"]) for job in values["cronJobs"]] == [
-        ("daily-aggregation", "30 1 * * *", False),
-        ("aggregation-import", "0 7,12,17 * * *", False),
-        ("subcopy-registration", "0 2 * * *", False),
-        ("subcopy-query-send", "15 2 * * *", False),
-        ("intermediate-receipt", "0 7,12,17 * * *", False),
+    assert [(job["name"], job["schedule"], job["timeZone"], job["enabled"]) for job in values["cronJobs"]] == [
+        ("daily-aggregation", "30 1 * * *", "Asia/Tokyo", False),
+        ("aggregation-import", "0 7,12,17 * * *", "Asia/Tokyo", False),
+        ("subcopy-registration", "0 2 * * *", "Asia/Tokyo", False),
+        ("subcopy-query-send", "15 2 * * *", "Asia/Tokyo", False),
+        ("intermediate-receipt", "0 7,12,17 * * *", "Asia/Tokyo", False),
+        ("age75-loss", "30 0 * * *", "Asia/Tokyo", False),
+        ("burden-redetermination", "0 1 1 8 *", "Asia/Tokyo", False),
+        ("documents-sweep-blobs", "30 3 * * 0", "Asia/Tokyo", False),
     ]
     assert values["workers"] and all(worker["enabled"] is False for worker in values["workers"])
+    assert all(worker["autoscaling"]["keda"]["enabled"] is False for worker in values["workers"])
+    assert not [doc for doc in _documents(render_golden.render(None)) if doc["kind"] in ("CronJob", "ScaledObject")]
 
 
-def test_every_cron_job_calls_a_subcommand_its_program_has(rendered):
-    """A CronJob's command is `<program> run-job <job>` with a job the program's CLI takes (nhi-interchange's)."""
+# --- every command is a real subcommand ---------------------------------------------------------------------------
+
+
+def _commands_of(values: dict) -> list[list[str]]:
+    """Every command a value set can run: components' serve and migrate, workers, cron jobs (enabled or not)."""
+    commands = []
+    for component in values["components"].values():
+        commands += [component[key] for key in ("command", "migrateCommand") if component.get(key)]
+    commands += [item["command"] for key in ("workers", "cronJobs") for item in values[key]]
+    return commands
+
+
+def _run_job_kinds() -> dict[str, set[str]]:
+    """The job kinds each program's `run-job` takes (nhi-qualification's argparse accepts any word and refuses an
+    unknown kind only when it runs, so `--help` alone would not tell)."""
     from nhi_interchange.entrypoints import cli as interchange_cli
+    from nhi_qualification.service_layer.jobs import JOB_KINDS
 
-    programs = {"nhi-interchange": set(interchange_cli.JOBS)}
+    return {"nhi-interchange": set(interchange_cli.JOBS), "nhi-qualification": set(JOB_KINDS)}
+
+
+def test_every_command_of_every_value_set_is_a_subcommand_its_program_has():
+    commands: dict[tuple[str, ...], set[str]] = {}
+    with helm.Chart.load(CHART) as chart:
+        for case, values in CASES.items():
+            for command in _commands_of(chart.merge_values(values)):
+                commands.setdefault(tuple(command), set()).add(case)
+    for case in CASES:  # and what is rendered (hooks included)
+        for doc in _workloads(render_golden.render(CASES[case])):
+            for container in _containers(doc):
+                commands.setdefault(tuple(container["command"]), set()).add(case)
+    assert ("nhi-qualification", "migrate") in commands and ("nhi-documents", "sweep-blobs") in commands
+    kinds = _run_job_kinds()
+    failures = []
+    runnable = []
+    for command, cases in sorted(commands.items()):
+        if not (BIN / command[0]).exists():
+            failures.append(f"{' '.join(command)} ({', '.join(sorted(cases))}): no program {command[0]} in .venv/bin")
+        else:
+            runnable.append(command)
+        if len(command) > 2 and command[1] == "run-job" and command[2] not in kinds.get(command[0], set()):
+            failures.append(f"{' '.join(command)}: {command[0]} has no job {command[2]!r}")
+
+    def run(command: tuple[str, ...]) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(BIN / command[0]), *command[1:], "--help"], capture_output=True, text=True, timeout=120
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:  # each start imports its service
+        for command, result in zip(runnable, pool.map(run, runnable), strict=True):
+            if result.returncode != 0:
+                failures.append(
+                    f"{' '.join(command)} --help exited {result.returncode}: {result.stderr.strip()[-300:]}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+def test_a_command_that_does_not_exist_is_caught():
+    """The check above fails for a subcommand a program does not have (the defect of the first daily CronJob)."""
+    result = subprocess.run(
+        [str(BIN / "nhi-interchange"), "run-jobs", "daily-aggregation", "--help"], capture_output=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "age75-loss" not in _run_job_kinds()["nhi-qualification"]
+
+
+# --- queue-depth autoscaling, disruption budgets, migration hooks -------------------------------------------------
+
+
+def _worker_consumers() -> dict[str, set[tuple[str, str]]]:
+    """The JetStream stream and durable consumer each worker program pulls from, as the worker code names them."""
+    from nhi_documents.entrypoints import jobs_worker as documents_worker
+    from nhi_qualification.entrypoints import jobs_worker as qualification_worker
+
+    return {
+        "nhi-qualification": {(qualification_worker.STREAM, qualification_worker.DURABLE)},
+        "nhi-documents": {
+            (documents_worker.JOBS_STREAM, documents_worker.JOBS_DURABLE),
+            (documents_worker.EVENTS_STREAM, documents_worker.EVENTS_DURABLE),
+        },
+    }
+
+
+def _targets(docs: list[dict], kind: str) -> dict[str, dict]:
+    key = "scaleTargetRef"
+    return {doc["spec"][key]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def _check_scaled_object(scaled: dict, deployment: dict) -> None:
+    """The fields of a KEDA ScaledObject (keda.sh/v1alpha1) with nats-jetstream and cpu triggers, checked by hand."""
+    name = scaled["metadata"]["name"]
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1", name
+    assert set(scaled) == {"apiVersion", "kind", "metadata", "spec"}, name
+    spec = scaled["spec"]
+    assert set(spec) <= {
+        "scaleTargetRef", "pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount", "triggers",
+        "advanced", "fallback", "idleReplicaCount", "initialCooldownPeriod",
+    }, name  # fmt: skip
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+    for key in ("pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount"):
+        assert isinstance(spec[key], int) and spec[key] >= 0, (name, key)
+    assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"], name
+    program = deployment["spec"]["template"]["spec"]["containers"][0]["command"][0]
+    jetstream = [t for t in spec["triggers"] if t["type"] == "nats-jetstream"]
+    cpu = [t for t in spec["triggers"] if t["type"] == "cpu"]
+    assert len(jetstream) + len(cpu) == len(spec["triggers"]) and len(cpu) <= 1, name
+    for trigger in jetstream:
+        metadata = trigger["metadata"]
+        assert set(trigger) == {"type", "metadata"}, name
+        assert set(metadata) == {
+            "natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold", "useHttps",
+        }, name  # fmt: skip
+        assert all(isinstance(value, str) and value for value in metadata.values()), metadata  # KEDA takes strings
+        assert int(metadata["lagThreshold"]) >= 1 and metadata["useHttps"] in ("true", "false"), metadata
+        assert not metadata["natsServerMonitoringEndpoint"].startswith(("http://", "https://")), metadata
+    assert {(t["metadata"]["stream"], t["metadata"]["consumer"]) for t in jetstream} == _worker_consumers()[program]
+    for trigger in cpu:
+        assert trigger["metricType"] == "Utilization" and 1 <= int(trigger["metadata"]["value"]) <= 100, name
+
+
+def test_workers_scale_on_their_queue_through_keda_or_on_cpu(rendered):
     case, text = rendered
-    cron_jobs = [doc for doc in _documents(text) if doc["kind"] == "CronJob"]
-    for doc in cron_jobs:
-        (container,) = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
-        program, subcommand, job = container["command"][:3]
-        assert subcommand == "run-job" and job in programs[program], container["command"]
-    assert len(cron_jobs) == (5 if case == "all-features" else 0)
+    docs = _documents(text)
+    deployments = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Deployment"}
+    hpas, scaled_objects = _targets(docs, "HorizontalPodAutoscaler"), _targets(docs, "ScaledObject")
+    assert not set(hpas) & set(scaled_objects), f"{case}: KEDA owns the HPA of {set(hpas) & set(scaled_objects)}"
+    for name, scaled in scaled_objects.items():
+        assert name in deployments, f"{case}: {name} scales no Deployment"
+        assert "replicas" not in deployments[name]["spec"], f"{case}: {name} sets replicas under KEDA"
+        _check_scaled_object(scaled, deployments[name])
+    with helm.Chart.load(CHART) as chart:
+        workers = chart.merge_values(CASES[case])["workers"]
+    expected = {
+        f"{render_golden.RELEASE}-{w['name']}"
+        for w in workers
+        if w["enabled"] and w["autoscaling"]["enabled"] and w["autoscaling"]["keda"]["enabled"]
+    }
+    assert set(scaled_objects) == expected, case
+    if case == "production":
+        assert expected == {"nhi-qualification-batch", "nhi-documents-worker"}
+
+
+def test_a_scaled_object_of_the_wrong_shape_is_refused():
+    docs = _documents(render_golden.render(CASES["production"]))
+    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "nhi-documents-worker")
+    scaled = next(d for d in docs if d["kind"] == "ScaledObject" and d["metadata"]["name"] == "nhi-documents-worker")
+    _check_scaled_object(scaled, deployment)
+    for breakage in (
+        lambda s: s["spec"]["triggers"][0]["metadata"].update(lagThreshold=4),  # a number, not KEDA's string
+        lambda s: s["spec"]["triggers"][0]["metadata"].update(consumer="documents"),  # not the worker's durable
+        lambda s: s["spec"]["triggers"][0]["metadata"].pop("stream"),
+        lambda s: s["spec"]["scaleTargetRef"].update(name="nhi-documents"),
+    ):
+        broken = copy.deepcopy(scaled)
+        breakage(broken)
+        with pytest.raises(AssertionError):
+            _check_scaled_object(broken, deployment)
+
+
+def _min_pods(doc: dict, docs: list[dict]) -> int:
+    name = doc["metadata"]["name"]
+    for scaler in docs:
+        if scaler["kind"] == "HorizontalPodAutoscaler" and scaler["spec"]["scaleTargetRef"]["name"] == name:
+            return scaler["spec"]["minReplicas"]
+        if scaler["kind"] == "ScaledObject" and scaler["spec"]["scaleTargetRef"]["name"] == name:
+            return scaler["spec"]["minReplicaCount"]
+    return doc["spec"]["replicas"]
+
+
+def test_every_deployment_of_more_than_one_pod_has_a_disruption_budget(rendered):
+    case, text = rendered
+    docs = _documents(text)
+    budgets = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "PodDisruptionBudget"}
+    for doc in docs:
+        if doc["kind"] != "Deployment":
+            continue
+        name = doc["metadata"]["name"]
+        if _min_pods(doc, docs) > 1:
+            assert name in budgets, f"{case}: {name} runs more than one pod without a PodDisruptionBudget"
+            assert budgets[name]["spec"]["selector"] == doc["spec"]["selector"], name
+            assert budgets[name]["spec"]["maxUnavailable"] == 1, name
+        else:
+            assert name not in budgets, f"{case}: a budget for the single pod of {name} would block every drain"
+    if case in ("default", "production"):
+        assert {"nhi-gateway", "nhi-qualification"} <= set(budgets), case
+
+
+def test_disruption_budgets_can_be_turned_off():
+    docs = _documents(render_golden.render({"podDisruptionBudget": {"enabled": False, "maxUnavailable": 1}}))
+    assert not [doc for doc in docs if doc["kind"] == "PodDisruptionBudget"]
+    docs = _documents(render_golden.render({"components": {"gateway": {"podDisruptionBudget": {"enabled": False}}}}))
+    assert [doc["metadata"]["name"] for doc in docs if doc["kind"] == "PodDisruptionBudget"] == ["nhi-qualification"]
+
+
+def _secret_refs(container: dict) -> dict[str, dict]:
+    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+
+
+def test_every_service_with_a_database_is_migrated_by_a_pre_install_and_pre_upgrade_hook(rendered):
+    case, text = rendered
+    docs = _documents(text)
+    with helm.Chart.load(CHART) as chart:
+        values = chart.merge_values(CASES[case])
+    jobs = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Job"}
+    secrets = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Secret"}
+    migrated = 0
+    for doc in docs:
+        if doc["kind"] != "Deployment":
+            continue
+        (server,) = _containers(doc)
+        database = {e["name"]: e for e in server["env"] if "_DATABASE_" in e["name"]}
+        if not database or server["command"][1:] != ["serve"]:
+            continue
+        job = jobs.get(f"{doc['metadata']['name']}-migrate")
+        assert job is not None, f"{case}: no migration hook for {doc['metadata']['name']}"
+        annotations = job["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"].split(",")
+        (container,) = _containers(job)
+        assert container["command"] == [server["command"][0], "migrate"]
+        assert container["image"] == server["image"]
+        assert {e["name"]: e for e in container["env"] if "_DATABASE_" in e["name"]} == database
+        assert _secret_refs(container) == _secret_refs(server), "the same database password and secrets"
+        assert "envFrom" not in container, "a pre-install hook runs before the release's ConfigMap exists"
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert (
+            env["NATS_URL"] == values["nats"]["url"]
+            and env["NHI_INSURER_NUMBER"] == values["config"]["NHI_INSURER_NUMBER"]
+        )
+        assert _pod(job)["restartPolicy"] == "Never"
+        for ref in _secret_refs(container).values():  # a Secret of the chart's exists before the hook runs
+            if ref["name"] in secrets:
+                secret_annotations = secrets[ref["name"]]["metadata"]["annotations"]
+                assert "pre-install" in secret_annotations["helm.sh/hook"]
+                assert int(secret_annotations["helm.sh/hook-weight"]) < int(annotations["helm.sh/hook-weight"])
+        migrated += 1
+    assert migrated == 4, f"{case}: {migrated} services migrated by hooks"
+    off = _documents(render_golden.render({"migrations": {**values["migrations"], "enabled": False}}))
+    assert not [doc for doc in off if doc["kind"] == "Job"]
+
+
+# --- secrets -------------------------------------------------------------------------------------------------------
+
+
+def test_nothing_secret_is_in_a_config_map_or_a_plain_env_value(rendered):
+    case, text = rendered
+    docs = _documents(text)
+    with helm.Chart.load(CHART) as chart:
+        values = chart.merge_values(CASES[case])
+    secret_values = {v for v in values["secrets"].get("values", {}).values() if v}
+    (config_map,) = [doc for doc in docs if doc["kind"] == "ConfigMap"]
+    assert not set(config_map["data"]) & SECRET_VARIABLES, case
+    for value in config_map["data"].values():
+        assert not any(secret in value for secret in secret_values), case
+        assert not re.search(r"://[^/@]*:[^/@]*@", value), f"{case}: a password in a URL of the ConfigMap"
+    for doc in _workloads(text):
+        for container in _containers(doc):
+            for entry in container["env"]:
+                if entry["name"] in SECRET_VARIABLES:
+                    assert "secretKeyRef" in entry.get("valueFrom", {}), f"{case}: {entry['name']} as a plain value"
+                else:
+                    assert entry.get("value") not in secret_values or not entry.get("value"), entry["name"]
+
+
+def test_every_secret_can_come_from_its_own_existing_secret():
+    docs = _documents(render_golden.render(CASES["existing-secrets"]))
+    assert not [doc for doc in docs if doc["kind"] == "Secret"], "the chart makes no Secret"
+    refs: dict[str, set] = {}
+    for doc in (doc for doc in docs if doc["kind"] in WORKLOAD_KINDS):
+        for container in _containers(doc):
+            for name, ref in _secret_refs(container).items():
+                refs.setdefault(name, set()).add((ref["name"], ref["key"]))
+    assert refs == {
+        "PGPASSWORD": {("nhi-db-app", "password")},
+        "NHI_MYNUMBER_KEY": {("nhi-mynumber-key", "key-v1")},
+        "NHI_JWT_SECRET": {("nhi-gateway-jwt", "secret")},
+    }
+
+
+def test_a_created_secret_holds_every_secret_and_is_made_before_the_hooks():
+    docs = _documents(render_golden.render(CASES["minimal"]))
+    (secret,) = [doc for doc in docs if doc["kind"] == "Secret"]
+    assert set(secret["stringData"]) == SECRET_VARIABLES
+    assert secret["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    with pytest.raises(helm.HelmError, match="secrets.values.NHI_MYNUMBER_KEY"):
+        render_golden.render({"secrets": {"create": True, "values": {"NHI_JWT_SECRET": "x", "PGPASSWORD": "y"}}})
+
+
+def test_the_nats_example_turns_on_jetstream_encryption_with_a_key_from_a_secret():
+    example = yaml.safe_load((CHART / "examples" / "nats-values.yaml").read_text(encoding="utf-8"))
+    jetstream = example["config"]["jetstream"]
+    assert jetstream["enabled"] is True
+    assert jetstream["merge"] == {"cipher": "chachapoly", "key": "<< $NHI_JETSTREAM_KEY >>"}
+    assert set(example["container"]["env"]["NHI_JETSTREAM_KEY"]["valueFrom"]["secretKeyRef"]) == {"name", "key"}
+
+
+# --- what must fail ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "where"),
+    [
+        ({"components": {"gateway": {"replicas": "two"}}}, "/components/gateway/replicas"),
+        ({"workers": [{"name": "w", "enabled": True, "component": "qualification", "command": "work"}]}, "/workers/0"),
+        (
+            {
+                "cronJobs": [
+                    {
+                        "name": "x",
+                        "enabled": True,
+                        "component": "interchange",
+                        "schedule": "daily",
+                        "command": ["nhi-interchange"],
+                        "resources": {"requests": {}, "limits": {}},
+                    }
+                ]
+            },
+            "/cronJobs/0/schedule",
+        ),  # fmt: skip
+        ({"components": {"gateway": {"kind": "https"}}}, "/components/gateway/kind"),
+        ({"config": {"NHI_JWT_SECRET": "in-a-configmap"}}, "propertyName"),
+        ({"database": {"url": "postgresql+psycopg://nhi:hunter2@db:5432/nhi"}}, "/database/url"),
+        ({"podDisruptionBudgets": {"enabled": True}}, "podDisruptionBudgets"),
+    ],
+    ids=["wrong-type", "missing-keys", "bad-schedule", "bad-enum", "secret-in-config", "password-in-url", "typo"],
+)
+def test_values_of_the_wrong_shape_are_refused_by_render_and_lint(values, where):
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render(values)
+    assert where in str(refused.value)
+    report = helm.lint(CHART, values, strict=True, namespace=render_golden.NAMESPACE)
+    assert any(where in error for error in report["errors"]), report
+
+
+def test_a_broken_template_fails_to_render_and_to_lint(tmp_path):
+    chart = tmp_path / "nhi"
+    shutil.copytree(CHART, chart)
+    workers = chart / "templates" / "workers.yaml"
+    workers.write_text(workers.read_text(encoding="utf-8").replace("{{- end }}\n", "", 1), encoding="utf-8")
+    with helm.Chart.load(chart) as broken, pytest.raises(helm.HelmError):
+        broken.render(None, name=render_golden.RELEASE, namespace=render_golden.NAMESPACE)
+    report = helm.lint(chart, None, strict=True, namespace=render_golden.NAMESPACE)
+    assert report["errors"]
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda d: d["spec"].update(replicas="two"),
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].pop("name"),
+        lambda d: d["spec"]["template"]["spec"].update(restartPolicyy="Always"),
+        lambda d: d["spec"].pop("selector"),
+    ],
+    ids=["wrong-type", "unnamed-container", "unknown-field", "missing-selector"],
+)
+def test_an_invalid_manifest_is_refused_by_the_kubernetes_schema(breakage):
+    deployment = next(d for d in _documents(render_golden.render(None)) if d["kind"] == "Deployment")
+    kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    breakage(deployment)
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
 
 
 def test_render_equals_the_golden_file(rendered):

@@ -30,8 +30,29 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- if .Values.secrets.create -}}
 {{- printf "%s-secrets" (include "nhi.fullname" .) -}}
 {{- else -}}
-{{- required "secrets.existingSecret is required unless secrets.create is true" .Values.secrets.existingSecret -}}
+{{- required "secrets.existingSecret is required unless secrets.create is true or every secret has its own secrets.refs.*.existingSecret" .Values.secrets.existingSecret -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+Where one secret variable is read from: (dict "root" $ "var" NAME) -> a YAML map {name, key}.
+PGPASSWORD comes from database.existingSecret/database.passwordKey, the others from secrets.refs.NAME;
+an empty Secret name means secrets.existingSecret (or the chart's Secret with secrets.create).
+*/}}
+{{- define "nhi.secretRef" -}}
+{{- $root := .root -}}
+{{- $ref := dict -}}
+{{- if eq .var "PGPASSWORD" -}}
+{{- $ref = dict "existingSecret" $root.Values.database.existingSecret "key" $root.Values.database.passwordKey -}}
+{{- else -}}
+{{- $ref = required (printf "secrets.refs.%s is not set" .var) (get $root.Values.secrets.refs .var) -}}
+{{- end -}}
+{{- if $ref.existingSecret }}
+name: {{ $ref.existingSecret }}
+{{- else }}
+name: {{ include "nhi.secretName" $root }}
+{{- end }}
+key: {{ $ref.key | default .var }}
 {{- end -}}
 
 {{/* Image of a component: (dict "root" $ "component" $c). */}}
@@ -46,8 +67,11 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
 {{/*
-The pod template shared by components, workers and cron jobs:
-(dict "root" $ "name" NAME "component" $c "command" LIST "env" MAP "resources" MAP "withPorts" BOOL "restartPolicy" STRING)
+The pod template shared by components, workers, cron jobs and migration hooks:
+(dict "root" $ "name" NAME "component" $c "command" LIST "env" MAP "resources" MAP "withPorts" BOOL "restartPolicy" STRING
+      "inlineConfig" BOOL "ephemeralVar" BOOL)
+inlineConfig: the ConfigMap's settings as env values (a hook runs before the ConfigMap exists);
+ephemeralVar: an emptyDir at /app/var even when the component has a claim (a hook needs none).
 */}}
 {{- define "nhi.podTemplate" -}}
 {{- $root := .root -}}
@@ -83,10 +107,19 @@ spec:
           containerPort: {{ $c.port }}
           protocol: TCP
       {{- end }}
+      {{- if not .inlineConfig }}
       envFrom:
         - configMapRef:
             name: {{ include "nhi.fullname" $root }}-config
+      {{- end }}
       env:
+        {{- if .inlineConfig }}
+        {{- /* a hook runs before the release's ConfigMap exists: the same settings, inline */}}
+        {{- range $key, $value := fromYaml (include "nhi.configData" $root) }}
+        - name: {{ $key }}
+          value: {{ $value | quote }}
+        {{- end }}
+        {{- end }}
         {{- if $c.portEnv }}
         - name: {{ $c.portEnv }}
           value: {{ $c.port | quote }}
@@ -101,8 +134,7 @@ spec:
         - name: PGPASSWORD
           valueFrom:
             secretKeyRef:
-              name: {{ include "nhi.secretName" $root }}
-              key: {{ $root.Values.database.passwordKey }}
+              {{- include "nhi.secretRef" (dict "root" $root "var" "PGPASSWORD") | nindent 14 }}
         {{- end }}
         {{- end }}
         {{- end }}
@@ -110,8 +142,7 @@ spec:
         - name: {{ . }}
           valueFrom:
             secretKeyRef:
-              name: {{ include "nhi.secretName" $root }}
-              key: {{ . }}
+              {{- include "nhi.secretRef" (dict "root" $root "var" .) | nindent 14 }}
         {{- end }}
         {{- range $key, $value := merge (dict) (.env | default dict) ($c.env | default dict) }}
         - name: {{ $key }}
@@ -141,7 +172,9 @@ spec:
       emptyDir: {}
     - name: var
       {{- $claim := "" }}
+      {{- if not .ephemeralVar }}
       {{- with $c.persistence }}{{ $claim = .existingClaim }}{{ end }}
+      {{- end }}
       {{- if $claim }}
       persistentVolumeClaim:
         claimName: {{ $claim }}
@@ -173,4 +206,44 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ .autoscaling.targetCPUUtilizationPercentage }}
+{{- end -}}
+
+{{/* The shared settings (NATS_URL, the gRPC addresses, `config`): the ConfigMap's data, as a YAML map. */}}
+{{- define "nhi.configData" -}}
+NATS_URL: {{ .Values.nats.url | quote }}
+{{- range $name, $c := .Values.components }}
+{{- if and $c.enabled $c.addressEnv }}
+{{ $c.addressEnv }}: {{ printf "%s:%v" (include "nhi.name" (dict "root" $ "name" $name)) $c.port | quote }}
+{{- end }}
+{{- end }}
+{{- range $key, $value := .Values.config }}
+{{ $key }}: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The smallest number of pods a component or worker runs: autoscaling.minReplicas or replicas. */}}
+{{- define "nhi.minPods" -}}
+{{- if .autoscaling.enabled -}}{{ .autoscaling.minReplicas }}{{- else -}}{{ .replicas }}{{- end -}}
+{{- end -}}
+
+{{/* A policy/v1 PDB when a component or worker runs more than one pod: (dict "root" $ "name" NAME "spec" MAP). */}}
+{{- define "nhi.pdb" -}}
+{{- $global := .root.Values.podDisruptionBudget -}}
+{{- $own := .spec.podDisruptionBudget | default dict -}}
+{{- $enabled := $global.enabled -}}
+{{- if hasKey $own "enabled" }}{{ $enabled = $own.enabled }}{{ end -}}
+{{- if and $enabled (gt (int (include "nhi.minPods" .spec)) 1) }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "nhi.name" . }}
+  labels:
+    {{- include "nhi.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ $own.maxUnavailable | default $global.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "nhi.selectorLabels" . | nindent 6 }}
+{{- end }}
 {{- end -}}
