@@ -170,5 +170,8 @@ def test_the_daily_files_hold_the_day_s_records_in_the_documented_columns(feeds,
         rows = list(csv.reader(handle))
     assert rows[0] == list(FIELDS)
     assert rows[1][FIELDS.index("person_id")] == "900000001"
+    fixed = path.with_suffix(".dat").read_bytes().split(b"\r\n")  # docs/feeds/outbound-file.md
+    assert [r[:1] for r in fixed] == [b"1", b"2", b"9", b""] and fixed[2][1:13] == b"000000000001"
+    assert fixed[1][75:90].rstrip() == b"900000001"  # person_id, bytes 76-90
     assert not list(tmp_path.rglob("*.tmp"))
     assert feeds.write_daily_files(DAY + dt.timedelta(days=1))["records"] == 0

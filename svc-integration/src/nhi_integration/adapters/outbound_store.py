@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from nhi_common.paging import Page
 from nhi_common.plumbing import Plumbing, utcnow
 
+from ..domain import outbound_layout
 from ..domain.outbound import KnownPerson, OutboundRecord
 from .outbound_tables import outbound_persons, outbound_records
 from .store import EVENT_SOURCE
@@ -134,27 +135,40 @@ class SqlOutboundStore:
 
 
 class CsvDailyFiles:
-    """Daily files as UTF-8 CSV in `directory`/<feed>/, each written to a temporary name, fsynced, then renamed."""
+    """Daily files in `directory`/<feed>/: the CSV (UTF-8) and the fixed-length CP932 file of the same records
+    (docs/feeds/outbound-file.md), each written to a temporary name, fsynced, then renamed."""
 
-    def __init__(self, directory: str, *, columns: tuple[str, ...]) -> None:
+    def __init__(self, directory: str, *, columns: tuple[str, ...], fixed: bool = True) -> None:
         self.directory = pathlib.Path(directory)
         self.columns = columns
+        self.fixed = fixed
 
     def write(self, feed: str, day: dt.date, records: Iterator[dict[str, Any]]) -> tuple[str, int]:
-        """The file of `feed` for `day` (replacing an earlier run's): its path under the directory and its rows."""
+        """The files of `feed` for `day` (replacing an earlier run's): the CSV's path under the directory (the
+        fixed-length file has the same name ending in .dat) and the records."""
         folder = self.directory / feed
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"NHI_OUTBOUND_{feed.upper()}_{day.strftime('%Y%m%d')}.csv"
+        stem = f"NHI_OUTBOUND_{feed.upper()}_{day.strftime('%Y%m%d')}"
+        name, fixed_name = f"{stem}.csv", f"{stem}.dat"
         temp = folder / f".{name}.{os.getpid()}.tmp"
+        fixed_temp = folder / f".{fixed_name}.{os.getpid()}.tmp"
         count = 0
-        with open(temp, "w", encoding="utf-8", newline="") as handle:
+        with open(temp, "w", encoding="utf-8", newline="") as handle, open(fixed_temp, "wb") as fixed:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow(self.columns)
+            fixed.write(outbound_layout.header(feed, day, dt.datetime.now(dt.timezone.utc)))
             for record in records:
                 writer.writerow([_cell(record.get(c)) for c in self.columns])
+                fixed.write(outbound_layout.data(record))
                 count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
+            fixed.write(outbound_layout.trailer(count))
+            for done in (handle, fixed):
+                done.flush()
+                os.fsync(done.fileno())
+        if self.fixed:
+            os.replace(fixed_temp, folder / fixed_name)
+        else:
+            fixed_temp.unlink()
         os.replace(temp, folder / name)
         fd = os.open(folder, os.O_RDONLY)
         try:
