@@ -85,6 +85,15 @@ def test_every_contract_method_answers_and_none_is_unimplemented(stub):
     job = stub.StartJob(common_pb2.StartJobRequest(kind="aggregation_import"), timeout=10)
     assert job.job_id.startswith("interchange-") and job.kind == "aggregation_import"
     assert stub.GetJob(common_pb2.GetJobRequest(job_id=job.job_id), timeout=10).job_id == job.job_id
+    queries = stub.ListSubCopyQueries(pb.ListSubCopyQueriesRequest(person_id="000000001"), timeout=10)
+    assert [q.query_id for q in queries.queries] == [query.query_id]
+    found = stub.GetSubCopyQuery(pb.GetSubCopyQueryRequest(query_id=query.query_id), timeout=10)
+    assert (found.state, found.HasField("taxable_income"), found.income_year) == ("queued", False, 0)
+    requests = stub.ListManualRequests(pb.ListManualRequestsRequest(state="waiting"), timeout=10)
+    assert list(requests.requests) == []
+    with pytest.raises(grpc.RpcError) as unknown:
+        stub.DecideManualRequest(pb.DecideManualRequestRequest(request_id="r-1", decision="refuse"), timeout=10)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 @pytest.mark.parametrize(
@@ -93,6 +102,17 @@ def test_every_contract_method_answers_and_none_is_unimplemented(stub):
         (lambda s: s.QuerySubCopy(pb.QuerySubCopyRequest(person_id="1", item="pension"), timeout=10), "item"),
         (lambda s: s.StartJob(common_pb2.StartJobRequest(kind="nightly"), timeout=10), "kind"),
         (lambda s: s.ListInterchangeRows(pb.ListInterchangeRowsRequest(kind="x"), timeout=10), "kind"),
+        (lambda s: s.ListManualRequests(pb.ListManualRequestsRequest(state="x"), timeout=10), "state"),
+        (
+            lambda s: s.DecideManualRequest(pb.DecideManualRequestRequest(request_id="r", decision="x"), timeout=10),
+            "decision",
+        ),
+        (
+            lambda s: s.StartJob(
+                common_pb2.StartJobRequest(kind="subcopy_registration", parameters={"date": "2026-11-24"}), timeout=10
+            ),
+            "parameters.date",
+        ),
         (
             lambda s: s.StartJob(
                 common_pb2.StartJobRequest(kind="daily_aggregation", parameters={"date": "2026-13-01"}), timeout=10

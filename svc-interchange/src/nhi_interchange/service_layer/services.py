@@ -228,7 +228,7 @@ class InterchangeService:
             raise InvalidInput("request_id", "name the request", code="REQUIRED")
         return subcopy.decide_manual_request(
             store=self.store,
-            drop=self._link("intermediate"),
+            drop=self.intermediate,
             insurer_number=self.insurer_number,
             request_id=request_id,
             decision=decision,

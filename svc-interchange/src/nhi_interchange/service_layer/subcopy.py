@@ -324,7 +324,7 @@ def _answers(store: Store, burden: BurdenDecisions, body: list[bytes], now: dt.d
 def decide_manual_request(
     *,
     store: Store,
-    drop: FileDrop,
+    drop: FileDrop | None,
     insurer_number: str,
     request_id: str,
     decision: str,
@@ -365,6 +365,8 @@ def decide_manual_request(
             acquired_on=snapshot.get("acquired_on", ""),
             lost_on=snapshot.get("lost_on", ""),
         )
+    if drop is None:
+        raise RuntimeError("svc-interchange was built without the intermediate server's drop")
     data, _ = layout.encode(sc.MANUAL_ANSWER, values)
     name = f"MAN_{insurer_number}_{request_id}.dat"
     day = now.astimezone(JST).date()
