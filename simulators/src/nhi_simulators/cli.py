@@ -7,7 +7,9 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 from nhi_common import logs
@@ -173,9 +175,6 @@ def _intermediate(args) -> int:
     elif args.kind == "status":
         print(json.dumps(server.status(), ensure_ascii=False))
     elif args.kind == "serve":
-        import signal
-        import time
-
         stop = []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
         try:
