@@ -185,6 +185,11 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_goe
 
     with pytest.raises(Conflict):
         service.decide_manual_request(request_id=held["request_id"], decision="provide", note="", operator_id="c")
+    retried = service.decide_manual_request(
+        request_id=held["request_id"], decision="refuse", note="支援措置中のため提供しない", operator_id="clerk-03"
+    )
+    assert retried == decided  # a retry of the same decision answers what was recorded, and sends nothing again
+    assert len(list(server.outbox.glob("MAN_*.dat"))) == 1
     with pytest.raises(InvalidInput) as refused:
         service.decide_manual_request(request_id=held["request_id"], decision="maybe", note="", operator_id="c")
     assert refused.value.field == "decision"

@@ -125,6 +125,8 @@ def register_subcopies(
         "no_auto_answer": sum(1 for r in rows if r["status"] == "sent" and r["no_auto_answer"]),
     }
     with store.transaction() as records:
+        if records.next_transfer_sequence() != sequence:
+            raise ValueError(f"another transfer took sequence {sequence} meanwhile; run the job again")
         records.save_transfer(transfer, [{**r, "transfer_id": transfer["transfer_id"]} for r in rows])
     log.info("sub-copies transferred", extra={"records": serial, "bytes": size, "errors": len(rows) - serial})
     return TransferResult(transfer["transfer_id"], serial, len(rows) - serial, transfer["no_auto_answer"], name)
@@ -342,6 +344,9 @@ def decide_manual_request(
         request = records.get_manual_request(request_id)
         if request is None:
             raise NotFound("manual_request", request_id)
+        decided = "provided" if decision == "provide" else "refused"
+        if request["state"] == decided and request["decided_by"] == operator_id:
+            return request  # a retry of the same decision (a lost answer): what was recorded
         if request["state"] != "waiting":
             raise Conflict(
                 f"request {request_id} was answered already ({request['state']})",
@@ -374,7 +379,7 @@ def decide_manual_request(
     with store.transaction() as records:
         records.update_manual_request(
             request_id,
-            state="provided" if decision == "provide" else "refused",
+            state=decided,
             decided_at=now,
             decided_by=operator_id,
             note=note or None,
