@@ -17,21 +17,47 @@ from nhi_common.events import Event
 
 from . import resident
 
-# Share of each 異動事由 among the changes of a day: the peak is moves in and out (school and work years).
+# Share of each 異動事由 among a day's changes. A normal day: moves in, within and out, births, deaths, name and
+# household changes, a few foreign residents' period renewals. The March-April peak (school and work years): moves in
+# and out are three quarters of the changes, and 転出予定 (a notice before leaving) comes with them.
 PROFILES = {
-    "normal": {"move_in": 0.35, "move_within": 0.25, "name_change": 0.15, "move_out": 0.25},
-    "peak": {"move_in": 0.5, "move_within": 0.1, "name_change": 0.05, "move_out": 0.35},
+    "normal": {
+        "move_in": 0.28,
+        "move_within": 0.20,
+        "move_out_planned": 0.04,
+        "move_out": 0.20,
+        "birth": 0.07,
+        "death": 0.08,
+        "name_change": 0.06,
+        "household_change": 0.04,
+        "residence_period_change": 0.03,
+    },
+    "peak": {
+        "move_in": 0.44,
+        "move_within": 0.08,
+        "move_out_planned": 0.06,
+        "move_out": 0.35,
+        "birth": 0.03,
+        "death": 0.02,
+        "name_change": 0.01,
+        "household_change": 0.01,
+    },
 }
+LEAVING = {"move_out", "death"}
 
 
 def generate(count: int, *, profile: str, event_date: dt.date, seed: int = 1) -> Iterator[dict[str, Any]]:
-    """`count` changes: a person's first change is a 転入; later ones follow the profile, in sequence order."""
+    """`count` changes of one person each: a person's first change is a 転入 (or their 出生 into a household of the
+    stream); later ones follow the profile, in sequence order; nobody changes after a 転出 or 死亡."""
     rng = random.Random(seed)
     weights = PROFILES[profile]
     kinds, shares = list(weights), list(weights.values())
-    people: list[dict[str, Any]] = []  # households with a person still resident, and the person's last sequence
+    people: list[dict[str, Any]] = []  # persons still resident, with their household and last sequence
     for index in range(count):
         kind = rng.choices(kinds, shares)[0] if people else "move_in"
+        parent = _parent(rng, people) if kind == "birth" else None
+        if kind == "birth" and parent is None:
+            kind = "move_in"
         if kind == "move_in":
             household = resident.move_in_household(rng, members=1, event_date=event_date)
             person = household["members"][0]
@@ -39,14 +65,28 @@ def generate(count: int, *, profile: str, event_date: dt.date, seed: int = 1) ->
             household.update(household_id=f"H7{index:07d}", head_person_id=person["person_id"])
             entry = {"household": household, "sequence": 0}
             people.append(entry)
+        elif kind == "birth":
+            baby = resident.newborn(rng, parent, event_date)
+            baby["person_id"] = f"7{index:08d}"
+            entry = {"household": {**parent, "members": [baby]}, "sequence": 0}
+            people.append(entry)
         else:
-            entry = people.pop(rng.randrange(len(people))) if kind == "move_out" else rng.choice(people)
+            entry = people.pop(rng.randrange(len(people))) if kind in LEAVING else rng.choice(people)
         household = entry["household"]
         entry["sequence"] += 1
         data = resident.change(kind, household, household["members"], event_date=event_date, notified_on=event_date)
         data["change_id"] = f"S{seed}-{index:08d}"
         data["persons"][0]["sequence"] = entry["sequence"]
         yield data
+
+
+def _parent(rng: random.Random, people: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The household of a head of household still resident (a few draws, so a long stream stays linear)."""
+    for _ in range(8):
+        household = rng.choice(people)["household"]
+        if household["members"][0]["person_id"] == household["head_person_id"]:
+            return household
+    return None
 
 
 def publish_all(nats_url: str, changes: Iterator[dict[str, Any]], *, batch: int = 500) -> int:
