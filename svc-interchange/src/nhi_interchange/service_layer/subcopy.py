@@ -106,7 +106,8 @@ def register_subcopies(
         }
         if copy.error is None:
             serial += 1
-            data, _ = layout.encode(sc.SUBCOPY, copy.values)  # no field of a sub-copy is free text to degrade
+            # 記号・番号 are the only text; what CP932 lacks is degraded as in the aggregation files (layout.DEGRADE)
+            data, _ = layout.encode(sc.SUBCOPY, copy.values)
             encoded.append(data)
             row.update(serial=serial, status="sent", code=None)
         rows.append(row)
