@@ -32,6 +32,8 @@ UNAVAILABLE_CODES = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
 )
 
+RENEWAL_FACTS_BATCH = 50  # persons per GetRenewalFacts call
+
 # svc-qualification's refusals of GetCertificatesDue for a person its rules give no certificate (CERT-KIND, LOSS-AGE75,
 # CERT-EXPIRY): 75 or over, the residence period ended, not yet born on the day.
 NO_CERTIFICATE_REASONS = frozenset({"AGED_75", "RESIDENCE_PERIOD_ENDED", "BEFORE_BIRTH"})
@@ -222,17 +224,25 @@ class QualificationClient:
     ) -> dict[str, PersonFacts | str]:
         """The facts of a chunk's persons on `day` in one call (GetRenewalFacts): per person what `due_facts` gathers
         with four or five calls, or why nothing can be issued ('not_insured', 'not_found', svc-qualification's refusal
-        code in lower case, as renewal.gather answers)."""
-        message = self._call(
-            "GetRenewalFacts",
-            pb.GetRenewalFactsRequest(
-                person_ids=person_ids,
-                burden_for_kinds=burden_for_kinds,
-                context=self._context(operator_id, day),
-            ),
-            "person",
-            ",".join(person_ids[:1]),
-        )
+        code in lower case, as renewal.gather answers). Asked RENEWAL_FACTS_BATCH persons at a time, so that each
+        call stays well within the deadline on a loaded machine."""
+        found: dict[str, PersonFacts | str] = {}
+        for start in range(0, len(person_ids), RENEWAL_FACTS_BATCH):
+            part = person_ids[start : start + RENEWAL_FACTS_BATCH]
+            message = self._call(
+                "GetRenewalFacts",
+                pb.GetRenewalFactsRequest(
+                    person_ids=part, burden_for_kinds=burden_for_kinds, context=self._context(operator_id, day)
+                ),
+                "person",
+                part[0],
+            )
+            found.update(self._renewal_facts(message, day, operator_id))
+        return found
+
+    def _renewal_facts(
+        self, message: pb.GetRenewalFactsResponse, day: dt.date, operator_id: str
+    ) -> dict[str, PersonFacts | str]:
         households = {h.household_id: to_household(h) for h in message.households}
         burdens = {b.household_id: b for b in message.burdens}
         found: dict[str, PersonFacts | str] = {}

@@ -29,6 +29,15 @@ def get_qualification(
             raise NotFound("person", person_id)
         row, period, has_statuses = found
         statuses = uow.statuses.current_rows([person_id]) if has_statuses else {}
+    view = qualification_view(app, actor, person_id, day, known_at, row, period, statuses.get(person_id, []))
+    _audit_my_number_read(app, actor, [row])
+    return view
+
+
+def qualification_view(
+    app: App, actor: Actor, person_id: str, day: dt.date, known_at: dt.datetime | None, row, period, statuses: list
+) -> dict[str, Any]:
+    """GetQualification's answer from the person's row, the period version covering `day` and its statuses."""
     reasons = []
     age75 = age75_lost_on(birth_date=row.birth_date, day_after=app.rules.age75_day_after)
     if day >= age75.day:
@@ -47,14 +56,11 @@ def get_qualification(
         "as_of": day.isoformat(),
         "known_at": known_at.isoformat() if known_at else "",
         "insured": period is not None,
-        "person": views.person_dict(
-            row, app.vault, actor, insured=period is not None, statuses=statuses.get(person_id, [])
-        ),
+        "person": views.person_dict(row, app.vault, actor, insured=period is not None, statuses=statuses),
         "reasons": [r.as_dict() for r in reasons],
     }
     if period is not None:
         view["period"] = views.period_dict(period)
-    _audit_my_number_read(app, actor, [row])
     return view
 
 
@@ -91,6 +97,11 @@ def get_household(
         insured = _insured(app, members, uow.periods.insured_on([m.person_id for m in members], day, known_at), day)
         statuses = uow.statuses.current_rows([m.person_id for m in members])
     _audit_my_number_read(app, actor, members)
+    return household_view(app, actor, household, members, insured, statuses)
+
+
+def household_view(app: App, actor: Actor, household, members: list, insured: set[str], statuses: dict) -> dict:
+    """GetHousehold's answer from the household's row, its members' rows, who of them is insured, their statuses."""
     return {
         "household_id": household.household_id,
         "head_person_id": household.head_person_id,

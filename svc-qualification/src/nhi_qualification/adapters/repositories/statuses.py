@@ -37,6 +37,13 @@ class StatusRepository:
         )
         return [(r.status_id, rows.status(r)) for r in self.conn.execute(query)]
 
+    def current_many(self, person_ids: list[str]) -> dict[str, list[tuple[str, StatusPeriod]]]:
+        """`current` of several persons in one statement."""
+        return {
+            person_id: [(r.status_id, rows.status(r)) for r in found]
+            for person_id, found in self.current_rows(person_ids).items()
+        }
+
     def current_rows(self, person_ids: list[str]) -> dict[str, list]:
         """The special-status rows of each person as currently recorded (by start), in one statement."""
         if not person_ids:
