@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pathlib
@@ -260,3 +261,23 @@ def test_a_job_start_replayed_while_a_worker_renews_answers_and_the_counter_is_s
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(15)
+
+    # A chunk's documents share one blob file; each is fetched by id as its own PDF, the bytes its checksum names.
+    engine = _documents_db(suite)
+    with engine.connect() as conn:
+        issued_ids = (
+            conn.execute(
+                sa.text("SELECT id FROM documents WHERE job_id = :j ORDER BY certificate_number"), {"j": job_id}
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert len(issued_ids) > 4  # more than one chunk of 4 persons
+    for document_id in (issued_ids[0], issued_ids[len(issued_ids) // 2], issued_ids[-1]):
+        meta = suite.http.get(f"/api/v1/documents/{document_id}", headers=counter).json()
+        content = suite.http.get(f"/api/v1/documents/{document_id}/content", headers=counter)
+        assert content.status_code == 200, content.text
+        assert content.content.startswith(b"%PDF-") and content.content.rstrip().endswith(b"%%EOF")
+        assert hashlib.sha256(content.content).hexdigest() == meta["sha256"]
+        assert len(content.content) == meta["size_bytes"]

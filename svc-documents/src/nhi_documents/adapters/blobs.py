@@ -1,4 +1,5 @@
-"""Document bytes as files: written atomically (temp file, fsync, rename) before the row that names them.
+"""Document bytes as files: written atomically (temp file, fsync, rename) before the row that names them; a renewal
+chunk's documents in one file, each row naming its byte range.
 
 A blob whose row never committed (a crash, a rollback) is an orphan: harmless, and `sweep` removes it."""
 
@@ -42,8 +43,24 @@ class FileBlobStore:
         write_atomically(self.root / relative, content)
         return relative
 
-    def get(self, relative: str) -> bytes:
-        return (self.root / relative).read_bytes()
+    def get(self, relative: str, offset: int | None = None, size: int | None = None) -> bytes:
+        """The blob's bytes; with `offset` (and `size`) the byte range of one document in a chunk's blob."""
+        if offset is None:
+            return (self.root / relative).read_bytes()
+        with open(self.root / relative, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(size)
+
+    def put_many(self, blob_id: str, contents: list[bytes]) -> tuple[str, list[int]]:
+        """Several documents in one file (one write and fsync for a renewal chunk instead of one per document):
+        its relative path and each document's offset in it."""
+        relative = f"{blob_id[:2]}/{blob_id[2:4]}/{blob_id}.chunk"
+        offsets, at = [], 0
+        for content in contents:
+            offsets.append(at)
+            at += len(content)
+        write_atomically(self.root / relative, b"".join(contents))
+        return relative, offsets
 
     def sweep(self, known: Callable[[Iterable[str]], set[str]], *, older_than: float = 3600) -> int:
         """Remove the blobs no row names (`known` answers which of some paths rows name) and the temp files left by

@@ -197,6 +197,8 @@ class SqlJobRecords:
                 items.c.kind,
                 items.c.document_id,
                 documents.c.blob_path,
+                documents.c.blob_offset,
+                documents.c.size,
             )
             .join(documents, documents.c.id == items.c.document_id)
             .where(items.c.job_id == job_id, items.c.outcome == "issued")
@@ -332,8 +334,11 @@ class SqlJobStore:
         except sa.exc.IntegrityError as exc:
             raise ConcurrentWrite(str(exc.orig)) from exc
 
-    def read_blob(self, relative: str) -> bytes:
-        return self.blobs.get(relative)
+    def read_blob(self, relative: str, offset: int | None = None, size: int | None = None) -> bytes:
+        return self.blobs.get(relative, offset, size)
+
+    def put_blobs(self, contents: list[bytes]) -> tuple[str, list[int]]:
+        return self.blobs.put_many(str(uuid.uuid4()), contents)
 
     def put_blob(self, document_id: str, media_type: str, content: bytes) -> str:
         return self.blobs.put(document_id, media_type, content)

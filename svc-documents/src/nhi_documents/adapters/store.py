@@ -46,6 +46,7 @@ documents = sa.Table(
     sa.Column("reissue_of", sa.String(36)),  # the original document of a 再交付
     sa.Column("reissue_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("job_id", sa.String(60)),
+    sa.Column("blob_offset", sa.BigInteger),  # the document's bytes are `size` bytes from here in blob_path's file
 )
 
 # The last certificate number given out per era year ('R7' -> 123).
@@ -141,7 +142,7 @@ def get_document(
     if with_content and meta["content"] is None and meta["blob_path"]:
         if blobs is None:
             raise LookupError(f"document {document_id} is a file but no blob directory is configured")
-        meta["content"] = blobs.get(meta["blob_path"])
+        meta["content"] = blobs.get(meta["blob_path"], meta["blob_offset"], meta["size"])
     return meta
 
 

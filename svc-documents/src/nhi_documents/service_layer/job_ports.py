@@ -100,9 +100,12 @@ class JobRecords(Protocol):
 class JobStore(Protocol):
     def transaction(self) -> AbstractContextManager[JobRecords]: ...
 
-    def read_blob(self, relative: str) -> bytes: ...
+    def read_blob(self, relative: str, offset: int | None = None, size: int | None = None) -> bytes: ...
 
     def put_blob(self, document_id: str, media_type: str, content: bytes) -> str: ...
+
+    def put_blobs(self, contents: list[bytes]) -> tuple[str, list[int]]:
+        """A chunk's documents in one blob file: its path and each document's offset in it."""
 
 
 class PrintFiles(Protocol):

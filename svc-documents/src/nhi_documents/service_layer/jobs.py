@@ -208,14 +208,16 @@ class DocumentJobs:
                 continue
             work += [(facts, postal_code, kind) for kind in due]
         issued = self._issue(work, run, operator, job_id, chunk_no, items, outcomes)
-        blobs = {d.document_id: self.store.put_blob(d.document_id, certificate.MEDIA_TYPE, d.content) for d in issued}
+        # One blob file for the chunk's documents (one write and fsync, not one per document), each row its range.
+        path, offsets = self.store.put_blobs([d.content for d in issued]) if issued else ("", [])
+        blobs = {d.document_id: (path, offset) for d, offset in zip(issued, offsets, strict=True)}
         now = utcnow()
         failed = sum(1 for outcome in outcomes.values() if outcome not in ("issued", "not_due"))
         with self.store.transaction() as tx:
             if tx.claim_chunk(job_id, chunk_no) is None:
                 return  # another delivery committed it meanwhile; its blobs are the ones named
             tx.add_documents(
-                [_document_row(doc, blobs[doc.document_id], run.issued_on, operator, job_id, now) for doc in issued]
+                [_document_row(doc, *blobs[doc.document_id], run.issued_on, operator, job_id, now) for doc in issued]
             )
             tx.add_items(items)
             tx.add_events([_issued_event(doc, run.issued_on) for doc in issued])
@@ -269,7 +271,17 @@ class DocumentJobs:
         with self.store.transaction() as tx:
             run = tx.print_run(job_id)
             outcomes = tx.outcomes(job_id)
-        blobs = {i["document_id"]: self.store.read_blob(i["blob_path"]) for i in run}
+        chunk_files: dict[str, bytes] = {}  # a chunk's blob file read once
+        blobs = {}
+        for i in run:
+            if i["blob_offset"] is None:
+                blobs[i["document_id"]] = self.store.read_blob(i["blob_path"])
+                continue
+            if i["blob_path"] not in chunk_files:
+                chunk_files[i["blob_path"]] = self.store.read_blob(i["blob_path"])
+            whole = chunk_files[i["blob_path"]]
+            blobs[i["document_id"]] = whole[i["blob_offset"] : i["blob_offset"] + i["size"]]
+        chunk_files.clear()
         for item in run:
             item["sheets"] = self.print_files.sheets(blobs[item["document_id"]])
         groups = renewal.print_files(run, max_sheets=self.settings.max_sheets, mailing=self.settings.mailing)
@@ -375,7 +387,9 @@ def _item(
     }
 
 
-def _document_row(doc: renewal.Issued, blob_path: str, day: dt.date, operator: str, job_id: str, now: dt.datetime):
+def _document_row(
+    doc: renewal.Issued, blob_path: str, blob_offset: int, day: dt.date, operator: str, job_id: str, now: dt.datetime
+):
     return {
         "id": doc.document_id,
         "kind": doc.kind,
@@ -385,6 +399,7 @@ def _document_row(doc: renewal.Issued, blob_path: str, day: dt.date, operator: s
         "media_type": certificate.MEDIA_TYPE,
         "content": None,
         "blob_path": blob_path,
+        "blob_offset": blob_offset,
         "sha256": doc.sha256,
         "size": len(doc.content),
         "issued_on": day,
