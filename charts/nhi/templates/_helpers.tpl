@@ -210,7 +210,7 @@ spec:
 
 {{/* The shared settings (NATS_URL, the gRPC addresses, `config`): the ConfigMap's data, as a YAML map. */}}
 {{- define "nhi.configData" -}}
-NATS_URL: {{ .Values.nats.url | quote }}
+NATS_URL: {{ include "nhi.natsUrl" . | quote }}
 {{- range $name, $c := .Values.components }}
 {{- if and $c.enabled $c.addressEnv }}
 {{ $c.addressEnv }}: {{ printf "%s:%v" (include "nhi.name" (dict "root" $ "name" $name)) $c.port | quote }}
@@ -246,4 +246,37 @@ spec:
     matchLabels:
       {{- include "nhi.selectorLabels" . | nindent 6 }}
 {{- end }}
+{{- end -}}
+
+{{/* The NATS the suite uses: the chart's own server (nats.server.enabled) or nats.url. */}}
+{{- define "nhi.natsUrl" -}}
+{{- if .Values.nats.server.enabled -}}
+{{- printf "nats://%s:4222" (include "nhi.name" (dict "root" . "name" "nats")) -}}
+{{- else -}}
+{{- .Values.nats.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Its monitoring endpoint (host:port, for KEDA). */}}
+{{- define "nhi.natsMonitoringEndpoint" -}}
+{{- if .Values.nats.server.enabled -}}
+{{- printf "%s.%s.svc:8222" (include "nhi.name" (dict "root" . "name" "nats")) .Release.Namespace -}}
+{{- else -}}
+{{- required "nats.monitoringEndpoint is required for KEDA" .Values.nats.monitoringEndpoint -}}
+{{- end -}}
+{{- end -}}
+
+{{/* nats.conf of the chart's NATS server: JetStream encrypted at rest, the key read from the server's
+environment (the Secret), never written into the ConfigMap. */}}
+{{- define "nhi.natsConf" -}}
+port: 4222
+http_port: 8222
+server_name: {{ include "nhi.name" (dict "root" . "name" "nats") }}
+lame_duck_duration: "30s"
+lame_duck_grace_period: "10s"
+jetstream {
+  store_dir: "/data"
+  cipher: chachapoly
+  key: $NHI_JETSTREAM_KEY
+}
 {{- end -}}
