@@ -18,7 +18,7 @@ from .domain.outbound import FIELDS as OUTBOUND_FIELDS
 from .entrypoints import feed_handlers, outbound_handlers
 from .entrypoints.feed_grpc import FeedsApi, business_day
 from .entrypoints.grpc_api import IntegrationServicer
-from .entrypoints.handlers import RESIDENT_DURABLE, RESIDENT_STREAM, RESIDENT_SUBJECT, resident_change_handler
+from .entrypoints.handlers import ResidentBatchConsumer
 from .service_layer.feed_imports import FeedImports
 from .service_layer.income import IncomeIntake
 from .service_layer.inconsistency import Inconsistencies
@@ -77,12 +77,7 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     service.on_applied = runtime.checks.add
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service, feeds), server.server)
     if settings.nats_url:
-        runtime.consume(
-            stream=RESIDENT_STREAM,
-            durable=RESIDENT_DURABLE,
-            subject=RESIDENT_SUBJECT,
-            handler=resident_change_handler(service),
-        )
+        runtime.consumers.append(ResidentBatchConsumer(runtime.bus, service))
     runtime.service = service
     return runtime
 

@@ -44,13 +44,18 @@ class QualificationClient:
         self.business_date = business_date
 
     def apply(self, change: ResidentChange, *, idempotency_key: str) -> list[dict[str, Any]]:
+        return self.apply_many([change], idempotency_key=idempotency_key)
+
+    def apply_many(self, changes: list[ResidentChange], *, idempotency_key: str) -> list[dict[str, Any]]:
+        """Several changes in one call, applied by svc-qualification in one unit of work (each claimed by its
+        change id there): the outcomes in order; one refusal refuses them all."""
         stub = qualification_pb2_grpc.QualificationServiceStub(self.channel.get())
         context = common_pb2.RequestContext(
             operator_id=OPERATOR_ID,
             idempotency_key=idempotency_key,
             business_date=self.business_date.isoformat() if self.business_date else "",
         )
-        request = pb.ApplyResidentChangesRequest(context=context, changes=[to_message(change)])
+        request = pb.ApplyResidentChangesRequest(context=context, changes=[to_message(c) for c in changes])
         try:
             response = stub.ApplyResidentChanges(request, timeout=self.deadline)
         except grpc.RpcError as error:

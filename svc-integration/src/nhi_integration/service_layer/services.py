@@ -96,6 +96,82 @@ class IntegrationService:
         self._dead_letter(event_id=event_id, ce_type=ce_type, data=data, reason=reason, problems=problems)
         return "dead_letter"
 
+    def receive_resident_events(self, events: list[tuple[str, str, Any]]) -> list[str | Exception]:
+        """Apply a batch of CloudEvents (event id, type, data) as one transaction around one call to
+        svc-qualification: per event 'applied', 'duplicate', 'stale' or 'dead_letter', or the exception that asks
+        for another delivery (WaitingForSequence, ApplyUnavailable). Each person's changes keep their order within
+        the batch; a batch svc-qualification refuses is applied again one event at a time, so the change it refuses
+        alone is dead-lettered and the others go through."""
+        results: list[str | Exception | None] = [None] * len(events)
+        valid: list[tuple[int, str, ResidentChange]] = []
+        for index, (event_id, ce_type, data) in enumerate(events):
+            try:
+                valid.append((index, event_id, _parse_event(ce_type, data)))
+            except InvalidChange:
+                results[index] = self._one(event_id, ce_type, data)
+        if len(valid) <= 1 or not hasattr(self.sink, "apply_many"):
+            for index, event_id, _change in valid:
+                results[index] = self._one(event_id, *events[index][1:])
+            return results
+        try:
+            applied = self._apply_batch(valid, results)
+        except ApplyRejected:
+            for index, event_id, _change in valid:
+                results[index] = self._one(event_id, *events[index][1:])
+            return results
+        except ApplyUnavailable as exc:
+            for index, _event_id, _change in valid:
+                results[index] = exc
+            return results
+        for change in applied:
+            if self.on_applied is not None:
+                self.on_applied(change.person_ids)
+        return results
+
+    def _one(self, event_id: str, ce_type: str, data: Any) -> str | Exception:
+        try:
+            return self.receive_resident_event(event_id=event_id, ce_type=ce_type, data=data)
+        except (WaitingForSequence, ApplyUnavailable) as exc:
+            return exc
+
+    def _apply_batch(self, valid: list[tuple[int, str, ResidentChange]], results: list) -> list[ResidentChange]:
+        """One transaction: the order check of every change against the last sequences and the changes before it
+        in the batch, the claims and receipts, one ApplyResidentChanges with the changes in order, the outcomes."""
+        with self.store.transaction() as tx:
+            persons = sorted({p for _i, _e, change in valid for p in change.sequences})
+            last = tx.last_sequences(persons)
+            batch: list[tuple[int, str, ResidentChange]] = []
+            for index, event_id, change in valid:
+                order = check_order(change.sequences, last)
+                if order.verdict is Order.GAP and not self._waited(event_id):
+                    results[index] = WaitingForSequence(order.expected, order.got)
+                    continue
+                if not tx.claim(event_id, RESIDENT_CONSUMER):
+                    results[index] = "duplicate"
+                    continue
+                tx.record_receipt(receipt_key=event_id, change=change, origin="nats")
+                if order.verdict is Order.STALE:
+                    tx.record_outcomes(
+                        receipt_key=event_id, outcomes=[{"change_id": change.change_id, "outcome": "stale"}]
+                    )
+                    results[index] = "stale"
+                    continue
+                last.update(change.sequences)
+                batch.append((index, event_id, change))
+            if not batch:
+                return []
+            outcomes = self.sink.apply_many([c for _i, _e, c in batch], idempotency_key=f"batch:{batch[0][1]}")
+            by_change = {o.get("change_id"): o for o in outcomes}
+            for index, event_id, change in batch:
+                found = by_change.get(change.change_id)
+                tx.record_outcomes(receipt_key=event_id, outcomes=[found] if found else [])
+                tx.set_sequences(sequences=change.sequences, change_id=change.change_id)
+                results[index] = "applied"
+        for _index, event_id, _change in batch:
+            self._first_seen.pop(event_id, None)
+        log.info("resident changes applied: %d in one batch", len(batch))
+        return [c for _i, _e, c in batch]
+
     def _dead_letter(self, *, event_id: str, ce_type: str, data: Any, reason: str, problems) -> None:
         """Store the message with its reason and publish it on the dead-letter subject, in one transaction."""
         change_id = data.get("change_id") if isinstance(data, dict) and isinstance(data.get("change_id"), str) else ""
