@@ -15,7 +15,8 @@ SPEC = ROOT / "gateway/src/nhi_gateway/openapi/api.yaml"
 # A code travels as the ErrorInfo reason and becomes the problem's kind (problems.from_rpc_error).
 CODE = re.compile(r'(?:\bcode|\breason)\s*(?::\s*str\s*)?=\s*"([A-Z][A-Z0-9_]+)"|^[A-Z_]+ = "([A-Z][A-Z0-9_]+)"', re.M)
 KIND = re.compile(r'kind="([a-z-]+)"')
-NOT_CODES = {"HS256", "RESIDENT", "NHI_JOBS", "PENSION", "TAX", "NHI_EVENTS", "RET_"}  # stream names, a file prefix
+# stream names, a file prefix, an environment variable's name
+NOT_CODES = {"HS256", "RESIDENT", "NHI_JOBS", "PENSION", "TAX", "NHI_EVENTS", "RET_", "NHI_VAR_DIR"}
 # A reason that is a gRPC status name says nothing the status does not: the problem keeps the status's kind.
 STATUS_NAMES = {code.name for code in grpc.StatusCode}
 

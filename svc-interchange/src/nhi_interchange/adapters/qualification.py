@@ -70,4 +70,7 @@ class QualificationLink:
         except grpc.RpcError as exc:
             if exc.code() in TRANSIENT:
                 raise
-            raise InvalidInput("household_id", exc.details() or str(exc.code()), code="INVALID_ARGUMENT") from None
+            # svc-qualification refused the determination the answer was to feed (2.9.3's result check)
+            raise InvalidInput(
+                "household_id", exc.details() or str(exc.code()), code="INVALID_ARGUMENT", rule="BURDEN-PENDING"
+            ) from None

@@ -340,7 +340,7 @@ def decide_manual_request(
     if decision not in DECISIONS:
         raise InvalidInput("decision", "decision is provide or refuse", code="UNKNOWN_KIND")
     if len(note) > 500:
-        raise InvalidInput("note", "a note is at most 500 characters", code="INVALID_ARGUMENT")
+        raise InvalidInput("note", "a note is at most 500 characters", code="INVALID_ARGUMENT", rule="maxLength")
     with store.transaction() as records:
         request = records.get_manual_request(request_id)
         if request is None:
