@@ -90,3 +90,25 @@ def test_a_malformed_message_in_a_batch_is_a_dead_letter_and_the_others_go_on(se
     results = service.receive_resident_events(events(change(move_in, "a1", 0, 1), bad, change(move_in, "a2", 0, 2)))
     assert results == ["applied", "dead_letter", "applied"]
     assert sink.calls == [["a1", "a2"]]
+
+
+def test_a_file_goes_in_one_call_and_a_refused_change_is_reported_on_its_line(service, sink, move_in):
+    from nhi_integration.domain.resident_files import encode_csv
+
+    content = encode_csv([change(move_in, "a2", 0, 2), change(move_in, "b1", 1, 1), change(move_in, "a1", 0, 1)])
+    done = service.import_feed(
+        source="resident", file_name="r.csv", content=content, operator_id="b", file_format="csv"
+    )
+    assert (done["applied"], done["errors"]) == (3, [])
+    assert sink.calls == [["b1", "a1", "a2"]]  # person 0's changes in sequence order
+
+    sink.refuse.add("c1")
+    content = encode_csv([change(move_in, "a3", 0, 3), change(move_in, "c1", 1, 2)])
+    refused = service.import_feed(
+        source="resident", file_name="r.csv", content=content, operator_id="b", file_format="csv"
+    )
+    assert (refused["applied"], [(e["line"], e["field"]) for e in refused["errors"]]) == (
+        1,
+        [(3, "changes.persons[0].my_number")],
+    )
+    assert sink.calls[-1] == ["a3"]

@@ -25,6 +25,7 @@ RESIDENT_CHANGE_TYPE = "jp.lg.resident.change.v1"
 DEAD_LETTER_SUBJECT = "resident.v1.changes.dead"
 DEAD_LETTER_TYPE = "jp.lg.resident.change.dead.v1"
 DEAD_LETTER_STATES = ("open", "replayed")
+FILE_BATCH = 200  # changes of an uploaded file applied per transaction and call to svc-qualification
 
 
 class WaitingForSequence(Exception):
@@ -134,7 +135,15 @@ class IntegrationService:
         except (WaitingForSequence, ApplyUnavailable) as exc:
             return exc
 
-    def _apply_batch(self, valid: list[tuple[int, str, ResidentChange]], results: list) -> list[ResidentChange]:
+    def _apply_batch(
+        self,
+        valid: list[tuple[int, str, ResidentChange]],
+        results: list,
+        *,
+        origin: str = "nats",
+        import_id: str | None = None,
+        wait_for_gaps: bool = True,
+    ) -> list[ResidentChange]:
         """One transaction: the order check of every change against the last sequences and the changes before it
         in the batch, the claims and receipts, one ApplyResidentChanges with the changes in order, the outcomes."""
         with self.store.transaction() as tx:
@@ -143,13 +152,13 @@ class IntegrationService:
             batch: list[tuple[int, str, ResidentChange]] = []
             for index, event_id, change in valid:
                 order = check_order(change.sequences, last)
-                if order.verdict is Order.GAP and not self._waited(event_id):
+                if order.verdict is Order.GAP and wait_for_gaps and not self._waited(event_id):
                     results[index] = WaitingForSequence(order.expected, order.got)
                     continue
                 if not tx.claim(event_id, RESIDENT_CONSUMER):
                     results[index] = "duplicate"
                     continue
-                tx.record_receipt(receipt_key=event_id, change=change, origin="nats")
+                tx.record_receipt(receipt_key=event_id, change=change, origin=origin, import_id=import_id)
                 if order.verdict is Order.STALE:
                     tx.record_outcomes(
                         receipt_key=event_id, outcomes=[{"change_id": change.change_id, "outcome": "stale"}]
@@ -366,12 +375,11 @@ class IntegrationService:
         applied = 0
         valid = [line for line in lines if line.change is not None]
         if partial or not errors:
-            for line in in_sequence_order(valid):
-                error = self._apply_file_line(line, import_id)
-                if error:
-                    errors.append(error)
-                else:
-                    applied += 1
+            ordered = in_sequence_order(valid)
+            for start in range(0, len(ordered), FILE_BATCH):
+                chunk_errors = self._apply_file_chunk(ordered[start : start + FILE_BATCH], import_id)
+                errors.extend(chunk_errors)
+                applied += len(ordered[start : start + FILE_BATCH]) - len(chunk_errors)
         errors.sort(key=lambda e: e["line"])
         records = sum(1 for line in lines if line.line > 0)
         return close_import(
@@ -383,6 +391,25 @@ class IntegrationService:
             applied=applied,
             errors=errors,
         )
+
+    def _apply_file_chunk(self, lines: list[FeedLine], import_id: str) -> list[dict[str, Any]]:
+        """Up to FILE_BATCH changes of a file as one batch (the stream's way); a batch svc-qualification refuses is
+        applied line by line so the refusal lands on its line. The errors."""
+        if len(lines) <= 1 or not hasattr(self.sink, "apply_many"):
+            return [e for e in (self._apply_file_line(line, import_id) for line in lines) if e]
+        valid = [(n, f"feed:{line.change.change_id}", line.change) for n, line in enumerate(lines)]
+        results: list = [None] * len(lines)
+        try:
+            applied = self._apply_batch(valid, results, origin="feed", import_id=import_id, wait_for_gaps=False)
+        except ApplyRejected:
+            return [e for e in (self._apply_file_line(line, import_id) for line in lines) if e]
+        except ApplyUnavailable:
+            message = "svc-qualification did not answer; upload the file again to retry this line"
+            return [{"line": line.line, "field": "", "message": message} for line in lines]
+        for change in applied:
+            if self.on_applied is not None:
+                self.on_applied(change.person_ids)
+        return []
 
     def _apply_file_line(self, line: FeedLine, import_id: str) -> dict[str, Any] | None:
         """One change of a file, applied as a stream message is (no waiting for gaps: the file is all there is)."""
