@@ -17,6 +17,7 @@ from ..domain.resident import ResidentChange
 from ..service_layer.ports import ApplyRejected, ApplyUnavailable
 
 OPERATOR_ID = "integration"
+PER_CHANGE_SECONDS = 0.25  # added to the deadline for each change of a batch after the first
 # Worth another delivery: the receiver may come back or catch up.
 TRANSIENT = frozenset(
     {
@@ -57,7 +58,9 @@ class QualificationClient:
         )
         request = pb.ApplyResidentChangesRequest(context=context, changes=[to_message(c) for c in changes])
         try:
-            response = stub.ApplyResidentChanges(request, timeout=self.deadline)
+            # The deadline grows with the batch: svc-qualification applies the changes one after another.
+            timeout = self.deadline + PER_CHANGE_SECONDS * (len(changes) - 1)
+            response = stub.ApplyResidentChanges(request, timeout=timeout)
         except grpc.RpcError as error:
             code = error.code()
             if code in TRANSIENT:

@@ -38,7 +38,7 @@ class ResidentBatchConsumer(PullConsumer):
     Exactly once rests on the inbox claims committed with the receipts, not on the acks: an ack lost in a crash
     brings a duplicate that the inbox drops."""
 
-    def __init__(self, bus, service: IntegrationService, *, batch: int = 200) -> None:
+    def __init__(self, bus, service: IntegrationService, *, batch: int = 50) -> None:
         super().__init__(
             bus,
             stream=RESIDENT_STREAM,
@@ -105,6 +105,15 @@ class ResidentBatchConsumer(PullConsumer):
         except Exception as exc:  # noqa: BLE001 - the database is away: every message again later
             log.warning("consumer %s: batch of %d failed: %s", self.durable, len(events), type(exc).__name__)
             results = [exc] * len(events)
+        failed = [r for r in results if isinstance(r, Exception) and not isinstance(r, WaitingForSequence)]
+        if failed:
+            log.warning(
+                "consumer %s: %d of %d changes to be delivered again: %s",
+                self.durable,
+                len(failed),
+                len(results),
+                type(failed[0]).__name__,
+            )
         for msg, result in zip(readable, results, strict=True):
             if isinstance(result, Exception):
                 delay = 1.0 if isinstance(result, WaitingForSequence) else min(30.0, 2.0 ** (_delivered(msg) - 1))

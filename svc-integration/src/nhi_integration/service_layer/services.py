@@ -25,7 +25,7 @@ RESIDENT_CHANGE_TYPE = "jp.lg.resident.change.v1"
 DEAD_LETTER_SUBJECT = "resident.v1.changes.dead"
 DEAD_LETTER_TYPE = "jp.lg.resident.change.dead.v1"
 DEAD_LETTER_STATES = ("open", "replayed")
-FILE_BATCH = 200  # changes of an uploaded file applied per transaction and call to svc-qualification
+FILE_BATCH = 50  # changes of an uploaded file applied per transaction and call to svc-qualification
 
 
 class WaitingForSequence(Exception):
