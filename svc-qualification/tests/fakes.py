@@ -34,6 +34,7 @@ PERSON_DEFAULTS = {
     "dv_support": False,
     "my_number_enc": None,
     "my_number_hash": None,
+    "my_number_key_version": None,
     "version": 1,
     "display_name": "",
     "card_registered": False,
@@ -112,8 +113,8 @@ class FakePersons:
         person = self.store.persons[person_id]
         person.update(values, version=person["version"] + 1)
 
-    def set_my_number(self, person_id, encrypted, lookup_hash):
-        self.store.persons[person_id].update(my_number_enc=encrypted, my_number_hash=lookup_hash)
+    def set_my_number(self, person_id, sealed):
+        self.store.persons[person_id].update(sealed)
 
 
 class FakeHouseholds:
@@ -433,11 +434,15 @@ def _restore(store: Store, saved: dict[str, Any]) -> None:
 class FakeVault:
     """Reversible without a key: enough to see that the service encrypts and masks."""
 
-    def encrypt(self, my_number: str) -> bytes:
-        return my_number[::-1].encode()
+    def seal(self, my_number: str) -> dict:
+        return {
+            "my_number_enc": my_number[::-1].encode(),
+            "my_number_hash": f"h{my_number}",
+            "my_number_key_version": 1,
+        }
 
-    def decrypt(self, token: bytes) -> str:
+    def decrypt(self, token: bytes, version: int | None) -> str:
         return token.decode()[::-1]
 
-    def lookup_hash(self, my_number: str) -> str:
-        return f"h{my_number}"
+    def lookup_hashes(self, my_number: str) -> list[str]:
+        return [f"h{my_number}"]

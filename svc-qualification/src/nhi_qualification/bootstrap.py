@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from nhi.qualification.v1 import qualification_pb2, qualification_pb2_grpc
 from nhi_common import db, rpc, telemetry
+from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.runtime import ServiceRuntime
 
 from .adapters.tables import PLUMBING
@@ -33,7 +34,7 @@ def make_engine(settings: Settings):
 def make_app(
     engine: sa.Engine,
     *,
-    mynumber_key: str,
+    mynumber_key: str | MyNumberKeys,
     insurer_number: str,
     insured_symbol: str,
     business_date: dt.date | None = None,
@@ -56,7 +57,7 @@ def make_app(
 def app_for(settings: Settings, engine: sa.Engine, after_commit: Callable[[], None] = lambda: None) -> App:
     return make_app(
         engine,
-        mynumber_key=settings.mynumber_key,
+        mynumber_key=settings.mynumber_keyring(),
         insurer_number=settings.insurer_number,
         insured_symbol=settings.insured_symbol,
         business_date=settings.business_date,

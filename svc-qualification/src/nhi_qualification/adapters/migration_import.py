@@ -20,6 +20,8 @@ from .repositories.persons import VERSIONED
 from .tables import branches, households, periods, person_versions, persons
 from .vault import MyNumberVault
 
+NO_MY_NUMBER = {"my_number_enc": None, "my_number_hash": None, "my_number_key_version": None}
+
 CHUNK = 2000
 
 
@@ -103,8 +105,7 @@ def _flush(engine, vault, insurer_number, batch, counts) -> None:
                         ),
                         "residence_expires_on": _date(member.get("residence_expires_on")),
                         "dv_support": bool(member.get("dv_support")),
-                        "my_number_enc": vault.encrypt(my_number) if my_number else None,
-                        "my_number_hash": vault.lookup_hash(my_number) if my_number else None,
+                        **(vault.seal(my_number) if my_number else NO_MY_NUMBER),
                         "version": 1,
                         "updated_at": now,
                     }

@@ -43,6 +43,8 @@ persons = sa.Table(
     sa.Column("dv_support", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("my_number_enc", sa.LargeBinary),
     sa.Column("my_number_hash", sa.String(64), index=True),
+    # The key version my_number_enc and my_number_hash are under (NULL: written before versions, version 1).
+    sa.Column("my_number_key_version", sa.Integer),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TZ, nullable=False),
     sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
@@ -258,3 +260,15 @@ person_versions = sa.Table(
 )
 
 PLUMBING = plumbing.define_tables(metadata)
+
+# The checkpoint of a My Number key rotation to `target_version` (rotate-mynumber-key): persons are taken in
+# person_id order and every one up to `after_person_id` is under the target version.
+mynumber_rotations = sa.Table(
+    "mynumber_rotations",
+    metadata,
+    sa.Column("target_version", sa.Integer, primary_key=True),
+    sa.Column("after_person_id", sa.String(20), nullable=False, server_default=""),
+    sa.Column("rotated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ),
+)

@@ -1,34 +1,28 @@
-"""My Number at rest: AES-GCM encryption and a keyed hash for look-up, from one base64 key."""
+"""My Number at rest in the persons table: the shared versioned keys (nhi_common.mynumber_keys) as columns."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import os
+from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from nhi_common.mynumber_keys import MyNumberKeys
 
 
 class MyNumberVault:
-    def __init__(self, key_b64: str) -> None:
-        try:
-            master = base64.b64decode(key_b64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("NHI_MYNUMBER_KEY is not valid base64") from exc
-        if len(master) != 32:
-            raise ValueError("NHI_MYNUMBER_KEY must decode to 32 bytes")
-        # Separate subkeys, so the look-up hash never reuses the encryption key.
-        self._aead = AESGCM(hmac.new(master, b"nhi/mynumber/aes-gcm", hashlib.sha256).digest())
-        self._hash_key = hmac.new(master, b"nhi/mynumber/lookup", hashlib.sha256).digest()
+    """Seals a My Number into the columns my_number_enc, my_number_hash and my_number_key_version."""
 
-    def encrypt(self, my_number: str) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, my_number.encode(), b"mynumber")
+    def __init__(self, keys: MyNumberKeys | str) -> None:
+        self.keys = keys if isinstance(keys, MyNumberKeys) else MyNumberKeys.single(keys)
 
-    def decrypt(self, blob: bytes) -> str:
-        return self._aead.decrypt(blob[:12], blob[12:], b"mynumber").decode()
+    def seal(self, my_number: str) -> dict[str, Any]:
+        version, blob = self.keys.encrypt(my_number)
+        return {
+            "my_number_enc": blob,
+            "my_number_hash": self.keys.lookup_hash(my_number, version),
+            "my_number_key_version": version,
+        }
 
-    def lookup_hash(self, my_number: str) -> str:
-        return hmac.new(self._hash_key, my_number.encode(), hashlib.sha256).hexdigest()
+    def decrypt(self, blob: bytes, version: int | None) -> str:
+        return self.keys.decrypt(blob, version)
+
+    def lookup_hashes(self, my_number: str) -> list[str]:
+        return self.keys.lookup_hashes(my_number)

@@ -1,4 +1,4 @@
-"""Command line of svc-qualification: serve, migrate, import-migration, work, run-job."""
+"""Command line of svc-qualification: serve, migrate, import-migration, work, run-job, rotate-mynumber-key."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _settings() -> Settings:
         )
         raise SystemExit(2)
     try:
-        MyNumberVault(settings.mynumber_key)
+        settings.mynumber_keyring()
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     run_job.add_argument("kind")
     run_job.add_argument("--date", default="")
     run_job.add_argument("--month", default="")
+    rotate = commands.add_parser(
+        "rotate-mynumber-key",
+        help="re-encrypt every stored My Number under the current key version (resumable: a re-run continues)",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args(argv)
     if args.command != "serve":  # a server gets its environment from its supervisor or deployment
         config.use_local_state()
@@ -60,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=runtime.jobs.resume_unplanned, name="resume-jobs", daemon=True).start()
         runtime.wait()
         return 0
-    if args.command in ("work", "run-job"):
+    if args.command in ("work", "run-job", "rotate-mynumber-key"):
         config.require_existing_database(settings.database_url, "QUALIFICATION_DATABASE_URL")
     command = None
     if args.command == "run-job":  # a kind or date it cannot run is refused before anything is touched
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             counts = migration_import.import_households(
                 engine,
-                MyNumberVault(settings.mynumber_key),
+                MyNumberVault(settings.mynumber_keyring()),
                 settings.insurer_number,
                 migration_import.read_lines(args.file),
             )
@@ -86,8 +91,35 @@ def main(argv: list[str] | None = None) -> int:
             print(f"import failed at {exc.field}: {exc.message}", file=sys.stderr)
             return 1
         print(json.dumps(counts))
+    if args.command == "rotate-mynumber-key":
+        return _rotate(args, settings, engine)
     if args.command in ("work", "run-job"):
         return _jobs(args, settings, engine, command)
+    return 0
+
+
+def _rotate(args, settings: Settings, engine) -> int:
+    """Re-encrypt and re-hash every My Number not under the current key version; one JSON line per batch."""
+    from ..adapters import mynumber_rotation
+
+    vault = MyNumberVault(settings.mynumber_keyring())
+
+    def report(rotated: int) -> None:
+        print(json.dumps({"target_version": vault.keys.current, "rotated": rotated}), flush=True)
+
+    result = mynumber_rotation.rotate(engine, vault, batch_size=max(1, args.batch_size), after_batch=report)
+    in_use = mynumber_rotation.versions_in_use(engine)
+    print(
+        json.dumps(
+            {
+                "target_version": result.target_version,
+                "rotated": result.rotated,
+                "total_rotated": result.total_rotated,
+                "resumed_after": result.resumed_after,
+                "versions_in_use": {str(k): v for k, v in sorted(in_use.items())},
+            }
+        )
+    )
     return 0
 
 

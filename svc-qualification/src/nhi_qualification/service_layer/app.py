@@ -18,11 +18,13 @@ from .unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
 
 
 class MyNumberCipher(Protocol):
-    def encrypt(self, my_number: str) -> bytes: ...
+    def seal(self, my_number: str) -> dict[str, Any]:
+        """The person columns my_number_enc, my_number_hash and my_number_key_version."""
 
-    def decrypt(self, token: bytes) -> str: ...
+    def decrypt(self, blob: bytes, version: int | None) -> str: ...
 
-    def lookup_hash(self, my_number: str) -> str: ...
+    def lookup_hashes(self, my_number: str) -> list[str]:
+        """The look-up hash under every configured key version."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -158,7 +158,7 @@ def _record(
     for person in decision.persons:
         if person.person_id in my_numbers:
             plain = my_numbers[person.person_id]
-            uow.persons.set_my_number(person.person_id, app.vault.encrypt(plain), app.vault.lookup_hash(plain))
+            uow.persons.set_my_number(person.person_id, app.vault.seal(plain))
         ref = people.person_ref(uow, person.person_id, household)
         rule_ids = [r.rule_id for r in person.reasons]
         if decision.kind == "join":

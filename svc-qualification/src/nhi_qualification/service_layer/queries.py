@@ -138,7 +138,7 @@ def search_persons(
         raise PermissionDenied("searching by My Number needs the mynumber:read scope")
     with app.uow(read_only=True) as uow:
         found, cursor = uow.persons.search(
-            my_number_hash=app.vault.lookup_hash(my_number) if my_number else None,
+            my_number_hash=app.vault.lookup_hashes(my_number) if my_number else None,
             name_kana=name_kana,
             birth_date=birth_date,
             household_id=household_id,

@@ -163,8 +163,7 @@ def _record_person(app: App, uow: AbstractUnitOfWork, change: ResidentChange, in
             raise RuleViolation(
                 f"changes.persons[{index}].my_number", problem, rule="NUM-MYNUMBER", code="INVALID_MY_NUMBER"
             )
-        values["my_number_enc"] = app.vault.encrypt(person.my_number)
-        values["my_number_hash"] = app.vault.lookup_hash(person.my_number)
+        values.update(app.vault.seal(person.my_number))
     cause = f"resident.{change.change_kind} {change.change_id}"
     stored = uow.persons.get(person.person_id)
     if stored is None:

@@ -60,7 +60,7 @@ def person_dict(row, vault: MyNumberCipher, actor: Actor, *, insured: bool, stat
     """The person as the API shows it (Person); the My Number masked unless the caller may read it."""
     my_number = ""
     if row.my_number_enc:
-        plain = vault.decrypt(row.my_number_enc)
+        plain = vault.decrypt(row.my_number_enc, getattr(row, "my_number_key_version", None))
         my_number = plain if actor.can_read_my_number() else mask_my_number(plain)
     return {
         "person_id": row.person_id,

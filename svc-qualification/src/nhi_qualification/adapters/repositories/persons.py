@@ -95,12 +95,9 @@ class PersonRepository:
         if cause is not None:
             self.snapshot(person_id, cause)
 
-    def set_my_number(self, person_id: str, encrypted: bytes, lookup_hash: str) -> None:
-        self.conn.execute(
-            sa.update(persons)
-            .where(persons.c.person_id == person_id)
-            .values(my_number_enc=encrypted, my_number_hash=lookup_hash)
-        )
+    def set_my_number(self, person_id: str, sealed: dict[str, Any]) -> None:
+        """Store a My Number as the vault sealed it (ciphertext, look-up hash, key version)."""
+        self.conn.execute(sa.update(persons).where(persons.c.person_id == person_id).values(**sealed))
 
     def snapshot(self, person_id: str, cause: str) -> None:
         """Keep the person's attributes as they are now in this transaction, as a new version."""
@@ -133,7 +130,7 @@ class PersonRepository:
     def search(
         self,
         *,
-        my_number_hash: str | None,
+        my_number_hash: list[str] | None,
         name_kana: str,
         birth_date: dt.date | None,
         household_id: str,
@@ -145,7 +142,7 @@ class PersonRepository:
     ) -> tuple[list, str]:
         query = sa.select(persons)
         if my_number_hash is not None:
-            query = query.where(persons.c.my_number_hash == my_number_hash)
+            query = query.where(persons.c.my_number_hash.in_(my_number_hash))
         if birth_date is not None:
             query = query.where(persons.c.birth_date == birth_date)
         if household_id:
