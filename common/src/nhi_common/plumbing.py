@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import audit as audit_chain
 from . import telemetry
 from .events import Event
 
@@ -54,6 +55,11 @@ def _idempotency_columns() -> list[sa.Column]:
 
 
 def _audit_columns() -> list[sa.Column]:
+    return [*_audit_columns_initial(), *audit_chain.chain_columns()]
+
+
+def _audit_columns_initial() -> list[sa.Column]:
+    """The audit_log as the initial migrations created it (the chain's columns came with migration audit_chain)."""
     return [
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(36), nullable=False, unique=True),
@@ -79,9 +85,13 @@ def define_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {name: sa.Table(name, metadata, *columns()) for name, columns in PLUMBING.items()}
 
 
+# The plumbing tables as the initial revisions create them; later revisions add to them.
+PLUMBING_INITIAL = {**PLUMBING, "audit_log": _audit_columns_initial}
+
+
 def create_tables_in_migration(op) -> None:
-    """Create the plumbing tables from inside an Alembic revision."""
-    for name, columns in PLUMBING.items():
+    """Create the plumbing tables from inside an Alembic revision (the initial one)."""
+    for name, columns in PLUMBING_INITIAL.items():
         op.create_table(name, *columns())
 
 
@@ -128,18 +138,29 @@ class Plumbing:
         return True
 
     def audit(
-        self, conn: sa.Connection, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = ""
+        self,
+        conn: sa.Connection,
+        *,
+        operator_id: str,
+        action: str,
+        target_kind: str,
+        target_id: str,
+        detail: str = "",
+        purpose: str | None = None,
     ) -> None:
-        conn.execute(
-            sa.insert(self.tables["audit_log"]).values(
-                event_id=str(uuid.uuid4()),
-                occurred_at=utcnow(),
-                operator_id=operator_id or "system",
-                action=action,
-                target_kind=target_kind,
-                target_id=target_id,
-                detail=detail,
-            )
+        """Append one row to this service's audit chain inside the caller's transaction; the purpose is the
+        request's (RequestContext.purpose) unless given."""
+        audit_chain.append(
+            conn,
+            self.tables["audit_log"],
+            event_id=str(uuid.uuid4()),
+            occurred_at=utcnow(),
+            operator_id=operator_id or "system",
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            detail=detail,
+            purpose=audit_chain.current_purpose.get() if purpose is None else purpose,
         )
 
     def recall_idempotent(

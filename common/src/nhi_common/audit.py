@@ -1,0 +1,384 @@
+"""The audit log as a hash chain: append-only, each row carrying the previous row's hash and its own.
+
+Every service keeps its own chain in its own `audit_log` table. A row's hash is
+sha256(previous row's hash + canonical JSON of the row), the canonical JSON being the row's recorded fields
+(`HASHED`, `prev_hash` included) with sorted keys, no spaces, UTF-8, the time in UTC with microseconds. The first
+row of a chain has the previous hash "" (GENESIS); after a purge, the first remaining row's previous hash is the
+one the purge anchor row names (`through_hash`), so the chain still verifies from there.
+
+Appends take the chain's lock (PostgreSQL: an advisory lock of the transaction, per schema; SQLite: the write lock
+every write transaction takes at BEGIN IMMEDIATE), so two writers never fork the chain. Triggers refuse UPDATE and
+DELETE (and TRUNCATE on PostgreSQL); an attacker with database access can drop them, which is what verification
+(`verify`, the `nhi-audit verify` command) is for: it walks the chain and names the first broken link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import pathlib
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+GENESIS = ""
+PURGED = "audit.purged"  # the action of a purge anchor row
+HASHED = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail", "purpose")
+DEFAULT_RETENTION_DAYS = 5 * 365 + 1  # five years (with one leap day)
+MAX_PURPOSE = 200
+
+# The purpose of the request being served (RequestContext.purpose), set by the gRPC server for the call.
+current_purpose: contextvars.ContextVar[str] = contextvars.ContextVar("nhi_audit_purpose", default="")
+
+
+@contextlib.contextmanager
+def purpose_of_call(purpose: str) -> Iterator[None]:
+    token = current_purpose.set(purpose or "")
+    try:
+        yield
+    finally:
+        current_purpose.reset(token)
+
+
+def chain_columns() -> list[sa.Column]:
+    """The columns the chain adds to the audit_log of the first plumbing (migration `audit_chain`)."""
+    return [
+        sa.Column("purpose", sa.String(MAX_PURPOSE), nullable=False, server_default=""),
+        sa.Column("prev_hash", sa.String(64), nullable=False, server_default=""),
+        sa.Column("row_hash", sa.String(64), nullable=False, server_default=""),
+    ]
+
+
+def utc_text(value: Any) -> str:
+    """A recorded time as the chain hashes it: UTC, ISO 8601 with microseconds (SQLite gives it back naive)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def canonical(row: Any, prev_hash: str) -> str:
+    """The canonical JSON of one row (a mapping or a result row) under `prev_hash`."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    doc = {name: (get(name) if get(name) is not None else "") for name in HASHED}
+    doc["occurred_at"] = utc_text(doc["occurred_at"])
+    doc["prev_hash"] = prev_hash
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def row_hash(row: Any, prev_hash: str) -> str:
+    return hashlib.sha256((prev_hash + canonical(row, prev_hash)).encode("utf-8")).hexdigest()
+
+
+def lock_chain(conn: sa.Connection) -> None:
+    """Hold the chain of this schema until the transaction ends (PostgreSQL); SQLite's write lock is held already."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('nhi-audit:' || current_schema()))")
+
+
+def head(conn: sa.Connection, table: sa.Table) -> tuple[int | None, str]:
+    """The newest row's seq and hash (None, GENESIS for an empty chain)."""
+    row = conn.execute(sa.select(table.c.seq, table.c.row_hash).order_by(table.c.seq.desc()).limit(1)).first()
+    return (row.seq, row.row_hash) if row else (None, GENESIS)
+
+
+def append(conn: sa.Connection, table: sa.Table, **values: Any) -> dict[str, Any]:
+    """Append one row to the chain inside the caller's transaction; the values with their hashes."""
+    values.setdefault("event_id", str(uuid.uuid4()))
+    values.setdefault("occurred_at", dt.datetime.now(dt.timezone.utc))
+    values.setdefault("detail", "")
+    values.setdefault("purpose", current_purpose.get())
+    values["purpose"] = (values["purpose"] or "")[:MAX_PURPOSE]
+    lock_chain(conn)
+    _, prev = head(conn, table)
+    values["prev_hash"] = prev
+    values["row_hash"] = row_hash(values, prev)
+    conn.execute(sa.insert(table).values(**values))
+    return values
+
+
+# --- append-only: triggers -------------------------------------------------------------------------------------
+
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+)
+_PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege'; END $$"
+)
+_PG_TRIGGERS = (
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+)
+
+
+def create_triggers(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_FUNCTION)
+        for statement in _PG_TRIGGERS:
+            conn.exec_driver_sql(statement)
+    else:
+        for statement in _SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
+
+
+def drop_triggers(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
+
+
+def audit_table(conn: sa.Connection) -> sa.Table:
+    """The audit_log of the database `conn` is on, as it is there (for the commands and migrations)."""
+    return sa.Table("audit_log", sa.MetaData(), autoload_with=conn)
+
+
+def upgrade_to_chain(op) -> None:
+    """The migration every service runs: the chain's columns, existing rows chained in seq order, the triggers."""
+    with op.batch_alter_table("audit_log") as batch:
+        for column in chain_columns():
+            batch.add_column(column)
+    conn = op.get_bind()
+    table = audit_table(conn)
+    lock_chain(conn)
+    prev = GENESIS
+    for row in conn.execute(sa.select(table).order_by(table.c.seq)).all():
+        digest = row_hash(row, prev)
+        conn.execute(sa.update(table).where(table.c.seq == row.seq).values(prev_hash=prev, row_hash=digest))
+        prev = digest
+    create_triggers(conn)
+
+
+def downgrade_from_chain(op) -> None:
+    drop_triggers(op.get_bind())
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    with op.batch_alter_table("audit_log") as batch:
+        for column in chain_columns():
+            batch.drop_column(column.name)
+
+
+# --- verification --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Break:
+    """The first broken link: the row, what was expected there and what was found."""
+
+    seq: int
+    event_id: str
+    what: str  # "prev_hash": the link to the row before; "row_hash": the row's own content
+    expected: str
+    found: str
+
+    def describe(self) -> str:
+        if self.what == "prev_hash":
+            cause = "the row before it was removed or altered, or rows were inserted"
+        else:
+            cause = "the row itself was altered"
+        return f"row {self.seq} ({self.event_id}): {self.what} expected {self.expected}, found {self.found} ({cause})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    rows: int
+    seconds: float
+    head_seq: int | None
+    head_hash: str
+    broken: Break | None = None
+    anchor_hash: str = GENESIS
+    expected_head_found: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None and self.expected_head_found is not False
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float(self.rows)
+
+
+def _start_hash(conn: sa.Connection, table: sa.Table) -> str:
+    """What the first row's prev_hash must be: GENESIS, or the through_hash of the newest purge anchor."""
+    detail = conn.execute(
+        sa.select(table.c.detail).where(table.c.action == PURGED).order_by(table.c.seq.desc()).limit(1)
+    ).scalar()
+    if not detail:
+        return GENESIS
+    try:
+        return json.loads(detail)["through_hash"]
+    except (ValueError, KeyError, TypeError):
+        return "(unreadable purge anchor)"
+
+
+def verify(conn: sa.Connection, table: sa.Table, *, batch: int = 5000, expect_head: str = "") -> Verification:
+    """Walk the chain in seq order; stop at the first row whose link or content does not hold.
+
+    `expect_head` is a row hash the auditor noted from an earlier run: it must still be in the chain (removing the
+    newest rows leaves no broken link; a noted head catches it)."""
+    started = time.perf_counter()
+    expected_prev = _start_hash(conn, table)
+    anchor = expected_prev
+    rows = 0
+    after = None
+    last_seq: int | None = None
+    head_hash = GENESIS
+    seen_head = None if not expect_head else False
+    columns = [table.c.seq, table.c.prev_hash, table.c.row_hash, *(table.c[name] for name in HASHED)]
+    while True:
+        query = sa.select(*columns).order_by(table.c.seq).limit(batch)
+        if after is not None:
+            query = query.where(table.c.seq > after)
+        chunk = conn.execute(query).all()
+        if not chunk:
+            break
+        for row in chunk:
+            if row.prev_hash != expected_prev:
+                return Verification(
+                    rows, time.perf_counter() - started, last_seq, head_hash,
+                    Break(row.seq, row.event_id, "prev_hash", expected_prev, row.prev_hash), anchor, seen_head,
+                )  # fmt: skip
+            digest = row_hash(row, row.prev_hash)
+            if digest != row.row_hash:
+                return Verification(
+                    rows, time.perf_counter() - started, last_seq, head_hash,
+                    Break(row.seq, row.event_id, "row_hash", digest, row.row_hash), anchor, seen_head,
+                )  # fmt: skip
+            if expect_head and digest == expect_head:
+                seen_head = True
+            rows += 1
+            expected_prev = head_hash = digest
+            last_seq = after = row.seq
+    return Verification(rows, time.perf_counter() - started, last_seq, head_hash, None, anchor, seen_head)
+
+
+# --- retention: export, then purge --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Purge:
+    count: int
+    through_seq: int | None
+    through_hash: str
+    export_path: pathlib.Path | None
+    export_sha256: str
+
+
+def _row_doc(row: Any) -> dict[str, Any]:
+    doc = {name: getattr(row, name) for name in ("seq", *HASHED, "prev_hash", "row_hash")}
+    doc["occurred_at"] = utc_text(doc["occurred_at"])
+    return doc
+
+
+def purge(
+    conn: sa.Connection,
+    table: sa.Table,
+    *,
+    before: dt.datetime,
+    export_dir: pathlib.Path,
+    service: str,
+    operator_id: str = "system",
+) -> Purge:
+    """Export the rows recorded before `before` to a JSON Lines file, delete them and append the purge anchor.
+
+    Only a prefix of the chain goes: the rows before the first one still within the retention. The file's first
+    line says what it holds (service, through_seq, through_hash, the chain head at export, count); then one row a
+    line with its hashes, so the exported part verifies on its own. Everything in the caller's transaction: the
+    file is written (and fsynced) before the rows are deleted."""
+    lock_chain(conn)
+    first_kept = conn.execute(sa.select(sa.func.min(table.c.seq)).where(table.c.occurred_at >= before)).scalar()
+    query = sa.select(table).order_by(table.c.seq)
+    if first_kept is not None:
+        query = query.where(table.c.seq < first_kept)
+    rows = conn.execute(query).all()
+    if not rows:
+        return Purge(0, None, GENESIS, None, "")
+    head_seq, head_hash = head(conn, table)
+    through = rows[-1]
+    export_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    path = export_dir / f"audit-{service}-{stamp}-through-{through.seq}.jsonl"
+    header = {
+        "kind": "nhi-audit-export",
+        "service": service,
+        "before": utc_text(before),
+        "count": len(rows),
+        "from_prev_hash": rows[0].prev_hash,
+        "through_seq": through.seq,
+        "through_hash": through.row_hash,
+        "chain_head": {"seq": head_seq, "row_hash": head_hash},
+    }
+    digest = hashlib.sha256()
+    temp = path.with_suffix(".jsonl.tmp")
+    with temp.open("wb") as out:
+        for doc in (header, *(_row_doc(r) for r in rows)):
+            line = (json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+            digest.update(line)
+            out.write(line)
+        out.flush()
+        os.fsync(out.fileno())
+    temp.rename(path)
+    drop_triggers(conn)
+    conn.execute(sa.delete(table).where(table.c.seq <= through.seq))
+    create_triggers(conn)
+    append(
+        conn,
+        table,
+        operator_id=operator_id,
+        action=PURGED,
+        target_kind="audit_log",
+        target_id=str(through.seq),
+        purpose="retention",
+        detail=json.dumps(
+            {
+                "count": len(rows),
+                "through_seq": through.seq,
+                "through_hash": through.row_hash,
+                "export_file": path.name,
+                "export_sha256": digest.hexdigest(),
+            },
+            sort_keys=True,
+        ),
+    )
+    return Purge(len(rows), through.seq, through.row_hash, path, digest.hexdigest())
+
+
+def verify_export(path: pathlib.Path) -> Verification:
+    """An export file verifies on its own: each row links to the one before from the header's from_prev_hash."""
+    started = time.perf_counter()
+    with path.open(encoding="utf-8") as lines:
+        header = json.loads(next(lines))
+        expected = header["from_prev_hash"]
+        rows, last = 0, None
+        for line in lines:
+            row = json.loads(line)
+            if row["prev_hash"] != expected:
+                return Verification(
+                    rows, time.perf_counter() - started, last, expected,
+                    Break(row["seq"], row["event_id"], "prev_hash", expected, row["prev_hash"]),
+                )  # fmt: skip
+            digest = row_hash(row, row["prev_hash"])
+            if digest != row["row_hash"]:
+                return Verification(
+                    rows, time.perf_counter() - started, last, expected,
+                    Break(row["seq"], row["event_id"], "row_hash", digest, row["row_hash"]),
+                )  # fmt: skip
+            rows, last, expected = rows + 1, row["seq"], digest
+    return Verification(rows, time.perf_counter() - started, last, expected)

@@ -1,0 +1,196 @@
+"""The audit log as a hash chain, on each service's migrated database: SQLite always, PostgreSQL with
+TEST_DATABASE_URL. Rows already there are chained by the migration; UPDATE and DELETE are refused; an attacker who
+drops the triggers and alters or removes a row is caught by `nhi-audit verify`; concurrent writers do not fork the
+chain; a purge exports, deletes and leaves a chain that still verifies from its anchor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from nhi_common import audit, db, plumbing
+from nhi_devtools import testing
+from nhi_documents.bootstrap import MIGRATIONS as DOCUMENTS
+from nhi_integration.bootstrap import MIGRATIONS as INTEGRATION
+from nhi_interchange.bootstrap import MIGRATIONS as INTERCHANGE
+from nhi_qualification.bootstrap import MIGRATIONS as QUALIFICATION
+
+BEFORE_CHAIN = {  # each service's revision before its audit_chain revision
+    "documents": (DOCUMENTS, "0005_blob_offset"),
+    "integration": (INTEGRATION, "0004"),
+    "interchange": (INTERCHANGE, "0003"),
+    "qualification": (QUALIFICATION, "0011"),
+}
+NHI_AUDIT = [sys.executable, "-m", "nhi_common.audit_cli"]
+
+
+@pytest.fixture(params=testing.backends())
+def backend(request):
+    return request.param
+
+
+def _upgrade(engine, script, revision):
+    config = Config()
+    config.set_main_option("script_location", str(script))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@pytest.fixture
+def chain(backend, tmp_path):
+    """(engine, url, schema, Plumbing) of a migrated svc-documents database."""
+    with testing.database(backend, tmp_path, "audit") as (url, schema):
+        engine = db.make_engine(url, schema=schema)
+        db.migrate(engine, DOCUMENTS)
+        metadata = sa.MetaData()
+        plumbing.define_tables(metadata)
+        yield engine, url, schema, plumbing.Plumbing(metadata, "svc-documents")
+        engine.dispose()
+
+
+def _append(engine, journal, n, *, start=0, occurred_at=None):
+    for i in range(start, start + n):
+        with engine.begin() as conn:
+            if occurred_at is None:
+                journal.audit(conn, operator_id=f"clerk-{i % 3}", action="person.read", target_kind="person",
+                              target_id=f"P{i:06d}", detail="1 row", purpose="窓口での資格確認")  # fmt: skip
+            else:
+                audit.append(conn, journal.tables["audit_log"], operator_id="clerk-0", action="person.read",
+                             target_kind="person", target_id=f"P{i:06d}", occurred_at=occurred_at)  # fmt: skip
+
+
+def _verify(url, schema, *extra):
+    args = [*NHI_AUDIT, "verify", "--database-url", url, *(["--schema", schema] if schema else []), *extra]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def _attack(engine, statement):
+    """What an attacker with database access does: drop the triggers, change the table."""
+    with engine.begin() as conn:
+        audit.drop_triggers(conn)
+        conn.exec_driver_sql(statement)
+
+
+@pytest.mark.parametrize("service", sorted(BEFORE_CHAIN))
+def test_the_migration_chains_the_rows_already_there(backend, tmp_path, service):
+    script, before = BEFORE_CHAIN[service]
+    with testing.database(backend, tmp_path, f"mig_{service}") as (url, schema):
+        engine = db.make_engine(url, schema=schema)
+        try:
+            _upgrade(engine, script, before)
+            old = sa.Table("audit_log", sa.MetaData(), *plumbing._audit_columns_initial())  # noqa: SLF001
+            with engine.begin() as conn:
+                for i in range(5):
+                    conn.execute(sa.insert(old).values(
+                        event_id=f"e{i}", occurred_at=dt.datetime(2021, 4, 1, 9, i, tzinfo=dt.timezone.utc),
+                        operator_id="clerk-01", action="notification.join", target_kind="household",
+                        target_id=f"H{i}", detail="",
+                    ))  # fmt: skip
+            db.migrate(engine, script)
+            with engine.connect() as conn:
+                result = audit.verify(conn, audit.audit_table(conn))
+                assert result.ok and result.rows == 5
+                first = conn.execute(sa.text("SELECT prev_hash, purpose FROM audit_log ORDER BY seq LIMIT 1")).one()
+                assert first.prev_hash == audit.GENESIS and first.purpose == ""
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM audit_log")
+        finally:
+            engine.dispose()
+
+
+def test_an_altered_row_is_caught_by_the_command(chain):
+    engine, url, schema, journal = chain
+    _append(engine, journal, 40)
+    done = _verify(url, schema)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok: 40 rows verified" in done.stdout and "rows/s" in done.stdout
+    head = done.stdout.split("hash ")[1].split()[0]
+
+    _attack(engine, "UPDATE audit_log SET operator_id = 'someone-else' WHERE seq = 17")
+    done = _verify(url, schema)
+    assert done.returncode == 1
+    assert "row 17" in done.stdout and "row_hash expected" in done.stdout and "altered" in done.stdout
+
+    # The attacker who also recomputes the row's own hash breaks the link of the next row.
+    with engine.begin() as conn:
+        table = audit.audit_table(conn)
+        row = conn.execute(sa.select(table).where(table.c.seq == 17)).one()
+        conn.execute(sa.update(table).where(table.c.seq == 17).values(row_hash=audit.row_hash(row, row.prev_hash)))
+    done = _verify(url, schema)
+    assert done.returncode == 1 and "row 18" in done.stdout and "prev_hash expected" in done.stdout
+
+    # A noted head catches the removal of the newest rows, which leaves no broken link.
+    assert _verify(url, schema, "--expect-head", head).returncode == 1
+
+
+def test_a_deleted_row_is_caught_by_the_command(chain):
+    engine, url, schema, journal = chain
+    _append(engine, journal, 30)
+    with engine.connect() as conn:
+        gone = conn.execute(sa.text("SELECT row_hash FROM audit_log WHERE seq = 12")).scalar()
+    _attack(engine, "DELETE FROM audit_log WHERE seq = 12")
+    done = _verify(url, schema)
+    assert done.returncode == 1
+    assert "row 13 " in done.stdout and f"found {gone}" in done.stdout
+
+    _attack(engine, "DELETE FROM audit_log WHERE seq < 5")  # the oldest rows: the first left links to nothing
+    assert "row 5 " in _verify(url, schema).stdout
+
+
+def test_concurrent_writers_do_not_fork_the_chain(chain):
+    engine, url, schema, journal = chain
+    errors = []
+
+    def writer(k):
+        try:
+            _append(engine, journal, 15, start=k * 100)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with engine.connect() as conn:
+        result = audit.verify(conn, audit.audit_table(conn))
+    assert result.ok and result.rows == 60
+
+
+def test_purge_exports_deletes_and_the_rest_still_verifies(chain, tmp_path):
+    engine, url, schema, journal = chain
+    _append(engine, journal, 7, occurred_at=dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc))
+    _append(engine, journal, 5, start=100)
+    exports = tmp_path / "exports"
+    args = [*NHI_AUDIT, "purge", "--database-url", url, *(["--schema", schema] if schema else [])]
+    done = subprocess.run([*args, "--service", "documents", "--export-dir", str(exports)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "exported 7 rows through row 7" in done.stdout
+    [export] = list(exports.iterdir())
+    lines = export.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header["count"] == 7 and header["through_seq"] == 7 and header["chain_head"]["seq"] == 12
+    assert [json.loads(line)["target_id"] for line in lines[1:]] == [f"P{i:06d}" for i in range(7)]
+    assert subprocess.run([*NHI_AUDIT, "verify-export", str(export)], capture_output=True).returncode == 0
+
+    done = _verify(url, schema)
+    assert done.returncode == 0 and "ok: 6 rows verified" in done.stdout, done.stdout  # 5 kept + the anchor
+    with engine.connect() as conn:
+        anchor = conn.execute(sa.text("SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1")).one()
+    assert anchor.action == audit.PURGED and json.loads(anchor.detail)["through_hash"] == header["through_hash"]
+
+    _attack(engine, "DELETE FROM audit_log WHERE seq = 8")  # the oldest kept row
+    assert "row 9 " in _verify(url, schema).stdout
