@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -51,6 +52,7 @@ def runtime(tmp_path, nats_server, fake_qualification):
             "GRPC_DEADLINE_SECONDS": "2",
             "NATS_URL": nats_server.url,
             "NHI_BUSINESS_DATE": "2026-11-24",
+            "NHI_MYNUMBER_KEY": base64.b64encode(b"k" * 32).decode(),
         },
     )
     runtime = bootstrap.build(settings, port=0)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from nhi_common.errors import DomainError
+from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.paging import Page, parse
 from nhi_integration.adapters.store import SqlStore
+from nhi_integration.adapters.tables import dead_letters as dead_letter_table
 from nhi_integration.domain.resident import masked_payload
 from nhi_integration.service_layer.ports import ApplyRejected, ApplyUnavailable
 from nhi_integration.service_layer.services import (
@@ -36,9 +40,13 @@ def sink():
     return FakeSink()
 
 
+KEY_V1 = base64.b64encode(b"k" * 32).decode()
+KEY_V2 = base64.b64encode(b"n" * 32).decode()
+
+
 @pytest.fixture
 def service(engine, sink):
-    return IntegrationService(store=SqlStore(engine), sink=sink)
+    return IntegrationService(store=SqlStore(engine, MyNumberKeys({1: KEY_V1})), sink=sink)
 
 
 def receive(service, data, event_id="evt-1", ce_type=RESIDENT_CHANGE_TYPE):
@@ -138,6 +146,35 @@ def test_a_masked_my_number_sent_back_in_a_fix_keeps_the_stored_one(service, mov
     shown["event_date"] = "2026-11-20"
     fixed = service.fix_dead_letter(dead_letter_id=letter["dead_letter_id"], payload=shown, operator_id="clerk")
     assert fixed["payload"]["persons"][0]["my_number"] == "123456789018"
+
+
+def stored_payloads(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(sa.select(dead_letter_table.c.payload)))
+
+
+def test_a_dead_letter_keeps_its_my_numbers_encrypted_with_their_key_version(engine, service, sink, move_in):
+    move_in["event_date"] = "bad"
+    receive(service, move_in)
+    [raw] = stored_payloads(engine)
+    assert "123456789018" not in raw and '"my_number": "mn:v1:' in raw
+    [letter] = dead_letters(service)
+    assert letter["payload"]["persons"][0]["my_number"] == "123456789018"
+    rotated = IntegrationService(store=SqlStore(engine, MyNumberKeys({1: KEY_V1, 2: KEY_V2})), sink=sink)
+    [again] = dead_letters(rotated)
+    assert again["payload"]["persons"][0]["my_number"] == "123456789018"
+    again["payload"]["event_date"] = "2026-11-20"
+    rotated.fix_dead_letter(dead_letter_id=letter["dead_letter_id"], payload=again["payload"], operator_id="clerk")
+    [raw] = stored_payloads(engine)
+    assert "123456789018" not in raw and '"my_number": "mn:v2:' in raw  # a fix writes it under the current key
+
+
+def test_without_a_my_number_key_a_dead_letter_keeps_only_the_masked_number(engine, sink, move_in):
+    keyless = IntegrationService(store=SqlStore(engine), sink=sink)
+    move_in["event_date"] = "bad"
+    receive(keyless, move_in)
+    [raw] = stored_payloads(engine)
+    assert "123456789018" not in raw and "********9018" in raw
 
 
 def with_sequences(change, change_id, *numbers):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import sqlalchemy as sa
 
 from nhi_common import db
+from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.paging import Page, parse
 from nhi_common.plumbing import Plumbing
 from nhi_integration.adapters import store
@@ -44,11 +47,15 @@ def test_a_rolled_back_claim_leaves_the_inbox_free(engine):
         assert not plumbing.claim_inbox(conn, event_id="evt-1", consumer="c")
 
 
+KEYS = MyNumberKeys({1: base64.b64encode(b"k" * 32).decode()})
+
+
 def test_dead_letters_are_listed_in_order_and_by_state(engine, move_in):
     with engine.begin() as conn:
         for n in (1, 2, 3):
             store.add_dead_letter(
                 conn,
+                keys=KEYS,
                 dead_letter_id=f"d{n}",
                 event_id=f"e{n}",
                 ce_type="t",
@@ -59,8 +66,8 @@ def test_dead_letters_are_listed_in_order_and_by_state(engine, move_in):
             )
         store.update_dead_letter(conn, "d2", state="replayed", outcome="applied")
     with engine.connect() as conn:
-        first, cursor = store.list_dead_letters(conn, state="", page=Page(size=2))
-        rest, end = store.list_dead_letters(conn, state="", page=parse(2, cursor))
+        first, cursor = store.list_dead_letters(conn, state="", page=Page(size=2), keys=KEYS)
+        rest, end = store.list_dead_letters(conn, state="", page=parse(2, cursor), keys=KEYS)
         still_open, _ = store.list_dead_letters(conn, state="open", page=Page(size=10))
     assert [r["event_id"] for r in first + rest] == ["e1", "e2", "e3"] and end == ""
     assert [r["dead_letter_id"] for r in still_open] == ["d1", "d3"]

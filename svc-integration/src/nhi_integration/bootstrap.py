@@ -70,7 +70,9 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
         runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
     )
     service = IntegrationService(
-        store=SqlStore(engine), sink=client, gap_wait_seconds=settings.resident_gap_wait_seconds
+        store=SqlStore(engine, settings.mynumber_keyring()),
+        sink=client,
+        gap_wait_seconds=settings.resident_gap_wait_seconds,
     )
     feeds = build_feeds(runtime, settings, engine, service.store)
     runtime.checks = ResidentChecks(inconsistencies=feeds.inconsistencies, today=lambda: feeds.day(""))

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from nhi_common.config import setting
+from nhi_common.mynumber_keys import MyNumberKeys
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Settings:
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
+    mynumber_key: str = setting(
+        "NHI_MYNUMBER_KEY", "", "My Number key version 1 (as svc-qualification's): encrypts dead letters", secret=True
+    )
+    mynumber_keys: str = setting("NHI_MYNUMBER_KEYS", "", "My Number key versions, version:base64key,...", secret=True)
+    mynumber_key_version: str = setting("NHI_MYNUMBER_KEY_VERSION", "", "the current My Number key version")
     resident_gap_wait_seconds: float = setting(
         "RESIDENT_GAP_WAIT_SECONDS",
         "60",
@@ -32,3 +38,9 @@ class Settings:
         "var/integration/outbound",
         "directory of the outbound feeds' daily files (one folder per feed)",
     )
+
+    def mynumber_keyring(self) -> MyNumberKeys | None:
+        """The My Number keys a dead letter's My Numbers are encrypted with; None (they are masked) without any."""
+        if not (self.mynumber_key or self.mynumber_keys):
+            return None
+        return MyNumberKeys.from_settings(self.mynumber_keys, self.mynumber_key_version, self.mynumber_key)

@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from nhi_common import paging
+from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.plumbing import Plumbing, utcnow
 
-from ..domain.resident import ResidentChange
+from ..domain.resident import ResidentChange, mask_my_number
 from .tables import dead_letters, imports, metadata, person_sequences, received_changes
 
 EVENT_SOURCE = "urn:nhi:svc-integration"
@@ -133,9 +134,43 @@ def set_sequences(conn: sa.Connection, *, sequences: dict[str, int], change_id: 
             conn.execute(sa.insert(person_sequences).values(person_id=person_id, **values))
 
 
+def seal_payload(payload: Any, keys: MyNumberKeys | None) -> Any:
+    """A change payload as it is kept: each person's My Number encrypted under the current key version
+    (`mn:v<version>:...`), or masked to its last 4 digits when this service has no My Number key."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("persons"), list):
+        return payload
+
+    def sealed(value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        if MyNumberKeys.is_sealed(value):
+            return keys.reseal_text(value) if keys else value
+        return keys.seal_text(value) if keys else mask_my_number(value)
+
+    persons = [
+        {**p, "my_number": sealed(p.get("my_number"))} if isinstance(p, dict) and p.get("my_number") else p
+        for p in payload["persons"]
+    ]
+    return {**payload, "persons": persons}
+
+
+def open_payload(payload: Any, keys: MyNumberKeys | None) -> Any:
+    """A kept payload with its My Numbers in clear again (masked ones stay masked)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("persons"), list):
+        return payload
+    persons = [
+        {**p, "my_number": keys.open_text(p["my_number"]) if keys else mask_my_number(p["my_number"])}
+        if isinstance(p, dict) and MyNumberKeys.is_sealed(p.get("my_number"))
+        else p
+        for p in payload["persons"]
+    ]
+    return {**payload, "persons": persons}
+
+
 def add_dead_letter(
     conn: sa.Connection,
     *,
+    keys: MyNumberKeys | None = None,
     dead_letter_id: str,
     event_id: str,
     ce_type: str,
@@ -153,7 +188,7 @@ def add_dead_letter(
             change_id=change_id,
             reason=reason,
             problems=_problems(problems),
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            payload=json.dumps(seal_payload(payload, keys), ensure_ascii=False, sort_keys=True),
             state="open",
             attempts=1,
             created_at=now,
@@ -162,11 +197,13 @@ def add_dead_letter(
     )
 
 
-def update_dead_letter(conn: sa.Connection, dead_letter_id: str, **values: Any) -> None:
+def update_dead_letter(
+    conn: sa.Connection, dead_letter_id: str, *, keys: MyNumberKeys | None = None, **values: Any
+) -> None:
     if "problems" in values:
         values["problems"] = _problems(values["problems"])
     if "payload" in values:
-        values["payload"] = json.dumps(values["payload"], ensure_ascii=False, sort_keys=True)
+        values["payload"] = json.dumps(seal_payload(values["payload"], keys), ensure_ascii=False, sort_keys=True)
     conn.execute(
         sa.update(dead_letters)
         .where(dead_letters.c.dead_letter_id == dead_letter_id)
@@ -174,37 +211,42 @@ def update_dead_letter(conn: sa.Connection, dead_letter_id: str, **values: Any) 
     )
 
 
-def get_dead_letter(conn: sa.Connection, dead_letter_id: str) -> dict[str, Any] | None:
+def get_dead_letter(
+    conn: sa.Connection, dead_letter_id: str, *, keys: MyNumberKeys | None = None
+) -> dict[str, Any] | None:
     row = conn.execute(sa.select(dead_letters).where(dead_letters.c.dead_letter_id == dead_letter_id)).first()
-    return _dead_letter(row) if row else None
+    return _dead_letter(row, keys) if row else None
 
 
-def list_dead_letters(conn: sa.Connection, *, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+def list_dead_letters(
+    conn: sa.Connection, *, state: str, page: paging.Page, keys: MyNumberKeys | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """One page of dead letters, oldest first, and the cursor of the next page ('' at the end)."""
     query = sa.select(dead_letters)
     if state:
         query = query.where(dead_letters.c.state == state)
     rows, next_cursor = paging.keyset(conn, query, dead_letters.c.seq, page)
-    return [_dead_letter(row) for row in rows], next_cursor
+    return [_dead_letter(row, keys) for row in rows], next_cursor
 
 
 def _problems(problems) -> str:
     return json.dumps([{"field": p.field, "message": p.message} for p in problems], ensure_ascii=False)
 
 
-def _dead_letter(row) -> dict[str, Any]:
+def _dead_letter(row, keys: MyNumberKeys | None) -> dict[str, Any]:
     data = dict(row._mapping)
     data["problems"] = json.loads(data["problems"])
-    data["payload"] = json.loads(data["payload"])
+    data["payload"] = open_payload(json.loads(data["payload"]), keys)
     return data
 
 
 class SqlRecords:
     """Records inside the transaction of `conn`."""
 
-    def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
+    def __init__(self, conn: sa.Connection, plumbing: Plumbing, keys: MyNumberKeys | None = None) -> None:
         self.conn = conn
         self.plumbing = plumbing
+        self.keys = keys
 
     def claim(self, receipt_key: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
@@ -237,16 +279,16 @@ class SqlRecords:
         set_sequences(self.conn, **kwargs)
 
     def add_dead_letter(self, **kwargs) -> None:
-        add_dead_letter(self.conn, **kwargs)
+        add_dead_letter(self.conn, keys=self.keys, **kwargs)
 
     def update_dead_letter(self, dead_letter_id: str, **values: Any) -> None:
-        update_dead_letter(self.conn, dead_letter_id, **values)
+        update_dead_letter(self.conn, dead_letter_id, keys=self.keys, **values)
 
     def get_dead_letter(self, dead_letter_id: str) -> dict[str, Any] | None:
-        return get_dead_letter(self.conn, dead_letter_id)
+        return get_dead_letter(self.conn, dead_letter_id, keys=self.keys)
 
     def list_dead_letters(self, *, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
-        return list_dead_letters(self.conn, state=state, page=page)
+        return list_dead_letters(self.conn, state=state, page=page, keys=self.keys)
 
     def publish(self, *, nats_subject: str, type: str, subject: str, data: dict[str, Any]) -> str:
         """Write an event to the outbox in this transaction; its id."""
@@ -256,11 +298,12 @@ class SqlRecords:
 class SqlStore:
     """Store over an engine: one database transaction per unit of work."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, my_number_keys: MyNumberKeys | None = None) -> None:
         self.engine = engine
         self.plumbing = Plumbing(metadata, EVENT_SOURCE)
+        self.my_number_keys = my_number_keys
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[SqlRecords]:
         with self.engine.begin() as conn:
-            yield SqlRecords(conn, self.plumbing)
+            yield SqlRecords(conn, self.plumbing, self.my_number_keys)

@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "serve":  # a server gets its environment from its supervisor or deployment
         config.use_local_state()
     settings = config.load_or_exit(Settings)
+    try:
+        settings.mynumber_keyring()
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     logs.configure_logging("svc-integration", settings.log_level)
     if args.command == "serve":
         runtime = bootstrap.build(settings)
@@ -78,7 +83,9 @@ def _import_resident(settings: Settings, engine, args) -> int:
             ),
             today=lambda: business_day(settings.business_date)(""),
         )
-        service = IntegrationService(store=SqlStore(engine), sink=client, on_applied=checks.add)
+        service = IntegrationService(
+            store=SqlStore(engine, settings.mynumber_keyring()), sink=client, on_applied=checks.add
+        )
         record = service.import_feed(
             source="resident",
             file_name=args.file.name,
