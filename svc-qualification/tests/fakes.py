@@ -250,6 +250,14 @@ class FakeStatuses:
     def current_rows(self, person_ids):
         return {pid: [_row(s) for s in self._rows(pid)] for pid in person_ids if self._rows(pid)}
 
+    def dv_on(self, person_ids, day):
+        return {
+            pid
+            for pid in person_ids
+            for s in self._rows(pid)
+            if s["kind"] == "dv_support" and s["start"] <= day and (s["end"] is None or s["end"] >= day)
+        }
+
     def add(self, rows):
         self.store.statuses.extend({**r, "superseded_at": None} for r in rows)
 

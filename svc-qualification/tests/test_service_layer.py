@@ -165,3 +165,38 @@ def test_a_household_without_a_dv_support_person_is_announced_with_its_address(a
     store.households["H1"]["address"] = '{"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}'
     notifications.submit_notification(app, notification(), CLERK)
     assert {e.data()["address"]["postal_code"] for e in store.published} == {"399-0132"}
+
+
+def dv_status(store, person_id: str, start: str, end: str | None = None) -> None:
+    """A DV support-measure status registered at the counter (no flag from the registry)."""
+    store.statuses.append(
+        {
+            "status_id": f"S-{person_id}",
+            "person_id": person_id,
+            "kind": "dv_support",
+            "start": dt.date.fromisoformat(start),
+            "end": dt.date.fromisoformat(end) if end else None,
+            "evidence": '["resident_record_support_measure"]',
+            "separation_date": None,
+            "separation_code": "",
+            "superseded_at": None,
+        }
+    )
+
+
+def test_a_dv_support_status_withholds_the_household_address_from_every_member_event_while_it_holds(app, store):
+    store.households["H1"]["address"] = '{"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}'
+    dv_status(store, "P2", "2026-11-01")
+
+    notifications.submit_notification(app, notification(), CLERK)
+
+    assert {e.person.person_id: e.data()["address"] for e in store.published} == {"P1": {}, "P2": {}}
+
+
+def test_a_dv_support_status_that_ended_before_the_business_date_no_longer_withholds_the_address(app, store):
+    store.households["H1"]["address"] = '{"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}'
+    dv_status(store, "P2", "2026-01-01", end="2026-11-10")
+
+    notifications.submit_notification(app, notification(), CLERK)
+
+    assert {e.data()["address"]["postal_code"] for e in store.published} == {"399-0132"}

@@ -9,7 +9,8 @@ import jwt
 
 ROLES = ("counter", "backoffice", "batch", "auditor", "admin")
 MYNUMBER_READ = "mynumber:read"
-SCOPES = (MYNUMBER_READ,)
+DV_READ = "dv:read"  # rule DV: the address of a household with a DV support-measure person
+SCOPES = (MYNUMBER_READ, DV_READ)
 ALGORITHM = "HS256"
 
 

@@ -25,6 +25,7 @@ class HouseholdState:
     members: dict[str, list[Any]] = dataclasses.field(default_factory=dict)  # household_id -> persons rows in order
     periods: dict[str, list[Period]] = dataclasses.field(default_factory=dict)  # person_id -> current versions
     specific: dict[str, list[tuple[dt.date, dt.date | None]]] = dataclasses.field(default_factory=dict)
+    dv: dict[str, list[tuple[dt.date, dt.date | None]]] = dataclasses.field(default_factory=dict)  # DV statuses
     incomes: dict[tuple[str, int], IncomeFacts] = dataclasses.field(default_factory=dict)
     latest: dict[str, tuple[int | None, str | None]] = dataclasses.field(default_factory=dict)
     certificates: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)  # issued, by holder
@@ -71,8 +72,17 @@ class HouseholdState:
     def incomes_for(self, person_ids: Iterable[str], year: int) -> dict[str, IncomeFacts]:
         return {pid: self.incomes[(pid, year)] for pid in person_ids if (pid, year) in self.incomes}
 
-    def person(self, row: Any) -> PersonRef:
-        """A person of the chunk (a persons row) as events name them."""
+    def household_dv(self, household_id: str, day: dt.date | None) -> bool:
+        """Rule DV: a member flagged by the registry, or holding a dv_support status on `day`."""
+        members = self.members.get(household_id, [])
+        if any(getattr(m, "dv_support", False) for m in members):
+            return True
+        return day is not None and any(
+            active_on(start, end, day) for m in members for start, end in self.dv.get(m.person_id, [])
+        )
+
+    def person(self, row: Any, day: dt.date | None = None) -> PersonRef:
+        """A person of the chunk (a persons row) as events name them on `day` (DV statuses)."""
         return PersonRef(
             row.person_id,
             row.household_id,
@@ -84,5 +94,5 @@ class HouseholdState:
             row.sex,
             self.addresses.get(row.household_id, {}),
             bool(row.dv_support),
-            household_dv=any(getattr(m, "dv_support", False) for m in self.members.get(row.household_id, [])),
+            household_dv=self.household_dv(row.household_id, day),
         )

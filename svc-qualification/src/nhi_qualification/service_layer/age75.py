@@ -143,7 +143,7 @@ def _lose_at_75(run: Chunk, person, rule, current: Period | None) -> tuple[str, 
     detail.update({"period_id": current.period_id, "change_id": change_id, "household_effects": effects})
     run.uow.emit(
         losses.lost_event(
-            run.state.person(person),
+            run.state.person(person, today),
             version,
             reason_code=REASON,
             rule_ids=("LOSS-AGE75",),

@@ -19,6 +19,10 @@ class Actor:
     def can_read_my_number(self) -> bool:
         return "mynumber:read" in self.scopes
 
+    def can_read_dv_address(self) -> bool:
+        """Rule DV: the address of a household with a DV support-measure person, only with the dv:read scope."""
+        return "dv:read" in self.scopes
+
 
 def business_date(actor: Actor, fixed: dt.date | None) -> dt.date:
     """The request's business date, else the configured one, else today in Japan."""

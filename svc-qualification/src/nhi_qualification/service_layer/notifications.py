@@ -159,7 +159,7 @@ def _record(
         if person.person_id in my_numbers:
             plain = my_numbers[person.person_id]
             uow.persons.set_my_number(person.person_id, app.vault.seal(plain))
-        ref = people.person_ref(uow, person.person_id, household)
+        ref = people.person_ref(uow, person.person_id, household, decision.business_date)
         rule_ids = [r.rule_id for r in person.reasons]
         if decision.kind == "join":
             branch = uow.households.branch_of(symbol, number, person.person_id)

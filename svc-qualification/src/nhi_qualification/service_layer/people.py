@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from ..domain.errors import NotFound, RuleViolation
@@ -10,8 +11,17 @@ from ..domain.model import PersonFacts
 from .unit_of_work import AbstractUnitOfWork
 
 
-def person_ref(uow: AbstractUnitOfWork, person_id: str, household) -> PersonRef:
-    """The person as events name them, in `household` (a households row)."""
+def household_dv(uow: AbstractUnitOfWork, household_id: str, day: dt.date | None) -> bool:
+    """Rule DV: the household holds a DV support-measure person, by the registry's flag or by a dv_support
+    status holding on `day` (the restriction starts and ends with the status period)."""
+    members = uow.persons.members(household_id)
+    if any(m.dv_support for m in members):
+        return True
+    return day is not None and bool(uow.statuses.dv_on([m.person_id for m in members], day))
+
+
+def person_ref(uow: AbstractUnitOfWork, person_id: str, household, day: dt.date | None = None) -> PersonRef:
+    """The person as events name them, in `household` (a households row), on `day` (DV statuses)."""
     row = uow.persons.get(person_id)
     return PersonRef(
         person_id,
@@ -24,7 +34,7 @@ def person_ref(uow: AbstractUnitOfWork, person_id: str, household) -> PersonRef:
         row.sex,
         json.loads(household.address or "{}"),
         bool(row.dv_support),
-        household_dv=any(m.dv_support for m in uow.persons.members(household.household_id)),
+        household_dv=household_dv(uow, household.household_id, day),
     )
 
 

@@ -12,7 +12,7 @@ from nhi_common import paging
 from ..domain import residence
 from ..domain.ages import age75_lost_on
 from ..domain.errors import NotFound, PermissionDenied
-from . import views
+from . import people, views
 from .app import App
 from .context import Actor
 
@@ -96,12 +96,19 @@ def get_household(
         members = uow.persons.members(household_id)
         insured = _insured(app, members, uow.periods.insured_on([m.person_id for m in members], day, known_at), day)
         statuses = uow.statuses.current_rows([m.person_id for m in members])
+        dv = people.household_dv(uow, household_id, day)
     _audit_my_number_read(app, actor, members)
-    return household_view(app, actor, household, members, insured, statuses)
+    if dv and actor.can_read_dv_address():
+        _audit(app, actor, "dv.address_read", "household", household_id)
+    return household_view(app, actor, household, members, insured, statuses, dv=dv)
 
 
-def household_view(app: App, actor: Actor, household, members: list, insured: set[str], statuses: dict) -> dict:
-    """GetHousehold's answer from the household's row, its members' rows, who of them is insured, their statuses."""
+def household_view(
+    app: App, actor: Actor, household, members: list, insured: set[str], statuses: dict, *, dv: bool = False
+) -> dict:
+    """GetHousehold's answer from the household's row, its members' rows, who of them is insured, their statuses;
+    under DV (`dv`: the household holds a DV support-measure person) no address unless the actor may see it."""
+    withheld = dv and not actor.can_read_dv_address()
     return {
         "household_id": household.household_id,
         "head_person_id": household.head_person_id,
@@ -115,7 +122,7 @@ def household_view(app: App, actor: Actor, household, members: list, insured: se
             )
             for m in members
         ],
-        "address": json.loads(household.address or "{}"),
+        "address": {} if withheld else json.loads(household.address or "{}"),
         "version": household.version,
     }
 

@@ -107,13 +107,16 @@ class Age75Repository:
             ):
                 state.periods.setdefault(r.person_id, []).append(_sketch(r))
             for r in conn.execute(
-                sa.select(status_periods.c.person_id, status_periods.c.start, status_periods.c["end"]).where(
+                sa.select(
+                    status_periods.c.person_id, status_periods.c.kind, status_periods.c.start, status_periods.c["end"]
+                ).where(
                     bulk.one_of(conn, status_periods.c.person_id, part),
-                    status_periods.c.kind == SPECIFIC_SAME_HOUSEHOLD,
+                    status_periods.c.kind.in_((SPECIFIC_SAME_HOUSEHOLD, "dv_support")),
                     status_periods.c.superseded_at.is_(None),
                 )
             ):
-                state.specific.setdefault(r.person_id, []).append((r.start, r.end))
+                kept = state.specific if r.kind == SPECIFIC_SAME_HOUSEHOLD else state.dv
+                kept.setdefault(r.person_id, []).append((r.start, r.end))
             if years:
                 for r in conn.execute(
                     sa.select(income_facts).where(

@@ -58,6 +58,15 @@ class StatusRepository:
             out.setdefault(row.person_id, []).append(row)
         return out
 
+    def dv_on(self, person_ids: list[str], day: dt.date) -> set[str]:
+        """Which of `person_ids` hold a DV support-measure status (dv_support) on `day` (rule DV)."""
+        if not person_ids:
+            return set()
+        query = sa.select(status_periods.c.person_id).where(
+            status_periods.c.person_id.in_(person_ids), active(day, "dv_support")
+        )
+        return set(self.conn.scalars(query))
+
     def add(self, rows_: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, status_periods, rows_)
 
