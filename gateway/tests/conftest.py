@@ -33,9 +33,11 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[tuple[str, object]] = []
         self.fail_with: rpc.ServiceError | None = None
+        self.time_left: dict[str, float] = {}  # method -> seconds its deadline left when the call arrived
 
     def record(self, method: str, request, context) -> None:
         self.requests.append((method, request))
+        self.time_left[method] = context.time_remaining()
         if self.fail_with is not None:
             rpc.abort(context, self.fail_with)
 
@@ -416,6 +418,16 @@ def backends():
 @pytest.fixture(scope="session")
 def app(backends):
     return create_app(backends.settings)
+
+
+@pytest.fixture(scope="session")
+def app_with(backends):
+    """Another gateway on the same fake backends, some settings changed (each call builds one)."""
+
+    def build(**changes):
+        return create_app(dataclasses.replace(backends.settings, **changes))
+
+    return build
 
 
 @pytest.fixture

@@ -483,7 +483,7 @@ def test_a_cached_token_is_refused_once_it_expires():
     from nhi_gateway.auth import Verifier
     from nhi_gateway.tokens import mint_token as mint
 
-    verifier = Verifier(SECRET, "nhi-local", "nhi-api", {})
+    verifier = Verifier.local(SECRET, "nhi-local", "nhi-api", {})
     token = mint(SECRET, roles=["counter"], ttl_hours=1.5 / 3600)  # valid for 1.5 seconds
     assert verifier.decode(token)["scope"] == "counter"
     assert verifier.decode(token)["scope"] == "counter"  # now from the cache

@@ -16,7 +16,7 @@ from nhi_common import config, telemetry
 
 from . import access, guards, problems
 from .auth import Verifier, roles_by_operation
-from .grpc_clients import Backends
+from .grpc_clients import Backends, deadlines
 from .handlers import probes
 from .handlers._common import EXTENSION
 from .settings import Settings
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     """Build the gateway; settings default to the environment (exits on a configuration error)."""
     settings = settings or config.load_or_exit(Settings)
     spec = load_spec()
-    verifier = Verifier(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, roles_by_operation(spec))
+    verifier = Verifier.from_settings(settings, roles_by_operation(spec))
+    body_limits = guards.body_limits(spec)
     app = FlaskApp(
         __name__,
         specification_dir=SPEC_DIR,
@@ -51,7 +52,11 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
         strict_validation=True,
     )
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
-    app.add_middleware(guards.BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(
+        guards.BodyLimit,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        max_bytes=max([settings.max_body_bytes, *body_limits.values()]),
+    )
     app.add_middleware(
         access.AccessLog, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=access.route_templates(spec)
     )
@@ -63,6 +68,12 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     )
     app.add_middleware(
         guards.Unrouted, position=MiddlewarePosition.BEFORE_SECURITY, base_path=spec["servers"][0]["url"]
+    )
+    app.add_middleware(
+        guards.OperationBodyLimit,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        limits=body_limits,
+        default=settings.max_body_bytes,
     )
     # Probes live outside /api/v1 and need no token. Plain Flask routes: Connexion 3 mis-routes a second
     # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.
@@ -76,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     app.add_error_handler(Exception, problems.unexpected_handler)
 
     flask_app = app.app
-    flask_app.extensions[EXTENSION] = Gateway(settings=settings, backends=Backends(settings))
+    flask_app.extensions[EXTENSION] = Gateway(settings=settings, backends=Backends(settings, deadlines(spec)))
     flask_app.json.ensure_ascii = False  # Japanese names as text, not \u escapes
     flask_app.json.sort_keys = False
     _instrument(flask_app)

@@ -1,16 +1,26 @@
-"""Bearer JWTs (HS256): minting, verification, and the any-of role check per operation."""
+"""Bearer JWTs: verification (the issuer's RS256/ES256 tokens, or local HS256 ones), rate limits, and the any-of role
+check per operation.
+
+Which tokens are taken follows the settings: with NHI_OIDC_ISSUER, the issuer's tokens, verified with the keys its
+JWKS publishes; with NHI_JWT_SECRET and no issuer (`make run`), tokens minted by `nhi-gateway token`; both only when
+NHI_JWT_LOCAL_TOKENS=on says so. A token is verified by the source its `alg` belongs to and no other: an HS256 token
+never reaches the issuer's public keys (key confusion), an unsigned one (`alg: none`) no source at all.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
 import time
+import typing as t
 
 import jwt
 from connexion.exceptions import OAuthProblem
 from connexion.security import BearerSecurityHandler
 
+from .jwks import KeySet, KeysUnavailable
 from .problems import Problem
+from .ratelimit import RateLimiter
 from .tokens import ALGORITHM, MYNUMBER_READ, ROLES, SCOPES, mint_token
 
 __all__ = ["ALGORITHM", "MYNUMBER_READ", "ROLES", "SCOPES", "mint_token", "Principal", "Verifier"]
@@ -37,39 +47,25 @@ class Principal:
         return cls(sub=info["sub"], scopes=frozenset(info["scope"].split()))
 
 
-class Verifier:
-    """Checks tokens for one app: signature, issuer, audience, expiry, then the operation's roles.
+def _invalid(exc: Exception) -> OAuthProblem:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return OAuthProblem(detail="the token has expired")
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return OAuthProblem(detail="the token is not valid yet (nbf)")
+    # The class name says what was wrong (signature, issuer, audience) without echoing the token.
+    return OAuthProblem(detail=f"the token is not valid ({type(exc).__name__})")
 
-    A client sends the same token with every request, so the claims of a token that passed are kept (up to
-    CACHE_SIZE tokens) and reused until its `exp`: the signature, issuer, audience and required claims of a given
-    token string cannot change, and expiry is checked again on every use. Failures are never kept.
-    """
 
-    CACHE_SIZE = 1024
+class LocalTokens:
+    """HS256 tokens signed with NHI_JWT_SECRET (`make run`, `make token`); their `scope` holds roles and scopes."""
 
-    def __init__(self, secret: str, issuer: str, audience: str, roles_by_operation: dict[str, list[str]]) -> None:
-        self._secret = secret
-        self._issuer = issuer
-        self._audience = audience
-        self._roles = roles_by_operation
-        self._verified: dict[str, tuple[dict, int]] = {}  # token -> (claims, exp)
-        self._lock = threading.Lock()
+    algorithms = (ALGORITHM,)
+    leeway = 0.0  # minted on the gateway's own machine
 
-    def decode(self, token: str) -> dict:
-        cached = self._verified.get(token)
-        if cached is not None:
-            if time.time() < cached[1]:  # PyJWT's rule: expired once int(exp) <= now
-                return dict(cached[0])
-            with self._lock:
-                self._verified.pop(token, None)
-        claims = self._decode(token)  # raises on anything wrong, expiry included
-        with self._lock:
-            if len(self._verified) >= self.CACHE_SIZE:
-                self._verified.pop(next(iter(self._verified)), None)  # the oldest entry
-            self._verified[token] = (dict(claims), int(claims["exp"]))
-        return claims
+    def __init__(self, secret: str, issuer: str, audience: str) -> None:
+        self._secret, self._issuer, self._audience = secret, issuer, audience
 
-    def _decode(self, token: str) -> dict:
+    def decode(self, token: str, header: dict) -> tuple[dict, t.Any]:
         try:
             claims = jwt.decode(
                 token,
@@ -79,21 +75,176 @@ class Verifier:
                 audience=self._audience,
                 options={"require": ["sub", "scope", "iat", "exp"]},
             )
-        except jwt.ExpiredSignatureError:
-            raise OAuthProblem(detail="the token has expired") from None
         except jwt.InvalidTokenError as exc:
-            # The class name says what was wrong (signature, issuer, audience) without echoing the token.
-            raise OAuthProblem(detail=f"the token is not valid ({type(exc).__name__})") from None
+            raise _invalid(exc) from None
         if not isinstance(claims.get("scope"), str) or not isinstance(claims.get("sub"), str):
             raise OAuthProblem(detail="the token is not valid (claims)")
+        return claims, None
+
+    def still_trusted(self, key: t.Any) -> bool:
+        return True
+
+
+def _claim(claims: dict, path: str) -> t.Any:
+    """A claim by name, or a nested one by dotted path (`realm_access.roles`); a claim named with dots wins."""
+    if path in claims:
+        return claims[path]
+    node: t.Any = claims
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _names(value: t.Any) -> list[str]:
+    """A claim's values: a list of strings, or one space-separated string."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+class IssuerTokens:
+    """Tokens of the OpenID Connect issuer, signed with a key its JWKS publishes; roles and scopes from the claims
+    the settings name (only the names the API knows: ROLES, SCOPES)."""
+
+    def __init__(
+        self,
+        keys: KeySet,
+        *,
+        audience: str,
+        algorithms: t.Iterable[str],
+        roles_claim: str = "roles",
+        scope_claim: str = "scope",
+        leeway: float = 30,
+    ) -> None:
+        self.keys = keys
+        self.algorithms = tuple(algorithms)
+        self._audience = audience
+        self._roles_claim, self._scope_claim = roles_claim, scope_claim
+        self.leeway = leeway
+
+    def decode(self, token: str, header: dict) -> tuple[dict, t.Any]:
+        alg, kid = header["alg"], header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise OAuthProblem(detail="the token is not valid (kid)")
+        try:
+            key = self.keys.get(kid)
+        except KeysUnavailable:
+            raise Problem(503, "the identity provider's keys could not be read; try again later") from None
+        if key is None:
+            raise OAuthProblem(detail="the token is signed with a key the issuer does not publish")
+        family = {"RS": "RSA", "PS": "RSA", "ES": "EC"}.get(alg[:2])
+        published_alg = getattr(key, "_jwk_data", {}).get("alg")  # the JWK's own `alg`, when it names one
+        if key.key_type != family or published_alg not in (None, alg):
+            raise OAuthProblem(detail="the token is not valid (the key is not one for its algorithm)")
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[alg],
+                issuer=self.keys.issuer,
+                audience=self._audience,
+                leeway=self.leeway,
+                options={"require": ["sub", "iss", "aud", "exp"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise _invalid(exc) from None
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise OAuthProblem(detail="the token is not valid (sub)")
+        roles = [r for r in dict.fromkeys(_names(_claim(claims, self._roles_claim))) if r in ROLES]
+        scopes = [s for s in dict.fromkeys(_names(_claim(claims, self._scope_claim))) if s in SCOPES]
+        info = {"sub": claims["sub"], "scope": " ".join([*roles, *scopes]), "iss": claims["iss"], "exp": claims["exp"]}
+        return info, key
+
+    def still_trusted(self, key: t.Any) -> bool:
+        return self.keys.holds(key)
+
+
+class Verifier:
+    """Checks tokens for one app: signature, issuer, audience, expiry, the subject's rate, then the operation's roles.
+
+    A client sends the same token with every request, so the claims of a token that passed are kept (up to
+    CACHE_SIZE tokens) and reused until its `exp`: the signature, issuer, audience and required claims of a given
+    token string cannot change, and expiry is checked again on every use, as is (for the issuer's tokens) that the
+    key that signed it is still published. Failures are never kept.
+    """
+
+    CACHE_SIZE = 1024
+
+    def __init__(
+        self,
+        sources: t.Iterable[LocalTokens | IssuerTokens],
+        roles_by_operation: dict[str, list[str]],
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self._by_alg = {alg: source for source in sources for alg in source.algorithms}
+        self._roles = roles_by_operation
+        self._limiter = rate_limiter
+        self._verified: dict[str, tuple[dict, float, t.Any, t.Any]] = {}  # token -> (claims, until, source, key)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def local(cls, secret: str, issuer: str, audience: str, roles_by_operation: dict[str, list[str]]) -> "Verifier":
+        return cls([LocalTokens(secret, issuer, audience)], roles_by_operation)
+
+    @classmethod
+    def from_settings(cls, settings, roles_by_operation: dict[str, list[str]]) -> "Verifier":
+        sources: list[LocalTokens | IssuerTokens] = []
+        if settings.oidc_issuer:
+            keys = KeySet(
+                settings.oidc_issuer,
+                settings.oidc_jwks_url,
+                refresh_seconds=settings.oidc_jwks_refresh_seconds,
+                min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds,
+            )
+            sources.append(
+                IssuerTokens(
+                    keys,
+                    audience=settings.jwt_audience,
+                    algorithms=settings.oidc_algorithm_list,
+                    roles_claim=settings.oidc_roles_claim,
+                    scope_claim=settings.oidc_scope_claim,
+                    leeway=settings.oidc_leeway_seconds,
+                )
+            )
+        if settings.local_tokens_enabled:
+            sources.append(LocalTokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience))
+        return cls(sources, roles_by_operation, RateLimiter.from_settings(settings))
+
+    def decode(self, token: str) -> dict:
+        cached = self._verified.get(token)
+        if cached is not None:
+            claims, until, source, key = cached
+            if time.time() < until and source.still_trusted(key):  # PyJWT's rule: expired once int(exp) <= now
+                return dict(claims)
+            with self._lock:
+                self._verified.pop(token, None)
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise _invalid(exc) from None
+        alg = header.get("alg")
+        source = self._by_alg.get(alg) if isinstance(alg, str) else None
+        if source is None:
+            raise OAuthProblem(detail="the token is not valid (its algorithm is not one this API takes)")
+        claims, key = source.decode(token, header)  # raises on anything wrong, expiry included
+        with self._lock:
+            if len(self._verified) >= self.CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)), None)  # the oldest entry
+            self._verified[token] = (dict(claims), int(claims["exp"]) + source.leeway, source, key)
         return claims
 
     def token_info(self, token: str, request=None) -> dict:
-        """Connexion's bearer-info function: the claims, or 401 / 403 problems."""
+        """Connexion's bearer-info function: the claims, or 401 / 403 / 429 problems."""
         claims = self.decode(token)
+        held = set(claims["scope"].split())
+        if self._limiter is not None:
+            self._limiter.check(claims["sub"], held & set(ROLES))
         routing = (request.scope.get("extensions") or {}).get("connexion_routing", {}) if request is not None else {}
         allowed = self._roles.get(routing.get("operation_id") or "", [])
-        held = set(claims["scope"].split())
         if not allowed or not held & set(allowed):
             # Operations without x-roles are closed rather than open: a spec mistake must not grant access.
             raise Problem(

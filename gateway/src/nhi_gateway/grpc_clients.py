@@ -6,6 +6,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+from connexion import context as connexion_context
 from google.protobuf import json_format
 
 from nhi.common.v1 import common_pb2
@@ -29,7 +30,7 @@ STUBS = {
 class Backends:
     """One lazily created channel per service and process, and the calls through them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, deadlines: dict[str, float] | None = None) -> None:
         self.addresses = {
             "qualification": settings.qualification_addr,
             "documents": settings.documents_addr,
@@ -37,6 +38,7 @@ class Backends:
             "interchange": settings.interchange_addr,
         }
         self.deadline = settings.grpc_deadline_seconds
+        self.deadlines = dict(deadlines or {})  # operationId -> its x-deadline-seconds
         self._channels = {name: rpc.LazyChannel(addr) for name, addr in self.addresses.items()}
         self._stubs: dict[str, tuple[grpc.Channel, t.Any]] = {}
 
@@ -50,11 +52,21 @@ class Backends:
         return cached[1]
 
     def call(self, service: str, method: str, request) -> t.Any:
-        """One unary call with the configured deadline; a failure becomes a Problem."""
+        """One unary call with the deadline of the operation it serves; a failure becomes a Problem."""
         try:
-            return getattr(self.stub(service), method)(request, timeout=self.deadline)
+            return getattr(self.stub(service), method)(request, timeout=self.deadline_now())
         except grpc.RpcError as error:
             raise problems.from_rpc_error(error, service) from None
+
+    def deadline_now(self) -> float:
+        """The deadline of a call made now: the current operation's `x-deadline-seconds`, else the default."""
+        if not self.deadlines:
+            return self.deadline
+        try:
+            operation_id = connexion_context.scope["extensions"]["connexion_routing"]["operation_id"]
+        except (RuntimeError, LookupError, TypeError):  # outside a request (a probe, a test)
+            return self.deadline
+        return self.deadlines.get(operation_id, self.deadline)
 
     def readiness(self, timeout: float = 1.0) -> dict[str, bool]:
         """Which services answer grpc.health.v1 SERVING (checked in parallel)."""
@@ -65,6 +77,16 @@ class Backends:
     def close(self) -> None:
         for channel in self._channels.values():
             channel.close()
+
+
+def deadlines(spec: dict) -> dict[str, float]:
+    """operationId -> its `x-deadline-seconds`, for the operations that name one."""
+    return {
+        op["operationId"]: float(op["x-deadline-seconds"])
+        for item in spec.get("paths", {}).values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op and "x-deadline-seconds" in op
+    }
 
 
 def request_context(principal, *, idempotency_key: str | None, business_date: str | None) -> common_pb2.RequestContext:

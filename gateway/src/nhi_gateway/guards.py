@@ -1,8 +1,10 @@
 """Guards around Connexion's router: the body's size, path segments it cannot route, paths it did not route.
 
 A body over the limit is refused by its Content-Length without being read (and while being read, when it comes
-without one). A path under the API that no operation of the spec took never falls through to Flask, whose router
-is more lenient than Connexion's and would call a handler without the operation's checks (token, roles, schema).
+without one): before routing, over the largest body any operation takes; after routing, over the operation's own
+limit (`x-max-body-bytes` in the spec, else GATEWAY_MAX_BODY_BYTES). A path under the API that no operation of the
+spec took never falls through to Flask, whose router is more lenient than Connexion's and would call a handler
+without the operation's checks (token, roles, schema).
 """
 
 from __future__ import annotations
@@ -15,19 +17,44 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import Problem, field_error
 
-# The largest body an operation takes is /income-facts at its maxItems (10,000 facts, about 3 MB as sent).
+# The default limit (GATEWAY_MAX_BODY_BYTES): /income-facts at its maxItems is 10,000 facts, about 3 MB as sent.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _too_large(max_bytes: int, size: int | None = None) -> Problem:
+def _too_large(max_bytes: int, size: int | None = None, taker: str = "this API") -> Problem:
     told = f" ({size} bytes)" if size is not None else ""
     return Problem(
         413,
-        f"the request body{told} is larger than the {max_bytes} bytes this API takes",
+        f"the request body{told} is larger than the {max_bytes} bytes {taker} takes",
         errors=[field_error("body", f"must not be larger than {max_bytes} bytes", "maxBytes")],
         extra={"max_bytes": max_bytes},
     )
+
+
+def body_limits(spec: dict) -> dict[str, int]:
+    """operationId -> its `x-max-body-bytes`, for the operations that name one."""
+    return {
+        op["operationId"]: int(op["x-max-body-bytes"])
+        for item in spec.get("paths", {}).values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op and "x-max-body-bytes" in op
+    }
+
+
+def _counted(receive: Receive, max_bytes: int, taker: str) -> Receive:
+    """`receive` that raises 413 once more than `max_bytes` came."""
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > max_bytes:
+            raise _too_large(max_bytes, taker=taker)
+        return message
+
+    return limited
 
 
 class BodyLimit:
@@ -52,17 +79,28 @@ class BodyLimit:
                 "the request body needs Content-Type: application/json",
                 errors=[field_error("Content-Type", "is required: application/json", "required")],
             )
-        received = 0
+        await self.app(scope, _counted(receive, self.max_bytes, "this API"), send)
 
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _too_large(self.max_bytes)
-            return message
 
-        await self.app(scope, limited, send)
+class OperationBodyLimit:
+    """413 naming the operation's limit for a body over it (after routing: the operation is known)."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, int], default: int) -> None:
+        self.app = app
+        self.limits = limits
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}) if scope["type"] == "http" else {}
+        operation_id = routing.get("operation_id")
+        if operation_id is None:
+            await self.app(scope, receive, send)
+            return
+        max_bytes = self.limits.get(operation_id, self.default)
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > max_bytes:
+            raise _too_large(max_bytes, int(length), "this operation")
+        await self.app(scope, _counted(receive, max_bytes, "this operation"), send)
 
 
 class PathGuard:
