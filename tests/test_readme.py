@@ -14,6 +14,7 @@ SETTINGS = [
     "nhi_integration.settings",
     "nhi_interchange.settings",
     "nhi_gateway.settings",
+    "nhi_common.audit_cli",
 ]
 
 

@@ -8,7 +8,7 @@ import socket
 import pytest
 from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the tokens
 
-from nhi.common.v1 import common_pb2
+from nhi.common.v1 import common_pb2, common_pb2_grpc
 from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
 from nhi.integration.v1 import integration_pb2, integration_pb2_grpc
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
@@ -361,9 +361,41 @@ class Backends:
     settings: Settings
 
 
+class FakeAudit(common_pb2_grpc.AuditServiceServicer):
+    """Each service's own audit chain: two rows, at times that interleave with the other services'."""
+
+    OFFSET = {"qualification": 0, "documents": 1, "integration": 2, "interchange": 3}
+
+    def __init__(self, rec: Recorder, service: str) -> None:
+        self.rec, self.service = rec, service
+
+    def ListAuditEvents(self, request, context):
+        self.rec.record(f"ListAuditEvents:{self.service}", request, context)
+        after = int(request.page.cursor or 0)
+        rows = [
+            common_pb2.AuditEvent(
+                event_id=f"{self.service}-{seq}",
+                occurred_at=f"2026-11-24T01:0{seq}:0{self.OFFSET[self.service]}.000000+00:00",
+                operator_id="clerk-01",
+                action="person.read",
+                target_kind="person",
+                target_id="P1",
+                purpose="窓口での資格確認" if seq == 1 else "",
+                service=self.service,
+                seq=seq,
+                prev_hash="" if seq == 1 else "a" * 64,
+                row_hash="a" * 64 if seq == 1 else "b" * 64,
+            )
+            for seq in (1, 2)
+            if seq > after
+        ]
+        return common_pb2.ListAuditEventsResponse(events=rows, page=common_pb2.PageInfo(next_cursor=""))
+
+
 def _serve(name: str, add, servicer, service_name: str) -> rpc.Server:
     server = rpc.Server(port=free_port(), service_names=[service_name], host="127.0.0.1", max_workers=4)
     add(servicer, server.server)
+    common_pb2_grpc.add_AuditServiceServicer_to_server(FakeAudit(servicer.rec, name), server.server)
     server.start()
     return server
 

@@ -11,6 +11,7 @@ from nhi_common.errors import InvalidInput
 
 OPERATIONS = operations_with_query("cursor")
 NOT_CURSORS = ["abc", "1" * 30]
+MERGED_LISTS = {"/api/v1/audit-events"}  # lists merged from every service, under a cursor of the gateway's
 
 
 def refusal_of(cursor: str) -> rpc.ServiceError:
@@ -34,6 +35,9 @@ def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(client, backends, op
     body = problem(response, 400)
     assert fields(body) == ["cursor"] and body["code"] == "INVALID_CURSOR"
     assert body["type"] == "https://nhi.example/problems/invalid-cursor"
+    if operation.url in MERGED_LISTS:  # its cursor is the gateway's own: refused before any service is asked
+        assert not backends.recorder.requests
+        return
     _method, request = backends.recorder.requests[-1]
     assert request.page.cursor == cursor
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import grpc
 import jwt
@@ -93,7 +94,7 @@ def test_wrong_audience_is_401(client):
 
 def test_wrong_role_is_403_even_before_the_body_is_checked(client):
     problem(client.post("/api/v1/notifications", json={}, headers=auth("auditor")), 403)
-    problem(client.get("/api/v1/audit-events", headers=auth("admin")), 403)
+    problem(client.get("/api/v1/audit-events", headers=auth("backoffice")), 403)
     problem(client.get("/api/v1/interchange/aggregation/pending", headers=auth("counter")), 403)
 
 
@@ -107,13 +108,54 @@ def test_my_number_search_needs_the_scope(client, backends):
     assert fields(body) == ["my_number"]
     assert not backends.recorder.requests
     response = client.get(
-        "/api/v1/persons", params={"my_number": "123456789018"}, headers=auth("counter", scopes=["mynumber:read"])
+        "/api/v1/persons",
+        params={"my_number": "123456789018"},
+        headers={**auth("counter", scopes=["mynumber:read"]), "X-Purpose": quote("本人確認")},
     )
     assert response.status_code == 200, response.text
     assert backends.recorder.last("SearchPersons").my_number == "123456789018"
 
 
 # --- request context ----------------------------------------------------------------------------
+
+
+def test_my_number_reads_need_a_purpose_and_carry_it(client, backends):
+    mynumber = auth("counter", scopes=["mynumber:read"])
+    body = problem(client.get("/api/v1/persons", params={"my_number": "123456789018"}, headers=mynumber), 400)
+    assert body["type"].endswith("/purpose-required")
+    assert [(e["field"], e["rule"]) for e in body["errors"]] == [("X-Purpose", "purpose-required")]
+    for path in ("/api/v1/persons/P1", "/api/v1/households/H9", "/api/v1/persons/P1/qualification"):
+        problem(client.get(path, headers=mynumber), 400)
+    assert not backends.recorder.requests
+
+    response = client.get("/api/v1/persons/P1", headers={**mynumber, "X-Purpose": quote("窓口での資格確認")})
+    assert response.status_code == 200, response.text
+    assert backends.recorder.last("GetPerson").context.purpose == "窓口での資格確認"
+    # Without the scope no My Number is read: the purpose is taken when given, not required.
+    assert client.get("/api/v1/persons/P1", headers=auth("counter")).status_code == 200
+    assert backends.recorder.last("GetPerson").context.purpose == ""
+    too_long = problem(client.get("/api/v1/persons/P1", headers={**auth("counter"), "X-Purpose": "x" * 201}), 400)
+    assert too_long["errors"][0]["field"] == "X-Purpose"
+    problem(client.get("/api/v1/persons/P1", headers={**mynumber, "X-Purpose": "%E7%AA"}), 400)  # not UTF-8
+
+
+def test_audit_events_merge_every_service_by_time_with_a_cursor(client, backends):
+    first = client.get("/api/v1/audit-events", params={"page_size": 5, "target_kind": "person"}, headers=auth("admin"))
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [e["event_id"] for e in page["events"]] == [
+        "qualification-1", "documents-1", "integration-1", "interchange-1", "qualification-2",
+    ]  # fmt: skip
+    assert page["events"][0]["purpose"] == "窓口での資格確認" and page["events"][4]["purpose"] is None
+    assert backends.recorder.last("ListAuditEvents:interchange").target_kind == "person"
+    rest = client.get("/api/v1/audit-events", params={"page_size": 5, "cursor": page["next_cursor"]},
+                      headers=auth("auditor")).json()  # fmt: skip
+    assert [e["event_id"] for e in rest["events"]] == ["documents-2", "integration-2", "interchange-2"]
+    assert rest["next_cursor"] is None
+    one = client.get("/api/v1/audit-events", params={"service": "documents"}, headers=auth("auditor")).json()
+    assert {e["service"] for e in one["events"]} == {"documents"}
+    refused = problem(client.get("/api/v1/audit-events", params={"cursor": "12"}, headers=auth("auditor")), 400)
+    assert refused["errors"][0]["field"] == "cursor"
 
 
 def test_context_carries_operator_scopes_and_idempotency_key(client, backends):
@@ -364,8 +406,7 @@ def test_household_qualification_history_intake_and_audit(client, backends):
     items = client.get("/api/v1/intake-items", params={"state": "open"}, headers=auth("counter")).json()
     assert items["items"][0]["item_id"] == "I1" and items["next_cursor"] is None
     assert backends.recorder.last("ListIntakeItems").state == "open"
-    events = client.get("/api/v1/audit-events", headers=auth("auditor")).json()
-    assert events["events"][0]["event_id"] == "E1"
+    assert client.get("/api/v1/audit-events", headers=auth("auditor")).status_code == 200
     pending = client.get(
         "/api/v1/interchange/aggregation/pending", params={"person_id": "P7"}, headers=auth("backoffice")
     ).json()

@@ -35,17 +35,32 @@ HASHED = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "ta
 DEFAULT_RETENTION_DAYS = 5 * 365 + 1  # five years (with one leap day)
 MAX_PURPOSE = 200
 
-# The purpose of the request being served (RequestContext.purpose), set by the gRPC server for the call.
-current_purpose: contextvars.ContextVar[str] = contextvars.ContextVar("nhi_audit_purpose", default="")
+
+@dataclasses.dataclass
+class Call:
+    """The gRPC call being served: its purpose (RequestContext.purpose) and whether it wrote an audit row yet."""
+
+    purpose: str = ""
+    audited: bool = False
+
+
+_current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("nhi_audit_call", default=None)
 
 
 @contextlib.contextmanager
-def purpose_of_call(purpose: str) -> Iterator[None]:
-    token = current_purpose.set(purpose or "")
+def call_scope(purpose: str) -> Iterator[Call]:
+    """Set by the gRPC server around each call (nhi_common.rpc.CallAudit)."""
+    call = Call(purpose or "")
+    token = _current_call.set(call)
     try:
-        yield
+        yield call
     finally:
-        current_purpose.reset(token)
+        _current_call.reset(token)
+
+
+def call_purpose() -> str:
+    call = _current_call.get()
+    return call.purpose if call else ""
 
 
 def chain_columns() -> list[sa.Column]:
@@ -96,13 +111,16 @@ def append(conn: sa.Connection, table: sa.Table, **values: Any) -> dict[str, Any
     values.setdefault("event_id", str(uuid.uuid4()))
     values.setdefault("occurred_at", dt.datetime.now(dt.timezone.utc))
     values.setdefault("detail", "")
-    values.setdefault("purpose", current_purpose.get())
+    values.setdefault("purpose", call_purpose())
     values["purpose"] = (values["purpose"] or "")[:MAX_PURPOSE]
     lock_chain(conn)
     _, prev = head(conn, table)
     values["prev_hash"] = prev
     values["row_hash"] = row_hash(values, prev)
     conn.execute(sa.insert(table).values(**values))
+    call = _current_call.get()
+    if call is not None:
+        call.audited = True
     return values
 
 

@@ -160,7 +160,7 @@ class Plumbing:
             target_kind=target_kind,
             target_id=target_id,
             detail=detail,
-            purpose=audit_chain.current_purpose.get() if purpose is None else purpose,
+            purpose=audit_chain.call_purpose() if purpose is None else purpose,
         )
 
     def recall_idempotent(

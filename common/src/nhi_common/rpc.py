@@ -14,7 +14,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from . import telemetry
+from . import audit, telemetry
 from .errors import Category, DomainError
 
 DETAILS_KEY = "grpc-status-details-bin"
@@ -170,8 +170,10 @@ class Server:
         self, *, port: int, service_names: Iterable[str], max_workers: int = 16, host: str = "0.0.0.0"
     ) -> None:
         telemetry.instrument_grpc()
+        self.call_audit = CallAudit()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers),
+            interceptors=[self.call_audit],
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -195,6 +197,62 @@ class Server:
     def stop(self, grace: float = 5) -> None:
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+
+
+@dataclass(frozen=True)
+class AuditedRead:
+    """A method that reads personal data: one audit row per call (unless the call wrote its own), never per row.
+
+    `id_field` names the request field holding the target's id; a list names instead its query kind (which of
+    `query_fields` were given, never their values) and the count of `list_field` in the response."""
+
+    action: str
+    target_kind: str
+    id_field: str = ""
+    list_field: str = ""
+    query_fields: tuple[str, ...] = ()
+
+
+class CallAudit(grpc.ServerInterceptor):
+    """The purpose of a call's RequestContext (the client's X-Purpose) goes into every audit row the call writes;
+    a call of a method in `reads` that wrote none gets one row saying who read what, when and why."""
+
+    def __init__(self) -> None:
+        self.reads: dict[str, AuditedRead] = {}  # full method name ("/pkg.Service/Method") -> what it reads
+        self.record: Callable[..., None] | None = None  # appends one row to the service's chain
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        read = self.reads.get(handler_call_details.method)
+
+        def behaviour(request, context):
+            request_context = getattr(request, "context", None)
+            purpose = getattr(request_context, "purpose", "")
+            with audit.call_scope(purpose if isinstance(purpose, str) else "") as call:
+                response = inner(request, context)
+                if read is not None and self.record is not None and not call.audited:
+                    self._record(read, request, request_context, response)
+                return response
+
+        return grpc.unary_unary_rpc_method_handler(
+            behaviour,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _record(self, read: AuditedRead, request, request_context, response) -> None:
+        operator = getattr(request_context, "operator_id", "") or "system"
+        if read.list_field:
+            given = [name for name in read.query_fields if getattr(request, name, None)]
+            target, detail = "+".join(given) or "all", f"{len(getattr(response, read.list_field))} rows"
+        else:
+            target, detail = str(getattr(request, read.id_field, "")) or "-", ""
+        self.record(
+            operator_id=operator, action=read.action, target_kind=read.target_kind, target_id=target, detail=detail
+        )
 
 
 class LazyChannel:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from . import audit_rpc
 from .bus import Bus, BusRuntime, PullConsumer
 from .outbox import OutboxRelay
 from .rpc import Server
@@ -37,6 +38,8 @@ class ServiceRuntime:
         self.consumers: list[PullConsumer] = []
         self._tasks: list = []
         self._stopped = threading.Event()
+        if engine is not None:  # every service answers for its own audit chain
+            audit_rpc.register(server, engine, name.removeprefix("svc-"))
 
     def consume(
         self, *, stream: str, durable: str, subject: str, handler: Callable, subjects: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ import grpc
 from connexion import context as connexion_context
 from google.protobuf import json_format
 
-from nhi.common.v1 import common_pb2
+from nhi.common.v1 import common_pb2, common_pb2_grpc
 from nhi.documents.v1 import documents_pb2_grpc
 from nhi.integration.v1 import integration_pb2_grpc
 from nhi.interchange.v1 import interchange_pb2_grpc
@@ -67,6 +67,15 @@ class Backends:
         except (RuntimeError, LookupError, TypeError):  # outside a request (a probe, a test)
             return self.deadline
         return self.deadlines.get(operation_id, self.deadline)
+
+    def call_audit(self, service: str, request: common_pb2.ListAuditEventsRequest):
+        """ListAuditEvents of one service's own audit chain (nhi.common.v1.AuditService)."""
+        try:
+            return common_pb2_grpc.AuditServiceStub(self._channels[service].get()).ListAuditEvents(
+                request, timeout=self.deadline
+            )
+        except grpc.RpcError as error:
+            raise problems.from_rpc_error(error, service) from None
 
     def readiness(self, timeout: float = 1.0) -> dict[str, bool]:
         """Which services answer grpc.health.v1 SERVING (checked in parallel)."""

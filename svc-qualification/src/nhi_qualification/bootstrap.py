@@ -17,7 +17,7 @@ from .adapters.tables import PLUMBING
 from .adapters.unit_of_work import SqlUnitOfWork
 from .adapters.vault import MyNumberVault
 from .entrypoints import jobs_worker
-from .entrypoints.grpc_api import QualificationServicer
+from .entrypoints.grpc_api import AUDITED_READS, QualificationServicer
 from .entrypoints.handlers import document_issued_handler
 from .service_layer.app import App
 from .service_layer.jobs import Jobs
@@ -79,6 +79,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     dispatch = jobs_worker.publisher(runtime.bus_runtime, runtime.bus) if runtime.bus is not None else None
     jobs = Jobs(app, dispatch=dispatch)
     qualification_pb2_grpc.add_QualificationServiceServicer_to_server(QualificationServicer(app, jobs), server.server)
+    server.call_audit.reads.update(AUDITED_READS)
     runtime.app, runtime.jobs = app, jobs
     if runtime.bus is not None:
         jobs_worker.consume(runtime, jobs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 
 import flask
 from connexion.context import context, operation
@@ -26,8 +27,37 @@ def principal() -> Principal:
     return Principal.from_token_info(context["token_info"])
 
 
-def call_context():
-    """The RequestContext of this request; X-Business-Date only for the roles allowed to move the date."""
+PURPOSE_HEADER = "X-Purpose"
+MAX_PURPOSE = 200
+
+
+def purpose(*, required_because: str = "") -> str:
+    """The client's X-Purpose (why it acts, kept in the audit log); refused (400, rule purpose-required) when
+    absent and `required_because` says why this request needs one."""
+    raw = flask.request.headers.get(PURPOSE_HEADER) or ""
+    try:
+        # A header carries ASCII: other text comes percent-encoded as UTF-8 (%E7%AA%93%E5%8F%A3 for 窓口).
+        given = urllib.parse.unquote(raw, errors="strict").strip() if raw.isascii() else None
+    except UnicodeDecodeError:
+        given = None
+    if given is None or len(given) > MAX_PURPOSE or any(ord(c) < 0x20 or ord(c) == 0x7F for c in given):
+        rule = f"at most {MAX_PURPOSE} characters, percent-encoded UTF-8 beyond ASCII, no control characters"
+        raise Problem(400, f"{PURPOSE_HEADER}: {rule}", errors=[field_error(PURPOSE_HEADER, rule, "format")])
+    if not given and required_because:
+        raise Problem(
+            400,
+            f"{PURPOSE_HEADER} is required: {required_because}",
+            kind="purpose-required",
+            title="Purpose required",
+            errors=[field_error(PURPOSE_HEADER, f"is required: {required_because}", "purpose-required")],
+        )
+    return given
+
+
+def call_context(*, purpose_required_because: str = ""):
+    """The RequestContext of this request; X-Business-Date only for the roles allowed to move the date; the
+    client's X-Purpose, required when `purpose_required_because` says why."""
+    why = purpose(required_because=purpose_required_because)
     caller = principal()
     business_date = flask.request.headers.get("X-Business-Date") or None
     if business_date and not caller.may_set_business_date():
@@ -45,9 +75,11 @@ def call_context():
                 field_error("X-Business-Date", f"must lie from {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE}", "range")
             ],
         )
-    return request_context(
+    context = request_context(
         caller, idempotency_key=flask.request.headers.get("Idempotency-Key"), business_date=business_date
     )
+    context.purpose = why
+    return context
 
 
 def ok(doc: dict, status: int = 200, headers: dict | None = None) -> flask.Response:

@@ -24,6 +24,16 @@ PERSON_COLUMNS = {
 }
 
 
+def _my_number_read(*, by_my_number: bool = False) -> str:
+    """Why this request must give its purpose: it searches by My Number or its answer carries My Numbers unmasked
+    (the caller holds mynumber:read); '' when it need not."""
+    if by_my_number:
+        return "a search by my_number reads My Numbers"
+    if MYNUMBER_READ in principal().scopes:
+        return f"the scope {MYNUMBER_READ} reads My Numbers unmasked"
+    return ""
+
+
 def search(
     name_kana=None,
     birth_date=None,
@@ -45,7 +55,7 @@ def search(
             errors=[field_error("my_number", f"needs the scope {MYNUMBER_READ}", "scope")],
         )
     request = pb.SearchPersonsRequest(
-        context=call_context(),
+        context=call_context(purpose_required_because=_my_number_read(by_my_number=bool(my_number))),
         name_kana=name_kana or "",
         birth_date=birth_date or "",
         symbol=symbol or "",
@@ -62,14 +72,17 @@ def search(
 
 def get(person_id):
     """GetPerson."""
-    request = pb.GetPersonRequest(person_id=person_id, context=call_context())
+    request = pb.GetPersonRequest(person_id=person_id, context=call_context(purpose_required_because=_my_number_read()))
     return ok(to_json(backends().call("qualification", "GetPerson", request)))
 
 
 def household(household_id, as_of=None, known_at=None):
     """GetHousehold: members insured as of a date, as known at a moment."""
     request = pb.GetHouseholdRequest(
-        household_id=household_id, as_of=as_of or "", known_at=known_at or "", context=call_context()
+        household_id=household_id,
+        as_of=as_of or "",
+        known_at=known_at or "",
+        context=call_context(purpose_required_because=_my_number_read()),
     )
     return ok(to_json(backends().call("qualification", "GetHousehold", request)))
 
@@ -77,11 +90,20 @@ def household(household_id, as_of=None, known_at=None):
 def qualification(person_id, as_of=None, known_at=None):
     """GetQualification."""
     request = pb.GetQualificationRequest(
-        person_id=person_id, as_of=as_of or "", known_at=known_at or "", context=call_context()
+        person_id=person_id,
+        as_of=as_of or "",
+        known_at=known_at or "",
+        context=call_context(purpose_required_because=_my_number_read()),
     )
     return ok(to_json(backends().call("qualification", "GetQualification", request)))
 
 
 def history(person_id):
     """GetHistory."""
-    return ok(to_json(backends().call("qualification", "GetHistory", pb.GetHistoryRequest(person_id=person_id))))
+    return ok(
+        to_json(
+            backends().call(
+                "qualification", "GetHistory", pb.GetHistoryRequest(person_id=person_id, context=call_context())
+            )
+        )
+    )

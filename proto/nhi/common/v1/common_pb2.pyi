@@ -40,16 +40,18 @@ class PageInfo(_message.Message):
     def __init__(self, next_cursor: _Optional[str] = ...) -> None: ...
 
 class RequestContext(_message.Message):
-    __slots__ = ("operator_id", "business_date", "scopes", "idempotency_key")
+    __slots__ = ("operator_id", "business_date", "scopes", "idempotency_key", "purpose")
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
     SCOPES_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     operator_id: str
     business_date: str
     scopes: _containers.RepeatedScalarFieldContainer[str]
     idempotency_key: str
-    def __init__(self, operator_id: _Optional[str] = ..., business_date: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, operator_id: _Optional[str] = ..., business_date: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class Job(_message.Message):
     __slots__ = ("job_id", "kind", "state", "total", "done", "failed", "business_date", "created_at", "finished_at", "parameters", "error")
@@ -108,7 +110,7 @@ class GetJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
-    __slots__ = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail")
+    __slots__ = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail", "purpose", "service", "seq", "row_hash", "prev_hash")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +118,11 @@ class AuditEvent(_message.Message):
     TARGET_KIND_FIELD_NUMBER: _ClassVar[int]
     TARGET_ID_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    ROW_HASH_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     occurred_at: str
     operator_id: str
@@ -123,17 +130,32 @@ class AuditEvent(_message.Message):
     target_kind: str
     target_id: str
     detail: str
-    def __init__(self, event_id: _Optional[str] = ..., occurred_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., action: _Optional[str] = ..., target_kind: _Optional[str] = ..., target_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    purpose: str
+    service: str
+    seq: int
+    row_hash: str
+    prev_hash: str
+    def __init__(self, event_id: _Optional[str] = ..., occurred_at: _Optional[str] = ..., operator_id: _Optional[str] = ..., action: _Optional[str] = ..., target_kind: _Optional[str] = ..., target_id: _Optional[str] = ..., detail: _Optional[str] = ..., purpose: _Optional[str] = ..., service: _Optional[str] = ..., seq: _Optional[int] = ..., row_hash: _Optional[str] = ..., prev_hash: _Optional[str] = ...) -> None: ...
 
 class ListAuditEventsRequest(_message.Message):
-    __slots__ = ("page", "operator_id", "action")
+    __slots__ = ("page", "operator_id", "action", "target_kind", "target_id", "purpose", "occurred_from", "occurred_to")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_KIND_FIELD_NUMBER: _ClassVar[int]
+    TARGET_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_FROM_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_TO_FIELD_NUMBER: _ClassVar[int]
     page: PageRequest
     operator_id: str
     action: str
-    def __init__(self, page: _Optional[_Union[PageRequest, _Mapping]] = ..., operator_id: _Optional[str] = ..., action: _Optional[str] = ...) -> None: ...
+    target_kind: str
+    target_id: str
+    purpose: str
+    occurred_from: str
+    occurred_to: str
+    def __init__(self, page: _Optional[_Union[PageRequest, _Mapping]] = ..., operator_id: _Optional[str] = ..., action: _Optional[str] = ..., target_kind: _Optional[str] = ..., target_id: _Optional[str] = ..., purpose: _Optional[str] = ..., occurred_from: _Optional[str] = ..., occurred_to: _Optional[str] = ...) -> None: ...
 
 class ListAuditEventsResponse(_message.Message):
     __slots__ = ("events", "page")

@@ -28,6 +28,21 @@ from ..service_layer.app import App
 from ..service_layer.jobs import Jobs
 from . import parse
 
+_SERVICE = "/nhi.qualification.v1.QualificationService/"
+# The reads of personal data, one audit row a call (a My Number read writes its own mynumber.* row instead).
+AUDITED_READS = {
+    _SERVICE + "GetPerson": rpc.AuditedRead("person.read", "person", id_field="person_id"),
+    _SERVICE + "GetQualification": rpc.AuditedRead("qualification.read", "person", id_field="person_id"),
+    _SERVICE + "GetHousehold": rpc.AuditedRead("household.read", "household", id_field="household_id"),
+    _SERVICE + "GetHistory": rpc.AuditedRead("history.read", "person", id_field="person_id"),
+    _SERVICE + "SearchPersons": rpc.AuditedRead(
+        "person.search",
+        "person",
+        list_field="persons",
+        query_fields=("name_kana", "birth_date", "symbol", "number", "branch_no", "my_number", "household_id"),
+    ),
+}
+
 
 def render(data: dict, message):
     """A use case's answer as a message; a key the message does not declare is an error, never dropped."""
