@@ -146,8 +146,11 @@ def test_each_operation_calls_its_backend_with_its_own_deadline(client, backends
     assert start_job - 1 < left["StartJob"] <= start_job + 0.5  # as the server reads it
 
 
-def test_operations_without_a_deadline_of_their_own_take_grpc_deadline_seconds(app_with, backends):
+def test_grpc_deadline_seconds_is_the_deadline_of_the_rest_and_raises_every_deadline_above_it(app_with, backends):
     assert "x-deadline-seconds" not in OPERATIONS["persons.get"]
+    with app_with(grpc_deadline_seconds=30.0).test_client() as client:
+        assert client.post("/api/v1/jobs", json={"kind": "age75_loss"}, headers=auth("batch")).status_code in (200, 202)
+    assert 29 < backends.recorder.time_left["StartJob"] <= 30.5
     with app_with(grpc_deadline_seconds=2.0).test_client() as client:
         assert client.get("/api/v1/persons/P1", headers=auth("counter")).status_code == 200
     assert 1 < backends.recorder.time_left["GetPerson"] <= 2.5

@@ -59,14 +59,15 @@ class Backends:
             raise problems.from_rpc_error(error, service) from None
 
     def deadline_now(self) -> float:
-        """The deadline of a call made now: the current operation's `x-deadline-seconds`, else the default."""
+        """The deadline of a call made now: the current operation's `x-deadline-seconds` when it is longer than the
+        default (GRPC_DEADLINE_SECONDS), else the default; raising the default raises every deadline."""
         if not self.deadlines:
             return self.deadline
         try:
             operation_id = connexion_context.scope["extensions"]["connexion_routing"]["operation_id"]
         except (RuntimeError, LookupError, TypeError):  # outside a request (a probe, a test)
             return self.deadline
-        return self.deadlines.get(operation_id, self.deadline)
+        return max(self.deadlines.get(operation_id, self.deadline), self.deadline)
 
     def call_audit(self, service: str, request: common_pb2.ListAuditEventsRequest):
         """ListAuditEvents of one service's own audit chain (nhi.common.v1.AuditService)."""

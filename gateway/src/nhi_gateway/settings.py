@@ -36,8 +36,8 @@ class Settings:
     grpc_deadline_seconds: float = setting(
         "GRPC_DEADLINE_SECONDS",
         "5",
-        "deadline of every outgoing gRPC call (the gateway's operations with an `x-deadline-seconds` in the spec "
-        "take that instead)",
+        "deadline of every outgoing gRPC call (the gateway's operations with a longer `x-deadline-seconds` in the "
+        "spec take that)",
     )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
     # Last and with a default of its own, so that code building Settings directly need not name it.
