@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import pathlib
 
 import pytest
 
@@ -70,6 +71,7 @@ def changed(person_id, household, *, status_kind, start="2026-12-02", end=""):
 ACQ = "jp.nhi.qualification.acquired.v1"
 LOST = "jp.nhi.qualification.lost.v1"
 CHANGED = "jp.nhi.qualification.changed.v1"
+ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"
 
 
 @pytest.fixture
@@ -134,6 +136,35 @@ def test_a_dv_support_status_withholds_the_address_from_then_on(feeds, engine):
     feeds.receive(event_id="e3", ce_type=LOST, data=acquired("900000001", "1981-05-10", lost_on="2026-12-20"))
     later = [r for _s, r in published(engine)][3:]
     assert later and all(r["address"] is None and r["postal_code"] is None for r in later)
+
+
+def test_address_withheld_drops_the_household_address_from_records_already_kept_and_from_later_ones(feeds, engine):
+    feeds.receive(event_id="e1", ce_type=ACQ, data=acquired("900000001", "1981-05-10"))
+    feeds.receive(event_id="e2", ce_type=ACQ, data=acquired("900000002", "1983-02-01"))
+    assert any(r["address"] for r in feeds.list("resident", after=0, size=50)["records"])
+    withheld = {
+        "household_id": "H90000001",
+        "person_ids": ["900000001", "900000002", "900000003"],
+        "dv_person_id": "900000003",
+        "change_id": "st-1",
+        "status_start": "2026-12-02",
+        "status_end": "",
+        "business_date": DAY.isoformat(),
+        "operator_id": "clerk-01",
+    }
+    assert feeds.receive(event_id="e3", ce_type=ADDRESS_WITHHELD, data=withheld) == 0
+    feeds.receive(event_id="e4", ce_type=LOST, data=acquired("900000001", "1981-05-10", lost_on="2026-12-20"))
+    kept = [r for feed in ("resident", "care", "healthcheck") for r in feeds.list(feed, after=0, size=50)["records"]]
+    assert len(kept) >= 7
+    assert all(r[k] is None for r in kept for k in outbound.ADDRESS_FIELDS), kept
+    assert all(r["dv_support"] is True for r in kept)
+    feeds.write_daily_files(DAY)
+    files = [p for feed in ("resident", "care", "healthcheck") for p in (feeds.files.directory / feed).rglob("*")]
+    assert files
+    for path in files:
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace") + path.read_bytes().decode("cp932", "replace")
+            assert ADDRESS["address"] not in text and ADDRESS["postal_code"] not in text, path
 
 
 def test_an_address_exception_of_a_50_year_old_goes_to_care(feeds, engine):

@@ -103,3 +103,27 @@ def test_corrections_and_undos_are_recorded_for_the_next_file(service):
         ("jp.nhi.qualification.corrected.v1", "c9", "2026-10-25"),
         ("jp.nhi.qualification.corrected.v1", "c9", "2026-11-01"),
     ]
+
+
+def test_address_withheld_drops_the_household_address_from_every_stored_payload_and_snapshot(service):
+    import sqlalchemy as sa
+
+    from nhi_interchange.adapters.tables import pending
+
+    address = {"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}
+    for pid in ("000000001", "000000002"):
+        event = acquired(pid)
+        event.data["address"] = address
+        assert service.record_qualification_event(event)
+    withheld = Event.new(
+        source="urn:nhi:svc-qualification",
+        type="jp.nhi.qualification.address_withheld.v1",
+        subject="H1",
+        data={"household_id": "H1", "person_ids": ["000000001", "000000002"], "dv_person_id": "000000002"},
+    )
+    assert service.record_qualification_event(withheld)
+    assert not service.record_qualification_event(withheld)  # once
+    with service.store.engine.connect() as conn:
+        stored = conn.execute(sa.select(pending.c.payload, pending.c.snapshot)).all()
+    assert len(stored) == 2
+    assert all(address["address"] not in row.payload + (row.snapshot or "") for row in stored), stored

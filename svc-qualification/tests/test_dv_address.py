@@ -35,7 +35,12 @@ def test_a_dv_status_of_one_member_withholds_the_household_address_from_events_a
     resident_move_in(service)
     with_address(engine)
     assert service.get_household("H00000001", CLERK)["address"] == ADDRESS
+    before = len(outbox_rows(engine))
     register_dv(service, "000000003", "2026-11-01")
+    [withheld] = [r for r in outbox_rows(engine)[before:] if r.nats_subject.endswith(".address_withheld")]
+    data = json.loads(withheld.data) if isinstance(withheld.data, str) else withheld.data
+    assert (data["household_id"], data["dv_person_id"]) == ("H00000001", "000000003")
+    assert sorted(data["person_ids"]) == ["000000001", "000000002", "000000003"] and "address" not in data
 
     assert service.get_household("H00000001", CLERK)["address"] == {}
     assert service.get_household("H00000001", DV_READER)["address"] == ADDRESS
@@ -52,7 +57,9 @@ def test_a_dv_status_of_one_member_withholds_the_household_address_from_events_a
 def test_the_address_is_back_once_the_dv_status_has_ended(service, engine):
     resident_move_in(service)
     with_address(engine)
+    before = len(outbox_rows(engine))
     register_dv(service, "000000003", "2026-01-01", end="2026-11-10")  # the business date is 2026-11-24
+    assert not [r for r in outbox_rows(engine)[before:] if r.nats_subject.endswith(".address_withheld")]
     assert service.get_household("H00000001", CLERK)["address"] == ADDRESS
     before = len(outbox_rows(engine))
     service.submit_notification(notification(["000000001"]), CLERK)

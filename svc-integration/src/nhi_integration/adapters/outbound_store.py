@@ -18,7 +18,7 @@ from nhi_common.paging import Page
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain import outbound_layout
-from ..domain.outbound import KnownPerson, OutboundRecord
+from ..domain.outbound import ADDRESS_FIELDS, KnownPerson, OutboundRecord
 from .outbound_tables import outbound_persons, outbound_records
 from .store import EVENT_SOURCE
 from .tables import metadata
@@ -49,6 +49,37 @@ class SqlOutboundRecords:
         t = outbound_persons
         query = sa.select(t.c.person_id).where(t.c.household_id == household_id, t.c.dv_support.is_(True)).limit(1)
         return self.conn.execute(query).first() is not None
+
+    def withhold_address(self, household_id: str, person_ids: list[str], dv_person_id: str) -> int:
+        """Rule DV: no address left in the household's known persons or in any stored record of its members."""
+        t = outbound_persons
+        members = set(person_ids) | set(
+            self.conn.scalars(sa.select(t.c.person_id).where(t.c.household_id == household_id))
+        )
+        for row in self.conn.execute(sa.select(t).where(t.c.person_id.in_(members))).all():
+            facts = {**json.loads(row.facts), "address": {}}
+            self.conn.execute(
+                sa.update(t)
+                .where(t.c.person_id == row.person_id)
+                .values(
+                    facts=json.dumps(facts, ensure_ascii=False, sort_keys=True),
+                    dv_support=True,  # the household's mark: dv_in_household holds for its later events
+                    updated_at=utcnow(),
+                )
+            )
+        r = outbound_records
+        changed = 0
+        for row in self.conn.execute(sa.select(r.c.seq, r.c.data).where(r.c.person_id.in_(members))).all():
+            data = json.loads(row.data)
+            if any(data.get(key) is not None for key in ADDRESS_FIELDS) or not data.get("dv_support"):
+                data.update(dict.fromkeys(ADDRESS_FIELDS), dv_support=True)
+                self.conn.execute(
+                    sa.update(r)
+                    .where(r.c.seq == row.seq)
+                    .values(data=json.dumps(data, ensure_ascii=False, sort_keys=True))
+                )
+                changed += 1
+        return changed
 
     def remember(self, person: KnownPerson) -> None:
         facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(person).items()}

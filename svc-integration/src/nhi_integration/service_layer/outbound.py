@@ -18,6 +18,7 @@ from ..domain.outbound import FEEDS, KnownPerson, OutboundRecord
 log = logging.getLogger(__name__)
 OUTBOUND_CONSUMER = "integration-outbound"
 EVENT_TYPES = {f"jp.nhi.qualification.{kind}.v1": kind for kind in ("acquired", "lost", "changed", "corrected")}
+ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"
 
 
 class OutboundRecords(Protocol):
@@ -26,6 +27,9 @@ class OutboundRecords(Protocol):
     def known_person(self, person_id: str) -> KnownPerson | None: ...
 
     def dv_in_household(self, household_id: str) -> bool: ...
+
+    def withhold_address(self, household_id: str, person_ids: list[str], dv_person_id: str) -> int:
+        """Drop the household's address from what is kept (known persons, records); how many records changed."""
 
     def remember(self, person: KnownPerson) -> None: ...
 
@@ -62,6 +66,9 @@ class OutboundFeeds:
 
     def receive(self, *, event_id: str, ce_type: str, data: dict[str, Any]) -> int:
         """Turn one qualification event into its feed records, once per event id; how many records."""
+        if ce_type == ADDRESS_WITHHELD:
+            self._withhold(event_id, data)
+            return 0
         kind = EVENT_TYPES.get(ce_type)
         if kind is None or not isinstance(data, dict) or not data.get("person_id"):
             return 0
@@ -84,6 +91,21 @@ class OutboundFeeds:
         if outcome.records:
             self.committed()
         return len(outcome.records)
+
+    def _withhold(self, event_id: str, data: Any) -> None:
+        """Rule DV for what was kept before the status: the household's address leaves the stored records (read
+        again through the API and the daily files) and the known persons; later records carry none either."""
+        if not isinstance(data, dict) or not data.get("household_id"):
+            return
+        with self.store.transaction() as tx:
+            if not tx.claim(event_id, OUTBOUND_CONSUMER):
+                return
+            changed = tx.withhold_address(
+                str(data["household_id"]),
+                [str(p) for p in data.get("person_ids") or []],
+                str(data.get("dv_person_id") or ""),
+            )
+        log.info("address withheld from stored outbound records (DV): %d records", changed)
 
     def list(self, feed: str, *, after: int, size: int) -> dict[str, Any]:
         """The records of `feed` after sequence `after`, oldest first; `last_sequence` is where to go on from."""

@@ -70,6 +70,28 @@ class SqlPendingRecords:
         total = self.conn.execute(total_query).scalar_one()
         return [_record(row) for row in rows], next_cursor, total
 
+    def withhold_address(self, household_id: str, person_ids: list[str]) -> int:
+        """Rule DV: no address left in the stored payload or snapshot of any record of the household's members."""
+        who = sa.or_(pending.c.household_id == household_id, pending.c.person_id.in_(person_ids))
+        changed = 0
+        for row in self.conn.execute(sa.select(pending.c.seq, pending.c.payload, pending.c.snapshot).where(who)).all():
+            payload = json.loads(row.payload)
+            snapshot = json.loads(row.snapshot) if row.snapshot else None
+            if payload.get("address") or (snapshot and any((snapshot.get("address") or {}).values())):
+                payload["address"] = {}
+                if snapshot is not None:
+                    snapshot["address"] = {}
+                self.conn.execute(
+                    sa.update(pending)
+                    .where(pending.c.seq == row.seq)
+                    .values(
+                        payload=json.dumps(payload, ensure_ascii=False),
+                        snapshot=json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot else row.snapshot,
+                    )
+                )
+                changed += 1
+        return changed
+
     def latest_snapshot(self, person_id: str) -> dict[str, Any] | None:
         query = (
             sa.select(pending.c.snapshot)

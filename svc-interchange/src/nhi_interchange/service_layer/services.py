@@ -43,6 +43,9 @@ IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d3c2a-9b4e-4f7a-8c5d-2e1f0a9b8c7d")  # que
 REACH = dt.timedelta(days=366)  # a job's day lies within a year of the business date, as every job's
 
 
+ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"  # rule DV: drop the household's address
+
+
 class _NoNumbers:
     def my_number(self, person_id: str) -> str:
         return ""
@@ -74,6 +77,8 @@ class InterchangeService:
 
     def record_qualification_event(self, event: Event) -> bool:
         """Keep the change as pending for the aggregation link; False when it was seen before or is not aggregated."""
+        if event.type == ADDRESS_WITHHELD:
+            return self._withhold_address(event)
         try:
             record = pending_record(event.id, event.type, event.data)
         except NotForAggregation:
@@ -87,6 +92,21 @@ class InterchangeService:
             records.add_pending(record, event.data, snapshot, self.clock())
             if asks_income(event.type, event.data, snapshot):
                 self._queue_income_query(records, record.person_id, event.data.get("income_year"))
+        return True
+
+    def _withhold_address(self, event: Event) -> bool:
+        """Rule DV for payloads already stored: the household's address leaves every pending record and snapshot
+        of its members (a sub-copy or aggregation record built later finds none)."""
+        data = event.data if isinstance(event.data, dict) else {}
+        if not data.get("household_id"):
+            return False
+        with self.store.transaction() as records:
+            if not records.claim(event.id, CONSUMER):
+                return False
+            changed = records.withhold_address(
+                str(data["household_id"]), [str(p) for p in data.get("person_ids") or []]
+            )
+        log.info("address withheld from stored payloads (DV)", extra={"records": changed})
         return True
 
     def _queue_income_query(self, records, person_id: str, income_year) -> None:

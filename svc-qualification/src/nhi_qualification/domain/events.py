@@ -312,3 +312,38 @@ class QualificationCorrected(Event):
             "business_date": self.business_date.isoformat(),
             "operator_id": self.operator_id,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class AddressWithheld(Event):
+    """Rule DV for data already published: a DV support-measure status was registered for a member of the
+    household, so its address (the household's, every member's) is to be dropped by every subscriber that keeps
+    it, for records already received too. Sent when the status is registered; it names no address itself."""
+
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.address_withheld"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.address_withheld.v1"
+
+    household_id: str
+    person_ids: tuple[str, ...]  # every member of the household
+    dv_person_id: str
+    change_id: str
+    status_start: dt.date
+    status_end: dt.date | None
+    business_date: dt.date
+    operator_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.household_id
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "person_ids": list(self.person_ids),
+            "dv_person_id": self.dv_person_id,
+            "change_id": self.change_id,
+            "status_start": self.status_start.isoformat(),
+            "status_end": _iso(self.status_end),
+            "business_date": self.business_date.isoformat(),
+            "operator_id": self.operator_id,
+        }

@@ -12,7 +12,7 @@ from nhi_common.plumbing import utcnow
 
 from ..domain.commands import SubmitNotification
 from ..domain.errors import RuleViolation
-from ..domain.events import QualificationChanged, StatusChange
+from ..domain.events import AddressWithheld, QualificationChanged, StatusChange
 from ..domain.model import Decision, DocumentDue, PersonFacts, Reason
 from ..domain.special_statuses import CARD_UNUSABLE_KINDS, StatusPeriod, effective_from, validate_status_period
 from ..domain.timing import notification_timing
@@ -156,6 +156,19 @@ def record(
                 ),
             )
         )
+        if period.kind == "dv_support" and (period.end is None or period.end >= decision.business_date):
+            uow.emit(
+                AddressWithheld(
+                    household_id=household.household_id,
+                    person_ids=tuple(m.person_id for m in uow.persons.members(household.household_id)),
+                    dv_person_id=period.person_id,
+                    change_id=change_id,
+                    status_start=period.start,
+                    status_end=period.end,
+                    business_date=decision.business_date,
+                    operator_id=actor.operator_id,
+                )
+            )
     return recorded
 
 
