@@ -10,10 +10,12 @@ never reaches the issuer's public keys (key confusion), an unsigned one (`alg: n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 import typing as t
 
+import anyio.to_thread
 import jwt
 from connexion.exceptions import OAuthProblem
 from connexion.security import BearerSecurityHandler
@@ -181,6 +183,7 @@ class Verifier:
         rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._by_alg = {alg: source for source in sources for alg in source.algorithms}
+        self._issuers = [source for source in self._by_alg.values() if isinstance(source, IssuerTokens)]
         self._roles = roles_by_operation
         self._limiter = rate_limiter
         self._verified: dict[str, tuple[dict, float, t.Any, t.Any]] = {}  # token -> (claims, until, source, key)
@@ -237,6 +240,13 @@ class Verifier:
             self._verified[token] = (dict(claims), int(claims["exp"]) + source.leeway, source, key)
         return claims
 
+    def may_wait(self, token: str) -> bool:
+        """Whether verifying `token` may read the issuer's JWKS over the network: a token not seen before (its
+        `kid` may be new), or a periodic read that is due. Such a check runs off the event loop."""
+        if not self._issuers:
+            return False
+        return token not in self._verified or any(source.keys.due() for source in self._issuers)
+
     def token_info(self, token: str, request=None) -> dict:
         """Connexion's bearer-info function: the claims, or 401 / 403 / 429 problems."""
         claims = self.decode(token)
@@ -265,8 +275,13 @@ class Verifier:
 
             def check_bearer_token(self, token_info_func):
                 # Connexion's generic check inspects the function's signature on every request to learn whether it
-                # takes `request`; ours does, so call it directly.
+                # takes `request`; ours does, so call it directly. A check that may read the issuer's JWKS runs in a
+                # worker thread, so that a slow issuer holds up that request only, not the event loop.
                 async def check(request, token, required_scopes=None):
+                    if verifier.may_wait(token):
+                        return await anyio.to_thread.run_sync(
+                            functools.partial(token_info_func, token, request=request)
+                        )
                     return token_info_func(token, request=request)
 
                 return check

@@ -131,6 +131,10 @@ class KeySet:
             if required:
                 raise KeysUnavailable("the issuer's keys could not be read") from None
 
+    def due(self) -> bool:
+        """Whether the next lookup may read the JWKS (none held yet, or the periodic read is due)."""
+        return self._keys is None or self._clock() - self._fetched_at >= self.refresh_seconds
+
     def get(self, kid: str | None) -> jwt.PyJWK | None:
         """The key `kid` names (refreshing when it is unknown); without a kid, the only key there is."""
         keys = self._ensure()
