@@ -270,3 +270,28 @@ def test_local_tokens_and_the_issuers_are_taken_together_only_when_said(app_with
     with only_issuer.test_client() as client:
         assert get(client, issuer.token(issuer.ec, realm_roles=(), roles=["auditor"])).status_code == 200
         problem(get(client, local_token("counter")), 401)
+
+
+def test_an_issuer_down_for_a_while_leaves_the_keys_held_in_use():
+    """A failed periodic read keeps the keys held; reads are retried no more often than the minimum interval."""
+    now, reads, down = [0.0], [], [False]
+    key = SigningKey("rsa-held")
+
+    def fetch(url: str) -> dict:
+        reads.append(url)
+        if down[0]:
+            raise OSError("connection refused")
+        return {"keys": [key.jwk]}
+
+    keys = KeySet("https://idp.example/realms/nhi", "https://idp.example/jwks", refresh_seconds=300,
+                  min_refresh_seconds=30, fetch=fetch, clock=lambda: now[0])  # fmt: skip
+    held = keys.get(key.kid)
+    assert held is not None and len(reads) == 1
+    down[0] = True
+    now[0] = 301  # the periodic read is due and fails: the key held is still used
+    assert keys.get(key.kid) is held and len(reads) == 2
+    now[0] = 310  # within the minimum interval: no new read, not even for an unknown kid
+    assert keys.get(key.kid) is held and keys.get("unknown") is None and len(reads) == 2
+    down[0] = False
+    now[0] = 332
+    assert keys.get(key.kid) is held and len(reads) == 3  # read again, the same key: the same key object
