@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import pathlib
+import re
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
@@ -22,13 +23,17 @@ class MergedPdfFiles:
     def write(self, job_id: str, files: list[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
         written = []
         for number, documents in enumerate(files, start=1):
-            writer = PdfWriter()
-            for content in documents:
-                writer.append(PdfReader(io.BytesIO(content)))
-            sheets = len(writer.pages)
-            buffer = io.BytesIO()
-            writer.write(buffer)
-            data = buffer.getvalue()
+            merged = merge_plain(documents)
+            if merged is not None:
+                data, sheets = merged
+            else:  # a document not of the plain shape this service draws: pypdf parses and merges it
+                writer = PdfWriter()
+                for content in documents:
+                    writer.append(PdfReader(io.BytesIO(content)))
+                sheets = len(writer.pages)
+                buffer = io.BytesIO()
+                writer.write(buffer)
+                data = buffer.getvalue()
             name = f"print-{number:04d}.pdf"
             write_atomically(self.root / job_id / name, data)
             written.append(
@@ -43,8 +48,99 @@ class MergedPdfFiles:
         return written
 
     def sheets(self, content: bytes) -> int:
-        return len(PdfReader(io.BytesIO(content)).pages)
+        plain = _plain(content)
+        return len(plain[2]) if plain is not None else len(PdfReader(io.BytesIO(content)).pages)
 
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
         write_atomically(self.root / job_id / "manifest.json", text.encode())
+
+
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+_REF = re.compile(rb"(\d+) 0 R\b")
+_HEADER = re.compile(rb"(\d+) 0 obj\b")
+
+
+def _plain(content: bytes) -> tuple[dict[int, bytes], int, list[int]] | None:
+    """A PDF as reportlab writes it (one classic xref table, no object streams, no encryption, no incremental
+    update): its objects by number, the number of its page tree and its pages' numbers in order; None otherwise."""
+    try:
+        if b"/ObjStm" in content or b"/Encrypt" in content or content.count(b"startxref") != 1:
+            return None
+        at = int(content[content.rindex(b"startxref") + 9 :].split()[0])
+        if not content.startswith(b"xref", at):
+            return None
+        lines = content[at:].split(b"\n", 3)
+        first, count = (int(v) for v in lines[1].split())
+        offsets = {}
+        for index, entry in enumerate(_XREF_ENTRY.finditer(content, at, at + 40 + count * 20)):
+            if index >= count:
+                break
+            if entry.group(3) == b"n":
+                offsets[first + index] = int(entry.group(1))
+        ordered = sorted(offsets.items(), key=lambda item: item[1])
+        objects = {}
+        for (number, start), (_next, end) in zip(ordered, [*ordered[1:], (None, at)], strict=True):
+            text = content[start:end]
+            header = _HEADER.match(text)
+            if header is None or int(header.group(1)) != number or b"endobj" not in text:
+                return None
+            objects[number] = text[: text.rindex(b"endobj") + 6] + b"\n"
+        trailer = content[at : content.rindex(b"startxref")]
+        root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))
+        pages = int(re.search(rb"/Pages (\d+) 0 R", objects[root]).group(1))
+        kids = re.search(rb"/Kids \[([^\]]*)\]", objects[pages]).group(1)
+        page_numbers = [int(n) for n in _REF.findall(kids)]
+        if any(b"/Type /Page" not in objects[n] for n in page_numbers) or b"/Kids" in b"".join(
+            objects[n] for n in page_numbers
+        ):
+            return None  # a nested page tree: not this simple shape
+        info = re.search(rb"/Info (\d+) 0 R", trailer)
+        skip = {root, pages, int(info.group(1)) if info else -1}
+        return {n: text for n, text in objects.items() if n not in skip}, pages, page_numbers
+    except (ValueError, KeyError, AttributeError, IndexError):
+        return None
+
+
+def merge_plain(documents: list[bytes]) -> tuple[bytes, int] | None:
+    """The documents' pages, in order, in one PDF, by copying their objects renumbered (no parsing of their
+    content): what pypdf's merge gives, in a fraction of the time. None when a document is not of the plain shape."""
+    parsed = [_plain(content) for content in documents]
+    if any(p is None for p in parsed):
+        return None
+    out = [b"%PDF-1.4\n%\x93\x8c\x8b\x9e\n"]
+    size = len(out[0])
+    offsets: list[int] = []
+    kids: list[int] = []
+    bodies: list[tuple[int, bytes]] = []
+    next_number = 3  # 1: the catalog, 2: the page tree
+    for objects, pages, page_numbers in parsed:
+        mapping = {pages: 2}
+        for number in sorted(objects):
+            mapping[number] = next_number
+            next_number += 1
+
+        def renumber(match: re.Match, mapping=mapping) -> bytes:
+            return b"%d 0 R" % mapping[int(match.group(1))]
+
+        for number in sorted(objects):
+            text = objects[number]
+            cut = text.find(b"stream")
+            head, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
+            head = _HEADER.sub(b"%d 0 obj" % mapping[number], head, count=1)
+            bodies.append((mapping[number], _REF.sub(renumber, head) + tail))
+        kids += [mapping[n] for n in page_numbers]
+    catalog = b"1 0 obj\n<<\n/Pages 2 0 R /Type /Catalog\n>>\nendobj\n"
+    tree = b"2 0 obj\n<<\n/Count %d /Kids [ %s ] /Type /Pages\n>>\nendobj\n" % (
+        len(kids),
+        b" ".join(b"%d 0 R" % k for k in kids),
+    )
+    for text in (catalog, tree, *(body for _n, body in sorted(bodies))):
+        offsets.append(size)
+        out.append(text)
+        size += len(text)
+    xref = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)]
+    xref += [b"%010d 00000 n \n" % offset for offset in offsets]
+    out += xref
+    out.append(b"trailer\n<<\n/Root 1 0 R /Size %d\n>>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, size))
+    return b"".join(out), len(kids)
