@@ -48,10 +48,26 @@ class HouseholdRepository:
         return seen_version + 1 if result.rowcount == 1 else 0
 
     def next_number(self, symbol: str) -> str:
-        """The next free 番号 under `symbol` (7 digits)."""
-        numbers = self.conn.execute(sa.select(households.c.number).where(households.c.symbol == symbol)).scalars()
-        highest = max((int(n) for n in numbers if n and n.isdigit()), default=0)
-        return f"{highest + 1:07d}"
+        """The next free 番号 under `symbol` (7 digits).
+
+        Two first joins at the same moment must not both take the highest number + 1: on PostgreSQL a transaction
+        lock on the symbol makes the second wait until the first has committed its number (SQLite's write lock,
+        taken when the transaction begins, already does). The highest number is one indexed aggregate, not a scan
+        of every number in Python.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nhi.households.number:{symbol}"}
+            )
+            digits = households.c.number.op("~")("^[0-9]+$")
+            numeric = sa.cast(households.c.number, sa.BigInteger)
+        else:
+            digits = sa.and_(households.c.number != "", sa.not_(households.c.number.op("GLOB")("*[^0-9]*")))
+            numeric = sa.cast(households.c.number, sa.Integer)
+        highest = self.conn.execute(
+            sa.select(sa.func.max(numeric)).where(households.c.symbol == symbol, digits)
+        ).scalar()
+        return f"{(highest or 0) + 1:07d}"
 
     def branch_of(self, symbol: str, number: str, person_id: str) -> str | None:
         """The 枝番 this person holds under 記号・番号, if any (NUM-INSURED: never given to another)."""
