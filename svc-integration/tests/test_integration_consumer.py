@@ -19,6 +19,7 @@ from nhi_common import config, paging, rpc
 from nhi_common.events import Event
 from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
+from nhi_integration.domain.resident import masked_payload
 from nhi_integration.settings import Settings
 
 SUBJECT = "resident.v1.changes"
@@ -187,8 +188,9 @@ def test_an_invalid_event_goes_to_the_dead_letter_subject_and_the_next_one_is_ap
     assert (published["event_id"], published["reason"], published["payload"]) == (
         bad_event.id,
         "invalid_change",
-        broken,
+        masked_payload(broken),  # never a My Number in a message
     )
+    assert published["payload"]["persons"][0]["my_number"] == "********9018"
 
 
 def test_a_change_qualification_refuses_is_dead_lettered(runtime, nats_server, fake, move_in):

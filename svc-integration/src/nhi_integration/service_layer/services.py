@@ -12,7 +12,14 @@ from nhi_common.errors import DomainError, InvalidInput, NotFound
 from nhi_common.paging import Page
 
 from ..domain.feed import SOURCES, SUPPORTED_SOURCES, FeedLine, parse_resident_feed
-from ..domain.resident import InvalidChange, Problem, ResidentChange, keep_masked_my_numbers, parse_change
+from ..domain.resident import (
+    InvalidChange,
+    Problem,
+    ResidentChange,
+    keep_masked_my_numbers,
+    masked_payload,
+    parse_change,
+)
 from ..domain.resident_files import FORMATS, parse_resident_file
 from ..domain.resident_order import Order, check_order, in_sequence_order
 from .feed_imports import close_import
@@ -208,7 +215,8 @@ class IntegrationService:
                     "ce_type": ce_type,
                     "reason": reason,
                     "problems": [{"field": p.field, "message": p.message} for p in problems],
-                    "payload": payload,
+                    # Never a My Number in a message: the clerk reads it through the API with mynumber:read.
+                    "payload": masked_payload(payload),
                 },
             )
         log.warning(
