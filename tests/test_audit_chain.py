@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pathlib
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ BEFORE_CHAIN = {  # each service's revision before its audit_chain revision
     "interchange": (INTERCHANGE, "0003"),
     "qualification": (QUALIFICATION, "0011"),
 }
-NHI_AUDIT = [sys.executable, "-m", "nhi_common.audit_cli"]
+NHI_AUDIT = [str(pathlib.Path(sys.executable).parent / "nhi-audit")]  # the console script of nhi-common
 
 
 @pytest.fixture(params=testing.backends())
