@@ -137,6 +137,11 @@ def test_my_number_reads_need_a_purpose_and_carry_it(client, backends):
     too_long = problem(client.get("/api/v1/persons/P1", headers={**auth("counter"), "X-Purpose": "x" * 201}), 400)
     assert too_long["errors"][0]["field"] == "X-Purpose"
     problem(client.get("/api/v1/persons/P1", headers={**mynumber, "X-Purpose": "%E7%AA"}), 400)  # not UTF-8
+    # dv:read may read the address of a household under a DV support measure: with a purpose only.
+    dv = auth("counter", scopes=["dv:read"])
+    assert problem(client.get("/api/v1/households/H9", headers=dv), 400)["errors"][0]["field"] == "X-Purpose"
+    assert client.get("/api/v1/households/H9", headers={**dv, "X-Purpose": "dv-check"}).status_code == 200
+    assert client.get("/api/v1/persons/P1", headers=dv).status_code == 200  # no address there
 
 
 def test_audit_events_merge_every_service_by_time_with_a_cursor(client, backends):

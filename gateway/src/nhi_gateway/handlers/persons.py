@@ -7,6 +7,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 from ..auth import MYNUMBER_READ
 from ..grpc_clients import page, to_json, to_page_json
 from ..problems import Problem, field_error
+from ..tokens import DV_READ
 from . import lists
 from ._common import backends, call_context, ok, principal
 
@@ -24,13 +25,16 @@ PERSON_COLUMNS = {
 }
 
 
-def _my_number_read(*, by_my_number: bool = False) -> str:
-    """Why this request must give its purpose: it searches by My Number or its answer carries My Numbers unmasked
-    (the caller holds mynumber:read); '' when it need not."""
+def _my_number_read(*, by_my_number: bool = False, dv_address: bool = False) -> str:
+    """Why this request must give its purpose: it searches by My Number, its answer carries My Numbers unmasked
+    (the caller holds mynumber:read), or it may carry the address of a household under a DV support measure (the
+    caller holds dv:read); '' when it need not."""
     if by_my_number:
         return "a search by my_number reads My Numbers"
     if MYNUMBER_READ in principal().scopes:
         return f"the scope {MYNUMBER_READ} reads My Numbers unmasked"
+    if dv_address and DV_READ in principal().scopes:
+        return f"the scope {DV_READ} reads the addresses of households under a DV support measure"
     return ""
 
 
@@ -82,7 +86,7 @@ def household(household_id, as_of=None, known_at=None):
         household_id=household_id,
         as_of=as_of or "",
         known_at=known_at or "",
-        context=call_context(purpose_required_because=_my_number_read()),
+        context=call_context(purpose_required_because=_my_number_read(dv_address=True)),
     )
     return ok(to_json(backends().call("qualification", "GetHousehold", request)))
 
