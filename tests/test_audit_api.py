@@ -56,6 +56,17 @@ def test_reads_are_audited_with_their_purpose_and_the_chains_verify(running: Run
     )
     assert not any(kana in (r["detail"] or "") + r["target_id"] for r in searches)  # never the value searched
 
+    # A document names and addresses its person: fetching it is audited by svc-documents.
+    created = running.http.post(
+        "/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": person_id}, headers=counter
+    )
+    assert created.status_code == 201, created.text
+    document_id = created.json()["document_id"]
+    fetched = running.http.get(f"/api/v1/documents/{document_id}", headers={**counter, "X-Purpose": "reissue-check"})
+    assert fetched.status_code == 200, fetched.text
+    [document_row] = _events(running, service="documents", action="document.read", target_id=document_id)
+    assert document_row["purpose"] == "reissue-check" and document_row["target_kind"] == "document"
+
     # Pages through every service's rows, oldest first, without repeats.
     seen, cursor = [], None
     while True:

@@ -26,6 +26,11 @@ from .settings import Settings
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 SERVICE_NAME = documents_pb2.DESCRIPTOR.services_by_name["DocumentService"].full_name
+# A document names and addresses its person: each read is one audit row (who, which document, why).
+AUDITED_READS = {
+    f"/{SERVICE_NAME}/GetDocument": rpc.AuditedRead("document.read", "document", id_field="document_id"),
+    f"/{SERVICE_NAME}/GetDocumentContent": rpc.AuditedRead("document.content_read", "document", id_field="document_id"),
+}
 
 
 class DocumentsRuntime(ServiceRuntime):
@@ -81,6 +86,7 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
     runtime = DocumentsRuntime(
         name="svc-documents", nats_url=settings.nats_url, server=server, engine=engine, outbox=outbox
     )
+    server.call_audit.reads.update(AUDITED_READS)
     runtime.channel = rpc.LazyChannel(settings.qualification_addr)
     client = QualificationClient(runtime.channel, deadline=settings.grpc_deadline_seconds)
     service = DocumentService(
