@@ -180,9 +180,11 @@ def test_no_my_number_in_clear_and_no_name_in_a_log_after_a_full_scenario(runnin
         timeout=60,
     )
     # The outbound files and the daily aggregation.
-    assert run_job(running, "outbound_files")["state"] == "succeeded"
+    job = run_job(running, "outbound_files")
+    assert job["state"] == "succeeded", (job["kind"], job.get("error"))
     today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
-    assert run_job(running, "daily_aggregation", date=today)["state"] == "succeeded"
+    job = run_job(running, "daily_aggregation", date=today)
+    assert job["state"] == "succeeded", (job["kind"], job.get("error"))
     aggregation_files = {
         f["file_name"]
         for f in running.http.get("/api/v1/interchange/aggregation/files", headers=backoffice).json()["files"]

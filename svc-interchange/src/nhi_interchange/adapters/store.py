@@ -152,7 +152,11 @@ class SqlPendingRecords:
         if errors_found:
             self.conn.execute(
                 sa.insert(errors),
-                [{**e, "record_seq": e.pop("seq"), "business_date": day} for e in map(dict, errors_found)],
+                # The pending record's seq is record_seq here: the error rows number themselves.
+                [
+                    {**{k: v for k, v in e.items() if k != "seq"}, "record_seq": e["seq"], "business_date": day}
+                    for e in map(dict, errors_found)
+                ],
             )
         if fixed_persons:
             self.conn.execute(
