@@ -14,7 +14,7 @@ from nhi_common.errors import DomainError
 
 from ..domain.commands import DetermineBurdenRatio
 from ..domain.errors import NotFound, RuleViolation
-from . import burden, certificates, queries, views
+from . import burden, certificates, people, queries, views
 from .app import App
 from .context import Actor
 
@@ -37,6 +37,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
     entries: dict[str, dict[str, Any]] = {}
     households: dict[str, dict[str, Any]] = {}
     read_rows: list = []
+    dv_read: list[str] = []
     with app.uow(read_only=True) as uow:
         found = {p: uow.persons.as_of(p, day, None) for p in dict.fromkeys(person_ids)}
         present = [p for p, f in found.items() if f is not None]
@@ -92,11 +93,16 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
                 continue
             members = members_of[household_id]
             members_insured = queries._insured(app, members, members_recorded, day)  # noqa: SLF001
+            dv = people.household_dv(uow, household_id, day)  # rule DV: no address unless the actor may see it
+            if dv and actor.can_read_dv_address():
+                dv_read.append(household_id)
             households[household_id] = queries.household_view(
-                app, actor, household, members, members_insured, member_statuses
+                app, actor, household, members, members_insured, member_statuses, dv=dv
             )
             read_rows += members
     queries._audit_my_number_read(app, actor, read_rows)  # noqa: SLF001 - as the single calls audit
+    for household_id in dv_read:
+        queries._audit(app, actor, "dv.address_read", "household", household_id)  # noqa: SLF001
     burdens: dict[str, dict[str, Any]] = {}
     for person_id in insured:
         entry = entries[person_id]
