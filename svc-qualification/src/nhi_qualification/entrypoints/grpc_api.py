@@ -35,6 +35,10 @@ AUDITED_READS = {
     _SERVICE + "GetQualification": rpc.AuditedRead("qualification.read", "person", id_field="person_id"),
     _SERVICE + "GetHousehold": rpc.AuditedRead("household.read", "household", id_field="household_id"),
     _SERVICE + "GetHistory": rpc.AuditedRead("history.read", "person", id_field="person_id"),
+    # A renewal chunk's facts (svc-documents' batches): one row a call with the count of persons read.
+    _SERVICE + "GetRenewalFacts": rpc.AuditedRead(
+        "renewal_facts.read", "person", list_field="persons", query_fields=("person_ids",)
+    ),
     _SERVICE + "SearchPersons": rpc.AuditedRead(
         "person.search",
         "person",
