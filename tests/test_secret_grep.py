@@ -105,6 +105,26 @@ def sqlite_tables_holding(path: pathlib.Path, hits: list[bytes]) -> list[str]:
         con.close()
 
 
+def postgres_rows_holding(env: dict[str, str], secrets: list[bytes]):
+    """(schema.table, the secrets found in clear in its rows) of every PostgreSQL service database of the suite."""
+    import sqlalchemy as sa
+
+    for key, url in sorted(env.items()):
+        if not key.endswith("_DATABASE_URL") or not url.startswith("postgresql"):
+            continue
+        schema = env.get(key.replace("_URL", "_SCHEMA")) or "public"
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                for table in sa.inspect(conn).get_table_names(schema=schema):
+                    rows = conn.execute(sa.text(f'SELECT * FROM "{schema}"."{table}"')).all()
+                    text = repr(rows).encode()
+                    raw = b"".join(bytes(v) for row in rows for v in row if isinstance(v, bytes | memoryview))
+                    yield f"{schema}.{table}", [s for s in secrets if s in text or s in raw]
+        finally:
+            engine.dispose()
+
+
 def test_no_my_number_in_clear_and_no_name_in_a_log_after_a_full_scenario(running):
     rng = random.Random()
     numbers = [random_my_number(rng) for _ in range(5)]
@@ -229,6 +249,13 @@ def test_no_my_number_in_clear_and_no_name_in_a_log_after_a_full_scenario(runnin
             found.append(f"file {path.relative_to(var)}: {hits} {sqlite_tables_holding(path, hits)}")
     assert any(e.startswith("aggregation file") for e in excepted)  # the national file does carry them
 
+    # 3b. On PostgreSQL the databases are not under var/: every row of every table of each service's schema.
+    tables = 0
+    for table, hits in postgres_rows_holding(running.env, secrets):
+        places, tables = places + 1, tables + 1
+        if hits:
+            found.append(f"table {table}: {hits}")
+
     # 4. Every answer to a token without mynumber:read.
     gets = [
         f"/api/v1/persons/{ids[0]}",
@@ -254,7 +281,7 @@ def test_no_my_number_in_clear_and_no_name_in_a_log_after_a_full_scenario(runnin
 
     print(
         f"secret grep: {places} places searched ({len(logs)} logs, {sum(map(len, messages.values()))} stream "
-        f"messages in {len(messages)} streams, {len(files)} files under var/, {len(ROLES) * len(gets)} answers); "
+        f"messages in {len(messages)} streams, {len(files)} files under var/, {tables} PostgreSQL tables, {len(ROLES) * len(gets)} answers); "
         f"exceptions by design: {sorted(set(excepted))}"
     )
     assert found == [], found
