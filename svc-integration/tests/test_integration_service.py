@@ -169,6 +169,19 @@ def test_a_dead_letter_keeps_its_my_numbers_encrypted_with_their_key_version(eng
     assert "123456789018" not in raw and '"my_number": "mn:v2:' in raw  # a fix writes it under the current key
 
 
+def test_rotation_reseals_every_dead_letter_under_the_new_key_once(engine, service, move_in):
+    from nhi_integration.adapters.store import reseal_dead_letters
+
+    for n in range(3):
+        receive(service, {**move_in, "change_id": f"bad-{n}", "event_date": "bad"}, event_id=f"evt-{n}")
+    both = MyNumberKeys({1: KEY_V1, 2: KEY_V2})
+    assert reseal_dead_letters(engine, both, batch_size=2) == 3
+    assert all('"my_number": "mn:v2:' in raw and "mn:v1:" not in raw for raw in stored_payloads(engine))
+    assert reseal_dead_letters(engine, both) == 0
+    only_new = IntegrationService(store=SqlStore(engine, MyNumberKeys({2: KEY_V2})), sink=None)
+    assert {d["payload"]["persons"][0]["my_number"] for d in dead_letters(only_new)} == {"123456789018"}
+
+
 def test_without_a_my_number_key_a_dead_letter_keeps_only_the_masked_number(engine, sink, move_in):
     keyless = IntegrationService(store=SqlStore(engine), sink=sink)
     move_in["event_date"] = "bad"

@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         "--partial", action="store_true", help="apply the valid changes of a file with errors (default: none)"
     )
     resident.add_argument("--operator", default="batch", help="operator id kept with the import and in the audit")
+    commands.add_parser(
+        "rotate-mynumber-key",
+        help="re-encrypt the My Numbers kept in dead letters under the current key version (a re-run continues)",
+    )
     args = parser.parse_args(argv)
     if args.command != "serve":  # a server gets its environment from its supervisor or deployment
         config.use_local_state()
@@ -58,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     db.migrate(engine, bootstrap.MIGRATIONS)
     if args.command == "import-resident":
         return _import_resident(settings, engine, args)
+    if args.command == "rotate-mynumber-key":
+        keys = settings.mynumber_keyring()
+        if keys is None:
+            print("rotate-mynumber-key needs NHI_MYNUMBER_KEY or NHI_MYNUMBER_KEYS", file=sys.stderr)
+            return 2
+        from ..adapters.store import reseal_dead_letters
+
+        print(json.dumps({"target_version": keys.current, "dead_letters": reseal_dead_letters(engine, keys)}))
     return 0
 
 
