@@ -195,3 +195,17 @@ def test_purge_exports_deletes_and_the_rest_still_verifies(chain, tmp_path):
 
     _attack(engine, "DELETE FROM audit_log WHERE seq = 8")  # the oldest kept row
     assert "row 9 " in _verify(url, schema).stdout
+
+
+def test_a_row_audited_in_a_transaction_that_rolls_back_is_not_appended(chain):
+    engine, url, schema, journal = chain
+    _append(engine, journal, 3)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        journal.audit(conn, operator_id="clerk-9", action="person.read", target_kind="person", target_id="P-gone")
+        raise RuntimeError("the change failed")
+    _append(engine, journal, 2, start=10)
+    with engine.connect() as conn:
+        table = audit.audit_table(conn)
+        ids = [r.target_id for r in conn.execute(sa.select(table.c.target_id).order_by(table.c.seq))]
+        assert ids == ["P000000", "P000001", "P000002", "P000010", "P000011"]
+        assert audit.verify(conn, table).ok

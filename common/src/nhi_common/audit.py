@@ -124,6 +124,45 @@ def append(conn: sa.Connection, table: sa.Table, **values: Any) -> dict[str, Any
     return values
 
 
+_PENDING = "nhi_audit_pending"  # rows a PostgreSQL transaction audited, appended when it commits
+
+
+def append_at_commit(conn: sa.Connection, table: sa.Table, **values: Any) -> None:
+    """Append one row as part of the caller's transaction, taking the chain's lock as late as possible.
+
+    On PostgreSQL the row waits in the connection until the transaction commits and is appended then (lock, head,
+    insert, in that same transaction; dropped on rollback): a transaction that audits and then goes on writing for
+    seconds (a batch of resident changes) would otherwise hold every other writer's audit for as long, and could
+    deadlock with one holding a row it needs. SQLite appends at once: its write lock is held from BEGIN anyway."""
+    values.setdefault("event_id", str(uuid.uuid4()))
+    values.setdefault("occurred_at", dt.datetime.now(dt.timezone.utc))
+    values.setdefault("purpose", call_purpose())
+    if conn.dialect.name != "postgresql" or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        append(conn, table, **values)
+        return
+    conn.info.setdefault(_PENDING, []).append((table, values))
+    call = _current_call.get()
+    if call is not None:
+        call.audited = True
+
+
+@sa.event.listens_for(sa.engine.Engine, "commit")
+def _append_pending(conn: sa.Connection) -> None:
+    for table, values in conn.info.pop(_PENDING, None) or ():
+        append(conn, table, **values)
+
+
+@sa.event.listens_for(sa.engine.Engine, "rollback")
+def _drop_pending(conn: sa.Connection) -> None:
+    conn.info.pop(_PENDING, None)
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _drop_pending_on_checkin(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info.pop(_PENDING, None)
+
+
 # --- append-only: triggers -------------------------------------------------------------------------------------
 
 _SQLITE_TRIGGERS = (

@@ -148,9 +148,9 @@ class Plumbing:
         detail: str = "",
         purpose: str | None = None,
     ) -> None:
-        """Append one row to this service's audit chain inside the caller's transaction; the purpose is the
-        request's (RequestContext.purpose) unless given."""
-        audit_chain.append(
+        """Append one row to this service's audit chain as part of the caller's transaction (on PostgreSQL when it
+        commits: audit.append_at_commit); the purpose is the request's (RequestContext.purpose) unless given."""
+        audit_chain.append_at_commit(
             conn,
             self.tables["audit_log"],
             event_id=str(uuid.uuid4()),
