@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 
 JOBS_STREAM, JOBS_DURABLE = "NHI_JOBS", "documents-jobs"
 EVENTS_STREAM, EVENTS_DURABLE, EVENTS_SUBJECT = "NHI_EVENTS", "documents-print-queue", "nhi.v1.qualification.>"
-ACK_WAIT = 120.0  # a chunk of 200 certificates renders in seconds; a dead worker's chunk comes back after this
+# A worker signals "in progress" every third of this while it renders a chunk, so a chunk of any length is never
+# handed to a second worker, and the chunk of a worker that died comes back to another after this many seconds.
+ACK_WAIT = 15.0
+# A plan or chunk that fails this many deliveries (1, 2, 4, 8 s apart) ends its job failed, naming the cause, and is
+# kept on nhi.dead.v1.documents-jobs.
+MAX_DELIVER = 5
 
 
 class Worker:
@@ -34,6 +39,8 @@ class Worker:
             handler=lambda event, _h: jobs.handle_message(event.data),
             batch=1,  # one chunk at a time, so that other replicas get the rest
             ack_wait=ACK_WAIT,
+            max_deliver=MAX_DELIVER,
+            on_exhausted=lambda event, reason: jobs.give_up(event.data, reason),
         )
         self.events_consumer = PullConsumer(
             self.bus,

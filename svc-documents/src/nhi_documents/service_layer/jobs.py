@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -121,11 +123,41 @@ class DocumentJobs:
                 tx.remember_job(operator, idempotency_key, fingerprint, job_id)
         if self.dispatch is None:
             raise RuntimeError("documents jobs need the work queue (NATS_URL)")
-        try:
-            self.dispatch([(SUBJECT, _message(job_id, job_id, {"job_id": job_id, "step": "plan"}))])
-        except Exception as exc:  # noqa: BLE001 - NATS down: the job cannot run; say so
-            self._fail(job_id, f"could not queue the job: {type(exc).__name__}: {exc}")
+        self._publish_plan(job_id)
         return self.get(job_id)
+
+    def _publish_plan(self, job_id: str) -> None:
+        """Hand the plan step to the work queue; while NATS does not take it, keep offering it in the background
+        (1 s doubling to 30 s) and leave the job queued meanwhile."""
+        message = [(SUBJECT, _message(job_id, job_id, {"job_id": job_id, "step": "plan"}))]
+        try:
+            self.dispatch(message)
+            return
+        except Exception as exc:  # noqa: BLE001 - NATS down or slow: retried below
+            log.warning(
+                "job %s: its plan could not be queued (%s); retrying until NATS takes it", job_id, type(exc).__name__
+            )
+
+        def retry() -> None:
+            delay = 1.0
+            while True:
+                time.sleep(delay)
+                try:
+                    if self.get(job_id)["state"] != "queued":
+                        return
+                    self.dispatch(message)
+                except Exception:  # noqa: BLE001 - still down: wait longer
+                    delay = min(30.0, delay * 2)
+                    continue
+                log.info("job %s: its plan was queued after a retry", job_id)
+                return
+
+        threading.Thread(target=retry, name=f"plan-{job_id[-8:]}", daemon=True).start()
+
+    def give_up(self, data: dict[str, Any], reason: str) -> None:
+        """The work queue's last delivery of a plan or chunk failed: the job ends failed, saying which and why."""
+        step = "could not be planned" if data.get("step") == "plan" else f"chunk {data.get('chunk_no')} failed"
+        self._fail(data["job_id"], f"{step}: {reason}")
 
     def get(self, job_id: str) -> dict[str, Any]:
         with self.store.transaction() as tx:
