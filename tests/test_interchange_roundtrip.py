@@ -134,7 +134,10 @@ def test_changes_go_to_the_simulator_and_come_back_as_imported_and_reflected_lis
 
 
 def _my_number(running, person_id: str) -> str:
-    headers = {"Authorization": f"Bearer {running.token('backoffice', scopes=('mynumber:read',))}"}
+    headers = {
+        "Authorization": f"Bearer {running.token('backoffice', scopes=('mynumber:read',))}",
+        "X-Purpose": "aggregation-test-fixture",  # a My Number read says why (audited)
+    }
     person = running.http.get(f"/api/v1/persons/{person_id}", headers=headers).json()
     assert person["my_number"] and person["my_number"].isdigit()
     return person["my_number"]

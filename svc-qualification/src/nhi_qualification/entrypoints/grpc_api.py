@@ -214,6 +214,11 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
         found = renewal_facts.renewal_facts(
             self.app, list(request.person_ids), set(request.burden_for_kinds), parse.actor(request.context)
         )
+        for entry in found["persons"]:
+            if "refusal" in entry:  # the gRPC status a single call would have answered (a household's is shared)
+                refusal = dict(entry["refusal"])
+                refusal["code"] = rpc.STATUS_OF[refusal.pop("category")].name
+                entry["refusal"] = refusal
         return render(found, pb.GetRenewalFactsResponse())
 
     @rpc.translated

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nhi_common import rpc
 from nhi_common.errors import DomainError
 
 from ..domain.commands import DetermineBurdenRatio
@@ -21,10 +20,10 @@ from .context import Actor
 MAX_PERSONS = 1000
 
 
-def _refusal(error: DomainError) -> dict[str, str]:
-    status = rpc.from_domain(error)
+def _refusal(error: DomainError) -> dict[str, Any]:
+    """The refusal a single call would answer; its category becomes a gRPC status at the servicer."""
     return {
-        "code": status.code.name,
+        "category": error.category,
         "reason": error.code,
         "field": error.field,
         "rule": error.rule,
