@@ -12,7 +12,7 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from nhi_common import logs
+from nhi_common import config, logs
 
 from . import aggregation, intermediate, municipality, pension, resident, resident_cases, stream, tax
 
@@ -192,6 +192,8 @@ def _intermediate(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # On a machine running `make run`: its NATS_URL (var/suite.json) is the default, not whatever listens on 4222.
+    config.use_local_state()
     args = _parser().parse_args(argv)
     logs.configure_logging("simulators", os.environ.get("LOG_LEVEL", "INFO"))
     if args.command == "demo-municipality":
