@@ -15,6 +15,8 @@ import os
 import pathlib
 from typing import Any
 
+from .fixed_records import Checks
+
 RECORD_SIZE = 320
 # (name, bytes, kind) in file order; kind X text, 9 digits, D date or spaces.
 COMMON = (("record_type", 1, "9"), ("serial", 7, "9"))
@@ -88,27 +90,8 @@ CODES = {
 }
 
 
-def parse(fields, record: bytes) -> dict[str, str]:
-    if len(record) != RECORD_SIZE:
-        raise ValueError("K001")
-    values, at = {}, 0
-    for name, size, _ in fields:
-        values[name] = record[at : at + size].decode("cp932").rstrip(" ")
-        at += size
-    return values
-
-
-def layout_error(fields, values: dict[str, str]) -> str | None:
-    for name, _, kind in fields:
-        text = values[name]
-        if kind == "9" and not (text.isascii() and text.isdigit()):
-            return "K002"
-        if kind == "D" and text:
-            try:
-                dt.datetime.strptime(text, "%Y%m%d")
-            except ValueError:
-                return "K003"
-    return None
+_CHECKS = Checks(RECORD_SIZE, length="K001", digits="K002", date="K003")
+parse, layout_error = _CHECKS.parse, _CHECKS.layout_error
 
 
 def my_number_ok(number: str) -> bool:

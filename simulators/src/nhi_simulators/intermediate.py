@@ -23,6 +23,8 @@ import pathlib
 import uuid
 from typing import Any
 
+from .fixed_records import Checks
+
 RECORD_SIZE = 320
 COMMON = (("record_type", 1, "9"), ("serial", 7, "9"))
 HEADER = (
@@ -106,27 +108,8 @@ CODES = {
 }
 
 
-def parse(fields, record: bytes) -> dict[str, str]:
-    if len(record) != RECORD_SIZE:
-        raise ValueError("C001")
-    values, at = {}, 0
-    for name, size, _ in fields:
-        values[name] = record[at : at + size].decode("cp932").rstrip(" ")
-        at += size
-    return values
-
-
-def layout_error(fields, values: dict[str, str]) -> str | None:
-    for name, _, kind in fields:
-        text = values[name]
-        if kind == "9" and not (text.isascii() and text.isdigit()):
-            return "C002"
-        if kind == "D" and text:
-            try:
-                dt.datetime.strptime(text, "%Y%m%d")
-            except ValueError:
-                return "C003"
-    return None
+_CHECKS = Checks(RECORD_SIZE, length="C001", digits="C002", date="C003")
+parse, layout_error = _CHECKS.parse, _CHECKS.layout_error
 
 
 def insurer_ok(number: str) -> bool:
