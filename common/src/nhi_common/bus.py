@@ -254,8 +254,7 @@ class PullConsumer:
                     messages = await sub.fetch(self.batch, timeout=1)
                 except (NatsTimeoutError, asyncio.TimeoutError):
                     continue  # nothing to do: an idle consumer stays quiet
-                for msg in messages:
-                    await self._handle(loop, msg)
+                await self._handle_fetched(loop, messages)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - connection lost, consumer gone, server restarting
@@ -267,6 +266,11 @@ class PullConsumer:
                         pass
                 sub = None
                 await asyncio.sleep(0.5)
+
+    async def _handle_fetched(self, loop: asyncio.AbstractEventLoop, messages: list) -> None:
+        """What one fetch brought: each message on its own (a batch consumer overrides this to take them together)."""
+        for msg in messages:
+            await self._handle(loop, msg)
 
     async def _handle(self, loop: asyncio.AbstractEventLoop, msg) -> None:
         headers = dict(msg.headers or {})

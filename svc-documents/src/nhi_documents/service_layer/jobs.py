@@ -15,13 +15,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import threading
-import time
 import uuid
 from typing import Any
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
 from nhi_common.events import Event
+from nhi_common.offering import offer_until_taken
 from nhi_common.plumbing import dumps, utcnow
 
 from ..domain import certificate, elderly
@@ -128,31 +127,13 @@ class DocumentJobs:
 
     def _publish_plan(self, job_id: str) -> None:
         """Hand the plan step to the work queue; while NATS does not take it, keep offering it in the background
-        (1 s doubling to 30 s) and leave the job queued meanwhile."""
-        message = [(SUBJECT, _message(job_id, job_id, {"job_id": job_id, "step": "plan"}))]
-        try:
-            self.dispatch(message)
-            return
-        except Exception as exc:  # noqa: BLE001 - NATS down or slow: retried below
-            log.warning(
-                "job %s: its plan could not be queued (%s); retrying until NATS takes it", job_id, type(exc).__name__
-            )
-
-        def retry() -> None:
-            delay = 1.0
-            while True:
-                time.sleep(delay)
-                try:
-                    if self.get(job_id)["state"] != "queued":
-                        return
-                    self.dispatch(message)
-                except Exception:  # noqa: BLE001 - still down: wait longer
-                    delay = min(30.0, delay * 2)
-                    continue
-                log.info("job %s: its plan was queued after a retry", job_id)
-                return
-
-        threading.Thread(target=retry, name=f"plan-{job_id[-8:]}", daemon=True).start()
+        and leave the job queued meanwhile."""
+        offer_until_taken(
+            self.dispatch,
+            [(SUBJECT, _message(job_id, job_id, {"job_id": job_id, "step": "plan"}))],
+            still_wanted=lambda: self.get(job_id)["state"] == "queued",
+            what=f"the plan of job {job_id}",
+        )
 
     def give_up(self, data: dict[str, Any], reason: str) -> None:
         """The work queue's last delivery of a plan or chunk failed: the job ends failed, saying which and why."""

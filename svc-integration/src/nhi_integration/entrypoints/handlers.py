@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from nats.errors import TimeoutError as NatsTimeoutError
 from opentelemetry import trace
 
 from nhi_common import telemetry
@@ -49,31 +48,7 @@ class ResidentBatchConsumer(PullConsumer):
         )
         self.service = service
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        sub = None
-        while not self._stopping:
-            try:
-                if sub is None:
-                    sub = await self._subscribe()
-                try:
-                    messages = await sub.fetch(self.batch, timeout=1)
-                except (NatsTimeoutError, asyncio.TimeoutError):
-                    continue
-                await self._handle_batch(loop, messages)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - connection lost, consumer gone, server restarting
-                log.warning("consumer %s: %s; re-subscribing", self.durable, type(exc).__name__)
-                if sub is not None:
-                    try:
-                        await sub.unsubscribe()
-                    except Exception:  # noqa: BLE001 - the old subscription may be dead already
-                        pass
-                sub = None
-                await asyncio.sleep(0.5)
-
-    async def _handle_batch(self, loop: asyncio.AbstractEventLoop, messages: list) -> None:
+    async def _handle_fetched(self, loop: asyncio.AbstractEventLoop, messages: list) -> None:
         readable, events, contexts = [], [], []
         for msg in messages:
             headers = dict(msg.headers or {})

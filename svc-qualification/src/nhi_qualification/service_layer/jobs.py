@@ -12,13 +12,13 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from nhi_common import paging
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput
 from nhi_common.events import Event
+from nhi_common.offering import offer_until_taken
 from nhi_common.plumbing import dumps, utcnow
 
 from ..domain.commands import StartJob, fingerprint
@@ -38,7 +38,6 @@ SUBJECT_PREFIX = "nhi.jobs.v1."
 SOURCE = "urn:nhi:svc-qualification"
 CHUNK_TYPE = "jp.nhi.jobs.chunk.v1"
 PLAN_TYPE = "jp.nhi.jobs.plan.v1"
-PLAN_RETRY_MAX_DELAY = 30.0  # a plan NATS did not take is offered again, at most this long apart
 UNPLANNED_AFTER = dt.timedelta(minutes=1)  # at start, a job queued this long with no plan has its plan sent again
 
 # Publishes job messages, (subject, event) pairs, to the work queue.
@@ -79,35 +78,14 @@ class Jobs:
                 _message(job_id, PLAN_TYPE, job_id, {"job_id": job_id, "kind": kind, "step": "plan"}),
             )
         ]
-        try:
-            self.dispatch(message)
-            return
-        except Exception as exc:  # noqa: BLE001 - NATS down or slow: retried below
-            log.warning(
-                "job %s: its plan could not be queued (%s); retrying until NATS takes it",
-                job_id,
-                type(exc).__name__,
-                extra={"job_id": job_id},
-            )
-        thread = threading.Thread(
-            target=self._retry_plan, args=(job_id, message), name=f"plan-{job_id[:8]}", daemon=True
+        thread = offer_until_taken(
+            self.dispatch,
+            message,
+            still_wanted=lambda: self.get(job_id)["state"] == "queued",
+            what=f"the plan of job {job_id}",
         )
-        self._threads.append(thread)
-        thread.start()
-
-    def _retry_plan(self, job_id: str, message: list[tuple[str, Event]]) -> None:
-        delay = 1.0
-        while True:
-            time.sleep(delay)
-            try:
-                if self.get(job_id)["state"] != "queued":
-                    return
-                self.dispatch(message)
-            except Exception:  # noqa: BLE001 - still down: wait longer
-                delay = min(PLAN_RETRY_MAX_DELAY, delay * 2)
-                continue
-            log.info("job %s: its plan was queued after a retry", job_id, extra={"job_id": job_id})
-            return
+        if thread is not None:
+            self._threads.append(thread)
 
     def resume_unplanned(self) -> int:
         """At start: send again the plan of every job queued for a while with no chunk (the number of them)."""
