@@ -29,19 +29,35 @@ CERT_KIND_COMBINATIONS = {
 }
 
 
-@pytest.fixture()
-def suite(tmp_path):
+def _suite(tmp_path, households: int, chunk_size: int):
     env, schemas = postgres_env()
     env.update(
-        {"NHI_BUSINESS_DATE": "2026-12-06", "DOCUMENTS_JOB_CHUNK_SIZE": "4", "DOCUMENTS_PRINT_FILE_SHEETS": "10"}
+        {
+            "NHI_BUSINESS_DATE": "2026-12-06",
+            "DOCUMENTS_JOB_CHUNK_SIZE": str(chunk_size),
+            "DOCUMENTS_PRINT_FILE_SHEETS": "10",
+        }
     )
-    suite = Suite(var=tmp_path, gateway_port=free_port(), demo_households=12, documents_workers=0, extra_env=env)
+    suite = Suite(
+        var=tmp_path, gateway_port=free_port(), demo_households=households, documents_workers=0, extra_env=env
+    )
     suite.start(timeout=120)
     running = RunningSuite(suite)
     yield running
     running.http.close()
     suite.stop()
     drop_schemas(schemas)
+
+
+@pytest.fixture()
+def suite(tmp_path):
+    yield from _suite(tmp_path, households=12, chunk_size=4)
+
+
+@pytest.fixture()
+def long_job_suite(tmp_path):
+    """Enough chunks that a worker is still at work when the test kills it, however fast this machine is."""
+    yield from _suite(tmp_path, households=60, chunk_size=2)
 
 
 def _worker(running: RunningSuite, name: str) -> subprocess.Popen:
@@ -61,7 +77,8 @@ def _documents_db(running: RunningSuite) -> sa.Engine:
     return db.make_engine(url, schema=schema)  # on PostgreSQL in the service's schema, plain SQL text included
 
 
-def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(suite):
+def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(long_job_suite):
+    suite = long_job_suite
     headers = suite.headers("batch")
     first, second = _worker(suite, "documents-worker-a"), _worker(suite, "documents-worker-b")
     try:
