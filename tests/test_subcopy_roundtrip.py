@@ -94,8 +94,11 @@ def test_changes_become_registered_sub_copies_and_a_query_answer_resolves_the_pe
     backoffice = running.headers("backoffice")
 
     transfer = registered(running, person_id)
-    assert transfer["state"] == "registered" and transfer["accepted"] == transfer["records"] >= 1
-    assert transfer["rejected"] == 0 and transfer["result_at"]
+    # The file holds every person changed since the last transfer, other tests' of this suite too, whose data the
+    # simulator may reject on its own grounds: the file's counts add up, and this person's sub-copy is registered
+    # (the target list below).
+    assert transfer["state"] in ("registered", "partly_rejected") and transfer["result_at"]
+    assert transfer["accepted"] + transfer["rejected"] == transfer["records"] and transfer["accepted"] >= 1
     targets = running.http.get("/api/v1/reports/subcopy_target_list", headers=backoffice).json()
     assert targets["source_connected"] is True
     [row] = [r for r in targets["rows"] if r["person_id"] == person_id]

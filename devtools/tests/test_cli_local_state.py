@@ -13,7 +13,9 @@ from nhi_common import config
 from nhi_devtools.suite import local_secrets
 
 BIN = pathlib.Path(sys.executable).parent
-CLEARED = ("NHI_MYNUMBER_KEY", "NHI_JWT_SECRET", "NATS_URL", config.VAR_DIR)
+# Every variable use_local_state may set: cleared (and so restored by monkeypatch) around each test, or one would leak
+# into the environment of every later test of the run.
+CLEARED = ("NHI_MYNUMBER_KEY", "NHI_JWT_SECRET", "NHI_JETSTREAM_KEY", "NATS_URL", config.VAR_DIR)
 
 
 def _run(args: list[str], cwd: pathlib.Path) -> subprocess.CompletedProcess:

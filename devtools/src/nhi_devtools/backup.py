@@ -176,14 +176,10 @@ def restore(source: pathlib.Path, var: pathlib.Path) -> dict:
             shutil.copytree(folder, var / folder.name, dirs_exist_ok=True)
     shutil.copy2(source / "local.env", var / "local.env")
     (var / "local.env").chmod(0o600)
-    key = next(
-        (
-            line.split("=", 1)[1].strip()
-            for line in (var / "local.env").read_text().splitlines()
-            if line.startswith("NHI_JETSTREAM_KEY=")
-        ),
-        None,
-    )
+    # The key as the suite will take it (the environment wins over local.env), so that the store it opens is this one.
+    from .suite import local_secrets
+
+    key = local_secrets(var).get("NHI_JETSTREAM_KEY")
     (var / "log").mkdir(exist_ok=True)
     server = EmbeddedNats(var / "nats", log_file=var / "log" / "nats-server.log", encryption_key=key).start()
     try:
