@@ -15,6 +15,7 @@ import os
 import pathlib
 from typing import Any
 
+from . import mynumber
 from .fixed_records import Checks
 
 RECORD_SIZE = 320
@@ -92,14 +93,6 @@ CODES = {
 
 _CHECKS = Checks(RECORD_SIZE, length="K001", digits="K002", date="K003")
 parse, layout_error = _CHECKS.parse, _CHECKS.layout_error
-
-
-def my_number_ok(number: str) -> bool:
-    if len(number) != 12 or not number.isdigit():
-        return False
-    body = [int(c) for c in reversed(number[:11])]
-    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(body, start=1))
-    return int(number[11]) == (0 if total % 11 <= 1 else 11 - total % 11)
 
 
 class AggregationSystem:
@@ -182,7 +175,7 @@ class AggregationSystem:
         return [r for r in results if kind == "P" or r["status"] == "1"]
 
     def _check_person(self, v: dict[str, str], insurer: str) -> tuple[str | None, str]:
-        if not my_number_ok(v["my_number"]):
+        if not mynumber.is_valid(v["my_number"]):
             return "K004", ""
         if v["limit_category"] not in LIMIT_CODES:
             return "K005", ""

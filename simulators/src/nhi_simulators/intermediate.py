@@ -23,6 +23,7 @@ import pathlib
 import uuid
 from typing import Any
 
+from . import mynumber
 from .fixed_records import Checks
 
 RECORD_SIZE = 320
@@ -120,14 +121,6 @@ def insurer_ok(number: str) -> bool:
         product = int(digit) * (2 if n % 2 == 0 else 1)
         total += product // 10 + product % 10
     return int(number[5]) == (10 - total % 10) % 10
-
-
-def my_number_ok(number: str) -> bool:
-    if len(number) != 12 or not number.isdigit():
-        return False
-    body = [int(c) for c in reversed(number[:11])]
-    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(body, start=1))
-    return int(number[11]) == (0 if total % 11 <= 1 else 11 - total % 11)
 
 
 def record(fields, values: dict[str, Any]) -> bytes:
@@ -268,7 +261,7 @@ class IntermediateServer:
         for chunk in chunks:
             v = parse(QUERY, chunk)
             income = self.state["incomes"].get(v["my_number"], {}).get(v["income_year"].lstrip("0") or "0")
-            if not my_number_ok(v["my_number"]):
+            if not mynumber.is_valid(v["my_number"]):
                 answers.append({"query_id": v["query_id"], "status": "1", "code": "Q002", "message": CODES["Q002"]})
             elif income is None:
                 answers.append({"query_id": v["query_id"], "status": "1", "code": "Q001", "message": CODES["Q001"]})
