@@ -30,7 +30,10 @@ def feed_records(running, feed: str, person_id: str) -> list[dict]:
 
 
 def wait_for_records(running, feed: str, person_id: str, predicate=lambda records: bool(records)) -> list[dict]:
-    return running.wait_for(lambda: (lambda rs: rs if predicate(rs) else None)(feed_records(running, feed, person_id)))
+    # The outbound consumer takes every event of the shared suite in order: late in a full run it has a backlog.
+    return running.wait_for(
+        lambda: (lambda rs: rs if predicate(rs) else None)(feed_records(running, feed, person_id)), timeout=120
+    )
 
 
 def test_an_income_from_the_tax_system_raises_a_70_74_household_to_3_wari_and_queues_the_elderly_certificate(running):

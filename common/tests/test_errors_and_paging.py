@@ -226,3 +226,34 @@ def test_a_list_keyed_by_text_takes_back_the_cursors_it_gave_out(things):
     conn, table = things
     assert walk(conn, sa.select(table), table.c.name, 3, numeric=False) == [[1, 2, 3], [4, 5, 6], [7]]
     assert walk(conn, sa.select(table), table.c.name, 4, numeric=False, newest_first=True) == [[7, 6, 5, 4], [3, 2, 1]]
+
+
+def test_a_database_gone_under_a_call_answers_unavailable_and_other_database_errors_stay_errors():
+    import grpc
+    import pytest
+    import sqlalchemy as sa
+
+    from nhi_common import rpc
+
+    class Aborted(Exception):
+        pass
+
+    class Context:
+        def abort_with_status(self, status):
+            raise Aborted(status.code, status.details)
+
+    class Servicer:
+        def __init__(self, error):
+            self.error = error
+
+        @rpc.translated
+        def Call(self, request, context):
+            raise self.error
+
+    gone = sa.exc.OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command"))
+    with pytest.raises(Aborted) as answer:
+        Servicer(gone).Call(None, Context())
+    assert answer.value.args == (grpc.StatusCode.UNAVAILABLE, "the database is not available; try again")
+    broken = sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+    with pytest.raises(sa.exc.IntegrityError):
+        Servicer(broken).Call(None, Context())

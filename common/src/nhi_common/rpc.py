@@ -9,6 +9,7 @@ from concurrent import futures
 from dataclasses import dataclass
 
 import grpc
+import sqlalchemy as sa
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -99,6 +100,12 @@ def translated(method: Callable) -> Callable:
             abort(context, from_domain(error))
         except ServiceError as error:
             abort(context, error)
+        except sa.exc.DBAPIError as error:
+            if not (error.connection_invalidated or isinstance(error, sa.exc.OperationalError)):
+                raise
+            # The database went away under the call (a restart, a failover): nothing was committed, and the same
+            # request (its Idempotency-Key included) can be sent again. UNAVAILABLE says so; INTERNAL would not.
+            abort(context, ServiceError(grpc.StatusCode.UNAVAILABLE, "the database is not available; try again"))
 
     return wrapper
 
