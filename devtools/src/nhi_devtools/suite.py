@@ -191,7 +191,15 @@ class Suite:
                 log_file=self.var / "log" / "nats-server.log",
                 encryption_key=local_secrets(self.var)["NHI_JETSTREAM_KEY"],
             ).start()
-        self.ports = {name: free_port() for name, _s, _p in SERVICES}
+        # Distinct ports, none the gateway's: a port just probed free can be handed out again before its owner binds.
+        taken = {self.gateway_port}
+        self.ports = {}
+        for name, _s, _p in SERVICES:
+            port = free_port()
+            while port in taken:
+                port = free_port()
+            taken.add(port)
+            self.ports[name] = port
         self.env = self._environment()
         if self.demo_households:
             self.load_demo()
