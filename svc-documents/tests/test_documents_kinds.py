@@ -260,6 +260,36 @@ def test_dv_person_address_is_left_off_what_goes_to_a_third_party(renderer, tmp_
     assert "若葉町2丁目3番5号" in own  # the person's own certificate still shows it (DV: third parties only)
 
 
+@needs_poppler
+def test_another_members_dv_support_status_leaves_the_household_address_off_what_goes_to_a_third_party(
+    renderer, tmp_path
+):
+    """Rule DV: the address is the household's; a spouse's dv_support status on the day keeps it off the head's
+    加入脱退証明書 too, and once the status has ended it is printed again."""
+    head = person()
+
+    def with_spouse(status: StatusInfo) -> documents.PersonFacts:
+        spouse = person(person_id="900000002", name_kanji="髙﨑　花子", statuses=(status,))
+        f = facts(head)
+        return dataclasses.replace(f, household=dataclasses.replace(f.household, members=(head, spouse)))
+
+    for kind in (k.code for k in kinds.KINDS.values() if k.third_party):
+        under_dv = with_spouse(StatusInfo("dv_support", start=D(2025, 7, 1)))
+        text = flat(pdf_text(renderer.render(model(kind, under_dv)), tmp_path))
+        assert "2丁目3番5号" not in text and "みどりハイツ" not in text, kind
+    enrollment = "enrollment_certificate"
+    ended = with_spouse(StatusInfo("dv_support", start=D(2025, 1, 1), end=D(2025, 7, 31)))
+    assert "若葉町2丁目3番5号" in flat(pdf_text(renderer.render(model(enrollment, ended)), tmp_path))
+    later = with_spouse(StatusInfo("dv_support", start=D(2025, 9, 1)))  # from a day after the issue day
+    assert "若葉町2丁目3番5号" in flat(pdf_text(renderer.render(model(enrollment, later)), tmp_path))
+    flagged = facts(head)
+    flagged = dataclasses.replace(
+        flagged,
+        household=dataclasses.replace(flagged.household, members=(head, person(person_id="9", dv_support=True))),
+    )
+    assert "2丁目3番5号" not in flat(pdf_text(renderer.render(model(enrollment, flagged)), tmp_path))
+
+
 def test_the_share_row_is_blank_under_70_and_printed_by_the_variant_for_70_to_74():
     young = ShareInfo("900000001", False, 0)
     notice = model("qualification_notice", facts(share=young))

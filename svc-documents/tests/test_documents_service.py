@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2 as pb
 from nhi.documents.v1 import documents_pb2_grpc
+from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi_common import rpc
 from nhi_documents import bootstrap
 from nhi_documents.adapters import store
@@ -109,6 +110,33 @@ def test_a_70_to_74_year_old_with_an_elderly_certificate_gets_no_share_printed(s
         content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
         text = pdf_text(content, tmp_path)
         assert "高齢受給者証に記載のとおり" in text and "法定負担割合のとおり" not in text
+
+
+def test_a_third_party_document_for_another_member_of_a_dv_household_prints_no_address(
+    stub, fake_qualification, tmp_path
+):
+    """Rule DV: the spouse holds a dv_support status; the head's 加入脱退証明書 (handed to an employer) leaves the
+    household's address off, while his own 資格確認書 still shows it."""
+    fake = fake_qualification[0]
+    fake.persons["900000002"].statuses.append(
+        qpb.StatusPeriod(status_id="st-1", person_id="900000002", kind="dv_support", start="2025-07-01")
+    )
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the text of the PDF was not checked")
+
+    def text_of(kind: str) -> str:
+        request = pb.RenderDocumentRequest(
+            kind=kind, person_id="900000001", format="pdf", context=common_pb2.RequestContext(operator_id="clerk-7")
+        )
+        meta = stub.RenderDocument(request, timeout=30)
+        content = stub.GetDocumentContent(pb.GetDocumentRequest(document_id=meta.document_id), timeout=10).content
+        return pdf_text(content, tmp_path)
+
+    third_party = text_of("enrollment_certificate")
+    assert "加入脱退証明書" in third_party and "髙﨑" in third_party
+    # the insurer's own 所在地 (若葉町1丁目) is printed; the household's (若葉町2丁目3番5号) is not
+    assert not [line for line in third_party.splitlines() if "住所" in line or "2丁目" in line or "ハイツ" in line]
+    assert "若葉町2丁目3番5号" in "".join(text_of(KIND).split())
 
 
 def test_the_outbox_event_and_the_audit_row_are_written_with_the_document(stub, documents_service):

@@ -115,9 +115,19 @@ def _insured_number(q: QualificationInfo, h: HouseholdInfo) -> str:
     return f"記号 {q.symbol or h.symbol}　番号 {q.number or h.number}　（枝番）{q.branch_no}"
 
 
-def _address_rows(kind: DocumentKind, facts: PersonFacts) -> list[Field]:
-    """The address, unless the document goes to a third party and the person is under a DV support measure."""
-    if kind.third_party and facts.person.dv_support:
+DV_SUPPORT = "dv_support"
+
+
+def household_under_dv(facts: PersonFacts, day: dt.date) -> bool:
+    """Rule DV: the person or any member of their household is a DV support-measure person on `day` (the registry's
+    flag, or a dv_support status then). The address is the household's, so it is every member's to withhold."""
+    people = (facts.person, *facts.household.members)
+    return any(p.dv_support or p.status(DV_SUPPORT, day) is not None for p in people)
+
+
+def _address_rows(kind: DocumentKind, facts: PersonFacts, day: dt.date) -> list[Field]:
+    """The address, unless the document goes to a third party and the household is under a DV support measure."""
+    if kind.third_party and household_under_dv(facts, day):
         return []
     address = facts.person.address if facts.person.address else facts.household.address
     return [Field("住所", address.printed(), "address")] if address else []
@@ -164,7 +174,7 @@ def _card_model(
         rows += [Field("資格取得年月日", d(q.acquired_on)), Field("一部負担金の割合", share_text(share))]
     rows.append(Field("世帯主氏名", facts.head_name, "head_name"))
     if kind.code != "qualification_notice":
-        rows += _address_rows(kind, facts)
+        rows += _address_rows(kind, facts, day)
     rows += [Field("交付年月日", d(day))]
     if due.valid_until is not None:
         rows.append(Field("有効期限", d(due.valid_until)))
@@ -228,7 +238,7 @@ def _form_rows(kind: DocumentKind, facts: PersonFacts, options: Mapping[str, str
         return [
             *common,
             head,
-            *_address_rows(kind, facts),
+            *_address_rows(kind, facts, day),
             acquired,
             Field("取得事由", REASON_LABELS.get(q.acquired_reason, q.acquired_reason)),
             *(lost if q.lost_on else []),

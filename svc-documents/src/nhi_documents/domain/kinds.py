@@ -39,8 +39,8 @@ class DocumentKind:
     roles: tuple[str, ...] = COUNTER_ROLES
     # the certificate svc-qualification must name as due (CERT-KIND) before this kind is issued; "" = none needed
     due_kind: str = ""
-    # sent to a third party (another office, a medical institution): a DV support-measure person's address is left
-    # off (DV)
+    # sent to a third party (another office, a medical institution): the address is left off when any member of the
+    # person's household is a DV support-measure person (DV: the address is the household's)
     third_party: bool = False
     columns: tuple[tuple[str, str], ...] = ()  # lists: (row key, Japanese heading)
     source_connected: bool = True  # lists: False while the flow that feeds the list is not built yet
