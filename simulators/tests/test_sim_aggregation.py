@@ -34,20 +34,41 @@ def person(serial: int, **values) -> bytes:
     return agg._record(agg.PERSON, record)
 
 
-def drop(tmp_path, records: list[bytes], *, sequence=1, day="2026-12-05", tamper=False) -> None:
+def household(serial: int, **values) -> bytes:
+    record = {
+        "record_type": "2",
+        "serial": str(serial),
+        "action": "1",
+        "insurer_number": "139998",
+        "household_id": f"H{serial}",
+        "symbol": "みどり",
+        "number": f"{serial:07d}",
+        "head_person_id": f"{serial:09d}",
+        "postal_code": "3990101",
+        "address_code": "99999001001",
+        "district_code": "0101",
+        "changed_on": "20261201",
+        "ward_code": "",
+        "aggregation_address_code": "9999900001001",
+        **values,
+    }
+    return agg._record(agg.HOUSEHOLD, record)
+
+
+def drop(tmp_path, records: list[bytes], *, sequence=1, day="2026-12-05", tamper=False, kind="P") -> None:
     outbox = tmp_path / "outbox"
     outbox.mkdir(exist_ok=True)
-    head = agg._record(agg.HEADER, {"record_type": "1", "serial": "0", "file_kind": "P", "file_sequence": sequence})
+    head = agg._record(agg.HEADER, {"record_type": "1", "serial": "0", "file_kind": kind, "file_sequence": sequence})
     tail = agg._record(agg.TRAILER, {"record_type": "8", "serial": len(records) + 1, "record_count": len(records)})
     content = head + b"".join(records) + tail
-    name = f"NHI_139998_P_{day.replace('-', '')}.dat"
+    name = f"NHI_139998_{kind}_{day.replace('-', '')}.dat"
     (outbox / name).write_bytes(content)
     digest = hashlib.sha256(content + (b"x" if tamper else b"")).hexdigest()
     manifest = {
         "business_date": day,
         "insurer_number": "139998",
         "file_sequence": sequence,
-        "files": [{"kind": "P", "file_name": name, "records": len(records), "sha256": digest}],
+        "files": [{"kind": kind, "file_name": name, "records": len(records), "sha256": digest}],
     }
     (outbox / f"NHI_139998_{day.replace('-', '')}.manifest.json").write_text(json.dumps(manifest))
 
@@ -95,3 +116,25 @@ def test_an_open_period_elsewhere_in_the_prefecture_rejects_and_a_move_carries_t
     overlap, moved = results(tmp_path)
     assert (overlap["status"], overlap["code"]) == ("1", "K101")
     assert (moved["status"], moved["pref_acquired_on"]) == ("0", "20180401")
+
+
+def test_a_household_with_an_address_needs_its_converted_codes_and_one_without_an_address_needs_none(tmp_path):
+    drop(
+        tmp_path,
+        [
+            household(1),
+            household(2, aggregation_address_code=""),
+            household(3, ward_code="12"),
+            household(4, aggregation_address_code="99999000010X1"),
+            household(5, postal_code="", address_code="", district_code="", aggregation_address_code=""),
+            household(6, ward_code="999981"),
+        ],
+        kind="H",
+    )
+    [summary] = agg.AggregationSystem(tmp_path, tmp_path / "state.json").receive()
+    assert [(r["original_serial"], r["code"]) for r in results(tmp_path)] == [
+        ("0000002", "K006"),
+        ("0000003", "K007"),
+        ("0000004", "K007"),
+    ]
+    assert summary["rejected"] == 3

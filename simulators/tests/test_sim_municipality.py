@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
+import pathlib
 import random
 import re
 
@@ -137,3 +139,13 @@ def test_the_command_writes_one_household_per_line(tmp_path, capsys):
     assert set(first) == {"household_id", "head_person_id", "address", "symbol", "number", "members"}
     summary = json.loads(capsys.readouterr().out)
     assert summary["households"] == 40 and summary["persons"] == sum(len(json.loads(x)["members"]) for x in lines)
+
+
+def test_the_demo_address_table_converts_every_address_the_municipality_generates():
+    """`make run` gives svc-interchange docs/interchange/address-table.sample.csv: no demo household is an E08."""
+    sample = pathlib.Path(__file__).resolve().parents[2] / "docs" / "interchange" / "address-table.sample.csv"
+    codes = {row["address_code"] for row in csv.DictReader(sample.open(encoding="utf-8"))}
+    rng = random.Random(7)
+    generated = {municipality.random_address(rng)["address_code"] for _ in range(2000)}
+    assert generated <= codes
+    assert all(len(code) == 11 for code in generated)

@@ -11,9 +11,11 @@ from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
 from nhi_interchange import bootstrap
+from nhi_interchange.adapters.address_table import AddressTableFile
 from nhi_interchange.adapters.files import DirectoryDrop
 from nhi_interchange.adapters.store import SqlStore
 from nhi_interchange.domain import files, layout
+from nhi_interchange.domain.address import TableError, parse_table
 from nhi_interchange.service_layer.services import InterchangeService
 
 DAY = dt.date(2026, 12, 5)
@@ -274,3 +276,85 @@ def test_returned_data_is_imported_once_and_reflected_and_a_rejected_record_fixe
     assert resent.sent == 1
     person = records_of(drop.outbox / "NHI_139998_P_20261206.dat")
     assert layout.decode(layout.PERSON, person[1])["change_id"] == "c-fix"
+
+
+class Table:
+    """The municipality's table as a file would hold it (AddressTables)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def load(self):
+        return parse_table(self.text)
+
+
+TABLE = (
+    "address_code,ward_code,district_code,aggregation_address_code,note\n"
+    "13101001,131016,0101,1310160001000,prefix of a whole 町\n"
+    "13101001001,131016,0102,1310160001001,one 丁目 of it\n"
+)
+
+
+def test_the_household_record_carries_the_district_ward_and_aggregation_address_from_the_table(setup):
+    service, _, drop, clock = setup
+    service.addresses = Table(TABLE)
+    service.record_qualification_event(acquired("000000001"))  # address code 13101001001: the longest prefix wins
+    other = acquired("000000002", branch_no="02", household_id="H2")
+    other.data["address"] = {"postal_code": "100-0002", "address_code": "13101001009", "district_code": "9999"}
+    service.record_qualification_event(other)
+    assert run(service, clock).errors == 0
+    household = [layout.decode(layout.HOUSEHOLD, r) for r in records_of(drop.outbox / "NHI_139998_H_20261205.dat")]
+    assert [(h["district_code"], h["ward_code"], h["aggregation_address_code"]) for h in household[1:-1]] == [
+        ("0102", "131016", "1310160001001"),
+        ("0101", "131016", "1310160001000"),
+    ]
+    assert household[2]["postal_code"] == "1000002"  # the hyphen of the registry's form is dropped
+
+
+def test_an_address_not_in_the_table_is_an_error_of_the_household_file_and_goes_out_once_the_table_has_it(setup):
+    service, _, drop, clock = setup
+    service.addresses = Table(TABLE.replace("13101001,131016,0101,1310160001000,prefix of a whole 町\n", ""))
+    moved = acquired("000000002", branch_no="02")
+    moved.data["address"] = {"postal_code": "1000002", "address_code": "13101002001", "district_code": "0201"}
+    service.record_qualification_event(moved)
+    service.record_qualification_event(acquired("000000001", dv_support=True, household_id="H3"))
+    result = run(service, clock)
+    assert (result.sent, result.errors) == (1, 1)  # the DV household has no address to convert
+    [row] = report(service, "qualification_data_error_list")
+    assert (row["record_key"], row["file"], row["error_code"]) == ("000000002/c-000000002", "資格情報（世帯）", "E08")
+    assert "13101002001" in row["message"] and "住所・行政区変換表" in row["message"]
+    service.addresses = Table(TABLE + "13101002,,0201,1310160002000,\n")
+    fixed = run(service, clock, DAY + dt.timedelta(days=1))
+    assert (fixed.sent, fixed.errors) == (1, 0)
+    household = layout.decode(layout.HOUSEHOLD, records_of(drop.outbox / "NHI_139998_H_20261206.dat")[1])
+    assert (household["district_code"], household["ward_code"], household["aggregation_address_code"]) == (
+        "0201",
+        "",
+        "1310160002000",
+    )
+
+
+@pytest.mark.parametrize(
+    "text, fault",
+    [
+        ("address_code,district_code\n", "line 1: the header lacks ward_code, aggregation_address_code"),
+        (TABLE + "13101002,,0201,131016000200,\n", "line 4: aggregation_address_code is 13 digits"),
+        (TABLE + "13101002,1310,0201,1310160002000,\n", "line 4: ward_code is 6 digits"),
+        (TABLE + "13101001,,0201,1310160002000,\n", "line 4: address_code 13101001 is listed twice"),
+        (TABLE + "13101002,,,1310160002000,\n", "line 4: district_code is required"),
+    ],
+)
+def test_a_malformed_table_is_refused_naming_the_line_and_the_fault(text, fault):
+    with pytest.raises(TableError) as refused:
+        parse_table(text)
+    assert str(refused.value).startswith(fault)
+
+
+def test_a_malformed_table_file_fails_the_daily_job_naming_it(setup, tmp_path):
+    service, _, _, _ = setup
+    path = tmp_path / "address-table.csv"
+    path.write_text("address_code,ward_code\n", encoding="utf-8")
+    service.addresses = AddressTableFile(path)
+    service.record_qualification_event(acquired("000000001"))
+    job = service.run_job(service.start_job(kind="daily_aggregation", parameters={}, business_date=DAY)["job_id"])
+    assert job["state"] == "failed" and "address-table.csv: line 1: the header lacks" in job["error"]

@@ -39,6 +39,8 @@ SERVICES = (  # name, console script, env prefix
 
 
 SERVER_ONLY_SECRET = "NHI_JETSTREAM_KEY"
+# The demo municipality's 住所/行政区変換 table for the daily aggregation link (docs/interchange/address-table.md).
+ADDRESS_TABLE = BIN.parents[1] / "docs" / "interchange" / "address-table.sample.csv"
 RESTART_FIRST_DELAY = 1.0
 RESTART_MAX_DELAY = 30.0
 RESTART_STABLE_AFTER = 60.0  # a process up this long has its backoff reset
@@ -140,6 +142,8 @@ class Suite:
             env[f"{prefix}_GRPC_PORT"] = str(port)
             env[f"{prefix}_ADDR"] = f"127.0.0.1:{port}"
         env.setdefault("INTERCHANGE_FILE_DIR", str(self.var / "interchange"))
+        if ADDRESS_TABLE.exists():
+            env.setdefault("INTERCHANGE_ADDRESS_TABLE", str(ADDRESS_TABLE))
         env.setdefault("INTEGRATION_OUTBOUND_DIR", str(self.var / "integration" / "outbound"))
         env.setdefault("DOCUMENTS_BLOB_DIR", str(self.var / "documents" / "blobs"))
         env.setdefault("DOCUMENTS_PRINT_DIR", str(self.var / "documents" / "print"))

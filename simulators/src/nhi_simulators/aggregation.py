@@ -41,6 +41,8 @@ HOUSEHOLD = (
     ("address_code", 11, "X"),
     ("district_code", 6, "X"),
     ("changed_on", 8, "D"),
+    ("ward_code", 6, "X"),
+    ("aggregation_address_code", 13, "X"),
 )
 PERSON = (
     *COMMON,
@@ -88,6 +90,7 @@ CODES = {
     "K006": "必須項目が未設定です",
     "K101": "都道府県内の他市町村の資格期間と重複しています",
     "K102": "資格喪失年月日が資格取得年月日より前です",
+    "K007": "集約住所コードまたは行政区コードが不正です",
 }
 
 
@@ -168,6 +171,8 @@ class AggregationSystem:
             pref = ""
             if code is None and kind == "P":
                 code, pref = self._check_person(values, insurer)
+            elif code is None:
+                code = _household_address_error(values)
             results.append(_result(kind, serial, values, code, pref))
         trailer = parse(TRAILER, chunks[-1])
         if int(trailer["record_count"]) != len(chunks) - 2:
@@ -221,6 +226,21 @@ class AggregationSystem:
         temp = self.state_path.with_suffix(".tmp")
         temp.write_text(json.dumps(self.state, ensure_ascii=False, sort_keys=True))
         os.replace(temp, self.state_path)
+
+
+def _household_address_error(v: dict[str, str]) -> str | None:
+    """A household with an address (none under DV) carries its 地区別統計コード and 集約住所コード (13 digits), and a
+    行政区コード of 6 digits where the municipality has wards."""
+    if not (v["postal_code"] or v["address_code"]):
+        return None
+    if not (v["district_code"] and v["aggregation_address_code"]):
+        return "K006"
+    code, ward = v["aggregation_address_code"], v["ward_code"]
+    if not (len(code) == 13 and code.isascii() and code.isdigit()):
+        return "K007"
+    if ward and not (len(ward) == 6 and ward.isascii() and ward.isdigit()):
+        return "K007"
+    return None
 
 
 def _days(earlier: str, later: str) -> int:

@@ -8,13 +8,16 @@ from zoneinfo import ZoneInfo
 
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi_common import db, rpc, telemetry
+from nhi_common.config import ConfigError
 from nhi_common.runtime import ServiceRuntime
 
+from .adapters.address_table import AddressTableFile
 from .adapters.files import DirectoryDrop
 from .adapters.numbers import QualificationNumbers
 from .adapters.qualification import QualificationLink
 from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
+from .domain.address import TableError
 from .entrypoints.grpc_api import InterchangeServicer
 from .entrypoints.handlers import qualification_event_handler
 from .service_layer.services import InterchangeService
@@ -50,11 +53,18 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
 def build_service(settings: Settings, engine) -> InterchangeService:
     """The use cases over this service's database, svc-qualification and the file directories."""
     link = QualificationLink(settings.qualification_addr)
+    addresses = AddressTableFile(settings.address_table) if settings.address_table else None
+    if addresses is not None:
+        try:
+            addresses.load()  # a malformed table stops the start, naming its line
+        except TableError as exc:
+            raise ConfigError(f"INTERCHANGE_ADDRESS_TABLE: {exc}") from None
     return InterchangeService(
         SqlStore(engine),
         numbers=QualificationNumbers(settings.qualification_addr),
         drop=DirectoryDrop(settings.file_dir),
         intermediate=DirectoryDrop(pathlib.Path(settings.file_dir) / INTERMEDIATE),
+        addresses=addresses,
         people=link,
         burden=link,
         insurer_number=settings.insurer_number,

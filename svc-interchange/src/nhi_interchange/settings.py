@@ -17,6 +17,11 @@ class Settings:
     grpc_port: int = setting("INTERCHANGE_GRPC_PORT", "50054", "gRPC port")
     nats_url: str | None = setting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream")
     file_dir: str = setting("INTERCHANGE_FILE_DIR", "var/interchange", "where exchange files are written")
+    address_table: str | None = setting(
+        "INTERCHANGE_ADDRESS_TABLE",
+        None,
+        "CSV of the 住所/行政区変換 table for the 世帯 file (docs/interchange/address-table.md); empty = no conversion",
+    )
     qualification_addr: str = setting(
         "QUALIFICATION_ADDR", "127.0.0.1:50051", "address of svc-qualification (My Numbers for the 個人 file)"
     )

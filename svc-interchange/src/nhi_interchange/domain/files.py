@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import layout
+from .address import AddressTable
 from .aggregation import ACTIONS, limit_code
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -58,14 +59,26 @@ def person_values(serial: int, snapshot: dict[str, Any], my_number: str) -> dict
     }
 
 
-def household_values(serial: int, household: dict[str, Any]) -> dict[str, Any]:
+def household_values(serial: int, household: dict[str, Any], addresses: AddressTable | None = None) -> dict[str, Any]:
+    """A 世帯 record's values; with the municipality's table, its 地区別統計コード, 行政区 and 集約住所コード from it
+    (validation held back every record whose address code the table lacks: error E08)."""
     address = household.get("address") or {}
-    return {
+    values = {
         "record_type": "2",
         "serial": serial,
         **{k: household.get(k, "") for k in HOUSEHOLD_KEYS},
         **{k: address.get(k, "") for k in ("postal_code", "address_code", "district_code")},
     }
+    values["postal_code"] = (values["postal_code"] or "").replace("-", "")
+    if addresses is not None:
+        code = values["address_code"] or ""
+        found = addresses.convert(code) if code else None
+        values.update(
+            district_code=found.district_code if found else "",
+            ward_code=found.ward_code if found else "",
+            aggregation_address_code=found.aggregation_address_code if found else "",
+        )
+    return values
 
 
 def layout_keys(of: layout.Layout) -> tuple[str, ...]:

@@ -97,10 +97,12 @@ HOUSEHOLD = Layout(
             Field("symbol", "記号", 20, "X", "NUM-INSURED: text, may be full-width"),
             Field("number", "番号", 20, "X", "NUM-INSURED: text, may be full-width"),
             Field("head_person_id", "世帯主宛名番号", 15, "X", "the resident-registry head"),
-            Field("postal_code", "郵便番号", 7, "X", "7 digits; spaces under a DV support measure"),
+            Field("postal_code", "郵便番号", 7, "X", "7 digits, no hyphen; spaces under a DV support measure"),
             Field("address_code", "住所コード", 11, "X", "the registry's address code; spaces under DV"),
-            Field("district_code", "地区別統計コード", 6, "X", "district statistics code; spaces under DV"),
+            Field("district_code", "地区別統計コード", 6, "X", "from the address table; spaces under DV"),
             Field("changed_on", "異動年月日", 8, "D", "the latest effective date among the members' changes"),
+            Field("ward_code", "行政区コード", 6, "X", "from the address table: the ward's 団体コード; spaces if none"),
+            Field("aggregation_address_code", "集約住所コード", 13, "X", "from the address table; spaces under DV"),
         )
     ),
 )

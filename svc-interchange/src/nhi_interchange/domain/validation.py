@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from .address import AddressTable
+
 REQUIRED = (
     ("insurer_number", "保険者番号"),
     ("household_id", "世帯番号"),
@@ -23,6 +25,7 @@ class RecordError:
     field: str
     rule: str  # the Part A rule id or the requirement
     message: str  # Japanese, for the list
+    file: str = "P"  # the file the fault belongs to: H 世帯, P 個人
 
 
 def my_number_is_valid(number: str) -> bool:
@@ -46,7 +49,9 @@ def insurer_number_is_valid(number: str) -> bool:
     return int(number[5]) == (10 - total % 10) % 10
 
 
-def check(snapshot: dict[str, Any], *, my_number: str, history_sent: bool) -> list[RecordError]:
+def check(
+    snapshot: dict[str, Any], *, my_number: str, history_sent: bool, addresses: AddressTable | None = None
+) -> list[RecordError]:
     """What stops this record from being sent; [] when it can go into the file."""
     errors: list[RecordError] = []
     if snapshot.get("void") and history_sent:
@@ -65,7 +70,18 @@ def check(snapshot: dict[str, Any], *, my_number: str, history_sent: bool) -> li
     if not (len(branch) == 2 and branch.isascii() and branch.isdigit()):
         errors.append(RecordError("E04", "branch_no", "NUM-INSURED", "枝番が未設定です"))
     errors += _dates(snapshot)
+    if addresses is not None:
+        errors += _address(snapshot, addresses)
     return errors
+
+
+def _address(snapshot: dict[str, Any], addresses: AddressTable) -> list[RecordError]:
+    """住所/行政区変換: the household's address code must be in the municipality's table (none under DV)."""
+    code = (snapshot.get("address") or {}).get("address_code") or ""
+    if not code or snapshot.get("dv_support") or addresses.convert(code) is not None:
+        return []
+    message = f"住所コード {code} が住所・行政区変換表にありません（地区別統計コード・集約住所コードを決められません）"
+    return [RecordError("E08", "address_code", "2.6.1", message, file="H")]
 
 
 def _dates(s: dict[str, Any]) -> list[RecordError]:

@@ -50,9 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.make_engine(settings.database_url, schema=settings.database_schema)
         db.migrate(engine, bootstrap.MIGRATIONS)
         return 0
-    if args.command == "run-job":
-        return _run_job(settings, JOBS[args.kind], args.date)
-    runtime = bootstrap.build(settings)
+    try:
+        if args.command == "run-job":
+            return _run_job(settings, JOBS[args.kind], args.date)
+        runtime = bootstrap.build(settings)
+    except config.ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     runtime.start()
     runtime.wait()
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import files as f
+from ..domain.address import AddressTable
 from ..domain.validation import check
 from .ports import FileDrop, PersonNumbers, Store
 
@@ -37,6 +38,7 @@ def run_daily_aggregation(
     insurer_number: str,
     business_date: dt.date,
     now: dt.datetime,
+    addresses: AddressTable | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> RunResult:
     """Write the files of `business_date`; a re-run of the latest day writes the same bytes from the same records."""
@@ -60,7 +62,7 @@ def run_daily_aggregation(
                 c["history_sent"] = records.was_sent(c["person_id"], c["snapshot"].get("period_id", ""), c["seq"])
     if not rerun:
         # validated outside a transaction: the My Numbers are remote calls, and progress is written meanwhile
-        outcomes, errors, fixed = _validate(candidates, numbers, run, progress)
+        outcomes, errors, fixed = _validate(candidates, numbers, run, progress, addresses)
         with store.transaction() as records:
             if records.get_run(day) is not None:
                 raise ValueError(f"the run of {day} was recorded meanwhile by another run")
@@ -74,7 +76,7 @@ def run_daily_aggregation(
         f.person_values(row["serial"], row["snapshot"], numbers.my_number(row["snapshot"]["person_id"])) for row in sent
     ]
     households = f.households_of(row["snapshot"] for row in sent)
-    household_rows = [f.household_values(n, h) for n, h in enumerate(households, start=1)]
+    household_rows = [f.household_values(n, h, addresses) for n, h in enumerate(households, start=1)]
     written = []
     degraded: list[dict[str, str]] = []
     for kind, rows, key in (("H", household_rows, "household_id"), ("P", person_rows, "person_id")):
@@ -130,7 +132,7 @@ def _degraded_in(degraded: list[dict[str, str]], kind: str) -> int:
     return sum(1 for d in degraded if d["file"] == kind)
 
 
-def _validate(candidates, numbers: PersonNumbers, run: dict[str, Any], progress):
+def _validate(candidates, numbers: PersonNumbers, run: dict[str, Any], progress, addresses: AddressTable | None):
     """Validate every candidate (2.6.1): the outcome and serial of each, the error list rows, the persons fixed."""
     last_seq = {c["person_id"]: c["seq"] for c in candidates}
     outcomes: list[tuple[int, str, int]] = []
@@ -142,6 +144,7 @@ def _validate(candidates, numbers: PersonNumbers, run: dict[str, Any], progress)
             candidate["snapshot"],
             my_number=numbers.my_number(candidate["person_id"]),
             history_sent=candidate["history_sent"],
+            addresses=addresses,
         )
         found.append((candidate, problems))
         if not problems and candidate["seq"] == last_seq[candidate["person_id"]]:
@@ -158,7 +161,7 @@ def _validate(candidates, numbers: PersonNumbers, run: dict[str, Any], progress)
                 {
                     "seq": candidate["seq"],
                     "record_key": f"{candidate['person_id']}/{snapshot.get('change_id', '')}",
-                    "file": "P",
+                    "file": p.file,
                     "error_code": p.code,
                     "field": p.field,
                     "rule": p.rule,

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from nhi_common.paging import Page
 
+from ..domain.address import AddressTable
 from ..domain.aggregation import PendingRecord
 
 
@@ -148,6 +149,13 @@ class BurdenDecisions(Protocol):
 
     def redetermine(self, household_id: str, income: dict[str, Any], *, key: str) -> dict[str, Any]:
         """Record the income and re-decide the household once per `key`: determination_id, ratio_percent, pending."""
+
+
+class AddressTables(Protocol):
+    """The municipality's 住所/行政区変換 table (docs/interchange/address-table.md)."""
+
+    def load(self) -> AddressTable:
+        """The table as configured now; TableError when it is malformed."""
 
 
 class FileDrop(Protocol):

@@ -16,7 +16,7 @@ from nhi_common.paging import Page
 from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_record
 from ..domain.subcopy import asks_income
 from . import daily, returns, subcopy
-from .ports import BurdenDecisions, FileDrop, PersonDirectory, PersonNumbers, Store
+from .ports import AddressTables, BurdenDecisions, FileDrop, PersonDirectory, PersonNumbers, Store
 
 log = logging.getLogger(__name__)
 CONSUMER = "interchange-qualification"
@@ -59,6 +59,7 @@ class InterchangeService:
         numbers: PersonNumbers | None = None,
         drop: FileDrop | None = None,
         intermediate: FileDrop | None = None,
+        addresses: AddressTables | None = None,
         people: PersonDirectory | None = None,
         burden: BurdenDecisions | None = None,
         insurer_number: str = "139998",
@@ -69,6 +70,7 @@ class InterchangeService:
         self.numbers = numbers or _NoNumbers()
         self.drop = drop
         self.intermediate = intermediate
+        self.addresses = addresses
         self.people = people
         self.burden = burden
         self.insurer_number = insurer_number
@@ -139,6 +141,7 @@ class InterchangeService:
             insurer_number=self.insurer_number,
             business_date=business_date,
             now=self.clock(),
+            addresses=self.addresses.load() if self.addresses is not None else None,
             progress=progress,
         )
 
