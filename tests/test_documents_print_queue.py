@@ -168,3 +168,45 @@ def test_births_deaths_statuses_and_a_70_74_join_put_their_forms_and_slips_on_th
     )
     assert printed.status_code == 200, printed.text
     assert printed.json()["printed"] is True and printed.json()["document_id"] == document.json()["document_id"]
+
+
+def reasons_queued(running, person_id: str, reason: str, count: int) -> list[tuple]:
+    """The person's items of `reason` once `count` of them are there."""
+    counter = running.headers("counter")
+
+    def probe():
+        page = running.http.get("/api/v1/print-queue", params={"person_id": person_id}, headers=counter)
+        assert page.status_code == 200, page.text
+        found = of_reason(page.json()["items"], reason)
+        return found if len(found) >= count else None
+
+    return running.wait_for(probe, timeout=60)
+
+
+def test_a_dv_measure_or_a_cancellation_from_a_later_day_queues_both_certificates_due_that_day(running):
+    """Registered on the business date (2026-11-24) for a 71-year-old with a マイナ保険証: a DV support measure from
+    2026-12-01, and a 利用登録 cancelled from 2026-12-16 (its last day 12-15), each make the 資格確認書 and the
+    高齢受給者証 due on that day, as CERT-KIND gives them then (the お知らせ until then)."""
+    dv_house = joined(running, birth_date="1954-12-15")
+    cancel_house = joined(running, birth_date="1954-12-15")
+    ids = {}
+    for house in (dv_house, cancel_house):
+        registered = register_status(running, house, house["person_ids"][0], REGISTERED)
+        assert registered.status_code == 201, registered.text
+        ids[house["household_id"]] = registered.json()["decision"]["statuses"][0]["status_id"]
+
+    dv = {"kind": "dv_support", "start": "2026-12-01", "evidence": ["support_measure_record"]}
+    answer = register_status(running, dv_house, dv_house["person_ids"][0], dv)
+    assert answer.status_code == 201, answer.text
+    assert reasons_queued(running, dv_house["person_ids"][0], "dv_support", 2) == [
+        ("elderly_recipient_certificate", "dv_support", "2026-12-01", ("DV", "CERT-KIND")),
+        ("eligibility_certificate", "dv_support", "2026-12-01", ("DV", "CERT-KIND")),
+    ]
+
+    cancelled = {**REGISTERED, "status_id": ids[cancel_house["household_id"]], "end": "2026-12-15"}
+    answer = register_status(running, cancel_house, cancel_house["person_ids"][0], cancelled)
+    assert answer.status_code == 201, answer.text
+    assert reasons_queued(running, cancel_house["person_ids"][0], "registration_cancelled", 2) == [
+        ("elderly_recipient_certificate", "registration_cancelled", "2026-12-16", ("CERT-KIND",)),
+        ("eligibility_certificate", "registration_cancelled", "2026-12-16", ("CERT-KIND",)),
+    ]

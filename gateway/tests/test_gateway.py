@@ -33,9 +33,9 @@ def notification(**overrides) -> dict:
 # --- probes -------------------------------------------------------------------------------------
 
 
-def test_the_root_leads_to_the_swagger_ui(client):
+def test_the_root_leads_to_the_console_and_the_swagger_ui_stays(client):
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 302 and response.headers["location"].endswith("/api/v1/ui/")
+    assert response.status_code == 302 and response.headers["location"].endswith("/console/")
     assert client.get("/api/v1/ui/").status_code == 200
 
 

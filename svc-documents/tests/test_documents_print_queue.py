@@ -125,3 +125,34 @@ def test_a_dv_measure_or_a_cancelled_registration_brings_the_elderly_certificate
     assert items(CHANGED, event, due=("qualification_notice",))[0] == [
         ("eligibility_certificate", reason, "2026-11-24", rules)
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "rules", "on"),
+    [
+        (
+            {"status_kind": "dv_support", "status_start": "2026-12-01", "status_end": ""},
+            "dv_support",
+            ("DV", "CERT-KIND"),
+            D(2026, 12, 1),
+        ),
+        (
+            {"status_kind": "card_registration", "status_start": "2026-10-01", "status_end": "2026-12-15"},
+            "registration_cancelled",
+            ("CERT-KIND",),
+            D(2026, 12, 16),
+        ),
+    ],
+)
+def test_a_dv_measure_or_a_cancellation_from_a_later_day_is_due_that_day_with_what_cert_kind_gives_then(
+    status, reason, rules, on
+):
+    """Registered on 2026-11-24 from a later day: CERT-KIND is asked on the day the change takes effect, where the
+    person is no longer due the お知らせ, and both certificates are due that day."""
+    event = changed(change_kind="status", **status)
+    found, asked = items(CHANGED, event, due=("eligibility_certificate", "elderly_recipient_certificate"))
+    assert asked == [on]
+    assert found == [
+        ("eligibility_certificate", reason, on.isoformat(), rules),
+        ("elderly_recipient_certificate", reason, on.isoformat(), rules),
+    ]

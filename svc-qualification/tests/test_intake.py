@@ -463,3 +463,32 @@ def test_every_change_of_a_person_is_kept_as_a_version(household):
     head = household.get_history("000000001")["person_versions"]
     assert head[-1]["attributes"]["display_name"] == "髙橋 ひかる" and head[-1]["cause"].startswith("status.")
     assert all("my_number" not in v["attributes"] for v in head)
+
+
+def test_a_cancellation_or_a_dv_measure_from_a_later_day_changes_the_certificates_due_from_that_day(household):
+    """CERT-KIND on the day asked: a 利用登録 cancelled from 2026-12-16 (its end 12-15), or a DV support measure from
+    2026-12-01, registered on 11-20, gives a 70-74 person the 資格確認書 and the 高齢受給者証 from that day on (svc-documents
+    asks on that day to queue them), the お知らせ before."""
+
+    def due_on(pid: str, day: str) -> list[str]:
+        asked = Actor("documents", business_date=dt.date.fromisoformat(day))
+        return [c["kind"] for c in household.certificates_due_now(pid, asked)["certificates"]]
+
+    registered = {"kind": "card_registration", "start": "2026-10-01", "evidence": ["national_registration_record"]}
+    notice, both = ["qualification_notice"], ["eligibility_certificate", "elderly_recipient_certificate"]
+    for pid, order in (("000000051", 5), ("000000052", 6)):
+        resident(household, "move_in", [person(pid, "1954-06-10", "父", order)], change_id=f"mi-{pid}")
+        join(household, [pid])
+        status(household, pid, [{"person_id": pid, **registered}])
+        assert due_on(pid, "2026-11-24") == notice
+
+    cancelling = household.get_person("000000051", CLERK)["statuses"][0]
+    ended = {**registered, "person_id": "000000051", "status_id": cancelling["status_id"], "end": "2026-12-15"}
+    status(household, "000000051", [ended])
+    assert due_on("000000051", "2026-12-15") == notice
+    assert due_on("000000051", "2026-12-16") == both
+
+    dv = {"person_id": "000000052", "kind": "dv_support", "start": "2026-12-01", "evidence": ["support_measure_record"]}
+    status(household, "000000052", [dv])
+    assert due_on("000000052", "2026-11-30") == notice
+    assert due_on("000000052", "2026-12-01") == both

@@ -149,6 +149,7 @@ class Suite:
         env.setdefault("DOCUMENTS_PRINT_DIR", str(self.var / "documents" / "print"))
         env["GATEWAY_PORT"] = str(self.gateway_port)
         env.setdefault("GATEWAY_HOST", "127.0.0.1")
+        env.setdefault("NHI_CONSOLE_LOCAL_SIGNIN", "on")  # the demo's role picker at /console/login
         env.update(self.extra_env)
         return env
 
@@ -379,7 +380,12 @@ def _run_command(args: argparse.Namespace) -> int:
         suite.start()
         print(
             json.dumps(
-                {"api": suite.url + "/api/v1", "swagger_ui": suite.url + "/api/v1/ui/", "nats": suite.env["NATS_URL"]},
+                {
+                    "console": suite.url + "/console/",
+                    "api": suite.url + "/api/v1",
+                    "swagger_ui": suite.url + "/api/v1/ui/",
+                    "nats": suite.env["NATS_URL"],
+                },
                 indent=2,
             )
         )

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from nhi_common import config, telemetry
 
-from . import access, guards, problems
+from . import access, console, guards, problems
 from .auth import Verifier, roles_by_operation
 from .grpc_clients import Backends, deadlines
 from .handlers import probes
@@ -79,8 +79,9 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     # API mounted at "/" next to /api/v1, and unrouted paths pass straight through to Flask.
     app.add_url_rule("/healthz", "healthz", probes.healthz, methods=["GET"])
     app.add_url_rule("/readyz", "readyz", probes.readyz, methods=["GET"])
-    # The root leads a person (or a client trying the API) to the Swagger UI.
-    app.add_url_rule("/", "root", probes.to_ui, methods=["GET"])
+    # The root leads a person to the clerks' console (the Swagger UI stays at /api/v1/ui/).
+    app.add_url_rule("/", "root", probes.to_console, methods=["GET"])
+    console.install(app, settings, roles_by_operation(spec))
 
     app.add_error_handler(ProblemException, problems.problem_handler)
     app.add_error_handler(HTTPException, problems.http_exception_handler)

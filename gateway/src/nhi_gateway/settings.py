@@ -126,6 +126,49 @@ class Settings:
         "counter=10/100`; a token gets the most generous of its roles' limits, the global one for other roles",
     )
 
+    # ---- the clerks' console (/console/) ----
+    console_local_signin: str = _var(
+        "NHI_CONSOLE_LOCAL_SIGNIN",
+        "off",
+        "off",
+        "`on`: the console offers a role picker that mints a local token (the demo, `make run`); needs NHI_JWT_SECRET. "
+        "Never on in production",
+    )
+    console_session_secret: str | None = _var(
+        "NHI_CONSOLE_SESSION_SECRET",
+        None,
+        None,
+        "key signing the console's session cookie; default derived from NHI_JWT_SECRET; required with "
+        "NHI_CONSOLE_OIDC_CLIENT_ID when there is no NHI_JWT_SECRET",
+    )
+    console_cookie_secure: str = _var(
+        "NHI_CONSOLE_COOKIE_SECURE",
+        "auto",
+        "auto",
+        "the session cookie's Secure flag: `auto` when the request came over TLS (uvicorn's proxy headers), `on`, `off`",
+    )
+    console_oidc_client_id: str | None = _var(
+        "NHI_CONSOLE_OIDC_CLIENT_ID",
+        None,
+        None,
+        "the console's client id at NHI_OIDC_ISSUER: clerks sign in there (authorization code with PKCE)",
+    )
+    console_oidc_client_secret: str | None = _var(
+        "NHI_CONSOLE_OIDC_CLIENT_SECRET",
+        None,
+        None,
+        "the console's client secret, when the provider registers it as a confidential client",
+    )
+    console_oidc_redirect_url: str | None = _var(
+        "NHI_CONSOLE_OIDC_REDIRECT_URL",
+        None,
+        None,
+        "the redirect URL registered at the provider; default <the request's origin>/console/callback",
+    )
+    console_oidc_scopes: str = _var(
+        "NHI_CONSOLE_OIDC_SCOPES", "openid profile", "openid profile", "scopes the console asks the provider for"
+    )
+
     def __post_init__(self) -> None:
         problems = []
         if self.jwt_local_tokens not in LOCAL_TOKEN_MODES:
@@ -144,6 +187,16 @@ class Settings:
         wrong = [a for a in self.oidc_algorithm_list if a not in ASYMMETRIC]
         if wrong or not self.oidc_algorithm_list:
             problems.append(f"NHI_OIDC_ALGORITHMS takes asymmetric algorithms only, not {', '.join(wrong) or '-'}")
+        if self.console_local_signin not in ("on", "off"):
+            problems.append("NHI_CONSOLE_LOCAL_SIGNIN must be on or off")
+        elif self.console_local_signin == "on" and not self.jwt_secret:
+            problems.append("NHI_CONSOLE_LOCAL_SIGNIN=on needs NHI_JWT_SECRET")
+        if self.console_cookie_secure not in ("auto", "on", "off"):
+            problems.append("NHI_CONSOLE_COOKIE_SECURE must be auto, on or off")
+        if self.console_oidc_client_id and not self.oidc_issuer:
+            problems.append("NHI_CONSOLE_OIDC_CLIENT_ID needs NHI_OIDC_ISSUER")
+        if self.console_oidc_client_id and not (self.console_session_secret or self.jwt_secret):
+            problems.append("NHI_CONSOLE_OIDC_CLIENT_ID needs NHI_CONSOLE_SESSION_SECRET (the session cookie's key)")
         if self.max_body_bytes < 1:
             problems.append("GATEWAY_MAX_BODY_BYTES must be 1 or more")
         if self.rate_limit_per_second < 0 or self.rate_limit_burst < 1:

@@ -10,9 +10,9 @@ from .. import problems
 from ._common import backends
 
 
-def to_ui():
-    """`/`: the Swagger UI of the API, where a client can try every operation."""
-    return flask.redirect("/api/v1/ui/", code=302)
+def to_console():
+    """`/`: the clerks' console (a client trying the API finds the Swagger UI at /api/v1/ui/)."""
+    return flask.redirect("/console/", code=302)
 
 
 def healthz():

@@ -5,9 +5,9 @@ Each event of `nhi.v1.qualification.*` is handled once (inbox, in the transactio
 the change (the counter, a batch, the resident stream). What an event makes due:
 
 - certificates (the 2024 reform's triggers): a new qualification (acquired) -> the kinds CERT-KIND gives on that
-  day; 利用登録 ended (status card_registration with an end) -> 資格確認書; DV support measure started (status
-  dv_support) -> 資格確認書 (DV); each of these two with the 高齢受給者証 when CERT-KIND gives one on the business
-  date; the My Number card or its electronic certificate expired, or the card returned (status card_expired,
+  day; 利用登録 ended (status card_registration with an end) -> 資格確認書 from the day after that end; DV support
+  measure (status dv_support) -> 資格確認書 (DV) from its start; each of these two due on that day (the business date
+  if later), with the 高齢受給者証 when CERT-KIND gives one on that day; the My Number card or its electronic certificate expired, or the card returned (status card_expired,
   card_certificate_expired, card_returned) -> what CERT-KIND gives from the day the マイナ保険証 stops working (the
   event's effective date; 3 months after an expiry): the 資格確認書, and the 高齢受給者証 at 70-74;
   a share change for a 70-74 person (burden, ratio changed) -> 高齢受給者証;
@@ -95,9 +95,12 @@ def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str
         if kind in STATUS_SLIPS:
             return [item(STATUS_SLIPS[kind], kind, ["SPECIAL-STATUS"])]
         if kind == "card_registration" and ended:
-            return _with_elderly(item(ELIGIBILITY, "registration_cancelled", ["CERT-KIND"]), due_kinds, item)
+            # unregistered from the day after the registration's last day, or today for a back-dated cancellation
+            on = max(day, _date(data.get("status_end")) + dt.timedelta(days=1))
+            return _with_elderly(item(ELIGIBILITY, "registration_cancelled", ["CERT-KIND"], on), due_kinds, item)
         if kind == "dv_support" and not ended:
-            return _with_elderly(item(ELIGIBILITY, "dv_support", ["DV", "CERT-KIND"]), due_kinds, item)
+            on = max(day, _date(data.get("status_start")) or day)
+            return _with_elderly(item(ELIGIBILITY, "dv_support", ["DV", "CERT-KIND"], on), due_kinds, item)
         if kind in CARD_UNUSABLE and not ended:
             # due from the day the マイナ保険証 stops working, which svc-qualification gives as the effective date
             on = max(day, _date(data.get("effective_date")) or day)
@@ -118,11 +121,12 @@ def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str
 
 
 def _with_elderly(eligibility: dict[str, Any], due_kinds, item) -> list[dict[str, Any]]:
-    """The 資格確認書, and the 高齢受給者証 when CERT-KIND gives one with it on that day (70-74, the share not printed
-    on the 資格確認書)."""
+    """The 資格確認書, and the 高齢受給者証 when CERT-KIND gives one with it on the day the change takes effect (70-74,
+    the share not printed on the 資格確認書), both due that day."""
     found = [eligibility]
-    if ELDERLY in due_kinds(eligibility["person_id"], eligibility["due_on"]):
-        found.append(item(ELDERLY, eligibility["reason"], eligibility["rule_ids"]))
+    on = eligibility["due_on"]
+    if ELDERLY in due_kinds(eligibility["person_id"], on):
+        found.append(item(ELDERLY, eligibility["reason"], eligibility["rule_ids"], on))
     return found
 
 

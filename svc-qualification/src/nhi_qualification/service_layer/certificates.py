@@ -34,6 +34,18 @@ def status_flags(period: StatusPeriod, display_name: str, today: dt.date) -> dic
     return {}
 
 
+def _holds(held: list[StatusPeriod], kind: str, day: dt.date) -> list[bool]:
+    """For each status of `kind` held, whether it holds on `day`."""
+    return [p.active_on(day) for p in held if p.kind == kind]
+
+
+def registered_on(held: list[StatusPeriod], day: dt.date, flag: bool) -> bool:
+    """利用登録 on `day`: by the card_registration statuses where there are any (a cancellation from a later day is
+    their end, so the day asked decides), else the stored flag."""
+    spans = _holds(held, "card_registration", day)
+    return any(spans) if spans else flag
+
+
 def due_for_decision(
     app: App, uow: AbstractUnitOfWork, decision: Decision, statuses: list, today: dt.date
 ) -> list[dict]:
@@ -119,8 +131,8 @@ def _due(
         person = CertificatePerson(
             person_id=person_id,
             birth_date=row.birth_date,
-            card_registered=bool(flags.get("card_registered", row.card_registered)),
-            dv_support=bool(flags.get("dv_support", row.dv_support)),
+            card_registered=bool(flags.get("card_registered", registered_on(held, today, bool(row.card_registered)))),
+            dv_support=bool(flags.get("dv_support", row.dv_support or any(_holds(held, "dv_support", today)))),
             residence_period_end=row.residence_expires_on,
             student_away=student,
             card_unusable=flags.get("card_unusable") or card_unusable_on(held, today),
