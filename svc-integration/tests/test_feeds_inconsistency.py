@@ -1,4 +1,4 @@
-"""Pension and income in, the 国保資格不整合一覧 found and resolved: the service layer on a real database, with
+"""Pension, welfare and income in, the 国保資格不整合一覧 found and resolved: the service layer on a real database, with
 svc-qualification faked at its port (coverage facts as the CSV columns of ExportCoverageFacts)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from nhi_integration.service_layer.income import IncomeIntake
 from nhi_integration.service_layer.inconsistency import Inconsistencies
 from nhi_integration.service_layer.jobs import Jobs
 from nhi_integration.service_layer.pension import PensionIntake
+from nhi_integration.service_layer.welfare import WelfareIntake
 
 DAY = dt.date(2026, 12, 6)
 COLUMNS = [
@@ -76,7 +77,8 @@ def world(engine):
     inconsistencies = Inconsistencies(store=store, qualification=qualification)
     pension = PensionIntake(store=store, inconsistencies=inconsistencies)
     income = IncomeIntake(store=store, qualification=qualification)
-    imports = FeedImports(imports=SqlStore(engine), income=income, pension=pension)
+    welfare = WelfareIntake(store=store, inconsistencies=inconsistencies)
+    imports = FeedImports(imports=SqlStore(engine), income=income, pension=pension, welfare=welfare)
     jobs = Jobs(store=store, inconsistencies=inconsistencies, spawn=lambda work: work())
     return qualification, inconsistencies, pension, income, imports, jobs
 
@@ -205,6 +207,146 @@ def test_a_malformed_file_is_reported_by_line_and_field_and_imports_nothing_unle
     assert (
         qualification.incomes[0].kyu_tadashigaki_income is None and qualification.incomes[0].taxable_income == 1500000
     )
+
+
+def test_welfare_periods_from_a_csv_file_are_found_by_the_population_job_and_resolved_by_the_loss(world):
+    qualification, inconsistencies, _pension, _income, imports, jobs = world
+    qualification.rows = {
+        "500001": person("500001"),  # protected since 2026-11-01, still insured: LOSS-WELFARE
+        "500002": person("500002", insured=False),  # protection ended, nothing recorded: ACQ-WELFARE-END
+        "500003": person("500003", insured=False),  # 1号 but protected: rightly not insured
+        "500004": person("500004"),  # protection starts after the business date: nothing yet
+        "500005": person("500005"),  # the period was withdrawn (ends on its start)
+    }
+    content = (
+        "\ufeffchange_id,person_id,started_on,ended_on,reason\n"
+        "w-1,500001,2026-11-01,,保護開始\n"
+        "w-2,500002,2024-06-01,2026-10-15,保護廃止\n"
+        "w-3,500003,2025-04-01,,\n"
+        "w-4,500004,2026-12-20,,\n"
+        "w-5,500005,2026-11-01,,\n"
+        "w-6,500005,2026-11-01,2026-11-01,保護開始の取消\n"
+    ).encode()
+    imported = imports.import_file(
+        source="welfare", file_name="w.csv", content=content, partial=False, operator_id="batch-01", day=DAY
+    )
+    assert (imported["state"], imported["applied"], imported["errors"]) == ("processed", 6, [])
+    pension_file = (
+        '{"change_id": "p-1", "person_id": "500003", "event": "acquired", "category": "1", "changed_on": "2025-04-01"}\n'
+    ).encode()
+    imports.import_file(
+        source="pension", file_name="p.jsonl", content=pension_file, partial=False, operator_id="b", day=DAY
+    )
+    job = jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)
+    assert jobs.get(job["job_id"])["state"] == "succeeded"
+    rows, _ = inconsistencies.list(state="open", kind="", person_id="", page=_page())
+    found = {r["person_id"]: (r["kind"], r["rule"], r["other_status"]) for r in rows}
+    assert found == {
+        "500001": ("welfare_insured", "LOSS-WELFARE", "生活保護 2026-11-01開始"),
+        "500002": ("welfare_ended_uncovered", "ACQ-WELFARE-END", "生活保護 2026-10-15廃止"),
+    }
+    insured = next(r for r in rows if r["kind"] == "welfare_insured")
+    assert insured["action"] == "保護開始日で資格喪失の訂正（2.2）" and insured["source"] == "welfare"
+
+    # The welfare start dates the loss the same day (LOSS-WELFARE): once recorded, the finding is resolved by it.
+    qualification.decisions["chg-welfare"] = {"decision_id": "chg-welfare", "person_ids": ["500001"]}
+    with pytest.raises(DomainError) as caught:
+        inconsistencies.resolve(insured["inconsistency_id"], change_id="chg-welfare", note="", operator_id="c", day=DAY)
+    assert caught.value.code == "STILL_INCONSISTENT" and caught.value.rule == "LOSS-WELFARE"
+    qualification.rows["500001"] = person("500001", insured=False)
+    resolved = inconsistencies.resolve(
+        insured["inconsistency_id"], change_id="chg-welfare", note="保護開始で喪失", operator_id="c-1", day=DAY
+    )
+    assert (resolved["state"], resolved["change_id"]) == ("resolved", "chg-welfare")
+
+    # When the protection starts on a later day, the job of that day finds it.
+    jobs.start("inconsistency_check", {}, operator_id="batch-01", today=dt.date(2026, 12, 20))
+    assert [r["kind"] for r in inconsistencies.list(state="open", kind="", person_id="500004", page=_page())[0]] == [
+        "welfare_insured"
+    ]
+
+
+def test_a_welfare_period_checks_that_person_at_once_and_its_end_is_kept(world):
+    qualification, inconsistencies, _pension, _income, imports, _jobs = world
+    qualification.rows = {"600001": person("600001")}
+    content = b'{"change_id": "w-9", "person_id": "600001", "started_on": "2026-11-10"}\n'
+    imports.import_file(source="welfare", file_name="w.jsonl", content=content, partial=False, operator_id="b", day=DAY)
+    [row] = inconsistencies.list(state="open", kind="", person_id="600001", page=_page())[0]
+    assert (row["kind"], row["source"]) == ("welfare_insured", "welfare")
+
+    # The same period ended on 2026-12-01 (its 廃止日): the person, not insured, is now to be invited to join.
+    from nhi_integration.domain.welfare import parse_welfare_record
+
+    ended = parse_welfare_record(
+        {"change_id": "w-10", "person_id": "600001", "started_on": "2026-11-10", "ended_on": "2026-12-01"}
+    )
+    qualification.rows["600001"] = person("600001", insured=False)
+    welfare = WelfareIntake(store=inconsistencies.store, inconsistencies=inconsistencies)
+    assert welfare.receive([ended], receipt_key="evt-w10", day=DAY) == {"kept": 1, "findings": 1}
+    assert welfare.receive([ended], receipt_key="evt-w10", day=DAY) == {"kept": 0, "findings": 0}  # once per id
+    kinds = [r["kind"] for r in inconsistencies.list(state="open", kind="", person_id="600001", page=_page())[0]]
+    assert kinds == ["welfare_insured", "welfare_ended_uncovered"]  # the first stays open until resolved
+
+
+def test_a_malformed_welfare_file_names_line_and_field_and_imports_nothing_unless_partial(world):
+    qualification, inconsistencies, _pension, _income, imports, _jobs = world
+    qualification.rows = {"700001": person("700001")}
+    content = (
+        "change_id,person_id,started_on,ended_on\n"
+        "w-1,700001,2026-11-01,\n"
+        "w-2,70000x,2026-11-01,\n"
+        "w-3,700003,2026-11-01,2026-10-01\n"
+        "w-4,700004,,\n"
+    ).encode()
+    whole = imports.import_file(
+        source="welfare", file_name="w.csv", content=content, partial=False, operator_id="b", day=DAY
+    )
+    assert (whole["state"], whole["applied"]) == ("rejected", 0)
+    assert [(e["line"], e["field"]) for e in whole["errors"]] == [(3, "person_id"), (4, "ended_on"), (5, "started_on")]
+    assert inconsistencies.list(state="open", kind="", person_id="", page=_page())[0] == []
+    partial = imports.import_file(
+        source="welfare", file_name="w.csv", content=content, partial=True, operator_id="b", day=DAY
+    )
+    assert (partial["state"], partial["applied"], partial["rejected"]) == ("processed", 1, 3)
+    assert [r["person_id"] for r in inconsistencies.list(state="open", kind="", person_id="", page=_page())[0]] == [
+        "700001"
+    ]
+
+
+def test_after_welfare_ends_a_2go_or_3go_pension_member_is_not_taken_as_uncovered():
+    from nhi_integration.domain.inconsistency import compare
+    from nhi_integration.domain.welfare import WelfareStatus
+
+    index = {c: i for i, c in enumerate(COLUMNS)}
+    rows = [person(p, insured=False) for p in ("800001", "800002", "800003")]
+    ended = WelfareStatus("2024-06-01", "2026-10-15")
+    welfare = {"800001": ended, "800002": ended, "800003": ended}
+    found = compare(rows, index, {"800002": "2", "800003": "1"}, DAY, welfare)
+    assert [(f.person_id, f.kind) for f in found] == [
+        ("800001", "welfare_ended_uncovered"),
+        ("800003", "uncovered_resident"),
+    ]
+
+
+def test_welfare_status_on_a_day_is_the_covering_period_else_the_latest_ended():
+    from nhi_integration.domain.welfare import status_on
+
+    d = dt.date
+    periods = [
+        ("1", d(2020, 1, 1), d(2021, 1, 1)),
+        ("1", d(2023, 5, 1), None),
+        ("2", d(2020, 1, 1), d(2021, 1, 1)),
+        ("2", d(2022, 1, 1), d(2023, 1, 1)),
+        ("3", d(2026, 12, 1), d(2026, 12, 6)),  # the 廃止日 is the first unprotected day
+        ("4", d(2027, 1, 1), None),
+    ]
+    status = status_on(periods, d(2026, 12, 6))
+    assert {p: (s.started_on, s.ended_on, s.protected) for p, s in status.items()} == {
+        "1": ("2023-05-01", "", True),
+        "2": ("2022-01-01", "2023-01-01", False),
+        "3": ("2026-12-01", "2026-12-06", False),
+    }
+    assert status_on(periods, d(2026, 12, 5))["3"].protected
 
 
 def _imports_of(world):

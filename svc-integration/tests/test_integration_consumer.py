@@ -229,7 +229,7 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
             client.ImportFeed(pb.ImportFeedRequest(context=context, source="weather", content=b""))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         fields, _ = rpc.unpack_details(rpc.read_status(caught.value))
-        assert fields[0].field == "source" and "resident, pension, income" in fields[0].description
+        assert fields[0].field == "source" and "resident, pension, welfare, income" in fields[0].description
         with pytest.raises(grpc.RpcError) as caught:
             client.GetImport(pb.GetImportRequest(import_id="nope"))
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND

@@ -52,6 +52,7 @@ STREAMS = (
     StreamSpec("NHI_JOBS", ("nhi.jobs.v1.>",), work_queue=True),
     StreamSpec("RESIDENT", ("resident.v1.>",), max_age=INBOUND_MAX_AGE),
     StreamSpec("PENSION", ("pension.v1.>",), max_age=INBOUND_MAX_AGE),
+    StreamSpec("WELFARE", ("welfare.v1.>",), max_age=INBOUND_MAX_AGE),
     StreamSpec("TAX", ("tax.v1.>",), max_age=INBOUND_MAX_AGE),
     # Messages a consumer gave up on after its bounded deliveries, with the reason (nhi.dead.v1.<consumer>).
     StreamSpec("NHI_DEAD", ("nhi.dead.v1.>",), max_age=_days("NHI_DEAD_LETTER_RETENTION_DAYS", 90)),

@@ -1,1 +1,2 @@
-"""Simulators of the external systems (resident registry, pension, tax) speaking their formats, and the synthetic demo municipality."""
+"""Simulators of the external systems (resident registry, pension, welfare, tax) speaking their formats, and the
+synthetic demo municipality."""

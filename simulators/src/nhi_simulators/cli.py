@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common import config, logs
 
-from . import aggregation, intermediate, municipality, pension, resident, resident_cases, stream, tax
+from . import aggregation, intermediate, municipality, pension, resident, resident_cases, stream, tax, welfare
 
 DEFAULT_STATE = os.path.join("var", "simulators", "residents.jsonl")
 
@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     pension_cmd.add_argument("--event", choices=("acquired", "changed", "lost"), default="changed")
     pension_cmd.add_argument("--reason", default="", help="the pension system's 事由 (default one for the category)")
+    welfare_cmd = commands.add_parser("welfare", help="publish a 生活保護 protection period on welfare.v1.changes")
+    welfare_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    welfare_cmd.add_argument("--person-id", required=True, help="宛名番号")
+    welfare_cmd.add_argument("--started-on", type=_date, default=None, help="保護開始日 (default today)")
+    welfare_cmd.add_argument("--ended-on", type=_date, default=None, help="廃止日; left out while protected")
+    welfare_cmd.add_argument("--reason", default="", help="the welfare system's 事由 (default 保護開始 or 保護廃止)")
     tax_cmd = commands.add_parser("tax", help="publish a 住民税 income of a year on tax.v1.income")
     tax_cmd.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
     tax_cmd.add_argument("--person-id", required=True, help="宛名番号")
@@ -209,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         return _aggregation(args)
     if args.command == "intermediate":
         return _intermediate(args)
-    if args.command in ("pension", "tax"):
+    if args.command in ("pension", "welfare", "tax"):
         return _feed(args)
     try:
         return _resident(args)
@@ -320,7 +326,7 @@ def _aggregation(args) -> int:
 
 
 def _feed(args) -> int:
-    """One pension change or one income record, published; prints its ids."""
+    """One pension change, welfare period or income record, published; prints its ids."""
     try:
         if args.command == "pension":
             data = pension.change(
@@ -331,6 +337,11 @@ def _feed(args) -> int:
                 reason=args.reason,
             )
             event = pension.publish(args.nats_url, data)
+        elif args.command == "welfare":
+            data = welfare.period(
+                args.person_id, started_on=args.started_on or _today(), ended_on=args.ended_on, reason=args.reason
+            )
+            event = welfare.publish(args.nats_url, data)
         else:
             amounts = {key: getattr(args, key) for key in tax.AMOUNTS}
             non_taxed = None if args.non_taxed is None else args.non_taxed == "true"

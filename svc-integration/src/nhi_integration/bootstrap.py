@@ -27,6 +27,7 @@ from .service_layer.outbound import OutboundFeeds
 from .service_layer.pension import PensionIntake
 from .service_layer.resident_checks import ResidentChecks
 from .service_layer.services import IntegrationService
+from .service_layer.welfare import WelfareIntake
 from .settings import Settings
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
@@ -85,7 +86,7 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
 
 
 def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports_store) -> FeedsApi:
-    """The pension and income intakes, the inconsistency list, the outbound feeds and the jobs, with their consumers."""
+    """The pension, welfare and income intakes, the inconsistency list, the outbound feeds and the jobs, with their consumers."""
     client = QualificationFeedClient(
         runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
     )
@@ -93,6 +94,7 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
     inconsistencies = Inconsistencies(store=store, qualification=client)
     income = IncomeIntake(store=store, qualification=client)
     pension = PensionIntake(store=store, inconsistencies=inconsistencies)
+    welfare = WelfareIntake(store=store, inconsistencies=inconsistencies)
     day = business_day(settings.business_date)
     outbound = OutboundFeeds(
         store=SqlOutboundStore(engine),
@@ -114,13 +116,19 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
             handler=feed_handlers.pension_handler(pension, day),
         )
         runtime.consume(
+            stream=feed_handlers.WELFARE_STREAM,
+            durable=feed_handlers.WELFARE_DURABLE,
+            subject=feed_handlers.WELFARE_SUBJECT,
+            handler=feed_handlers.welfare_handler(welfare, day),
+        )
+        runtime.consume(
             stream=feed_handlers.TAX_STREAM,
             durable=feed_handlers.TAX_DURABLE,
             subject=feed_handlers.TAX_SUBJECT,
             handler=feed_handlers.income_handler(income),
         )
     return FeedsApi(
-        imports=FeedImports(imports=imports_store, income=income, pension=pension),
+        imports=FeedImports(imports=imports_store, income=income, pension=pension, welfare=welfare),
         inconsistencies=inconsistencies,
         jobs=Jobs(store=store, inconsistencies=inconsistencies, outbound=outbound),
         day=day,

@@ -1,4 +1,4 @@
-"""Repositories of the pension feed, the inconsistency list and the jobs, inside one transaction per unit of work."""
+"""Repositories of the pension and welfare feeds, the inconsistency list and the jobs, inside one transaction per unit of work."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.inconsistency import Finding
 from ..domain.pension import PensionChange
-from .feed_tables import inconsistencies, integration_jobs, pension_categories
+from ..domain.welfare import WelfareRecord
+from .feed_tables import inconsistencies, integration_jobs, pension_categories, welfare_periods
 from .store import EVENT_SOURCE
 from .tables import metadata
 
 
 class SqlFeedRecords:
-    """What the pension, income, inconsistency and job use cases keep, inside the transaction of `conn`."""
+    """What the pension, welfare, income, inconsistency and job use cases keep, inside the transaction of `conn`."""
 
     def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
         self.conn = conn
@@ -61,6 +62,29 @@ class SqlFeedRecords:
         if person_ids is not None:
             query = query.where(pension_categories.c.person_id.in_(list(person_ids)))
         return dict(self.conn.execute(query).all())
+
+    # ----- welfare -----
+
+    def record_welfare(self, record: WelfareRecord) -> None:
+        """Keep the period named by its person and start date; a later record of it replaces its end."""
+        t = welfare_periods
+        key = (t.c.person_id == record.person_id) & (t.c.started_on == record.started_on)
+        values = {
+            "ended_on": record.ended_on,
+            "change_id": record.change_id,
+            "reason": record.reason[:200],
+            "updated_at": utcnow(),
+        }
+        if self.conn.execute(sa.update(t).where(key).values(**values)).rowcount == 0:
+            self.conn.execute(sa.insert(t).values(person_id=record.person_id, started_on=record.started_on, **values))
+
+    def welfare_periods(self, person_ids: Iterable[str] | None = None) -> list[tuple[str, Any, Any]]:
+        """(person id, 保護開始日, 廃止日 or None) of every period held (of `person_ids` when given)."""
+        t = welfare_periods
+        query = sa.select(t.c.person_id, t.c.started_on, t.c.ended_on)
+        if person_ids is not None:
+            query = query.where(t.c.person_id.in_(list(person_ids)))
+        return [tuple(r) for r in self.conn.execute(query)]
 
     # ----- inconsistencies -----
 

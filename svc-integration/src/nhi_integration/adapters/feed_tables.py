@@ -1,4 +1,5 @@
-"""Tables of the pension feed, the inconsistency list and the jobs of svc-integration (migration 0003)."""
+"""Tables of the pension and welfare feeds, the inconsistency list and the jobs of svc-integration (migrations 0003,
+0006)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ pension_categories = sa.Table(
     sa.Column("category", sa.String(1), nullable=False),
     sa.Column("changed_on", sa.Date, nullable=False),
     sa.Column("change_id", sa.String(100), nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+# The 生活保護 periods the welfare system told us of: from 保護開始日 up to 廃止日 (null while protected).
+welfare_periods = sa.Table(
+    "welfare_periods",
+    metadata,
+    sa.Column("person_id", sa.String(20), primary_key=True),
+    sa.Column("started_on", sa.Date, primary_key=True),
+    sa.Column("ended_on", sa.Date),
+    sa.Column("change_id", sa.String(100), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
     sa.Column("updated_at", TZ, nullable=False),
 )
 

@@ -7,7 +7,7 @@ import json
 
 from .resident import InvalidChange, Problem, ResidentChange, parse_change
 
-SOURCES = ("resident", "pension", "income")
+SOURCES = ("resident", "pension", "welfare", "income")
 SUPPORTED_SOURCES = ("resident",)
 
 

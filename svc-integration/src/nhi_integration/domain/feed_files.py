@@ -1,4 +1,4 @@
-"""Pension and income feed files: JSON Lines, or CSV with a heading row (an empty cell is unknown), line by line."""
+"""Pension, welfare and income feed files: JSON Lines, or CSV with a heading row (an empty cell is unknown), line by line."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from typing import Any
 from .income import parse_income
 from .pension import parse_pension_change
 from .resident import InvalidChange, Problem
+from .welfare import parse_welfare_record
 
-PARSERS: dict[str, Callable[[Any], Any]] = {"pension": parse_pension_change, "income": parse_income}
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "pension": parse_pension_change,
+    "welfare": parse_welfare_record,
+    "income": parse_income,
+}
 
 
 @dataclasses.dataclass(frozen=True)

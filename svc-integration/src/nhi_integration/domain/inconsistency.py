@@ -1,7 +1,8 @@
-"""国保資格不整合一覧 (2.4.1): where the NHI record and the resident or pension record disagree, and what to do.
+"""国保資格不整合一覧 (2.4.1): where the NHI record and the resident, pension or welfare record disagree, and what to do.
 
 Pure comparison over rows of coverage facts (svc-qualification's ExportCoverageFacts columns) and the pension
-categories this service holds. Dates are compared as ISO text, so a population streams through without parsing.
+categories and welfare (生活保護) statuses this service holds. Dates are compared as ISO text, so a population streams
+through without parsing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from .pension import CATEGORY_NAMES
+from .welfare import WelfareStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +51,18 @@ KINDS: dict[str, Kind] = {
             "ACQ-FOREIGN",
             "適用除外の在留資格だが国保加入中",
             "在留資格の確認、適用除外なら資格取得の取消（2.2）",
+        ),
+        Kind(
+            "welfare_insured",
+            "LOSS-WELFARE",
+            "生活保護の受給中（保護開始済み）だが国保加入中",
+            "保護開始日で資格喪失の訂正（2.2）",
+        ),
+        Kind(
+            "welfare_ended_uncovered",
+            "ACQ-WELFARE-END",
+            "生活保護が廃止されたが国保にも他の医療保険にも加入記録なし",
+            "加入勧奨（保護廃止日での資格取得の届出）",
         ),
         Kind(
             "uncovered_resident",
@@ -109,17 +123,28 @@ def compare(
     index: Mapping[str, int],
     pension: Mapping[str, str],
     day: dt.date,
+    welfare: Mapping[str, WelfareStatus] | None = None,
 ) -> list[Finding]:
-    """The findings of every row on `day`; `index` maps COLUMNS to positions, `pension` person -> current category."""
+    """The findings of every row on `day`; `index` maps COLUMNS to positions, `pension` person -> current category,
+    `welfare` person -> welfare status on `day`."""
     i_pid, i_hh, i_name, i_birth, i_status, i_ins, i_acq, i_exp, i_excl = (index[c] for c in COLUMNS)
     today, cutoff = day.isoformat(), age75_cutoff(day)
+    welfare = welfare or {}
     found: list[Finding] = []
     for row in rows:
         category = pension.get(row[i_pid], "")
+        protection = welfare.get(row[i_pid])
         if row[i_ins] != "1":
-            # Only a 1号 pension member who lives here and is under 75 can be missing a coverage.
-            if category == "1" and row[i_status] == "resident" and row[i_birth] > cutoff and row[i_excl] != "1":
+            # Only a resident under 75 in scope, not under 生活保護 (法6条9号), can be missing a coverage.
+            if row[i_status] != "resident" or row[i_birth] <= cutoff or row[i_excl] == "1":
+                continue
+            if protection is not None and protection.protected:
+                continue
+            if category == "1":
                 found.append(_finding(row, i_pid, i_hh, i_name, "uncovered_resident", "未加入", CATEGORY_NAMES["1"]))
+            elif protection is not None and category not in ("2", "3"):
+                other = f"生活保護 {protection.ended_on}廃止"
+                found.append(_finding(row, i_pid, i_hh, i_name, "welfare_ended_uncovered", "未加入", other))
             continue
         nhi = f"加入中（{row[i_acq]}取得）"
         status = row[i_status]
@@ -129,6 +154,9 @@ def compare(
             found.append(_finding(row, i_pid, i_hh, i_name, "insured_not_resident", nhi, LEFT.get(status, status)))
         if category in ("2", "3"):
             found.append(_finding(row, i_pid, i_hh, i_name, "pension_employee_insured", nhi, CATEGORY_NAMES[category]))
+        if protection is not None and protection.protected:
+            other = f"生活保護 {protection.started_on}開始"
+            found.append(_finding(row, i_pid, i_hh, i_name, "welfare_insured", nhi, other))
         if row[i_birth] <= cutoff:
             found.append(_finding(row, i_pid, i_hh, i_name, "insured_aged_75", nhi, f"生年月日 {row[i_birth]}"))
         if row[i_exp] and row[i_exp] < today:

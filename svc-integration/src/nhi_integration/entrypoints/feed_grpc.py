@@ -1,4 +1,4 @@
-"""The pension and income imports, the inconsistency list and the jobs over gRPC: translate, nothing more."""
+"""The pension, welfare and income imports, the inconsistency list and the jobs over gRPC: translate, nothing more."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pension and income feed files through ImportFeed: every line checked; a file with errors imports nothing
+"""Pension, welfare and income feed files through ImportFeed: every line checked; a file with errors imports nothing
 unless partial import was asked for."""
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ from ..domain.feed_files import parse_file
 from .income import IncomeIntake
 from .pension import PensionIntake
 from .ports import ApplyRejected, Store
+from .welfare import WelfareIntake
 
-SOURCES = ("pension", "income")
+SOURCES = ("pension", "welfare", "income")
 
 
 class FeedImports:
-    def __init__(self, *, imports: Store, income: IncomeIntake, pension: PensionIntake) -> None:
+    def __init__(self, *, imports: Store, income: IncomeIntake, pension: PensionIntake, welfare: WelfareIntake) -> None:
         self.imports = imports
         self.income = income
         self.pension = pension
+        self.welfare = welfare
 
     def import_file(
         self, *, source: str, file_name: str, content: bytes, partial: bool, operator_id: str, day: dt.date
@@ -36,6 +38,8 @@ class FeedImports:
             try:
                 if source == "income":
                     self.income.receive(valid, receipt_key=f"import:{import_id}")
+                elif source == "welfare":
+                    self.welfare.receive(valid, receipt_key=f"import:{import_id}", day=day)
                 else:
                     self.pension.receive(valid, receipt_key=f"import:{import_id}", day=day)
                 applied = len(valid)

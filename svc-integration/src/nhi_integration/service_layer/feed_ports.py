@@ -1,4 +1,4 @@
-"""What the pension, income, inconsistency and job use cases need from the outside."""
+"""What the pension, welfare, income, inconsistency and job use cases need from the outside."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from nhi_common.paging import Page
 from ..domain.income import IncomeRecord
 from ..domain.inconsistency import Finding
 from ..domain.pension import PensionChange
+from ..domain.welfare import WelfareRecord
 
 
 class QualificationPort(Protocol):
@@ -38,6 +39,10 @@ class FeedRecords(Protocol):
     def record_pension(self, change: PensionChange) -> bool: ...
 
     def pension_categories(self, person_ids: Iterable[str] | None = None) -> dict[str, str]: ...
+
+    def record_welfare(self, record: WelfareRecord) -> None: ...
+
+    def welfare_periods(self, person_ids: Iterable[str] | None = None) -> list[tuple[str, dt.date, dt.date | None]]: ...
 
     def open_findings(self, person_ids: Iterable[str] | None = None) -> dict[tuple[str, str], str]: ...
 

@@ -10,7 +10,8 @@ from nhi_common.errors import Conflict, DomainError, InvalidInput, NotFound
 from nhi_common.paging import Page
 
 from ..domain.inconsistency import KINDS, Finding, compare
-from .feed_ports import FeedStore, QualificationPort
+from ..domain.welfare import WelfareStatus, status_on
+from .feed_ports import FeedRecords, FeedStore, QualificationPort
 
 log = logging.getLogger(__name__)
 STATES = ("open", "resolved")
@@ -26,11 +27,11 @@ class Inconsistencies:
     def check_population(self, day: dt.date, *, job_id: str, progress=lambda done: None) -> dict[str, int]:
         """Every person, a page at a time; the findings kept once at the end. Counts of persons and findings."""
         with self.store.transaction() as tx:
-            pension = tx.pension_categories()
+            pension, welfare = _other_records(tx, None, day)
         findings: list[Finding] = []
         persons = 0
         for index, rows in self.qualification.coverage_pages(day):
-            findings += compare(rows, index, pension, day)
+            findings += compare(rows, index, pension, day, welfare)
             persons += len(rows)
             progress(persons)
         added = self._keep(findings, person_ids=None, source="job", job_id=job_id)
@@ -42,11 +43,11 @@ class Inconsistencies:
         if not ids:
             return 0
         with self.store.transaction() as tx:
-            pension = tx.pension_categories(ids)
+            pension, welfare = _other_records(tx, ids, day)
         findings: list[Finding] = []
         for start in range(0, len(ids), 1000):
             for index, rows in self.qualification.coverage_pages(day, person_ids=ids[start : start + 1000]):
-                findings += compare(rows, index, pension, day)
+                findings += compare(rows, index, pension, day, welfare)
         return self._keep(findings, person_ids=ids, source=source, job_id=None)
 
     def _keep(self, findings: list[Finding], *, person_ids, source: str, job_id: str | None) -> int:
@@ -91,11 +92,11 @@ class Inconsistencies:
                 code="OTHER_PERSON",
             )
         with self.store.transaction() as tx:
-            pension = tx.pension_categories([found["person_id"]])
+            pension, welfare = _other_records(tx, [found["person_id"]], day)
         still = [
             f
             for index, rows in self.qualification.coverage_pages(day, person_ids=[found["person_id"]])
-            for f in compare(rows, index, pension, day)
+            for f in compare(rows, index, pension, day, welfare)
             if f.kind == found["kind"]
         ]
         if still:
@@ -115,6 +116,13 @@ class Inconsistencies:
                 detail=f"{found['kind']} by change {change_id}",
             )
             return view(tx.get_finding(inconsistency_id))
+
+
+def _other_records(
+    tx: FeedRecords, person_ids: list[str] | None, day: dt.date
+) -> tuple[dict[str, str], dict[str, WelfareStatus]]:
+    """What the pension and welfare systems say of everyone (or of `person_ids`) on `day`."""
+    return tx.pension_categories(person_ids), status_on(tx.welfare_periods(person_ids), day)
 
 
 def view(row: dict[str, Any]) -> dict[str, Any]:
