@@ -71,6 +71,7 @@ ACQ = "jp.nhi.qualification.acquired.v1"
 LOST = "jp.nhi.qualification.lost.v1"
 CHANGED = "jp.nhi.qualification.changed.v1"
 ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"
+ADDRESS_RELEASED = "jp.nhi.qualification.address_released.v1"
 
 
 @pytest.fixture
@@ -164,6 +165,24 @@ def test_address_withheld_drops_the_household_address_from_records_already_kept_
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace") + path.read_bytes().decode("cp932", "replace")
             assert ADDRESS["address"] not in text and ADDRESS["postal_code"] not in text, path
+
+
+def test_address_released_lets_later_records_carry_the_address_and_leaves_the_withheld_ones_blank(feeds, engine):
+    feeds.receive(event_id="e1", ce_type=ACQ, data=acquired("900000001", "1981-05-10"))
+    feeds.receive(event_id="e2", ce_type=CHANGED, data=changed("900000002", "H90000001", status_kind="dv_support"))
+    withheld = {"household_id": "H90000001", "person_ids": ["900000001", "900000002"], "dv_person_id": "900000002"}
+    feeds.receive(event_id="e3", ce_type=ADDRESS_WITHHELD, data=withheld)
+    feeds.receive(event_id="e4", ce_type=ACQ, data=acquired("900000003", "1990-01-01"))  # an address, in flight
+    assert all(r["address"] is None for r in feeds.list("resident", after=0, size=50)["records"])
+
+    released = {**withheld, "status_id": "s-1", "status_end": "2026-12-10", "business_date": "2026-12-11"}
+    assert feeds.receive(event_id="e5", ce_type=ADDRESS_RELEASED, data=released) == 0
+    feeds.receive(event_id="e6", ce_type=ACQ, data=acquired("900000004", "1992-01-01"))
+    feeds.receive(event_id="e7", ce_type=LOST, data=acquired("900000001", "1981-05-10", lost_on="2026-12-20"))
+    records = feeds.list("resident", after=0, size=50)["records"]
+    later = [r for r in records if r["person_id"] in ("900000004",) or r["record_kind"] == "lost"]
+    assert len(later) == 2 and all(r["address"] == ADDRESS["address"] and r["dv_support"] is False for r in later)
+    assert all(r["address"] is None for r in records if r not in later)
 
 
 def test_an_address_exception_of_a_50_year_old_goes_to_care(feeds, engine):

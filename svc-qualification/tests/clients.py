@@ -19,7 +19,10 @@ from nhi_qualification.service_layer import (
     queries,
     resident_reflection,
 )
+from nhi_qualification.service_layer.context import Actor
 from nhi_qualification.service_layer.jobs import Jobs
+
+LISTER = Actor("lister")  # a clerk reading a list, without the dv:read scope
 
 
 def message(data: dict, cls):
@@ -68,8 +71,8 @@ class Qualification:
     def get_history(self, person_id):
         return queries.get_history(self.app, person_id)
 
-    def list_intake_items(self, state, page_size, cursor):
-        return queries.list_intake_items(self.app, state, paging.parse(page_size, cursor))
+    def list_intake_items(self, state, page_size, cursor, actor=LISTER):
+        return queries.list_intake_items(self.app, state, paging.parse(page_size, cursor), actor)
 
     def list_audit_events(self, operator_id, action, page_size, cursor):
         return queries.list_audit_events(self.app, operator_id, action, paging.parse(page_size, cursor))
@@ -123,7 +126,7 @@ class Records:
             actor=actor,
         )
 
-    def list_changes(self, *, from_date, to_date, operator_id, reason, kind, page_size, cursor):
+    def list_changes(self, *, from_date, to_date, operator_id, reason, kind, page_size, cursor, actor=LISTER):
         return ledger.list_changes(
             self.app,
             from_date=parse.date("from_date", from_date),
@@ -132,6 +135,7 @@ class Records:
             reason=reason,
             kind=kind,
             page=paging.parse(page_size, cursor),
+            actor=actor,
         )
 
 

@@ -3,12 +3,16 @@ from its members' events and from a caller without the dv:read scope, for as lon
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 
 import sqlalchemy as sa
+from clients import Records
 from test_service import CLERK, notification, outbox_rows, resident_move_in
 
 from nhi_qualification.adapters.tables import households
+from nhi_qualification.service_layer import dv_release
 from nhi_qualification.service_layer.context import Actor
 
 ADDRESS = {"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}
@@ -69,3 +73,80 @@ def test_the_address_is_back_once_the_dv_status_has_ended(service, engine):
         if "acquired_on" in d
     ]
     assert acquired["address"] == ADDRESS
+
+
+def after(day: str, actor: Actor = CLERK) -> Actor:
+    """The actor on another business date (X-Business-Date)."""
+    return dataclasses.replace(actor, business_date=dt.date.fromisoformat(day))
+
+
+def test_a_dv_person_is_searched_and_listed_only_with_the_dv_read_scope_and_that_listing_is_audited(service, engine):
+    resident_move_in(service)
+    service.submit_notification(notification(["000000001", "000000002", "000000003"]), CLERK)
+    register_dv(service, "000000003", "2026-11-01")
+
+    found, _ = service.search_persons({"household_id": "H00000001"}, 50, "", CLERK)
+    assert [p["person_id"] for p in found] == ["000000001", "000000002"]  # the others of the household stay
+    found, _ = service.search_persons({"household_id": "H00000001"}, 50, "", DV_READER)
+    assert [p["person_id"] for p in found] == ["000000001", "000000002", "000000003"]
+    assert [p["dv_support"] for p in found] == [False, False, True]
+    events, _ = service.list_audit_events("clerk-dv", "dv.person_listed", 10, "")
+    assert [(e["target_kind"], e["target_id"]) for e in events] == [("person", "000000003")]
+
+    changes, _ = Records(service.app).list_changes(
+        from_date="", to_date="", operator_id="", reason="", kind="", page_size=50, cursor=""
+    )
+    assert changes and all("000000003" not in c["person_ids"] for c in changes)
+    assert all("000000003" not in c["before_json"] + c["after_json"] for c in changes)
+    assert not [c for c in changes if c["kind"] == "status"]  # the DV status change names only that person
+    shown, _ = Records(service.app).list_changes(
+        from_date="", to_date="", operator_id="", reason="", kind="", page_size=50, cursor="", actor=DV_READER
+    )
+    assert [c["kind"] for c in shown if "000000003" in c["person_ids"]] == ["join", "status"]
+
+
+def test_the_intake_list_names_a_dv_person_only_with_the_dv_read_scope(service):
+    """The household's item, done once the counter notified its statuses, names the DV person only to dv:read."""
+    resident_move_in(service)
+    register_dv(service, "000000003", "2026-11-01")
+    [item], _ = service.list_intake_items("done", 50, "")
+    assert item["person_ids"] == ["000000001", "000000002"]
+    [item], _ = service.list_intake_items("done", 50, "", actor=DV_READER)
+    assert item["person_ids"] == ["000000001", "000000002", "000000003"]
+
+
+def test_the_restriction_ends_with_the_status_period_and_its_end_is_announced_once(service, engine, app):
+    resident_move_in(service)
+    with_address(engine)
+    service.submit_notification(notification(["000000001", "000000002", "000000003"]), CLERK)
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")  # the business date is 2026-11-24
+
+    last_day = after("2026-12-10")
+    assert service.get_household("H00000001", last_day)["address"] == {}
+    assert "000000003" not in [
+        p["person_id"] for p in service.search_persons({"household_id": "H00000001"}, 50, "", last_day)[0]
+    ]
+    assert dv_release.announce_ended(app, last_day) == {"announced": 0, "still_withheld": 0}
+
+    ended = after("2026-12-11")
+    assert service.get_household("H00000001", ended)["address"] == ADDRESS
+    found, _ = service.search_persons({"household_id": "H00000001"}, 50, "", ended)
+    assert [(p["person_id"], p["dv_support"]) for p in found][-1] == ("000000003", False)
+
+    before = len(outbox_rows(engine))
+    assert dv_release.announce_ended(app, ended) == {"announced": 1, "still_withheld": 0}
+    assert dv_release.announce_ended(app, after("2026-12-12")) == {"announced": 0, "still_withheld": 0}
+    [released] = outbox_rows(engine)[before:]
+    assert released.nats_subject == "nhi.v1.qualification.address_released"
+    data = json.loads(released.data) if isinstance(released.data, str) else released.data
+    assert (data["household_id"], data["dv_person_id"], data["status_end"]) == ("H00000001", "000000003", "2026-12-10")
+    assert sorted(data["person_ids"]) == ["000000001", "000000002", "000000003"] and "address" not in data
+
+
+def test_a_household_with_another_member_still_under_dv_is_not_released(service, engine, app):
+    resident_move_in(service)
+    service.submit_notification(notification(["000000001", "000000002", "000000003"]), CLERK)
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")
+    register_dv(service, "000000002", "2026-11-01")
+    assert dv_release.announce_ended(app, after("2026-12-11")) == {"announced": 0, "still_withheld": 1}
+    assert service.get_household("H00000001", after("2026-12-11"))["address"] == {}

@@ -12,6 +12,7 @@ from ..auth import Principal
 from ..grpc_clients import Backends, request_context
 from ..nulls import absent_as_null
 from ..problems import Problem, field_error
+from ..tokens import DV_READ
 
 EXTENSION = "nhi_gateway"
 # The business dates a rehearsal may act on: the income years the rules know (1989-2100, as IncomeFact.income_year);
@@ -80,6 +81,15 @@ def call_context(*, purpose_required_because: str = ""):
     )
     context.purpose = why
     return context
+
+
+def list_context():
+    """The RequestContext of a search or list that may name DV support-measure persons: they are listed only to
+    the dv:read scope (rule DV), which must then give its purpose (kept in the audit row of the listing)."""
+    listing = DV_READ in principal().scopes
+    return call_context(
+        purpose_required_because=f"the scope {DV_READ} lists persons under a DV support measure" if listing else ""
+    )
 
 
 def ok(doc: dict, status: int = 200, headers: dict | None = None) -> flask.Response:

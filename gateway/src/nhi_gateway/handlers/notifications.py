@@ -6,7 +6,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 
 def submit(body):
@@ -51,6 +51,6 @@ INTAKE_COLUMNS = {
 
 def intake_items(state=None, page_size=None, cursor=None):
     """ListIntakeItems."""
-    request = pb.ListIntakeItemsRequest(state=state or "", page=page(page_size, cursor))
+    request = pb.ListIntakeItemsRequest(state=state or "", page=page(page_size, cursor), context=list_context())
     doc = to_page_json(backends().call("qualification", "ListIntakeItems", request))
     return lists.respond(doc, "items", INTAKE_COLUMNS, "intake-items")

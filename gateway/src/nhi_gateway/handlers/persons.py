@@ -25,16 +25,18 @@ PERSON_COLUMNS = {
 }
 
 
-def _my_number_read(*, by_my_number: bool = False, dv_address: bool = False) -> str:
+def _my_number_read(*, by_my_number: bool = False, dv_address: bool = False, dv_listed: bool = False) -> str:
     """Why this request must give its purpose: it searches by My Number, its answer carries My Numbers unmasked
-    (the caller holds mynumber:read), or it may carry the address of a household under a DV support measure (the
-    caller holds dv:read); '' when it need not."""
+    (the caller holds mynumber:read), or it may carry the address of a household under a DV support measure or
+    list its DV support-measure persons (the caller holds dv:read); '' when it need not."""
     if by_my_number:
         return "a search by my_number reads My Numbers"
     if MYNUMBER_READ in principal().scopes:
         return f"the scope {MYNUMBER_READ} reads My Numbers unmasked"
     if dv_address and DV_READ in principal().scopes:
         return f"the scope {DV_READ} reads the addresses of households under a DV support measure"
+    if dv_listed and DV_READ in principal().scopes:
+        return f"the scope {DV_READ} lists persons under a DV support measure"
     return ""
 
 
@@ -59,7 +61,7 @@ def search(
             errors=[field_error("my_number", f"needs the scope {MYNUMBER_READ}", "scope")],
         )
     request = pb.SearchPersonsRequest(
-        context=call_context(purpose_required_because=_my_number_read(by_my_number=bool(my_number))),
+        context=call_context(purpose_required_because=_my_number_read(by_my_number=bool(my_number), dv_listed=True)),
         name_kana=name_kana or "",
         birth_date=birth_date or "",
         symbol=symbol or "",

@@ -6,7 +6,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 # Headings of the certificate ledger (証交付・回収台帳) as a clerk's list.
 CERTIFICATE_COLUMNS = {
@@ -98,6 +98,7 @@ def qualification_changes(to=None, operator_id=None, reason=None, kind=None, pag
         reason=reason or "",
         kind=kind or "",
         page=page(page_size, cursor),
+        context=list_context(),
     )
     doc = to_page_json(backends().call("qualification", "ListChanges", request))
     doc["changes"] = [_change(c) for c in doc.get("changes", [])]

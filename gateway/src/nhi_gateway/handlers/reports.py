@@ -19,7 +19,7 @@ from nhi.qualification.v1 import qualification_pb2 as qpb
 from ..grpc_clients import page, to_json, to_page_json
 from ..problems import Problem, field_error
 from . import inconsistencies, lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 MAX_ROWS = 10_000  # a report larger than this is a job's output, not a page of the API
 PAGE = 500
@@ -136,8 +136,9 @@ def _pages(service: str, method: str, make_request):
 
 def _change_rows(first: str | None, last: str | None):
     def request(p):
-        return qpb.ListChangesRequest(from_date=first or "", to_date=last or "", page=p)
+        return qpb.ListChangesRequest(from_date=first or "", to_date=last or "", page=p, context=context)
 
+    context = list_context()
     for doc in _pages("qualification", "ListChanges", request):
         for change in doc.get("changes", []):
             before, after = change.get("before") or {}, change.get("after") or {}

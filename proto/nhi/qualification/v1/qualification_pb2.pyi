@@ -709,20 +709,22 @@ class PersonBurden(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., elder: _Optional[bool] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class ListChangesRequest(_message.Message):
-    __slots__ = ("page", "from_date", "to_date", "operator_id", "reason", "kind")
+    __slots__ = ("page", "from_date", "to_date", "operator_id", "reason", "kind", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     FROM_DATE_FIELD_NUMBER: _ClassVar[int]
     TO_DATE_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     from_date: str
     to_date: str
     operator_id: str
     reason: str
     kind: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., reason: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., reason: _Optional[str] = ..., kind: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ChangeRecord(_message.Message):
     __slots__ = ("change_id", "recorded_at", "operator_id", "kind", "reason", "household_id", "person_ids", "event_date", "notified_on", "business_date", "before_json", "after_json", "kind_label", "reason_label", "persons", "before", "after")
@@ -807,12 +809,14 @@ class IntakeItem(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., source_change_id: _Optional[str] = ..., kind: _Optional[str] = ..., household_id: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., event_date: _Optional[str] = ..., state: _Optional[str] = ..., created_at: _Optional[str] = ...) -> None: ...
 
 class ListIntakeItemsRequest(_message.Message):
-    __slots__ = ("page", "state")
+    __slots__ = ("page", "state", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     state: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListIntakeItemsResponse(_message.Message):
     __slots__ = ("items", "page")

@@ -168,6 +168,16 @@ status_periods = sa.Table(
     sa.Column("superseded_at", TZ),
 )
 
+# Rule DV: the dv_support statuses whose end has been announced (nhi.v1.qualification.address_released), once each.
+dv_releases = sa.Table(
+    "dv_releases",
+    metadata,
+    sa.Column("status_id", sa.String(36), primary_key=True),
+    sa.Column("household_id", sa.String(20), nullable=False),
+    sa.Column("released_on", sa.Date, nullable=False),
+    sa.Column("recorded_at", TZ, nullable=False),
+)
+
 income_facts = sa.Table(
     "income_facts",
     metadata,

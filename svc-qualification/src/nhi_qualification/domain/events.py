@@ -347,3 +347,36 @@ class AddressWithheld(Event):
             "business_date": self.business_date.isoformat(),
             "operator_id": self.operator_id,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class AddressReleased(Event):
+    """Rule DV, the end: the dv_support status of a member has ended and no member of the household is under a DV
+    support measure on the business date, so a subscriber that marked the household on address_withheld stops
+    withholding its address from later records (records already blanked stay blank). It names no address."""
+
+    SUBJECT: ClassVar[str] = "nhi.v1.qualification.address_released"
+    TYPE: ClassVar[str] = "jp.nhi.qualification.address_released.v1"
+
+    household_id: str
+    person_ids: tuple[str, ...]  # every member of the household
+    dv_person_id: str
+    status_id: str
+    status_end: dt.date
+    business_date: dt.date
+    operator_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.household_id
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "person_ids": list(self.person_ids),
+            "dv_person_id": self.dv_person_id,
+            "status_id": self.status_id,
+            "status_end": self.status_end.isoformat(),
+            "business_date": self.business_date.isoformat(),
+            "operator_id": self.operator_id,
+        }

@@ -93,6 +93,7 @@ class HouseholdState:
             row.birth_date,
             row.sex,
             self.addresses.get(row.household_id, {}),
-            bool(row.dv_support),
+            bool(row.dv_support)
+            or (day is not None and any(active_on(start, end, day) for start, end in self.dv.get(row.person_id, []))),
             household_dv=self.household_dv(row.household_id, day),
         )

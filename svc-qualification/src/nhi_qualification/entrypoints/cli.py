@@ -1,4 +1,5 @@
-"""Command line of svc-qualification: serve, migrate, import-migration, work, run-job, rotate-mynumber-key."""
+"""Command line of svc-qualification: serve, migrate, import-migration, work, run-job, rotate-mynumber-key,
+announce-dv-ends."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         help="re-encrypt every stored My Number under the current key version (resumable: a re-run continues)",
     )
     rotate.add_argument("--batch-size", type=int, default=500)
+    release = commands.add_parser(
+        "announce-dv-ends",
+        help="publish address_released for each dv_support status ended before the business date (daily; once each)",
+    )
+    release.add_argument("--date", default="", help="the business date (default: the configured one, else today)")
     args = parser.parse_args(argv)
     if args.command != "serve":  # a server gets its environment from its supervisor or deployment
         config.use_local_state()
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=runtime.jobs.resume_unplanned, name="resume-jobs", daemon=True).start()
         runtime.wait()
         return 0
-    if args.command in ("work", "run-job", "rotate-mynumber-key"):
+    if args.command in ("work", "run-job", "rotate-mynumber-key", "announce-dv-ends"):
         config.require_existing_database(settings.database_url, "QUALIFICATION_DATABASE_URL")
     command = None
     if args.command == "run-job":  # a kind or date it cannot run is refused before anything is touched
@@ -95,6 +101,24 @@ def main(argv: list[str] | None = None) -> int:
         return _rotate(args, settings, engine)
     if args.command in ("work", "run-job"):
         return _jobs(args, settings, engine, command)
+    if args.command == "announce-dv-ends":
+        return _announce_dv_ends(args, settings, engine)
+    return 0
+
+
+def _announce_dv_ends(args, settings: Settings, engine) -> int:
+    """Rule DV: the ends of dv_support statuses, announced through the outbox (the serving process relays them)."""
+    from ..service_layer import dv_release
+    from ..service_layer.context import Actor
+    from . import parse
+
+    try:
+        day = parse.date("--date", args.date)
+    except RuleViolation as exc:
+        print(f"announce-dv-ends: {exc.detail}", file=sys.stderr)
+        return 2
+    counts = dv_release.announce_ended(bootstrap.app_for(settings, engine), Actor("cli", business_date=day))
+    print(json.dumps(counts))
     return 0
 
 

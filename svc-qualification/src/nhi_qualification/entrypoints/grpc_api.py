@@ -126,7 +126,9 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def ListIntakeItems(self, request, context):
-        items, cursor = queries.list_intake_items(self.app, request.state, parse.page(request.page))
+        items, cursor = queries.list_intake_items(
+            self.app, request.state, parse.page(request.page), parse.actor(request.context)
+        )
         return pb.ListIntakeItemsResponse(
             items=[render(i, pb.IntakeItem()) for i in items], page=common_pb2.PageInfo(next_cursor=cursor)
         )
@@ -184,6 +186,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             reason=request.reason,
             kind=request.kind,
             page=parse.page(request.page),
+            actor=parse.actor(request.context),
         )
         return pb.ListChangesResponse(
             changes=[render(c, pb.ChangeRecord()) for c in found], page=common_pb2.PageInfo(next_cursor=cursor)

@@ -12,7 +12,7 @@ from nhi_common import paging
 from ..domain import certificates as cert_rules
 from ..domain.commands import RecordCertificateIssued, RegisterCertificateReturn
 from ..domain.errors import NotFound, RuleViolation
-from . import views
+from . import queries, views
 from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
@@ -183,16 +183,42 @@ def list_changes(
     reason: str = "",
     kind: str = "",
     page: paging.Page = paging.Page(),
+    actor: Actor,
 ) -> tuple[list[dict[str, Any]], str]:
-    """Registered changes by business date (inclusive range), oldest first (processing order)."""
+    """Registered changes by business date (inclusive range), oldest first (processing order), without the DV
+    support-measure persons the actor may not see (rule DV); a change left with nobody is not listed."""
     if from_date and to_date and to_date < from_date:
         raise RuleViolation("to_date", f"{to_date} is before from_date {from_date}", code="INVALID_RANGE")
     with app.uow(read_only=True) as uow:
         found, cursor = uow.changes.page(
             from_date=from_date, to_date=to_date, operator_id=operator_id, reason=reason, kind=kind, page=page
         )
-        people = _people(uow, {p for r in found for p in json.loads(r.person_ids or "[]")})
-    return [views.change_dict(r, people) for r in found], cursor
+        listed = [p for r in found for p in json.loads(r.person_ids or "[]")]
+        people = _people(uow, set(listed))
+        dv = queries.dv_listed(actor, *queries.listed_dv(app, uow, actor, listed))
+    queries.audit_dv_listed(app, actor, dv)
+    changes = [views.change_dict(r, people) for r in found]
+    return [c for c in (_without(c, dv.hidden) for c in changes) if c is not None], cursor
+
+
+def _without(change: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any] | None:
+    """The change as listed without the `hidden` persons; None when it named only them."""
+    if not hidden & set(change["person_ids"]):
+        return change
+    kept = [p for p in change["person_ids"] if p not in hidden]
+    if not kept:
+        return None
+    before = {k: v for k, v in change["before"].items() if k not in hidden}
+    after = {k: v for k, v in change["after"].items() if k not in hidden}
+    return {
+        **change,
+        "person_ids": kept,
+        "persons": [p for p in change["persons"] if p["person_id"] not in hidden],
+        "before": before,
+        "after": after,
+        "before_json": json.dumps(before, ensure_ascii=False),
+        "after_json": json.dumps(after, ensure_ascii=False),
+    }
 
 
 def _people(uow: AbstractUnitOfWork, person_ids: set[str]) -> dict[str, dict[str, str]]:

@@ -20,6 +20,13 @@ def household_dv(uow: AbstractUnitOfWork, household_id: str, day: dt.date | None
     return day is not None and bool(uow.statuses.dv_on([m.person_id for m in members], day))
 
 
+def dv_now(uow: AbstractUnitOfWork, rows, day: dt.date) -> set[str]:
+    """Rule DV: which of `rows` (persons rows) are DV support-measure persons on `day`: flagged by the registry, or
+    holding a dv_support status then (the restriction starts and ends with the status period)."""
+    flagged = {r.person_id for r in rows if r.dv_support}
+    return flagged | uow.statuses.dv_on([r.person_id for r in rows if r.person_id not in flagged], day)
+
+
 def person_ref(uow: AbstractUnitOfWork, person_id: str, household, day: dt.date | None = None) -> PersonRef:
     """The person as events name them, in `household` (a households row), on `day` (DV statuses)."""
     row = uow.persons.get(person_id)
@@ -33,7 +40,7 @@ def person_ref(uow: AbstractUnitOfWork, person_id: str, household, day: dt.date 
         row.birth_date,
         row.sex,
         json.loads(household.address or "{}"),
-        bool(row.dv_support),
+        bool(row.dv_support) if day is None else person_id in dv_now(uow, [row], day),
         household_dv=household_dv(uow, household.household_id, day),
     )
 

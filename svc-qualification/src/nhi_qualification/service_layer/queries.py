@@ -56,7 +56,7 @@ def qualification_view(
         "as_of": day.isoformat(),
         "known_at": known_at.isoformat() if known_at else "",
         "insured": period is not None,
-        "person": views.person_dict(row, app.vault, actor, insured=period is not None, statuses=statuses),
+        "person": views.person_dict(row, app.vault, actor, insured=period is not None, statuses=statuses, day=day),
         "reasons": [r.as_dict() for r in reasons],
     }
     if period is not None:
@@ -72,7 +72,9 @@ def get_person(app: App, person_id: str, actor: Actor) -> dict[str, Any]:
         insured = _insured(app, [row], uow.periods.insured_on([person_id], app.today(actor)), app.today(actor))
         statuses = uow.statuses.current_rows([person_id])
     _audit_my_number_read(app, actor, [row])
-    return views.person_dict(row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []))
+    return views.person_dict(
+        row, app.vault, actor, insured=person_id in insured, statuses=statuses.get(person_id, []), day=app.today(actor)
+    )
 
 
 def _nhi_head(household: Any, insured: set[str]) -> str:
@@ -100,11 +102,19 @@ def get_household(
     _audit_my_number_read(app, actor, members)
     if dv and actor.can_read_dv_address():
         _audit(app, actor, "dv.address_read", "household", household_id)
-    return household_view(app, actor, household, members, insured, statuses, dv=dv)
+    return household_view(app, actor, household, members, insured, statuses, dv=dv, day=day)
 
 
 def household_view(
-    app: App, actor: Actor, household, members: list, insured: set[str], statuses: dict, *, dv: bool = False
+    app: App,
+    actor: Actor,
+    household,
+    members: list,
+    insured: set[str],
+    statuses: dict,
+    *,
+    dv: bool = False,
+    day: dt.date | None = None,
 ) -> dict:
     """GetHousehold's answer from the household's row, its members' rows, who of them is insured, their statuses;
     under DV (`dv`: the household holds a DV support-measure person) no address unless the actor may see it."""
@@ -118,7 +128,7 @@ def household_view(
         "deemed_head": bool(insured) and household.head_person_id not in insured,
         "members": [
             views.person_dict(
-                m, app.vault, actor, insured=m.person_id in insured, statuses=statuses.get(m.person_id, [])
+                m, app.vault, actor, insured=m.person_id in insured, statuses=statuses.get(m.person_id, []), day=day
             )
             for m in members
         ],
@@ -155,16 +165,45 @@ def search_persons(
             page=page,
             name_kana_match=name_kana_match,
         )
+        today = app.today(actor)
+        dv = dv_listed(actor, [r.person_id for r in found], people.dv_now(uow, found, today))
+        found = [r for r in found if r.person_id not in dv.hidden]
         ids = [r.person_id for r in found]
-        insured = _insured(app, found, uow.periods.insured_on(ids, app.today(actor)), app.today(actor))
+        insured = _insured(app, found, uow.periods.insured_on(ids, today), today)
         statuses = uow.statuses.current_rows(ids)
     if my_number:
         _audit(app, actor, "mynumber.search", "person", ",".join(ids) or "-")
     _audit_my_number_read(app, actor, found)
+    audit_dv_listed(app, actor, dv)
     return [
-        views.person_dict(r, app.vault, actor, insured=r.person_id in insured, statuses=statuses.get(r.person_id, []))
+        views.person_dict(
+            r, app.vault, actor, insured=r.person_id in insured, statuses=statuses.get(r.person_id, []), day=today
+        )
         for r in found
     ], cursor
+
+
+@dataclasses.dataclass(frozen=True)
+class DvListed:
+    """Rule DV in search results and lists: the DV support-measure persons of a page, hidden or shown."""
+
+    hidden: frozenset[str] = frozenset()
+    shown: tuple[str, ...] = ()
+
+
+def dv_listed(actor: Actor, listed: list[str], dv: set[str]) -> DvListed:
+    """A DV support-measure person (`dv`, as of the business date) is listed only to an actor with the dv:read
+    scope; to any other the row is not there at all."""
+    found = sorted(set(listed) & dv)
+    if actor.can_read_dv_address():
+        return DvListed(shown=tuple(found))
+    return DvListed(hidden=frozenset(found))
+
+
+def audit_dv_listed(app: App, actor: Actor, dv: DvListed) -> None:
+    """Listing DV support-measure persons under dv:read is audited, with the request's purpose (X-Purpose)."""
+    if dv.shown:
+        _audit(app, actor, "dv.person_listed", "person", ",".join(dv.shown))
 
 
 def list_insured_persons(
@@ -223,10 +262,27 @@ def get_history(app: App, person_id: str) -> dict[str, Any]:
         }
 
 
-def list_intake_items(app: App, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+def list_intake_items(app: App, state: str, page: paging.Page, actor: Actor) -> tuple[list[dict[str, Any]], str]:
+    """The intake items in `state`, without the DV support-measure persons the actor may not see (rule DV); an
+    item left with nobody is not listed."""
     with app.uow(read_only=True) as uow:
         found, cursor = uow.changes.intake_page(state, page)
-    return [views.intake_item_dict(r) for r in found], cursor
+        items = [views.intake_item_dict(r) for r in found]
+        dv = dv_listed(actor, *listed_dv(app, uow, actor, [p for i in items for p in i["person_ids"]]))
+    audit_dv_listed(app, actor, dv)
+    out = []
+    for item in items:
+        kept = [p for p in item["person_ids"] if p not in dv.hidden]
+        if kept or not item["person_ids"]:
+            out.append({**item, "person_ids": kept})
+    return out, cursor
+
+
+def listed_dv(app: App, uow, actor: Actor, person_ids: list[str]) -> tuple[list[str], set[str]]:
+    """The persons of a list page and which of them are DV support-measure persons on the business date."""
+    ids = list(dict.fromkeys(person_ids))
+    rows = [r for r in (uow.persons.get(p) for p in ids) if r is not None]
+    return ids, people.dv_now(uow, rows, app.today(actor))
 
 
 def list_audit_events(app: App, operator_id: str, action: str, page: paging.Page) -> tuple[list[dict[str, Any]], str]:

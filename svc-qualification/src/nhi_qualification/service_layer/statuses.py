@@ -129,7 +129,13 @@ def record(
                 }
             ]
         )
-        flags = status_flags(period, status.display_name, decision.business_date)
+        # Rule DV follows the status period on each business date (people.dv_now); the person's flag stays the
+        # registry's, or it would outlive the status.
+        flags = {
+            k: v
+            for k, v in status_flags(period, status.display_name, decision.business_date).items()
+            if k != "dv_support"
+        }
         if flags:
             uow.persons.update(period.person_id, f"status.{period.kind} {change_id}", **flags)
         recorded[status_id] = {"person_id": period.person_id, "kind": period.kind}

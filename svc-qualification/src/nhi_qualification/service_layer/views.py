@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from ..domain.model import Period
 from ..domain.numbers import mask_my_number
 from ..domain.reasons import KIND_LABELS, reason_label
+from ..domain.special_statuses import active_on
 from .app import MyNumberCipher
 from .context import Actor
 from .values import aware_iso, iso
@@ -56,8 +58,11 @@ def status_dict(row) -> dict[str, Any]:
     }
 
 
-def person_dict(row, vault: MyNumberCipher, actor: Actor, *, insured: bool, statuses: list) -> dict[str, Any]:
-    """The person as the API shows it (Person); the My Number masked unless the caller may read it."""
+def person_dict(
+    row, vault: MyNumberCipher, actor: Actor, *, insured: bool, statuses: list, day: dt.date | None = None
+) -> dict[str, Any]:
+    """The person as the API shows it (Person); the My Number masked unless the caller may read it; `dv_support`
+    from the registry's flag or a dv_support status holding on `day` (rule DV)."""
     my_number = ""
     if row.my_number_enc:
         plain = vault.decrypt(row.my_number_enc, getattr(row, "my_number_key_version", None))
@@ -81,7 +86,8 @@ def person_dict(row, vault: MyNumberCipher, actor: Actor, *, insured: bool, stat
         "residence_expires_on": iso(row.residence_expires_on),
         "display_name": row.display_name,
         "card_registered": bool(row.card_registered),
-        "dv_support": bool(row.dv_support),
+        "dv_support": bool(row.dv_support)
+        or (day is not None and any(s.kind == "dv_support" and active_on(s.start, s.end, day) for s in statuses)),
         "statuses": [status_dict(s) for s in statuses],
     }
 

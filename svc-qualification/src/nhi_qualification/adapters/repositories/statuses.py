@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ...domain.special_statuses import StatusPeriod
 from .. import bulk, rows
-from ..tables import status_periods
+from ..tables import dv_releases, status_periods
 
 
 def active(day, kind: str | None = None, table=status_periods):
@@ -66,6 +66,29 @@ class StatusRepository:
             status_periods.c.person_id.in_(person_ids), active(day, "dv_support")
         )
         return set(self.conn.scalars(query))
+
+    def dv_ended_unannounced(self, day: dt.date) -> list:
+        """The current dv_support statuses that ended before `day` and whose end was not announced yet (rule DV):
+        (status_id, person_id, end) rows, oldest end first."""
+        query = (
+            sa.select(status_periods.c.status_id, status_periods.c.person_id, status_periods.c["end"])
+            .where(
+                status_periods.c.kind == "dv_support",
+                status_periods.c.superseded_at.is_(None),
+                status_periods.c["end"] < day,
+                ~sa.exists().where(dv_releases.c.status_id == status_periods.c.status_id),
+            )
+            .order_by(status_periods.c["end"], status_periods.c.status_id)
+        )
+        return list(self.conn.execute(query))
+
+    def record_release(self, status_id: str, household_id: str, day: dt.date, at: dt.datetime) -> None:
+        """The end of this dv_support status was announced on `day`."""
+        self.conn.execute(
+            sa.insert(dv_releases).values(
+                status_id=status_id, household_id=household_id, released_on=day, recorded_at=at
+            )
+        )
 
     def add(self, rows_: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, status_periods, rows_)
