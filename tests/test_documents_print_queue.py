@@ -4,6 +4,9 @@ and slips on it, each with its reason and rule."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 from scenario_steps import joined, notify
 
@@ -210,3 +213,36 @@ def test_a_dv_measure_or_a_cancellation_from_a_later_day_queues_both_certificate
         ("elderly_recipient_certificate", "registration_cancelled", "2026-12-16", ("CERT-KIND",)),
         ("eligibility_certificate", "registration_cancelled", "2026-12-16", ("CERT-KIND",)),
     ]
+
+
+def test_an_involuntary_unemployment_status_queues_its_slip_and_the_slip_prints_what_was_recorded(running):
+    """非自発的失業者 (SPECIAL-STATUS): separated on 2026-09-30 with code 11, the reduction runs from October 2026 to
+    March 2028; the status queues the slip to the assessment section, which prints the separation and the months."""
+    house = joined(running, birth_date="1985-04-02")
+    person_id = house["person_ids"][0]
+    status = {
+        "kind": "involuntary_unemployment",
+        "start": "2026-10-01",
+        "end": "2028-03-31",
+        "separation_date": "2026-09-30",
+        "separation_code": "11",
+        "evidence": ["employment_insurance_eligibility_card"],
+    }
+    answer = register_status(running, house, person_id, status)
+    assert answer.status_code == 201, answer.text
+    assert reasons_queued(running, person_id, "involuntary_unemployment", 1) == [
+        ("involuntary_unemployment_slip", "involuntary_unemployment", "2026-11-24", ("SPECIAL-STATUS",))
+    ]
+    counter = running.headers("counter")
+    document = running.http.post(
+        "/api/v1/documents", json={"kind": "involuntary_unemployment_slip", "person_id": person_id}, headers=counter
+    )
+    assert document.status_code == 201, document.text
+    assert document.json()["title"] == "非自発的失業者保険料（税）軽減異動連絡票"
+    if shutil.which("pdftotext"):
+        pdf = running.http.get(document.json()["links"]["content"], headers=counter).content
+        text = "".join(
+            subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split()
+        )
+        assert "離職年月日令和8年9月30日" in text and "特定受給資格者" in text
+        assert "令和8年10月分から令和10年3月分まで" in text

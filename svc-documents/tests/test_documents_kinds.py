@@ -114,6 +114,7 @@ REQUIRED = {
     "burden_category_slip": (*PERSON_FIELDS, "3割", "現役並みⅠ", "発効日"),
     "prenatal_reduction_slip": (*PERSON_FIELDS, "令和7年10月10日", "単胎", "2025年9月分から2025年12月分まで"),
     "funeral_expense_application": (*PERSON_FIELDS, "死亡年月日", "喪主"),
+    "involuntary_unemployment_slip": (*PERSON_FIELDS, "世帯主", "離職年月日", "離職理由コード", "軽減対象期間"),
     "childbirth_lump_sum_application": (*PERSON_FIELDS, "出生年月日", "500,000円", "直接支払制度"),
 }
 LIST_ROWS = {
@@ -148,7 +149,7 @@ def test_every_kind_has_a_code_a_japanese_title_and_formats():
         assert spec.code == code and code.isascii() and not code.isascii() or spec.title
         assert any("\u3040" <= ch <= "\u9fff" for ch in spec.title), code
         assert spec.formats == (("pdf", "csv") if spec.group == kinds.LIST else ("pdf",))
-    assert len(kinds.KINDS) == 17
+    assert len(kinds.KINDS) == 18
 
 
 @needs_poppler
@@ -315,6 +316,26 @@ def test_elder_start_born_on_the_first_is_the_birthday_month():
     assert documents.elder_start(D(1955, 6, 1)) == D(2025, 6, 1)
     assert documents.elder_start(D(1955, 6, 2)) == D(2025, 7, 1)
     assert documents.elder_start(D(1956, 2, 29)) == D(2026, 3, 1)  # reaches 70 at the end of 28 February
+
+
+@needs_poppler
+@pytest.mark.parametrize(("code", "category"), [("11", "特定受給資格者"), ("23", "特定理由離職者")])
+def test_the_involuntary_unemployment_slip_prints_the_separation_and_the_months_of_the_reduction(
+    code, category, renderer, tmp_path
+):
+    """非自発的失業者 (SPECIAL-STATUS, domain §3.8): separated on 2025-06-30, the reduction runs from July 2025 (the month
+    of the day after) to March 2027 (the end of the next fiscal year), as svc-qualification recorded the period."""
+    status = StatusInfo(
+        "involuntary_unemployment", D(2025, 7, 1), D(2027, 3, 31), separation_date=D(2025, 6, 30), separation_code=code
+    )
+    text = flat(
+        pdf_text(renderer.render(model("involuntary_unemployment_slip", facts(person(statuses=(status,))))), tmp_path)
+    )
+    assert "非自発的失業者保険料（税）軽減異動連絡票" in text
+    for expected in ("髙﨑", "太郎", "記号みどり", "離職年月日令和7年6月30日", f"離職理由コード{code}", category):
+        assert expected in text, expected
+    assert "軽減対象期間令和7年7月分から令和9年3月分まで" in text
+    assert "雇用保険受給資格者証" in text and "100分の30" in text
 
 
 def test_prenatal_reduction_covers_4_months_or_6_for_a_multiple_birth():

@@ -156,3 +156,10 @@ def test_a_dv_measure_or_a_cancellation_from_a_later_day_is_due_that_day_with_wh
         ("eligibility_certificate", reason, on.isoformat(), rules),
         ("elderly_recipient_certificate", reason, on.isoformat(), rules),
     ]
+
+
+def test_an_involuntary_unemployment_status_makes_its_slip_due_like_the_other_slips():
+    event = changed(change_kind="status", status_kind="involuntary_unemployment", status_end="2028-03-31")
+    assert items(CHANGED, event)[0] == [
+        ("involuntary_unemployment_slip", "involuntary_unemployment", "2026-11-24", ("SPECIAL-STATUS",))
+    ]

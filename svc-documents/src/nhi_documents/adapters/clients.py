@@ -62,7 +62,14 @@ def to_person(message: pb.Person) -> PersonInfo:
         display_name=message.display_name,
         dv_support=message.dv_support,
         statuses=tuple(
-            StatusInfo(kind=s.kind, start=_date(s.start), end=_date(s.end), display_name=s.display_name)
+            StatusInfo(
+                kind=s.kind,
+                start=_date(s.start),
+                end=_date(s.end),
+                display_name=s.display_name,
+                separation_date=_date(s.separation_date),
+                separation_code=s.separation_code,
+            )
             for s in message.statuses
         ),
     )

@@ -14,7 +14,7 @@ from . import certificate, layout
 from .elderly import elder_start
 from .kinds import CERTIFICATE, LIST, DocumentKind
 from .layout import DocumentModel, Field, Issuer, Recipient, Table
-from .model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, ShareInfo
+from .model import CertificatesDue, HouseholdInfo, PersonInfo, QualificationInfo, ShareInfo, StatusInfo
 
 GENDER_IDENTITY = "gender_identity_display"
 SEE_REVERSE = "裏面参照"
@@ -44,6 +44,15 @@ REASON_LABELS = {
     "later_elderly_disability": "後期高齢者医療移行（障害認定）",
 }
 CHILDBIRTH_AMOUNT = "500,000円（産科医療補償制度の対象外の出産等は488,000円）"
+INVOLUNTARY = "involuntary_unemployment"
+# 雇用保険の離職理由コード: 特定受給資格者 and 特定理由離職者 (domain §3.8)
+SEPARATION_CATEGORIES = {
+    **dict.fromkeys(("11", "12", "21", "22", "31", "32"), "特定受給資格者"),
+    **dict.fromkeys(("23", "33", "34"), "特定理由離職者"),
+}
+INVOLUNTARY_REDUCTION = (
+    "前年の給与所得を100分の30とみなして保険料（税）を算定（軽減判定・高額療養費の所得区分にも適用）"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,6 +304,8 @@ def _form_rows(kind: DocumentKind, facts: PersonFacts, options: Mapping[str, str
             Field("軽減対象期間", f"{first.year}年{first.month}月分から{last.year}年{last.month}月分まで"),
             *reverse,
         ]
+    if code == "involuntary_unemployment_slip":
+        return [*common, head, *_involuntary_rows(person.latest_status(INVOLUNTARY, day)), *reverse]
     if code == "funeral_expense_application":
         died = q.lost_on - dt.timedelta(days=1) if q.lost_on and q.lost_reason == "death" else None
         return [
@@ -319,6 +330,27 @@ def _form_rows(kind: DocumentKind, facts: PersonFacts, options: Mapping[str, str
             *reverse,
         ]
     raise ValueError(f"{code} is not a per-person form")
+
+
+def _involuntary_rows(status: StatusInfo | None) -> list[Field]:
+    """非自発的失業者 (domain §3.8): the separation, its category by the 雇用保険 code, the months of the reduction (from
+    the month of the day after separation to the end of the next fiscal year, as svc-qualification recorded them)."""
+    if status is None:
+        return [Field("離職年月日", ""), Field("離職理由コード", ""), Field("軽減対象期間", "")]
+    period = f"{month(status.start)}から{month(status.end)}まで" if status.start and status.end else ""
+    return [
+        Field("離職年月日", d(status.separation_date)),
+        Field("離職理由コード", status.separation_code),
+        Field("離職理由の区分", SEPARATION_CATEGORIES.get(status.separation_code, "")),
+        Field("確認書類", "雇用保険受給資格者証"),
+        Field("軽減対象期間", period),
+        Field("軽減の内容", INVOLUNTARY_REDUCTION),
+    ]
+
+
+def month(day: dt.date | None) -> str:
+    """令和8年12月分: the month a premium is assessed for, in 和暦."""
+    return wareki(day.replace(day=1)).removesuffix("1日") + "分" if day is not None else ""
 
 
 def prenatal_months(expected: dt.date, *, multiple: bool) -> tuple[dt.date, dt.date]:

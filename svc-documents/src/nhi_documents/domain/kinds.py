@@ -108,6 +108,12 @@ KINDS: dict[str, DocumentKind] = {
             roles=("counter", "backoffice"),
         ),
         DocumentKind(
+            "involuntary_unemployment_slip",
+            "非自発的失業者保険料（税）軽減異動連絡票",
+            SLIP,
+            roles=("counter", "backoffice"),
+        ),
+        DocumentKind(
             "funeral_expense_application", "国民健康保険 葬祭費支給申請書", FORM, roles=("counter", "backoffice")
         ),
         DocumentKind(

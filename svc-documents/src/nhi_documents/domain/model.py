@@ -29,6 +29,8 @@ class StatusInfo:
     start: dt.date | None = None
     end: dt.date | None = None  # inclusive; None = open
     display_name: str = ""  # 通称名 under gender_identity_display
+    separation_date: dt.date | None = None  # 離職日 under involuntary_unemployment
+    separation_code: str = ""  # 離職理由コード under involuntary_unemployment
 
     def holds_on(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
@@ -55,6 +57,11 @@ class PersonInfo:
     def status(self, kind: str, day: dt.date) -> StatusInfo | None:
         """The status of `kind` the person holds on `day`, if any."""
         return next((s for s in self.statuses if s.kind == kind and s.holds_on(day)), None)
+
+    def latest_status(self, kind: str, day: dt.date) -> StatusInfo | None:
+        """The status of `kind` held on `day`, else the one that starts last (a period from a later month)."""
+        held = [s for s in self.statuses if s.kind == kind]
+        return self.status(kind, day) or max(held, key=lambda s: s.start or dt.date.min, default=None)
 
 
 @dataclasses.dataclass(frozen=True)

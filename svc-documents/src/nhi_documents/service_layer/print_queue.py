@@ -14,7 +14,8 @@ the change (the counter, a batch, the resident stream). What an event makes due:
 - slips (異動連絡票) and forms: a birth -> 出産育児一時金支給申請書 (ACQ-BIRTH); a death -> 葬祭費支給申請書
   (LOSS-DEATH); a move to 後期高齢者医療 leaving the person as 特定同一世帯所属者, or that status registered or
   changed -> 特定同一世帯所属者異動連絡票; 旧被扶養者 registered or changed -> 旧被扶養者異動連絡票; 産前産後
-  (status prenatal_reduction) -> 産前産後保険料（税）軽減異動連絡票; a burden ratio or limit category change, or a
+  (status prenatal_reduction) -> 産前産後保険料（税）軽減異動連絡票; 非自発的失業者 (status involuntary_unemployment)
+  -> 非自発的失業者保険料（税）軽減異動連絡票; a burden ratio or limit category change, or a
   70-74 person joining or leaving (the household's share is decided again, BURDEN-3) -> 負担区分異動連絡票."""
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ STATUS_SLIPS = {
     "specific_same_household": "specific_same_household_slip",
     "former_dependant": "former_dependant_slip",
     "prenatal_reduction": "prenatal_reduction_slip",
+    "involuntary_unemployment": "involuntary_unemployment_slip",
 }
 BURDEN_SLIP = "burden_category_slip"
 ELDER_END_AGE = 75
