@@ -112,13 +112,31 @@ class Api:
         headers: dict | None = None,
         accept: str = "application/json",
     ) -> Answer:
-        sent = {"Authorization": f"Bearer {self._token}", "Accept": accept, **(headers or {})}
+        request = (method, API_BASE + path, self._query(params), body, self._headers(headers, accept))
+        return self._checked(self._send([request])[0])
+
+    def get_all(self, *requests: tuple[str, dict | None]) -> list[t.Any]:
+        """Several GETs at once (a page that shows several resources waits for the slowest, not for the sum);
+        the JSON answers in order, or the first failure's ApiError."""
+        answers = self._send(
+            [("GET", API_BASE + path, self._query(params), None, self._headers()) for path, params in requests]
+        )
+        return [self._checked(answer).json for answer in answers]
+
+    def _headers(self, extra: dict | None = None, accept: str = "application/json") -> dict:
+        sent = {"Authorization": f"Bearer {self._token}", "Accept": accept, **(extra or {})}
         if self.purpose:
             sent["X-Purpose"] = urllib.parse.quote(self.purpose, safe="")
         if self.business_date:
             sent["X-Business-Date"] = self.business_date
-        query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        answer = self._run(method, API_BASE + path, query, body, sent)
+        return sent
+
+    @staticmethod
+    def _query(params: dict | None) -> dict:
+        return {k: v for k, v in (params or {}).items() if v not in (None, "")}
+
+    @staticmethod
+    def _checked(answer: Answer) -> Answer:
         if answer.status >= 400:
             try:
                 problem = json.loads(answer.content)
@@ -127,17 +145,19 @@ class Api:
             raise ApiError(answer.status, problem if isinstance(problem, dict) else None)
         return answer
 
-    def _run(self, method: str, url: str, params: dict, body: t.Any, headers: dict) -> Answer:
+    def _send(self, requests: list[tuple[str, str, dict, t.Any, dict]]) -> list[Answer]:
         loop = Loop.loop
         if loop is None:
             raise ApiError(503, {"detail": "the API is not ready yet"})
 
-        async def send() -> Answer:
+        async def send_all() -> list[Answer]:
             transport = httpx.ASGITransport(app=self._app, client=("127.0.0.1", 0))
             async with httpx.AsyncClient(transport=transport, base_url="http://console.internal") as client:
-                response = await client.request(
-                    method, url, params=params, json=body if body is not None else None, headers=headers
-                )
-                return Answer(response.status_code, response.headers, response.content)
 
-        return asyncio.run_coroutine_threadsafe(send(), loop).result(CALL_TIMEOUT_SECONDS)
+                async def one(method: str, url: str, params: dict, body: t.Any, headers: dict) -> Answer:
+                    response = await client.request(method, url, params=params, json=body, headers=headers)
+                    return Answer(response.status_code, response.headers, response.content)
+
+                return list(await asyncio.gather(*(one(*request) for request in requests)))
+
+        return asyncio.run_coroutine_threadsafe(send_all(), loop).result(CALL_TIMEOUT_SECONDS)

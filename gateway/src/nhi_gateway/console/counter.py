@@ -80,20 +80,21 @@ def person(person_id: str):
         known_at = dates.iso_or_none(args.get("known_at"))
     except dates.DateInputError as exc:
         errors["known_at"] = [str(exc)]
-    client = api(purpose=current_purpose())
-    subject = client.get(f"/persons/{person_id}")
-    qualification = client.get(
-        f"/persons/{person_id}/qualification",
-        {"as_of": as_of, "known_at": f"{known_at}T23:59:59+09:00" if known_at else None},
-    )
-    history = client.get(f"/persons/{person_id}/history")
-    decisions = client.get("/decisions", {"person_id": person_id, "page_size": 20})["decisions"]
-    certificates = client.get("/certificates", {"person_id": person_id})["certificates"]
-    due = (
-        client.get("/print-queue", {"person_id": person_id, "printed": "false"})["items"]
-        if may("print_queue.list_items")
-        else []
-    )
+    reads = [
+        (f"/persons/{person_id}", None),
+        (
+            f"/persons/{person_id}/qualification",
+            {"as_of": as_of, "known_at": f"{known_at}T23:59:59+09:00" if known_at else None},
+        ),
+        (f"/persons/{person_id}/history", None),
+        ("/decisions", {"person_id": person_id, "page_size": 20}),
+        ("/certificates", {"person_id": person_id}),
+    ]
+    if may("print_queue.list_items"):
+        reads.append(("/print-queue", {"person_id": person_id, "printed": "false"}))
+    subject, qualification, history, decisions, certificates, *queue = api(purpose=current_purpose()).get_all(*reads)
+    decisions, certificates = decisions["decisions"], certificates["certificates"]
+    due = queue[0]["items"] if queue else []
     return render(
         "person.html",
         person=subject,

@@ -1,0 +1,227 @@
+"""The clerks' console in a real browser: Debian's Chromium, headless, driven by Playwright, against the real suite.
+
+Each test does what a clerk does, by keyboard and mouse, at the counter PC's 1366×768. The main screens are
+checked with axe-core (no serious or critical violation), photographed into docs/console/screenshots/ (linked from
+the README), and timed: every navigation's duration is kept per screen and written, with the p95 of each screen, to
+`console-timings.json` in the test's temporary directory and printed (the figures for the closing note; no timing
+is asserted here — see bench/console for the measurement)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import time
+
+import pytest
+from support import move_in
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+VENDOR = ROOT / "tests" / "browser_vendor"
+AXE = VENDOR / "axe-4.11.0.min.js"
+HTMX = ROOT / "gateway" / "src" / "nhi_gateway" / "console" / "static" / "htmx-2.0.8.min.js"
+SCREENSHOTS = ROOT / "docs" / "console" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+VIEWPORT = {"width": 1366, "height": 768}
+SERIOUS = {"serious", "critical"}
+
+if CHROMIUM is None:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI needs Debian's chromium for the console's browser tests (.ci/run installs it)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+class Timings:
+    """Each screen's navigation times (ms), from the request to the page's load event."""
+
+    def __init__(self) -> None:
+        self.by_screen: dict[str, list[float]] = {}
+
+    def add(self, screen: str, ms: float) -> None:
+        self.by_screen.setdefault(screen, []).append(ms)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for screen, values in sorted(self.by_screen.items()):
+            ordered = sorted(values)
+            p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+            out[screen] = {"n": len(values), "median_ms": round(statistics.median(values), 1), "p95_ms": round(p95, 1)}
+        return out
+
+
+@pytest.fixture(scope="module")
+def timings(tmp_path_factory):
+    found = Timings()
+    yield found
+    summary = found.summary()
+    (tmp_path_factory.mktemp("console") / "console-timings.json").write_text(json.dumps(summary, indent=2))
+    print("\nconsole screens (ms):", json.dumps(summary, ensure_ascii=False))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser, running):
+    # bypass_csp lets the test inject axe-core; the console's own pages never need it (its CSP is checked below).
+    context = browser.new_context(viewport=VIEWPORT, locale="ja-JP", base_url=running.suite.url, bypass_csp=True)
+    context.set_default_timeout(20_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def go(page, timings: Timings, screen: str, url: str):
+    started = time.perf_counter()
+    response = page.goto(url)
+    timings.add(screen, (time.perf_counter() - started) * 1000)
+    return response
+
+
+def timed_click(page, timings: Timings, screen: str, locator) -> None:
+    started = time.perf_counter()
+    with page.expect_navigation():
+        locator.click()
+    timings.add(screen, (time.perf_counter() - started) * 1000)
+
+
+def sign_in(page, timings: Timings, role: str, *, operator: str = "clerk-01", scopes: tuple[str, ...] = ()) -> None:
+    go(page, timings, "sign-in", "/console/")
+    assert "/console/login" in page.url  # not signed in yet: led to the sign-in page
+    page.get_by_label("職員番号").fill(operator)
+    page.locator(f"input[name=role][value={role}]").check()
+    for scope in scopes:
+        page.locator(f"input[name=scope][value='{scope}']").check()
+    timed_click(page, timings, "sign-in", page.get_by_role("button", name="サインイン"))
+    assert page.url.endswith("/console/")
+
+
+def check_accessibility(page, screen: str) -> None:
+    """axe-core in the page: no serious or critical violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
+    assert not bad, f"{screen}: " + "; ".join(bad)
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def hiragana(katakana: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_vendored_scripts_are_the_pinned_releases():
+    """htmx (served by the console) and axe-core (used here) are exactly the files their READMEs pin."""
+    listed = (VENDOR / "README.md").read_text()
+    for path in (AXE, HTMX):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert f"`{path.relative_to(ROOT)}`: `{digest}`" in listed, path.name
+    assert (HTMX.parent / "htmx-2.0.8.LICENSE.txt").exists() and (VENDOR / "axe-4.11.0.LICENSE.txt").exists()
+
+
+def test_a_clerk_signs_in_and_finds_a_person_by_hiragana(page, running, timings):
+    moved = move_in(running, members=2, event_date="2026-11-20", seed=1301)
+    person = running.http.get(f"/api/v1/persons/{moved['person_ids'][0]}", headers=running.headers("counter")).json()
+    sign_in(page, timings, "counter")
+    check_accessibility(page, "search")
+    screenshot(page, "01-search")
+
+    # The clerk types the name in hiragana, as it is said at the counter, and the birth date in 和暦.
+    page.get_by_label("カナ氏名").fill(hiragana(person["name_kana"].replace("　", "")))
+    timed_click(page, timings, "search results", page.get_by_role("button", name="検索"))
+    row = page.locator("table.list tbody tr", has=page.get_by_role("link", name=person["person_id"]))
+    assert row.count() == 1
+    assert person["name_kanji"] in row.inner_text()
+    check_accessibility(page, "search results")
+    screenshot(page, "02-search-results")
+
+    timed_click(page, timings, "person", row.get_by_role("link", name=person["person_id"]))
+    assert page.get_by_role("heading", level=1).inner_text().startswith(person["name_kanji"])
+    assert "加入していません" in page.locator(".status-line").inner_text()  # moved in, not joined yet
+    check_accessibility(page, "person")
+    screenshot(page, "03-person")
+
+    timed_click(page, timings, "household", page.get_by_role("link", name=person["household_id"]).first)
+    members = page.locator("table.list tbody tr")
+    assert members.count() == len(moved["person_ids"])
+    check_accessibility(page, "household")
+
+    go(page, timings, "intake", "/console/intake")
+    assert page.get_by_role("link", name=moved["household_id"]).count() >= 1  # the 転入 waits at the counter
+    check_accessibility(page, "intake")
+    screenshot(page, "04-intake")
+
+
+def test_a_wrong_date_is_shown_next_to_its_field_and_wareki_is_understood(page, running, timings):
+    sign_in(page, timings, "counter")
+    page.get_by_label("生年月日").fill("R8.2.30")
+    page.get_by_role("button", name="検索").click()
+    field = page.get_by_label("生年月日")
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby")
+    assert "存在しない日付" in page.locator(f"#{described.split()[-1]}").inner_text()
+
+    # A date typed in 和暦 is searched as the ISO date the API takes.
+    person = running.http.get("/api/v1/persons", params={"name_kana": "ナ"}, headers=running.headers("counter"))
+    someone = person.json()["persons"][0]
+    year, month, day = (int(x) for x in someone["birth_date"].split("-"))
+    era = ("S", year - 1925) if year < 1989 else ("H", year - 1988) if year < 2019 else ("R", year - 2018)
+    page.get_by_label("生年月日").fill(f"{era[0]}{era[1]}.{month}.{day}")
+    page.get_by_label("カナ氏名").fill(someone["name_kana"])
+    page.get_by_role("button", name="検索").click()
+    assert page.get_by_role("link", name=someone["person_id"]).count() == 1
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(page, running, timings):
+    sign_in(page, timings, "counter")
+    # The same browser, its session cookie sent, but no CSRF token: refused, and nothing changes.
+    refused = page.request.post("/console/purpose", form={"purpose": "改ざん", "next": "/console/"}, max_redirects=0)
+    assert refused.status == 403
+    assert "CSRF" in refused.text()
+    go(page, timings, "search", "/console/")
+    assert page.get_by_label("利用目的").input_value() == ""
+    # With the page's own token, the same change is taken.
+    page.get_by_label("利用目的").fill("窓口での届出受付")
+    page.get_by_role("button", name="設定").click()
+    assert page.get_by_label("利用目的").input_value() == "窓口での届出受付"
+
+
+def test_every_console_page_carries_a_strict_policy_and_a_safe_cookie(page, running, timings):
+    sign_in(page, timings, "counter")
+    response = go(page, timings, "search", "/console/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+    cookie = next(c for c in page.context.cookies() if c["name"] == "nhi_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    # Keyboard only: the first Tab reaches the skip link, which leads to the page's main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
+
+
+def test_signing_out_ends_the_session(page, running, timings):
+    sign_in(page, timings, "backoffice")
+    page.get_by_role("button", name="サインアウト").click()
+    go(page, timings, "sign-in", "/console/")
+    assert "/console/login" in page.url
+    assert re.search(r"サインイン", page.title())
