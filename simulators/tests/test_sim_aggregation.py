@@ -138,3 +138,22 @@ def test_a_household_with_an_address_needs_its_converted_codes_and_one_without_a
         ("0000004", "K007"),
     ]
     assert summary["rejected"] == 3
+
+
+def test_a_record_carrying_the_prefecture_date_is_continuous_by_its_coverage_and_not_an_overlap(tmp_path):
+    system = agg.AggregationSystem(tmp_path, tmp_path / "state.json")
+    system.seed_period(my_number=GOOD_NUMBER, insurer="139006", acquired_on="20180401", lost_on="20261201")
+    drop(tmp_path, [person(1)])
+    system.receive()
+    [moved] = results(tmp_path)
+    assert (moved["status"], moved["pref_acquired_on"]) == ("0", "20180401")
+    # the municipality writes the date back: the corrected record carries it, its 適用開始 stays the move-in date
+    drop(tmp_path, [person(1, action="2", acquired_on="20180401", coverage_starts_on="20261201")], sequence=2)
+    system.receive()
+    [corrected] = results(tmp_path)
+    assert (corrected["status"], corrected["code"], corrected["pref_acquired_on"]) == ("0", "", "")
+    # a coverage that starts before the other municipality's ended overlaps it
+    drop(tmp_path, [person(1, change_id="c9", acquired_on="20180401", coverage_starts_on="20261101")], sequence=3)
+    system.receive()
+    [overlap] = results(tmp_path)
+    assert (overlap["status"], overlap["code"]) == ("1", "K101")

@@ -16,6 +16,7 @@ from nhi_interchange.adapters.files import DirectoryDrop
 from nhi_interchange.adapters.store import SqlStore
 from nhi_interchange.domain import files, layout
 from nhi_interchange.domain.address import TableError, parse_table
+from nhi_interchange.service_layer.ports import WriteBackRefused
 from nhi_interchange.service_layer.services import InterchangeService
 
 DAY = dt.date(2026, 12, 5)
@@ -276,6 +277,54 @@ def test_returned_data_is_imported_once_and_reflected_and_a_rejected_record_fixe
     assert resent.sent == 1
     person = records_of(drop.outbox / "NHI_139998_P_20261206.dat")
     assert layout.decode(layout.PERSON, person[1])["change_id"] == "c-fix"
+
+
+class FakeRegister:
+    """svc-qualification's RecordPrefectureAcquisition (PrefectureAcquisitions): refuses a date after 適用開始."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.down = True
+
+    def record_prefecture_acquisition(self, **call) -> str:
+        self.calls.append(call)
+        if self.down:
+            raise ConnectionError("svc-qualification is not answering")
+        if call["prefecture_acquired_on"] > "2026-12-01":
+            raise WriteBackRefused("the prefecture acquisition date is after the municipality's 適用開始 2026-12-01")
+        return "recorded"
+
+
+def test_a_returned_prefecture_acquisition_date_is_written_back_and_listed_and_retried_while_unanswered(setup):
+    service, _, drop, clock = setup
+    service.register = register = FakeRegister()
+    service.record_qualification_event(acquired("000000001"))
+    service.record_qualification_event(acquired("000000002", branch_no="02"))
+    run(service, clock)
+    returned(
+        drop,
+        "RET_139998_P_20261205.dat",
+        [("000000001", "c-000000001", "0", "", "2020-04-01"), ("000000002", "c-000000002", "0", "", "2026-12-03")],
+    )
+    job = service.run_job(service.start_job(kind="aggregation_import", parameters={}, business_date=DAY)["job_id"])
+    assert (job["state"], job["done"], job["failed"]) == ("succeeded", 1, 2)  # both dates wait for svc-qualification
+    cells = [r["pref_acquired_on"] for r in report(service, "interchange_registration_result_list")]
+    assert cells == ["2020-04-01（資格へ未反映（次回取込で再試行）: 資格管理サービスが応答しません）"] + [
+        "2026-12-03（資格へ未反映（次回取込で再試行）: 資格管理サービスが応答しません）"
+    ]
+    register.down = False
+    again = service.import_returned()  # no new file: only the waiting dates
+    assert (again.files, again.written_back, again.write_back_waiting) == (0, 1, 0)
+    assert register.calls[-2] == {
+        "person_id": "000000001",
+        "period_id": "p-000000001",
+        "prefecture_acquired_on": "2020-04-01",
+        "source_change_id": "c-000000001",
+    }
+    cells = [r["pref_acquired_on"] for r in report(service, "interchange_registration_result_list")]
+    assert cells[0] == "2020-04-01（資格取得日へ反映済）"
+    assert cells[1].startswith("2026-12-03（資格へ反映不可: the prefecture acquisition date is after")
+    assert service.import_returned().written_back == 0 and len(register.calls) == 4  # nothing left to write
 
 
 class Table:

@@ -188,21 +188,34 @@ class AggregationSystem:
             return "K006", ""
         if v["lost_on"] and v["lost_on"] < v["acquired_on"]:
             return "K102", ""
+        # Continuity in the prefecture is on the municipalities' coverage (適用開始 .. 適用終了 or 資格喪失): a move
+        # within it ends one coverage and starts the next while the prefecture-level acquisition date goes on.
+        starts_on = v["coverage_starts_on"] or v["acquired_on"]
+        ends_on = min((d for d in (v["lost_on"], v["coverage_ends_on"]) if d), default="")
         periods = self.state["periods"].setdefault(v["my_number"], [])
         others = [p for p in periods if p["insurer"] != insurer]
         for p in others:
-            if not p["lost_on"] or p["lost_on"] > v["acquired_on"]:
-                if not v["lost_on"] or v["lost_on"] > p["acquired_on"]:
+            other_end = _end(p)
+            if not other_end or other_end > starts_on:
+                if not ends_on or ends_on > _start(p):
                     return "K101", ""
-        mine = [p for p in periods if p["insurer"] == insurer and p["acquired_on"] == v["acquired_on"]]
-        for p in mine:
+        for p in [p for p in periods if p["insurer"] == insurer and _start(p) == starts_on]:
             periods.remove(p)
-        periods.append({"insurer": insurer, "acquired_on": v["acquired_on"], "lost_on": v["lost_on"]})
-        # ACQ-MOVE-IN-PREF: a move within the prefecture keeps the earliest acquisition of the continuous periods.
-        pref = v["acquired_on"]
-        for p in sorted(others, key=lambda p: p["acquired_on"], reverse=True):
-            if p["lost_on"] and p["lost_on"] <= pref and _days(p["lost_on"], pref) <= 1:
-                pref = p["acquired_on"]
+        periods.append(
+            {
+                "insurer": insurer,
+                "acquired_on": v["acquired_on"],
+                "lost_on": v["lost_on"],
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+            }
+        )
+        # ACQ-MOVE-IN-PREF: a move within the prefecture keeps the earliest acquisition of the continuous coverages.
+        pref, at = v["acquired_on"], starts_on
+        for p in sorted(others, key=_start, reverse=True):
+            other_end = _end(p)
+            if other_end and other_end <= at and _days(other_end, at) <= 1:
+                pref, at = min(pref, p["acquired_on"]), _start(p)
         return None, pref if pref != v["acquired_on"] else ""
 
     def _write_result(self, insurer: str, day: str, results: list[dict[str, Any]]) -> None:
@@ -241,6 +254,14 @@ def _household_address_error(v: dict[str, str]) -> str | None:
     if ward and not (len(ward) == 6 and ward.isascii() and ward.isdigit()):
         return "K007"
     return None
+
+
+def _start(period: dict[str, str]) -> str:
+    return period.get("starts_on") or period["acquired_on"]
+
+
+def _end(period: dict[str, str]) -> str:
+    return period.get("ends_on") or period["lost_on"]
 
 
 def _days(earlier: str, later: str) -> int:

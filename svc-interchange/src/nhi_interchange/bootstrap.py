@@ -67,6 +67,7 @@ def build_service(settings: Settings, engine) -> InterchangeService:
         addresses=addresses,
         people=link,
         burden=link,
+        register=link,
         insurer_number=settings.insurer_number,
         business_date=lambda: settings.business_date or dt.datetime.now(JST).date(),
     )

@@ -96,7 +96,7 @@ def _rows(kind: str, *, job_id: str | None, first: str | None, last: str | None)
 INTERCHANGE_COLUMNS = {
     "qualification_data_error_list": ("record_key", "file", "error_code", "message"),
     "interchange_import_list": ("data_type", "count", "status", "rejected"),
-    "interchange_registration_result_list": ("record_key", "applied", "reason"),
+    "interchange_registration_result_list": ("record_key", "applied", "reason", "pref_acquired_on"),
     "subcopy_target_list": ("person_id", "name", "item_type", "change_type", "transfer_status"),
 }
 INTERCHANGE_COUNTS = ("count", "rejected")

@@ -524,6 +524,36 @@ class CorrectQualificationResponse(_message.Message):
     certificates_to_reissue: _containers.RepeatedCompositeFieldContainer[CertificateDue]
     def __init__(self, period: _Optional[_Union[QualificationPeriod, _Mapping]] = ..., resend_required: _Optional[bool] = ..., change_id: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ..., certificates_to_reissue: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ...) -> None: ...
 
+class RecordPrefectureAcquisitionRequest(_message.Message):
+    __slots__ = ("context", "person_id", "period_id", "prefecture_acquired_on", "source_change_id")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    PREFECTURE_ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    person_id: str
+    period_id: str
+    prefecture_acquired_on: str
+    source_change_id: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., person_id: _Optional[str] = ..., period_id: _Optional[str] = ..., prefecture_acquired_on: _Optional[str] = ..., source_change_id: _Optional[str] = ...) -> None: ...
+
+class RecordPrefectureAcquisitionResponse(_message.Message):
+    __slots__ = ("outcome", "period_id", "version_id", "acquired_on", "coverage_starts_on", "change_id")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACQUIRED_ON_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    period_id: str
+    version_id: int
+    acquired_on: str
+    coverage_starts_on: str
+    change_id: str
+    def __init__(self, outcome: _Optional[str] = ..., period_id: _Optional[str] = ..., version_id: _Optional[int] = ..., acquired_on: _Optional[str] = ..., coverage_starts_on: _Optional[str] = ..., change_id: _Optional[str] = ...) -> None: ...
+
 class RegisterCertificateReturnRequest(_message.Message):
     __slots__ = ("context", "certificate_id", "outcome", "returned_on", "note")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]

@@ -75,6 +75,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationResponse.FromString,
                 _registered_method=True)
+        self.RecordPrefectureAcquisition = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/RecordPrefectureAcquisition',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionResponse.FromString,
+                _registered_method=True)
         self.RegisterCertificateReturn = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/RegisterCertificateReturn',
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RegisterCertificateReturnRequest.SerializeToString,
@@ -213,6 +218,14 @@ class QualificationServiceServicer:
 
     def CorrectQualification(self, request, context):
         """資格異動訂正 (2.2.1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordPrefectureAcquisition(self, request, context):
+        """ACQ-MOVE-IN-PREF (2.6.7 連携データ反映): the prefecture acquisition date the aggregation system returned for a
+        period becomes its 資格取得日; the 適用開始 stays. Audited, published as nhi.v1.qualification.corrected.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -378,6 +391,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.CorrectQualification,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationResponse.SerializeToString,
+            ),
+            'RecordPrefectureAcquisition': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPrefectureAcquisition,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionResponse.SerializeToString,
             ),
             'RegisterCertificateReturn': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterCertificateReturn,
@@ -681,6 +699,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/CorrectQualification',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.CorrectQualificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPrefectureAcquisition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/RecordPrefectureAcquisition',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.RecordPrefectureAcquisitionResponse.FromString,
             options,
             channel_credentials,
             insecure,

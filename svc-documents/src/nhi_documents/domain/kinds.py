@@ -184,7 +184,12 @@ KINDS: dict[str, DocumentKind] = {
         _list(
             "interchange_registration_result_list",
             "連携データ登録結果リスト",
-            (("record_key", "レコード"), ("applied", "反映"), ("reason", "理由")),
+            (
+                ("record_key", "レコード"),
+                ("applied", "反映"),
+                ("reason", "理由"),
+                ("pref_acquired_on", "都道府県資格取得年月日"),
+            ),
             connected=True,
         ),
         _list(

@@ -1,5 +1,6 @@
 """svc-qualification as the sub-copy link needs it: a person's household, My Number and DV flag (each My Number
-read is audited there as svc-interchange's), and the burden-ratio re-determination a query answer feeds."""
+read is audited there as svc-interchange's), the burden-ratio re-determination a query answer feeds, and the
+prefecture acquisition date the aggregation system returns (ACQ-MOVE-IN-PREF)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_common.errors import InvalidInput
 
-from ..service_layer.ports import PersonFacts
+from ..service_layer.ports import PersonFacts, WriteBackRefused
 
 OPERATOR = "svc-interchange"
 DEADLINE = 10.0
@@ -21,7 +22,7 @@ TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grp
 
 
 class QualificationLink:
-    """PersonDirectory and BurdenDecisions over QualificationService."""
+    """PersonDirectory, BurdenDecisions and PrefectureAcquisitions over QualificationService."""
 
     def __init__(self, address: str) -> None:
         self.channel = rpc.LazyChannel(address)
@@ -63,6 +64,28 @@ class QualificationLink:
             "ratio_percent": answer.ratio_percent,
             "pending": answer.pending,
         }
+
+    def record_prefecture_acquisition(
+        self, *, person_id: str, period_id: str, prefecture_acquired_on: str, source_change_id: str
+    ) -> str:
+        """ACQ-MOVE-IN-PREF into svc-qualification, once per period, date and answered change (Idempotency-Key)."""
+        request = qpb.RecordPrefectureAcquisitionRequest(
+            context=common_pb2.RequestContext(
+                operator_id=OPERATOR,
+                idempotency_key=f"prefecture-acquisition/{period_id}/{prefecture_acquired_on}/{source_change_id}",
+            ),
+            person_id=person_id,
+            period_id=period_id,
+            prefecture_acquired_on=prefecture_acquired_on,
+            source_change_id=source_change_id,
+        )
+        try:
+            answer = self._stub().RecordPrefectureAcquisition(request, timeout=DEADLINE)
+        except grpc.RpcError as exc:
+            if exc.code() in TRANSIENT:
+                raise
+            raise WriteBackRefused(exc.details() or str(exc.code())) from None
+        return answer.outcome
 
     def _determine(self, request) -> qpb.DetermineBurdenRatioResponse:
         try:

@@ -206,9 +206,9 @@ class SqlPendingRecords:
         query = sa.select(imports.c.seq).where(imports.c.file_name == file_name, imports.c.sha256 == sha256)
         return self.conn.execute(query).first() is not None
 
-    def sent_record(self, person_id: str, change_id: str) -> int | None:
+    def sent_record(self, person_id: str, change_id: str) -> dict[str, Any] | None:
         query = (
-            sa.select(pending.c.seq)
+            sa.select(pending.c.seq, pending.c.snapshot)
             .where(
                 pending.c.person_id == person_id,
                 pending.c.change_id == change_id,
@@ -217,7 +217,10 @@ class SqlPendingRecords:
             .order_by(pending.c.seq.desc())
             .limit(1)
         )
-        return self.conn.execute(query).scalar()
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        return {"seq": row.seq, "period_id": json.loads(row.snapshot or "{}").get("period_id") or ""}
 
     def save_import(self, row: dict[str, Any], found: list[dict[str, Any]]) -> None:
         import_seq = self.conn.execute(sa.insert(imports).values(**row, imported_at=utcnow())).inserted_primary_key[0]
@@ -237,6 +240,8 @@ class SqlPendingRecords:
                         pref_acquired_on=result["pref_acquired_on"],
                     )
                 )
+            # ACQ-MOVE-IN-PREF: an accepted record's prefecture acquisition date waits to be written back
+            write_back = applied and bool(result["pref_acquired_on"] and result.get("period_id"))
             self.conn.execute(
                 sa.insert(results).values(
                     import_seq=import_seq,
@@ -244,8 +249,32 @@ class SqlPendingRecords:
                     applied=applied,
                     reason=reason,
                     pref_acquired_on=result["pref_acquired_on"],
+                    person_id=result["person_id"] or None,
+                    period_id=result.get("period_id") or None,
+                    change_id=result["change_id"] or None,
+                    pref_state="pending" if write_back else None,
+                    pref_note=None
+                    if write_back or not result["pref_acquired_on"]
+                    else "期間が特定できないため資格へ反映しません",
                 )
             )
+
+    def pending_write_backs(self) -> list[dict[str, Any]]:
+        query = (
+            sa.select(
+                results.c.seq,
+                results.c.person_id,
+                results.c.period_id,
+                results.c.change_id,
+                results.c.pref_acquired_on,
+            )
+            .where(results.c.pref_state == "pending")
+            .order_by(results.c.seq)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def record_write_back(self, seq: int, state: str, note: str | None) -> None:
+        self.conn.execute(sa.update(results).where(results.c.seq == seq).values(pref_state=state, pref_note=note))
 
     def add_job(self, job: dict[str, Any]) -> None:
         self.conn.execute(sa.insert(jobs).values(**job))
@@ -415,7 +444,29 @@ def _report_row(kind: str, row) -> dict[str, Any]:
         }
     if kind == "interchange_import_list":
         return {"data_type": row.data_type, "count": row.count, "status": row.status, "rejected": row.rejected}
-    return {"record_key": row.record_key, "applied": "反映" if row.applied else "不能", "reason": row.reason}
+    return {
+        "record_key": row.record_key,
+        "applied": "反映" if row.applied else "不能",
+        "reason": row.reason,
+        "pref_acquired_on": _pref_cell(row),
+    }
+
+
+PREF_STATES = {
+    "pending": "資格へ未反映（次回取込で再試行）",
+    "recorded": "資格取得日へ反映済",
+    "unchanged": "資格取得日と一致",
+    "refused": "資格へ反映不可",
+}
+
+
+def _pref_cell(row) -> str | None:
+    """ACQ-MOVE-IN-PREF on the 連携データ登録結果リスト: the returned date and whether the register took it."""
+    if not row.pref_acquired_on:
+        return None
+    state = PREF_STATES.get(row.pref_state or "", "")
+    note = f": {row.pref_note}" if row.pref_note and row.pref_state in ("pending", "refused", None) else ""
+    return f"{row.pref_acquired_on}（{state or '資格へ反映しません'}{note}）"
 
 
 def _transfer(row) -> dict[str, Any]:

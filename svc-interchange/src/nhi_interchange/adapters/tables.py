@@ -98,6 +98,8 @@ def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("applied", sa.Boolean, nullable=False),
             sa.Column("reason", sa.Text, nullable=True),
             sa.Column("pref_acquired_on", sa.String(10), nullable=True),
+            *(sa.Column(name, kind, nullable=True) for name, kind in PREFECTURE_COLUMNS),
+            sa.Index("ix_registration_results_pref_state", "pref_state"),
         ),
         "interchange_jobs": sa.Table(
             "interchange_jobs",
@@ -138,6 +140,16 @@ def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
         ),
     }
 
+
+# Columns revision 0005 adds to registration_results: the ACQ-MOVE-IN-PREF write-back into svc-qualification.
+# pref_state: pending (to write) | recorded | unchanged | refused; null when no prefecture date came back.
+PREFECTURE_COLUMNS = (
+    ("person_id", sa.String(20)),
+    ("period_id", sa.String(36)),
+    ("change_id", sa.String(36)),
+    ("pref_state", sa.String(10)),
+    ("pref_note", sa.Text),
+)
 
 # Columns revision 0003 adds to the sub-copy tables of revision 0002 (all nullable: rows before it have none).
 QUERY_COLUMNS = (

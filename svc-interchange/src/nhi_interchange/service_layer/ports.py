@@ -59,11 +59,19 @@ class PendingRecords(Protocol):
 
     def imported(self, file_name: str, sha256: str) -> bool: ...
 
-    def sent_record(self, person_id: str, change_id: str) -> int | None:
-        """The seq of the sent record of this change and person, None when none was sent."""
+    def sent_record(self, person_id: str, change_id: str) -> dict[str, Any] | None:
+        """The sent record of this change and person (seq, period_id), None when none was sent."""
 
     def save_import(self, row: dict[str, Any], results: list[dict[str, Any]]) -> None:
-        """The import list row of a returned file and the reflection of each returned record."""
+        """The import list row of a returned file and the reflection of each returned record; an accepted record
+        with a prefecture acquisition date waits to be written back (pending_write_backs)."""
+
+    def pending_write_backs(self) -> list[dict[str, Any]]:
+        """Registration results whose prefecture acquisition date is not written back yet: seq, person_id,
+        period_id, change_id, pref_acquired_on."""
+
+    def record_write_back(self, seq: int, state: str, note: str | None) -> None:
+        """How writing back went: recorded | unchanged | refused (with why), or pending again (with why)."""
 
     def add_job(self, job: dict[str, Any]) -> None: ...
 
@@ -139,6 +147,20 @@ class PersonFacts:
 class PersonDirectory(Protocol):
     def person(self, person_id: str) -> PersonFacts | None:
         """The person as svc-qualification holds them now; None when unknown."""
+
+
+class PrefectureAcquisitions(Protocol):
+    """svc-qualification's register for ACQ-MOVE-IN-PREF (2.6.7)."""
+
+    def record_prefecture_acquisition(
+        self, *, person_id: str, period_id: str, prefecture_acquired_on: str, source_change_id: str
+    ) -> str:
+        """Write the returned date into the period: recorded | unchanged; WriteBackRefused when the register
+        refuses it; any other exception is transient (the write-back is tried again at the next import)."""
+
+
+class WriteBackRefused(Exception):
+    """svc-qualification refused the prefecture acquisition date (the message says why)."""
 
 
 class BurdenDecisions(Protocol):

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from ..domain import layout
-from .ports import FileDrop, Store
+from .ports import FileDrop, PrefectureAcquisitions, Store, WriteBackRefused
 
 log = logging.getLogger(__name__)
 DATA_TYPES = {"H": "資格情報（世帯）", "P": "資格情報（個人）"}
@@ -19,10 +19,14 @@ class ImportResult:
     files: int
     accepted: int
     rejected: int
+    written_back: int = 0  # ACQ-MOVE-IN-PREF dates svc-qualification took (recorded or already so)
+    write_back_waiting: int = 0  # dates not written because svc-qualification did not answer: tried next time
 
 
-def import_returned(*, store: Store, drop: FileDrop) -> ImportResult:
-    """Import every returned file not imported before; reflect each result on the record it names."""
+def import_returned(*, store: Store, drop: FileDrop, register: PrefectureAcquisitions | None = None) -> ImportResult:
+    """Import every returned file not imported before; reflect each result on the record it names; write every
+    prefecture acquisition date returned (ACQ-MOVE-IN-PREF) back into svc-qualification, those of earlier imports
+    that could not be written included."""
     files = accepted = rejected = 0
     for name, content in drop.returned():
         digest = hashlib.sha256(content).hexdigest()
@@ -32,13 +36,48 @@ def import_returned(*, store: Store, drop: FileDrop) -> ImportResult:
             row, results = _parse(name, content, digest)
             for result in results:
                 if result["person_id"]:
-                    result["seq"] = records.sent_record(result["person_id"], result["change_id"])
+                    sent = records.sent_record(result["person_id"], result["change_id"])
+                    result["seq"] = sent["seq"] if sent else None
+                    result["period_id"] = sent["period_id"] if sent else ""
             records.save_import(row, results)
         files += 1
         accepted += sum(1 for r in results if r["status"] == "accepted")
         rejected += sum(1 for r in results if r["status"] == "rejected")
-    log.info("returned data imported", extra={"files": files, "accepted": accepted, "rejected": rejected})
-    return ImportResult(files, accepted, rejected)
+    written = waiting = 0
+    if register is not None:
+        written, waiting = _write_back(store, register)
+    log.info(
+        "returned data imported",
+        extra={"files": files, "accepted": accepted, "rejected": rejected, "written_back": written},
+    )
+    return ImportResult(files, accepted, rejected, written, waiting)
+
+
+def _write_back(store: Store, register: PrefectureAcquisitions) -> tuple[int, int]:
+    """ACQ-MOVE-IN-PREF: each waiting date into its period in svc-qualification; (taken, still waiting)."""
+    with store.transaction() as records:
+        waiting = records.pending_write_backs()
+    taken = left = 0
+    for row in waiting:
+        try:
+            outcome = register.record_prefecture_acquisition(
+                person_id=row["person_id"],
+                period_id=row["period_id"],
+                prefecture_acquired_on=row["pref_acquired_on"],
+                source_change_id=row["change_id"] or "",
+            )
+        except WriteBackRefused as exc:
+            state, note = "refused", str(exc)[:500]
+        except Exception as exc:  # svc-qualification unreachable or failing: the next import tries again
+            log.warning("prefecture acquisition date not written back", extra={"error": exc.__class__.__name__})
+            state, note = "pending", "資格管理サービスが応答しません"
+        else:
+            state, note = outcome, None
+            taken += 1
+        left += state == "pending"
+        with store.transaction() as records:
+            records.record_write_back(row["seq"], state, note)
+    return taken, left
 
 
 def _parse(name: str, content: bytes, digest: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

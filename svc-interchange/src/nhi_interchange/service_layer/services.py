@@ -16,7 +16,15 @@ from nhi_common.paging import Page
 from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_record
 from ..domain.subcopy import asks_income
 from . import daily, returns, subcopy
-from .ports import AddressTables, BurdenDecisions, FileDrop, PersonDirectory, PersonNumbers, Store
+from .ports import (
+    AddressTables,
+    BurdenDecisions,
+    FileDrop,
+    PersonDirectory,
+    PersonNumbers,
+    PrefectureAcquisitions,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 CONSUMER = "interchange-qualification"
@@ -62,6 +70,7 @@ class InterchangeService:
         addresses: AddressTables | None = None,
         people: PersonDirectory | None = None,
         burden: BurdenDecisions | None = None,
+        register: PrefectureAcquisitions | None = None,
         insurer_number: str = "139998",
         business_date: Callable[[], dt.date] = dt.date.today,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -73,6 +82,7 @@ class InterchangeService:
         self.addresses = addresses
         self.people = people
         self.burden = burden
+        self.register = register
         self.insurer_number = insurer_number
         self.business_date = business_date
         self.clock = clock
@@ -147,7 +157,7 @@ class InterchangeService:
 
     def import_returned(self) -> returns.ImportResult:
         """2.6.6–2.6.7: import and reflect what the aggregation system returned."""
-        return returns.import_returned(store=self.store, drop=self._drop())
+        return returns.import_returned(store=self.store, drop=self._drop(), register=self.register)
 
     def list_files(self, *, page: Page) -> tuple[list[dict[str, Any]], str]:
         with self.store.transaction() as records:
@@ -318,7 +328,8 @@ class InterchangeService:
                 self._update(job_id, total=result.sent + result.errors, done=result.sent, failed=result.errors)
             elif job["kind"] == "aggregation_import":
                 imported = self.import_returned()
-                self._update(job_id, total=imported.files, done=imported.files)
+                # failed: prefecture acquisition dates svc-qualification did not take yet (tried at the next import)
+                self._update(job_id, total=imported.files, done=imported.files, failed=imported.write_back_waiting)
             elif job["kind"] == "subcopy_registration":
                 transfer = self.register_subcopies(
                     dt.date.fromisoformat(job["business_date"]),

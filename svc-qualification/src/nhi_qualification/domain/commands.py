@@ -91,6 +91,16 @@ class CorrectQualification:
 
 
 @dataclasses.dataclass(frozen=True)
+class RecordPrefectureAcquisition:
+    """ACQ-MOVE-IN-PREF: the prefecture acquisition date the aggregation system returned for a period (2.6.7)."""
+
+    person_id: str
+    period_id: str
+    prefecture_acquired_on: dt.date
+    source_change_id: str  # the change whose aggregation record the aggregation system answered
+
+
+@dataclasses.dataclass(frozen=True)
 class RecordCertificateIssued:
     kind: str
     person_id: str

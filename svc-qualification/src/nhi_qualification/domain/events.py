@@ -286,6 +286,7 @@ class QualificationCorrected(Event):
     resend_required: bool
     business_date: dt.date
     operator_id: str
+    coverage_starts_on: dt.date | None = None  # ACQ-MOVE-IN-PREF: the 適用開始 kept when the acquisition moved back
 
     @property
     def subject(self) -> str:
@@ -311,6 +312,7 @@ class QualificationCorrected(Event):
             "resend_required": self.resend_required,
             "business_date": self.business_date.isoformat(),
             "operator_id": self.operator_id,
+            "coverage_starts_on": _iso(self.coverage_starts_on),
         }
 
 

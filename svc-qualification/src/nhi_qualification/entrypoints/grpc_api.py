@@ -20,6 +20,7 @@ from ..service_layer import (
     decisions,
     ledger,
     notifications,
+    prefecture,
     queries,
     renewal_facts,
     resident_reflection,
@@ -148,6 +149,13 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
     def CorrectQualification(self, request, context):
         result = corrections.correct_qualification(self.app, parse.correction(request), parse.actor(request.context))
         return render(result, pb.CorrectQualificationResponse())
+
+    @rpc.translated
+    def RecordPrefectureAcquisition(self, request, context):
+        result = prefecture.record_prefecture_acquisition(
+            self.app, parse.prefecture_acquisition(request), parse.actor(request.context)
+        )
+        return render(result, pb.RecordPrefectureAcquisitionResponse())
 
     @rpc.translated
     def RecordCertificateIssued(self, request, context):

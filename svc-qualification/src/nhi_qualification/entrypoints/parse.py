@@ -187,6 +187,17 @@ def correction(request) -> c.CorrectQualification:
     )
 
 
+def prefecture_acquisition(request) -> c.RecordPrefectureAcquisition:
+    required("person_id", request.person_id, "the person whose period it is")
+    required("period_id", request.period_id, "the period the aggregation system answered")
+    return c.RecordPrefectureAcquisition(
+        person_id=request.person_id,
+        period_id=request.period_id,
+        prefecture_acquired_on=required_date("prefecture_acquired_on", request.prefecture_acquired_on),
+        source_change_id=request.source_change_id,
+    )
+
+
 def certificate_issued(certificate) -> c.RecordCertificateIssued:
     required("certificate.person_id", certificate.person_id, "the holder")
     return c.RecordCertificateIssued(
