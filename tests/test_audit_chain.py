@@ -209,3 +209,49 @@ def test_a_row_audited_in_a_transaction_that_rolls_back_is_not_appended(chain):
         ids = [r.target_id for r in conn.execute(sa.select(table.c.target_id).order_by(table.c.seq))]
         assert ids == ["P000000", "P000001", "P000002", "P000010", "P000011"]
         assert audit.verify(conn, table).ok
+
+
+def test_the_newest_rows_removed_are_caught_against_the_anchor_file_outside_the_database(chain, tmp_path):
+    engine, url, schema, journal = chain
+    where = ["--database-url", url, *(["--schema", schema] if schema else [])]
+    anchors = tmp_path / "anchors" / "documents.jsonl"
+    by_file = ["--anchor-file", str(anchors), "--service", "documents"]
+    assert _verify(url, schema, *by_file).returncode == 0  # no anchor yet: nothing to compare with
+
+    _append(engine, journal, 20)
+    done = subprocess.run([*NHI_AUDIT, "anchor", *where, *by_file], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "anchored documents row 20 " in done.stdout, done.stdout + done.stderr
+    _append(engine, journal, 5, start=20)
+    assert _verify(url, schema, *by_file).returncode == 0  # rows after the anchor are fine
+
+    _attack(engine, "DELETE FROM audit_log WHERE seq > 18")  # the newest rows: no link is broken
+    assert _verify(url, schema).returncode == 0  # the chain alone cannot tell
+    done = _verify(url, schema, *by_file)
+    assert done.returncode == 1 and "BROKEN: the noted chain head is no longer in the chain" in done.stdout
+    assert "anchor: row 20 " in done.stdout
+
+    refused = subprocess.run([*NHI_AUDIT, "anchor", *where, "--anchor-file", str(anchors), "--service", "other"],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert refused.returncode == 0  # another service's anchors in the same file do not mix
+    assert _verify(url, schema, *by_file).returncode == 1
+    [first, second] = [json.loads(line) for line in anchors.read_text().splitlines()]
+    assert (first["service"], first["seq"], second["service"], second["seq"]) == ("documents", 20, "other", 18)
+
+
+def test_purge_anchors_the_new_head_and_an_anchored_row_purged_since_is_not_a_break(chain, tmp_path):
+    engine, url, schema, journal = chain
+    where = ["--database-url", url, *(["--schema", schema] if schema else [])]
+    anchors = tmp_path / "anchors.jsonl"
+    by_file = ["--anchor-file", str(anchors), "--service", "documents"]
+    _append(engine, journal, 6, occurred_at=dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc))
+    assert subprocess.run([*NHI_AUDIT, "anchor", *where, *by_file], capture_output=True).returncode == 0
+    _append(engine, journal, 3, start=100)
+    purge = [*NHI_AUDIT, "purge", *where, *by_file, "--export-dir", str(tmp_path / "exports")]
+    done = subprocess.run(purge, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "anchored documents row 10 " in done.stdout, done.stdout + done.stderr
+
+    lines = anchors.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [6, 10]  # row 6 was purged since; row 10 is the anchor row
+    anchors.write_text(lines[0] + "\n")  # as if the purge had not anchored: the noted row is gone by purge, not attack
+    done = _verify(url, schema, *by_file)
+    assert done.returncode == 0 and "was purged since" in done.stdout, done.stdout
