@@ -154,12 +154,48 @@ def test_cron_jobs_and_workers_have_a_disabled_default_entry():
         ("subcopy-query-send", "15 2 * * *", "Asia/Tokyo", False),
         ("intermediate-receipt", "0 7,12,17 * * *", "Asia/Tokyo", False),
         ("age75-loss", "30 0 * * *", "Asia/Tokyo", False),
+        ("dv-status-ends", "5 0 * * *", "Asia/Tokyo", False),
         ("burden-redetermination", "0 1 1 8 *", "Asia/Tokyo", False),
         ("documents-sweep-blobs", "30 3 * * 0", "Asia/Tokyo", False),
     ]
     assert values["workers"] and all(worker["enabled"] is False for worker in values["workers"])
     assert all(worker["autoscaling"]["keda"]["enabled"] is False for worker in values["workers"])
     assert not [doc for doc in _documents(render_golden.render(None)) if doc["kind"] in ("CronJob", "ScaledObject")]
+
+
+def test_the_audit_purge_runs_daily_for_every_service_with_a_database_onto_the_archive_claim():
+    """auditPurge: one CronJob per service with a database runs `nhi-audit purge` on its own database, exports
+    and anchors the chain head on the claim, and gets no secret but the database password."""
+    assert not [d for d in _documents(render_golden.render(None)) if d["metadata"]["name"].startswith("nhi-audit")]
+    values = {"auditPurge": {"enabled": True, "exportClaim": "audit-archive", "retentionDays": 3650}}
+    jobs = {d["metadata"]["name"]: d for d in _documents(render_golden.render(values)) if d["kind"] == "CronJob"}
+    with helm.Chart.load(CHART) as chart:
+        databases = {n: c["database"] for n, c in chart.values["components"].items() if c.get("database")}
+    assert sorted(jobs) == [f"nhi-audit-purge-{name}" for name in sorted(databases)] and len(databases) == 4
+    for name, database in databases.items():
+        job = jobs[f"nhi-audit-purge-{name}"]
+        assert (job["spec"]["schedule"], job["spec"]["timeZone"]) == ("15 4 * * *", "Asia/Tokyo")
+        assert job["spec"]["concurrencyPolicy"] == "Forbid"
+        [container] = _containers(job)
+        prefix = database["envPrefix"]
+        assert container["command"] == [
+            "nhi-audit", "purge", "--database-url", f"$({prefix}_DATABASE_URL)", "--schema",
+            f"$({prefix}_DATABASE_SCHEMA)", "--service", name, "--export-dir", f"/audit/{name}",
+            "--anchor-file", f"/audit/{name}/anchors.jsonl",
+        ]  # fmt: skip
+        env = {e["name"]: e for e in container["env"]}
+        assert env[f"{prefix}_DATABASE_SCHEMA"]["value"] == database["schema"]
+        assert env["NHI_AUDIT_RETENTION_DAYS"]["value"] == "3650"
+        assert {n for n, e in env.items() if "valueFrom" in e} == {"PGPASSWORD"}
+        assert {"name": "audit", "mountPath": "/audit"} in container["volumeMounts"]
+        assert {"name": "audit", "persistentVolumeClaim": {"claimName": "audit-archive"}} in _pod(job)["volumes"]
+    assert "nhi-audit-purge-qualification" in render_golden.render(CASES["production"])
+
+
+def test_the_audit_purge_needs_its_archive_claim():
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render({"auditPurge": {"enabled": True}})
+    assert "auditPurge.exportClaim" in str(refused.value)
 
 
 # --- every command is a real subcommand ---------------------------------------------------------------------------

@@ -167,6 +167,9 @@ spec:
           mountPath: /tmp
         - name: var
           mountPath: /app/var
+        {{- with .extraMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir: {}
@@ -181,6 +184,9 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
+    {{- with .extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{/* An autoscaling/v2 HPA for a Deployment: (dict "root" $ "name" NAME "autoscaling" MAP). */}}
