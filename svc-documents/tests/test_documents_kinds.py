@@ -17,8 +17,11 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from nhi_common.jp import to_cp932
+from nhi_documents.adapters.blobs import FileBlobStore
 from nhi_documents.adapters.characters_store import SqlUndrawableLog
 from nhi_documents.adapters.fonts import find_fallback_fonts, find_font
+from nhi_documents.adapters.jobs_store import SqlJobStore
+from nhi_documents.adapters.print_files import MergedPdfFiles
 from nhi_documents.adapters.rendering import PdfRenderer
 from nhi_documents.adapters.store import SqlDocumentStore, metadata
 from nhi_documents.domain import documents, kinds, layout
@@ -33,6 +36,8 @@ from nhi_documents.domain.model import (
     ShareInfo,
     StatusInfo,
 )
+from nhi_documents.service_layer.job_ports import InsuredPerson
+from nhi_documents.service_layer.jobs import DocumentJobs
 from nhi_documents.service_layer.services import DocumentService
 
 D = dt.date
@@ -594,3 +599,46 @@ def test_where_allowed_the_base_character_is_printed_with_a_reason_and_listed_fo
         ("name", "U+845B U+E01EF", "substituted", 1),
         ("head_name", "U+845B U+E01EF", "substituted", 1),
     ]
+
+
+class OneInsured:
+    """InsuredList in memory: the one person of FakeQualification."""
+
+    def list_insured(self, *, as_of, after, operator_id, business_date, births=(None, None)):
+        return ([] if after else [InsuredPerson("900000001", "H1", D(1954, 5, 2), "399-0101")]), ""
+
+
+@needs_ipamj
+def test_the_renewal_notes_and_lists_a_base_character_printed_for_an_ivs_as_the_counter_does(engine, tmp_path):
+    """An annual renewal where NHI_PDF_IVS_BASE_FALLBACK lets 葛󠇯 print as 葛: each certificate keeps the STD-文字
+    reason, the job's manifest names the documents, and the clerk's list has the sequence with outcome substituted."""
+    svc = service(engine, ivs_renderer(base_fallback=True), person(name_kanji=f"{NOWHERE}西　太郎"))
+    sent = []
+    jobs = DocumentJobs(
+        service=svc,
+        insured=OneInsured(),
+        store=SqlJobStore(engine, FileBlobStore(tmp_path / "blobs")),
+        print_files=MergedPdfFiles(tmp_path / "print"),
+        dispatch=sent.extend,
+    )
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+
+    manifest = jobs.manifest(job["job_id"])
+    issued = manifest["counts_per_kind"]
+    assert issued == {"eligibility_certificate": 1, "qualification_notice": 1, "elderly_recipient_certificate": 1}
+    noted = manifest["substituted"]
+    assert sorted(n["kind"] for n in noted) == sorted(issued)
+    assert {(n["person_id"], n["substituted"], n["substituted_fields"]) for n in noted} == {
+        ("900000001", "U+845B U+E01EF,U+845B U+E01EF", "name,head_name")
+    }
+    for n in noted:
+        reasons = [r for r in svc.get_document(n["document_id"])["reasons"] if r["rule_id"] == "STD-文字"]
+        assert len(reasons) == 1 and "葛（U+845B U+E01EF）" in reasons[0]["summary"]
+    listed, _cursor = svc.list_undrawable_characters(person_id="900000001")
+    assert {(r["field"], r["character"], r["outcome"]) for r in listed} == {
+        ("name", "U+845B U+E01EF", "substituted"),
+        ("head_name", "U+845B U+E01EF", "substituted"),
+    }

@@ -206,6 +206,21 @@ class SqlJobRecords:
         )
         return [dict(r._mapping) for r in self.conn.execute(query)]
 
+    def substituted(self, job_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(documents.c.id, documents.c.person_id, documents.c.kind, documents.c.reasons)
+            .where(documents.c.job_id == job_id, documents.c.reasons.like('%"substituted_fields"%'))
+            .order_by(documents.c.person_id, documents.c.kind)
+        )
+        found = []
+        for row in self.conn.execute(query):
+            for reason in json.loads(row.reasons):
+                if "substituted_fields" in reason.get("facts", {}):
+                    found.append(
+                        {"document_id": row.id, "person_id": row.person_id, "kind": row.kind, **reason["facts"]}
+                    )
+        return found
+
     def outcomes(self, job_id: str) -> dict[str, int]:
         query = sa.select(items.c.outcome, sa.func.count()).where(items.c.job_id == job_id).group_by(items.c.outcome)
         return {outcome: int(count) for outcome, count in self.conn.execute(query)}

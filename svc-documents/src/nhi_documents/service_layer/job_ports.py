@@ -74,6 +74,10 @@ class JobRecords(Protocol):
     def print_run(self, job_id: str) -> list[dict[str, Any]]:
         """The job's issued items with their document's blob, by postal code, household, person."""
 
+    def substituted(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's documents that printed an IVS as its base character: document id, person, kind and the
+        reason's facts (`substituted`, `substituted_fields`), by person and kind."""
+
     def set_manifest(self, job_id: str, manifest: dict[str, Any], *, state: str) -> None: ...
 
     def fail_job(self, job_id: str, error: str) -> None: ...

@@ -236,6 +236,9 @@ class DocumentJobs:
             tx.add_events([_issued_event(doc, run.issued_on) for doc in issued])
             complete = tx.finish_chunk(job_id, chunk_no, done=len(persons) - failed, failed=failed)
         self.service.after_commit()
+        for doc in issued:  # on the clerk's list of characters as the counter lists them (outcome substituted)
+            if doc.substituted:
+                self.service.record_substitutions(doc.person_id, doc.kind, doc.substituted)
         if complete:
             self.assemble(job_id)
 
@@ -284,6 +287,7 @@ class DocumentJobs:
         with self.store.transaction() as tx:
             run = tx.print_run(job_id)
             outcomes = tx.outcomes(job_id)
+            substituted = tx.substituted(job_id)
         chunk_files: dict[str, bytes] = {}  # a chunk's blob file read once
         blobs = {}
         for i in run:
@@ -315,6 +319,7 @@ class DocumentJobs:
             files=files,
             items=run,
             outcomes=outcomes,
+            substituted=substituted,
             mailing=self.settings.mailing,
             mail_class=self.settings.mail_class,
         )

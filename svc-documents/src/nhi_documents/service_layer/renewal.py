@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from nhi_common.errors import DomainError, NotFound
+from nhi_common.reasons import Reason
 
 from ..domain import documents, kinds
 from ..domain.certificate import NotInsured
@@ -43,6 +44,7 @@ class Issued:
     valid_until: dt.date | None
     certificate_number: str
     reasons: list[dict[str, Any]]
+    substituted: tuple[Reason, ...] = ()  # an IVS printed as its base character (NHI_PDF_IVS_BASE_FALLBACK)
 
 
 def gather(service: DocumentService, *, person_id: str, day: dt.date, operator: str) -> PersonFacts | str:
@@ -80,7 +82,8 @@ def issue(
     service: DocumentService, facts: PersonFacts, *, kind: str, day: dt.date, number: str, document_id: str
 ) -> Issued | str:
     """The certificate of `kind` issued on `day`, drawn as the counter draws it; 'undrawable' when no font draws
-    a character of it (recorded for the clerk's list, STD-文字), 'text_overflow' when a text cannot fit."""
+    a character of it (recorded for the clerk's list, STD-文字), 'text_overflow' when a text cannot fit. An IVS
+    printed as its base character is noted on the document (`substituted`) as at the counter."""
     model = documents.person_document(
         kinds.KINDS[kind],
         facts,
@@ -97,6 +100,7 @@ def issue(
         return "undrawable"
     except TextOverflow:
         return "text_overflow"
+    substituted = service.substitutions(model)  # noted on the document as the counter notes it
     return Issued(
         document_id=document_id,
         kind=kind,
@@ -107,7 +111,8 @@ def issue(
         sha256=hashlib.sha256(content).hexdigest(),
         valid_until=model.valid_until,
         certificate_number=number,
-        reasons=[r.as_dict() for r in model.reasons],
+        reasons=[r.as_dict() for r in model.reasons + substituted],
+        substituted=substituted,
     )
 
 
@@ -157,8 +162,10 @@ def manifest(
     outcomes: dict[str, int],
     mailing: str,
     mail_class: str,
+    substituted: Iterable[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """What the print shop and the auditor check: files, sheets, persons, envelopes, counts per kind."""
+    """What the print shop and the auditor check: files, sheets, persons, envelopes, counts per kind, and the
+    documents that printed an IVS as its base character (文字要件, each also on the clerk's list)."""
     per_kind: dict[str, int] = {}
     for item in items:
         per_kind[item["kind"]] = per_kind.get(item["kind"], 0) + 1
@@ -180,4 +187,5 @@ def manifest(
         },
         "counts_per_kind": per_kind,
         "outcomes": outcomes,
+        "substituted": list(substituted),
     }

@@ -242,20 +242,21 @@ class DocumentService:
                 reasons += (Reason(CHARACTERS_RULE, summary, "文字要件", {"replaced_characters": str(replaced)}),)
             return content, MEDIA_TYPES[f"csv:{encoding}"], reasons
         content = self.renderer.render(model)
-        reasons = model.reasons
+        return content, MEDIA_TYPES["pdf"], model.reasons + self.substitutions(model)
+
+    def substitutions(self, model: DocumentModel) -> tuple[Reason, ...]:
+        """The reason a rendered document keeps when an ideographic variation sequence was printed as its base
+        character (NHI_PDF_IVS_BASE_FALLBACK): which sequences, in which fields; () when none was."""
         substituted = list(dict.fromkeys((source or "text", seq) for source, seq in self.renderer.substituted(model)))
-        if substituted:
-            shown = "、".join(dict.fromkeys(f"{seq[0]}（{code_point(seq)}）" for _source, seq in substituted))
-            facts = {
-                "substituted": ",".join(code_point(seq) for _source, seq in substituted),
-                "substituted_fields": ",".join(source for source, _seq in substituted),
-            }
-            reasons += (
-                Reason(
-                    CHARACTERS_RULE, f"異体字の字形を持つフォントがないため基本字形で印字: {shown}", "文字要件", facts
-                ),
-            )
-        return content, MEDIA_TYPES["pdf"], reasons
+        if not substituted:
+            return ()
+        shown = "、".join(dict.fromkeys(f"{seq[0]}（{code_point(seq)}）" for _source, seq in substituted))
+        facts = {
+            "substituted": ",".join(code_point(seq) for _source, seq in substituted),
+            "substituted_fields": ",".join(source for source, _seq in substituted),
+        }
+        summary = f"異体字の字形を持つフォントがないため基本字形で印字: {shown}"
+        return (Reason(CHARACTERS_RULE, summary, "文字要件", facts),)
 
     def record_refusal(self, refused: UndrawableCharacter) -> None:
         """The refusal for an undrawable character, kept for the clerk's list (after the document's transaction)."""
