@@ -225,3 +225,38 @@ def test_signing_out_ends_the_session(page, running, timings):
     go(page, timings, "sign-in", "/console/")
     assert "/console/login" in page.url
     assert re.search(r"サインイン", page.title())
+
+
+def test_my_number_is_masked_until_revealed_for_a_purpose_and_the_view_is_audited(page, running, timings):
+    moved = move_in(running, members=1, event_date="2026-11-19", seed=1302)
+    person_id = moved["person_ids"][0]
+    sign_in(page, timings, "counter", operator="clerk-mn", scopes=("mynumber:read",))
+    go(page, timings, "person", f"/console/persons/{person_id}")
+    # The scope reads My Numbers, so the API asks why: the console says how to give the purpose.
+    assert "利用目的の入力が必要です" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("利用目的").fill("窓口での本人確認")
+    page.get_by_role("button", name="設定").click()
+    go(page, timings, "person", f"/console/persons/{person_id}")
+    shown = page.locator("dt:has-text('個人番号') + dd").inner_text()
+    assert re.match(r"^\*{8}\d{4}", shown)  # masked on the screen until the clerk asks
+    page.get_by_role("link", name=re.compile("表示")).click()
+    revealed = page.locator(".mynumber").inner_text()
+    assert re.fullmatch(r"\d{12}", revealed) and revealed.endswith(shown[8:12])
+
+    events = running.http.get(
+        "/api/v1/audit-events",
+        params={"operator_id": "clerk-mn", "target_id": person_id},
+        headers=running.headers("auditor"),
+    ).json()["events"]
+    unmasked = [e for e in events if e["action"] == "mynumber.read"]
+    assert unmasked and all(e["purpose"] == "窓口での本人確認" for e in unmasked)
+
+
+def test_without_the_scope_my_number_stays_masked_and_cannot_be_revealed(page, running, timings):
+    moved = move_in(running, members=1, event_date="2026-11-18", seed=1303)
+    person_id = moved["person_ids"][0]
+    sign_in(page, timings, "counter", operator="clerk-plain")
+    go(page, timings, "person", f"/console/persons/{person_id}?reveal=mynumber")
+    shown = page.locator("dt:has-text('個人番号') + dd").inner_text()
+    assert shown.startswith("********") and page.locator(".mynumber").count() == 0
+    assert page.get_by_label("個人番号").count() == 0  # no search by My Number without the scope

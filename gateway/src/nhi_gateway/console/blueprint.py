@@ -107,6 +107,14 @@ def _api_error(exc: ApiError) -> flask.Response:
     if exc.status == 401:
         security.sign_out()
         return flask.redirect(flask.url_for("console.login", next=flask.request.full_path.rstrip("?")))
+    if str(exc.problem.get("type", "")).endswith("/purpose-required"):
+        return render(
+            "error.html",
+            400,
+            title="利用目的の入力が必要です",
+            detail="個人番号などを読む操作には利用目的が要ります（監査ログに残ります）。画面上部の「利用目的」に入力して"
+            "「設定」を押してから、もう一度開いてください。",
+        )
     titles = {403: "この操作の権限がありません", 404: "見つかりません", 409: "他の操作と重なりました"}
     title = titles.get(exc.status, "処理できませんでした" if exc.status < 500 else "システムが応答しません")
     return render("error.html", exc.status if exc.status >= 400 else 500, title=title, detail=exc.detail, failure=exc)
