@@ -16,6 +16,7 @@ from nhi_interchange.adapters.files import DirectoryDrop
 from nhi_interchange.adapters.store import SqlStore
 from nhi_interchange.domain import layout
 from nhi_interchange.domain import subcopy as sc
+from nhi_interchange.service_layer import subcopy
 from nhi_interchange.service_layer.ports import PersonFacts
 from nhi_interchange.service_layer.services import InterchangeService
 from nhi_simulators.intermediate import IntermediateServer
@@ -260,6 +261,57 @@ def test_a_file_the_server_could_not_read_refuses_the_transfer(setup):
     [listed] = service.list_transfers(page=Page(10, None))[0]
     assert (listed["state"], listed["accepted"], listed["rejected"]) == ("refused", 0, 2)
     assert listed["result_note"].startswith("C001")
+
+
+def test_a_refused_transfer_is_sent_again_by_the_next_registration_without_a_new_change(setup):
+    service, server, _burden, drop = setup
+    changes(service)
+    first = service.register_subcopies(DAY)
+    path = drop.outbox / first.file_name
+    path.write_bytes(path.read_bytes()[:-10])  # damaged on the way: the server refuses the whole file
+    server.receive()
+    service.receive_intermediate()
+
+    again = service.register_subcopies(DAY)
+    assert (again.records, again.retried, again.errors) == (2, 2, 0)  # the record in error waits for a change
+    [summary] = server.receive()["subcopies"]
+    assert (summary["accepted"], summary["rejected"]) == (2, 0)
+    service.receive_intermediate()
+    refused, resent = service.list_transfers(page=Page(10, None))[0]
+    assert (refused["state"], refused["retried"], refused["retry_exhausted"]) == ("refused", 0, 0)
+    assert (resent["state"], resent["records"], resent["retried"], resent["retry_exhausted"]) == (
+        "registered",
+        2,
+        2,
+        0,
+    )
+    statuses = [r["transfer_status"] for r in rows(service, "subcopy_target_list") if r["person_id"] == "000000001"]
+    assert statuses == ["登録不可", "登録済・再送1回目"]
+    assert service.register_subcopies(DAY).transfer_id is None  # nothing rejected is left
+
+
+def test_a_record_rejected_on_every_attempt_is_re_sent_at_most_max_attempts_times(setup):
+    service, server, _burden, _drop = setup
+    # the deletion (an undone join) of a person whose sub-copy the server never registered: C008 on every attempt
+    service.record_qualification_event(acquired("000000001", void=True))
+    for attempt in range(1, subcopy.MAX_ATTEMPTS + 1):
+        sent = service.register_subcopies(DAY)
+        assert (sent.records, sent.retried) == (1, 0 if attempt == 1 else 1)
+        server.receive()
+        service.receive_intermediate()
+    assert service.register_subcopies(DAY).transfer_id is None  # the attempts are used up
+    transfers = service.list_transfers(page=Page(10, None))[0]
+    assert [(t["rejected"], t["retried"], t["retry_exhausted"]) for t in transfers] == [(1, 0, 0), (1, 1, 0), (1, 1, 1)]
+
+    targets = [r["transfer_status"] for r in rows(service, "subcopy_target_list")]
+    assert targets == ["登録不可（C008）", "登録不可（C008）・再送1回目", "登録不可（C008）・再送2回目"]
+
+    # the person's next change is sent, and accepted
+    service.record_qualification_event(acquired("000000001", change_id="c-again"))
+    fresh = service.register_subcopies(DAY)
+    assert (fresh.records, fresh.retried) == (1, 0)
+    [summary] = server.receive()["subcopies"]
+    assert (summary["accepted"], summary["rejected"]) == (1, 0)
 
 
 def burden_changed(person_id: str, *, pending: bool, income_year: int = 2025) -> Event:

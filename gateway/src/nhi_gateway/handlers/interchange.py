@@ -58,12 +58,14 @@ TRANSFER_COLUMNS = {
     "accepted": "登録件数",
     "rejected": "登録不可件数",
     "no_auto_answer": "自動応答不可件数",
+    "retried": "再送件数",
+    "retry_exhausted": "再送上限到達件数",
     "result_at": "結果受領日時",
     "result_note": "結果内容",
     "created_at": "作成日時",
 }
 # Counts that mean nothing until the intermediate server's result arrived.
-RESULT_COUNTS = ("accepted", "rejected")
+RESULT_COUNTS = ("accepted", "rejected", "retry_exhausted")
 QUERY_COLUMNS = {
     "query_id": "照会番号",
     "person_id": "宛名番号",

@@ -86,7 +86,7 @@ class ListAggregationFilesResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[AggregationFile, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class SubCopyTransfer(_message.Message):
-    __slots__ = ("transfer_id", "state", "records", "created_at", "business_date", "file_name", "sha256", "accepted", "rejected", "no_auto_answer", "result_at", "result_note")
+    __slots__ = ("transfer_id", "state", "records", "created_at", "business_date", "file_name", "sha256", "accepted", "rejected", "no_auto_answer", "result_at", "result_note", "retried", "retry_exhausted")
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,8 @@ class SubCopyTransfer(_message.Message):
     NO_AUTO_ANSWER_FIELD_NUMBER: _ClassVar[int]
     RESULT_AT_FIELD_NUMBER: _ClassVar[int]
     RESULT_NOTE_FIELD_NUMBER: _ClassVar[int]
+    RETRIED_FIELD_NUMBER: _ClassVar[int]
+    RETRY_EXHAUSTED_FIELD_NUMBER: _ClassVar[int]
     transfer_id: str
     state: str
     records: int
@@ -111,7 +113,9 @@ class SubCopyTransfer(_message.Message):
     no_auto_answer: int
     result_at: str
     result_note: str
-    def __init__(self, transfer_id: _Optional[str] = ..., state: _Optional[str] = ..., records: _Optional[int] = ..., created_at: _Optional[str] = ..., business_date: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., no_auto_answer: _Optional[int] = ..., result_at: _Optional[str] = ..., result_note: _Optional[str] = ...) -> None: ...
+    retried: int
+    retry_exhausted: int
+    def __init__(self, transfer_id: _Optional[str] = ..., state: _Optional[str] = ..., records: _Optional[int] = ..., created_at: _Optional[str] = ..., business_date: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., no_auto_answer: _Optional[int] = ..., result_at: _Optional[str] = ..., result_note: _Optional[str] = ..., retried: _Optional[int] = ..., retry_exhausted: _Optional[int] = ...) -> None: ...
 
 class ListSubCopyTransfersRequest(_message.Message):
     __slots__ = ("page",)

@@ -321,6 +321,26 @@ class SqlPendingRecords:
         ]
         return found, max((f["seq"] for f in found), default=through)
 
+    def subcopy_retries(self, max_attempts: int) -> list[dict[str, Any]]:
+        latest = sa.select(sa.func.max(subcopy_records.c.seq).label("seq")).group_by(subcopy_records.c.person_id)
+        latest = latest.subquery()
+        query = (
+            sa.select(
+                subcopy_records.c.person_id,
+                subcopy_records.c.record_seq,
+                subcopy_records.c.attempt,
+                pending.c.snapshot,
+            )
+            .join(latest, latest.c.seq == subcopy_records.c.seq)
+            .join(pending, pending.c.seq == subcopy_records.c.record_seq)
+            .where(subcopy_records.c.status == "rejected", subcopy_records.c.attempt < max_attempts)
+            .order_by(subcopy_records.c.seq)
+        )
+        return [
+            {"seq": r.record_seq, "person_id": r.person_id, "snapshot": json.loads(r.snapshot), "attempt": r.attempt}
+            for r in self.conn.execute(query)
+        ]
+
     def next_transfer_sequence(self) -> int:
         return (self.conn.execute(sa.select(sa.func.count()).select_from(transfers)).scalar() or 0) + 1
 
@@ -333,7 +353,9 @@ class SqlPendingRecords:
         row = self.conn.execute(sa.select(transfers).where(transfers.c.file_name == file_name)).first()
         return dict(row._mapping) if row else None
 
-    def record_transfer_result(self, transfer_id: str, found: list[dict[str, Any]], note: str | None) -> None:
+    def record_transfer_result(
+        self, transfer_id: str, found: list[dict[str, Any]], note: str | None, *, max_attempts: int
+    ) -> None:
         sent = subcopy_records.c.status.in_(("sent", "accepted", "rejected"))
         of_transfer = subcopy_records.c.transfer_id == transfer_id
         if note:
@@ -352,11 +374,23 @@ class SqlPendingRecords:
             ).all()
         )
         accepted, rejected = counts.get("accepted", 0), counts.get("rejected", 0)
+        exhausted = self.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(subcopy_records)
+            .where(of_transfer, subcopy_records.c.status == "rejected", subcopy_records.c.attempt >= max_attempts)
+        ).scalar()
         state = "refused" if note else "registered" if not rejected else "partly_rejected"
         self.conn.execute(
             sa.update(transfers)
             .where(transfers.c.transfer_id == transfer_id)
-            .values(state=state, accepted=accepted, rejected=rejected, result_at=utcnow(), result_note=note)
+            .values(
+                state=state,
+                accepted=accepted,
+                rejected=rejected,
+                retry_exhausted=exhausted,
+                result_at=utcnow(),
+                result_note=note,
+            )
         )
 
     def received(self, file_name: str, sha256: str) -> bool:
@@ -483,6 +517,8 @@ def _transfer(row) -> dict[str, Any]:
         "no_auto_answer": row.no_auto_answer or 0,
         "result_at": _iso(row.result_at) if row.result_at else "",
         "result_note": row.result_note or "",
+        "retried": row.retried or 0,
+        "retry_exhausted": row.retry_exhausted or 0,
     }
 
 
@@ -514,6 +550,8 @@ def _target_row(row) -> dict[str, Any]:
         status += f"（{row.code}）"
     if row.no_auto_answer and row.status != "error":
         status += "・自動応答不可"
+    if row.attempt > 1:
+        status += f"・再送{row.attempt - 1}回目"
     return {
         "person_id": row.person_id,
         "name": snapshot.get("name_kanji") or None,

@@ -180,6 +180,8 @@ TRANSFER_COLUMNS = (
     ("no_auto_answer", sa.Integer),
     ("result_at", sa.DateTime(timezone=True)),
     ("result_note", sa.Text),
+    ("retried", sa.Integer),  # revision 0006: records re-sent after a rejection
+    ("retry_exhausted", sa.Integer),  # revision 0006: records rejected on their last attempt
 )
 
 
@@ -202,6 +204,7 @@ def _subcopy_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("no_auto_answer", sa.Boolean, nullable=False),
             sa.Column("status", sa.String(10), nullable=False),
             sa.Column("code", sa.String(10), nullable=True),
+            sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),  # revision 0006
         ),
         "manual_requests": sa.Table(
             "manual_requests",

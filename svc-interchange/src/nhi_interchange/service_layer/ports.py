@@ -89,6 +89,10 @@ class PendingRecords(Protocol):
         """The latest change (seq, person_id, snapshot) of every person changed since the last transfer, by seq,
         and the highest seq among them."""
 
+    def subcopy_retries(self, max_attempts: int) -> list[dict[str, Any]]:
+        """The persons whose latest sub-copy record the intermediate server rejected on an attempt before
+        `max_attempts`: seq (of the pending record it carried), person_id, snapshot, attempt; by record."""
+
     def next_transfer_sequence(self) -> int: ...
 
     def save_transfer(self, transfer: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -96,8 +100,11 @@ class PendingRecords(Protocol):
 
     def transfer_by_file(self, file_name: str) -> dict[str, Any] | None: ...
 
-    def record_transfer_result(self, transfer_id: str, results: list[dict[str, Any]], note: str | None) -> None:
-        """The intermediate server's result per record (original_serial, status, code); note refuses the file."""
+    def record_transfer_result(
+        self, transfer_id: str, results: list[dict[str, Any]], note: str | None, *, max_attempts: int
+    ) -> None:
+        """The intermediate server's result per record (original_serial, status, code); note refuses the file;
+        the records rejected on attempt `max_attempts` are counted as no longer re-sent."""
 
     def received(self, file_name: str, sha256: str) -> bool: ...
 

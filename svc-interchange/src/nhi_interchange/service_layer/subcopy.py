@@ -26,15 +26,19 @@ log = logging.getLogger(__name__)
 JST = ZoneInfo("Asia/Tokyo")
 RESULT_PREFIX, ANSWER_PREFIX, REQUEST_PREFIX = "RES_", "ANS_", "REQ_"
 DECISIONS = {"provide": "1", "refuse": "2"}
+# A record the intermediate server rejected is sent again by the next registration runs, up to this many attempts in
+# all, unless a later change of the person is sent meanwhile; past it, only the person's next change sends it.
+MAX_ATTEMPTS = 3
 
 
 @dataclasses.dataclass(frozen=True)
 class TransferResult:
-    transfer_id: str | None  # None when no person changed since the last transfer
+    transfer_id: str | None  # None when no person changed since the last transfer and nothing is re-sent
     records: int
     errors: int
     no_auto_answer: int
     file_name: str | None
+    retried: int = 0  # records re-sent after a rejection
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,9 +87,13 @@ def register_subcopies(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> TransferResult:
     """2.8.1–2.8.2: the 副本 of every person changed since the last transfer, into one file for the intermediate
-    server; a DV support-measure person's record is marked for no automatic answer."""
+    server, with the records it rejected before sent again (MAX_ATTEMPTS); a DV support-measure person's record is
+    marked for no automatic answer."""
     with store.transaction() as records:
         candidates, through = records.subcopy_candidates()
+        changed = {c["person_id"] for c in candidates}
+        # a person changed since supersedes the rejected record: the new one goes instead
+        candidates += [r for r in records.subcopy_retries(MAX_ATTEMPTS) if r["person_id"] not in changed]
         sequence = records.next_transfer_sequence()
     if not candidates:
         return TransferResult(None, 0, 0, 0, None)
@@ -103,6 +111,7 @@ def register_subcopies(
             "serial": 0,
             "status": "error",
             "code": copy.error,
+            "attempt": candidate.get("attempt", 0) + 1,
         }
         if copy.error is None:
             serial += 1
@@ -124,13 +133,19 @@ def register_subcopies(
         "sha256": digest,
         "through_seq": through,
         "no_auto_answer": sum(1 for r in rows if r["status"] == "sent" and r["no_auto_answer"]),
+        "retried": sum(1 for r in rows if r["status"] == "sent" and r["attempt"] > 1),
     }
     with store.transaction() as records:
         if records.next_transfer_sequence() != sequence:
             raise ValueError(f"another transfer took sequence {sequence} meanwhile; run the job again")
         records.save_transfer(transfer, [{**r, "transfer_id": transfer["transfer_id"]} for r in rows])
-    log.info("sub-copies transferred", extra={"records": serial, "bytes": size, "errors": len(rows) - serial})
-    return TransferResult(transfer["transfer_id"], serial, len(rows) - serial, transfer["no_auto_answer"], name)
+    log.info(
+        "sub-copies transferred",
+        extra={"records": serial, "bytes": size, "errors": len(rows) - serial, "retried": transfer["retried"]},
+    )
+    return TransferResult(
+        transfer["transfer_id"], serial, len(rows) - serial, transfer["no_auto_answer"], name, transfer["retried"]
+    )
 
 
 def send_queries(
@@ -262,6 +277,7 @@ def _transfer_result(store: Store, name: str, body: list[bytes]) -> int:
                 if r is not whole
             ],
             note,
+            max_attempts=MAX_ATTEMPTS,
         )
     return len(results)
 
