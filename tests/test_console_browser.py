@@ -8,6 +8,7 @@ is asserted here — see bench/console for the measurement)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -260,3 +261,30 @@ def test_without_the_scope_my_number_stays_masked_and_cannot_be_revealed(page, r
     shown = page.locator("dt:has-text('個人番号') + dd").inner_text()
     assert shown.startswith("********") and page.locator(".mynumber").count() == 0
     assert page.get_by_label("個人番号").count() == 0  # no search by My Number without the scope
+
+
+def test_a_dv_households_address_is_shown_only_to_a_clerk_allowed_to_see_it(page, running, timings):
+    from test_dv_everywhere import household_at, join, register_dv
+
+    address = {"postal_code": "399-0199", "address_code": "99999006099", "address": "みどり市試験町9番9号"}
+    # The registry's message is published with asyncio, which cannot run inside Playwright's loop: in a thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        household = pool.submit(household_at, running, {**address, "building": ""}, ["1990-04-01", "2015-06-01"])
+        household = household.result()
+    join(running, household, household["person_ids"])
+    register_dv(running, household, household["person_ids"][0], "2026-11-01")
+
+    sign_in(page, timings, "counter", operator="clerk-dv")
+    go(page, timings, "household", f"/console/households/{household['household_id']}")
+    assert address["address"] not in page.content()
+    assert "表示できません" in page.locator("dt:has-text('住所') + dd").inner_text()
+    assert page.locator(".tag.dv").count() >= 1  # the clerk sees why
+    check_accessibility(page, "household (DV)")
+    screenshot(page, "05-household-dv-withheld")
+
+    page.get_by_role("button", name="サインアウト").click()
+    sign_in(page, timings, "counter", operator="clerk-dv2", scopes=("dv:read",))
+    page.get_by_label("利用目的").fill("支援措置対象者の届出受付")
+    page.get_by_role("button", name="設定").click()
+    go(page, timings, "household", f"/console/households/{household['household_id']}")
+    assert address["address"] in page.locator("dt:has-text('住所') + dd").inner_text()
