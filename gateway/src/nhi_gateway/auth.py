@@ -128,7 +128,30 @@ class IssuerTokens:
         self._roles_claim, self._scope_claim = roles_claim, scope_claim
         self.leeway = leeway
 
-    def decode(self, token: str, header: dict) -> tuple[dict, t.Any]:
+    @classmethod
+    def from_settings(cls, settings, keys: KeySet | None = None) -> "IssuerTokens":
+        """The issuer's tokens as the settings describe them (the API's audience, algorithms and claims)."""
+        if keys is None:
+            keys = KeySet(
+                settings.oidc_issuer,
+                settings.oidc_jwks_url,
+                refresh_seconds=settings.oidc_jwks_refresh_seconds,
+                min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds,
+            )
+        return cls(
+            keys,
+            audience=settings.jwt_audience,
+            algorithms=settings.oidc_algorithm_list,
+            roles_claim=settings.oidc_roles_claim,
+            scope_claim=settings.oidc_scope_claim,
+            leeway=settings.oidc_leeway_seconds,
+        )
+
+    def verify(
+        self, token: str, header: dict, *, audience: str | None = None, require: t.Iterable[str] = ()
+    ) -> tuple[dict, t.Any]:
+        """All the claims of a token signed with a key the issuer publishes, for `audience` (default the API's),
+        with its issuer, expiry and `sub` checked; raises OAuthProblem (401) or Problem (503) otherwise."""
         alg, kid = header["alg"], header.get("kid")
         if kid is not None and not isinstance(kid, str):
             raise OAuthProblem(detail="the token is not valid (kid)")
@@ -148,14 +171,18 @@ class IssuerTokens:
                 key.key,
                 algorithms=[alg],
                 issuer=self.keys.issuer,
-                audience=self._audience,
+                audience=audience or self._audience,
                 leeway=self.leeway,
-                options={"require": ["sub", "iss", "aud", "exp"]},
+                options={"require": ["sub", "iss", "aud", "exp", *require]},
             )
         except jwt.InvalidTokenError as exc:
             raise _invalid(exc) from None
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise OAuthProblem(detail="the token is not valid (sub)")
+        return claims, key
+
+    def decode(self, token: str, header: dict) -> tuple[dict, t.Any]:
+        claims, key = self.verify(token, header)
         roles = [r for r in dict.fromkeys(_names(_claim(claims, self._roles_claim))) if r in ROLES]
         scopes = [s for s in dict.fromkeys(_names(_claim(claims, self._scope_claim))) if s in SCOPES]
         info = {"sub": claims["sub"], "scope": " ".join([*roles, *scopes]), "iss": claims["iss"], "exp": claims["exp"]}
@@ -197,22 +224,7 @@ class Verifier:
     def from_settings(cls, settings, roles_by_operation: dict[str, list[str]]) -> "Verifier":
         sources: list[LocalTokens | IssuerTokens] = []
         if settings.oidc_issuer:
-            keys = KeySet(
-                settings.oidc_issuer,
-                settings.oidc_jwks_url,
-                refresh_seconds=settings.oidc_jwks_refresh_seconds,
-                min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds,
-            )
-            sources.append(
-                IssuerTokens(
-                    keys,
-                    audience=settings.jwt_audience,
-                    algorithms=settings.oidc_algorithm_list,
-                    roles_claim=settings.oidc_roles_claim,
-                    scope_claim=settings.oidc_scope_claim,
-                    leeway=settings.oidc_leeway_seconds,
-                )
-            )
+            sources.append(IssuerTokens.from_settings(settings))
         if settings.local_tokens_enabled:
             sources.append(LocalTokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience))
         return cls(sources, roles_by_operation, RateLimiter.from_settings(settings))

@@ -67,5 +67,12 @@ def login_local():
 
 @bp.post("/logout")
 def logout():
+    via = flask.session.get("signed_in_via")
     security.sign_out()
+    if config().oidc is not None:
+        from .oidc import signed_out  # offers the provider's sign-out too, when it has one
+
+        offer = signed_out(via)
+        if offer is not None:
+            return offer
     return flask.redirect(flask.url_for("console.login"), code=303)

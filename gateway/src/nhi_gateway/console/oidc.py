@@ -1,0 +1,461 @@
+"""Clerks sign in to the console at the municipality's OpenID Connect provider: the authorization code flow with PKCE
+(S256), as NHI_CONSOLE_OIDC_CLIENT_ID and NHI_OIDC_ISSUER configure it.
+
+`/console/oidc/start` reads the provider's discovery document (cached), keeps a fresh `state`, `nonce` and PKCE
+`code_verifier` in the signed session cookie and sends the browser to the authorization endpoint with the verifier's
+S256 challenge. The provider sends it back to `/console/callback` with a code: the state is taken once (from the
+session, and never again in this process), the code is exchanged at the token endpoint with the verifier (and the
+client secret when one is configured), the ID token is verified (signature with the issuer's JWKS, `iss`, `aud` = our
+client id, `exp`, `nonce`, `at_hash`), and the access token is verified exactly as the API verifies every client's
+token (auth.IssuerTokens with the API's audience and the role and scope claims of the settings): it becomes the
+clerk's bearer token for the API, its roles and scopes what the pages offer, its `exp` the end of the session.
+
+Anything that goes wrong (the clerk or the provider refused, a state not ours or used, a failed exchange, a token that
+does not verify, the provider unreachable) ends on a Japanese page saying what to do, never a 500. The log names what
+failed, never a code, a token, a state or a verifier.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+import typing as t
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import flask
+import jwt
+from connexion.exceptions import ProblemException
+
+from ..auth import IssuerTokens, Principal, Verifier
+from ..jwks import DISCOVERY, FETCH_TIMEOUT_SECONDS, MAX_DOCUMENT_BYTES, KeySet, fetch_json
+from . import security
+from .blueprint import bp, config, render
+
+log = logging.getLogger(__name__)
+
+DISCOVERY_SECONDS = 3600.0  # the discovery document is read again after this long (the old one kept if that fails)
+FLOW_SECONDS = 600  # a sign-in must come back from the provider within this long
+MAX_FLOWS = 3  # sign-ins started in one browser and not finished (several tabs); the oldest is dropped beyond
+FLOWS_KEY = "oidc_flows"  # session key: state -> {nonce, verifier, next, at}
+VIA_KEY = "signed_in_via"  # session key: "oidc" once signed in at the provider
+CONSOLE_ROLES = frozenset({"counter", "backoffice", "auditor", "admin"})
+_ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class SignInFailed(Exception):
+    """Why a sign-in ended: a Japanese title and detail for the clerk, a reason for the log (nothing secret)."""
+
+    def __init__(self, status: int, title: str, detail: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.title, self.detail, self.reason = status, title, detail, reason
+
+
+def _unreachable(reason: str) -> SignInFailed:
+    return SignInFailed(
+        503,
+        "認証基盤に接続できません",
+        "認証基盤（サインインの画面）に接続できませんでした。しばらく待ってから、もう一度サインインしてください。"
+        "続くときは管理者に連絡してください。",
+        reason,
+    )
+
+
+def _refused(reason: str) -> SignInFailed:
+    return SignInFailed(
+        400,
+        "サインインできませんでした",
+        "認証基盤からの応答を確認できなかったため、サインインを完了できませんでした。もう一度サインインしてください。"
+        "続くときは管理者に連絡してください。",
+        reason,
+    )
+
+
+def _safe_code(value: t.Any) -> str:
+    """An OAuth error code fit for the log (they are short ASCII words); anything else is not repeated."""
+    return value if isinstance(value, str) and _ERROR_CODE.match(value) else "(unreadable)"
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def s256(verifier: str) -> str:
+    """The PKCE code challenge of a verifier (RFC 7636, 4.2)."""
+    return _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def post_form(url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, dict]:
+    """POST a form, answer (status, JSON object); an HTTP error status is an answer too, not an exception."""
+    data = urllib.parse.urlencode(form).encode("ascii")
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 - discovered URL
+            status, raw = response.status, response.read(MAX_DOCUMENT_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        doc = json.loads(raw[:MAX_DOCUMENT_BYTES])
+    except ValueError:
+        doc = None
+    return status, doc if isinstance(doc, dict) else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Provider:
+    """The endpoints of the provider's discovery document."""
+
+    authorization_endpoint: str
+    token_endpoint: str
+    end_session_endpoint: str | None
+    token_auth_methods: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Clerk:
+    """Who signed in, as the API will see them."""
+
+    sub: str
+    roles: frozenset[str]
+    scopes: frozenset[str]
+    expires_at: float
+
+
+class Client:
+    """The console as a client of the provider (one per gateway process)."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        access_tokens: IssuerTokens,
+        client_secret: str | None = None,
+        redirect_url: str | None = None,
+        scopes: str = "openid profile",
+        fetch: t.Callable[[str], dict] = fetch_json,
+        post: t.Callable[[str, dict[str, str], dict[str, str]], tuple[int, dict]] = post_form,
+        clock: t.Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client_id = client_id
+        self.issuer = access_tokens.keys.issuer
+        self._secret = client_secret
+        self.redirect_url = redirect_url
+        scope_list = scopes.split()
+        self.scopes = " ".join(scope_list if "openid" in scope_list else ["openid", *scope_list])
+        self._tokens = access_tokens
+        # The API's own verification of the issuer's tokens (alg dispatch, key, audience, claims), nothing repeated.
+        self._verifier = Verifier([access_tokens], {})
+        self._fetch, self._post, self._clock = fetch, post, clock
+        self._provider: Provider | None = None
+        self._provider_read_at = float("-inf")
+        self._lock = threading.Lock()
+        self._used_states: dict[str, float] = {}  # state -> when it may be forgotten (its flow expired)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Client":
+        keys = KeySet(
+            settings.oidc_issuer,
+            settings.oidc_jwks_url,
+            refresh_seconds=settings.oidc_jwks_refresh_seconds,
+            min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds,
+        )
+        return cls(
+            client_id=settings.console_oidc_client_id,
+            client_secret=settings.console_oidc_client_secret,
+            redirect_url=settings.console_oidc_redirect_url,
+            scopes=settings.console_oidc_scopes,
+            access_tokens=IssuerTokens.from_settings(settings, keys),
+        )
+
+    # ---- discovery ----
+
+    def provider(self) -> Provider:
+        """The discovery document's endpoints, read at most every DISCOVERY_SECONDS (kept when a re-read fails)."""
+        now = self._clock()
+        if self._provider is not None and now - self._provider_read_at < DISCOVERY_SECONDS:
+            return self._provider
+        with self._lock:
+            if self._provider is not None and self._clock() - self._provider_read_at < DISCOVERY_SECONDS:
+                return self._provider
+            try:
+                self._provider = self._discover()
+                self._provider_read_at = self._clock()
+            except Exception as exc:  # noqa: BLE001 - any failure to read: the document held, or a page saying so
+                if self._provider is None:
+                    raise _unreachable(f"discovery failed ({type(exc).__name__}: {exc})") from None
+                log.warning("reading the provider's discovery document failed (%s); the one held is used", exc)
+            return self._provider
+
+    def _discover(self) -> Provider:
+        doc = self._fetch(self.issuer.rstrip("/") + DISCOVERY)
+        if doc.get("issuer") != self.issuer:
+            raise ValueError("the discovery document names another issuer")
+        for name in ("authorization_endpoint", "token_endpoint"):
+            if not isinstance(doc.get(name), str) or not doc[name].startswith(("https://", "http://")):
+                raise ValueError(f"the discovery document has no {name}")
+        methods = doc.get("code_challenge_methods_supported")
+        if isinstance(methods, list) and "S256" not in methods:
+            raise ValueError("the provider does not support PKCE with S256")
+        auth_methods = doc.get("token_endpoint_auth_methods_supported")
+        end_session = doc.get("end_session_endpoint")
+        return Provider(
+            authorization_endpoint=doc["authorization_endpoint"],
+            token_endpoint=doc["token_endpoint"],
+            end_session_endpoint=end_session if isinstance(end_session, str) and end_session else None,
+            # OpenID Connect Discovery 1.0, 3: client_secret_basic when the document names none.
+            token_auth_methods=tuple(m for m in auth_methods if isinstance(m, str))
+            if isinstance(auth_methods, list)
+            else ("client_secret_basic",),
+        )
+
+    # ---- the flow ----
+
+    def authorization_url(self, *, redirect_uri: str, state: str, nonce: str, verifier: str) -> str:
+        endpoint = self.provider().authorization_endpoint
+        query = urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": self.scopes,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": s256(verifier),
+                "code_challenge_method": "S256",
+            }
+        )
+        return endpoint + ("&" if "?" in endpoint else "?") + query
+
+    def take_state(self, state: str) -> bool:
+        """Whether `state` is taken for the first time in this process (a state comes back once; a replayed
+        cookie with it in is refused here even though the cookie itself still holds it)."""
+        now = time.time()
+        with self._lock:
+            for old in [s for s, until in self._used_states.items() if until < now]:
+                del self._used_states[old]
+            if state in self._used_states:
+                return False
+            self._used_states[state] = now + FLOW_SECONDS
+            return True
+
+    def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> dict:
+        """The token endpoint's answer for the code (access_token and id_token); SignInFailed otherwise."""
+        provider = self.provider()
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": self.client_id,
+        }
+        headers: dict[str, str] = {}
+        if self._secret:
+            if "client_secret_basic" in provider.token_auth_methods:
+                # RFC 6749, 2.3.1: both form-encoded before they are joined.
+                pair = f"{urllib.parse.quote(self.client_id, safe='')}:{urllib.parse.quote(self._secret, safe='')}"
+                headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+            else:
+                form["client_secret"] = self._secret
+        try:
+            status, answer = self._post(provider.token_endpoint, form, headers)
+        except (OSError, ValueError) as exc:
+            raise _unreachable(f"token endpoint unreachable ({type(exc).__name__})") from None
+        if status != 200:
+            raise _refused(f"token endpoint answered {status} {_safe_code(answer.get('error'))}")
+        if str(answer.get("token_type", "")).lower() != "bearer":
+            raise _refused("token endpoint answered no bearer token")
+        for name in ("access_token", "id_token"):
+            if not isinstance(answer.get(name), str) or not answer[name]:
+                raise _refused(f"token endpoint answered no {name}")
+        return answer
+
+    def verify_id_token(self, id_token: str, *, nonce: str, access_token: str) -> dict:
+        """The ID token's claims: signed by the issuer, for this client, not expired, with our nonce."""
+        try:
+            header = jwt.get_unverified_header(id_token)
+        except jwt.InvalidTokenError:
+            raise _refused("the ID token is not a JWT") from None
+        if header.get("alg") not in self._tokens.algorithms:
+            raise _refused("the ID token's algorithm is not one taken from the issuer")
+        try:
+            claims, _ = self._tokens.verify(id_token, header, audience=self.client_id, require=["iat"])
+        except ProblemException as exc:
+            if exc.status == 503:
+                raise _unreachable("the issuer's keys could not be read") from None
+            raise _refused(f"the ID token does not verify ({exc.detail})") from None
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.client_id:
+            raise _refused("the ID token was issued to another party (azp)")
+        if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+            raise _refused("the ID token's nonce is not the one sent")
+        if "at_hash" in claims and not hmac.compare_digest(
+            str(claims["at_hash"]), _token_hash(access_token, header["alg"])
+        ):
+            raise _refused("the ID token's at_hash does not match the access token")
+        return claims
+
+    def clerk(self, access_token: str) -> Clerk:
+        """The access token verified as the API verifies it: who it is, roles and scopes, until when."""
+        try:
+            info = self._verifier.decode(access_token)
+        except ProblemException as exc:
+            if exc.status == 503:
+                raise _unreachable("the issuer's keys could not be read") from None
+            raise _refused(f"the access token is not one the API takes ({exc.detail})") from None
+        principal = Principal.from_token_info(info)
+        return Clerk(
+            sub=principal.sub,
+            roles=principal.roles,
+            scopes=principal.scopes - principal.roles,
+            expires_at=float(info["exp"]),
+        )
+
+    def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """The provider's sign-out (RP-Initiated Logout), when its discovery document names one."""
+        try:
+            endpoint = self.provider().end_session_endpoint
+        except SignInFailed:
+            return None
+        if endpoint is None:
+            return None
+        query = urllib.parse.urlencode(
+            {"client_id": self.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        )
+        return endpoint + ("&" if "?" in endpoint else "?") + query
+
+
+def _token_hash(token: str, alg: str) -> str:
+    """at_hash: the left half of the token's hash with the hash of the signature's algorithm (OIDC Core, 3.1.3.6)."""
+    digest = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}[alg[-3:]](token.encode()).digest()
+    return _b64url(digest[: len(digest) // 2])
+
+
+# ---- the console's routes ----
+
+
+def _client() -> Client:
+    client = config().oidc
+    if client is None:
+        flask.abort(404)
+    return client
+
+
+def _redirect_uri(client: Client) -> str:
+    return client.redirect_url or flask.url_for("console.oidc_callback", _external=True)
+
+
+def _failed(exc: SignInFailed) -> flask.Response:
+    log.warning("console sign-in at the provider ended: %s", exc.reason)
+    return render("oidc_error.html", exc.status, title=exc.title, detail=exc.detail)
+
+
+@bp.get("/oidc/start")
+def oidc_start():
+    client = _client()
+    state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
+    try:
+        target = client.authorization_url(
+            redirect_uri=_redirect_uri(client), state=state, nonce=nonce, verifier=verifier
+        )
+    except SignInFailed as exc:
+        return _failed(exc)
+    now = time.time()
+    flows = {s: f for s, f in (flask.session.get(FLOWS_KEY) or {}).items() if now - f.get("at", 0) < FLOW_SECONDS}
+    for old in sorted(flows, key=lambda s: flows[s]["at"])[: max(0, len(flows) - MAX_FLOWS + 1)]:
+        del flows[old]
+    flows[state] = {"nonce": nonce, "verifier": verifier, "next": flask.request.args.get("next") or "", "at": now}
+    flask.session[FLOWS_KEY] = flows
+    return flask.redirect(target, code=302)
+
+
+@bp.get("/callback")
+def oidc_callback():
+    client = _client()
+    args = flask.request.args
+    state = args.get("state") or ""
+    flows = dict(flask.session.get(FLOWS_KEY) or {})
+    flow = flows.pop(state, None) if state else None
+    flask.session[FLOWS_KEY] = flows  # the state is used up whatever happens next
+    if flow is None or time.time() - flow.get("at", 0) >= FLOW_SECONDS or not client.take_state(state):
+        return _failed(
+            SignInFailed(
+                400,
+                "サインインの手続きが見つかりません",
+                "この画面からのサインインの手続きが見つからないか、期限が切れているか、すでに使われています。"
+                "もう一度サインインしてください。",
+                "callback with a state this browser did not start, expired or already used",
+            )
+        )
+    if "error" in args:
+        error = _safe_code(args.get("error"))
+        if error == "access_denied":
+            return _failed(
+                SignInFailed(
+                    403,
+                    "サインインが取り消されました",
+                    "認証基盤でサインインが取り消されたか、この画面を使う許可がありません。"
+                    "必要なときは管理者に利用の許可を依頼してください。",
+                    "the provider answered access_denied",
+                )
+            )
+        return _failed(_refused(f"the provider answered error {error}"))
+    code = args.get("code") or ""
+    if not code:
+        return _failed(_refused("callback without a code"))
+    try:
+        redirect_uri = _redirect_uri(client)
+        tokens = client.exchange(code=code, verifier=flow["verifier"], redirect_uri=redirect_uri)
+        client.verify_id_token(tokens["id_token"], nonce=flow["nonce"], access_token=tokens["access_token"])
+        clerk = client.clerk(tokens["access_token"])
+    except SignInFailed as exc:
+        return _failed(exc)
+    if not clerk.roles & CONSOLE_ROLES:
+        return _failed(
+            SignInFailed(
+                403,
+                "この画面を使う役割がありません",
+                "認証基盤でのサインインはできましたが、窓口・後方事務・監査・管理者のいずれの役割もありません。"
+                "管理者に役割の付与を依頼してください。",
+                "signed in without a console role",
+            )
+        )
+    security.sign_in(
+        token=tokens["access_token"],
+        sub=clerk.sub,
+        roles=clerk.roles,
+        scopes=clerk.scopes,
+        expires_at=clerk.expires_at,
+    )
+    flask.session[VIA_KEY] = "oidc"
+    log.info("console sign-in at the provider: %s", clerk.sub)
+    return flask.redirect(security.safe_next(flow.get("next")), code=303)
+
+
+def signed_out(via: str | None) -> flask.Response | None:
+    """After sign-out: a page offering the provider's sign-out too (the shared counter PC stays signed in there
+    otherwise), when the clerk had signed in there and the provider has an end_session_endpoint."""
+    client = config().oidc
+    if client is None or via != "oidc":
+        return None
+    login = flask.url_for("console.login", _external=True)
+    if client.redirect_url:  # the origin the provider knows us by (a proxy may hide it from the request)
+        parts = urllib.parse.urlsplit(client.redirect_url)
+        login = urllib.parse.urlunsplit((parts.scheme, parts.netloc, flask.url_for("console.login"), "", ""))
+    end_session = client.end_session_url(login)
+    if end_session is None:
+        return None
+    return render("signed_out.html", end_session=end_session)

@@ -1,0 +1,267 @@
+"""The console's production sign-in: the authorization code flow with PKCE against a local OpenID Connect provider
+(oidc_provider.TestProvider, real HTTP in a thread). The browser is the gateway's test client with its cookie jar;
+it follows the gateway's redirect to the provider over real HTTP and comes back with what the provider answered.
+The gateway talks to the provider over real HTTP too (discovery, token endpoint, JWKS) and takes only its tokens."""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+
+import httpx
+import pytest
+from oidc_provider import CLIENT_ID, TestProvider, s256
+
+SESSION_SECRET = "console-session-secret-" + "y" * 32
+
+
+@pytest.fixture(scope="module")
+def provider():
+    provider = TestProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture(scope="module")
+def console_app(provider, app_with):
+    """The gateway taking the provider's tokens only (no local secret, no role picker), the console its client."""
+    return app_with(
+        jwt_secret=None,
+        oidc_issuer=provider.issuer,
+        console_oidc_client_id=CLIENT_ID,
+        console_session_secret=SESSION_SECRET,
+    )
+
+
+@pytest.fixture
+def browser(console_app, provider, backends):
+    provider.user, provider.deny, provider.id_token_claims = "clerk-07", False, {}
+    backends.recorder.requests.clear()
+    with console_app.test_client() as client:
+        client.follow_redirects = False  # the test follows each redirect itself, to the provider over real HTTP
+        yield client
+
+
+def start(browser, provider, next_page: str = "") -> str:
+    """Press the sign-in button: the gateway's redirect to the provider's authorization endpoint."""
+    response = browser.get("/console/oidc/start", params={"next": next_page} if next_page else None)
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(provider.issuer + "/auth?"), location
+    return location
+
+
+def at_provider(location: str) -> str:
+    """The provider's answer to the browser (real HTTP): where it sends the browser back to."""
+    response = httpx.get(location, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def with_query(url: str, **changes: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts._replace(query=urllib.parse.urlencode({**query_of(url), **changes})).geturl()
+
+
+def sign_in(browser, provider, next_page: str = "") -> httpx.Response:
+    return browser.get(at_provider(start(browser, provider, next_page)))
+
+
+def signed_in(browser) -> bool:
+    response = browser.get("/console/")
+    return response.status_code == 200 and "サインアウト" in response.text
+
+
+def gateway_log(caplog) -> str:
+    """What the gateway logged (not the test's own HTTP client, whose requests are the browser's)."""
+    return "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
+
+
+def error_page(response, status: int, title: str) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<h1>{title}</h1>" in response.text, response.text
+    assert 'id="signin-again"' in response.text
+    return response.text
+
+
+def test_a_clerk_signs_in_at_the_provider_and_the_pages_call_the_api_as_that_clerk(browser, provider, backends, caplog):
+    caplog.set_level(logging.DEBUG)
+    login = browser.get("/console/login")
+    assert login.status_code == 200
+    assert 'href="/console/oidc/start' in login.text and "認証基盤でサインイン" in login.text
+    assert "デモ用サインイン" not in login.text  # no role picker where the provider signs clerks in
+    assert browser.post("/console/login", data={"csrf_token": "x"}).status_code in (403, 404)
+
+    location = start(browser, provider, "/console/persons?name_kana=ヨシダ")
+    sent = query_of(location)
+    assert {k: sent[k] for k in ("response_type", "client_id", "redirect_uri", "scope", "code_challenge_method")} == {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": "http://testserver/console/callback",
+        "scope": "openid profile",
+        "code_challenge_method": "S256",
+    }
+    assert len(sent["state"]) >= 43 and len(sent["nonce"]) >= 43 and len(sent["code_challenge"]) == 43
+    back = at_provider(location)
+    assert back.startswith("http://testserver/console/callback?") and query_of(back)["state"] == sent["state"]
+
+    arrived = browser.get(back)
+    assert arrived.status_code == 303, arrived.text
+    assert urllib.parse.unquote(arrived.headers["location"]) == "/console/persons?name_kana=ヨシダ"
+    # The provider was sent the verifier of the challenge, and answered tokens.
+    exchange = provider.token_requests[-1]
+    assert s256(exchange["form"]["code_verifier"]) == sent["code_challenge"]
+    assert exchange["form"]["redirect_uri"] == "http://testserver/console/callback"
+    assert exchange["answer"][0] == 200 and "client_secret" not in exchange["form"]
+
+    page = browser.get(arrived.headers["location"])
+    # The API took the clerk's scope mynumber:read from the provider's token: it asks for a purpose first.
+    assert page.status_code == 400 and "X-Purpose is required" in page.text, page.text
+    assert "clerk-07（窓口）" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    purpose = {"csrf_token": csrf, "purpose": "窓口での資格確認", "next": "/console/persons?name_kana=ヨシダ"}
+    page = browser.get(browser.post("/console/purpose", data=purpose).headers["location"])
+    assert page.status_code == 200, page.text
+    assert "𠮷田 花子" in page.text
+    # The API saw the provider's access token: the clerk as operator, roles and scopes from its claims.
+    context = backends.recorder.last("SearchPersons").context
+    assert context.operator_id == "clerk-07"
+    assert sorted(context.scopes) == ["counter", "mynumber:read"]
+    # That token is the clerk's bearer token: the API takes it as any client's.
+    access_token = exchange["answer"][1]["access_token"]
+    headers = {"Authorization": f"Bearer {access_token}", "X-Purpose": "test"}
+    assert browser.get("/api/v1/persons/P1", headers=headers).status_code == 200
+
+    # Nothing secret in the log: not the code, the verifier, the state, the nonce nor a token.
+    logged = gateway_log(caplog)
+    assert "console sign-in at the provider: clerk-07" in logged
+    form = exchange["form"]
+    for secret in (form["code"], form["code_verifier"], sent["state"], sent["nonce"], access_token[-40:]):
+        assert secret not in logged
+
+    # Signing out offers the provider's sign-out too (its discovery document names an end_session_endpoint).
+    out = browser.post("/console/logout", data={"csrf_token": csrf})
+    assert out.status_code == 200, out.text
+    link = re.search(r'id="provider-sign-out" href="([^"]+)"', out.text).group(1).replace("&amp;", "&")
+    assert link.startswith(provider.issuer + "/logout?")
+    assert query_of(link) == {"client_id": CLIENT_ID, "post_logout_redirect_uri": "http://testserver/console/login"}
+    assert httpx.get(link).status_code == 200
+    assert not signed_in(browser)
+
+
+def test_a_code_taken_into_another_browser_is_refused_by_the_provider_for_its_pkce_verifier(browser, provider, caplog):
+    """A code intercepted on its way back and sent with another browser's session (another verifier): the provider
+    refuses it (the verifier does not hash to the challenge) and the console says so."""
+    caplog.set_level(logging.DEBUG)
+    victims_way_back = at_provider(start(browser, provider))
+    browser.cookies.clear()  # the attacker's browser: a sign-in of its own started, then the victim's code
+    attackers_state = query_of(start(browser, provider))["state"]
+    response = browser.get(with_query(victims_way_back, state=attackers_state))
+    text = error_page(response, 400, "サインインできませんでした")
+    assert "もう一度サインインしてください" in text
+    status, answer = provider.token_requests[-1]["answer"]
+    assert (status, answer["error_description"]) == (400, "PKCE verification failed")
+    assert not signed_in(browser)
+    logged = gateway_log(caplog)
+    assert "token endpoint answered 400 invalid_grant" in logged
+    assert query_of(victims_way_back)["code"] not in logged
+    assert provider.token_requests[-1]["form"]["code_verifier"] not in logged
+
+
+def test_a_replayed_or_unknown_state_is_refused_before_the_provider_is_asked(browser, provider):
+    way_back = at_provider(start(browser, provider))
+    before = dict(browser.cookies)  # the cookie that holds the state: a copy an attacker could replay
+    assert browser.get(way_back).status_code == 303
+    exchanges = len(provider.token_requests)
+    # The same answer again, with the signed-in session, and with the very cookie that held the state.
+    error_page(browser.get(way_back), 400, "サインインの手続きが見つかりません")
+    browser.cookies.clear()
+    browser.cookies.update(before)
+    error_page(browser.get(way_back), 400, "サインインの手続きが見つかりません")
+    # A state this browser never started, and a callback with no sign-in started at all.
+    start(browser, provider)
+    error_page(browser.get(with_query(way_back, state="made-up-state")), 400, "サインインの手続きが見つかりません")
+    browser.cookies.clear()
+    error_page(browser.get("/console/callback?code=abc&state=def"), 400, "サインインの手続きが見つかりません")
+    assert len(provider.token_requests) == exchanges  # none of them reached the token endpoint
+    assert not signed_in(browser)
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"nonce": "another-sign-ins-nonce"}, "nonce"),
+        ({"aud": "another-client"}, "InvalidAudienceError"),
+        ({"aud": [CLIENT_ID, "another-client"], "azp": "another-client"}, "azp"),
+        ({"iss": "https://idp.example/realms/other"}, "InvalidIssuerError"),
+        ({"exp": 1_000_000}, "expired"),
+        ({"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}, "at_hash"),
+    ],
+)
+def test_an_id_token_with_a_wrong_nonce_audience_issuer_or_expiry_is_refused(browser, provider, caplog, claims, reason):
+    caplog.set_level(logging.WARNING)
+    provider.id_token_claims = claims
+    response = sign_in(browser, provider)
+    error_page(response, 400, "サインインできませんでした")
+    assert provider.token_requests[-1]["answer"][0] == 200  # the provider answered; the console refused its token
+    assert reason in caplog.text
+    assert not signed_in(browser)
+
+
+def test_the_clerk_refusing_at_the_provider_or_holding_no_console_role_gets_a_page_saying_so(browser, provider):
+    provider.deny = True
+    exchanges = len(provider.token_requests)
+    text = error_page(sign_in(browser, provider), 403, "サインインが取り消されました")
+    assert "管理者" in text and len(provider.token_requests) == exchanges
+    provider.deny = False
+    provider.user = "outsider-01"
+    error_page(sign_in(browser, provider), 403, "この画面を使う役割がありません")
+    assert not signed_in(browser)
+    provider.user = "officer-02"
+    assert sign_in(browser, provider).status_code == 303
+    assert "officer-02（後方事務）" in browser.get("/console/").text
+
+
+@pytest.mark.parametrize("methods", [None, ["client_secret_post"]])
+def test_a_confidential_client_sends_its_secret_as_the_provider_asks(app_with, backends, methods):
+    provider = TestProvider(client_secret="console-client-secret", auth_methods=methods)
+    try:
+        app = app_with(
+            jwt_secret=None,
+            oidc_issuer=provider.issuer,
+            console_oidc_client_id=CLIENT_ID,
+            console_oidc_client_secret="console-client-secret",
+            console_session_secret=SESSION_SECRET,
+        )
+        with app.test_client() as browser:
+            browser.follow_redirects = False
+            assert sign_in(browser, provider).status_code == 303
+            assert signed_in(browser)
+        sent = provider.token_requests[-1]
+        if methods is None:  # the discovery document names no method: client_secret_basic
+            assert sent["authorization"].startswith("Basic ") and "client_secret" not in sent["form"]
+        else:
+            assert sent["authorization"] is None and sent["form"]["client_secret"] == "console-client-secret"
+        provider.client_secret = "rotated-at-the-provider"
+        with app.test_client() as browser:
+            browser.follow_redirects = False
+            error_page(sign_in(browser, provider), 400, "サインインできませんでした")
+    finally:
+        provider.close()
+
+
+def test_an_unreachable_provider_gives_a_page_not_a_500(app_with, backends):
+    app = app_with(
+        jwt_secret=None,
+        oidc_issuer="http://127.0.0.1:9/realms/nowhere",
+        console_oidc_client_id=CLIENT_ID,
+        console_session_secret=SESSION_SECRET,
+    )
+    with app.test_client() as browser:
+        error_page(browser.get("/console/oidc/start"), 503, "認証基盤に接続できません")
