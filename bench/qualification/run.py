@@ -200,10 +200,12 @@ def load(args) -> None:
         (n, s), (_n, rs) = r["service"], r["raw"]
         print(
             f"{table:24s} {n:>9,d} rows  COPY into service table {n / s:>10,.0f} rows/s   raw COPY {n / rs:>10,.0f} rows/s"
+            f"   load ÷ raw COPY {rs / s:.2f}"
         )
     print(
         f"{'total':24s} {total_rows:>9,d} rows  COPY into service tables {total_rows / total_s:>8,.0f} rows/s "
-        f"({total_s:.1f}s)   raw COPY {total_rows / raw_s:>8,.0f} rows/s ({raw_s:.1f}s)"
+        f"({total_s:.1f}s)   raw COPY {total_rows / raw_s:>8,.0f} rows/s ({raw_s:.1f}s)   "
+        f"load ÷ raw COPY {raw_s / total_s:.2f} (rate of the load over the rate of raw COPY, measured in this run)"
     )
 
 
@@ -490,14 +492,37 @@ def _bare_select(args, ids: list[str]) -> None:
 # ----- batch -----
 
 
-def _copy_rates(engine) -> dict[str, tuple[float, float]]:
-    """rows/s of the load's COPY per table: (into the service table, raw)."""
-    with engine.connect() as conn:
+def _raw_persons_copy(url: str, repeat: int = 3) -> tuple[int, float]:
+    """The raw limit, measured now: the persons rows as they are in the database, COPYed into an unlogged table
+    without indexes or constraints (as `load` does). Rows and the median seconds of `repeat` COPYs."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        buf = bytearray()
+        with conn.cursor() as cur:
+            with cur.copy(f'COPY "{SCHEMA}".persons TO STDOUT') as copy:
+                for block in copy:
+                    buf += block
+        rows = bytes(buf).count(b"\n")
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}_raw"')
+        times = []
         try:
-            rows = conn.execute(sa.text("SELECT tbl, rows, service_seconds, raw_seconds FROM bench_copy_rates")).all()
-        except sa.exc.DBAPIError:
-            return {}
-    return {t: (n / s, n / r) for t, n, s, r in rows}
+            for _ in range(repeat):
+                conn.execute(f'DROP TABLE IF EXISTS "{SCHEMA}_raw".persons')
+                conn.execute(
+                    f'CREATE UNLOGGED TABLE "{SCHEMA}_raw".persons (LIKE "{SCHEMA}".persons INCLUDING DEFAULTS)'
+                )
+                started = time.perf_counter()
+                with conn.transaction(), conn.cursor() as cur:
+                    with cur.copy(f'COPY "{SCHEMA}_raw".persons FROM STDIN') as copy:
+                        view = memoryview(buf)
+                        for start in range(0, len(buf), 1 << 20):
+                            copy.write(view[start : start + (1 << 20)])
+                times.append(time.perf_counter() - started)
+        finally:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}_raw" CASCADE')
+    return rows, sorted(times)[len(times) // 2]
 
 
 def _job_seconds(engine, job_id: str) -> float:
@@ -508,6 +533,49 @@ def _job_seconds(engine, job_id: str) -> float:
         ).scalar()
 
 
+def _start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    """`count` extra `nhi-qualification work` processes beside the bench's in-process worker."""
+    extra = [
+        # cli.py has no __main__ block: `python -m ...cli work` exits at once (the old bench's extra workers never ran).
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from nhi_qualification.entrypoints.cli import main; sys.exit(main(['work']))",
+            ],
+            env=env,
+        )
+        for _ in range(count)
+    ]
+    time.sleep(3 if extra else 0)
+    dead = [p.pid for p in extra if p.poll() is not None]
+    if dead:
+        raise SystemExit(f"extra workers {dead} exited at start")
+    return extra
+
+
+def _stop_workers(extra: list[subprocess.Popen]) -> None:
+    for proc in extra:
+        proc.send_signal(signal.SIGTERM)
+    for proc in extra:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _undo_burden(engine, job_id: str, outbox_seq: int) -> None:
+    """Take back what a burden_redetermination job wrote (its determinations, the outbox rows after `outbox_seq`),
+    so that the next worker count starts from the same data. The bench's schema is its own: nothing else writes."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM burden_determinations WHERE job_id = :j"), {"j": job_id})
+        conn.execute(sa.text("DELETE FROM outbox WHERE seq > :s"), {"s": outbox_seq})
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "VACUUM ANALYZE burden_determinations, outbox"
+        )
+
+
 def batch(args) -> None:
     from nhi.common.v1 import common_pb2
     from nhi_devtools.natsserver import EmbeddedNats
@@ -516,6 +584,8 @@ def batch(args) -> None:
     from nhi_qualification.entrypoints.jobs_worker import Worker
     from nhi_qualification.service_layer.context import Actor
 
+    counts = [int(x) for x in str(args.workers).split(",")]
+    kinds = args.kinds.split(",")
     engine = _engine(args.database_url)
     app = bootstrap.make_app(
         engine,
@@ -528,7 +598,6 @@ def batch(args) -> None:
     nats = EmbeddedNats(store_dir).start()
     worker = Worker(app, nats.url, chunk_size=args.chunk_size).start()
     jobs = worker.jobs
-    extra = []
     env = {
         **os.environ,
         "QUALIFICATION_DATABASE_URL": args.database_url,
@@ -538,31 +607,24 @@ def batch(args) -> None:
         "NHI_BUSINESS_DATE": BUSINESS_DATE,
         "LOG_LEVEL": "WARNING",
     }
-    for _ in range(args.workers - 1):
-        # cli.py has no __main__ block: `python -m ...cli work` exits at once (the old bench's extra workers never ran).
-        extra.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from nhi_qualification.entrypoints.cli import main; sys.exit(main(['work']))",
-                ],
-                env=env,
-            )
-        )
-    time.sleep(3 if extra else 0)
-    dead = [p.pid for p in extra if p.poll() is not None]
-    if dead:
-        raise SystemExit(f"extra workers {dead} exited at start")
-    copy = _copy_rates(engine)
+    summary: list[str] = []
+    extra: list[subprocess.Popen] = []
     try:
         with engine.connect() as conn:
             population = conn.execute(sa.text("SELECT count(*) FROM persons")).scalar()
-        print(f"{args.workers} worker process(es), chunk size {args.chunk_size}, population {population:,} persons")
-        if "persons" in copy:
-            svc, raw = copy["persons"]
-            print(f"  load's COPY of the persons rows: {svc:,.0f} rows/s into the service table, {raw:,.0f} rows/s raw")
-        for kind, params in (("age75_loss", {"month": args.month}), ("burden_redetermination", {"date": args.date})):
+        raw_rows, raw_s = _raw_persons_copy(args.database_url)
+        print(
+            f"population {population:,} persons; raw limit measured now: COPY of the {raw_rows:,} persons rows into an "
+            f"unlogged table without indexes {raw_s:.3f}s ({raw_rows / raw_s:,.0f} rows/s, median of 3)"
+        )
+        runs = [(kind, n) for n in counts for kind in kinds if kind != "age75_loss" or n == counts[0]]
+        for index, (kind, workers) in enumerate(runs):
+            if len(extra) != workers - 1:
+                _stop_workers(extra)
+                extra = _start_workers(workers - 1, env)
+            params = {"month": args.month} if kind == "age75_loss" else {"date": args.date}
+            with engine.connect() as conn:
+                outbox_seq = conn.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
             samples: list[tuple[float, float, list[float]]] = []
             started = time.perf_counter()
             job = jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=params)), Actor("bench"))
@@ -574,18 +636,20 @@ def batch(args) -> None:
             elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
 
-                def q(sql: str, job_id: str = job["job_id"]):
-                    return conn.execute(sa.text(sql), {"j": job_id}).scalar()
+                def q(sql: str, job_id: str = job["job_id"], seq: int = outbox_seq):
+                    return conn.execute(sa.text(sql), {"j": job_id, "s": seq}).scalar()
 
                 written = {
-                    t: q(f"SELECT count(*) FROM {t} WHERE {c}")
-                    for t, c in (("burden_determinations", "job_id = :j"), ("outbox", "data LIKE '%' || :j || '%'"))
+                    "burden_determinations": q("SELECT count(*) FROM burden_determinations WHERE job_id = :j"),
+                    "outbox": q("SELECT count(*) FROM outbox WHERE seq > :s"),
                 }
+                result_bytes = q(
+                    "SELECT coalesce(sum(octet_length(result)), 0) FROM burden_determinations WHERE job_id = :j"
+                )
                 if kind == "age75_loss":
                     acted = q("SELECT count(*) FROM job_results WHERE job_id = :j AND outcome = 'lost'")
-                    examined = job["total"]
                     what = (
-                        f"{examined:,} persons reaching 75 in {args.month} (the job's keys), {acted:,} lost; "
+                        f"{job['total']:,} persons reaching 75 in {args.month} (the job's keys), {acted:,} lost; "
                         f"{written['burden_determinations']:,} household re-determinations"
                     )
                 else:
@@ -598,34 +662,49 @@ def batch(args) -> None:
                         f"{written['burden_determinations']:,} determinations stored (new or changed), "
                         f"{acted:,} persons in them"
                     )
+            ratio = elapsed / raw_s
             print(
-                f"{kind} {params}: {job['state']} in {elapsed:.2f}s (job created → finished; wall {wall:.2f}s) — "
-                f"{what}; failed={job['failed']}"
+                f"{kind} {params}, {workers} worker(s): {job['state']} in {elapsed:.2f}s (job created → finished; "
+                f"wall {wall:.2f}s) — {what}; failed={job['failed']}"
             )
             print(
                 f"  persons acted on: {acted / elapsed:,.0f} persons/s;  population examined: "
                 f"{population / elapsed:,.0f} persons/s;  keys: {job['done'] / elapsed:,.0f}/s"
             )
-            if "persons" in copy:
-                svc, raw = copy["persons"]
-                print(
-                    f"  beside COPY of the same {population:,} persons rows: {population / svc:.1f}s into the service "
-                    f"table, {population / raw:.1f}s raw — the job takes {elapsed / (population / raw):.1f}× raw COPY"
-                )
+            print(f"  job ÷ raw COPY of the same {raw_rows:,} persons rows ({raw_s:.3f}s): {ratio:.1f}×")
             rows_out = sum(written.values())
-            print(f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s)")
+            print(
+                f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s); "
+                f"stored explanation text {result_bytes / 1e6:.1f} MB"
+            )
+            peaks = [max((r for _t, r, _x in samples), default=_rss_mb())] + [
+                max((xs[i] for _t, _r, xs in samples), default=0.0) for i in range(len(extra))
+            ]
             trace = ", ".join(
                 f"{t:.0f}s:{r:.0f}MB" + (f"/{'/'.join(f'{x:.0f}' for x in xs)}" if xs else "")
                 for t, r, xs in samples[:: max(1, len(samples) // 12)]
             )
             print(
-                f"  worker RSS over time (this process/extra workers): {trace}; peak (VmHWM) {_hwm_mb():.0f} MB"
+                f"  worker RSS over time (bench's in-process worker/extra workers): {trace}; peak RSS per worker "
+                + " / ".join(f"{p:.0f} MB" for p in peaks)
+                + f" (VmHWM of the bench process {_hwm_mb():.0f} MB"
                 + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra)
+                + ")"
             )
+            summary.append(
+                f"{kind:24s} workers={workers}  {elapsed:7.2f}s  raw COPY {raw_s:.3f}s  ratio {ratio:6.1f}×  "
+                f"peak RSS " + " / ".join(f"{p:.0f} MB" for p in peaks)
+            )
+            later = [k for k, _n in runs[index + 1 :]]
+            if kind == "burden_redetermination" and "burden_redetermination" in later:
+                _undo_burden(engine, job["job_id"], outbox_seq)
+        print(
+            f"\nsummary (N = {population:,} persons, raw limit = COPY of the same persons rows, measured in this run):"
+        )
+        for line in summary:
+            print("  " + line)
     finally:
-        for proc in extra:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(15)
+        _stop_workers(extra)
         worker.stop()
         nats.stop()
         engine.dispose()
@@ -663,7 +742,12 @@ def main() -> None:
     b = commands.add_parser("batch")
     b.add_argument("--month", default="2026-12")
     b.add_argument("--date", default="2026-08-01")
-    b.add_argument("--workers", type=int, default=1)
+    b.add_argument(
+        "--workers",
+        default="1",
+        help="worker processes, or a list (1,2): burden_redetermination runs once per count, its writes undone between",
+    )
+    b.add_argument("--kinds", default="age75_loss,burden_redetermination", help="jobs to run, in order")
     b.add_argument("--chunk-size", type=int, default=5000)
     commands.add_parser("_serve-qualification")
     args = parser.parse_args()
