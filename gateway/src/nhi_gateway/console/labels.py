@@ -58,3 +58,117 @@ def label(table: dict, code: str | None) -> str:
     if code is None or code == "":
         return "—"
     return table.get(code, code)
+
+
+# The back office (backoffice.py): lists, jobs, burden-ratio reasons, the audit log.
+REPORT_KIND = {
+    "qualification_change_list": "資格異動内容確認一覧",
+    "age75_target_list": "75歳到達対象者一覧",
+    "qualification_inconsistency_list": "国保資格不整合一覧",
+    "qualification_data_error_list": "資格情報データエラーリスト",
+    "interchange_import_list": "連携データ取込リスト",
+    "interchange_registration_result_list": "連携データ登録結果リスト",
+    "subcopy_target_list": "副本データ対象者一覧",
+    "undrawable_character_list": "文字要件エラー対象者一覧",
+}
+CHANGE_KIND = {"join": "加入", "leave": "脱退", "status": "特別な資格", "change": "世帯主変更", "correction": "訂正"}
+CHANGED_FIELD = {
+    "acquired_on": "資格取得日",
+    "lost_on": "資格喪失日",
+    "lost_reason": "喪失事由",
+    "acquired_reason": "取得事由",
+    "symbol": "記号",
+    "number": "番号",
+    "branch_no": "枝番",
+    "coverage_starts_on": "適用開始日",
+    "coverage_ends_on": "適用終了日",
+}
+JOB_KIND = {
+    "age75_loss": "75歳到達（国保資格喪失）",
+    "burden_redetermination": "負担割合の一括再判定（8月1日）",
+    "annual_renewal": "一斉更新（証の一括交付）",
+    "elderly_certificates": "高齢受給者証の一括交付",
+    "inconsistency_check": "国保資格不整合の一括点検",
+    "outbound_files": "他業務への連携ファイル作成",
+    "daily_aggregation": "日次の集約連携（世帯・個人ファイル）",
+    "aggregation_import": "集約システムからの返却データ取込",
+    "subcopy_registration": "副本データの登録",
+    "subcopy_query_send": "副本照会の送信",
+    "intermediate_receipt": "中間サーバーからの受信",
+}
+JOB_STATE = {"queued": "待機中", "running": "実行中", "succeeded": "正常終了", "failed": "異常終了"}
+AGE75_OUTCOME = {
+    "lost": "資格喪失",
+    "skipped_already_lost": "喪失済みのため対象外",
+    "skipped_not_insured": "国保に加入していないため対象外",
+}
+INCONSISTENCY_KIND = {
+    "insured_not_resident": "転出・消除済みで加入中",
+    "insured_dead": "死亡で加入中",
+    "pension_employee_insured": "国民年金第2号・第3号で加入中",
+    "insured_aged_75": "75歳以上で加入中",
+    "residence_expired": "在留期間満了で加入中",
+    "residence_excluded": "適用除外の在留資格で加入中",
+    "welfare_insured": "生活保護の受給中で加入中",
+    "welfare_ended_uncovered": "生活保護廃止後に加入記録なし",
+    "uncovered_resident": "国民年金第1号の住民で加入記録なし",
+}
+INCONSISTENCY_STATE = {"open": "未対応", "resolved": "対応済"}
+INCONSISTENCY_SOURCE = {"job": "一括点検", "pension": "年金", "welfare": "生活保護", "resident": "住民記録"}
+AUDIT_SERVICE = {
+    "qualification": "資格管理",
+    "documents": "帳票",
+    "integration": "他業務連携",
+    "interchange": "国保連合会等連携",
+}
+FACT = {  # the facts a burden-ratio reason names, in words
+    "as_of": "判定日",
+    "income_year": "所得年",
+    "elders": "70〜74歳の被保険者",
+    "highest": "課税所得の最高額（円）",
+    "threshold": "基準額（円）",
+    "result": "結果",
+    "missing_income": "所得の届出がない人",
+    "unknown_income": "不明な所得",
+    "provisional_ratio_percent": "暫定の負担割合（%）",
+    "birth_date": "生年月日",
+    "age_70_reached_on": "70歳到達日",
+    "born_on_1st": "1日生まれ",
+    "starts_on": "開始日",
+    "taxable_income": "住民税課税所得（円）",
+    "gross_income": "収入額（円）",
+    "kyu_tadashigaki_income": "旧ただし書所得（円）",
+    "non_taxed": "住民税非課税",
+    "public_pension_income": "公的年金等収入（円）",
+    "total_income": "年金以外の所得（円）",
+    "category": "区分",
+    "limit_category": "限度額適用区分",
+    "ratio_percent": "負担割合（%）",
+    "counted": "合算した人",
+    "total": "合計（円）",
+    "total_with_specific": "特定同一世帯所属者を含む合計（円）",
+    "threshold_with_specific": "特定同一世帯所属者を含む基準額（円）",
+    "specific_same_household": "特定同一世帯所属者",
+    "born_on_or_after": "生年月日がこの日以後",
+    "born_from": "生年月日がこの日以後",
+    "met": "条件を満たす",
+    "persons": "対象者",
+    "rule": "規則",
+    "test": "判定方法",
+    "preschool_until": "未就学の終わり",
+    "age_group": "年齢区分",
+    "highest_taxable_income": "課税所得の最高額（円）",
+    "share_exception": "負担割合の特例",
+    "tax_set": "課税の人",
+    "non_taxed_household": "住民税非課税世帯",
+    "pension_deduction": "公的年金等控除（円）",
+}
+
+
+def fact(key: str) -> str:
+    """A fact's name in words: taxable_income.000000091 -> 住民税課税所得（円）（000000091）."""
+    name, _, person = key.partition(".")
+    word = FACT.get(name)
+    if word is None:
+        return key
+    return f"{word}（{person}）" if person else word

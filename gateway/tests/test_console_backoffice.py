@@ -1,0 +1,263 @@
+"""The back office's console screens against a real suite (NATS, every service, the gateway), signed in with the
+local role picker as a browser would be (cookie, CSRF token): the 資格異動内容確認一覧 with its filters and its CSV and
+PDF, the age-75 job followed by its progress fragment until it ends, the burden ratio previewed then registered,
+and the audit log for an auditor but not for the counter."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import time
+
+import httpx
+import pytest
+from scenario_steps import household_of, notify
+from support import RunningSuite, drop_schemas, start_suite
+
+pytestmark = pytest.mark.e2e
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    suite, schemas = start_suite(tmp_path_factory.mktemp("console-backoffice"), households=5)
+    running = RunningSuite(suite)
+    yield running
+    running.http.close()
+    suite.stop()
+    drop_schemas(schemas)
+
+
+def console(running, role: str, operator: str) -> httpx.Client:
+    """A browser signed in to the console with the local role picker: its cookie jar holds the session."""
+    browser = httpx.Client(base_url=running.suite.url, timeout=60)
+    page = browser.get("/console/login")
+    signed = browser.post(
+        "/console/login",
+        data={"csrf_token": CSRF.search(page.text).group(1), "operator_id": operator, "role": role},
+    )
+    assert signed.status_code == 303, signed.text
+    return browser
+
+
+def link(page: httpx.Response, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="{element_id}"', page.text)
+    assert found, f"no link #{element_id}"
+    return html.unescape(found.group(1) or found.group(2))
+
+
+def hidden(page: httpx.Response, name: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page.text)
+    assert found, f"no field {name}"
+    return html.unescape(found.group(1))
+
+
+def joined(running, name_kanji: str, birth_date: str = "1980-06-15") -> dict:
+    house = household_of(
+        running, [{"birth_date": birth_date, "name_kanji": name_kanji, "name_kana": "イチラン　タロウ"}]
+    )
+    body = {
+        "kind": "join",
+        "reason": "move_in",
+        "household_id": house["household_id"],
+        "persons": [{"person_id": house["person_ids"][0]}],
+        "event_date": "2026-10-01",
+    }
+    response = notify(running, body)
+    assert response.status_code == 201, response.text
+    return house
+
+
+def test_the_back_office_filters_the_change_list_and_saves_it_as_csv_and_pdf(running):
+    house = joined(running, "帳票　一子")
+    browser = console(running, "backoffice", "bo-01")
+
+    page = browser.get("/console/reports", params={"from": "R8.11.24", "to": "2026-11-24", "kind": "join"})
+    assert page.status_code == 200, page.text
+    assert "資格異動内容確認一覧" in page.text and "帳票　一子" in page.text and house["household_id"] in page.text
+    assert "令和8年11月24日（2026-11-24）" in page.text  # 業務日付 in 和暦 with the ISO date beside it
+    only_leaves = browser.get("/console/reports", params={"from": "R8.11.24", "kind": "leave"})
+    assert only_leaves.status_code == 200 and "帳票　一子" not in only_leaves.text
+
+    as_csv = browser.get(link(page, "download-csv"))
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert (
+        as_csv.headers["content-disposition"].startswith("attachment;")
+        and ".csv" in as_csv.headers["content-disposition"]
+    )
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")  # the BOM spreadsheets on Japanese desktops expect
+    table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert table[0][:3] == ["処理日", "操作者", "世帯番号"] and "異動事由" in table[0]
+    assert any("帳票　一子" in row and "転入" in row for row in table[1:])
+
+    filtered = browser.get(link(page, "download-filtered-csv"))
+    assert filtered.status_code == 200 and filtered.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(filtered.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "処理日時" and any(house["household_id"] in row for row in rows[1:])
+
+    as_pdf = browser.get(link(page, "download-pdf"))
+    assert as_pdf.status_code == 200, as_pdf.text
+    assert as_pdf.headers["content-type"] == "application/pdf" and as_pdf.content.startswith(b"%PDF")
+    assert as_pdf.headers["content-disposition"].startswith("attachment;")
+
+    wrong = browser.get("/console/reports", params={"from": "R8.13.45"})
+    assert wrong.status_code == 400
+    assert 'id="f-from"' in wrong.text and 'aria-invalid="true"' in wrong.text and "存在しない日付" in wrong.text
+
+
+def test_the_back_office_starts_the_age75_job_and_watches_it_finish(running):
+    house = household_of(running, [{"birth_date": "1951-12-10", "name_kanji": "到達　太郎"}])
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": "2026-10-01",
+        },
+    )
+    assert response.status_code == 201, response.text
+    browser = console(running, "backoffice", "bo-02")
+
+    form = browser.get("/console/jobs")
+    assert form.status_code == 200 and "75歳到達" in form.text
+    started = browser.post(
+        "/console/jobs",
+        data={
+            "csrf_token": hidden(form, "csrf_token"),
+            "idempotency_key": hidden(form, "idempotency_key"),
+            "kind": "age75_loss",
+            "month": "R8.12",
+        },
+    )
+    assert started.status_code == 303, started.text
+    job_page_url = started.headers["location"]
+    job_page = browser.get(job_page_url)
+    assert job_page.status_code == 200
+    assert 'id="job-progress"' in job_page.text and 'id="job-state"' in job_page.text
+    assert "対象月：2026-12" in job_page.text
+
+    deadline = time.monotonic() + 60
+    while True:
+        fragment = browser.get(f"{job_page_url}/progress")
+        assert fragment.status_code == 200 and "<html" not in fragment.text  # the status block alone
+        state = re.search(r'id="job-state" data-state="(\w+)"', fragment.text).group(1)
+        polling = 'hx-trigger="every 1s"' in fragment.text
+        assert polling == (state not in ("succeeded", "failed")), (state, polling)
+        if not polling:
+            break
+        assert time.monotonic() < deadline, "the job did not end within 60 s"
+        time.sleep(0.5)
+    assert state == "succeeded"
+    assert house["person_ids"][0] in fragment.text and 'id="job-result-rows"' in fragment.text
+    assert "資格喪失" in fragment.text or "喪失済み" in fragment.text
+
+    reloaded = browser.get(job_page_url)  # without JavaScript a reload shows the same end
+    assert 'data-state="succeeded"' in reloaded.text and "hx-trigger" not in reloaded.text
+    assert house["person_ids"][0] in reloaded.text
+
+
+def test_the_burden_ratio_is_previewed_with_its_reasons_then_registered(running):
+    house = household_of(running, [{"birth_date": "1953-05-01", "name_kanji": "負担　花子"}])
+    response = notify(
+        running,
+        {
+            "kind": "join",
+            "reason": "move_in",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": house["person_ids"][0]}],
+            "event_date": "2026-10-01",
+        },
+    )
+    assert response.status_code == 201, response.text
+    browser = console(running, "backoffice", "bo-03")
+    page = browser.get("/console/burden", params={"household_id": house["household_id"]})
+    assert page.status_code == 200 and "負担　花子" in page.text and 'id="register"' not in page.text
+    typed = {
+        "household_id": house["household_id"],
+        "as_of": "R8.11.24",
+        "incomes[0].taxable_income": "1,500,000",
+        "incomes[0].gross_income": "4000000",
+        "incomes[0].kyu_tadashigaki_income": "2350000",
+        "incomes[0].non_taxed": "false",
+    }
+    preview = browser.post(
+        "/console/burden", data={**typed, "csrf_token": hidden(page, "csrf_token"), "action": "preview"}
+    )
+    assert preview.status_code == 200, preview.text
+    assert "判定の確認（まだ登録していません）" in preview.text and 'id="ratio">3割<' in preview.text
+    assert "BURDEN-3" in preview.text and "住民税課税所得（円）" in preview.text  # the facts in words
+    assert 'id="register"' in preview.text
+
+    registered = browser.post(
+        "/console/burden",
+        data={
+            **typed,
+            "csrf_token": hidden(preview, "csrf_token"),
+            "previewed": hidden(preview, "previewed"),
+            "idempotency_key": hidden(preview, "idempotency_key"),
+            "action": "register",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    assert "判定を登録しました" in registered.text and re.search(
+        r'id="determination-id">[0-9a-f-]{36}<', registered.text
+    )
+
+    changed = browser.post(  # typed otherwise than previewed: previewed again, not registered
+        "/console/burden",
+        data={
+            **typed,
+            "incomes[0].taxable_income": "100000",
+            "csrf_token": hidden(preview, "csrf_token"),
+            "previewed": hidden(preview, "previewed"),
+            "action": "register",
+        },
+    )
+    assert changed.status_code == 200 and "確認した後で入力が変わった" in changed.text
+
+
+def test_the_counter_is_refused_the_audit_log_and_an_auditor_reads_it(running):
+    house = joined(running, "監査　三郎")
+    counter = console(running, "counter", "clerk-09")
+    refused = counter.get("/console/audit")
+    assert refused.status_code == 403
+    assert "この操作の権限がありません" in refused.text and "監査担当と管理者だけ" in refused.text
+    assert 'id="audit-events"' not in refused.text
+
+    auditor = console(running, "auditor", "audit-01")
+    page = auditor.get("/console/audit", params={"target_id": house["household_id"], "occurred_from": "2020-01-01"})
+    assert page.status_code == 200, page.text
+    rows = page.text.split('id="audit-events"', 1)[1]
+    assert "notification.join" in rows and house["household_id"] in rows
+    as_csv = auditor.get(link(page, "download-csv"))
+    assert as_csv.status_code == 200 and as_csv.content.startswith(b"\xef\xbb\xbf")
+    assert house["household_id"] in as_csv.content.decode("utf-8-sig")
+
+
+def test_a_form_posted_without_its_csrf_token_starts_no_job(running):
+    browser = console(running, "backoffice", "bo-04")
+    refused = browser.post("/console/jobs", data={"kind": "age75_loss"})
+    assert refused.status_code == 403 and "CSRF" in refused.text
+
+
+def test_the_progress_fragment_polls_every_second_only_while_the_job_runs(app):
+    import flask
+
+    from nhi_gateway.console.backoffice import job_status
+
+    job = {"job_id": "j-1", "kind": "age75_loss", "state": "running", "total": 10, "done": 3, "failed": 1}
+    job.update(eta_seconds=90, business_date="2026-11-24", created_at="2026-11-24T00:30:00+00:00", finished_at=None)
+    job.update(parameters={"month": "2026-12"}, error=None)
+    failed = {**job, "state": "failed", "eta_seconds": None, "error": "chunk 2 failed"}
+    with app.app.test_request_context("/console/jobs/j-1"):
+        runs = flask.render_template("bo_job_status.html", **job_status(job, None))
+        ended = flask.render_template("bo_job_status.html", **job_status(failed, None))
+    assert 'hx-get="/console/jobs/j-1/progress" hx-trigger="every 1s" hx-swap="outerHTML"' in runs
+    assert '<progress id="job-progress" max="10" value="4">' in runs and "約1分30秒" in runs and "実行中" in runs
+    assert "hx-get" not in ended and "hx-trigger" not in ended
+    assert 'data-state="failed"' in ended and "異常終了" in ended and "chunk 2 failed" in ended
