@@ -53,6 +53,112 @@ INTAKE_KIND = {
 INTAKE_STATE = {"open": "未処理", "done": "処理済", "dismissed": "対象外"}
 
 
+# The counter's forms (forms.py): notifications, the print queue, certificate collection, corrections.
+DOCUMENT_KIND.update(
+    elderly_recipient_certificate="高齢受給者証",
+    specific_same_household_slip="特定同一世帯所属者異動連絡票",
+    former_dependant_slip="旧被扶養者異動連絡票",
+    burden_category_slip="負担区分異動連絡票",
+    prenatal_reduction_slip="産前産後保険料（税）軽減異動連絡票",
+    none="交付なし",
+)
+CERTIFICATE_STATE.setdefault("not_returned", "未回収")
+STATUS_KIND = {
+    "student_away": "マル学（修学中の特例）",
+    "remote_placement": "マル遠（遠隔地居住）",
+    "address_exception": "住所地特例",
+    "involuntary_unemployment": "非自発的失業者",
+    "specific_same_household": "特定同一世帯所属者",
+    "former_dependant": "旧被扶養者",
+    "gender_identity_display": "性同一性障害者（通称名の表示）",
+    "card_registration": "マイナ保険証の利用登録",
+    "dv_support": "DV等支援措置",
+    "card_expired": "マイナンバーカードの有効期限切れ",
+    "card_certificate_expired": "電子証明書の有効期限切れ",
+    "card_returned": "マイナンバーカードの返納",
+    "prenatal_reduction": "産前産後期間の保険料（税）軽減",
+}
+PRINT_REASON = {
+    "acquired": "資格取得",
+    "registration_cancelled": "利用登録の解除",
+    "dv_support": "DV等支援措置",
+    "share_changed": "負担割合の変更",
+    "card_expired": "マイナンバーカードの有効期限切れ",
+    "card_certificate_expired": "電子証明書の有効期限切れ",
+    "card_returned": "マイナンバーカードの返納",
+    "birth": "出生",
+    "death": "死亡",
+    "age75": "後期高齢者医療へ移行（特定同一世帯所属者）",
+    "specific_same_household": "特定同一世帯所属者",
+    "former_dependant": "旧被扶養者",
+    "prenatal_reduction": "産前産後の軽減",
+    "burden_changed": "負担割合・限度区分の変更",
+    "elder_joined": "70〜74歳の加入",
+    "elder_left": "70〜74歳の脱退",
+}
+RETURN_OUTCOME = {
+    "returned": "回収した",
+    "lost": "紛失（回収できない）",
+    "not_returned": "未回収（後日返却の可能性あり）",
+}
+# The facts a rule used (Reason.facts), named as a clerk reads them.
+DECISION_FACT = {
+    "reason": "事由",
+    "event_date": "異動日",
+    "effective": "適用する日",
+    "notified_on": "届出日",
+    "late_days": "期限を過ぎた日数",
+    "person_id": "宛名番号",
+    "household_id": "世帯番号",
+    "card_registered": "マイナ保険証の利用登録",
+    "elder": "70〜74歳",
+    "dv_support": "DV等支援措置",
+    "application_required": "申請による交付",
+    "share_on_eligibility_certificate": "資格確認書に負担割合を記載",
+    "issued_on": "交付日",
+    "valid_until": "有効期限",
+    "cause": "有効期限を決めた理由",
+    "candidate.renewal": "次回の一斉更新日",
+    "candidate.age_70": "70歳到達による期限",
+    "candidate.age_75": "75歳到達による期限",
+    "reused": "番号の再利用",
+    "birth_date": "生年月日",
+    "prefecture_acquired_on": "県内での資格取得日",
+    "correction_reason": "訂正理由",
+    "corrected_fields": "訂正した項目",
+    "restored_version_id": "戻した版",
+    "undone_version_id": "取り消した版",
+    "undone_change_id": "取り消した異動",
+    "unusable_from": "マイナ保険証が使えなくなる日",
+}
+CORRECTED_FIELD = {
+    "acquired_on": "資格取得日",
+    "acquired_reason": "取得事由",
+    "lost_on": "資格喪失日",
+    "lost_reason": "喪失事由",
+    "notified_on": "届出日",
+    "relationship": "続柄",
+    "listing_order": "記載順位",
+}
+DECISION_FACT_VALUE = {
+    "true": "はい",
+    "false": "いいえ",
+    "renewal": "一斉更新日",
+    "age_70": "70歳到達",
+    "age_75": "75歳到達",
+}
+
+
+def decision_fact(name: str, value: str | None) -> tuple[str, str]:
+    """A rule's fact as a clerk reads it: its Japanese name, and the value with codes in words."""
+    if value is None:
+        return DECISION_FACT.get(name, name), "不明"
+    if name == "corrected_fields":
+        return DECISION_FACT[name], "・".join(CORRECTED_FIELD.get(f, f) for f in value.split(","))
+    shown = DECISION_FACT_VALUE.get(value) or REASON.get(value) or STATUS_KIND.get(value) or value
+    return DECISION_FACT.get(name, name), shown
+
+
 def label(table: dict, code: str | None) -> str:
     """The Japanese word for a code; the code itself when the table does not know it; '—' for none."""
     if code is None or code == "":
