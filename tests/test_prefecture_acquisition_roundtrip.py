@@ -148,6 +148,13 @@ def test_the_prefecture_acquisition_date_returned_is_written_back_listed_and_sen
         headers=running.headers("backoffice"),
     )
     assert csv.status_code == 200 and "都道府県資格取得年月日" in csv.content.decode("utf-8-sig").splitlines()[0]
+    decisions = running.http.get(
+        "/api/v1/decisions", params={"person_id": person_id}, headers=running.headers("backoffice")
+    ).json()["decisions"]
+    [written] = [d for d in decisions if d["kind"] == "correction"]
+    assert (written["origin"], written["automatic"]) == ("batch", True)
+    assert written["correction"]["corrected_fields"] == ["acquired_on"]
+    assert written["correction"]["reasons"][0]["rule_id"] == "ACQ-MOVE-IN-PREF"
 
     # the correction reaches svc-interchange and the next day's file; the simulator finds it continuous
     running.wait_for(lambda: pending_records(running, person_id))

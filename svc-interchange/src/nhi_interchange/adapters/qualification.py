@@ -17,6 +17,8 @@ from nhi_common.errors import InvalidInput
 from ..service_layer.ports import PersonFacts, WriteBackRefused
 
 OPERATOR = "svc-interchange"
+# The write-back is the aggregation_import batch's: its decision record is an automatic one (origin batch).
+WRITE_BACK_OPERATOR = f"batch:aggregation_import:{OPERATOR}"
 DEADLINE = 10.0
 TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
 
@@ -71,7 +73,7 @@ class QualificationLink:
         """ACQ-MOVE-IN-PREF into svc-qualification, once per period, date and answered change (Idempotency-Key)."""
         request = qpb.RecordPrefectureAcquisitionRequest(
             context=common_pb2.RequestContext(
-                operator_id=OPERATOR,
+                operator_id=WRITE_BACK_OPERATOR,
                 idempotency_key=f"prefecture-acquisition/{period_id}/{prefecture_acquired_on}/{source_change_id}",
             ),
             person_id=person_id,
