@@ -192,6 +192,45 @@ def test_the_audit_purge_runs_daily_for_every_service_with_a_database_onto_the_a
     assert "nhi-audit-purge-qualification" in render_golden.render(CASES["production"])
 
 
+def _gateway_env(text: str) -> dict[str, dict]:
+    [gateway] = [d for d in _documents(text) if d["kind"] == "Deployment" and d["metadata"]["name"] == "nhi-gateway"]
+    [container] = _containers(gateway)
+    return {e["name"]: e for e in container["env"]}
+
+
+def test_the_gateway_takes_its_issuer_settings_from_the_values():
+    rehearsal = _gateway_env(render_golden.render(None))
+    assert rehearsal["NHI_OIDC_ISSUER"]["value"] == "" and "secretKeyRef" in rehearsal["NHI_JWT_SECRET"]["valueFrom"]
+    assert {
+        k: rehearsal[k]["value"] for k in ("NHI_OIDC_ALGORITHMS", "NHI_OIDC_ROLES_CLAIM", "NHI_JWT_LOCAL_TOKENS")
+    } == {
+        "NHI_OIDC_ALGORITHMS": "RS256,ES256",
+        "NHI_OIDC_ROLES_CLAIM": "roles",
+        "NHI_JWT_LOCAL_TOKENS": "auto",
+    }
+    production = _gateway_env(render_golden.render(CASES["production"]))
+    assert production["NHI_OIDC_ISSUER"]["value"] == "https://idp.example.org/realms/midori"
+    assert production["NHI_OIDC_ROLES_CLAIM"]["value"] == "realm_access.roles"
+    assert "NHI_JWT_SECRET" not in production  # the issuer's tokens only
+
+
+@pytest.mark.parametrize(
+    ("gateway", "message"),
+    [
+        ({"env": {"NHI_OIDC_ISSUER": "https://idp.example.org"}}, "are both given"),
+        ({"env": {"NHI_JWT_LOCAL_TOKENS": "off"}}, "needs NHI_OIDC_ISSUER"),
+        ({"secretEnv": []}, "is required"),
+    ],
+    ids=["issuer-and-secret", "off-without-issuer", "no-tokens"],
+)
+def test_issuer_settings_the_gateway_would_refuse_are_refused_at_render(gateway, message):
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render({"components": {"gateway": gateway}})
+    assert message in str(refused.value)
+    both = {"env": {"NHI_OIDC_ISSUER": "https://idp.example.org", "NHI_JWT_LOCAL_TOKENS": "on"}}
+    assert "NHI_JWT_SECRET" in _gateway_env(render_golden.render({"components": {"gateway": both}}))
+
+
 def test_the_audit_purge_needs_its_archive_claim():
     with pytest.raises(helm.HelmError) as refused:
         render_golden.render({"auditPurge": {"enabled": True}})

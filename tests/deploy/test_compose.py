@@ -106,6 +106,19 @@ def test_every_variable_set_for_a_suite_service_is_documented(compose):
         assert not undocumented, f"{name} sets variables not in docs/conventions.md: {undocumented}"
 
 
+def test_the_gateway_takes_the_issuer_settings_from_the_environment(compose):
+    environment = compose["services"]["gateway"]["environment"]
+    oidc = {k for k in environment if k.startswith("NHI_OIDC_")}
+    assert oidc == {
+        "NHI_OIDC_ISSUER", "NHI_OIDC_JWKS_URL", "NHI_OIDC_ALGORITHMS", "NHI_OIDC_ROLES_CLAIM", "NHI_OIDC_SCOPE_CLAIM",
+        "NHI_OIDC_JWKS_REFRESH_SECONDS", "NHI_OIDC_JWKS_MIN_REFRESH_SECONDS", "NHI_OIDC_LEEWAY_SECONDS",
+    }  # fmt: skip
+    for name in (*oidc, "NHI_JWT_LOCAL_TOKENS"):  # each from the environment, with the gateway's own default
+        assert str(environment[name]).startswith("${" + name + ":-"), (name, environment[name])
+    assert environment["NHI_OIDC_ISSUER"] == "${NHI_OIDC_ISSUER:-}"
+    assert environment["NHI_JWT_LOCAL_TOKENS"] == "${NHI_JWT_LOCAL_TOKENS:-auto}"
+
+
 def test_the_gateway_waits_for_the_four_healthy_services(compose):
     depends = _depends_on(compose["services"]["gateway"])
     for name in SERVICES:
