@@ -103,6 +103,12 @@ def test_the_back_office_filters_the_change_list_and_saves_it_as_csv_and_pdf(run
     assert as_pdf.headers["content-type"] == "application/pdf" and as_pdf.content.startswith(b"%PDF")
     assert as_pdf.headers["content-disposition"].startswith("attachment;")
 
+    admin = console(running, "admin", "admin-01")  # may read the change list, not the printed lists
+    offered = admin.get("/console/reports", params={"from": "2026-11-24"})
+    assert offered.status_code == 200 and "帳票　一子" in offered.text and 'id="download-pdf"' not in offered.text
+    hrefs = [html.unescape(h) for h in re.findall(r'href="(/console/downloads/[^"]+)"', offered.text)]
+    assert hrefs and all(admin.get(h).status_code == 200 for h in hrefs)
+
     wrong = browser.get("/console/reports", params={"from": "R8.13.45"})
     assert wrong.status_code == 400
     assert 'id="f-from"' in wrong.text and 'aria-invalid="true"' in wrong.text and "存在しない日付" in wrong.text
@@ -219,6 +225,55 @@ def test_the_burden_ratio_is_previewed_with_its_reasons_then_registered(running)
         },
     )
     assert changed.status_code == 200 and "確認した後で入力が変わった" in changed.text
+
+
+def test_an_inconsistency_is_listed_and_resolved_by_the_correction_that_fixed_it(running):
+    house = joined(running, "不整合　四郎", birth_date="1979-08-20")
+    person_id = house["person_ids"][0]
+    headers = {**running.headers("backoffice"), "Content-Type": "text/csv"}
+    body = f"change_id,person_id,started_on,ended_on,reason\nwel-{person_id},{person_id},2026-11-05,,保護開始\n"
+    imported = running.http.post(
+        "/api/v1/feeds/welfare", params={"file_name": "w.csv"}, content=body.encode(), headers=headers
+    )
+    assert imported.status_code == 201, imported.text
+    browser = console(running, "backoffice", "bo-05")
+
+    def listed():
+        page = browser.get("/console/inconsistencies", params={"person_id": person_id})
+        return page if "生活保護の受給中で加入中" in page.text else None
+
+    page = running.wait_for(listed, timeout=60)
+    assert "不整合　四郎" in page.text and "LOSS-WELFARE" in page.text
+    finding = re.search(r'action="(/console/inconsistencies/([0-9a-f-]{36})/resolution)"', page.text)
+    target, finding_id = finding.group(1), finding.group(2)
+
+    refused = browser.post(target, data={"csrf_token": hidden(page, "csrf_token"), "change_id": "no-such-change"})
+    assert refused.status_code in (404, 422), refused.text
+    assert f'id="change-{finding_id}"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert f'id="e-change-{finding_id}"' in refused.text
+
+    left = notify(
+        running,
+        {
+            "kind": "leave",
+            "reason": "welfare_start",
+            "household_id": house["household_id"],
+            "persons": [{"person_id": person_id}],
+            "event_date": "2026-11-05",
+        },
+    )
+    assert left.status_code == 201, left.text
+    change_id = left.json()["decision"]["change_id"]
+    resolved = browser.post(
+        target,
+        data={"csrf_token": hidden(refused, "csrf_token"), "change_id": change_id, "note": "保護開始日で資格喪失"},
+    )
+    assert resolved.status_code == 303, resolved.text
+    shown = browser.get(resolved.headers["location"])
+    assert "対応済みとして登録しました" in shown.text and change_id in shown.text and "bo-05" in shown.text
+
+    counter = console(running, "counter", "clerk-08")
+    assert counter.get("/console/inconsistencies").status_code == 403
 
 
 def test_the_counter_is_refused_the_audit_log_and_an_auditor_reads_it(running):
