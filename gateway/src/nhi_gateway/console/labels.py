@@ -130,6 +130,10 @@ DECISION_FACT = {
     "undone_version_id": "取り消した版",
     "undone_change_id": "取り消した異動",
     "unusable_from": "マイナ保険証が使えなくなる日",
+    "kind": "種類",
+    "start": "開始日",
+    "end": "終了日",
+    "evidence": "確認した書類",
 }
 CORRECTED_FIELD = {
     "acquired_on": "資格取得日",
