@@ -36,6 +36,7 @@ OPTION_LABELS = {"as_of": "基準日", "expected_on": "出産予定日", "births
 # The API's problem codes in the clerk's words; anything else is shown as the API words it.
 PROBLEM_WORDS = {
     "NOT_A_MEMBER": "この世帯の世帯員ではありません",
+    "NOT_A_DEEMED_HEAD_HOUSEHOLD": "住民票上の世帯主が国保に加入している世帯です（擬制世帯主の変更はできません）",
     "NOT_AN_INSURED_MEMBER": "国保に加入している世帯員ではありません",
     "NOT_INSURED": "国保に加入していません",
     "NOT_RESIDENT": "住民登録がありません",
@@ -188,9 +189,9 @@ def _render_form(client, state: dict, errors: dict, status: int = 200, problem=N
     if not state["notified_on"] and household is not None and household["members"]:
         subject = state["person_ids"][0] if state["person_ids"] else household["members"][0]["person_id"]
         state["notified_on"] = client.get(f"/persons/{subject}/qualification")["as_of"]  # the business date
-    known_fields = {"kind", "reason", "household_id", "persons", "event_date", "notified_on"}
-    known_fields |= {"identity_check.document_kind", "identity_check.checked_by", "prefecture_acquired_on"}
-    known_fields |= {"new_head_person_id", "expected_household_version"}
+    known_fields = {"reason", "household_id", "persons", "event_date", "notified_on", "expected_household_version"}
+    known_fields |= {"identity_check.document_kind", "identity_check.checked_by"}
+    known_fields |= {"join": {"prefecture_acquired_on"}, "change": {"new_head_person_id"}}.get(state["kind"], set())
     rows = _status_rows(state) if state["kind"] == "status" else []
     for i in range(len(rows)):
         known_fields |= {f"statuses[{i}].{k}" for k in ("status_id", "person_id", "kind", "start", "end", "evidence")}
@@ -686,6 +687,8 @@ def _render_correction(person_id: str, typed: dict, errors: dict, status: int = 
     client = api(purpose=current_purpose())
     person = client.get(f"/persons/{person_id}")
     versions = _current_versions(client, person_id)
+    shown = {"version_id", *CORRECTION_DATES, "acquired_reason", "lost_reason", "relationship", "listing_order"}
+    shown |= {"clear_lost_on", "undo", "correction_reason"}
     return render(
         "forms_correction.html",
         status,
@@ -693,7 +696,8 @@ def _render_correction(person_id: str, typed: dict, errors: dict, status: int = 
         versions=versions,
         typed=typed,
         errors=errors,
-        refused=problem is not None,
+        other_errors=[m for field, messages in errors.items() if field not in shown for m in messages],
+        refused=problem is not None or bool(errors),
         idempotency_key=str(uuid.uuid4()),  # a new one after a refusal: nothing was stored under the old
         labels=labels,
     )
