@@ -31,7 +31,13 @@ KUBERNETES_VERSION = "1.35.0"
 WORKLOAD_KINDS = {"Deployment", "CronJob", "Job", "StatefulSet"}
 BIN = ROOT / ".venv" / "bin"
 CUSTOM_KINDS = {("keda.sh/v1alpha1", "ScaledObject")}
-SECRET_VARIABLES = {"NHI_JWT_SECRET", "NHI_MYNUMBER_KEY", "NHI_JETSTREAM_KEY", "PGPASSWORD"}
+SECRET_VARIABLES = {
+    "NHI_JWT_SECRET",
+    "NHI_CONSOLE_SESSION_SECRET",
+    "NHI_MYNUMBER_KEY",
+    "NHI_JETSTREAM_KEY",
+    "PGPASSWORD",
+}
 
 
 def _load_render_golden():
@@ -229,6 +235,45 @@ def test_issuer_settings_the_gateway_would_refuse_are_refused_at_render(gateway,
     assert message in str(refused.value)
     both = {"env": {"NHI_OIDC_ISSUER": "https://idp.example.org", "NHI_JWT_LOCAL_TOKENS": "on"}}
     assert "NHI_JWT_SECRET" in _gateway_env(render_golden.render({"components": {"gateway": both}}))
+
+
+def test_the_console_signs_clerks_in_at_the_provider_with_its_session_key_from_a_secret():
+    rehearsal = _gateway_env(render_golden.render(None))
+    assert {k: rehearsal[k]["value"] for k in ("NHI_CONSOLE_LOCAL_SIGNIN", "NHI_CONSOLE_COOKIE_SECURE")} == {
+        "NHI_CONSOLE_LOCAL_SIGNIN": "off",
+        "NHI_CONSOLE_COOKIE_SECURE": "on",
+    }
+    assert rehearsal["NHI_CONSOLE_OIDC_CLIENT_ID"]["value"] == ""
+    # Optional: a Secret without the key leaves it unset, and the gateway derives one from NHI_JWT_SECRET.
+    ref = rehearsal["NHI_CONSOLE_SESSION_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "nhi-secrets", "key": "NHI_CONSOLE_SESSION_SECRET", "optional": True}
+    assert "optional" not in rehearsal["NHI_JWT_SECRET"]["valueFrom"]["secretKeyRef"]
+    production = _gateway_env(render_golden.render(CASES["production"]))
+    assert production["NHI_CONSOLE_OIDC_CLIENT_ID"]["value"] == "nhi-console"
+    assert production["NHI_CONSOLE_OIDC_REDIRECT_URL"]["value"].endswith("/console/callback")
+    assert "secretKeyRef" in production["NHI_CONSOLE_SESSION_SECRET"]["valueFrom"]
+
+
+@pytest.mark.parametrize(
+    ("gateway", "message"),
+    [
+        ({"env": {"NHI_CONSOLE_OIDC_CLIENT_ID": "nhi-console"}}, "needs NHI_OIDC_ISSUER"),
+        (
+            {"secretEnv": [], "env": {"NHI_OIDC_ISSUER": "https://idp.example.org", "NHI_CONSOLE_OIDC_CLIENT_ID": "c"}},
+            "needs NHI_CONSOLE_SESSION_SECRET",
+        ),
+        (
+            {"secretEnv": ["NHI_CONSOLE_SESSION_SECRET"], "env": {"NHI_OIDC_ISSUER": "https://idp.example.org",
+                                                                   "NHI_CONSOLE_LOCAL_SIGNIN": "on"}},
+            "NHI_CONSOLE_LOCAL_SIGNIN on needs NHI_JWT_SECRET",
+        ),
+    ],
+    ids=["client-without-issuer", "client-without-session-key", "role-picker-without-secret"],
+)  # fmt: skip
+def test_console_settings_the_gateway_would_refuse_are_refused_at_render(gateway, message):
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render({"components": {"gateway": gateway}})
+    assert message in str(refused.value)
 
 
 def test_the_audit_purge_needs_its_archive_claim():
@@ -516,6 +561,7 @@ def test_every_secret_can_come_from_its_own_existing_secret():
         "NHI_MYNUMBER_KEY": {("nhi-mynumber-key", "key-v1")},
         "NHI_JWT_SECRET": {("nhi-gateway-jwt", "secret")},
         "NHI_JETSTREAM_KEY": {("nats-jetstream-key", "key")},
+        "NHI_CONSOLE_SESSION_SECRET": {("nhi-console-session", "session-key")},
     }
 
 

@@ -119,6 +119,22 @@ def test_the_gateway_takes_the_issuer_settings_from_the_environment(compose):
     assert environment["NHI_JWT_LOCAL_TOKENS"] == "${NHI_JWT_LOCAL_TOKENS:-auto}"
 
 
+def test_the_console_sign_in_comes_from_the_environment_without_a_role_picker_by_default(compose):
+    environment = compose["services"]["gateway"]["environment"]
+    console = {k: interpolate(str(v)) for k, v in environment.items() if k.startswith("NHI_CONSOLE_")}
+    assert console == {
+        "NHI_CONSOLE_LOCAL_SIGNIN": "off",
+        "NHI_CONSOLE_OIDC_CLIENT_ID": "",
+        "NHI_CONSOLE_OIDC_CLIENT_SECRET": "",
+        "NHI_CONSOLE_OIDC_REDIRECT_URL": "",
+        "NHI_CONSOLE_SESSION_SECRET": "",  # no fixed key in the file: derived from NHI_JWT_SECRET unless given
+        "NHI_CONSOLE_COOKIE_SECURE": "auto",
+    }
+    for name, value in environment.items():
+        if name.startswith("NHI_CONSOLE_"):
+            assert str(value).startswith("${" + name + ":-"), (name, value)
+
+
 def test_the_gateway_waits_for_the_four_healthy_services(compose):
     depends = _depends_on(compose["services"]["gateway"])
     for name in SERVICES:

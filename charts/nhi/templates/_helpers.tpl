@@ -37,7 +37,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/*
 Where one secret variable is read from: (dict "root" $ "var" NAME) -> a YAML map {name, key}.
 PGPASSWORD comes from database.existingSecret/database.passwordKey, the others from secrets.refs.NAME;
-an empty Secret name means secrets.existingSecret (or the chart's Secret with secrets.create).
+an empty Secret name means secrets.existingSecret (or the chart's Secret with secrets.create); a ref with
+optional: true may be missing from its Secret (the variable is then unset).
 */}}
 {{- define "nhi.secretRef" -}}
 {{- $root := .root -}}
@@ -53,6 +54,9 @@ name: {{ $ref.existingSecret }}
 name: {{ include "nhi.secretName" $root }}
 {{- end }}
 key: {{ $ref.key | default .var }}
+{{- if $ref.optional }}
+optional: true
+{{- end }}
 {{- end -}}
 
 {{/* Image of a component: (dict "root" $ "component" $c). */}}
