@@ -79,3 +79,54 @@ def test_a_wrong_my_number_stops_the_migration_naming_the_record(engine, vault, 
             engine, vault, "139998", migration_import.read_lines(write(tmp_path, broken))
         )
     assert error.value.field == "H00000009.members[0].my_number" and error.value.rule == "NUM-MYNUMBER"
+
+
+def _indexes(engine) -> list[str]:
+
+    from nhi_qualification.adapters import bulk
+
+    with engine.connect() as conn:
+        return sorted(ddl for _name, ddl in bulk.secondary_indexes(conn, [t.name for t in migration_import.TABLES]))
+
+
+def test_a_first_load_builds_the_indexes_after_the_rows_and_keeps_them(engine, vault, tmp_path):
+    """PostgreSQL: a first load into empty tables drops the secondary indexes and builds them again in the same
+    transaction; afterwards they are all there and used for look-ups, and a second load (tables not empty) goes by
+    chunks with the indexes in place."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("index handling of a first load is PostgreSQL's")
+    before = _indexes(engine)
+    assert any("birth_date" in ddl for ddl in before) and any("household_id" in ddl for ddl in before)
+    second = json.loads(json.dumps(HOUSEHOLD).replace("00000009", "00000010").replace("0000009", "0000010"))
+    second["number"] = "0000902"
+    counts = migration_import.import_households(
+        engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD))
+    )
+    assert counts == {"households": 1, "persons": 2, "insured": 1, "skipped": 0}
+    assert _indexes(engine) == before
+    again = migration_import.import_households(
+        engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD, second))
+    )
+    assert again == {"households": 1, "persons": 2, "insured": 1, "skipped": 1}
+    assert _indexes(engine) == before
+
+
+def test_a_failed_first_load_leaves_no_row_and_every_index(engine, vault, tmp_path, monkeypatch):
+    """A first load is one transaction: the good household of the first chunk goes too, the indexes stay."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("index handling of a first load is PostgreSQL's")
+    import sqlalchemy as sa
+
+    monkeypatch.setattr(migration_import, "CHUNK", 1)
+
+    before = _indexes(engine)
+    broken = json.loads(json.dumps(HOUSEHOLD).replace("00000009", "00000010").replace("0000009", "0000010"))
+    broken["number"] = "0000902"
+    broken["members"][0]["my_number"] = "123456789012"
+    with pytest.raises(RuleViolation):
+        migration_import.import_households(
+            engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD, broken))
+        )
+    assert _indexes(engine) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM persons")).scalar() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -54,3 +55,47 @@ def tune_chunk_transaction(conn: sa.Connection) -> None:
     cost estimates (a range of 5,000 households) would otherwise JIT-compile them for about a second each."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+def secondary_indexes(conn: sa.Connection, tables: Sequence[str]) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, CREATE INDEX statement) of the indexes of `tables` (in the connection's current schema)
+    that are neither a primary key nor unique: the ones a bulk load may build afterwards without letting a
+    duplicate in."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND t.relname = ANY(:tables) "
+            "AND NOT i.indisunique AND NOT i.indisprimary ORDER BY ci.relname"
+        ),
+        {"tables": list(tables)},
+    )
+    return [(name, ddl) for name, ddl in rows]
+
+
+def is_first_load(conn: sa.Connection, tables: Sequence[sa.Table]) -> bool:
+    """PostgreSQL, and every one of `tables` empty."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return not any(conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first() for t in tables)
+
+
+@contextlib.contextmanager
+def indexes_built_after(conn: sa.Connection, tables: Sequence[sa.Table]) -> Iterator[bool]:
+    """A first load into empty tables on PostgreSQL: drop their secondary indexes, let the caller load, then build
+    the indexes again, once each over all the rows (far quicker than maintaining them row by row). All of it
+    happens in the caller's transaction: DDL is transactional in PostgreSQL, so a load that fails leaves the
+    indexes as they were, and other sessions never see the tables without them (they wait for the commit).
+    Primary keys and unique indexes stay, so duplicates are refused while loading. Yields whether it applied:
+    anywhere else (SQLite, or a table not empty) it does nothing."""
+    if not is_first_load(conn, tables):
+        yield False
+        return
+    found = secondary_indexes(conn, [t.name for t in tables])
+    for name, _ddl in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield True
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for _name, ddl in found:
+        conn.exec_driver_sql(ddl)

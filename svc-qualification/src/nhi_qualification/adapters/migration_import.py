@@ -16,6 +16,7 @@ from ..domain import residence
 from ..domain.errors import RuleViolation
 from ..domain.kana import search_key
 from ..domain.numbers import my_number_problem
+from . import bulk
 from .repositories.persons import VERSIONED
 from .tables import branches, households, periods, person_versions, persons
 from .vault import MyNumberVault
@@ -35,131 +36,148 @@ def read_lines(path: str) -> Iterator[dict[str, Any]]:
                     raise RuleViolation(f"line {number}", f"not JSON: {exc}", code="INVALID_JSON") from None
 
 
+TABLES = (households, persons, person_versions, branches, periods)
+
+
 def import_households(
     engine: sa.Engine, vault: MyNumberVault, insurer_number: str, records: Iterable[dict[str, Any]]
 ) -> dict[str, int]:
-    """Insert households not yet present (re-running the same file is a no-op); returns counts."""
+    """Insert households not yet present (re-running the same file is a no-op); returns counts.
+
+    A first load (PostgreSQL, the tables empty) is one transaction, with the secondary indexes built once after
+    the rows are in (bulk.indexes_built_after): it loads all or nothing. Otherwise each chunk of CHUNK households
+    is a transaction of its own."""
     counts = {"households": 0, "persons": 0, "insured": 0, "skipped": 0}
+    with engine.begin() as conn:
+        with bulk.indexes_built_after(conn, TABLES) as first:
+            if first:
+                for batch in _batches(records):
+                    _flush(conn, vault, insurer_number, batch, counts)
+                return counts
+    for batch in _batches(records):
+        with engine.begin() as conn:
+            _flush(conn, vault, insurer_number, batch, counts)
+    return counts
+
+
+def _batches(records: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for record in records:
         batch.append(record)
         if len(batch) >= CHUNK:
-            _flush(engine, vault, insurer_number, batch, counts)
+            yield batch
             batch = []
     if batch:
-        _flush(engine, vault, insurer_number, batch, counts)
-    return counts
+        yield batch
 
 
-def _flush(engine, vault, insurer_number, batch, counts) -> None:
+def _flush(conn, vault, insurer_number, batch, counts) -> None:
     now = utcnow()
-    with engine.begin() as conn:
-        ids = [r["household_id"] for r in batch]
-        existing = set(
-            conn.execute(sa.select(households.c.household_id).where(households.c.household_id.in_(ids))).scalars()
+    ids = [r["household_id"] for r in batch]
+    existing = set(
+        conn.execute(sa.select(households.c.household_id).where(households.c.household_id.in_(ids))).scalars()
+    )
+    house_rows, person_rows, branch_rows, period_rows = [], [], [], []
+    for record in batch:
+        if record["household_id"] in existing:
+            counts["skipped"] += 1
+            continue
+        insured = [m for m in record["members"] if m.get("insured")]
+        house_rows.append(
+            {
+                "household_id": record["household_id"],
+                "head_person_id": record["head_person_id"],
+                "symbol": record.get("symbol") if insured else None,
+                "number": record.get("number") if insured else None,
+                "next_branch": 1 + max((int(m["branch_no"]) for m in insured), default=0),
+                "address": json.dumps(record.get("address") or {}, ensure_ascii=False, sort_keys=True),
+                "version": 1,
+                "updated_at": now,
+            }
         )
-        house_rows, person_rows, branch_rows, period_rows = [], [], [], []
-        for record in batch:
-            if record["household_id"] in existing:
-                counts["skipped"] += 1
-                continue
-            insured = [m for m in record["members"] if m.get("insured")]
-            house_rows.append(
+        for index, member in enumerate(record["members"]):
+            my_number = member.get("my_number") or ""
+            if my_number and my_number_problem(my_number):
+                raise RuleViolation(
+                    f"{record['household_id']}.members[{index}].my_number",
+                    my_number_problem(my_number),
+                    rule="NUM-MYNUMBER",
+                    code="INVALID_MY_NUMBER",
+                )
+            person_rows.append(
                 {
+                    "person_id": member["person_id"],
                     "household_id": record["household_id"],
-                    "head_person_id": record["head_person_id"],
-                    "symbol": record.get("symbol") if insured else None,
-                    "number": record.get("number") if insured else None,
-                    "next_branch": 1 + max((int(m["branch_no"]) for m in insured), default=0),
-                    "address": json.dumps(record.get("address") or {}, ensure_ascii=False, sort_keys=True),
+                    "name_kanji": member["name_kanji"],
+                    "name_kana": member["name_kana"],
+                    "name_kana_key": search_key(member["name_kana"]),
+                    "birth_date": dt.date.fromisoformat(member["birth_date"]),
+                    "sex": member.get("sex", ""),
+                    "relationship": member.get("relationship", ""),
+                    "listing_order": int(member.get("listing_order") or index + 1),
+                    "resident_since": _date(member.get("resident_since")),
+                    "resident_status": "resident",
+                    "nationality": member.get("nationality") or "",
+                    "residence_status": residence.as_code(
+                        f"{record['household_id']}.members[{index}].residence_status",
+                        member.get("residence_status") or "",
+                    ),
+                    "residence_expires_on": _date(member.get("residence_expires_on")),
+                    "dv_support": bool(member.get("dv_support")),
+                    **(vault.seal(my_number) if my_number else NO_MY_NUMBER),
                     "version": 1,
                     "updated_at": now,
                 }
             )
-            for index, member in enumerate(record["members"]):
-                my_number = member.get("my_number") or ""
-                if my_number and my_number_problem(my_number):
-                    raise RuleViolation(
-                        f"{record['household_id']}.members[{index}].my_number",
-                        my_number_problem(my_number),
-                        rule="NUM-MYNUMBER",
-                        code="INVALID_MY_NUMBER",
-                    )
-                person_rows.append(
+            if member.get("insured"):
+                branch_rows.append(
                     {
+                        "symbol": record["symbol"],
+                        "number": record["number"],
+                        "branch_no": member["branch_no"],
                         "person_id": member["person_id"],
-                        "household_id": record["household_id"],
-                        "name_kanji": member["name_kanji"],
-                        "name_kana": member["name_kana"],
-                        "name_kana_key": search_key(member["name_kana"]),
-                        "birth_date": dt.date.fromisoformat(member["birth_date"]),
-                        "sex": member.get("sex", ""),
-                        "relationship": member.get("relationship", ""),
-                        "listing_order": int(member.get("listing_order") or index + 1),
-                        "resident_since": _date(member.get("resident_since")),
-                        "resident_status": "resident",
-                        "nationality": member.get("nationality") or "",
-                        "residence_status": residence.as_code(
-                            f"{record['household_id']}.members[{index}].residence_status",
-                            member.get("residence_status") or "",
-                        ),
-                        "residence_expires_on": _date(member.get("residence_expires_on")),
-                        "dv_support": bool(member.get("dv_support")),
-                        **(vault.seal(my_number) if my_number else NO_MY_NUMBER),
-                        "version": 1,
-                        "updated_at": now,
                     }
                 )
-                if member.get("insured"):
-                    branch_rows.append(
-                        {
-                            "symbol": record["symbol"],
-                            "number": record["number"],
-                            "branch_no": member["branch_no"],
-                            "person_id": member["person_id"],
-                        }
-                    )
-                    period_rows.append(
-                        {
-                            "period_id": str(uuid.uuid4()),
-                            "person_id": member["person_id"],
-                            "household_id": record["household_id"],
-                            "insurer_number": insurer_number,
-                            "symbol": record["symbol"],
-                            "number": record["number"],
-                            "branch_no": member["branch_no"],
-                            "acquired_on": dt.date.fromisoformat(member["acquired_on"]),
-                            "acquired_reason": "migration",
-                            "lost_on": None,
-                            "lost_reason": None,
-                            "recorded_at": now,
-                            "superseded_at": None,
-                            "change_id": "migration",
-                            "reasons": "[]",
-                        }
-                    )
-            counts["households"] += 1
-        version_rows = [
-            {
-                "person_id": r["person_id"],
-                "version": 1,
-                "recorded_at": now,
-                "cause": "migration",
-                "attributes": json.dumps({k: _plain(r.get(k, DEFAULTS.get(k))) for k in VERSIONED}, ensure_ascii=False),
-            }
-            for r in person_rows
-        ]
-        for table, rows in (
-            (households, house_rows),
-            (persons, person_rows),
-            (person_versions, version_rows),
-            (branches, branch_rows),
-            (periods, period_rows),
-        ):
-            if rows:
-                conn.execute(sa.insert(table), rows)
-        counts["persons"] += len(person_rows)
-        counts["insured"] += len(period_rows)
+                period_rows.append(
+                    {
+                        "period_id": str(uuid.uuid4()),
+                        "person_id": member["person_id"],
+                        "household_id": record["household_id"],
+                        "insurer_number": insurer_number,
+                        "symbol": record["symbol"],
+                        "number": record["number"],
+                        "branch_no": member["branch_no"],
+                        "acquired_on": dt.date.fromisoformat(member["acquired_on"]),
+                        "acquired_reason": "migration",
+                        "lost_on": None,
+                        "lost_reason": None,
+                        "recorded_at": now,
+                        "superseded_at": None,
+                        "change_id": "migration",
+                        "reasons": "[]",
+                    }
+                )
+        counts["households"] += 1
+    version_rows = [
+        {
+            "person_id": r["person_id"],
+            "version": 1,
+            "recorded_at": now,
+            "cause": "migration",
+            "attributes": json.dumps({k: _plain(r.get(k, DEFAULTS.get(k))) for k in VERSIONED}, ensure_ascii=False),
+        }
+        for r in person_rows
+    ]
+    for table, rows in (
+        (households, house_rows),
+        (persons, person_rows),
+        (person_versions, version_rows),
+        (branches, branch_rows),
+        (periods, period_rows),
+    ):
+        bulk.insert(conn, table, rows)
+    counts["persons"] += len(person_rows)
+    counts["insured"] += len(period_rows)
 
 
 DEFAULTS = {"display_name": "", "card_registered": False}
