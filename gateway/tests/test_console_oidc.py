@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import threading
 import urllib.parse
 
 import httpx
 import pytest
+import uvicorn
 from oidc_provider import CLIENT_ID, TestProvider, s256
 
 SESSION_SECRET = "console-session-secret-" + "y" * 32
@@ -265,3 +268,52 @@ def test_an_unreachable_provider_gives_a_page_not_a_500(app_with, backends):
     )
     with app.test_client() as browser:
         error_page(browser.get("/console/oidc/start"), 503, "認証基盤に接続できません")
+
+
+def test_over_real_http_a_browser_signs_in_and_out_through_the_gateway_served_by_uvicorn(app_with, backends):
+    """The gateway under uvicorn on a local port, the provider on another, a plain HTTP client with a cookie jar
+    following every redirect as a browser does: the redirect URI is the gateway's own origin, the cookie crosses
+    the provider's redirect (SameSite=Lax), and the pages call the API as the clerk."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    origin = f"http://127.0.0.1:{port}"
+    provider = TestProvider(redirect_uris=(origin + "/console/callback",))
+    provider.user = "officer-02"
+    app = app_with(
+        jwt_secret=None,
+        oidc_issuer=provider.issuer,
+        console_oidc_client_id=CLIENT_ID,
+        console_session_secret=SESSION_SECRET,
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with httpx.Client(base_url=origin, follow_redirects=True, timeout=30) as browser:
+            for _ in range(100):
+                try:
+                    if browser.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                threading.Event().wait(0.05)
+            started = browser.get("/console/oidc/start", params={"next": "/console/persons?name_kana=ヨシダ"},
+                                  follow_redirects=False)  # fmt: skip
+            cookie = started.headers["set-cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain HTTP here
+            page = browser.get(started.headers["location"])  # provider -> /console/callback -> the page asked for
+            assert page.status_code == 200, page.text
+            assert str(page.url) == origin + "/console/persons?name_kana=%E3%83%A8%E3%82%B7%E3%83%80"
+            assert "𠮷田 花子" in page.text and "officer-02（後方事務）" in page.text
+            assert provider.token_requests[-1]["form"]["redirect_uri"] == origin + "/console/callback"
+            context = backends.recorder.last("SearchPersons").context
+            assert (context.operator_id, list(context.scopes)) == ("officer-02", ["backoffice"])
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            out = browser.post("/console/logout", data={"csrf_token": csrf})
+            assert out.status_code == 200 and 'id="provider-sign-out"' in out.text
+            assert browser.get("/console/").url.path == "/console/login"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        provider.close()
