@@ -643,8 +643,6 @@ def audit():
                 "/audit-events", {**params, "page_size": PAGE_SIZE, "cursor": flask.request.args.get("cursor")}
             )
         except ApiError as exc:
-            if exc.status == 403:
-                raise ApiError(403, {**exc.problem, "detail": AUDIT_REFUSED}) from exc
             if (errors := _refused(exc)) is None:
                 raise
     if errors and not may("audit.list_events"):

@@ -117,7 +117,28 @@ def _api_error(exc: ApiError) -> flask.Response:
         )
     titles = {403: "この操作の権限がありません", 404: "見つかりません", 409: "他の操作と重なりました"}
     title = titles.get(exc.status, "処理できませんでした" if exc.status < 500 else "システムが応答しません")
-    return render("error.html", exc.status if exc.status >= 400 else 500, title=title, detail=exc.detail, failure=exc)
+    return render(
+        "error.html", exc.status if exc.status >= 400 else 500, title=title, detail=_in_japanese(exc), failure=exc
+    )
+
+
+def _in_japanese(exc: ApiError) -> str:
+    """What the clerk is told: the API's detail is English for programs; the usual cases get Japanese words, the
+    API's own detail kept beside them for the help desk."""
+    allowed = exc.problem.get("allowed_roles")
+    if exc.status == 403 and isinstance(allowed, list):
+        names = "・".join(security.ROLE_LABELS.get(r, r) for r in allowed) or "なし"
+        mine = "・".join(security.ROLE_LABELS.get(r, r) for r in sorted(security.roles())) or "なし"
+        return f"この操作を行える役割は {names} です（あなたの役割：{mine}）。"
+    if exc.status == 403:
+        return f"この操作は許可されていません（{exc.detail}）。"
+    if exc.status == 404:
+        return f"指定されたものは見つかりません（{exc.detail}）。"
+    if exc.status == 429:
+        return "短い時間に操作が多すぎます。少し待ってから、もう一度操作してください。"
+    if exc.status >= 500:
+        return f"システムが一時的に応答しません。少し待ってから、もう一度操作してください（{exc.detail}）。"
+    return exc.detail
 
 
 @bp.errorhandler(Exception)
