@@ -63,6 +63,7 @@ class TestProvider:
         self.user = "clerk-07"
         self.deny = False  # the next authorization is refused (the clerk pressed 取消, or is not allowed)
         self.id_token_claims: dict = {}  # claims put into (or over) the next ID tokens
+        self.cut_token_answers = False  # the token endpoint drops the connection instead of answering
         self.codes: dict[str, dict] = {}  # one-time codes -> what they were issued for
         self.token_requests: list[dict] = []  # what the token endpoint received, and what it answered
         self.authorize_requests: list[dict] = []
@@ -87,7 +88,9 @@ class TestProvider:
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                if self.path == "/realms/nhi/token":
+                if self.path == "/realms/nhi/token" and provider.cut_token_answers:
+                    self.close_connection = True  # the connection drops without an answer
+                elif self.path == "/realms/nhi/token":
                     status, doc = provider.token(form, self.headers.get("Authorization"))
                     self._json(status, doc)
                 else:

@@ -40,6 +40,7 @@ def console_app(provider, app_with):
 @pytest.fixture
 def browser(console_app, provider, backends):
     provider.user, provider.deny, provider.id_token_claims = "clerk-07", False, {}
+    provider.cut_token_answers = False
     backends.recorder.requests.clear()
     with console_app.test_client() as client:
         client.follow_redirects = False  # the test follows each redirect itself, to the provider over real HTTP
@@ -257,6 +258,13 @@ def test_a_confidential_client_sends_its_secret_as_the_provider_asks(app_with, b
             error_page(sign_in(browser, provider), 400, "サインインできませんでした")
     finally:
         provider.close()
+
+
+def test_a_token_endpoint_that_drops_the_connection_gives_a_page_not_a_500(browser, provider):
+    way_back = at_provider(start(browser, provider))
+    provider.cut_token_answers = True
+    error_page(browser.get(way_back), 503, "認証基盤に接続できません")
+    assert not signed_in(browser)
 
 
 def test_an_unreachable_provider_gives_a_page_not_a_500(app_with, backends):

@@ -272,7 +272,7 @@ class Client:
                 form["client_secret"] = self._secret
         try:
             status, answer = self._post(provider.token_endpoint, form, headers)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - refused connection, timeout, a cut answer: a page, not a 500
             raise _unreachable(f"token endpoint unreachable ({type(exc).__name__})") from None
         if status != 200:
             raise _refused(f"token endpoint answered {status} {_safe_code(answer.get('error'))}")
