@@ -164,5 +164,5 @@ class Batches:
     def wait(self, timeout=None):
         self.jobs.wait(timeout)
 
-    def target_list(self, job_id, page_size=100, cursor=""):
-        return self.jobs.results(job_id, paging.parse(page_size, cursor, numeric=False, default_size=100))
+    def target_list(self, job_id, page_size=100, cursor="", actor=LISTER):
+        return self.jobs.results(job_id, paging.parse(page_size, cursor, numeric=False, default_size=100), actor=actor)

@@ -8,10 +8,11 @@ import datetime as dt
 import json
 
 import sqlalchemy as sa
-from clients import Records
+from clients import Batches, Records
+from test_batches_service import add_household
 from test_service import CLERK, notification, outbox_rows, resident_move_in
 
-from nhi_qualification.adapters.tables import households
+from nhi_qualification.adapters.tables import households, status_periods
 from nhi_qualification.service_layer import dv_release
 from nhi_qualification.service_layer.context import Actor
 
@@ -150,3 +151,26 @@ def test_a_household_with_another_member_still_under_dv_is_not_released(service,
     register_dv(service, "000000002", "2026-11-01")
     assert dv_release.announce_ended(app, after("2026-12-11")) == {"announced": 0, "still_withheld": 1}
     assert service.get_household("H00000001", after("2026-12-11"))["address"] == {}
+
+
+def test_the_age75_target_list_names_a_dv_person_only_with_the_dv_read_scope(service, engine):
+    add_household(engine, "H0000003", [("300000001", "1951-12-10", True)])
+    add_household(engine, "H0000005", [("500000001", "1951-12-10", True)])
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(status_periods).values(
+                status_id="dv-500000001",
+                person_id="500000001",
+                kind="dv_support",
+                start=dt.date(2026, 11, 1),
+                change_id="c-dv",
+                recorded_at=dt.datetime.now(dt.timezone.utc),
+            )
+        )
+    batches = Batches(service.app)
+    started = batches.start_job("age75_loss", {"date": "2026-12-10"}, Actor("batch-01"))
+    batches.wait(30)
+    assert batches.get_job(started["job_id"])["state"] == "succeeded"
+    assert [r["person_id"] for r in batches.target_list(started["job_id"])["rows"]] == ["300000001"]
+    shown = batches.target_list(started["job_id"], actor=DV_READER)["rows"]
+    assert sorted(r["person_id"] for r in shown) == ["300000001", "500000001"]

@@ -8,7 +8,7 @@ from nhi_common import progress
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 _INCOME_FIELDS = (
     "taxable_income",
@@ -127,7 +127,11 @@ def job_results(job_id, page_size=None, cursor=None, person_id=None, household_i
     """The results of a job, with Japanese column labels: for age75_loss the 75歳到達 対象者一覧 (by person), for
     burden_redetermination the households it decided (by household); only one person's or household's when asked."""
     request = pb.ListJobResultsRequest(
-        job_id=job_id, page=page(page_size, cursor), person_id=person_id or "", household_id=household_id or ""
+        job_id=job_id,
+        page=page(page_size, cursor),
+        person_id=person_id or "",
+        household_id=household_id or "",
+        context=list_context(),
     )
     doc = to_page_json(backends().call("qualification", "ListJobResults", request))
     households = doc.pop("households", [])

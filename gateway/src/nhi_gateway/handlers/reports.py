@@ -161,8 +161,9 @@ def _change_rows(first: str | None, last: str | None):
 
 def _age75_rows(job_id: str):
     def request(p):
-        return qpb.ListJobResultsRequest(job_id=job_id, page=p)
+        return qpb.ListJobResultsRequest(job_id=job_id, page=p, context=context)
 
+    context = list_context()
     for doc in _pages("qualification", "ListJobResults", request):
         if doc["job"]["kind"] != "age75_loss":
             raise _bad("job_id", f"job {job_id} is a {doc['job']['kind']} job, not age75_loss")

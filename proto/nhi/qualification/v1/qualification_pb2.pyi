@@ -857,16 +857,18 @@ class ListIntakeItemsResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[IntakeItem, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class ListJobResultsRequest(_message.Message):
-    __slots__ = ("job_id", "page", "person_id", "household_id")
+    __slots__ = ("job_id", "page", "person_id", "household_id", "context")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     page: _common_pb2.PageRequest
     person_id: str
     household_id: str
-    def __init__(self, job_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, job_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class JobResult(_message.Message):
     __slots__ = ("person_id", "household_id", "birth_date", "age_75_birthday", "lost_on", "outcome", "deemed_head", "specific_same_household", "remaining_insured", "burden_redetermined", "certificates_ended")

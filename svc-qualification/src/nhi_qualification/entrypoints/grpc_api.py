@@ -270,6 +270,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             parse.page(request.page, numeric=False, default_size=100),
             person_id=request.person_id or None,
             household_id=request.household_id or None,
+            actor=parse.actor(request.context),
         )
         return render(
             {

@@ -23,7 +23,7 @@ from nhi_common.plumbing import dumps, utcnow
 
 from ..domain.commands import StartJob, fingerprint
 from ..domain.errors import NotFound
-from . import age75, burden_batch, views
+from . import age75, burden_batch, queries, views
 from .app import App
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
@@ -212,12 +212,19 @@ class Jobs:
             uow.commit()
 
     def results(
-        self, job_id: str, page: paging.Page, *, person_id: str | None = None, household_id: str | None = None
+        self,
+        job_id: str,
+        page: paging.Page,
+        *,
+        person_id: str | None = None,
+        household_id: str | None = None,
+        actor: Actor | None = None,
     ) -> dict[str, Any]:
         """The job's results, a page at a time: for age75_loss by person (the 75歳到達 対象者一覧), for
         burden_redetermination by household (the determinations it stored). `person_id` and `household_id` narrow
         them to one person or household; a burden job's rows are households', so a person finds the row of the
-        household they belong to now. The summary always counts the whole job."""
+        household they belong to now. The summary always counts the whole job. An age75_loss row of a DV
+        support-measure person is listed only to an actor with dv:read (rule DV; no actor: a batch's own read)."""
         with self.app.uow(read_only=True) as uow:
             job = _job(uow, job_id)
             if job.kind == BURDEN:
@@ -235,10 +242,17 @@ class Jobs:
                     "next_cursor": cursor,
                 }
             found, cursor, summary = uow.jobs.results(job_id, page, person_id=person_id, household_id=household_id)
+            rows = [age75.result_row(r) for r in found]
+            dv = queries.DvListed()
+            if actor is not None:
+                listed = [r["person_id"] for r in rows]
+                dv = queries.dv_listed(actor, *queries.listed_dv(self.app, uow, actor, listed))
+        if actor is not None:
+            queries.audit_dv_listed(self.app, actor, dv)
         return {
             "job": views.job_dict(job),
             "title": "75歳到達 対象者一覧",
-            "rows": [age75.result_row(r) for r in found],
+            "rows": [r for r in rows if r["person_id"] not in dv.hidden],
             "households": [],
             "summary": summary,
             "next_cursor": cursor,
