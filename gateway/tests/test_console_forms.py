@@ -11,6 +11,7 @@ import time
 import uuid
 
 import httpx
+import itsdangerous
 import pytest
 
 from nhi_devtools.suite import Suite, free_port
@@ -150,6 +151,15 @@ def test_a_join_is_previewed_without_being_stored_then_registered_once(clerk, ap
         "payload": hidden(preview.text, "payload"),
         "idempotency_key": hidden(preview.text, "idempotency_key"),
     }
+    # What was previewed is what gets registered: the notification carried in the page is signed.
+    forger = itsdangerous.URLSafeSerializer("a key the page does not know", salt="nhi-console-preview")
+    _valid, previewed = forger.loads_unsafe(register["payload"])
+    assert previewed["reason"] == "emp_leave"
+    tampered = {**register, "payload": forger.dumps({**previewed, "event_date": "2026-10-01"})}
+    refused = clerk.post("/console/notifications", data=tampered)
+    assert refused.status_code == 400 and "書き換えられています" in refused.text
+    assert api.get(f"/persons/{person_id}/qualification").json()["insured"] is False
+
     first = clerk.post("/console/notifications", data=register)
     second = clerk.post("/console/notifications", data=register)  # the register button pressed twice
 

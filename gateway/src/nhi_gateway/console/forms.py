@@ -9,6 +9,7 @@ import json
 import uuid
 
 import flask
+import itsdangerous
 
 from . import dates, labels, security
 from .apiclient import ApiError
@@ -401,7 +402,7 @@ def notification_preview():
     return render(
         "forms_notification_preview.html",
         body=body,
-        payload=json.dumps(body, ensure_ascii=False),
+        payload=_preview_seal().dumps(body),
         idempotency_key=str(uuid.uuid4()),
         decision=answer["decision"],
         household=household,
@@ -410,11 +411,19 @@ def notification_preview():
     )
 
 
+def _preview_seal() -> itsdangerous.URLSafeSerializer:
+    """Signs the previewed notification carried in the page, so that what is registered is exactly what was
+    previewed: a hidden field changed in the browser is refused, not registered."""
+    return itsdangerous.URLSafeSerializer(flask.current_app.secret_key, salt="nhi-console-preview")
+
+
 def _payload(form) -> dict:
     try:
-        body = json.loads(form.get("payload") or "")
-    except ValueError:
-        flask.abort(400, "届出の内容が読み取れません。入力画面からやり直してください。")
+        body = _preview_seal().loads(form.get("payload") or "")
+    except itsdangerous.BadData:
+        flask.abort(
+            400, "届出の内容が読み取れないか、プレビューの後に書き換えられています。入力画面からやり直してください。"
+        )
     if not isinstance(body, dict):
         flask.abort(400, "届出の内容が読み取れません。入力画面からやり直してください。")
     body.pop("dry_run", None)

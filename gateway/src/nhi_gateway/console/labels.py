@@ -50,6 +50,16 @@ INTAKE_KIND = {
     "death": "死亡",
     "move_within": "転居",
 }
+INTAKE_KIND.update({"move_in_same_pref": "県内転入", "move_out_same_pref": "県内転出"})
+# The notification an intake item calls for: (kind, reason) of POST /notifications.
+INTAKE_NOTIFICATION = {
+    "move_in": ("join", "move_in"),
+    "move_in_same_pref": ("join", "move_in_same_pref"),
+    "birth": ("join", "birth"),
+    "death": ("leave", "death"),
+    "move_out": ("leave", "move_out"),
+    "move_out_same_pref": ("leave", "move_out_same_pref"),
+}
 INTAKE_STATE = {"open": "未処理", "done": "処理済", "dismissed": "対象外"}
 
 
