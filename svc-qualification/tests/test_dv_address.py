@@ -7,12 +7,18 @@ import dataclasses
 import datetime as dt
 import json
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from clients import Batches, Records
 from test_batches_service import add_household
 from test_service import CLERK, notification, outbox_rows, resident_move_in
 
-from nhi_qualification.adapters.tables import households, status_periods
+from nhi_common import db
+from nhi_devtools import testing
+from nhi_qualification import bootstrap
+from nhi_qualification.adapters.tables import households, person_versions, persons, status_periods
 from nhi_qualification.service_layer import dv_release
 from nhi_qualification.service_layer.context import Actor
 
@@ -174,3 +180,48 @@ def test_the_age75_target_list_names_a_dv_person_only_with_the_dv_read_scope(ser
     assert [r["person_id"] for r in batches.target_list(started["job_id"])["rows"]] == ["300000001"]
     shown = batches.target_list(started["job_id"], actor=DV_READER)["rows"]
     assert sorted(r["person_id"] for r in shown) == ["300000001", "500000001"]
+
+
+@pytest.mark.parametrize("backend", testing.backends())
+def test_the_migration_gives_back_the_registry_flag_a_dv_status_had_overwritten(backend, tmp_path):
+    people = {
+        "P1": (
+            True,
+            [("resident.move_in c1", False), ("status.dv_support c2", True), ("status.card_registration c", True)],
+        ),
+        "P2": (True, [("resident.move_in c1", True), ("status.dv_support c2", True)]),
+        "P3": (True, [("resident.move_in c1", True)]),
+        "P4": (True, [("status.dv_support c2", True), ("resident.address c4", True)]),
+    }
+    with testing.database(backend, tmp_path, "dv_flag") as (url, schema):
+        engine = db.make_engine(url, schema=schema)
+        try:
+            config = Config()
+            config.set_main_option("script_location", str(bootstrap.MIGRATIONS))
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "0013")
+            now = dt.datetime.now(dt.timezone.utc)
+            with engine.begin() as conn:
+                conn.execute(sa.insert(households).values(household_id="H1", head_person_id="P1", updated_at=now))
+                for person_id, (flag, history) in people.items():
+                    conn.execute(
+                        sa.insert(persons).values(
+                            person_id=person_id, household_id="H1", name_kanji="試験", name_kana="シケン",
+                            birth_date=dt.date(1980, 1, 1), sex="1", listing_order=1, dv_support=flag, updated_at=now,
+                        )
+                    )  # fmt: skip
+                    for version, (cause, value) in enumerate(history, 1):
+                        conn.execute(
+                            sa.insert(person_versions).values(
+                                person_id=person_id, version=version, recorded_at=now, cause=cause,
+                                attributes=json.dumps({"dv_support": value}),
+                            )
+                        )  # fmt: skip
+            db.migrate(engine, bootstrap.MIGRATIONS)
+            with engine.connect() as conn:
+                flags = dict(conn.execute(sa.select(persons.c.person_id, persons.c.dv_support)).all())
+        finally:
+            engine.dispose()
+    # P1: only the status set it; P2, P3: the registry's; P4: a registry change after the status left it set
+    assert flags == {"P1": False, "P2": True, "P3": True, "P4": True}
