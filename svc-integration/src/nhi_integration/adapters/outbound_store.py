@@ -81,6 +81,26 @@ class SqlOutboundRecords:
                 changed += 1
         return changed
 
+    def release_address(self, household_id: str, person_ids: list[str]) -> int:
+        """Rule DV, the end: the household's known persons lose their DV mark (the address comes back with the
+        next event that carries it)."""
+        t = outbound_persons
+        members = set(person_ids) | set(
+            self.conn.scalars(sa.select(t.c.person_id).where(t.c.household_id == household_id))
+        )
+        changed = 0
+        for row in self.conn.execute(sa.select(t).where(t.c.person_id.in_(members), t.c.dv_support.is_(True))).all():
+            facts = {**json.loads(row.facts), "dv_support": False}
+            self.conn.execute(
+                sa.update(t)
+                .where(t.c.person_id == row.person_id)
+                .values(
+                    facts=json.dumps(facts, ensure_ascii=False, sort_keys=True), dv_support=False, updated_at=utcnow()
+                )
+            )
+            changed += 1
+        return changed
+
     def remember(self, person: KnownPerson) -> None:
         facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(person).items()}
         values = {

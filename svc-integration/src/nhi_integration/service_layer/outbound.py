@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 OUTBOUND_CONSUMER = "integration-outbound"
 EVENT_TYPES = {f"jp.nhi.qualification.{kind}.v1": kind for kind in ("acquired", "lost", "changed", "corrected")}
 ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"
+ADDRESS_RELEASED = "jp.nhi.qualification.address_released.v1"
 
 
 class OutboundRecords(Protocol):
@@ -30,6 +31,9 @@ class OutboundRecords(Protocol):
 
     def withhold_address(self, household_id: str, person_ids: list[str], dv_person_id: str) -> int:
         """Drop the household's address from what is kept (known persons, records); how many records changed."""
+
+    def release_address(self, household_id: str, person_ids: list[str]) -> int:
+        """The household is no longer under DV: later records may carry its address; how many persons changed."""
 
     def remember(self, person: KnownPerson) -> None: ...
 
@@ -69,6 +73,9 @@ class OutboundFeeds:
         if ce_type == ADDRESS_WITHHELD:
             self._withhold(event_id, data)
             return 0
+        if ce_type == ADDRESS_RELEASED:
+            self._release(event_id, data)
+            return 0
         kind = EVENT_TYPES.get(ce_type)
         if kind is None or not isinstance(data, dict) or not data.get("person_id"):
             return 0
@@ -106,6 +113,17 @@ class OutboundFeeds:
                 str(data.get("dv_person_id") or ""),
             )
         log.info("address withheld from stored outbound records (DV): %d records", changed)
+
+    def _release(self, event_id: str, data: Any) -> None:
+        """Rule DV, the end: the household's mark goes, so the records of its later events carry the address the
+        event carries; the records kept while it was withheld stay without it."""
+        if not isinstance(data, dict) or not data.get("household_id"):
+            return
+        with self.store.transaction() as tx:
+            if not tx.claim(event_id, OUTBOUND_CONSUMER):
+                return
+            changed = tx.release_address(str(data["household_id"]), [str(p) for p in data.get("person_ids") or []])
+        log.info("address no longer withheld from later outbound records (DV ended): %d persons", changed)
 
     def list(self, feed: str, *, after: int, size: int) -> dict[str, Any]:
         """The records of `feed` after sequence `after`, oldest first; `last_sequence` is where to go on from."""
