@@ -3,8 +3,10 @@ from its members' events and from a caller without the dv:read scope, for as lon
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -19,7 +21,7 @@ from nhi_common import db
 from nhi_devtools import testing
 from nhi_qualification import bootstrap
 from nhi_qualification.adapters.tables import households, person_versions, persons, status_periods
-from nhi_qualification.service_layer import dv_release
+from nhi_qualification.service_layer import dv_release, queries
 from nhi_qualification.service_layer.context import Actor
 
 ADDRESS = {"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}
@@ -225,3 +227,26 @@ def test_the_migration_gives_back_the_registry_flag_a_dv_status_had_overwritten(
             engine.dispose()
     # P1: only the status set it; P2, P3: the registry's; P4: a registry change after the status left it set
     assert flags == {"P1": False, "P2": True, "P3": True, "P4": True}
+
+
+def test_lists_for_batches_withhold_the_postal_code_and_flag_the_person_while_the_status_holds(service, engine, app):
+    resident_move_in(service)
+    with_address(engine)
+    service.submit_notification(notification(["000000001", "000000002", "000000003"]), CLERK)
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")
+
+    def postal_codes(day: str) -> set[str]:
+        rows, _ = queries.list_insured_persons(
+            app, as_of=None, after="", limit=10, births=(None, None), actor=after(day)
+        )
+        return {r["postal_code"] for r in rows if r["household_id"] == "H00000001"}
+
+    def dv_facts(day: str) -> dict[str, str]:
+        facts = queries.export_coverage_facts(app, as_of=None, after="", limit=10, person_ids=(), actor=after(day))
+        rows = [dict(zip(facts["columns"], r, strict=True)) for r in csv.reader(io.StringIO(facts["rows"].decode()))]
+        return {r["person_id"]: r["dv_support"] for r in rows}
+
+    assert postal_codes("2026-12-10") == {""}  # every member's: the address is the household's
+    assert postal_codes("2026-12-11") == {ADDRESS["postal_code"]}
+    assert dv_facts("2026-12-10") == {"000000001": "0", "000000002": "0", "000000003": "1"}
+    assert dv_facts("2026-12-11")["000000003"] == "0"

@@ -216,16 +216,22 @@ def list_insured_persons(
     actor: Actor,
 ) -> tuple[list[dict[str, Any]], str]:
     """The persons insured on `as_of` (default the business date) after person id `after`, and the id to go on
-    after ('' on the last page); a household's postal code only when no DV support measure hides its address."""
+    after ('' on the last page); a household's postal code only when no member's DV support measure (on that day)
+    hides its address."""
     day = as_of or app.today(actor)
     with app.uow(read_only=True) as uow:
         found = uow.periods.insured_page(day, after=after, limit=limit, births=births)
+        members = uow.persons.members_of(sorted({r.household_id for r in found}))
+        dv = people.dv_now(uow, [m for page in members.values() for m in page], day)
+    withheld = {h for h, page in members.items() if any(m.person_id in dv for m in page)}
     rows = [
         {
             "person_id": r.person_id,
             "household_id": r.household_id,
             "birth_date": r.birth_date.isoformat(),
-            "postal_code": "" if r.dv_support else (json.loads(r.address or "{}") or {}).get("postal_code", ""),
+            "postal_code": ""
+            if r.household_id in withheld
+            else (json.loads(r.address or "{}") or {}).get("postal_code", ""),
         }
         for r in found
     ]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ...domain.model import Period
 from .. import bulk, rows
-from ..tables import households, periods, persons
+from ..tables import households, periods, persons, status_periods
 
 
 def covering(day, known_at=None, *, bound_known_at: bool = False) -> list:
@@ -203,6 +203,17 @@ COVERAGE_COLUMNS = (
 )
 
 
+def _dv_status_on(day: dt.date):
+    """The person holds a dv_support status on `day` (rule DV follows the status period, not a stored flag)."""
+    return sa.exists().where(
+        status_periods.c.person_id == persons.c.person_id,
+        status_periods.c.kind == "dv_support",
+        status_periods.c.superseded_at.is_(None),
+        status_periods.c.start <= day,
+        sa.or_(status_periods.c["end"].is_(None), status_periods.c["end"] >= day),
+    )
+
+
 def coverage_facts_query(day: dt.date, *, after: str, limit: int, excluded: Iterable[str], person_ids=()):
     """Every person after `after` (by id) with whether a period covers `day`: the rows of ExportCoverageFacts."""
     covered = sa.and_(periods.c.person_id == persons.c.person_id, *covering(day))
@@ -219,7 +230,7 @@ def coverage_facts_query(day: dt.date, *, after: str, limit: int, excluded: Iter
             periods.c.acquired_on,
             persons.c.residence_expires_on,
             sa.case((persons.c.residence_status.in_(sorted(excluded)), one), else_=zero),
-            sa.case((persons.c.dv_support.is_(True), one), else_=zero),
+            sa.case((sa.or_(persons.c.dv_support.is_(True), _dv_status_on(day)), one), else_=zero),
         )
         .select_from(persons.outerjoin(periods, covered))
         .where(persons.c.person_id > after)
