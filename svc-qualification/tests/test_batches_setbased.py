@@ -13,11 +13,20 @@ from test_batches_service import BATCH, add_household, batches, events, income, 
 
 from nhi_common.plumbing import utcnow
 from nhi_qualification.adapters import bulk
-from nhi_qualification.adapters.tables import PLUMBING, burden_determinations, certificates, job_results, status_periods
+from nhi_qualification.adapters.repositories.burden import BurdenRepository
+from nhi_qualification.adapters.tables import (
+    PLUMBING,
+    burden_determinations,
+    burden_explanations,
+    certificates,
+    job_results,
+    status_periods,
+)
 from nhi_qualification.domain.burden import determine_burden
 from nhi_qualification.domain.burden_facts import HouseholdMember, IncomeFacts
 from nhi_qualification.domain.errors import RuleViolation
-from nhi_qualification.service_layer.burden import decision_dict, decision_json
+from nhi_qualification.domain.explanations import resolve_result
+from nhi_qualification.service_layer.burden import decision_dict, decision_json, shared_decision_json
 
 
 def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember], dict[str, IncomeFacts]]:
@@ -49,6 +58,7 @@ def _random_household(rng: random.Random, n: int) -> tuple[list[HouseholdMember]
 def test_the_result_json_is_decision_dicts_json():
     rng = random.Random(7)
     fragments: dict = {}
+    shared: dict = {}
     compared = 0
     for n in range(2000):
         members, incomes = _random_household(rng, n)
@@ -59,10 +69,12 @@ def test_the_result_json_is_decision_dicts_json():
         expected = json.dumps(
             decision_dict(decision, f"H{n}", f"id-{n}", False), ensure_ascii=False, separators=(",", ":")
         )
-        assert (
-            decision_json(decision, f"H{n}", f"id-{n}", {m.person_id: m.birth_date for m in members}, fragments)
-            == expected
-        )
+        births = {m.person_id: m.birth_date for m in members}
+        assert decision_json(decision, f"H{n}", f"id-{n}", births, fragments) == expected
+        # Stored with shared explanations, it reads back byte for byte.
+        compact = shared_decision_json(decision, f"H{n}", f"id-{n}", births, shared)
+        assert len(compact) < len(expected) or not decision.persons
+        assert resolve_result(compact, dict(shared.values())) == expected
         compared += 1
     assert compared > 1000
 
@@ -93,8 +105,15 @@ def test_redetermination_stores_only_changed_outcomes(batches, engine, writes):
     assert batches.get_job(first["job_id"])["done"] == 5
     stored = rows(engine, burden_determinations)
     assert len(stored) == 5 and {(d.ratio_percent, d.income_year) for d in stored} == {(20, 2025)}
-    result = json.loads(stored[0].result)
-    assert result["determination_id"] == stored[0].determination_id and result["persons"][0]["reasons"]
+    # Each person's reasons are kept once: five households of the same two birth dates share two explanations,
+    # and the stored result reads back whole.
+    assert len(rows(engine, burden_explanations)) == 2
+    assert '"reasons_ref":"' in stored[0].result
+    with engine.connect() as conn:
+        resolved = BurdenRepository(conn).resolved(stored)
+    result = json.loads(resolved[0].result)
+    assert result["determination_id"] == stored[0].determination_id
+    assert [r["rule_id"] for r in result["persons"][0]["reasons"]] == ["ELDER-START", "ELDER-END"]
     assert len(events(engine, "nhi.v1.qualification.changed")) == 5
 
     # A later day on the same income year with the same facts: decided (done), nothing stored or announced.

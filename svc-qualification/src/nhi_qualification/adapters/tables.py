@@ -214,6 +214,15 @@ burden_determinations = sa.Table(
     sa.Index("ix_burden_determinations_job", "job_id", "household_id"),
 )
 
+# The explanations burden determinations share (a person's reasons, the same in many households), by the digest
+# their result refers to ("reasons_ref"); content-addressed, so a row never changes (service_layer/burden.py).
+burden_explanations = sa.Table(
+    "burden_explanations",
+    metadata,
+    sa.Column("digest", sa.String(32), primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
 jobs = sa.Table(
     "jobs",
     metadata,

@@ -3,6 +3,7 @@
 Set-based per chunk: one read of the chunk's households (members, periods, statuses, heads, incomes), one of
 the last stored outcomes, the rules in Python, then one COPY of the determinations and of the events. Only
 outcomes that differ from the household's last stored one are stored: a re-run stores and announces nothing.
+Each person's reasons are stored once for all households (burden_explanations, domain/explanations.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..domain.burden import determine_burden
 from ..domain.burden_facts import income_year_for, printed_share
 from ..domain.errors import RuleViolation
 from ..domain.timing import years_before
-from .burden import decision_json, stored
+from .burden import shared_decision_json, stored
 from .unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
         ):
             continue  # same outcome on the same income year: nothing to store, nothing to announce
         determination_id = str(uuid.uuid4())
-        text = decision_json(
+        text = shared_decision_json(
             decision, household_id, determination_id, {m.person_id: m.birth_date for m in members}, fragments
         )
         row, events = stored(
@@ -86,6 +87,8 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
         )
         rows.append(row)
         uow.emit(*events)
+    if rows:
+        uow.burden.share_explanations(dict(fragments.values()))
     uow.burden.add_determinations(rows)
     # Every key of the range was examined; keys that could not be decided are the failed ones.
     return max(done, len(facts.members) - failed), failed

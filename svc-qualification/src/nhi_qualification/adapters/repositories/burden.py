@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,8 +13,17 @@ from nhi_common import paging
 from nhi_common.plumbing import utcnow
 
 from ...domain.burden_facts import HouseholdMember, IncomeFacts, household_member
+from ...domain.explanations import explanation_refs, resolve_result
 from .. import bulk
-from ..tables import burden_determinations, households, income_facts, periods, persons, status_periods
+from ..tables import (
+    burden_determinations,
+    burden_explanations,
+    households,
+    income_facts,
+    periods,
+    persons,
+    status_periods,
+)
 from .periods import qualified
 from .statuses import active
 
@@ -160,13 +170,44 @@ class BurdenRepository:
     def add_determinations(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, burden_determinations, rows)
 
+    def share_explanations(self, texts: dict[str, str]) -> None:
+        """Keep the shared explanations (digest -> JSON text) not kept yet. Content-addressed: a digest's text never
+        changes, so one kept by a chunk that later fails is harmless. On PostgreSQL they go in a short transaction
+        of their own (another connection, committed at once, digests in order): two workers deciding people born
+        on the same days then never wait for each other's whole chunk on these rows."""
+        if not texts:
+            return
+        if self.conn.dialect.name != "postgresql":
+            _insert_missing(self.conn, texts)  # SQLite: one writer at a time, the chunk's own transaction
+            return
+        with self.conn.engine.connect() as other, other.begin():
+            _insert_missing(other, texts)
+
+    def explanations(self, digests: set[str]) -> dict[str, str]:
+        t = burden_explanations
+        found: dict[str, str] = {}
+        for ids in bulk.id_slices(self.conn, sorted(digests)):
+            found.update(
+                self.conn.execute(sa.select(t.c.digest, t.c.body).where(bulk.one_of(self.conn, t.c.digest, ids))).all()
+            )
+        return found
+
+    def resolved(self, rows: list) -> list:
+        """Stored determinations with their result as answered: shared explanations put back (resolve_result)."""
+        refs = set().union(*(explanation_refs(r.result) for r in rows)) if rows else set()
+        if not refs:
+            return rows
+        texts = self.explanations(refs)
+        return [SimpleNamespace(**{**r._mapping, "result": resolve_result(r.result, texts)}) for r in rows]
+
     def of_job(self, job_id: str, page: paging.Page, *, households: set[str] | None = None) -> tuple[list, str]:
         """A page of the determinations a job stored, by household (one each); only `households` when given."""
         t = burden_determinations
         query = sa.select(t).where(t.c.job_id == job_id)
         if households is not None:
             query = query.where(t.c.household_id.in_(sorted(households)))
-        return paging.keyset(self.conn, query, t.c.household_id, page)
+        found, cursor = paging.keyset(self.conn, query, t.c.household_id, page)
+        return self.resolved(found), cursor
 
     def job_summary(self, job_id: str) -> dict[str, int]:
         """How many determinations a job stored, how many changed a share or category, how many are pending."""
@@ -191,3 +232,18 @@ class BurdenRepository:
         )
         for (household_id,) in self.conn.execute(query.execution_options(yield_per=5000)):
             yield household_id
+
+
+def _insert_missing(conn: sa.Connection, texts: dict[str, str]) -> None:
+    t = burden_explanations
+    have: set[str] = set()
+    for ids in bulk.id_slices(conn, sorted(texts)):
+        have.update(conn.execute(sa.select(t.c.digest).where(bulk.one_of(conn, t.c.digest, ids))).scalars())
+    missing = [{"digest": d, "body": texts[d]} for d in sorted(texts) if d not in have]
+    if not missing:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(t).on_conflict_do_nothing(index_elements=[t.c.digest]), missing)
