@@ -288,3 +288,101 @@ def test_a_dv_households_address_is_shown_only_to_a_clerk_allowed_to_see_it(page
     page.get_by_role("button", name="設定").click()
     go(page, timings, "household", f"/console/households/{household['household_id']}")
     assert address["address"] in page.locator("dt:has-text('住所') + dd").inner_text()
+
+
+def test_a_clerk_previews_and_registers_a_join_prints_the_certificate_and_sees_it_in_the_ledger(page, running, timings):
+    moved = move_in(running, members=2, event_date="2026-11-20", seed=1304)
+    person = running.http.get(f"/api/v1/persons/{moved['person_ids'][0]}", headers=running.headers("counter")).json()
+    sign_in(page, timings, "counter", operator="clerk-join")
+
+    page.get_by_label("カナ氏名").fill(hiragana(person["name_kana"]))
+    timed_click(page, timings, "search results", page.get_by_role("button", name="検索"))
+    timed_click(page, timings, "person", page.get_by_role("link", name=person["person_id"]))
+    timed_click(page, timings, "join form", page.get_by_role("link", name="資格取得の届出"))
+    assert page.locator(f"#p-{person['person_id']}").is_checked()  # the person the clerk came from
+    page.get_by_label("異動事由").select_option("move_in")
+    page.get_by_label("異動日").fill("R8.11.20")
+    page.get_by_label("確認に使った書類").select_option("my_number_card")
+    check_accessibility(page, "join form")
+    screenshot(page, "06-join-form")
+
+    # The decision before it is stored: dates, rule ids with their facts, the certificate to issue.
+    timed_click(page, timings, "join preview", page.locator("#preview"))
+    assert page.locator("#not-stored").is_visible()
+    preview = page.locator("main").inner_text()
+    assert "ACQ-MOVE-IN" in preview and "CERT-KIND" in preview and "NOTIFY-14" in preview
+    assert "令和8年11月20日（2026-11-20）" in preview and "資格確認書" in preview
+    qualification = running.http.get(
+        f"/api/v1/persons/{person['person_id']}/qualification", headers=running.headers("counter")
+    ).json()
+    assert qualification["insured"] is False  # a preview stores nothing
+    check_accessibility(page, "join preview")
+    screenshot(page, "07-join-preview")
+
+    timed_click(page, timings, "join registered", page.locator("#register"))
+    assert page.locator("#registered").is_visible() and page.locator("#change-id").inner_text()
+    timed_click(page, timings, "print queue", page.locator("#to-print-queue"))
+    go(page, timings, "print queue", f"/console/print-queue?person_id={person['person_id']}")
+    check_accessibility(page, "print queue")
+    screenshot(page, "08-print-queue")
+    row = page.locator("#print-items tr", has_text="資格確認書").first
+    timed_click(page, timings, "print", row.locator("button.print"))
+    pdf_link = page.locator("#open-pdf")
+    pdf = page.request.get(pdf_link.get_attribute("href"))
+    assert pdf.headers["content-type"].startswith("application/pdf") and pdf.body().startswith(b"%PDF")
+    assert pdf.headers["content-disposition"].startswith("inline")
+    timed_click(page, timings, "print queue", page.locator("#mark-printed"))
+
+    go(page, timings, "person", f"/console/persons/{person['person_id']}")
+    assert "加入中" in page.locator(".status-line").inner_text()
+    ledger = page.locator("section[aria-labelledby=h-certs] table.list tbody")
+    assert "資格確認書" in ledger.inner_text() and "交付済" in ledger.inner_text()
+    screenshot(page, "09-person-insured")
+
+
+def test_a_back_office_user_runs_the_age_75_job_and_watches_it_finish(page, running, timings):
+    from test_dv_everywhere import household_at, join
+
+    # An insured person who turns 75 in December 2026 (born 1951-12-10): the job's work for that month.
+    address = {
+        "postal_code": "399-0198",
+        "address_code": "99999006098",
+        "address": "みどり市試験町8番8号",
+        "building": "",
+    }
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        household = pool.submit(household_at, running, address, ["1951-12-10"]).result()
+    join(running, household, household["person_ids"])
+    sign_in(page, timings, "backoffice", operator="bo-01")
+    go(page, timings, "jobs", "/console/jobs")
+    page.get_by_label("処理の種類").select_option("age75_loss")
+    page.get_by_label("対象月").fill("R8.12")
+    check_accessibility(page, "jobs")
+    timed_click(page, timings, "job", page.locator("#start-job"))
+    # htmx polls the job's progress under the strict CSP until it ends; the page itself is not reloaded.
+    page.wait_for_function(
+        "() => ['正常終了', '異常終了'].some(s => document.querySelector('#job-state').textContent.includes(s))",
+        timeout=120_000,
+    )
+    assert "正常終了" in page.locator("#job-state").inner_text()
+    progress = page.locator("#job-progress")
+    assert int(progress.get_attribute("max")) >= 1
+    assert progress.get_attribute("value") == progress.get_attribute("max")
+    assert household["person_ids"][0] in page.locator("#job-results").inner_text()
+    check_accessibility(page, "job")
+    screenshot(page, "10-job-finished")
+
+
+def test_the_counter_is_refused_the_audit_log(page, running, timings):
+    sign_in(page, timings, "counter", operator="clerk-audit")
+    assert page.get_by_role("link", name="監査ログ").count() == 0  # not offered to the counter
+    response = go(page, timings, "audit", "/console/audit")
+    assert response.status == 403
+    assert "監査・管理者" in page.locator("main").inner_text()
+
+    page.get_by_role("button", name="サインアウト").click()
+    sign_in(page, timings, "auditor", operator="auditor-01")
+    timed_click(page, timings, "audit", page.get_by_role("link", name="監査ログ"))
+    assert page.locator("table.list tbody tr").count() >= 1
+    check_accessibility(page, "audit")
+    screenshot(page, "11-audit")
