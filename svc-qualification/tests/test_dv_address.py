@@ -21,7 +21,7 @@ from nhi_common import db
 from nhi_devtools import testing
 from nhi_qualification import bootstrap
 from nhi_qualification.adapters.tables import households, person_versions, persons, status_periods
-from nhi_qualification.service_layer import dv_release, queries
+from nhi_qualification.service_layer import dv_release, queries, renewal_facts
 from nhi_qualification.service_layer.context import Actor
 
 ADDRESS = {"postal_code": "399-0132", "address": "みどり市北野3丁目19番19号"}
@@ -250,3 +250,12 @@ def test_lists_for_batches_withhold_the_postal_code_and_flag_the_person_while_th
     assert postal_codes("2026-12-11") == {ADDRESS["postal_code"]}
     assert dv_facts("2026-12-10") == {"000000001": "0", "000000002": "0", "000000003": "1"}
     assert dv_facts("2026-12-11")["000000003"] == "0"
+
+    def renewal(day: str) -> tuple[bool, dict]:
+        facts = renewal_facts.renewal_facts(app, ["000000003"], set(), after(day))
+        [entry] = facts["persons"]
+        [household] = facts["households"]
+        return entry["person"]["dv_support"], household["address"]
+
+    assert renewal("2026-12-10") == (True, {})
+    assert renewal("2026-12-11") == (False, ADDRESS)

@@ -65,7 +65,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
                 continue
             person_insured = person_id in queries._insured(app, [row], recorded, day)  # noqa: SLF001
             entries[person_id]["person"] = views.person_dict(
-                row, app.vault, actor, insured=person_insured, statuses=statuses.get(person_id, [])
+                row, app.vault, actor, insured=person_insured, statuses=statuses.get(person_id, []), day=day
             )
             insured.append(person_id)
         due_of: dict[str, list[dict]] = {p: [] for p in insured}
@@ -96,7 +96,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
             if dv and actor.can_read_dv_address():
                 dv_read.append(household_id)
             households[household_id] = queries.household_view(
-                app, actor, household, members, members_insured, member_statuses, dv=dv
+                app, actor, household, members, members_insured, member_statuses, dv=dv, day=day
             )
             read_rows += members
     queries._audit_my_number_read(app, actor, read_rows)  # noqa: SLF001 - as the single calls audit
