@@ -243,6 +243,41 @@ def test_an_address_that_cannot_fit_is_refused_not_cut(renderer):
     with pytest.raises(TextOverflow) as refused:
         renderer.render(model("eligibility_certificate", facts(p)))
     assert refused.value.field == "address"
+    # the same address for another person (a wrapping already tried is not tried again) is refused naming that one
+    with pytest.raises(TextOverflow) as again:
+        renderer.render(model("eligibility_certificate", facts(dataclasses.replace(p, person_id="900000002"))))
+    assert again.value.field == "address" and again.value.metadata["person_id"] == "900000002"
+
+
+def _font_programs(content: bytes) -> dict[str, bytes]:
+    """The embedded font programs of a PDF by their subset's base font name."""
+    out = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            out[str(font["/BaseFont"])] = font["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+    return out
+
+
+@needs_poppler
+def test_certificates_of_one_template_share_the_font_subset_of_its_wording_and_each_stands_alone(renderer, tmp_path):
+    """A renewal draws the same labels, notes and issuer on every certificate: the font subset holding them is the
+    same bytes in each (made once), the person's own characters are in a subset of their own, and each PDF still
+    embeds every glyph it draws and reads back alone."""
+    other = person(person_id="900000002", name_kanji="鈴木　一郎", name_kana="スズキ　イチロウ")
+    first = renderer.render(model("eligibility_certificate"))
+    second = renderer.render(model("eligibility_certificate", facts(other)))
+    assert renderer.render(model("eligibility_certificate")) == first  # the same input gives the same bytes
+    one, two = _font_programs(first), _font_programs(second)
+    assert one["/AAAAAA+IPAexGothic"] == two["/AAAAAA+IPAexGothic"]  # the template's wording
+    assert one["/AAAAAB+IPAexGothic"] != two["/AAAAAB+IPAexGothic"]  # 髙﨑　太郎 and 鈴木　一郎
+    for content, name in ((first, "髙﨑太郎"), (second, "鈴木一郎")):
+        text = flat(pdf_text(content, tmp_path))
+        assert name in text and "資格確認書" in text and "保険者番号" in text and "注意事項" in text
+        (tmp_path / "doc.pdf").write_bytes(content)
+        fonts = run("pdffonts", str(tmp_path / "doc.pdf")).splitlines()[2:]
+        assert len(fonts) >= 2 and all(line.split()[-5] == "yes" for line in fonts), fonts
+    assert "鈴木" not in flat(pdf_text(first, tmp_path))
 
 
 @needs_poppler

@@ -14,7 +14,7 @@ import pathlib
 import threading
 
 from fontTools.ttLib import TTFont as FontFile
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ..domain.characters import clusters
@@ -83,11 +83,153 @@ def register_font(path: pathlib.Path) -> str:
             return _registered[key]
         name = FONT_NAME if not _registered else f"{FONT_NAME}-{len(_registered)}"
         try:
-            pdfmetrics.registerFont(TTFont(name, key))
+            pdfmetrics.registerFont(EmbeddedFont(name, key))
         except Exception as exc:  # noqa: BLE001 - reportlab raises TTFError and friends
             raise FontNotFound(f"{key} cannot be used as a TrueType font: {exc}") from exc
         _registered[key] = name
         return name
+
+
+class _Serialised(pdfdoc.PDFObject):
+    """A PDF object whose bytes were made once: the same in every document that embeds it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document) -> bytes:  # noqa: ARG002 - reportlab's signature
+        return self.data
+
+
+class _SerialisedStream(_Serialised):
+    __RefOnly__ = 1  # a stream is always an indirect object
+
+
+class _Table:
+    """A table of a font file read in place, by slices."""
+
+    def __init__(self, data: bytes, start: int, length: int) -> None:
+        self.data, self.start, self.length = data, start, length
+
+    def __getitem__(self, part: slice) -> bytes:
+        start, stop, _step = part.indices(self.length)
+        return self.data[self.start + start : self.start + stop]
+
+
+def _tables(face: ttfonts.TTFontFace):
+    """The face's get_table without its copies: makeSubset copied whole tables of the font file for every subset it
+    made (glyf: 5.6 MB in IPAex Gothic, 40 MB in IPAmj明朝) to read a few glyphs. The glyph table is read in place;
+    the others are copied once (the font file does not change while the process runs)."""
+    copied = functools.lru_cache(maxsize=32)(face.get_table)
+
+    def get_table(tag: str):
+        if tag == "glyf":
+            start, length = face.get_table_pos(tag)
+            return _Table(face._ttf_data, start, length)  # noqa: SLF001 - the face's file, read by reportlab alike
+        return copied(tag)
+
+    return get_table
+
+
+class EmbeddedFont(TTFont):
+    """reportlab's TrueType font, embedded as subsets of at most 256 glyphs, where the subsets holding a template's
+    wording (`prepare`: titles, labels, notes, the issuer) are made, compressed and serialised once per process and
+    copied into every document of that template. A document is still a standalone PDF with every glyph it draws:
+    only the work of making the same font program again for each certificate of a renewal is saved."""
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self.face.get_table = _tables(self.face)
+        # (subset's base font name, its codes, compression) -> (widths, ToUnicode stream, font program stream)
+        self._shared: dict[tuple[str, tuple[int, ...], int], tuple[bytes, bytes, bytes]] = {}
+
+    def prepare(self, doc: pdfdoc.PDFDocument, wording: str) -> None:
+        """Give the characters of `wording` their codes first, in a document where nothing is drawn yet, and start
+        whatever else the document draws (names, addresses, dates) on a subset of its own: the wording's subsets
+        are then the same in every document of the template."""
+        state = self._assignState(doc)
+        if state.nextCode != 1 or getattr(state, "shared", None) is not None:
+            return  # something was drawn already: the subsets are the document's own
+        self.splitString(wording, doc)
+        if state.nextCode & 0xFF:
+            state.nextCode = (state.nextCode | 0xFF) + 1
+        state.shared = len(state.subsets)
+
+    def addObjects(self, doc: pdfdoc.PDFDocument) -> None:
+        """reportlab's TTFont.addObjects (same objects, same order), the template's subsets from `_shared`."""
+        state = self._assignState(doc)
+        state.frozen = 1
+        shared = getattr(state, "shared", 0) if isinstance(doc.encrypt, pdfdoc.NoEncryption) else 0
+        for n, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(n, doc)[1:]
+            base_font_name = (b"".join((ttfonts.SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))).decode(
+                "pdfdoc"
+            )
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_font_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            if n < shared:
+                widths, cmap, program = self._serialised(doc, base_font_name, subset)
+            else:
+                widths, cmap, program = self._objects(doc, base_font_name, subset)
+            pdf_font.Widths = widths
+            pdf_font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font_name)
+            program_ref = doc.Reference(program, f"fontFile:{self.face.filename}({base_font_name})")
+            pdf_font.FontDescriptor = doc.Reference(
+                self._descriptor(base_font_name, program_ref), "fontDescriptor:" + base_font_name
+            )
+            doc.Reference(pdf_font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+
+    def _objects(self, doc, base_font_name: str, subset: list[int]):
+        widths = pdfdoc.PDFArray(list(map(self.face.getCharWidth, subset)))
+        cmap = pdfdoc.PDFStream()
+        cmap.content = ttfonts.makeToUnicodeCMap(base_font_name, subset)
+        program = pdfdoc.PDFStream()
+        program.content = self.face.makeSubset(subset)
+        program.dictionary["Length1"] = len(program.content)
+        if doc.compression:
+            cmap.filters = [pdfdoc.PDFZCompress]
+            program.filters = [pdfdoc.PDFZCompress]
+        return widths, cmap, program
+
+    def _serialised(self, doc, base_font_name: str, subset: list[int]):
+        key = (base_font_name, tuple(subset), doc.compression)
+        found = self._shared.get(key)
+        if found is None:
+            widths, cmap, program = self._objects(doc, base_font_name, subset)
+            found = (
+                pdfdoc.format(widths, doc),
+                pdfdoc.format(cmap, doc, toplevel=1),
+                pdfdoc.format(program, doc, toplevel=1),
+            )
+            with _lock:
+                if len(self._shared) >= 64:  # templates and their variants: a handful; never grows without end
+                    self._shared.clear()
+                self._shared[key] = found
+        # new objects each time: reportlab names an object after the document that registers it
+        return _Serialised(found[0]), _SerialisedStream(found[1]), _SerialisedStream(found[2])
+
+    def _descriptor(self, base_font_name: str, program_ref) -> pdfdoc.PDFDictionary:
+        """reportlab's FontDescriptor of a subset (TTFontFace.addSubsetObjects)."""
+        face = self.face
+        return pdfdoc.PDFDictionary(
+            {
+                "Type": "/FontDescriptor",
+                "Ascent": face.ascent,
+                "CapHeight": face.capHeight,
+                "Descent": face.descent,
+                "Flags": (face.flags & ~ttfonts.FF_NONSYMBOLIC) | ttfonts.FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(face.bbox),
+                "FontName": pdfdoc.PDFName(base_font_name),
+                "ItalicAngle": face.italicAngle,
+                "StemV": face.stemV,
+                "FontFile2": program_ref,
+                "MissingWidth": face.defaultWidth,
+            }
+        )
 
 
 def find_fallback_fonts(configured: str | None = None) -> list[pathlib.Path]:
@@ -159,6 +301,19 @@ if not hasattr(ttfonts, "_rl_make_to_unicode_cmap"):
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
+class _Bounded(dict):
+    """A dict emptied when it reaches `limit` entries: a cache of what a run of similar documents repeats."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+
 class FontSet:
     """The primary font and its fallbacks; splits a text into runs each drawn by the first font that has it."""
 
@@ -177,6 +332,17 @@ class FontSet:
         self._font_of: dict[str, str | None] = {}
         self._variant_of: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._unit_width = functools.lru_cache(maxsize=1 << 16)(self._measure)
+        self._runs = functools.lru_cache(maxsize=1 << 16)(self._split)
+        self._missing = functools.lru_cache(maxsize=1 << 16)(self._find_missing)
+        # (text, size, room, height, minimum) -> (size, lines) of a text wrapped to its box, () if it does not fit
+        self.fitted: _Bounded = _Bounded(1 << 14)
+
+    def prepare(self, doc, wording: str) -> None:
+        """Before anything is drawn on `doc`: the primary font's codes for the template's wording first, so that its
+        subsets are shared by every document of the template (EmbeddedFont.prepare)."""
+        font = pdfmetrics.getFont(self.primary)
+        if isinstance(font, EmbeddedFont):
+            font.prepare(doc, wording)
 
     def font_for(self, char: str) -> str | None:
         try:
@@ -225,6 +391,9 @@ class FontSet:
     def missing(self, text: str) -> str | None:
         """The first character of `text` no font draws, or ideographic variation sequence whose variant glyph no
         font has (unless the base may be printed instead), or None."""
+        return self._missing(text)
+
+    def _find_missing(self, text: str) -> str | None:
         for base, selector in clusters(text):
             if base not in " \n" and self._draw(base, selector) is None:
                 return base + selector if self.font_for(base) is not None else base
@@ -242,7 +411,11 @@ class FontSet:
                     out.append(base + selector)
         return out
 
-    def runs(self, text: str) -> list[tuple[str, str]]:
+    def runs(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(font name, text) runs (see `_split`), each text split once."""
+        return self._runs(text)
+
+    def _split(self, text: str) -> tuple[tuple[str, str], ...]:
         """(font name, text) runs. An ideographic variation sequence is drawn with its variant glyph (see
         `variant`); a standardized variation selector (VS1-16) is dropped and its base drawn; a selector itself is
         never drawn (it would print a box)."""
@@ -253,7 +426,7 @@ class FontSet:
                 out[-1] = (name, out[-1][1] + char)
             else:
                 out.append((name, char))
-        return out
+        return tuple(out)
 
     def width(self, text: str, size: float) -> float:
         return self._unit_width(text) * size

@@ -61,6 +61,7 @@ class PdfRenderer:
             buffer, pagesize=size, invariant=1, pageCompression=1, initialFontName=self.font, initialFontSize=10
         )
         _metadata(pdf, doc)
+        self.fonts.prepare(pdf._doc, _wording(doc))  # noqa: SLF001 - the canvas's document, whose fonts it holds
         page = _Page(pdf, self.fonts, doc)
         {
             layout.CARD_ON_POSTCARD: page.postcard,
@@ -83,6 +84,35 @@ class PdfRenderer:
         if encoding == "cp932":
             return to_cp932(text)
         return "\ufeff".encode() + text.encode("utf-8"), 0
+
+
+# The renderer's own words on each paper, drawn beside the template's (see `_wording`).
+_ISSUER_BLOCK = "保険者番号　保険者名称所在地"
+RENDERER_WORDING = {
+    layout.CARD_ON_POSTCARD: "〒交付番号 （裏面）注意事項・（保険者番号 ）",
+    layout.CARD_ON_A4_CARRIER: "〒の送付について（裏面）交付番号 　点線に沿って切り取ってお使いください。注意事項・"
+    + _ISSUER_BLOCK,
+    layout.A4_WITH_CARD_CUTOUT: "〒交付年月日　注意事項・切り取り線　（マイナ保険証とあわせてお持ちください）（裏面）"
+    + _ISSUER_BLOCK,
+    layout.A4_FORM: "作成日　注意事項・" + _ISSUER_BLOCK,
+    layout.A4_LIST: "作成日　 / 頁（保険者番号 ）",
+}
+
+
+def _wording(doc: DocumentModel) -> str:
+    """The characters every document of the template prints whoever it is for (title, labels, notes, the issuer),
+    each once in the order met: they get the primary font's first codes, so that the font subsets holding them are
+    the same in each document of a renewal (FontSet.prepare)."""
+    issuer = doc.issuer
+    texts = [doc.title, RENDERER_WORDING.get(doc.paper, ""), issuer.name]
+    if doc.paper == layout.A4_LIST:
+        texts += [*doc.remarks, *(doc.table.headings if doc.table is not None else ())]
+    else:
+        if doc.paper != layout.CARD_ON_POSTCARD:
+            texts += [issuer.address, issuer.seal]
+        texts += [field.label for field in (*doc.fields, *doc.card, *doc.reverse)]
+        texts += doc.notes
+    return "".join(dict.fromkeys("".join(texts)))
 
 
 def _metadata(pdf: canvas.Canvas, doc: DocumentModel) -> None:
@@ -119,13 +149,23 @@ class _Page:
         """The largest size (then the fewest lines) at which `text` fits `room` × `height`; TextOverflow if none."""
         if self.fonts.width(text, size) <= room and size * 1.15 <= height + 0.01:
             return size, [text]  # what the loop below finds first, without wrapping character by character
+        key = (text, size, room, height, minimum)
+        found = self.fonts.fitted.get(key)
+        if found is None:  # a note or label wraps the same way on every document: wrapped once
+            found = self.fonts.fitted[key] = self._fit(text, size, room, height, minimum)
+        if not found:
+            raise TextOverflow(person_id=self.doc.person_id, field=source or "text", kind=self.doc.kind)
+        return found[0], list(found[1])
+
+    def _fit(self, text: str, size: float, room: float, height: float, minimum: float) -> tuple:
+        """(size, lines) of `fitted`, or () when the text does not fit."""
         while size >= minimum:
             for count in (1, 2, 3):
                 lines = self._wrap(text, size, room, count)
                 if lines is not None and len(lines) * size * 1.15 <= height + 0.01:
-                    return size, lines
+                    return size, tuple(lines)
             size -= 0.25
-        raise TextOverflow(person_id=self.doc.person_id, field=source or "text", kind=self.doc.kind)
+        return ()
 
     def _wrap(self, text: str, size: float, room: float, count: int) -> list[str] | None:
         lines, current, width = [], "", 0.0
