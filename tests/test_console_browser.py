@@ -386,3 +386,41 @@ def test_the_counter_is_refused_the_audit_log(page, running, timings):
     assert page.locator("table.list tbody tr").count() >= 1
     check_accessibility(page, "audit")
     screenshot(page, "11-audit")
+
+
+def tab_to(page, predicate: str, *, limit: int = 60) -> None:
+    """Press Tab until the focused element matches `predicate` (a JS expression over `el`)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({predicate}); }})()"):
+            return
+    raise AssertionError(f"Tab never reached {predicate}")
+
+
+def test_a_join_can_be_done_by_keyboard_alone(page, running, timings):
+    moved = move_in(running, members=1, event_date="2026-11-21", seed=1305)
+    person_id = moved["person_ids"][0]
+    sign_in(page, timings, "counter", operator="clerk-kbd")
+    go(page, timings, "join form", f"/console/notifications/new?kind=join&household_id={moved['household_id']}")
+
+    tab_to(page, "el.name === 'reason'")
+    page.keyboard.press("Home")  # 転入, the first reason of a join
+    tab_to(page, "el.name === 'event_date'")
+    page.keyboard.type("R8.11.21")
+    tab_to(page, f"el.id === 'p-{person_id}'")
+    page.keyboard.press("Space")  # tick the person
+    tab_to(page, "el.name === 'identity_check.document_kind'")
+    page.keyboard.press("ArrowDown")  # マイナンバーカード, the first document after 選んでください
+    tab_to(page, "el.id === 'preview'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#not-stored").is_visible() and "ACQ-MOVE-IN" in page.locator("main").inner_text()
+
+    tab_to(page, "el.id === 'register'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#registered").is_visible()
+    qualification = running.http.get(
+        f"/api/v1/persons/{person_id}/qualification", headers=running.headers("counter")
+    ).json()
+    assert qualification["insured"] is True and qualification["period"]["acquired_on"] == "2026-11-21"
