@@ -259,3 +259,23 @@ def test_lists_for_batches_withhold_the_postal_code_and_flag_the_person_while_th
 
     assert renewal("2026-12-10") == (True, {})
     assert renewal("2026-12-11") == (False, ADDRESS)
+
+
+def test_the_certificate_ledger_lists_a_dv_persons_certificates_only_with_the_dv_read_scope(service):
+    resident_move_in(service)
+    records = Records(service.app)
+    for person_id in ("000000001", "000000003"):
+        records.record_certificate_issued(
+            {"kind": "eligibility_certificate", "person_id": person_id, "issued_on": "2026-11-05"}, CLERK
+        )
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")
+
+    def listed(actor: Actor) -> list[str]:
+        found, _ = records.list_certificates(
+            person_id="", state="", outstanding_after_loss=False, page_size=10, cursor="", actor=actor
+        )
+        return [c["person_id"] for c in found]
+
+    assert listed(CLERK) == ["000000001"]
+    assert listed(DV_READER) == ["000000001", "000000003"]
+    assert listed(after("2026-12-11")) == ["000000001", "000000003"]  # the status has ended

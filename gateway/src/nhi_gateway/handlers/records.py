@@ -72,6 +72,7 @@ def certificates(person_id=None, state=None, outstanding_after_loss=False, page_
         state=state or "",
         outstanding_after_loss=bool(outstanding_after_loss),
         page=page(page_size, cursor),
+        context=list_context(),
     )
     doc = to_page_json(backends().call("qualification", "ListCertificates", request))
     return lists.respond(doc, "certificates", CERTIFICATE_COLUMNS, "certificates")

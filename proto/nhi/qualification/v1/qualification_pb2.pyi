@@ -605,16 +605,18 @@ class Certificate(_message.Message):
     def __init__(self, certificate_id: _Optional[str] = ..., kind: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., certificate_number: _Optional[str] = ..., issued_on: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_until: _Optional[str] = ..., state: _Optional[str] = ..., returned_on: _Optional[str] = ..., document_id: _Optional[str] = ..., collect: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ListCertificatesRequest(_message.Message):
-    __slots__ = ("page", "person_id", "state", "outstanding_after_loss")
+    __slots__ = ("page", "person_id", "state", "outstanding_after_loss", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     OUTSTANDING_AFTER_LOSS_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     person_id: str
     state: str
     outstanding_after_loss: bool
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., outstanding_after_loss: _Optional[bool] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., outstanding_after_loss: _Optional[bool] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListCertificatesResponse(_message.Message):
     __slots__ = ("certificates", "page")

@@ -179,6 +179,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             state=request.state,
             outstanding_after_loss=request.outstanding_after_loss,
             page=parse.page(request.page),
+            actor=parse.actor(request.context),
         )
         return pb.ListCertificatesResponse(
             certificates=[render(c, pb.Certificate()) for c in found], page=common_pb2.PageInfo(next_cursor=cursor)

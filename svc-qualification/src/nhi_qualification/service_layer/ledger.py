@@ -158,7 +158,9 @@ def _register_return(
 def list_certificates(
     app: App, *, person_id: str, state: str, outstanding_after_loss: bool, page: paging.Page, actor: Actor | None = None
 ) -> tuple[list[dict[str, Any]], str]:
-    """The ledger, oldest first; outstanding_after_loss = still issued although the qualification ended."""
+    """The ledger, oldest first; outstanding_after_loss = still issued although the qualification ended. A DV
+    support-measure person's certificates are listed only to an actor with dv:read (rule DV; no actor: the
+    service's own read)."""
     if state and state not in CERTIFICATE_STATES:
         raise RuleViolation(
             "state", f"unknown state {state!r}; one of " + ", ".join(CERTIFICATE_STATES), code="UNKNOWN_KIND"
@@ -171,7 +173,12 @@ def list_certificates(
             page=page,
             outstanding_after_loss_on=day if outstanding_after_loss else None,
         )
-    return [views.certificate_dict(r) for r in found], cursor
+        dv = queries.DvListed()
+        if actor is not None:
+            dv = queries.dv_listed(actor, *queries.listed_dv(app, uow, actor, [r.person_id for r in found]))
+    if actor is not None:
+        queries.audit_dv_listed(app, actor, dv)
+    return [views.certificate_dict(r) for r in found if r.person_id not in dv.hidden], cursor
 
 
 def list_changes(
