@@ -497,11 +497,6 @@ def _ratio(determination: dict) -> str:
     return f"判定保留（暫定{percent // 10}割）" if determination.get("pending") else f"{percent // 10}割"
 
 
-@bp.app_template_filter("bo_fact")
-def _fact(key: str) -> str:
-    return labels.fact(key)
-
-
 # ---- batch jobs ----
 
 

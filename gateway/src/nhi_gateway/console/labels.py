@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from . import dates
+
 SEX = {"1": "男", "2": "女"}
 RESIDENT_STATUS = {"resident": "住民", "moved_out": "転出", "dead": "死亡"}
 NOTIFICATION_KIND = {"join": "資格取得", "leave": "資格喪失", "change": "変更", "status": "特別な状態の登録"}
@@ -164,13 +168,16 @@ DECISION_FACT_VALUE = {
 
 
 def decision_fact(name: str, value: str | None) -> tuple[str, str]:
-    """A rule's fact as a clerk reads it: its Japanese name, and the value with codes in words."""
+    """A rule's fact as a clerk reads it: its Japanese name (a fact of one member, `taxable_income.000000091`,
+    names the member), and the value with codes in words and dates in 和暦."""
+    word = fact(name)
     if value is None:
-        return DECISION_FACT.get(name, name), "不明"
+        return word, "不明"
     if name == "corrected_fields":
-        return DECISION_FACT[name], "・".join(CORRECTED_FIELD.get(f, f) for f in value.split(","))
-    shown = DECISION_FACT_VALUE.get(value) or REASON.get(value) or STATUS_KIND.get(value) or value
-    return DECISION_FACT.get(name, name), shown
+        return word, "・".join(CORRECTED_FIELD.get(f, f) for f in value.split(","))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return word, dates.display(value)
+    return word, DECISION_FACT_VALUE.get(value) or REASON.get(value) or STATUS_KIND.get(value) or value
 
 
 def label(table: dict, code: str | None) -> str:
@@ -283,12 +290,14 @@ FACT = {  # the facts a burden-ratio reason names, in words
     "non_taxed_household": "住民税非課税世帯",
     "pension_deduction": "公的年金等控除（円）",
 }
+for _name, _word in FACT.items():  # one table of fact names for every screen
+    DECISION_FACT.setdefault(_name, _word)
 
 
 def fact(key: str) -> str:
     """A fact's name in words: taxable_income.000000091 -> 住民税課税所得（円）（000000091）."""
     name, _, person = key.partition(".")
-    word = FACT.get(name)
+    word = DECISION_FACT.get(name)
     if word is None:
         return key
     return f"{word}（{person}）" if person else word
