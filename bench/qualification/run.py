@@ -651,6 +651,8 @@ def batch(args) -> None:
             with engine.connect() as conn:
                 outbox_seq = conn.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
             samples: list[tuple[float, float, list[float]]] = []
+            groups = {"bench with its worker": os.getpid(), **{f"worker {p.pid}": p.pid for p in extra}}
+            cpu_before = _cpu_snapshot(groups)
             started = time.perf_counter()
             job = jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=params)), Actor("bench"))
             while job["state"] not in ("succeeded", "failed"):
@@ -658,6 +660,9 @@ def batch(args) -> None:
                 job = jobs.get(job["job_id"])
                 samples.append((time.perf_counter() - started, _rss_mb(), [_rss_mb(p.pid) for p in extra]))
             wall = time.perf_counter() - started
+            cpu_after = _cpu_snapshot(groups)
+            used = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+            used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
             elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
 
@@ -697,6 +702,11 @@ def batch(args) -> None:
                 f"{population / elapsed:,.0f} persons/s;  keys: {job['done'] / elapsed:,.0f}/s"
             )
             print(f"  job ÷ raw COPY of the same {raw_rows:,} persons rows ({raw_s:.3f}s): {ratio:.1f}×")
+            print(
+                f"  CPU seconds over the job's {wall:.1f}s (2 cores = {2 * wall:.1f}): "
+                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in used.items())
+                + " (everything else ≉ 0: other work on the machine, the figures are not a quiet run's)"
+            )
             rows_out = sum(written.values())
             print(
                 f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s); "
@@ -716,8 +726,10 @@ def batch(args) -> None:
                 + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra)
                 + ")"
             )
+            ours = sum(v for k, v in used.items() if k not in ("machine busy", "everything else"))
             summary.append(
                 f"{kind:24s} workers={workers}  {elapsed:7.2f}s  raw COPY {raw_s:.3f}s  ratio {ratio:6.1f}×  "
+                f"CPU {ours:6.2f}s (workers + PostgreSQL; others {used['everything else']:.2f}s)  "
                 f"peak RSS " + " / ".join(f"{p:.0f} MB" for p in peaks)
             )
             later = [k for k, _n in runs[index + 1 :]]

@@ -235,6 +235,7 @@ class BurdenRepository:
 
 
 def _insert_missing(conn: sa.Connection, texts: dict[str, str]) -> None:
+    """Ask which digests are kept (an array of short strings), then insert the others in digest order."""
     t = burden_explanations
     have: set[str] = set()
     for ids in bulk.id_slices(conn, sorted(texts)):
