@@ -197,6 +197,8 @@ def test_a_change_qualification_refuses_is_dead_lettered(runtime, nats_server, f
     fake.failures.append(grpc.StatusCode.INVALID_ARGUMENT)
     event = resident_event(move_in)
     publish(nats_server.url, event)
+    # The refused change alone in its fetch (a batch refused as a whole is tried again one change at a time).
+    eventually(lambda: fake.calls, what="the first change sent")
     publish(nats_server.url, resident_event(dict(move_in, change_id="chg-0002")))
     eventually(lambda: processed(runtime) == 2, what="both events acked")
     letters = runtime.service.list_dead_letters(state="open", page=paging.parse(10, ""))[0]

@@ -103,12 +103,7 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
         committed=runtime.notify_outbox,
     )
     if settings.nats_url:
-        runtime.consume(
-            stream=outbound_handlers.QUALIFICATION_STREAM,
-            durable=outbound_handlers.OUTBOUND_DURABLE,
-            subject=outbound_handlers.QUALIFICATION_SUBJECT,
-            handler=outbound_handlers.qualification_event_handler(outbound),
-        )
+        runtime.consumers.append(outbound_handlers.OutboundConsumer(runtime.bus, outbound))
         runtime.consume(
             stream=feed_handlers.PENSION_STREAM,
             durable=feed_handlers.PENSION_DURABLE,

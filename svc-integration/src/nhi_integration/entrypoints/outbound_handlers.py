@@ -1,22 +1,26 @@
-"""NATS handler: svc-qualification's events (nhi.v1.qualification.*) into the outbound feeds."""
+"""NATS consumer: svc-qualification's events (nhi.v1.qualification.*) into the outbound feeds, a fetch at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from nhi_common.events import Event
-
 from ..service_layer.outbound import OutboundFeeds
+from .batch_consumer import BatchConsumer
 
 QUALIFICATION_STREAM = "NHI_EVENTS"
 QUALIFICATION_SUBJECT = "nhi.v1.qualification.>"
 OUTBOUND_DURABLE = "integration-outbound"
 
 
-def qualification_event_handler(feeds: OutboundFeeds) -> Callable[[Event, dict[str, str]], None]:
-    """Events of another type are passed over; anything raised (the database away) is delivered again."""
+class OutboundConsumer(BatchConsumer):
+    """Every qualification event, in stream order, each fetch (up to 50) in one transaction: a backlog (a batch of
+    the whole population, a busy day) drains at the rate of the database's commits, not of one commit an event.
+    Events of another type are passed over; an event that raises (the database away) is delivered again."""
 
-    def handle(event: Event, _headers: dict[str, str]) -> None:
-        feeds.receive(event_id=event.id, ce_type=event.type, data=event.data)
-
-    return handle
+    def __init__(self, bus, feeds: OutboundFeeds, *, batch: int = 50) -> None:
+        super().__init__(
+            bus,
+            stream=QUALIFICATION_STREAM,
+            durable=OUTBOUND_DURABLE,
+            subject=QUALIFICATION_SUBJECT,
+            handle_batch=feeds.receive_many,
+            batch=batch,
+        )

@@ -76,27 +76,68 @@ class OutboundFeeds:
         if ce_type == ADDRESS_RELEASED:
             self._release(event_id, data)
             return 0
-        kind = EVENT_TYPES.get(ce_type)
-        if kind is None or not isinstance(data, dict) or not data.get("person_id"):
+        if not _is_record_event(ce_type, data):
             return 0
         with self.store.transaction() as tx:
-            if not tx.claim(event_id, OUTBOUND_CONSUMER):
-                return 0
-            known = tx.known_person(str(data["person_id"]))
-            household_id = str(data.get("household_id") or (known.household_id if known else ""))
-            outcome = outbound.build(
-                kind,
-                data,
-                known,
-                dv_household=bool(household_id) and tx.dv_in_household(household_id),
-                business_date=_day(data.get("business_date")) or self.today(),
-            )
-            if outcome.person is not None:
-                tx.remember(outcome.person)
-            for record in outcome.records:
-                tx.add_record(record, source_event_id=event_id)
-        if outcome.records:
+            count = self._keep(tx, event_id, ce_type, data)
+        if count:
             self.committed()
+        return count
+
+    def receive_many(self, events: list[tuple[str, str, Any]]) -> list[int | Exception]:
+        """(event id, type, data) in their order, the events that make records together in one transaction (one
+        commit and one write lock, not one per event); how many records each, or what an event raised. When
+        anything fails, each event is taken again on its own, so one event that cannot be processed holds back no
+        other."""
+        try:
+            return self._receive_together(events)
+        except Exception as exc:  # noqa: BLE001 - found out below, event by event
+            log.warning("outbound batch of %d failed (%s); each event on its own", len(events), type(exc).__name__)
+        results: list[int | Exception] = []
+        for event_id, ce_type, data in events:
+            try:
+                results.append(self.receive(event_id=event_id, ce_type=ce_type, data=data))
+            except Exception as exc:  # noqa: BLE001 - this event only: delivered again
+                results.append(exc)
+        return results
+
+    def _receive_together(self, events: list[tuple[str, str, Any]]) -> list[int | Exception]:
+        """Runs of record events in one transaction each; any other event (a DV address withheld or released) on its own,
+        between them, so what it changes holds for the events after it."""
+        results: list[int | Exception] = []
+        run: list[tuple[str, str, Any]] = []
+        for event in [*events, None]:
+            if event is not None and _is_record_event(event[1], event[2]):
+                run.append(event)
+                continue
+            if run:
+                with self.store.transaction() as tx:
+                    counts = [self._keep(tx, *e) for e in run]
+                results += counts
+                run = []
+                if any(counts):
+                    self.committed()
+            if event is not None:
+                results.append(self.receive(event_id=event[0], ce_type=event[1], data=event[2]))
+        return results
+
+    def _keep(self, tx: OutboundRecords, event_id: str, ce_type: str, data: dict[str, Any]) -> int:
+        """One qualification event's feed records, kept in `tx` once per event id; how many."""
+        if not tx.claim(event_id, OUTBOUND_CONSUMER):
+            return 0
+        known = tx.known_person(str(data["person_id"]))
+        household_id = str(data.get("household_id") or (known.household_id if known else ""))
+        outcome = outbound.build(
+            EVENT_TYPES[ce_type],
+            data,
+            known,
+            dv_household=bool(household_id) and tx.dv_in_household(household_id),
+            business_date=_day(data.get("business_date")) or self.today(),
+        )
+        if outcome.person is not None:
+            tx.remember(outcome.person)
+        for record in outcome.records:
+            tx.add_record(record, source_event_id=event_id)
         return len(outcome.records)
 
     def _withhold(self, event_id: str, data: Any) -> None:
@@ -146,6 +187,11 @@ class OutboundFeeds:
             progress(written["records"])
             log.info("outbound file of %s for %s: %d records", feed, day.isoformat(), count)
         return written
+
+
+def _is_record_event(ce_type: str, data: Any) -> bool:
+    """A qualification event that makes feed records: acquired, lost, changed or corrected, naming a person."""
+    return ce_type in EVENT_TYPES and isinstance(data, dict) and bool(data.get("person_id"))
 
 
 def _check_feed(feed: str) -> None:
