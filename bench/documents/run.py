@@ -39,6 +39,15 @@ def _module(path: pathlib.Path, name: str):
     return module
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc), 0 when it is gone."""
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -257,11 +266,21 @@ class Bench:
                 worker.wait(30)
         self.workers.clear()
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by svc-qualification, the gateway and each worker."""
+        pids = {
+            name: process.pid for name, process in self.suite.processes.items() if name in ("qualification", "gateway")
+        }
+        pids |= {f"worker-{number}": worker.pid for number, worker in enumerate(self.workers)}
+        return {name: _cpu_seconds(pid) for name, pid in pids.items()}
+
     def renewal(self, workers: int) -> dict[str, float]:
         import sqlalchemy as sa
 
         self.start_workers(workers)
+        phases: dict[str, float] = {}
         try:
+            cpu_before = self.cpu()
             started = time.perf_counter()
             answer = self.http.post(
                 "/api/v1/jobs",
@@ -272,10 +291,12 @@ class Bench:
             job_id = answer.json()["job_id"]
             while True:
                 job = self.http.get(f"/api/v1/jobs/{job_id}", headers=self.headers("batch")).json()
+                phases.setdefault(job["state"], time.perf_counter() - started)  # when each state was first seen
                 if job["state"] in ("succeeded", "failed"):
                     break
-                time.sleep(0.5)
+                time.sleep(0.25)
             seconds = time.perf_counter() - started
+            cpu = {name: used - cpu_before.get(name, 0.0) for name, used in self.cpu().items()}
         finally:
             self.stop_workers()
         engine = sa.create_engine(self.url)
@@ -285,7 +306,14 @@ class Bench:
                 sa.text(f'SELECT count(*) FROM "{schema}".documents WHERE job_id = :j'), {"j": job_id}
             ).scalar()
         engine.dispose()
-        return {"state": job["state"], "persons": job["total"], "certificates": certificates, "seconds": seconds}
+        return {
+            "state": job["state"],
+            "persons": job["total"],
+            "certificates": certificates,
+            "seconds": seconds,
+            "phases": phases,
+            "cpu": cpu,
+        }
 
     def counter(self, requests: int) -> dict[str, float]:
         persons = [f"{i:010d}" for i in range(1, self.persons + 1, max(1, self.persons // requests))][:requests]
@@ -320,6 +348,15 @@ def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
         print(
             f"(b) renewal, {count} worker(s): {result['persons']} persons, {result['certificates']} certificates in"
             f" {result['seconds']:.1f}s = {rate:.1f} certificates/s ({result['state']})",
+            flush=True,
+        )
+        phases = result["phases"]
+        chunks = phases.get("assembling", result["seconds"]) - phases.get("running", 0.0)
+        print(
+            f"    planned after {phases.get('running', 0.0):.1f}s, chunks {chunks:.1f}s, print files and manifest"
+            f" {result['seconds'] - phases.get('assembling', result['seconds']):.1f}s;"
+            f" CPU seconds: {', '.join(f'{name} {used:.1f}' for name, used in sorted(result['cpu'].items()))}"
+            f"; load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     if 1 in results and 2 in results:

@@ -104,6 +104,16 @@ class _SerialisedStream(_Serialised):
     __RefOnly__ = 1  # a stream is always an indirect object
 
 
+class _Descriptor(pdfdoc.PDFObject):
+    """A subset's FontDescriptor: its bytes made once, around the reference to its font program."""
+
+    def __init__(self, head: bytes, program_ref, tail: bytes) -> None:
+        self.head, self.program_ref, self.tail = head, program_ref, tail
+
+    def format(self, document) -> bytes:
+        return self.head + pdfdoc.format(self.program_ref, document) + self.tail
+
+
 class _Table:
     """A table of a font file read in place, by slices."""
 
@@ -141,18 +151,28 @@ class EmbeddedFont(TTFont):
         self.face.get_table = _tables(self.face)
         # (subset's base font name, its codes, compression) -> (widths, ToUnicode stream, font program stream)
         self._shared: dict[tuple[str, tuple[int, ...], int], tuple[bytes, bytes, bytes]] = {}
+        self._descriptors: dict[str, list[bytes]] = {}  # subset's base font name -> its descriptor around the ref
 
-    def prepare(self, doc: pdfdoc.PDFDocument, wording: str) -> None:
+    def prepare(self, doc: pdfdoc.PDFDocument, wording: str) -> bool:
         """Give the characters of `wording` their codes first, in a document where nothing is drawn yet, and start
         whatever else the document draws (names, addresses, dates) on a subset of its own: the wording's subsets
-        are then the same in every document of the template."""
+        are then the same in every document of the template. The font is the document's first (F1). False when
+        something was drawn already (the subsets are then the document's own)."""
         state = self._assignState(doc)
-        if state.nextCode != 1 or getattr(state, "shared", None) is not None:
-            return  # something was drawn already: the subsets are the document's own
+        if state.nextCode != 1 or getattr(state, "shared", None) is not None or doc.fontMapping:
+            return False
         self.splitString(wording, doc)
         if state.nextCode & 0xFF:
             state.nextCode = (state.nextCode | 0xFF) + 1
         state.shared = len(state.subsets)
+        self.getSubsetInternalName(0, doc)
+        return True
+
+    def shared_characters(self, doc: pdfdoc.PDFDocument) -> frozenset[str]:
+        """The characters whose codes lie in the document's shared subsets (the wording's, ASCII)."""
+        state = self._assignState(doc)
+        limit = getattr(state, "shared", 0) * 256
+        return frozenset(chr(code) for code, n in state.assignments.items() if 0 < n < limit)
 
     def addObjects(self, doc: pdfdoc.PDFDocument) -> None:
         """reportlab's TTFont.addObjects (same objects, same order), the template's subsets from `_shared`."""
@@ -212,7 +232,16 @@ class EmbeddedFont(TTFont):
         # new objects each time: reportlab names an object after the document that registers it
         return _Serialised(found[0]), _SerialisedStream(found[1]), _SerialisedStream(found[2])
 
-    def _descriptor(self, base_font_name: str, program_ref) -> pdfdoc.PDFDictionary:
+    def _descriptor(self, base_font_name: str, program_ref) -> _Descriptor:
+        """reportlab's FontDescriptor of a subset, its bytes but the font program's reference made once."""
+        found = self._descriptors.get(base_font_name)
+        if found is None:
+            marker = b"\x00program\x00"
+            found = pdfdoc.format(self._descriptor_dictionary(base_font_name, marker), None).split(marker)
+            self._descriptors[base_font_name] = found
+        return _Descriptor(found[0], program_ref, found[1])
+
+    def _descriptor_dictionary(self, base_font_name: str, program_ref) -> pdfdoc.PDFDictionary:
         """reportlab's FontDescriptor of a subset (TTFontFace.addSubsetObjects)."""
         face = self.face
         return pdfdoc.PDFDictionary(
@@ -336,13 +365,22 @@ class FontSet:
         self._missing = functools.lru_cache(maxsize=1 << 16)(self._find_missing)
         # (text, size, room, height, minimum) -> (size, lines) of a text wrapped to its box, () if it does not fit
         self.fitted: _Bounded = _Bounded(1 << 14)
+        self._shared_characters: _Bounded = _Bounded(256)  # wording -> the characters of its shared subsets
+        # (wording, x, y, text, size, align) -> the page operators drawing a text of shared characters, and the
+        # canvas's font, size and leading after them: the same in every document of the template
+        self.drawn: _Bounded = _Bounded(1 << 14)
 
-    def prepare(self, doc, wording: str) -> None:
+    def prepare(self, doc, wording: str) -> frozenset[str]:
         """Before anything is drawn on `doc`: the primary font's codes for the template's wording first, so that its
-        subsets are shared by every document of the template (EmbeddedFont.prepare)."""
+        subsets are shared by every document of the template (EmbeddedFont.prepare). The characters drawn with the
+        same codes in every document of the template (empty when that could not be arranged)."""
         font = pdfmetrics.getFont(self.primary)
-        if isinstance(font, EmbeddedFont):
-            font.prepare(doc, wording)
+        if not isinstance(font, EmbeddedFont) or not font.prepare(doc, wording):
+            return frozenset()
+        found = self._shared_characters.get(wording)
+        if found is None:
+            found = self._shared_characters[wording] = font.shared_characters(doc)
+        return found
 
     def font_for(self, char: str) -> str | None:
         try:

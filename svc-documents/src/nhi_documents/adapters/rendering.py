@@ -61,8 +61,9 @@ class PdfRenderer:
             buffer, pagesize=size, invariant=1, pageCompression=1, initialFontName=self.font, initialFontSize=10
         )
         _metadata(pdf, doc)
-        self.fonts.prepare(pdf._doc, _wording(doc))  # noqa: SLF001 - the canvas's document, whose fonts it holds
-        page = _Page(pdf, self.fonts, doc)
+        wording = _wording(doc)
+        shared = self.fonts.prepare(pdf._doc, wording)  # noqa: SLF001 - the canvas's document, whose fonts it holds
+        page = _Page(pdf, self.fonts, doc, wording if shared else None, shared)
         {
             layout.CARD_ON_POSTCARD: page.postcard,
             layout.CARD_ON_A4_CARRIER: page.a4_carrier,
@@ -130,18 +131,40 @@ def _metadata(pdf: canvas.Canvas, doc: DocumentModel) -> None:
 class _Page:
     """Drawing primitives on one canvas, every string through the font runs and the fitting."""
 
-    def __init__(self, pdf: canvas.Canvas, fonts: FontSet, doc: DocumentModel) -> None:
+    def __init__(
+        self,
+        pdf: canvas.Canvas,
+        fonts: FontSet,
+        doc: DocumentModel,
+        wording: str | None = None,
+        shared: frozenset[str] = frozenset(),
+    ) -> None:
         self.pdf, self.fonts, self.doc = pdf, fonts, doc
+        # A text of the template's shared characters (labels, notes, the issuer: FontSet.prepare) draws the same
+        # operators at the same place in every document of the template: drawn once, then copied.
+        self.wording, self.shared = wording, shared
 
     # ----- text -----
 
     def text(self, x: float, y: float, text: str, size: float, *, align: str = "left") -> None:
+        pdf = self.pdf
+        key = None
+        if self.wording is not None and self.shared.issuperset(text):
+            key = (self.wording, x, y, text, size, align)
+            found = self.fonts.drawn.get(key)
+            if found is not None:
+                operators, pdf._fontname, pdf._fontsize, pdf._leading = found
+                pdf._code.extend(operators)
+                return
+        start = len(pdf._code)
         width = self.fonts.width(text, size)
         x = {"left": x, "right": x - width, "center": x - width / 2}[align]
         for name, part in self.fonts.runs(text):
-            self.pdf.setFont(name, size)
-            self.pdf.drawString(x, y, part)
+            pdf.setFont(name, size)
+            pdf.drawString(x, y, part)
             x += self.fonts.width(part, size)
+        if key is not None:
+            self.fonts.drawn[key] = (tuple(pdf._code[start:]), pdf._fontname, pdf._fontsize, pdf._leading)
 
     def fitted(
         self, text: str, size: float, room: float, height: float, source: str = "", minimum: float = MIN_SIZE
@@ -160,10 +183,10 @@ class _Page:
     def _fit(self, text: str, size: float, room: float, height: float, minimum: float) -> tuple:
         """(size, lines) of `fitted`, or () when the text does not fit."""
         while size >= minimum:
-            for count in (1, 2, 3):
-                lines = self._wrap(text, size, room, count)
-                if lines is not None and len(lines) * size * 1.15 <= height + 0.01:
-                    return size, tuple(lines)
+            # at most 3 lines, the fewest at this size: the greedy wrap (one wrap, not one per count of lines)
+            lines = self._wrap(text, size, room, 3)
+            if lines is not None and len(lines) * size * 1.15 <= height + 0.01:
+                return size, tuple(lines)
             size -= 0.25
         return ()
 
