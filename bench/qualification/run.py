@@ -345,49 +345,15 @@ def confirm(args) -> None:
             stderr=subprocess.STDOUT,
         ),
     ]
-    driver = None
     try:
         _wait_port(grpc_port)
         _wait_port(http_port)
         time.sleep(1)  # gateway worker processes finish importing
         token = mint_token(JWT_SECRET, roles=["counter"], scopes=(), sub="bench")
-        out = logs / "latencies.json"
-        # The load generator is a process of its own (one asyncio loop, keep-alive connections), so that its CPU is
-        # measured apart and it never competes for a GIL with anything it measures.
-        driver = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--persons",
-                str(args.persons),
-                "_drive",
-                "--port",
-                str(http_port),
-                "--token",
-                token,
-                "--rate",
-                str(args.rate),
-                "--seconds",
-                str(args.seconds),
-                "--connections",
-                str(args.connections),
-                "--out",
-                str(out),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        groups = {"svc-qualification": procs[0].pid, "gateway": procs[1].pid, "load generator": driver.pid}
-        before = after = None
-        started = ended = 0.0
-        for line in driver.stdout:
-            if line.startswith("MEASURE"):
-                before, started = _cpu_snapshot(groups), time.perf_counter()
-            elif line.startswith("DONE"):
-                after, ended = _cpu_snapshot(groups), time.perf_counter()
-        if driver.wait() != 0 or before is None or after is None:
-            raise RuntimeError("the load generator failed")
-        result = json.loads(out.read_text())
+        if args.saturate:
+            _saturate(args, procs, http_port, token, logs)
+            return
+        result, used, wall = _measure(args, procs, http_port, token, logs, args.rate, args.seconds)
         latencies, errors = result["latencies"], result["errors"]
         print(
             f"GET /api/v1/persons/{{id}}/qualification at {args.rate}/s for {args.seconds}s (open loop, "
@@ -395,10 +361,7 @@ def confirm(args) -> None:
             f"p50={_pct(latencies, 0.5):.1f}ms p95={_pct(latencies, 0.95):.1f}ms p99={_pct(latencies, 0.99):.1f}ms "
             f"max={max(latencies):.1f}ms; sends late by >1 ms: {result['late']}"
         )
-        wall = ended - started
         per_request = 1000 / max(1, len(latencies))
-        used = {name: after[name] - before[name] for name in after}
-        used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
         print(
             f"  CPU over the {wall:.1f}s measured, in cores (2 = the whole machine) and ms per request: "
             + ", ".join(
@@ -411,8 +374,6 @@ def confirm(args) -> None:
         )
         _bare_select(args, result["ids"][:2000])
     finally:
-        if driver is not None and driver.poll() is None:
-            driver.kill()
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
@@ -420,6 +381,85 @@ def confirm(args) -> None:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+P99_LIMIT_MS = 50.0
+
+
+def _saturate(args, procs, http_port: int, token: str, logs: pathlib.Path) -> None:
+    """Step the rate up (--rate, then + --step each time) for --seconds each: the highest rate served with
+    p99 < 50 ms and no error; it stops after the first rate that misses (or at --max-rate)."""
+    rows, best, rate = [], None, args.rate
+    while rate <= args.max_rate:
+        result, used, wall = _measure(args, procs, http_port, token, logs, rate, args.seconds)
+        latencies, errors = result["latencies"], result["errors"]
+        p99 = _pct(latencies, 0.99)
+        ok = p99 < P99_LIMIT_MS and errors == 0
+        ours = sum(used[k] for k in ("svc-qualification", "gateway", "postgres"))
+        rows.append(
+            f"  {rate:7.0f}/s  n={len(latencies):6d} errors={errors:4d} p50={_pct(latencies, 0.5):8.1f}ms "
+            f"p99={p99:8.1f}ms  {'served' if ok else 'missed'}  CPU {ours / wall:.2f} cores "
+            f"({ours * 1000 / max(1, len(latencies)):.2f} ms per request; everything else "
+            f"{used['everything else'] / wall:.2f} cores)"
+        )
+        print(rows[-1], flush=True)
+        if not ok:
+            break
+        best = rate
+        rate += args.step
+        time.sleep(2)  # let queues drain between steps
+    workers = args.gateway_workers or 1
+    print(
+        f"saturation with {workers} gateway worker(s), {args.seconds:.0f}s per step: highest rate served with "
+        f"p99 < {P99_LIMIT_MS:.0f} ms: " + (f"{best:.0f}/s" if best is not None else f"none (from {args.rate:.0f}/s)")
+    )
+
+
+def _measure(args, procs, http_port: int, token: str, logs: pathlib.Path, rate: float, seconds: float):
+    """One open-loop run by the load generator (a process of its own, one asyncio loop, keep-alive connections, so
+    that its CPU is measured apart and it never competes for a GIL with what it measures): its result, the CPU
+    seconds used per group over the measured window, and that window's length."""
+    out = logs / f"latencies-{rate:.0f}.json"
+    driver = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--persons",
+            str(args.persons),
+            "_drive",
+            "--port",
+            str(http_port),
+            "--token",
+            token,
+            "--rate",
+            str(rate),
+            "--seconds",
+            str(seconds),
+            "--connections",
+            str(args.connections),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        groups = {"svc-qualification": procs[0].pid, "gateway": procs[1].pid, "load generator": driver.pid}
+        before = after = None
+        started = ended = 0.0
+        for line in driver.stdout:
+            if line.startswith("MEASURE"):
+                before, started = _cpu_snapshot(groups), time.perf_counter()
+            elif line.startswith("DONE"):
+                after, ended = _cpu_snapshot(groups), time.perf_counter()
+        if driver.wait() != 0 or before is None or after is None:
+            raise RuntimeError("the load generator failed")
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    used = {name: after[name] - before[name] for name in after}
+    used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
+    return json.loads(out.read_text()), used, ended - started
 
 
 def drive(args) -> None:
@@ -770,6 +810,13 @@ def main() -> None:
     c.add_argument(
         "--connections", "--threads", type=int, default=32, help="keep-alive connections of the load generator"
     )
+    c.add_argument(
+        "--saturate",
+        action="store_true",
+        help="step the rate from --rate by --step (--seconds each) up to --max-rate: the highest with p99 < 50 ms",
+    )
+    c.add_argument("--step", type=float, default=50)
+    c.add_argument("--max-rate", type=float, default=2000)
     c.add_argument("--gateway-workers", type=int, default=0, help="GATEWAY_WORKERS of the gateway (0: its default, 1)")
     c.add_argument(
         "--traces-sampler",
