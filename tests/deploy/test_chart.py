@@ -282,6 +282,88 @@ def test_the_audit_purge_needs_its_archive_claim():
     assert "auditPurge.exportClaim" in str(refused.value)
 
 
+# --- svc-interchange's address table ---------------------------------------------------------------------------
+
+ADDRESS_TABLE_PATH = "/etc/nhi/interchange/address-table.csv"
+INTERCHANGE_WORKER = {
+    "name": "interchange-worker",
+    "enabled": True,
+    "component": "interchange",
+    "command": ["nhi-interchange", "serve"],
+    "replicas": 1,
+    "env": {},
+    "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "1"}},
+    "autoscaling": {"enabled": False, "minReplicas": 1, "maxReplicas": 2, "targetCPUUtilizationPercentage": 70},
+}
+
+
+def _address_table_of(doc: dict) -> str | None:
+    """The file INTERCHANGE_ADDRESS_TABLE names in a workload, checked to be the table's ConfigMap mounted
+    read-only; None when the variable is not set."""
+    [container] = _containers(doc)
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    if "INTERCHANGE_ADDRESS_TABLE" not in env:
+        assert not [m for m in container["volumeMounts"] if m["name"] == "address-table"], doc["metadata"]["name"]
+        return None
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == "address-table"]
+    assert mount.get("readOnly") is True and "subPath" not in mount, doc["metadata"]["name"]
+    [volume] = [v for v in _pod(doc)["volumes"] if v["name"] == "address-table"]
+    assert volume["configMap"]["name"] == "nhi-interchange-address-table"
+    directory, key = env["INTERCHANGE_ADDRESS_TABLE"].rsplit("/", 1)
+    assert directory == mount["mountPath"]
+    return key
+
+
+def test_the_address_table_is_mounted_into_every_pod_that_runs_svc_interchange():
+    """The production values' table, byte for byte in a ConfigMap that svc-interchange's parser reads, mounted
+    read-only where the server, a worker and every cron job of the interchange run (the daily aggregation included),
+    and nowhere else (the other programs, the migration hook, the audit purge)."""
+    from nhi_interchange.domain.address import parse_table
+
+    values = copy.deepcopy(CASES["production"])
+    values["workers"] = [*values["workers"], INTERCHANGE_WORKER]
+    documents = _documents(render_golden.render(values))
+    [config] = [d for d in documents if d["metadata"]["name"] == "nhi-interchange-address-table"]
+    table = config["data"]["address-table.csv"]
+    assert table == values["interchange"]["addressTable"]
+    assert parse_table(table).convert("99999002003").aggregation_address_code == "9999900002000"
+    mounted = set()
+    for doc in _workloads(render_golden.render(values)):
+        [container] = _containers(doc)
+        key = _address_table_of(doc)
+        runs_interchange = container["command"][0] == "nhi-interchange" and container["command"][1] != "migrate"
+        assert (key is not None) == runs_interchange, doc["metadata"]["name"]
+        if key is not None:
+            assert key in config["data"]
+            mounted.add(doc["metadata"]["name"])
+    assert {"nhi-interchange", "nhi-interchange-worker", "nhi-daily-aggregation", "nhi-aggregation-import"} <= mounted
+    assert "nhi-interchange-migrate" not in mounted and "nhi-audit-purge-interchange" not in mounted
+
+
+def test_without_an_address_table_nothing_is_mounted_and_no_conversion_is_made():
+    text = render_golden.render({"workers": [INTERCHANGE_WORKER]})
+    assert "nhi-interchange-address-table" not in text
+    assert [d for d in _workloads(text) if _address_table_of(d) is not None] == []
+
+
+def test_the_daily_aggregation_cron_job_needs_the_address_table():
+    values = copy.deepcopy(CASES["production"])
+    values["interchange"]["addressTable"] = ""
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render(values)
+    assert "interchange.addressTable is required with the daily-aggregation CronJob" in str(refused.value)
+    values["cronJobs"] = [j for j in values["cronJobs"] if j["name"] != "daily-aggregation"]
+    assert "nhi-aggregation-import" in render_golden.render(values), "the other interchange jobs run without it"
+
+
+def test_an_address_table_svc_interchange_would_refuse_is_refused_at_render():
+    with pytest.raises(helm.HelmError) as refused:
+        render_golden.render({"interchange": {"addressTable": "address_code,district_code\n99999001,0101\n"}})
+    assert "interchange.addressTable: line 1: the header lacks ward_code" in str(refused.value)
+    bom = "\ufeffaddress_code , ward_code,district_code,aggregation_address_code\r\n99999001,,0101,9999900001000\r\n"
+    assert "nhi-interchange-address-table" in render_golden.render({"interchange": {"addressTable": bom}})
+
+
 # --- every command is a real subcommand ---------------------------------------------------------------------------
 
 

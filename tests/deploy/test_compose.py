@@ -308,6 +308,19 @@ def test_the_gateway_is_published_on_8080_and_listens_on_all_interfaces(compose)
     assert gateway["environment"]["GATEWAY_HOST"] == "0.0.0.0"
 
 
+def test_svc_interchange_reads_the_demo_address_table_mounted_read_only(compose):
+    from nhi_interchange.domain.address import parse_table
+
+    interchange = compose["services"]["interchange"]
+    path = interchange["environment"]["INTERCHANGE_ADDRESS_TABLE"]
+    [mount] = [v for v in interchange["volumes"] if v.split(":")[1] == path]
+    source, _target, mode = mount.split(":")
+    assert mode == "ro"
+    sample = (ROOT / source).resolve()
+    assert sample == ROOT / "docs" / "interchange" / "address-table.sample.csv"
+    assert len(parse_table(sample.read_text(encoding="utf-8"))) == 60
+
+
 def test_the_simulators_are_a_tools_profile(compose):
     assert compose["services"]["simulators"]["profiles"] == ["tools"]
 

@@ -73,13 +73,16 @@ optional: true
 {{/*
 The pod template shared by components, workers, cron jobs and migration hooks:
 (dict "root" $ "name" NAME "component" $c "command" LIST "env" MAP "resources" MAP "withPorts" BOOL "restartPolicy" STRING
-      "inlineConfig" BOOL "ephemeralVar" BOOL)
+      "inlineConfig" BOOL "ephemeralVar" BOOL "componentName" STRING)
 inlineConfig: the ConfigMap's settings as env values (a hook runs before the ConfigMap exists);
-ephemeralVar: an emptyDir at /app/var even when the component has a claim (a hook needs none).
+ephemeralVar: an emptyDir at /app/var even when the component has a claim (a hook needs none);
+componentName: the component whose program the pod runs (its server, workers and cron jobs): the interchange's get
+the address table (interchange.addressTable) mounted, a hook or the audit purge does not.
 */}}
 {{- define "nhi.podTemplate" -}}
 {{- $root := .root -}}
 {{- $c := .component -}}
+{{- $addressTable := and (eq (.componentName | default "") "interchange") (not .inlineConfig) $root.Values.interchange.addressTable -}}
 metadata:
   labels:
     {{- include "nhi.labels" (dict "root" $root "name" .name) | nindent 4 }}
@@ -148,6 +151,10 @@ spec:
             secretKeyRef:
               {{- include "nhi.secretRef" (dict "root" $root "var" .) | nindent 14 }}
         {{- end }}
+        {{- if $addressTable }}
+        - name: INTERCHANGE_ADDRESS_TABLE
+          value: {{ include "nhi.addressTablePath" $root | quote }}
+        {{- end }}
         {{- range $key, $value := merge (dict) (.env | default dict) ($c.env | default dict) }}
         - name: {{ $key }}
           value: {{ $value | quote }}
@@ -171,6 +178,11 @@ spec:
           mountPath: /tmp
         - name: var
           mountPath: /app/var
+        {{- if $addressTable }}
+        - name: address-table
+          mountPath: {{ $root.Values.interchange.mountPath }}
+          readOnly: true
+        {{- end }}
         {{- with .extraMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -188,9 +200,20 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
+    {{- if $addressTable }}
+    {{- /* a whole-directory mount (no subPath), so that an edited table reaches running pods */}}
+    - name: address-table
+      configMap:
+        name: {{ include "nhi.fullname" $root }}-interchange-address-table
+    {{- end }}
     {{- with .extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+{{- end -}}
+
+{{/* Where svc-interchange reads the address table (INTERCHANGE_ADDRESS_TABLE). */}}
+{{- define "nhi.addressTablePath" -}}
+{{- printf "%s/address-table.csv" .Values.interchange.mountPath -}}
 {{- end -}}
 
 {{/* An autoscaling/v2 HPA for a Deployment: (dict "root" $ "name" NAME "autoscaling" MAP). */}}
