@@ -80,13 +80,14 @@ class Qualification:
     def certificates_due_now(self, person_id, actor):
         return certificates.due_now(self.app, person_id, actor)
 
-    def list_decisions(self, person_id="", household_id="", page_size=0, cursor=""):
+    def list_decisions(self, person_id="", household_id="", page_size=0, cursor="", actor=LISTER):
         request = pb.ListDecisionsRequest(person_id=person_id, household_id=household_id)
         found, cursor = decisions.list_decisions(
             self.app,
             person_id=request.person_id,
             household_id=request.household_id,
             page=paging.parse(page_size, cursor),
+            actor=actor,
         )
         return [message(d, pb.DecisionRecord) for d in found], cursor
 

@@ -279,3 +279,32 @@ def test_the_certificate_ledger_lists_a_dv_persons_certificates_only_with_the_dv
     assert listed(CLERK) == ["000000001"]
     assert listed(DV_READER) == ["000000001", "000000003"]
     assert listed(after("2026-12-11")) == ["000000001", "000000003"]  # the status has ended
+
+
+def test_a_decision_lists_a_dv_persons_part_only_with_the_dv_read_scope(service):
+    resident_move_in(service)
+    service.submit_notification(notification(["000000001", "000000003"]), CLERK)
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")
+
+    def listed(actor: Actor) -> list[tuple[str, list[str], list[str], list[str]]]:
+        found, _ = service.list_decisions(household_id="H00000001", page_size=50, actor=actor)
+        return [
+            (
+                d.kind,
+                list(d.person_ids),
+                [p.person_id for p in d.decision.persons],
+                [c.person_id for c in d.decision.certificates_to_issue],
+            )
+            for d in found
+            if d.kind in ("join", "status")
+        ]
+
+    everyone = ["000000001", "000000003"]
+    assert listed(DV_READER) == [("join", everyone, everyone, everyone), ("status", ["000000003"], [], ["000000003"])]
+    only_first = ["000000001"]
+    # the join keeps the other person, without the DV person's part; the DV status names nobody else: not listed
+    assert listed(CLERK) == [("join", only_first, only_first, only_first)]
+    assert service.list_decisions(person_id="000000003", page_size=50, actor=CLERK)[0] == []
+    assert listed(after("2026-12-11")) == listed(DV_READER)  # the status has ended
+    events, _ = service.list_audit_events("clerk-dv", "dv.person_listed", 10, "")
+    assert [e["target_id"] for e in events] == ["000000003", "000000003"]  # the two lists under dv:read

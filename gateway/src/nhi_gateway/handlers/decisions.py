@@ -6,7 +6,7 @@ from nhi.qualification.v1 import qualification_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
-from ._common import backends, ok
+from ._common import backends, list_context, ok
 
 # Headings of the decisions as a clerk's list.
 DECISION_COLUMNS = {
@@ -41,6 +41,7 @@ def list_decisions(person_id=None, household_id=None, to=None, page_size=None, c
         from_date=query.get("from") or "",
         to_date=to or "",
         page=page(page_size, cursor),
+        context=list_context(),
     )
     doc = to_page_json(backends().call("qualification", "ListDecisions", request))
     doc["decisions"] = [_record(d) for d in doc.get("decisions", [])]

@@ -118,12 +118,14 @@ class ListDocumentsResponse(_message.Message):
     def __init__(self, documents: _Optional[_Iterable[_Union[DocumentMeta, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class ListUndrawableCharactersRequest(_message.Message):
-    __slots__ = ("page", "person_id")
+    __slots__ = ("page", "person_id", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     person_id: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class UndrawableCharacter(_message.Message):
     __slots__ = ("person_id", "field", "character", "kind", "first_seen_at", "last_seen_at", "refusals", "outcome")
@@ -162,16 +164,18 @@ class JobManifest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., manifest_json: _Optional[str] = ...) -> None: ...
 
 class ListPrintQueueRequest(_message.Message):
-    __slots__ = ("page", "printed", "person_id", "kind")
+    __slots__ = ("page", "printed", "person_id", "kind", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PRINTED_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     printed: str
     person_id: str
     kind: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., printed: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., printed: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class PrintQueueItem(_message.Message):
     __slots__ = ("item_id", "person_id", "household_id", "kind", "reason", "rule_ids", "due_on", "created_at", "printed", "printed_at", "printed_by", "document_id")

@@ -116,16 +116,18 @@ class Inconsistency(_message.Message):
     def __init__(self, inconsistency_id: _Optional[str] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., nhi_status: _Optional[str] = ..., other_status: _Optional[str] = ..., mismatch: _Optional[str] = ..., action: _Optional[str] = ..., rule: _Optional[str] = ..., state: _Optional[str] = ..., detected_at: _Optional[str] = ..., last_seen_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., resolved_by: _Optional[str] = ..., change_id: _Optional[str] = ..., note: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class ListInconsistenciesRequest(_message.Message):
-    __slots__ = ("page", "state", "kind", "person_id")
+    __slots__ = ("page", "state", "kind", "person_id", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     state: str
     kind: str
     person_id: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ..., kind: _Optional[str] = ..., person_id: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ..., kind: _Optional[str] = ..., person_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListInconsistenciesResponse(_message.Message):
     __slots__ = ("inconsistencies", "page")

@@ -272,12 +272,14 @@ class DecideManualRequestRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., request_id: _Optional[str] = ..., decision: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ListInterchangeRowsRequest(_message.Message):
-    __slots__ = ("kind", "page")
+    __slots__ = ("kind", "page", "context")
     KIND_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     kind: str
     page: _common_pb2.PageRequest
-    def __init__(self, kind: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, kind: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class InterchangeRow(_message.Message):
     __slots__ = ("cells",)

@@ -1012,18 +1012,20 @@ class CorrectionDecision(_message.Message):
     def __init__(self, period_id: _Optional[str] = ..., corrected_version_id: _Optional[int] = ..., version_id: _Optional[int] = ..., corrected_change_id: _Optional[str] = ..., corrected_fields: _Optional[_Iterable[str]] = ..., correction_reason: _Optional[str] = ..., effective_date: _Optional[str] = ..., retroactive_flag: _Optional[bool] = ..., resend_required: _Optional[bool] = ..., certificates_marked_for_collection: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., certificates_to_reissue: _Optional[_Iterable[_Union[CertificateDue, _Mapping]]] = ..., late: _Optional[bool] = ..., late_days: _Optional[int] = ...) -> None: ...
 
 class ListDecisionsRequest(_message.Message):
-    __slots__ = ("page", "person_id", "household_id", "from_date", "to_date")
+    __slots__ = ("page", "person_id", "household_id", "from_date", "to_date", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_DATE_FIELD_NUMBER: _ClassVar[int]
     TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     person_id: str
     household_id: str
     from_date: str
     to_date: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., household_id: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListDecisionsResponse(_message.Message):
     __slots__ = ("decisions", "page")
@@ -1148,3 +1150,21 @@ class GetRenewalFactsResponse(_message.Message):
     households: _containers.RepeatedCompositeFieldContainer[Household]
     burdens: _containers.RepeatedCompositeFieldContainer[DetermineBurdenRatioResponse]
     def __init__(self, persons: _Optional[_Iterable[_Union[RenewalFacts, _Mapping]]] = ..., households: _Optional[_Iterable[_Union[Household, _Mapping]]] = ..., burdens: _Optional[_Iterable[_Union[DetermineBurdenRatioResponse, _Mapping]]] = ...) -> None: ...
+
+class ScreenListedPersonsRequest(_message.Message):
+    __slots__ = ("context", "person_ids", "list")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    LIST_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.RequestContext
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    list: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ..., person_ids: _Optional[_Iterable[str]] = ..., list: _Optional[str] = ...) -> None: ...
+
+class ScreenListedPersonsResponse(_message.Message):
+    __slots__ = ("hidden_person_ids", "shown_person_ids")
+    HIDDEN_PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    SHOWN_PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    hidden_person_ids: _containers.RepeatedScalarFieldContainer[str]
+    shown_person_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hidden_person_ids: _Optional[_Iterable[str]] = ..., shown_person_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -165,6 +165,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsResponse.FromString,
                 _registered_method=True)
+        self.ScreenListedPersons = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ScreenListedPersons',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsResponse.FromString,
+                _registered_method=True)
 
 
 class QualificationServiceServicer:
@@ -349,6 +354,16 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScreenListedPersons(self, request, context):
+        """Rule DV in the lists other services own (国保資格不整合一覧, 副本データ対象者一覧, the print queue, 文字要件エラー
+        対象者一覧): which of a page's persons are under a DV support measure on the caller's business date and may not
+        be listed to the caller, and which are listed because the caller holds dv:read (audited as dv.person_listed with
+        the caller's purpose and the list's name). The owning service forwards its own caller's context.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QualificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -481,6 +496,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.GetRenewalFacts,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsResponse.SerializeToString,
+            ),
+            'ScreenListedPersons': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScreenListedPersons,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1185,6 +1205,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/GetRenewalFacts',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.GetRenewalFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScreenListedPersons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ScreenListedPersons',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ScreenListedPersonsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -299,10 +299,17 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
             from_date=parse.date("from_date", request.from_date),
             to_date=parse.date("to_date", request.to_date),
             page=page,
+            actor=parse.actor(request.context),
         )
         return pb.ListDecisionsResponse(
             decisions=[render(d, pb.DecisionRecord()) for d in found], page=common_pb2.PageInfo(next_cursor=cursor)
         )
+
+    @rpc.translated
+    def ScreenListedPersons(self, request, context):
+        listing = parse.required("list", request.list, "the name of the list")
+        dv = queries.screen_listed(self.app, parse.actor(request.context), list(request.person_ids), listing)
+        return pb.ScreenListedPersonsResponse(hidden_person_ids=sorted(dv.hidden), shown_person_ids=list(dv.shown))
 
     @rpc.translated
     def GetDecision(self, request, context):

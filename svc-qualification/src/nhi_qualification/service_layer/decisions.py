@@ -10,7 +10,9 @@ from typing import Any
 from nhi_common import paging
 
 from ..domain.errors import NotFound
+from . import queries
 from .app import App
+from .context import Actor
 from .values import aware_iso, iso
 
 # The parts of a stored notification decision that the Decision message declares.
@@ -45,6 +47,11 @@ CORRECTION_KEYS = (
     "late",
     "late_days",
 )
+# The per-person parts of a decision (each entry names its person_id), left out for a person not listed (rule DV).
+PERSON_PARTS = {
+    "decision": ("persons", "documents", "certificates_to_issue", "certificates_to_collect", "statuses"),
+    "correction": ("certificates_to_reissue",),
+}
 
 
 def list_decisions(
@@ -55,13 +62,25 @@ def list_decisions(
     from_date: dt.date | None = None,
     to_date: dt.date | None = None,
     page: paging.Page = paging.Page(),
+    actor: Actor | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
-    """The decisions about a person or a household (business dates from..to, inclusive), oldest first."""
+    """The decisions about a person or a household (business dates from..to, inclusive), oldest first, without
+    the DV support-measure persons the actor may not see (rule DV; no actor: the service's own read): asked for
+    such a person, none (the others' decisions would tell that the person is there)."""
     with app.uow(read_only=True) as uow:
         found, cursor = uow.changes.decisions_page(
             person_id=person_id, household_id=household_id, from_date=from_date, to_date=to_date, page=page
         )
-    return [record(r) for r in found], cursor
+        records = [record(r) for r in found]
+        dv = queries.DvListed()
+        if actor is not None:
+            named = [p for r in records for p in _named(r)] + ([person_id] if person_id else [])
+            dv = queries.dv_listed(actor, *queries.listed_dv(app, uow, actor, named))
+    if actor is not None:
+        queries.audit_dv_listed(app, actor, dv)
+    if person_id in dv.hidden:
+        return [], ""
+    return [r for r in (without(r, dv.hidden) for r in records) if r is not None], cursor
 
 
 def get_decision(app: App, decision_id: str) -> dict[str, Any]:
@@ -70,6 +89,39 @@ def get_decision(app: App, decision_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("decision", decision_id)
     return record(row)
+
+
+def _named(out: dict[str, Any]) -> list[str]:
+    """Every person a DecisionRecord names: its person_ids and those of its per-person parts."""
+    named = list(out["person_ids"])
+    for part, keys in PERSON_PARTS.items():
+        for key in keys:
+            named += [e["person_id"] for e in (out.get(part) or {}).get(key, []) if e.get("person_id")]
+    return named
+
+
+def without(out: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any] | None:
+    """Rule DV: the decision as listed without the `hidden` persons: out of person_ids, out of the per-person parts,
+    and the decision's own reasons whose facts name them; None when every person it names is hidden."""
+    if not hidden & set(_named(out)):
+        return out
+    kept = [p for p in out["person_ids"] if p not in hidden]
+    if out["person_ids"] and not kept:
+        return None
+    listed = {**out, "person_ids": kept}
+    for part, keys in PERSON_PARTS.items():
+        if out.get(part) is None:
+            continue
+        body = {**out[part]}
+        for key in keys:
+            if key in body:
+                body[key] = [e for e in body[key] if e.get("person_id") not in hidden]
+        if "reasons" in body:
+            body["reasons"] = [
+                r for r in body["reasons"] if not hidden & {str(v) for v in (r.get("facts") or {}).values()}
+            ]
+        listed[part] = body
+    return listed
 
 
 def record(row) -> dict[str, Any]:

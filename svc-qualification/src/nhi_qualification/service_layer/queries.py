@@ -200,10 +200,20 @@ def dv_listed(actor: Actor, listed: list[str], dv: set[str]) -> DvListed:
     return DvListed(hidden=frozenset(found))
 
 
-def audit_dv_listed(app: App, actor: Actor, dv: DvListed) -> None:
-    """Listing DV support-measure persons under dv:read is audited, with the request's purpose (X-Purpose)."""
+def audit_dv_listed(app: App, actor: Actor, dv: DvListed, listing: str = "") -> None:
+    """Listing DV support-measure persons under dv:read is audited, with the request's purpose (X-Purpose) and, for
+    a list another service owns, the list's name."""
     if dv.shown:
-        _audit(app, actor, "dv.person_listed", "person", ",".join(dv.shown))
+        _audit(app, actor, "dv.person_listed", "person", ",".join(dv.shown), detail=listing)
+
+
+def screen_listed(app: App, actor: Actor, person_ids: list[str], listing: str) -> DvListed:
+    """Rule DV for a list another service owns (`listing`, its name): which of the page's persons the actor (that
+    service's caller) may not see listed, and which it sees under dv:read, audited here."""
+    with app.uow(read_only=True) as uow:
+        dv = dv_listed(actor, *listed_dv(app, uow, actor, person_ids))
+    audit_dv_listed(app, actor, dv, listing)
+    return dv
 
 
 def list_insured_persons(
@@ -314,7 +324,9 @@ def _audit_my_number_read(app: App, actor: Actor, rows) -> None:
         _audit(app, actor, "mynumber.read", "person", ",".join(read))
 
 
-def _audit(app: App, actor: Actor, action: str, kind: str, target: str) -> None:
+def _audit(app: App, actor: Actor, action: str, kind: str, target: str, detail: str = "") -> None:
     with app.uow() as uow:
-        uow.journal.audit(operator_id=actor.operator_id, action=action, target_kind=kind, target_id=target)
+        uow.journal.audit(
+            operator_id=actor.operator_id, action=action, target_kind=kind, target_id=target, detail=detail
+        )
         uow.commit()
