@@ -292,6 +292,8 @@ class Bench:
             while True:
                 job = self.http.get(f"/api/v1/jobs/{job_id}", headers=self.headers("batch")).json()
                 phases.setdefault(job["state"], time.perf_counter() - started)  # when each state was first seen
+                if job["total"] and job["done"] + job["failed"] >= job["total"]:
+                    phases.setdefault("chunks_done", time.perf_counter() - started)  # then the print files
                 if job["state"] in ("succeeded", "failed"):
                     break
                 time.sleep(0.25)
@@ -351,10 +353,10 @@ def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
             flush=True,
         )
         phases = result["phases"]
-        chunks = phases.get("assembling", result["seconds"]) - phases.get("running", 0.0)
+        chunks = phases.get("chunks_done", result["seconds"]) - phases.get("running", 0.0)
         print(
             f"    planned after {phases.get('running', 0.0):.1f}s, chunks {chunks:.1f}s, print files and manifest"
-            f" {result['seconds'] - phases.get('assembling', result['seconds']):.1f}s;"
+            f" {result['seconds'] - phases.get('chunks_done', result['seconds']):.1f}s;"
             f" CPU seconds: {', '.join(f'{name} {used:.1f}' for name, used in sorted(result['cpu'].items()))}"
             f"; load average {os.getloadavg()[0]:.1f}",
             flush=True,

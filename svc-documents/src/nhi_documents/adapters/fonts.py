@@ -151,6 +151,8 @@ class EmbeddedFont(TTFont):
         self.face.get_table = _tables(self.face)
         # (subset's base font name, its codes, compression) -> (widths, ToUnicode stream, font program stream)
         self._shared: dict[tuple[str, tuple[int, ...], int], tuple[bytes, bytes, bytes]] = {}
+        # wording -> the codes `prepare` gives it (assignments, subsets, next code, shared subsets)
+        self._prepared: dict[str, tuple[dict[int, int], list[list[int]], int, int]] = {}
         self._descriptors: dict[str, list[bytes]] = {}  # subset's base font name -> its descriptor around the ref
 
     def prepare(self, doc: pdfdoc.PDFDocument, wording: str) -> bool:
@@ -161,10 +163,20 @@ class EmbeddedFont(TTFont):
         state = self._assignState(doc)
         if state.nextCode != 1 or getattr(state, "shared", None) is not None or doc.fontMapping:
             return False
-        self.splitString(wording, doc)
-        if state.nextCode & 0xFF:
-            state.nextCode = (state.nextCode | 0xFF) + 1
-        state.shared = len(state.subsets)
+        prepared = self._prepared.get(wording)
+        if prepared is None:
+            self.splitString(wording, doc)
+            if state.nextCode & 0xFF:
+                state.nextCode = (state.nextCode | 0xFF) + 1
+            state.shared = len(state.subsets)
+            prepared = (dict(state.assignments), [list(s) for s in state.subsets], state.nextCode, state.shared)
+            with _lock:
+                if len(self._prepared) >= 256:
+                    self._prepared.clear()
+                self._prepared[wording] = prepared
+        else:  # the codes the wording was given before: the same, copied
+            assignments, subsets, state.nextCode, state.shared = prepared
+            state.assignments, state.subsets = dict(assignments), [list(s) for s in subsets]
         self.getSubsetInternalName(0, doc)
         return True
 
