@@ -47,6 +47,12 @@ class FakeQualification:
         self.incomes: list = []
         self.determined: list[str] = []
         self.decisions: dict[str, dict] = {}
+        self.dv: set[str] = set()  # under a DV support measure on the business date
+        self.screened: list[tuple[list[str], str]] = []
+
+    def hidden_persons(self, caller, person_ids, listing):
+        self.screened.append((sorted(person_ids), listing))
+        return set() if "dv:read" in caller["scopes"] else self.dv & set(person_ids)
 
     def record_incomes(self, records, *, idempotency_key):
         self.incomes += records
@@ -170,6 +176,25 @@ def test_each_kind_is_found_by_the_population_job_and_resolved_by_its_correction
     with pytest.raises(DomainError) as caught:
         inconsistencies.resolve(dead["inconsistency_id"], change_id="chg-dead", note="", operator_id="c", day=DAY)
     assert caught.value.code == "ALREADY_RESOLVED"
+
+
+def test_a_dv_persons_findings_are_listed_only_to_a_caller_svc_qualification_lets_see_them(world):
+    qualification, inconsistencies, _pension, _income, _imports, jobs = world
+    qualification.rows = {p: person(p, status="dead") for p in ("400001", "400002")}
+    qualification.dv = {"400002"}
+    jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)
+
+    def listed(scopes: tuple[str, ...], person_id: str = "") -> list[str]:
+        rows, _ = inconsistencies.list(
+            state="open", kind="", person_id=person_id, page=_page(), caller={"scopes": scopes}
+        )
+        return [r["person_id"] for r in rows]
+
+    assert listed(()) == ["400001"]
+    assert listed((), person_id="400002") == []
+    assert listed(("dv:read",)) == ["400001", "400002"]
+    assert qualification.screened[0] == (["400001", "400002"], "integration.inconsistencies")
+    assert len(inconsistencies.list(state="open", kind="", person_id="", page=_page())[0]) == 2  # its own read
 
 
 def test_a_pension_change_checks_that_person_at_once(world):

@@ -6,7 +6,7 @@ from nhi.integration.v1 import integration_pb2 as ipb
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 # Headings of the list as printed for clerks.
 COLUMNS = {
@@ -32,7 +32,11 @@ COLUMNS = {
 def list_inconsistencies(state=None, kind=None, person_id=None, page_size=None, cursor=None):
     """ListInconsistencies."""
     request = ipb.ListInconsistenciesRequest(
-        state=state or "", kind=kind or "", person_id=person_id or "", page=page(page_size, cursor)
+        state=state or "",
+        kind=kind or "",
+        person_id=person_id or "",
+        page=page(page_size, cursor),
+        context=list_context(),
     )
     doc = to_page_json(backends().call("integration", "ListInconsistencies", request))
     doc.setdefault("inconsistencies", [])
@@ -52,9 +56,9 @@ def resolve_inconsistency(inconsistency_id, body):
 
 def report_rows(*, limit: int):
     """The open findings as rows of the report qualification_inconsistency_list (its columns in svc-documents)."""
-    cursor, count = "", 0
+    cursor, count, context = "", 0, list_context()
     while True:
-        request = ipb.ListInconsistenciesRequest(state="open", page=page(500, cursor))
+        request = ipb.ListInconsistenciesRequest(state="open", page=page(500, cursor), context=context)
         doc = to_page_json(backends().call("integration", "ListInconsistencies", request))
         for row in doc.get("inconsistencies", []):
             if count == limit:

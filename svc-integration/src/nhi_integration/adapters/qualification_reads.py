@@ -107,6 +107,17 @@ class QualificationFeedClient:
                 return
             after = answer.next_after_person_id
 
+    def hidden_persons(self, caller: common_pb2.RequestContext, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed; a list that
+        cannot ask is not given out (UNAVAILABLE), never given out whole."""
+        request = pb.ScreenListedPersonsRequest(context=caller, person_ids=sorted(set(person_ids)), list=listing)
+        try:
+            answer = self._stub().ScreenListedPersons(request, timeout=self.deadline)
+        except grpc.RpcError as error:
+            message = f"svc-qualification cannot say who is under a DV support measure (rule DV): {error.code().name}"
+            raise rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, message, reason="DV_SCREEN_UNAVAILABLE") from None
+        return set(answer.hidden_person_ids)
+
     def decision(self, change_id: str) -> dict[str, Any] | None:
         """The decision (change) `change_id` names: its kind and persons; None when svc-qualification has none."""
         try:

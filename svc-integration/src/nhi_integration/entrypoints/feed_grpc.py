@@ -76,6 +76,7 @@ class FeedsApi:
             kind=request.kind,
             person_id=request.person_id,
             page=paging.parse(request.page.page_size, request.page.cursor),
+            caller=request.context,
         )
         return pb.ListInconsistenciesResponse(
             inconsistencies=[pb.Inconsistency(**r) for r in rows], page=common_pb2.PageInfo(next_cursor=cursor)

@@ -30,6 +30,11 @@ class QualificationPort(Protocol):
 
     def decision(self, change_id: str) -> dict[str, Any] | None: ...
 
+    def hidden_persons(self, caller: Any, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV: which of a list's persons its caller (`caller`, the request's context as it came) may not see
+        listed, as svc-qualification says (who is under a DV support measure on the caller's business date; it
+        audits a listing under dv:read)."""
+
 
 class FeedRecords(Protocol):
     def claim(self, receipt_key: str, consumer: str) -> bool: ...

@@ -15,6 +15,7 @@ from .feed_ports import FeedRecords, FeedStore, QualificationPort
 
 log = logging.getLogger(__name__)
 STATES = ("open", "resolved")
+LISTING = "integration.inconsistencies"  # the list's name in svc-qualification's audit row (rule DV)
 
 
 class Inconsistencies:
@@ -60,14 +61,22 @@ class Inconsistencies:
             tx.touch_findings(seen)
         return len(new)
 
-    def list(self, *, state: str, kind: str, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+    def list(
+        self, *, state: str, kind: str, person_id: str, page: Page, caller: Any = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """A page of the findings, without the rows of the DV support-measure persons `caller` may not see listed
+        (rule DV; no caller: the service's own read)."""
         if state and state not in STATES:
             raise InvalidInput("state", "must be open or resolved", code="UNKNOWN_KIND")
         if kind and kind not in KINDS:
             raise InvalidInput("kind", "must be one of " + ", ".join(KINDS), code="UNKNOWN_KIND")
         with self.store.transaction() as tx:
             rows, cursor = tx.list_findings(state=state, kind=kind, person_id=person_id, page=page)
-        return [view(r) for r in rows], cursor
+        found = [view(r) for r in rows]
+        if caller is None or not found:
+            return found, cursor
+        hidden = self.qualification.hidden_persons(caller, [r["person_id"] for r in found], LISTING)
+        return [r for r in found if r["person_id"] not in hidden], cursor
 
     def resolve(self, inconsistency_id: str, *, change_id: str, note: str, operator_id: str, day: dt.date) -> dict:
         """Link the correction that fixed the finding; refused while the records still disagree."""
