@@ -155,6 +155,21 @@ def test_the_prefecture_acquisition_date_returned_is_written_back_listed_and_sen
     assert (written["origin"], written["automatic"]) == ("batch", True)
     assert written["correction"]["corrected_fields"] == ["acquired_on"]
     assert written["correction"]["reasons"][0]["rule_id"] == "ACQ-MOVE-IN-PREF"
+    # the 資格確認書 prints the 資格取得年月日: issued again, as after a clerk's correction of it
+    assert [c["kind"] for c in written["correction"]["certificates_to_reissue"]] == ["eligibility_certificate"]
+
+    def reissue_queued():
+        items = running.http.get(
+            "/api/v1/print-queue", params={"person_id": person_id}, headers=running.headers("counter")
+        ).json()["items"]
+        return [i for i in items if i["reason"] == "corrected"]
+
+    [queued] = running.wait_for(reissue_queued, timeout=60)
+    assert (queued["kind"], queued["rule_ids"], queued["printed"]) == (
+        "eligibility_certificate",
+        ["ACQ-MOVE-IN-PREF", "CERT-KIND"],
+        False,
+    )
 
     # the correction reaches svc-interchange and the next day's file; the simulator finds it continuous
     running.wait_for(lambda: pending_records(running, person_id))

@@ -163,3 +163,20 @@ def test_an_involuntary_unemployment_status_makes_its_slip_due_like_the_other_sl
     assert items(CHANGED, event)[0] == [
         ("involuntary_unemployment_slip", "involuntary_unemployment", "2026-11-24", ("SPECIAL-STATUS",))
     ]
+
+
+def test_a_correction_of_what_a_certificate_prints_queues_the_certificates_its_decision_names():
+    corrected = "jp.nhi.qualification.corrected.v1"
+    moved_back = person_event(
+        corrected_fields=["acquired_on"],
+        certificates_to_reissue=["eligibility_certificate", "elderly_recipient_certificate"],
+        rule_ids=["ACQ-MOVE-IN-PREF"],
+    )
+    found, asked = items(corrected, moved_back)
+    assert found == [
+        ("eligibility_certificate", "corrected", "2026-11-24", ("ACQ-MOVE-IN-PREF", "CERT-KIND")),
+        ("elderly_recipient_certificate", "corrected", "2026-11-24", ("ACQ-MOVE-IN-PREF", "CERT-KIND")),
+    ]
+    assert asked == [], "the decision of svc-qualification names them: CERT-KIND is not asked again"
+    renamed = person_event(corrected_fields=["relationship"], certificates_to_reissue=[], rule_ids=["CORRECTION"])
+    assert items(corrected, renamed)[0] == []

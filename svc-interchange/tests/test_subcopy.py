@@ -62,8 +62,17 @@ def acquired(person_id: str, **extra) -> Event:
 
 
 class FakePeople:
+    def __init__(self) -> None:
+        self.screened: list[tuple[list[str], str]] = []
+
     def person(self, person_id):
         return PEOPLE.get(person_id)
+
+    def hidden_persons(self, caller, person_ids, listing):
+        self.screened.append((sorted(set(person_ids)), listing))
+        if "dv:read" in caller["scopes"]:
+            return set()
+        return {p for p in person_ids if p in PEOPLE and PEOPLE[p].dv_support}
 
 
 class FakeBurden:
@@ -347,3 +356,20 @@ def test_a_pending_burden_decision_of_a_mover_queues_an_income_query_once(setup)
     again = burden_changed("000000001", pending=True)
     service.record_qualification_event(again)  # another pending decision of the same year asks nothing more
     assert len(service.list_queries(person_id="", page=Page(10, None))[0]) == 1
+
+
+def test_the_subcopy_target_list_names_a_dv_person_only_to_a_caller_svc_qualification_lets_see_them(setup):
+    service, _server, _burden, _drop = setup
+    changes(service)
+    service.register_subcopies(DAY)
+
+    def listed(scopes: tuple[str, ...]) -> list[str]:
+        found, _ = service.list_report("subcopy_target_list", page=Page(100, None), caller={"scopes": scopes})
+        return sorted(r["person_id"] for r in found)
+
+    assert listed(()) == ["000000001", "000000003"]
+    assert listed(("dv:read",)) == ["000000001", "000000002", "000000003"]
+    assert service.people.screened[0] == (["000000001", "000000002", "000000003"], "interchange.subcopy_target_list")
+    assert len(rows(service, "subcopy_target_list")) == 3  # the service's own read
+    service.list_report("interchange_import_list", page=Page(100, None), caller={"scopes": ()})
+    assert len(service.people.screened) == 2  # a list of files, not of persons, is not screened

@@ -112,3 +112,23 @@ def test_a_date_after_the_coverage_start_an_unknown_period_or_another_persons_pe
         record(app, period_id=period.period_id, prefecture_acquired_on="")
     assert no_date.value.field == "prefecture_acquired_on"
     assert outbox(engine) == []
+
+
+def test_the_certificates_printing_the_acquisition_date_are_reissued_as_after_a_clerks_correction(app, service, engine):
+    """The 資格確認書 prints the 資格取得年月日: the write-back names it to be issued again, in the decision and in the
+    corrected event the print queue reads, as certificates.to_reissue does for a clerk's correction."""
+    period = joined_from_within_the_prefecture(service, engine)
+    answer = record(app, period_id=period.period_id, prefecture_acquired_on="2015-04-01")
+    correction = service.get_decision(answer["change_id"])["correction"]
+    [reissue] = correction["certificates_to_reissue"]
+    assert (reissue["kind"], reissue["person_id"], reissue["valid_from"]) == (
+        "eligibility_certificate",
+        "000000001",
+        "2026-11-24",
+    )
+    because = reissue["reasons"][-1]
+    assert (because["rule_id"], because["facts"]) == ("ACQ-MOVE-IN-PREF", {"corrected_fields": "acquired_on"})
+    [event] = outbox(engine)
+    assert (event["certificates_to_reissue"], event["rule_ids"]) == (["eligibility_certificate"], ["ACQ-MOVE-IN-PREF"])
+    again = record(app, period_id=period.period_id, prefecture_acquired_on="2015-04-01")
+    assert again["outcome"] == "unchanged" and len(outbox(engine)) == 1, "nothing more to reissue"

@@ -368,12 +368,16 @@ def test_moving_the_acquisition_date_moves_the_event_date_notify_14_counts_from(
     certificates = result["certificates_to_reissue"]
     assert [c["kind"] for c in certificates] == ["eligibility_certificate"]
     assert certificates[0]["reasons"][-1]["rule_id"] == "CORRECTION"
+    # the print queue of svc-documents reads them from the event
+    data = json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)
+    assert (data["certificates_to_reissue"], data["rule_ids"]) == (["eligibility_certificate"], ["CORRECTION"])
 
 
 def test_only_a_correction_of_what_a_certificate_shows_reissues_it(service, records, engine):
     old = joined(service, engine, "000000002")
     result = records.correct_qualification(correction(old, relationship="孫"), BACKOFFICE)
     assert result["certificates_to_reissue"] == [] and (result["late"], result["late_days"]) == (False, 0)
+    assert json.loads(outbox(engine, "nhi.v1.qualification.corrected")[0].data)["certificates_to_reissue"] == []
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,7 @@ PRINT_REASON = {
     "burden_changed": "負担割合・限度区分の変更",
     "elder_joined": "70〜74歳の加入",
     "elder_left": "70〜74歳の脱退",
+    "corrected": "記載事項の訂正による再交付",
 }
 RETURN_OUTCOME = {
     "returned": "回収した",

@@ -6,7 +6,7 @@ from nhi.documents.v1 import documents_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import documents, lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 COLUMNS = {
     "item_id": "項目番号",
@@ -31,6 +31,7 @@ def list_items(printed=None, person_id=None, kind=None, page_size=None, cursor=N
         printed="" if printed is None else ("true" if printed else "false"),
         person_id=person_id or "",
         kind=kind or "",
+        context=list_context(),
     )
     doc = to_page_json(backends().call("documents", "ListPrintQueue", request))
     return lists.respond(doc, "items", COLUMNS, "print-queue")

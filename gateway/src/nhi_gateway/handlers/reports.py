@@ -100,12 +100,14 @@ INTERCHANGE_COLUMNS = {
     "subcopy_target_list": ("person_id", "name", "item_type", "change_type", "transfer_status"),
 }
 INTERCHANGE_COUNTS = ("count", "rejected")
+INTERCHANGE_PERSONS = ("subcopy_target_list",)  # the lists of persons (rule DV: svc-interchange screens them)
 
 
 def _interchange_rows(kind: str):
     def request(p):
-        return ipb.ListInterchangeRowsRequest(kind=kind, page=p)
+        return ipb.ListInterchangeRowsRequest(kind=kind, page=p, context=context)
 
+    context = list_context() if kind in INTERCHANGE_PERSONS else call_context()
     for doc in _pages("interchange", "ListInterchangeRows", request):
         for row in doc.get("rows", []):
             cells = row.get("cells") or {}
@@ -187,8 +189,9 @@ def _age75_rows(job_id: str):
 
 def _undrawable_rows():
     def request(p):
-        return dpb.ListUndrawableCharactersRequest(page=p)
+        return dpb.ListUndrawableCharactersRequest(page=p, context=context)
 
+    context = list_context()
     for doc in _pages("documents", "ListUndrawableCharacters", request):
         yield from doc.get("characters", [])
 

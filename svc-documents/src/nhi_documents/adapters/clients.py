@@ -146,6 +146,17 @@ class QualificationClient:
         except grpc.RpcError as error:
             raise translate(error, kind, key) from None
 
+    def hidden_persons(self, caller: common_pb2.RequestContext, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed; a list that
+        cannot ask is not given out (UNAVAILABLE), never given out whole."""
+        request = pb.ScreenListedPersonsRequest(context=caller, person_ids=sorted(set(person_ids)), list=listing)
+        try:
+            answer = self._stub().ScreenListedPersons(request, timeout=self.deadline)
+        except grpc.RpcError as error:
+            message = f"svc-qualification cannot say who is under a DV support measure (rule DV): {error.code().name}"
+            raise rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, message, reason="DV_SCREEN_UNAVAILABLE") from None
+        return set(answer.hidden_person_ids)
+
     def get_person(self, person_id: str, *, operator_id: str, business_date: dt.date) -> PersonInfo:
         message = self._call(
             "GetPerson",

@@ -95,6 +95,7 @@ class BatchServicer:
             person_id=request.person_id,
             kind=request.kind,
             page=page,
+            caller=request.context,
         )
         return pb.ListPrintQueueResponse(
             items=[to_item(i) for i in items], page=common_pb2.PageInfo(next_cursor=cursor)

@@ -120,7 +120,9 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
     @rpc.translated
     def ListUndrawableCharacters(self, request, context):
         page = paging.parse(request.page.page_size, request.page.cursor)
-        rows, cursor = self.service.list_undrawable_characters(person_id=request.person_id, page=page)
+        rows, cursor = self.service.list_undrawable_characters(
+            person_id=request.person_id, page=page, caller=request.context
+        )
         return pb.ListUndrawableCharactersResponse(
             characters=[
                 pb.UndrawableCharacter(

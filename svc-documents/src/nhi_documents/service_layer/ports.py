@@ -33,6 +33,11 @@ class QualificationSource(Protocol):
     ) -> ShareInfo:
         """The person's 一部負担金の割合 as svc-qualification determines it (BURDEN-3), without storing anything."""
 
+    def hidden_persons(self, caller: Any, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV: which of a list's persons its caller (`caller`, the request's context as it came) may not see
+        listed, as svc-qualification says (who is under a DV support measure on the caller's business date; it
+        audits a listing under dv:read)."""
+
 
 class Renderer(Protocol):
     def render(self, doc: DocumentModel) -> bytes:

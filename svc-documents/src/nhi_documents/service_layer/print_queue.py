@@ -16,7 +16,10 @@ the change (the counter, a batch, the resident stream). What an event makes due:
   changed -> 特定同一世帯所属者異動連絡票; 旧被扶養者 registered or changed -> 旧被扶養者異動連絡票; 産前産後
   (status prenatal_reduction) -> 産前産後保険料（税）軽減異動連絡票; 非自発的失業者 (status involuntary_unemployment)
   -> 非自発的失業者保険料（税）軽減異動連絡票; a burden ratio or limit category change, or a
-  70-74 person joining or leaving (the household's share is decided again, BURDEN-3) -> 負担区分異動連絡票."""
+  70-74 person joining or leaving (the household's share is decided again, BURDEN-3) -> 負担区分異動連絡票;
+- reissues: a correction of what a certificate prints (a clerk's 資格異動訂正, or the prefecture acquisition date the
+  aggregation system returned, ACQ-MOVE-IN-PREF) -> the certificates svc-qualification's decision names
+  (certificates_to_reissue of the corrected event), due on the business date of the correction."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from .job_ports import JobStore
 from .ports import QualificationSource
 
 CONSUMER = "documents-print-queue"
+LISTING = "documents.print_queue"  # the list's name in svc-qualification's audit row (rule DV)
 ELIGIBILITY = certificate.KIND
 ELDERLY = certificate.ELDERLY_RECIPIENT_CERTIFICATE
 CARD_UNUSABLE = ("card_expired", "card_certificate_expired", "card_returned")
@@ -90,6 +94,9 @@ def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str
             items.append(item(STATUS_SLIPS["specific_same_household"], "age75", ["LOSS-AGE75", "SPECIAL-STATUS"]))
         # 70-74 on the day of the loss, as svc-qualification's decision reads it (not when leaving at 75)
         return items + _elder_burden_slip(data, lost, "elder_left", item)
+    if event_type.endswith(".corrected.v1"):
+        rules = list(dict.fromkeys([*(data.get("rule_ids") or ["CORRECTION"]), "CERT-KIND"]))
+        return [item(kind, "corrected", rules) for kind in data.get("certificates_to_reissue") or ()]
     if not event_type.endswith(".changed.v1"):
         return []
     if data.get("change_kind") == "status":
@@ -160,10 +167,22 @@ class PrintQueue:
             return tx.add_due(rows)
 
     def list(
-        self, *, printed: bool | None = None, person_id: str = "", kind: str = "", page: Page = Page()
+        self,
+        *,
+        printed: bool | None = None,
+        person_id: str = "",
+        kind: str = "",
+        page: Page = Page(),
+        caller: Any = None,
     ) -> tuple[list[dict[str, Any]], str]:
+        """A page of the queue, without the items of the DV support-measure persons `caller` may not see listed
+        (rule DV; no caller: the service's own read)."""
         with self.store.transaction() as tx:
-            return tx.list_due(printed=printed, person_id=person_id, kind=kind, page=page)
+            items, cursor = tx.list_due(printed=printed, person_id=person_id, kind=kind, page=page)
+        if caller is None or not items:
+            return items, cursor
+        hidden = self.qualification.hidden_persons(caller, [i["person_id"] for i in items], LISTING)
+        return [i for i in items if i["person_id"] not in hidden], cursor
 
     def mark_printed(self, item_id: str, *, operator_id: str, document_id: str = "") -> dict[str, Any]:
         """Printed by whom and when; marking an item printed twice keeps the first mark."""

@@ -36,6 +36,7 @@ MEDIA_TYPES = {
 DATE_OPTIONS = ("as_of", "expected_on")  # options that take an ISO date: the day looked at, a birth's due date
 JST = dt.timezone(dt.timedelta(hours=9))
 _ATTEMPTS = 3
+UNDRAWABLE_LISTING = "documents.undrawable_characters"  # the list's name in svc-qualification's audit row (rule DV)
 
 
 class DocumentService:
@@ -392,12 +393,17 @@ class DocumentService:
         return meta
 
     def list_undrawable_characters(
-        self, *, person_id: str = "", page: Page = Page()
+        self, *, person_id: str = "", page: Page = Page(), caller: Any = None
     ) -> tuple[list[dict[str, Any]], str]:
-        """The persons whose documents were refused for a character no font draws, oldest first (文字要件)."""
+        """The persons whose documents were refused for a character no font draws, oldest first (文字要件), without
+        the DV support-measure persons `caller` may not see listed (rule DV; no caller: the service's own read)."""
         if self.undrawable is None:
             return [], ""
-        return self.undrawable.list(person_id=person_id, page=page)
+        rows, cursor = self.undrawable.list(person_id=person_id, page=page)
+        if caller is None or not rows:
+            return rows, cursor
+        hidden = self.qualification.hidden_persons(caller, [r["person_id"] for r in rows], UNDRAWABLE_LISTING)
+        return [r for r in rows if r["person_id"] not in hidden], cursor
 
     def list_documents(
         self, *, person_id: str = "", kind: str = "", page: Page = Page()

@@ -42,6 +42,17 @@ class QualificationLink:
             raise
         return PersonFacts(found.person_id, found.household_id, found.my_number, found.dv_support)
 
+    def hidden_persons(self, caller: common_pb2.RequestContext, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed; a list that
+        cannot ask is not given out (UNAVAILABLE), never given out whole."""
+        request = qpb.ScreenListedPersonsRequest(context=caller, person_ids=sorted(set(person_ids)), list=listing)
+        try:
+            answer = self._stub().ScreenListedPersons(request, timeout=DEADLINE)
+        except grpc.RpcError as error:
+            message = f"svc-qualification cannot say who is under a DV support measure (rule DV): {error.code().name}"
+            raise rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, message, reason="DV_SCREEN_UNAVAILABLE") from None
+        return set(answer.hidden_person_ids)
+
     def income_year(self, household_id: str) -> int:
         request = qpb.DetermineBurdenRatioRequest(
             context=common_pb2.RequestContext(operator_id=OPERATOR), household_id=household_id, dry_run=True

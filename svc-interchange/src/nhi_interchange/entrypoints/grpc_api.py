@@ -106,7 +106,7 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     @rpc.translated
     def ListInterchangeRows(self, request, context):
         page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
-        rows, cursor = self.service.list_report(request.kind, page=page)
+        rows, cursor = self.service.list_report(request.kind, page=page, caller=request.context)
         return pb.ListInterchangeRowsResponse(
             rows=[pb.InterchangeRow(cells={k: str(v) for k, v in row.items() if v is not None}) for row in rows],
             page=common_pb2.PageInfo(next_cursor=cursor),

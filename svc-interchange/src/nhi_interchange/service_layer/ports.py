@@ -155,6 +155,11 @@ class PersonDirectory(Protocol):
     def person(self, person_id: str) -> PersonFacts | None:
         """The person as svc-qualification holds them now; None when unknown."""
 
+    def hidden_persons(self, caller: Any, person_ids: list[str], listing: str) -> set[str]:
+        """Rule DV: which of a list's persons its caller (`caller`, the request's context as it came) may not see
+        listed, as svc-qualification says (who is under a DV support measure on the caller's business date; it
+        audits a listing under dv:read)."""
+
 
 class PrefectureAcquisitions(Protocol):
     """svc-qualification's register for ACQ-MOVE-IN-PREF (2.6.7)."""

@@ -43,6 +43,8 @@ REPORT_KINDS = (
     "interchange_registration_result_list",
     "subcopy_target_list",
 )
+# The lists of persons among them (rule DV), with their names in svc-qualification's audit row.
+SCREENED_REPORTS = {"subcopy_target_list": "interchange.subcopy_target_list"}
 SUBCOPY_ITEMS = ("income",)  # what a 副本照会 asks for today: the income of a mover for BURDEN-PENDING (2.1.5)
 MANUAL_STATES = ("waiting", "provided", "refused")
 
@@ -163,11 +165,19 @@ class InterchangeService:
         with self.store.transaction() as records:
             return records.list_files(page=page)
 
-    def list_report(self, kind: str, *, page: Page) -> tuple[list[dict[str, Any]], str]:
+    def list_report(self, kind: str, *, page: Page, caller: Any = None) -> tuple[list[dict[str, Any]], str]:
+        """A page of one of the lists; in a list of persons, without the DV support-measure persons `caller` may not
+        see listed (rule DV; no caller: the service's own read; no directory to ask: nobody)."""
         if kind not in REPORT_KINDS:
             raise InvalidInput("kind", f"{kind!r} is not a list svc-interchange fills", code="UNKNOWN_KIND")
         with self.store.transaction() as records:
-            return records.list_report(kind, page=page)
+            rows, cursor = records.list_report(kind, page=page)
+        if caller is None or kind not in SCREENED_REPORTS or not rows:
+            return rows, cursor
+        if self.people is None:
+            return [], cursor
+        hidden = self.people.hidden_persons(caller, [r["person_id"] for r in rows], SCREENED_REPORTS[kind])
+        return [r for r in rows if r["person_id"] not in hidden], cursor
 
     def list_transfers(self, *, page: Page) -> tuple[list[dict[str, Any]], str]:
         with self.store.transaction() as records:

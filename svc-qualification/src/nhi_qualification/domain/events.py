@@ -287,6 +287,9 @@ class QualificationCorrected(Event):
     business_date: dt.date
     operator_id: str
     coverage_starts_on: dt.date | None = None  # ACQ-MOVE-IN-PREF: the 適用開始 kept when the acquisition moved back
+    # the certificates the change makes due again (what they print changed), for svc-documents' print queue
+    certificates_to_reissue: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()  # the rules of the correction (CORRECTION, ACQ-MOVE-IN-PREF, ...)
 
     @property
     def subject(self) -> str:
@@ -313,6 +316,8 @@ class QualificationCorrected(Event):
             "business_date": self.business_date.isoformat(),
             "operator_id": self.operator_id,
             "coverage_starts_on": _iso(self.coverage_starts_on),
+            "certificates_to_reissue": list(self.certificates_to_reissue),
+            "rule_ids": list(self.rule_ids),
         }
 
 

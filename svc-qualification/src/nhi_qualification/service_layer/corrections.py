@@ -153,6 +153,8 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
             resend_required=bool(published),
             business_date=today,
             operator_id=actor.operator_id,
+            certificates_to_reissue=tuple(c["kind"] for c in reissue),
+            rule_ids=tuple(dict.fromkeys(r.rule_id for r in plan.reasons)),
         )
     )
     return {

@@ -12,6 +12,7 @@ from nhi_common.reasons import Reason
 from ..domain.commands import RecordPrefectureAcquisition
 from ..domain.errors import NotFound, RuleViolation, StalePeriodVersion
 from ..domain.events import QualificationCorrected
+from . import certificates
 from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
@@ -61,6 +62,7 @@ def _record(app: App, uow: AbstractUnitOfWork, cmd: RecordPrefectureAcquisition,
             "previous_acquired_on": current.acquired_on.isoformat(),
             "coverage_starts_on": starts_on.isoformat(),
             "source_change_id": cmd.source_change_id,
+            "corrected_fields": "acquired_on",
         },
     )
     version = uow.periods.replace(
@@ -79,6 +81,8 @@ def _record(app: App, uow: AbstractUnitOfWork, cmd: RecordPrefectureAcquisition,
         latest = uow.periods.current_version(cmd.period_id)
         raise StalePeriodVersion(cmd.period_id, current.version_id, latest.version_id if latest else 0)
     published = uow.journal.published_change_ids(current.person_id, uow.periods.change_ids(cmd.period_id))
+    # the 資格取得年月日 a certificate prints changed: the same certificates as a clerk's correction of it
+    reissue = certificates.to_reissue(app, uow, current, version, today, reason) if version.covers(today) else []
     decision = {
         "period_id": cmd.period_id,
         "corrected_version_id": current.version_id,
@@ -89,6 +93,7 @@ def _record(app: App, uow: AbstractUnitOfWork, cmd: RecordPrefectureAcquisition,
         "effective_date": cmd.prefecture_acquired_on.isoformat(),
         "source_change_id": cmd.source_change_id,
         "resend_required": bool(published),
+        "certificates_to_reissue": reissue,
         "reasons": [reason.as_dict()],
     }
     uow.changes.add(
@@ -134,6 +139,8 @@ def _record(app: App, uow: AbstractUnitOfWork, cmd: RecordPrefectureAcquisition,
             business_date=today,
             operator_id=actor.operator_id,
             coverage_starts_on=starts_on,
+            certificates_to_reissue=tuple(c["kind"] for c in reissue),
+            rule_ids=(RULE,),
         )
     )
     return {
