@@ -629,6 +629,19 @@ def _stop_workers(extra: list[subprocess.Popen]) -> None:
             proc.kill()
 
 
+BATCH_APPLICATION = "bench-batch"  # the batch's connections (this process, the extra workers): their backends' CPU
+
+
+def _with_application(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + f"application_name={BATCH_APPLICATION}"
+
+
+def _backends_cpu(monitor) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the batch's connections (not other work on the server)."""
+    rows = monitor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (BATCH_APPLICATION,))
+    return {pid: _cpu_seconds(pid) for (pid,) in rows}
+
+
 def _undo_burden(engine, job_id: str, outbox_seq: int) -> None:
     """Take back what a burden_redetermination job wrote (its determinations, the outbox rows after `outbox_seq`),
     so that the next worker count starts from the same data. The bench's schema is its own: nothing else writes."""
@@ -642,6 +655,8 @@ def _undo_burden(engine, job_id: str, outbox_seq: int) -> None:
 
 
 def batch(args) -> None:
+    import psycopg
+
     from nhi.common.v1 import common_pb2
     from nhi_devtools.natsserver import EmbeddedNats
     from nhi_qualification import bootstrap
@@ -651,7 +666,8 @@ def batch(args) -> None:
 
     counts = [int(x) for x in str(args.workers).split(",")]
     kinds = args.kinds.split(",")
-    engine = _engine(args.database_url)
+    engine = _engine(_with_application(args.database_url))
+    monitor = psycopg.connect(args.database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
     app = bootstrap.make_app(
         engine,
         mynumber_key=KEY,
@@ -665,7 +681,7 @@ def batch(args) -> None:
     jobs = worker.jobs
     env = {
         **os.environ,
-        "QUALIFICATION_DATABASE_URL": args.database_url,
+        "QUALIFICATION_DATABASE_URL": _with_application(args.database_url),
         "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
         "NHI_MYNUMBER_KEY": KEY,
         "NATS_URL": nats.url,
@@ -691,8 +707,10 @@ def batch(args) -> None:
             with engine.connect() as conn:
                 outbox_seq = conn.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar()
             samples: list[tuple[float, float, list[float]]] = []
-            groups = {"bench with its worker": os.getpid(), **{f"worker {p.pid}": p.pid for p in extra}}
-            cpu_before = _cpu_snapshot(groups)
+            # The bench's own process alone: the extra workers and the NATS server are its children.
+            groups = {f"worker {p.pid}": p.pid for p in extra}
+            cpu_before, backends_before = _cpu_snapshot(groups), _backends_cpu(monitor)
+            cpu_before["bench with its worker"] = _cpu_seconds(os.getpid())
             started = time.perf_counter()
             job = jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=params)), Actor("bench"))
             while job["state"] not in ("succeeded", "failed"):
@@ -700,9 +718,14 @@ def batch(args) -> None:
                 job = jobs.get(job["job_id"])
                 samples.append((time.perf_counter() - started, _rss_mb(), [_rss_mb(p.pid) for p in extra]))
             wall = time.perf_counter() - started
-            cpu_after = _cpu_snapshot(groups)
+            cpu_after, backends_after = _cpu_snapshot(groups), _backends_cpu(monitor)
+            cpu_after["bench with its worker"] = _cpu_seconds(os.getpid())
             used = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
             used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
+            # Only the backends of the batch's own connections (all PostgreSQL processes include other work).
+            used["postgres (the batch's backends)"] = sum(
+                cpu - backends_before.get(pid, 0.0) for pid, cpu in backends_after.items()
+            )
             elapsed = float(_job_seconds(engine, job["job_id"]) or wall)
             with engine.connect() as conn:
 
@@ -766,7 +789,7 @@ def batch(args) -> None:
                 + "".join(f", worker {p.pid} {_hwm_mb(p.pid):.0f} MB" for p in extra)
                 + ")"
             )
-            ours = sum(v for k, v in used.items() if k not in ("machine busy", "everything else"))
+            ours = sum(v for k, v in used.items() if k not in ("machine busy", "everything else", "postgres"))
             summary.append(
                 f"{kind:24s} workers={workers}  {elapsed:7.2f}s  raw COPY {raw_s:.3f}s  ratio {ratio:6.1f}×  "
                 f"CPU {ours:6.2f}s (workers + PostgreSQL; others {used['everything else']:.2f}s)  "
@@ -785,6 +808,7 @@ def batch(args) -> None:
         worker.stop()
         nats.stop()
         engine.dispose()
+        monitor.close()
 
 
 def main() -> None:
