@@ -3,8 +3,11 @@
 It does what the console relies on a real provider to do: discovery, an authorization endpoint that redirects back
 to the registered redirect URI with a one-time code (or with error=access_denied), a token endpoint that refuses a
 code whose PKCE verifier does not hash (S256) to the challenge it was issued for, checks the client's secret (basic
-or post) and the redirect URI, and answers an RS256 access token for the API and an ID token for the client; its
-JWKS; and an end-session endpoint. Knobs let a test make it misbehave (an ID token with other claims).
+or post) and the redirect URI, and answers an RS256 access token for the API, an ID token for the client and a refresh token; the
+refresh grant with rotating refresh tokens (each is good once: a reused one is refused, as a provider revoking
+refresh tokens on use does), answering a token with the user's roles and scopes as they are now; its JWKS; and an
+end-session endpoint. Knobs let a test make it misbehave (an ID token with other claims, a slow refresh), shorten the
+access tokens' lifetime, and revoke a user's refresh tokens (signed out at the provider, or disabled).
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ class TestProvider:
         self.deny = False  # the next authorization is refused (the clerk pressed 取消, or is not allowed)
         self.id_token_claims: dict = {}  # claims put into (or over) the next ID tokens
         self.cut_token_answers = False  # the token endpoint drops the connection instead of answering
+        self.access_ttl = 600  # seconds the access tokens it issues are good for
+        self.refresh_delay = 0.0  # seconds the token endpoint takes to answer a refresh
+        self.refresh_tokens: dict[str, str] = {}  # refresh tokens good (once each) -> whose
+        self._refresh_lock = threading.Lock()
         self.codes: dict[str, dict] = {}  # one-time codes -> what they were issued for
         self.token_requests: list[dict] = []  # what the token endpoint received, and what it answered
         self.authorize_requests: list[dict] = []
@@ -91,6 +98,8 @@ class TestProvider:
                 if self.path == "/realms/nhi/token" and provider.cut_token_answers:
                     self.close_connection = True  # the connection drops without an answer
                 elif self.path == "/realms/nhi/token":
+                    if form.get("grant_type") == "refresh_token" and provider.refresh_delay:
+                        time.sleep(provider.refresh_delay)
                     status, doc = provider.token(form, self.headers.get("Authorization"))
                     self._json(status, doc)
                 else:
@@ -175,6 +184,12 @@ class TestProvider:
             client_id, secret = (urllib.parse.unquote(part) for part in pair.split(":", 1))
         if client_id != CLIENT_ID or (self.client_secret is not None and secret != self.client_secret):
             return 401, {"error": "invalid_client"}
+        if form.get("grant_type") == "refresh_token":
+            with self._refresh_lock:  # rotation: the refresh token is used up whatever is answered
+                sub = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if sub is None:
+                return 400, {"error": "invalid_grant", "error_description": "unknown, used or revoked refresh token"}
+            return 200, self._tokens_for(sub)
         if form.get("grant_type") != "authorization_code":
             return 400, {"error": "unsupported_grant_type"}
         issued = self.codes.pop(form.get("code", ""), None)  # a code is good once
@@ -182,18 +197,42 @@ class TestProvider:
             return 400, {"error": "invalid_grant", "error_description": "unknown code or redirect_uri"}
         if s256(form.get("code_verifier", "")) != issued["challenge"]:
             return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
-        user = self.users[issued["user"]]
-        access_token = self.sign(
-            {"sub": issued["user"], "aud": API_AUDIENCE, "roles": user["roles"], "scope": user["scope"]}, ttl=600
-        )
+        answer = self._tokens_for(issued["user"])
         id_claims = {
             "sub": issued["user"],
             "aud": CLIENT_ID,
             "nonce": issued["nonce"],
-            "at_hash": at_hash(access_token),
+            "at_hash": at_hash(answer["access_token"]),
         }
-        id_token = self.sign({**id_claims, **self.id_token_claims}, ttl=300)
-        return 200, {"access_token": access_token, "id_token": id_token, "token_type": "Bearer", "expires_in": 600}
+        answer["id_token"] = self.sign({**id_claims, **self.id_token_claims}, ttl=300)
+        return 200, answer
+
+    def _tokens_for(self, sub: str) -> dict:
+        """An access token with the user's roles and scopes as they are now, and a new refresh token."""
+        access_token = self.access_token(sub)
+        refresh_token = secrets.token_urlsafe(32)
+        with self._refresh_lock:
+            self.refresh_tokens[refresh_token] = sub
+        return {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": self.access_ttl,
+            "refresh_token": refresh_token,
+        }
+
+    def access_token(self, sub: str, *, ttl: int | None = None) -> str:
+        user = self.users[sub]
+        claims = {"sub": sub, "aud": API_AUDIENCE, "roles": user["roles"], "scope": user["scope"]}
+        return self.sign(claims, ttl=self.access_ttl if ttl is None else ttl)
+
+    def revoke(self, sub: str) -> None:
+        """The user's refresh tokens are good no more (signed out at the provider, or the account disabled)."""
+        with self._refresh_lock:
+            for token in [token for token, whose in self.refresh_tokens.items() if whose == sub]:
+                del self.refresh_tokens[token]
+
+    def refreshes(self) -> list[dict]:
+        return [r for r in self.token_requests if r["form"].get("grant_type") == "refresh_token"]
 
     def sign(self, claims: dict, *, ttl: int) -> str:
         now = int(time.time())

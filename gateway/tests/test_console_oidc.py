@@ -5,10 +5,12 @@ The gateway talks to the provider over real HTTP too (discovery, token endpoint,
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import socket
 import threading
+import time
 import urllib.parse
 
 import httpx
@@ -22,6 +24,7 @@ SESSION_SECRET = "console-session-secret-" + "y" * 32
 @pytest.fixture(scope="module")
 def provider():
     provider = TestProvider()
+    provider.default_users = copy.deepcopy(provider.users)
     yield provider
     provider.close()
 
@@ -41,6 +44,8 @@ def console_app(provider, app_with):
 def browser(console_app, provider, backends):
     provider.user, provider.deny, provider.id_token_claims = "clerk-07", False, {}
     provider.cut_token_answers = False
+    provider.access_ttl, provider.refresh_delay = 600, 0.0
+    provider.users = copy.deepcopy(provider.default_users)
     backends.recorder.requests.clear()
     with console_app.test_client() as client:
         client.follow_redirects = False  # the test follows each redirect itself, to the provider over real HTTP
@@ -325,3 +330,183 @@ def test_over_real_http_a_browser_signs_in_and_out_through_the_gateway_served_by
         server.should_exit = True
         thread.join(timeout=10)
         provider.close()
+
+
+# ---- refreshing the access token ----
+
+SEARCH = "/console/persons?name_kana=ヨシダ"  # a page that calls the API with the clerk's token
+
+
+def session_of(browser, console_app) -> dict:
+    """The session cookie as the gateway reads it (signed, not encrypted)."""
+    flask_app = console_app.app
+    value = browser.cookies["nhi_console"]
+    return flask_app.session_interface.get_signing_serializer(flask_app).loads(value)
+
+
+def set_session(browser, console_app, session: dict) -> None:
+    flask_app = console_app.app
+    value = flask_app.session_interface.get_signing_serializer(flask_app).dumps(session)
+    for cookie in browser.cookies.jar:
+        if cookie.name == "nhi_console":
+            cookie.value = value
+
+
+def time_passes(browser, console_app, provider, sub: str) -> None:
+    """The clock moves past the access token's end: the session holds the clerk's token as it is by then, expired
+    (beyond the API's leeway, so the API would refuse it)."""
+    session = session_of(browser, console_app)
+    session["token"] = provider.access_token(sub, ttl=-120)
+    session["expires_at"] = time.time() - 120
+    set_session(browser, console_app, session)
+
+
+def refreshes_since(provider, before: int) -> list[dict]:
+    return provider.refreshes()[before:]
+
+
+def test_a_page_after_the_access_token_expired_gets_a_new_token_transparently(browser, provider, console_app, backends):
+    provider.user = "officer-02"
+    assert sign_in(browser, provider, SEARCH).status_code == 303
+    issued = provider.token_requests[-1]["answer"][1]["refresh_token"]
+    # The refresh token is in the cookie only encrypted (the cookie is signed, readable by whoever holds it).
+    session = session_of(browser, console_app)
+    assert issued not in str(session) and issued not in browser.cookies["nhi_console"]
+    assert session["refresh"].startswith("gAAAA")  # a Fernet token
+    refreshed = len(provider.refreshes())
+    assert "𠮷田 花子" in browser.get(SEARCH).text
+    assert refreshes_since(provider, refreshed) == []  # ten minutes left: no refresh
+
+    time_passes(browser, console_app, provider, "officer-02")
+    page = browser.get(SEARCH)
+    assert page.status_code == 200, page.text  # the expired token alone would have been refused (401: sign in)
+    assert "𠮷田 花子" in page.text and "officer-02（後方事務）" in page.text
+    [refresh] = refreshes_since(provider, refreshed)
+    assert refresh["form"]["grant_type"] == "refresh_token" and refresh["form"]["refresh_token"] == issued
+    assert refresh["form"]["client_id"] == CLIENT_ID and refresh["answer"][0] == 200
+    assert backends.recorder.last("SearchPersons").context.operator_id == "officer-02"
+    session = session_of(browser, console_app)
+    assert session["token"] == refresh["answer"][1]["access_token"]
+    assert session["expires_at"] > time.time() + 500
+    # The next page uses the new token as it is; the rotated refresh token is the one kept.
+    assert browser.get(SEARCH).status_code == 200
+    assert len(refreshes_since(provider, refreshed)) == 1
+    time_passes(browser, console_app, provider, "officer-02")
+    assert browser.get(SEARCH).status_code == 200
+    second = refreshes_since(provider, refreshed)[1]
+    assert second["form"]["refresh_token"] == refresh["answer"][1]["refresh_token"] != issued
+
+
+def test_a_token_expiring_within_a_minute_is_refreshed_and_roles_changed_at_the_provider_are_taken(
+    browser, provider, backends, caplog
+):
+    caplog.set_level(logging.INFO)
+    provider.user, provider.access_ttl = "officer-02", 30  # each token is within the minute before its end
+    assert sign_in(browser, provider).status_code == 303
+    refreshed = len(provider.refreshes())
+    assert "officer-02（後方事務）" in browser.get("/console/").text
+    assert len(refreshes_since(provider, refreshed)) == 1
+
+    # The provider's administrator gives the clerk the counter role with My Number access: the next page has them.
+    provider.users["officer-02"] = {"roles": ["backoffice", "counter"], "scope": "openid mynumber:read"}
+    page = browser.get(SEARCH)
+    assert "officer-02（後方事務・窓口）" in page.text
+    assert page.status_code == 400 and "X-Purpose is required" in page.text  # the API took mynumber:read
+    assert len(refreshes_since(provider, refreshed)) == 2
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    purpose = {"csrf_token": csrf, "purpose": "窓口での資格確認", "next": SEARCH}
+    assert browser.get(browser.post("/console/purpose", data=purpose).headers["location"]).status_code == 200
+    assert sorted(backends.recorder.last("SearchPersons").context.scopes) == ["backoffice", "counter", "mynumber:read"]
+
+    # Every console role taken away: the session ends on a page saying why.
+    provider.users["officer-02"] = {"roles": ["offline_access"], "scope": "openid"}
+    error_page(browser.get(SEARCH), 403, "この画面を使う役割がありません")
+    assert not signed_in(browser)
+    assert "console session of officer-02 ended: the refreshed token has no console role" in gateway_log(caplog)
+
+
+def test_a_revoked_refresh_token_ends_the_session_and_leads_to_sign_in_back_to_the_page(
+    browser, provider, console_app, caplog
+):
+    caplog.set_level(logging.INFO)
+    provider.user, provider.access_ttl = "officer-02", 30
+    assert sign_in(browser, provider).status_code == 303
+    provider.revoke("officer-02")  # signed out at the provider, or the account disabled
+    page = browser.get(SEARCH)
+    assert page.status_code == 302
+    assert page.headers["location"].startswith("/console/login?")
+    assert urllib.parse.unquote(query_of(page.headers["location"])["next"]) == SEARCH
+    assert provider.refreshes()[-1]["answer"] == (
+        400,
+        {"error": "invalid_grant", "error_description": "unknown, used or revoked refresh token"},
+    )
+    assert browser.cookies.get("nhi_console") is None  # the token was good for 30 s more, but the session is over
+    assert not signed_in(browser)
+    logged = gateway_log(caplog)
+    assert "the refresh was refused (token endpoint answered 400 invalid_grant)" in logged
+    assert provider.refreshes()[-1]["form"]["refresh_token"] not in logged
+
+    # Signing in again brings the clerk back to the page.
+    provider.access_ttl = 600
+    arrived = sign_in(browser, provider, SEARCH)
+    assert urllib.parse.unquote(arrived.headers["location"]) == SEARCH
+    assert "𠮷田 花子" in browser.get(SEARCH).text
+
+
+def test_an_unreachable_provider_leaves_the_token_in_use_until_it_expires_then_leads_to_sign_in(
+    browser, provider, console_app, caplog
+):
+    caplog.set_level(logging.WARNING)
+    provider.user, provider.access_ttl = "officer-02", 30
+    assert sign_in(browser, provider).status_code == 303
+    token = session_of(browser, console_app)["token"]
+    provider.cut_token_answers = True
+    page = browser.get(SEARCH)
+    assert page.status_code == 200 and "𠮷田 花子" in page.text  # the current token, still good for half a minute
+    assert session_of(browser, console_app)["token"] == token
+    assert "refreshing a console session's token failed: token endpoint unreachable" in gateway_log(caplog)
+
+    time_passes(browser, console_app, provider, "officer-02")
+    page = browser.get(SEARCH)
+    assert page.status_code == 302
+    assert page.headers["location"].startswith("/console/login?")
+    assert urllib.parse.unquote(query_of(page.headers["location"])["next"]) == SEARCH
+
+
+def test_a_provider_answering_5xx_to_a_refresh_counts_as_unreachable(browser, provider, console_app, monkeypatch):
+    provider.user, provider.access_ttl = "officer-02", 30
+    assert sign_in(browser, provider).status_code == 303
+    monkeypatch.setattr(provider, "_token", lambda form, authorization: (503, {"error": "temporarily_unavailable"}))
+    assert browser.get(SEARCH).status_code == 200
+    assert provider.refreshes()[-1]["answer"][0] == 503
+    assert "token" in session_of(browser, console_app)
+
+
+def test_two_pages_refreshing_the_same_token_at_once_keep_the_session(browser, provider, console_app):
+    """Two tabs open pages at the same moment with the same cookie: the provider (rotating refresh tokens) would
+    refuse the second use of the refresh token; the gateway asks once and gives both pages the answer. Each page's
+    cookie holds the same new tokens, so whichever the browser keeps (the last it receives) works."""
+    provider.user, provider.access_ttl = "officer-02", 30
+    assert sign_in(browser, provider).status_code == 303
+    provider.access_ttl, provider.refresh_delay = 600, 0.5
+    cookie = browser.cookies["nhi_console"]
+    refreshed = len(provider.refreshes())
+    answers: list = [None, None]
+
+    def tab(i: int) -> None:
+        answers[i] = browser.get(SEARCH, headers={"Cookie": f"nhi_console={cookie}"})
+
+    tabs = [threading.Thread(target=tab, args=(i,)) for i in range(2)]
+    for thread in tabs:
+        thread.start()
+    for thread in tabs:
+        thread.join(30)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert all("𠮷田 花子" in a.text for a in answers)
+    assert len(refreshes_since(provider, refreshed)) == 1  # one request to the provider for both
+    provider.refresh_delay = 0.0
+    for answer in answers:  # either cookie, kept last, goes on
+        value = re.search(r"nhi_console=([^;]+)", answer.headers["set-cookie"]).group(1)
+        page = browser.get(SEARCH, headers={"Cookie": f"nhi_console={value}"})
+        assert page.status_code == 200 and "𠮷田 花子" in page.text
+    assert len(refreshes_since(provider, refreshed)) == 1

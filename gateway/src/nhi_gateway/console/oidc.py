@@ -8,7 +8,17 @@ session, and never again in this process), the code is exchanged at the token en
 client secret when one is configured), the ID token is verified (signature with the issuer's JWKS, `iss`, `aud` = our
 client id, `exp`, `nonce`, `at_hash`), and the access token is verified exactly as the API verifies every client's
 token (auth.IssuerTokens with the API's audience and the role and scope claims of the settings): it becomes the
-clerk's bearer token for the API, its roles and scopes what the pages offer, its `exp` the end of the session.
+clerk's bearer token for the API, its roles and scopes what the pages offer.
+
+The refresh token the token endpoint answers with is kept in the session, encrypted (Fernet, with a key derived from
+the session secret: the cookie is only signed, and a refresh token read from it would mint tokens at the provider).
+Before a page runs with an access token that expires within REFRESH_BEFORE_SECONDS, the refresh token is sent to the
+token endpoint (grant_type=refresh_token, the client authenticated as for the code); the new access token is
+verified as at sign-in and its roles and scopes replace the session's. The provider refusing (invalid_grant: revoked,
+expired, the clerk signed out there) ends the session; a new token without a console role ends it too; a provider
+that cannot be reached leaves the current token in use until it expires. Two pages refreshing the same token at once
+in a process share one request to the provider (a provider rotating refresh tokens would refuse the second); each
+page stores the answer in its cookie, and the one the browser receives last stays (both hold the same tokens).
 
 Anything that goes wrong (the clerk or the provider refused, a state not ours or used, a failed exchange, a token that
 does not verify, the provider unreachable) ends on a Japanese page saying what to do, never a 500. The log names what
@@ -35,6 +45,9 @@ import urllib.request
 import flask
 import jwt
 from connexion.exceptions import ProblemException
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..auth import IssuerTokens, Principal, Verifier
 from ..jwks import DISCOVERY, FETCH_TIMEOUT_SECONDS, MAX_DOCUMENT_BYTES, KeySet, fetch_json
@@ -48,6 +61,9 @@ FLOW_SECONDS = 600  # a sign-in must come back from the provider within this lon
 MAX_FLOWS = 3  # sign-ins started in one browser and not finished (several tabs); the oldest is dropped beyond
 FLOWS_KEY = "oidc_flows"  # session key: state -> {nonce, verifier, next, at}
 VIA_KEY = "signed_in_via"  # session key: "oidc" once signed in at the provider
+REFRESH_KEY = "refresh"  # session key: the provider's refresh token, encrypted (see seal)
+REFRESH_BEFORE_SECONDS = 60  # an access token expiring within this long is refreshed before the page runs
+REFRESH_SHARED_SECONDS = 30  # a refresh's answer is given to the same refresh token's other pages for this long
 CONSOLE_ROLES = frozenset({"counter", "backoffice", "auditor", "admin"})
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -135,6 +151,24 @@ class Clerk:
     expires_at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Refreshed:
+    """What a refresh gave: the new access token verified, and the refresh token to use next time."""
+
+    access_token: str
+    refresh_token: str
+    clerk: Clerk
+
+
+class _Shared:
+    """One refresh in flight or just done, for every page that comes with the same refresh token."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Refreshed | SignInFailed | None = None
+        self.at = float("inf")  # when it was done
+
+
 class Client:
     """The console as a client of the provider (one per gateway process)."""
 
@@ -164,6 +198,7 @@ class Client:
         self._provider_read_at = float("-inf")
         self._lock = threading.Lock()
         self._used_states: dict[str, float] = {}  # state -> when it may be forgotten (its flow expired)
+        self._refreshes: dict[str, _Shared] = {}  # sha256 of a refresh token -> its refresh
 
     @classmethod
     def from_settings(cls, settings) -> "Client":
@@ -253,8 +288,8 @@ class Client:
             return True
 
     def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> dict:
-        """The token endpoint's answer for the code (access_token and id_token); SignInFailed otherwise."""
-        provider = self.provider()
+        """The token endpoint's answer for the code (access_token, id_token, perhaps refresh_token); SignInFailed
+        otherwise."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -262,6 +297,15 @@ class Client:
             "code_verifier": verifier,
             "client_id": self.client_id,
         }
+        answer = self._token_request(form)
+        if not isinstance(answer.get("id_token"), str) or not answer["id_token"]:
+            raise _refused("token endpoint answered no id_token")
+        return answer
+
+    def _token_request(self, form: dict[str, str]) -> dict:
+        """POST to the token endpoint with the client's authentication; the answer with a bearer access_token, or
+        SignInFailed: 503 when the provider cannot be reached or answers 5xx, 400 when it refuses or answers badly."""
+        provider = self.provider()
         headers: dict[str, str] = {}
         if self._secret:
             if "client_secret_basic" in provider.token_auth_methods:
@@ -269,19 +313,63 @@ class Client:
                 pair = f"{urllib.parse.quote(self.client_id, safe='')}:{urllib.parse.quote(self._secret, safe='')}"
                 headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
             else:
-                form["client_secret"] = self._secret
+                form = {**form, "client_secret": self._secret}
         try:
             status, answer = self._post(provider.token_endpoint, form, headers)
         except Exception as exc:  # noqa: BLE001 - refused connection, timeout, a cut answer: a page, not a 500
             raise _unreachable(f"token endpoint unreachable ({type(exc).__name__})") from None
+        if status >= 500:
+            raise _unreachable(f"token endpoint answered {status} {_safe_code(answer.get('error'))}")
         if status != 200:
             raise _refused(f"token endpoint answered {status} {_safe_code(answer.get('error'))}")
         if str(answer.get("token_type", "")).lower() != "bearer":
             raise _refused("token endpoint answered no bearer token")
-        for name in ("access_token", "id_token"):
-            if not isinstance(answer.get(name), str) or not answer[name]:
-                raise _refused(f"token endpoint answered no {name}")
+        if not isinstance(answer.get("access_token"), str) or not answer["access_token"]:
+            raise _refused("token endpoint answered no access_token")
         return answer
+
+    def refresh(self, refresh_token: str) -> Refreshed:
+        """A new access token for the refresh token, verified as at sign-in (SignInFailed otherwise: 503 the
+        provider could not be reached, 400 it refused). Pages coming with the same refresh token while its refresh
+        is in flight, or within REFRESH_SHARED_SECONDS after, get the same answer instead of asking again."""
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, s in self._refreshes.items() if now - s.at > REFRESH_SHARED_SECONDS]:
+                del self._refreshes[old]
+            shared = self._refreshes.get(key)
+            mine = shared is None
+            if mine:
+                shared = self._refreshes[key] = _Shared()
+        if not mine:
+            if not shared.done.wait(FETCH_TIMEOUT_SECONDS * 3):
+                raise _unreachable("another page's refresh of the same token did not finish")
+        else:
+            try:
+                shared.result = self._refresh(refresh_token)
+            except SignInFailed as exc:
+                shared.result = exc
+            finally:
+                shared.at = time.monotonic()
+                shared.done.set()
+                if not isinstance(shared.result, Refreshed) and (shared.result is None or shared.result.status == 503):
+                    with self._lock:  # the provider may be back for the next page: not kept beyond those waiting
+                        self._refreshes.pop(key, None)
+        if isinstance(shared.result, Refreshed):
+            return shared.result
+        raise shared.result or _unreachable("the refresh failed")
+
+    def _refresh(self, refresh_token: str) -> Refreshed:
+        answer = self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id}
+        )
+        # RFC 6749, 6: the provider may answer a new refresh token (rotation), else the old one stays good.
+        new_refresh = answer.get("refresh_token")
+        return Refreshed(
+            access_token=answer["access_token"],
+            refresh_token=new_refresh if isinstance(new_refresh, str) and new_refresh else refresh_token,
+            clerk=self.clerk(answer["access_token"]),
+        )
 
     def verify_id_token(self, id_token: str, *, nonce: str, access_token: str) -> dict:
         """The ID token's claims: signed by the issuer, for this client, not expired, with our nonce."""
@@ -354,6 +442,27 @@ def _client() -> Client:
     return client
 
 
+def _fernet() -> Fernet:
+    """The key sealing the refresh token in the session: derived from the key signing the session cookie (so every
+    replica has it, and changing the session secret makes the old ones unreadable along with the cookies)."""
+    secret = flask.current_app.secret_key
+    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"nhi-console-refresh-token").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(refresh_token: str) -> str:
+    return _fernet().encrypt(refresh_token.encode()).decode("ascii")
+
+
+def unseal(sealed: str) -> str | None:
+    """The refresh token of the session, or None when it cannot be read (another key, or older than a session)."""
+    try:
+        return _fernet().decrypt(sealed.encode("ascii"), ttl=security.SESSION_HOURS * 3600).decode()
+    except (InvalidToken, ValueError):
+        return None
+
+
 def _redirect_uri(client: Client) -> str:
     return client.redirect_url or flask.url_for("console.oidc_callback", _external=True)
 
@@ -424,15 +533,7 @@ def oidc_callback():
     except SignInFailed as exc:
         return _failed(exc)
     if not clerk.roles & CONSOLE_ROLES:
-        return _failed(
-            SignInFailed(
-                403,
-                "この画面を使う役割がありません",
-                "認証基盤でのサインインはできましたが、窓口・後方事務・監査・管理者のいずれの役割もありません。"
-                "管理者に役割の付与を依頼してください。",
-                "signed in without a console role",
-            )
-        )
+        return _failed(_no_console_role())
     security.sign_in(
         token=tokens["access_token"],
         sub=clerk.sub,
@@ -441,8 +542,75 @@ def oidc_callback():
         expires_at=clerk.expires_at,
     )
     flask.session[VIA_KEY] = "oidc"
+    if isinstance(tokens.get("refresh_token"), str) and tokens["refresh_token"]:
+        flask.session[REFRESH_KEY] = seal(tokens["refresh_token"])
     log.info("console sign-in at the provider: %s", clerk.sub)
     return flask.redirect(security.safe_next(flow.get("next")), code=303)
+
+
+_NOT_REFRESHED = frozenset(
+    {"console.static", "console.login", "console.logout", "console.oidc_start", "console.oidc_callback"}
+)
+
+
+def _no_console_role() -> SignInFailed:
+    return SignInFailed(
+        403,
+        "この画面を使う役割がありません",
+        "認証基盤でのサインインはできましたが、窓口・後方事務・監査・管理者のいずれの役割もありません。"
+        "管理者に役割の付与を依頼してください。",
+        "signed in without a console role",
+    )
+
+
+def _to_sign_in() -> flask.Response:
+    target = flask.request.full_path if flask.request.method == "GET" else flask.url_for("console.home")
+    return flask.redirect(flask.url_for("console.login", next=target.rstrip("?")))
+
+
+@bp.before_request
+def _keep_token_fresh() -> flask.Response | None:
+    """Before a page calls the API: an access token that expires within REFRESH_BEFORE_SECONDS is refreshed.
+    Refused: the session ends and the clerk signs in again (back to this page). Unreachable: the current token is
+    used until it expires (then login_required leads to sign-in)."""
+    session = flask.session
+    if (
+        flask.request.endpoint in _NOT_REFRESHED
+        or session.get(VIA_KEY) != "oidc"
+        or not session.get(REFRESH_KEY)
+        or not session.get("token")
+    ):
+        return None
+    client = config().oidc
+    expires_at, now = float(session.get("expires_at", 0)), time.time()
+    if client is None or expires_at - now > REFRESH_BEFORE_SECONDS or expires_at >= security.session_until():
+        return None  # not due yet, or the session itself ends then (a new token would not last longer)
+    refresh_token = unseal(session[REFRESH_KEY])
+    sub = session.get("sub")
+    try:
+        if refresh_token is None:
+            raise _refused("the session's refresh token cannot be read")
+        refreshed = client.refresh(refresh_token)
+        if refreshed.clerk.sub != sub:
+            raise _refused("the refreshed access token is another subject's")
+    except SignInFailed as exc:
+        if exc.status == 503:
+            log.warning("refreshing a console session's token failed: %s; the current token is used", exc.reason)
+            return None
+        log.info("console session of %s ended: the refresh was refused (%s)", sub, exc.reason)
+        security.sign_out()
+        return _to_sign_in()
+    clerk = refreshed.clerk
+    if not clerk.roles & CONSOLE_ROLES:
+        log.info("console session of %s ended: the refreshed token has no console role", sub)
+        security.sign_out()
+        return _failed(_no_console_role())
+    security.renew_token(
+        token=refreshed.access_token, roles=clerk.roles, scopes=clerk.scopes, expires_at=clerk.expires_at
+    )
+    session[REFRESH_KEY] = seal(refreshed.refresh_token)
+    log.info("console session of %s: access token refreshed", sub)
+    return None
 
 
 def signed_out(via: str | None) -> flask.Response | None:

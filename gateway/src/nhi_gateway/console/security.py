@@ -70,16 +70,35 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def sign_in(*, token: str, sub: str, roles: t.Iterable[str], scopes: t.Iterable[str], expires_at: float) -> None:
+    """A new session for the clerk: `expires_at` is when the bearer token expires; the session itself ends after
+    SESSION_HOURS whatever tokens come later (`until`)."""
+    until = time.time() + SESSION_HOURS * 3600
     flask.session.clear()
     flask.session.update(
         token=token,
         sub=sub,
         roles=sorted(roles),
         scopes=sorted(scopes),
-        expires_at=min(expires_at, time.time() + SESSION_HOURS * 3600),
+        expires_at=min(expires_at, until),
+        until=until,
         csrf=secrets.token_urlsafe(32),
     )
     flask.session.permanent = True
+
+
+def session_until() -> float:
+    """When the session ends whatever its tokens say (a session from before `until` was kept: its token's end)."""
+    return float(flask.session.get("until", flask.session.get("expires_at", 0)))
+
+
+def renew_token(*, token: str, roles: t.Iterable[str], scopes: t.Iterable[str], expires_at: float) -> None:
+    """A new bearer token for the same clerk (a refresh): what the pages offer follows its roles and scopes."""
+    flask.session.update(
+        token=token,
+        roles=sorted(roles),
+        scopes=sorted(scopes),
+        expires_at=min(expires_at, session_until()),
+    )
 
 
 def sign_out() -> None:
