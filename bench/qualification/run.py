@@ -1,8 +1,11 @@
 """Benchmark of svc-qualification on a synthetic large city (1,000,000 insured, 600,000 households).
 
-    python bench/qualification/run.py load     [--database-url URL] [--persons N] [--households N]
+    python bench/qualification/run.py load     [--database-url URL] [--persons N] [--households N] [--indexes-during]
     python bench/qualification/run.py confirm  [--seconds 30] [--rate 200] [--connections 32] [--gateway-workers N]
-    python bench/qualification/run.py batch    [--month 2026-12] [--date 2026-08-01] [--workers 1]
+                                               [--saturate --step 50 --max-rate 2000]
+    python bench/qualification/run.py batch    [--month 2026-12] [--date 2026-08-01] [--workers 1 | 1,2] [--kinds ...]
+
+Each figure is printed beside its raw limit measured in the same run (raw COPY of the same rows) and the ratio.
 
 Not part of `make test`. See README.md beside this file.
 """

@@ -101,3 +101,24 @@ def test_a_document_of_another_shape_is_still_merged(pdfs, tmp_path):
     expected = len(PdfReader(io.BytesIO(pdfs[0])).pages) + len(PdfReader(io.BytesIO(reshaped)).pages)
     assert written[0]["sheets"] == expected
     assert len(PdfReader(tmp_path / "job-2" / "print-0001.pdf").pages) == expected
+
+
+def test_the_font_program_of_a_templates_wording_is_written_once_for_all_its_certificates(pdfs):
+    """Two 資格確認書 for different persons (髙﨑　一, 髙﨑　四) share the font subset of the template's wording: the
+    merged file holds it once, referred to by both; each keeps the subset of its own name's characters."""
+    first, second = pdfs[0], pdfs[3]
+    merged, _sheets = merge_plain([first, second])
+    programs = []  # per document: base font name -> the object number of its font program
+    pages = PdfReader(io.BytesIO(merged), strict=True).pages
+    for page in (pages[0], pages[2]):  # the front of each postcard
+        fonts = {}
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font["/FontDescriptor"].get_object().raw_get("/FontFile2").idnum
+        programs.append(fonts)
+    assert programs[0]["/AAAAAA+IPAexGothic"] == programs[1]["/AAAAAA+IPAexGothic"]
+    assert programs[0]["/AAAAAB+IPAexGothic"] != programs[1]["/AAAAAB+IPAexGothic"]
+    shared = PdfReader(io.BytesIO(first)).pages[0]["/Resources"]["/Font"]
+    wording = next(f.get_object() for f in shared.values() if f.get_object()["/BaseFont"] == "/AAAAAA+IPAexGothic")
+    program_size = len(wording["/FontDescriptor"]["/FontFile2"].get_object().get_data())
+    assert len(merged) < len(first) + len(second) - program_size / 2  # the compressed program is not there twice

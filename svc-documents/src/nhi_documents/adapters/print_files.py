@@ -104,7 +104,8 @@ def _plain(content: bytes) -> tuple[dict[int, bytes], int, list[int]] | None:
 
 def merge_plain(documents: list[bytes]) -> tuple[bytes, int] | None:
     """The documents' pages, in order, in one PDF, by copying their objects renumbered (no parsing of their
-    content): what pypdf's merge gives, in a fraction of the time. None when a document is not of the plain shape."""
+    content), a stream the documents share written once: what pypdf's merge gives, in a fraction of the time and
+    the size. None when a document is not of the plain shape."""
     parsed = [_plain(content) for content in documents]
     if any(p is None for p in parsed):
         return None
@@ -114,9 +115,22 @@ def merge_plain(documents: list[bytes]) -> tuple[bytes, int] | None:
     kids: list[int] = []
     bodies: list[tuple[int, bytes]] = []
     next_number = 3  # 1: the catalog, 2: the page tree
+    # A stream without references (a font program, a ToUnicode map) met before in the same bytes is written once and
+    # shared: the font subset of a template's wording is the same in each of its certificates (fonts.EmbeddedFont).
+    streams: dict[bytes, int] = {}
     for objects, pages, page_numbers in parsed:
         mapping = {pages: 2}
+        shared: set[int] = set()
         for number in sorted(objects):
+            text = objects[number]
+            cut = text.find(b"stream")
+            if cut > 0 and _REF.search(text, 0, cut) is None:
+                key = text[text.index(b"obj") :]
+                if key in streams:
+                    mapping[number] = streams[key]
+                    shared.add(number)
+                    continue
+                streams[key] = next_number
             mapping[number] = next_number
             next_number += 1
 
@@ -124,6 +138,8 @@ def merge_plain(documents: list[bytes]) -> tuple[bytes, int] | None:
             return b"%d 0 R" % mapping[int(match.group(1))]
 
         for number in sorted(objects):
+            if number in shared:
+                continue
             text = objects[number]
             cut = text.find(b"stream")
             head, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
