@@ -170,6 +170,64 @@ def test_concurrent_writers_do_not_fork_the_chain(chain):
     assert result.ok and result.rows == 60
 
 
+ODD_TEXT = ['窓口 "確認" \\ 改行\n', "tab\there", "\u0001\u001f\u007f", "絵文字 😀 and \u2028", ""]
+
+
+def test_a_row_appended_alone_is_the_row_append_would_write(chain):
+    """An audited read's row (append_alone: on PostgreSQL hashed in the database) is byte for byte the row `append`
+    writes: same previous hash, same row hash over the same canonical JSON, whatever its text holds."""
+    engine, url, schema, journal = chain
+    table = journal.tables["audit_log"]
+    _append(engine, journal, 2)
+    for i, text in enumerate(ODD_TEXT):
+        occurred_at = dt.datetime(2026, 12, 6, 9, 0, i, 123456 * i % 1000000, tzinfo=dt.timezone.utc)
+        before, after = audit.canonical_around_prev({"occurred_at": occurred_at, "purpose": text, "detail": text})
+        assert before + "f" * 64 + after == audit.canonical(
+            {"occurred_at": occurred_at, "purpose": text, "detail": text}, "f" * 64
+        )
+        audit.append_alone(engine, table, operator_id=f"clerk-{i}", action="qualification.read",
+                           target_kind="person", target_id=f"Q{i:06d}", detail=text, purpose=text,
+                           occurred_at=occurred_at)  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.seq)).all()
+        result = audit.verify(conn, table)
+    assert result.ok and result.rows == 2 + len(ODD_TEXT)
+    for prev, row in zip(rows, rows[1:], strict=False):
+        assert row.prev_hash == prev.row_hash
+        assert row.row_hash == audit.row_hash(row, prev.row_hash)
+    assert [r.purpose for r in rows[2:]] == ODD_TEXT
+
+
+def test_rows_appended_alone_and_in_transactions_at_once_do_not_fork_the_chain(chain):
+    engine, url, schema, journal = chain
+    table = journal.tables["audit_log"]
+    errors = []
+
+    def reader(k):
+        try:
+            for i in range(15):
+                audit.append_alone(engine, table, operator_id="clerk-9", action="qualification.read",
+                                   target_kind="person", target_id=f"R{k}{i:05d}")  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def writer(k):
+        try:
+            _append(engine, journal, 15, start=k * 100)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f, args=(k,)) for k in range(3) for f in (reader, writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with engine.connect() as conn:
+        result = audit.verify(conn, audit.audit_table(conn))
+    assert result.ok and result.rows == 90
+
+
 def test_purge_exports_deletes_and_the_rest_still_verifies(chain, tmp_path):
     engine, url, schema, journal = chain
     _append(engine, journal, 7, occurred_at=dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc))

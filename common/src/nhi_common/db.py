@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import pathlib
+import time
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "nhi_idle_since"
 
-def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> sa.Engine:
-    """An engine for `url`; on PostgreSQL every connection works in `schema` (created if missing)."""
+
+def make_engine(
+    url: str, *, schema: str | None = None, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
+) -> sa.Engine:
+    """An engine for `url`; on PostgreSQL every connection works in `schema` (created if missing).
+
+    A connection checked out of the pool is pinged only when it sat idle for more than `ping_after_idle` seconds:
+    one used a moment ago is handed out as it is (a ping before every check-out cost a round trip per use). If the
+    server went away since, the statement fails; SQLAlchemy sees the disconnect and recycles every connection the
+    pool opened before it, so one call fails (gRPC UNAVAILABLE, "try again") and the next gets a fresh connection."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -38,7 +50,8 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine, ping_after_idle)
     if schema:
         # Registered before the first connection, so that every pooled connection gets it.
         @event.listens_for(engine, "connect")
@@ -54,6 +67,26 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
             dbapi_connection.commit()
 
     return engine
+
+
+def _ping_when_idle(engine: sa.Engine, seconds: float) -> None:
+    """Ping a pooled connection at check-out only when it was idle for more than `seconds`."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since <= seconds:
+            return  # new (just connected) or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out another (a new one when none is left).
+            raise sa.exc.DisconnectionError(f"a pooled connection idle for over {seconds:g}s is gone") from error
 
 
 def read_connection(engine: sa.Engine) -> sa.Connection:
