@@ -50,8 +50,15 @@ AUDITED_READS = {
 
 
 def render(data: dict, message):
-    """A use case's answer as a message; a key the message does not declare is an error, never dropped."""
-    return json_format.ParseDict(data, message)
+    """A use case's answer as a message; a key the message does not declare is an error, never dropped.
+
+    The message's constructor takes the dict as it is (nested messages as dicts, repeated ones as lists) at a
+    fraction of json_format's cost (pure Python, a tenth of a confirmation's CPU); a value it refuses (an int64 as
+    text, an unknown key, ...) goes through ParseDict, which converts it or raises the error it always did."""
+    try:
+        return type(message)(**data)
+    except (TypeError, ValueError):
+        return json_format.ParseDict(data, message)
 
 
 class QualificationServicer(pb_grpc.QualificationServiceServicer):
