@@ -21,6 +21,7 @@ from .handlers import probes
 from .handlers._common import EXTENSION
 from .settings import Settings
 from .validation import validator_map
+from .wsgi_bridge import BufferedWSGI
 
 SPEC_DIR = pathlib.Path(__file__).parent / "openapi"
 SERVICE_NAME = "nhi-gateway"
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
         strict_validation=True,
     )
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
+    # Flask behind one thread hop per request instead of a2wsgi's hop per piece of the answer (wsgi_bridge.py).
+    app._middleware_app.asgi_app = BufferedWSGI(app.app.wsgi_app)
     app.add_middleware(
         guards.BodyLimit,
         position=MiddlewarePosition.BEFORE_ROUTING,

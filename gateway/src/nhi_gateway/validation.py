@@ -191,6 +191,24 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
         return body
 
 
+# A parameter of the spec (a dict that lives as long as its app) -> (that dict, the validator of its schema). Made
+# once per parameter, not per request: building a jsonschema validator cost more than validating. Bounded, for
+# processes that build many apps (tests): the spec has a few hundred parameters.
+_PARAM_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
+_MAX_PARAM_VALIDATORS = 4096
+
+
+def _param_validator(param: dict) -> Draft4Validator:
+    cached = _PARAM_VALIDATORS.get(id(param))
+    if cached is None or cached[0] is not param:  # `is`: an id is reused only once its dict is gone
+        schema = copy.deepcopy(param.get("schema", param))
+        cached = (param, Draft4Validator(schema, format_checker=FORMAT_CHECKER))
+        if len(_PARAM_VALIDATORS) >= _MAX_PARAM_VALIDATORS:
+            _PARAM_VALIDATORS.clear()
+        _PARAM_VALIDATORS[id(param)] = cached
+    return cached[1]
+
+
 class ParamValidator(ParameterValidator):
     """Path, query and header parameters, checked with the same formats; all errors reported."""
 
@@ -201,12 +219,7 @@ class ParamValidator(ParameterValidator):
         name = param["name"]
         if value is None:
             return [field_error(name, "is required", "required")] if param.get("required") else []
-        schema = copy.deepcopy(param.get("schema", param))
-        return [
-            dict(e, field=name)
-            for err in Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)
-            for e in schema_errors(err)
-        ]
+        return [dict(e, field=name) for err in _param_validator(param).iter_errors(value) for e in schema_errors(err)]
 
     def validate_request(self, request) -> None:
         if self.strict_validation:
