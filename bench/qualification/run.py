@@ -301,10 +301,22 @@ def _tree(pid: int, table) -> list[int]:
     return out
 
 
-def _cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds used so far per process tree, by all PostgreSQL processes, and by the machine (busy time)."""
+APPLICATION_NAME = "bench-confirm"  # svc-qualification's connections in `confirm`, to find their backends
+
+
+def _own_backends(monitor) -> list[int]:
+    """The PostgreSQL backends serving svc-qualification's connections in this run."""
+    rows = monitor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION_NAME,))
+    return [pid for (pid,) in rows]
+
+
+def _cpu_snapshot(groups: dict[str, int], monitor=None) -> dict[str, float]:
+    """CPU seconds used so far per process tree, by the backends of this run's connections and by all PostgreSQL
+    processes (other work on the same server included), and by the machine (busy time)."""
     table = _process_table()
     snap = {name: sum(_cpu_seconds(p) for p in _tree(pid, table)) for name, pid in groups.items()}
+    if monitor is not None:
+        snap["postgres (this run)"] = sum(_cpu_seconds(p) for p in _own_backends(monitor))
     snap["postgres"] = sum(_cpu_seconds(p) for p, _pp, name in table if name.startswith("postgres"))
     cpu = pathlib.Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     ticks = [int(v) for v in cpu]
@@ -313,12 +325,16 @@ def _cpu_snapshot(groups: dict[str, int]) -> dict[str, float]:
 
 
 def confirm(args) -> None:
+    import psycopg
+
     from nhi_gateway.auth import mint_token
 
     grpc_port, http_port = _free_port(), _free_port()
     env = {
         **os.environ,
-        "QUALIFICATION_DATABASE_URL": args.database_url,
+        "QUALIFICATION_DATABASE_URL": args.database_url
+        + ("&" if "?" in args.database_url else "?")
+        + f"application_name={APPLICATION_NAME}",
         "QUALIFICATION_DATABASE_SCHEMA": SCHEMA,
         "QUALIFICATION_GRPC_PORT": str(grpc_port),
         "NHI_MYNUMBER_KEY": KEY,
@@ -348,15 +364,16 @@ def confirm(args) -> None:
             stderr=subprocess.STDOUT,
         ),
     ]
+    monitor = psycopg.connect(_dsn(args.database_url), autocommit=True)
     try:
         _wait_port(grpc_port)
         _wait_port(http_port)
         time.sleep(1)  # gateway worker processes finish importing
         token = mint_token(JWT_SECRET, roles=["counter"], scopes=(), sub="bench")
         if args.saturate:
-            _saturate(args, procs, http_port, token, logs)
+            _saturate(args, procs, http_port, token, logs, monitor)
             return
-        result, used, wall = _measure(args, procs, http_port, token, logs, args.rate, args.seconds)
+        result, used, wall = _measure(args, procs, http_port, token, logs, args.rate, args.seconds, monitor)
         latencies, errors = result["latencies"], result["errors"]
         print(
             f"GET /api/v1/persons/{{id}}/qualification at {args.rate}/s for {args.seconds}s (open loop, "
@@ -370,13 +387,22 @@ def confirm(args) -> None:
             + ", ".join(
                 f"{name} {seconds / wall:.2f} ({seconds * per_request:.2f} ms)" for name, seconds in used.items()
             )
+            + f"; load average {os.getloadavg()[0]:.2f}"
         )
         print(
             f"  service RSS {_rss_mb(procs[0].pid):.0f} MB, gateway RSS "
             f"{sum(_rss_mb(p) for p in _tree(procs[1].pid, _process_table())):.0f} MB (all its processes)"
         )
-        _bare_select(args, result["ids"][:2000])
+        bare = _bare_statements(args, result["ids"][:2000])
+        ours = sum(used[k] for k in ("svc-qualification", "gateway", "postgres (this run)")) * per_request
+        statements = bare["reads"] + bare["audit"]
+        print(
+            f"  CPU per confirmation (svc-qualification + gateway + this run's PostgreSQL backends) {ours:.2f} ms; "
+            f"its bare statements (reads + audit row) {statements:.2f} ms: {ours / statements:.1f}× the statements; "
+            f"the bare reads alone {bare['reads']:.2f} ms: {ours / bare['reads']:.1f}×"
+        )
     finally:
+        monitor.close()
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
@@ -389,16 +415,16 @@ def confirm(args) -> None:
 P99_LIMIT_MS = 50.0
 
 
-def _saturate(args, procs, http_port: int, token: str, logs: pathlib.Path) -> None:
+def _saturate(args, procs, http_port: int, token: str, logs: pathlib.Path, monitor) -> None:
     """Step the rate up (--rate, then + --step each time) for --seconds each: the highest rate served with
     p99 < 50 ms and no error; it stops after the first rate that misses (or at --max-rate)."""
     rows, best, rate = [], None, args.rate
     while rate <= args.max_rate:
-        result, used, wall = _measure(args, procs, http_port, token, logs, rate, args.seconds)
+        result, used, wall = _measure(args, procs, http_port, token, logs, rate, args.seconds, monitor)
         latencies, errors = result["latencies"], result["errors"]
         p99 = _pct(latencies, 0.99)
         ok = p99 < P99_LIMIT_MS and errors == 0
-        ours = sum(used[k] for k in ("svc-qualification", "gateway", "postgres"))
+        ours = sum(used[k] for k in ("svc-qualification", "gateway", "postgres (this run)"))
         rows.append(
             f"  {rate:7.0f}/s  n={len(latencies):6d} errors={errors:4d} p50={_pct(latencies, 0.5):8.1f}ms "
             f"p99={p99:8.1f}ms  {'served' if ok else 'missed'}  CPU {ours / wall:.2f} cores "
@@ -418,7 +444,7 @@ def _saturate(args, procs, http_port: int, token: str, logs: pathlib.Path) -> No
     )
 
 
-def _measure(args, procs, http_port: int, token: str, logs: pathlib.Path, rate: float, seconds: float):
+def _measure(args, procs, http_port: int, token: str, logs: pathlib.Path, rate: float, seconds: float, monitor):
     """One open-loop run by the load generator (a process of its own, one asyncio loop, keep-alive connections, so
     that its CPU is measured apart and it never competes for a GIL with what it measures): its result, the CPU
     seconds used per group over the measured window, and that window's length."""
@@ -452,16 +478,19 @@ def _measure(args, procs, http_port: int, token: str, logs: pathlib.Path, rate: 
         started = ended = 0.0
         for line in driver.stdout:
             if line.startswith("MEASURE"):
-                before, started = _cpu_snapshot(groups), time.perf_counter()
+                before, started = _cpu_snapshot(groups, monitor), time.perf_counter()
             elif line.startswith("DONE"):
-                after, ended = _cpu_snapshot(groups), time.perf_counter()
+                after, ended = _cpu_snapshot(groups, monitor), time.perf_counter()
         if driver.wait() != 0 or before is None or after is None:
             raise RuntimeError("the load generator failed")
     finally:
         if driver.poll() is None:
             driver.kill()
     used = {name: after[name] - before[name] for name in after}
-    used["everything else"] = used["machine busy"] - sum(v for k, v in used.items() if k != "machine busy")
+    # "postgres (this run)" is part of "postgres": not counted twice.
+    used["everything else"] = used["machine busy"] - sum(
+        v for k, v in used.items() if k not in ("machine busy", "postgres (this run)")
+    )
     return json.loads(out.read_text()), used, ended - started
 
 
@@ -536,25 +565,55 @@ async def _open_loop(pool, port: int, requests: list[bytes], *, rate: float) -> 
     return latencies, errors, late
 
 
-def _bare_select(args, ids: list[str]) -> None:
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _bare_statements(args, ids: list[str]) -> dict[str, float]:
+    """The statements a confirmation needs, run bare on one connection (SQLAlchemy Core, no service around them):
+    the person by key and the period as of the date (what it reads), then the audit row it appends (chain lock, head,
+    insert, commit). Wall time per request, and CPU per request of this process and of its PostgreSQL backend."""
+    from nhi_common import audit, plumbing
     from nhi_qualification.adapters.repositories.periods import PeriodRepository
     from nhi_qualification.adapters.repositories.persons import PersonRepository
 
     engine = _engine(args.database_url)
+    table = plumbing.define_tables(sa.MetaData())["audit_log"]
     day = dt.date.fromisoformat(BUSINESS_DATE)
-    times = []
-    with engine.connect() as conn:
-        persons, periods = PersonRepository(conn), PeriodRepository(conn)
+    cpu: dict[str, float] = {}
+
+    def measure(name: str, conn, backend: int, one) -> list[float]:
+        for pid in ids[:50]:  # warm-up: compiled statements, server-side prepared ones
+            one(pid)
+        times = []
+        client, server = time.process_time(), _cpu_seconds(backend)
         for pid in ids:
             t0 = time.perf_counter()
-            persons.get(pid)
-            periods.as_of(pid, day, None)
+            one(pid)
             times.append((time.perf_counter() - t0) * 1000)
+        cpu[name] = (time.process_time() - client + _cpu_seconds(backend) - server) * 1000 / len(ids)
+        return times
+
+    with engine.connect() as conn:
+        backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        conn.commit()
+        persons, periods = PersonRepository(conn), PeriodRepository(conn)
+        reads = measure("reads", conn, backend, lambda pid: (persons.get(pid), periods.as_of(pid, day, None)))
+        conn.rollback()
+
+        def append(pid: str) -> None:
+            with conn.begin():
+                audit.append(conn, table, operator_id="bench", action="bench.bare", target_kind="person", target_id=pid)
+
+        appends = measure("audit", conn, backend, append)
     engine.dispose()
     print(
-        f"bare indexed SELECTs of the same rows (person by key + period as of, SQLAlchemy Core): n={len(times)} "
-        f"p50={_pct(times, 0.5):.2f}ms p99={_pct(times, 0.99):.2f}ms"
+        f"bare statements of the same rows, one connection, SQLAlchemy Core: person by key + period as of: "
+        f"n={len(reads)} p50={_pct(reads, 0.5):.2f}ms p99={_pct(reads, 0.99):.2f}ms, CPU {cpu['reads']:.2f} ms "
+        f"(this process + its backend); the audit row (lock, head, insert, commit): p50={_pct(appends, 0.5):.2f}ms "
+        f"p99={_pct(appends, 0.99):.2f}ms, CPU {cpu['audit']:.2f} ms"
     )
+    return cpu
 
 
 # ----- batch -----
