@@ -281,7 +281,10 @@ def test_the_counter_is_refused_the_audit_log_and_an_auditor_reads_it(running):
     counter = console(running, "counter", "clerk-09")
     refused = counter.get("/console/audit")
     assert refused.status_code == 403
-    assert "この操作の権限がありません" in refused.text and "この操作を行える役割は 監査・管理者 です（あなたの役割：窓口）" in refused.text
+    assert (
+        "この操作の権限がありません" in refused.text
+        and "この操作を行える役割は 監査・管理者 です（あなたの役割：窓口）" in refused.text
+    )
     assert 'id="audit-events"' not in refused.text
 
     auditor = console(running, "auditor", "audit-01")
