@@ -224,9 +224,12 @@ def test_a_dv_support_measure_puts_an_eligibility_certificate_on_the_print_queue
         answer = suite.http.post("/api/v1/notifications", json=notification, headers=counter)
         assert answer.status_code in (200, 201), answer.text
 
+        # rule DV: from the status start the person's items are listed only to dv:read, with a purpose
+        reader = {"Authorization": f"Bearer {suite.token('counter', scopes=('dv:read',))}", "X-Purpose": "dv-print"}
+
         def queued():
             page = suite.http.get(
-                "/api/v1/print-queue", params={"person_id": person["person_id"]}, headers=counter
+                "/api/v1/print-queue", params={"person_id": person["person_id"]}, headers=reader
             ).json()
             return page["items"] or None
 
@@ -234,6 +237,8 @@ def test_a_dv_support_measure_puts_an_eligibility_certificate_on_the_print_queue
         assert [(i["kind"], i["reason"], i["printed"]) for i in items] == [
             ("eligibility_certificate", "dv_support", False)
         ]
+        hidden = suite.http.get("/api/v1/print-queue", params={"person_id": person["person_id"]}, headers=counter)
+        assert hidden.status_code == 200 and hidden.json()["items"] == []
         printed = suite.http.post(f"/api/v1/print-queue/{items[0]['item_id']}/printed", json={}, headers=counter)
         assert printed.status_code == 200, printed.text
         assert printed.json()["printed"] is True and printed.json()["printed_by"]

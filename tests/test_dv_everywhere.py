@@ -24,13 +24,13 @@ FEEDS = ("resident", "care", "healthcheck")
 ROLES = ("counter", "backoffice", "auditor", "admin")  # the roles of GET /households/{id}
 
 
-def household_at(running, address: dict, births: list[str]) -> dict:
+def household_at(running, address: dict, births: list[str], names: list[str] | None = None) -> dict:
     """A household with its own address moved in through the registry, known to svc-qualification."""
     household_id = f"H8{uuid.uuid4().int % 10**7:07d}"
     people = [
         {
             "person_id": new_person_id(),
-            "name_kanji": "試験 花子",
+            "name_kanji": names[order - 1] if names else "試験 花子",
             "name_kana": "シケン　ハナコ",
             "birth_date": birth,
             "sex": "2",

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from support import BIN
 from test_dv_everywhere import household_at, join, records_of, register_dv
+from test_subcopy_roundtrip import heard, run_job
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +19,8 @@ STATUS_END, AFTER_END = "2026-12-10", "2026-12-11"  # the suite's business date 
 PURPOSE = "dv-list-check"
 
 
-def dv_reader(running, role: str, **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {running.token(role, scopes=('dv:read',))}", **extra}
+def dv_reader(running, *roles: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {running.token(*roles, scopes=('dv:read',))}", **extra}
 
 
 def found(running, household_id: str, headers: dict) -> list[dict]:
@@ -133,3 +134,117 @@ def test_after_the_status_end_the_person_is_listed_to_all_and_the_address_is_bac
     assert records[0]["address"] == marker and records[0]["dv_support"] is False
     earlier = records_of(running, [first, dv_person])
     assert earlier and all(r["address"] is None for r in earlier)  # what was withheld stays so
+
+
+UNDRAWABLE = "\U000f0000"  # a character no configured font draws (文字要件)
+SCREENED_LISTS = (  # the lists other services own, as svc-qualification's audit rows name them
+    "documents.print_queue",
+    "documents.undrawable_characters",
+    "integration.inconsistencies",
+    "interchange.subcopy_target_list",
+)
+
+
+def listed_ids(answer, key: str) -> list[str]:
+    assert answer.status_code == 200, answer.text
+    return [row["person_id"] for row in answer.json()[key]]
+
+
+def test_decisions_and_the_lists_of_the_other_services_name_a_dv_person_only_with_the_dv_read_scope(running):
+    # only the DV person's name is undrawable: the suite's other lists (a change list as PDF) never show it
+    names = ["試験 花子", f"試験 {UNDRAWABLE}美", "試験 花子"]
+    address = {"postal_code": "3990779", "address_code": "13999079", "address": "DV他一覧町", "building": ""}
+    house = household_at(running, address, ["1975-04-01", "1978-06-02", "2001-08-03"], names=names)
+    first, dv_person, third = house["person_ids"]
+    household_id = house["household_id"]
+    join(running, house, [first, dv_person, third])
+    register_dv(running, house, dv_person, "2026-11-01", end=STATUS_END)
+    backoffice, counter = running.headers("backoffice"), running.headers("counter")
+    reader = dv_reader(running, "counter", "backoffice", **{"X-Purpose": PURPOSE})
+
+    # GET /decisions: the join is listed without the DV person's part, the DV status (theirs only) not at all
+    def decisions(headers: dict, **params: str) -> list[dict]:
+        answer = running.http.get("/api/v1/decisions", params={"page_size": 100, **params}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [d for d in answer.json()["decisions"] if d["kind"] in ("join", "status")]
+
+    shown = decisions(reader, household_id=household_id)
+    assert [(d["kind"], d["person_ids"]) for d in shown] == [
+        ("join", [first, dv_person, third]),
+        ("status", [dv_person]),
+    ]
+    [joined] = decisions(counter, household_id=household_id)
+    assert joined["person_ids"] == [first, third]
+    parts = [joined["decision"][k] for k in ("persons", "certificates_to_issue", "documents")]
+    assert all(dv_person not in {e["person_id"] for e in part} for part in parts) and joined["decision"]["persons"]
+    assert dv_person not in json.dumps(joined)
+    assert decisions(counter, person_id=dv_person) == []
+    refused = running.http.get(
+        "/api/v1/decisions", params={"household_id": household_id}, headers=dv_reader(running, "counter")
+    )
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "X-Purpose", refused.text
+    after = running.headers("backoffice", **{"X-Business-Date": AFTER_END})
+    assert [d["person_ids"] for d in decisions(after, household_id=household_id)] == [
+        [first, dv_person, third],
+        [dv_person],
+    ]
+
+    # the print queue (svc-documents): the DV person's certificates are there, listed only with the scope
+    def queued(headers: dict, person_id: str) -> list[str]:
+        return listed_ids(
+            running.http.get("/api/v1/print-queue", params={"person_id": person_id}, headers=headers), "items"
+        )
+
+    running.wait_for(lambda: queued(reader, dv_person) and queued(counter, first), timeout=60)
+    assert queued(counter, dv_person) == [] and queued(backoffice, dv_person) == []
+    assert queued(after, dv_person)
+
+    # the 国保資格不整合一覧 (svc-integration): a pension 2号 change of each makes a finding
+    for person_id in (first, dv_person):
+        running.simulate("pension", "--person-id", person_id, "--category", "2", "--changed-on", "2026-11-01")
+
+    def findings(headers: dict, person_id: str) -> list[str]:
+        return listed_ids(
+            running.http.get("/api/v1/inconsistencies", params={"person_id": person_id}, headers=headers),
+            "inconsistencies",
+        )
+
+    running.wait_for(lambda: findings(reader, dv_person) and findings(backoffice, first), timeout=60)
+    assert findings(backoffice, dv_person) == [] and findings(running.headers("auditor"), dv_person) == []
+
+    def report(kind: str, headers: dict) -> set[str]:
+        answer = running.http.get(f"/api/v1/reports/{kind}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {r["person_id"] for r in answer.json()["rows"]}
+
+    assert first in report("qualification_inconsistency_list", backoffice)
+    assert dv_person not in report("qualification_inconsistency_list", backoffice)
+    assert dv_person in report("qualification_inconsistency_list", reader)
+
+    # the 文字要件エラー対象者一覧 (svc-documents): the name is refused, and listed only with the scope
+    body = {"kind": "eligibility_certificate", "person_id": dv_person}
+    issued = running.http.post(
+        "/api/v1/documents", json=body, headers={**counter, "Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert issued.status_code == 422 and "undrawable" in issued.json()["type"], issued.text
+    assert dv_person not in report("undrawable_character_list", backoffice)
+    assert dv_person in report("undrawable_character_list", reader)
+
+    # the 副本データ対象者一覧 (svc-interchange): both are in the next transfer
+    heard(running, first)
+    heard(running, dv_person)
+    run_job(running, "subcopy_registration")
+    assert first in report("subcopy_target_list", backoffice)
+    assert dv_person not in report("subcopy_target_list", backoffice)
+    assert dv_person in report("subcopy_target_list", reader)
+    assert dv_person in report("subcopy_target_list", after)  # the status has ended
+
+    audit = running.http.get(
+        "/api/v1/audit-events",
+        params={"action": "dv.person_listed", "purpose": PURPOSE, "page_size": 500},
+        headers=running.headers("auditor"),
+    )
+    assert audit.status_code == 200, audit.text
+    rows = [e for e in audit.json()["events"] if dv_person in e["target_id"].split(",")]
+    assert set(SCREENED_LISTS) <= {e["detail"] for e in rows}, rows  # each list named in its row
+    assert all(e["purpose"] == PURPOSE for e in rows)

@@ -194,7 +194,12 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_is_
     heard(running, other)
     transfer = registered(running, dv)
     assert transfer["state"] == "registered" and transfer["no_auto_answer"] >= 1
-    targets = running.http.get("/api/v1/reports/subcopy_target_list", headers=running.headers("backoffice")).json()
+    # rule DV: the person is in the target list only for the dv:read scope, with a purpose
+    reader = {
+        "Authorization": f"Bearer {running.token('backoffice', scopes=('dv:read',))}",
+        "X-Purpose": "subcopy-check",
+    }
+    targets = running.http.get("/api/v1/reports/subcopy_target_list", headers=reader).json()
     [row] = [r for r in targets["rows"] if r["person_id"] == dv]
     assert row["transfer_status"] == "登録済・自動応答不可"
 
