@@ -1,6 +1,8 @@
 """Rule DV in search results and lists, through the gateway: a person under a DV support measure is found and listed
 only with the dv:read scope (with a purpose, audited); the restriction ends with the status period (X-Business-Date),
-and nhi-qualification announce-dv-ends tells svc-integration, whose later records carry the address again."""
+and nhi-qualification announce-dv-ends tells svc-integration, whose later records carry the address again. The lists
+the other services own (inconsistencies, print queue, undrawable characters, sub-copy targets) and the decisions
+follow the same rule."""
 
 from __future__ import annotations
 

@@ -308,3 +308,19 @@ def test_a_decision_lists_a_dv_persons_part_only_with_the_dv_read_scope(service)
     assert listed(after("2026-12-11")) == listed(DV_READER)  # the status has ended
     events, _ = service.list_audit_events("clerk-dv", "dv.person_listed", 10, "")
     assert [e["target_id"] for e in events] == ["000000003", "000000003"]  # the two lists under dv:read
+
+
+def test_another_services_list_is_screened_by_the_dv_status_on_the_callers_business_date_and_audited_by_name(service):
+    resident_move_in(service)
+    register_dv(service, "000000003", "2026-11-01", end="2026-12-10")
+    page = ["000000001", "000000003", "000000003", "999999999"]  # a person twice, one unknown here
+
+    def screened(actor: Actor) -> tuple[frozenset[str], tuple[str, ...]]:
+        dv = queries.screen_listed(service.app, actor, page, "documents.print_queue")
+        return dv.hidden, dv.shown
+
+    assert screened(CLERK) == (frozenset({"000000003"}), ())
+    assert screened(after("2026-12-11")) == (frozenset(), ())  # the status has ended
+    assert screened(DV_READER) == (frozenset(), ("000000003",))
+    events, _ = service.list_audit_events("clerk-dv", "dv.person_listed", 10, "")
+    assert [(e["target_id"], e["detail"]) for e in events] == [("000000003", "documents.print_queue")]
