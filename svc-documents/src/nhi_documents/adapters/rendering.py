@@ -113,7 +113,16 @@ def _wording(doc: DocumentModel) -> str:
             texts += [issuer.address, issuer.seal]
         texts += [field.label for field in (*doc.fields, *doc.card, *doc.reverse)]
         texts += doc.notes
-    return "".join(dict.fromkeys("".join(texts)))
+    key = tuple(texts)
+    found = _WORDINGS.get(key)
+    if found is None:
+        if len(_WORDINGS) >= 1024:
+            _WORDINGS.clear()
+        found = _WORDINGS[key] = "".join(dict.fromkeys("".join(texts)))
+    return found
+
+
+_WORDINGS: dict[tuple[str, ...], str] = {}  # a template's texts -> its wording (a handful per process)
 
 
 def _metadata(pdf: canvas.Canvas, doc: DocumentModel) -> None:

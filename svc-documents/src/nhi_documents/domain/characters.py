@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterator
 
 from nhi_common.errors import DomainError
@@ -9,6 +11,9 @@ from nhi_common.errors import DomainError
 CHARACTERS_RULE = "STD-文字"  # the standard's character requirement (行政事務標準文字, MJ+ with IVS)
 UNDRAWABLE_CHARACTER = "UNDRAWABLE_CHARACTER"
 TEXT_OVERFLOW = "TEXT_OVERFLOW"
+
+
+_SELECTOR = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def is_variation_selector(char: str) -> bool:
@@ -19,6 +24,12 @@ def is_variation_selector(char: str) -> bool:
 
 def clusters(text: str) -> Iterator[tuple[str, str]]:
     """(base character, its variation selector or '') for each printed character of `text`."""
+    if _SELECTOR.search(text) is None:  # most texts: every character on its own
+        return zip(text, itertools.repeat(""))
+    return _clusters(text)
+
+
+def _clusters(text: str) -> Iterator[tuple[str, str]]:
     index = 0
     while index < len(text):
         base = text[index]
