@@ -48,6 +48,70 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _pg_ports(pids: dict[str, int]) -> dict[int, str]:
+    """The local TCP port -> the process name of each connection these processes hold to PostgreSQL (5432)."""
+    owner_of: dict[str, str] = {}
+    for name, pid in pids.items():
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                owner_of[link[8:-1]] = name
+    ports = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = pathlib.Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == 5432 and fields[9] in owner_of:
+                ports[int(fields[1].rsplit(":", 1)[1], 16)] = owner_of[fields[9]]
+    return ports
+
+
+class _Backends:
+    """The PostgreSQL backends serving the suite's processes, sampled while a job runs: their CPU seconds and what
+    the active ones were doing (on CPU, or waiting: Lock, IO, LWLock, ...), per process they serve."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        self.ports: dict[int, str] = {}
+        self.first: dict[int, tuple[str, float]] = {}  # backend pid -> (owner, CPU seconds when first seen)
+        self.samples: dict[str, dict[str, int]] = {}
+        self.refreshed = 0.0
+
+    def sample(self, pids: dict[str, int]) -> None:
+        if time.monotonic() - self.refreshed > 2:
+            self.ports, self.refreshed = _pg_ports(pids), time.monotonic()
+        rows = self.conn.execute(
+            "SELECT pid, client_port, state, coalesce(wait_event_type, '') FROM pg_stat_activity"
+            " WHERE client_port = ANY(%s)",
+            (list(self.ports),),
+        ).fetchall()
+        for pid, port, state, wait in rows:
+            owner = self.ports.get(port, "?")
+            self.first.setdefault(pid, (owner, _cpu_seconds(pid)))
+            if state == "active":
+                tally = self.samples.setdefault(owner, {})
+                tally[wait or "CPU"] = tally.get(wait or "CPU", 0) + 1
+
+    def cpu(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for pid, (owner, first) in self.first.items():
+            used[owner] = used.get(owner, 0.0) + max(0.0, _cpu_seconds(pid) - first)
+        self.conn.close()
+        return used
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -293,20 +357,24 @@ class Bench:
                 worker.wait(30)
         self.workers.clear()
 
+    def pids(self) -> dict[str, int]:
+        """svc-qualification, svc-documents, the gateway and each worker."""
+        names = ("qualification", "documents", "gateway")
+        pids = {name: process.pid for name, process in self.suite.processes.items() if name in names}
+        return pids | {f"worker-{number}": worker.pid for number, worker in enumerate(self.workers)}
+
     def cpu(self) -> dict[str, float]:
-        """CPU seconds (user + system) used so far by svc-qualification, the gateway and each worker."""
-        pids = {
-            name: process.pid for name, process in self.suite.processes.items() if name in ("qualification", "gateway")
-        }
-        pids |= {f"worker-{number}": worker.pid for number, worker in enumerate(self.workers)}
-        return {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        """CPU seconds (user + system) used so far by each of `pids`."""
+        return {name: _cpu_seconds(pid) for name, pid in self.pids().items()}
 
     def renewal(self, workers: int) -> dict[str, float]:
         import sqlalchemy as sa
 
         self.start_workers(workers)
         phases: dict[str, float] = {}
+        backends = _Backends(self.url)
         try:
+            backends.sample(self.pids())
             cpu_before = self.cpu()
             started = time.perf_counter()
             answer = self.http.post(
@@ -323,9 +391,11 @@ class Bench:
                     phases.setdefault("chunks_done", time.perf_counter() - started)  # then the print files
                 if job["state"] in ("succeeded", "failed"):
                     break
+                backends.sample(self.pids())
                 time.sleep(0.25)
             seconds = time.perf_counter() - started
             cpu = {name: used - cpu_before.get(name, 0.0) for name, used in self.cpu().items()}
+            cpu |= {f"pg:{name}": used for name, used in backends.cpu().items()}
         finally:
             self.stop_workers()
         engine = sa.create_engine(self.url)
@@ -342,6 +412,7 @@ class Bench:
             "seconds": seconds,
             "phases": phases,
             "cpu": cpu,
+            "waits": backends.samples,
         }
 
     def counter(self, requests: int) -> dict[str, float]:
@@ -388,6 +459,11 @@ def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
             f"; load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+        waits = "; ".join(
+            f"{owner}: " + ", ".join(f"{what} {n}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1]))
+            for owner, tally in sorted(result["waits"].items())
+        )
+        print(f"    PostgreSQL backends seen active (samples every 0.25 s, by what they did): {waits}", flush=True)
     if 1 in results and 2 in results:
         one, two = (results[c]["certificates"] / results[c]["seconds"] for c in (1, 2))
         print(f"    2 workers / 1 worker = {two / one:.2f}")
