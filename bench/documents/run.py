@@ -319,7 +319,11 @@ class Bench:
         from nhi_gateway.tokens import mint_token
 
         self.suite.start(timeout=180)
-        self.load_seconds = _load(self.url, self.schemas["QUALIFICATION"], self.persons)
+        try:
+            self.load_seconds = _load(self.url, self.schemas["QUALIFICATION"], self.persons)
+        except BaseException:  # no __exit__ after a failed __enter__: the suite's processes must not outlive the bench
+            self.suite.stop()
+            raise
         secret = self.suite.env["NHI_JWT_SECRET"]
         self.http = httpx.Client(base_url=self.suite.url, timeout=60)
         self.tokens = {role: mint_token(secret, roles=[role], sub="bench") for role in ("batch", "counter")}
