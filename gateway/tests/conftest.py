@@ -208,6 +208,24 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
             persons=[qpb.PersonBurden(person_id="P1", elder=True, ratio_percent=30, limit_category="現役並みⅠ")],
         )
 
+    def ListBurdenDeterminations(self, request, context):
+        self.rec.record("ListBurdenDeterminations", request, context)
+        stored = qpb.BurdenDetermination(
+            determination_id="BD1",
+            household_id=request.household_id,
+            as_of="2026-11-24",
+            income_year=2025,
+            ratio_percent=30,
+            limit_category="現役並みⅠ",
+            changed=True,
+            business_date="2026-11-24",
+            operator_id="bo-01",
+            recorded_at="2026-11-24T01:00:00+00:00",
+            reasons=[common_pb2.Reason(rule_id="BURDEN-3", facts={"highest": "2000000"}, basis="法", summary="3割")],
+            persons=[qpb.PersonBurden(person_id="P1", elder=True, ratio_percent=30, limit_category="現役並みⅠ")],
+        )
+        return qpb.ListBurdenDeterminationsResponse(determinations=[stored], page=common_pb2.PageInfo(next_cursor=""))
+
     def RecordIncomeFacts(self, request, context):
         self.rec.record("RecordIncomeFacts", request, context)
         return qpb.RecordIncomeFactsResponse(recorded=len(request.incomes))

@@ -12,6 +12,7 @@ from nhi_common.errors import InvalidInput
 OPERATIONS = operations_with_query("cursor")
 NOT_CURSORS = ["abc", "1" * 30]
 MERGED_LISTS = {"/api/v1/audit-events"}  # lists merged from every service, under a cursor of the gateway's
+REQUIRED = {"/api/v1/burden-ratio-determinations": {"household_id": "H1"}}  # the query a list cannot go without
 
 
 def refusal_of(cursor: str) -> rpc.ServiceError:
@@ -30,7 +31,10 @@ def test_the_spec_has_lists_with_cursors():
 def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(client, backends, operation, cursor):
     backends.recorder.fail_with = refusal_of(cursor)
     response = client.request(
-        operation.method, operation.url, params={"cursor": cursor}, headers=auth(operation.roles[0])
+        operation.method,
+        operation.url,
+        params={"cursor": cursor, **REQUIRED.get(operation.url, {})},
+        headers=auth(operation.roles[0]),
     )
     body = problem(response, 400)
     assert fields(body) == ["cursor"] and body["code"] == "INVALID_CURSOR"

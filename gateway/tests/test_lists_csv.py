@@ -29,6 +29,8 @@ def test_a_list_as_csv_has_a_bom_japanese_headings_and_a_row_per_item(client, op
     params = {"format": "csv"}
     if "decisions" in operation.url:
         params["person_id"] = "P1"
+    if "burden-ratio-determinations" in operation.url:
+        params["household_id"] = "H1"
     response = client.request(operation.method, operation.url, params=params, headers=auth(operation.roles[0]))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"

@@ -156,6 +156,13 @@ class Batches:
             self.app, parse.burden_request(message(request, pb.DetermineBurdenRatioRequest)), actor
         )
 
+    def list_burden_determinations(self, household_id, page_size=0, cursor="", actor=LISTER):
+        """As the servicer answers: each determination a BurdenDetermination message."""
+        found, cursor = burden.list_burden_determinations(
+            self.app, household_id, paging.parse(page_size, cursor), actor
+        )
+        return [message(d, pb.BurdenDetermination) for d in found], cursor
+
     def start_job(self, kind, parameters, actor):
         return self.jobs.start(parse.start_job(common_pb2.StartJobRequest(kind=kind, parameters=parameters)), actor)
 

@@ -38,6 +38,32 @@ def determine_burden_ratio(body):
     return ok(to_json(response), 200 if request.dry_run else 201)
 
 
+# Headings of a household's stored determinations as a clerk's list.
+BURDEN_DETERMINATION_COLUMNS = {
+    "determination_id": "判定番号",
+    "household_id": "世帯番号",
+    "as_of": "判定日",
+    "income_year": "所得年",
+    "ratio_percent": "負担割合（%）",
+    "limit_category": "限度額適用区分",
+    "pending": "判定保留",
+    "changed": "変更あり",
+    "business_date": "業務日付",
+    "operator_id": "処理者",
+    "job_id": "バッチ番号",
+    "recorded_at": "記録日時",
+}
+
+
+def list_burden_determinations(household_id, page_size=None, cursor=None):
+    """ListBurdenDeterminations: the household's stored determinations, newest first."""
+    request = pb.ListBurdenDeterminationsRequest(
+        household_id=household_id, page=page(page_size, cursor), context=list_context()
+    )
+    doc = to_page_json(backends().call("qualification", "ListBurdenDeterminations", request))
+    return lists.respond(doc, "determinations", BURDEN_DETERMINATION_COLUMNS, "burden_determinations")
+
+
 def record_income_facts(body):
     """RecordIncomeFacts."""
     request = pb.RecordIncomeFactsRequest(context=call_context(), incomes=[_income(f) for f in body["incomes"]])

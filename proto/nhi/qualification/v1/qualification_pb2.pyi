@@ -740,6 +740,56 @@ class PersonBurden(_message.Message):
     reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
     def __init__(self, person_id: _Optional[str] = ..., elder: _Optional[bool] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
+class ListBurdenDeterminationsRequest(_message.Message):
+    __slots__ = ("household_id", "page", "context")
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    household_id: str
+    page: _common_pb2.PageRequest
+    context: _common_pb2.RequestContext
+    def __init__(self, household_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
+
+class BurdenDetermination(_message.Message):
+    __slots__ = ("determination_id", "household_id", "as_of", "income_year", "ratio_percent", "limit_category", "pending", "changed", "business_date", "operator_id", "job_id", "recorded_at", "reasons", "persons")
+    DETERMINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    INCOME_YEAR_FIELD_NUMBER: _ClassVar[int]
+    RATIO_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    determination_id: str
+    household_id: str
+    as_of: str
+    income_year: int
+    ratio_percent: int
+    limit_category: str
+    pending: bool
+    changed: bool
+    business_date: str
+    operator_id: str
+    job_id: str
+    recorded_at: str
+    reasons: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    persons: _containers.RepeatedCompositeFieldContainer[PersonBurden]
+    def __init__(self, determination_id: _Optional[str] = ..., household_id: _Optional[str] = ..., as_of: _Optional[str] = ..., income_year: _Optional[int] = ..., ratio_percent: _Optional[int] = ..., limit_category: _Optional[str] = ..., pending: _Optional[bool] = ..., changed: _Optional[bool] = ..., business_date: _Optional[str] = ..., operator_id: _Optional[str] = ..., job_id: _Optional[str] = ..., recorded_at: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ..., persons: _Optional[_Iterable[_Union[PersonBurden, _Mapping]]] = ...) -> None: ...
+
+class ListBurdenDeterminationsResponse(_message.Message):
+    __slots__ = ("determinations", "page")
+    DETERMINATIONS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    determinations: _containers.RepeatedCompositeFieldContainer[BurdenDetermination]
+    page: _common_pb2.PageInfo
+    def __init__(self, determinations: _Optional[_Iterable[_Union[BurdenDetermination, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
+
 class ListChangesRequest(_message.Message):
     __slots__ = ("page", "from_date", "to_date", "operator_id", "reason", "kind", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]

@@ -90,6 +90,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioRequest.SerializeToString,
                 response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioResponse.FromString,
                 _registered_method=True)
+        self.ListBurdenDeterminations = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListBurdenDeterminations',
+                request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsRequest.SerializeToString,
+                response_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsResponse.FromString,
+                _registered_method=True)
         self.ListChanges = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/ListChanges',
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListChangesRequest.SerializeToString,
@@ -245,6 +250,13 @@ class QualificationServiceServicer:
 
     def DetermineBurdenRatio(self, request, context):
         """負担割合判定 (5.6) for a household.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBurdenDeterminations(self, request, context):
+        """A household's stored burden-ratio determinations (a clerk's or a batch's), newest first, each with every reason.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -421,6 +433,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.DetermineBurdenRatio,
                     request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioRequest.FromString,
                     response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioResponse.SerializeToString,
+            ),
+            'ListBurdenDeterminations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBurdenDeterminations,
+                    request_deserializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsRequest.FromString,
+                    response_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsResponse.SerializeToString,
             ),
             'ListChanges': grpc.unary_unary_rpc_method_handler(
                     servicer.ListChanges,
@@ -800,6 +817,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/DetermineBurdenRatio',
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioRequest.SerializeToString,
             nhi_dot_qualification_dot_v1_dot_qualification__pb2.DetermineBurdenRatioResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBurdenDeterminations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListBurdenDeterminations',
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsRequest.SerializeToString,
+            nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListBurdenDeterminationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -36,6 +36,8 @@ AUDITED_READS = {
     _SERVICE + "GetQualification": rpc.AuditedRead("qualification.read", "person", id_field="person_id"),
     _SERVICE + "GetHousehold": rpc.AuditedRead("household.read", "household", id_field="household_id"),
     _SERVICE + "GetHistory": rpc.AuditedRead("history.read", "person", id_field="person_id"),
+    # A household's burden determinations name its members' incomes.
+    _SERVICE + "ListBurdenDeterminations": rpc.AuditedRead("burden.read", "household", id_field="household_id"),
     # A renewal chunk's facts (svc-documents' batches): one row a call with the count of persons read.
     _SERVICE + "GetRenewalFacts": rpc.AuditedRead(
         "renewal_facts.read", "person", list_field="persons", query_fields=("person_ids",)
@@ -219,6 +221,20 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
     def DetermineBurdenRatio(self, request, context):
         result = burden.determine_burden_ratio(self.app, parse.burden_request(request), parse.actor(request.context))
         return render(result, pb.DetermineBurdenRatioResponse())
+
+    @rpc.translated
+    def ListBurdenDeterminations(self, request, context):
+        page = parse.page(request.page)  # a cursor no list gave out is refused first, as on every list
+        found, cursor = burden.list_burden_determinations(
+            self.app,
+            parse.required("household_id", request.household_id, "the household id"),
+            page,
+            parse.actor(request.context),
+        )
+        return pb.ListBurdenDeterminationsResponse(
+            determinations=[render(d, pb.BurdenDetermination()) for d in found],
+            page=common_pb2.PageInfo(next_cursor=cursor),
+        )
 
     @rpc.translated
     def StartJob(self, request, context):

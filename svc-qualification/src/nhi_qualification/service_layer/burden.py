@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from nhi_common import paging
 from nhi_common.plumbing import utcnow
 
 from ..domain.burden import determine_burden
@@ -17,9 +19,11 @@ from ..domain.commands import DetermineBurdenRatio, IncomeFact, RecordIncomeFact
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.events import BurdenChange, QualificationChanged
 from ..domain.explanations import explanation_digest
+from . import queries
 from .app import App, change_once
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
+from .values import aware_iso, iso
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -104,6 +108,79 @@ def _determine(
         f"limit={result['limit_category']} pending={result['pending']} changed={bool(events)}",
     )
     return result
+
+
+def list_burden_determinations(
+    app: App, household_id: str, page: paging.Page, actor: Actor
+) -> tuple[list[dict[str, Any]], str]:
+    """The household's stored determinations, newest first, each as DetermineBurdenRatio answered it (shared
+    explanations put back) with when, by whom and whether it changed the share, without the DV support-measure
+    persons the actor may not see (rule DV, as GET /decisions lists them)."""
+    with app.uow(read_only=True) as uow:
+        if uow.households.get(household_id) is None:
+            raise NotFound("household", household_id)
+        found, cursor = uow.burden.of_household(household_id, page)
+        listed = [listed_determination(r) for r in found]
+        tokens = sorted({t for d in listed for r in d["reasons"] for t in _reason_names(r)})
+        people = set(tokens) - set(uow.persons.missing(tokens)) | {p["person_id"] for d in listed for p in d["persons"]}
+        named = [p for d in listed for p in sorted(named_persons(d, people))]
+        dv = queries.dv_listed(actor, *queries.listed_dv(app, uow, actor, named))
+    queries.audit_dv_listed(app, actor, dv)
+    return [d for d in (without_persons(d, dv.hidden, people) for d in listed) if d is not None], cursor
+
+
+def listed_determination(row) -> dict[str, Any]:
+    """A stored determination (its result resolved) as a BurdenDetermination."""
+    result = json.loads(row.result)
+    return {
+        "determination_id": row.determination_id,
+        "household_id": row.household_id,
+        "as_of": iso(row.as_of),
+        "income_year": row.income_year,
+        "ratio_percent": result.get("ratio_percent") or 0,
+        "limit_category": result.get("limit_category") or "",
+        "pending": bool(row.pending),
+        "changed": bool(row.changed),
+        "business_date": iso(row.business_date),
+        "operator_id": row.operator_id,
+        "job_id": row.job_id or "",
+        "recorded_at": aware_iso(row.recorded_at),
+        "reasons": result.get("reasons", []),
+        "persons": result.get("persons", []),
+    }
+
+
+# The ids a reason's facts and summary may name a person by: in a list ("elders": "a,b"), behind an amount's name
+# ("taxable_income.<id>"), before a fact's name ("<id>.kyu_tadashigaki_income") or in the clerk's words.
+_TOKEN = re.compile(r"[0-9A-Za-z_-]+", re.ASCII)
+
+
+def _reason_names(reason: dict[str, Any]) -> set[str]:
+    facts = reason.get("facts") or {}
+    text = " ".join([*facts, *(str(v) for v in facts.values() if v is not None), reason.get("summary") or ""])
+    return set(_TOKEN.findall(text.replace(".", " ")))
+
+
+def named_persons(determination: dict[str, Any], people: set[str]) -> set[str]:
+    """The persons a determination names: its per-person entries and those of `people` its reasons name (a head
+    not insured, a member past 75, a 特定同一世帯所属者)."""
+    named = {p["person_id"] for p in determination["persons"]}
+    return named.union(*(_reason_names(r) & people for r in determination["reasons"]))
+
+
+def without_persons(determination: dict[str, Any], hidden: frozenset[str], people: set[str]) -> dict[str, Any] | None:
+    """Rule DV: the determination as listed without the `hidden` persons: out of `persons`, and the household's
+    reasons that name them left out; None when every person it names is hidden."""
+    named = named_persons(determination, people)
+    if not hidden & named:
+        return determination
+    if named <= hidden:
+        return None
+    return {
+        **determination,
+        "persons": [p for p in determination["persons"] if p["person_id"] not in hidden],
+        "reasons": [r for r in determination["reasons"] if not hidden & _reason_names(r)],
+    }
 
 
 def stored(

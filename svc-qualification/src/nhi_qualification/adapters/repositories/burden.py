@@ -209,6 +209,13 @@ class BurdenRepository:
         found, cursor = paging.keyset(self.conn, query, t.c.household_id, page)
         return self.resolved(found), cursor
 
+    def of_household(self, household_id: str, page: paging.Page) -> tuple[list, str]:
+        """A page of the household's stored determinations, newest first, their results resolved."""
+        t = burden_determinations
+        query = sa.select(t).where(t.c.household_id == household_id)
+        found, cursor = paging.keyset(self.conn, query, t.c.seq, page, newest_first=True)
+        return self.resolved(found), cursor
+
     def job_summary(self, job_id: str) -> dict[str, int]:
         """How many determinations a job stored, how many changed a share or category, how many are pending."""
         t = burden_determinations
