@@ -71,6 +71,9 @@ def test_the_merged_file_has_every_page_in_order_and_counts_its_sheets(pdfs, tmp
     expected = [len(PdfReader(io.BytesIO(p)).pages) for p in pdfs]
     assert sheets == sum(expected) == len(PdfReader(io.BytesIO(merged), strict=True).pages)
     assert [MergedPdfFiles(tmp_path).sheets(p) for p in pdfs] == expected
+    # counted from the page tree without parsing the document: also a merged file and one pypdf wrote
+    assert MergedPdfFiles(tmp_path).sheets(merged) == sum(expected)
+    assert MergedPdfFiles(tmp_path).sheets(_pypdf_merge(pdfs[:2])) == sum(expected[:2])
     written = MergedPdfFiles(tmp_path).write("job-1", [pdfs[:3], pdfs[3:]], {})
     assert [f["sheets"] for f in written] == [sum(expected[:3]), sum(expected[3:])]
     assert (tmp_path / "job-1" / "print-0002.pdf").read_bytes().startswith(b"%PDF-")

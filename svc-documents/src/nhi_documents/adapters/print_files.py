@@ -48,8 +48,10 @@ class MergedPdfFiles:
         return written
 
     def sheets(self, content: bytes) -> int:
-        plain = _plain(content)
-        return len(plain[2]) if plain is not None else len(PdfReader(io.BytesIO(content)).pages)
+        """The document's pages: its page tree's /Count, read through its cross-reference table (the merge parses
+        the document once more anyway); pypdf for a document of another shape."""
+        count = _page_count(content)
+        return count if count is not None else len(PdfReader(io.BytesIO(content)).pages)
 
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
@@ -59,6 +61,40 @@ class MergedPdfFiles:
 _XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 _REF = re.compile(rb"(\d+) 0 R\b")
 _HEADER = re.compile(rb"(\d+) 0 obj\b")
+
+
+def _page_count(content: bytes) -> int | None:
+    """/Count of the page tree of a PDF with one classic cross-reference section and no incremental update, reading
+    only the trailer, the catalog and the page tree; None otherwise."""
+    try:
+        end = content.rindex(b"startxref")
+        at = int(content[end + 9 :].split()[0])
+        head = content[at : at + 40].split(b"\n", 2)
+        if head[0] != b"xref":
+            return None
+        first, count = (int(v) for v in head[1].split())
+        entries = at + len(head[0]) + len(head[1]) + 2
+        trailer = content[content.index(b"trailer", entries + 20 * count - 1) : end]
+        if b"/Prev" in trailer or b"/Encrypt" in trailer or b"/XRefStm" in trailer:
+            return None
+
+        def body(number: int) -> bytes:
+            entry = _XREF_ENTRY.match(content, entries + 20 * (number - first))
+            if entry is None or entry.group(3) != b"n" or not first <= number < first + count:
+                raise ValueError(number)
+            start = int(entry.group(1))
+            if _HEADER.match(content, start) is None or int(_HEADER.match(content, start).group(1)) != number:
+                raise ValueError(number)
+            return content[start : content.index(b"endobj", start)]
+
+        root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))
+        pages = int(re.search(rb"/Pages (\d+) 0 R", body(root)).group(1))
+        tree = body(pages)
+        if b"/Parent" in tree:
+            return None
+        return int(re.search(rb"/Count (\d+)", tree).group(1))
+    except (ValueError, AttributeError, IndexError):
+        return None
 
 
 def _plain(content: bytes) -> tuple[dict[int, bytes], int, list[int]] | None:
