@@ -357,6 +357,9 @@ class FakeJournal:
         self.store.inbox.add((event_id, consumer))
         return True
 
+    def claim_inbox_many(self, event_ids, consumer):
+        return [self.claim_inbox(e, consumer) for e in event_ids]
+
     def recall(self, operator_id, key, operation, request):
         stored = self.store.idempotency.get((operator_id, key, operation))
         if stored is None:

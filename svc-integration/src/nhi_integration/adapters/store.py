@@ -45,6 +45,31 @@ def record_outcomes(conn: sa.Connection, *, receipt_key: str, outcomes: list[dic
     )
 
 
+def record_receipts(conn: sa.Connection, receipts: list[dict[str, Any]]) -> None:
+    """`record_receipt` and `record_outcomes` of several changes in one statement: each a dict of receipt_key,
+    change, origin, import_id and outcomes."""
+    if not receipts:
+        return
+    now = utcnow()
+    conn.execute(
+        sa.insert(received_changes),
+        [
+            {
+                "receipt_key": r["receipt_key"],
+                "change_id": r["change"].change_id,
+                "change_kind": r["change"].change_kind,
+                "household_id": r["change"].household_id,
+                "persons": len(r["change"].persons),
+                "origin": r["origin"],
+                "import_id": r.get("import_id"),
+                "outcomes": json.dumps(r["outcomes"], ensure_ascii=False, sort_keys=True),
+                "received_at": now,
+            }
+            for r in receipts
+        ],
+    )
+
+
 def get_receipt(conn: sa.Connection, receipt_key: str) -> dict[str, Any] | None:
     row = conn.execute(sa.select(received_changes).where(received_changes.c.receipt_key == receipt_key)).first()
     if row is None:
@@ -132,6 +157,39 @@ def set_sequences(conn: sa.Connection, *, sequences: dict[str, int], change_id: 
             conn.execute(sa.update(person_sequences).where(person_sequences.c.person_id == person_id).values(**values))
         else:
             conn.execute(sa.insert(person_sequences).values(person_id=person_id, **values))
+
+
+def set_sequences_many(conn: sa.Connection, applied: list[tuple[dict[str, int], str]]) -> None:
+    """`set_sequences` of several changes (sequences, change id) in order, in three statements at most."""
+    final: dict[str, tuple[int, str]] = {}
+    for sequences, change_id in applied:
+        for person_id, number in sequences.items():
+            final[person_id] = (number, change_id)
+    if not final:
+        return
+    known = last_sequences(conn, list(final))
+    now = utcnow()
+    updates = [
+        {"key": p, "sequence": n, "change_id": c, "updated_at": now} for p, (n, c) in final.items() if p in known
+    ]
+    inserts = [
+        {"person_id": p, "sequence": n, "change_id": c, "updated_at": now}
+        for p, (n, c) in final.items()
+        if p not in known
+    ]
+    if updates:
+        conn.execute(
+            sa.update(person_sequences)
+            .where(person_sequences.c.person_id == sa.bindparam("key"))
+            .values(
+                sequence=sa.bindparam("sequence"),
+                change_id=sa.bindparam("change_id"),
+                updated_at=sa.bindparam("updated_at"),
+            ),
+            updates,
+        )
+    if inserts:
+        conn.execute(sa.insert(person_sequences), inserts)
 
 
 def seal_payload(payload: Any, keys: MyNumberKeys | None) -> Any:
@@ -278,8 +336,38 @@ class SqlRecords:
     def claim(self, receipt_key: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
 
+    def claimed(self, receipt_keys: list[str], consumer: str) -> set[str]:
+        """Which of `receipt_keys` `consumer` handled already (one statement)."""
+        inbox = self.plumbing.tables["inbox"]
+        found: set[str] = set()
+        wanted = list(dict.fromkeys(receipt_keys))
+        for start in range(0, len(wanted), 1000):
+            found.update(
+                self.conn.scalars(
+                    sa.select(inbox.c.event_id).where(
+                        inbox.c.event_id.in_(wanted[start : start + 1000]), inbox.c.consumer == consumer
+                    )
+                )
+            )
+        return found
+
+    def claim_many(self, receipt_keys: list[str], consumer: str) -> None:
+        """Note that `consumer` handles each of `receipt_keys` (none handled before: see `claimed`)."""
+        if receipt_keys:
+            now = utcnow()
+            self.conn.execute(
+                sa.insert(self.plumbing.tables["inbox"]),
+                [{"event_id": k, "consumer": consumer, "processed_at": now} for k in receipt_keys],
+            )
+
     def record_receipt(self, **kwargs) -> None:
         record_receipt(self.conn, **kwargs)
+
+    def record_receipts(self, receipts: list[dict[str, Any]]) -> None:
+        record_receipts(self.conn, receipts)
+
+    def set_sequences_many(self, applied: list[tuple[dict[str, int], str]]) -> None:
+        set_sequences_many(self.conn, applied)
 
     def record_outcomes(self, **kwargs) -> None:
         record_outcomes(self.conn, **kwargs)

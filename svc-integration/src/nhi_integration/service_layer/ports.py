@@ -42,6 +42,19 @@ class Records(Protocol):
 
     def record_outcomes(self, *, receipt_key: str, outcomes: list[dict[str, Any]]) -> None: ...
 
+    def claimed(self, receipt_keys: list[str], consumer: str) -> set[str]:
+        """Which of `receipt_keys` `consumer` handled before."""
+
+    def claim_many(self, receipt_keys: list[str], consumer: str) -> None:
+        """`claim` of keys not handled before, at once."""
+
+    def record_receipts(self, receipts: list[dict[str, Any]]) -> None:
+        """`record_receipt` with its outcomes for several changes: dicts of receipt_key, change, origin, import_id,
+        outcomes."""
+
+    def set_sequences_many(self, applied: list[tuple[dict[str, int], str]]) -> None:
+        """`set_sequences` of several changes (sequences, change id), in order."""
+
     def create_import(self, *, import_id: str, source: str, file_name: str, operator_id: str) -> None: ...
 
     def finish_import(

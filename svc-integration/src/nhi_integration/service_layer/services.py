@@ -156,33 +156,43 @@ class IntegrationService:
         with self.store.transaction() as tx:
             persons = sorted({p for _i, _e, change in valid for p in change.sequences})
             last = tx.last_sequences(persons)
+            # The claims, receipts and sequences of the whole batch in a few statements: which events were handled
+            # before is read once, and what the batch does is written once svc-qualification took it.
+            handled = tx.claimed([e for _i, e, _c in valid], RESIDENT_CONSUMER)
+            claims: list[str] = []
+            receipts: list[dict[str, Any]] = []
             batch: list[tuple[int, str, ResidentChange]] = []
             for index, event_id, change in valid:
                 order = check_order(change.sequences, last)
                 if order.verdict is Order.GAP and wait_for_gaps and not self._waited(event_id):
                     results[index] = WaitingForSequence(order.expected, order.got)
                     continue
-                if not tx.claim(event_id, RESIDENT_CONSUMER):
+                if event_id in handled:
                     results[index] = "duplicate"
                     continue
-                tx.record_receipt(receipt_key=event_id, change=change, origin=origin, import_id=import_id)
+                handled.add(event_id)
+                claims.append(event_id)
+                receipt = {"receipt_key": event_id, "change": change, "origin": origin, "import_id": import_id}
+                receipts.append(receipt)
                 if order.verdict is Order.STALE:
-                    tx.record_outcomes(
-                        receipt_key=event_id, outcomes=[{"change_id": change.change_id, "outcome": "stale"}]
-                    )
+                    receipt["outcomes"] = [{"change_id": change.change_id, "outcome": "stale"}]
                     results[index] = "stale"
                     continue
                 last.update(change.sequences)
                 batch.append((index, event_id, change))
+            tx.claim_many(claims, RESIDENT_CONSUMER)
+            if batch:
+                outcomes = self.sink.apply_many([c for _i, _e, c in batch], idempotency_key=f"batch:{batch[0][1]}")
+                by_change = {o.get("change_id"): o for o in outcomes}
+                by_receipt = {r["receipt_key"]: r for r in receipts}
+                for index, event_id, change in batch:
+                    found = by_change.get(change.change_id)
+                    by_receipt[event_id]["outcomes"] = [found] if found else []
+                    results[index] = "applied"
+                tx.set_sequences_many([(c.sequences, c.change_id) for _i, _e, c in batch])
+            tx.record_receipts(receipts)
             if not batch:
                 return []
-            outcomes = self.sink.apply_many([c for _i, _e, c in batch], idempotency_key=f"batch:{batch[0][1]}")
-            by_change = {o.get("change_id"): o for o in outcomes}
-            for index, event_id, change in batch:
-                found = by_change.get(change.change_id)
-                tx.record_outcomes(receipt_key=event_id, outcomes=[found] if found else [])
-                tx.set_sequences(sequences=change.sequences, change_id=change.change_id)
-                results[index] = "applied"
         for _index, event_id, _change in batch:
             self._first_seen.pop(event_id, None)
         log.info("resident changes applied: %d in one batch", len(batch))

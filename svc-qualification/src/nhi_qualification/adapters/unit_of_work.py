@@ -98,8 +98,28 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
 
-    def _nested(self) -> contextlib.AbstractContextManager:
-        return self.conn.begin_nested()
+    @contextlib.contextmanager
+    def _nested(self):
+        try:
+            with self.conn.begin_nested():
+                yield
+        except BaseException:
+            self._forget()  # the rows read may have been changed back
+            raise
+
+    def cache_reads(self, *, person_ids: list[str] = (), household_ids: list[str] = ()) -> None:
+        for repository in (self.persons, self.households, self.periods, self.statuses):
+            repository.cache_reads()
+        self.households.prefetch(list(household_ids))
+        self.persons.prefetch(person_ids, household_ids)
+        members = [m.person_id for h in dict.fromkeys(household_ids) for m in self.persons.members(h)]
+        everyone = list(dict.fromkeys([*person_ids, *members]))
+        self.periods.current(everyone)
+        self.statuses.prefetch(everyone)
+
+    def _forget(self) -> None:
+        for repository in (self.persons, self.households, self.periods, self.statuses):
+            repository.forget()
 
     def tune_for_batch(self) -> None:
         bulk.tune_chunk_transaction(self.conn)

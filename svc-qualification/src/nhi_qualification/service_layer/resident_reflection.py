@@ -31,14 +31,26 @@ MOVE_INS = {"move_in", "move_in_same_pref"}
 def apply_resident_changes(app: App, changes: list[ResidentChange], actor: Actor) -> list[dict[str, Any]]:
     today = app.today(actor)
     with app.uow() as uow:
-        results = [_apply(app, uow, change, actor, today) for change in changes]
+        # The batch's changes read the same households, members, periods and statuses again and again: read them
+        # once, and claim every change in two statements (a change repeated in the batch is a duplicate after its
+        # first, as one at a time).
+        uow.cache_reads(
+            person_ids=[p.person_id for c in changes for p in c.persons],
+            household_ids=[c.household_id for c in changes],
+        )
+        claimed = uow.journal.claim_inbox_many([c.change_id for c in changes], CONSUMER)
+        results = [
+            _apply(app, uow, change, actor, today, fresh) for change, fresh in zip(changes, claimed, strict=True)
+        ]
         uow.commit()
     return results
 
 
-def _apply(app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: Actor, today: dt.date) -> dict[str, Any]:
+def _apply(
+    app: App, uow: AbstractUnitOfWork, change: ResidentChange, actor: Actor, today: dt.date, claimed: bool
+) -> dict[str, Any]:
     person_ids = [p.person_id for p in change.persons]
-    if not uow.journal.claim_inbox(change.change_id, CONSUMER):
+    if not claimed:
         return {"change_id": change.change_id, "outcome": "duplicate", "person_ids": person_ids}
     _record_household(uow, change, person_ids)
     for index, _person in enumerate(change.persons):

@@ -63,6 +63,12 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     def _nested(self) -> contextlib.AbstractContextManager: ...
 
+    def cache_reads(self, *, person_ids: list[str] = (), household_ids: list[str] = ()) -> None:  # noqa: B027
+        """Keep persons, households, current periods and statuses once read, for the rest of this unit of work (the
+        store's own writes keep them true; a savepoint rolled back drops them), and read the persons and households
+        named, with the households' members, at once. A batch of changes that each read the same rows again asks
+        for it; nothing by default."""
+
     def tune_for_batch(self) -> None:  # noqa: B027 - an optional hook: most stores need nothing
         """A batch chunk's transaction: tell the store so (plan settings); nothing by default."""
 

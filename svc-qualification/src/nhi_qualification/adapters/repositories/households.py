@@ -14,9 +14,35 @@ from ..tables import branches, households
 class HouseholdRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        # Rows read or written in this unit of work when it asked for it (cache_reads), by id (None: no such
+        # household); every write here keeps the row it returned.
+        self._rows: dict[str, Any] | None = None
+
+    def cache_reads(self) -> None:
+        self._rows = {}
+
+    def forget(self) -> None:
+        if self._rows is not None:
+            self._rows = {}
+
+    def prefetch(self, household_ids: list[str]) -> None:
+        if self._rows is None:
+            return
+        missing = [h for h in dict.fromkeys(household_ids) if h not in self._rows]
+        found = self.get_many(missing)
+        self._rows.update((h, found.get(h)) for h in missing)
 
     def get(self, household_id: str):
-        return self.conn.execute(sa.select(households).where(households.c.household_id == household_id)).first()
+        if self._rows is not None and household_id in self._rows:
+            return self._rows[household_id]
+        row = self.conn.execute(sa.select(households).where(households.c.household_id == household_id)).first()
+        if self._rows is not None:
+            self._rows[household_id] = row
+        return row
+
+    def _keep(self, household_id: str, row) -> None:
+        if self._rows is not None:
+            self._rows[household_id] = row
 
     def get_many(self, household_ids: list[str]) -> dict[str, Any]:
         """The rows of these households by id, one statement per 1,000."""
@@ -30,22 +56,37 @@ class HouseholdRepository:
         return found
 
     def add(self, household_id: str, **values: Any) -> None:
-        self.conn.execute(sa.insert(households).values(household_id=household_id, updated_at=utcnow(), **values))
+        row = self.conn.execute(
+            sa.insert(households).values(household_id=household_id, updated_at=utcnow(), **values).returning(households)
+        ).one()
+        self._keep(household_id, row)
 
     def update(self, household_id: str, *, new_version: bool = False, **values: Any) -> None:
         """Change columns; `new_version` also advances the version (a change others must notice)."""
         if new_version:
             values.update(updated_at=utcnow(), version=households.c.version + 1)
-        self.conn.execute(sa.update(households).where(households.c.household_id == household_id).values(**values))
+        row = self.conn.execute(
+            sa.update(households)
+            .where(households.c.household_id == household_id)
+            .values(**values)
+            .returning(households)
+        ).first()
+        self._keep(household_id, row)
 
     def bump(self, household_id: str, seen_version: int) -> int:
         """Optimistic lock: advance the version only if nobody else did since `seen_version`; the new version or 0."""
-        result = self.conn.execute(
+        row = self.conn.execute(
             sa.update(households)
             .where(households.c.household_id == household_id, households.c.version == seen_version)
             .values(version=seen_version + 1, updated_at=utcnow())
-        )
-        return seen_version + 1 if result.rowcount == 1 else 0
+            .returning(households)
+        ).first()
+        if row is None:
+            if self._rows is not None:
+                self._rows.pop(household_id, None)
+            return 0
+        self._keep(household_id, row)
+        return seen_version + 1
 
     def next_number(self, symbol: str) -> str:
         """The next free 番号 under `symbol` (7 digits).

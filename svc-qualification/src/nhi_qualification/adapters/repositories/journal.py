@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from nhi_common import paging
 from nhi_common.errors import Conflict, IdempotencyReuse
-from nhi_common.plumbing import IdempotencyConflict, Plumbing
+from nhi_common.plumbing import IdempotencyConflict, Plumbing, utcnow
 
+from .. import bulk
 from ..tables import PLUMBING
 
 
@@ -41,6 +42,32 @@ class Journal:
     def claim_inbox(self, event_id: str, consumer: str) -> bool:
         """Record that `consumer` handles `event_id` in this transaction; False if it was handled already."""
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
+
+    def claim_inbox_many(self, event_ids: list[str], consumer: str) -> list[bool]:
+        """`claim_inbox` of each event in order, in two statements: a repeated id is claimed by its first."""
+        inbox = self.plumbing.tables["inbox"]
+        seen: set[str] = set()
+        for part in bulk.id_slices(self.conn, list(dict.fromkeys(event_ids)), 1000):
+            seen.update(
+                self.conn.scalars(
+                    sa.select(inbox.c.event_id).where(
+                        bulk.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
+                    )
+                )
+            )
+        claimed = []
+        for event_id in event_ids:
+            claimed.append(event_id not in seen)
+            seen.add(event_id)
+        now = utcnow()
+        rows = [
+            {"event_id": e, "consumer": consumer, "processed_at": now}
+            for e, c in zip(event_ids, claimed, strict=True)
+            if c
+        ]
+        if rows:
+            self.conn.execute(sa.insert(inbox), rows)
+        return claimed
 
     def recall(self, operator_id: str, key: str, operation: str, request: bytes) -> bytes | None:
         """The stored response of an Idempotency-Key this operator replays; IdempotencyReuse when it came with

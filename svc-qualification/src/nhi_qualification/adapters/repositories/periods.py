@@ -46,9 +46,29 @@ def qualified(day, table=periods):
 class PeriodRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        # `current` of each person asked in this unit of work when it asked for it (cache_reads), None for none;
+        # a write drops the persons it concerns.
+        self._current: dict[str, Period | None] | None = None
+
+    def cache_reads(self) -> None:
+        self._current = {}
+
+    def forget(self) -> None:
+        if self._current is not None:
+            self._current = {}
 
     def current(self, person_ids: Iterable[str]) -> dict[str, Period]:
         """The latest period (by acquisition) of each person, as currently recorded; undone (void) ones left out."""
+        if self._current is None:
+            return self._read_current(person_ids)
+        wanted = list(dict.fromkeys(person_ids))
+        missing = [p for p in wanted if p not in self._current]
+        if missing:
+            found = self._read_current(missing)
+            self._current.update((p, found.get(p)) for p in missing)
+        return {p: self._current[p] for p in wanted if self._current[p] is not None}
+
+    def _read_current(self, person_ids: Iterable[str]) -> dict[str, Period]:
         latest: dict[str, Period] = {}
         for part in bulk.id_slices(self.conn, list(person_ids)):
             if not part:
@@ -154,6 +174,8 @@ class PeriodRepository:
     def add(self, version: Period) -> Period:
         """Store a new version (of a new period, or after `replace` closed the old one); returns it with its id."""
         result = self.conn.execute(sa.insert(periods).values(**rows.period_values(version)))
+        if self._current is not None:
+            self._current.pop(version.person_id, None)
         return _with_id(version, int(result.inserted_primary_key[0]))
 
     def replace(self, old: Period, new: Period) -> Period | None:
@@ -164,6 +186,8 @@ class PeriodRepository:
             .where(periods.c.version_id == old.version_id, periods.c.superseded_at.is_(None))
             .values(superseded_at=new.recorded_at)
         )
+        if self._current is not None:
+            self._current.pop(old.person_id, None)
         if closed.rowcount != 1:
             return None
         return self.add(new)
@@ -173,6 +197,7 @@ class PeriodRepository:
         current ones of their periods (a chunk holds its rows), found through the period_id index."""
         if not pairs:
             return
+        self.forget()
         at = pairs[0][1].recorded_at
         for part in bulk.id_slices(self.conn, [old.period_id for old, _new in pairs]):
             self.conn.execute(

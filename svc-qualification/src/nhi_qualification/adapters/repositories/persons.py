@@ -16,7 +16,7 @@ from nhi_common.plumbing import utcnow
 
 from ...domain.kana import search_key
 from ...domain.model import Period
-from .. import rows
+from .. import bulk, rows
 from ..tables import branches, periods, person_versions, persons, status_periods
 from .periods import covering
 
@@ -44,9 +44,59 @@ _PERIOD_PREFIX = "period__"
 class PersonRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        # Rows read or written in this unit of work, when it asked for it (cache_reads): by person id (None: no such
+        # person), and the members of households. Every write here refreshes or drops what it changes.
+        self._rows: dict[str, Any] | None = None
+        self._members: dict[str, list] = {}
+
+    def cache_reads(self) -> None:
+        self._rows = {}
+
+    def forget(self) -> None:
+        """Drop what was read (a savepoint rolled back: rows may have changed back)."""
+        if self._rows is not None:
+            self._rows = {}
+        self._members = {}
+
+    def prefetch(self, person_ids: Iterable[str], household_ids: Iterable[str]) -> None:
+        """Read these persons and the members of these households into the cache, one statement each."""
+        if self._rows is None:
+            return
+        wanted = [h for h in dict.fromkeys(household_ids) if h not in self._members]
+        if wanted:
+            for household_id, members in self.members_of(wanted).items():
+                self._members[household_id] = members
+                self._rows.update((m.person_id, m) for m in members)
+        missing = [p for p in dict.fromkeys(person_ids) if p not in self._rows]
+        if missing:
+            found = {
+                r.person_id: r
+                for r in self.conn.execute(
+                    sa.select(persons).where(bulk.one_of(self.conn, persons.c.person_id, missing))
+                )
+            }
+            self._rows.update((p, found.get(p)) for p in missing)
 
     def get(self, person_id: str):
-        return self.conn.execute(sa.select(persons).where(persons.c.person_id == person_id)).first()
+        if self._rows is not None and person_id in self._rows:
+            return self._rows[person_id]
+        row = self.conn.execute(sa.select(persons).where(persons.c.person_id == person_id)).first()
+        if self._rows is not None:
+            self._rows[person_id] = row
+        return row
+
+    def _written(self, person_id: str, row) -> None:
+        """A write returned the person's row: keep it, and drop the member lists it was or is in."""
+        if self._rows is None:
+            return
+        before = self._rows.get(person_id)
+        if before is None:
+            self._members.clear()  # its household before is not known
+        else:
+            self._members.pop(before.household_id, None)
+        if row is not None:
+            self._members.pop(row.household_id, None)
+        self._rows[person_id] = row
 
     def missing(self, person_ids: Iterable[str]) -> list[str]:
         """Which of `person_ids` name no person, in order: one statement per 1,000 ids."""
@@ -59,13 +109,19 @@ class PersonRepository:
 
     def members(self, household_id: str) -> list:
         """The persons of a household in resident-register order."""
-        return list(
+        if self._rows is not None and household_id in self._members:
+            return list(self._members[household_id])
+        found = list(
             self.conn.execute(
                 sa.select(persons)
                 .where(persons.c.household_id == household_id)
                 .order_by(persons.c.listing_order, persons.c.person_id)
             )
         )
+        if self._rows is not None:
+            self._members[household_id] = found
+            self._rows.update((m.person_id, m) for m in found)
+        return list(found)
 
     def members_of(self, household_ids: list[str]) -> dict[str, list]:
         """`members` of several households in one statement per 1,000 households."""
@@ -82,26 +138,37 @@ class PersonRepository:
         return found
 
     def add(self, person_id: str, values: dict[str, Any], cause: str) -> None:
-        self.conn.execute(sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **_keyed(values)))
-        self.snapshot(person_id, cause)
+        row = self.conn.execute(
+            sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **_keyed(values)).returning(persons)
+        ).one()
+        self._written(person_id, row)
+        self._snapshot(row, cause)
 
     def update(self, person_id: str, cause: str | None, **values: Any) -> None:
         """Change attributes (a new version); `cause` None changes no resident-derived attribute (no snapshot)."""
-        self.conn.execute(
+        row = self.conn.execute(
             sa.update(persons)
             .where(persons.c.person_id == person_id)
             .values(version=persons.c.version + 1, updated_at=utcnow(), **_keyed(values))
-        )
+            .returning(persons)
+        ).first()
+        self._written(person_id, row)
         if cause is not None:
-            self.snapshot(person_id, cause)
+            self._snapshot(row, cause)
 
     def set_my_number(self, person_id: str, sealed: dict[str, Any]) -> None:
         """Store a My Number as the vault sealed it (ciphertext, look-up hash, key version)."""
-        self.conn.execute(sa.update(persons).where(persons.c.person_id == person_id).values(**sealed))
+        row = self.conn.execute(
+            sa.update(persons).where(persons.c.person_id == person_id).values(**sealed).returning(persons)
+        ).first()
+        self._written(person_id, row)
 
     def snapshot(self, person_id: str, cause: str) -> None:
         """Keep the person's attributes as they are now in this transaction, as a new version."""
-        row = self.get(person_id)
+        self._snapshot(self.get(person_id), cause)
+
+    def _snapshot(self, row, cause: str) -> None:
+        person_id = row.person_id
         attributes = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k in VERSIONED for v in [getattr(row, k)]}
         self.conn.execute(
             sa.insert(person_versions).values(

@@ -27,9 +27,32 @@ def active(day, kind: str | None = None, table=status_periods):
 class StatusRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        # `current` of each person asked in this unit of work when it asked for it (cache_reads); a write drops it.
+        self._current: dict[str, list[tuple[str, StatusPeriod]]] | None = None
+
+    def cache_reads(self) -> None:
+        self._current = {}
+
+    def forget(self) -> None:
+        if self._current is not None:
+            self._current = {}
+
+    def prefetch(self, person_ids: list[str]) -> None:
+        if self._current is None:
+            return
+        missing = [p for p in dict.fromkeys(person_ids) if p not in self._current]
+        if missing:
+            found = self.current_many(missing)
+            self._current.update((p, found.get(p, [])) for p in missing)
 
     def current(self, person_id: str) -> list[tuple[str, StatusPeriod]]:
         """The special statuses of a person as currently recorded (by start), with their ids."""
+        if self._current is not None:
+            self.prefetch([person_id])
+            return list(self._current[person_id])
+        return self._read_current(person_id)
+
+    def _read_current(self, person_id: str) -> list[tuple[str, StatusPeriod]]:
         query = (
             sa.select(status_periods)
             .where(status_periods.c.person_id == person_id, status_periods.c.superseded_at.is_(None))
@@ -62,6 +85,11 @@ class StatusRepository:
         """Which of `person_ids` hold a DV support-measure status (dv_support) on `day` (rule DV)."""
         if not person_ids:
             return set()
+        if self._current is not None:  # the same test as `active`, on the statuses read already
+            self.prefetch(person_ids)
+            return {
+                p for p in person_ids if any(s.kind == "dv_support" and s.active_on(day) for _id, s in self._current[p])
+            }
         query = sa.select(status_periods.c.person_id).where(
             status_periods.c.person_id.in_(person_ids), active(day, "dv_support")
         )
@@ -91,9 +119,11 @@ class StatusRepository:
         )
 
     def add(self, rows_: list[dict[str, Any]]) -> None:
+        self.forget()
         bulk.insert(self.conn, status_periods, rows_)
 
     def supersede(self, status_id: str, at: dt.datetime) -> None:
+        self.forget()
         self.conn.execute(
             sa.update(status_periods)
             .where(status_periods.c.status_id == status_id, status_periods.c.superseded_at.is_(None))
