@@ -269,6 +269,43 @@ def test_a_row_audited_in_a_transaction_that_rolls_back_is_not_appended(chain):
         assert audit.verify(conn, table).ok
 
 
+def test_rows_audited_in_one_transaction_are_appended_in_their_order_and_verify(chain):
+    """A transaction that audits many rows (a batch of resident changes) appends them when it commits under one
+    lock and one read of the head: each row links to the one before it, in the order they were audited, and writers
+    at the same time do not fork the chain."""
+    engine, url, schema, journal = chain
+    table = journal.tables["audit_log"]
+    errors = []
+
+    def batch(k):
+        try:
+            for b in range(3):
+                with engine.begin() as conn:
+                    for i in range(20):
+                        journal.audit(conn, operator_id="integration", action="resident.change.applied",
+                                      target_kind="household", target_id=f"H{k}{b}{i:03d}", detail=ODD_TEXT[i % 5])  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=batch, args=(k,)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    _append(engine, journal, 10, start=900)
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.seq)).all()
+        assert audit.verify(conn, table).ok
+    assert len(rows) == 190
+    for prev, row in zip(rows, rows[1:], strict=False):
+        assert row.prev_hash == prev.row_hash and row.row_hash == audit.row_hash(row, prev.row_hash)
+    for k in range(3):
+        for b in range(3):
+            mine = [r.target_id for r in rows if r.target_id.startswith(f"H{k}{b}")]
+            assert mine == [f"H{k}{b}{i:03d}" for i in range(20)]  # in the order audited, none lost
+
+
 def test_the_newest_rows_removed_are_caught_against_the_anchor_file_outside_the_database(chain, tmp_path):
     engine, url, schema, journal = chain
     where = ["--database-url", url, *(["--schema", schema] if schema else [])]
