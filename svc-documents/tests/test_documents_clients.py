@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent import futures
 
 import grpc
 import pytest
 
+from nhi.qualification.v1 import qualification_pb2 as qpb
+from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_common.errors import Category, DomainError, NotFound
 from nhi_documents.adapters.clients import QualificationClient
@@ -100,3 +103,39 @@ def test_down_or_slow_is_unavailable(client, fake_qualification):
         due(client)  # the deadline cuts the call short
     assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.UNAVAILABLE, "QUALIFICATION_UNAVAILABLE")
     assert "DEADLINE_EXCEEDED" in caught.value.message
+
+
+class _RenewalFacts(qualification_pb2_grpc.QualificationServiceServicer):
+    """GetRenewalFacts answering no one, noting each call's count of persons and the time its deadline left."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, float]] = []
+
+    def GetRenewalFacts(self, request, context):  # noqa: N802 - the gRPC method's name
+        self.calls.append((len(request.person_ids), context.time_remaining()))
+        return qpb.GetRenewalFactsResponse()
+
+
+def test_a_renewal_chunk_asks_its_facts_in_one_call_with_a_deadline_for_that_many_persons():
+    """svc-qualification commits an audit row (a WAL flush) per GetRenewalFacts call: a chunk of 200 persons is one
+    call, with the deadline of 50 persons four times over; 600 persons are calls of at most 250."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    fake = _RenewalFacts()
+    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(fake, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    channel = rpc.LazyChannel(f"127.0.0.1:{port}")
+    client = QualificationClient(channel, deadline=2)
+    try:
+        ask = {"day": D(2027, 8, 1), "operator_id": "batch:annual_renewal:batch-1", "burden_for_kinds": ()}
+        assert client.renewal_facts([f"{i:010d}" for i in range(200)], **ask) == {}
+        assert [count for count, _left in fake.calls] == [200]
+        assert 2 * 200 / 50 - 1 < fake.calls[0][1] < 2 * 200 / 50 + 0.5
+        fake.calls.clear()
+        client.renewal_facts([f"{i:010d}" for i in range(600)], **ask)
+        assert [count for count, _left in fake.calls] == [250, 250, 100]
+        for (count, left), deadline in zip(fake.calls, (10, 10, 4), strict=True):
+            assert deadline - 1 < left < deadline + 0.5, (count, left)  # the server sees the client's deadline
+    finally:
+        channel.close()
+        server.stop(0).wait()
