@@ -167,6 +167,15 @@ def test_the_back_office_starts_the_age75_job_and_watches_it_finish(running):
     assert house["person_ids"][0] in reloaded.text
 
 
+def stored_determination(page: httpx.Response, determination_id: str) -> str:
+    """The row of a stored determination in the page's record of the household's determinations."""
+    table = re.search(r'<table class="list" id="burden-determinations">(.*?)</table>', page.text, re.S)
+    assert table, "no record of determinations"
+    found = re.search(rf'<tr id="determination-{determination_id}">(.*?)</tr>', table.group(1), re.S)
+    assert found, f"determination {determination_id} not listed"
+    return found.group(1)
+
+
 def test_the_burden_ratio_is_previewed_with_its_reasons_then_registered(running):
     house = household_of(running, [{"birth_date": "1953-05-01", "name_kanji": "負担　花子"}])
     response = notify(
@@ -181,8 +190,10 @@ def test_the_burden_ratio_is_previewed_with_its_reasons_then_registered(running)
     )
     assert response.status_code == 201, response.text
     browser = console(running, "backoffice", "bo-03")
-    page = browser.get("/console/burden", params={"household_id": house["household_id"]})
+    house_id = house["household_id"]
+    page = browser.get("/console/burden", params={"household_id": house_id})
     assert page.status_code == 200 and "負担　花子" in page.text and 'id="register"' not in page.text
+    assert "負担割合判定の記録はありません" in page.text
     typed = {
         "household_id": house["household_id"],
         "as_of": "R8.11.24",
@@ -213,6 +224,16 @@ def test_the_burden_ratio_is_previewed_with_its_reasons_then_registered(running)
     assert "判定を登録しました" in registered.text and re.search(
         r'id="determination-id">[0-9a-f-]{36}<', registered.text
     )
+    determination_id = re.search(r'id="determination-id">([0-9a-f-]{36})<', registered.text).group(1)
+    row = stored_determination(registered, determination_id)  # listed on the page at once, newest first
+    assert '<td class="ratio">3割</td>' in row and "職員の判定" in row and "処理者 bo-03" in row
+    assert '<td class="changed">変更あり</td>' in row and "BURDEN-3" in row and "住民税課税所得（円）" in row
+    assert "ELDER-START" in row  # the person's reasons beside the household's
+
+    # The counter, who may not determine, reads the record with its reasons.
+    counter = console(running, "counter", "counter-03").get("/console/burden", params={"household_id": house_id})
+    assert counter.status_code == 200 and 'id="burden-form"' not in counter.text
+    assert "BURDEN-3" in stored_determination(counter, determination_id)
 
     changed = browser.post(  # typed otherwise than previewed: previewed again, not registered
         "/console/burden",

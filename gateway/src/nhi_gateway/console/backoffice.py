@@ -372,6 +372,7 @@ def burden():
     client = api(purpose=current_purpose())
     household = None
     decisions: list[dict] = []
+    determinations: list[dict] | None = None
     errors: dict[str, list[str]] = {}
     if household_id:
         try:
@@ -382,8 +383,15 @@ def burden():
             errors["household_id"] = [f"世帯番号 {household_id} の世帯は見つかりません"]
     if household is not None:
         decisions = client.get("/decisions", {"household_id": household_id, "page_size": 100})["decisions"]
+        determinations = _determinations(client, household_id)
     form, rows = _burden_form(source, household)
-    values = {"form": form, "rows": rows, "household": household, "decisions": decisions}
+    values = {
+        "form": form,
+        "rows": rows,
+        "household": household,
+        "decisions": decisions,
+        "determinations": determinations,
+    }
     if flask.request.method == "POST" and not household_id:
         errors["household_id"] = ["世帯番号を入力してください"]
     if flask.request.method == "GET" or errors:
@@ -410,6 +418,7 @@ def burden():
     if register:
         decisions = client.get("/decisions", {"household_id": household_id, "page_size": 100})["decisions"]
         values["decisions"] = decisions
+        values["determinations"] = _determinations(client, household_id)
     return _burden_page(
         201 if register else 200,
         errors={},
@@ -420,6 +429,15 @@ def burden():
         idempotency_key=key,
         **values,
     )
+
+
+def _determinations(client, household_id: str) -> list[dict] | None:
+    """The household's stored determinations, newest first, each with its reasons; None where the role may not
+    read them."""
+    if not may("batches.list_burden_determinations"):
+        return None
+    found = client.get("/burden-ratio-determinations", {"household_id": household_id, "page_size": PAGE_SIZE})
+    return found["determinations"]
 
 
 def _burden_page(status: int, **values) -> flask.Response:
