@@ -133,3 +133,23 @@ def test_an_address_withheld_in_the_middle_of_a_batch_holds_for_the_events_after
     kept = records(feeds)
     assert all(address is None for _s, _f, _k, person, address in kept if person != "900000004")
     assert [address for _s, _f, _k, person, address in kept if person == "900000004"] == ["みどり市若葉町2丁目3番5号"]
+
+
+def test_a_dv_person_kept_in_a_batch_withholds_the_address_of_the_household_s_later_events_in_it(feeds):
+    """The batch reads the known persons and the households' DV marks once: a DV person remembered by an event of
+    the batch still takes the address out of the records of their household's later events in the same batch."""
+    dv = {**acquired("900000011", "1985-01-01", household="H90000011"), "dv_support": True, "address": {}}
+    events = [
+        ("d1", ACQ, acquired("900000012", "1986-01-01", household="H90000011")),
+        ("d2", ACQ, dv),
+        ("d3", ACQ, acquired("900000013", "2020-01-01", household="H90000011")),
+        ("d4", LOST, acquired("900000012", "1986-01-01", household="H90000011", lost_on="2026-12-20")),
+        ("d5", ACQ, acquired("900000014", "1990-01-01", household="H90000012")),
+    ]
+    assert feeds.receive_many(events) == [3, 3, 1, 3, 1]  # resident, care and healthcheck for 40-74
+    kept = {(r[2], r[3], r[1]): r[4] for r in records(feeds)}
+    assert kept[("acquired", "900000012", "resident")] == ADDRESS["address"]  # before the DV person was known
+    assert kept[("acquired", "900000011", "resident")] is None
+    assert kept[("acquired", "900000013", "resident")] is None
+    assert kept[("lost", "900000012", "resident")] is None
+    assert kept[("acquired", "900000014", "resident")] == ADDRESS["address"]  # another household

@@ -32,20 +32,74 @@ class SqlOutboundRecords:
     def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
         self.conn = conn
         self.plumbing = plumbing
+        # What this transaction read or wrote of the known persons (None: not there) and of the households' DV
+        # mark, once `read_ahead` was asked; `remember` keeps both true.
+        self._known: dict[str, KnownPerson | None] = {}
+        self._dv: dict[str, bool] = {}
 
     def claim(self, receipt_key: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
 
+    def claim_many(self, receipt_keys: list[str], consumer: str) -> list[bool]:
+        """`claim` of each key in order, in two statements: a key repeated is claimed by its first."""
+        inbox = self.plumbing.tables["inbox"]
+        seen: set[str] = set()
+        wanted = list(dict.fromkeys(receipt_keys))
+        for start in range(0, len(wanted), 1000):
+            seen.update(
+                self.conn.scalars(
+                    sa.select(inbox.c.event_id).where(
+                        inbox.c.event_id.in_(wanted[start : start + 1000]), inbox.c.consumer == consumer
+                    )
+                )
+            )
+        claimed = []
+        for key in receipt_keys:
+            claimed.append(key not in seen)
+            seen.add(key)
+        now = utcnow()
+        rows = [
+            {"event_id": k, "consumer": consumer, "processed_at": now}
+            for k, c in zip(receipt_keys, claimed, strict=True)
+            if c
+        ]
+        if rows:
+            self.conn.execute(sa.insert(inbox), rows)
+        return claimed
+
+    def read_ahead(self, person_ids: list[str], household_ids: list[str]) -> None:
+        """Read the known persons and the DV marks of the households (theirs too) a run of events names, one
+        statement each."""
+        t = outbound_persons
+        missing = [p for p in dict.fromkeys(person_ids) if p and p not in self._known]
+        for start in range(0, len(missing), 1000):
+            part = missing[start : start + 1000]
+            found = {
+                r.person_id: _known(r.facts) for r in self.conn.execute(sa.select(t).where(t.c.person_id.in_(part)))
+            }
+            self._known.update((p, found.get(p)) for p in part)
+        households = {h for h in household_ids if h} | {
+            k.household_id for p in person_ids for k in [self._known.get(p)] if k is not None and k.household_id
+        }
+        wanted = sorted(h for h in households if h not in self._dv)
+        for start in range(0, len(wanted), 1000):
+            part = wanted[start : start + 1000]
+            marked = set(
+                self.conn.scalars(
+                    sa.select(t.c.household_id).where(t.c.household_id.in_(part), t.c.dv_support.is_(True)).distinct()
+                )
+            )
+            self._dv.update((h, h in marked) for h in part)
+
     def known_person(self, person_id: str) -> KnownPerson | None:
+        if person_id in self._known:
+            return self._known[person_id]
         row = self.conn.execute(sa.select(outbound_persons).where(outbound_persons.c.person_id == person_id)).first()
-        if row is None:
-            return None
-        facts = json.loads(row.facts)
-        for key in ("birth_date", "acquired_on", "lost_on"):
-            facts[key] = dt.date.fromisoformat(facts[key]) if facts.get(key) else None
-        return KnownPerson(**facts)
+        return None if row is None else _known(row.facts)
 
     def dv_in_household(self, household_id: str) -> bool:
+        if household_id in self._dv:
+            return self._dv[household_id]
         t = outbound_persons
         query = sa.select(t.c.person_id).where(t.c.household_id == household_id, t.c.dv_support.is_(True)).limit(1)
         return self.conn.execute(query).first() is not None
@@ -113,6 +167,19 @@ class SqlOutboundRecords:
         done = self.conn.execute(sa.update(t).where(t.c.person_id == person.person_id).values(**values))
         if done.rowcount == 0:
             self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
+        self._kept(person, values["facts"])
+
+    def _kept(self, person: KnownPerson, facts: str) -> None:
+        """What `remember` wrote, in what was read ahead: the person as read back, and the DV marks it may move."""
+        if person.person_id not in self._known:
+            self._dv.clear()  # the household it was in is not known
+        else:
+            before = self._known[person.person_id]
+            if before is not None and (before.dv_support or before.household_id != person.household_id):
+                self._dv.pop(before.household_id, None)
+        if person.dv_support:
+            self._dv[person.household_id] = True
+        self._known[person.person_id] = _known(facts)
 
     def add_record(self, record: OutboundRecord, *, source_event_id: str) -> int:
         """Keep the record and write its event to the outbox, both in this transaction; its sequence."""
@@ -167,6 +234,14 @@ class SqlOutboundRecords:
             if len(rows) < DAY_BATCH:
                 return
             after = rows[-1].seq
+
+
+def _known(facts_json: str) -> KnownPerson:
+    """A known person as stored (its facts' JSON), dates as dates."""
+    facts = json.loads(facts_json)
+    for key in ("birth_date", "acquired_on", "lost_on"):
+        facts[key] = dt.date.fromisoformat(facts[key]) if facts.get(key) else None
+    return KnownPerson(**facts)
 
 
 def _row(row) -> dict[str, Any]:

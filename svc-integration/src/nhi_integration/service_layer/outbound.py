@@ -25,6 +25,12 @@ ADDRESS_RELEASED = "jp.nhi.qualification.address_released.v1"
 class OutboundRecords(Protocol):
     def claim(self, receipt_key: str, consumer: str) -> bool: ...
 
+    def claim_many(self, receipt_keys: list[str], consumer: str) -> list[bool]:
+        """`claim` of each key in order (a repeated key is claimed by its first)."""
+
+    def read_ahead(self, person_ids: list[str], household_ids: list[str]) -> None:
+        """Read at once what `known_person` and `dv_in_household` will be asked of these."""
+
     def known_person(self, person_id: str) -> KnownPerson | None: ...
 
     def dv_in_household(self, household_id: str) -> bool: ...
@@ -112,7 +118,12 @@ class OutboundFeeds:
                 continue
             if run:
                 with self.store.transaction() as tx:
-                    counts = [self._keep(tx, *e) for e in run]
+                    # The run's claims in two statements, its known persons and DV marks read at once.
+                    claimed = tx.claim_many([e[0] for e in run], OUTBOUND_CONSUMER)
+                    tx.read_ahead(
+                        [str(e[2]["person_id"]) for e in run], [str(e[2].get("household_id") or "") for e in run]
+                    )
+                    counts = [self._keep(tx, *e, claimed=c) for e, c in zip(run, claimed, strict=True)]
                 results += counts
                 run = []
                 if any(counts):
@@ -121,9 +132,12 @@ class OutboundFeeds:
                 results.append(self.receive(event_id=event[0], ce_type=event[1], data=event[2]))
         return results
 
-    def _keep(self, tx: OutboundRecords, event_id: str, ce_type: str, data: dict[str, Any]) -> int:
-        """One qualification event's feed records, kept in `tx` once per event id; how many."""
-        if not tx.claim(event_id, OUTBOUND_CONSUMER):
+    def _keep(
+        self, tx: OutboundRecords, event_id: str, ce_type: str, data: dict[str, Any], *, claimed: bool | None = None
+    ) -> int:
+        """One qualification event's feed records, kept in `tx` once per event id (`claimed` when the caller
+        claimed it already); how many."""
+        if not (tx.claim(event_id, OUTBOUND_CONSUMER) if claimed is None else claimed):
             return 0
         known = tx.known_person(str(data["person_id"]))
         household_id = str(data.get("household_id") or (known.household_id if known else ""))
