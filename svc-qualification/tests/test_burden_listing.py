@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import pytest
 import sqlalchemy as sa
 from clients import LISTER, Batches
+from test_batches_rpc import stub, violation  # noqa: F401 - the fixture of a real gRPC server
 from test_batches_service import BATCH, CLERK, ELDER_HOUSEHOLD, add_household, income, rows
 
+from nhi.common.v1 import common_pb2
+from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi_common.errors import InvalidInput
 from nhi_qualification.adapters.tables import burden_determinations, status_periods
 from nhi_qualification.domain.errors import NotFound
@@ -138,3 +142,19 @@ def test_a_determination_naming_only_dv_persons_is_not_listed_without_the_scope(
     assert batches.list_burden_determinations("H0000003", actor=LISTER) == ([], "")
     [shown], _ = batches.list_burden_determinations("H0000003", actor=DV_READER)
     assert [p.person_id for p in shown.persons] == ["300000001"]
+
+
+def test_over_grpc_the_household_is_required_and_an_unknown_one_is_not_found(stub, engine):
+    client, _channel, batches = stub
+    decided_twice(batches, engine)
+    answer = client.ListBurdenDeterminations(
+        pb.ListBurdenDeterminationsRequest(household_id="H0000001", page=common_pb2.PageRequest(page_size=1))
+    )
+    [newest] = answer.determinations
+    assert newest.operator_id == "clerk-01" and newest.persons[0].reasons and answer.page.next_cursor
+    with pytest.raises(grpc.RpcError) as missing:
+        client.ListBurdenDeterminations(pb.ListBurdenDeterminationsRequest())
+    assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and violation(missing.value) == ["household_id"]
+    with pytest.raises(grpc.RpcError) as unknown:
+        client.ListBurdenDeterminations(pb.ListBurdenDeterminationsRequest(household_id="H9999999"))
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
