@@ -93,7 +93,7 @@ class _Backends:
         if time.monotonic() - self.refreshed > 2:
             self.ports, self.refreshed = _pg_ports(pids), time.monotonic()
         rows = self.conn.execute(
-            "SELECT pid, client_port, state, coalesce(wait_event_type, '') FROM pg_stat_activity"
+            "SELECT pid, client_port, state, coalesce(wait_event_type || ':' || wait_event, '') FROM pg_stat_activity"
             " WHERE client_port = ANY(%s)",
             (list(self.ports),),
         ).fetchall()
@@ -467,7 +467,7 @@ def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
             f"{owner}: " + ", ".join(f"{what} {n}" for what, n in sorted(tally.items(), key=lambda kv: -kv[1]))
             for owner, tally in sorted(result["waits"].items())
         )
-        print(f"    PostgreSQL backends seen active (samples every 0.25 s, by what they did): {waits}", flush=True)
+        print(f"    PostgreSQL backends seen active (samples every 0.25 s, by wait event): {waits}", flush=True)
     if 1 in results and 2 in results:
         one, two = (results[c]["certificates"] / results[c]["seconds"] for c in (1, 2))
         print(f"    2 workers / 1 worker = {two / one:.2f}")
