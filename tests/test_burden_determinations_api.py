@@ -110,6 +110,8 @@ def test_the_list_as_csv_an_unknown_household_and_a_missing_one(running):
     assert unknown.status_code == 404, unknown.text
     missing = running.http.get(URL, headers=running.headers("counter"))
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "household_id", missing.text
+    control = running.http.get(URL, params={"household_id": "H\x00"}, headers=running.headers("counter"))
+    assert control.status_code == 400 and control.json()["errors"][0]["field"] == "household_id", control.text
     refused = running.http.get(URL, params={"household_id": house["household_id"]}, headers=running.headers("batch"))
     assert refused.status_code == 403
 
