@@ -14,9 +14,9 @@ from test_scenarios_burden import ELDER, elder_household
 pytestmark = pytest.mark.e2e
 
 URL = "/api/v1/burden-ratio-determinations"
-# Another 70–74 member. A member under 70 is answered a reason without a rule id (BURDEN-UNDER70 is not a Part A
-# rule), which the spec's Reason refuses: POST answers so too, and it is left to the rule's owner.
+# Another 70–74 member, and a member under 70, whose share is the law's (BURDEN-UNDER70, not a rule of Part A).
 SECOND_ELDER = "1954-09-09"
+UNDER_70 = "1985-05-05"
 # What a listed determination repeats of POST's answer.
 ANSWERED = ("household_id", "as_of", "income_year", "ratio_percent", "limit_category", "pending", "reasons", "persons")
 
@@ -141,3 +141,16 @@ def test_a_dv_person_is_left_out_of_the_listed_determinations_without_the_dv_rea
         "/api/v1/audit-events", params={"purpose": purpose}, headers=running.headers("auditor")
     ).json()["events"]
     assert [(r["action"], r["target_id"]) for r in rows] == [("dv.person_listed", second)]
+
+
+def test_a_member_under_70_is_answered_within_the_spec_a_reason_outside_the_rule_table_naming_no_rule_id(running):
+    house = elder_household(running, (ELDER, UNDER_70))
+    household_id, (_elder, younger) = house["household_id"], house["person_ids"]
+    decided = determine(running, household_id)  # the client checks the answer against the spec
+    member = next(p for p in decided["persons"] if p["person_id"] == younger)
+    law = [r for r in member["reasons"] if r["facts"].get("rule") == "BURDEN-UNDER70"]
+    assert law and law[0]["rule_id"] is None and law[0]["basis"].startswith("国民健康保険法第42条")
+    listed_member = next(
+        p for p in listed(running, household_id)["determinations"][0]["persons"] if p["person_id"] == younger
+    )
+    assert listed_member["reasons"] == member["reasons"]
