@@ -88,6 +88,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     def _commit(self, events: list[Event]) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        self.persons.flush()
         bulk.insert(self.conn, PLUMBING["outbox"], outbox_rows(events))
         self._tx.commit()
         self._tx = None
@@ -100,10 +101,12 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 
     @contextlib.contextmanager
     def _nested(self):
+        versions = len(self.persons.pending_versions)
         try:
             with self.conn.begin_nested():
                 yield
         except BaseException:
+            del self.persons.pending_versions[versions:]  # taken inside: undone with the savepoint
             self._forget()  # the rows read may have been changed back
             raise
 
@@ -111,6 +114,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         for repository in (self.persons, self.households, self.periods, self.statuses):
             repository.cache_reads()
         self.households.prefetch(list(household_ids))
+        self.households.prefetch_branches(list(person_ids))
+        self.changes.prefetch_intake(list(household_ids))
         self.persons.prefetch(person_ids, household_ids)
         members = [m.person_id for h in dict.fromkeys(household_ids) for m in self.persons.members(h)]
         everyone = list(dict.fromkeys([*person_ids, *members]))
@@ -118,7 +123,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.statuses.prefetch(everyone)
 
     def _forget(self) -> None:
-        for repository in (self.persons, self.households, self.periods, self.statuses):
+        for repository in (self.persons, self.households, self.periods, self.statuses, self.changes):
             repository.forget()
 
     def tune_for_batch(self) -> None:

@@ -20,6 +20,26 @@ from ..tables import changes, intake_items
 class ChangeRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        # Households known to have no open intake item in this unit of work (prefetch_intake), kept true by
+        # add_intake_item.
+        self._quiet: set[str] = set()
+
+    def prefetch_intake(self, household_ids: list[str]) -> None:
+        """Note which of these households have no open intake item, in one statement."""
+        wanted = list(dict.fromkeys(household_ids))
+        if not wanted:
+            return
+        busy = set(
+            self.conn.scalars(
+                sa.select(intake_items.c.household_id)
+                .where(bulk.one_of(self.conn, intake_items.c.household_id, wanted), intake_items.c.state == "open")
+                .distinct()
+            )
+        )
+        self._quiet.update(h for h in wanted if h not in busy)
+
+    def forget(self) -> None:
+        self._quiet.clear()
 
     def add(self, **values: Any) -> None:
         self.conn.execute(sa.insert(changes).values(recorded_at=utcnow(), **values))
@@ -83,6 +103,7 @@ class ChangeRepository:
         self, *, source_change_id: str, kind: str, household_id: str, person_ids: list[str], event_date: dt.date
     ) -> str:
         item_id = str(uuid.uuid4())
+        self._quiet.discard(household_id)
         self.conn.execute(
             sa.insert(intake_items).values(
                 item_id=item_id,
@@ -98,6 +119,8 @@ class ChangeRepository:
 
     def close_intake_items(self, household_id: str, person_ids: Iterable[str]) -> None:
         """A notification for any person of an open intake item settles it (members who do not join stay out)."""
+        if household_id in self._quiet:
+            return
         wanted = set(person_ids)
         open_items = self.conn.execute(
             sa.select(intake_items.c.item_id, intake_items.c.person_ids).where(

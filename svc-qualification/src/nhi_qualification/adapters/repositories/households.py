@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
+from .. import bulk
 from ..tables import branches, households
 
 
@@ -17,13 +18,28 @@ class HouseholdRepository:
         # Rows read or written in this unit of work when it asked for it (cache_reads), by id (None: no such
         # household); every write here keeps the row it returned.
         self._rows: dict[str, Any] | None = None
+        self._branches: dict[str, dict[tuple[str, str], str]] = {}  # person id -> (記号, 番号) -> 枝番
 
     def cache_reads(self) -> None:
         self._rows = {}
+        self._branches = {}
 
     def forget(self) -> None:
         if self._rows is not None:
             self._rows = {}
+            self._branches = {}
+
+    def prefetch_branches(self, person_ids: list[str]) -> None:
+        """Read the 枝番 these persons hold (under any 記号・番号) into the cache, in one statement."""
+        if self._rows is None:
+            return
+        missing = [p for p in dict.fromkeys(person_ids) if p not in self._branches]
+        if not missing:
+            return
+        held: dict[str, dict[tuple[str, str], str]] = {p: {} for p in missing}
+        for row in self.conn.execute(sa.select(branches).where(bulk.one_of(self.conn, branches.c.person_id, missing))):
+            held[row.person_id][(row.symbol, row.number)] = row.branch_no
+        self._branches.update(held)
 
     def prefetch(self, household_ids: list[str]) -> None:
         if self._rows is None:
@@ -112,6 +128,8 @@ class HouseholdRepository:
 
     def branch_of(self, symbol: str, number: str, person_id: str) -> str | None:
         """The 枝番 this person holds under 記号・番号, if any (NUM-INSURED: never given to another)."""
+        if self._rows is not None and person_id in self._branches:
+            return self._branches[person_id].get((symbol, number))
         row = self.conn.execute(
             sa.select(branches.c.branch_no).where(
                 branches.c.symbol == symbol, branches.c.number == number, branches.c.person_id == person_id
@@ -123,3 +141,5 @@ class HouseholdRepository:
         self.conn.execute(
             sa.insert(branches).values(symbol=symbol, number=number, branch_no=branch_no, person_id=person_id)
         )
+        if person_id in self._branches:
+            self._branches[person_id][(symbol, number)] = branch_no

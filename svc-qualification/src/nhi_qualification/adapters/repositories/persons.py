@@ -48,6 +48,8 @@ class PersonRepository:
         # person), and the members of households. Every write here refreshes or drops what it changes.
         self._rows: dict[str, Any] | None = None
         self._members: dict[str, list] = {}
+        # Versions kept while caching, written together by `flush` (at commit, or before history is read).
+        self.pending_versions: list[dict[str, Any]] = []
 
     def cache_reads(self) -> None:
         self._rows = {}
@@ -168,19 +170,27 @@ class PersonRepository:
         self._snapshot(self.get(person_id), cause)
 
     def _snapshot(self, row, cause: str) -> None:
-        person_id = row.person_id
         attributes = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k in VERSIONED for v in [getattr(row, k)]}
-        self.conn.execute(
-            sa.insert(person_versions).values(
-                person_id=person_id,
-                version=row.version,
-                recorded_at=utcnow(),
-                cause=cause,
-                attributes=json.dumps(attributes, ensure_ascii=False),
-            )
-        )
+        version = {
+            "person_id": row.person_id,
+            "version": row.version,
+            "recorded_at": utcnow(),
+            "cause": cause,
+            "attributes": json.dumps(attributes, ensure_ascii=False),
+        }
+        if self._rows is None:
+            self.conn.execute(sa.insert(person_versions).values(**version))
+        else:
+            self.pending_versions.append(version)
+
+    def flush(self) -> None:
+        """Write the versions kept so far, in the order they were taken."""
+        if self.pending_versions:
+            rows, self.pending_versions = self.pending_versions, []
+            self.conn.execute(sa.insert(person_versions), rows)
 
     def history(self, person_id: str) -> list[dict[str, Any]]:
+        self.flush()
         query = (
             sa.select(person_versions).where(person_versions.c.person_id == person_id).order_by(person_versions.c.seq)
         )
