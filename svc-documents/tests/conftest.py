@@ -139,6 +139,14 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
         if self.unavailable:
             context.abort(grpc.StatusCode.UNAVAILABLE, "fake is down")
 
+    def ScreenListedPersons(self, request, context):
+        """Rule DV for a list: 髙﨑 花子 (900000002) is under a DV support measure, left out without dv:read."""
+        self._check("ScreenListedPersons", request, context)
+        under_dv = [p for p in request.person_ids if p == "900000002"]
+        if "dv:read" in request.context.scopes:
+            return qpb.ScreenListedPersonsResponse(shown_person_ids=under_dv)
+        return qpb.ScreenListedPersonsResponse(hidden_person_ids=under_dv)
+
     def GetPerson(self, request, context):
         self._check("GetPerson", request, context)
         person = self.persons.get(request.person_id)
