@@ -1,8 +1,8 @@
 """Rule DV in search results and lists, through the gateway: a person under a DV support measure is found and listed
 only with the dv:read scope (with a purpose, audited); the restriction ends with the status period (X-Business-Date),
 and nhi-qualification announce-dv-ends tells svc-integration, whose later records carry the address again. The lists
-the other services own (inconsistencies, print queue, undrawable characters, sub-copy targets) and the decisions
-follow the same rule."""
+the other services own (inconsistencies, print queue, undrawable characters, sub-copy targets and queries) and the
+decisions follow the same rule."""
 
 from __future__ import annotations
 
@@ -144,6 +144,7 @@ SCREENED_LISTS = (  # the lists other services own, as svc-qualification's audit
     "documents.undrawable_characters",
     "integration.inconsistencies",
     "interchange.subcopy_target_list",
+    "interchange.subcopy_queries",
 )
 
 
@@ -240,6 +241,28 @@ def test_decisions_and_the_lists_of_the_other_services_name_a_dv_person_only_wit
     assert dv_person not in report("subcopy_target_list", backoffice)
     assert dv_person in report("subcopy_target_list", reader)
     assert dv_person in report("subcopy_target_list", after)  # the status has ended
+    for kind in ("qualification_data_error_list", "interchange_registration_result_list"):  # lists of persons too
+        unexplained = running.http.get(f"/api/v1/reports/{kind}", headers=dv_reader(running, "backoffice"))
+        assert unexplained.status_code == 400 and unexplained.json()["errors"][0]["field"] == "X-Purpose"
+
+    # the 副本照会 requests (svc-interchange): a query of the DV person is listed only with the scope
+    for person_id in (first, dv_person):
+        queued = running.http.post(
+            "/api/v1/interchange/subcopy/queries",
+            json={"person_id": person_id, "item": "income"},
+            headers={**counter, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert queued.status_code == 202, queued.text
+
+    def queried(headers: dict, person_id: str) -> list[str]:
+        return listed_ids(
+            running.http.get("/api/v1/interchange/subcopy/queries", params={"person_id": person_id}, headers=headers),
+            "queries",
+        )
+
+    assert first in queried(backoffice, first)
+    assert queried(backoffice, dv_person) == [] and queried(counter, dv_person) == []
+    assert dv_person in queried(reader, dv_person) and dv_person in queried(after, dv_person)
 
     audit = running.http.get(
         "/api/v1/audit-events",

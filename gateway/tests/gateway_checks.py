@@ -38,6 +38,11 @@ class Operation:
     url: str  # under /api/v1, path parameters filled in with "P1"
     operation_id: str
     roles: tuple[str, ...]
+    scopes: tuple[str, ...] = ()  # its x-scopes
+
+    def headers(self) -> dict[str, str]:
+        """A token of its first role with the scopes it needs (and then a purpose, as rule DV asks)."""
+        return auth(self.roles[0], scopes=self.scopes, **({"X-Purpose": "test"} if self.scopes else {}))
 
 
 def operations_with_query(name: str) -> list[Operation]:
@@ -58,6 +63,12 @@ def operations_with_query(name: str) -> list[Operation]:
                     if p["in"] == "path":
                         url = url.replace("{" + p["name"] + "}", "P1")
                 found.append(
-                    Operation(method, url, operation["operationId"].rsplit(".", 1)[-1], tuple(operation["x-roles"]))
+                    Operation(
+                        method,
+                        url,
+                        operation["operationId"].rsplit(".", 1)[-1],
+                        tuple(operation["x-roles"]),
+                        tuple(operation.get("x-scopes", ())),
+                    )
                 )
     return found

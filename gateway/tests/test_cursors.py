@@ -34,7 +34,7 @@ def test_a_cursor_no_list_gave_out_is_400_naming_the_cursor(client, backends, op
         operation.method,
         operation.url,
         params={"cursor": cursor, **REQUIRED.get(operation.url, {})},
-        headers=auth(operation.roles[0]),
+        headers=operation.headers(),
     )
     body = problem(response, 400)
     assert fields(body) == ["cursor"] and body["code"] == "INVALID_CURSOR"

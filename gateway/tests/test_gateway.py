@@ -418,6 +418,34 @@ def test_household_qualification_history_intake_and_audit(client, backends):
     assert pending["records"][0]["person_id"] == "P7" and pending["total"] == 1
 
 
+def test_the_requests_for_a_manual_answer_need_the_dv_read_scope_and_a_purpose(client, backends):
+    url = "/api/v1/interchange/subcopy/manual-requests"
+    decision = f"{url}/R1/decision"
+    for call in (
+        lambda headers: client.get(url, headers=headers),
+        lambda headers: client.post(decision, json={"decision": "refuse"}, headers=headers),
+    ):
+        body = problem(call(auth("backoffice", scopes=("mynumber:read",))), 403)
+        assert body["type"].endswith("/scope-required") and "dv:read" in body["detail"]
+        body = problem(call(auth("backoffice", scopes=("dv:read",))), 400)
+        assert body["type"].endswith("/purpose-required") and fields(body) == ["X-Purpose"]
+        problem(call(auth("counter", scopes=("dv:read",), **{"X-Purpose": "check"})), 403)  # the role still counts
+    assert not [m for m, _ in backends.recorder.requests if "Manual" in m]
+    listed = client.get(url, headers=auth("backoffice", scopes=("dv:read",), **{"X-Purpose": "manual-answer"}))
+    assert listed.status_code == 200, listed.text
+    context = backends.recorder.last("ListManualRequests").context
+    assert "dv:read" in context.scopes and context.purpose == "manual-answer"
+
+
+def test_the_subcopy_queries_forward_the_callers_scopes_for_rule_dv(client, backends):
+    reader = auth("backoffice", scopes=("dv:read",))
+    refused = client.get("/api/v1/interchange/subcopy/queries", headers=reader)
+    assert problem(refused, 400)["type"].endswith("/purpose-required")
+    answer = client.get("/api/v1/interchange/subcopy/queries", headers={**reader, "X-Purpose": "check"})
+    assert answer.status_code == 200, answer.text
+    assert "dv:read" in backends.recorder.last("ListSubCopyQueries").context.scopes
+
+
 def test_documents_render_metadata_and_pdf(client, backends):
     created = client.post(
         "/api/v1/documents", json={"kind": "eligibility_certificate", "person_id": "P1"}, headers=auth("counter")

@@ -31,7 +31,7 @@ def test_a_list_as_csv_has_a_bom_japanese_headings_and_a_row_per_item(client, op
         params["person_id"] = "P1"
     if "burden-ratio-determinations" in operation.url:
         params["household_id"] = "H1"
-    response = client.request(operation.method, operation.url, params=params, headers=auth(operation.roles[0]))
+    response = client.request(operation.method, operation.url, params=params, headers=operation.headers())
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"].startswith("attachment; filename=")
@@ -42,7 +42,7 @@ def test_a_list_as_csv_has_a_bom_japanese_headings_and_a_row_per_item(client, op
         operation.method,
         operation.url,
         params={k: v for k, v in params.items() if k != "format"},
-        headers=auth(operation.roles[0]),
+        headers=operation.headers(),
     ).json()
     items = next(v for k, v in as_json.items() if isinstance(v, list))
     assert len(table) == 1 + len(items)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from nhi.common.v1 import common_pb2
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
@@ -407,3 +408,54 @@ def test_a_malformed_table_file_fails_the_daily_job_naming_it(setup, tmp_path):
     service.record_qualification_event(acquired("000000001"))
     job = service.run_job(service.start_job(kind="daily_aggregation", parameters={}, business_date=DAY)["job_id"])
     assert job["state"] == "failed" and "address-table.csv: line 1: the header lacks" in job["error"]
+
+
+class FakePeople:
+    """svc-qualification's ScreenListedPersons at its port: 000000002 and 000000003 are under a DV support measure."""
+
+    DV = {"000000002", "000000003"}
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[list[str], str]] = []
+
+    def hidden_persons(self, caller, person_ids, listing):
+        self.asked.append((sorted(person_ids), listing))
+        return set() if "dv:read" in caller.scopes else self.DV & set(person_ids)
+
+
+def test_the_error_and_result_lists_name_a_dv_person_only_to_a_caller_svc_qualification_lets_see_them(setup):
+    service, _, drop, clock = setup
+    service.people = people = FakePeople()
+    service.record_qualification_event(acquired("000000001", name="𠮷田 太郎"))  # W01 of the 個人 file
+    # W01 of both files (記号 is in each): the 個人 row names the person, the 世帯 row their household H2
+    service.record_qualification_event(acquired("000000002", household_id="H2", symbol="𠮷野"))
+    service.record_qualification_event(acquired("000000003", household_id="H3"))  # E01: no My Number
+    run(service, clock)
+    clerk = common_pb2.RequestContext(operator_id="clerk-01")
+    reader = common_pb2.RequestContext(operator_id="clerk-01", scopes=["dv:read"], purpose="check")
+
+    def keys(kind: str, caller) -> list[str]:
+        rows, _ = service.list_report(kind, page=Page(100), caller=caller)
+        assert all(set(r) == set(report(service, kind)[0]) for r in rows)  # the persons are no cell
+        return sorted(r["record_key"] for r in rows)
+
+    errors = "qualification_data_error_list"
+    assert keys(errors, reader) == ["000000001", "000000002", "000000003/c-000000003", "H2"]
+    assert keys(errors, clerk) == ["000000001"]
+    assert people.asked[-1] == (["000000001", "000000002", "000000003"], "interchange.qualification_data_error_list")
+
+    returned(
+        drop,
+        "RET_139998_P_20261205.dat",
+        [
+            ("000000001", "c-000000001", "0", "", ""),
+            ("000000002", "c-000000002", "0", "", ""),
+            ("", "", "1", "K900", ""),  # a record the aggregation system could not read: no person
+        ],
+    )
+    service.import_returned()
+    results = "interchange_registration_result_list"
+    assert keys(results, reader) == ["000000001/c-000000001", "000000002/c-000000002", "P#3"]
+    assert keys(results, clerk) == ["000000001/c-000000001", "P#3"]
+    assert people.asked[-1] == (["000000001", "000000002"], "interchange.registration_result_list")
+    assert len(report(service, results)) == 3  # the service's own read is whole

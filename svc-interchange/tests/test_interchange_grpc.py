@@ -15,6 +15,7 @@ from nhi_common.events import Event
 from nhi_interchange import bootstrap
 from nhi_interchange.adapters.store import SqlStore
 from nhi_interchange.entrypoints.grpc_api import InterchangeServicer
+from nhi_interchange.service_layer.ports import PersonFacts
 from nhi_interchange.service_layer.services import InterchangeService
 
 
@@ -24,11 +25,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+DV_READER = common_pb2.RequestContext(operator_id="clerk-01", scopes=["dv:read"], purpose="check")
+
+
+class FakePeople:
+    """svc-qualification at its port: person 000000002 is under a DV support measure."""
+
+    def person(self, person_id):
+        return PersonFacts(person_id, "H1", "", person_id == "000000002")
+
+    def hidden_persons(self, caller, person_ids, listing):
+        return set() if "dv:read" in caller.scopes else {p for p in person_ids if p == "000000002"}
+
+
 @pytest.fixture
 def service(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'interchange.db'}")
     db.migrate(engine, bootstrap.MIGRATIONS)
-    yield InterchangeService(SqlStore(engine))
+    yield InterchangeService(SqlStore(engine), people=FakePeople())
     engine.dispose()
 
 
@@ -89,11 +103,41 @@ def test_every_contract_method_answers_and_none_is_unimplemented(stub):
     assert [q.query_id for q in queries.queries] == [query.query_id]
     found = stub.GetSubCopyQuery(pb.GetSubCopyQueryRequest(query_id=query.query_id), timeout=10)
     assert (found.state, found.HasField("taxable_income"), found.income_year) == ("queued", False, 0)
-    requests = stub.ListManualRequests(pb.ListManualRequestsRequest(state="waiting"), timeout=10)
+    requests = stub.ListManualRequests(pb.ListManualRequestsRequest(state="waiting", context=DV_READER), timeout=10)
     assert list(requests.requests) == []
     with pytest.raises(grpc.RpcError) as unknown:
-        stub.DecideManualRequest(pb.DecideManualRequestRequest(request_id="r-1", decision="refuse"), timeout=10)
+        stub.DecideManualRequest(
+            pb.DecideManualRequestRequest(request_id="r-1", decision="refuse", context=DV_READER), timeout=10
+        )
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, context: s.ListManualRequests(pb.ListManualRequestsRequest(context=context), timeout=10),
+        lambda s, context: s.DecideManualRequest(
+            pb.DecideManualRequestRequest(request_id="r-1", decision="refuse", context=context), timeout=10
+        ),
+    ],
+)
+def test_the_requests_for_a_manual_answer_need_the_dv_read_scope(stub, call):
+    with pytest.raises(grpc.RpcError) as caught:
+        call(stub, common_pb2.RequestContext(operator_id="clerk-01", scopes=["mynumber:read"]))
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "dv:read" in caught.value.details()
+
+
+def test_a_dv_persons_subcopy_query_is_listed_only_to_the_dv_read_scope(stub):
+    for person_id in ("000000001", "000000002"):
+        stub.QuerySubCopy(pb.QuerySubCopyRequest(person_id=person_id, item="income"), timeout=10)
+
+    def listed(context) -> list[str]:
+        found = stub.ListSubCopyQueries(pb.ListSubCopyQueriesRequest(context=context), timeout=10)
+        return [q.person_id for q in found.queries]
+
+    assert listed(common_pb2.RequestContext(operator_id="clerk-01")) == ["000000001"]
+    assert listed(DV_READER) == ["000000001", "000000002"]
 
 
 @pytest.mark.parametrize(
@@ -102,9 +146,14 @@ def test_every_contract_method_answers_and_none_is_unimplemented(stub):
         (lambda s: s.QuerySubCopy(pb.QuerySubCopyRequest(person_id="1", item="pension"), timeout=10), "item"),
         (lambda s: s.StartJob(common_pb2.StartJobRequest(kind="nightly"), timeout=10), "kind"),
         (lambda s: s.ListInterchangeRows(pb.ListInterchangeRowsRequest(kind="x"), timeout=10), "kind"),
-        (lambda s: s.ListManualRequests(pb.ListManualRequestsRequest(state="x"), timeout=10), "state"),
         (
-            lambda s: s.DecideManualRequest(pb.DecideManualRequestRequest(request_id="r", decision="x"), timeout=10),
+            lambda s: s.ListManualRequests(pb.ListManualRequestsRequest(state="x", context=DV_READER), timeout=10),
+            "state",
+        ),
+        (
+            lambda s: s.DecideManualRequest(
+                pb.DecideManualRequestRequest(request_id="r", decision="x", context=DV_READER), timeout=10
+            ),
             "decision",
         ),
         (

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
-from nhi_common.errors import Conflict, InvalidInput, NotFound
+from nhi.common.v1 import common_pb2
+from nhi_common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
@@ -172,7 +174,15 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_goe
     assert held["state"] == "waiting" and "answer" not in held
 
     assert service.receive_intermediate().manual_requests == 1
-    [request] = service.list_manual_requests(state="waiting", page=Page(10, None))[0]
+    clerk = common_pb2.RequestContext(operator_id="clerk-03", scopes=["mynumber:read"])
+    with pytest.raises(PermissionDenied):  # rule DV: the queue is of DV support-measure persons
+        service.list_manual_requests(state="waiting", page=Page(10, None), caller=clerk)
+    with pytest.raises(PermissionDenied):
+        service.decide_manual_request(
+            request_id=held["request_id"], decision="refuse", note="", operator_id="clerk-03", caller=clerk
+        )
+    reader = common_pb2.RequestContext(operator_id="clerk-03", scopes=["dv:read"], purpose="manual-answer")
+    [request] = service.list_manual_requests(state="waiting", page=Page(10, None), caller=reader)[0]
     assert (request["request_id"], request["person_id"], request["reason"]) == (
         held["request_id"],
         "000000002",
@@ -180,8 +190,16 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_goe
     )
 
     decided = service.decide_manual_request(
-        request_id=held["request_id"], decision="refuse", note="支援措置中のため提供しない", operator_id="clerk-03"
+        request_id=held["request_id"],
+        decision="refuse",
+        note="支援措置中のため提供しない",
+        operator_id="clerk-03",
+        caller=reader,
     )
+    assert audited(service) == [
+        ("clerk-03", "dv.person_listed", "000000002", "interchange.subcopy_manual_requests"),
+        ("clerk-03", "subcopy.manual_decided", "000000002", f"refused: request {held['request_id']}"),
+    ]
     assert (decided["state"], decided["decided_by"], decided["note"]) == (
         "refused",
         "clerk-03",
@@ -203,6 +221,14 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_goe
     with pytest.raises(InvalidInput) as refused:
         service.decide_manual_request(request_id=held["request_id"], decision="maybe", note="", operator_id="c")
     assert refused.value.field == "decision"
+
+
+def audited(service) -> list[tuple[str, str, str, str]]:
+    """svc-interchange's own audit rows: who, what, whom, and the detail."""
+    table = service.store.plumbing.tables["audit_log"]
+    with service.store.engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.seq)).all()
+    return [(r.operator_id, r.action, r.target_id, r.detail) for r in rows]
 
 
 def test_a_query_answer_feeds_the_pending_burden_decision_of_the_household(setup):

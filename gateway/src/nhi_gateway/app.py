@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from nhi_common import config, telemetry
 
 from . import access, console, guards, problems
-from .auth import Verifier, roles_by_operation
+from .auth import Verifier, roles_by_operation, scopes_by_operation
 from .grpc_clients import Backends, deadlines
 from .handlers import probes
 from .handlers._common import EXTENSION
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
     """Build the gateway; settings default to the environment (exits on a configuration error)."""
     settings = settings or config.load_or_exit(Settings)
     spec = load_spec()
-    verifier = Verifier.from_settings(settings, roles_by_operation(spec))
+    verifier = Verifier.from_settings(settings, roles_by_operation(spec), scopes_by_operation(spec))
     body_limits = guards.body_limits(spec)
     app = FlaskApp(
         __name__,

@@ -21,7 +21,7 @@ from connexion.exceptions import OAuthProblem
 from connexion.security import BearerSecurityHandler
 
 from .jwks import KeySet, KeysUnavailable
-from .problems import Problem
+from .problems import Problem, field_error
 from .ratelimit import RateLimiter
 from .tokens import ALGORITHM, MYNUMBER_READ, ROLES, SCOPES, mint_token
 
@@ -208,10 +208,12 @@ class Verifier:
         sources: t.Iterable[LocalTokens | IssuerTokens],
         roles_by_operation: dict[str, list[str]],
         rate_limiter: RateLimiter | None = None,
+        scopes_by_operation: dict[str, list[str]] | None = None,
     ) -> None:
         self._by_alg = {alg: source for source in sources for alg in source.algorithms}
         self._issuers = [source for source in self._by_alg.values() if isinstance(source, IssuerTokens)]
         self._roles = roles_by_operation
+        self._scopes = scopes_by_operation or {}
         self._limiter = rate_limiter
         self._verified: dict[str, tuple[dict, float, t.Any, t.Any]] = {}  # token -> (claims, until, source, key)
         self._lock = threading.Lock()
@@ -221,13 +223,18 @@ class Verifier:
         return cls([LocalTokens(secret, issuer, audience)], roles_by_operation)
 
     @classmethod
-    def from_settings(cls, settings, roles_by_operation: dict[str, list[str]]) -> "Verifier":
+    def from_settings(
+        cls,
+        settings,
+        roles_by_operation: dict[str, list[str]],
+        scopes_by_operation: dict[str, list[str]] | None = None,
+    ) -> "Verifier":
         sources: list[LocalTokens | IssuerTokens] = []
         if settings.oidc_issuer:
             sources.append(IssuerTokens.from_settings(settings))
         if settings.local_tokens_enabled:
             sources.append(LocalTokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience))
-        return cls(sources, roles_by_operation, RateLimiter.from_settings(settings))
+        return cls(sources, roles_by_operation, RateLimiter.from_settings(settings), scopes_by_operation)
 
     def decode(self, token: str) -> dict:
         cached = self._verified.get(token)
@@ -266,7 +273,8 @@ class Verifier:
         if self._limiter is not None:
             self._limiter.check(claims["sub"], held & set(ROLES))
         routing = (request.scope.get("extensions") or {}).get("connexion_routing", {}) if request is not None else {}
-        allowed = self._roles.get(routing.get("operation_id") or "", [])
+        operation_id = routing.get("operation_id") or ""
+        allowed = self._roles.get(operation_id, [])
         if not allowed or not held & set(allowed):
             # Operations without x-roles are closed rather than open: a spec mistake must not grant access.
             raise Problem(
@@ -275,6 +283,10 @@ class Verifier:
                 kind="forbidden",
                 extra={"allowed_roles": list(allowed)},
             )
+        missing = [s for s in self._scopes.get(operation_id, []) if s not in held]
+        if missing:
+            message = f"this operation needs the scope {' '.join(missing)} besides the role"
+            raise Problem(403, message, kind="scope-required", errors=[field_error("scope", message, "scope")])
         return claims
 
     def security_map(self) -> dict:
@@ -299,6 +311,16 @@ class Verifier:
                 return check
 
         return {"bearer": _Bearer}
+
+
+def scopes_by_operation(spec: dict) -> dict[str, list[str]]:
+    """operationId -> the scopes its x-scopes lists (every one of them is needed, besides a role)."""
+    out: dict[str, list[str]] = {}
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            if isinstance(op, dict) and op.get("x-scopes"):
+                out[op["operationId"]] = list(op["x-scopes"])
+    return out
 
 
 def roles_by_operation(spec: dict) -> dict[str, list[str]]:

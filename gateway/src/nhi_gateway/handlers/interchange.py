@@ -5,8 +5,9 @@ from __future__ import annotations
 from nhi.interchange.v1 import interchange_pb2 as pb
 
 from ..grpc_clients import page, to_json, to_page_json
+from ..tokens import DV_READ
 from . import lists
-from ._common import backends, call_context, ok
+from ._common import backends, call_context, list_context, ok
 
 # Headings of the changes waiting for the aggregation file, as a clerk's list.
 PENDING_COLUMNS = {
@@ -117,7 +118,9 @@ def query_subcopy(body):
 
 def subcopy_queries(person_id=None, page_size=None, cursor=None):
     """ListSubCopyQueries."""
-    request = pb.ListSubCopyQueriesRequest(person_id=person_id or "", page=page(page_size, cursor))
+    request = pb.ListSubCopyQueriesRequest(
+        person_id=person_id or "", page=page(page_size, cursor), context=list_context()
+    )
     doc = to_page_json(backends().call("interchange", "ListSubCopyQueries", request))
     doc["queries"] = [_query(q) for q in doc["queries"]]
     return lists.respond(doc, "queries", QUERY_COLUMNS, "subcopy-queries")
@@ -128,9 +131,16 @@ def subcopy_query(query_id):
     return ok(_query(to_json(_get_query(query_id))))
 
 
+def _manual_answer_context(what: str):
+    """Rule DV: the requests waiting for a manual answer are about persons under a DV support measure (or a
+    defective copy): read and decided only with the dv:read scope (the spec's x-scopes), giving X-Purpose."""
+    return call_context(purpose_required_because=f"the scope {DV_READ} reads {what} (rule DV)")
+
+
 def manual_requests(state=None, page_size=None, cursor=None):
     """ListManualRequests."""
-    request = pb.ListManualRequestsRequest(state=state or "", page=page(page_size, cursor))
+    context = _manual_answer_context("the requests for a manual answer")
+    request = pb.ListManualRequestsRequest(state=state or "", page=page(page_size, cursor), context=context)
     doc = to_page_json(backends().call("interchange", "ListManualRequests", request))
     return lists.respond(doc, "requests", MANUAL_COLUMNS, "subcopy-manual-requests")
 
@@ -138,7 +148,10 @@ def manual_requests(state=None, page_size=None, cursor=None):
 def decide_manual_request(request_id, body):
     """DecideManualRequest: the clerk's answer to a request the intermediate server could not answer itself."""
     request = pb.DecideManualRequestRequest(
-        context=call_context(), request_id=request_id, decision=body["decision"], note=body.get("note") or ""
+        context=_manual_answer_context("a request for a manual answer"),
+        request_id=request_id,
+        decision=body["decision"],
+        note=body.get("note") or "",
     )
     return ok(to_json(backends().call("interchange", "DecideManualRequest", request)))
 

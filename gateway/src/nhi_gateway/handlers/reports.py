@@ -100,7 +100,8 @@ INTERCHANGE_COLUMNS = {
     "subcopy_target_list": ("person_id", "name", "item_type", "change_type", "transfer_status"),
 }
 INTERCHANGE_COUNTS = ("count", "rejected")
-INTERCHANGE_PERSONS = ("subcopy_target_list",)  # the lists of persons (rule DV: svc-interchange screens them)
+# The lists of persons (rule DV: svc-interchange screens them).
+INTERCHANGE_PERSONS = ("qualification_data_error_list", "interchange_registration_result_list", "subcopy_target_list")
 
 
 def _interchange_rows(kind: str):

@@ -196,12 +196,14 @@ class SubCopyQuery(_message.Message):
     def __init__(self, query_id: _Optional[str] = ..., person_id: _Optional[str] = ..., item: _Optional[str] = ..., state: _Optional[str] = ..., operator_id: _Optional[str] = ..., created_at: _Optional[str] = ..., household_id: _Optional[str] = ..., income_year: _Optional[int] = ..., sent_at: _Optional[str] = ..., answered_at: _Optional[str] = ..., result_code: _Optional[str] = ..., result_note: _Optional[str] = ..., taxable_income: _Optional[int] = ..., gross_income: _Optional[int] = ..., kyu_tadashigaki_income: _Optional[int] = ..., public_pension_income: _Optional[int] = ..., total_income: _Optional[int] = ..., non_taxed: _Optional[bool] = ..., determination_id: _Optional[str] = ..., ratio_percent: _Optional[int] = ..., pending: _Optional[bool] = ...) -> None: ...
 
 class ListSubCopyQueriesRequest(_message.Message):
-    __slots__ = ("page", "person_id")
+    __slots__ = ("page", "person_id", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     person_id: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., person_id: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListSubCopyQueriesResponse(_message.Message):
     __slots__ = ("queries", "page")
@@ -244,12 +246,14 @@ class ManualRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., person_id: _Optional[str] = ..., item: _Optional[str] = ..., requester: _Optional[str] = ..., reason: _Optional[str] = ..., state: _Optional[str] = ..., received_at: _Optional[str] = ..., decided_at: _Optional[str] = ..., decided_by: _Optional[str] = ..., note: _Optional[str] = ..., answer_file: _Optional[str] = ...) -> None: ...
 
 class ListManualRequestsRequest(_message.Message):
-    __slots__ = ("page", "state")
+    __slots__ = ("page", "state", "context")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
     page: _common_pb2.PageRequest
     state: str
-    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
+    context: _common_pb2.RequestContext
+    def __init__(self, page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., state: _Optional[str] = ..., context: _Optional[_Union[_common_pb2.RequestContext, _Mapping]] = ...) -> None: ...
 
 class ListManualRequestsResponse(_message.Message):
     __slots__ = ("requests", "page")

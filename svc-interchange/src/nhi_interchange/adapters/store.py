@@ -15,6 +15,7 @@ from nhi_common import paging
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.aggregation import PendingRecord
+from ..service_layer.ports import LISTED_PERSONS
 from .tables import AGGREGATION, SUBCOPY, metadata, pending
 
 runs = AGGREGATION["aggregation_runs"]
@@ -41,6 +42,9 @@ class SqlPendingRecords:
 
     def claim(self, event_id: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
+
+    def audit(self, **entry) -> None:
+        self.plumbing.audit(self.conn, **entry)
 
     def add_pending(
         self, record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
@@ -194,13 +198,38 @@ class SqlPendingRecords:
     def list_report(self, kind: str, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
         if kind == "subcopy_target_list":
             return self.subcopy_target_rows(page=page)
-        table = {
-            "qualification_data_error_list": errors,
-            "interchange_import_list": imports,
-            "interchange_registration_result_list": results,
-        }[kind]
+        if kind == "qualification_data_error_list":
+            return self._error_rows(page=page)
+        table = {"interchange_import_list": imports, "interchange_registration_result_list": results}[kind]
         rows, cursor = paging.keyset(self.conn, sa.select(table), table.c.seq, page)
-        return [_report_row(kind, r) for r in rows], cursor
+        found = [_report_row(kind, r) for r in rows]
+        if kind == "interchange_registration_result_list":
+            for row, r in zip(found, rows, strict=True):
+                row[LISTED_PERSONS] = (r.person_id,) if r.person_id else ()
+        return found, cursor
+
+    def _error_rows(self, *, page: paging.Page) -> tuple[list[dict[str, Any]], str]:
+        """The 資格情報データエラーリスト with the persons each row names (LISTED_PERSONS): a record's person, the
+        person of a 個人 file warning, every person sent of the household of a 世帯 file warning."""
+        query = sa.select(errors, pending.c.person_id).outerjoin(pending, pending.c.seq == errors.c.record_seq)
+        rows, cursor = paging.keyset(self.conn, query, errors.c.seq, page)
+        households = {r.record_key for r in rows if r.person_id is None and r.file == "H"}
+        members: dict[str, set[str]] = {}
+        if households:
+            held = sa.select(pending.c.household_id, pending.c.person_id).where(pending.c.household_id.in_(households))
+            for household_id, person_id in self.conn.execute(held.distinct()):
+                members.setdefault(household_id, set()).add(person_id)
+        found = []
+        for r in rows:
+            row = _report_row("qualification_data_error_list", r)
+            if r.person_id is not None:
+                row[LISTED_PERSONS] = (r.person_id,)
+            elif r.file == "H":
+                row[LISTED_PERSONS] = tuple(sorted(members.get(r.record_key, ())))
+            else:
+                row[LISTED_PERSONS] = (r.record_key,)
+            found.append(row)
+        return found, cursor
 
     def imported(self, file_name: str, sha256: str) -> bool:
         query = sa.select(imports.c.seq).where(imports.c.file_name == file_name, imports.c.sha256 == sha256)
@@ -450,7 +479,7 @@ class SqlPendingRecords:
             .join(transfers, transfers.c.transfer_id == subcopy_records.c.transfer_id)
         )
         rows, cursor = paging.keyset(self.conn, query, subcopy_records.c.seq, page)
-        return [_target_row(r) for r in rows], cursor
+        return [{**_target_row(r), LISTED_PERSONS: (r.person_id,)} for r in rows], cursor
 
 
 def _file(row) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     @rpc.translated
     def ListSubCopyQueries(self, request, context):
         page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
-        found, cursor = self.service.list_queries(person_id=request.person_id, page=page)
+        found, cursor = self.service.list_queries(person_id=request.person_id, page=page, caller=request.context)
         return pb.ListSubCopyQueriesResponse(
             queries=[_query(q) for q in found], page=common_pb2.PageInfo(next_cursor=cursor)
         )
@@ -74,7 +74,7 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     @rpc.translated
     def ListManualRequests(self, request, context):
         page = paging.parse(request.page.page_size, request.page.cursor, default_size=PENDING_PAGE_SIZE)
-        found, cursor = self.service.list_manual_requests(state=request.state, page=page)
+        found, cursor = self.service.list_manual_requests(state=request.state, page=page, caller=request.context)
         return pb.ListManualRequestsResponse(
             requests=[pb.ManualRequest(**r) for r in found], page=common_pb2.PageInfo(next_cursor=cursor)
         )
@@ -86,6 +86,7 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
             decision=request.decision,
             note=request.note,
             operator_id=request.context.operator_id or "unknown",
+            caller=request.context,
         )
         return pb.ManualRequest(**decided)
 

@@ -13,6 +13,8 @@ from nhi_common.paging import Page
 from ..domain.address import AddressTable
 from ..domain.aggregation import PendingRecord
 
+LISTED_PERSONS = "listed_persons"  # the key of a report row's persons (rule DV screens the row by them)
+
 
 class PendingRecords(Protocol):
     """The records of svc-interchange inside one transaction."""
@@ -55,7 +57,8 @@ class PendingRecords(Protocol):
     def list_files(self, *, page: Page) -> tuple[list[dict[str, Any]], str]: ...
 
     def list_report(self, kind: str, *, page: Page) -> tuple[list[dict[str, Any]], str]:
-        """A page of the rows of a list svc-interchange fills."""
+        """A page of the rows of a list svc-interchange fills; a row of a list of persons carries the ids of the
+        persons it names under LISTED_PERSONS (not a cell: the service takes it off)."""
 
     def imported(self, file_name: str, sha256: str) -> bool: ...
 
@@ -128,6 +131,9 @@ class PendingRecords(Protocol):
     def update_manual_request(self, request_id: str, **values: Any) -> None: ...
 
     def list_manual_requests(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]: ...
+
+    def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
+        """One row of svc-interchange's audit chain, written with the transaction (the purpose is the call's)."""
 
     def list_pending(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str, int]:
         """One page of pending records in arrival order, the cursor of the next page ('' at the end), and the total."""

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
+from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound, PermissionDenied
 from nhi_common.events import Event
 from nhi_common.paging import Page
 
@@ -17,6 +17,7 @@ from ..domain.aggregation import NotForAggregation, merge_snapshot, pending_reco
 from ..domain.subcopy import asks_income
 from . import daily, returns, subcopy
 from .ports import (
+    LISTED_PERSONS,
     AddressTables,
     BurdenDecisions,
     FileDrop,
@@ -44,7 +45,16 @@ REPORT_KINDS = (
     "subcopy_target_list",
 )
 # The lists of persons among them (rule DV), with their names in svc-qualification's audit row.
-SCREENED_REPORTS = {"subcopy_target_list": "interchange.subcopy_target_list"}
+SCREENED_REPORTS = {
+    "qualification_data_error_list": "interchange.qualification_data_error_list",
+    "interchange_registration_result_list": "interchange.registration_result_list",
+    "subcopy_target_list": "interchange.subcopy_target_list",
+}
+QUERIES_LISTING = "interchange.subcopy_queries"
+# The queue of requests the intermediate server could not answer (2.8.2): DV support-measure persons (and defective
+# copies), read only with the dv:read scope; each read and decision is audited in svc-interchange's own chain.
+MANUAL_LISTING = "interchange.subcopy_manual_requests"
+DV_READ = "dv:read"
 SUBCOPY_ITEMS = ("income",)  # what a 副本照会 asks for today: the income of a mover for BURDEN-PENDING (2.1.5)
 MANUAL_STATES = ("waiting", "provided", "refused")
 
@@ -172,12 +182,21 @@ class InterchangeService:
             raise InvalidInput("kind", f"{kind!r} is not a list svc-interchange fills", code="UNKNOWN_KIND")
         with self.store.transaction() as records:
             rows, cursor = records.list_report(kind, page=page)
-        if caller is None or kind not in SCREENED_REPORTS or not rows:
+        persons = [tuple(r.pop(LISTED_PERSONS, ())) for r in rows]
+        if caller is None or kind not in SCREENED_REPORTS:
             return rows, cursor
-        if self.people is None:
-            return [], cursor
-        hidden = self.people.hidden_persons(caller, [r["person_id"] for r in rows], SCREENED_REPORTS[kind])
-        return [r for r in rows if r["person_id"] not in hidden], cursor
+        return self._screened(caller, rows, persons, SCREENED_REPORTS[kind]), cursor
+
+    def _screened(
+        self, caller: Any, rows: list[dict[str, Any]], persons: list[tuple[str, ...]], listing: str
+    ) -> list[dict[str, Any]]:
+        """Rule DV: the rows naming none of the persons `caller` may not see listed, as svc-qualification says (a row
+        of no person stays; with no directory to ask, every row naming a person goes)."""
+        named = sorted({p for ps in persons for p in ps})
+        if not named:
+            return rows
+        hidden = set(named) if self.people is None else self.people.hidden_persons(caller, named, listing)
+        return [r for r, ps in zip(rows, persons, strict=True) if hidden.isdisjoint(ps)]
 
     def list_transfers(self, *, page: Page) -> tuple[list[dict[str, Any]], str]:
         with self.store.transaction() as records:
@@ -245,9 +264,13 @@ class InterchangeService:
             store=self.store, drop=self._link("intermediate"), burden=self._link("burden"), now=self.clock()
         )
 
-    def list_queries(self, *, person_id: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+    def list_queries(self, *, person_id: str, page: Page, caller: Any = None) -> tuple[list[dict[str, Any]], str]:
+        """A page of the 副本照会 requests; without those of DV support-measure persons `caller` may not see listed
+        (rule DV; no caller: the service's own read)."""
         with self.store.transaction() as records:
             found, cursor = records.list_queries(person_id=person_id, page=page)
+        if caller is not None:
+            found = self._screened(caller, found, [(q["person_id"],) for q in found], QUERIES_LISTING)
         return [_query(q) for q in found], cursor
 
     def get_query(self, query_id: str) -> dict[str, Any]:
@@ -259,14 +282,31 @@ class InterchangeService:
             raise NotFound("subcopy_query", query_id)
         return _query(found)
 
-    def list_manual_requests(self, *, state: str, page: Page) -> tuple[list[dict[str, Any]], str]:
+    def list_manual_requests(self, *, state: str, page: Page, caller: Any = None) -> tuple[list[dict[str, Any]], str]:
+        """A page of the requests waiting for (or holding) a clerk's answer: only to a caller with dv:read (rule DV),
+        the persons listed audited as dv.person_listed (no caller: the service's own read)."""
+        _require_dv_read(caller, "the requests for a manual answer")
         if state and state not in MANUAL_STATES:
             raise InvalidInput("state", f"state is one of {', '.join(MANUAL_STATES)}", code="UNKNOWN_KIND")
         with self.store.transaction() as records:
-            return records.list_manual_requests(state=state, page=page)
+            found, cursor = records.list_manual_requests(state=state, page=page)
+            if caller is not None and found:
+                listed = ",".join(sorted({r["person_id"] for r in found}))
+                records.audit(
+                    operator_id=caller.operator_id,
+                    action="dv.person_listed",
+                    target_kind="person",
+                    target_id=listed,
+                    detail=MANUAL_LISTING,
+                )
+        return found, cursor
 
-    def decide_manual_request(self, *, request_id: str, decision: str, note: str, operator_id: str) -> dict[str, Any]:
-        """The clerk's answer to a request the intermediate server could not answer automatically (DV)."""
+    def decide_manual_request(
+        self, *, request_id: str, decision: str, note: str, operator_id: str, caller: Any = None
+    ) -> dict[str, Any]:
+        """The clerk's answer to a request the intermediate server could not answer automatically (DV): only with
+        dv:read, audited (no caller: the service's own)."""
+        _require_dv_read(caller, "a request for a manual answer")
         if not request_id:
             raise InvalidInput("request_id", "name the request", code="REQUIRED")
         return subcopy.decide_manual_request(
@@ -417,6 +457,12 @@ QUERY_FIELDS = (
     "public_pension_income",
     "total_income",
 )
+
+
+def _require_dv_read(caller: Any, what: str) -> None:
+    """Rule DV: `what` is about persons under a DV support measure, for the dv:read scope only."""
+    if caller is not None and DV_READ not in caller.scopes:
+        raise PermissionDenied(f"{what} needs the {DV_READ} scope (rule DV)")
 
 
 def _query(row: dict[str, Any]) -> dict[str, Any]:

@@ -402,4 +402,11 @@ def decide_manual_request(
             note=note or None,
             answer_file=name,
         )
+        records.audit(
+            operator_id=operator_id,
+            action="subcopy.manual_decided",
+            target_kind="person",
+            target_id=request["person_id"],
+            detail=f"{decided}: request {request_id}",
+        )
         return records.get_manual_request(request_id)
