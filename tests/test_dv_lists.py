@@ -264,6 +264,16 @@ def test_decisions_and_the_lists_of_the_other_services_name_a_dv_person_only_wit
     assert queried(backoffice, dv_person) == [] and queried(counter, dv_person) == []
     assert dv_person in queried(reader, dv_person) and dv_person in queried(after, dv_person)
 
+    # a list no font can draw (the DV person's name, listed with the scope) is refused as a PDF; the problem names
+    # no person (a list has none): null, as the spec says of an absent value, never ""
+    pdf = running.http.get(
+        "/api/v1/reports/qualification_change_list", params={"from": "2026-11-24", "format": "pdf"}, headers=reader
+    )
+    assert pdf.status_code == 422, pdf.text
+    refusal = pdf.json()  # running.http checked it against the spec
+    assert refusal["type"].endswith("/undrawable-character") and refusal["person_id"] is None
+    assert refusal["character"].startswith("U+") and refusal["errors"][0]["rule"] == "STD-文字"
+
     audit = running.http.get(
         "/api/v1/audit-events",
         params={"action": "dv.person_listed", "purpose": PURPOSE, "page_size": 500},

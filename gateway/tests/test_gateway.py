@@ -14,6 +14,8 @@ import pytest
 from gateway_checks import SECRET, auth, fields, problem, token
 
 from nhi_common import rpc
+from nhi_devtools.spec_check import ResponseChecker
+from nhi_gateway.app import load_spec
 
 
 def notification(**overrides) -> dict:
@@ -469,6 +471,25 @@ def test_documents_render_metadata_and_pdf(client, backends):
     assert content.headers["content-type"].startswith("application/pdf")
     assert "attachment" in content.headers["content-disposition"]
     assert content.content.startswith(b"%PDF")
+
+
+def test_a_list_refused_for_an_undrawable_character_names_no_person_as_null(client, backends):
+    # svc-documents' refusal of a list (no person): gRPC metadata carries text only, so the absent person is ""
+    backends.recorder.fail_with = rpc.ServiceError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "name: U+E000 in the name of person - cannot be drawn by any configured font",
+        reason="UNDRAWABLE_CHARACTER",
+        fields=[rpc.FieldProblem("name", "U+E000 cannot be drawn by any configured font", "STD-文字")],
+        metadata={"person_id": "", "field": "name", "character": "U+E000", "kind": "qualification_change_list"},
+    )
+    body = {"kind": "qualification_change_list", "rows": [{"name": "試験 \ue000"}]}
+    refused = client.post("/api/v1/documents", json=body, headers=auth("backoffice"))
+    answer = problem(refused, 422)
+    ResponseChecker(load_spec()).check(
+        "POST", "/api/v1/documents", 422, refused.headers["content-type"], answer
+    )  # absent values are null, never ""
+    assert answer["type"].endswith("/undrawable-character") and answer["person_id"] is None
+    assert (answer["character"], answer["errors"][0]["rule"]) == ("U+E000", "STD-文字")
 
 
 def test_unknown_document_kind_is_400(client):

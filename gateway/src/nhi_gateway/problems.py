@@ -201,6 +201,12 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> Problem:
             kind = info.reason.lower().replace("_", "-")
         for key, value in info.metadata.items():
             if key not in RESERVED:
-                extra[key] = int(value) if key.endswith(("version", "version_id")) and value.isdigit() else value
+                # ErrorInfo's metadata holds text only: an absent value (a list's person) comes as "", and is null.
+                if not value:
+                    extra[key] = None
+                elif key.endswith(("version", "version_id")) and value.isdigit():
+                    extra[key] = int(value)
+                else:
+                    extra[key] = value
     errors = [field_error(f.field, f.description, f.rule) for f in fields] or None
     return Problem(status, detail, kind=kind, errors=errors, extra=extra)
