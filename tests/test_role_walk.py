@@ -1,7 +1,8 @@
 """Every operation of the spec, called with a token of each role, against the real gateway and services.
 
 A role the operation's `x-roles` does not list is refused with 403 (problem+json naming the roles allowed); a role it
-lists is never refused with 401 or 403, whatever else the answer is. A POST is sent an empty object, which schema
+lists, with the scopes its `x-scopes` lists (and then a purpose), is never refused with 401 or 403, whatever else the
+answer is, and without those scopes is refused with 403 scope-required. A POST is sent an empty object, which schema
 validation refuses after the role check, so the walk changes nothing.
 """
 
@@ -17,7 +18,13 @@ pytestmark = pytest.mark.e2e
 SPEC = load_spec()
 BASE = SPEC["servers"][0]["url"]
 OPERATIONS = [
-    (method.upper(), path, operation["operationId"].rsplit(".", 1)[-1], tuple(operation["x-roles"]))
+    (
+        method.upper(),
+        path,
+        operation["operationId"].rsplit(".", 1)[-1],
+        tuple(operation["x-roles"]),
+        tuple(operation.get("x-scopes", ())),
+    )
     for path, item in SPEC["paths"].items()
     for method, operation in item.items()
     if method in ("get", "post", "put", "patch", "delete")
@@ -29,9 +36,9 @@ def tokens(running):
     return {role: running.token(role) for role in ROLES}
 
 
-def call(running, method: str, path: str, token: str):
+def call(running, method: str, path: str, token: str, **extra: str):
     url = BASE + path.replace("{", "").replace("}", "-nobody")  # every path parameter names nothing
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", **extra}
     if method == "GET":
         return running.http.get(url, headers=headers)
     return running.http.request(method, url, headers=headers, json={})
@@ -39,14 +46,23 @@ def call(running, method: str, path: str, token: str):
 
 def test_the_walk_covers_every_operation_and_every_role():
     assert len(OPERATIONS) >= 20 and set(ROLES) == {"counter", "backoffice", "batch", "auditor", "admin"}
-    assert all(roles and set(roles) <= set(ROLES) for _m, _p, _o, roles in OPERATIONS)
+    assert all(roles and set(roles) <= set(ROLES) for _m, _p, _o, roles, _s in OPERATIONS)
 
 
-@pytest.mark.parametrize(("method", "path", "operation", "allowed"), OPERATIONS, ids=[o[2] for o in OPERATIONS])
-def test_each_role_is_let_in_exactly_where_x_roles_lists_it(running, tokens, method, path, operation, allowed):
+@pytest.mark.parametrize(
+    ("method", "path", "operation", "allowed", "scopes"), OPERATIONS, ids=[o[2] for o in OPERATIONS]
+)
+def test_each_role_is_let_in_exactly_where_x_roles_lists_it(running, tokens, method, path, operation, allowed, scopes):
     wrong = {}
     for role in ROLES:
-        response = call(running, method, path, tokens[role])
+        if scopes:
+            response = call(running, method, path, running.token(role, scopes=scopes), **{"X-Purpose": "role-walk"})
+        else:
+            response = call(running, method, path, tokens[role])
+        if role in allowed and scopes:
+            lacking = call(running, method, path, tokens[role], **{"X-Purpose": "role-walk"})
+            if lacking.status_code != 403 or not lacking.json()["type"].endswith("/scope-required"):
+                wrong[f"{role} without {' '.join(scopes)}"] = f"{lacking.status_code}: {lacking.text[:300]}"
         if role in allowed:
             if response.status_code in (401, 403):
                 wrong[role] = f"{response.status_code} although x-roles lists it: {response.text[:300]}"
