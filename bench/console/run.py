@@ -62,7 +62,7 @@ def screens(page) -> list[tuple[str, str]]:
         ("print queue", "/console/print-queue"),
         ("certificate returns", f"/console/certificate-returns?person_id={person_id}"),
         ("reports", "/console/reports"),
-        ("qualification changes", "/console/reports/qualification-changes"),
+        ("inconsistencies", "/console/inconsistencies"),
         ("burden", f"/console/burden?household_id={household.rsplit('/', 1)[-1]}"),
         ("jobs", "/console/jobs"),
     ]
