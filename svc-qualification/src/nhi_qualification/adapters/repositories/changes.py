@@ -16,6 +16,8 @@ from nhi_common.plumbing import utcnow
 from .. import bulk
 from ..tables import changes, intake_items
 
+_INSERT_CHANGE = sa.insert(changes)
+
 
 class ChangeRepository:
     def __init__(self, conn: sa.Connection) -> None:
@@ -42,7 +44,7 @@ class ChangeRepository:
         self._quiet.clear()
 
     def add(self, **values: Any) -> None:
-        self.conn.execute(sa.insert(changes).values(recorded_at=utcnow(), **values))
+        self.conn.execute(_INSERT_CHANGE, {"recorded_at": utcnow(), **values})  # built once, values as parameters
 
     def add_many(self, rows: list[dict[str, Any]]) -> None:
         bulk.insert(self.conn, changes, rows)

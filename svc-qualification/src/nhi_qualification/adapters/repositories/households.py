@@ -11,6 +11,8 @@ from nhi_common.plumbing import utcnow
 from .. import bulk
 from ..tables import branches, households
 
+_INSERT_BRANCH = sa.insert(branches)
+
 
 class HouseholdRepository:
     def __init__(self, conn: sa.Connection) -> None:
@@ -139,7 +141,7 @@ class HouseholdRepository:
 
     def add_branch(self, symbol: str, number: str, branch_no: str, person_id: str) -> None:
         self.conn.execute(
-            sa.insert(branches).values(symbol=symbol, number=number, branch_no=branch_no, person_id=person_id)
+            _INSERT_BRANCH, {"symbol": symbol, "number": number, "branch_no": branch_no, "person_id": person_id}
         )
         if person_id in self._branches:
             self._branches[person_id][(symbol, number)] = branch_no

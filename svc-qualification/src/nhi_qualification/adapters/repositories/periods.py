@@ -173,7 +173,7 @@ class PeriodRepository:
 
     def add(self, version: Period) -> Period:
         """Store a new version (of a new period, or after `replace` closed the old one); returns it with its id."""
-        result = self.conn.execute(sa.insert(periods).values(**rows.period_values(version)))
+        result = self.conn.execute(_INSERT, rows.period_values(version))  # built once, the values as parameters
         if self._current is not None:
             self._current.pop(version.person_id, None)
         return _with_id(version, int(result.inserted_primary_key[0]))
@@ -206,6 +206,9 @@ class PeriodRepository:
                 .values(superseded_at=at)
             )
         bulk.insert(self.conn, periods, [rows.period_values(new) for _old, new in pairs])
+
+
+_INSERT = sa.insert(periods)
 
 
 def _with_id(version: Period, version_id: int) -> Period:

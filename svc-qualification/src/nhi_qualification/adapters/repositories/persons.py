@@ -140,8 +140,10 @@ class PersonRepository:
         return found
 
     def add(self, person_id: str, values: dict[str, Any], cause: str) -> None:
+        # The statement is built once and the values go as parameters: building bind parameters for every column of
+        # every insert cost more CPU than sending it.
         row = self.conn.execute(
-            sa.insert(persons).values(person_id=person_id, updated_at=utcnow(), **_keyed(values)).returning(persons)
+            _INSERT_RETURNING[persons], {"person_id": person_id, "updated_at": utcnow(), **_keyed(values)}
         ).one()
         self._written(person_id, row)
         self._snapshot(row, cause)
@@ -179,7 +181,7 @@ class PersonRepository:
             "attributes": json.dumps(attributes, ensure_ascii=False),
         }
         if self._rows is None:
-            self.conn.execute(sa.insert(person_versions).values(**version))
+            self.conn.execute(_INSERT[person_versions], version)
         else:
             self.pending_versions.append(version)
 
@@ -311,6 +313,10 @@ class _Prefixed:
 
     def __getattr__(self, name: str):
         return self._values[_PERIOD_PREFIX + name]
+
+
+_INSERT = {person_versions: sa.insert(person_versions)}
+_INSERT_RETURNING = {persons: sa.insert(persons).returning(persons)}
 
 
 def _keyed(values: dict[str, Any]) -> dict[str, Any]:
