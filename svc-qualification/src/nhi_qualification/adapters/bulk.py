@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -29,6 +30,39 @@ def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> 
         with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+
+
+def update_returning(
+    conn: sa.Connection,
+    table: sa.Table,
+    key: str,
+    key_value: Any,
+    values: dict[str, Any],
+    *,
+    bump_version: bool = False,
+):
+    """UPDATE table SET values (and version = version + 1) WHERE key = key_value RETURNING the row: the row or None.
+
+    The statement is built once per table, key and set of columns, and the values go as parameters (building a
+    statement with a bind parameter per column for every row cost more CPU than running it). Values that are SQL
+    expressions go the old way."""
+    if any(isinstance(v, sa.ClauseElement) for v in values.values()):
+        statement = sa.update(table).where(table.c[key] == key_value).values(**values)
+        if bump_version:
+            statement = statement.values(version=table.c.version + 1)
+        return conn.execute(statement.returning(table)).first()
+    params = {f"v_{k}": v for k, v in values.items()}
+    params["k_key"] = key_value
+    return conn.execute(_update_statement(table, key, tuple(sorted(values)), bump_version), params).first()
+
+
+@functools.cache
+def _update_statement(table: sa.Table, key: str, columns: tuple[str, ...], bump_version: bool):
+    values: dict[str, Any] = {c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}
+    if bump_version:
+        values["version"] = table.c.version + 1
+    key_param = sa.bindparam("k_key", type_=table.c[key].type)
+    return sa.update(table).where(table.c[key] == key_param).values(**values).returning(table)
 
 
 def one_of(conn: sa.Connection, column, ids: Sequence[str]):

@@ -12,6 +12,15 @@ from .. import bulk
 from ..tables import branches, households
 
 _INSERT_BRANCH = sa.insert(branches)
+_BUMP = (
+    sa.update(households)
+    .where(households.c.household_id == sa.bindparam("k_id"), households.c.version == sa.bindparam("k_seen"))
+    .values(
+        version=sa.bindparam("v_version", type_=households.c.version.type),
+        updated_at=sa.bindparam("v_updated_at", type_=households.c.updated_at.type),
+    )
+    .returning(households)
+)
 
 
 class HouseholdRepository:
@@ -82,22 +91,17 @@ class HouseholdRepository:
     def update(self, household_id: str, *, new_version: bool = False, **values: Any) -> None:
         """Change columns; `new_version` also advances the version (a change others must notice)."""
         if new_version:
-            values.update(updated_at=utcnow(), version=households.c.version + 1)
-        row = self.conn.execute(
-            sa.update(households)
-            .where(households.c.household_id == household_id)
-            .values(**values)
-            .returning(households)
-        ).first()
+            values["updated_at"] = utcnow()
+        row = bulk.update_returning(
+            self.conn, households, "household_id", household_id, values, bump_version=new_version
+        )
         self._keep(household_id, row)
 
     def bump(self, household_id: str, seen_version: int) -> int:
         """Optimistic lock: advance the version only if nobody else did since `seen_version`; the new version or 0."""
         row = self.conn.execute(
-            sa.update(households)
-            .where(households.c.household_id == household_id, households.c.version == seen_version)
-            .values(version=seen_version + 1, updated_at=utcnow())
-            .returning(households)
+            _BUMP,
+            {"k_id": household_id, "k_seen": seen_version, "v_version": seen_version + 1, "v_updated_at": utcnow()},
         ).first()
         if row is None:
             if self._rows is not None:

@@ -150,12 +150,9 @@ class PersonRepository:
 
     def update(self, person_id: str, cause: str | None, **values: Any) -> None:
         """Change attributes (a new version); `cause` None changes no resident-derived attribute (no snapshot)."""
-        row = self.conn.execute(
-            sa.update(persons)
-            .where(persons.c.person_id == person_id)
-            .values(version=persons.c.version + 1, updated_at=utcnow(), **_keyed(values))
-            .returning(persons)
-        ).first()
+        row = bulk.update_returning(
+            self.conn, persons, "person_id", person_id, {"updated_at": utcnow(), **_keyed(values)}, bump_version=True
+        )
         self._written(person_id, row)
         if cause is not None:
             self._snapshot(row, cause)
