@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nhi_common import telemetry
+from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_common.plumbing import Plumbing, utcnow
 
@@ -26,6 +28,11 @@ from .tables import metadata
 SUBJECT = "nhi.v1.outbound.{feed}.{kind}"
 CE_TYPE = "jp.nhi.outbound.{feed}.v1"
 DAY_BATCH = 2000
+_SET_DATA = (
+    sa.update(outbound_records)
+    .where(outbound_records.c.seq == sa.bindparam("k_seq"))
+    .values(data=sa.bindparam("v_data", type_=outbound_records.c.data.type))
+)
 
 
 class SqlOutboundRecords:
@@ -36,6 +43,7 @@ class SqlOutboundRecords:
         # mark, once `read_ahead` was asked; `remember` keeps both true.
         self._known: dict[str, KnownPerson | None] = {}
         self._dv: dict[str, bool] = {}
+        self._pending: list[tuple[OutboundRecord, str]] = []  # records added, written by `flush`
 
     def claim(self, receipt_key: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
@@ -106,6 +114,7 @@ class SqlOutboundRecords:
 
     def withhold_address(self, household_id: str, person_ids: list[str], dv_person_id: str) -> int:
         """Rule DV: no address left in the household's known persons or in any stored record of its members."""
+        self.flush()
         t = outbound_persons
         members = set(person_ids) | set(
             self.conn.scalars(sa.select(t.c.person_id).where(t.c.household_id == household_id))
@@ -181,36 +190,68 @@ class SqlOutboundRecords:
             self._dv[person.household_id] = True
         self._known[person.person_id] = _known(facts)
 
-    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> int:
-        """Keep the record and write its event to the outbox, both in this transaction; its sequence."""
-        result = self.conn.execute(
-            sa.insert(outbound_records).values(
-                feed=record.feed,
-                record_kind=record.record_kind,
-                person_id=record.person_id,
-                source_event_id=source_event_id,
-                business_date=record.business_date,
-                data="{}",
-                recorded_at=utcnow(),
-            )
+    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> None:
+        """Keep the record and write its event to the outbox, both in this transaction: written with the others of
+        the transaction by `flush` (when it commits, or before records are read)."""
+        self._pending.append((record, source_event_id))
+
+    def flush(self) -> None:
+        """The records added so far, in their order: one insert giving their sequences, one update of their data
+        (which carries the sequence), one insert of their events into the outbox."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        now = utcnow()
+        inserted = self.conn.execute(
+            sa.insert(outbound_records).returning(outbound_records.c.seq, sort_by_parameter_order=True),
+            [
+                {
+                    "feed": record.feed,
+                    "record_kind": record.record_kind,
+                    "person_id": record.person_id,
+                    "source_event_id": source_event_id,
+                    "business_date": record.business_date,
+                    "data": "{}",
+                    "recorded_at": now,
+                }
+                for record, source_event_id in pending
+            ],
         )
-        seq = result.inserted_primary_key[0]
-        data = record.data(seq)
+        seqs = [row.seq for row in inserted]
+        datas = [record.data(seq) for (record, _e), seq in zip(pending, seqs, strict=True)]
         self.conn.execute(
-            sa.update(outbound_records)
-            .where(outbound_records.c.seq == seq)
-            .values(data=json.dumps(data, ensure_ascii=False, sort_keys=True))
+            _SET_DATA,
+            [
+                {"k_seq": seq, "v_data": json.dumps(data, ensure_ascii=False, sort_keys=True)}
+                for seq, data in zip(seqs, datas, strict=True)
+            ],
         )
-        self.plumbing.add_event(
-            self.conn,
-            nats_subject=SUBJECT.format(feed=record.feed, kind=record.record_kind),
-            type=CE_TYPE.format(feed=record.feed),
-            subject=record.person_id,
-            data=data,
-        )
-        return seq
+        traceparent = telemetry.current_traceparent()
+        rows = []
+        for (record, _e), data in zip(pending, datas, strict=True):
+            event = Event.new(
+                source=self.plumbing.source,
+                type=CE_TYPE.format(feed=record.feed),
+                subject=record.person_id,
+                data=data,
+            )
+            rows.append(
+                {
+                    "event_id": event.id,
+                    "nats_subject": SUBJECT.format(feed=record.feed, kind=record.record_kind),
+                    "ce_type": event.type,
+                    "ce_source": event.source,
+                    "ce_subject": event.subject,
+                    "ce_time": event.time,
+                    "data": event.body().decode(),
+                    "traceparent": traceparent,
+                    "created_at": now,
+                }
+            )
+        self.conn.execute(sa.insert(self.plumbing.outbox), rows)
 
     def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
+        self.flush()
         t = outbound_records
         query = sa.select(t.c.seq, t.c.data, t.c.recorded_at).where(t.c.feed == feed)
         if page.after is not None:
@@ -220,6 +261,7 @@ class SqlOutboundRecords:
 
     def records_of_day(self, feed: str, day: dt.date) -> Iterator[dict[str, Any]]:
         """The records of business date `day` in sequence order, read in batches (never the whole day at once)."""
+        self.flush()
         t = outbound_records
         after = 0
         while True:
@@ -257,7 +299,9 @@ class SqlOutboundStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[SqlOutboundRecords]:
         with self.engine.begin() as conn:
-            yield SqlOutboundRecords(conn, self.plumbing)
+            records = SqlOutboundRecords(conn, self.plumbing)
+            yield records
+            records.flush()
 
 
 class CsvDailyFiles:

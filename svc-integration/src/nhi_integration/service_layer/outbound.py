@@ -43,7 +43,8 @@ class OutboundRecords(Protocol):
 
     def remember(self, person: KnownPerson) -> None: ...
 
-    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> int: ...
+    def add_record(self, record: OutboundRecord, *, source_event_id: str) -> None:
+        """Keep the record and its outbox event in this transaction (written by the time it commits)."""
 
     def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]: ...
 
