@@ -173,9 +173,12 @@ class SqlOutboundRecords:
             "updated_at": utcnow(),
         }
         t = outbound_persons
-        done = self.conn.execute(sa.update(t).where(t.c.person_id == person.person_id).values(**values))
-        if done.rowcount == 0:
+        if self._known.get(person.person_id, False) is None:  # read ahead and not there: no update to try
             self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
+        else:
+            done = self.conn.execute(sa.update(t).where(t.c.person_id == person.person_id).values(**values))
+            if done.rowcount == 0:
+                self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
         self._kept(person, values["facts"])
 
     def _kept(self, person: KnownPerson, facts: str) -> None:
