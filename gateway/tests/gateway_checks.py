@@ -39,6 +39,7 @@ class Operation:
     operation_id: str
     roles: tuple[str, ...]
     scopes: tuple[str, ...] = ()  # its x-scopes
+    required: tuple[tuple[str, str], ...] = ()  # its other required query parameters, with the spec's example
 
     def headers(self) -> dict[str, str]:
         """A token of its first role with the scopes it needs (and then a purpose, as rule DV asks)."""
@@ -69,6 +70,11 @@ def operations_with_query(name: str) -> list[Operation]:
                         operation["operationId"].rsplit(".", 1)[-1],
                         tuple(operation["x-roles"]),
                         tuple(operation.get("x-scopes", ())),
+                        tuple(
+                            (p["name"], str(p.get("example", p.get("schema", {}).get("example", "P1"))))
+                            for p in parameters
+                            if p["in"] == "query" and p.get("required") and p["name"] != name
+                        ),
                     )
                 )
     return found
