@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -82,16 +81,13 @@ def test_ten_thousand_facts_are_kept_in_a_handful_of_statements(batches, engine)
         statements.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", count)
-    started = time.perf_counter()
     try:
         assert batches.record_income_facts(facts, CLERK) == 10_000
     finally:
-        elapsed = time.perf_counter() - started
         sa.event.remove(engine, "before_cursor_execute", count)
     assert len(stored(engine)) == 10_000
     # one look-up per 1,000 persons, one upsert sent in the driver's batches, the audit row, the idempotency key
     assert len(statements) <= 40, len(statements)
-    assert elapsed < 5, f"{elapsed:.1f}s for 10,000 facts: the gateway's deadline would answer 503"
 
 
 def test_a_replayed_key_answers_the_first_result_and_records_nothing_again(batches, engine):
