@@ -291,6 +291,26 @@ class QualificationCorrected(Event):
     certificates_to_reissue: tuple[str, ...] = ()
     rule_ids: tuple[str, ...] = ()  # the rules of the correction (CORRECTION, ACQ-MOVE-IN-PREF, ...)
 
+    @classmethod
+    def of_version(cls, version: Any, **change: Any) -> "QualificationCorrected":
+        """The event of a corrected period version (a clerk's correction or undo, or the prefecture acquisition date
+        written back): the version's own fields, and the change's (change_id, effective_date, corrected_fields,
+        correction_reason, resend_required, business_date, operator_id and the optional ones)."""
+        return cls(
+            person_id=version.person_id,
+            household_id=version.household_id,
+            period_id=version.period_id,
+            version_id=version.version_id,
+            insurer_number=version.insurer_number,
+            symbol=version.symbol,
+            number=version.number,
+            branch_no=version.branch_no,
+            acquired_on=version.acquired_on,
+            lost_on=version.lost_on,
+            void=version.void,
+            **change,
+        )
+
     @property
     def subject(self) -> str:
         return self.person_id

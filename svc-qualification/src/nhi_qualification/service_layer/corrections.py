@@ -134,19 +134,9 @@ def _correct(app: App, uow: AbstractUnitOfWork, cmd: CorrectQualification, actor
         detail=f"{','.join(plan.corrected_fields)} {change_id}",
     )
     uow.emit(
-        QualificationCorrected(
-            person_id=current.person_id,
-            household_id=current.household_id,
+        QualificationCorrected.of_version(
+            version,
             change_id=change_id,
-            period_id=cmd.period_id,
-            version_id=version.version_id,
-            insurer_number=version.insurer_number,
-            symbol=version.symbol,
-            number=version.number,
-            branch_no=version.branch_no,
-            acquired_on=version.acquired_on,
-            lost_on=version.lost_on,
-            void=version.void,
             effective_date=plan.effective_date,
             corrected_fields=tuple(plan.corrected_fields),
             correction_reason=wanted.correction_reason,

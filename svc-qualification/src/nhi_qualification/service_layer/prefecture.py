@@ -119,19 +119,9 @@ def _record(app: App, uow: AbstractUnitOfWork, cmd: RecordPrefectureAcquisition,
         detail=f"acquired_on {change_id} from {cmd.source_change_id}",
     )
     uow.emit(
-        QualificationCorrected(
-            person_id=current.person_id,
-            household_id=current.household_id,
+        QualificationCorrected.of_version(
+            version,
             change_id=change_id,
-            period_id=cmd.period_id,
-            version_id=version.version_id,
-            insurer_number=version.insurer_number,
-            symbol=version.symbol,
-            number=version.number,
-            branch_no=version.branch_no,
-            acquired_on=version.acquired_on,
-            lost_on=version.lost_on,
-            void=False,
             effective_date=cmd.prefecture_acquired_on,
             corrected_fields=("acquired_on",),
             correction_reason=CORRECTION_REASON,
