@@ -24,6 +24,24 @@ def wareki(day: dt.date) -> str:
     raise ValueError(f"{day.isoformat()} is before the Meiji era")
 
 
+# The change reasons (取得・喪失事由) of the API in the words of the documents and the console.
+CHANGE_REASONS = {
+    "move_in": "転入",
+    "move_in_same_pref": "県内転入",
+    "birth": "出生",
+    "emp_leave": "社会保険離脱",
+    "welfare_end": "生活保護廃止",
+    "foreign_resident": "外国人住民の加入",
+    "move_out": "転出",
+    "move_out_same_pref": "県内転出",
+    "death": "死亡",
+    "emp_join": "社会保険加入",
+    "welfare_start": "生活保護開始",
+    "kumiai_join": "国保組合加入",
+    "age75": "後期高齢者医療移行",
+    "later_elderly_disability": "後期高齢者医療移行（障害認定）",
+}
+
 GETA = "〓"  # 下駄記号: the customary mark for a character that cannot be printed or encoded
 
 

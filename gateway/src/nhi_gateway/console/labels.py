@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import re
 
+from nhi_common import jp
+
 from . import dates
 
 SEX = {"1": "男", "2": "女"}
 RESIDENT_STATUS = {"resident": "住民", "moved_out": "転出", "dead": "死亡"}
 NOTIFICATION_KIND = {"join": "資格取得", "leave": "資格喪失", "change": "変更", "status": "特別な状態の登録"}
-REASON = {
-    "move_in": "転入",
-    "move_in_same_pref": "県内転入",
-    "birth": "出生",
-    "emp_leave": "社会保険離脱",
-    "welfare_end": "生活保護廃止",
-    "foreign_resident": "外国人住民の加入",
-    "move_out": "転出",
-    "move_out_same_pref": "県内転出",
-    "death": "死亡",
-    "emp_join": "社会保険加入",
-    "welfare_start": "生活保護開始",
-    "kumiai_join": "国保組合加入",
-    "age75": "75歳到達（後期高齢者医療へ）",
-    "later_elderly_disability": "後期高齢者医療（障害認定）",
-    "status": "特別な状態",
-    "head_change": "世帯主変更",
-}
+REASON = {**jp.CHANGE_REASONS, "status": "特別な状態", "head_change": "世帯主変更"}
 JOIN_REASONS = ("move_in", "move_in_same_pref", "birth", "emp_leave", "welfare_end", "foreign_resident")
 LEAVE_REASONS = ("move_out", "move_out_same_pref", "death", "emp_join", "welfare_start", "kumiai_join", "age75")
 LEAVE_REASONS += ("later_elderly_disability",)

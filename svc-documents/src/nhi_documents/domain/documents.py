@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from nhi_common.errors import InvalidInput
-from nhi_common.jp import wareki
+from nhi_common.jp import CHANGE_REASONS, wareki
 
 from . import certificate, layout
 from .elderly import elder_start
@@ -27,22 +27,7 @@ NOTICE_NOTES = (
     "このお知らせだけでは保険医療機関等を受診できません。マイナ保険証とあわせてご利用ください。",
     "記載内容に変更があったときは、14日以内に届け出てください。",
 )
-REASON_LABELS = {
-    "move_in": "転入",
-    "move_in_same_pref": "県内転入",
-    "birth": "出生",
-    "emp_leave": "社会保険離脱",
-    "welfare_end": "生活保護廃止",
-    "foreign_resident": "外国人住民の加入",
-    "move_out": "転出",
-    "move_out_same_pref": "県内転出",
-    "death": "死亡",
-    "emp_join": "社会保険加入",
-    "welfare_start": "生活保護開始",
-    "kumiai_join": "国保組合加入",
-    "age75": "後期高齢者医療移行",
-    "later_elderly_disability": "後期高齢者医療移行（障害認定）",
-}
+REASON_LABELS = CHANGE_REASONS
 CHILDBIRTH_AMOUNT = "500,000円（産科医療補償制度の対象外の出産等は488,000円）"
 INVOLUNTARY = "involuntary_unemployment"
 # 雇用保険の離職理由コード: 特定受給資格者 and 特定理由離職者 (domain §3.8)
