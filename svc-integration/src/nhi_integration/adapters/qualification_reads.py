@@ -14,7 +14,7 @@ from google.protobuf import json_format
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import rpc
+from nhi_common import dv_screen, rpc
 
 from ..domain.income import IncomeRecord
 from ..service_layer.ports import ApplyRejected, ApplyUnavailable
@@ -108,15 +108,8 @@ class QualificationFeedClient:
             after = answer.next_after_person_id
 
     def hidden_persons(self, caller: common_pb2.RequestContext, person_ids: list[str], listing: str) -> set[str]:
-        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed; a list that
-        cannot ask is not given out (UNAVAILABLE), never given out whole."""
-        request = pb.ScreenListedPersonsRequest(context=caller, person_ids=sorted(set(person_ids)), list=listing)
-        try:
-            answer = self._stub().ScreenListedPersons(request, timeout=self.deadline)
-        except grpc.RpcError as error:
-            message = f"svc-qualification cannot say who is under a DV support measure (rule DV): {error.code().name}"
-            raise rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, message, reason="DV_SCREEN_UNAVAILABLE") from None
-        return set(answer.hidden_person_ids)
+        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed."""
+        return dv_screen.hidden_persons(self._stub(), caller, person_ids, listing, timeout=self.deadline)
 
     def decision(self, change_id: str) -> dict[str, Any] | None:
         """The decision (change) `change_id` names: its kind and persons; None when svc-qualification has none."""

@@ -11,7 +11,7 @@ import grpc
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import rpc
+from nhi_common import dv_screen, rpc
 from nhi_common.errors import InvalidInput
 
 from ..service_layer.ports import PersonFacts, WriteBackRefused
@@ -43,15 +43,8 @@ class QualificationLink:
         return PersonFacts(found.person_id, found.household_id, found.my_number, found.dv_support)
 
     def hidden_persons(self, caller: common_pb2.RequestContext, person_ids: list[str], listing: str) -> set[str]:
-        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed; a list that
-        cannot ask is not given out (UNAVAILABLE), never given out whole."""
-        request = qpb.ScreenListedPersonsRequest(context=caller, person_ids=sorted(set(person_ids)), list=listing)
-        try:
-            answer = self._stub().ScreenListedPersons(request, timeout=DEADLINE)
-        except grpc.RpcError as error:
-            message = f"svc-qualification cannot say who is under a DV support measure (rule DV): {error.code().name}"
-            raise rpc.ServiceError(grpc.StatusCode.UNAVAILABLE, message, reason="DV_SCREEN_UNAVAILABLE") from None
-        return set(answer.hidden_person_ids)
+        """Rule DV (ScreenListedPersons): which of a list's persons its caller may not see listed."""
+        return dv_screen.hidden_persons(self._stub(), caller, person_ids, listing, timeout=DEADLINE)
 
     def income_year(self, household_id: str) -> int:
         request = qpb.DetermineBurdenRatioRequest(
