@@ -201,8 +201,9 @@ def test_a_dv_person_is_never_answered_automatically_and_the_clerks_decision_is_
         "Authorization": f"Bearer {running.token('backoffice', scopes=('dv:read',))}",
         "X-Purpose": "subcopy-check",
     }
-    targets = running.http.get("/api/v1/reports/subcopy_target_list", headers=reader).json()
-    [row] = [r for r in targets["rows"] if r["person_id"] == dv]
+    answer = running.http.get("/api/v1/reports/subcopy_target_list", headers=reader)
+    assert answer.status_code == 200, answer.text
+    [row] = [r for r in answer.json()["rows"] if r["person_id"] == dv]
     assert row["transfer_status"] == "登録済・自動応答不可"
 
     automatic = sim(running, "ask", "--person-id", other)

@@ -297,6 +297,7 @@ def list_intake_items(app: App, state: str, page: paging.Page, actor: Actor) -> 
 def listed_dv(app: App, uow, actor: Actor, person_ids: list[str]) -> tuple[list[str], set[str]]:
     """The persons of a list page and which of them are DV support-measure persons on the business date."""
     ids = list(dict.fromkeys(person_ids))
+    uow.cache_reads(person_ids=ids)  # the page's persons and statuses in a few statements, not two per person
     rows = [r for r in (uow.persons.get(p) for p in ids) if r is not None]
     return ids, people.dv_now(uow, rows, app.today(actor))
 
