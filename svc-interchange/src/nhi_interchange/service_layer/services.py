@@ -291,14 +291,14 @@ class InterchangeService:
         with self.store.transaction() as records:
             found, cursor = records.list_manual_requests(state=state, page=page)
             if caller is not None and found:
-                listed = ",".join(sorted({r["person_id"] for r in found}))
-                records.audit(
-                    operator_id=caller.operator_id,
-                    action="dv.person_listed",
-                    target_kind="person",
-                    target_id=listed,
-                    detail=MANUAL_LISTING,
-                )
+                for person_id in sorted({r["person_id"] for r in found}):  # one row a person: a page's ids exceed one
+                    records.audit(
+                        operator_id=caller.operator_id,
+                        action="dv.person_listed",
+                        target_kind="person",
+                        target_id=person_id,
+                        detail=MANUAL_LISTING,
+                    )
         return found, cursor
 
     def decide_manual_request(

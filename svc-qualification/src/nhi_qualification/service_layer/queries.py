@@ -172,7 +172,7 @@ def search_persons(
         insured = _insured(app, found, uow.periods.insured_on(ids, today), today)
         statuses = uow.statuses.current_rows(ids)
     if my_number:
-        _audit(app, actor, "mynumber.search", "person", ",".join(ids) or "-")
+        _audit_each(app, actor, "mynumber.search", "person", ids or ["-"])
     _audit_my_number_read(app, actor, found)
     audit_dv_listed(app, actor, dv)
     return [
@@ -204,7 +204,7 @@ def audit_dv_listed(app: App, actor: Actor, dv: DvListed, listing: str = "") -> 
     """Listing DV support-measure persons under dv:read is audited, with the request's purpose (X-Purpose) and, for
     a list another service owns, the list's name."""
     if dv.shown:
-        _audit(app, actor, "dv.person_listed", "person", ",".join(dv.shown), detail=listing)
+        _audit_each(app, actor, "dv.person_listed", "person", dv.shown, detail=listing)
 
 
 def screen_listed(app: App, actor: Actor, person_ids: list[str], listing: str) -> DvListed:
@@ -322,7 +322,7 @@ def _audit_my_number_read(app: App, actor: Actor, rows) -> None:
     """Every unmasked My Number handed out is written to the audit log."""
     read = [r.person_id for r in rows if r.my_number_enc]
     if actor.can_read_my_number() and read:
-        _audit(app, actor, "mynumber.read", "person", ",".join(read))
+        _audit_each(app, actor, "mynumber.read", "person", read)
 
 
 def _audit(app: App, actor: Actor, action: str, kind: str, target: str, detail: str = "") -> None:
@@ -330,4 +330,15 @@ def _audit(app: App, actor: Actor, action: str, kind: str, target: str, detail: 
         uow.journal.audit(
             operator_id=actor.operator_id, action=action, target_kind=kind, target_id=target, detail=detail
         )
+        uow.commit()
+
+
+def _audit_each(app: App, actor: Actor, action: str, kind: str, targets, detail: str = "") -> None:
+    """One audit row per person read or listed, in one transaction: an auditor finds a person's reads by their id
+    (`target_id`), and a page of 50 persons' ids would not fit one row's target (100 characters)."""
+    with app.uow() as uow:
+        for target in targets:
+            uow.journal.audit(
+                operator_id=actor.operator_id, action=action, target_kind=kind, target_id=target, detail=detail
+            )
         uow.commit()
