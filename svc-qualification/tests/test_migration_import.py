@@ -89,26 +89,63 @@ def _indexes(engine) -> list[str]:
         return sorted(ddl for _name, ddl in bulk.secondary_indexes(conn, [t.name for t in migration_import.TABLES]))
 
 
+def _keys(engine) -> list[tuple[str, str, str]]:
+    from nhi_qualification.adapters import bulk
+
+    with engine.connect() as conn:
+        return bulk.key_constraints(conn, [t.name for t in migration_import.TABLES])
+
+
 def test_a_first_load_builds_the_indexes_after_the_rows_and_keeps_them(engine, vault, tmp_path):
     """PostgreSQL: a first load into empty tables drops the secondary indexes and builds them again in the same
     transaction; afterwards they are all there and used for look-ups, and a second load (tables not empty) goes by
     chunks with the indexes in place."""
     if engine.dialect.name != "postgresql":
         pytest.skip("index handling of a first load is PostgreSQL's")
-    before = _indexes(engine)
+    before, keys = _indexes(engine), _keys(engine)
     assert any("birth_date" in ddl for ddl in before) and any("household_id" in ddl for ddl in before)
+    assert ("persons", "persons_pkey", "PRIMARY KEY (person_id)") in keys
+    assert any(table == "households" and "UNIQUE (symbol, number)" in d for table, _n, d in keys)
     second = json.loads(json.dumps(HOUSEHOLD).replace("00000009", "00000010").replace("0000009", "0000010"))
     second["number"] = "0000902"
     counts = migration_import.import_households(
         engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD))
     )
     assert counts == {"households": 1, "persons": 2, "insured": 1, "skipped": 0}
-    assert _indexes(engine) == before
+    assert _indexes(engine) == before and _keys(engine) == keys
     again = migration_import.import_households(
         engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD, second))
     )
     assert again == {"households": 1, "persons": 2, "insured": 1, "skipped": 1}
-    assert _indexes(engine) == before
+    assert _indexes(engine) == before and _keys(engine) == keys
+
+
+def test_a_first_load_skips_a_household_met_again_and_refuses_a_person_in_two(engine, vault, tmp_path):
+    """The keys are built after a first load's rows: a household repeated in the file is skipped by its id, as on a
+    re-run; a person in two households fails the load with the key named, and leaves no row and every key."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("key handling of a first load is PostgreSQL's")
+    import sqlalchemy as sa
+
+    keys, indexes = _keys(engine), _indexes(engine)
+    other = json.loads(json.dumps(HOUSEHOLD).replace("00000009", "00000010").replace("0000009", "0000010"))
+    other["number"] = "0000902"
+    other["members"][1]["person_id"] = HOUSEHOLD["members"][1]["person_id"]  # the same person twice
+    with pytest.raises(RuleViolation) as error:
+        migration_import.import_households(
+            engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD, other))
+        )
+    assert error.value.code == "DUPLICATE_KEY" and error.value.field == "persons"
+    assert HOUSEHOLD["members"][1]["person_id"] in str(error.value)
+    assert _keys(engine) == keys and _indexes(engine) == indexes
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM persons")).scalar() == 0
+
+    counts = migration_import.import_households(
+        engine, vault, "139998", migration_import.read_lines(write(tmp_path, HOUSEHOLD, HOUSEHOLD))
+    )
+    assert counts == {"households": 1, "persons": 2, "insured": 1, "skipped": 1}
+    assert _keys(engine) == keys
 
 
 def test_a_failed_first_load_leaves_no_row_and_every_index(engine, vault, tmp_path, monkeypatch):

@@ -44,16 +44,23 @@ def import_households(
 ) -> dict[str, int]:
     """Insert households not yet present (re-running the same file is a no-op); returns counts.
 
-    A first load (PostgreSQL, the tables empty) is one transaction, with the secondary indexes built once after
-    the rows are in (bulk.indexes_built_after): it loads all or nothing. Otherwise each chunk of CHUNK households
-    is a transaction of its own."""
+    A first load (PostgreSQL, the tables empty) is one transaction, with the indexes (keys included) built once
+    after the rows are in (bulk.indexes_built_after): it loads all or nothing, and a household met again in the
+    file is skipped by its id as on a re-run (the keys are not there to look it up). A person or 記号・番号 in two
+    households fails the load, naming the key. Otherwise each chunk of CHUNK households is a transaction of its own."""
     counts = {"households": 0, "persons": 0, "insured": 0, "skipped": 0}
-    with engine.begin() as conn:
-        with bulk.indexes_built_after(conn, TABLES) as first:
-            if first:
-                for batch in _batches(records):
-                    _flush(conn, vault, insurer_number, batch, counts)
-                return counts
+    try:
+        with engine.begin() as conn:
+            with bulk.indexes_built_after(conn, TABLES) as first:
+                if first:
+                    seen: set[str] = set()
+                    for batch in _batches(records):
+                        _flush(conn, vault, insurer_number, batch, counts, seen)
+                    return counts
+    except bulk.DuplicateKey as exc:
+        raise RuleViolation(
+            exc.table, f"the file holds the same key twice ({exc.detail}); nothing was loaded", code="DUPLICATE_KEY"
+        ) from None
     for batch in _batches(records):
         with engine.begin() as conn:
             _flush(conn, vault, insurer_number, batch, counts)
@@ -71,17 +78,24 @@ def _batches(records: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]
         yield batch
 
 
-def _flush(conn, vault, insurer_number, batch, counts) -> None:
+def _flush(conn, vault, insurer_number, batch, counts, seen: set[str] | None = None) -> None:
+    """Insert a chunk. `seen`: the household ids loaded so far by a first load, kept here because the tables have
+    no keys to look them up while it runs."""
     now = utcnow()
     ids = [r["household_id"] for r in batch]
-    existing = set(
-        conn.execute(sa.select(households.c.household_id).where(households.c.household_id.in_(ids))).scalars()
-    )
+    if seen is None:
+        existing = set(
+            conn.execute(sa.select(households.c.household_id).where(households.c.household_id.in_(ids))).scalars()
+        )
+    else:
+        existing = seen
     house_rows, person_rows, branch_rows, period_rows = [], [], [], []
     for record in batch:
         if record["household_id"] in existing:
             counts["skipped"] += 1
             continue
+        if seen is not None:
+            seen.add(record["household_id"])
         insured = [m for m in record["members"] if m.get("insured")]
         house_rows.append(
             {
