@@ -34,6 +34,26 @@ def test_a_control_character_in_a_path_is_400_naming_the_parameter(client, backe
     assert not backends.recorder.requests
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("name_kana=%E3%82%A2%0A", "name_kana"),
+        ("name_kana=%E3%82%A2&birth_date=2000-01-01%00", "birth_date"),
+        ("name_kana=a%7Fb", "name_kana"),
+        ("name_kana=%E3%82%A2&x%1F=1", "x\x1f"),
+    ],
+)
+def test_a_control_character_in_a_query_parameter_is_400_naming_it(client, backends, query, field):
+    body = problem(client.get(f"/api/v1/persons?{query}", headers=auth("backoffice")), 400)
+    assert fields(body) == [field]
+    assert not backends.recorder.requests
+
+
+def test_a_query_with_percent_escapes_but_no_control_character_goes_through(client, backends):
+    answer = client.get("/api/v1/persons?name_kana=%E3%82%A2%20%E3%82%A4", headers=auth("backoffice"))
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_path_no_operation_takes_is_404_not_a_flask_route(client, backends):
     problem(client.get("/api/v1//persons", headers=auth("backoffice")), 404)
     problem(client.get("/api/v1/persons/a%2Fb", headers=auth("backoffice")), 404)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+import urllib.parse
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,8 @@ from .problems import Problem, field_error
 # The default limit (GATEWAY_MAX_BODY_BYTES): /income-facts at its maxItems is 10,000 facts, about 3 MB as sent.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A query string that may hold a control character, raw or percent-encoded (%00-%1F, %7F); only such a one is parsed.
+ENCODED_CONTROL = re.compile(rb"[\x00-\x1f\x7f]|%[01][0-9a-fA-F]|%7[fF]")
 
 
 def _too_large(max_bytes: int, size: int | None = None, taker: str = "this API") -> Problem:
@@ -105,7 +108,9 @@ class OperationBodyLimit:
 
 class PathGuard:
     """400 naming the path parameter that holds a control character; such a path matches no route of Connexion
-    (a line feed ends its match) while Flask's router would still dispatch it, without the operation's checks."""
+    (a line feed ends its match) while Flask's router would still dispatch it, without the operation's checks.
+    Likewise a query parameter (name or value) holding one: no parameter of the API takes a control character,
+    and a free-text one (a kana search, a purpose) would otherwise carry it into a statement, a log or a list."""
 
     def __init__(self, app: ASGIApp, base_path: str, paths: t.Iterable[str]) -> None:
         self.app = app
@@ -113,8 +118,21 @@ class PathGuard:
         self.templates = [_template(self.base_path + p) for p in paths]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and CONTROL.search(scope.get("path", "")):
-            raise self._refusal(scope["path"])
+        if scope["type"] == "http":
+            if CONTROL.search(scope.get("path", "")):
+                raise self._refusal(scope["path"])
+            query = scope.get("query_string", b"")
+            if query and ENCODED_CONTROL.search(query):
+                names = [
+                    name or "query"
+                    for name, value in urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                    if CONTROL.search(name) or CONTROL.search(value)
+                ]
+                if names:
+                    errors = [field_error(n, "must not contain control characters", "pattern") for n in names]
+                    raise Problem(
+                        400, f"{names[0]} must not contain control characters", kind="validation", errors=errors
+                    )
         await self.app(scope, receive, send)
 
     def _refusal(self, path: str) -> Problem:
