@@ -1,19 +1,27 @@
 """GetRenewalFacts: what a renewal chunk of svc-documents needs for each of its persons, in one call.
 
-Each person's answer is what GetQualification, GetCertificatesDue and GetPerson answer for the business date, read in
-one unit of work with the lookups that take many persons (periods, statuses) done once for the chunk; the households
-(GetHousehold) and the share (DetermineBurdenRatio, dry run) once per household, not once per person. A person a single
-call would refuse gets the refusal (its gRPC status, reason, field, rule) instead."""
+Each person's answer is what GetQualification, GetCertificatesDue and GetPerson answer for the business date; the
+households (GetHousehold) and the share (DetermineBurdenRatio, dry run) once per household, not once per person. A
+person a single call would refuse gets the refusal (its gRPC status, reason, field, rule) instead.
+
+Read set-wise in one unit of work, a statement per table for the chunk, not per person or household: the persons
+asked, the members of their households, who of them is insured on the day, the current periods, the special
+statuses, the households; rule DV for each household decided from the members and statuses read; the share's
+facts one statement per household asked for it. Whatever the call audits (the My Numbers handed out, a DV
+address read) is written in one transaction, a person once however many views name them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from nhi_common.errors import DomainError
 
-from ..domain.commands import DetermineBurdenRatio
+from ..domain.burden import determine_burden
+from ..domain.burden_facts import income_year_for
 from ..domain.errors import NotFound, RuleViolation
-from . import burden, certificates, people, queries, views
+from ..domain.special_statuses import active_on
+from . import burden, certificates, queries, views
 from .app import App
 from .context import Actor
 
@@ -33,23 +41,27 @@ def _refusal(error: DomainError) -> dict[str, Any]:
 
 def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], actor: Actor) -> dict[str, Any]:
     day = app.today(actor)
+    asked = list(dict.fromkeys(person_ids))
     entries: dict[str, dict[str, Any]] = {}
     households: dict[str, dict[str, Any]] = {}
-    read_rows: list = []
     dv_read: list[str] = []
     with app.uow(read_only=True) as uow:
-        found = {p: uow.persons.as_of(p, day, None) for p in dict.fromkeys(person_ids)}
-        present = [p for p, f in found.items() if f is not None]
-        statuses = uow.statuses.current_rows(present)
-        recorded = uow.periods.insured_on(present, day)
-        current = uow.periods.current(present)
+        uow.persons.cache_reads()
+        uow.persons.prefetch(asked, ())  # the persons asked, one statement
+        rows_of = {p: row for p in asked if (row := uow.persons.get(p)) is not None}
+        present = list(rows_of)
+        members_of = uow.persons.members_of(list(dict.fromkeys(r.household_id for r in rows_of.values())))
+        everyone = list(dict.fromkeys([*present, *(m.person_id for ms in members_of.values() for m in ms)]))
+        recorded = uow.periods.insured_on(everyone, day)  # insured on the day as recorded (GetQualification's test)
+        current = uow.periods.current(present)  # GetCertificatesDue's test
+        statuses = uow.statuses.current_rows(everyone)
         insured: list[str] = []
-        for person_id, hit in found.items():
-            if hit is None:
+        for person_id in asked:
+            row = rows_of.get(person_id)
+            if row is None:
                 entries[person_id] = {"person_id": person_id, "refusal": _refusal(NotFound("person", person_id))}
                 continue
-            row, period, _has_statuses = hit
-            read_rows.append(row)
+            period = _covering(uow, person_id, day, recorded, current)
             view = queries.qualification_view(
                 app, actor, person_id, day, None, row, period, statuses.get(person_id, [])
             )
@@ -68,8 +80,9 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
                 row, app.vault, actor, insured=person_insured, statuses=statuses.get(person_id, []), day=day
             )
             insured.append(person_id)
+        with_statuses = [p for p in insured if p in statuses]
+        prefetched = _Prefetched(uow, rows_of, uow.statuses.current_many(with_statuses) if with_statuses else {})
         due_of: dict[str, list[dict]] = {p: [] for p in insured}
-        prefetched = _Prefetched(uow, {r.person_id: r for r in read_rows}, uow.statuses.current_many(insured))
         for item in certificates._due(app, prefetched, insured, day, {}):  # noqa: SLF001 - GetCertificatesDue's rules
             due_of[item["person_id"]].append(item)
         for person_id in insured:
@@ -82,49 +95,105 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
             }
         household_ids = list(dict.fromkeys(entries[p]["person"]["household_id"] for p in insured))
         household_rows = uow.households.get_many(household_ids)
-        members_of = uow.persons.members_of(household_ids)
-        member_ids = [m.person_id for found in members_of.values() for m in found]
-        members_recorded = uow.periods.insured_on(member_ids, day)
-        member_statuses = uow.statuses.current_rows(member_ids)
         for household_id in household_ids:
             household = household_rows.get(household_id)
             if household is None:
                 continue
-            members = members_of[household_id]
-            members_insured = queries._insured(app, members, members_recorded, day)  # noqa: SLF001
-            dv = people.household_dv(uow, household_id, day)  # rule DV: no address unless the actor may see it
+            members = members_of.get(household_id, [])
+            members_insured = queries._insured(app, members, recorded, day)  # noqa: SLF001
+            dv = _household_dv(members, statuses, day)  # rule DV: no address unless the actor may see it
             if dv and actor.can_read_dv_address():
                 dv_read.append(household_id)
             households[household_id] = queries.household_view(
-                app, actor, household, members, members_insured, member_statuses, dv=dv, day=day
+                app, actor, household, members, members_insured, statuses, dv=dv, day=day
             )
-            read_rows += members
-    queries._audit_my_number_read(app, actor, read_rows)  # noqa: SLF001 - as the single calls audit
-    for household_id in dv_read:
-        queries._audit(app, actor, "dv.address_read", "household", household_id)  # noqa: SLF001
-    burdens: dict[str, dict[str, Any]] = {}
-    for person_id in insured:
-        entry = entries[person_id]
-        household_id = entry["person"]["household_id"]
-        if household_id not in households:
-            entries[person_id] = {"person_id": person_id, "refusal": _refusal(NotFound("household", household_id))}
-            continue
-        needs_share = any(c["kind"] in burden_for_kinds for c in entry["due"]["certificates"])
-        if needs_share and household_id not in burdens:
-            try:
-                burdens[household_id] = burden.determine_burden_ratio(
-                    app, DetermineBurdenRatio(household_id, day, (), True), actor
-                )
-            except DomainError as error:
-                burdens[household_id] = {"refusal": _refusal(error)}
-        refused = burdens.get(household_id, {}).get("refusal") if needs_share else None
-        if refused is not None:
-            entries[person_id] = {"person_id": person_id, "refusal": refused}
+        sharing: dict[str, list[str]] = {}  # household -> its persons due a certificate that prints the share
+        for person_id in insured:
+            entry = entries[person_id]
+            household_id = entry["person"]["household_id"]
+            if household_id not in households:
+                entries[person_id] = {
+                    "person_id": person_id,
+                    "refusal": _refusal(NotFound("household", household_id)),
+                }
+            elif any(c["kind"] in burden_for_kinds for c in entry["due"]["certificates"]):
+                sharing.setdefault(household_id, []).append(person_id)
+        burdens = _dry_runs(uow, list(sharing), day)
+        for household_id, sharers in sharing.items():
+            refused = burdens[household_id].get("refusal")
+            for person_id in sharers if refused is not None else ():
+                entries[person_id] = {"person_id": person_id, "refusal": refused}
+    read = [rows_of[p] for p in present] + [m for h in households for m in members_of.get(h, [])]
+    _audit_reads(app, actor, read, dv_read)
     return {
         "persons": [entries[p] for p in person_ids],
         "households": list(households.values()),
         "burdens": [b for b in burdens.values() if "refusal" not in b],
     }
+
+
+def _covering(uow, person_id: str, day: dt.date, recorded: set[str], current: dict) -> Any:
+    """The period version GetQualification confirms on `day` (`periods.as_of`): none for a person insured by no
+    version then; else the current period when it covers the day (the one version that can), and only otherwise
+    (insured on the day by an earlier period) the person's own look-up."""
+    if person_id not in recorded:
+        return None
+    period = current.get(person_id)
+    if period is not None and period.covers(day):
+        return period
+    return uow.periods.as_of(person_id, day, None)
+
+
+def _household_dv(members: list, statuses: dict[str, list], day: dt.date) -> bool:
+    """Rule DV as people.household_dv decides it, from the members and statuses read: a member flagged by the
+    registry, or holding a dv_support status on `day`."""
+    if any(m.dv_support for m in members):
+        return True
+    return any(
+        s.kind == "dv_support" and active_on(s.start, s.end, day)
+        for m in members
+        for s in statuses.get(m.person_id, [])
+    )
+
+
+def _dry_runs(uow, household_ids: list[str], day: dt.date) -> dict[str, dict[str, Any]]:
+    """DetermineBurdenRatio's dry run without incomes given (burden._determine) for each of these households, their
+    facts read in one statement: the share as decided on the stored facts, or the refusal."""
+    if not household_ids:
+        return {}
+    year = income_year_for(day=day).year
+    facts = uow.burden.facts(day, year, "", "", only=household_ids)
+    found: dict[str, dict[str, Any]] = {}
+    for household_id in household_ids:
+        members = facts.members.get(household_id, [])
+        incomes = {m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes}
+        try:
+            decision = determine_burden(as_of=day, members=members, incomes=incomes)
+        except DomainError as error:
+            found[household_id] = {"refusal": _refusal(error)}
+            continue
+        found[household_id] = burden.decision_dict(decision, household_id, "", True)
+    return found
+
+
+def _audit_reads(app: App, actor: Actor, rows: list, dv_households: list[str]) -> None:
+    """The audit rows the single calls write for what this call handed out, in one transaction (one commit): a
+    mynumber.read row per person whose unmasked My Number is in the answer, once however many of the answer's
+    views name them, and a dv.address_read row per household whose withheld address an actor with dv:read got.
+    A call that writes none gets the servicer's one row for the call (renewal_facts.read)."""
+    my_numbers = list(dict.fromkeys(r.person_id for r in rows if r.my_number_enc)) if actor.can_read_my_number() else []
+    if not my_numbers and not dv_households:
+        return
+    with app.uow() as uow:
+        for person_id in my_numbers:
+            uow.journal.audit(
+                operator_id=actor.operator_id, action="mynumber.read", target_kind="person", target_id=person_id
+            )
+        for household_id in dv_households:
+            uow.journal.audit(
+                operator_id=actor.operator_id, action="dv.address_read", target_kind="household", target_id=household_id
+            )
+        uow.commit()
 
 
 class _Prefetched:

@@ -98,14 +98,27 @@ class BurdenRepository:
         return len(values)
 
     def facts(
-        self, day: dt.date, year: int, first: str, last: str, elders_born: tuple[dt.date, dt.date] | None = None
+        self,
+        day: dt.date,
+        year: int,
+        first: str,
+        last: str,
+        elders_born: tuple[dt.date, dt.date] | None = None,
+        *,
+        only: Sequence[str] = (),
     ) -> BurdenFacts:
         """The burden facts and `year` incomes of the households in [first, last] on `day`, in one statement; with
-        `elders_born`, only the households with a member born in that range who is qualified on `day`.
+        `elders_born`, only the households with a member born in that range who is qualified on `day`; with
+        `only` (and no `elders_born`), those households instead of a range.
 
         insured = a current version qualified in law on the day; 特定同一世帯所属者 = a current status holding on
         the day; heads counted even when not insured (`household_member`)."""
-        where = [persons.c.household_id.between(first, last), persons.c.birth_date <= day]
+        chosen = (
+            bulk.one_of(self.conn, persons.c.household_id, list(only))
+            if only and elders_born is None
+            else persons.c.household_id.between(first, last)
+        )
+        where = [chosen, persons.c.birth_date <= day]
         if elders_born is not None:
             k, kp = persons.alias("k"), periods.alias("kp")
             keys = (
