@@ -1,5 +1,6 @@
 """Shared explanations of burden determinations (migration 0015): a result refers to a person's reasons by digest,
-reads back whole, and a downgrade puts the texts back into the results."""
+reads back whole, and a downgrade puts the texts back into the results; and determinations kept as the facts they
+were decided on (migration 0016), explained again on reading and written whole by a downgrade."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from nhi_qualification.adapters.repositories.burden import BurdenRepository
 from nhi_qualification.adapters.tables import burden_determinations, burden_explanations
 from nhi_qualification.domain.burden import determine_burden
 from nhi_qualification.domain.burden_facts import HouseholdMember, IncomeFacts
-from nhi_qualification.service_layer.burden import decision_json, shared_decision_json
+from nhi_qualification.domain.explanations import facts_text
+from nhi_qualification.service_layer.burden import decision_json, explained, shared_decision_json
 
 DAY = dt.date(2026, 8, 1)
 
@@ -89,5 +91,41 @@ def test_shared_explanations_read_back_whole_and_a_downgrade_puts_them_back(back
                 )
                 assert not sa.inspect(conn).has_table("burden_explanations")
             assert results == {f"d-{n}": whole[n] for n in whole}
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("backend", testing.backends())
+def test_a_determination_kept_as_its_facts_reads_whole_and_a_downgrade_writes_it_whole(backend, tmp_path):
+    with testing.database(backend, tmp_path, "facts") as (url, schema):
+        engine = db.make_engine(url, schema=schema)
+        try:
+            db.migrate(engine, bootstrap.MIGRATIONS)
+            pid, birth = "700000001", dt.date(1954, 3, 3)
+            members = [HouseholdMember(pid, birth, True, False, True), HouseholdMember("700000002", birth, False, True)]
+            incomes = {
+                pid: IncomeFacts(pid, 2025, 2_000_000, 3_000_000, 2_000_000, False, None, None),
+                "700000002": IncomeFacts("700000002", 2025, None, 1_000_000, None, False, None, None),
+            }
+            decision = determine_burden(as_of=DAY, members=members, incomes=incomes)
+            whole = decision_json(decision, "H00000001", "d-1", {pid: birth, "700000002": birth}, {})
+            with engine.begin() as conn:
+                BurdenRepository(conn).add_determinations(
+                    [{**_row(1, "", decision), "facts": facts_text(members, incomes)}]
+                )
+            with engine.connect() as conn:
+                stored = conn.execute(sa.select(burden_determinations)).all()
+            assert stored[0].result == "" and len(stored[0].facts) < len(whole) / 4
+            assert [r.result for r in explained(stored)] == [whole]
+
+            config = Config()
+            config.set_main_option("script_location", str(bootstrap.MIGRATIONS))
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.downgrade(config, "0015")
+            with engine.connect() as conn:
+                results = conn.execute(sa.text("SELECT determination_id, result FROM burden_determinations")).all()
+                assert "facts" not in {c["name"] for c in sa.inspect(conn).get_columns("burden_determinations")}
+            assert [tuple(r) for r in results] == [("d-1", whole)]
         finally:
             engine.dispose()

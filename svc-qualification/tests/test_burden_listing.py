@@ -1,5 +1,5 @@
 """A household's stored burden-ratio determinations read back (ListBurdenDeterminations): newest first, a page at a
-time, a batch's with its shared explanations put back whole, audited, and rule DV as in the other lists."""
+time, a batch's explained again whole from the facts it was decided on, audited, and rule DV as in the other lists."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def batches(service):
 
 
 def decided_twice(batches, engine) -> tuple[dict, dict]:
-    """A batch's determination (its persons' reasons kept once, by digest), then a clerk's that lowers the share."""
+    """A batch's determination (kept as the facts it was decided on), then a clerk's that lowers the share."""
     add_household(engine, "H0000001", ELDER_HOUSEHOLD)
     batches.record_income_facts(
         [
@@ -50,7 +50,12 @@ def decided_twice(batches, engine) -> tuple[dict, dict]:
 
 def test_the_determinations_are_listed_newest_first_with_every_reason_as_they_were_answered(batches, engine):
     job, clerk = decided_twice(batches, engine)
-    assert any('"reasons_ref":"' in r.result for r in rows(engine, burden_determinations))  # the batch's shares
+    # The batch's determination is stored as the facts it was decided on; the clerk's as the answer it gave.
+    stored = sorted(rows(engine, burden_determinations), key=lambda r: r.seq)
+    assert [(r.result == "", r.facts is not None) for r in stored] == [
+        (True, True),
+        (False, False),
+    ]
 
     listed, cursor = batches.list_burden_determinations("H0000001", actor=CLERK)
     assert cursor == ""
@@ -66,13 +71,13 @@ def test_the_determinations_are_listed_newest_first_with_every_reason_as_they_we
     )
     assert newest.recorded_at >= oldest.recorded_at and newest.recorded_at.endswith("+00:00")
 
-    # The clerk's answer, reason for reason; the batch's persons' reasons put back from the shared explanations.
+    # The clerk's answer, reason for reason; the batch's explained again from the facts it was decided on.
     assert [r.rule_id for r in newest.reasons] == [r["rule_id"] for r in clerk["reasons"]]
     assert {r.rule_id: dict(r.facts) for r in newest.reasons} == {r["rule_id"]: r["facts"] for r in clerk["reasons"]}
     assert [(p.person_id, p.elder, [r.rule_id for r in p.reasons]) for p in newest.persons] == [
         (p["person_id"], p["elder"], [r["rule_id"] for r in p["reasons"]]) for p in clerk["persons"]
     ]
-    # A person's reasons depend only on the birth date and the day: the batch's, put back, are the clerk's.
+    # A person's reasons depend only on the birth date and the day: the batch's, explained again, are the clerk's.
     assert [p.reasons for p in oldest.persons] == [p.reasons for p in newest.persons]
     elder = next(p for p in oldest.persons if p.person_id == ELDER)
     assert elder.reasons[0].rule_id == "ELDER-START" and elder.reasons[0].facts["birth_date"] == "1953-05-10"

@@ -211,6 +211,9 @@ burden_determinations = sa.Table(
     sa.Column("job_id", sa.String(36)),
     sa.Column("recorded_at", TZ, nullable=False),
     sa.Column("changed", sa.Boolean, nullable=False, server_default=sa.false()),  # ratio or category changed
+    # A batch's determination: the facts it was decided on (domain/explanations.facts_text), its result "" and
+    # explained again on reading (service_layer/burden.explained); NULL when the result is stored.
+    sa.Column("facts", sa.Text),
     sa.Index("ix_burden_determinations_job", "job_id", "household_id"),
 )
 

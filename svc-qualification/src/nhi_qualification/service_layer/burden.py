@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from nhi_common import paging
@@ -18,7 +19,7 @@ from ..domain.burden_facts import BurdenDecision, IncomeFacts, income_year_for
 from ..domain.commands import DetermineBurdenRatio, IncomeFact, RecordIncomeFacts
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.events import BurdenChange, QualificationChanged
-from ..domain.explanations import explanation_digest
+from ..domain.explanations import decided_facts, explanation_digest
 from . import queries
 from .app import App, change_once
 from .context import Actor
@@ -120,13 +121,35 @@ def list_burden_determinations(
         if uow.households.get(household_id) is None:
             raise NotFound("household", household_id)
         found, cursor = uow.burden.of_household(household_id, page)
-        listed = [listed_determination(r) for r in found]
+        listed = [listed_determination(r) for r in explained(found)]
         tokens = sorted({t for d in listed for r in d["reasons"] for t in _reason_names(r)})
         people = set(tokens) - set(uow.persons.missing(tokens)) | {p["person_id"] for d in listed for p in d["persons"]}
         named = [p for d in listed for p in sorted(named_persons(d, people))]
         dv = queries.dv_listed(actor, *queries.listed_dv(app, uow, actor, named))
     queries.audit_dv_listed(app, actor, dv)
     return [d for d in (without_persons(d, dv.hidden, people) for d in listed) if d is not None], cursor
+
+
+def explained_result(facts: str, household_id: str, determination_id: str, as_of: dt.date, income_year: int) -> str:
+    """The result of a determination stored as the facts it was decided on (domain/explanations.facts_text): the
+    household decided again on them, as decision_json gives it, byte for byte what the batch decided."""
+    members, incomes = decided_facts(facts, income_year)
+    decision = determine_burden(as_of=as_of, members=members, incomes=incomes)
+    births = {m.person_id: m.birth_date for m in members}
+    return decision_json(decision, household_id, determination_id, births, {})
+
+
+def explained(rows: list) -> list:
+    """Stored determinations with their result as answered: those stored as facts explained again."""
+    out = []
+    for r in rows:
+        if getattr(r, "facts", None) is None:
+            out.append(r)
+            continue
+        fields = dict(r._mapping) if hasattr(r, "_mapping") else dict(vars(r))
+        fields["result"] = explained_result(r.facts, r.household_id, r.determination_id, r.as_of, r.income_year)
+        out.append(SimpleNamespace(**fields))
+    return out
 
 
 def listed_determination(row) -> dict[str, Any]:

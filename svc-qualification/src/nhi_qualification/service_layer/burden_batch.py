@@ -3,7 +3,8 @@
 Set-based per chunk: one read of the chunk's households (members, periods, statuses, heads, incomes), one of
 the last stored outcomes, the rules in Python, then one COPY of the determinations and of the events. Only
 outcomes that differ from the household's last stored one are stored: a re-run stores and announces nothing.
-Each person's reasons are stored once for all households (burden_explanations, domain/explanations.py).
+A determination keeps the facts it was decided on, not its explanation: reading it decides again on them and
+answers the same text (domain/explanations.py, burden.explained).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from ..domain.ages import elder_period
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import income_year_for, printed_share
 from ..domain.errors import RuleViolation
+from ..domain.explanations import facts_text
 from ..domain.timing import years_before
-from .burden import shared_decision_json, stored
+from .burden import stored
 from .unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,21 +44,23 @@ def keys(uow: AbstractUnitOfWork, params: dict[str, str]) -> Iterator[str]:
 
 def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tuple[int, int]:
     day = dt.date.fromisoformat(params["date"])
-    facts = uow.burden.facts(day, income_year_for(day=day).year, chunk.first_key, chunk.last_key, elders_born(day))
+    born = elders_born(day)
+    facts = uow.burden.facts(day, income_year_for(day=day).year, chunk.first_key, chunk.last_key, born)
     previous = uow.burden.latest(chunk.first_key, chunk.last_key)
     operator = f"batch:{job.kind}:{job.operator_id}"
     now = dt.datetime.now(dt.timezone.utc)
-    rows, fragments = [], {}
+    rows = []
     done = failed = 0
+    first, last = born
     for household_id, members in facts.members.items():
-        if not any(m.insured and elder_period(birth_date=m.birth_date).covers(day) for m in members):
+        if not any(
+            m.insured and first <= m.birth_date <= last and elder_period(birth_date=m.birth_date).covers(day)
+            for m in members
+        ):
             continue
+        incomes = {m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes}
         try:
-            decision = determine_burden(
-                as_of=day,
-                members=members,
-                incomes={m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes},
-            )
+            decision = determine_burden(as_of=day, members=members, incomes=incomes)
         except RuleViolation:
             log.warning("job %s: household %s could not be decided", job.job_id, household_id, exc_info=True)
             failed += 1
@@ -70,25 +74,21 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
             decision.income_year,
         ):
             continue  # same outcome on the same income year: nothing to store, nothing to announce
-        determination_id = str(uuid.uuid4())
-        text = shared_decision_json(
-            decision, household_id, determination_id, {m.person_id: m.birth_date for m in members}, fragments
-        )
+        # Stored as the facts it was decided on; reading it explains it again (burden.explained).
         row, events = stored(
             decision,
-            determination_id,
+            str(uuid.uuid4()),
             household_id,
             before[:2] if before is not None else None,
             job.business_date,
             operator,
             job.job_id,
-            result_json=text,
+            result_json="",
             now=now,
         )
+        row["facts"] = facts_text(members, incomes)
         rows.append(row)
         uow.emit(*events)
-    if rows:
-        uow.burden.share_explanations(dict(fragments.values()))
     uow.burden.add_determinations(rows)
     # Every key of the range was examined; keys that could not be decided are the failed ones.
     return max(done, len(facts.members) - failed), failed

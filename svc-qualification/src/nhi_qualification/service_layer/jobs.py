@@ -23,7 +23,7 @@ from nhi_common.plumbing import dumps, utcnow
 
 from ..domain.commands import StartJob, fingerprint
 from ..domain.errors import NotFound
-from . import age75, burden_batch, queries, views
+from . import age75, burden, burden_batch, queries, views
 from .app import App
 from .context import Actor
 from .unit_of_work import AbstractUnitOfWork
@@ -237,7 +237,7 @@ class Jobs:
                     "job": views.job_dict(job),
                     "title": burden_batch.TITLE,
                     "rows": [],
-                    "households": [burden_batch.result_row(r) for r in found],
+                    "households": [burden_batch.result_row(r) for r in burden.explained(found)],
                     "summary": uow.burden.job_summary(job_id),
                     "next_cursor": cursor,
                 }
