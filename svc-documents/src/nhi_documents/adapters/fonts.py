@@ -246,12 +246,17 @@ class EmbeddedFont(TTFont):
 
     def _descriptor(self, base_font_name: str, program_ref) -> _Descriptor:
         """reportlab's FontDescriptor of a subset, its bytes but the font program's reference made once."""
+        head, tail = self.descriptor_parts(base_font_name)
+        return _Descriptor(head, program_ref, tail)
+
+    def descriptor_parts(self, base_font_name: str) -> tuple[bytes, bytes]:
+        """The bytes of a subset's FontDescriptor before and after the reference to its font program (`N 0 R`)."""
         found = self._descriptors.get(base_font_name)
         if found is None:
             marker = b"\x00program\x00"
             found = pdfdoc.format(self._descriptor_dictionary(base_font_name, marker), None).split(marker)
             self._descriptors[base_font_name] = found
-        return _Descriptor(found[0], program_ref, found[1])
+        return found[0], found[1]
 
     def _descriptor_dictionary(self, base_font_name: str, program_ref) -> pdfdoc.PDFDictionary:
         """reportlab's FontDescriptor of a subset (TTFontFace.addSubsetObjects)."""

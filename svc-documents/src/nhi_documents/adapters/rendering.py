@@ -19,6 +19,7 @@ from nhi_common.jp import to_cp932, wareki
 from ..domain import layout
 from ..domain.characters import TextOverflow, UndrawableCharacter, printed_units
 from ..domain.layout import DocumentModel, Field
+from . import pdf_file
 from .fonts import FontSet
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -60,7 +61,6 @@ class PdfRenderer:
         pdf = canvas.Canvas(
             buffer, pagesize=size, invariant=1, pageCompression=1, initialFontName=self.font, initialFontSize=10
         )
-        _metadata(pdf, doc)
         wording = _wording(doc)
         shared = self.fonts.prepare(pdf._doc, wording)  # noqa: SLF001 - the canvas's document, whose fonts it holds
         page = _Page(pdf, self.fonts, doc, wording if shared else None, shared)
@@ -71,6 +71,11 @@ class PdfRenderer:
             layout.A4_FORM: page.form,
             layout.A4_LIST: page.table,
         }[doc.paper]()
+        created = doc.created_at.astimezone(JST)
+        written = pdf_file.write(pdf, title=doc.title, author=doc.issuer.name, subject=doc.title, created=created)
+        if written is not None:
+            return written
+        _metadata(pdf, doc)  # what pdf_file does not write, reportlab does
         pdf.save()
         return buffer.getvalue()
 
