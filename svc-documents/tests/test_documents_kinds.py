@@ -677,3 +677,56 @@ def test_the_renewal_notes_and_lists_a_base_character_printed_for_an_ivs_as_the_
         ("name", "U+845B U+E01EF", "substituted"),
         ("head_name", "U+845B U+E01EF", "substituted"),
     }
+
+
+def test_the_print_run_reads_each_print_files_documents_only_when_that_file_is_written(engine, renderer, tmp_path):
+    """A city's renewal is many GB of PDF: the print run never holds it all. The sheets are counted one chunk's blob
+    file at a time, and each print file's documents are read (by byte range) only when that file is written."""
+    from nhi_documents.service_layer.jobs import PrintSettings
+
+    reads: list[str] = []
+
+    class WatchedStore(SqlJobStore):
+        def read_blob(self, relative, offset=None, size=None):
+            reads.append("whole" if offset is None else "range")
+            return super().read_blob(relative, offset, size)
+
+    taken: list[tuple[int, int]] = []  # per print file taken: (documents in it, ranged reads done by then)
+
+    class WatchedPrintFiles(MergedPdfFiles):
+        def write(self, job_id, files, manifest):
+            def watched():
+                for group in files:
+                    taken.append((len(group), reads.count("range")))
+                    yield group
+
+            return super().write(job_id, watched(), manifest)
+
+    sent = []
+    jobs = DocumentJobs(
+        service=service(engine, renderer, person()),
+        insured=OneInsured(),
+        store=WatchedStore(engine, FileBlobStore(tmp_path / "blobs")),
+        print_files=WatchedPrintFiles(tmp_path / "print"),
+        dispatch=sent.extend,
+        settings=PrintSettings(max_sheets=1, mailing="person"),
+    )
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+
+    manifest = jobs.manifest(job["job_id"])
+    assert manifest["counts_per_kind"] == {
+        "eligibility_certificate": 1,
+        "qualification_notice": 1,
+        "elderly_recipient_certificate": 1,
+    }
+    assert len(manifest["files"]) == 3 == len(taken)  # one document per file at one sheet a file
+    # The chunk's blob file read whole once (for the sheets); when the k-th file is taken, only the documents of the
+    # files up to it have been read, by their ranges.
+    assert reads.count("whole") == 1
+    assert [ranged for _documents, ranged in taken] == [1, 2, 3]
+    for file in manifest["files"]:
+        merged = (tmp_path / "print" / job["job_id"] / file["name"]).read_bytes()
+        assert len(PdfReader(io.BytesIO(merged)).pages) == file["sheets"] >= 1

@@ -7,6 +7,7 @@ import io
 import json
 import pathlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
@@ -20,7 +21,7 @@ class MergedPdfFiles:
     def __init__(self, root: str | pathlib.Path) -> None:
         self.root = pathlib.Path(root)
 
-    def write(self, job_id: str, files: list[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    def write(self, job_id: str, files: Iterable[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
         written = []
         for number, documents in enumerate(files, start=1):
             merged = merge_plain(documents)

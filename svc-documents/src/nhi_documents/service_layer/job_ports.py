@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -115,8 +115,9 @@ class JobStore(Protocol):
 class PrintFiles(Protocol):
     """Merged print files and their manifest, written atomically into the job's directory."""
 
-    def write(self, job_id: str, files: list[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
-        """Write each group of PDFs as one merged file; returns per file its name, sheets and sha256."""
+    def write(self, job_id: str, files: Iterable[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        """Write each group of PDFs as one merged file, taking the groups one at a time (only one group's documents
+        need be in memory); returns per file its name, sheets and sha256."""
 
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None: ...
 

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
@@ -288,22 +289,26 @@ class DocumentJobs:
             run = tx.print_run(job_id)
             outcomes = tx.outcomes(job_id)
             substituted = tx.substituted(job_id)
-        chunk_files: dict[str, bytes] = {}  # a chunk's blob file read once
-        blobs = {}
-        for i in run:
-            if i["blob_offset"] is None:
-                blobs[i["document_id"]] = self.store.read_blob(i["blob_path"])
-                continue
-            if i["blob_path"] not in chunk_files:
-                chunk_files[i["blob_path"]] = self.store.read_blob(i["blob_path"])
-            whole = chunk_files[i["blob_path"]]
-            blobs[i["document_id"]] = whole[i["blob_offset"] : i["blob_offset"] + i["size"]]
-        chunk_files.clear()
+        # Never the whole run in memory (a renewal of a city is many GB of PDF): the sheets of every document counted
+        # one chunk's blob file at a time, then each print file's documents read by their byte ranges as it is written.
+        by_blob: dict[str, list[dict[str, Any]]] = {}
         for item in run:
-            item["sheets"] = self.print_files.sheets(blobs[item["document_id"]])
+            by_blob.setdefault(item["blob_path"], []).append(item)
+        for path, members in by_blob.items():
+            whole = self.store.read_blob(path)
+            for item in members:
+                start = item["blob_offset"]
+                content = whole if start is None else whole[start : start + item["size"]]
+                item["sheets"] = self.print_files.sheets(content)
+            del whole
+        by_blob.clear()
         groups = renewal.print_files(run, max_sheets=self.settings.max_sheets, mailing=self.settings.mailing)
-        contents = [[blobs[i["document_id"]] for i in group] for group in groups]
-        written = self.print_files.write(job_id, contents, {})
+
+        def contents() -> Iterator[list[bytes]]:
+            for group in groups:
+                yield [self.store.read_blob(i["blob_path"], i["blob_offset"], i["size"]) for i in group]
+
+        written = self.print_files.write(job_id, contents(), {})
         files = []
         for meta, group in zip(written, groups, strict=True):
             files.append(
