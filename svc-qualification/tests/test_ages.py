@@ -8,8 +8,10 @@ from nhi_qualification.domain.ages import (
     birthday_of,
     day_age_reached,
     elder_end,
+    elder_on,
     elder_period,
     elder_start,
+    under_75_on,
 )
 from nhi_qualification.domain.errors import RuleViolation
 
@@ -143,3 +145,17 @@ def test_loss_at_75_is_the_birthday_or_the_day_after_when_configured():
 def test_loss_at_75_for_29_february_and_year_end():
     assert age75_lost_on(birth_date=D(1952, 2, 29)).day == D(2027, 3, 1)
     assert age75_lost_on(birth_date=D(1951, 12, 31), day_after=True).day == D(2027, 1, 1)
+
+
+def test_the_year_shortcuts_agree_with_the_birthday_and_the_elder_period():
+    """under_75_on and elder_on answer as birthday_of and elder_period do, on every birth date of 1948–1958 and
+    of 29 February, for days around the start and the end of the period and far from them."""
+    births = [dt.date(1948, 1, 1) + dt.timedelta(days=n) for n in range(0, 11 * 366, 3)]
+    births += [dt.date(y, 2, 29) for y in (1948, 1952, 1956)] + [dt.date(1951, 12, 31), dt.date(1952, 1, 1)]
+    days = [dt.date(2018, 1, 1) + dt.timedelta(days=n) for n in range(0, 17 * 365, 13)]
+    days += [dt.date(y, m, d) for y in range(2018, 2035) for m, d in ((1, 1), (2, 28), (3, 1), (12, 31))]
+    for birth in births:
+        period, birthday = elder_period(birth_date=birth), birthday_of(birth_date=birth, age=75)
+        for day in days:
+            assert elder_on(birth_date=birth, day=day) == period.covers(day), (birth, day)
+            assert under_75_on(birth_date=birth, day=day) == (day < birthday), (birth, day)

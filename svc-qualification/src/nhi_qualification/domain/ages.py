@@ -116,6 +116,23 @@ def elder_period(*, birth_date: dt.date) -> ElderPeriod:
     return ElderPeriod(start.day, end.day, (start.reason, end.reason))
 
 
+def under_75_on(*, birth_date: dt.date, day: dt.date) -> bool:
+    """day < the 75th birthday (birthday_of), which always falls in the year birth_date.year + 75: only that year
+    needs the birthday itself (population batches ask it for members of every age)."""
+    years = day.year - birth_date.year
+    if years != ELDER_UNTIL_AGE:
+        return years < ELDER_UNTIL_AGE
+    return day < birthday_of(birth_date=birth_date, age=ELDER_UNTIL_AGE)
+
+
+def elder_on(*, birth_date: dt.date, day: dt.date) -> bool:
+    """elder_period(birth_date=...).covers(day). The period starts no earlier than 1 January of the year
+    birth_date.year + 70 (ELDER-START) and ends on the 75th birthday (ELDER-END): a day of another year than those
+    is outside it without the period (and its reasons) being made."""
+    years = day.year - birth_date.year
+    return ELDER_FROM_AGE <= years <= ELDER_UNTIL_AGE and elder_period(birth_date=birth_date).covers(day)
+
+
 def age75_lost_on(*, birth_date: dt.date, day_after: bool = False) -> RuleDate:
     """LOSS-AGE75: lost_on is the 75th birthday, or the day after it when configured so."""
     birthday = birthday_of(birth_date=birth_date, age=ELDER_UNTIL_AGE)

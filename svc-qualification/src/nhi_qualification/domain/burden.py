@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 
-from .ages import birthday_of, day_age_reached, elder_period
+from .ages import day_age_reached, elder_on, elder_period, under_75_on
 from .bases import BASIS_PENDING
 from .burden_facts import (
     BurdenAmounts,
@@ -37,7 +37,7 @@ def determine_burden(
     year = income_year_for(day=as_of)
     reasons: list[Reason] = [year.reason]
     _check_members(as_of, members)
-    insured = [m for m in members if m.insured and as_of < birthday_of(birth_date=m.birth_date, age=75)]
+    insured = [m for m in members if m.insured and under_75_on(birth_date=m.birth_date, day=as_of)]
     aged_out = [m for m in members if m.insured and m not in insured]
     if aged_out:
         reasons.append(
@@ -50,7 +50,7 @@ def determine_burden(
             rule="BURDEN-3",
             code="NO_INSURED_MEMBER",
         )
-    elders = [m for m in insured if elder_period(birth_date=m.birth_date).covers(as_of)]
+    elders = [m for m in insured if elder_on(birth_date=m.birth_date, day=as_of)]
     specific = [m for m in members if m.is_specific_same_household]
     # The non-taxed test covers the head even when not insured (擬制世帯主).
     tax_set = insured + [m for m in members if m.is_head and m not in insured]

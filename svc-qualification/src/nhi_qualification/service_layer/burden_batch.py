@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from ..domain.ages import elder_period
+from ..domain.ages import elder_on
 from ..domain.burden import determine_burden
 from ..domain.burden_facts import income_year_for, printed_share
 from ..domain.errors import RuleViolation
@@ -51,12 +51,8 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
     now = dt.datetime.now(dt.timezone.utc)
     rows = []
     done = failed = 0
-    first, last = born
     for household_id, members in facts.members.items():
-        if not any(
-            m.insured and first <= m.birth_date <= last and elder_period(birth_date=m.birth_date).covers(day)
-            for m in members
-        ):
+        if not any(m.insured and elder_on(birth_date=m.birth_date, day=day) for m in members):
             continue
         incomes = {m.person_id: facts.incomes[m.person_id] for m in members if m.person_id in facts.incomes}
         try:
