@@ -62,6 +62,12 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.after_commit = after_commit
         self.conn: sa.Connection | None = None
         self._tx = None
+        # While writes are kept back (defer_writes): the open savepoints, each with the database savepoint it got
+        # once something had to go to the database inside it (None until then), and whether kept writes are going
+        # out now.
+        self._deferring = False
+        self._frames: list[list] = []
+        self._writing = False
 
     def __enter__(self) -> "SqlUnitOfWork":
         super().__enter__()
@@ -88,6 +94,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     def _commit(self, events: list[Event]) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if self._deferring:
+            self.write_kept()
+            self.journal.write_kept()
         self.persons.flush()
         bulk.insert(self.conn, PLUMBING["outbox"], outbox_rows(events))
         self._tx.commit()
@@ -101,6 +110,10 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 
     @contextlib.contextmanager
     def _nested(self):
+        if self._deferring:
+            with self._kept_savepoint():
+                yield
+            return
         versions = len(self.persons.pending_versions)
         try:
             with self.conn.begin_nested():
@@ -121,6 +134,83 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         everyone = list(dict.fromkeys([*person_ids, *members]))
         self.periods.current(everyone)
         self.statuses.prefetch(everyone)
+
+    def defer_writes(self) -> None:
+        if not self.conn.in_transaction() or self.persons._rows is None:
+            raise RuntimeError("writes are kept back only in a writing unit of work that caches its reads")
+        self._deferring = True
+        for repository in (self.persons, self.households, self.changes, self.journal):
+            repository.defer_writes()
+        self.periods.defer_writes(self.write_kept)
+        sa.event.listen(self.conn, "before_execute", self._before_execute)
+
+    def write_kept(self) -> None:
+        """Every kept-back write, table by table (inside the savepoints open so far: each gets its database savepoint
+        first, so that undoing it undoes them too)."""
+        if self._writing:
+            return
+        self._writing = True
+        try:
+            self._open_frames()
+            self.households.write_kept()
+            self.persons.write_kept()
+            self.periods.write_kept()
+            self.changes.write_kept()
+        finally:
+            self._writing = False
+
+    def _before_execute(self, *_args) -> None:
+        # Anything going to the database while writes are kept back: they go first (the database answers with them).
+        if not self._writing:
+            self.write_kept()
+
+    def _open_frames(self) -> None:
+        for frame in self._frames:
+            if frame[0] is None:
+                frame[0] = self.conn.begin_nested()
+
+    @contextlib.contextmanager
+    def _kept_savepoint(self):
+        """A savepoint while writes are kept back: what was kept so far is remembered and put back if it fails; a
+        database savepoint is taken only when something goes to the database inside it."""
+        frame = [None]
+        marks = (
+            self.persons.kept.mark(),
+            self.households.kept.mark(),
+            list(self.households.kept_branches),
+            list(self.periods.kept),
+            list(self.changes.kept),
+            len(self.journal.kept),
+            len(self.persons.pending_versions),
+        )
+        self._frames.append(frame)
+        try:
+            yield
+        except BaseException:
+            self._frames.pop()
+            if frame[0] is not None:
+                self._writing = True  # the rollback needs nothing written first
+                try:
+                    frame[0].rollback()
+                finally:
+                    self._writing = False
+            persons, households, branches, periods, changes, audited, versions = marks
+            self.persons.kept.restore(persons)
+            self.households.kept.restore(households)
+            self.households.kept_branches = branches
+            self.periods.kept = periods
+            self.changes.kept = changes
+            del self.journal.kept[audited:]
+            del self.persons.pending_versions[versions:]
+            self._forget()  # the rows read may have been changed back
+            raise
+        self._frames.pop()
+        if frame[0] is not None:
+            self._writing = True
+            try:
+                frame[0].commit()
+            finally:
+                self._writing = False
 
     def _forget(self) -> None:
         for repository in (self.persons, self.households, self.periods, self.statuses, self.changes):

@@ -39,6 +39,8 @@ def apply_resident_changes(app: App, changes: list[ResidentChange], actor: Actor
             household_ids=[c.household_id for c in changes],
         )
         claimed = uow.journal.claim_inbox_many([c.change_id for c in changes], CONSUMER)
+        # The changes' rows go per table, not per change: written when a read needs them or at commit.
+        uow.defer_writes()
         results = [
             _apply(app, uow, change, actor, today, fresh) for change, fresh in zip(changes, claimed, strict=True)
         ]

@@ -69,6 +69,12 @@ class AbstractUnitOfWork(abc.ABC):
         named, with the households' members, at once. A batch of changes that each read the same rows again asks
         for it; nothing by default."""
 
+    def defer_writes(self) -> None:  # noqa: B027 - an optional hook: a store may write at once
+        """Keep this unit of work's writes back and write them per table when something needs them in the store (a
+        read the cache does not answer), at the latest at commit; savepoints keep and undo them too. Asked for by a
+        batch that caches its reads (cache_reads) and writes many rows: what it stores is the same. Nothing by
+        default (every write goes at once)."""
+
     def tune_for_batch(self) -> None:  # noqa: B027 - an optional hook: most stores need nothing
         """A batch chunk's transaction: tell the store so (plan settings); nothing by default."""
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from nhi_common import paging
 from nhi_common.plumbing import utcnow
 
-from .. import bulk
+from .. import bulk, deferred
 from ..tables import changes, intake_items
 
 _INSERT_CHANGE = sa.insert(changes)
@@ -25,6 +25,22 @@ class ChangeRepository:
         # Households known to have no open intake item in this unit of work (prefetch_intake), kept true by
         # add_intake_item.
         self._quiet: set[str] = set()
+        # Changes kept back while the unit of work defers writes (defer_writes), written by `write_kept`.
+        self.kept: list[dict[str, Any]] | None = None
+
+    def defer_writes(self) -> None:
+        self.kept = []
+
+    def write_kept(self) -> None:
+        """The kept-back changes in order: one insert per run of rows with the same columns."""
+        if not self.kept:
+            return
+        kept, self.kept = self.kept, []
+        start = 0
+        for end in range(1, len(kept) + 1):
+            if end == len(kept) or kept[end].keys() != kept[start].keys():
+                deferred.insert(self.conn, changes, kept[start:end])
+                start = end
 
     def prefetch_intake(self, household_ids: list[str]) -> None:
         """Note which of these households have no open intake item, in one statement."""
@@ -44,6 +60,9 @@ class ChangeRepository:
         self._quiet.clear()
 
     def add(self, **values: Any) -> None:
+        if self.kept is not None:
+            self.kept.append({"recorded_at": utcnow(), **values})
+            return
         self.conn.execute(_INSERT_CHANGE, {"recorded_at": utcnow(), **values})  # built once, values as parameters
 
     def add_many(self, rows: list[dict[str, Any]]) -> None:

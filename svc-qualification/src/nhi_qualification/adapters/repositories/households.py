@@ -8,10 +8,19 @@ import sqlalchemy as sa
 
 from nhi_common.plumbing import utcnow
 
-from .. import bulk
+from .. import bulk, deferred
 from ..tables import branches, households
 
 _INSERT_BRANCH = sa.insert(branches)
+# A new household's columns as the table's server defaults give them (a kept-back insert).
+_DEFAULTS: dict[str, Any] = {
+    "symbol": None,
+    "number": None,
+    "next_branch": 1,
+    "address": "{}",
+    "version": 1,
+    "nhi_head_person_id": None,
+}
 _BUMP = (
     sa.update(households)
     .where(households.c.household_id == sa.bindparam("k_id"), households.c.version == sa.bindparam("k_seen"))
@@ -30,6 +39,20 @@ class HouseholdRepository:
         # household); every write here keeps the row it returned.
         self._rows: dict[str, Any] | None = None
         self._branches: dict[str, dict[tuple[str, str], str]] = {}  # person id -> (記号, 番号) -> 枝番
+        # Writes kept back while the unit of work defers writes (defer_writes), written by `write_kept`.
+        self.kept: deferred.KeptRows | None = None
+        self.kept_branches: list[dict[str, str]] = []
+
+    def defer_writes(self) -> None:
+        """Keep inserts, updates and 枝番 back (the cache holds what they give) until `write_kept`."""
+        self.kept = deferred.KeptRows(households, "household_id")
+
+    def write_kept(self) -> None:
+        if self.kept:
+            self.kept.write(self.conn)
+        if self.kept_branches:
+            rows, self.kept_branches = self.kept_branches, []
+            deferred.insert(self.conn, branches, rows)
 
     def cache_reads(self) -> None:
         self._rows = {}
@@ -83,6 +106,14 @@ class HouseholdRepository:
         return found
 
     def add(self, household_id: str, **values: Any) -> None:
+        if self.kept is not None:
+            row = deferred.new_row(
+                households, _DEFAULTS, {"household_id": household_id, "updated_at": utcnow(), **values}
+            )
+            if row is not None:
+                self.kept.insert(row)
+                self._keep(household_id, row)
+                return
         row = self.conn.execute(
             sa.insert(households).values(household_id=household_id, updated_at=utcnow(), **values).returning(households)
         ).one()
@@ -92,6 +123,15 @@ class HouseholdRepository:
         """Change columns; `new_version` also advances the version (a change others must notice)."""
         if new_version:
             values["updated_at"] = utcnow()
+        if self.kept is not None:
+            before = self.get(household_id)
+            row = None if before is None else deferred.replaced(households, before, values)
+            if row is not None:
+                if new_version:
+                    row = row._replace(version=before.version + 1)
+                self.kept.update(before, row)
+                self._keep(household_id, row)
+                return
         row = bulk.update_returning(
             self.conn, households, "household_id", household_id, values, bump_version=new_version
         )
@@ -99,6 +139,15 @@ class HouseholdRepository:
 
     def bump(self, household_id: str, seen_version: int) -> int:
         """Optimistic lock: advance the version only if nobody else did since `seen_version`; the new version or 0."""
+        if self.kept is not None:
+            # The row this transaction holds (the cache); someone else's change shows when the kept rows are written.
+            before = self.get(household_id)
+            if before is None or before.version != seen_version:
+                return 0
+            row = deferred.as_row(households, before)._replace(version=seen_version + 1, updated_at=utcnow())
+            self.kept.update(before, row)
+            self._keep(household_id, row)
+            return seen_version + 1
         row = self.conn.execute(
             _BUMP,
             {"k_id": household_id, "k_seen": seen_version, "v_version": seen_version + 1, "v_updated_at": utcnow()},
@@ -144,8 +193,10 @@ class HouseholdRepository:
         return row.branch_no if row else None
 
     def add_branch(self, symbol: str, number: str, branch_no: str, person_id: str) -> None:
-        self.conn.execute(
-            _INSERT_BRANCH, {"symbol": symbol, "number": number, "branch_no": branch_no, "person_id": person_id}
-        )
+        row = {"symbol": symbol, "number": number, "branch_no": branch_no, "person_id": person_id}
+        if self.kept is not None:
+            self.kept_branches.append(row)
+        else:
+            self.conn.execute(_INSERT_BRANCH, row)
         if person_id in self._branches:
             self._branches[person_id][(symbol, number)] = branch_no

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import sqlalchemy as sa
 
+from nhi_common import audit as audit_chain
 from nhi_common import paging
 from nhi_common.errors import Conflict, IdempotencyReuse
 from nhi_common.plumbing import IdempotencyConflict, Plumbing, utcnow
@@ -28,8 +30,34 @@ class Journal:
     def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
         self.conn = conn
         self.plumbing = plumbing
+        # Audit rows kept back while the unit of work defers writes (defer_writes): appended at commit, in order.
+        self.kept: list[dict] | None = None
+
+    def defer_writes(self) -> None:
+        self.kept = []
+
+    def write_kept(self) -> None:
+        """The kept-back audit rows, appended to the chain under one lock and one read of its head."""
+        if self.kept:
+            rows, self.kept = self.kept, []
+            audit_chain.append_many(self.conn, self.plumbing.tables["audit_log"], rows)
 
     def audit(self, *, operator_id: str, action: str, target_kind: str, target_id: str, detail: str = "") -> None:
+        if self.kept is not None:
+            # the row Plumbing.audit appends
+            self.kept.append(
+                {
+                    "event_id": str(uuid.uuid4()),
+                    "occurred_at": utcnow(),
+                    "operator_id": operator_id or "system",
+                    "action": action,
+                    "target_kind": target_kind,
+                    "target_id": target_id,
+                    "detail": detail,
+                    "purpose": audit_chain.call_purpose(),
+                }
+            )
+            return
         self.plumbing.audit(
             self.conn,
             operator_id=operator_id,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
 from ...domain.model import Period
-from .. import bulk, rows
+from .. import bulk, deferred, rows
 from ..tables import households, periods, persons, status_periods
 
 
@@ -49,6 +49,28 @@ class PeriodRepository:
         # `current` of each person asked in this unit of work when it asked for it (cache_reads), None for none;
         # a write drops the persons it concerns.
         self._current: dict[str, Period | None] | None = None
+        # New versions kept back while the unit of work defers writes (defer_writes), written by `write_kept`; they
+        # have no version_id until then (0), and `assigned` gives it by period afterwards.
+        self.kept: list[Period] | None = None
+        self.assigned: dict[str, int] = {}
+        self.write_all: Callable[[], None] = lambda: None  # the unit of work's: every kept-back write, in order
+
+    def defer_writes(self, write_all: Callable[[], None]) -> None:
+        self.kept = []
+        self.write_all = write_all
+
+    def write_kept(self) -> None:
+        """The kept-back versions in one insert, their version_ids given in order."""
+        if not self.kept:
+            return
+        kept, self.kept = self.kept, []
+        ids = deferred.insert_numbered(self.conn, periods, "version_id", [rows.period_values(v) for v in kept])
+        for version, version_id in zip(kept, ids, strict=True):
+            self.assigned[version.period_id] = version_id
+        if self._current is not None:
+            for person_id, held in self._current.items():
+                if held is not None and held.version_id == 0 and held.period_id in self.assigned:
+                    self._current[person_id] = _with_id(held, self.assigned[held.period_id])
 
     def cache_reads(self) -> None:
         self._current = {}
@@ -172,7 +194,18 @@ class PeriodRepository:
         return set(self.conn.execute(sa.select(periods.c.change_id).where(periods.c.period_id == period_id)).scalars())
 
     def add(self, version: Period) -> Period:
-        """Store a new version (of a new period, or after `replace` closed the old one); returns it with its id."""
+        """Store a new version (of a new period, or after `replace` closed the old one); returns it with its id (0
+        while writes are kept back: the id is given when they are written)."""
+        if self.kept is not None:
+            self.kept.append(version)
+            if self._current is not None:
+                held = self._current.get(version.person_id, False)
+                if not version.void and (held is None or (held and held.acquired_on < version.acquired_on)):
+                    # the latest by acquisition, as `current` reads it
+                    self._current[version.person_id] = version
+                else:
+                    self._current.pop(version.person_id, None)
+            return version
         result = self.conn.execute(_INSERT, rows.period_values(version))  # built once, the values as parameters
         if self._current is not None:
             self._current.pop(version.person_id, None)
@@ -181,6 +214,9 @@ class PeriodRepository:
     def replace(self, old: Period, new: Period) -> Period | None:
         """Close `old`'s record time and store `new`: the one close-and-replace of a version. None when someone
         else closed `old` first (the caller's version is stale) and nothing was written."""
+        if old.version_id == 0 and self.kept is not None:
+            self.write_all()  # `old` was kept back: written now, it has its id
+            old = _with_id(old, self.assigned[old.period_id])
         closed = self.conn.execute(
             sa.update(periods)
             .where(periods.c.version_id == old.version_id, periods.c.superseded_at.is_(None))

@@ -16,7 +16,7 @@ from nhi_common.plumbing import utcnow
 
 from ...domain.kana import search_key
 from ...domain.model import Period
-from .. import bulk, rows
+from .. import bulk, deferred, rows
 from ..tables import branches, periods, person_versions, persons, status_periods
 from .periods import covering
 
@@ -50,6 +50,16 @@ class PersonRepository:
         self._members: dict[str, list] = {}
         # Versions kept while caching, written together by `flush` (at commit, or before history is read).
         self.pending_versions: list[dict[str, Any]] = []
+        # Inserts and updates kept back while the unit of work defers writes (defer_writes), written by `write_kept`.
+        self.kept: deferred.KeptRows | None = None
+
+    def defer_writes(self) -> None:
+        """Keep inserts and updates back (the cache holds the rows they give) until `write_kept`."""
+        self.kept = deferred.KeptRows(persons, "person_id")
+
+    def write_kept(self) -> None:
+        if self.kept:
+            self.kept.write(self.conn)
 
     def cache_reads(self) -> None:
         self._rows = {}
@@ -100,6 +110,22 @@ class PersonRepository:
             self._members.pop(row.household_id, None)
         self._rows[person_id] = row
 
+    def _kept(self, person_id: str, row) -> None:
+        """A kept-back write gave the person's row: keep it, and keep the member lists it leaves and joins true."""
+        known = person_id in self._rows
+        before = self._rows.get(person_id)
+        if not known:
+            self._members.clear()  # it may stand in a list under a household not known here
+        elif before is not None and before.household_id in self._members:
+            self._members[before.household_id] = [
+                m for m in self._members[before.household_id] if m.person_id != person_id
+            ]
+        if row.household_id in self._members:
+            joined = [m for m in self._members[row.household_id] if m.person_id != person_id] + [row]
+            # the order members() reads them in
+            self._members[row.household_id] = sorted(joined, key=lambda m: (m.listing_order, m.person_id))
+        self._rows[person_id] = row
+
     def missing(self, person_ids: Iterable[str]) -> list[str]:
         """Which of `person_ids` name no person, in order: one statement per 1,000 ids."""
         wanted = list(dict.fromkeys(person_ids))
@@ -140,6 +166,15 @@ class PersonRepository:
         return found
 
     def add(self, person_id: str, values: dict[str, Any], cause: str) -> None:
+        if self.kept is not None:
+            row = deferred.new_row(
+                persons, _DEFAULTS, {"person_id": person_id, "updated_at": utcnow(), **_keyed(values)}
+            )
+            if row is not None:
+                self.kept.insert(row)
+                self._kept(person_id, row)
+                self._snapshot(row, cause)
+                return
         # The statement is built once and the values go as parameters: building bind parameters for every column of
         # every insert cost more CPU than sending it.
         row = self.conn.execute(
@@ -150,6 +185,20 @@ class PersonRepository:
 
     def update(self, person_id: str, cause: str | None, **values: Any) -> None:
         """Change attributes (a new version); `cause` None changes no resident-derived attribute (no snapshot)."""
+        if self.kept is not None:
+            before = self.get(person_id)
+            row = (
+                None
+                if before is None
+                else deferred.replaced(persons, before, {"updated_at": utcnow(), **_keyed(values)})
+            )
+            if row is not None:
+                row = row._replace(version=before.version + 1)
+                self.kept.update(before, row)
+                self._kept(person_id, row)
+                if cause is not None:
+                    self._snapshot(row, cause)
+                return
         row = bulk.update_returning(
             self.conn, persons, "person_id", person_id, {"updated_at": utcnow(), **_keyed(values)}, bump_version=True
         )
@@ -186,7 +235,10 @@ class PersonRepository:
         """Write the versions kept so far, in the order they were taken."""
         if self.pending_versions:
             rows, self.pending_versions = self.pending_versions, []
-            self.conn.execute(sa.insert(person_versions), rows)
+            if self.kept is not None:
+                deferred.insert(self.conn, person_versions, rows)  # a batch's many: one COPY on PostgreSQL
+            else:
+                self.conn.execute(sa.insert(person_versions), rows)
 
     def history(self, person_id: str) -> list[dict[str, Any]]:
         self.flush()
@@ -313,6 +365,24 @@ class _Prefixed:
 
 
 _INSERT = {person_versions: sa.insert(person_versions)}
+# A new person's columns as the table's server defaults give them (a kept-back insert).
+_DEFAULTS: dict[str, Any] = {
+    "relationship": "",
+    "listing_order": 1,
+    "resident_since": None,
+    "resident_status": "resident",
+    "nationality": "",
+    "residence_status": "",
+    "residence_expires_on": None,
+    "dv_support": False,
+    "my_number_enc": None,
+    "my_number_hash": None,
+    "my_number_key_version": None,
+    "version": 1,
+    "display_name": "",
+    "card_registered": False,
+    "name_kana_key": "",
+}
 _INSERT_RETURNING = {persons: sa.insert(persons).returning(persons)}
 
 

@@ -1,0 +1,171 @@
+"""Writes kept back until a batch's transaction needs them (a batch of resident changes): rows as the store will
+hold them, written per table in a few statements instead of one or two per change.
+
+A repository that defers a write keeps the row it would have written (what RETURNING would have given) in its read
+cache, so the rest of the batch reads it as if written. Anything that goes to the database while writes are kept
+back (a read the cache does not answer, a write that is not deferred) first writes them, in the order of the tables
+here (see `SqlUnitOfWork.defer_writes`), so the database never answers without them."""
+
+from __future__ import annotations
+
+import collections
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+
+from nhi_common.errors import Conflict
+
+
+class ChangedMeanwhile(Conflict):
+    """A row the batch read was changed by another transaction before the batch wrote it: the batch is undone and
+    is to be applied again (its changes are claimed only with it)."""
+
+    def __init__(self, table: str, expected: int, written: int) -> None:
+        super().__init__(
+            f"{table}: {expected - written} of {expected} rows were changed by someone else meanwhile; apply again",
+            code="CHANGED_MEANWHILE",
+            metadata={"table": table},
+        )
+
+
+@functools.cache
+def row_type(table: sa.Table) -> type:
+    """A tuple type with the table's columns as attributes, standing for the row RETURNING would give."""
+    base = collections.namedtuple(f"{table.name}_row", [c.name for c in table.c])  # noqa: PYI024
+
+    class Row(base):
+        __slots__ = ()
+
+        @property
+        def _mapping(self) -> dict[str, Any]:
+            return self._asdict()
+
+    Row.__name__ = f"{table.name}_row"
+    return Row
+
+
+def as_row(table: sa.Table, row) -> Any:
+    """A database row (or one of ours) as `row_type(table)`, which can be changed with `_replace`."""
+    kind = row_type(table)
+    return row if isinstance(row, kind) else kind(**dict(row._mapping))
+
+
+def new_row(table: sa.Table, defaults: dict[str, Any], values: dict[str, Any]) -> Any | None:
+    """The row an INSERT of `values` gives (the server defaults as `defaults` spells them); None when a value is an
+    SQL expression, names no column or a column is left without a value (the insert then goes to the database as it
+    is)."""
+    kind = row_type(table)
+    if any(isinstance(v, sa.ClauseElement) for v in values.values()) or not set(values) <= set(kind._fields):
+        return None
+    given = {**defaults, **values}
+    if len(given) != len(kind._fields):
+        return None  # a column without a default left out: the database says what is wrong
+    return kind(**given)
+
+
+def replaced(table: sa.Table, row, values: dict[str, Any]) -> Any | None:
+    """`row` with `values` changed; None when a value is an SQL expression or names no column."""
+    if any(isinstance(v, sa.ClauseElement) for v in values.values()) or not set(values) <= set(row_type(table)._fields):
+        return None
+    return as_row(table, row)._replace(**values)
+
+
+def copying(conn: sa.Connection) -> bool:
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (all with the same keys): on PostgreSQL one COPY whatever their number (an executemany of a few
+    dozen rows costs more to build and parse than to run), elsewhere an executemany."""
+    if not rows:
+        return
+    if not copying(conn):
+        conn.execute(sa.insert(table), rows)
+        return
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+def insert_numbered(conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows whose `key` the database numbers, and return their numbers in the rows' order: on PostgreSQL the
+    numbers are taken from the column's sequence in one statement (ascending, as inserts one at a time would take
+    them) and the rows copied with them; elsewhere an insert returning them in order."""
+    if not rows:
+        return []
+    if not copying(conn):
+        result = conn.execute(sa.insert(table).returning(table.c[key], sort_by_parameter_order=True), rows)
+        return list(result.scalars())
+    numbers = sorted(
+        conn.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)"),
+            {"table": table.name, "column": key, "n": len(rows)},
+        ).scalars()
+    )
+    insert(conn, table, [{key: n, **row} for n, row in zip(numbers, rows, strict=True)])
+    return numbers
+
+
+@functools.cache
+def update_by_key(table: sa.Table, key: str) -> sa.Update:
+    """UPDATE every column but the key WHERE key = :k_key AND version = :k_version (the version the batch read)."""
+    values = {c.name: sa.bindparam(f"v_{c.name}", type_=c.type) for c in table.c if c.name != key}
+    return (
+        sa.update(table)
+        .where(
+            table.c[key] == sa.bindparam("k_key", type_=table.c[key].type),
+            table.c.version == sa.bindparam("k_version", type_=table.c.version.type),
+        )
+        .values(**values)
+    )
+
+
+class KeptRows:
+    """Rows kept back by key: inserts (no version before) and updates (the version read), in first-touched order."""
+
+    def __init__(self, table: sa.Table, key: str) -> None:
+        self.table = table
+        self.key = key
+        self.rows: dict[Any, list] = {}  # key -> [version read or None for an insert, row]
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def insert(self, row) -> None:
+        self.rows[getattr(row, self.key)] = [None, row]
+
+    def update(self, before, row) -> None:
+        entry = self.rows.get(getattr(row, self.key))
+        if entry is None:
+            self.rows[getattr(row, self.key)] = [before.version, row]
+        else:
+            entry[1] = row
+
+    def mark(self) -> dict[Any, list]:
+        return {k: list(v) for k, v in self.rows.items()}
+
+    def restore(self, mark: dict[Any, list]) -> None:
+        self.rows = mark
+
+    def write(self, conn: sa.Connection) -> None:
+        """The inserts in one statement, the updates in one executemany that checks the versions read."""
+        if not self.rows:
+            return
+        kept, self.rows = self.rows, {}
+        inserts = [row._asdict() for version, row in kept.values() if version is None]
+        updates = [
+            {"k_key": getattr(row, self.key), "k_version": version}
+            | {f"v_{k}": v for k, v in row._asdict().items() if k != self.key}
+            for version, row in kept.values()
+            if version is not None
+        ]
+        if inserts:
+            insert(conn, self.table, inserts)
+        if updates:
+            result = conn.execute(update_by_key(self.table, self.key), updates)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+                raise ChangedMeanwhile(self.table.name, len(updates), result.rowcount)
