@@ -115,10 +115,13 @@ def household_view(
     *,
     dv: bool = False,
     day: dt.date | None = None,
+    people: dict[str, dict] | None = None,
 ) -> dict:
     """GetHousehold's answer from the household's row, its members' rows, who of them is insured, their statuses;
-    under DV (`dv`: the household holds a DV support-measure person) no address unless the actor may see it."""
+    under DV (`dv`: the household holds a DV support-measure person) no address unless the actor may see it.
+    `people`: members as views.person_dict gave them already (by person id), for the same actor, day and statuses."""
     withheld = dv and not actor.can_read_dv_address()
+    people = people or {}
     return {
         "household_id": household.household_id,
         "head_person_id": household.head_person_id,
@@ -127,7 +130,8 @@ def household_view(
         "number": household.number or "",
         "deemed_head": bool(insured) and household.head_person_id not in insured,
         "members": [
-            views.person_dict(
+            _given(people.get(m.person_id), m.person_id in insured)
+            or views.person_dict(
                 m, app.vault, actor, insured=m.person_id in insured, statuses=statuses.get(m.person_id, []), day=day
             )
             for m in members
@@ -135,6 +139,11 @@ def household_view(
         "address": {} if withheld else json.loads(household.address or "{}"),
         "version": household.version,
     }
+
+
+def _given(person: dict | None, insured: bool) -> dict | None:
+    """A person's dict built already, when it says what is asked of it (insured or not)."""
+    return person if person is not None and person["insured"] == insured else None
 
 
 def search_persons(

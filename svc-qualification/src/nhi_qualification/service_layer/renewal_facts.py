@@ -56,6 +56,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
         current = uow.periods.current(present)  # GetCertificatesDue's test
         statuses = uow.statuses.current_rows(everyone)
         insured: list[str] = []
+        people: dict[str, dict[str, Any]] = {}
         for person_id in asked:
             row = rows_of.get(person_id)
             if row is None:
@@ -66,6 +67,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
                 app, actor, person_id, day, None, row, period, statuses.get(person_id, [])
             )
             entries[person_id] = {"person_id": person_id, "qualification": view}
+            people[person_id] = view["person"]  # built once for the household too
             if not view["insured"]:
                 continue
             period_now = current.get(person_id)
@@ -76,7 +78,10 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
                 entries[person_id] = {"person_id": person_id, "refusal": _refusal(refused)}
                 continue
             person_insured = person_id in queries._insured(app, [row], recorded, day)  # noqa: SLF001
-            entries[person_id]["person"] = views.person_dict(
+            # GetPerson's answer: the one GetQualification's carries (the same row, statuses and day) when it says
+            # the same about being insured, as it does (a period on the day is dropped from the 75th birthday on).
+            person = view["person"] if view["person"]["insured"] == person_insured else None
+            entries[person_id]["person"] = person or views.person_dict(
                 row, app.vault, actor, insured=person_insured, statuses=statuses.get(person_id, []), day=day
             )
             insured.append(person_id)
@@ -105,7 +110,7 @@ def renewal_facts(app: App, person_ids: list[str], burden_for_kinds: set[str], a
             if dv and actor.can_read_dv_address():
                 dv_read.append(household_id)
             households[household_id] = queries.household_view(
-                app, actor, household, members, members_insured, statuses, dv=dv, day=day
+                app, actor, household, members, members_insured, statuses, dv=dv, day=day, people=people
             )
         sharing: dict[str, list[str]] = {}  # household -> its persons due a certificate that prints the share
         for person_id in insured:
