@@ -14,6 +14,7 @@ import pathlib
 import threading
 
 from fontTools.ttLib import TTFont as FontFile
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -383,9 +384,10 @@ class FontSet:
         # (text, size, room, height, minimum) -> (size, lines) of a text wrapped to its box, () if it does not fit
         self.fitted: _Bounded = _Bounded(1 << 14)
         self._shared_characters: _Bounded = _Bounded(256)  # wording -> the characters of its shared subsets
-        # (wording, x, y, text, size, align) -> the page operators drawing a text of shared characters, and the
-        # canvas's font, size and leading after them: the same in every document of the template
+        # (wording, x, y, text, size, align) -> the page operators drawing a text of shared characters: the same in
+        # every document of the template
         self.drawn: _Bounded = _Bounded(1 << 14)
+        self._fonts = {name: pdfmetrics.getFont(name) for name in self.names}
 
     def prepare(self, doc, wording: str) -> frozenset[str]:
         """Before anything is drawn on `doc`: the primary font's codes for the template's wording first, so that its
@@ -482,6 +484,20 @@ class FontSet:
             else:
                 out.append((name, char))
         return tuple(out)
+
+    def operators(self, doc, x: float, y: float, text: str, size: float) -> str:
+        """The page operators drawing `text` from (x, y) at `size` on `doc`'s page: one text object, each run in the
+        subsets of its font (the codes the characters get in `doc`), each moving the next along by its glyphs'
+        widths, as reportlab's drawString of each run at its place draws it; '' for a text with nothing to draw."""
+        parts = []
+        size_text = fp_str(size)
+        for name, part in self.runs(text):
+            font = self._fonts[name]
+            for subset, chunk in font.splitString(part, doc):
+                parts.append(f"{font.getSubsetInternalName(subset, doc)} {size_text} Tf ({escapePDF(chunk)}) Tj")
+        if not parts:
+            return ""
+        return f"BT 1 0 0 1 {fp_str(x, y)} Tm {' '.join(parts)} ET"
 
     def width(self, text: str, size: float) -> float:
         return self._unit_width(text) * size

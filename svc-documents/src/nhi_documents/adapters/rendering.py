@@ -161,24 +161,21 @@ class _Page:
     # ----- text -----
 
     def text(self, x: float, y: float, text: str, size: float, *, align: str = "left") -> None:
-        pdf = self.pdf
+        code = self.pdf._code  # noqa: SLF001 - the page operators of the canvas, which this class draws
         key = None
         if self.wording is not None and self.shared.issuperset(text):
             key = (self.wording, x, y, text, size, align)
             found = self.fonts.drawn.get(key)
             if found is not None:
-                operators, pdf._fontname, pdf._fontsize, pdf._leading = found
-                pdf._code.extend(operators)
+                code.append(found)
                 return
-        start = len(pdf._code)
         width = self.fonts.width(text, size)
         x = {"left": x, "right": x - width, "center": x - width / 2}[align]
-        for name, part in self.fonts.runs(text):
-            pdf.setFont(name, size)
-            pdf.drawString(x, y, part)
-            x += self.fonts.width(part, size)
+        operators = self.fonts.operators(self.pdf._doc, x, y, text, size)  # noqa: SLF001 - whose subsets it uses
+        if operators:
+            code.append(operators)
         if key is not None:
-            self.fonts.drawn[key] = (tuple(pdf._code[start:]), pdf._fontname, pdf._fontsize, pdf._leading)
+            self.fonts.drawn[key] = operators
 
     def fitted(
         self, text: str, size: float, room: float, height: float, source: str = "", minimum: float = MIN_SIZE
