@@ -18,7 +18,7 @@ from .adapters.unit_of_work import SqlUnitOfWork
 from .adapters.vault import MyNumberVault
 from .entrypoints import jobs_worker
 from .entrypoints.grpc_api import AUDITED_READS, QualificationServicer
-from .entrypoints.handlers import document_issued_handler
+from .entrypoints.handlers import BatchedConsumer, documents_issued_handler
 from .service_layer.app import App
 from .service_layer.jobs import Jobs
 from .settings import Settings
@@ -83,10 +83,14 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     runtime.app, runtime.jobs = app, jobs
     if runtime.bus is not None:
         jobs_worker.consume(runtime, jobs)
-        runtime.consume(
-            stream="NHI_EVENTS",
-            durable="qualification-documents",
-            subject="nhi.v1.document.issued",
-            handler=document_issued_handler(app),
+        # The certificates svc-documents issues, a fetch of them in one transaction (the annual renewal's pace).
+        runtime.consumers.append(
+            BatchedConsumer(
+                runtime.bus,
+                stream="NHI_EVENTS",
+                durable="qualification-documents",
+                subject="nhi.v1.document.issued",
+                handle_batch=documents_issued_handler(app),
+            )
         )
     return runtime
