@@ -182,6 +182,26 @@ def test_redetermination_stores_only_changed_outcomes(batches, engine, writes):
     ]
 
 
+def test_a_household_whose_70_to_74_member_is_not_insured_is_not_decided(batches, engine, writes):
+    # Between two households with an insured 70–74 member (one chunk), one whose 70–74 member is not insured
+    # (its younger member is): not a key of the job, not decided, not counted.
+    add_household(engine, "H0000501", [("800050101", "1954-09-09", True)])
+    add_household(engine, "H0000502", [("800050201", "1954-09-09", False), ("800050202", "1990-09-09", True)])
+    add_household(engine, "H0000503", [("800050301", "1953-03-03", True)])
+    batches.record_income_facts(
+        [income(pid, 2025, 0, 800_000, 0) for pid in ("800050101", "800050201", "800050202", "800050301")], BATCH
+    )
+    job = batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)
+    batches.wait(30)
+    assert {k: batches.get_job(job["job_id"])[k] for k in ("state", "total", "done", "failed")} == {
+        "state": "succeeded",
+        "total": 2,
+        "done": 2,
+        "failed": 0,
+    }
+    assert sorted(d.household_id for d in rows(engine, burden_determinations)) == ["H0000501", "H0000503"]
+
+
 def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, engine, writes):
     # Both turn 75 in December; the first leaves the second (still 74) and a 73-year-old behind.
     add_household(

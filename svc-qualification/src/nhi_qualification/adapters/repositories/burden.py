@@ -120,11 +120,12 @@ class BurdenRepository:
         )
         where = [chosen, persons.c.birth_date <= day]
         if elders_born is not None:
-            k, kp = persons.alias("k"), periods.alias("kp")
-            keys = (
-                sa.select(k.c.household_id)
-                .join(kp, kp.c.person_id == k.c.person_id)
-                .where(k.c.household_id.between(first, last), k.c.birth_date.between(*elders_born), qualified(day, kp))
+            # The households of the range with a member born in `elders_born`; whether that member is qualified on
+            # `day` is the `insured` read for every member below (by ix_periods_person_current), and the others are
+            # left out after reading: a join to the periods here read every period of the city for each chunk.
+            k = persons.alias("k")
+            keys = sa.select(k.c.household_id).where(
+                k.c.household_id.between(first, last), k.c.birth_date.between(*elders_born)
             )
             where.append(persons.c.household_id.in_(keys))
         insured = sa.exists().where(periods.c.person_id == persons.c.person_id, qualified(day))
@@ -150,18 +151,33 @@ class BurdenRepository:
             .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id)
         )
         facts = BurdenFacts()
-        for r in self.conn.execute(query):
-            member = household_member(
-                r.person_id,
-                r.birth_date,
-                insured=bool(r.insured),
-                head=r.head_person_id == r.person_id,
-                specific=bool(r.specific),
-            )
+        members, incomes = facts.members, facts.incomes
+        # Plain tuples, in the order selected: a chunk of the 8/1 batch reads some 20,000 of them.
+        for pid, hid, birth, head, insured, specific, year, *amounts in self.conn.execute(query).tuples():
+            member = household_member(pid, birth, insured=bool(insured), head=head == pid, specific=bool(specific))
             if member is not None:
-                facts.members.setdefault(r.household_id, []).append(member)
-            if r.income_year is not None:
-                facts.incomes[r.person_id] = income(r)
+                if hid in members:
+                    members[hid].append(member)
+                else:
+                    members[hid] = [member]
+            if year is not None:
+                taxable, gross, kyu, non_taxed, pension, total = amounts
+                incomes[pid] = IncomeFacts(
+                    pid,
+                    year,
+                    None if taxable is None else int(taxable),
+                    None if gross is None else int(gross),
+                    None if kyu is None else int(kyu),
+                    bool(non_taxed),
+                    None if pension is None else int(pension),
+                    None if total is None else int(total),
+                )
+        if elders_born is not None:
+            low, high = elders_born
+            for hid in [
+                h for h, ms in members.items() if not any(m.insured and low <= m.birth_date <= high for m in ms)
+            ]:
+                del members[hid]
         return facts
 
     def latest(self, first: str, last: str) -> dict[str, tuple[Any, ...]]:
