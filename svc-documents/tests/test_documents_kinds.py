@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import pathlib
 import re
@@ -679,54 +680,102 @@ def test_the_renewal_notes_and_lists_a_base_character_printed_for_an_ivs_as_the_
     }
 
 
-def test_the_print_run_reads_each_print_files_documents_only_when_that_file_is_written(engine, renderer, tmp_path):
-    """A city's renewal is many GB of PDF: the print run never holds it all. The sheets are counted one chunk's blob
-    file at a time, and each print file's documents are read (by byte range) only when that file is written."""
+def _watched_jobs(engine, renderer, tmp_path, reads, written, sent, **settings):
     from nhi_documents.service_layer.jobs import PrintSettings
-
-    reads: list[str] = []
 
     class WatchedStore(SqlJobStore):
         def read_blob(self, relative, offset=None, size=None):
             reads.append("whole" if offset is None else "range")
             return super().read_blob(relative, offset, size)
 
-    taken: list[tuple[int, int]] = []  # per print file taken: (documents in it, ranged reads done by then)
-
     class WatchedPrintFiles(MergedPdfFiles):
-        def write(self, job_id, files, manifest):
-            def watched():
-                for group in files:
-                    taken.append((len(group), reads.count("range")))
-                    yield group
+        def write_one(self, job_id, number, documents):
+            written.append((number, len(documents), reads.count("range")))
+            return super().write_one(job_id, number, documents)
 
-            return super().write(job_id, watched(), manifest)
-
-    sent = []
-    jobs = DocumentJobs(
+    return DocumentJobs(
         service=service(engine, renderer, person()),
         insured=OneInsured(),
         store=WatchedStore(engine, FileBlobStore(tmp_path / "blobs")),
         print_files=WatchedPrintFiles(tmp_path / "print"),
         dispatch=sent.extend,
-        settings=PrintSettings(max_sheets=1, mailing="person"),
+        settings=PrintSettings(**settings),
     )
-    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+
+
+def test_the_print_files_are_tasks_any_worker_writes_reading_only_their_own_documents(engine, renderer, tmp_path):
+    """A city's renewal is many GB of PDF and long to merge: after the last chunk the print run is cut into files
+    recorded once, and each file is a message of its own that any worker takes. A file's documents are read (by
+    byte range) only when it is written; the sheets were counted one chunk's blob file at a time. A redelivered file
+    message writes nothing twice; the worker writing the last file writes the manifest."""
+    reads: list[str] = []
+    written: list[tuple[int, int, int]] = []  # (file number, documents, ranged reads done by then)
+    sent: list = []
+    workers = [_watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=1, mailing="person")]
+    workers.append(_watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=1, mailing="person"))
+    job = workers[0].start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    handled = 0
+    print_messages = []
     while sent:
         _subject, message = sent.pop(0)
-        jobs.handle_message(message.data)
+        if message.data.get("step") == "print":
+            print_messages.append(message)
+        workers[handled % 2].handle_message(message.data)  # the two workers take the messages in turn
+        handled += 1
+    assert [m.data["file_no"] for m in print_messages] == [0, 1, 2]
+    assert len({m.id for m in print_messages}) == 3  # de-duplicated by the stream per file, not per job
 
-    manifest = jobs.manifest(job["job_id"])
+    manifest = workers[0].manifest(job["job_id"])
     assert manifest["counts_per_kind"] == {
         "eligibility_certificate": 1,
         "qualification_notice": 1,
         "elderly_recipient_certificate": 1,
     }
-    assert len(manifest["files"]) == 3 == len(taken)  # one document per file at one sheet a file
-    # The chunk's blob file read whole once (for the sheets); when the k-th file is taken, only the documents of the
-    # files up to it have been read, by their ranges.
-    assert reads.count("whole") == 1
-    assert [ranged for _documents, ranged in taken] == [1, 2, 3]
+    assert [f["name"] for f in manifest["files"]] == ["print-0001.pdf", "print-0002.pdf", "print-0003.pdf"]
+    assert manifest["totals"]["files"] == 3 and manifest["totals"]["documents"] == 3
+    assert reads.count("whole") == 1  # the chunk's blob file, for the sheets
+    # Each file read its own document only: by the time the k-th file was written, k ranged reads had been made.
+    assert sorted(written) == [(1, 1, 1), (2, 1, 2), (3, 1, 3)]
     for file in manifest["files"]:
         merged = (tmp_path / "print" / job["job_id"] / file["name"]).read_bytes()
         assert len(PdfReader(io.BytesIO(merged)).pages) == file["sheets"] >= 1
+        assert hashlib.sha256(merged).hexdigest() == file["sha256"]
+
+    # A redelivered file message (its worker died before the ack) writes nothing again and keeps the manifest.
+    workers[1].handle_message(print_messages[1].data)
+    assert len(written) == 3 and workers[1].manifest(job["job_id"]) == manifest
+    assert workers[1].get(job["job_id"])["state"] == "succeeded"
+
+
+def test_a_worker_dying_between_the_last_print_file_and_the_manifest_is_made_good_by_the_redelivery(
+    engine, renderer, tmp_path, monkeypatch
+):
+    """The last file written and recorded, the worker dies before the manifest: the job stays assembling, and the
+    file's message, delivered again, writes the manifest without writing the file again."""
+    reads: list[str] = []
+    written: list[tuple[int, int, int]] = []
+    sent: list = []
+    jobs = _watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=1000, mailing="household")
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    dying = {"now": True}
+    finish = DocumentJobs._finish_print
+
+    def die_once(self, job_id):
+        if dying.pop("now", False):
+            raise SystemExit("killed")
+        return finish(self, job_id)
+
+    monkeypatch.setattr(DocumentJobs, "_finish_print", die_once)
+    last = None
+    while sent:
+        _subject, message = sent.pop(0)
+        try:
+            jobs.handle_message(message.data)
+        except SystemExit:
+            last = message
+    assert last is not None and last.data["step"] == "print" and len(written) == 1
+    assert jobs.get(job["job_id"])["state"] == "assembling" and not jobs.manifest(job["job_id"])
+    jobs.handle_message(last.data)
+    assert len(written) == 1  # not written again
+    assert jobs.get(job["job_id"])["state"] == "succeeded"
+    assert jobs.manifest(job["job_id"])["totals"]["documents"] == 3

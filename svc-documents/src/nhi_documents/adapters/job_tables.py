@@ -51,6 +51,16 @@ def define(metadata: sa.MetaData) -> None:
         sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("chunk_no", sa.Integer, nullable=False),
     )
+    # The print files of a job once its last chunk closed (migration 0007): each file's documents in print order, and
+    # what was written once a worker wrote it; any worker takes any file.
+    sa.Table(
+        "document_job_print_files",
+        metadata,
+        sa.Column("job_id", sa.String(60), primary_key=True),
+        sa.Column("file_no", sa.Integer, primary_key=True),
+        sa.Column("document_ids", sa.Text, nullable=False),
+        sa.Column("meta", sa.Text),
+    )
     sa.Table(
         "print_queue",
         metadata,

@@ -24,6 +24,7 @@ chunks = metadata.tables["document_job_chunks"]
 items = metadata.tables["document_job_items"]
 queue = metadata.tables["print_queue"]
 sequences = metadata.tables["certificate_sequences"]
+print_tasks = metadata.tables["document_job_print_files"]
 START_JOB = "StartDocumentsJob"
 
 
@@ -205,6 +206,79 @@ class SqlJobRecords:
             .order_by(items.c.postal_code, items.c.household_id, items.c.person_id, items.c.kind)
         )
         return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def plan_print(self, job_id: str, files: list[list[str]]) -> list[int] | None:
+        """Record the job's print files (each its document ids in print order) unless another worker did: the file
+        numbers still to write, or None when the files were recorded already (ask `print_files_to_do`)."""
+        self._lock_job(job_id)
+        if self.conn.execute(sa.select(print_tasks.c.file_no).where(print_tasks.c.job_id == job_id).limit(1)).first():
+            return None
+        if files:
+            self.conn.execute(
+                sa.insert(print_tasks),
+                [{"job_id": job_id, "file_no": n, "document_ids": json.dumps(ids)} for n, ids in enumerate(files)],
+            )
+        return list(range(len(files)))
+
+    def print_files_to_do(self, job_id: str) -> list[int] | None:
+        """The numbers of the job's print files not written yet; None when they were never recorded."""
+        rows = self.conn.execute(
+            sa.select(print_tasks.c.file_no, print_tasks.c.meta.is_(None).label("to_do"))
+            .where(print_tasks.c.job_id == job_id)
+            .order_by(print_tasks.c.file_no)
+        ).all()
+        return [r.file_no for r in rows if r.to_do] if rows else None
+
+    def print_file_items(self, job_id: str, file_no: int) -> list[dict[str, Any]] | None:
+        """The documents of one print file in print order with their blob ranges and items; None once written."""
+        row = self.conn.execute(
+            sa.select(print_tasks.c.document_ids, print_tasks.c.meta).where(
+                print_tasks.c.job_id == job_id, print_tasks.c.file_no == file_no
+            )
+        ).first()
+        if row is None or row.meta is not None:
+            return None
+        ids = json.loads(row.document_ids)
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(
+                    items.c.person_id,
+                    items.c.household_id,
+                    items.c.postal_code,
+                    items.c.kind,
+                    items.c.document_id,
+                    documents.c.blob_path,
+                    documents.c.blob_offset,
+                    documents.c.size,
+                )
+                .join(documents, documents.c.id == items.c.document_id)
+                .where(items.c.job_id == job_id, items.c.document_id.in_(ids[start : start + 500]))
+            )
+            found.update((r.document_id, dict(r._mapping)) for r in self.conn.execute(query))
+        return [found[i] for i in ids]
+
+    def finish_print_file(self, job_id: str, file_no: int, meta: dict[str, Any]) -> bool:
+        """Record a written print file (a second delivery records nothing); True when this was the job's last file
+        to write. The job's row is locked first, so of two workers finishing the last two files one sees the other's."""
+        self._lock_job(job_id)
+        self.conn.execute(
+            sa.update(print_tasks)
+            .where(print_tasks.c.job_id == job_id, print_tasks.c.file_no == file_no, print_tasks.c.meta.is_(None))
+            .values(meta=json.dumps(meta, ensure_ascii=False, sort_keys=True))
+        )
+        return self.print_files_to_do(job_id) == []
+
+    def print_file_metas(self, job_id: str) -> list[dict[str, Any]]:
+        """What was written of each print file of the job, by file number."""
+        rows = self.conn.execute(
+            sa.select(print_tasks.c.meta).where(print_tasks.c.job_id == job_id).order_by(print_tasks.c.file_no)
+        ).scalars()
+        return [json.loads(meta) for meta in rows if meta is not None]
+
+    def _lock_job(self, job_id: str) -> None:
+        """Hold the job's row until the transaction ends (an UPDATE that changes nothing: PostgreSQL and SQLite)."""
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(state=jobs.c.state))
 
     def substituted(self, job_id: str) -> list[dict[str, Any]]:
         query = (

@@ -22,31 +22,29 @@ class MergedPdfFiles:
         self.root = pathlib.Path(root)
 
     def write(self, job_id: str, files: Iterable[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
-        written = []
-        for number, documents in enumerate(files, start=1):
-            merged = merge_plain(documents)
-            if merged is not None:
-                data, sheets = merged
-            else:  # a document not of the plain shape this service draws: pypdf parses and merges it
-                writer = PdfWriter()
-                for content in documents:
-                    writer.append(PdfReader(io.BytesIO(content)))
-                sheets = len(writer.pages)
-                buffer = io.BytesIO()
-                writer.write(buffer)
-                data = buffer.getvalue()
-            name = f"print-{number:04d}.pdf"
-            write_atomically(self.root / job_id / name, data)
-            written.append(
-                {
-                    "name": name,
-                    "sheets": sheets,
-                    "documents": len(documents),
-                    "bytes": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
-            )
-        return written
+        return [self.write_one(job_id, number, documents) for number, documents in enumerate(files, start=1)]
+
+    def write_one(self, job_id: str, number: int, documents: list[bytes]) -> dict[str, Any]:
+        merged = merge_plain(documents)
+        if merged is not None:
+            data, sheets = merged
+        else:  # a document not of the plain shape this service draws: pypdf parses and merges it
+            writer = PdfWriter()
+            for content in documents:
+                writer.append(PdfReader(io.BytesIO(content)))
+            sheets = len(writer.pages)
+            buffer = io.BytesIO()
+            writer.write(buffer)
+            data = buffer.getvalue()
+        name = f"print-{number:04d}.pdf"
+        write_atomically(self.root / job_id / name, data)
+        return {
+            "name": name,
+            "sheets": sheets,
+            "documents": len(documents),
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
 
     def sheets(self, content: bytes) -> int:
         """The document's pages: its page tree's /Count, read through its cross-reference table (the merge parses

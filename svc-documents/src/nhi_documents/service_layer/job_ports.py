@@ -74,6 +74,21 @@ class JobRecords(Protocol):
     def print_run(self, job_id: str) -> list[dict[str, Any]]:
         """The job's issued items with their document's blob, by postal code, household, person."""
 
+    def plan_print(self, job_id: str, files: list[list[str]]) -> list[int] | None:
+        """Record the job's print files (document ids in print order) unless they were: the numbers to write, or
+        None when another worker recorded them first."""
+
+    def print_files_to_do(self, job_id: str) -> list[int] | None:
+        """The job's print files not written yet; None when never recorded."""
+
+    def print_file_items(self, job_id: str, file_no: int) -> list[dict[str, Any]] | None:
+        """One print file's items with their blob ranges, in print order; None once written."""
+
+    def finish_print_file(self, job_id: str, file_no: int, meta: dict[str, Any]) -> bool:
+        """Record a written file; True when no file of the job is left to write."""
+
+    def print_file_metas(self, job_id: str) -> list[dict[str, Any]]: ...
+
     def substituted(self, job_id: str) -> list[dict[str, Any]]:
         """The job's documents that printed an IVS as its base character: document id, person, kind and the
         reason's facts (`substituted`, `substituted_fields`), by person and kind."""
@@ -118,6 +133,9 @@ class PrintFiles(Protocol):
     def write(self, job_id: str, files: Iterable[list[bytes]], manifest: dict[str, Any]) -> list[dict[str, Any]]:
         """Write each group of PDFs as one merged file, taking the groups one at a time (only one group's documents
         need be in memory); returns per file its name, sheets and sha256."""
+
+    def write_one(self, job_id: str, number: int, documents: list[bytes]) -> dict[str, Any]:
+        """Write the job's print file `number` (from 1) of these PDFs; its name, sheets, documents, bytes, sha256."""
 
     def write_manifest(self, job_id: str, manifest: dict[str, Any]) -> None: ...
 

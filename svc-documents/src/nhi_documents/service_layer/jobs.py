@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
@@ -151,6 +150,9 @@ class DocumentJobs:
     def handle_message(self, data: dict[str, Any]) -> None:
         """One message of `nhi.jobs.v1.documents`: the plan step, or a chunk."""
         job_id = data["job_id"]
+        if data.get("step") == "print":
+            self.write_print_file(job_id, int(data["file_no"]))
+            return
         if data.get("step") == "plan":
             chunks = self.plan(job_id)
             if chunks and self.dispatch is not None:
@@ -282,15 +284,34 @@ class DocumentJobs:
             )
         return issued
 
-    def assemble(self, job_id: str) -> dict[str, Any]:
-        """Merge the issued documents into print files of at most N sheets and write the manifest; idempotent."""
-        job = self.get(job_id)
+    def assemble(self, job_id: str) -> None:
+        """After the job's last chunk: cut the print run into print files of at most N sheets (once, whoever comes
+        first), then have them written: one message per file on the jobs subject, so that every worker writes some
+        (the print run of a city is long work; one worker alone would leave the others idle), or here when there is
+        no dispatcher. The worker that writes the last file writes the manifest. Idempotent: a redelivery writes
+        what is not written yet."""
+        to_do = self._plan_print(job_id)
+        if to_do and self.dispatch is not None:
+            self.dispatch(
+                [
+                    (SUBJECT, _message(f"{job_id}.print.{no}", job_id, {"job_id": job_id, "step": "print", "file_no": no}))
+                    for no in to_do
+                ]
+            )
+            return
+        for no in to_do:
+            self.write_print_file(job_id, no)
+        if not to_do:
+            self._finish_print(job_id)
+
+    def _plan_print(self, job_id: str) -> list[int]:
         with self.store.transaction() as tx:
+            to_do = tx.print_files_to_do(job_id)
+            if to_do is not None:
+                return to_do
             run = tx.print_run(job_id)
-            outcomes = tx.outcomes(job_id)
-            substituted = tx.substituted(job_id)
         # Never the whole run in memory (a renewal of a city is many GB of PDF): the sheets of every document counted
-        # one chunk's blob file at a time, then each print file's documents read by their byte ranges as it is written.
+        # one chunk's blob file at a time; each print file's documents are read by their byte ranges as it is written.
         by_blob: dict[str, list[dict[str, Any]]] = {}
         for item in run:
             by_blob.setdefault(item["blob_path"], []).append(item)
@@ -303,22 +324,45 @@ class DocumentJobs:
             del whole
         by_blob.clear()
         groups = renewal.print_files(run, max_sheets=self.settings.max_sheets, mailing=self.settings.mailing)
+        with self.store.transaction() as tx:
+            planned = tx.plan_print(job_id, [[i["document_id"] for i in group] for group in groups])
+            if planned is None:  # another worker recorded them meanwhile
+                planned = tx.print_files_to_do(job_id) or []
+        log.info("job %s: %d print files to write", job_id, len(planned))
+        return planned
 
-        def contents() -> Iterator[list[bytes]]:
-            for group in groups:
-                yield [self.store.read_blob(i["blob_path"], i["blob_offset"], i["size"]) for i in group]
+    def write_print_file(self, job_id: str, file_no: int) -> None:
+        """Write one print file of the job (its documents read by their byte ranges) and record it."""
+        with self.store.transaction() as tx:
+            group = tx.print_file_items(job_id, file_no)
+        if group is None:  # written already (a redelivery); the manifest too unless its writer died first
+            with self.store.transaction() as tx:
+                left = tx.print_files_to_do(job_id)
+                state = tx.get_job(job_id)["state"]
+            if left == [] and state == "assembling":
+                self._finish_print(job_id)
+            return
+        contents = [self.store.read_blob(i["blob_path"], i["blob_offset"], i["size"]) for i in group]
+        meta = self.print_files.write_one(job_id, file_no + 1, contents)
+        del contents
+        meta.update(
+            persons=len({i["person_id"] for i in group}),
+            first_postal_code=group[0]["postal_code"],
+            last_postal_code=group[-1]["postal_code"],
+        )
+        with self.store.transaction() as tx:
+            last = tx.finish_print_file(job_id, file_no, meta)
+        if last:
+            self._finish_print(job_id)
 
-        written = self.print_files.write(job_id, contents(), {})
-        files = []
-        for meta, group in zip(written, groups, strict=True):
-            files.append(
-                {
-                    **meta,
-                    "persons": len({i["person_id"] for i in group}),
-                    "first_postal_code": group[0]["postal_code"],
-                    "last_postal_code": group[-1]["postal_code"],
-                }
-            )
+    def _finish_print(self, job_id: str) -> dict[str, Any]:
+        """The manifest of the written print files; the job succeeded (or failed, when a chunk did)."""
+        job = self.get(job_id)
+        with self.store.transaction() as tx:
+            run = tx.print_run(job_id)
+            outcomes = tx.outcomes(job_id)
+            substituted = tx.substituted(job_id)
+            files = tx.print_file_metas(job_id)
         doc = renewal.manifest(
             job=job,
             files=files,
