@@ -156,6 +156,18 @@ class EmbeddedFont(TTFont):
         self._prepared: dict[str, tuple[dict[int, int], list[list[int]], int, int]] = {}
         self._descriptors: dict[str, list[bytes]] = {}  # subset's base font name -> its descriptor around the ref
 
+    def subset_maker(self):
+        """The maker of this font's subsets from their glyphs' compressed parts (font_subsets), made once."""
+        maker = self.__dict__.get("_subset_maker")
+        if maker is None:
+            from .font_subsets import SubsetMaker  # noqa: PLC0415 - it reads this module's faces
+
+            with _lock:
+                maker = self.__dict__.get("_subset_maker")
+                if maker is None:
+                    maker = self._subset_maker = SubsetMaker(self.face)
+        return maker
+
     def prepare(self, doc: pdfdoc.PDFDocument, wording: str) -> bool:
         """Give the characters of `wording` their codes first, in a document where nothing is drawn yet, and start
         whatever else the document draws (names, addresses, dates) on a subset of its own: the wording's subsets

@@ -67,19 +67,25 @@ def _widths(values: list[float]) -> bytes:
     return ("[ " + " \n  ".join(lines) + " ]").encode()
 
 
-def _subset_parts(font: EmbeddedFont, n: int, subset: list[int]) -> tuple[bytes, bytes, bytes, bytes, bytes]:
-    """Subset `n` of `font`: its base font name, widths array, ToUnicode stream (dictionary entries + data), font
-    program stream (dictionary entries + data) and FontDescriptor around the program's reference."""
+def _subset_parts(font: EmbeddedFont, n: int, subset: list[int], *, shared: bool = False):
+    """Subset `n` of `font`: its base font name, widths array, compressed ToUnicode map, font program stream
+    (dictionary entries, compressed data) and FontDescriptor around the program's reference. A person's subset is
+    made from the glyphs' parts kept compressed (font_subsets); a template's (`shared`, made once) is compressed
+    whole, the smaller, as it is copied into every document."""
     face = font.face
     base_font_name = b"".join((ttfonts.SUBSETN(n), b"+", face.name, face.subfontNameX))
-    key = (font.fontName, base_font_name, tuple(subset))
+    key = (font.fontName, base_font_name, tuple(subset), shared)
     found = _subsets.get(key)
     if found is None:
         name = base_font_name.decode("pdfdoc")
         widths = _widths(list(map(face.getCharWidth, subset)))
         cmap = zlib.compress(ttfonts.makeToUnicodeCMap(name, subset).encode("latin-1"))
-        raw = face.makeSubset(subset)
-        program = b"/Filter [ /FlateDecode ] /Length1 %d" % len(raw), zlib.compress(raw)
+        if shared:
+            raw = face.makeSubset(subset)
+            length, data = len(raw), zlib.compress(raw)
+        else:
+            length, data = font.subset_maker().make(subset)
+        program = b"/Filter [ /FlateDecode ] /Length1 %d" % length, data
         head, tail = font.descriptor_parts(name)
         found = (base_font_name, widths, cmap, program, (head, tail))
         with _lock:
@@ -89,9 +95,12 @@ def _subset_parts(font: EmbeddedFont, n: int, subset: list[int]) -> tuple[bytes,
     return found
 
 
-def _subset_objects(font: EmbeddedFont, n: int, subset: list[int], internal: str, first: int) -> list[bytes]:
+def _subset_objects(
+    font: EmbeddedFont, n: int, subset: list[int], internal: str, first: int, *, shared: bool = False
+) -> list[bytes]:
     """The four objects of a subset numbered from `first`: ToUnicode, FontFile2, FontDescriptor, Font."""
-    base_font_name, widths, cmap, (program_dict, program), (head, tail) = _subset_parts(font, n, subset)
+    parts = _subset_parts(font, n, subset, shared=shared)
+    base_font_name, widths, cmap, (program_dict, program), (head, tail) = parts
     return [
         _stream(first, b"/Filter [ /FlateDecode ]", cmap),
         _stream(first + 1, program_dict, program),
@@ -110,7 +119,7 @@ def _shared_block(font: EmbeddedFont, subsets: list[list[int]], prefix: str, fir
         names = []
         for n, subset in enumerate(subsets):
             internal = f"{prefix}+{n}"
-            objects += _subset_objects(font, n, subset, internal, first + 4 * n)
+            objects += _subset_objects(font, n, subset, internal, first + 4 * n, shared=True)
             names.append((internal, first + 4 * n + 3))
         found = (objects, names)
         with _lock:
