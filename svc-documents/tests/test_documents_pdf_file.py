@@ -132,6 +132,18 @@ def test_every_cross_reference_entry_gives_its_objects_offset(renderer):
                 assert font.get_object()["/FontDescriptor"]["/FontFile2"].get_object().get_data(), name
 
 
+def test_every_font_a_page_draws_with_is_in_its_resources_and_embedded(renderer):
+    for name, content in written(renderer).items():
+        reader = PdfReader(io.BytesIO(content), strict=True)
+        for page in reader.pages:
+            fonts = page["/Resources"]["/Font"]
+            drawn = set(re.findall(r"(/F\d+\+\d+) [\d.]+ Tf", page.get_contents().get_data().decode("latin-1")))
+            assert drawn and drawn <= set(fonts), (name, drawn - set(fonts))
+            for font in drawn:
+                descriptor = fonts[font].get_object()["/FontDescriptor"]
+                assert descriptor["/FontName"] == fonts[font].get_object()["/BaseFont"], name
+
+
 def test_a_broken_offset_is_seen(renderer):
     """The check above can fail: one offset moved by a byte is reported."""
     content = renderer.render(model("eligibility_certificate"))
