@@ -99,10 +99,10 @@ def whose(unknown: Sequence[Unknown]) -> str:
 
 def amount_facts(fact: str, known: Mapping[str, int], unknown: Sequence[Unknown]) -> dict[str, str]:
     """The amounts as a reason's facts: `fact.person_id` -> yen, or "unknown"."""
-    return {
-        **{f"{fact}.{pid}": str(v) for pid, v in known.items()},
-        **{f"{fact}.{pid}": "unknown" for pid, _ in unknown},
-    }
+    facts = {f"{fact}.{pid}": str(v) for pid, v in known.items()}
+    for pid, _ in unknown:
+        facts[f"{fact}.{pid}"] = "unknown"
+    return facts
 
 
 @dataclasses.dataclass(frozen=True)

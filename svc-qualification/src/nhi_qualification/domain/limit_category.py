@@ -22,7 +22,7 @@ CAT_A, CAT_I, CAT_U, CAT_E, CAT_O = "ア", "イ", "ウ", "エ", "オ"
 
 
 def ids(members: Sequence[HouseholdMember]) -> str:
-    return ",".join(m.person_id for m in members)
+    return ",".join([m.person_id for m in members])
 
 
 def elder_limit(
