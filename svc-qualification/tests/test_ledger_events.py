@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
 import sqlalchemy as sa
 from records_steps import resident_move_in
 
 from nhi_common.bus import PermanentError
+from nhi_common.errors import DomainError
 from nhi_common.events import Event
 from nhi_qualification.adapters.tables import PLUMBING, certificates
+from nhi_qualification.domain.commands import RecordCertificateIssued
 from nhi_qualification.entrypoints.handlers import documents_issued_handler
+from nhi_qualification.service_layer import ledger as ledger_layer
+from nhi_qualification.service_layer.context import Actor
+
+
+def app_of(service):
+    return service.app
 
 
 def issued(person_id: str, document_id: str, kind: str = "eligibility_certificate", **extra) -> Event:
@@ -73,3 +84,79 @@ def test_a_fetch_of_events_enters_the_ledger_together_each_as_it_would_alone(ser
     # Delivered again (an ack lost): nothing changes.
     assert handle(events[:3]) == [None, None, None]
     assert len(ledger(engine)) == 3 and audited(engine, "certificate.issued") == 3
+
+
+def _as_seen(value, ids: dict[str, str]):
+    """A ledger answer or row with the generated ids and the persons' own named as the other path's."""
+    if isinstance(value, Exception):
+        return (type(value).__name__, getattr(value, "code", ""))
+    return {k: ids.get(v, v) if isinstance(v, str) else v for k, v in value.items() if k not in ("seq", "updated_at")}
+
+
+def test_a_batch_records_what_the_certificates_one_at_a_time_would(service, engine):
+    """Random sequences of certificates (repeats, a document again for another holder, a given id again, new ones
+    replacing old ones, unknown persons) recorded one at a time for one household and as batches for another: the
+    same answers, ledger and audit rows, the households' ids aside."""
+    resident_move_in(service, household="H00000001", ids=("000000001", "000000002", "000000003"))
+    resident_move_in(service, household="H00000002", ids=("000000011", "000000012", "000000013"))
+    handle_many = ledger_layer.record_certificates_issued
+    rng = random.Random(7)
+    actor = Actor("svc-documents", business_date=dt.date(2026, 11, 24))
+    sequence = []
+    for n in range(120):
+        person = rng.choice(["1", "2", "3", "3", "9"])  # 9: no such person
+        document = f"{rng.randint(0, 60):04d}"  # repeats: a document again, for its holder or another
+        kind = rng.choice(["eligibility_certificate", "eligibility_certificate", "elderly_recipient_certificate"])
+        given = f"{rng.randint(0, 20):036d}" if rng.random() < 0.1 else ""
+        sequence.append((person, document, kind, given, n))
+
+    def command(prefix: str, person: str, document: str, kind: str, given: str) -> RecordCertificateIssued:
+        return RecordCertificateIssued(
+            kind=kind,
+            person_id=f"0000000{prefix}{person}" if person != "9" else f"99999999{prefix}",
+            certificate_id=given[:-1] + prefix if given else "",
+            issued_on=dt.date(2026, 11, 5),
+            valid_until=dt.date(2027, 7, 31),
+            document_id=f"{prefix}-{document}",
+        )
+
+    alone = []
+    for person, document, kind, given, _n in sequence:
+        try:
+            alone.append(
+                ledger_layer.record_certificate_issued(
+                    app_of(service), command("0", person, document, kind, given), actor
+                )
+            )
+        except DomainError as error:
+            alone.append(error)
+    together = []
+    start = 0
+    while start < len(sequence):
+        size = rng.randint(1, 30)
+        part = sequence[start : start + size]
+        together += handle_many(app_of(service), [(command("1", p, d, k, g), actor) for p, d, k, g, _n in part])
+        start += size
+
+    ids = {}  # the batch path's generated ids and names -> the single path's
+    for one, other in zip(alone, together, strict=True):
+        if isinstance(one, dict) and isinstance(other, dict):
+            ids[other["certificate_id"]] = one["certificate_id"]
+    ids.update({f"00000001{p}": f"00000000{p}" for p in "123"} | {"H00000002": "H00000001"})
+    ids.update({f"1-{d:04d}": f"0-{d:04d}" for d in range(61)})
+    assert [_as_seen(o, {}) for o in alone] == [_as_seen(t, ids) for t in together]
+    assert sum(isinstance(o, dict) for o in alone) > 40 and sum(isinstance(o, Exception) for o in alone) > 10
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(certificates).order_by(certificates.c.seq))]
+        table = PLUMBING["audit_log"]
+        details = [
+            (r.target_id, r.detail)
+            for r in conn.execute(sa.select(table).where(table.c.action == "certificate.issued").order_by(table.c.seq))
+        ]
+    first = [_as_seen(r, {}) for r in rows if r["household_id"] == "H00000001"]
+    second = [_as_seen(r, ids) for r in rows if r["household_id"] == "H00000002"]
+    assert first == second and any(r["collect"] for r in first)
+    half = len(details) // 2
+    assert half > 40 and details[:half] == [
+        (ids[t], d.replace("00000001", "00000000")) for t, d in details[half:]
+    ]  # the same certificates, each replacing as many as before

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from nhi_common import paging
 from nhi_common.plumbing import utcnow
 
+from .. import bulk
 from ..tables import certificates, periods
 from .periods import covering
 
@@ -32,6 +33,52 @@ class CertificateRepository:
 
     def add(self, **values: Any) -> None:
         self.conn.execute(sa.insert(certificates).values(updated_at=utcnow(), **values))
+
+    def by_documents(self, document_ids: list[str]) -> dict[str, Any]:
+        """`by_document` of several documents in one statement: the first certificate recorded for each."""
+        found: dict[str, Any] = {}
+        for part in bulk.id_slices(self.conn, list(dict.fromkeys(document_ids))):
+            query = (
+                sa.select(certificates)
+                .where(bulk.one_of(self.conn, certificates.c.document_id, part))
+                .order_by(certificates.c.seq)
+            )
+            for row in self.conn.execute(query):
+                found.setdefault(row.document_id, row)
+        return found
+
+    def uncollected(self, person_ids: list[str], kinds: Iterable[str]) -> list:
+        """The issued certificates of these persons and kinds not yet to be collected (what `mark_replaced` marks),
+        in one statement, in the order recorded."""
+        found: list = []
+        for part in bulk.id_slices(self.conn, list(dict.fromkeys(person_ids))):
+            query = (
+                sa.select(certificates)
+                .where(
+                    bulk.one_of(self.conn, certificates.c.person_id, part),
+                    certificates.c.kind.in_(sorted(set(kinds))),
+                    certificates.c.state == "issued",
+                    certificates.c.collect == sa.false(),
+                )
+                .order_by(certificates.c.seq)
+            )
+            found += self.conn.execute(query).all()
+        return found
+
+    def add_many(self, rows: list[dict[str, Any]]) -> None:
+        """Record several certificates (each with every column `add` is given), in order, in one statement."""
+        if rows:
+            now = utcnow()
+            self.conn.execute(sa.insert(certificates), [{"updated_at": now, **r} for r in rows])
+
+    def mark_collected(self, certificate_ids: list[str]) -> None:
+        """These certificates are to be collected (a newer one of their kind was issued), in one statement."""
+        for part in bulk.id_slices(self.conn, certificate_ids):
+            self.conn.execute(
+                sa.update(certificates)
+                .where(bulk.one_of(self.conn, certificates.c.certificate_id, part))
+                .values(collect=True, updated_at=utcnow())
+            )
 
     def update(self, certificate_id: str, **values: Any) -> None:
         self.conn.execute(
