@@ -202,6 +202,21 @@ def test_a_household_whose_70_to_74_member_is_not_insured_is_not_decided(batches
     assert sorted(d.household_id for d in rows(engine, burden_determinations)) == ["H0000501", "H0000503"]
 
 
+def test_the_result_list_names_why_a_household_stored_as_facts_is_pending(batches, engine, writes):
+    # One household without the 70–74 member's income (pending), one decided: the list of the job's results says
+    # whose income is missing for the first, from its explanation decided again, and nothing for the second.
+    add_household(engine, "H0000601", [("800060101", "1954-09-09", True)])
+    add_household(engine, "H0000602", [("800060201", "1953-03-03", True)])
+    batches.record_income_facts([income("800060201", 2025, 0, 800_000, 0)], BATCH)
+    job = batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)
+    batches.wait(30)
+    listed = batches.target_list(job["job_id"])["households"]
+    assert [(h["household_id"], h["pending"], h["burden_ratio"], h["pending_reason"]) for h in listed] == [
+        ("H0000601", True, "判定保留", "所得が未確定のため判定保留（暫定2割）：800060101 の所得"),
+        ("H0000602", False, "2割", ""),
+    ]
+
+
 def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, engine, writes):
     # Both turn 75 in December; the first leaves the second (still 74) and a 73-year-old behind.
     add_household(

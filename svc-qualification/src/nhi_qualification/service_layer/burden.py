@@ -139,11 +139,12 @@ def explained_result(facts: str, household_id: str, determination_id: str, as_of
     return decision_json(decision, household_id, determination_id, births, {})
 
 
-def explained(rows: list) -> list:
-    """Stored determinations with their result as answered: those stored as facts explained again."""
+def explained(rows: list, needed=lambda row: True) -> list:
+    """Stored determinations with their result as answered: those stored as facts explained again (only the rows
+    `needed` says need it; the others keep their result "")."""
     out = []
     for r in rows:
-        if getattr(r, "facts", None) is None:
+        if getattr(r, "facts", None) is None or not needed(r):
             out.append(r)
             continue
         fields = dict(r._mapping) if hasattr(r, "_mapping") else dict(vars(r))

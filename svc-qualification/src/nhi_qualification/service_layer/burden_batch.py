@@ -93,8 +93,9 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
 def result_row(r) -> dict[str, Any]:
     """One row of the result list from a stored determination of the job (BurdenJobResult)."""
     # BURDEN-PENDING names whose income is missing and which facts are unknown.
-    pending = next((x for x in json.loads(r.result).get("reasons", []) if x["rule_id"] == "BURDEN-PENDING"), None)
-    why = pending["summary"] if pending is not None and r.pending else ""
+    reasons = json.loads(r.result).get("reasons", []) if r.pending else []
+    pending = next((x for x in reasons if x["rule_id"] == "BURDEN-PENDING"), None)
+    why = pending["summary"] if pending is not None else ""
     return {
         "household_id": r.household_id,
         "determination_id": r.determination_id,

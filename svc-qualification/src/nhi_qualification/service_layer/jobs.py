@@ -237,7 +237,10 @@ class Jobs:
                     "job": views.job_dict(job),
                     "title": burden_batch.TITLE,
                     "rows": [],
-                    "households": [burden_batch.result_row(r) for r in burden.explained(found)],
+                    # A row names its reasons only while pending (result_row): the others are not explained again.
+                    "households": [
+                        burden_batch.result_row(r) for r in burden.explained(found, lambda r: bool(r.pending))
+                    ],
                     "summary": uow.burden.job_summary(job_id),
                     "next_cursor": cursor,
                 }
