@@ -1,5 +1,7 @@
 """PDF rendering with reportlab: embedded TrueType fonts only (a fallback font per run of characters the primary font
 lacks), every text fitted to its box (smaller, then wrapped, else refused), metadata with the real creation date.
+The pages are drawn on a reportlab canvas; the file is written by pdf_file (reportlab's own serialiser only for what
+it does not write).
 
 Apart from that date the output is byte-identical for the same input (invariant=1)."""
 
