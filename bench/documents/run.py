@@ -388,8 +388,17 @@ class Bench:
             )
             answer.raise_for_status()
             job_id = answer.json()["job_id"]
+            refused: list[int] = []
             while True:
-                job = self.http.get(f"/api/v1/jobs/{job_id}", headers=self.headers("batch")).json()
+                polled = self.http.get(f"/api/v1/jobs/{job_id}", headers=self.headers("batch"))
+                if polled.status_code != 200:  # a poll refused (503 while a service is busy, 429): asked again
+                    refused.append(polled.status_code)
+                    if len(refused) > 240:
+                        raise RuntimeError(f"GET /api/v1/jobs/{job_id} refused {len(refused)} times: {polled.text}")
+                    print(f"  poll answered {polled.status_code}: {polled.text[:200]}", flush=True)
+                    time.sleep(0.25)
+                    continue
+                job = polled.json()
                 phases.setdefault(job["state"], time.perf_counter() - started)  # when each state was first seen
                 if job["total"] and job["done"] + job["failed"] >= job["total"]:
                     phases.setdefault("chunks_done", time.perf_counter() - started)  # then the print files
