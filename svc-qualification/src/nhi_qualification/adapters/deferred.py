@@ -13,6 +13,7 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from nhi_common.errors import Conflict
 
@@ -94,9 +95,16 @@ def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> 
 def insert_numbered(conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows whose `key` the database numbers, and return their numbers in the rows' order: on PostgreSQL the
     numbers are taken from the column's sequence in one statement (ascending, as inserts one at a time would take
-    them) and the rows copied with them; elsewhere an insert returning them in order."""
+    them) and the rows copied with them; on SQLite they follow the highest rowid, as SQLite gives them; elsewhere an
+    insert returning them in order."""
     if not rows:
         return []
+    if conn.dialect.name == "sqlite":
+        # The transaction holds the database's write lock (BEGIN IMMEDIATE): the next rowids are the highest + 1 on.
+        highest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c[key]), 0))).scalar_one()
+        numbers = list(range(highest + 1, highest + 1 + len(rows)))
+        conn.execute(sa.insert(table), [{key: n, **row} for n, row in zip(numbers, rows, strict=True)])
+        return numbers
     if not copying(conn):
         result = conn.execute(sa.insert(table).returning(table.c[key], sort_by_parameter_order=True), rows)
         return list(result.scalars())
@@ -121,6 +129,24 @@ def update_by_key(table: sa.Table, key: str) -> sa.Update:
             table.c.version == sa.bindparam("k_version", type_=table.c.version.type),
         )
         .values(**values)
+    )
+
+
+@functools.cache
+def update_from_arrays(table: sa.Table, key: str) -> sa.TextClause:
+    """PostgreSQL: `update_by_key` of many rows in one statement, each parameter an array of one column's values."""
+    dialect = postgresql.dialect()
+    columns = [c for c in table.c if c.name != key]
+    arrays = [
+        f"CAST(:k_key AS {table.c[key].type.compile(dialect=dialect)}[])",
+        f"CAST(:k_version AS {table.c.version.type.compile(dialect=dialect)}[])",
+        *(f"CAST(:v_{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns),
+    ]
+    names = ", ".join(['"k_key"', '"k_version"', *(f'"v_{c.name}"' for c in columns)])
+    assignments = ", ".join(f'"{c.name}" = v."v_{c.name}"' for c in columns)
+    return sa.text(
+        f'UPDATE "{table.name}" AS t SET {assignments} FROM unnest({", ".join(arrays)}) AS v({names}) '
+        f'WHERE t."{key}" = v."k_key" AND t."version" = v."k_version"'
     )
 
 
@@ -165,7 +191,15 @@ class KeptRows:
         ]
         if inserts:
             insert(conn, self.table, inserts)
-        if updates:
-            result = conn.execute(update_by_key(self.table, self.key), updates)
-            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+        if not updates:
+            return
+        if copying(conn):
+            # one statement: the rows as arrays, unnested and joined to the table by key and version read
+            columns = {name: [u[name] for u in updates] for name in updates[0]}
+            result = conn.execute(update_from_arrays(self.table, self.key), columns)
+            if result.rowcount != len(updates):
                 raise ChangedMeanwhile(self.table.name, len(updates), result.rowcount)
+            return
+        result = conn.execute(update_by_key(self.table, self.key), updates)
+        if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+            raise ChangedMeanwhile(self.table.name, len(updates), result.rowcount)

@@ -123,10 +123,14 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self._forget()  # the rows read may have been changed back
             raise
 
-    def cache_reads(self, *, person_ids: list[str] = (), household_ids: list[str] = ()) -> None:
+    def cache_reads(self, *, person_ids: list[str] = (), household_ids: list[str] = (), members: bool = True) -> None:
         for repository in (self.persons, self.households, self.periods, self.statuses):
             repository.cache_reads()
         self.households.prefetch(list(household_ids))
+        if not members:
+            self.persons.prefetch(person_ids, ())
+            self.statuses.prefetch(list(person_ids))
+            return
         self.households.prefetch_branches(list(person_ids))
         self.changes.prefetch_intake(list(household_ids))
         self.persons.prefetch(person_ids, household_ids)
@@ -139,8 +143,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if not self.conn.in_transaction() or self.persons._rows is None:
             raise RuntimeError("writes are kept back only in a writing unit of work that caches its reads")
         self._deferring = True
-        for repository in (self.persons, self.households, self.changes, self.journal):
+        for repository in (self.households, self.changes, self.journal):
             repository.defer_writes()
+        self.persons.defer_writes(self.write_kept)
         self.periods.defer_writes(self.write_kept)
         sa.event.listen(self.conn, "before_execute", self._before_execute)
 
@@ -181,7 +186,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             list(self.periods.kept),
             list(self.changes.kept),
             len(self.journal.kept),
-            len(self.persons.pending_versions),
+            list(self.persons.pending_versions),
         )
         self._frames.append(frame)
         try:
@@ -201,7 +206,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.periods.kept = periods
             self.changes.kept = changes
             del self.journal.kept[audited:]
-            del self.persons.pending_versions[versions:]
+            self.persons.pending_versions = versions
             self._forget()  # the rows read may have been changed back
             raise
         self._frames.pop()

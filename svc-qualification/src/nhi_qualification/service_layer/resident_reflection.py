@@ -37,6 +37,8 @@ def apply_resident_changes(app: App, changes: list[ResidentChange], actor: Actor
         uow.cache_reads(
             person_ids=[p.person_id for c in changes for p in c.persons],
             household_ids=[c.household_id for c in changes],
+            # a batch that only records (転居, 氏名変更, ...) reads no members, periods, 枝番 or intake items
+            members=any(c.change_kind in AUTOMATIC or c.change_kind in MOVE_INS for c in changes),
         )
         claimed = uow.journal.claim_inbox_many([c.change_id for c in changes], CONSUMER)
         # The changes' rows go per table, not per change: written when a read needs them or at commit.

@@ -63,11 +63,13 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     def _nested(self) -> contextlib.AbstractContextManager: ...
 
-    def cache_reads(self, *, person_ids: list[str] = (), household_ids: list[str] = ()) -> None:  # noqa: B027
+    def cache_reads(  # noqa: B027
+        self, *, person_ids: list[str] = (), household_ids: list[str] = (), members: bool = True
+    ) -> None:
         """Keep persons, households, current periods and statuses once read, for the rest of this unit of work (the
         store's own writes keep them true; a savepoint rolled back drops them), and read the persons and households
-        named, with the households' members, at once. A batch of changes that each read the same rows again asks
-        for it; nothing by default."""
+        named, with the households' members (`members`: their periods, 枝番 and open intake items too), at once. A
+        batch of changes that each read the same rows again asks for it; nothing by default."""
 
     def defer_writes(self) -> None:  # noqa: B027 - an optional hook: a store may write at once
         """Keep this unit of work's writes back and write them per table when something needs them in the store (a

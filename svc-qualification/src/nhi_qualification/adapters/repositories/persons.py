@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,9 +53,11 @@ class PersonRepository:
         # Inserts and updates kept back while the unit of work defers writes (defer_writes), written by `write_kept`.
         self.kept: deferred.KeptRows | None = None
 
-    def defer_writes(self) -> None:
-        """Keep inserts and updates back (the cache holds the rows they give) until `write_kept`."""
+    def defer_writes(self, write_all: Callable[[], None]) -> None:
+        """Keep inserts and updates back (the cache holds the rows they give) until `write_kept`; `write_all` is the
+        unit of work's, which writes every kept-back row (in its savepoints)."""
         self.kept = deferred.KeptRows(persons, "person_id")
+        self.write_all = write_all
 
     def write_kept(self) -> None:
         if self.kept:
@@ -234,6 +236,8 @@ class PersonRepository:
     def flush(self) -> None:
         """Write the versions kept so far, in the order they were taken."""
         if self.pending_versions:
+            if self.kept is not None:
+                self.write_all()  # the persons first, and inside the open savepoints (a COPY goes unseen)
             rows, self.pending_versions = self.pending_versions, []
             if self.kept is not None:
                 deferred.insert(self.conn, person_versions, rows)  # a batch's many: one COPY on PostgreSQL
