@@ -255,9 +255,35 @@ def render(args) -> dict[str, float]:
 
 
 def _schemas() -> dict[str, str]:
+    """Schemas of this run's own (`bench_documents_<pid>_<service>`): two runs at once on one PostgreSQL (two
+    engineers on one machine) must not drop each other's tables."""
     from nhi_devtools.suite import SERVICES
 
-    return {prefix: f"{SCHEMA_PREFIX}{name.replace('-', '_')}" for name, _script, prefix in SERVICES}
+    return {prefix: f"{SCHEMA_PREFIX}{os.getpid()}_{name.replace('-', '_')}" for name, _script, prefix in SERVICES}
+
+
+def _orphans(url: str) -> list[str]:
+    """Schemas left by runs whose process is gone (a run killed before its cleanup)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        names = conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %(prefix)s", {"prefix": SCHEMA_PREFIX + "%"}
+        ).scalars()
+        found = []
+        for name in names:
+            pid = name[len(SCHEMA_PREFIX) :].split("_", 1)[0]
+            if not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                found.append(name)
+            except PermissionError:
+                pass
+    engine.dispose()
+    return found
 
 
 def _drop(url: str, schemas) -> None:
@@ -303,7 +329,7 @@ class Bench:
 
         self.url, self.persons = url, persons
         self.schemas = _schemas()
-        _drop(url, self.schemas.values())
+        _drop(url, [*self.schemas.values(), *_orphans(url)])
         env = {"NHI_BUSINESS_DATE": BUSINESS_DATE, "LOG_LEVEL": "WARNING", "DOCUMENTS_JOB_CHUNK_SIZE": "200"}
         env["GATEWAY_RATE_LIMIT_PER_SECOND"] = "0"  # one subject drives the whole load: measure the work, not the limit
         for prefix, schema in self.schemas.items():
