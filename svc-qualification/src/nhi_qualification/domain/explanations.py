@@ -54,30 +54,28 @@ _INSURED, _SPECIFIC, _HEAD = 1, 2, 4
 
 def facts_text(members: Sequence[HouseholdMember], incomes: Mapping[str, IncomeFacts]) -> str:
     """The facts of one decision, compactly: [version, [[person_id, birth_date, flags, income or null], ...]], an
-    income being [taxable, gross, kyu_tadashigaki, non_taxed (0/1), public_pension, total] of the income year."""
+    income being [taxable, gross, kyu_tadashigaki, non_taxed (0/1), public_pension, total] of the income year.
+    Written as text directly (a batch writes one per household it stores); decided_facts reads it."""
     people = []
     for m in members:
         i = incomes.get(m.person_id)
-        people.append(
-            [
-                m.person_id,
-                m.birth_date.isoformat(),
-                (_INSURED if m.insured else 0)
-                | (_SPECIFIC if m.is_specific_same_household else 0)
-                | (_HEAD if m.is_head else 0),
-                None
-                if i is None
-                else [
-                    i.taxable_income,
-                    i.gross_income,
-                    i.kyu_tadashigaki_income,
-                    1 if i.non_taxed else 0,
-                    i.public_pension_income,
-                    i.total_income,
-                ],
-            ]
+        income = (
+            "null"
+            if i is None
+            else f"[{_amount(i.taxable_income)},{_amount(i.gross_income)},{_amount(i.kyu_tadashigaki_income)},"
+            f"{1 if i.non_taxed else 0},{_amount(i.public_pension_income)},{_amount(i.total_income)}]"
         )
-    return _JSON([RULES_VERSION, people])
+        flags = (
+            (_INSURED if m.insured else 0)
+            | (_SPECIFIC if m.is_specific_same_household else 0)
+            | (_HEAD if m.is_head else 0)
+        )
+        people.append(f'[{_JSON(m.person_id)},"{m.birth_date.isoformat()}",{flags},{income}]')
+    return f"[{RULES_VERSION},[{','.join(people)}]]"
+
+
+def _amount(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 def decided_facts(text: str, income_year: int) -> tuple[list[HouseholdMember], dict[str, IncomeFacts]]:
