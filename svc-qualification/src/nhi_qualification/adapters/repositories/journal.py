@@ -12,7 +12,7 @@ from nhi_common import paging
 from nhi_common.errors import Conflict, IdempotencyReuse
 from nhi_common.plumbing import IdempotencyConflict, Plumbing, utcnow
 
-from .. import bulk
+from .. import bulk, deferred
 from ..tables import PLUMBING
 
 
@@ -93,8 +93,7 @@ class Journal:
             for e, c in zip(event_ids, claimed, strict=True)
             if c
         ]
-        if rows:
-            self.conn.execute(sa.insert(inbox), rows)
+        deferred.insert(self.conn, inbox, rows)  # one COPY on PostgreSQL
         return claimed
 
     def recall(self, operator_id: str, key: str, operation: str, request: bytes) -> bytes | None:
