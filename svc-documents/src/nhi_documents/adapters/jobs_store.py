@@ -25,6 +25,22 @@ items = metadata.tables["document_job_items"]
 queue = metadata.tables["print_queue"]
 sequences = metadata.tables["certificate_sequences"]
 print_tasks = metadata.tables["document_job_print_files"]
+
+
+def _printed() -> sa.Select:
+    """A job's items with their document's blob range: what the print files are made of."""
+    return sa.select(
+        items.c.person_id,
+        items.c.household_id,
+        items.c.postal_code,
+        items.c.kind,
+        items.c.document_id,
+        documents.c.blob_path,
+        documents.c.blob_offset,
+        documents.c.size,
+    ).join(documents, documents.c.id == items.c.document_id)
+
+
 START_JOB = "StartDocumentsJob"
 
 
@@ -191,17 +207,7 @@ class SqlJobRecords:
 
     def print_run(self, job_id: str) -> list[dict[str, Any]]:
         query = (
-            sa.select(
-                items.c.person_id,
-                items.c.household_id,
-                items.c.postal_code,
-                items.c.kind,
-                items.c.document_id,
-                documents.c.blob_path,
-                documents.c.blob_offset,
-                documents.c.size,
-            )
-            .join(documents, documents.c.id == items.c.document_id)
+            _printed()
             .where(items.c.job_id == job_id, items.c.outcome == "issued")
             .order_by(items.c.postal_code, items.c.household_id, items.c.person_id, items.c.kind)
         )
@@ -241,20 +247,7 @@ class SqlJobRecords:
         ids = json.loads(row.document_ids)
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
-            query = (
-                sa.select(
-                    items.c.person_id,
-                    items.c.household_id,
-                    items.c.postal_code,
-                    items.c.kind,
-                    items.c.document_id,
-                    documents.c.blob_path,
-                    documents.c.blob_offset,
-                    documents.c.size,
-                )
-                .join(documents, documents.c.id == items.c.document_id)
-                .where(items.c.job_id == job_id, items.c.document_id.in_(ids[start : start + 500]))
-            )
+            query = _printed().where(items.c.job_id == job_id, items.c.document_id.in_(ids[start : start + 500]))
             found.update((r.document_id, dict(r._mapping)) for r in self.conn.execute(query))
         return [found[i] for i in ids]
 
