@@ -294,7 +294,10 @@ class DocumentJobs:
         if to_do and self.dispatch is not None:
             self.dispatch(
                 [
-                    (SUBJECT, _message(f"{job_id}.print.{no}", job_id, {"job_id": job_id, "step": "print", "file_no": no}))
+                    (
+                        SUBJECT,
+                        _message(f"{job_id}.print.{no}", job_id, {"job_id": job_id, "step": "print", "file_no": no}),
+                    )
                     for no in to_do
                 ]
             )
