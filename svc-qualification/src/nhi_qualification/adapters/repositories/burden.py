@@ -153,18 +153,20 @@ class BurdenRepository:
         facts = BurdenFacts()
         members, incomes = facts.members, facts.incomes
         # Plain tuples, in the order selected: a chunk of the 8/1 batch reads some 20,000 of them.
-        for pid, hid, birth, head, insured, specific, year, *amounts in self.conn.execute(query).tuples():
-            member = household_member(pid, birth, insured=bool(insured), head=head == pid, specific=bool(specific))
+        for pid, hid, birth, head, is_insured, is_specific, income_year, *amounts in self.conn.execute(query).tuples():
+            member = household_member(
+                pid, birth, insured=bool(is_insured), head=head == pid, specific=bool(is_specific)
+            )
             if member is not None:
                 if hid in members:
                     members[hid].append(member)
                 else:
                     members[hid] = [member]
-            if year is not None:
+            if income_year is not None:
                 taxable, gross, kyu, non_taxed, pension, total = amounts
                 incomes[pid] = IncomeFacts(
                     pid,
-                    year,
+                    income_year,
                     None if taxable is None else int(taxable),
                     None if gross is None else int(gross),
                     None if kyu is None else int(kyu),
