@@ -801,6 +801,10 @@ def batch(args) -> None:
                 result_bytes = q(
                     "SELECT coalesce(sum(octet_length(result)), 0) FROM burden_determinations WHERE job_id = :j"
                 )
+                # Since migration 0016 a batch keeps the facts it decided on instead of the explanation text.
+                facts_bytes = q(
+                    "SELECT coalesce(sum(octet_length(facts)), 0) FROM burden_determinations WHERE job_id = :j"
+                )
                 if kind == "age75_loss":
                     acted = q("SELECT count(*) FROM job_results WHERE job_id = :j AND outcome = 'lost'")
                     what = (
@@ -835,7 +839,7 @@ def batch(args) -> None:
             rows_out = sum(written.values())
             print(
                 f"  rows written: {written} ({rows_out / elapsed:,.0f} rows/s); "
-                f"stored explanation text {result_bytes / 1e6:.1f} MB"
+                f"stored explanation text {result_bytes / 1e6:.1f} MB, facts decided on {facts_bytes / 1e6:.1f} MB"
             )
             peaks = [max((r for _t, r, _x in samples), default=_rss_mb())] + [
                 max((xs[i] for _t, _r, xs in samples), default=0.0) for i in range(len(extra))
