@@ -356,6 +356,102 @@ class PullConsumer:
         self._stopping = True
 
 
+class BatchConsumer(PullConsumer):
+    """A durable pull consumer that hands each fetch (up to `batch` events) to `handle_batch` at once, in a worker
+    thread: one transaction for the lot, not one per event, under one trace span (the first message's trace its
+    parent, the others linked). `handle_batch` answers each event's outcome in order: anything but an exception when
+    done (acked); a PermanentError when it can never be (terminated); another exception when it may be later
+    (delivered again after `retry_delay`; every event of the fetch when the batch itself failed, e.g. the database
+    away). `expected`: exceptions that are waits, not failures, and are not logged. Exactly once rests on what the
+    handler records with what the events did (inbox claims, a ledger keeping a document once), not on the acks: an ack
+    lost in a crash brings a duplicate that changes nothing."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        handle_batch: Callable[[list[Event]], list[Any]],
+        batch: int = 50,
+        retry_delay: Callable[[Exception, int], float] | None = None,
+        expected: tuple[type[Exception], ...] = (),
+    ) -> None:
+        super().__init__(
+            bus,
+            stream=stream,
+            durable=durable,
+            subject=subject,
+            handler=lambda event, _headers: _raise_first(handle_batch([event])),
+            batch=batch,
+        )
+        self.handle_batch = handle_batch
+        self.retry_delay = retry_delay or (lambda _exc, delivered: min(RETRY_MAX_DELAY, 2.0 ** (delivered - 1)))
+        self.expected = expected
+
+    async def _handle_fetched(self, loop: asyncio.AbstractEventLoop, messages: list) -> None:
+        from opentelemetry import trace
+
+        readable, events, contexts = [], [], []
+        for msg in messages:
+            headers = dict(msg.headers or {})
+            try:
+                event = Event.from_message(headers, msg.data)
+            except ValueError as exc:
+                log.error("consumer %s: unreadable message on %s terminated: %s", self.durable, msg.subject, exc)
+                await msg.term()
+                continue
+            readable.append(msg)
+            events.append(event)
+            contexts.append(telemetry.extract(headers))
+        if not events:
+            return
+
+        def work() -> list[Any]:
+            links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in contexts[1:]]
+            with telemetry.tracer(__name__).start_as_current_span(
+                f"{self.subject} process", context=contexts[0], kind=trace.SpanKind.CONSUMER, links=links
+            ) as span:
+                span.set_attribute("messaging.system", "nats")
+                span.set_attribute("messaging.destination.name", self.subject)
+                span.set_attribute("messaging.batch.message_count", len(events))
+                return self.handle_batch(events)
+
+        try:
+            outcomes = await loop.run_in_executor(None, work)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is away: every event again later
+            log.warning("consumer %s: batch of %d failed: %s", self.durable, len(events), type(exc).__name__)
+            outcomes = [exc] * len(events)
+        failed = [
+            o for o in outcomes if isinstance(o, Exception) and not isinstance(o, (PermanentError, *self.expected))
+        ]
+        if failed:
+            log.warning(
+                "consumer %s: %d of %d events to be delivered again: %s",
+                self.durable,
+                len(failed),
+                len(outcomes),
+                type(failed[0]).__name__,
+            )
+        for msg, event, outcome in zip(readable, events, outcomes, strict=True):
+            if isinstance(outcome, PermanentError):
+                log.error(
+                    "consumer %s: event %s rejected: %s", self.durable, event.id, outcome, extra={"event_id": event.id}
+                )
+                await msg.term()
+            elif isinstance(outcome, Exception):
+                await msg.nak(delay=self.retry_delay(outcome, _deliveries(msg)))
+            else:
+                await msg.ack()
+                self.processed += 1
+
+
+def _raise_first(outcomes: list[Any]) -> None:
+    if outcomes and isinstance(outcomes[0], Exception):
+        raise outcomes[0]
+
+
 def _deliveries(msg) -> int:
     try:
         return int(msg.metadata.num_delivered)

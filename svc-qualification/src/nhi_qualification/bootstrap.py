@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from nhi.qualification.v1 import qualification_pb2, qualification_pb2_grpc
 from nhi_common import db, rpc, telemetry
+from nhi_common.bus import BatchConsumer
 from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.runtime import ServiceRuntime
 
@@ -18,7 +19,7 @@ from .adapters.unit_of_work import SqlUnitOfWork
 from .adapters.vault import MyNumberVault
 from .entrypoints import jobs_worker
 from .entrypoints.grpc_api import AUDITED_READS, QualificationServicer
-from .entrypoints.handlers import BatchedConsumer, documents_issued_handler
+from .entrypoints.handlers import documents_issued_handler
 from .service_layer.app import App
 from .service_layer.jobs import Jobs
 from .settings import Settings
@@ -85,7 +86,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
         jobs_worker.consume(runtime, jobs)
         # The certificates svc-documents issues, a fetch of them in one transaction (the annual renewal's pace).
         runtime.consumers.append(
-            BatchedConsumer(
+            BatchConsumer(
                 runtime.bus,
                 stream="NHI_EVENTS",
                 durable="qualification-documents",
