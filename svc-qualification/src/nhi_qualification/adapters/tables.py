@@ -143,7 +143,7 @@ certificates = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, server_default="issued", index=True),
     sa.Column("collect", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("returned_on", sa.Date),
-    sa.Column("document_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("document_id", sa.String(36), nullable=False, server_default="", index=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("updated_at", TZ, nullable=False),
 )
