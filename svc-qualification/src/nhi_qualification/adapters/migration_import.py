@@ -59,7 +59,10 @@ def import_households(
                     return counts
     except bulk.DuplicateKey as exc:
         raise RuleViolation(
-            exc.table, f"the file holds the same key twice ({exc.detail}); nothing was loaded", code="DUPLICATE_KEY"
+            exc.table,
+            f"the file holds the same key twice ({exc.detail}); nothing was loaded",
+            rule="uniqueItems",
+            code="DUPLICATE_KEY",
         ) from None
     for batch in _batches(records):
         with engine.begin() as conn:
