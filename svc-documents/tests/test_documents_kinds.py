@@ -3,6 +3,7 @@ blank with pdftoppm, the fallback font for 𠮷 and IVS with pdffonts, and the r
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -779,3 +780,54 @@ def test_a_worker_dying_between_the_last_print_file_and_the_manifest_is_made_goo
     assert len(written) == 1  # not written again
     assert jobs.get(job["job_id"])["state"] == "succeeded"
     assert jobs.manifest(job["job_id"])["totals"]["documents"] == 3
+
+
+def test_a_chunk_claimed_for_the_first_time_skips_the_look_up_of_items_done_and_a_redelivered_one_makes_it(
+    engine, renderer, tmp_path
+):
+    """A chunk's items are committed only with its end: its first claim has none to look up (the look-up read every
+    item of the job for each chunk when the table's statistics were stale). A chunk delivered again after its worker
+    died mid-chunk is still checked, and issues each document once."""
+    looked_up: list[int] = []
+
+    class CountingStore(SqlJobStore):
+        @contextlib.contextmanager
+        def transaction(self):
+            with super().transaction() as tx:
+                original = tx.items_done
+
+                def items_done(job_id, person_ids):
+                    looked_up.append(len(person_ids))
+                    return original(job_id, person_ids)
+
+                tx.items_done = items_done
+                yield tx
+
+    sent: list = []
+    store = CountingStore(engine, FileBlobStore(tmp_path / "blobs"))
+    jobs = DocumentJobs(
+        service=service(engine, renderer, person()),
+        insured=OneInsured(),
+        store=store,
+        print_files=MergedPdfFiles(tmp_path / "print"),
+        dispatch=sent.extend,
+    )
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    _subject, plan = sent.pop(0)
+    jobs.handle_message(plan.data)
+    _subject, chunk = sent.pop(0)
+    with store.transaction() as tx:  # a worker claimed the chunk and died before finishing it
+        assert tx.claim_chunk(job["job_id"], chunk.data["chunk_no"]) is not None
+    jobs.handle_message(chunk.data)  # delivered again
+    assert looked_up == [1]
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+    assert jobs.manifest(job["job_id"])["totals"]["documents"] == 3
+
+    looked_up.clear()
+    second = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-2")
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+    assert looked_up == [] and jobs.get(second["job_id"])["state"] == "succeeded"

@@ -167,6 +167,12 @@ class SqlJobRecords:
         ).first()
         return json.loads(row.person_ids)
 
+    def chunk_claimed_before(self, job_id: str, chunk_no: int) -> bool:
+        state = self.conn.execute(
+            sa.select(chunks.c.state).where(chunks.c.job_id == job_id, chunks.c.chunk_no == chunk_no)
+        ).scalar()
+        return state == "running"
+
     def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
         for start in range(0, len(person_ids), 500):

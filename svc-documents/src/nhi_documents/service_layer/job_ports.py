@@ -63,6 +63,9 @@ class JobRecords(Protocol):
     def claim_chunk(self, job_id: str, chunk_no: int) -> list[list[str]] | None:
         """The chunk's [person id, household id, postal code] rows, or None when it is done (a redelivery)."""
 
+    def chunk_claimed_before(self, job_id: str, chunk_no: int) -> bool:
+        """Whether the chunk was claimed already and not finished (a delivery again)."""
+
     def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]: ...
 
     def add_items(self, rows: list[dict[str, Any]]) -> None:

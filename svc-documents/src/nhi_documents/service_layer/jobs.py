@@ -201,11 +201,14 @@ class DocumentJobs:
         job = self.get(job_id)
         run = Run.of(job)
         with self.store.transaction() as tx:
+            again = tx.chunk_claimed_before(job_id, chunk_no)
             persons = tx.claim_chunk(job_id, chunk_no)
             if persons is None:
                 complete = job["state"] == "assembling"
-            else:
+            elif again:  # delivered again (its worker died, or was slow to ack): what it did is not done twice
                 done = {person_id for person_id, _kind in tx.items_done(job_id, [p[0] for p in persons])}
+            else:  # a chunk's items are committed only with its end, in one transaction: a first claim has none
+                done = set()
         if persons is None:
             if complete:  # the worker that closed the last chunk died before the print run: write it now
                 self.assemble(job_id)
