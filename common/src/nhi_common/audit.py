@@ -30,6 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import db
+
 GENESIS = ""
 PURGED = "audit.purged"  # the action of a purge anchor row
 HASHED = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail", "purpose")
@@ -238,24 +240,13 @@ def append_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         values["row_hash"] = prev = row_hash(values, prev)
         written.append(values)
     if all(v.keys() == written[0].keys() for v in written):
-        if len(written) > 1 and conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-            _copy(conn, table, written)  # one COPY: building and parsing a many-row insert costs more than it
+        if len(written) > 1 and db.can_copy(conn):
+            db.copy_rows(conn, table, written)  # one COPY: building and parsing a many-row insert costs more than it
             return
         conn.execute(sa.insert(table), written)
         return
     for values in written:  # rows of different columns (a caller's own extras): one insert each, in order
         conn.execute(sa.insert(table).values(**values))
-
-
-def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """COPY rows (all with the same keys) into `table` through the connection's own psycopg connection, in its
-    transaction."""
-    columns = list(rows[0])
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for values in rows:
-                copy.write_row([values[c] for c in columns])
 
 
 @sa.event.listens_for(sa.engine.Engine, "commit")

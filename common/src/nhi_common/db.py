@@ -122,3 +122,19 @@ def migrate(engine: sa.Engine, script_location: str | pathlib.Path) -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('nhi-migrate:' || current_schema()))")
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
+
+
+def can_copy(conn: sa.Connection) -> bool:
+    """Whether `copy_rows` works on this connection: PostgreSQL through psycopg."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """COPY rows (all with the keys of the first) into `table`, in order, through the connection's own psycopg
+    connection, so in the caller's transaction (`can_copy` connections only)."""
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])

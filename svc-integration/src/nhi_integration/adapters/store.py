@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.mynumber_keys import MyNumberKeys
 from nhi_common.plumbing import Plumbing, utcnow
 
@@ -50,15 +50,10 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     rows cost more to send as an executemany than to copy), an executemany elsewhere."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+    if db.can_copy(conn):
+        db.copy_rows(conn, table, rows)
+    else:
         conn.execute(sa.insert(table), rows)
-        return
-    columns = list(rows[0])
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
 
 
 def record_receipts(conn: sa.Connection, receipts: list[dict[str, Any]]) -> None:

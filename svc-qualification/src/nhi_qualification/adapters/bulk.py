@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nhi_common import db
+
 COPY_FROM = 50  # below this many rows an executemany is as quick as a COPY
 
 
@@ -20,16 +22,10 @@ def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> 
     """
     if not rows:
         return
-    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg" or len(rows) < COPY_FROM:
+    if db.can_copy(conn) and len(rows) >= COPY_FROM:
+        db.copy_rows(conn, table, rows)
+    else:
         conn.execute(sa.insert(table), rows)
-        return
-    columns = list(rows[0])
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
 
 
 def update_returning(

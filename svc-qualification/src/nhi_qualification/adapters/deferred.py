@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from nhi_common import db
 from nhi_common.errors import Conflict
 
 
@@ -72,24 +73,15 @@ def replaced(table: sa.Table, row, values: dict[str, Any]) -> Any | None:
     return as_row(table, row)._replace(**values)
 
 
-def copying(conn: sa.Connection) -> bool:
-    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
-
-
 def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows (all with the same keys): on PostgreSQL one COPY whatever their number (an executemany of a few
     dozen rows costs more to build and parse than to run), elsewhere an executemany."""
     if not rows:
         return
-    if not copying(conn):
+    if db.can_copy(conn):
+        db.copy_rows(conn, table, rows)
+    else:
         conn.execute(sa.insert(table), rows)
-        return
-    columns = list(rows[0])
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
 
 
 def insert_numbered(conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[int]:
@@ -105,7 +97,7 @@ def insert_numbered(conn: sa.Connection, table: sa.Table, key: str, rows: list[d
         numbers = list(range(highest + 1, highest + 1 + len(rows)))
         conn.execute(sa.insert(table), [{key: n, **row} for n, row in zip(numbers, rows, strict=True)])
         return numbers
-    if not copying(conn):
+    if not db.can_copy(conn):
         result = conn.execute(sa.insert(table).returning(table.c[key], sort_by_parameter_order=True), rows)
         return list(result.scalars())
     numbers = sorted(
@@ -193,7 +185,7 @@ class KeptRows:
             insert(conn, self.table, inserts)
         if not updates:
             return
-        if copying(conn):
+        if db.can_copy(conn):
             # one statement: the rows as arrays, unnested and joined to the table by key and version read
             columns = {name: [u[name] for u in updates] for name in updates[0]}
             result = conn.execute(update_from_arrays(self.table, self.key), columns)
