@@ -138,3 +138,14 @@ def copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
         with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows (all with the same keys) in the caller's transaction: on PostgreSQL one COPY whatever their number
+    (an executemany of a few dozen rows costs more to build and parse than to run), elsewhere an executemany."""
+    if not rows:
+        return
+    if can_copy(conn):
+        copy_rows(conn, table, rows)
+    else:
+        conn.execute(sa.insert(table), rows)

@@ -45,24 +45,13 @@ def record_outcomes(conn: sa.Connection, *, receipt_key: str, outcomes: list[dic
     )
 
 
-def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (all with the same keys) in the caller's transaction: one COPY on PostgreSQL (a batch's few dozen
-    rows cost more to send as an executemany than to copy), an executemany elsewhere."""
-    if not rows:
-        return
-    if db.can_copy(conn):
-        db.copy_rows(conn, table, rows)
-    else:
-        conn.execute(sa.insert(table), rows)
-
-
 def record_receipts(conn: sa.Connection, receipts: list[dict[str, Any]]) -> None:
     """`record_receipt` and `record_outcomes` of several changes in one statement: each a dict of receipt_key,
     change, origin, import_id and outcomes."""
     if not receipts:
         return
     now = utcnow()
-    insert_rows(
+    db.insert_rows(
         conn,
         received_changes,
         [
@@ -389,7 +378,7 @@ class SqlRecords:
         """Note that `consumer` handles each of `receipt_keys` (none handled before: see `claimed`)."""
         if receipt_keys:
             now = utcnow()
-            insert_rows(
+            db.insert_rows(
                 self.conn,
                 self.plumbing.tables["inbox"],
                 [{"event_id": k, "consumer": consumer, "processed_at": now} for k in receipt_keys],

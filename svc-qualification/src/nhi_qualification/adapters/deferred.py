@@ -73,15 +73,7 @@ def replaced(table: sa.Table, row, values: dict[str, Any]) -> Any | None:
     return as_row(table, row)._replace(**values)
 
 
-def insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (all with the same keys): on PostgreSQL one COPY whatever their number (an executemany of a few
-    dozen rows costs more to build and parse than to run), elsewhere an executemany."""
-    if not rows:
-        return
-    if db.can_copy(conn):
-        db.copy_rows(conn, table, rows)
-    else:
-        conn.execute(sa.insert(table), rows)
+insert = db.insert_rows  # one COPY on PostgreSQL, an executemany elsewhere
 
 
 def insert_numbered(conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[int]:
