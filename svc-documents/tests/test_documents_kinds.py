@@ -707,8 +707,9 @@ def _watched_jobs(engine, renderer, tmp_path, reads, written, sent, **settings):
 def test_the_print_files_are_tasks_any_worker_writes_reading_only_their_own_documents(engine, renderer, tmp_path):
     """A city's renewal is many GB of PDF and long to merge: after the last chunk the print run is cut into files
     recorded once, and each file is a message of its own that any worker takes. A file's documents are read (by
-    byte range) only when it is written; the sheets were counted one chunk's blob file at a time. A redelivered file
-    message writes nothing twice; the worker writing the last file writes the manifest."""
+    byte range) only when it is written; the sheets were counted as each document was drawn, so cutting the run
+    reads no PDF. A redelivered file message writes nothing twice; the worker writing the last file writes the
+    manifest."""
     reads: list[str] = []
     written: list[tuple[int, int, int]] = []  # (file number, documents, ranged reads done by then)
     sent: list = []
@@ -734,7 +735,7 @@ def test_the_print_files_are_tasks_any_worker_writes_reading_only_their_own_docu
     }
     assert [f["name"] for f in manifest["files"]] == ["print-0001.pdf", "print-0002.pdf", "print-0003.pdf"]
     assert manifest["totals"]["files"] == 3 and manifest["totals"]["documents"] == 3
-    assert reads.count("whole") == 1  # the chunk's blob file, for the sheets
+    assert reads.count("whole") == 0  # no PDF read back to count its sheets
     # Each file read its own document only: by the time the k-th file was written, k ranged reads had been made.
     assert sorted(written) == [(1, 1, 1), (2, 1, 2), (3, 1, 3)]
     for file in manifest["files"]:
@@ -746,6 +747,35 @@ def test_the_print_files_are_tasks_any_worker_writes_reading_only_their_own_docu
     workers[1].handle_message(print_messages[1].data)
     assert len(written) == 3 and workers[1].manifest(job["job_id"]) == manifest
     assert workers[1].get(job["job_id"])["state"] == "succeeded"
+
+
+def test_items_recorded_without_their_sheets_have_them_counted_from_their_chunk_file(engine, renderer, tmp_path):
+    """A job whose items were recorded before the sheets were (migration 0008) is cut into the same print files:
+    each chunk's blob file is read once to count them."""
+    reads: list[str] = []
+    written: list[tuple[int, int, int]] = []
+    sent: list = []
+    jobs = _watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=2, mailing="person")
+    add_items = SqlJobStore.transaction
+
+    @contextlib.contextmanager
+    def without_sheets(self):
+        with add_items(self) as tx:
+            original = tx.add_items
+            tx.add_items = lambda rows: original([{**row, "sheets": None} for row in rows])
+            yield tx
+
+    jobs.store.transaction = without_sheets.__get__(jobs.store)
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+    manifest = jobs.manifest(job["job_id"])
+    assert reads.count("whole") == 1  # the one chunk's blob file
+    assert manifest["totals"]["documents"] == 3 and manifest["totals"]["sheets"] >= 3
+    for file in manifest["files"]:
+        merged = (tmp_path / "print" / job["job_id"] / file["name"]).read_bytes()
+        assert len(PdfReader(io.BytesIO(merged)).pages) == file["sheets"] <= 2
 
 
 def test_a_worker_dying_between_the_last_print_file_and_the_manifest_is_made_good_by_the_redelivery(

@@ -47,9 +47,10 @@ def define(metadata: sa.MetaData) -> None:
         sa.Column("kind", sa.String(50), primary_key=True),
         sa.Column("household_id", sa.String(100), nullable=False),
         sa.Column("postal_code", sa.String(10), nullable=False, server_default=""),
-        sa.Column("document_id", sa.String(36)),
+        sa.Column("document_id", sa.String(36), index=True),
         sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("chunk_no", sa.Integer, nullable=False),
+        sa.Column("sheets", sa.Integer),  # pages of the issued document, counted as it was drawn (migration 0008)
     )
     # The print files of a job once its last chunk closed (migration 0007): each file's documents in print order, and
     # what was written once a worker wrote it; any worker takes any file.

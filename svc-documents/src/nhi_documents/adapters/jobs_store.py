@@ -35,6 +35,7 @@ def _printed() -> sa.Select:
         items.c.postal_code,
         items.c.kind,
         items.c.document_id,
+        items.c.sheets,
         documents.c.blob_path,
         documents.c.blob_offset,
         documents.c.size,

@@ -282,9 +282,11 @@ class DocumentJobs:
                 continue
             outcomes.setdefault(person_id, "issued")
             issued.append(result)
-            items.append(
-                _item(job_id, chunk_no, person_id, result.household_id, postal_code, kind, "issued", result.document_id)
+            item = _item(
+                job_id, chunk_no, person_id, result.household_id, postal_code, kind, "issued", result.document_id
             )
+            item["sheets"] = self.print_files.sheets(result.content)  # here, in parallel, not in the print planning
+            items.append(item)
         return issued
 
     def assemble(self, job_id: str) -> None:
@@ -316,11 +318,13 @@ class DocumentJobs:
             if to_do is not None:
                 return to_do
             run = tx.print_run(job_id)
-        # Never the whole run in memory (a renewal of a city is many GB of PDF): the sheets of every document counted
-        # one chunk's blob file at a time; each print file's documents are read by their byte ranges as it is written.
+        # The sheets were counted as each document was drawn; an item recorded before that (migration 0008) has its
+        # document counted here. Never the whole run in memory (a renewal of a city is many GB of PDF): one chunk's
+        # blob file at a time; each print file's documents are read by their byte ranges as it is written.
         by_blob: dict[str, list[dict[str, Any]]] = {}
         for item in run:
-            by_blob.setdefault(item["blob_path"], []).append(item)
+            if item["sheets"] is None:
+                by_blob.setdefault(item["blob_path"], []).append(item)
         for path, members in by_blob.items():
             whole = self.store.read_blob(path)
             for item in members:
@@ -457,6 +461,7 @@ def _item(
         "document_id": document_id,
         "outcome": outcome,
         "chunk_no": chunk_no,
+        "sheets": None,
     }
 
 
