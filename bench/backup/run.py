@@ -27,6 +27,9 @@ SCHEMA = "bench_backup"
 
 
 def main() -> None:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--households", type=int, default=600_000)

@@ -87,6 +87,9 @@ def measure(page, url: str) -> tuple[float, float | None]:
 
 
 def main() -> int:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1000, help="size of the demo municipality (make run's)")
     parser.add_argument("--visits", type=int, default=40, help="visits of each screen")

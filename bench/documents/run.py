@@ -595,6 +595,9 @@ def everything(args) -> None:
 
 
 def main() -> None:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler in (("render", render), ("renewal", renewal), ("counter", counter), ("all", everything)):

@@ -101,6 +101,9 @@ def job_seconds(url: str, port: int, persons: int) -> tuple[dict, float]:
 
 
 def main() -> None:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--persons", type=int, default=200_000)

@@ -168,6 +168,9 @@ def token(env: dict[str, str], role: str) -> str:
 
 
 def main() -> None:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--changes", type=int, default=10_000)

@@ -878,6 +878,9 @@ def batch(args) -> None:
 
 
 def main() -> None:
+    from nhi_devtools.suite import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed run still stops what it started and drops what it created
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--persons", type=int, default=1_000_000)

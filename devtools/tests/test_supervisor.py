@@ -168,3 +168,28 @@ def test_env_without_a_running_suite_exits_non_zero_and_says_so(tmp_path):
     assert "no suite is running" in result.stderr
     assert "NATS_URL" not in result.stdout
     assert "export NHI_JWT_SECRET=" in result.stdout  # `make token` still finds the local secrets
+
+
+def test_a_benchmark_killed_with_sigterm_runs_its_cleanup_and_exits_143(tmp_path):
+    """exit_on_sigterm: what a bench started is stopped and what it created is removed by its own `finally`, and a
+    child it started is not left running."""
+    done = tmp_path / "cleaned"
+    script = (
+        "import subprocess, sys, time\n"
+        "from nhi_devtools.suite import exit_on_sigterm\n"
+        "exit_on_sigterm()\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(child.pid, flush=True)\n"
+        "try:\n"
+        "    time.sleep(60)\n"
+        "finally:\n"
+        "    child.terminate(); child.wait(10)\n"
+        f"    open({str(done)!r}, 'w').write('yes')\n"
+    )
+    bench = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child_pid = int(bench.stdout.readline())
+    bench.send_signal(signal.SIGTERM)
+    assert bench.wait(20) == 128 + signal.SIGTERM
+    assert done.read_text() == "yes"
+    with pytest.raises(ProcessLookupError):
+        os.kill(child_pid, 0)

@@ -58,6 +58,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
+def exit_on_sigterm() -> None:
+    """A SIGTERM (a `kill`, a CI timeout) raises SystemExit in the main thread, as Ctrl-C raises KeyboardInterrupt, so
+    that the caller's `with` blocks and `finally` clauses stop the processes it started and drop what it created,
+    instead of the process ending on the spot and leaving them behind."""
+
+    def _exit(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def port_in_use(host: str, port: int) -> bool:
     """True when something listens on host:port (a socket in TIME_WAIT does not count)."""
     with socket.socket() as sock:
