@@ -756,16 +756,16 @@ def test_items_recorded_without_their_sheets_have_them_counted_from_their_chunk_
     written: list[tuple[int, int, int]] = []
     sent: list = []
     jobs = _watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=2, mailing="person")
-    add_items = SqlJobStore.transaction
+    transaction = jobs.store.transaction
 
     @contextlib.contextmanager
-    def without_sheets(self):
-        with add_items(self) as tx:
+    def without_sheets():
+        with transaction() as tx:
             original = tx.add_items
             tx.add_items = lambda rows: original([{**row, "sheets": None} for row in rows])
             yield tx
 
-    jobs.store.transaction = without_sheets.__get__(jobs.store)
+    jobs.store.transaction = without_sheets
     job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
     while sent:
         _subject, message = sent.pop(0)

@@ -282,11 +282,20 @@ class DocumentJobs:
                 continue
             outcomes.setdefault(person_id, "issued")
             issued.append(result)
-            item = _item(
-                job_id, chunk_no, person_id, result.household_id, postal_code, kind, "issued", result.document_id
+            sheets = self.print_files.sheets(result.content)  # counted here, in parallel, not in the print planning
+            items.append(
+                _item(
+                    job_id,
+                    chunk_no,
+                    person_id,
+                    result.household_id,
+                    postal_code,
+                    kind,
+                    "issued",
+                    result.document_id,
+                    sheets,
+                )
             )
-            item["sheets"] = self.print_files.sheets(result.content)  # here, in parallel, not in the print planning
-            items.append(item)
         return issued
 
     def assemble(self, job_id: str) -> None:
@@ -451,6 +460,7 @@ def _item(
     kind: str,
     outcome: str,
     document_id: str | None = None,
+    sheets: int | None = None,
 ) -> dict[str, Any]:
     return {
         "job_id": job_id,
@@ -461,7 +471,7 @@ def _item(
         "document_id": document_id,
         "outcome": outcome,
         "chunk_no": chunk_no,
-        "sheets": None,
+        "sheets": sheets,
     }
 
 
