@@ -11,6 +11,7 @@ from urllib.parse import quote
 import grpc
 import jwt
 import pytest
+from connexion.decorators import FlaskDecorator
 from gateway_checks import SECRET, auth, fields, problem, token
 
 from nhi_common import rpc
@@ -39,6 +40,19 @@ def test_the_root_leads_to_the_console_and_the_swagger_ui_stays(client):
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 302 and response.headers["location"].endswith("/console/")
     assert client.get("/api/v1/ui/").status_code == 200
+
+
+def test_a_handler_is_decorated_once_not_on_every_request(client, backends, monkeypatch):
+    """Connexion's decorators around a handler are built when the operation is registered (operations.py); each
+    request still gets its own parameters."""
+    assert client.get("/api/v1/persons/P1/qualification", headers=auth("counter")).status_code == 200
+    decorated = []
+    monkeypatch.setattr(FlaskDecorator, "decorate", lambda self, function: decorated.append(function))
+    for day in ("2026-04-01", "2026-05-01"):
+        response = client.get("/api/v1/persons/P2/qualification", params={"as_of": day}, headers=auth("counter"))
+        assert response.status_code == 200 and response.json()["as_of"] == day
+        assert backends.recorder.last("GetQualification").as_of == day
+    assert decorated == []
 
 
 def test_healthz_needs_no_token(client):

@@ -19,6 +19,7 @@ from .auth import Verifier, roles_by_operation, scopes_by_operation
 from .grpc_clients import Backends, deadlines
 from .handlers import probes
 from .handlers._common import EXTENSION
+from .operations import ViewFunctions
 from .settings import Settings
 from .validation import validator_map
 from .wsgi_bridge import BufferedWSGI
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FlaskApp:
         validator_map=validator_map(),
         strict_validation=True,
     )
+    app.app.view_functions = ViewFunctions(app.app.view_functions)  # handlers decorated once (operations.py)
     app.add_api(spec, swagger_ui_options=SwaggerUIOptions(swagger_ui=True))
     # Flask behind one thread hop per request instead of a2wsgi's hop per piece of the answer (wsgi_bridge.py).
     app._middleware_app.asgi_app = BufferedWSGI(app.app.wsgi_app)

@@ -50,6 +50,13 @@ class SessionInterface(SecureCookieSessionInterface):
     def __init__(self, secure: str) -> None:
         self._secure = secure
 
+    def open_session(self, app, request):
+        # A request without the cookie (every API call) gets the empty session Flask would give it, without
+        # building the cookie's signer first.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_cookie_name(self, app) -> str:
         return SESSION_COOKIE
 

@@ -29,9 +29,17 @@ def serve() -> int:
         return _serve_workers(settings)
     app = create_app(settings)
     # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
+    # access_log=False: the access log is ours (access.py); uvicorn's, with the path as sent, is never written (its
+    # logger is held at WARNING) but was still formatted for every request.
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=10, lifespan="on"
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+            lifespan="on",
         )
     )
     # uvicorn re-raises the signal it caught once it has drained; a no-op handler lets us finish and exit 0.
@@ -58,6 +66,7 @@ def _serve_workers(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,
         timeout_graceful_shutdown=10,
         lifespan="on",
     )
