@@ -50,7 +50,6 @@ persons = sa.Table(
     sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
     sa.Column("card_registered", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("name_kana_key", sa.String(100), nullable=False, server_default=""),  # domain.kana.search_key
-    sa.Index("ix_persons_kana_birth", "name_kana", "birth_date"),
     sa.Index("ix_persons_kana_key", "name_kana_key"),
     sa.Index("ix_persons_birth_date", "birth_date"),
 )
