@@ -4,9 +4,11 @@ and a chunk's in-memory losses behave like one person after the other."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import random
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -215,6 +217,42 @@ def test_the_result_list_names_why_a_household_stored_as_facts_is_pending(batche
         ("H0000601", True, "判定保留", "所得が未確定のため判定保留（暫定2割）：800060101 の所得"),
         ("H0000602", False, "2割", ""),
     ]
+
+
+def test_each_determination_change_and_event_of_a_redetermination_has_an_id_of_its_own(batches, engine, writes):
+    # Two households of two 70–74 members and one of one: every id a uuid4, each household's change named once
+    # by the events of both its members, and the collector given back what each chunk set aside.
+    add_household(engine, "H0000701", [("800070101", "1953-03-03", True), ("800070102", "1954-09-09", True)])
+    add_household(engine, "H0000702", [("800070201", "1952-10-10", True)])
+    add_household(engine, "H0000703", [("800070301", "1953-03-03", True), ("800070302", "1955-01-01", True)])
+    batches.record_income_facts(
+        [income(pid, 2025, 0, 800_000, 0) for pid in ("800070101", "800070102", "800070201", "800070301")]
+        + [income("800070302", 2025, 0, 800_000, 0)],
+        BATCH,
+    )
+    batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)
+    batches.wait(30)
+    assert gc.get_freeze_count() == 0
+    stored = {d.household_id: d.determination_id for d in rows(engine, burden_determinations)}
+    changed = events(engine, "nhi.v1.qualification.changed")
+    assert sorted(e["person_id"] for e in changed) == [
+        "800070101",
+        "800070102",
+        "800070201",
+        "800070301",
+        "800070302",
+    ]
+    assert {e["determination_id"] for e in changed} == set(stored.values())
+    changes = {e["household_id"]: set() for e in changed}
+    for e in changed:
+        changes[e["household_id"]].add(e["change_id"])
+        assert e["determination_id"] == stored[e["household_id"]]
+    assert all(len(ids) == 1 for ids in changes.values()) and len(set.union(*changes.values())) == 3
+    outbox = PLUMBING["outbox"]
+    event_ids = [r.event_id for r in rows(engine, outbox, outbox.c.nats_subject == "nhi.v1.qualification.changed")]
+    named = [*stored.values(), *set.union(*changes.values()), *event_ids]
+    assert len(set(named)) == len(named) == 3 + 3 + 5
+    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in named)
 
 
 def test_two_losses_in_one_household_and_one_chunk_follow_each_other(batches, engine, writes):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from nhi_common import db, telemetry
+from nhi_common.ids import uuid4_texts
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.events import Event
@@ -38,7 +38,7 @@ def outbox_rows(events: list[Event]) -> list[dict]:
     time, traceparent = now.isoformat(timespec="microseconds"), telemetry.current_traceparent()
     return [
         {
-            "event_id": str(uuid.uuid4()),
+            "event_id": event_id,
             "nats_subject": e.SUBJECT,
             "ce_type": e.TYPE,
             "ce_source": SOURCE,
@@ -48,7 +48,7 @@ def outbox_rows(events: list[Event]) -> list[dict]:
             "traceparent": traceparent,
             "created_at": now,
         }
-        for e in events
+        for event_id, e in zip(uuid4_texts(len(events)), events, strict=True)
     ]
 
 

@@ -37,8 +37,24 @@ def determine_burden(
     year = income_year_for(day=as_of)
     reasons: list[Reason] = [year.reason]
     _check_members(as_of, members)
-    insured = [m for m in members if m.insured and under_75_on(birth_date=m.birth_date, day=as_of)]
-    aged_out = [m for m in members if m.insured and m not in insured]
+    # The members sorted out in one pass, each kept in the members' order (a batch decides every 70–74 household).
+    insured: list[HouseholdMember] = []
+    aged_out: list[HouseholdMember] = []
+    elders: list[HouseholdMember] = []
+    others: list[HouseholdMember] = []
+    specific: list[HouseholdMember] = []
+    other_heads: list[HouseholdMember] = []  # not counted as insured: not insured (擬制世帯主), or past 75
+    for m in members:
+        if m.insured and under_75_on(birth_date=m.birth_date, day=as_of):
+            insured.append(m)
+            (elders if elder_on(birth_date=m.birth_date, day=as_of) else others).append(m)
+        else:
+            if m.insured:
+                aged_out.append(m)
+            if m.is_head:
+                other_heads.append(m)
+        if m.is_specific_same_household:
+            specific.append(m)
     if aged_out:
         reasons.append(
             Reason("ELDER-END", "75歳の誕生日以後のため判定対象外", "年齢計算ニ関スル法律", {"persons": ids(aged_out)})
@@ -50,11 +66,9 @@ def determine_burden(
             rule="BURDEN-3",
             code="NO_INSURED_MEMBER",
         )
-    elders = [m for m in insured if elder_on(birth_date=m.birth_date, day=as_of)]
-    specific = [m for m in members if m.is_specific_same_household]
     # The non-taxed test covers the head even when not insured (擬制世帯主).
-    tax_set = insured + [m for m in members if m.is_head and m not in insured]
-    needed = tax_set + (specific if elders else [])
+    tax_set = insured + other_heads
+    needed = tax_set + specific if elders else tax_set
     if incomes is not None:
         for pid, income in incomes.items():
             if income.income_year != year.year:
@@ -70,7 +84,6 @@ def determine_burden(
     elder_ratio: int | None = None
     elder_cat: str | None = None
     under_cat: str | None = None
-    others = [m for m in insured if m not in elders]
     if not missing:
         assert incomes is not None
         if elders:
@@ -92,8 +105,9 @@ def determine_burden(
         reasons.append(_pending(missing, unknown, year.year, bool(elders)))
 
     persons: list[PersonBurden] = []
+    elder_ids = {m.person_id for m in elders}  # person ids are unique (_check_members): no dataclass comparisons
     for m in insured:
-        if m in elders:
+        if m.person_id in elder_ids:
             period = elder_period(birth_date=m.birth_date)
             persons.append(PersonBurden(m.person_id, True, elder_ratio or 20, elder_cat, period.reasons))
         else:

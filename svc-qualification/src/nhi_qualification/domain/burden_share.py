@@ -31,6 +31,10 @@ class Share:
     unknown: tuple[Unknown, ...]  # the facts the ratio depends on and nobody knows
 
 
+# BURDEN-3's outcome as its facts name it: 3割, 2割, or unknown.
+_RESULT = {True: "30", False: "20", None: "unknown"}
+
+
 def elder_share(
     elders: Sequence[HouseholdMember],
     specific: Sequence[HouseholdMember],
@@ -47,7 +51,7 @@ def elder_share(
             "elders": ids(elders),
             "highest": str(highest),
             "threshold": str(amounts.taxable_3wari),
-            "result": {True: "30", False: "20", None: "unknown"}[three],
+            "result": _RESULT[three],
         }
     )
     summary = f"70–74歳の被保険者の住民税課税所得の最高額 {highest:,}円が{amounts.taxable_3wari:,}円"

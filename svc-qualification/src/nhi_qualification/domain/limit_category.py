@@ -66,9 +66,10 @@ def elder_limit(
 def _low_income(
     tax_set: list[HouseholdMember], incomes: Mapping[str, IncomeFacts], amounts: BurdenAmounts, facts: dict[str, str]
 ) -> tuple[str | None, str, list[Unknown]]:
+    non_taxed = _non_taxed(tax_set, incomes)
     facts["tax_set"] = ids(tax_set)
-    facts["non_taxed_household"] = str(_non_taxed(tax_set, incomes)).lower()
-    if not _non_taxed(tax_set, incomes):
+    facts["non_taxed_household"] = "true" if non_taxed else "false"
+    if not non_taxed:
         return IPPAN, "課税世帯で現役並み所得者がいないため一般", []
     totals, unknown = known_amounts(tax_set, incomes, "total_income")
     pensions, unknown_pensions = known_amounts(tax_set, incomes, "public_pension_income")

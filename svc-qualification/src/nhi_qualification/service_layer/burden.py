@@ -218,8 +218,10 @@ def stored(
     *,
     result_json: str,
     now: dt.datetime | None = None,
+    change_id: str | None = None,
 ) -> tuple[dict[str, Any], list[QualificationChanged]]:
-    """The burden_determinations row and, when ratio or category changed, one changed event per 70–74 person."""
+    """The burden_determinations row and, when ratio or category changed, one changed event per 70–74 person
+    (`change_id` names the change; a new one when not given)."""
     row = {
         "determination_id": determination_id,
         "household_id": household_id,
@@ -241,7 +243,7 @@ def stored(
     row["changed"] = True
     affected = [p for p in decision.persons if p.elder] or list(decision.persons)
     rule_ids = tuple(sorted({r.rule_id for r in decision.reasons if r.rule_id}))
-    change_id = str(uuid.uuid4())
+    change_id = change_id or str(uuid.uuid4())
     change = BurdenChange(
         determination_id,
         old_ratio,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import Any
+
+from nhi_common.ids import uuid4_texts
 
 from ..domain.ages import elder_on
 from ..domain.burden import determine_burden
@@ -51,6 +52,7 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
     now = dt.datetime.now(dt.timezone.utc)
     rows = []
     done = failed = 0
+    ids = iter(uuid4_texts(2 * len(facts.members)))  # a determination id and a change id per household, at most
     for household_id, members in facts.members.items():
         if not any(m.insured and elder_on(birth_date=m.birth_date, day=day) for m in members):
             continue
@@ -73,7 +75,7 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
         # Stored as the facts it was decided on; reading it explains it again (burden.explained).
         row, events = stored(
             decision,
-            str(uuid.uuid4()),
+            next(ids),
             household_id,
             before[:2] if before is not None else None,
             job.business_date,
@@ -81,6 +83,7 @@ def run_chunk(uow: AbstractUnitOfWork, job, params: dict[str, str], chunk) -> tu
             job.job_id,
             result_json="",
             now=now,
+            change_id=next(ids),
         )
         row["facts"] = facts_text(members, incomes)
         rows.append(row)

@@ -8,7 +8,9 @@ itself done and changes nothing. Without a dispatcher the chunks run in a backgr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
 import logging
 import threading
@@ -191,7 +193,7 @@ class Jobs:
             uow.jobs.mark_running(job_id)
             uow.commit()
         try:
-            with self.app.uow() as uow:
+            with _older_objects_set_aside(), self.app.uow() as uow:
                 chunk = uow.jobs.claim(job_id, chunk_no)
                 if chunk is None:
                     return  # done already: a redelivery
@@ -288,6 +290,22 @@ def _check_within_reach(cmd: StartJob, today: dt.date) -> None:
             f"must lie within a year of the business date {today}: from {first} to {last}",
             code=DATE_OUT_OF_RANGE,
         )
+
+
+@contextlib.contextmanager
+def _older_objects_set_aside() -> Iterator[None]:
+    """While a chunk runs, the garbage collector looks only at the objects made since it began.
+
+    A chunk holds tens of thousands of new objects (facts, rows, events) until it commits; each full collection
+    they set off also walked all of the process's older objects (modules, pools, caches), about a tenth of a
+    burden chunk's CPU. gc.freeze() sets those aside and gc.unfreeze() puts them back in the oldest generation
+    (both O(1)), so garbage among them is still collected, later. Chunks of other threads at the same time are
+    only less helped."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _job(uow: AbstractUnitOfWork, job_id: str):
