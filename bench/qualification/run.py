@@ -884,7 +884,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--households", type=int, default=600_000)
+    parser.add_argument(
+        "--households", type=int, default=None, help="default: 3 for every 5 persons (600,000 for 1,000,000)"
+    )
     parser.add_argument(
         "--schema",
         default=os.environ.get("BENCH_SCHEMA", "bench_qualification"),
@@ -933,6 +935,10 @@ def main() -> None:
     b.add_argument("--chunk-size", type=int, default=5000)
     commands.add_parser("_serve-qualification")
     args = parser.parse_args()
+    if args.households is None:
+        args.households = args.persons * 3 // 5
+    if not 0 < args.households <= args.persons:
+        parser.error(f"--households must be between 1 and --persons ({args.persons:,d}), got {args.households:,d}")
     globals()["SCHEMA"] = args.schema
     {"load": load, "confirm": confirm, "batch": batch, "_serve-qualification": serve_qualification, "_drive": drive}[
         args.command
