@@ -47,3 +47,20 @@ def test_every_nullable_field_is_found_through_refs_lists_and_all_of():
     assert absent_as_null(doc, schema) == {
         "members": [{"birth_date": "", "statuses": [{"end": None, "separation_code": None, "start": "2026-04-01"}]}]
     }
+
+
+def test_a_schemas_parts_are_merged_once_not_for_every_answer(monkeypatch):
+    from nhi_gateway import nulls
+
+    merged: list[str] = []
+    merge = nulls._merged
+    monkeypatch.setattr(nulls, "_merged", lambda schema, keyword: merged.append(keyword) or merge(schema, keyword))
+    item = {"allOf": [{"type": "object", "properties": {"end": {"type": "string", "nullable": True}}}]}
+    schema = {"type": "object", "properties": {"rows": {"type": "array", "items": item}}}
+    answers = []
+    for _ in range(3):
+        assert absent_as_null({"rows": [{"end": ""}, {"end": "2026-01-01"}]}, schema) == {
+            "rows": [{"end": None}, {"end": "2026-01-01"}]
+        }
+        answers.append(len(merged))
+    assert answers[0] > 0 and answers == [answers[0]] * 3

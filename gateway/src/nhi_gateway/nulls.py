@@ -7,15 +7,30 @@ from __future__ import annotations
 import typing as t
 
 
+class _Shape(t.NamedTuple):
+    """What absent_as_null reads of a schema, its allOf/anyOf/oneOf parts merged."""
+
+    schema: dict  # held, so no other dict takes its id while the shape is cached
+    properties: dict
+    others: dict | None
+    items: dict
+
+
+# By id of the schema: a response's schemas are the long-lived dicts of the loaded spec (and the items of an array
+# are merged once into a dict of its shape), so their parts are merged once, not again for every answer. A few
+# hundred in all; the bound only guards against a caller that would hand in a new schema with every answer.
+_shapes: dict[int, _Shape] = {}
+_MAX_SHAPES = 10_000
+
+
 def absent_as_null(value: t.Any, schema: dict | None) -> t.Any:
     """`value` (a JSON document) with each "" of a nullable property of `schema` (resolved, no $ref) as None."""
     if not schema:
         return value
     if isinstance(value, dict):
-        properties = _merged(schema, "properties")
-        others = _other_properties(schema)
+        shape = _shape(schema)
         for key, item in value.items():
-            sub = properties.get(key, others)
+            sub = shape.properties.get(key, shape.others)
             if sub is None:
                 continue
             if item == "" and _nullable(sub):
@@ -25,11 +40,21 @@ def absent_as_null(value: t.Any, schema: dict | None) -> t.Any:
             elif isinstance(item, (dict, list)):
                 absent_as_null(item, sub)
     elif isinstance(value, list):
-        items = _merged(schema, "items")
+        items = _shape(schema).items
         if items:
             for item in value:
                 absent_as_null(item, items)
     return value
+
+
+def _shape(schema: dict) -> _Shape:
+    shape = _shapes.get(id(schema))
+    if shape is None:
+        if len(_shapes) >= _MAX_SHAPES:
+            _shapes.clear()
+        shape = _Shape(schema, _merged(schema, "properties"), _other_properties(schema), _merged(schema, "items"))
+        _shapes[id(schema)] = shape
+    return shape
 
 
 def _other_properties(schema: dict) -> dict | None:
