@@ -28,10 +28,12 @@ from nhi_qualification.adapters.tables import (
     persons,
     status_periods,
 )
+from nhi_qualification.domain.commands import StartJob
 from nhi_qualification.domain.errors import NotFound, RuleViolation
 from nhi_qualification.domain.model import Period
 from nhi_qualification.entrypoints.jobs_worker import Worker
 from nhi_qualification.service_layer.context import Actor
+from nhi_qualification.service_layer.jobs import Jobs
 
 CLERK = Actor("clerk-01")
 BATCH = Actor("batch-01")
@@ -434,6 +436,73 @@ def test_burden_redetermination_switches_income_year_on_august_1st_over_nats(bat
     again = wait_job(batches, batches.start_job("burden_redetermination", {"date": "2026-08-01"}, BATCH)["job_id"])
     assert len(events(engine, "nhi.v1.qualification.changed")) == 10
     assert batches.target_list(again["job_id"])["summary"] == {"stored": 0, "changed": 0, "pending": 0}
+
+
+def _chunks(engine, job_id: str) -> list[tuple[int, str, str]]:
+    found = rows(engine, job_chunks, job_chunks.c.job_id == job_id)
+    return sorted((c.chunk_no, c.first_key, c.last_key) for c in found)
+
+
+def test_a_plan_cut_short_goes_on_after_its_last_chunk_and_every_household_is_decided_once(batches, engine):
+    """Chunks are published as they are cut. When a publish fails mid-plan (NATS went away) the plan message comes
+    again: the chunks stored so far are published again and the cut goes on after the last of them."""
+    _redetermination_city(batches, engine)
+    sent: list = []
+    refuse_chunk = [1]
+
+    def dispatch(messages):
+        for _subject, event in messages:
+            if event.data.get("chunk_no") == refuse_chunk[0]:
+                refuse_chunk[0] = None
+                raise ConnectionError("NATS went away")
+            sent.append(event.data)
+
+    jobs = Jobs(batches.app, dispatch=dispatch, chunk_size=2)
+    job_id = jobs.start(StartJob("burden_redetermination", date=dt.date(2026, 8, 1)), BATCH)["job_id"]
+    plan = sent.pop(0)
+    with pytest.raises(ConnectionError):
+        jobs.handle_message(plan)
+    assert [m["chunk_no"] for m in sent] == [0]
+    assert _chunks(engine, job_id) == [(0, "H0000201", "H0000202"), (1, "H0000203", "H0000204")]
+    cut_short = jobs.get(job_id)
+    assert cut_short["state"] == "queued" and cut_short["total"] == 4
+
+    jobs.handle_message(plan)  # delivered again
+    assert [m["chunk_no"] for m in sent] == [0, 0, 1, 2]
+    assert _chunks(engine, job_id) == [
+        (0, "H0000201", "H0000202"),
+        (1, "H0000203", "H0000204"),
+        (2, "H0000205", "H0000205"),
+    ]
+    for message in sent:  # chunk 0 twice: the second finds itself done
+        jobs.handle_message(message)
+    done = jobs.get(job_id)
+    assert done["state"] == "succeeded" and done["total"] == done["done"] == 5 and done["failed"] == 0
+    decided = rows(engine, burden_determinations, burden_determinations.c.job_id == job_id)
+    assert sorted(d.household_id for d in decided) == [f"H00002{n:02d}" for n in range(1, 6)]
+
+
+def test_a_job_does_not_end_while_its_plan_is_still_being_cut(batches, engine):
+    """Workers take the first chunks while the plan goes on: all the chunks cut so far may be done before the
+    last one is cut, and the job still runs until the plan is complete."""
+    _redetermination_city(batches, engine)
+    seen: list[tuple[int, str]] = []
+    holder: dict = {}
+
+    def dispatch(messages):
+        for _subject, event in messages:
+            if event.data.get("step") == "plan":
+                holder["plan"] = event.data
+                continue
+            holder["jobs"].handle_message(event.data)  # a worker takes it at once
+            seen.append((event.data["chunk_no"], holder["jobs"].get(event.data["job_id"])["state"]))
+
+    jobs = holder["jobs"] = Jobs(batches.app, dispatch=dispatch, chunk_size=2)
+    job_id = jobs.start(StartJob("burden_redetermination", date=dt.date(2026, 8, 1)), BATCH)["job_id"]
+    jobs.handle_message(holder["plan"])
+    assert seen == [(0, "running"), (1, "running"), (2, "running")]
+    done = jobs.get(job_id)
+    assert done["state"] == "succeeded" and done["total"] == done["done"] == 5 and done["finished_at"]
 
 
 def test_without_nats_the_chunks_run_in_process(batches, engine):

@@ -35,7 +35,7 @@ def store() -> Store:
 @pytest.fixture
 def app(store) -> App:
     return App(
-        uow=lambda read_only=False: FakeUnitOfWork(store, read_only),
+        uow=lambda read_only=False, reading=False: FakeUnitOfWork(store, read_only or reading),
         vault=FakeVault(),
         insurer_number="139998",
         insured_symbol="みどり",

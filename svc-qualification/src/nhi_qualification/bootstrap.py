@@ -43,8 +43,8 @@ def make_app(
 ) -> App:
     """The use cases' dependencies over a database: units of work, the My Number vault, the numbering."""
 
-    def uow(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, read_only=read_only, after_commit=after_commit)
+    def uow(*, read_only: bool = False, reading: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, read_only=read_only, reading=reading, after_commit=after_commit)
 
     return App(
         uow=uow,

@@ -54,11 +54,22 @@ def outbox_rows(events: list[Event]) -> list[dict]:
 
 class SqlUnitOfWork(AbstractUnitOfWork):
     def __init__(
-        self, engine: sa.Engine, *, read_only: bool = False, after_commit: Callable[[], None] = lambda: None
+        self,
+        engine: sa.Engine,
+        *,
+        read_only: bool = False,
+        reading: bool = False,
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__()
         self.engine = engine
-        self.read_only = read_only
+        # reading: a long read (a job's key stream) beside units of work that write meanwhile. On PostgreSQL an
+        # ordinary transaction, never committed (a server-side cursor needs one), and `streaming` says the read may
+        # go on while others write. On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so there it
+        # is an ordinary read-only unit of work, to be read through and left before anything is written.
+        self.streaming = reading and engine.dialect.name == "postgresql"
+        self.read_only = read_only or (reading and not self.streaming)
+        self.reading = reading
         self.after_commit = after_commit
         self.conn: sa.Connection | None = None
         self._tx = None
@@ -92,7 +103,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.conn.close()
 
     def _commit(self, events: list[Event]) -> None:
-        if self.read_only:
+        if self.read_only or self.reading:
             raise RuntimeError("a read-only unit of work cannot commit")
         if self._deferring:
             self.write_kept()

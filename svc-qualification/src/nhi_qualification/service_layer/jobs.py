@@ -140,53 +140,62 @@ class Jobs:
 
     def run_in_process(self, job_id: str) -> None:
         try:
-            for chunk_no, _first, _last in self.plan(job_id):
+            for chunk_no, _first, _last in list(self.plan(job_id)):  # cut whole first: no key stream left open
                 self.run_chunk(job_id, chunk_no)
         except Exception as exc:  # noqa: BLE001 - a background thread: record the failure on the job
             log.exception("job %s failed", job_id)
             self._fail(job_id, f"{type(exc).__name__}: {exc}")
 
     def handle_message(self, data: dict[str, Any]) -> None:
-        """One message of `nhi.jobs.v1.>`: a plan step (cut into chunks, publish them) or a chunk."""
+        """One message of `nhi.jobs.v1.>`: a plan step (cut into chunks, publish each as it is cut) or a chunk."""
         job_id = data["job_id"]
         if data.get("step") != "plan":
             self.run_chunk(job_id, int(data["chunk_no"]))
             return
+        kind = data["kind"]
         try:
-            chunks = self.plan(job_id)
+            for no, first, last in self.plan(job_id):
+                if self.dispatch is not None:
+                    chunk = {"job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last}
+                    self.dispatch([(SUBJECT_PREFIX + kind, _message(f"{job_id}.{no}", CHUNK_TYPE, job_id, chunk))])
         except (DomainError, ValueError) as exc:  # the job's own parameters cannot be planned: a retry changes nothing
             log.exception("job %s could not be planned", job_id)
             self._fail(job_id, f"{type(exc).__name__}: {exc}")
-            return
-        if chunks and self.dispatch is not None:
-            kind = data["kind"]
-            self.dispatch(
-                [
-                    (
-                        SUBJECT_PREFIX + kind,
-                        _message(
-                            f"{job_id}.{no}",
-                            CHUNK_TYPE,
-                            job_id,
-                            {"job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last},
-                        ),
-                    )
-                    for no, first, last in chunks
-                ]
-            )
 
-    def plan(self, job_id: str) -> list[tuple[int, str, str]]:
-        """Cut the job into key ranges (once); returns the chunks still to do (all of them, on a re-plan)."""
-        with self.app.uow() as uow:
+    def plan(self, job_id: str) -> Iterator[tuple[int, str, str]]:
+        """Cut the job into key ranges and yield the chunks to do, each as soon as it is stored, so that workers
+        start on the first ones while the rest is cut (the key query of a large city takes a while).
+
+        Each chunk goes in a short transaction of its own, its keys counted into the job's total; the job's chunk
+        count stays 0 until the last one is cut, and a job does not end before that (close_if_complete). A plan cut
+        short (the process died, or a publish failed, and the message came again) yields the chunks it had stored
+        that are not done and goes on after the last of them; a plan already cut yields its chunks not done."""
+        with self.app.uow(read_only=True) as uow:
             job = _job(uow, job_id)
             existing = uow.jobs.chunks(job_id)
-            if existing or job.state != "queued" or job.chunks:
-                return [(r.chunk_no, r.first_key, r.last_key) for r in existing if r.state in ("queued", "running")]
-            chunks = uow.jobs.plan(job_id, self._keys(uow, job.kind, json.loads(job.parameters)), self.chunk_size)
-            if not chunks:
-                uow.jobs.close_if_complete(job_id)
+        yield from ((r.chunk_no, r.first_key, r.last_key) for r in existing if r.state in ("queued", "running"))
+        if job.chunks or job.state in ("succeeded", "failed"):
+            return
+        after = existing[-1].last_key if existing else None
+        number = len(existing)
+        with contextlib.ExitStack() as reading:
+            # The keys stream on a connection of their own while each chunk is committed on another; where a read
+            # cannot go on beside writers (SQLite), they are all read, and the read left, first.
+            reader = reading.enter_context(self.app.uow(reading=True))
+            keys = self._keys(reader, job.kind, json.loads(job.parameters))
+            if not reader.streaming:
+                keys = iter(list(keys))
+                reading.close()
+            for first, last, count in _ranges(keys, self.chunk_size, after=after):
+                with self.app.uow() as uow:
+                    uow.jobs.add_chunk(job_id, number, first, last, count)
+                    uow.commit()
+                yield number, first, last
+                number += 1
+        with self.app.uow() as uow:
+            uow.jobs.planned(job_id)
+            uow.jobs.close_if_complete(job_id)
             uow.commit()
-            return chunks
 
     def run_chunk(self, job_id: str, chunk_no: int) -> None:
         with self.app.uow() as uow:
@@ -290,6 +299,24 @@ def _check_within_reach(cmd: StartJob, today: dt.date) -> None:
             f"must lie within a year of the business date {today}: from {first} to {last}",
             code=DATE_OUT_OF_RANGE,
         )
+
+
+def _ranges(keys: Iterator[str], size: int, *, after: str | None) -> Iterator[tuple[str, str, int]]:
+    """(first, last, count) of each run of `size` keys of an ordered key stream (the last run may be shorter),
+    leaving out the keys up to `after` (those of the chunks a plan cut short had stored)."""
+    first = last = None
+    count = 0
+    for key in keys:
+        if after is not None and key <= after:
+            continue
+        if first is None:
+            first = key
+        last, count = key, count + 1
+        if count == size:
+            yield first, last, count
+            first, count = None, 0
+    if first is not None:
+        yield first, last, count
 
 
 @contextlib.contextmanager

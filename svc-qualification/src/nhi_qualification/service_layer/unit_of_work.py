@@ -26,6 +26,10 @@ class AbstractUnitOfWork(abc.ABC):
     age75: Any
     journal: Any
 
+    # True when a read of this unit of work may go on while other units of work write (PostgreSQL's server-side
+    # cursors); False when it must be read through and left first (SQLite's write lock, the fakes).
+    streaming = False
+
     def __init__(self) -> None:
         self.events: list[Event] = []
 

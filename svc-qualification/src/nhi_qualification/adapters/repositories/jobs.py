@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,27 +59,19 @@ class JobRepository:
             .order_by(job_chunks.c.chunk_no)
         ).all()
 
-    def plan(self, job_id: str, keys: Iterator[str], size: int) -> list[tuple[int, str, str]]:
-        """Cut an ordered key stream into ranges of `size` keys and store them; returns the chunks."""
-        chunks: list[tuple[int, str, str]] = []
-        total = count = 0
-        first = last = None
-        for key in keys:
-            if first is None:
-                first = key
-            last, count, total = key, count + 1, total + 1
-            if count == size:
-                chunks.append((len(chunks), first, last))
-                first, count = None, 0
-        if first is not None:
-            chunks.append((len(chunks), first, last))
-        if chunks:
-            self.conn.execute(
-                sa.insert(job_chunks),
-                [{"job_id": job_id, "chunk_no": n, "first_key": a, "last_key": b} for n, a, b in chunks],
-            )
-        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(total=total, chunks=len(chunks)))
-        return chunks
+    def add_chunk(self, job_id: str, chunk_no: int, first_key: str, last_key: str, keys: int) -> None:
+        """Store one chunk of a plan being cut, its keys counted into the job's total."""
+        self.conn.execute(
+            sa.insert(job_chunks).values(job_id=job_id, chunk_no=chunk_no, first_key=first_key, last_key=last_key)
+        )
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(total=jobs.c.total + keys))
+
+    def planned(self, job_id: str) -> None:
+        """The plan is cut: the job's chunk count, until now 0, becomes the number of its chunks."""
+        count = (
+            sa.select(sa.func.count()).select_from(job_chunks).where(job_chunks.c.job_id == job_id).scalar_subquery()
+        )
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(chunks=count))
 
     def claim(self, job_id: str, chunk_no: int):
         """Lock the chunk for this transaction; None when it is done already (a redelivery)."""
@@ -129,6 +121,8 @@ class JobRepository:
         ).first()
         if row is None or row.chunks_done < row.chunks or row.state in ("succeeded", "failed"):
             return False
+        if row.chunks == 0 and row.chunks_done > 0:
+            return False  # chunks done while the plan is still being cut (its count is set when it is)
         failed_chunks = self.conn.execute(
             sa.select(sa.func.count())
             .select_from(job_chunks)
