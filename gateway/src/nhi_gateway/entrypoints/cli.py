@@ -28,20 +28,8 @@ def serve() -> int:
     if settings.workers > 1:
         return _serve_workers(settings)
     app = create_app(settings)
-    # log_config=None keeps our JSON log handler; uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
-    # access_log=False: the access log is ours (access.py); uvicorn's, with the path as sent, is never written (its
-    # logger is held at WARNING) but was still formatted for every request.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=10,
-            lifespan="on",
-        )
-    )
+    # uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
+    server = uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(settings)))
     # uvicorn re-raises the signal it caught once it has drained; a no-op handler lets us finish and exit 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     log.info("gateway listening on http://%s:%d/api/v1 (Swagger UI at /api/v1/ui/)", settings.host, settings.port)
@@ -53,6 +41,20 @@ def serve() -> int:
     return 0
 
 
+def _uvicorn_options(settings: Settings) -> dict:
+    """What one gateway process and the worker processes share. log_config=None keeps our JSON log handler;
+    access_log=False: the access log is ours (access.py), and uvicorn's, with the path as sent, is never written (its
+    logger is held at WARNING) but was still formatted for every request."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+        "lifespan": "on",
+    }
+
+
 def _serve_workers(settings: Settings) -> int:
     """GATEWAY_WORKERS processes sharing one listening socket, under uvicorn's supervisor: it restarts a worker that
     dies and, on SIGTERM or SIGINT, stops each one (every worker drains its open requests first)."""
@@ -60,15 +62,7 @@ def _serve_workers(settings: Settings) -> int:
     from uvicorn.supervisors import Multiprocess
 
     server_config = uvicorn.Config(
-        f"{__name__}:worker_app",
-        factory=True,
-        workers=settings.workers,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        lifespan="on",
+        f"{__name__}:worker_app", factory=True, workers=settings.workers, **_uvicorn_options(settings)
     )
     sock = server_config.bind_socket()
     log.info(
