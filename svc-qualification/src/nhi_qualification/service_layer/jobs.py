@@ -1,9 +1,10 @@
 """Population batches run as jobs (2.5.1 age75_loss, 8/1 burden_redetermination), cut into chunks.
 
 A job is planned into chunks of key ranges (person_id for age75_loss, household_id for
-burden_redetermination). Each chunk is one message on `nhi.jobs.v1.<kind>` (work queue), taken by any
-worker replica, and processed in one transaction that also closes the chunk: a redelivered chunk finds
-itself done and changes nothing. Without a dispatcher the chunks run in a background thread of this process.
+burden_redetermination), each published as soon as it is cut. Each chunk is one message on
+`nhi.jobs.v1.<kind>` (work queue), taken by any worker replica, and processed in one transaction that also
+closes the chunk: a redelivered chunk finds itself done and changes nothing. The job ends once its plan is
+complete and every chunk is closed. Without a dispatcher the chunks run in a background thread of this process.
 """
 
 from __future__ import annotations
