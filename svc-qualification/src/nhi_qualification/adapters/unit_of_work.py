@@ -69,7 +69,6 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         # is an ordinary read-only unit of work, to be read through and left before anything is written.
         self.streaming = reading and engine.dialect.name == "postgresql"
         self.read_only = read_only or (reading and not self.streaming)
-        self.reading = reading
         self.after_commit = after_commit
         self.conn: sa.Connection | None = None
         self._tx = None
@@ -103,7 +102,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.conn.close()
 
     def _commit(self, events: list[Event]) -> None:
-        if self.read_only or self.reading:
+        if self.read_only or self.streaming:
             raise RuntimeError("a read-only unit of work cannot commit")
         if self._deferring:
             self.write_kept()
