@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from nhi_common import db
 from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
-from nhi_common.outbox import OutboxRelay
+from nhi_common.outbox import OutboxRelay, RelayPaused
 from nhi_common.plumbing import Plumbing, define_tables, operator_key
 from nhi_devtools.natsserver import EmbeddedNats
 
@@ -103,6 +105,82 @@ def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path
                 .where(tables["outbox"].c.published_at.is_(None))
             ).scalar_one()
         assert unpublished == 0
+    finally:
+        runtime.stop()
+        server.stop()
+        engine.dispose()
+
+
+def _relay_setup(tmp_path):
+    server = EmbeddedNats(tmp_path / "nats").start()
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    metadata = sa.MetaData()
+    tables = define_tables(metadata)
+    metadata.create_all(engine)
+    return server, engine, tables, Plumbing(metadata, "urn:test")
+
+
+def _outbox_state(engine, outbox) -> list[tuple[int, bool, int]]:
+    """(n, published, attempts) of every outbox row, in outbox order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(outbox.c.data, outbox.c.published_at, outbox.c.attempts).order_by(outbox.c.seq)
+        ).all()
+    return [(json.loads(r.data)["n"], r.published_at is not None, r.attempts) for r in rows]
+
+
+def test_the_relay_sends_a_whole_batch_at_once_and_the_stream_keeps_the_outbox_order(tmp_path):
+    server, engine, tables, plumbing = _relay_setup(tmp_path)
+    runtime = BusRuntime()
+    try:
+        bus = Bus(server.url, "test")
+        runtime.call(bus.connect())
+        with engine.begin() as conn:  # more than two of the relay's batches, written before it starts
+            for n in range(1200):
+                plumbing.add_event(
+                    conn, nats_subject="nhi.v1.qualification.changed", type="t.v1", subject=str(n), data={"n": n}
+                )
+        relay = OutboxRelay(engine, tables["outbox"], bus, batch=500)
+        assert [runtime.call(relay.run_once()) for _ in range(4)] == [500, 500, 200, 0]
+        assert all(published for _n, published, _a in _outbox_state(engine, tables["outbox"]))
+
+        async def stored() -> list[int]:
+            info = await bus.js.stream_info("NHI_EVENTS")
+            first = info.state.first_seq
+            return [
+                json.loads((await bus.js.get_msg("NHI_EVENTS", seq)).data)["n"]
+                for seq in range(first, first + info.state.messages)
+            ]
+
+        assert runtime.call(stored(), timeout=60) == list(range(1200))
+        runtime.call(bus.close())
+    finally:
+        runtime.stop()
+        server.stop()
+        engine.dispose()
+
+
+def test_the_relay_marks_published_only_what_was_acknowledged_up_to_the_first_refusal(tmp_path):
+    server, engine, tables, plumbing = _relay_setup(tmp_path)
+    runtime = BusRuntime()
+    try:
+        bus = Bus(server.url, "test")
+        runtime.call(bus.connect())
+        with engine.begin() as conn:
+            for n in range(10):  # the sixth goes to a subject no stream takes: NATS answers "no responders"
+                subject = "nowhere.v1.changed" if n == 5 else "nhi.v1.qualification.changed"
+                plumbing.add_event(conn, nats_subject=subject, type="t.v1", subject=str(n), data={"n": n})
+        relay = OutboxRelay(engine, tables["outbox"], bus)
+        with pytest.raises(RelayPaused, match="NoStreamResponseError"):
+            runtime.call(relay.run_once())
+        state = _outbox_state(engine, tables["outbox"])
+        assert [n for n, published, _a in state if published] == [0, 1, 2, 3, 4]
+        assert [(n, attempts) for n, _p, attempts in state if attempts] == [(5, 1)]
+        with pytest.raises(RelayPaused):  # tried again, first, and still refused: nothing after it is marked
+            runtime.call(relay.run_once())
+        assert [(n, attempts) for n, _p, attempts in _outbox_state(engine, tables["outbox"]) if attempts] == [(5, 2)]
+        assert relay.published == 5
+        runtime.call(bus.close())
     finally:
         runtime.stop()
         server.stop()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import sqlalchemy as sa
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from . import telemetry
 from .bus import Bus
@@ -16,8 +16,27 @@ from .plumbing import utcnow
 log = logging.getLogger(__name__)
 
 
+class RelayPaused(Exception):
+    """A batch stopped at an event NATS did not take (or did not acknowledge in time); it is tried again."""
+
+
+def _end_publish_span(span: trace.Span, ack: asyncio.Future) -> None:
+    if ack.cancelled():
+        span.set_status(trace.StatusCode.ERROR, "no acknowledgement")
+    elif ack.exception() is not None:
+        span.record_exception(ack.exception())
+        span.set_status(trace.StatusCode.ERROR)
+    span.end()
+
+
+def _why_not(ack: asyncio.Future) -> str:
+    return "no acknowledgement" if not ack.done() or ack.cancelled() else type(ack.exception()).__name__
+
+
 class OutboxRelay:
     """Polls the outbox table (and wakes early when told a transaction committed an event)."""
+
+    ack_timeout = 5.0  # for the acknowledgements of a batch, after its last event was sent
 
     def __init__(
         self, engine: sa.Engine, outbox: sa.Table, bus: Bus, *, batch: int = 500, interval: float = 0.5
@@ -58,45 +77,73 @@ class OutboxRelay:
             )
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many were published."""
+        """Publish one batch; returns how many were published.
+
+        The batch goes out pipelined: every event is sent before any acknowledgement is awaited, so one socket write
+        carries many events and the acks come back together (one at a time, each publish waited a round trip and
+        paid a write and a read of its own). NATS stores what one connection sends in the order sent. Only the run
+        of events acknowledged from the first one on is marked published; the rest goes again from the first one
+        not acknowledged, and what of it was stored already (an ack lost or late) is dropped by JetStream as a
+        duplicate of its Nats-Msg-Id. Only an event the stream refused outright while it took the next one could
+        come out of order, where before it held the relay up (it still does: it is tried again, first)."""
         loop = asyncio.get_running_loop()
         rows = await loop.run_in_executor(None, self._pending)
         if not rows:
             return 0
         tracer = telemetry.tracer(__name__)
-        done: list[int] = []
+        acks: list[asyncio.Future] = []
         try:
             for row in rows:
-                event = Event(
-                    id=row.event_id,
-                    source=row.ce_source,
-                    type=row.ce_type,
-                    subject=row.ce_subject,
-                    time=row.ce_time,
-                    data={},
-                )
-                parent = telemetry.extract({"traceparent": row.traceparent} if row.traceparent else {})
-                with tracer.start_as_current_span(
-                    f"{row.nats_subject} publish", context=parent, kind=trace.SpanKind.PRODUCER
-                ) as span:
-                    span.set_attribute("messaging.system", "nats")
-                    span.set_attribute("messaging.destination.name", row.nats_subject)
-                    span.set_attribute("messaging.message.id", row.event_id)
-                    headers = event.headers()
-                    telemetry.inject(headers)
-                    await self.bus.js.publish(row.nats_subject, row.data.encode(), headers=headers, timeout=5)
-                done.append(row.seq)
-        except Exception as exc:  # noqa: BLE001 - NATS unavailable: keep what went out, retry the rest
-            if rows and len(done) < len(rows):
-                await loop.run_in_executor(None, self._bump_attempts, rows[len(done)].seq)
-            log.warning("outbox relay paused after %d events: %s", len(done), type(exc).__name__)
-            if done:
-                await loop.run_in_executor(None, self._mark, done)
-                self.published += len(done)
-            raise
-        await loop.run_in_executor(None, self._mark, done)
-        self.published += len(done)
+                acks.append(await self._send(tracer, row))
+        except Exception:  # noqa: BLE001 - not even sent (NATS gone): what was sent is still awaited below
+            pass
+        if acks:
+            await asyncio.wait(acks, timeout=self.ack_timeout)
+        done: list[int] = []
+        for row, ack in zip(rows, acks, strict=False):
+            if not ack.done() or ack.cancelled() or ack.exception() is not None:
+                break
+            done.append(row.seq)
+        for ack in acks:
+            if not ack.done():
+                ack.cancel()  # releases its place among the client's pending publishes; it goes again
+        if done:
+            await loop.run_in_executor(None, self._mark, done)
+            self.published += len(done)
+        if len(done) < len(rows):
+            reason = _why_not(acks[len(done)]) if len(done) < len(acks) else "not sent"
+            await loop.run_in_executor(None, self._bump_attempts, rows[len(done)].seq)
+            log.warning("outbox relay paused after %d events: %s", len(done), reason)
+            raise RelayPaused(reason)
         return len(done)
+
+    async def _send(self, tracer: trace.Tracer, row: sa.Row) -> asyncio.Future:
+        """Send one outbox row; the future of its acknowledgement, whose arrival ends the row's publish span."""
+        event = Event(
+            id=row.event_id, source=row.ce_source, type=row.ce_type, subject=row.ce_subject, time=row.ce_time, data={}
+        )
+        parent = telemetry.extract({"traceparent": row.traceparent} if row.traceparent else {})
+        span = tracer.start_span(
+            f"{row.nats_subject} publish",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": row.nats_subject,
+                "messaging.message.id": row.event_id,
+            },
+        )
+        headers = event.headers()
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        try:
+            ack = await self.bus.js.publish_async(row.nats_subject, row.data.encode(), headers=headers)
+        except BaseException as exc:
+            span.record_exception(exc)
+            span.set_status(trace.StatusCode.ERROR)
+            span.end()
+            raise
+        ack.add_done_callback(lambda future: _end_publish_span(span, future))
+        return ack
 
     async def run(self) -> None:
         """Relay until cancelled."""

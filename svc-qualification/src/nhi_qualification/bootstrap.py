@@ -84,7 +84,8 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     runtime.app, runtime.jobs = app, jobs
     if runtime.bus is not None:
         jobs_worker.consume(runtime, jobs)
-        # The certificates svc-documents issues, a fetch of them in one transaction (the annual renewal's pace).
+        # The certificates svc-documents issues, a fetch of them in one transaction (the annual renewal's pace: its
+        # relay sends a chunk's events at once, and each transaction costs some ten statements and a WAL flush).
         runtime.consumers.append(
             BatchConsumer(
                 runtime.bus,
@@ -92,6 +93,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
                 durable="qualification-documents",
                 subject="nhi.v1.document.issued",
                 handle_batch=documents_issued_handler(app),
+                batch=250,
             )
         )
     return runtime
