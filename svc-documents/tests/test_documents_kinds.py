@@ -861,3 +861,124 @@ def test_a_chunk_claimed_for_the_first_time_skips_the_look_up_of_items_done_and_
         _subject, message = sent.pop(0)
         jobs.handle_message(message.data)
     assert looked_up == [] and jobs.get(second["job_id"])["state"] == "succeeded"
+
+
+class ManyQualification(FakeQualification):
+    """FakeQualification for any number of persons: each id asked is a person of its own, due the 資格確認書."""
+
+    def get_person(self, person_id, *, operator_id, business_date):
+        return dataclasses.replace(self.p, person_id=person_id)
+
+    def certificates_due(self, person_id, *, operator_id, business_date):
+        return CertificatesDue(
+            person_id, DAY, (CertificateDue("eligibility_certificate", person_id, D(2025, 8, 1), D(2026, 7, 31)),)
+        )
+
+
+class PagedInsured:
+    """InsuredList in memory: `count` persons in person-id order, `page` at a time, as svc-qualification pages them."""
+
+    def __init__(self, count: int, page: int) -> None:
+        self.ids = [f"9{n:08d}" for n in range(1, count + 1)]
+        self.page = page
+        self.asked_after: list[str] = []
+
+    def list_insured(self, *, as_of, after, operator_id, business_date, births=(None, None)):
+        self.asked_after.append(after)
+        rest = [i for i in self.ids if i > after] if after else self.ids
+        page = rest[: self.page]
+        more = len(rest) > self.page
+        return [InsuredPerson(i, "H1", D(1954, 5, 2), "399-0101") for i in page], (page[-1] if more else "")
+
+
+def _paged_jobs(engine, renderer, tmp_path, insured, dispatch) -> DocumentJobs:
+    svc = service(engine, renderer, person())
+    svc.qualification = ManyQualification(person())
+    return DocumentJobs(
+        service=svc,
+        insured=insured,
+        store=SqlJobStore(engine, FileBlobStore(tmp_path / "blobs")),
+        print_files=MergedPdfFiles(tmp_path / "print"),
+        dispatch=dispatch,
+        chunk_size=2,
+    )
+
+
+def _issued_persons(engine, job_id: str) -> list[str]:
+    items = sa.Table("document_job_items", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        return sorted(
+            conn.execute(
+                sa.select(items.c.person_id).where(items.c.job_id == job_id, items.c.outcome == "issued")
+            ).scalars()
+        )
+
+
+def test_the_plan_hands_on_each_chunk_as_it_is_stored_and_the_job_ends_only_once_it_is_complete(
+    engine, renderer, tmp_path
+):
+    """Listing a city's insured takes a while: each chunk is published as soon as it is stored, so workers start
+    while the rest is listed. Here every chunk is worked the moment it is published, i.e. all of them close before
+    the plan is complete: the job stays running meanwhile (its total growing), and the plan's end assembles it."""
+    insured = PagedInsured(7, page=3)
+    seen: list[tuple[int, str, int, int]] = []  # (chunk, job state, total, chunks) right after the chunk closed
+    holder: dict[str, DocumentJobs] = {}
+
+    def work_at_once(messages) -> None:
+        for _subject, message in messages:
+            holder["jobs"].handle_message(message.data)
+            if "chunk_no" in message.data:
+                job = holder["jobs"].get(message.data["job_id"])
+                seen.append((message.data["chunk_no"], job["state"], job["total"], job["chunks"]))
+
+    jobs = holder["jobs"] = _paged_jobs(engine, renderer, tmp_path, insured, work_at_once)
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+
+    assert [(no, state) for no, state, _t, _c in seen] == [
+        (0, "running"),
+        (1, "running"),
+        (2, "running"),
+        (3, "running"),
+    ]
+    assert [total for _n, _s, total, _c in seen] == [2, 4, 6, 7]  # counted as each chunk was stored
+    assert {chunks for _n, _s, _t, chunks in seen} == {0}  # not complete until the last was cut
+    done = jobs.get(job["job_id"])
+    assert (done["state"], done["total"], done["done"], done["chunks"]) == ("succeeded", 7, 7, 4)
+    assert _issued_persons(engine, job["job_id"]) == insured.ids
+    assert jobs.manifest(job["job_id"])["totals"]["documents"] == 7
+
+
+def test_a_plan_cut_short_goes_on_after_its_last_stored_chunk_and_issues_each_person_once(engine, renderer, tmp_path):
+    """The work queue refuses the third chunk's message: the plan stops there, with three chunks stored (the third
+    not handed on), and its message comes again. The second plan hands on the stored chunks not done and lists the
+    rest after the last person stored; every person is issued exactly once."""
+    insured = PagedInsured(9, page=4)
+    sent: list = []
+    refuse = {"third": True}
+
+    def dispatch(messages) -> None:
+        if refuse and any(m.data.get("chunk_no") == 2 for _s, m in messages):
+            refuse.clear()
+            raise ConnectionError("NATS unavailable")
+        sent.extend(messages)
+
+    jobs = _paged_jobs(engine, renderer, tmp_path, insured, dispatch)
+    job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
+    _subject, plan = sent.pop(0)
+    with pytest.raises(ConnectionError):
+        jobs.handle_message(plan.data)
+    assert [m.data["chunk_no"] for _s, m in sent] == [0, 1]
+    cut = jobs.get(job["job_id"])
+    assert (cut["state"], cut["total"], cut["chunks"]) == ("running", 6, 0)
+    jobs.handle_message(sent.pop(0)[1].data)  # chunk 0 is worked meanwhile
+
+    insured.asked_after.clear()
+    jobs.handle_message(plan.data)  # delivered again
+    assert insured.asked_after[0] == insured.ids[5]  # listed on after the last person of the third chunk
+    assert [m.data["chunk_no"] for _s, m in sent] == [1, 1, 2, 3, 4]  # the stored chunks not done, then the rest
+    while sent:
+        _subject, message = sent.pop(0)
+        jobs.handle_message(message.data)
+    done = jobs.get(job["job_id"])
+    assert (done["state"], done["total"], done["done"], done["chunks"]) == ("succeeded", 9, 9, 5)
+    assert _issued_persons(engine, job["job_id"]) == insured.ids

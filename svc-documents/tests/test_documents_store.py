@@ -111,3 +111,40 @@ def test_documents_page_newest_first_with_filters(engine):
     assert [r["id"] for r in second] == ["doc-2", "doc-1"] and end == ""
     assert [r["id"] for r in other] == ["doc-6"]
     assert none == [] and all("content" not in r for r in first)
+
+
+def test_a_job_item_stored_twice_fails_its_transaction_as_a_concurrent_write_and_leaves_nothing(engine, tmp_path):
+    """A chunk's items go in one statement (a COPY on PostgreSQL): a (job, person, kind) stored already fails the
+    whole transaction the same way on either database, as the write of someone else meanwhile."""
+    from nhi_documents.adapters.blobs import FileBlobStore
+    from nhi_documents.adapters.jobs_store import SqlJobStore
+    from nhi_documents.service_layer.ports import ConcurrentWrite
+
+    jobs = SqlJobStore(engine, FileBlobStore(tmp_path / "blobs"))
+
+    def item(person_id: str) -> dict:
+        return {
+            "job_id": "documents-j1",
+            "person_id": person_id,
+            "kind": "eligibility_certificate",
+            "household_id": "H1",
+            "postal_code": "3990101",
+            "document_id": None,
+            "outcome": "not_due",
+            "chunk_no": 0,
+            "sheets": None,
+        }
+
+    with jobs.transaction() as tx:
+        tx.add_job(
+            job_id="documents-j1",
+            kind="annual_renewal",
+            parameters={"date": "2025-08-01"},
+            business_date=dt.date(2025, 8, 1),
+            operator_id="batch-1",
+        )
+        tx.add_items([item("900000001")])
+    with pytest.raises(ConcurrentWrite), jobs.transaction() as tx:
+        tx.add_items([item("900000002"), item("900000001")])
+    with jobs.transaction() as tx:
+        assert tx.items_done("documents-j1", ["900000001", "900000002"]) == {("900000001", "eligibility_certificate")}

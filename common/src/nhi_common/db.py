@@ -134,10 +134,14 @@ def copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     connection, so in the caller's transaction (`can_copy` connections only)."""
     columns = list(rows[0])
     quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+        try:
+            with cur.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        except conn.dialect.dbapi.IntegrityError as exc:  # as an INSERT's would come: a key stored already
+            raise sa.exc.IntegrityError(statement, None, exc) from exc
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:

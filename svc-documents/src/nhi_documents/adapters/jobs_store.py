@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging, plumbing, telemetry
+from nhi_common import db, paging, plumbing, telemetry
 from nhi_common.events import Event
 from nhi_common.plumbing import utcnow
 
@@ -134,17 +134,40 @@ class SqlJobRecords:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
         return job_dict(row) if row is not None else None
 
-    def plan(self, job_id: str, planned: list[list[list[str]]]) -> None:
-        if planned:
-            self.conn.execute(
-                sa.insert(chunks),
-                [{"job_id": job_id, "chunk_no": n, "person_ids": json.dumps(p)} for n, p in enumerate(planned)],
-            )
+    def stored_chunks(self, job_id: str) -> tuple[int, str | None]:
+        last = self.conn.execute(
+            sa.select(chunks.c.chunk_no, chunks.c.person_ids)
+            .where(chunks.c.job_id == job_id)
+            .order_by(chunks.c.chunk_no.desc())
+            .limit(1)
+        ).first()
+        if last is None:
+            return 0, None
+        return last.chunk_no + 1, json.loads(last.person_ids)[-1][0]
+
+    def add_chunk(self, job_id: str, chunk_no: int, persons: list[list[str]]) -> None:
+        self.conn.execute(sa.insert(chunks).values(job_id=job_id, chunk_no=chunk_no, person_ids=json.dumps(persons)))
         self.conn.execute(
             sa.update(jobs)
             .where(jobs.c.job_id == job_id)
-            .values(total=sum(len(p) for p in planned), chunks=len(planned), state="running")
+            .values(
+                total=jobs.c.total + len(persons),
+                state=sa.case((jobs.c.state == "queued", "running"), else_=jobs.c.state),
+            )
         )
+
+    def planned(self, job_id: str, chunks: int) -> bool:
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(chunks=chunks))
+        return chunks > 0 and self._close_if_complete(job_id)
+
+    def _close_if_complete(self, job_id: str) -> bool:
+        """The job goes assembling once its plan is complete (its chunk count set) and every chunk is closed; both
+        the last chunk's close and the plan's end ask, under the job row's lock, so exactly one of them sees it."""
+        row = self.conn.execute(sa.select(jobs.c.chunks, jobs.c.chunks_done).where(jobs.c.job_id == job_id)).first()
+        if row.chunks == 0 or row.chunks_done < row.chunks:
+            return False
+        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(state="assembling"))
+        return True
 
     def chunks_to_do(self, job_id: str) -> list[int]:
         return list(
@@ -189,8 +212,7 @@ class SqlJobRecords:
         return found
 
     def add_items(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(sa.insert(items), rows)
+        db.insert_rows(self.conn, items, rows)
 
     def finish_chunk(self, job_id: str, chunk_no: int, *, done: int, failed: int, error: str = "") -> bool:
         self.conn.execute(
@@ -206,11 +228,7 @@ class SqlJobRecords:
         if error:
             values["error"] = error[:2000]
         self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
-        row = self.conn.execute(sa.select(jobs.c.chunks, jobs.c.chunks_done).where(jobs.c.job_id == job_id)).first()
-        if row.chunks_done < row.chunks:
-            return False
-        self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(state="assembling"))
-        return True
+        return self._close_if_complete(job_id)
 
     def print_run(self, job_id: str) -> list[dict[str, Any]]:
         query = (
@@ -325,8 +343,9 @@ class SqlJobRecords:
         return last
 
     def add_documents(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(sa.insert(documents), rows)
+        """A chunk's documents: one COPY on PostgreSQL (an executemany's parameters cost the worker more CPU to
+        build than the rows take to store)."""
+        db.insert_rows(self.conn, documents, rows)
 
     def add_events(self, events: list[dict[str, Any]]) -> None:
         """The chunk's events into the outbox in one statement (plumbing.add_event's rows, a chunk at a time)."""
@@ -351,7 +370,7 @@ class SqlJobRecords:
                     "created_at": now,
                 }
             )
-        self.conn.execute(sa.insert(self.plumbing.outbox), rows)
+        db.insert_rows(self.conn, self.plumbing.outbox, rows)
 
     # ----- print queue -----
 

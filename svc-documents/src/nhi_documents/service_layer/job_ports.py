@@ -56,7 +56,15 @@ class JobRecords(Protocol):
 
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
 
-    def plan(self, job_id: str, chunks: list[list[str]]) -> None: ...
+    def stored_chunks(self, job_id: str) -> tuple[int, str | None]:
+        """How many chunks of the job are stored, and the last person id of the last one (None when none is)."""
+
+    def add_chunk(self, job_id: str, chunk_no: int, persons: list[list[str]]) -> None:
+        """Store one chunk of the plan and count its persons into the job's total (the job is running from its
+        first chunk); a chunk number stored already fails the transaction."""
+
+    def planned(self, job_id: str, chunks: int) -> bool:
+        """The plan is complete with this many chunks: True when every one of them is closed already."""
 
     def chunks_to_do(self, job_id: str) -> list[int]: ...
 
@@ -72,7 +80,8 @@ class JobRecords(Protocol):
         """Per (job, person, kind) once: a second row for the same key fails the transaction."""
 
     def finish_chunk(self, job_id: str, chunk_no: int, *, done: int, failed: int, error: str = "") -> bool:
-        """Close the chunk and count it on the job; True when every chunk of the job is closed."""
+        """Close the chunk and count it on the job; True when the plan is complete and every chunk of the job is
+        closed."""
 
     def print_run(self, job_id: str) -> list[dict[str, Any]]:
         """The job's issued items with their document's blob, by postal code, household, person."""

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
@@ -154,23 +155,31 @@ class DocumentJobs:
             self.write_print_file(job_id, int(data["file_no"]))
             return
         if data.get("step") == "plan":
-            chunks = self.plan(job_id)
-            if chunks and self.dispatch is not None:
-                self.dispatch(
-                    [(SUBJECT, _message(f"{job_id}.{no}", job_id, {"job_id": job_id, "chunk_no": no})) for no in chunks]
-                )
+            for no in self.plan(job_id):  # each chunk handed on as soon as it is stored
+                if self.dispatch is not None:
+                    self.dispatch([(SUBJECT, _message(f"{job_id}.{no}", job_id, {"job_id": job_id, "chunk_no": no}))])
             return
         self.run_chunk(job_id, int(data["chunk_no"]))
 
-    def plan(self, job_id: str) -> list[int]:
-        """Cut the job into chunks of the persons insured on its date (once); the chunks still to do."""
+    def plan(self, job_id: str) -> Iterator[int]:
+        """Cut the job into chunks of the persons insured on its date and yield the chunks to do, each as soon as
+        it is stored, so that workers start on the first ones while the rest is listed (listing a city's insured
+        from svc-qualification takes a while).
+
+        Each chunk goes in a short transaction of its own, its persons counted into the job's total; the job's chunk
+        count stays 0 until the last one is cut, and the job is not assembled before that. A plan cut short (its
+        worker died, a publish failed, and the message came again) yields the chunks stored and not done and goes
+        on after the last person of the last of them; a plan already complete yields its chunks not done."""
         job = self.get(job_id)
         with self.store.transaction() as tx:
             existing = tx.chunks_to_do(job_id)
-        if existing or job["chunks"]:
-            return existing
+            number, after = tx.stored_chunks(job_id)
+        yield from existing
+        if job["chunks"] or job["state"] in ("succeeded", "failed"):
+            return
         run = Run.of(job)
-        chunks, current, after = [], [], ""
+        current: list[list[str]] = []
+        after = after or ""
         while True:
             page, after = self.insured.list_insured(
                 as_of=run.listed_on,
@@ -182,20 +191,25 @@ class DocumentJobs:
             for person in page:
                 current.append([person.person_id, person.household_id, person.postal_code])
                 if len(current) == self.chunk_size:
-                    chunks.append(current)
-                    current = []
+                    yield self._add_chunk(job_id, number, current)
+                    number, current = number + 1, []
             if not after:
                 break
         if current:
-            chunks.append(current)
+            yield self._add_chunk(job_id, number, current)
+            number += 1
         with self.store.transaction() as tx:
-            if tx.get_job(job_id)["chunks"]:  # another worker planned it meanwhile
-                return tx.chunks_to_do(job_id)
-            tx.plan(job_id, chunks)
-            if not chunks:
+            complete = tx.planned(job_id, number)
+            if not number:
                 tx.set_manifest(job_id, {"files": [], "totals": {}}, state="succeeded")
-        log.info("job %s planned: %d chunks", job_id, len(chunks))
-        return list(range(len(chunks)))
+        log.info("job %s planned: %d chunks", job_id, number)
+        if complete:  # every chunk was closed while the plan was still being cut
+            self.assemble(job_id)
+
+    def _add_chunk(self, job_id: str, chunk_no: int, persons: list[list[str]]) -> int:
+        with self.store.transaction() as tx:
+            tx.add_chunk(job_id, chunk_no, persons)
+        return chunk_no
 
     def run_chunk(self, job_id: str, chunk_no: int) -> None:
         job = self.get(job_id)
