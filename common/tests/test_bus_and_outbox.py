@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -44,13 +45,17 @@ def test_a_republished_event_is_dropped_as_a_duplicate(tmp_path):
         server.stop()
 
 
-def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path):
+def _relay_setup(tmp_path):
     server = EmbeddedNats(tmp_path / "nats").start()
     engine = db.make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
     metadata = sa.MetaData()
     tables = define_tables(metadata)
     metadata.create_all(engine)
-    plumbing = Plumbing(metadata, "urn:test")
+    return server, engine, tables, Plumbing(metadata, "urn:test")
+
+
+def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path):
+    server, engine, tables, plumbing = _relay_setup(tmp_path)
     runtime = BusRuntime()
     received: list[int] = []
     deliveries: list[int] = []
@@ -111,15 +116,6 @@ def test_outbox_events_are_processed_once_in_order_across_a_server_kill(tmp_path
         engine.dispose()
 
 
-def _relay_setup(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
-    metadata = sa.MetaData()
-    tables = define_tables(metadata)
-    metadata.create_all(engine)
-    return server, engine, tables, Plumbing(metadata, "urn:test")
-
-
 def _outbox_state(engine, outbox) -> list[tuple[int, bool, int]]:
     """(n, published, attempts) of every outbox row, in outbox order."""
     with engine.connect() as conn:
@@ -129,12 +125,24 @@ def _outbox_state(engine, outbox) -> list[tuple[int, bool, int]]:
     return [(json.loads(r.data)["n"], r.published_at is not None, r.attempts) for r in rows]
 
 
-def test_the_relay_sends_a_whole_batch_at_once_and_the_stream_keeps_the_outbox_order(tmp_path):
+@contextlib.contextmanager
+def _connected_relay_world(tmp_path):
+    """A NATS server, an outbox database and a connected bus; everything stopped afterwards."""
     server, engine, tables, plumbing = _relay_setup(tmp_path)
     runtime = BusRuntime()
     try:
         bus = Bus(server.url, "test")
         runtime.call(bus.connect())
+        yield engine, tables, plumbing, runtime, bus
+        runtime.call(bus.close())
+    finally:
+        runtime.stop()
+        server.stop()
+        engine.dispose()
+
+
+def test_the_relay_sends_a_whole_batch_at_once_and_the_stream_keeps_the_outbox_order(tmp_path):
+    with _connected_relay_world(tmp_path) as (engine, tables, plumbing, runtime, bus):
         with engine.begin() as conn:  # more than two of the relay's batches, written before it starts
             for n in range(1200):
                 plumbing.add_event(
@@ -153,19 +161,10 @@ def test_the_relay_sends_a_whole_batch_at_once_and_the_stream_keeps_the_outbox_o
             ]
 
         assert runtime.call(stored(), timeout=60) == list(range(1200))
-        runtime.call(bus.close())
-    finally:
-        runtime.stop()
-        server.stop()
-        engine.dispose()
 
 
 def test_the_relay_marks_published_only_what_was_acknowledged_up_to_the_first_refusal(tmp_path):
-    server, engine, tables, plumbing = _relay_setup(tmp_path)
-    runtime = BusRuntime()
-    try:
-        bus = Bus(server.url, "test")
-        runtime.call(bus.connect())
+    with _connected_relay_world(tmp_path) as (engine, tables, plumbing, runtime, bus):
         with engine.begin() as conn:
             for n in range(10):  # the sixth goes to a subject no stream takes: NATS answers "no responders"
                 subject = "nowhere.v1.changed" if n == 5 else "nhi.v1.qualification.changed"
@@ -180,11 +179,6 @@ def test_the_relay_marks_published_only_what_was_acknowledged_up_to_the_first_re
             runtime.call(relay.run_once())
         assert [(n, attempts) for n, _p, attempts in _outbox_state(engine, tables["outbox"]) if attempts] == [(5, 2)]
         assert relay.published == 5
-        runtime.call(bus.close())
-    finally:
-        runtime.stop()
-        server.stop()
-        engine.dispose()
 
 
 def test_the_inbox_claims_an_event_once(tmp_path):
