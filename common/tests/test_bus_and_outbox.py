@@ -181,6 +181,27 @@ def test_the_relay_marks_published_only_what_was_acknowledged_up_to_the_first_re
         assert relay.published == 5
 
 
+def test_an_event_the_client_refuses_to_send_pauses_the_relay_and_leaves_nothing_awaited(tmp_path):
+    """An event larger than the server takes is refused by the client before it is sent (as a publish is while
+    reconnecting with the buffer full): what was sent before it is marked, it is tried again first, and no
+    acknowledgement is left awaited however often that happens."""
+    with _connected_relay_world(tmp_path) as (engine, tables, plumbing, runtime, bus):
+        with engine.begin() as conn:
+            for n in range(4):
+                data = {"n": n, "blob": "x" * (2 * 1024 * 1024 if n == 2 else 1)}
+                plumbing.add_event(
+                    conn, nats_subject="nhi.v1.qualification.changed", type="t.v1", subject=str(n), data=data
+                )
+        relay = OutboxRelay(engine, tables["outbox"], bus)
+        for attempt in (1, 2, 3):
+            with pytest.raises(RelayPaused, match="not sent"):
+                runtime.call(relay.run_once())
+            state = _outbox_state(engine, tables["outbox"])
+            assert [n for n, published, _a in state if published] == [0, 1]
+            assert [(n, attempts) for n, _p, attempts in state if attempts] == [(2, attempt)]
+            assert bus.acks_awaited == 0
+
+
 def test_the_inbox_claims_an_event_once(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'inbox.db'}")
     metadata = sa.MetaData()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
+import json
 import logging
 import os
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 import nats
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 
 from . import telemetry
 from .events import Event
@@ -105,6 +107,10 @@ class Bus:
         self.nc: nats.NATS | None = None
         self.js = None
         self._closing = False
+        # send_for_ack: the reply subjects' prefix on the current connection, and the acks not arrived yet by token
+        self._acks_on: tuple[nats.NATS, str] | None = None
+        self._acks: dict[str, asyncio.Future] = {}
+        self._ack_tokens = itertools.count()
 
     async def connect(self, *, streams: tuple[StreamSpec, ...] = STREAMS) -> None:
         """Connect (retrying until the server answers) and make sure the streams exist."""
@@ -150,6 +156,47 @@ class Bus:
         else:
             telemetry.inject(headers)
         return await self.js.publish(subject, event.body(), headers=headers, timeout=timeout)
+
+    async def send_for_ack(self, subject: str, payload: bytes, headers: dict[str, str]) -> asyncio.Future:
+        """Publish to JetStream without waiting for the acknowledgement: the future of its PubAck (or of the error
+        the stream answered), sent in the order of the calls. A publish the client refuses (the buffer full while
+        reconnecting, a payload above the server's limit) raises here and leaves nothing waiting."""
+        if self._acks_on is None or self._acks_on[0] is not self.nc:
+            prefix = f"{self.nc.new_inbox()}."
+            await self.nc.subscribe(prefix + "*", cb=self._on_ack)
+            self._acks_on = (self.nc, prefix)
+        token = str(next(self._ack_tokens))
+        future = asyncio.get_running_loop().create_future()
+        self._acks[token] = future
+        future.add_done_callback(lambda _done: self._acks.pop(token, None))
+        try:
+            await self.nc.publish(subject, payload, reply=self._acks_on[1] + token, headers=headers)
+        except BaseException:
+            future.cancel()
+            raise
+        return future
+
+    @property
+    def acks_awaited(self) -> int:
+        """How many sends wait for their acknowledgement."""
+        return len(self._acks)
+
+    async def _on_ack(self, msg) -> None:
+        future = self._acks.get(msg.subject.rpartition(".")[2])
+        if future is None or future.done():
+            return  # late: its sender stopped waiting
+        if msg.headers and msg.headers.get("Status") == "503":
+            future.set_exception(NoStreamResponseError())
+            return
+        try:
+            answer = json.loads(msg.data)
+        except ValueError as exc:
+            future.set_exception(exc)
+            return
+        if "error" in answer:
+            future.set_exception(APIError.from_error(answer["error"]))
+        else:
+            future.set_result(api.PubAck.from_response(answer))
 
     async def close(self) -> None:
         # No drain: consumers are already stopped and anything unacked is redelivered, while drain would

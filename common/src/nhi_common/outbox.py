@@ -106,7 +106,7 @@ class OutboxRelay:
             done.append(row.seq)
         for ack in acks:
             if not ack.done():
-                ack.cancel()  # releases its place among the client's pending publishes; it goes again
+                ack.cancel()  # no longer awaited; it goes again
         if done:
             await loop.run_in_executor(None, self._mark, done)
             self.published += len(done)
@@ -136,7 +136,7 @@ class OutboxRelay:
         headers = event.headers()
         propagate.inject(headers, context=trace.set_span_in_context(span))
         try:
-            ack = await self.bus.js.publish_async(row.nats_subject, row.data.encode(), headers=headers)
+            ack = await self.bus.send_for_ack(row.nats_subject, row.data.encode(), headers)
         except BaseException as exc:
             span.record_exception(exc)
             span.set_status(trace.StatusCode.ERROR)
