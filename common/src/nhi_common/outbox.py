@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import sqlalchemy as sa
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 
 from . import telemetry
 from .bus import Bus
@@ -92,11 +92,12 @@ class OutboxRelay:
             return 0
         tracer = telemetry.tracer(__name__)
         acks: list[asyncio.Future] = []
+        refused = ""
         try:
             for row in rows:
                 acks.append(await self._send(tracer, row))
-        except Exception:  # noqa: BLE001 - not even sent (NATS gone): what was sent is still awaited below
-            pass
+        except Exception as exc:  # noqa: BLE001 - not even sent (NATS gone): what was sent is still awaited below
+            refused = f"not sent: {type(exc).__name__}"
         if acks:
             await asyncio.wait(acks, timeout=self.ack_timeout)
         done: list[int] = []
@@ -111,7 +112,7 @@ class OutboxRelay:
             await loop.run_in_executor(None, self._mark, done)
             self.published += len(done)
         if len(done) < len(rows):
-            reason = _why_not(acks[len(done)]) if len(done) < len(acks) else "not sent"
+            reason = _why_not(acks[len(done)]) if len(done) < len(acks) else refused
             await loop.run_in_executor(None, self._bump_attempts, rows[len(done)].seq)
             log.warning("outbox relay paused after %d events: %s", len(done), reason)
             raise RelayPaused(reason)
@@ -134,7 +135,7 @@ class OutboxRelay:
             },
         )
         headers = event.headers()
-        propagate.inject(headers, context=trace.set_span_in_context(span))
+        telemetry.inject(headers, span)
         try:
             ack = await self.bus.send_for_ack(row.nats_subject, row.data.encode(), headers)
         except BaseException as exc:

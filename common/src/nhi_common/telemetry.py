@@ -61,9 +61,10 @@ def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 
 
-def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
-    """Write the current trace context (traceparent) into message headers."""
-    propagate.inject(headers)
+def inject(headers: MutableMapping[str, str], span: trace.Span | None = None) -> MutableMapping[str, str]:
+    """Write the current trace context (traceparent) into message headers; `span`'s instead, when given (a span
+    started without being made current, e.g. one that ends when a send is acknowledged)."""
+    propagate.inject(headers, context=trace.set_span_in_context(span) if span is not None else None)
     return headers
 
 
