@@ -25,6 +25,13 @@ def test_no_estimate_before_there_is_a_pace_or_once_the_job_ended():
     assert eta_seconds(job(done=100), NOW) == 0
 
 
+def test_no_estimate_while_the_total_still_grows():
+    # A documents job whose plan is still being cut: 25 of the 100 listed so far are done, more are coming.
+    assert eta_seconds(job(done=25, planning=True), NOW) is None
+    assert eta_seconds(job(done=100, planning=True), NOW) is None
+    assert eta_seconds(job(done=25, planning=False), NOW) == 180
+
+
 def test_a_naive_or_z_time_is_read_as_utc():
     assert eta_seconds(job(done=50, created_at="2026-12-06T05:59:00"), NOW) == 60
     assert eta_seconds(job(done=50, created_at="2026-12-06T05:59:00Z"), NOW) == 60

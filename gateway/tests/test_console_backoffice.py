@@ -340,3 +340,18 @@ def test_the_progress_fragment_polls_every_second_only_while_the_job_runs(app):
     assert '<progress id="job-progress" max="10" value="4">' in runs and "約1分30秒" in runs and "実行中" in runs
     assert "hx-get" not in ended and "hx-trigger" not in ended
     assert 'data-state="failed"' in ended and "異常終了" in ended and "chunk 2 failed" in ended
+
+
+def test_while_a_job_is_still_being_planned_its_total_says_so(app):
+    import flask
+
+    from nhi_gateway.console.backoffice import job_status
+
+    job = {"job_id": "documents-1", "kind": "annual_renewal", "state": "running", "total": 400, "done": 200}
+    job.update(failed=0, eta_seconds=None, business_date="2027-08-01", created_at="2027-07-20T00:30:00+00:00")
+    job.update(finished_at=None, parameters={"date": "2027-08-01"}, error=None)
+    with app.app.test_request_context("/console/jobs/documents-1"):
+        planning = flask.render_template("bo_job_status.html", **job_status({**job, "planning": True}, None))
+        planned = flask.render_template("bo_job_status.html", **job_status({**job, "planning": False}, None))
+    assert '<dd id="job-total">400（対象者を抽出中）</dd>' in planning and "計算中" in planning
+    assert '<dd id="job-total">400</dd>' in planned

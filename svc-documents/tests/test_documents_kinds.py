@@ -16,8 +16,10 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 from fontTools.ttLib import TTFont
+from google.protobuf import json_format
 from pypdf import PdfReader
 
+from nhi_common import progress
 from nhi_common.jp import to_cp932
 from nhi_documents.adapters.blobs import FileBlobStore
 from nhi_documents.adapters.characters_store import SqlUndrawableLog
@@ -38,6 +40,7 @@ from nhi_documents.domain.model import (
     ShareInfo,
     StatusInfo,
 )
+from nhi_documents.entrypoints.batches_api import to_job
 from nhi_documents.service_layer.job_ports import InsuredPerson
 from nhi_documents.service_layer.jobs import DocumentJobs
 from nhi_documents.service_layer.services import DocumentService
@@ -922,6 +925,7 @@ def test_the_plan_hands_on_each_chunk_as_it_is_stored_and_the_job_ends_only_once
     the plan is complete: the job stays running meanwhile (its total growing), and the plan's end assembles it."""
     insured = PagedInsured(7, page=3)
     seen: list[tuple[int, str, int, int]] = []  # (chunk, job state, total, chunks) right after the chunk closed
+    told: list = []  # the Job messages GetJob answered then
     holder: dict[str, DocumentJobs] = {}
 
     def work_at_once(messages) -> None:
@@ -930,6 +934,7 @@ def test_the_plan_hands_on_each_chunk_as_it_is_stored_and_the_job_ends_only_once
             if "chunk_no" in message.data:
                 job = holder["jobs"].get(message.data["job_id"])
                 seen.append((message.data["chunk_no"], job["state"], job["total"], job["chunks"]))
+                told.append(to_job(job))
 
     jobs = holder["jobs"] = _paged_jobs(engine, renderer, tmp_path, insured, work_at_once)
     job = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")
@@ -942,8 +947,20 @@ def test_the_plan_hands_on_each_chunk_as_it_is_stored_and_the_job_ends_only_once
     ]
     assert [total for _n, _s, total, _c in seen] == [2, 4, 6, 7]  # counted as each chunk was stored
     assert {chunks for _n, _s, _t, chunks in seen} == {0}  # not complete until the last was cut
+    # The API says the total is not final yet: `planning`, and no time left is computed from it.
+    assert [(m.state, m.total, m.planning) for m in told] == [
+        ("running", 2, True),
+        ("running", 4, True),
+        ("running", 6, True),
+        ("running", 7, True),
+    ]
+    as_json = [
+        json_format.MessageToDict(m, preserving_proto_field_name=True, unquote_int64_if_possible=True) for m in told
+    ]
+    assert [progress.eta_seconds(m) for m in as_json] == [None] * 4
     done = jobs.get(job["job_id"])
     assert (done["state"], done["total"], done["done"], done["chunks"]) == ("succeeded", 7, 7, 4)
+    assert to_job(done).planning is False
     assert _issued_persons(engine, job["job_id"]) == insured.ids
     assert jobs.manifest(job["job_id"])["totals"]["documents"] == 7
 
@@ -970,6 +987,7 @@ def test_a_plan_cut_short_goes_on_after_its_last_stored_chunk_and_issues_each_pe
     assert [m.data["chunk_no"] for _s, m in sent] == [0, 1]
     cut = jobs.get(job["job_id"])
     assert (cut["state"], cut["total"], cut["chunks"]) == ("running", 6, 0)
+    assert to_job(cut).planning is True
     jobs.handle_message(sent.pop(0)[1].data)  # chunk 0 is worked meanwhile
 
     insured.asked_after.clear()

@@ -7,9 +7,10 @@ import math
 
 
 def eta_seconds(job: dict, now: dt.datetime | None = None) -> int | None:
-    """Seconds left at the pace since the job was created; None until there is a pace to go by, or once it ended."""
+    """Seconds left at the pace since the job was created; None until there is a pace to go by, while the job's
+    total is still growing (`planning`), or once it ended."""
     total, processed = job.get("total") or 0, (job.get("done") or 0) + (job.get("failed") or 0)
-    if job.get("state") != "running" or not total or not job.get("created_at"):
+    if job.get("state") != "running" or job.get("planning") or not total or not job.get("created_at"):
         return None
     if processed >= total:
         return 0

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anhi/common/v1/common.proto\x12\rnhi.common.v1\"\x98\x01\n\x06Reason\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12/\n\x05\x66\x61\x63ts\x18\x02 \x03(\x0b\x32 .nhi.common.v1.Reason.FactsEntry\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x1a,\n\nFactsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"0\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\x1f\n\x08PageInfo\x12\x13\n\x0bnext_cursor\x18\x01 \x01(\t\"v\n\x0eRequestContext\x12\x13\n\x0boperator_id\x18\x01 \x01(\t\x12\x15\n\rbusiness_date\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x0f\n\x07purpose\x18\x05 \x01(\t\"\x99\x02\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x0c\n\x04\x64one\x18\x05 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x06 \x01(\x03\x12\x15\n\rbusiness_date\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x13\n\x0b\x66inished_at\x18\t \x01(\t\x12\x36\n\nparameters\x18\n \x03(\x0b\x32\".nhi.common.v1.Job.ParametersEntry\x12\r\n\x05\x65rror\x18\x0b \x01(\t\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\x0fStartJobRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x42\n\nparameters\x18\x03 \x03(\x0b\x32..nhi.common.v1.StartJobRequest.ParametersEntry\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\xe4\x01\n\nAuditEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x13\n\x0boccurred_at\x18\x02 \x01(\t\x12\x13\n\x0boperator_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x13\n\x0btarget_kind\x18\x05 \x01(\t\x12\x11\n\ttarget_id\x18\x06 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x12\x0f\n\x07purpose\x18\x08 \x01(\t\x12\x0f\n\x07service\x18\t \x01(\t\x12\x0b\n\x03seq\x18\n \x01(\x03\x12\x10\n\x08row_hash\x18\x0b \x01(\t\x12\x11\n\tprev_hash\x18\x0c \x01(\t\"\xcc\x01\n\x16ListAuditEventsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x13\n\x0boperator_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\x13\n\x0btarget_kind\x18\x04 \x01(\t\x12\x11\n\ttarget_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\x12\x15\n\roccurred_from\x18\x07 \x01(\t\x12\x13\n\x0boccurred_to\x18\x08 \x01(\t\"k\n\x17ListAuditEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.nhi.common.v1.AuditEvent\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo2p\n\x0c\x41uditService\x12`\n\x0fListAuditEvents\x12%.nhi.common.v1.ListAuditEventsRequest\x1a&.nhi.common.v1.ListAuditEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anhi/common/v1/common.proto\x12\rnhi.common.v1\"\x98\x01\n\x06Reason\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12/\n\x05\x66\x61\x63ts\x18\x02 \x03(\x0b\x32 .nhi.common.v1.Reason.FactsEntry\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x1a,\n\nFactsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"0\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\x1f\n\x08PageInfo\x12\x13\n\x0bnext_cursor\x18\x01 \x01(\t\"v\n\x0eRequestContext\x12\x13\n\x0boperator_id\x18\x01 \x01(\t\x12\x15\n\rbusiness_date\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x0f\n\x07purpose\x18\x05 \x01(\t\"\xab\x02\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x0c\n\x04\x64one\x18\x05 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x06 \x01(\x03\x12\x15\n\rbusiness_date\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x13\n\x0b\x66inished_at\x18\t \x01(\t\x12\x36\n\nparameters\x18\n \x03(\x0b\x32\".nhi.common.v1.Job.ParametersEntry\x12\r\n\x05\x65rror\x18\x0b \x01(\t\x12\x10\n\x08planning\x18\x0c \x01(\x08\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\x0fStartJobRequest\x12.\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x1d.nhi.common.v1.RequestContext\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x42\n\nparameters\x18\x03 \x03(\x0b\x32..nhi.common.v1.StartJobRequest.ParametersEntry\x1a\x31\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\xe4\x01\n\nAuditEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x13\n\x0boccurred_at\x18\x02 \x01(\t\x12\x13\n\x0boperator_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x13\n\x0btarget_kind\x18\x05 \x01(\t\x12\x11\n\ttarget_id\x18\x06 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x12\x0f\n\x07purpose\x18\x08 \x01(\t\x12\x0f\n\x07service\x18\t \x01(\t\x12\x0b\n\x03seq\x18\n \x01(\x03\x12\x10\n\x08row_hash\x18\x0b \x01(\t\x12\x11\n\tprev_hash\x18\x0c \x01(\t\"\xcc\x01\n\x16ListAuditEventsRequest\x12(\n\x04page\x18\x01 \x01(\x0b\x32\x1a.nhi.common.v1.PageRequest\x12\x13\n\x0boperator_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\x13\n\x0btarget_kind\x18\x04 \x01(\t\x12\x11\n\ttarget_id\x18\x05 \x01(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\x12\x15\n\roccurred_from\x18\x07 \x01(\t\x12\x13\n\x0boccurred_to\x18\x08 \x01(\t\"k\n\x17ListAuditEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.nhi.common.v1.AuditEvent\x12%\n\x04page\x18\x02 \x01(\x0b\x32\x17.nhi.common.v1.PageInfo2p\n\x0c\x41uditService\x12`\n\x0fListAuditEvents\x12%.nhi.common.v1.ListAuditEventsRequest\x1a&.nhi.common.v1.ListAuditEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,21 +48,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REQUESTCONTEXT']._serialized_start=283
   _globals['_REQUESTCONTEXT']._serialized_end=401
   _globals['_JOB']._serialized_start=404
-  _globals['_JOB']._serialized_end=685
-  _globals['_JOB_PARAMETERSENTRY']._serialized_start=636
-  _globals['_JOB_PARAMETERSENTRY']._serialized_end=685
-  _globals['_STARTJOBREQUEST']._serialized_start=688
-  _globals['_STARTJOBREQUEST']._serialized_end=886
-  _globals['_STARTJOBREQUEST_PARAMETERSENTRY']._serialized_start=636
-  _globals['_STARTJOBREQUEST_PARAMETERSENTRY']._serialized_end=685
-  _globals['_GETJOBREQUEST']._serialized_start=888
-  _globals['_GETJOBREQUEST']._serialized_end=919
-  _globals['_AUDITEVENT']._serialized_start=922
-  _globals['_AUDITEVENT']._serialized_end=1150
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=1153
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=1357
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=1359
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=1466
-  _globals['_AUDITSERVICE']._serialized_start=1468
-  _globals['_AUDITSERVICE']._serialized_end=1580
+  _globals['_JOB']._serialized_end=703
+  _globals['_JOB_PARAMETERSENTRY']._serialized_start=654
+  _globals['_JOB_PARAMETERSENTRY']._serialized_end=703
+  _globals['_STARTJOBREQUEST']._serialized_start=706
+  _globals['_STARTJOBREQUEST']._serialized_end=904
+  _globals['_STARTJOBREQUEST_PARAMETERSENTRY']._serialized_start=654
+  _globals['_STARTJOBREQUEST_PARAMETERSENTRY']._serialized_end=703
+  _globals['_GETJOBREQUEST']._serialized_start=906
+  _globals['_GETJOBREQUEST']._serialized_end=937
+  _globals['_AUDITEVENT']._serialized_start=940
+  _globals['_AUDITEVENT']._serialized_end=1168
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=1171
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=1375
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=1377
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=1484
+  _globals['_AUDITSERVICE']._serialized_start=1486
+  _globals['_AUDITSERVICE']._serialized_end=1598
 # @@protoc_insertion_point(module_scope)

@@ -54,7 +54,7 @@ class RequestContext(_message.Message):
     def __init__(self, operator_id: _Optional[str] = ..., business_date: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("job_id", "kind", "state", "total", "done", "failed", "business_date", "created_at", "finished_at", "parameters", "error")
+    __slots__ = ("job_id", "kind", "state", "total", "done", "failed", "business_date", "created_at", "finished_at", "parameters", "error", "planning")
     class ParametersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,7 @@ class Job(_message.Message):
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    PLANNING_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     kind: str
     state: str
@@ -84,7 +85,8 @@ class Job(_message.Message):
     finished_at: str
     parameters: _containers.ScalarMap[str, str]
     error: str
-    def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[int] = ..., done: _Optional[int] = ..., failed: _Optional[int] = ..., business_date: _Optional[str] = ..., created_at: _Optional[str] = ..., finished_at: _Optional[str] = ..., parameters: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ...) -> None: ...
+    planning: bool
+    def __init__(self, job_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[int] = ..., done: _Optional[int] = ..., failed: _Optional[int] = ..., business_date: _Optional[str] = ..., created_at: _Optional[str] = ..., finished_at: _Optional[str] = ..., parameters: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., planning: _Optional[bool] = ...) -> None: ...
 
 class StartJobRequest(_message.Message):
     __slots__ = ("context", "kind", "parameters")

@@ -33,6 +33,8 @@ def to_job(job: dict) -> common_pb2.Job:
         finished_at=job["finished_at"] or "",
         parameters=job["parameters"],
         error=job["error"],
+        # The chunk count is set once the plan is complete (0 until then, and for a plan that found nobody).
+        planning=not job["chunks"] and job["state"] not in ("succeeded", "failed"),
     )
 
 
