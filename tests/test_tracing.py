@@ -101,8 +101,10 @@ def test_one_trace_runs_from_the_gateway_to_the_event_consumer(tmp_path, exporte
         )
         assert response.status_code == 201, response.text
 
-        deadline = time.monotonic() + 60  # the consumer on a loaded CI machine; the loop ends as soon as it ran
-        while time.monotonic() < deadline and not _consumer_insert(exporter.get_finished_spans()):
+        # The consumer on a loaded CI machine; the loop ends as soon as it ran and the publish span ended too (that
+        # span ends when the stream's acknowledgement reaches the relay, which may come after the consumer's insert).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _consumed_and_acknowledged(exporter.get_finished_spans()):
             time.sleep(0.1)
         spans = exporter.get_finished_spans()
     finally:
@@ -128,6 +130,11 @@ def test_one_trace_runs_from_the_gateway_to_the_event_consumer(tmp_path, exporte
     assert insert is not None and insert.parent.span_id == consume.context.span_id
     for span in (client, server, publish, consume, insert):
         assert span.context.trace_id == trace_id
+
+
+def _consumed_and_acknowledged(spans) -> bool:
+    published = [s for s in spans if s.kind == SpanKind.PRODUCER and "nhi.v1.qualification.acquired" in s.name]
+    return bool(published) and _consumer_insert(spans) is not None
 
 
 def _consumer_insert(spans):
