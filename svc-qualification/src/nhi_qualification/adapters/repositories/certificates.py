@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import utcnow
 
 from .. import bulk
@@ -66,10 +66,11 @@ class CertificateRepository:
         return found
 
     def add_many(self, rows: list[dict[str, Any]]) -> None:
-        """Record several certificates (each with every column `add` is given), in order, in one statement."""
+        """Record several certificates (each with every column `add` is given), in order, in one statement (a COPY
+        on PostgreSQL: a renewal records a fetch of a few hundred at a time)."""
         if rows:
             now = utcnow()
-            self.conn.execute(sa.insert(certificates), [{"updated_at": now, **r} for r in rows])
+            db.insert_rows(self.conn, certificates, [{"updated_at": now, **r} for r in rows])
 
     def mark_collected(self, certificate_ids: list[str]) -> None:
         """These certificates are to be collected (a newer one of their kind was issued), in one statement."""
