@@ -113,7 +113,7 @@ class Settings:
         "GATEWAY_RATE_LIMIT_PER_SECOND",
         "50",
         50.0,
-        "requests per second one token subject may sustain (per gateway process; 0 = no limit); 429 beyond",
+        "requests per second one token subject may sustain (per gateway, all its workers; 0 = no limit); 429 beyond",
     )
     rate_limit_burst: int = _var(
         "GATEWAY_RATE_LIMIT_BURST", "500", 500, "requests one token subject may send at once before the rate applies"
@@ -124,6 +124,13 @@ class Settings:
         "",
         "per-role limits as `role=per_second/burst` (or `role=off`), comma-separated, e.g. `batch=200/2000,"
         "counter=10/100`; a token gets the most generous of its roles' limits, the global one for other roles",
+    )
+    rate_limit_file: str | None = _var(
+        "GATEWAY_RATE_LIMIT_FILE",
+        None,
+        None,
+        "set by `nhi-gateway serve` for its worker processes (GATEWAY_WORKERS of 2 or more), not by hand: the file of "
+        "the rate-limit buckets they share; unset, a process keeps its own",
     )
 
     # ---- the clerks' console (/console/) ----

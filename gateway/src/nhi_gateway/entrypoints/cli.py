@@ -57,9 +57,13 @@ def _uvicorn_options(settings: Settings) -> dict:
 
 def _serve_workers(settings: Settings) -> int:
     """GATEWAY_WORKERS processes sharing one listening socket, under uvicorn's supervisor: it restarts a worker that
-    dies and, on SIGTERM or SIGINT, stops each one (every worker drains its open requests first)."""
+    dies and, on SIGTERM or SIGINT, stops each one (every worker drains its open requests first). The workers share
+    one table of rate-limit buckets, a file made here and named to them in the environment they inherit, so that a
+    token subject's limit holds for the gateway, not for each worker."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from ..ratelimit import SHARED_FILE_VAR, shared_file
 
     server_config = uvicorn.Config(
         f"{__name__}:worker_app", factory=True, workers=settings.workers, **_uvicorn_options(settings)
@@ -72,7 +76,9 @@ def _serve_workers(settings: Settings) -> int:
         settings.workers,
     )
     try:
-        Multiprocess(server_config, sockets=[sock]).run()
+        with shared_file() as rate_limit_file:  # removed once the workers have stopped
+            os.environ[SHARED_FILE_VAR] = rate_limit_file  # each worker, and one restarted later, inherits it
+            Multiprocess(server_config, sockets=[sock]).run()
     finally:
         sock.close()
         log.info("gateway stopped")
