@@ -33,7 +33,7 @@ def make_engine(
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _journal_in_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -67,6 +67,25 @@ def make_engine(
             dbapi_connection.commit()
 
     return engine
+
+
+def _journal_in_wal(cursor, wait_seconds: float = 30.0) -> None:
+    """Put the SQLite database in WAL mode, once: the mode stays with the file, so a connection finding it set
+    leaves it. Switching needs the database to itself, and SQLite answers "database is locked" at once, without
+    waiting out busy_timeout, while another process holds it (two processes of a suite starting on one file, one
+    of them migrating): asked again until it goes through."""
+    import sqlite3
+
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _ping_when_idle(engine: sa.Engine, seconds: float) -> None:
