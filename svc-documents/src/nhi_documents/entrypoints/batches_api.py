@@ -9,7 +9,7 @@ from nhi.documents.v1 import documents_pb2 as pb
 from nhi_common import paging, rpc
 
 from ..service_layer import reissue
-from ..service_layer.jobs import DocumentJobs
+from ..service_layer.jobs import DocumentJobs, planning
 from ..service_layer.print_queue import PrintQueue
 from ..service_layer.services import DocumentService
 
@@ -33,8 +33,7 @@ def to_job(job: dict) -> common_pb2.Job:
         finished_at=job["finished_at"] or "",
         parameters=job["parameters"],
         error=job["error"],
-        # The chunk count is set once the plan is complete (0 until then, and for a plan that found nobody).
-        planning=not job["chunks"] and job["state"] not in ("succeeded", "failed"),
+        planning=planning(job),
     )
 
 

@@ -40,6 +40,12 @@ CHUNK_SIZE = 200
 REACH = dt.timedelta(days=366)
 
 
+def planning(job: dict[str, Any]) -> bool:
+    """The job is still being cut into chunks: its chunk count is set only once the plan is complete (and stays 0
+    for a plan that found nobody, which ends the job)."""
+    return not job["chunks"] and job["state"] not in ("succeeded", "failed")
+
+
 @dataclasses.dataclass(frozen=True)
 class Run:
     """What a job issues: to the persons insured on `listed_on` (born in `births`), the kinds among `kinds` that
@@ -175,7 +181,7 @@ class DocumentJobs:
             existing = tx.chunks_to_do(job_id)
             number, after = tx.stored_chunks(job_id)
         yield from existing
-        if job["chunks"] or job["state"] in ("succeeded", "failed"):
+        if not planning(job):
             return
         run = Run.of(job)
         current: list[list[str]] = []
