@@ -21,12 +21,10 @@ from nhi_common import db
 def backends() -> list:
     """Parameters for a database fixture: sqlite, plus postgres when TEST_DATABASE_URL is set; postgres alone when
     TEST_DATABASE_ONLY is set too (CI's PostgreSQL pass, whose SQLite half the default pass has just run)."""
-    params: list = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
-        if os.environ.get("TEST_DATABASE_ONLY"):
-            params.pop(0)
-    return params
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return ["sqlite"]
+    postgres = pytest.param("postgres", marks=pytest.mark.postgres)
+    return [postgres] if os.environ.get("TEST_DATABASE_ONLY") else ["sqlite", postgres]
 
 
 @contextlib.contextmanager
