@@ -116,15 +116,22 @@ def update_by_key(table: sa.Table, key: str) -> sa.Update:
     )
 
 
+def _array_of(column: sa.Column) -> str:
+    """The array type a column's values are sent as: text of any length for a VARCHAR(n), since an explicit cast
+    to VARCHAR(n) would cut a longer value silently where the column's own assignment refuses it."""
+    if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
+        return "TEXT[]"
+    return f"{column.type.compile(dialect=postgresql.dialect())}[]"
+
+
 @functools.cache
 def update_from_arrays(table: sa.Table, key: str) -> sa.TextClause:
     """PostgreSQL: `update_by_key` of many rows in one statement, each parameter an array of one column's values."""
-    dialect = postgresql.dialect()
     columns = [c for c in table.c if c.name != key]
     arrays = [
-        f"CAST(:k_key AS {table.c[key].type.compile(dialect=dialect)}[])",
-        f"CAST(:k_version AS {table.c.version.type.compile(dialect=dialect)}[])",
-        *(f"CAST(:v_{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns),
+        f"CAST(:k_key AS {_array_of(table.c[key])})",
+        f"CAST(:k_version AS {_array_of(table.c.version)})",
+        *(f"CAST(:v_{c.name} AS {_array_of(c)})" for c in columns),
     ]
     names = ", ".join(['"k_key"', '"k_version"', *(f'"v_{c.name}"' for c in columns)])
     assignments = ", ".join(f'"{c.name}" = v."v_{c.name}"' for c in columns)
@@ -135,31 +142,66 @@ def update_from_arrays(table: sa.Table, key: str) -> sa.TextClause:
 
 
 class KeptRows:
-    """Rows kept back by key: inserts (no version before) and updates (the version read), in first-touched order."""
+    """Rows kept back by key: inserts (no version before) and updates (the version read), in first-touched order.
+
+    A savepoint marks them (`mark`) and, if it fails, puts them back (`restore`); between the two every change of an
+    entry is logged (the dict it was made in, the key, the entry before), so a mark costs nothing however many rows
+    are kept: a batch of several hundred changes, each under its own savepoint, no longer copies every row kept so
+    far at each. An entry is replaced, never changed in place, so the log can hold the one it replaced."""
 
     def __init__(self, table: sa.Table, key: str) -> None:
         self.table = table
         self.key = key
         self.rows: dict[Any, list] = {}  # key -> [version read or None for an insert, row]
+        self._undo: list[tuple[dict, Any, list | None]] | None = None  # while a mark is open
+        self._marks = 0
 
     def __bool__(self) -> bool:
         return bool(self.rows)
 
     def insert(self, row) -> None:
-        self.rows[getattr(row, self.key)] = [None, row]
+        key = getattr(row, self.key)
+        self._log(key)
+        self.rows[key] = [None, row]
 
     def update(self, before, row) -> None:
-        entry = self.rows.get(getattr(row, self.key))
-        if entry is None:
-            self.rows[getattr(row, self.key)] = [before.version, row]
-        else:
-            entry[1] = row
+        key = getattr(row, self.key)
+        entry = self._log(key)
+        self.rows[key] = [before.version if entry is None else entry[0], row]
 
-    def mark(self) -> dict[Any, list]:
-        return {k: list(v) for k, v in self.rows.items()}
+    def _log(self, key) -> list | None:
+        entry = self.rows.get(key)
+        if self._undo is not None:
+            self._undo.append((self.rows, key, entry))
+        return entry
 
-    def restore(self, mark: dict[Any, list]) -> None:
-        self.rows = mark
+    def mark(self) -> tuple[dict[Any, list], int]:
+        """Where the rows stand; `restore` or `release` it, innermost first."""
+        if self._undo is None:
+            self._undo = []
+        self._marks += 1
+        return self.rows, len(self._undo)
+
+    def restore(self, mark: tuple[dict[Any, list], int]) -> None:
+        """The rows as they were at `mark`. If they were written since, the dict held then comes back (`write`
+        swaps in a new one and leaves the old as it was), its later changes undone; the database's savepoint
+        undoes the writing."""
+        rows, at = mark
+        for target, key, entry in reversed(self._undo[at:]):
+            if target is rows:
+                if entry is None:
+                    rows.pop(key, None)
+                else:
+                    rows[key] = entry
+        del self._undo[at:]
+        self.rows = rows
+        self.release(mark)
+
+    def release(self, _mark: tuple[dict[Any, list], int]) -> None:
+        """The savepoint of `mark` held: its log stays for the marks around it, and goes with the last."""
+        self._marks -= 1
+        if self._marks == 0:
+            self._undo = None
 
     def write(self, conn: sa.Connection) -> None:
         """The inserts in one statement, the updates in one executemany that checks the versions read."""

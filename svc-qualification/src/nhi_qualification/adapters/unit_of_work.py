@@ -189,15 +189,17 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         """A savepoint while writes are kept back: what was kept so far is remembered and put back if it fails; a
         database savepoint is taken only when something goes to the database inside it."""
         frame = [None]
-        marks = (
-            self.persons.kept.mark(),
-            self.households.kept.mark(),
-            list(self.households.kept_branches),
-            list(self.periods.kept),
-            list(self.changes.kept),
-            len(self.journal.kept),
-            list(self.persons.pending_versions),
+        # Lists kept back are only appended to, and swapped for an empty one when written: a mark is the list and
+        # its length, and putting it back truncates that list (the database's savepoint undoes what was written).
+        lists = (
+            (self.households, "kept_branches"),
+            (self.periods, "kept"),
+            (self.changes, "kept"),
+            (self.journal, "kept"),
+            (self.persons, "pending_versions"),
         )
+        marks = [(owner, name, getattr(owner, name), len(getattr(owner, name))) for owner, name in lists]
+        rows = (self.persons.kept, self.persons.kept.mark()), (self.households.kept, self.households.kept.mark())
         self._frames.append(frame)
         try:
             yield
@@ -209,16 +211,15 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                     frame[0].rollback()
                 finally:
                     self._writing = False
-            persons, households, branches, periods, changes, audited, versions = marks
-            self.persons.kept.restore(persons)
-            self.households.kept.restore(households)
-            self.households.kept_branches = branches
-            self.periods.kept = periods
-            self.changes.kept = changes
-            del self.journal.kept[audited:]
-            self.persons.pending_versions = versions
+            for kept, mark in rows:
+                kept.restore(mark)
+            for owner, name, held, length in marks:
+                del held[length:]
+                setattr(owner, name, held)
             self._forget()  # the rows read may have been changed back
             raise
+        for kept, mark in reversed(rows):
+            kept.release(mark)
         self._frames.pop()
         if frame[0] is not None:
             self._writing = True
