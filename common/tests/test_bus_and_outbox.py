@@ -39,6 +39,17 @@ def test_a_republished_event_is_dropped_as_a_duplicate(tmp_path):
         second = runtime.call(bus.publish("nhi.v1.qualification.acquired", event))
         assert not first.duplicate and second.duplicate
         assert second.seq == first.seq
+
+        async def sent_twice():  # the relay's way: the acknowledgements awaited after sending
+            other = Event.new(source="urn:test", type="t.v1", subject="s", data={"n": 2})
+            acks = [
+                await bus.send_for_ack("nhi.v1.qualification.acquired", other.body(), other.headers()) for _ in "ab"
+            ]
+            return [await ack for ack in acks]
+
+        third, fourth = runtime.call(sent_twice())
+        assert (third.stream, third.seq, third.duplicate) == ("NHI_EVENTS", first.seq + 1, None)
+        assert (fourth.stream, fourth.seq, fourth.duplicate) == ("NHI_EVENTS", first.seq + 1, True)
         runtime.call(bus.close())
     finally:
         runtime.stop()

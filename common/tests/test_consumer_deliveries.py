@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from nhi_common.bus import DEAD_REASON_HEADER, DEAD_SUBJECT_PREFIX, Bus, BusRuntime, PullConsumer
+from nhi_common.bus import DEAD_REASON_HEADER, DEAD_SUBJECT_PREFIX, BatchConsumer, Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
 from nhi_devtools.natsserver import EmbeddedNats
 
@@ -57,6 +57,27 @@ def test_a_handler_longer_than_the_ack_wait_keeps_its_message(bus):
     time.sleep(1.5)  # a redelivery would show now
     consumer.stop()
     assert calls == [1]
+
+
+def test_a_batch_longer_than_the_ack_wait_keeps_every_message_of_it(bus):
+    runtime, nats_bus = bus
+    batches: list[list[int]] = []
+
+    def slow(events: list[Event]) -> list[None]:
+        batches.append(sorted(e.data["n"] for e in events))
+        time.sleep(3.5)  # more than three ack waits
+        return [None] * len(events)
+
+    for n in range(5):
+        _publish(runtime, nats_bus, n)
+    consumer = BatchConsumer(
+        nats_bus, stream="NHI_JOBS", durable="slow-batch", subject="nhi.jobs.v1.>", handle_batch=slow, ack_wait=1
+    )
+    runtime.submit(consumer.run())
+    assert wait_until(lambda: consumer.processed == 5)
+    time.sleep(1.5)  # a redelivery would show now
+    consumer.stop()
+    assert batches == [[0, 1, 2, 3, 4]]
 
 
 def test_a_message_that_keeps_failing_is_given_up_recorded_and_kept_as_a_dead_letter(bus):
