@@ -19,7 +19,7 @@ from .adapters.store import SqlStore
 from .adapters.tables import PLUMBING
 from .domain.address import TableError
 from .entrypoints.grpc_api import InterchangeServicer
-from .entrypoints.handlers import qualification_event_handler
+from .entrypoints.handlers import QualificationConsumer
 from .service_layer.services import InterchangeService
 from .settings import Settings
 
@@ -40,12 +40,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     )
     interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
     if settings.nats_url:
-        runtime.consume(
-            stream="NHI_EVENTS",
-            durable="interchange-qualification",
-            subject="nhi.v1.qualification.>",
-            handler=qualification_event_handler(service),
-        )
+        runtime.consumers.append(QualificationConsumer(runtime.bus, service))
     runtime.service = service
     return runtime
 

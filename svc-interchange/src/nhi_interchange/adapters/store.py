@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.aggregation import PendingRecord
@@ -31,6 +31,7 @@ manual = SUBCOPY["manual_requests"]
 receipts = SUBCOPY["intermediate_receipts"]
 
 EVENT_SOURCE = "urn:nhi:svc-interchange"
+CHUNK = 1000  # ids in one IN list: a batch of events fits in one, a bound keeps any list within the driver's limits
 
 
 class SqlPendingRecords:
@@ -43,26 +44,40 @@ class SqlPendingRecords:
     def claim(self, event_id: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
+    def claim_many(self, event_ids: list[str], consumer: str) -> list[bool]:
+        """`claim` of each id in order, in two statements: an id repeated is claimed by its first."""
+        inbox = self.plumbing.tables["inbox"]
+        wanted = list(dict.fromkeys(event_ids))
+        seen: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            query = sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(chunk), inbox.c.consumer == consumer)
+            seen.update(self.conn.scalars(query))
+        claimed = []
+        for event_id in event_ids:
+            claimed.append(event_id not in seen)
+            seen.add(event_id)
+        now = utcnow()
+        rows = [
+            {"event_id": e, "consumer": consumer, "processed_at": now}
+            for e, c in zip(event_ids, claimed, strict=True)
+            if c
+        ]
+        db.insert_rows(self.conn, inbox, rows)
+        return claimed
+
     def audit(self, **entry) -> None:
         self.plumbing.audit(self.conn, **entry)
 
     def add_pending(
         self, record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
     ) -> None:
-        self.conn.execute(
-            sa.insert(pending).values(
-                record_id=str(uuid.uuid4()),
-                event_id=record.event_id,
-                event_type=record.event_type,
-                person_id=record.person_id,
-                household_id=record.household_id,
-                change_id=record.change_id,
-                effective_date=record.effective_date,
-                payload=json.dumps(payload, ensure_ascii=False),
-                snapshot=json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
-                received_at=received_at,
-            )
-        )
+        self.conn.execute(sa.insert(pending).values(**_pending_row(record, payload, snapshot, received_at)))
+
+    def add_pending_many(
+        self, records: list[tuple[PendingRecord, dict[str, Any], dict[str, Any], dt.datetime]]
+    ) -> None:
+        db.insert_rows(self.conn, pending, [_pending_row(*r) for r in records])
 
     def list_pending(self, *, person_id: str, page: paging.Page) -> tuple[list[dict[str, Any]], str, int]:
         query = sa.select(pending).where(pending.c.state == "pending")
@@ -105,6 +120,20 @@ class SqlPendingRecords:
         )
         found = self.conn.execute(query).scalar()
         return json.loads(found) if found else None
+
+    def latest_snapshots(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """`latest_snapshot` of each person at once (one statement per thousand), those with none left out."""
+        wanted = list(dict.fromkeys(person_ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), CHUNK):
+            latest = (
+                sa.select(sa.func.max(pending.c.seq))
+                .where(pending.c.person_id.in_(wanted[start : start + CHUNK]), pending.c.snapshot.is_not(None))
+                .group_by(pending.c.person_id)
+            )
+            query = sa.select(pending.c.person_id, pending.c.snapshot).where(pending.c.seq.in_(latest))
+            found.update((r.person_id, json.loads(r.snapshot)) for r in self.conn.execute(query) if r.snapshot)
+        return found
 
     def candidates(self, cutoff: str) -> list[dict[str, Any]]:
         query = (
@@ -480,6 +509,23 @@ class SqlPendingRecords:
         )
         rows, cursor = paging.keyset(self.conn, query, subcopy_records.c.seq, page)
         return [{**_target_row(r), LISTED_PERSONS: (r.person_id,)} for r in rows], cursor
+
+
+def _pending_row(
+    record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "record_id": str(uuid.uuid4()),
+        "event_id": record.event_id,
+        "event_type": record.event_type,
+        "person_id": record.person_id,
+        "household_id": record.household_id,
+        "change_id": record.change_id,
+        "effective_date": record.effective_date,
+        "payload": json.dumps(payload, ensure_ascii=False),
+        "snapshot": json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
+        "received_at": received_at,
+    }
 
 
 def _file(row) -> dict[str, Any]:

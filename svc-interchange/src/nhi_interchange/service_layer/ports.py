@@ -22,12 +22,23 @@ class PendingRecords(Protocol):
     def claim(self, event_id: str, consumer: str) -> bool:
         """Note that `consumer` handles `event_id`; False when it was handled before."""
 
+    def claim_many(self, event_ids: list[str], consumer: str) -> list[bool]:
+        """`claim` of each id in order, at once (an id repeated is claimed by its first)."""
+
     def add_pending(
         self, record: PendingRecord, payload: dict[str, Any], snapshot: dict[str, Any], received_at: dt.datetime
     ) -> None: ...
 
+    def add_pending_many(
+        self, records: list[tuple[PendingRecord, dict[str, Any], dict[str, Any], dt.datetime]]
+    ) -> None:
+        """`add_pending` of each (record, payload, snapshot, received_at) at once, numbered in their order."""
+
     def latest_snapshot(self, person_id: str) -> dict[str, Any] | None:
         """The person's facts after the last change heard, None when none was."""
+
+    def latest_snapshots(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """`latest_snapshot` of each person at once, those of whom none was heard left out."""
 
     def candidates(self, cutoff: str) -> list[dict[str, Any]]:
         """Records received before `cutoff` that are pending or in error, oldest first (seq, person_id, snapshot)."""
