@@ -80,7 +80,7 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     service.on_applied = runtime.checks.add
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service, feeds), server.server)
     if settings.nats_url:
-        runtime.consumers.append(ResidentBatchConsumer(runtime.bus, service))
+        runtime.consumers.append(ResidentBatchConsumer(runtime.bus, service, batch=settings.resident_batch))
     runtime.service = service
     return runtime
 
@@ -103,7 +103,9 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
         committed=runtime.notify_outbox,
     )
     if settings.nats_url:
-        runtime.consumers.append(outbound_handlers.OutboundConsumer(runtime.bus, outbound))
+        runtime.consumers.append(
+            outbound_handlers.OutboundConsumer(runtime.bus, outbound, batch=settings.outbound_batch)
+        )
         runtime.consume(
             stream=feed_handlers.PENSION_STREAM,
             durable=feed_handlers.PENSION_DURABLE,

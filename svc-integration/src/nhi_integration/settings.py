@@ -5,8 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from nhi_common.config import setting
+from nhi_common.config import ConfigError, setting
 from nhi_common.mynumber_keys import MyNumberKeys
+
+# A fetch from JetStream is at most this many messages (a pull request asks for them at once; svc-qualification's
+# call grows by its per-change deadline with each).
+MAX_BATCH = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,11 +37,28 @@ class Settings:
         "60",
         "how long a resident change behind a gap in a person's sequence waits for the missing one",
     )
+    resident_batch: int = setting(
+        "INTEGRATION_RESIDENT_BATCH",
+        "500",
+        "resident changes taken from NATS and applied together, in one transaction and one call to svc-qualification",
+    )
+    outbound_batch: int = setting(
+        "INTEGRATION_OUTBOUND_BATCH", "200", "qualification events turned into feed records in one transaction"
+    )
     outbound_dir: str = setting(
         "INTEGRATION_OUTBOUND_DIR",
         "var/integration/outbound",
         "directory of the outbound feeds' daily files (one folder per feed)",
     )
+
+    def __post_init__(self) -> None:
+        """What the types alone do not refuse (a ConfigError here stops the process as a bad variable does)."""
+        for name, value in (
+            ("INTEGRATION_RESIDENT_BATCH", self.resident_batch),
+            ("INTEGRATION_OUTBOUND_BATCH", self.outbound_batch),
+        ):
+            if not 1 <= value <= MAX_BATCH:
+                raise ConfigError(f"{name}={value} is not between 1 and {MAX_BATCH}")
 
     def mynumber_keyring(self) -> MyNumberKeys | None:
         """The My Number keys a dead letter's My Numbers are encrypted with; None (they are masked) without any."""

@@ -14,6 +14,7 @@ from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 
 from ..domain.resident import ResidentChange
+from ..domain.resident_reasons import REASONS
 from ..service_layer.ports import ApplyRejected, ApplyUnavailable
 
 OPERATOR_ID = "integration"
@@ -33,7 +34,42 @@ TRANSIENT = frozenset(
 
 
 def to_message(change: ResidentChange) -> pb.ResidentChange:
-    return json_format.ParseDict(change.forwarded(), pb.ResidentChange())
+    """The change as svc-qualification applies it (`ResidentChange.forwarded`), built field by field: a batch of
+    hundreds went through ParseDict at a tenth of svc-integration's time."""
+    address = change.address
+    return pb.ResidentChange(
+        change_id=change.change_id,
+        change_kind=REASONS[change.change_kind].applies_as,
+        event_date=change.event_date.isoformat(),
+        notified_on=change.notified_on.isoformat(),
+        household_id=change.household_id,
+        head_person_id=change.head_person_id,
+        address=pb.Address(
+            postal_code=address.postal_code,
+            address_code=address.address_code,
+            address=address.address,
+            building=address.building,
+            district_code=address.district_code,
+        ),
+        previous_municipality=change.previous_municipality,
+        persons=[
+            pb.ResidentPerson(
+                person_id=p.person_id,
+                name_kanji=p.name_kanji,
+                name_kana=p.name_kana,
+                birth_date=p.birth_date.isoformat(),
+                sex=p.sex,
+                relationship=p.relationship,
+                listing_order=p.listing_order,
+                my_number=p.my_number,
+                nationality=p.nationality,
+                residence_status=p.residence_status,
+                residence_expires_on=p.residence_expires_on.isoformat() if p.residence_expires_on else "",
+                dv_support=p.dv_support,
+            )
+            for p in change.persons
+        ],
+    )
 
 
 class QualificationClient:

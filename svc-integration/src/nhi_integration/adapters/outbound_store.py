@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from nhi_common import telemetry
 from nhi_common.events import Event
@@ -33,17 +34,27 @@ _SET_DATA = (
     .where(outbound_records.c.seq == sa.bindparam("k_seq"))
     .values(data=sa.bindparam("v_data", type_=outbound_records.c.data.type))
 )
+# The known persons remembered, inserted or replaced: given as arrays on PostgreSQL (one statement whatever their
+# number; TEXT, so that an id too long is refused by the column, not cut by a cast), as an executemany elsewhere.
+_UPSERT_PERSONS = sa.text(
+    "INSERT INTO outbound_persons (person_id, household_id, dv_support, facts, updated_at) "
+    "SELECT p, h, d, f, :at FROM unnest(CAST(:person_ids AS TEXT[]), CAST(:household_ids AS TEXT[]), "
+    "CAST(:dv_supports AS BOOLEAN[]), CAST(:facts AS TEXT[])) AS v(p, h, d, f) "
+    "ON CONFLICT (person_id) DO UPDATE SET household_id = excluded.household_id, dv_support = excluded.dv_support, "
+    "facts = excluded.facts, updated_at = excluded.updated_at"
+).bindparams(sa.bindparam("at", type_=outbound_persons.c.updated_at.type))
 
 
 class SqlOutboundRecords:
     def __init__(self, conn: sa.Connection, plumbing: Plumbing) -> None:
         self.conn = conn
         self.plumbing = plumbing
-        # What this transaction read or wrote of the known persons (None: not there) and of the households' DV
+        # What this transaction read or kept of the known persons (None: not there) and of the households' DV
         # mark, once `read_ahead` was asked; `remember` keeps both true.
         self._known: dict[str, KnownPerson | None] = {}
         self._dv: dict[str, bool] = {}
         self._pending: list[tuple[OutboundRecord, str]] = []  # records added, written by `flush`
+        self._persons: dict[str, dict[str, Any]] = {}  # the last row remembered of each person, written by `flush`
 
     def claim(self, receipt_key: str, consumer: str) -> bool:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
@@ -78,6 +89,7 @@ class SqlOutboundRecords:
     def read_ahead(self, person_ids: list[str], household_ids: list[str]) -> None:
         """Read the known persons and the DV marks of the households (theirs too) a run of events names, one
         statement each."""
+        self._flush_persons()
         t = outbound_persons
         missing = [p for p in dict.fromkeys(person_ids) if p and p not in self._known]
         for start in range(0, len(missing), 1000):
@@ -102,12 +114,14 @@ class SqlOutboundRecords:
     def known_person(self, person_id: str) -> KnownPerson | None:
         if person_id in self._known:
             return self._known[person_id]
+        self._flush_persons()
         row = self.conn.execute(sa.select(outbound_persons).where(outbound_persons.c.person_id == person_id)).first()
         return None if row is None else _known(row.facts)
 
     def dv_in_household(self, household_id: str) -> bool:
         if household_id in self._dv:
             return self._dv[household_id]
+        self._flush_persons()
         t = outbound_persons
         query = sa.select(t.c.person_id).where(t.c.household_id == household_id, t.c.dv_support.is_(True)).limit(1)
         return self.conn.execute(query).first() is not None
@@ -147,6 +161,7 @@ class SqlOutboundRecords:
     def release_address(self, household_id: str, person_ids: list[str]) -> int:
         """Rule DV, the end: the household's known persons lose their DV mark (the address comes back with the
         next event that carries it)."""
+        self._flush_persons()
         t = outbound_persons
         members = set(person_ids) | set(
             self.conn.scalars(sa.select(t.c.person_id).where(t.c.household_id == household_id))
@@ -165,24 +180,20 @@ class SqlOutboundRecords:
         return changed
 
     def remember(self, person: KnownPerson) -> None:
+        """Keep the person's facts in this transaction: their row is written by `flush` (the last one remembered of
+        each person), and what was read ahead reads as it."""
         facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(person).items()}
-        values = {
+        kept = json.dumps(facts, ensure_ascii=False, sort_keys=True)
+        self._persons[person.person_id] = {
+            "person_id": person.person_id,
             "household_id": person.household_id,
             "dv_support": person.dv_support,
-            "facts": json.dumps(facts, ensure_ascii=False, sort_keys=True),
-            "updated_at": utcnow(),
+            "facts": kept,
         }
-        t = outbound_persons
-        if self._known.get(person.person_id, False) is None:  # read ahead and not there: no update to try
-            self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
-        else:
-            done = self.conn.execute(sa.update(t).where(t.c.person_id == person.person_id).values(**values))
-            if done.rowcount == 0:
-                self.conn.execute(sa.insert(t).values(person_id=person.person_id, **values))
-        self._kept(person, values["facts"])
+        self._kept(person, kept)
 
     def _kept(self, person: KnownPerson, facts: str) -> None:
-        """What `remember` wrote, in what was read ahead: the person as read back, and the DV marks it may move."""
+        """What `remember` kept, in what was read ahead: the person as read back, and the DV marks it may move."""
         if person.person_id not in self._known:
             self._dv.clear()  # the household it was in is not known
         else:
@@ -199,8 +210,10 @@ class SqlOutboundRecords:
         self._pending.append((record, source_event_id))
 
     def flush(self) -> None:
-        """The records added so far, in their order: one insert giving their sequences, one update of their data
-        (which carries the sequence), one insert of their events into the outbox."""
+        """What this transaction keeps, written: the known persons remembered (`_flush_persons`), then the records
+        added so far, in their order: one insert giving their sequences, one update of their data (which carries the
+        sequence), one insert of their events into the outbox."""
+        self._flush_persons()
         if not self._pending:
             return
         pending, self._pending = self._pending, []
@@ -252,6 +265,33 @@ class SqlOutboundRecords:
                 }
             )
         self.conn.execute(sa.insert(self.plumbing.outbox), rows)
+
+    def _flush_persons(self) -> None:
+        """The known persons remembered so far, one row each, in one statement: before anything reads
+        outbound_persons, and at commit."""
+        if not self._persons:
+            return
+        # In person order: two consumers' transactions writing the same persons lock their rows in the same order.
+        rows, self._persons = [self._persons[p] for p in sorted(self._persons)], {}
+        now = utcnow()
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(
+                _UPSERT_PERSONS,
+                {
+                    "person_ids": [r["person_id"] for r in rows],
+                    "household_ids": [r["household_id"] for r in rows],
+                    "dv_supports": [r["dv_support"] for r in rows],
+                    "facts": [r["facts"] for r in rows],
+                    "at": now,
+                },
+            )
+        else:
+            upsert = sqlite.insert(outbound_persons)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=[outbound_persons.c.person_id],
+                set_={c: upsert.excluded[c] for c in ("household_id", "dv_support", "facts", "updated_at")},
+            )
+            self.conn.execute(upsert, [{**r, "updated_at": now} for r in rows])
 
     def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
         self.flush()

@@ -208,8 +208,8 @@ def set_sequences_many(conn: sa.Connection, applied: list[tuple[dict[str, int], 
 # The last sequence of each person, inserted or replaced, the persons given as arrays (PostgreSQL).
 _UPSERT_SEQUENCES = sa.text(
     "INSERT INTO person_sequences (person_id, sequence, change_id, updated_at) "
-    "SELECT p, s, c, :at FROM unnest(CAST(:person_ids AS VARCHAR(20)[]), CAST(:sequences AS BIGINT[]), "
-    "CAST(:change_ids AS VARCHAR(100)[])) AS v(p, s, c) "
+    "SELECT p, s, c, :at FROM unnest(CAST(:person_ids AS TEXT[]), CAST(:sequences AS BIGINT[]), "
+    "CAST(:change_ids AS TEXT[])) AS v(p, s, c) "
     "ON CONFLICT (person_id) DO UPDATE SET sequence = excluded.sequence, change_id = excluded.change_id, "
     "updated_at = excluded.updated_at"
 ).bindparams(sa.bindparam("at", type_=person_sequences.c.updated_at.type))

@@ -11,12 +11,12 @@ RESIDENT_DURABLE = "integration-resident"
 
 
 class ResidentBatchConsumer(BatchConsumer):
-    """The resident changes' consumer: each fetch (up to `batch` messages) is one call of the service, one
+    """The resident changes' consumer: each fetch (up to `batch` messages, INTEGRATION_RESIDENT_BATCH) is one call of the service, one
     transaction and one call to svc-qualification. A change that can never apply is dead-lettered by the service
     and acknowledged; anything raised (svc-qualification unavailable) is delivered again, and a change waiting for
     an earlier one of its person's sequence comes again after a second."""
 
-    def __init__(self, bus, service: IntegrationService, *, batch: int = 50) -> None:
+    def __init__(self, bus, service: IntegrationService, *, batch: int = 500) -> None:
         super().__init__(
             bus,
             stream=RESIDENT_STREAM,

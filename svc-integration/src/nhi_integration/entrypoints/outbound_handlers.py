@@ -11,11 +11,12 @@ OUTBOUND_DURABLE = "integration-outbound"
 
 
 class OutboundConsumer(BatchConsumer):
-    """Every qualification event, in stream order, each fetch (up to 50) in one transaction: a backlog (a batch of
-    the whole population, a busy day) drains at the rate of the database's commits, not of one commit an event.
-    Events of another type are passed over; an event that raises (the database away) is delivered again."""
+    """Every qualification event, in stream order, each fetch (up to `batch`, INTEGRATION_OUTBOUND_BATCH) in one
+    transaction: a backlog (a batch of the whole population, a busy day) drains at the rate of the database's
+    commits, not of one commit an event. Events of another type are passed over; an event that raises (the
+    database away) is delivered again."""
 
-    def __init__(self, bus, feeds: OutboundFeeds, *, batch: int = 50) -> None:
+    def __init__(self, bus, feeds: OutboundFeeds, *, batch: int = 200) -> None:
         super().__init__(
             bus,
             stream=QUALIFICATION_STREAM,

@@ -1,0 +1,77 @@
+"""The message svc-integration sends svc-qualification for a resident change (adapters/clients.to_message)."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import json_format
+
+from nhi.qualification.v1 import qualification_pb2 as pb
+from nhi_common import config
+from nhi_common.config import ConfigError
+from nhi_integration.adapters.clients import to_message
+from nhi_integration.domain.resident import parse_change
+from nhi_integration.domain.resident_reasons import REASONS
+from nhi_integration.settings import Settings
+
+PERSONS = [
+    {
+        "person_id": "100000001",
+        "name_kanji": "𠮷田\u3000髙志",
+        "name_kana": "ヨシダ\u3000タカシ",
+        "birth_date": "1980-02-29",
+        "sex": "1",
+        "relationship": "世帯主",
+        "listing_order": 1,
+        "my_number": "123456789018",
+        "sequence": 7,
+    },
+    {
+        "person_id": "100000002",
+        "name_kanji": "LEE\u3000MIN",
+        "name_kana": "リー\u3000ミン",
+        "birth_date": "1992-11-03",
+        "sex": "2",
+        "relationship": "妻",
+        "listing_order": 2,
+        "nationality": "KR",
+        "residence_status": "永住者",
+        "residence_expires_on": "2029-03-31",
+        "dv_support": True,
+        "sequence": 3,
+    },
+]
+
+
+@pytest.mark.parametrize("kind", sorted(REASONS))
+def test_every_field_reaches_svc_qualification_as_the_json_mapping_would_carry_it(kind):
+    change = parse_change(
+        {
+            "change_id": f"C-{kind}",
+            "change_kind": kind,
+            "event_date": "2026-12-01",
+            "notified_on": "2026-12-03",
+            "household_id": "H0001",
+            "head_person_id": "100000001",
+            "address": {
+                "postal_code": "399-0101",
+                "address_code": "99999001002",
+                "address": "みどり市若葉町2丁目3番5号",
+                "building": "若葉荘101",
+                "district_code": "03",
+            },
+            "previous_municipality": "152021",
+            "persons": PERSONS,
+        }
+    )
+    message = to_message(change)
+    assert message == json_format.ParseDict(change.forwarded(), pb.ResidentChange())
+    assert message.change_kind == REASONS[kind].applies_as
+    assert [p.residence_expires_on for p in message.persons] == ["", "2029-03-31"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("INTEGRATION_RESIDENT_BATCH", "0"), ("INTEGRATION_OUTBOUND_BATCH", "1001")]
+)
+def test_a_batch_size_outside_what_one_fetch_can_take_stops_the_service_naming_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=f"{variable}={value} is not between 1 and 1000"):
+        config.load(Settings, {variable: value})
