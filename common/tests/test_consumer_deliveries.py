@@ -80,6 +80,85 @@ def test_a_batch_longer_than_the_ack_wait_keeps_every_message_of_it(bus):
     assert batches == [[0, 1, 2, 3, 4]]
 
 
+class _Watched(BatchConsumer):
+    """A batch consumer that notes when each fetch is asked for."""
+
+    def __init__(self, *args, log: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.log = log
+
+    async def _subscribe(self):
+        sub = await super()._subscribe()
+        fetch = sub.fetch
+
+        async def noted(*args, **kwargs):
+            self.log.append("fetch")
+            return await fetch(*args, **kwargs)
+
+        sub.fetch = noted
+        return sub
+
+
+def test_a_batch_consumer_asks_for_the_next_fetch_while_it_handles_one(bus):
+    runtime, nats_bus = bus
+    log: list = []
+
+    def handle(events: list[Event]) -> list[None]:
+        log.append(("start", [e.data["n"] for e in events]))
+        time.sleep(0.5)
+        log.append("end")
+        return [None] * len(events)
+
+    for n in range(6):
+        _publish(runtime, nats_bus, n)
+    consumer = _Watched(
+        nats_bus, stream="NHI_JOBS", durable="ahead", subject="nhi.jobs.v1.>", handle_batch=handle, batch=3, log=log
+    )
+    task = runtime.submit(consumer.run())
+    assert wait_until(lambda: consumer.processed == 6)
+    consumer.stop()
+    task.cancel()
+    batches = [entry[1] for entry in log if isinstance(entry, tuple)]
+    assert sorted(n for batch in batches for n in batch) == list(range(6))  # each once
+    first_end = log.index("end")
+    assert log[:first_end].count("fetch") == 2  # the second fetch went out before the first batch was done
+
+
+def test_messages_fetched_ahead_by_a_consumer_that_stops_come_again_to_the_next(bus):
+    runtime, nats_bus = bus
+    handled: list[int] = []
+    release = threading.Event()
+
+    def stuck(events: list[Event]) -> list[None]:
+        release.wait(10)
+        return [RuntimeError("stopped")] * len(events)
+
+    def handle(events: list[Event]) -> list[None]:
+        handled.extend(e.data["n"] for e in events)
+        return [None] * len(events)
+
+    for n in range(6):
+        _publish(runtime, nats_bus, n)
+    log: list = []
+    first = _Watched(
+        nats_bus, stream="NHI_JOBS", durable="handover", subject="nhi.jobs.v1.>", handle_batch=stuck, batch=3, log=log
+    )
+    first.ack_wait = 1
+    task = runtime.submit(first.run())
+    assert wait_until(lambda: log.count("fetch") >= 2)  # one batch in hand, the next fetched ahead
+    time.sleep(0.3)
+    first.stop()
+    task.cancel()
+    release.set()
+    second = BatchConsumer(
+        nats_bus, stream="NHI_JOBS", durable="handover", subject="nhi.jobs.v1.>", handle_batch=handle, ack_wait=1
+    )
+    runtime.submit(second.run())
+    assert wait_until(lambda: len(set(handled)) == 6)
+    second.stop()
+    assert sorted(set(handled)) == list(range(6))
+
+
 def test_a_message_that_keeps_failing_is_given_up_recorded_and_kept_as_a_dead_letter(bus):
     runtime, nats_bus = bus
     attempts: list[float] = []

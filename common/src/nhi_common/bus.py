@@ -283,6 +283,7 @@ class PullConsumer:
         self.on_exhausted = on_exhausted
         self.processed = 0
         self._stopping = False
+        self.fetch_ahead = False
 
     async def _subscribe(self):
         config = api.ConsumerConfig(
@@ -295,21 +296,31 @@ class PullConsumer:
         return await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
 
     async def run(self) -> None:
-        """Consume until cancelled; re-create the subscription after any NATS trouble (e.g. a restart)."""
+        """Consume until cancelled; re-create the subscription after any NATS trouble (e.g. a restart).
+
+        With `fetch_ahead`, the next fetch is asked for as soon as a fetch brought messages, while they are handled:
+        reading and parsing the next messages overlaps the handler's waits (a batch consumer waits on its database
+        and on other services most of the time), instead of following them."""
         loop = asyncio.get_running_loop()
         sub = None
+        ahead: asyncio.Task | None = None
         while not self._stopping:
             try:
                 if sub is None:
                     sub = await self._subscribe()
                 try:
-                    messages = await sub.fetch(self.batch, timeout=1)
+                    fetching, ahead = ahead or asyncio.ensure_future(sub.fetch(self.batch, timeout=1)), None
+                    messages = await fetching
                 except (NatsTimeoutError, asyncio.TimeoutError):
                     continue  # nothing to do: an idle consumer stays quiet
+                if self.fetch_ahead and not self._stopping:
+                    ahead = asyncio.ensure_future(sub.fetch(self.batch, timeout=1))
                 await self._handle_fetched(loop, messages)
             except asyncio.CancelledError:
+                _drop(ahead)
                 raise
             except Exception as exc:  # noqa: BLE001 - connection lost, consumer gone, server restarting
+                ahead = _drop(ahead)
                 log.warning("consumer %s: %s; re-subscribing", self.durable, type(exc).__name__)
                 if sub is not None:
                     try:
@@ -441,6 +452,7 @@ class BatchConsumer(PullConsumer):
             ack_wait=ack_wait,
         )
         self.handle_batch = handle_batch
+        self.fetch_ahead = True
         self.retry_delay = retry_delay or (lambda _exc, delivered: min(RETRY_MAX_DELAY, 2.0 ** (delivered - 1)))
         self.expected = expected
 
@@ -503,6 +515,17 @@ class BatchConsumer(PullConsumer):
             else:
                 await msg.ack()
                 self.processed += 1
+
+
+def _drop(ahead: asyncio.Task | None) -> None:
+    """A fetch asked ahead and not to be handled: cancelled, or its error taken; messages it brought are delivered
+    again after the ack wait (what each was handled for is recorded with its effect, not with its ack)."""
+    if ahead is not None:
+        if ahead.done():
+            if not ahead.cancelled():
+                ahead.exception()
+        else:
+            ahead.cancel()
 
 
 def _raise_first(outcomes: list[Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pathlib
 import time
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -172,3 +174,22 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
         copy_rows(conn, table, rows)
     else:
         conn.execute(sa.insert(table), rows)
+
+
+def one_of(conn: sa.Connection, column, ids: Sequence[str]):
+    """column IN ids: on PostgreSQL `= ANY(array)` (one parameter, whatever the length), elsewhere IN (...)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(sa.String)))
+    return column.in_(list(ids))
+
+
+def id_slices(conn: sa.Connection, ids: Sequence[Any], size: int = 5000) -> Iterator[list[Any]]:
+    """The whole list at once on PostgreSQL (one array parameter), slices of `size` elsewhere (SQLite's limit)."""
+    ids = list(ids)
+    if conn.dialect.name == "postgresql":
+        yield ids
+        return
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

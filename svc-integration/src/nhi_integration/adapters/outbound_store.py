@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from nhi_common import telemetry
+from nhi_common import db, telemetry
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_common.plumbing import Plumbing, utcnow
@@ -64,14 +64,11 @@ class SqlOutboundRecords:
         inbox = self.plumbing.tables["inbox"]
         seen: set[str] = set()
         wanted = list(dict.fromkeys(receipt_keys))
-        for start in range(0, len(wanted), 1000):
-            seen.update(
-                self.conn.scalars(
-                    sa.select(inbox.c.event_id).where(
-                        inbox.c.event_id.in_(wanted[start : start + 1000]), inbox.c.consumer == consumer
-                    )
-                )
+        for part in db.id_slices(self.conn, wanted, 1000):
+            query = sa.select(inbox.c.event_id).where(
+                db.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
             )
+            seen.update(self.conn.scalars(query))
         claimed = []
         for key in receipt_keys:
             claimed.append(key not in seen)
@@ -92,23 +89,19 @@ class SqlOutboundRecords:
         self._flush_persons()
         t = outbound_persons
         missing = [p for p in dict.fromkeys(person_ids) if p and p not in self._known]
-        for start in range(0, len(missing), 1000):
-            part = missing[start : start + 1000]
-            found = {
-                r.person_id: _known(r.facts) for r in self.conn.execute(sa.select(t).where(t.c.person_id.in_(part)))
-            }
+        for part in db.id_slices(self.conn, missing, 1000):
+            query = sa.select(t).where(db.one_of(self.conn, t.c.person_id, part))
+            found = {r.person_id: _known(r.facts) for r in self.conn.execute(query)}
             self._known.update((p, found.get(p)) for p in part)
         households = {h for h in household_ids if h} | {
             k.household_id for p in person_ids for k in [self._known.get(p)] if k is not None and k.household_id
         }
         wanted = sorted(h for h in households if h not in self._dv)
-        for start in range(0, len(wanted), 1000):
-            part = wanted[start : start + 1000]
-            marked = set(
-                self.conn.scalars(
-                    sa.select(t.c.household_id).where(t.c.household_id.in_(part), t.c.dv_support.is_(True)).distinct()
-                )
+        for part in db.id_slices(self.conn, wanted, 1000):
+            query = sa.select(t.c.household_id).where(
+                db.one_of(self.conn, t.c.household_id, part), t.c.dv_support.is_(True)
             )
+            marked = set(self.conn.scalars(query.distinct()))
             self._dv.update((h, h in marked) for h in part)
 
     def known_person(self, person_id: str) -> KnownPerson | None:

@@ -141,12 +141,13 @@ def last_sequences(conn: sa.Connection, person_ids: list[str]) -> dict[str, int]
     """The sequence number of the last change applied for each of `person_ids` that has one."""
     if not person_ids:
         return {}
-    rows = conn.execute(
-        sa.select(person_sequences.c.person_id, person_sequences.c.sequence).where(
-            person_sequences.c.person_id.in_(person_ids)
+    found: dict[str, int] = {}
+    for part in db.id_slices(conn, person_ids, 1000):
+        query = sa.select(person_sequences.c.person_id, person_sequences.c.sequence).where(
+            db.one_of(conn, person_sequences.c.person_id, part)
         )
-    )
-    return {row.person_id: row.sequence for row in rows}
+        found.update((row.person_id, row.sequence) for row in conn.execute(query))
+    return found
 
 
 def set_sequences(conn: sa.Connection, *, sequences: dict[str, int], change_id: str) -> None:
@@ -364,14 +365,11 @@ class SqlRecords:
         inbox = self.plumbing.tables["inbox"]
         found: set[str] = set()
         wanted = list(dict.fromkeys(receipt_keys))
-        for start in range(0, len(wanted), 1000):
-            found.update(
-                self.conn.scalars(
-                    sa.select(inbox.c.event_id).where(
-                        inbox.c.event_id.in_(wanted[start : start + 1000]), inbox.c.consumer == consumer
-                    )
-                )
+        for part in db.id_slices(self.conn, wanted, 1000):
+            query = sa.select(inbox.c.event_id).where(
+                db.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
             )
+            found.update(self.conn.scalars(query))
         return found
 
     def claim_many(self, receipt_keys: list[str], consumer: str) -> None:

@@ -49,9 +49,10 @@ class SqlPendingRecords:
         inbox = self.plumbing.tables["inbox"]
         wanted = list(dict.fromkeys(event_ids))
         seen: set[str] = set()
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            query = sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(chunk), inbox.c.consumer == consumer)
+        for part in db.id_slices(self.conn, wanted, CHUNK):
+            query = sa.select(inbox.c.event_id).where(
+                db.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
+            )
             seen.update(self.conn.scalars(query))
         claimed = []
         for event_id in event_ids:
@@ -125,10 +126,10 @@ class SqlPendingRecords:
         """`latest_snapshot` of each person at once (one statement per thousand), those with none left out."""
         wanted = list(dict.fromkeys(person_ids))
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), CHUNK):
+        for part in db.id_slices(self.conn, wanted, CHUNK):
             latest = (
                 sa.select(sa.func.max(pending.c.seq))
-                .where(pending.c.person_id.in_(wanted[start : start + CHUNK]), pending.c.snapshot.is_not(None))
+                .where(db.one_of(self.conn, pending.c.person_id, part), pending.c.snapshot.is_not(None))
                 .group_by(pending.c.person_id)
             )
             query = sa.select(pending.c.person_id, pending.c.snapshot).where(pending.c.seq.in_(latest))

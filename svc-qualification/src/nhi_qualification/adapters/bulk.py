@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from nhi_common import db
 
+one_of = db.one_of  # shared with the other services: nhi_common.db
+id_slices = db.id_slices
 COPY_FROM = 50  # below this many rows an executemany is as quick as a COPY
 
 
@@ -59,25 +61,6 @@ def _update_statement(table: sa.Table, key: str, columns: tuple[str, ...], bump_
         values["version"] = table.c.version + 1
     key_param = sa.bindparam("k_key", type_=table.c[key].type)
     return sa.update(table).where(table.c[key] == key_param).values(**values).returning(table)
-
-
-def one_of(conn: sa.Connection, column, ids: Sequence[str]):
-    """column IN ids: on PostgreSQL `= ANY(array)` (one parameter, whatever the length), elsewhere IN (...)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(sa.String)))
-    return column.in_(list(ids))
-
-
-def id_slices(conn: sa.Connection, ids: Sequence[Any], size: int = 5000) -> Iterator[list[Any]]:
-    """The whole list at once on PostgreSQL (one array parameter), slices of `size` elsewhere (SQLite's limit)."""
-    ids = list(ids)
-    if conn.dialect.name == "postgresql":
-        yield ids
-        return
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def tune_chunk_transaction(conn: sa.Connection) -> None:
