@@ -8,7 +8,7 @@ from google.protobuf import json_format
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi_common import config
 from nhi_common.config import ConfigError
-from nhi_integration.adapters.clients import to_message
+from nhi_integration.adapters.clients import outcome, to_message
 from nhi_integration.domain.resident import parse_change
 from nhi_integration.domain.resident_reasons import REASONS
 from nhi_integration.settings import Settings
@@ -75,3 +75,25 @@ def test_every_field_reaches_svc_qualification_as_the_json_mapping_would_carry_i
 def test_a_batch_size_outside_what_one_fetch_can_take_stops_the_service_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=f"{variable}={value} is not between 1 and 1000"):
         config.load(Settings, {variable: value})
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pb.AppliedChange(change_id="C1", outcome="applied", person_ids=["100000001", "100000002"]),
+        pb.AppliedChange(change_id="C2", outcome="intake_item", intake_item_id="I-9"),
+        pb.AppliedChange(change_id="C3", outcome="duplicate"),
+    ],
+)
+def test_what_svc_qualification_answers_reads_as_the_json_mapping_would(result):
+    assert outcome(result) == json_format.MessageToDict(result, preserving_proto_field_name=True)
+
+
+def test_every_field_of_an_answer_is_read():
+    # A field added to AppliedChange must be read by `outcome` too: this names the fields it reads.
+    assert [f.name for f in pb.AppliedChange.DESCRIPTOR.fields] == [
+        "change_id",
+        "outcome",
+        "person_ids",
+        "intake_item_id",
+    ]
