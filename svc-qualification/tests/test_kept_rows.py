@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -101,20 +104,68 @@ def test_nothing_is_logged_once_every_savepoint_has_ended():
 
 @pytest.mark.parametrize("backend", [b for b in testing.backends() if b != "sqlite"])  # SQLite keeps any length
 def test_a_value_longer_than_its_column_is_refused_not_cut(backend, tmp_path):
+    with empty_schema(backend, tmp_path, TABLE.metadata) as engine:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(TABLE), [{"item_id": "a", "label": "read", "version": 1}])
+        with engine.connect() as conn, conn.begin():
+            kept = deferred.KeptRows(TABLE, "item_id")
+            kept.update(Row("a", "read", 1), Row("a", "十三文字の長すぎる名前ですね", 2))
+            with pytest.raises(sa.exc.DBAPIError, match="too long"):
+                kept.write(conn)
+
+
+TYPED = sa.Table(
+    "kept_rows_typed",
+    sa.MetaData(),
+    sa.Column("item_id", sa.String(20), primary_key=True),
+    sa.Column("born", sa.Date),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("secret", sa.LargeBinary),
+    sa.Column("flag", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+
+@pytest.mark.parametrize("backend", testing.backends())
+def test_every_kind_of_value_is_written_back_as_it_was_kept(backend, tmp_path):
+    at = dt.datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=dt.UTC)
+    first = {"born": dt.date(1990, 1, 2), "at": at, "secret": b"\x00\xffkey", "flag": False, "note": "前"}
+    changed = [
+        {"born": dt.date(2024, 2, 29), "at": at + dt.timedelta(days=1), "secret": b"\x01\x02", "flag": True},
+        {"born": None, "at": None, "secret": None, "flag": False, "note": '引用符 " と \\ と改行\nと𠮷'},
+    ]
+    with empty_schema(backend, tmp_path, TYPED.metadata) as engine:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(TYPED), [{"item_id": f"p{i}", **first, "version": 1} for i in range(2)])
+        typed = deferred.row_type(TYPED)
+        kept = deferred.KeptRows(TYPED, "item_id")
+        for i, values in enumerate(changed):
+            before = typed(item_id=f"p{i}", **first, version=1)
+            kept.update(before, before._replace(**values, version=2))
+        with engine.begin() as conn:
+            kept.write(conn)
+        with engine.connect() as conn:
+            stored_rows = {r.item_id: r._asdict() for r in conn.execute(sa.select(TYPED))}
+        for i, values in enumerate(changed):
+            row = stored_rows[f"p{i}"]
+            expected = {**first, **values, "item_id": f"p{i}", "version": 2}
+            if backend == "sqlite":  # SQLite hands back naive datetimes (stored in UTC)
+                expected["at"] = expected["at"] and expected["at"].replace(tzinfo=None)
+            assert {k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()} == expected
+
+
+@contextlib.contextmanager
+def empty_schema(backend, tmp_path, metadata: sa.MetaData):
     with testing.database(backend, tmp_path, "kept_rows") as (url, schema):
-        admin = sa.create_engine(url)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        admin.dispose()
+        if schema:
+            admin = sa.create_engine(url)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            admin.dispose()
         engine = db.make_engine(url, schema=schema)
         try:
-            TABLE.metadata.create_all(engine)
-            with engine.begin() as conn:
-                conn.execute(sa.insert(TABLE), [{"item_id": "a", "label": "read", "version": 1}])
-            with engine.connect() as conn, conn.begin():
-                kept = deferred.KeptRows(TABLE, "item_id")
-                kept.update(Row("a", "read", 1), Row("a", "十三文字の長すぎる名前ですね", 2))
-                with pytest.raises(sa.exc.DBAPIError, match="too long"):
-                    kept.write(conn)
+            metadata.create_all(engine)
+            yield engine
         finally:
             engine.dispose()

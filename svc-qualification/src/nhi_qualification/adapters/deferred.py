@@ -9,7 +9,9 @@ here (see `SqlUnitOfWork.defer_writes`), so the database never answers without t
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import functools
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -116,29 +118,50 @@ def update_by_key(table: sa.Table, key: str) -> sa.Update:
     )
 
 
-def _array_of(column: sa.Column) -> str:
-    """The array type a column's values are sent as: text of any length for a VARCHAR(n), since an explicit cast
-    to VARCHAR(n) would cut a longer value silently where the column's own assignment refuses it."""
-    if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
-        return "TEXT[]"
-    return f"{column.type.compile(dialect=postgresql.dialect())}[]"
+def _sent_as(column: sa.Column) -> str:
+    """The type a column's values are read back as from the JSON they are sent in: text of any length for a
+    VARCHAR(n) (a cast to VARCHAR(n) would cut a longer value silently where the column's own assignment refuses
+    it), and for bytes (sent as hex)."""
+    if isinstance(column.type, (sa.String, sa.LargeBinary)) and not isinstance(column.type, sa.Enum):
+        return "text"
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+def _set_from(column: sa.Column) -> str:
+    value = f'v."v_{column.name}"'
+    return f"decode({value}, 'hex')" if isinstance(column.type, sa.LargeBinary) else value
 
 
 @functools.cache
-def update_from_arrays(table: sa.Table, key: str) -> sa.TextClause:
-    """PostgreSQL: `update_by_key` of many rows in one statement, each parameter an array of one column's values."""
+def update_from_json(table: sa.Table, key: str) -> sa.TextClause:
+    """PostgreSQL: `update_by_key` of many rows in one statement, the rows sent as one JSON array of objects
+    (`json_rows`) and read back as a record set. An array parameter per column cost more: psycopg builds each
+    array element by element in Python, while the JSON is one C-encoded string."""
     columns = [c for c in table.c if c.name != key]
-    arrays = [
-        f"CAST(:k_key AS {_array_of(table.c[key])})",
-        f"CAST(:k_version AS {_array_of(table.c.version)})",
-        *(f"CAST(:v_{c.name} AS {_array_of(c)})" for c in columns),
-    ]
-    names = ", ".join(['"k_key"', '"k_version"', *(f'"v_{c.name}"' for c in columns)])
-    assignments = ", ".join(f'"{c.name}" = v."v_{c.name}"' for c in columns)
+    fields = ", ".join(
+        [
+            f'"k_key" {_sent_as(table.c[key])}',
+            f'"k_version" {_sent_as(table.c.version)}',
+            *(f'"v_{c.name}" {_sent_as(c)}' for c in columns),
+        ]
+    )
+    assignments = ", ".join(f'"{c.name}" = {_set_from(c)}' for c in columns)
     return sa.text(
-        f'UPDATE "{table.name}" AS t SET {assignments} FROM unnest({", ".join(arrays)}) AS v({names}) '
+        f'UPDATE "{table.name}" AS t SET {assignments} FROM json_to_recordset(CAST(:rows AS json)) AS v({fields}) '
         f'WHERE t."{key}" = v."k_key" AND t."version" = v."k_version"'
     )
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, default=_json_value)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} is not sent in a row update")
 
 
 class KeptRows:
@@ -220,9 +243,8 @@ class KeptRows:
         if not updates:
             return
         if db.can_copy(conn):
-            # one statement: the rows as arrays, unnested and joined to the table by key and version read
-            columns = {name: [u[name] for u in updates] for name in updates[0]}
-            result = conn.execute(update_from_arrays(self.table, self.key), columns)
+            # one statement: the rows as JSON, read as a record set and joined to the table by key and version read
+            result = conn.execute(update_from_json(self.table, self.key), {"rows": json_rows(updates)})
             if result.rowcount != len(updates):
                 raise ChangedMeanwhile(self.table.name, len(updates), result.rowcount)
             return
