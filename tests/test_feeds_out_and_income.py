@@ -85,7 +85,12 @@ def test_a_pension_2go_change_of_an_insured_person_is_an_inconsistency(running):
         return page.json()["inconsistencies"] or None
 
     [finding] = running.wait_for(found, timeout=60)
-    assert (finding["kind"], finding["state"], finding["source"]) == ("pension_employee_insured", "open", "pension")
+    assert (finding["kind"], finding["state"]) == ("pension_employee_insured", "open")
+    # Found by the pension feed's own check, or, on a busy machine, by the resident check of the 転入 (run a moment
+    # after it is applied) when that comes after the pension record: whichever compares first keeps the finding.
+    # The pension path alone is test_feeds_inconsistency's; here, had it found nothing, neither would the test
+    # whenever the resident check ran first (the usual order).
+    assert finding["source"] in {"pension", "resident"}
 
 
 def test_a_join_at_45_reaches_the_resident_care_and_healthcheck_feeds_and_the_daily_files(running):
