@@ -16,6 +16,7 @@ from nhi_common.bus import Bus, BusRuntime, PullConsumer
 from nhi_common.events import Event
 from nhi_common.outbox import OutboxRelay, RelayPaused
 from nhi_common.plumbing import Plumbing, define_tables, operator_key
+from nhi_devtools import testing
 from nhi_devtools.natsserver import EmbeddedNats
 
 
@@ -223,6 +224,34 @@ def test_the_inbox_claims_an_event_once(tmp_path):
         assert plumbing.claim_inbox(conn, event_id="e1", consumer="c")
         assert not plumbing.claim_inbox(conn, event_id="e1", consumer="c")
         assert plumbing.claim_inbox(conn, event_id="e1", consumer="other")
+
+
+@pytest.mark.parametrize("backend", testing.backends())
+def test_a_batch_of_claims_takes_each_event_once_whatever_was_claimed_before_or_repeats(backend, tmp_path):
+    with testing.database(backend, tmp_path, "inbox_many") as (url, schema):
+        if schema:
+            with sa.create_engine(url).begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = db.make_engine(url, schema=schema)
+        metadata = sa.MetaData()
+        define_tables(metadata)
+        metadata.create_all(engine)
+        plumbing = Plumbing(metadata, "urn:test")
+        many = [f"e{n}" for n in range(1500)]  # more than one IN list's worth on SQLite
+        try:
+            with engine.begin() as conn:
+                assert plumbing.claim_inbox(conn, event_id="e1", consumer="c")
+                claims = plumbing.claim_inbox_many(conn, ["e0", "e1", "e0", "e2", *many], "c")
+                assert claims[:4] == [True, False, False, True]
+                assert claims[4:] == [False, False, False] + [True] * 1497  # e0, e1, e2 were claimed just before
+                assert plumbing.claim_inbox_many(conn, ["e2", "e3"], "other") == [True, True]
+            with engine.begin() as conn:
+                assert plumbing.claim_inbox_many(conn, [*many, "new"], "c") == [False] * 1500 + [True]
+                inbox = metadata.tables["inbox"]
+                stored = conn.execute(sa.select(inbox.c.consumer, sa.func.count()).group_by(inbox.c.consumer)).all()
+            assert sorted(stored) == [("c", 1501), ("other", 2)]
+        finally:
+            engine.dispose()
 
 
 def test_an_idempotency_key_is_kept_per_operator_and_fits_its_column_whatever_the_operator_id(tmp_path):

@@ -60,28 +60,7 @@ class SqlOutboundRecords:
         return self.plumbing.claim_inbox(self.conn, event_id=receipt_key, consumer=consumer)
 
     def claim_many(self, receipt_keys: list[str], consumer: str) -> list[bool]:
-        """`claim` of each key in order, in two statements: a key repeated is claimed by its first."""
-        inbox = self.plumbing.tables["inbox"]
-        seen: set[str] = set()
-        wanted = list(dict.fromkeys(receipt_keys))
-        for part in db.id_slices(self.conn, wanted, 1000):
-            query = sa.select(inbox.c.event_id).where(
-                db.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
-            )
-            seen.update(self.conn.scalars(query))
-        claimed = []
-        for key in receipt_keys:
-            claimed.append(key not in seen)
-            seen.add(key)
-        now = utcnow()
-        rows = [
-            {"event_id": k, "consumer": consumer, "processed_at": now}
-            for k, c in zip(receipt_keys, claimed, strict=True)
-            if c
-        ]
-        if rows:
-            self.conn.execute(sa.insert(inbox), rows)
-        return claimed
+        return self.plumbing.claim_inbox_many(self.conn, receipt_keys, consumer)
 
     def read_ahead(self, person_ids: list[str], household_ids: list[str]) -> None:
         """Read the known persons and the DV marks of the households (theirs too) a run of events names, one

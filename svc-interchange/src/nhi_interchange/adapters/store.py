@@ -45,27 +45,7 @@ class SqlPendingRecords:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
     def claim_many(self, event_ids: list[str], consumer: str) -> list[bool]:
-        """`claim` of each id in order, in two statements: an id repeated is claimed by its first."""
-        inbox = self.plumbing.tables["inbox"]
-        wanted = list(dict.fromkeys(event_ids))
-        seen: set[str] = set()
-        for part in db.id_slices(self.conn, wanted, CHUNK):
-            query = sa.select(inbox.c.event_id).where(
-                db.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
-            )
-            seen.update(self.conn.scalars(query))
-        claimed = []
-        for event_id in event_ids:
-            claimed.append(event_id not in seen)
-            seen.add(event_id)
-        now = utcnow()
-        rows = [
-            {"event_id": e, "consumer": consumer, "processed_at": now}
-            for e, c in zip(event_ids, claimed, strict=True)
-            if c
-        ]
-        db.insert_rows(self.conn, inbox, rows)
-        return claimed
+        return self.plumbing.claim_inbox_many(self.conn, event_ids, consumer)
 
     def audit(self, **entry) -> None:
         self.plumbing.audit(self.conn, **entry)

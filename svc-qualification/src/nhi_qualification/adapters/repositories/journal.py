@@ -12,7 +12,6 @@ from nhi_common import paging
 from nhi_common.errors import Conflict, IdempotencyReuse
 from nhi_common.plumbing import IdempotencyConflict, Plumbing, utcnow
 
-from .. import bulk, deferred
 from ..tables import PLUMBING
 
 
@@ -72,29 +71,7 @@ class Journal:
         return self.plumbing.claim_inbox(self.conn, event_id=event_id, consumer=consumer)
 
     def claim_inbox_many(self, event_ids: list[str], consumer: str) -> list[bool]:
-        """`claim_inbox` of each event in order, in two statements: a repeated id is claimed by its first."""
-        inbox = self.plumbing.tables["inbox"]
-        seen: set[str] = set()
-        for part in bulk.id_slices(self.conn, list(dict.fromkeys(event_ids)), 1000):
-            seen.update(
-                self.conn.scalars(
-                    sa.select(inbox.c.event_id).where(
-                        bulk.one_of(self.conn, inbox.c.event_id, part), inbox.c.consumer == consumer
-                    )
-                )
-            )
-        claimed = []
-        for event_id in event_ids:
-            claimed.append(event_id not in seen)
-            seen.add(event_id)
-        now = utcnow()
-        rows = [
-            {"event_id": e, "consumer": consumer, "processed_at": now}
-            for e, c in zip(event_ids, claimed, strict=True)
-            if c
-        ]
-        deferred.insert(self.conn, inbox, rows)  # one COPY on PostgreSQL
-        return claimed
+        return self.plumbing.claim_inbox_many(self.conn, event_ids, consumer)
 
     def recall(self, operator_id: str, key: str, operation: str, request: bytes) -> bytes | None:
         """The stored response of an Idempotency-Key this operator replays; IdempotencyReuse when it came with
