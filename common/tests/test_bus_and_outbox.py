@@ -229,9 +229,6 @@ def test_the_inbox_claims_an_event_once(tmp_path):
 @pytest.mark.parametrize("backend", testing.backends())
 def test_a_batch_of_claims_takes_each_event_once_whatever_was_claimed_before_or_repeats(backend, tmp_path):
     with testing.database(backend, tmp_path, "inbox_many") as (url, schema):
-        if schema:
-            with sa.create_engine(url).begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         engine = db.make_engine(url, schema=schema)
         metadata = sa.MetaData()
         define_tables(metadata)

@@ -17,6 +17,7 @@ from nhi.integration.v1 import integration_pb2 as pb
 from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import config, paging, rpc
 from nhi_common.events import Event
+from nhi_devtools import testing
 from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
 from nhi_integration.domain.resident import masked_payload
@@ -24,15 +25,6 @@ from nhi_integration.settings import Settings
 
 SUBJECT = "resident.v1.changes"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-def eventually(predicate, timeout: float = 15, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout}s")
 
 
 @pytest.fixture
@@ -98,7 +90,7 @@ def processed(runtime) -> int:
 def test_a_move_in_reaches_qualification_once_with_mapped_fields(runtime, nats_server, fake, move_in):
     event = resident_event(move_in)
     publish(nats_server.url, event)
-    eventually(lambda: processed(runtime) == 1, what="ack")
+    testing.eventually(lambda: processed(runtime) == 1, what="ack")
     [(request, metadata)] = fake.calls
     assert request.context.operator_id == "integration"
     assert request.context.idempotency_key == event.id
@@ -136,7 +128,7 @@ def test_a_republished_event_is_applied_once(runtime, nats_server, fake, move_in
     publish(nats_server.url, event)
     assert publish(nats_server.url, event).duplicate  # same Nats-Msg-Id: JetStream drops it
     publish(nats_server.url, event, **{"Nats-Msg-Id": str(uuid.uuid4())})  # same ce-id gets through
-    eventually(lambda: processed(runtime) == 2, what="both deliveries acked")
+    testing.eventually(lambda: processed(runtime) == 2, what="both deliveries acked")
     assert len(fake.calls) == 1
     assert fake.applied == {"chg-0001"}
 
@@ -145,7 +137,7 @@ def test_an_unavailable_qualification_gets_the_event_again(runtime, nats_server,
     fake.failures.append(grpc.StatusCode.UNAVAILABLE)
     event = resident_event(move_in)
     publish(nats_server.url, event)
-    eventually(lambda: processed(runtime) == 1, what="ack after redelivery")
+    testing.eventually(lambda: processed(runtime) == 1, what="ack after redelivery")
     assert len(fake.calls) == 2
     assert {request.context.idempotency_key for request, _ in fake.calls} == {event.id}
     assert fake.applied == {"chg-0001"}
@@ -177,13 +169,13 @@ def test_an_invalid_event_goes_to_the_dead_letter_subject_and_the_next_one_is_ap
     bad_event = resident_event(broken)
     publish(nats_server.url, bad_event)
     publish(nats_server.url, resident_event(move_in))
-    eventually(lambda: processed(runtime) == 2, what="both events acked")
+    testing.eventually(lambda: processed(runtime) == 2, what="both events acked")
     time.sleep(1.5)  # a retried message would come back after 1 s and be dead-lettered again
     [letter] = runtime.service.list_dead_letters(state="", page=paging.parse(10, ""))[0]
     assert letter["event_id"] == bad_event.id and letter["change_id"] == "chg-bad"
     assert letter["problems"] == [{"field": "event_date", "message": "must be a date as YYYY-MM-DD"}]
     assert [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"]
-    eventually(lambda: len(dead_subject_messages(nats_server.url)) == 1, what="the dead letter published")
+    testing.eventually(lambda: len(dead_subject_messages(nats_server.url)) == 1, what="the dead letter published")
     [published] = dead_subject_messages(nats_server.url)
     assert (published["event_id"], published["reason"], published["payload"]) == (
         bad_event.id,
@@ -198,9 +190,9 @@ def test_a_change_qualification_refuses_is_dead_lettered(runtime, nats_server, f
     event = resident_event(move_in)
     publish(nats_server.url, event)
     # The refused change alone in its fetch (a batch refused as a whole is tried again one change at a time).
-    eventually(lambda: fake.calls, what="the first change sent")
+    testing.eventually(lambda: fake.calls, what="the first change sent")
     publish(nats_server.url, resident_event(dict(move_in, change_id="chg-0002")))
-    eventually(lambda: processed(runtime) == 2, what="both events acked")
+    testing.eventually(lambda: processed(runtime) == 2, what="both events acked")
     letters = runtime.service.list_dead_letters(state="open", page=paging.parse(10, ""))[0]
     assert [(r["event_id"], r["reason"]) for r in letters] == [(event.id, "rejected_by_qualification")]
     assert fake.applied == {"chg-0002"}
@@ -242,7 +234,7 @@ def test_import_feed_applies_a_file_and_keeps_the_record(runtime, fake, move_in)
 def test_a_clerk_lists_fixes_and_replays_a_dead_letter_over_grpc(runtime, nats_server, fake, move_in):
     broken = dict(move_in, change_id="chg-bad", event_date="20261120")
     publish(nats_server.url, resident_event(broken))
-    eventually(lambda: processed(runtime) == 1, what="the broken event acked")
+    testing.eventually(lambda: processed(runtime) == 1, what="the broken event acked")
     channel, client = stub(runtime)
     clerk = common_pb2.RequestContext(operator_id="clerk-01")
     with channel:

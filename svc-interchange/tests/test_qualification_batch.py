@@ -248,15 +248,6 @@ def publish(url: str, events: list[Event]) -> None:
     asyncio.run(_go())
 
 
-def eventually(predicate, timeout: float = 15, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout}s")
-
-
 def test_the_consumer_takes_a_burst_from_nats_once_each_and_terminates_a_malformed_event(tmp_path):
     server = EmbeddedNats(tmp_path / "nats").start()
     settings = config.load(
@@ -276,7 +267,7 @@ def test_the_consumer_takes_a_burst_from_nats_once_each_and_terminates_a_malform
     try:
         births = [acquired(f"{n:09d}", reason="birth") for n in range(300)]
         publish(server.url, [*births[:150], malformed("999999999"), *births[150:], births[0]])
-        eventually(lambda: consumer.processed == 301, what="every readable event acked")
+        testing.eventually(lambda: consumer.processed == 301, what="every readable event acked")
         _, _, total = runtime.service.list_pending(person_id="", page=Page(1))
         assert total == 300
         time.sleep(1.5)  # a malformed event retried would come back within a second

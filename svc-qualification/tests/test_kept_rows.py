@@ -158,12 +158,7 @@ def test_every_kind_of_value_is_written_back_as_it_was_kept(backend, tmp_path):
 @contextlib.contextmanager
 def empty_schema(backend, tmp_path, metadata: sa.MetaData):
     with testing.database(backend, tmp_path, "kept_rows") as (url, schema):
-        if schema:
-            admin = sa.create_engine(url)
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            admin.dispose()
-        engine = db.make_engine(url, schema=schema)
+        engine = db.make_engine(url, schema=schema)  # the schema made on first connection
         try:
             metadata.create_all(engine)
             yield engine

@@ -1,4 +1,5 @@
-"""Test support shared by the services' test suites: one empty database per test, on SQLite and on PostgreSQL.
+"""Test support shared by the services' test suites: one empty database per test, on SQLite and on PostgreSQL, and
+a wait for what a process does in the background.
 
 Store tests run on SQLite always, and on PostgreSQL too when TEST_DATABASE_URL is set (each test in a schema of its
 own, dropped afterwards).
@@ -9,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -54,3 +56,13 @@ def migrated_engine(backend: str, tmp_path: pathlib.Path, name: str, migrations)
             yield engine
         finally:
             engine.dispose()
+
+
+def eventually(predicate: Callable[[], object], timeout: float = 15, what: str = "condition") -> None:
+    """Wait until `predicate()` holds (asked every 50 ms); AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout}s")
