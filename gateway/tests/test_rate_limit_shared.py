@@ -11,6 +11,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -162,6 +163,22 @@ def test_the_gateways_file_is_private_and_removed_afterwards():
         assert limiter.wait("clerk-01", limiter.default) == 0
         limiter.close()
     assert not os.path.exists(os.path.dirname(path))
+
+
+def test_a_table_left_by_a_killed_gateway_is_removed_by_the_next_and_a_running_ones_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f"nhi-gateway-{gone.stdout.strip()}-x1y2"  # a gateway SIGKILLed: no cleanup ran
+    running = tmp_path / f"nhi-gateway-{os.getppid()}-a3b4"  # a gateway still serving (its pid alive)
+    other = tmp_path / "nhi-gateway-notes"
+    for folder in (left, running, other):
+        folder.mkdir()
+        (folder / "rate-limits").write_bytes(b"")
+    with shared_file() as path:
+        assert pathlib.Path(path).parent.parent == tmp_path
+        assert not left.exists()
+        assert running.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name])
 
 
 def test_threads_of_two_limiters_let_in_the_burst_once(table):

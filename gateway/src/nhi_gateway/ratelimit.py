@@ -27,8 +27,7 @@ import time
 import typing as t
 
 from .problems import Problem
-
-SHARED_FILE_VAR = "GATEWAY_RATE_LIMIT_FILE"
+from .settings import RATE_LIMIT_FILE_VAR as SHARED_FILE_VAR
 
 log = logging.getLogger(__name__)
 
@@ -168,17 +167,47 @@ class SharedBuckets:
         os.close(self._fd)
 
 
+_PRIVATE_DIR = "nhi-gateway-"  # + the pid of the gateway that made it + "-" + mkdtemp's random part
+
+
 @contextlib.contextmanager
 def shared_file() -> t.Iterator[str]:
     """A new table for the worker processes of one gateway, in a private temporary directory (0700, the file 0600)
-    that is removed when the gateway stops."""
-    directory = tempfile.mkdtemp(prefix="nhi-gateway-")
+    that is removed when the gateway stops. What a gateway killed outright (SIGKILL, OOM) left behind is removed by
+    the next one to start: a directory of ours whose gateway no longer runs."""
+    _remove_left_behind(tempfile.gettempdir())
+    directory = tempfile.mkdtemp(prefix=f"{_PRIVATE_DIR}{os.getpid()}-")
     try:
         path = os.path.join(directory, "rate-limits")
         SharedBuckets(path).close()
         yield path
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _remove_left_behind(parent: str) -> None:
+    for name in os.listdir(parent):
+        pid = name[len(_PRIVATE_DIR) :].partition("-")[0]
+        if not name.startswith(_PRIVATE_DIR) or not pid.isdigit():
+            continue
+        path = os.path.join(parent, name)
+        try:
+            if os.stat(path).st_uid != os.getuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        log.info("removing a rate-limit table left by gateway %s, which no longer runs", pid)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process holds the pid
+    return True
 
 
 class RateLimiter:

@@ -6,6 +6,9 @@ import dataclasses
 
 from nhi_common.config import ConfigError, Var, setting
 
+# Named by `nhi-gateway serve` to its worker processes (ratelimit.shared_file), read by each as a setting.
+RATE_LIMIT_FILE_VAR = "GATEWAY_RATE_LIMIT_FILE"
+
 LOCAL_TOKEN_MODES = ("auto", "on", "off")
 # Asymmetric algorithms only: a shared-secret (HS*) or unsigned ("none") token is never taken on an issuer's word.
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
@@ -126,7 +129,7 @@ class Settings:
         "counter=10/100`; a token gets the most generous of its roles' limits, the global one for other roles",
     )
     rate_limit_file: str | None = _var(
-        "GATEWAY_RATE_LIMIT_FILE",
+        RATE_LIMIT_FILE_VAR,
         None,
         None,
         "set by `nhi-gateway serve` for its worker processes (GATEWAY_WORKERS of 2 or more), not by hand: the file of "
