@@ -7,9 +7,11 @@ import datetime as dt
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from nhi_common.errors import DomainError
 from nhi_integration.adapters.feed_store import SqlFeedStore
+from nhi_integration.adapters.feed_tables import integration_jobs
 from nhi_integration.adapters.store import SqlStore
 from nhi_integration.domain.income import parse_income
 from nhi_integration.domain.inconsistency import age75_cutoff
@@ -176,6 +178,22 @@ def test_each_kind_is_found_by_the_population_job_and_resolved_by_its_correction
     with pytest.raises(DomainError) as caught:
         inconsistencies.resolve(dead["inconsistency_id"], change_id="chg-dead", note="", operator_id="c", day=DAY)
     assert caught.value.code == "ALREADY_RESOLVED"
+
+
+@pytest.mark.parametrize("kind", ["inconsistency_check", "outbound_files"])
+@pytest.mark.parametrize("date", ["0026-12-06", "2025-12-04", "2027-12-08", "9999-12-31"])
+def test_a_job_for_a_day_more_than_a_year_from_the_business_date_is_refused_naming_the_field(world, kind, date):
+    *_rest, jobs = world
+    with pytest.raises(DomainError) as refused:
+        jobs.start(kind, {"date": date}, operator_id="batch-01", today=DAY)
+    assert (refused.value.field, refused.value.code) == ("parameters.date", "DATE_OUT_OF_RANGE")
+    with jobs.store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(integration_jobs)).scalar_one() == 0  # none queued
+    for near in ("2025-12-05", "2027-12-07"):  # a year (and a leap day) either way
+        jobs.start(kind, {"date": near}, operator_id="batch-01", today=DAY)
+    with jobs.store.engine.connect() as conn:
+        days = conn.execute(sa.select(integration_jobs.c.business_date).order_by(integration_jobs.c.business_date))
+        assert [str(d) for (d,) in days] == ["2025-12-05", "2027-12-07"]
 
 
 def test_a_dv_persons_findings_are_listed_only_to_a_caller_svc_qualification_lets_see_them(world):

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common.errors import DomainError, NotFound
+from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput, NotFound
 
 from .feed_ports import FeedStore
 from .inconsistency import Inconsistencies
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "integration-"
 JOB_KINDS = ("inconsistency_check", "outbound_files")
 PARAMETERS = {"inconsistency_check": ("date",), "outbound_files": ("date",)}
+REACH = dt.timedelta(days=366)  # how far from the business date a job's day may lie, either way, as in every service
 
 
 class Jobs:
@@ -49,6 +50,14 @@ class Jobs:
                 day = dt.date.fromisoformat(parameters["date"])
             except ValueError:
                 raise DomainError("parameters.date", "must be a date as YYYY-MM-DD", code="INVALID_DATE") from None
+            if not today - REACH <= day <= today + REACH:
+                # The year 26 is a date, but the 75th birthdays before it (AGE-75) are not: refused here, not as a
+                # job that fails once started.
+                raise InvalidInput(
+                    "parameters.date",
+                    f"must lie within a year of the business date {today}: from {today - REACH} to {today + REACH}",
+                    code=DATE_OUT_OF_RANGE,
+                )
         job_id = JOB_PREFIX + str(uuid.uuid4())
         with self.store.transaction() as tx:
             tx.create_job(job_id=job_id, kind=kind, business_date=day, parameters=parameters, operator_id=operator_id)
