@@ -47,6 +47,19 @@ def test_the_persons_of_applied_changes_are_compared_in_one_batch_and_again_afte
     assert checks.drain() == 0 and len(fake.calls) == 1
 
 
+def test_a_move_within_or_a_name_change_is_not_compared_again_and_a_death_is(engine, move_in):
+    fake = FakeInconsistencies()
+    checks = ResidentChecks(inconsistencies=fake, today=lambda: DAY)
+    service = IntegrationService(store=SqlStore(engine), sink=Sink(), on_applied=checks.add)
+    person = {**move_in["persons"][0], "sequence": None}
+    for n, kind in enumerate(["move_within", "name_change", "death"]):
+        change = {**move_in, "change_id": f"chg-1{n}", "change_kind": kind, "persons": [person]}
+        assert service.receive_resident_event(event_id=f"k{n}", ce_type=RESIDENT_CHANGE_TYPE, data=change) == "applied"
+        checks.drain()
+    # 転居 and 氏名変更 change no fact the list compares (coverage, residence, age, status); the 死亡 does.
+    assert fake.calls == [(["900000001"], DAY, "resident")]
+
+
 def test_the_worker_thread_compares_what_arrives(engine, move_in):
     fake = FakeInconsistencies()
     checks = ResidentChecks(inconsistencies=fake, today=lambda: DAY, interval=0.05)

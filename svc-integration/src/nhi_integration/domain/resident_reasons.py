@@ -16,6 +16,9 @@ class ResidentReason:
     applies_as: str
     outcome: str
     needs_address: bool = False  # the household lives at a new address: the change must say where
+    # Whether it can change what the 国保資格不整合一覧 compares (coverage, residence, age, status, pension, welfare):
+    # a 転居 or a 氏名変更 cannot, so its persons are not compared again after it (2.4.1, incrementally).
+    compared: bool = True
 
 
 REASONS: dict[str, ResidentReason] = {
@@ -36,7 +39,14 @@ REASONS: dict[str, ResidentReason] = {
             "intake item; ACQ-MOVE-IN (ACQ-FOREIGN for a foreign resident) at the counter",
             needs_address=True,
         ),
-        ResidentReason("move_within", "転居", "move_within", "address recorded; qualification unchanged", True),
+        ResidentReason(
+            "move_within",
+            "転居",
+            "move_within",
+            "address recorded; qualification unchanged",
+            needs_address=True,
+            compared=False,
+        ),
         ResidentReason(
             "move_out_planned", "転出予定", "move_out_planned", "recorded; insured until the 転出 is confirmed"
         ),
@@ -72,7 +82,9 @@ REASONS: dict[str, ResidentReason] = {
             "household_change",
             "続柄 and 記載順位 recorded; qualification unchanged",
         ),
-        ResidentReason("name_change", "氏名変更", "name_change", "name recorded; qualification unchanged"),
+        ResidentReason(
+            "name_change", "氏名変更", "name_change", "name recorded; qualification unchanged", compared=False
+        ),
         ResidentReason(
             "residence_status_change",
             "在留資格変更",

@@ -1,5 +1,6 @@
 """The 国保資格不整合一覧 kept up to date as resident changes arrive (2.4.1, incrementally): the persons of every applied
-change are compared again a moment later, in batches, so the stream is not slowed by a read per change.
+change that can alter what is compared (ResidentReason.compared) are compared again a moment later, in batches, so
+the stream is not slowed by a read per change.
 
 What is queued lives in memory only: a crash can lose the last moment's persons, which the whole-population job
 (inconsistency_check) finds on its next run.

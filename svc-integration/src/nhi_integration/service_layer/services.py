@@ -22,6 +22,7 @@ from ..domain.resident import (
 )
 from ..domain.resident_files import FORMATS, parse_resident_file
 from ..domain.resident_order import Order, check_order, in_sequence_order
+from ..domain.resident_reasons import REASONS
 from .feed_imports import close_import
 from .ports import ApplyRejected, ApplyUnavailable, ResidentSink, Store
 
@@ -132,9 +133,13 @@ class IntegrationService:
                 results[index] = exc
             return results
         for change in applied:
-            if self.on_applied is not None:
-                self.on_applied(change.person_ids)
+            self._applied(change)
         return results
+
+    def _applied(self, change: ResidentChange) -> None:
+        """Hand the persons of an applied change to the inconsistency checks, unless nothing compared can differ."""
+        if self.on_applied is not None and REASONS[change.change_kind].compared:
+            self.on_applied(change.person_ids)
 
     def _one(self, event_id: str, ce_type: str, data: Any) -> str | Exception:
         try:
@@ -264,8 +269,7 @@ class IntegrationService:
             tx.record_outcomes(receipt_key=receipt_key, outcomes=outcomes)
             tx.set_sequences(sequences=change.sequences, change_id=change.change_id)
         self._first_seen.pop(receipt_key, None)
-        if self.on_applied is not None:
-            self.on_applied(change.person_ids)
+        self._applied(change)
         log.info(
             "resident change %s (%s) applied%s",
             change.change_id,
@@ -425,8 +429,7 @@ class IntegrationService:
             message = "svc-qualification did not answer; upload the file again to retry this line"
             return [{"line": line.line, "field": "", "message": message} for line in lines]
         for change in applied:
-            if self.on_applied is not None:
-                self.on_applied(change.person_ids)
+            self._applied(change)
         return []
 
     def _apply_file_line(self, line: FeedLine, import_id: str) -> dict[str, Any] | None:
