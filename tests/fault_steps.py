@@ -14,6 +14,7 @@ from collections.abc import Callable
 import httpx
 import nats
 import sqlalchemy as sa
+from nats.js.errors import NotFoundError
 from scenario_steps import household_of
 from support import RunningSuite
 
@@ -79,18 +80,30 @@ def _joins(running: RunningSuite, households: list[dict], results: list) -> None
         results.append(response.status_code if response.status_code == 201 else (response.status_code, response.text))
 
 
-def _pending(url: str) -> dict[str, tuple[int, int]]:
+def _pending(url: str) -> dict[str, tuple[int, int]] | None:
+    """(pending, waiting for their ack) of every consumer; None while a stream is not there (yet): a nats-server just
+    started again answers 'stream not found' until it has read its streams back from disk."""
+
     async def read():
         connection = await nats.connect(url)
         stream = connection.jetstream()
         found = {}
-        for name in ("NHI_EVENTS", "RESIDENT", "NHI_JOBS"):
-            for consumer in await stream.consumers_info(name):
-                found[consumer.name] = (consumer.num_pending, consumer.num_ack_pending)
-        await connection.close()
+        try:
+            for name in ("NHI_EVENTS", "RESIDENT", "NHI_JOBS"):
+                for consumer in await stream.consumers_info(name):
+                    found[consumer.name] = (consumer.num_pending, consumer.num_ack_pending)
+        except NotFoundError:
+            return None
+        finally:
+            await connection.close()
         return found
 
     return asyncio.run(read())
+
+
+def _all_delivered(url: str) -> bool:
+    pending = _pending(url)
+    return pending is not None and all(p == (0, 0) for p in pending.values())
 
 
 def _renumber(value, round_no: int):
@@ -173,7 +186,7 @@ def fault_round(suite: Suite, running: RunningSuite, round_no: int, inject: Call
         "the job finished",
     )
     assert finished["state"] == "succeeded", finished
-    wait_until(lambda: all(p == (0, 0) for p in _pending(suite.env["NATS_URL"]).values()), 120, "every event delivered")
+    wait_until(lambda: _all_delivered(suite.env["NATS_URL"]), 120, "every event delivered")
     settled = time.monotonic() - started
     time.sleep(2)  # anything redelivered late would show now
 
