@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from nhi_integration.adapters.clients import to_message
 from nhi_integration.domain.feed import parse_resident_feed
 from nhi_integration.domain.resident import InvalidChange, parse_change
 from nhi_integration.domain.resident_order import Order, OrderCheck, check_order
@@ -147,9 +148,9 @@ def test_a_feed_that_is_not_utf8_is_one_problem():
 def test_every_reason_of_the_registry_is_handed_on_as_what_qualification_applies(move_in, reason, applies_as):
     move_in["change_kind"] = reason
     change = parse_change(move_in)
-    forwarded = change.forwarded()
-    assert forwarded["change_kind"] == applies_as
-    assert all("sequence" not in p for p in forwarded["persons"])
+    message = to_message(change)
+    assert message.change_kind == change.applies_as == applies_as
+    assert all("sequence" not in p.DESCRIPTOR.fields_by_name for p in message.persons)
 
 
 def test_a_sequence_is_a_positive_integer_per_person(move_in):

@@ -13,7 +13,6 @@ from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 
 from ..domain.resident import ResidentChange
-from ..domain.resident_reasons import REASONS
 from ..service_layer.ports import ApplyRejected, ApplyUnavailable
 
 OPERATOR_ID = "integration"
@@ -33,12 +32,12 @@ TRANSIENT = frozenset(
 
 
 def to_message(change: ResidentChange) -> pb.ResidentChange:
-    """The change as svc-qualification applies it (`ResidentChange.forwarded`), built field by field: a batch of
-    hundreds went through ParseDict at a tenth of svc-integration's time."""
+    """The change as svc-qualification applies it (its kind `applies_as`, no sequence numbers), built field by
+    field: a batch of hundreds went through ParseDict at a tenth of svc-integration's time."""
     address = change.address
     return pb.ResidentChange(
         change_id=change.change_id,
-        change_kind=REASONS[change.change_kind].applies_as,
+        change_kind=change.applies_as,
         event_date=change.event_date.isoformat(),
         notified_on=change.notified_on.isoformat(),
         household_id=change.household_id,

@@ -87,13 +87,11 @@ class ResidentChange:
         """The per-person sequence numbers the change carries."""
         return {p.person_id: p.sequence for p in self.persons if p.sequence is not None}
 
-    def forwarded(self) -> dict[str, Any]:
-        """The change as svc-qualification applies it: its kind mapped from the 異動事由, no sequence numbers."""
-        data = self.to_dict()
-        data["change_kind"] = REASONS[self.change_kind].applies_as
-        for person in data["persons"]:
-            del person["sequence"]
-        return data
+    @property
+    def applies_as(self) -> str:
+        """The change kind svc-qualification applies for this 異動事由 (what the change is handed on as, without
+        the sequence numbers, which stay here: adapters/clients.to_message)."""
+        return REASONS[self.change_kind].applies_as
 
     def to_dict(self) -> dict[str, Any]:
         """The change in the wire schema (dates as ISO text)."""
