@@ -11,8 +11,6 @@ import sqlalchemy as sa
 
 from nhi_common import db
 
-one_of = db.one_of  # shared with the other services: nhi_common.db
-id_slices = db.id_slices
 COPY_FROM = 50  # below this many rows an executemany is as quick as a COPY
 
 

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 
+from nhi_common import db
+
 from ...domain.household_state import HouseholdState
 from ...domain.model import Period
-from .. import bulk
 from ..tables import burden_determinations, certificates, households, income_facts, periods, persons, status_periods
 from .burden import SPECIFIC_SAME_HOUSEHOLD, income
 
@@ -62,10 +63,10 @@ class Age75Repository:
         conn, state = self.conn, HouseholdState()
         hids, years = sorted(set(household_ids)), sorted(set(years))
         t = burden_determinations
-        for part in bulk.id_slices(conn, hids):
+        for part in db.id_slices(conn, hids):
             for r in conn.execute(
                 sa.select(households.c.household_id, households.c.head_person_id, households.c.address).where(
-                    bulk.one_of(conn, households.c.household_id, part)
+                    db.one_of(conn, households.c.household_id, part)
                 )
             ):
                 state.heads[r.household_id] = r.head_person_id
@@ -78,13 +79,13 @@ class Age75Repository:
                     persons.c.listing_order,
                     persons.c.dv_support,
                 )
-                .where(bulk.one_of(conn, persons.c.household_id, part))
+                .where(db.one_of(conn, persons.c.household_id, part))
                 .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id)
             ):
                 state.members.setdefault(r.household_id, []).append(r)
             newest = (
                 sa.select(sa.func.max(t.c.seq).label("seq"))
-                .where(bulk.one_of(conn, t.c.household_id, part))
+                .where(db.one_of(conn, t.c.household_id, part))
                 .group_by(t.c.household_id)
                 .subquery()
             )
@@ -93,7 +94,7 @@ class Age75Repository:
             ):
                 state.latest[r.household_id] = (r.ratio_percent, r.limit_category)
         member_ids = [m.person_id for ms in state.members.values() for m in ms]
-        for part in bulk.id_slices(conn, member_ids):
+        for part in db.id_slices(conn, member_ids):
             for r in conn.execute(
                 sa.select(
                     periods.c.period_id,
@@ -103,14 +104,14 @@ class Age75Repository:
                     periods.c.coverage_starts_on,
                     periods.c.coverage_ends_on,
                     periods.c.void,
-                ).where(bulk.one_of(conn, periods.c.person_id, part), periods.c.superseded_at.is_(None))
+                ).where(db.one_of(conn, periods.c.person_id, part), periods.c.superseded_at.is_(None))
             ):
                 state.periods.setdefault(r.person_id, []).append(_sketch(r))
             for r in conn.execute(
                 sa.select(
                     status_periods.c.person_id, status_periods.c.kind, status_periods.c.start, status_periods.c["end"]
                 ).where(
-                    bulk.one_of(conn, status_periods.c.person_id, part),
+                    db.one_of(conn, status_periods.c.person_id, part),
                     status_periods.c.kind.in_((SPECIFIC_SAME_HOUSEHOLD, "dv_support")),
                     status_periods.c.superseded_at.is_(None),
                 )
@@ -120,14 +121,14 @@ class Age75Repository:
             if years:
                 for r in conn.execute(
                     sa.select(income_facts).where(
-                        bulk.one_of(conn, income_facts.c.person_id, part), income_facts.c.income_year.in_(years)
+                        db.one_of(conn, income_facts.c.person_id, part), income_facts.c.income_year.in_(years)
                     )
                 ):
                     state.incomes[(r.person_id, r.income_year)] = income(r)
-        for part in bulk.id_slices(conn, list(target_ids)):
+        for part in db.id_slices(conn, list(target_ids)):
             for r in conn.execute(
                 sa.select(certificates.c.seq, certificates.c.person_id, certificates.c.valid_until).where(
-                    bulk.one_of(conn, certificates.c.person_id, part), certificates.c.state == "issued"
+                    db.one_of(conn, certificates.c.person_id, part), certificates.c.state == "issued"
                 )
             ):
                 state.certificates.setdefault(r.person_id, []).append(dict(r._mapping))

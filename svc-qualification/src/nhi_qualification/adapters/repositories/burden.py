@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import utcnow
 
 from ...domain.burden_facts import HouseholdMember, IncomeFacts, household_member
@@ -114,7 +114,7 @@ class BurdenRepository:
         insured = a current version qualified in law on the day; 特定同一世帯所属者 = a current status holding on
         the day; heads counted even when not insured (`household_member`)."""
         chosen = (
-            bulk.one_of(self.conn, persons.c.household_id, list(only))
+            db.one_of(self.conn, persons.c.household_id, list(only))
             if only and elders_born is None
             else persons.c.household_id.between(first, last)
         )
@@ -217,9 +217,9 @@ class BurdenRepository:
     def explanations(self, digests: set[str]) -> dict[str, str]:
         t = burden_explanations
         found: dict[str, str] = {}
-        for ids in bulk.id_slices(self.conn, sorted(digests)):
+        for ids in db.id_slices(self.conn, sorted(digests)):
             found.update(
-                self.conn.execute(sa.select(t.c.digest, t.c.body).where(bulk.one_of(self.conn, t.c.digest, ids))).all()
+                self.conn.execute(sa.select(t.c.digest, t.c.body).where(db.one_of(self.conn, t.c.digest, ids))).all()
             )
         return found
 
@@ -276,8 +276,8 @@ def _insert_missing(conn: sa.Connection, texts: dict[str, str]) -> None:
     """Ask which digests are kept (an array of short strings), then insert the others in digest order."""
     t = burden_explanations
     have: set[str] = set()
-    for ids in bulk.id_slices(conn, sorted(texts)):
-        have.update(conn.execute(sa.select(t.c.digest).where(bulk.one_of(conn, t.c.digest, ids))).scalars())
+    for ids in db.id_slices(conn, sorted(texts)):
+        have.update(conn.execute(sa.select(t.c.digest).where(db.one_of(conn, t.c.digest, ids))).scalars())
     missing = [{"digest": d, "body": texts[d]} for d in sorted(texts) if d not in have]
     if not missing:
         return

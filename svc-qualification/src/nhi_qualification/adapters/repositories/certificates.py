@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from nhi_common import db, paging
 from nhi_common.plumbing import utcnow
 
-from .. import bulk
 from ..tables import certificates, periods
 from .periods import covering
 
@@ -37,10 +36,10 @@ class CertificateRepository:
     def by_documents(self, document_ids: list[str]) -> dict[str, Any]:
         """`by_document` of several documents in one statement: the first certificate recorded for each."""
         found: dict[str, Any] = {}
-        for part in bulk.id_slices(self.conn, list(dict.fromkeys(document_ids))):
+        for part in db.id_slices(self.conn, list(dict.fromkeys(document_ids))):
             query = (
                 sa.select(certificates)
-                .where(bulk.one_of(self.conn, certificates.c.document_id, part))
+                .where(db.one_of(self.conn, certificates.c.document_id, part))
                 .order_by(certificates.c.seq)
             )
             for row in self.conn.execute(query):
@@ -51,11 +50,11 @@ class CertificateRepository:
         """The issued certificates of these persons and kinds not yet to be collected (what `mark_replaced` marks),
         in one statement, in the order recorded."""
         found: list = []
-        for part in bulk.id_slices(self.conn, list(dict.fromkeys(person_ids))):
+        for part in db.id_slices(self.conn, list(dict.fromkeys(person_ids))):
             query = (
                 sa.select(certificates)
                 .where(
-                    bulk.one_of(self.conn, certificates.c.person_id, part),
+                    db.one_of(self.conn, certificates.c.person_id, part),
                     certificates.c.kind.in_(sorted(set(kinds))),
                     certificates.c.state == "issued",
                     certificates.c.collect == sa.false(),
@@ -74,10 +73,10 @@ class CertificateRepository:
 
     def mark_collected(self, certificate_ids: list[str]) -> None:
         """These certificates are to be collected (a newer one of their kind was issued), in one statement."""
-        for part in bulk.id_slices(self.conn, certificate_ids):
+        for part in db.id_slices(self.conn, certificate_ids):
             self.conn.execute(
                 sa.update(certificates)
-                .where(bulk.one_of(self.conn, certificates.c.certificate_id, part))
+                .where(db.one_of(self.conn, certificates.c.certificate_id, part))
                 .values(collect=True, updated_at=utcnow())
             )
 

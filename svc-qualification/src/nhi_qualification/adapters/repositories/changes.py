@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import utcnow
 
 from .. import bulk, deferred
@@ -50,7 +50,7 @@ class ChangeRepository:
         busy = set(
             self.conn.scalars(
                 sa.select(intake_items.c.household_id)
-                .where(bulk.one_of(self.conn, intake_items.c.household_id, wanted), intake_items.c.state == "open")
+                .where(db.one_of(self.conn, intake_items.c.household_id, wanted), intake_items.c.state == "open")
                 .distinct()
             )
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nhi_common import db
 from nhi_common.plumbing import utcnow
 
 from .. import bulk, deferred
@@ -71,7 +72,7 @@ class HouseholdRepository:
         if not missing:
             return
         held: dict[str, dict[tuple[str, str], str]] = {p: {} for p in missing}
-        for row in self.conn.execute(sa.select(branches).where(bulk.one_of(self.conn, branches.c.person_id, missing))):
+        for row in self.conn.execute(sa.select(branches).where(db.one_of(self.conn, branches.c.person_id, missing))):
             held[row.person_id][(row.symbol, row.number)] = row.branch_no
         self._branches.update(held)
 

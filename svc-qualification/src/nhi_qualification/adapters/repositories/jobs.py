@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import utcnow
 
 from .. import bulk
@@ -149,7 +149,7 @@ class JobRepository:
         return set(
             self.conn.execute(
                 sa.select(job_results.c.person_id).where(
-                    job_results.c.job_id == job_id, bulk.one_of(self.conn, job_results.c.person_id, ids)
+                    job_results.c.job_id == job_id, db.one_of(self.conn, job_results.c.person_id, ids)
                 )
             ).scalars()
         )

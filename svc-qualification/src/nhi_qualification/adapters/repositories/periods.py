@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
+from nhi_common import db
+
 from ...domain.model import Period
 from .. import bulk, deferred, rows
 from ..tables import households, periods, persons, status_periods
@@ -92,13 +94,13 @@ class PeriodRepository:
 
     def _read_current(self, person_ids: Iterable[str]) -> dict[str, Period]:
         latest: dict[str, Period] = {}
-        for part in bulk.id_slices(self.conn, list(person_ids)):
+        for part in db.id_slices(self.conn, list(person_ids)):
             if not part:
                 continue
             query = (
                 sa.select(periods)
                 .where(
-                    bulk.one_of(self.conn, periods.c.person_id, part),
+                    db.one_of(self.conn, periods.c.person_id, part),
                     periods.c.superseded_at.is_(None),
                     periods.c.void.is_(False),
                 )
@@ -235,10 +237,10 @@ class PeriodRepository:
             return
         self.forget()
         at = pairs[0][1].recorded_at
-        for part in bulk.id_slices(self.conn, [old.period_id for old, _new in pairs]):
+        for part in db.id_slices(self.conn, [old.period_id for old, _new in pairs]):
             self.conn.execute(
                 sa.update(periods)
-                .where(bulk.one_of(self.conn, periods.c.period_id, part), periods.c.superseded_at.is_(None))
+                .where(db.one_of(self.conn, periods.c.period_id, part), periods.c.superseded_at.is_(None))
                 .values(superseded_at=at)
             )
         bulk.insert(self.conn, periods, [rows.period_values(new) for _old, new in pairs])

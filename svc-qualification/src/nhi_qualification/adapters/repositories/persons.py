@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.errors import InvalidInput
 from nhi_common.plumbing import utcnow
 
@@ -85,9 +85,7 @@ class PersonRepository:
         if missing:
             found = {
                 r.person_id: r
-                for r in self.conn.execute(
-                    sa.select(persons).where(bulk.one_of(self.conn, persons.c.person_id, missing))
-                )
+                for r in self.conn.execute(sa.select(persons).where(db.one_of(self.conn, persons.c.person_id, missing)))
             }
             self._rows.update((p, found.get(p)) for p in missing)
 
