@@ -43,6 +43,11 @@ _UPSERT_PERSONS = sa.text(
     "ON CONFLICT (person_id) DO UPDATE SET household_id = excluded.household_id, dv_support = excluded.dv_support, "
     "facts = excluded.facts, updated_at = excluded.updated_at"
 ).bindparams(sa.bindparam("at", type_=outbound_persons.c.updated_at.type))
+_UPSERT_PERSONS_SQLITE = sqlite.insert(outbound_persons)
+_UPSERT_PERSONS_SQLITE = _UPSERT_PERSONS_SQLITE.on_conflict_do_update(
+    index_elements=[outbound_persons.c.person_id],
+    set_={c: _UPSERT_PERSONS_SQLITE.excluded[c] for c in ("household_id", "dv_support", "facts", "updated_at")},
+)
 
 
 class SqlOutboundRecords:
@@ -258,12 +263,7 @@ class SqlOutboundRecords:
                 },
             )
         else:
-            upsert = sqlite.insert(outbound_persons)
-            upsert = upsert.on_conflict_do_update(
-                index_elements=[outbound_persons.c.person_id],
-                set_={c: upsert.excluded[c] for c in ("household_id", "dv_support", "facts", "updated_at")},
-            )
-            self.conn.execute(upsert, [{**r, "updated_at": now} for r in rows])
+            self.conn.execute(_UPSERT_PERSONS_SQLITE, [{**r, "updated_at": now} for r in rows])
 
     def list_records(self, feed: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
         self.flush()
