@@ -4,6 +4,7 @@ what earlier ones remembered, DV marks included). Service layer on a real databa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -199,3 +200,51 @@ def test_a_run_of_births_takes_as_many_statements_whatever_its_size(feeds, engin
         five, fifty = ([s for s in seen if not s.startswith("INSERT INTO outbound_records")] for seen in (five, fifty))
     assert len(five) == len(fifty), (len(five), len(fifty))
     assert len(persons(engine)) == 55
+
+
+def test_what_a_transaction_read_ahead_reads_as_withheld_after_the_address_is(feeds, engine):
+    """Rule DV in one transaction: the persons and the household's mark read ahead, then the address withheld, read
+    as stored (no address, the household marked), and a person remembered before it too."""
+    for event_id, person_id in (("w1", "900000061"), ("w2", "900000062")):
+        feeds.receive(event_id=event_id, ce_type=ACQ, data=acquired(person_id, "1970-01-01", household="H90000061"))
+    with SqlOutboundStore(engine).transaction() as tx:
+        tx.read_ahead(["900000061", "900000062"], ["H90000061"])
+        assert tx.known_person("900000061").address == ADDRESS
+        assert tx.dv_in_household("H90000061") is False
+        late = tx.known_person("900000062")
+        tx.remember(dataclasses.replace(late, number="1002"))
+        tx.withhold_address("H90000061", ["900000061"], "900000061")
+        for person_id in ("900000061", "900000062"):
+            assert tx.known_person(person_id).address == {}
+        assert tx.known_person("900000062").number == "1002"
+        assert tx.dv_in_household("H90000061") is True
+    kept = persons(engine)
+    assert {p: (kept[p][1], kept[p][2]["address"]) for p in kept} == {
+        "900000061": (True, {}),
+        "900000062": (True, {}),
+    }
+
+
+def test_what_a_transaction_read_ahead_reads_as_released_after_the_address_is(feeds, engine):
+    """Rule DV, the end, in one transaction: the household's persons read ahead as DV support, then released, read
+    without the mark; another household of a member named keeps its own through a person not released."""
+    feeds.receive(event_id="r1", ce_type=ACQ, data=acquired("900000071", "1970-01-01", household="H90000071", dv=True))
+    feeds.receive(event_id="r2", ce_type=ACQ, data=acquired("900000072", "1972-01-01", household="H90000071"))
+    feeds.receive(event_id="r3", ce_type=ACQ, data=acquired("900000073", "1980-01-01", household="H90000073", dv=True))
+    feeds.receive(event_id="r4", ce_type=ACQ, data=acquired("900000074", "1982-01-01", household="H90000073", dv=True))
+    with SqlOutboundStore(engine).transaction() as tx:
+        tx.read_ahead(["900000071", "900000072", "900000073"], ["H90000071", "H90000073"])
+        assert tx.known_person("900000071").dv_support is True
+        assert tx.dv_in_household("H90000071") is True
+        assert tx.release_address("H90000071", ["900000073"]) == 2
+        assert tx.known_person("900000071").dv_support is False
+        assert tx.known_person("900000073").dv_support is False
+        assert tx.dv_in_household("H90000071") is False
+        assert tx.dv_in_household("H90000073") is True  # 900000074 was not released
+    kept = persons(engine)
+    assert {p: (kept[p][1], kept[p][2]["dv_support"]) for p in kept} == {
+        "900000071": (False, False),
+        "900000072": (False, False),
+        "900000073": (False, False),
+        "900000074": (True, True),
+    }

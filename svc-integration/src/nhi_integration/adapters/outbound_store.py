@@ -112,15 +112,19 @@ class SqlOutboundRecords:
         )
         for row in self.conn.execute(sa.select(t).where(t.c.person_id.in_(members))).all():
             facts = {**json.loads(row.facts), "address": {}}
+            kept = json.dumps(facts, ensure_ascii=False, sort_keys=True)
             self.conn.execute(
                 sa.update(t)
                 .where(t.c.person_id == row.person_id)
                 .values(
-                    facts=json.dumps(facts, ensure_ascii=False, sort_keys=True),
+                    facts=kept,
                     dv_support=True,  # the household's mark: dv_in_household holds for its later events
                     updated_at=utcnow(),
                 )
             )
+            # What was read ahead reads as written: the member without an address, their household marked.
+            self._known[row.person_id] = _known(kept)
+            self._dv[row.household_id] = True
         r = outbound_records
         changed = 0
         for row in self.conn.execute(sa.select(r.c.seq, r.c.data).where(r.c.person_id.in_(members))).all():
@@ -146,14 +150,18 @@ class SqlOutboundRecords:
         changed = 0
         for row in self.conn.execute(sa.select(t).where(t.c.person_id.in_(members), t.c.dv_support.is_(True))).all():
             facts = {**json.loads(row.facts), "dv_support": False}
+            kept = json.dumps(facts, ensure_ascii=False, sort_keys=True)
             self.conn.execute(
                 sa.update(t)
                 .where(t.c.person_id == row.person_id)
-                .values(
-                    facts=json.dumps(facts, ensure_ascii=False, sort_keys=True), dv_support=False, updated_at=utcnow()
-                )
+                .values(facts=kept, dv_support=False, updated_at=utcnow())
             )
+            # What was read ahead reads as written; another household of a member named may keep its mark through
+            # persons not released: read again when asked.
+            self._known[row.person_id] = _known(kept)
+            self._dv.pop(row.household_id, None)
             changed += 1
+        self._dv[household_id] = False  # all its members were released
         return changed
 
     def remember(self, person: KnownPerson) -> None:
