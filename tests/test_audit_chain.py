@@ -170,7 +170,14 @@ def test_concurrent_writers_do_not_fork_the_chain(chain):
     assert result.ok and result.rows == 60
 
 
-ODD_TEXT = ['窓口 "確認" \\ 改行\n', "tab\there", "\u0001\u001f\u007f", "絵文字 😀 and \u2028", ""]
+ODD_TEXT = [
+    '窓口 "確認" \\ 改行\n',
+    "100% of 'it' %(before)s %s;",
+    "tab\there",
+    "\u0001\u001f\u007f",
+    "絵文字 😀 and \u2028",
+    "",
+]
 
 
 def test_a_row_appended_alone_is_the_row_append_would_write(chain):

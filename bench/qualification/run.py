@@ -606,13 +606,28 @@ def _bare_statements(args, ids: list[str]) -> dict[str, float]:
                 audit.append(conn, table, operator_id="bench", action="bench.bare", target_kind="person", target_id=pid)
 
         appends = measure("audit", conn, backend, append)
+        conn.rollback()
+        # The same row as the service writes it (lock and insert in one pipeline, one round trip, no BEGIN/COMMIT
+        # of its own), straight on the driver's connection in autocommit.
+        driver = conn.connection.driver_connection
+        driver.autocommit = True
+
+        def append_one(pid: str) -> None:
+            values = {"operator_id": "bench", "action": "bench.bare", "target_kind": "person", "target_id": pid}
+            audit.write_alone(driver, table.name, audit._with_defaults(values))  # noqa: SLF001
+
+        one_trip = measure("audit one trip", conn, backend, append_one)
+        driver.autocommit = False
     engine.dispose()
     print(
         f"bare statements of the same rows, one connection, SQLAlchemy Core: person by key + period as of: "
         f"n={len(reads)} p50={_pct(reads, 0.5):.2f}ms p99={_pct(reads, 0.99):.2f}ms, CPU {cpu['reads']:.2f} ms "
         f"(this process + its backend); the audit row (lock, head, insert, commit): p50={_pct(appends, 0.5):.2f}ms "
-        f"p99={_pct(appends, 0.99):.2f}ms, CPU {cpu['audit']:.2f} ms"
+        f"p99={_pct(appends, 0.99):.2f}ms, CPU {cpu['audit']:.2f} ms; the audit row in one round trip (as the "
+        f"service writes it, on the driver's connection): p50={_pct(one_trip, 0.5):.2f}ms "
+        f"p99={_pct(one_trip, 0.99):.2f}ms, CPU {cpu['audit one trip']:.2f} ms"
     )
+    cpu["audit"] = min(cpu["audit"], cpu.pop("audit one trip"))  # the cheaper way to write the same row
     return cpu
 
 

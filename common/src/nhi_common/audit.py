@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from opentelemetry import trace
 
 from . import db
 
@@ -37,6 +38,7 @@ PURGED = "audit.purged"  # the action of a purge anchor row
 HASHED = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail", "purpose")
 DEFAULT_RETENTION_DAYS = 5 * 365 + 1  # five years (with one leap day)
 MAX_PURPOSE = 200
+_TRACER = trace.get_tracer(__name__)
 
 
 @dataclasses.dataclass
@@ -159,34 +161,59 @@ def append(conn: sa.Connection, table: sa.Table, **values: Any) -> dict[str, Any
 
 
 @functools.cache
-def _append_with_head(table: sa.Table) -> sa.TextClause:
-    """One statement that appends a row after the chain's head, hashing it in the database: the previous hash is
-    read by the statement itself (under the lock a statement before it took, so its snapshot sees the head the last
-    holder committed) and the row hash is sha256(prev + before + prev + after), the canonical JSON around prev."""
+def _insert_after_head(table_name: str) -> str:
+    """The insert of an audited read's row: it reads the chain's head itself and hashes the row in the database,
+    sha256(prev + before + prev + after) over the canonical JSON around prev. Sent after the chain's lock in the
+    same transaction, it takes its snapshot once the lock is held, so it sees the head the last holder committed."""
     columns = ", ".join(HASHED)
-    return sa.text(
-        f"INSERT INTO {table.name} ({columns}, prev_hash, row_hash) "
-        f"SELECT {', '.join(':' + name for name in HASHED)}, h.prev, "
-        "encode(sha256(convert_to(h.prev || :before || h.prev || :after, 'UTF8')), 'hex') "
-        f"FROM (SELECT coalesce((SELECT row_hash FROM {table.name} ORDER BY seq DESC LIMIT 1), '') AS prev) AS h"
-    ).bindparams(sa.bindparam("occurred_at", type_=sa.DateTime(timezone=True)))
+    return (
+        f"INSERT INTO {table_name} ({columns}, prev_hash, row_hash) "
+        f"SELECT {', '.join(f'%({name})s' for name in HASHED)}, h.prev, "
+        "encode(sha256(convert_to(h.prev || %(before)s::text || h.prev || %(after)s::text, 'UTF8')), 'hex') "
+        f"FROM (SELECT coalesce((SELECT row_hash FROM {table_name} ORDER BY seq DESC LIMIT 1), '') AS prev) AS h"
+    )
+
+
+def write_alone(driver: Any, table_name: str, values: dict[str, Any]) -> None:
+    """Append the row of `values` (their defaults filled in) on a psycopg connection in autocommit: the chain's lock
+    and the insert go in one pipeline with one Sync, so the server runs them as one transaction, committed at the
+    Sync (the lock held until then), in one round trip; both statements are prepared by the driver after a few uses.
+    """
+    before, after = canonical_around_prev(values)
+    params = {**{name: values.get(name) for name in HASHED}, "before": before, "after": after}
+    with driver.pipeline(), driver.cursor() as cursor:
+        cursor.execute(_LOCK_CHAIN)
+        cursor.execute(_insert_after_head(table_name), params)
 
 
 def append_alone(engine: sa.Engine, table: sa.Table, **values: Any) -> None:
     """Append one row in a transaction of its own (the row of an audited read).
 
-    On PostgreSQL two statements: the chain's lock, then the insert that reads the head and hashes the row in the
-    database; the driver's own BEGIN and COMMIT go untraced, as in every other transaction (each traced statement
-    costs more CPU than its round trip). The row is the one `append` would write. Elsewhere (SQLite) it is `append`
-    in a transaction."""
+    On PostgreSQL one round trip (`write_alone`) on an autocommit connection, and one span for it, which names the
+    insert with its placeholders, never its values. The row is the one `append` would write. Elsewhere (SQLite) it is
+    `append` in a transaction."""
     if engine.dialect.name != "postgresql":
         with engine.begin() as conn:
             append(conn, table, **values)
         return
-    before, after = canonical_around_prev(_with_defaults(values))
-    with engine.begin() as conn:
-        lock_chain(conn)  # the insert below takes its snapshot after the lock: it sees the head the last holder wrote
-        conn.execute(_append_with_head(table), {**values, "before": before, "after": after})
+    import psycopg  # PostgreSQL only; the driver of every PostgreSQL engine here
+
+    _with_defaults(values)
+    with (
+        db.read_connection(engine) as conn,
+        _TRACER.start_as_current_span(
+            "INSERT audit",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"db.system": "postgresql", "db.statement": _insert_after_head(table.name)},
+        ),
+    ):
+        driver = conn.connection.driver_connection
+        try:
+            write_alone(driver, table.name, values)
+        except psycopg.Error as error:
+            if driver.closed or driver.broken:
+                conn.invalidate(error)
+            raise sa.exc.DBAPIError.instance(_insert_after_head(table.name), None, error, psycopg.Error) from error
     call = _current_call.get()
     if call is not None:
         call.audited = True
