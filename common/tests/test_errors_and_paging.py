@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 from google.rpc import status_pb2
 
+from nhi.common.v1 import common_pb2
+from nhi.qualification.v1 import qualification_pb2
 from nhi_common import paging, rpc
 from nhi_common.errors import (
     Category,
@@ -257,3 +259,56 @@ def test_a_database_gone_under_a_call_answers_unavailable_and_other_database_err
     broken = sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
     with pytest.raises(sa.exc.IntegrityError):
         Servicer(broken).Call(None, Context())
+
+
+# ----- a NUL character the database refused -----
+
+
+def _nul_refused() -> sa.exc.DataError:
+    return sa.exc.DataError("SELECT ...", {}, Exception("PostgreSQL text fields cannot contain NUL (0x00) bytes"))
+
+
+class Recorder:
+    @rpc.translated
+    def RecordIncomeFacts(self, request, context):
+        """The database refuses the request's text, as PostgreSQL refuses a NUL character."""
+        raise _nul_refused()
+
+
+def test_a_nul_character_the_database_refused_is_the_callers_error_naming_the_field():
+    request = qualification_pb2.RecordIncomeFactsRequest(
+        context=common_pb2.RequestContext(operator_id="clerk-1"),
+        incomes=[
+            qualification_pb2.IncomeFact(person_id="000000091"),
+            qualification_pb2.IncomeFact(person_id="00\x001"),
+        ],
+    )
+    context = FakeContext()
+    with pytest.raises(Aborted):
+        Recorder().RecordIncomeFacts(request, context)
+    assert context.status.code == grpc.StatusCode.INVALID_ARGUMENT
+    [problem], info = details_of(context.status)
+    assert (problem.field, info.reason) == ("incomes[1].person_id", "INVALID_CHARACTER")
+
+
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        (common_pb2.RequestContext(operator_id="a\x00"), "operator_id"),
+        (common_pb2.RequestContext(scopes=["x", "y\x00"]), "scopes[1]"),
+        (
+            qualification_pb2.RecordIncomeFactsRequest(context=common_pb2.RequestContext(purpose="\x00")),
+            "context.purpose",
+        ),
+        (common_pb2.StartJobRequest(parameters={"month": "2026-12", "note": "a\x00"}), "parameters['note']"),
+        (common_pb2.RequestContext(operator_id="clerk", purpose="窓口"), None),
+    ],
+)
+def test_the_field_holding_a_nul_character_is_found_wherever_it_is(message, path):
+    assert rpc.field_with_nul(message) == path
+
+
+def test_a_data_error_with_no_nul_in_the_request_is_not_taken_for_one():
+    request = qualification_pb2.RecordIncomeFactsRequest(incomes=[qualification_pb2.IncomeFact(person_id="1")])
+    with pytest.raises(sa.exc.DataError):
+        Recorder().RecordIncomeFacts(request, FakeContext())

@@ -248,3 +248,29 @@ def test_a_business_date_out_of_the_years_the_rules_know_is_400_naming_the_heade
     answer = problem(client.get("/api/v1/persons/P1", headers=auth("backoffice", **{"X-Business-Date": day})), 400)
     assert fields(answer) == ["X-Business-Date"]
     assert not backends.recorder.requests
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/income-facts", {"incomes": [{"person_id": "P1"}, {"person_id": "P2\x00"}]}, "incomes[1].person_id"),
+        (
+            "/api/v1/burden-ratio-determinations",
+            {"household_id": "H1\n", "incomes": [{"person_id": "P1"}]},
+            "household_id",
+        ),
+        (
+            "/api/v1/burden-ratio-determinations",
+            {"household_id": "H1", "incomes": [{"person_id": "\x1fP1"}]},
+            "incomes[0].person_id",
+        ),
+        ("/api/v1/notifications", {**NOTIFICATION, "household_id": "H\x001"}, "household_id"),
+        ("/api/v1/notifications", {**NOTIFICATION, "persons": [{"person_id": "P\x7f1"}]}, "persons[0].person_id"),
+        ("/api/v1/corrections", {**CORRECTION, "period_id": "Q\r"}, "period_id"),
+    ],
+)
+def test_a_control_character_in_an_id_of_a_body_is_400_naming_it(client, backends, url, body, field):
+    """An id in a body is held to what a path's id is (PostgreSQL refuses a NUL in text outright)."""
+    answer = problem(client.post(url, json=body, headers=auth("backoffice")), 400)
+    assert fields(answer) == [field]
+    assert not backends.recorder.requests

@@ -104,3 +104,22 @@ def test_burden_ratio_income_facts_and_jobs_over_grpc(stub, engine):
     with pytest.raises(grpc.RpcError) as error:
         client.ListJobResults(pb.ListJobResultsRequest(job_id="nope"), timeout=5)
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_nul_character_in_an_income_fact_is_invalid_argument_naming_it_and_nothing_is_recorded(stub, engine):
+    """PostgreSQL refuses a NUL in text; the call answers the caller's error (SQLite stores it: no person by that id)."""
+    client, _channel, _batches = stub
+    add_household(engine, "H0000001", ELDER_HOUSEHOLD)
+    pid = ELDER_HOUSEHOLD[0][0]
+    request = pb.RecordIncomeFactsRequest(
+        context=CTX,
+        incomes=[pb.IncomeFact(person_id=pid, income_year=2025), pb.IncomeFact(person_id="00\x001", income_year=2025)],
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        client.RecordIncomeFacts(request)
+    assert caught.value.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)
+    if engine.dialect.name == "postgresql":
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "incomes[1].person_id" in caught.value.details()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM income_facts").scalar() == 0

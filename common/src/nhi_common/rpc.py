@@ -100,6 +100,13 @@ def translated(method: Callable) -> Callable:
             abort(context, from_domain(error))
         except ServiceError as error:
             abort(context, error)
+        except sa.exc.DataError:
+            # PostgreSQL refuses a NUL character in text (SQLite stores it): a request field that holds one is the
+            # caller's error, named as such; the transaction it failed in was rolled back whole.
+            field = field_with_nul(request)
+            if field is None:
+                raise
+            abort(context, invalid(field, "must not contain a NUL character", reason="INVALID_CHARACTER"))
         except sa.exc.DBAPIError as error:
             if not (error.connection_invalidated or isinstance(error, sa.exc.OperationalError)):
                 raise
@@ -108,6 +115,32 @@ def translated(method: Callable) -> Callable:
             abort(context, ServiceError(grpc.StatusCode.UNAVAILABLE, "the database is not available; try again"))
 
     return wrapper
+
+
+def field_with_nul(message, prefix: str = "") -> str | None:
+    """The path of the first string field of a protobuf message holding a NUL character ("incomes[3].person_id"),
+    or None. Looked for only after the database refused one, never on the way in."""
+    if not hasattr(message, "ListFields"):
+        return None
+    for descriptor, value in message.ListFields():
+        name = prefix + descriptor.name
+        if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+            for key, item in value.items():
+                path = f"{name}[{key!r}]"
+                if any(isinstance(v, str) and "\x00" in v for v in (key, item)):
+                    return path
+                if not isinstance(item, str) and (found := field_with_nul(item, path + ".")) is not None:
+                    return found
+            continue
+        items = value if descriptor.is_repeated else [value]
+        for index, item in enumerate(items):
+            path = f"{name}[{index}]" if descriptor.is_repeated else name
+            if isinstance(item, str):
+                if "\x00" in item:
+                    return path
+            elif (found := field_with_nul(item, path + ".")) is not None:
+                return found
+    return None
 
 
 def invalid(field: str, description: str, rule: str = "", reason: str = "INVALID_ARGUMENT") -> ServiceError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import re
 import typing as t
@@ -114,6 +115,23 @@ def _required_body() -> Problem:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A schema pattern read as ECMA-262 reads it: a final `$` is the end of the text. Python's `$` also matches
+    before a final line feed, so "H1\\n" would pass `^[^\\x00-\\x1F\\x7F]+$`."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_ParamSchemaValidator = jsonschema.validators.extend(Draft4Validator, {"pattern": _pattern})
+
+
 class BodyValidator(DefaultsJSONRequestBodyValidator):
     """JSON bodies: defaults filled in, every schema error reported with its field."""
 
@@ -134,7 +152,7 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
                         instance.setdefault(name, subschema["default"])
             yield from validate_properties(validator, properties, instance, schema)
 
-        return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+        return jsonschema.validators.extend(validator_class, {"properties": set_defaults, "pattern": _pattern})
 
     async def wrap_receive(self, receive, *, scope):
         """A body must say it is JSON: without a Content-Type the handler would get bytes after validation."""
@@ -202,7 +220,7 @@ def _param_validator(param: dict) -> Draft4Validator:
     cached = _PARAM_VALIDATORS.get(id(param))
     if cached is None or cached[0] is not param:  # `is`: an id is reused only once its dict is gone
         schema = copy.deepcopy(param.get("schema", param))
-        cached = (param, Draft4Validator(schema, format_checker=FORMAT_CHECKER))
+        cached = (param, _ParamSchemaValidator(schema, format_checker=FORMAT_CHECKER))
         if len(_PARAM_VALIDATORS) >= _MAX_PARAM_VALIDATORS:
             _PARAM_VALIDATORS.clear()
         _PARAM_VALIDATORS[id(param)] = cached
