@@ -105,6 +105,21 @@ def test_a_malformed_income_names_every_field():
     assert {p.field for p in caught.value.problems} == {"person_id", "income_year", "gross_income"}
 
 
+@pytest.mark.parametrize(
+    ("record", "field", "message"),
+    [
+        ({"person_id": "100001\n"}, "person_id", "must not contain control characters"),
+        ({"person_id": "1000\x0001"}, "person_id", "must not contain control characters"),
+        ({"record_id": "t-1\n"}, "record_id", "must not contain control characters"),
+        ({"record_id": "t 1"}, "record_id", "may hold only letters, digits and _.:- (at most 100)"),
+    ],
+)
+def test_an_income_id_with_a_line_feed_or_a_control_character_is_refused_naming_it(record, field, message):
+    with pytest.raises(InvalidChange) as caught:
+        parse_income({"record_id": "t-1", "person_id": "100001", "income_year": 2025, **record})
+    assert {p.field: p.message for p in caught.value.problems} == {field: message}
+
+
 def test_the_75th_birthday_of_a_leap_day_child_is_1_march():
     assert age75_cutoff(dt.date(2026, 3, 1)) == "1951-03-01"
     assert age75_cutoff(dt.date(2028, 2, 29)) == "1953-02-28"

@@ -168,3 +168,18 @@ def test_order_is_kept_per_person():
     assert check_order({"1": 1}, {}).verdict is Order.IN_ORDER
     assert check_order({"1": 7}, {}) == OrderCheck(Order.GAP, "1", 1, 7)  # number 1 may come after a crash
     assert check_order({"1": 3, "2": 1}, {"1": 2, "2": 4}).verdict is Order.STALE
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        (lambda change: change["persons"][0].update(name_kanji="山田\x00太郎"), "persons[0].name_kanji"),
+        (lambda change: change["persons"][0].update(person_id="P\n1"), "persons[0].person_id"),
+        (lambda change: change.update(household_id="H\x7f1"), "household_id"),
+        (lambda change: change["address"].update(address="みどり市\r\n若葉町"), "address.address"),
+    ],
+)
+def test_a_control_character_in_a_text_field_names_the_field(move_in, where, field):
+    """No field of the registry holds one; PostgreSQL would refuse a NUL with the whole batch."""
+    where(move_in)
+    assert problems_of(move_in) == {field: "must not contain control characters"}

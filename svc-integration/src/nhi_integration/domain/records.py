@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .resident import InvalidChange, Problem
+from .resident import CONTROL_CHARACTER, InvalidChange, Problem
 
 ID = re.compile(r"^[0-9A-Za-z_.:-]{1,100}$")
 PERSON_ID = re.compile(r"^[0-9]{1,20}$")
@@ -34,7 +34,10 @@ class Fields:
         if not isinstance(value, str) or len(value) > 200:
             self.fail(key, "must be a string of at most 200 characters")
             return ""
-        if pattern is not None and not pattern.match(value):
+        if CONTROL_CHARACTER.search(value):
+            self.fail(key, "must not contain control characters")
+            return ""
+        if pattern is not None and not pattern.fullmatch(value):  # fullmatch: `$` also matches before a final "\n"
             self.fail(key, rule)
             return ""
         return value

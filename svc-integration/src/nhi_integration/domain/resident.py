@@ -14,6 +14,7 @@ from typing import Any
 from .resident_reasons import REASONS
 
 CHANGE_KINDS = frozenset(REASONS)
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # Kinds after which the household lives at a new address: the change must say where.
 KINDS_WITH_ADDRESS = frozenset(code for code, reason in REASONS.items() if reason.needs_address)
 SEXES = frozenset({"1", "2"})
@@ -146,7 +147,10 @@ class _Reader:
         if len(value) > max_length:
             self.fail(path, f"is longer than {max_length} characters")
             return ""
-        if pattern is not None and not pattern.match(value):
+        if CONTROL_CHARACTER.search(value):  # no registry field holds one; PostgreSQL refuses a NUL outright
+            self.fail(path, "must not contain control characters")
+            return ""
+        if pattern is not None and not pattern.fullmatch(value):
             self.fail(path, rule)
             return ""
         return value
@@ -218,7 +222,7 @@ def _address(r: _Reader, data: Any, *, required: bool) -> Address:
         r.fail("address", "must be an object")
         return Address()
     values = {key: r.text(data, key, f"address.{key}", required=False) for key in ADDRESS_FIELDS}
-    if required and not values["address"]:
+    if required and not values["address"] and not any(p.field == "address.address" for p in r.problems):
         r.fail("address.address", "is required for this change kind")
     return Address(**values)
 
