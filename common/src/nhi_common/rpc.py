@@ -120,25 +120,18 @@ def translated(method: Callable) -> Callable:
 def field_with_nul(message, prefix: str = "") -> str | None:
     """The path of the first string field of a protobuf message holding a NUL character ("incomes[3].person_id"),
     or None. Looked for only after the database refused one, never on the way in."""
-    if not hasattr(message, "ListFields"):
-        return None
     for descriptor, value in message.ListFields():
         name = prefix + descriptor.name
         if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
-            for key, item in value.items():
-                path = f"{name}[{key!r}]"
-                if any(isinstance(v, str) and "\x00" in v for v in (key, item)):
-                    return path
-                if not isinstance(item, str) and (found := field_with_nul(item, path + ".")) is not None:
-                    return found
-            continue
-        items = value if descriptor.is_repeated else [value]
-        for index, item in enumerate(items):
-            path = f"{name}[{index}]" if descriptor.is_repeated else name
-            if isinstance(item, str):
-                if "\x00" in item:
-                    return path
-            elif (found := field_with_nul(item, path + ".")) is not None:
+            entries = [(f"{name}[{key!r}]", part) for key, item in value.items() for part in (key, item)]
+        elif descriptor.is_repeated:
+            entries = [(f"{name}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            entries = [(name, value)]
+        for path, item in entries:
+            if isinstance(item, str) and "\x00" in item:
+                return path
+            if hasattr(item, "ListFields") and (found := field_with_nul(item, path + ".")) is not None:
                 return found
     return None
 
