@@ -16,8 +16,8 @@ from nhi_integration.adapters.outbound_store import CsvDailyFiles, SqlOutboundSt
 from nhi_integration.adapters.outbound_tables import outbound_persons, outbound_records
 from nhi_integration.adapters.tables import PLUMBING
 from nhi_integration.bootstrap import MIGRATIONS
-from nhi_integration.domain.outbound import FIELDS
-from nhi_integration.service_layer.outbound import OutboundFeeds
+from nhi_integration.domain.outbound import ADDRESS_FIELDS, FIELDS
+from nhi_integration.service_layer.outbound import ADDRESS_WITHHELD, OutboundFeeds
 
 DAY = dt.date(2026, 12, 6)
 ACQ, LOST, CHANGED, CORRECTED = (
@@ -216,6 +216,7 @@ def test_what_a_transaction_read_ahead_reads_as_withheld_after_the_address_is(fe
         tx.withhold_address("H90000061", ["900000061"], "900000061")
         for person_id in ("900000061", "900000062"):
             assert tx.known_person(person_id).address == {}
+            assert tx.known_person(person_id).dv_support is True
         assert tx.known_person("900000062").number == "1002"
         assert tx.dv_in_household("H90000061") is True
     kept = persons(engine)
@@ -248,3 +249,25 @@ def test_what_a_transaction_read_ahead_reads_as_released_after_the_address_is(fe
         "900000073": (False, False),
         "900000074": (True, True),
     }
+
+
+def test_a_withheld_address_stays_withheld_through_the_members_later_events(feeds, engine):
+    """Rule DV: withholding marks the household's known persons in their facts as in their column, so the mark
+    outlives their later events (each writes its person back as its facts say) and no later record carries the
+    address."""
+    for event_id, person_id in (("v1", "900000081"), ("v2", "900000082")):
+        feeds.receive(event_id=event_id, ce_type=ACQ, data=acquired(person_id, "1970-01-01", household="H90000081"))
+    withheld = {"household_id": "H90000081", "person_ids": ["900000081"], "dv_person_id": "900000081"}
+    feeds.receive(event_id="v3", ce_type=ADDRESS_WITHHELD, data=withheld)
+    kept = persons(engine)
+    assert {p: (kept[p][1], kept[p][2]["dv_support"], kept[p][2]["address"]) for p in kept} == {
+        "900000081": (True, True, {}),
+        "900000082": (True, True, {}),
+    }
+    for event_id, person_id in (("v4", "900000081"), ("v5", "900000082")):
+        feeds.receive(event_id=event_id, ce_type=CHANGED, data=changed(person_id, "H90000081", change_kind="move"))
+    lost = acquired("900000082", "1970-01-01", household="H90000081", lost_on="2026-12-20")
+    feeds.receive(event_id="v6", ce_type=LOST, data=lost)
+    assert {p: v[1] for p, v in persons(engine).items()} == {"900000081": True, "900000082": True}
+    [record] = [r for r in kept_records(engine)[:-1] if r[4] == "v6" and r[1] == "resident"]
+    assert {key: record[6][key] for key in ADDRESS_FIELDS} == dict.fromkeys(ADDRESS_FIELDS)

@@ -5,6 +5,7 @@ The business date of these tests is 2026-11-24 (conftest); SQLite always, Postgr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -12,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 from clients import Batches
 
+from nhi_common.bus import PermanentError
 from nhi_common.errors import DATE_OUT_OF_RANGE, Category
 from nhi_qualification.adapters.tables import jobs as job_table
 from nhi_qualification.domain.commands import StartJob
 from nhi_qualification.domain.errors import IdempotencyReuse
+from nhi_qualification.entrypoints import jobs_worker
 from nhi_qualification.service_layer.context import Actor
 from nhi_qualification.service_layer.jobs import Jobs
 
@@ -143,3 +146,29 @@ def test_at_start_a_job_left_queued_without_a_plan_gets_its_plan_again(service, 
     assert restarted.resume_unplanned() == 1
     assert [event.data["job_id"] for _subject, event in queued] == [old]
     assert recent != old
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"job_id": "\x00"}, "control character in field job_id"),
+        ({"step": "plan", "job_id": "j\x00b"}, "control character in field job_id"),
+        ({"chunk_no": "0\x00"}, "names no chunk (chunk_no)"),
+        ({"job_id": None}, "names no job (job_id)"),
+    ],
+)
+def test_a_job_message_naming_no_job_or_chunk_that_could_run_is_refused_for_good(service, change, reason):
+    """On PostgreSQL a job id holding a NUL failed each delivery and then the recording of the failure too (the
+    message was left on the queue, neither run nor recorded): refused up front, saying why, while the job's own
+    messages run as ever."""
+    queued: list = []
+    jobs = Jobs(service.app, dispatch=queued.extend)
+    job = jobs.start(StartJob("age75_loss"), BATCH)
+    handle = jobs_worker._handler(jobs)
+    [(_subject, plan)] = queued
+    chunk = {"job_id": job["job_id"], "kind": "age75_loss", "chunk_no": 0, "first_key": "0", "last_key": "9"}
+    with pytest.raises(PermanentError) as refused:
+        handle(dataclasses.replace(plan, data={**chunk, **change}), {})
+    assert str(refused.value).endswith(reason)
+    handle(plan, {})
+    assert jobs.get(job["job_id"])["state"] == "succeeded"

@@ -160,3 +160,27 @@ def test_a_batch_records_what_the_certificates_one_at_a_time_would(service, engi
     assert half > 40 and details[:half] == [
         (ids[t], d.replace("00000001", "00000000")) for t, d in details[half:]
     ]  # the same certificates, each replacing as many as before
+
+
+def test_an_event_with_a_control_character_is_refused_naming_the_field_and_the_rest_of_its_fetch_is_kept(
+    service, engine
+):
+    """PostgreSQL refuses a NUL in text: one such event failed the transaction of its whole fetch, delivered again
+    and again. Refused up front instead (a control character in any text field, tab and line breaks aside)."""
+    resident_move_in(service)
+    handle = documents_issued_handler(service.app)
+    events = [
+        issued("000000001", "D0001"),
+        issued("000000001\x00", "D0002"),
+        issued("000000001", "D0003", household_id="H00000001\x00"),
+        issued("000000003", "D0004", kind="elderly_recipient_certificate", certificate_number="12\x1b34"),
+        issued("000000001", "D0005\x00", certificate_number="0005"),
+        issued("000000001", "D0006", kind="eligibility_certificate\x00"),
+        issued("000000003", "D0007", kind="elderly_recipient_certificate", certificate_number="12\x7f34"),
+    ]
+    outcomes = handle(events)
+    assert outcomes[0] is None
+    assert all(isinstance(o, PermanentError) for o in outcomes[1:])
+    fields = ["person_id", "household_id", "certificate_number", "document_id", "kind", "certificate_number"]
+    assert [str(o).rsplit(": ", 1)[1] for o in outcomes[1:]] == [f"control character in field {f}" for f in fields]
+    assert ledger(engine) == [("D0001", "000000001", "eligibility_certificate", False)]

@@ -16,11 +16,12 @@ import urllib.parse
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nhi_common.text import CONTROL_CHARACTER
+
 from .problems import Problem, field_error
 
 # The default limit (GATEWAY_MAX_BODY_BYTES): /income-facts at its maxItems is 10,000 facts, about 3 MB as sent.
 MAX_BODY_BYTES = 8 * 1024 * 1024
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A query string that may hold a control character, raw or percent-encoded (%00-%1F, %7F); only such a one is parsed.
 ENCODED_CONTROL = re.compile(rb"[\x00-\x1f\x7f]|%[01][0-9a-fA-F]|%7[fF]")
 
@@ -119,14 +120,14 @@ class PathGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            if CONTROL.search(scope.get("path", "")):
+            if CONTROL_CHARACTER.search(scope.get("path", "")):
                 raise self._refusal(scope["path"])
             query = scope.get("query_string", b"")
             if query and ENCODED_CONTROL.search(query):
                 names = [
                     name or "query"
                     for name, value in urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-                    if CONTROL.search(name) or CONTROL.search(value)
+                    if CONTROL_CHARACTER.search(name) or CONTROL_CHARACTER.search(value)
                 ]
                 if names:
                     errors = [field_error(n, "must not contain control characters", "pattern") for n in names]
@@ -140,7 +141,7 @@ class PathGuard:
         for regex in self.templates:
             match = regex.fullmatch(path)
             if match:
-                names = [name for name, value in match.groupdict().items() if CONTROL.search(value)] or names
+                names = [name for name, value in match.groupdict().items() if CONTROL_CHARACTER.search(value)] or names
                 break
         errors = [field_error(name, "must not contain control characters", "pattern") for name in names]
         return Problem(400, f"{names[0]} must not contain control characters", kind="validation", errors=errors)

@@ -111,7 +111,9 @@ class SqlOutboundRecords:
             self.conn.scalars(sa.select(t.c.person_id).where(t.c.household_id == household_id))
         )
         for row in self.conn.execute(sa.select(t).where(t.c.person_id.in_(members))).all():
-            facts = {**json.loads(row.facts), "address": {}}
+            # The facts say what the column says: a member's later event builds on the facts and writes their DV
+            # support back to the column, which would otherwise unmark the household as its members' events come.
+            facts = {**json.loads(row.facts), "address": {}, "dv_support": True}
             kept = json.dumps(facts, ensure_ascii=False, sort_keys=True)
             self.conn.execute(
                 sa.update(t)

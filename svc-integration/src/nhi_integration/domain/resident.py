@@ -11,10 +11,11 @@ import datetime as dt
 import re
 from typing import Any
 
+from nhi_common.text import CONTROL_CHARACTER
+
 from .resident_reasons import REASONS
 
 CHANGE_KINDS = frozenset(REASONS)
-CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # Kinds after which the household lives at a new address: the change must say where.
 KINDS_WITH_ADDRESS = frozenset(code for code, reason in REASONS.items() if reason.needs_address)
 SEXES = frozenset({"1", "2"})

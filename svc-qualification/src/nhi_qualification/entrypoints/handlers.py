@@ -14,10 +14,14 @@ from ..domain.commands import RecordCertificateIssued
 from ..service_layer import ledger
 from ..service_layer.app import App
 from ..service_layer.context import Actor
+from . import parse
 
 log = logging.getLogger(__name__)
 
 CERTIFICATE_KINDS = {"eligibility_certificate", "qualification_notice", "elderly_recipient_certificate"}
+# The fields of a document event that go into text columns: one holding a NUL would fail the transaction of the
+# whole fetch on PostgreSQL, at every delivery again.
+TEXT_FIELDS = ("kind", "person_id", "household_id", "certificate_number", "document_id")
 
 # What became of each event of a batch, in order: None = done (acked), PermanentError = never (terminated), any other
 # exception = not now (delivered again later).
@@ -49,6 +53,11 @@ def documents_issued_handler(app: App) -> BatchHandler:
         outcomes: list[Exception | None] = [None] * len(events)
         wanted: list[tuple[int, RecordCertificateIssued, Actor]] = []
         for index, event in enumerate(events):
+            if (field := parse.field_with_control_character(event.data, TEXT_FIELDS)) is not None:
+                outcomes[index] = PermanentError(
+                    f"document event {event.id} cannot go into the ledger: control character in field {field}"
+                )
+                continue
             if event.data.get("kind") not in CERTIFICATE_KINDS:
                 continue  # slips and lists are documents too, but no certificate to collect
             try:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from typing import Any
 
-from nhi_common.bus import Bus, BusRuntime, PullConsumer, publisher
+from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
 from nhi_common.events import Event
 
 from ..service_layer.app import App
 from ..service_layer.jobs import CHUNK_SIZE, JOB_KINDS, Jobs
+from . import parse
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,27 @@ MAX_DELIVER = 5
 
 def _handler(jobs: Jobs):
     def handle(event: Event, _headers: dict[str, str]) -> None:
-        jobs.handle_message(event.data)
+        jobs.handle_message(_checked(event))
 
     return handle
+
+
+def _checked(event: Event) -> dict[str, Any]:
+    """A job message's data, or PermanentError when it names no job or chunk that could ever run: a job id holding a
+    NUL fails every statement on PostgreSQL, recording the failure on the job included, so the message would fail
+    each delivery and then be left on the queue, neither run nor recorded."""
+    data = event.data
+    job_id = data.get("job_id")
+    if not isinstance(job_id, str) or not job_id:
+        raise PermanentError(f"job message {event.id} names no job (job_id)")
+    if (field := parse.field_with_control_character(data, ("job_id",))) is not None:
+        raise PermanentError(f"job message {event.id}: control character in field {field}")
+    if data.get("step") != "plan":
+        try:
+            int(data["chunk_no"])
+        except (KeyError, TypeError, ValueError):
+            raise PermanentError(f"job message {event.id} of job {job_id} names no chunk (chunk_no)") from None
+    return data
 
 
 def _tune(consumer: PullConsumer, jobs: Jobs) -> PullConsumer:

@@ -1,16 +1,19 @@
 """Requests in: each gRPC message parsed and validated once, into the command or the arguments of a use case.
 
-A field that is wrong is refused here, naming it (dotted path, `[i]` for list items) with a stable code.
+A field that is wrong is refused here, naming it (dotted path, `[i]` for list items) with a stable code. The text
+fields of events and job messages are checked here too, for what no text column takes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from google.protobuf import json_format
 
 from nhi.common.v1 import common_pb2
 from nhi_common import paging
+from nhi_common.text import CONTROL_CHARACTER
 
 from ..domain import commands as c
 from ..domain import residence
@@ -21,6 +24,16 @@ from ..service_layer.context import Actor
 from ..service_layer.jobs import JOB_KINDS
 
 INCOME_AMOUNTS = ("taxable_income", "gross_income", "kyu_tadashigaki_income", "public_pension_income", "total_income")
+
+
+def field_with_control_character(data: dict[str, Any], fields: tuple[str, ...]) -> str | None:
+    """The first of `fields` of an event's or a job message's data that is text holding a control character, or
+    None. A consumer refuses such a message for good instead of failing the transaction it would be written in."""
+    for field in fields:
+        value = data.get(field)
+        if isinstance(value, str) and CONTROL_CHARACTER.search(value):
+            return field
+    return None
 
 
 def date(field: str, value: str) -> dt.date | None:
