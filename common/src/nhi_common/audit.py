@@ -213,7 +213,9 @@ def append_alone(engine: sa.Engine, table: sa.Table, **values: Any) -> None:
         except psycopg.Error as error:
             if driver.closed or driver.broken:
                 conn.invalidate(error)
-            raise sa.exc.DBAPIError.instance(_insert_after_head(table.name), None, error, psycopg.Error) from error
+            raise sa.exc.DBAPIError.instance(
+                _insert_after_head(table.name), None, db.without_values(error), psycopg.Error, hide_parameters=True
+            ) from error
     call = _current_call.get()
     if call is not None:
         call.audited = True

@@ -30,7 +30,8 @@ def make_engine(
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        _errors_without_values(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -52,7 +53,8 @@ def make_engine(
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
+    _errors_without_values(engine)
     _ping_when_idle(engine, ping_after_idle)
     if schema:
         # Registered before the first connection, so that every pooled connection gets it.
@@ -88,6 +90,30 @@ def _journal_in_wal(cursor, wait_seconds: float = 30.0) -> None:
             if "locked" not in str(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
+
+
+def _errors_without_values(engine: sa.Engine) -> None:
+    """Every database error of the engine's statements told without values (`without_values`), the bound parameters
+    hidden too."""
+
+    @event.listens_for(engine, "handle_error")
+    def _first_line_only(context) -> None:
+        without_values(context.original_exception)
+        wrapped = context.sqlalchemy_exception
+        if isinstance(wrapped, sa.exc.DBAPIError):  # its text was taken from the original's when it was made
+            original = context.original_exception
+            wrapped.args = (f"({type(original).__module__}.{type(original).__name__}) {original}",)
+
+
+def without_values(error: BaseException) -> BaseException:
+    """A driver's error with only the first line of its text: what failed and where, not the data. PostgreSQL's
+    DETAIL and CONTEXT lines echo values ("Failing row contains (...)" holds a whole row, names and addresses
+    included; a COPY's CONTEXT the line it stopped at), and an error's text goes into logs, spans, dead-letter
+    reasons and a failed job's error. What code needs of the details stays in `error.diag` on PostgreSQL."""
+    text = str(error)
+    if "\n" in text:
+        error.args = (text.split("\n", 1)[0],)
+    return error
 
 
 def _ping_when_idle(engine: sa.Engine, seconds: float) -> None:
@@ -161,8 +187,10 @@ def copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
             with cur.copy(statement) as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
-        except conn.dialect.dbapi.IntegrityError as exc:  # as an INSERT's would come: a key stored already
-            raise sa.exc.IntegrityError(statement, None, exc) from exc
+        except conn.dialect.dbapi.Error as exc:  # as an INSERT's would come (a key stored already), without values
+            raise sa.exc.DBAPIError.instance(
+                statement, None, without_values(exc), conn.dialect.dbapi.Error, hide_parameters=True
+            ) from exc
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:

@@ -12,11 +12,19 @@ from opentelemetry import trace
 
 # Twelve digits in a row could be a My Number: never let one reach a log line.
 _TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# What a database error may echo of the data: PostgreSQL's DETAIL and CONTEXT lines (a failing row, a key, a COPY's
+# line) and the bound parameters SQLAlchemy prints. The services' engines tell their errors without them
+# (db.make_engine); this keeps them out of a log line whatever made the error.
+_ECHOED_VALUES = re.compile(r"^(DETAIL|CONTEXT): .*$|\[parameters: .*?\](?=\n|$)", re.MULTILINE)
 
 
 def redact(text: str) -> str:
-    """Mask every run of exactly twelve digits."""
-    return _TWELVE_DIGITS.sub("************", text)
+    """Mask every run of exactly twelve digits, and the values a database error echoes."""
+    return _TWELVE_DIGITS.sub("************", _ECHOED_VALUES.sub(_hidden, text))
+
+
+def _hidden(match: re.Match) -> str:
+    return f"{match.group(1)}: (hidden)" if match.group(1) else "[parameters: (hidden)]"
 
 
 class JsonFormatter(logging.Formatter):
