@@ -137,8 +137,9 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
 
     @property
     def _validator(self):
-        cls = self.extend_with_set_default(Draft4RequestValidator)
-        return cls(self._schema, format_checker=FORMAT_CHECKER)
+        return _made_once(
+            _BODY_VALIDATORS, self._schema, lambda: _BodySchemaValidator(self._schema, format_checker=FORMAT_CHECKER)
+        )
 
     @staticmethod
     def extend_with_set_default(validator_class):
@@ -209,22 +210,33 @@ class BodyValidator(DefaultsJSONRequestBodyValidator):
         return body
 
 
-# A parameter of the spec (a dict that lives as long as its app) -> (that dict, the validator of its schema). Made
-# once per parameter, not per request: building a jsonschema validator cost more than validating. Bounded, for
-# processes that build many apps (tests): the spec has a few hundred parameters.
+_BodySchemaValidator = BodyValidator.extend_with_set_default(Draft4RequestValidator)
+
+# A parameter or a request body schema of the spec (a dict that lives as long as its app) -> (that dict, the
+# validator of its schema). Made once per parameter or body, not per request: building a jsonschema validator cost
+# more than validating (a body's validator class was made anew for every request, an attrs class each time).
+# Bounded, for processes that build many apps (tests): the spec has a few hundred parameters and bodies.
 _PARAM_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
-_MAX_PARAM_VALIDATORS = 4096
+_BODY_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
+_MAX_VALIDATORS = 4096
+
+
+def _made_once(cache: dict[int, tuple[dict, Draft4Validator]], spec_part: dict, make) -> Draft4Validator:
+    cached = cache.get(id(spec_part))
+    if cached is None or cached[0] is not spec_part:  # `is`: an id is reused only once its dict is gone
+        cached = (spec_part, make())
+        if len(cache) >= _MAX_VALIDATORS:
+            cache.clear()
+        cache[id(spec_part)] = cached
+    return cached[1]
 
 
 def _param_validator(param: dict) -> Draft4Validator:
-    cached = _PARAM_VALIDATORS.get(id(param))
-    if cached is None or cached[0] is not param:  # `is`: an id is reused only once its dict is gone
-        schema = copy.deepcopy(param.get("schema", param))
-        cached = (param, _ParamSchemaValidator(schema, format_checker=FORMAT_CHECKER))
-        if len(_PARAM_VALIDATORS) >= _MAX_PARAM_VALIDATORS:
-            _PARAM_VALIDATORS.clear()
-        _PARAM_VALIDATORS[id(param)] = cached
-    return cached[1]
+    return _made_once(
+        _PARAM_VALIDATORS,
+        param,
+        lambda: _ParamSchemaValidator(copy.deepcopy(param.get("schema", param)), format_checker=FORMAT_CHECKER),
+    )
 
 
 class ParamValidator(ParameterValidator):
