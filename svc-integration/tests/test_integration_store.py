@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import json
 
 import sqlalchemy as sa
 
@@ -104,3 +106,51 @@ def test_imports_page_newest_first(engine):
     assert [r["import_id"] for r in first] == ["imp-4", "imp-3", "imp-2"] and cursor == str(first[-1]["seq"])
     assert [r["import_id"] for r in second] == ["imp-1", "imp-0"] and end == ""
     assert latest["state"] == "processed" and latest["errors"][0]["line"] == 2
+
+
+def test_a_person_marked_before_the_facts_said_so_is_marked_in_the_facts_after_the_upgrade(database):
+    """Revision 0007: a household withheld before the store wrote dv_support into the facts keeps its mark through
+    its members' later events (they build on the facts), because the upgrade writes the mark into them."""
+    from alembic import command
+    from alembic.config import Config
+
+    from nhi_integration.adapters.outbound_tables import outbound_persons
+
+    url, schema = database
+    engine = db.make_engine(url, schema=schema)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0006")
+        stale = {"person_id": "P-DV-1", "household_id": "H-DV", "dv_support": False, "address": {}, "name": "x"}
+        now = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+        unmarked = {"person_id": "P-2", "household_id": "H-2", "dv_support": False, "address": {"address": "a"}}
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(outbound_persons),
+                [
+                    {
+                        "person_id": "P-DV-1",
+                        "household_id": "H-DV",
+                        "dv_support": True,
+                        "facts": json.dumps(stale),
+                        "updated_at": now,
+                    },
+                    {
+                        "person_id": "P-2",
+                        "household_id": "H-2",
+                        "dv_support": False,
+                        "facts": json.dumps(unmarked),
+                        "updated_at": now,
+                    },
+                ],
+            )
+        db.migrate(engine, MIGRATIONS)
+        with engine.connect() as conn:
+            facts = dict(conn.execute(sa.select(outbound_persons.c.person_id, outbound_persons.c.facts)).all())
+        assert json.loads(facts["P-DV-1"]) == {**stale, "dv_support": True}
+        assert json.loads(facts["P-2"]) == unmarked  # not marked: left as it was
+    finally:
+        engine.dispose()
