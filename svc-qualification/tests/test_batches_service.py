@@ -512,3 +512,21 @@ def test_without_nats_the_chunks_run_in_process(batches, engine):
     batches.wait(30)
     job = batches.get_job(started["job_id"])
     assert job["state"] == "succeeded" and job["done"] == job["total"] == 5 and job["finished_at"]
+
+
+def test_a_plan_message_naming_another_kind_cuts_the_stored_job_into_chunks_of_its_own_kind(service, engine):
+    """The chunks of a plan go to the work queue of the job as stored: a plan message that says another kind (a
+    message only points at its job) does not hand them to another kind's workers."""
+    add_household(engine, "H0000001", ELDER_HOUSEHOLD)
+    queued: list = []
+    jobs = Jobs(service.app, dispatch=queued.extend)
+    job = jobs.start(StartJob("burden_redetermination", date=dt.date(2026, 8, 1)), BATCH)
+    [(_subject, plan)] = queued
+    jobs.handle_message({**plan.data, "kind": "age75_loss"})
+    chunks = queued[1:]
+    assert chunks, "the job was cut into chunks"
+    assert {subject for subject, _event in chunks} == {"nhi.jobs.v1.burden_redetermination"}
+    assert {event.data["kind"] for _subject, event in chunks} == {"burden_redetermination"}
+    for _subject, event in chunks:
+        jobs.handle_message(event.data)
+    assert jobs.get(job["job_id"])["state"] == "succeeded"

@@ -153,8 +153,9 @@ class Jobs:
         if data.get("step") != "plan":
             self.run_chunk(job_id, int(data["chunk_no"]))
             return
-        kind = data["kind"]
         try:
+            with self.app.uow(read_only=True) as uow:
+                kind = _job(uow, job_id).kind  # the chunks' subject is the stored job's kind, not what a message says
             for no, first, last in self.plan(job_id):
                 if self.dispatch is not None:
                     chunk = {"job_id": job_id, "kind": kind, "chunk_no": no, "first_key": first, "last_key": last}
