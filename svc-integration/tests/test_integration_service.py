@@ -238,14 +238,14 @@ def test_a_feed_with_a_malformed_line_imports_nothing_unless_partial_then_the_va
 
     refused = service.import_feed(source="resident", file_name="resident.jsonl", operator_id="clerk", content=content)
     assert (refused["state"], refused["records"], refused["applied"], refused["rejected"]) == ("rejected", 4, 0, 4)
-    assert [(e["line"], e["field"]) for e in refused["errors"]] == [(2, "event_date"), (5, "")]
+    assert [(e["line"], e["field"]) for e in refused["errors"]] == [(2, "event_date"), (5, "record")]
     assert sink.applied == []
 
     result = service.import_feed(
         source="resident", file_name="resident.jsonl", operator_id="clerk", content=content, partial=True
     )
     assert (result["state"], result["records"], result["applied"], result["rejected"]) == ("processed", 4, 2, 2)
-    assert [(e["line"], e["field"]) for e in result["errors"]] == [(2, "event_date"), (5, "")]
+    assert [(e["line"], e["field"]) for e in result["errors"]] == [(2, "event_date"), (5, "record")]
     assert sink.applied == [("chg-0001", "feed:chg-0001"), ("chg-0002", "feed:chg-0002")]
     assert service.get_import(result["import_id"])["errors"] == result["errors"]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
+from .records import json_record, text_lines
 from .resident import InvalidChange, Problem, ResidentChange, parse_change
 
 SOURCES = ("resident", "pension", "welfare", "income")
@@ -27,16 +27,25 @@ def parse_resident_feed(content: bytes) -> list[FeedLine]:
     except UnicodeDecodeError:
         return [FeedLine(0, None, (Problem("content", "the file is not UTF-8 text"),))]
     lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    first_line: dict[str, int] = {}
+    for number, raw in enumerate(text_lines(text), 1):
         if not raw.strip():
             continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            lines.append(FeedLine(number, None, (Problem("", f"not JSON: {exc.msg} at column {exc.colno}"),)))
+        data = json_record(raw)
+        if isinstance(data, Problem):
+            lines.append(FeedLine(number, None, (data,)))
             continue
         try:
-            lines.append(FeedLine(number, parse_change(data)))
+            change = parse_change(data)
         except InvalidChange as exc:
             lines.append(FeedLine(number, None, exc.problems))
+            continue
+        # A change is taken once per change_id (its receipt key): a second line with the same id would be reported
+        # applied and dropped unseen. The first line stands; the others are refused.
+        if change.change_id in first_line:
+            message = f"the same change_id as line {first_line[change.change_id]}; a change is sent once"
+            lines.append(FeedLine(number, None, (Problem("change_id", message),)))
+            continue
+        first_line[change.change_id] = number
+        lines.append(FeedLine(number, change))
     return lines

@@ -34,7 +34,7 @@ def parse_income(data: Any) -> IncomeRecord:
     record_id = f.text("record_id", pattern=ID, rule="may hold only letters, digits and _.:- (at most 100)")
     person_id = f.text("person_id", pattern=PERSON_ID, rule="a 宛名番号 is digits")
     year = f.data.get("income_year")
-    if isinstance(year, str) and year.isascii() and year.isdigit():
+    if isinstance(year, str) and year.isascii() and year.isdigit() and len(year) <= 4:
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         f.fail("income_year", f"must be a year from {FIRST_YEAR} to {LAST_YEAR}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -10,6 +11,28 @@ from .resident import CONTROL_CHARACTER, InvalidChange, Problem
 
 ID = re.compile(r"^[0-9A-Za-z_.:-]{1,100}$")
 PERSON_ID = re.compile(r"^[0-9]{1,20}$")
+
+
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a text file, split at CR LF, LF or CR only: str.splitlines also splits at U+2028, U+0085 and the
+    like, which a JSON string may hold as they are, and would then number every later line wrong."""
+    return LINE_END.split(text)
+
+
+def json_record(raw: str) -> Any:
+    """One line of a JSON Lines file as its value, or the Problem of a line that is none: not JSON, a number of more
+    digits than Python reads (ValueError, not a JSONDecodeError), or arrays nested deeper than the parser goes."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return Problem("record", f"not JSON: {exc.msg} at column {exc.colno}")
+    except ValueError:
+        return Problem("record", "not JSON this service reads: a number of more than 4300 digits")
+    except RecursionError:
+        return Problem("record", "not JSON this service reads: nested too deep")
 
 
 class Fields:
@@ -61,8 +84,8 @@ class Fields:
         value = self.data.get(key)
         if value is None or value == "":
             return None
-        if isinstance(value, str) and value.isascii() and value.isdigit():
-            value = int(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 13:
+            value = int(value)  # 13 digits: past the limit below, and never the 4300 int() refuses
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**12:
             self.fail(key, "must be a whole number of yen, 0 or more, or null when unknown")
             return None

@@ -19,6 +19,10 @@ CHANGE_KINDS = frozenset(REASONS)
 # Kinds after which the household lives at a new address: the change must say where.
 KINDS_WITH_ADDRESS = frozenset(code for code, reason in REASONS.items() if reason.needs_address)
 SEXES = frozenset({"1", "2"})
+# The largest 記載順位 and sequence number a change may carry: what svc-qualification (int32) and the per-person
+# order (a 64-bit column) can hold; a larger one is refused here, never overflowing a column on the way.
+MAX_ORDER = 2**31 - 1
+MAX_SEQUENCE = 2**63 - 1
 ADDRESS_FIELDS = ("postal_code", "address_code", "address", "building", "district_code")
 
 _KATAKANA = re.compile(r"^[\u30A1-\u30F6\u30FB\u30FC\u3000]+$")
@@ -272,8 +276,8 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
     listing_order = data.get("listing_order", index + 1)
     if listing_order is None:
         listing_order = index + 1
-    if isinstance(listing_order, bool) or not isinstance(listing_order, int) or listing_order < 1:
-        r.fail(f"{path}.listing_order", "must be a positive integer")
+    if isinstance(listing_order, bool) or not isinstance(listing_order, int) or not 1 <= listing_order <= MAX_ORDER:
+        r.fail(f"{path}.listing_order", f"must be a positive integer of at most {MAX_ORDER}")
     my_number = r.text(data, "my_number", f"{path}.my_number", required=False, max_length=12)
     # The check digit (NUM-MYNUMBER) is svc-qualification's rule; a wrong one comes back as INVALID_ARGUMENT.
     if my_number and (len(my_number) != 12 or not my_number.isascii() or not my_number.isdigit()):
@@ -282,8 +286,10 @@ def _person(r: _Reader, data: Any, path: str, index: int, event_date: dt.date | 
     residence_status = r.text(data, "residence_status", f"{path}.residence_status", required=False, max_length=60)
     expires = r.date(data, "residence_expires_on", f"{path}.residence_expires_on", required=False)
     sequence = data.get("sequence")
-    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1):
-        r.fail(f"{path}.sequence", "must be a positive integer")
+    if sequence is not None and (
+        isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE
+    ):
+        r.fail(f"{path}.sequence", f"must be a positive integer of at most {MAX_SEQUENCE}")
     dv_support = data.get("dv_support", False)
     if dv_support is None:
         dv_support = False

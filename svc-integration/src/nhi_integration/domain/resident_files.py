@@ -109,6 +109,7 @@ FIXED_LAYOUT: tuple[Field, ...] = (
 )
 RECORD_BYTES = sum(f.size for f in FIXED_LAYOUT)
 _INDEXED = re.compile(r"^persons\[(\d+)\]\.(.+)$")
+_COLUMN_NAME = re.compile(r"[a-z][a-z_]{0,39}")
 
 
 @dataclasses.dataclass
@@ -151,6 +152,13 @@ def _csv_rows(content: bytes) -> list[_Row] | Problem:
     if isinstance(text, Problem):
         return text
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _csv_table(reader)
+    except csv.Error as exc:  # a cell over the csv module's limit (131072 characters): the file cannot be read
+        return LineProblem("record", f"not CSV this service reads ({exc})", reader.line_num)
+
+
+def _csv_table(reader) -> list[_Row] | Problem:
     heading: list[str] = []
     for raw in reader:
         if any(cell.strip() for cell in raw):
@@ -163,7 +171,10 @@ def _csv_rows(content: bytes) -> list[_Row] | Problem:
     if unknown or missing or len(set(heading)) != len(heading):
         parts = []
         if unknown:
-            parts.append(f"{len(unknown)} unknown column(s): " + ", ".join(unknown[:5]))
+            # Only what looks like a column name is named: a file without its heading row has a person's name,
+            # address or My Number where the heading belongs, and a problem never repeats a value.
+            named = [name for name in unknown if _COLUMN_NAME.fullmatch(name)][:5]
+            parts.append(f"{len(unknown)} unknown column(s)" + (": " + ", ".join(named) if named else ""))
         if missing:
             parts.append("missing column(s): " + ", ".join(missing))
         if len(set(heading)) != len(heading):
@@ -253,8 +264,8 @@ def _integer(row: _Row, name: str) -> int | None:
     value = row.values.get(name)
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()):
-        row.problems.append(Problem(name, "must be a whole number"))
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:  # 19 digits: beyond any limit, and int() safe
+        row.problems.append(Problem(name, "must be a whole number of at most 19 digits"))
         return None
     return int(value)
 

@@ -14,6 +14,9 @@ from .ports import ApplyRejected, Store
 from .welfare import WelfareIntake
 
 SOURCES = ("pension", "welfare", "income")
+# The problems an import lists, the first ones by line, then how many more: a file of a million broken lines would
+# otherwise make an answer larger than a gRPC message may be (4 MiB), and a row of the imports table to match.
+MAX_ERRORS = 1000
 
 
 class FeedImports:
@@ -60,7 +63,15 @@ def close_import(
     store: Store, *, import_id: str, source: str, operator_id: str, records: int, applied: int, errors: list[dict]
 ) -> dict[str, Any]:
     """Record how an import of any source ended, audit it, and give it back: processed when anything was
-    applied, else rejected."""
+    applied, else rejected. At most MAX_ERRORS errors are kept, then one that says how many more. An error of a
+    whole record names the field `record`, one of the whole file `content`: every error names a line and a field."""
+    errors = sorted(
+        ({**e, "field": e["field"] or ("record" if e["line"] else "content")} for e in errors), key=lambda e: e["line"]
+    )
+    if len(errors) > MAX_ERRORS:
+        untold = len(errors) - MAX_ERRORS
+        rest = {"line": errors[MAX_ERRORS]["line"], "field": "record", "message": f"{untold} more problems not listed"}
+        errors = [*errors[:MAX_ERRORS], rest]
     with store.transaction() as tx:
         tx.finish_import(
             import_id=import_id,
