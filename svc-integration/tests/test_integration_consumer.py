@@ -257,3 +257,36 @@ def test_a_clerk_lists_fixes_and_replays_a_dead_letter_over_grpc(runtime, nats_s
         with pytest.raises(grpc.RpcError) as again:
             client.ReplayDeadLetter(pb.ReplayDeadLetterRequest(context=clerk, dead_letter_id=fixed.dead_letter_id))
         assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        pytest.param({"ce-id": "x" * 101}, id="an id longer than any store keeps"),
+        pytest.param({"ce-id": "evt\x01bad"}, id="an id holding a control character"),
+        pytest.param({"ce-type": "t" * 201}, id="a type longer than any store keeps"),
+        pytest.param({"body": b"[" * 100_000}, id="a body nested deeper than the parser goes"),
+        pytest.param({"body": b'{"n": ' + b"9" * 5000 + b"}"}, id="a number of 5,000 digits"),
+    ],
+)
+def test_a_message_no_store_can_take_is_dropped_and_the_stream_goes_on(runtime, nats_server, fake, move_in, poison):
+    """One message whose headers or body cannot be read or kept (an id longer than the inbox's key, a body the JSON
+    parser refuses with RecursionError) is terminated and logged as unreadable; before, it failed every fetch it
+    came in, and the resident stream stood still behind it."""
+    bad = resident_event(dict(move_in, change_id="chg-poison"))
+    body = poison.pop("body", None)
+
+    async def _go():
+        nc = await nats.connect(nats_server.url)
+        try:
+            headers = {**bad.headers(), **poison}
+            await nc.jetstream().publish(SUBJECT, body if body is not None else bad.body(), headers=headers)
+        finally:
+            await nc.close()
+
+    asyncio.run(_go())
+    publish(nats_server.url, resident_event(move_in))
+    testing.eventually(
+        lambda: [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"],
+        what="the next change applied",
+    )

@@ -8,7 +8,12 @@ import json
 import uuid
 from typing import Any
 
+from .text import CONTROL_CHARACTER
+
 CONTENT_TYPE = "application/json"
+# The longest value of each attribute a service keeps (the inbox keys an event by its id, the outbox and dead
+# letters keep the rest): a longer one could never be stored, so the message is unreadable, not a failure to retry.
+ATTRIBUTE_LIMITS = {"ce-id": 100, "ce-source": 200, "ce-type": 200, "ce-subject": 200, "ce-time": 40}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,10 +60,18 @@ class Event:
         missing = [k for k in ("ce-id", "ce-source", "ce-type") if not headers.get(k)]
         if missing:
             raise ValueError(f"message lacks CloudEvents headers {missing}")
+        for name, limit in ATTRIBUTE_LIMITS.items():
+            value = headers.get(name, "")
+            if len(value) > limit or CONTROL_CHARACTER.search(value):
+                raise ValueError(
+                    f"message header {name} is longer than {limit} characters or holds a control character"
+                )
         try:
             data = json.loads(body or b"{}")
         except json.JSONDecodeError as exc:
             raise ValueError(f"message body is not JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:  # a number of 4,300+ digits; arrays nested past the parser's depth
+            raise ValueError(f"message body is not JSON this service reads ({type(exc).__name__})") from None
         if not isinstance(data, dict):
             raise ValueError("message body is not a JSON object")
         return cls(
