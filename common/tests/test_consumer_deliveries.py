@@ -209,3 +209,38 @@ def test_the_inbound_streams_keep_messages_for_a_bounded_time(bus):
         info = runtime.call(nats_bus.js.stream_info(name))
         assert info.config.max_age == 14 * 86400, name
     assert runtime.call(nats_bus.js.stream_info("NHI_DEAD")).config.max_age == 90 * 86400
+
+
+def test_the_failure_of_a_last_delivery_is_recorded_though_the_database_was_away_a_moment(bus):
+    """The stream does not deliver a message again past its max_deliver: recording the failure of its last delivery
+    is tried again while the consumer keeps the message, and only then is it kept as a dead letter and let go.
+    Before, one failed try left the failure unrecorded (a job waiting for good) and the message in the work queue."""
+    runtime, nats_bus = bus
+    tries: list[float] = []
+    done = threading.Event()
+
+    def failing(_event: Event, _headers) -> None:
+        raise RuntimeError("the chunk failed")
+
+    def record(event: Event, reason: str) -> None:
+        tries.append(time.monotonic())
+        if len(tries) < 3:
+            raise RuntimeError("the database is away")
+        done.set()
+
+    consumer = PullConsumer(
+        nats_bus,
+        stream="NHI_JOBS",
+        durable="recording",
+        subject="nhi.jobs.v1.>",
+        handler=failing,
+        max_deliver=2,
+        ack_wait=1,  # kept in progress while the recording is tried again, not delivered to anyone else
+        on_exhausted=record,
+    )
+    runtime.submit(consumer.run())
+    _publish(runtime, nats_bus, 3)
+    assert done.wait(30)
+    assert tries[2] - tries[1] > tries[1] - tries[0] >= 0.9  # backing off: about 1 s, then 2 s
+    assert wait_until(lambda: runtime.call(nats_bus.js.stream_info("NHI_JOBS")).state.messages == 0)
+    consumer.stop()

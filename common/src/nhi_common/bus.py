@@ -62,6 +62,9 @@ STREAMS = (
 DEAD_SUBJECT_PREFIX = "nhi.dead.v1."
 DEAD_REASON_HEADER = "Nhi-Dead-Reason"
 RETRY_MAX_DELAY = 30.0
+# How often a consumer tries to have the failure of a message's last delivery recorded (backing off from 1 s to
+# RETRY_MAX_DELAY: about three and a half minutes in all) before it leaves the message to the stream.
+EXHAUSTED_ATTEMPTS = 12
 
 
 class BusRuntime:
@@ -399,13 +402,9 @@ class PullConsumer:
     async def _give_up(self, loop: asyncio.AbstractEventLoop, msg, event: Event, reason: str) -> None:
         """The last allowed delivery failed: let the owner record it, keep the message as a dead letter, drop it."""
         log.error("consumer %s: event %s %s; giving up", self.durable, event.id, reason, extra={"event_id": event.id})
-        if self.on_exhausted is not None:
-            try:
-                await loop.run_in_executor(None, self.on_exhausted, event, reason)
-            except Exception:  # noqa: BLE001 - e.g. the database is down: redeliver, the verdict stays the same
-                log.exception("consumer %s: recording the failure of %s failed", self.durable, event.id)
-                await msg.nak(delay=RETRY_MAX_DELAY)
-                return
+        if self.on_exhausted is not None and not await self._record_exhausted(loop, msg, event, reason):
+            await msg.nak(delay=RETRY_MAX_DELAY)  # redelivered only where the stream still allows it
+            return
         headers = {**event.headers(), DEAD_REASON_HEADER: reason[:1000]}
         try:
             await self.bus.js.publish(DEAD_SUBJECT_PREFIX + self.durable, event.body(), headers=headers, timeout=5)
@@ -414,6 +413,25 @@ class PullConsumer:
             await msg.nak(delay=RETRY_MAX_DELAY)
             return
         await msg.term()
+
+    async def _record_exhausted(self, loop: asyncio.AbstractEventLoop, msg, event: Event, reason: str) -> bool:
+        """Let the owner record the failure (a job marks itself failed), trying again while the message is kept in
+        progress: this was its last delivery, and the stream does not deliver a message again past `max_deliver`,
+        so a database away for a moment here would leave the failure unrecorded and the job waiting for good."""
+        keeper = asyncio.create_task(self._keep_in_progress(msg))
+        try:
+            for attempt in range(EXHAUSTED_ATTEMPTS):
+                try:
+                    await loop.run_in_executor(None, self.on_exhausted, event, reason)
+                    return True
+                except Exception:  # noqa: BLE001 - e.g. the database is down: the verdict stays the same, try again
+                    log.exception("consumer %s: recording the failure of %s failed", self.durable, event.id)
+                    if attempt + 1 == EXHAUSTED_ATTEMPTS or self._stopping:
+                        return False
+                    await asyncio.sleep(min(RETRY_MAX_DELAY, 2.0**attempt))
+            return False
+        finally:
+            keeper.cancel()
 
     def stop(self) -> None:
         self._stopping = True
