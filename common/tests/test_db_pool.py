@@ -62,3 +62,21 @@ def test_a_connection_used_a_moment_ago_is_not_pinged_and_its_failure_recycles_t
         assert not fresh & pids
     finally:
         engine.dispose()
+
+
+def test_a_copy_that_finds_the_server_gone_fails_as_any_statement_would_and_the_pool_connects_anew():
+    """COPY goes through the driver's own connection: its failure is SQLAlchemy's OperationalError (a gRPC
+    UNAVAILABLE at the service's edge, not INTERNAL), and the connection it broke is not handed out again."""
+    engine = db.make_engine(URL, pool_size=1, ping_after_idle=60)
+    table = sa.Table("copy_gone", sa.MetaData(), sa.Column("n", sa.Integer))
+    try:
+        with engine.connect() as conn:
+            gone = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            conn.exec_driver_sql("CREATE TEMP TABLE copy_gone (n INTEGER)")
+            conn.commit()
+            _terminate(gone)
+            with pytest.raises(sa.exc.OperationalError):
+                db.insert_rows(conn, table, [{"n": 1}])
+        assert _backend(engine) != gone  # no error: a new connection, not the broken one
+    finally:
+        engine.dispose()
