@@ -8,6 +8,8 @@ import pathlib
 
 from ..domain.address import AddressTable, TableError, parse_table
 
+MAX_BYTES = 32 * 1024 * 1024  # far beyond a municipality's table: a larger file is refused unread
+
 
 class AddressTableFile:
     def __init__(self, path: str | os.PathLike) -> None:
@@ -16,7 +18,9 @@ class AddressTableFile:
     def load(self) -> AddressTable:
         """The table as the file holds it now; TableError naming the file and the fault."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            if self.path.stat().st_size > MAX_BYTES:
+                raise TableError(f"{self.path}: larger than {MAX_BYTES} bytes; not read")
+            text = self.path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TableError(f"{self.path}: cannot be read as UTF-8 ({exc.__class__.__name__})") from None
         try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from ..domain.inbound import MAX_BYTES, InboundFile
+
+log = logging.getLogger(__name__)
 TEMP_PREFIX = ".tmp-"  # the peer ignores names that start with this; a crash leaves only such a name behind
 RETURN_PREFIX = "RET_"
 
@@ -39,17 +43,36 @@ class DirectoryDrop:
         _fsync_dir(self.outbox)
         return size, digest.hexdigest()
 
-    def returned(self) -> list[tuple[str, bytes]]:
+    def returned(self) -> Iterator[InboundFile]:
         return self.incoming((RETURN_PREFIX,))
 
-    def incoming(self, prefixes: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    def incoming(self, prefixes: tuple[str, ...]) -> Iterator[InboundFile]:
+        """The `.dat` files of the inbox whose name starts with one of `prefixes`, by name, each read when reached:
+        one file in memory at a time, and none larger than MAX_BYTES (its digest streamed, its content None)."""
         if not self.inbox.is_dir():
-            return []
-        return [
-            (path.name, path.read_bytes())
-            for path in sorted(self.inbox.iterdir())
-            if path.name.startswith(prefixes) and path.suffix == ".dat"
-        ]
+            return
+        for path in sorted(self.inbox.iterdir()):
+            if not (path.name.startswith(prefixes) and path.suffix == ".dat" and path.is_file()):
+                continue
+            try:
+                found = _read(path)
+            except OSError as exc:  # gone meanwhile, or not ours to read: the next poll tries again
+                log.warning("an inbox file cannot be opened", extra={"error": exc.__class__.__name__})
+                continue
+            yield found
+
+
+def _read(path: pathlib.Path) -> InboundFile:
+    digest, size, chunks = hashlib.sha256(), 0, []
+    with open(path, "rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            if size <= MAX_BYTES:
+                chunks.append(chunk)
+            else:
+                chunks.clear()
+    return InboundFile(path.name, digest.hexdigest(), size, b"".join(chunks) if size <= MAX_BYTES else None)
 
 
 def _fsync_dir(path: pathlib.Path) -> None:

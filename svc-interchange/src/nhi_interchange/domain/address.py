@@ -42,12 +42,20 @@ class AddressTable:
 
 def parse_table(text: str) -> AddressTable:
     """The table of a CSV text (UTF-8, a header naming COLUMNS); TableError naming the line of the first fault."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _rows(reader)
+    except csv.Error as exc:  # e.g. a field past the csv module's limit; line_num is the last line read whole
+        raise TableError(f"line {reader.line_num + 1}: not CSV: {exc}") from None
+
+
+def _rows(reader: csv.DictReader) -> AddressTable:
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise TableError(f"line 1: the header lacks {', '.join(missing)}")
     rows: dict[str, Conversion] = {}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num
         values = {c: (row.get(c) or "").strip() for c in COLUMNS}
         fault = _fault(values)
         if fault:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ from nhi_common.paging import Page
 
 from ..domain.address import AddressTable
 from ..domain.aggregation import PendingRecord
+from ..domain.inbound import InboundFile
 
 LISTED_PERSONS = "listed_persons"  # the key of a report row's persons (rule DV screens the row by them)
 
@@ -215,8 +216,9 @@ class FileDrop(Protocol):
     def deliver(self, name: str, chunks: Iterable[bytes]) -> tuple[int, str]:
         """Write the file under a temporary name, fsync, rename; its size in bytes and SHA-256."""
 
-    def returned(self) -> list[tuple[str, bytes]]:
+    def returned(self) -> Iterator[InboundFile]:
         """The returned files waiting in the inbox, by name."""
 
-    def incoming(self, prefixes: tuple[str, ...]) -> list[tuple[str, bytes]]:
-        """The `.dat` files in the inbox whose name starts with one of `prefixes`, by name."""
+    def incoming(self, prefixes: tuple[str, ...]) -> Iterator[InboundFile]:
+        """The `.dat` files in the inbox whose name starts with one of `prefixes`, by name, each read when reached
+        (content None when larger than inbound.MAX_BYTES)."""

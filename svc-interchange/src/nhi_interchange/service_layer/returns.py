@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 from typing import Any
 
-from ..domain import layout
+from ..domain import inbound, layout
 from .ports import FileDrop, PrefectureAcquisitions, Store, WriteBackRefused
 
 log = logging.getLogger(__name__)
 DATA_TYPES = {"H": "資格情報（世帯）", "P": "資格情報（個人）"}
+RETURNED_KIND = "R"  # the header's file_kind of a returned file
+STATUSES = {"0": "accepted", "1": "rejected"}  # 処理結果 of a returned record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,18 +29,20 @@ def import_returned(*, store: Store, drop: FileDrop, register: PrefectureAcquisi
     prefecture acquisition date returned (ACQ-MOVE-IN-PREF) back into svc-qualification, those of earlier imports
     that could not be written included."""
     files = accepted = rejected = 0
-    for name, content in drop.returned():
-        digest = hashlib.sha256(content).hexdigest()
+    for found in drop.returned():
+        name = inbound.stored_name(found.name)
         with store.transaction() as records:
-            if records.imported(name, digest):
+            if records.imported(name, found.sha256):
                 continue
-            row, results = _parse(name, content, digest)
+            row, results = _parse(name, found.content, found.sha256)
             for result in results:
                 if result["person_id"]:
                     sent = records.sent_record(result["person_id"], result["change_id"])
                     result["seq"] = sent["seq"] if sent else None
                     result["period_id"] = sent["period_id"] if sent else ""
             records.save_import(row, results)
+        if row["error"]:
+            log.warning("a returned file was refused", extra={"file_name": name, "sha256": found.sha256})
         files += 1
         accepted += sum(1 for r in results if r["status"] == "accepted")
         rejected += sum(1 for r in results if r["status"] == "rejected")
@@ -80,34 +83,30 @@ def _write_back(store: Store, register: PrefectureAcquisitions) -> tuple[int, in
     return taken, left
 
 
-def _parse(name: str, content: bytes, digest: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The import list row of a returned file and its results; a file that does not parse is imported as refused."""
-    size = layout.RECORD_SIZE
+def _parse(name: str, content: bytes | None, digest: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The import list row of a returned file and its results; a file with a fault anywhere is imported as refused
+    (取込不可) with the line and field of the fault, and none of its records is reflected."""
     results, kinds = [], set()
     try:
-        if len(content) % size:
-            raise ValueError(f"{len(content)} bytes is not a whole number of {size}-byte records")
-        chunks = [content[i : i + size] for i in range(0, len(content), size)]
-        trailer = layout.decode(layout.TRAILER, chunks[-1])
-        body = chunks[1:-1]
-        if int(trailer["record_count"]) != len(body):
-            raise ValueError(f"the trailer counts {trailer['record_count']} records, the file has {len(body)}")
-        for chunk in body:
-            values = layout.decode(layout.RESULT, chunk)
-            kinds.add(values["file_kind"])
+        parsed = inbound.read(content, layout.RESULT)
+        if parsed.header["file_kind"] != RETURNED_KIND:
+            raise inbound.FileFault(f"line 1: field file_kind (ファイル種別) is not {RETURNED_KIND}")
+        for line, values in enumerate(parsed.records, start=2):
+            kind = inbound.require(values, line, layout.RESULT, "file_kind", tuple(DATA_TYPES))
+            kinds.add(kind)
             results.append(
                 {
-                    "file_kind": values["file_kind"],
-                    "original_serial": int(values["original_serial"]),
+                    "file_kind": kind,
+                    "original_serial": int(inbound.require(values, line, layout.RESULT, "original_serial")),
                     "person_id": values["person_id"],
                     "change_id": values["change_id"],
-                    "status": "accepted" if values["status"] == "0" else "rejected",
+                    "status": STATUSES[inbound.require(values, line, layout.RESULT, "status", tuple(STATUSES))],
                     "code": values["code"] or None,
-                    "pref_acquired_on": _date(values["pref_acquired_on"]),
+                    "pref_acquired_on": inbound.iso_date(values["pref_acquired_on"]),
                     "message": values["message"] or None,
                 }
             )
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+    except inbound.FileFault as exc:
         row = {
             "file_name": name,
             "sha256": digest,
@@ -121,14 +120,10 @@ def _parse(name: str, content: bytes, digest: str) -> tuple[dict[str, Any], list
     row = {
         "file_name": name,
         "sha256": digest,
-        "data_type": "・".join(DATA_TYPES.get(k, k) for k in sorted(kinds)) or "資格情報",
+        "data_type": "・".join(DATA_TYPES[k] for k in sorted(kinds)) or "資格情報",
         "count": len(results),
         "status": "取込済",
         "rejected": refused,
         "error": None,
     }
     return row, results
-
-
-def _date(text: str) -> str | None:
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if text else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from nhi_common.errors import Conflict, InvalidInput, NotFound
 
-from ..domain import layout
+from ..domain import inbound, layout
 from ..domain import subcopy as sc
 from .ports import BurdenDecisions, FileDrop, PersonDirectory, Store
 
@@ -211,31 +210,28 @@ def receive(*, store: Store, drop: FileDrop, burden: BurdenDecisions, now: dt.da
     """2.8.2 and 2.9.3: every file the intermediate server left that was not received before: transfer results,
     requests for a manual answer, query answers (each checked, and fed into the household's burden decision)."""
     counts = {"files": 0, "transfer_results": 0, "answers": 0, "manual_requests": 0, "redetermined": 0}
-    for name, content in drop.incoming((RESULT_PREFIX, REQUEST_PREFIX, ANSWER_PREFIX)):
-        digest = hashlib.sha256(content).hexdigest()
+    for found in drop.incoming(tuple(LAYOUTS)):
+        name = inbound.stored_name(found.name)
         with store.transaction() as records:
-            if records.received(name, digest):
+            if records.received(name, found.sha256):
                 continue
         try:
-            kind, body = _body(content)
-        except (ValueError, IndexError, UnicodeDecodeError) as exc:
+            kind, body = _read(found.name, found.content)
+        except inbound.FileFault as exc:
+            log.warning("an intermediate server file is unreadable", extra={"file_name": name, "sha256": found.sha256})
             with store.transaction() as records:
-                records.save_receipt(_receipt(name, digest, "unreadable", 0, str(exc), now))
+                records.save_receipt(_receipt(name, found.sha256, "unreadable", 0, str(exc), now))
             continue
-        if name.startswith(RESULT_PREFIX) and kind == sc.KIND_TRANSFER_RESULT:
+        if kind == sc.KIND_TRANSFER_RESULT:
             counts["transfer_results"] += _transfer_result(store, name, body)
-        elif name.startswith(REQUEST_PREFIX) and kind == sc.KIND_MANUAL_REQUEST:
+        elif kind == sc.KIND_MANUAL_REQUEST:
             counts["manual_requests"] += _manual_requests(store, body, now)
-        elif name.startswith(ANSWER_PREFIX) and kind == sc.KIND_QUERY_ANSWER:
+        else:
             answered, redetermined = _answers(store, burden, body, now)
             counts["answers"] += answered
             counts["redetermined"] += redetermined
-        else:
-            with store.transaction() as records:
-                records.save_receipt(_receipt(name, digest, "unreadable", 0, f"file kind {kind!r}", now))
-            continue
         with store.transaction() as records:
-            records.save_receipt(_receipt(name, digest, kind, len(body), None, now))
+            records.save_receipt(_receipt(name, found.sha256, kind, len(body), None, now))
         counts["files"] += 1
     log.info("intermediate server files received", extra=counts)
     return ReceiptResult(**counts)
@@ -245,24 +241,34 @@ def _receipt(name: str, digest: str, kind: str, count: int, error: str | None, n
     return {"file_name": name, "sha256": digest, "kind": kind, "records": count, "error": error, "received_at": now}
 
 
-def _body(content: bytes) -> tuple[str, list[bytes]]:
-    size = layout.RECORD_SIZE
-    if not content or len(content) % size:
-        raise ValueError(f"{len(content)} bytes is not a whole number of {size}-byte records")
-    chunks = [content[i : i + size] for i in range(0, len(content), size)]
-    header = layout.decode(layout.HEADER, chunks[0])
-    trailer = layout.decode(layout.TRAILER, chunks[-1])
-    if header["record_type"] != "1" or trailer["record_type"] != "8":
-        raise ValueError("a file starts with its header and ends with its trailer")
-    if int(trailer["record_count"]) != len(chunks) - 2:
-        raise ValueError(f"the trailer counts {trailer['record_count']} records, the file has {len(chunks) - 2}")
-    return header["file_kind"], chunks[1:-1]
+# The file kind, the record layout and the fields every record must set, of each file the intermediate server sends.
+LAYOUTS = {
+    RESULT_PREFIX: (sc.KIND_TRANSFER_RESULT, sc.TRANSFER_RESULT, {"original_serial": (), "status": ("0", "1")}),
+    REQUEST_PREFIX: (
+        sc.KIND_MANUAL_REQUEST,
+        sc.MANUAL_REQUEST,
+        {"request_id": (), "person_id": (), "item_code": (), "reason": ()},
+    ),
+    ANSWER_PREFIX: (sc.KIND_QUERY_ANSWER, sc.QUERY_ANSWER, {"query_id": ()}),
+}
 
 
-def _transfer_result(store: Store, name: str, body: list[bytes]) -> int:
+def _read(name: str, content: bytes | None) -> tuple[str, list[dict[str, str]]]:
+    """The file kind and the checked data records of a file, every record read before any is applied; FileFault
+    naming the line and field of the first fault."""
+    kind, of, required = next(v for p, v in LAYOUTS.items() if name.startswith(p))
+    parsed = inbound.read(content, of)
+    if parsed.header["file_kind"] != kind:
+        raise inbound.FileFault(f"line 1: field file_kind (ファイル種別) is not {kind} as the file name says")
+    for line, values in enumerate(parsed.records, start=2):
+        for field, allowed in required.items():
+            inbound.require(values, line, of, field, allowed)
+    return kind, parsed.records
+
+
+def _transfer_result(store: Store, name: str, results: list[dict[str, str]]) -> int:
     original = name.removeprefix(RESULT_PREFIX)
-    results = [layout.decode(sc.TRANSFER_RESULT, chunk) for chunk in body]
-    whole = next((r for r in results if r["original_serial"].lstrip("0") == ""), None)
+    whole = next((r for r in results if int(r["original_serial"]) == 0), None)
     with store.transaction() as records:
         transfer = records.transfer_by_file(original)
         if transfer is None:
@@ -282,11 +288,10 @@ def _transfer_result(store: Store, name: str, body: list[bytes]) -> int:
     return len(results)
 
 
-def _manual_requests(store: Store, body: list[bytes], now: dt.datetime) -> int:
+def _manual_requests(store: Store, body: list[dict[str, str]], now: dt.datetime) -> int:
     added = 0
     with store.transaction() as records:
-        for chunk in body:
-            v = layout.decode(sc.MANUAL_REQUEST, chunk)
+        for v in body:
             added += records.add_manual_request(
                 {
                     "request_id": v["request_id"],
@@ -301,10 +306,9 @@ def _manual_requests(store: Store, body: list[bytes], now: dt.datetime) -> int:
     return added
 
 
-def _answers(store: Store, burden: BurdenDecisions, body: list[bytes], now: dt.datetime) -> tuple[int, int]:
+def _answers(store: Store, burden: BurdenDecisions, body: list[dict[str, str]], now: dt.datetime) -> tuple[int, int]:
     answered = redetermined = 0
-    for chunk in body:
-        values = layout.decode(sc.QUERY_ANSWER, chunk)
+    for values in body:
         with store.transaction() as records:
             query = records.get_query(values["query_id"])
         if query is None or query["state"] != "sent":
