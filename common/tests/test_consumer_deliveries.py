@@ -244,3 +244,57 @@ def test_the_failure_of_a_last_delivery_is_recorded_though_the_database_was_away
     assert tries[2] - tries[1] > tries[1] - tries[0] >= 0.9  # backing off: about 1 s, then 2 s
     assert wait_until(lambda: runtime.call(nats_bus.js.stream_info("NHI_JOBS")).state.messages == 0)
     consumer.stop()
+
+
+def test_an_event_whose_data_breaks_its_batch_is_kept_as_a_dead_letter_and_the_rest_of_the_batch_is_done(bus):
+    """A handler that raised a TypeError on one event's data (a list where text belongs) failed its whole fetch, and
+    every event of it came again together, failing again, forever. Now the fetch is taken one event at a time, and
+    an event whose own data raises (a TypeError, a KeyError, a database's DataError) is dead-lettered at once, its
+    reason naming the error's type and not its text (which may quote a name)."""
+    runtime, nats_bus = bus
+    batches: list[list[int]] = []
+
+    def handle(events: list[Event]) -> list[None]:
+        batches.append([e.data["n"] for e in events])
+        if any(e.data["n"] == 2 for e in events):
+            raise TypeError("unhashable type: '髙橋'")
+        return [None] * len(events)
+
+    events = [_publish(runtime, nats_bus, n) for n in range(5)]
+    consumer = BatchConsumer(
+        nats_bus, stream="NHI_JOBS", durable="breaking", subject="nhi.jobs.v1.>", handle_batch=handle, batch=10
+    )
+    runtime.submit(consumer.run())
+    assert wait_until(lambda: consumer.processed == 4)
+    time.sleep(1.5)  # a redelivery would show now
+    consumer.stop()
+    assert batches[0] == [0, 1, 2, 3, 4] and sorted(map(tuple, batches[1:])) == [(0,), (1,), (2,), (3,), (4,)]
+
+    async def dead_letter():
+        sub = await nats_bus.js.pull_subscribe(DEAD_SUBJECT_PREFIX + "breaking", durable="reader", stream="NHI_DEAD")
+        return await sub.fetch(1, timeout=5)
+
+    [message] = runtime.call(dead_letter())
+    assert Event.from_message(dict(message.headers), message.data).id == events[2].id
+    assert message.headers[DEAD_REASON_HEADER] == "unprocessable: TypeError"
+
+
+def test_an_event_whose_data_breaks_its_handler_is_kept_as_a_dead_letter_without_retries(bus):
+    runtime, nats_bus = bus
+    attempts: list[int] = []
+
+    def handle(event: Event, _headers) -> None:
+        attempts.append(event.data["n"])
+        if event.data["n"] == 1:
+            raise KeyError("髙橋")
+
+    consumer = PullConsumer(nats_bus, stream="NHI_JOBS", durable="keyerror", subject="nhi.jobs.v1.>", handler=handle)
+    runtime.submit(consumer.run())
+    for n in range(3):
+        _publish(runtime, nats_bus, n)
+    assert wait_until(lambda: consumer.processed == 2)
+    time.sleep(1.5)  # a redelivery would show now
+    consumer.stop()
+    assert sorted(attempts) == [0, 1, 2]
+    info = runtime.call(nats_bus.js.stream_info("NHI_DEAD"))
+    assert info.state.messages == 1

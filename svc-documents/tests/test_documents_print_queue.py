@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from nhi_common.event_fields import BadField
 from nhi_documents.service_layer.print_queue import due_items, is_elder
 
 D = dt.date
@@ -180,3 +181,35 @@ def test_a_correction_of_what_a_certificate_prints_queues_the_certificates_its_d
     assert asked == [], "the decision of svc-qualification names them: CERT-KIND is not asked again"
     renamed = person_event(corrected_fields=["relationship"], certificates_to_reissue=[], rule_ids=["CORRECTION"])
     assert items(corrected, renamed)[0] == []
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "field"),
+    [
+        (LOST, person_event(person_id={"id": "p1"}), "person_id"),
+        (LOST, person_event(person_id=None), "person_id"),
+        (ACQUIRED, person_event(household_id=["H1"]), "household_id"),
+        (LOST, person_event(birth_date=1.5), "birth_date"),
+        (ACQUIRED, person_event(acquired_on="2026-02-30"), "acquired_on"),
+        (CHANGED, changed(business_date=None, effective_date=None), "effective_date"),
+        (CHANGED, changed(change_kind="status", status_kind=["card_registration"]), "status_kind"),
+        ("jp.nhi.qualification.corrected.v1", changed(certificates_to_reissue=[{"k": 1}]), "certificates_to_reissue"),
+        (
+            "jp.nhi.qualification.corrected.v1",
+            changed(certificates_to_reissue=["x" * 10_000]),
+            "certificates_to_reissue",
+        ),
+        (CHANGED, changed(change_kind="burden", ratio_percent_new=30, rule_ids=["R" * 30] * 10), "rule_ids"),
+    ],
+)
+def test_an_event_with_a_field_the_queue_cannot_take_is_refused_naming_it(event_type, data, field):
+    """A dict as the person id, a fraction as the birth date, no date at all: each raised from inside the queue (a
+    TypeError, the database refusing the row) and the event came again forever. Refused up front, naming the field,
+    never its value."""
+    with pytest.raises(BadField) as refused:
+        items(event_type, data)
+    assert refused.value.field == field
+
+
+def test_an_event_of_a_type_the_queue_does_not_take_is_passed_over_whatever_it_holds():
+    assert items("jp.nhi.qualification.address_withheld.v1", {"person_ids": [1, 2]}) == ([], [])

@@ -17,7 +17,7 @@ from nhi.integration.v1 import integration_pb2 as pb
 from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import config, paging, rpc
 from nhi_common.events import Event
-from nhi_devtools import testing
+from nhi_devtools import message_fuzz, testing
 from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
 from nhi_integration.domain.resident import masked_payload
@@ -290,3 +290,31 @@ def test_a_message_no_store_can_take_is_dropped_and_the_stream_goes_on(runtime, 
         lambda: [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"],
         what="the next change applied",
     )
+
+
+def test_a_change_holding_a_lone_surrogate_is_dropped_as_unreadable_and_the_stream_goes_on(
+    runtime, nats_server, fake, move_in, caplog
+):
+    """JSON may escape half of a UTF-16 pair alone ("\\ud800"): the parser gives a str no UTF-8 store, gRPC message
+    or dead letter can carry, and a name holding one failed the whole fetch it came in with UnicodeEncodeError, at
+    every delivery. Unreadable now, like a body the parser refuses."""
+    person = dict(move_in["persons"][0], name_kanji="髙\ud800橋")
+    bad = resident_event(dict(move_in, change_id="chg-surrogate", persons=[person]))
+
+    async def _go():
+        nc = await nats.connect(nats_server.url)
+        try:
+            body = json.dumps(bad.data).encode()  # escaped: the lone surrogate as \ud800
+            await nc.jetstream().publish(SUBJECT, body, headers=bad.headers())
+        finally:
+            await nc.close()
+
+    asyncio.run(_go())
+    publish(nats_server.url, resident_event(move_in))
+    testing.eventually(
+        lambda: [c.change_id for request, _ in fake.calls for c in request.changes] == ["chg-0001"],
+        what="the next change applied",
+    )
+    drained = lambda: message_fuzz.consumer_drained(nats_server.url, "RESIDENT", "integration-resident")  # noqa: E731
+    testing.eventually(drained, what="nothing left to deliver again")
+    assert any("lone surrogate" in r.getMessage() for r in caplog.records)

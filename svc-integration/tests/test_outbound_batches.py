@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from nhi_common.event_fields import BadField
 from nhi_integration.adapters.outbound_store import CsvDailyFiles, SqlOutboundStore
 from nhi_integration.domain import outbound
 from nhi_integration.domain.outbound import FIELDS
@@ -153,3 +154,22 @@ def test_a_dv_person_kept_in_a_batch_withholds_the_address_of_the_household_s_la
     assert kept[("acquired", "900000013", "resident")] is None
     assert kept[("lost", "900000012", "resident")] is None
     assert kept[("acquired", "900000014", "resident")] == ADDRESS["address"]  # another household
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"household_id": "H" * 10_000}, "household_id"),
+        ({"household_id": "H9\x000000001"}, "household_id"),
+        ({"person_id": ["900000009"]}, "person_id"),
+        ({"person_id": 2**63}, "person_id"),
+    ],
+)
+def test_an_event_whose_ids_no_table_takes_is_refused_naming_the_field_and_its_batch_is_kept(feeds, change, field):
+    """On PostgreSQL a household id of 10,000 characters or holding a NUL failed the transaction of its batch and
+    then its own, at every delivery; a list or a number as an id was kept as its text. Refused up front instead."""
+    bad = ("e-bad", ACQ, {**acquired("900000009", "1980-01-01"), **change})
+    results = feeds.receive_many([EVENTS[0], bad, EVENTS[2]])
+    assert results[0] == 3 and results[2] == 2
+    assert isinstance(results[1], BadField) and results[1].field == field
+    assert "900000009" not in {r[3] for r in records(feeds)}

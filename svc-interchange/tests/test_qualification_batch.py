@@ -275,3 +275,27 @@ def test_the_consumer_takes_a_burst_from_nats_once_each_and_terminates_a_malform
     finally:
         runtime.stop()
         server.stop()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"change_id": 2**63},
+        {"household_id": ["H1"]},
+        {"person_id": {"id": "000000001"}},
+        {"change_id": "c" * 10_000},
+        {"acquired_on": "2026-02-30"},
+        {"acquired_on": 20261201},
+    ],
+)
+def test_an_event_with_a_field_no_pending_record_takes_is_terminated_and_its_fetch_kept(service, change):
+    """A number of 2^63 as the change id raised OverflowError out of SQLite and the event came again forever; a list
+    as the household id, text past its column, a date that does not exist went into the pending record as they were.
+    Refused up front (a ValueError naming the field), the rest of the fetch kept."""
+    bad = acquired("000000002")
+    bad = Event(**{**bad.__dict__, "data": {**bad.data, **change}})
+    outcomes = qualification_batch_handler(service)([acquired("000000001"), bad, acquired("000000003")])
+    assert outcomes[0] is True and outcomes[2] is True
+    assert isinstance(outcomes[1], PermanentError) and str(outcomes[1]).startswith("field ")
+    _, _, total = service.list_pending(person_id="", page=Page(10))
+    assert total == 2

@@ -151,9 +151,13 @@ def test_at_start_a_job_left_queued_without_a_plan_gets_its_plan_again(service, 
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"job_id": "\x00"}, "control character in field job_id"),
-        ({"step": "plan", "job_id": "j\x00b"}, "control character in field job_id"),
+        ({"job_id": "\x00"}, "field job_id is not a job id"),
+        ({"step": "plan", "job_id": "j\x00b"}, "field job_id is not a job id"),
+        ({"step": "plan", "job_id": "みどり市若葉町2丁目3番5号"}, "field job_id is not a job id"),
         ({"chunk_no": "0\x00"}, "names no chunk (chunk_no)"),
+        ({"chunk_no": 2**63}, "names no chunk (chunk_no)"),
+        ({"chunk_no": [1]}, "names no chunk (chunk_no)"),
+        ({"chunk_no": 1.5}, "names no chunk (chunk_no)"),
         ({"job_id": None}, "names no job (job_id)"),
     ],
 )

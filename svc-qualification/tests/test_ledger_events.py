@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
+import pytest
 import sqlalchemy as sa
 from records_steps import resident_move_in
 
@@ -184,3 +186,34 @@ def test_an_event_with_a_control_character_is_refused_naming_the_field_and_the_r
     fields = ["person_id", "household_id", "certificate_number", "document_id", "kind", "certificate_number"]
     assert [str(o).rsplit(": ", 1)[1] for o in outcomes[1:]] == [f"control character in field {f}" for f in fields]
     assert ledger(engine) == [("D0001", "000000001", "eligibility_certificate", False)]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"issued_on": 20261105}, "issued_on is not a date (YYYY-MM-DD)"),
+        ({"issued_on": None}, "issued_on is missing"),
+        ({"valid_until": ["2027-07-31"]}, "valid_until is not a date (YYYY-MM-DD)"),
+        ({"valid_until": "2027-02-30"}, "valid_until is not a date (YYYY-MM-DD)"),
+        ({"kind": ["eligibility_certificate"]}, "kind is not text"),
+        ({"person_id": {"id": "000000001"}}, "person_id is not text"),
+        ({"document_id": "D" * 10_000}, "document_id is longer than 36 characters"),
+        ({"document_id": None}, ""),
+        ({"certificate_number": 2**63}, "certificate_number is not text"),
+    ],
+)
+def test_an_event_with_a_field_the_ledger_cannot_store_is_refused_naming_it_and_its_fetch_is_kept(
+    service, engine, change, field
+):
+    """A number, a list or an object where text or a date belongs raised a TypeError out of the whole fetch (every
+    event of it delivered again, forever); a document id longer than its column failed the transaction on
+    PostgreSQL. Refused up front, naming the field and never its value."""
+    resident_move_in(service)
+    handle = documents_issued_handler(service.app)
+    bad = issued("000000001", "D0002")
+    bad = dataclasses.replace(bad, data={**bad.data, **change})
+    outcomes = handle([issued("000000001", "D0001"), bad])
+    assert outcomes[0] is None
+    if field:
+        assert isinstance(outcomes[1], PermanentError) and str(outcomes[1]).endswith(f"field {field}")
+    assert "D0001" in [document_id for document_id, *_ in ledger(engine)]

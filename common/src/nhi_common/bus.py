@@ -23,6 +23,7 @@ from nats.js import api
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 
 from . import telemetry
+from .event_fields import BadField
 from .events import Event
 
 log = logging.getLogger(__name__)
@@ -370,6 +371,9 @@ class PullConsumer:
             await msg.term()
             return
         except Exception as exc:  # noqa: BLE001 - transient: redeliver later, a bounded number of times
+            if unprocessable(exc):
+                await self._give_up(loop, msg, event, f"unprocessable: {type(exc).__name__}")
+                return
             delivered = _deliveries(msg)
             if 0 < self.max_deliver <= delivered:
                 await self._give_up(loop, msg, event, f"failed {delivered} times; last: {type(exc).__name__}: {exc}")
@@ -424,7 +428,12 @@ class PullConsumer:
                 try:
                     await loop.run_in_executor(None, self.on_exhausted, event, reason)
                     return True
-                except Exception:  # noqa: BLE001 - e.g. the database is down: the verdict stays the same, try again
+                except Exception as exc:  # noqa: BLE001 - e.g. the database is down: the verdict stays the same, try again
+                    if unprocessable(exc):  # the event's own data: trying again changes nothing, it is kept dead
+                        log.error(
+                            "consumer %s: failure of %s not recordable: %s", self.durable, event.id, type(exc).__name__
+                        )
+                        return True
                     log.exception("consumer %s: recording the failure of %s failed", self.durable, event.id)
                     if attempt + 1 == EXHAUSTED_ATTEMPTS or self._stopping:
                         return False
@@ -509,10 +518,14 @@ class BatchConsumer(PullConsumer):
         except Exception as exc:  # noqa: BLE001 - e.g. the database is away: every event again later
             log.warning("consumer %s: batch of %d failed: %s", self.durable, len(events), type(exc).__name__)
             outcomes = [exc] * len(events)
+            if unprocessable(exc) and len(events) > 1:  # one event's data may fail the lot: each alone
+                outcomes = await loop.run_in_executor(None, self._one_by_one, events)
         finally:
             keeper.cancel()
         failed = [
-            o for o in outcomes if isinstance(o, Exception) and not isinstance(o, (PermanentError, *self.expected))
+            o
+            for o in outcomes
+            if isinstance(o, Exception) and not isinstance(o, (PermanentError, *self.expected)) and not unprocessable(o)
         ]
         if failed:
             log.warning(
@@ -528,11 +541,32 @@ class BatchConsumer(PullConsumer):
                     "consumer %s: event %s rejected: %s", self.durable, event.id, outcome, extra={"event_id": event.id}
                 )
                 await msg.term()
+            elif unprocessable(outcome):
+                await self._give_up(loop, msg, event, f"unprocessable: {type(outcome).__name__}")
             elif isinstance(outcome, Exception):
                 await msg.nak(delay=self.retry_delay(outcome, _deliveries(msg)))
             else:
                 await msg.ack()
                 self.processed += 1
+
+    def _one_by_one(self, events: list[Event]) -> list[Any]:
+        outcomes: list[Any] = []
+        for event in events:
+            try:
+                outcomes += self.handle_batch([event])
+            except Exception as exc:  # noqa: BLE001 - this event's outcome
+                outcomes.append(exc)
+        return outcomes
+
+
+def unprocessable(exc: BaseException) -> bool:
+    """A handler's failure on the event's own data (a field of the wrong type, a value no column takes): delivering
+    it again changes nothing, so it is kept as a dead letter instead, naming the error's type only (its text may
+    quote the data: a name, an address)."""
+    from sqlalchemy.exc import DataError
+
+    data_errors = (TypeError, KeyError, AttributeError, IndexError, OverflowError, UnicodeError, BadField, DataError)
+    return isinstance(exc, data_errors) or type(exc) is ValueError
 
 
 def _drop(ahead: asyncio.Task | None) -> None:

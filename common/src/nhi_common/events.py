@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import uuid
 from typing import Any
 
 from .text import CONTROL_CHARACTER
 
 CONTENT_TYPE = "application/json"
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # a UTF-16 surrogate written as an escape in a JSON body
 # The longest value of each attribute a service keeps (the inbox keys an event by its id, the outbox and dead
 # letters keep the rest): a longer one could never be stored, so the message is unreadable, not a failure to retry.
 ATTRIBUTE_LIMITS = {"ce-id": 100, "ce-source": 200, "ce-type": 200, "ce-subject": 200, "ce-time": 40}
@@ -74,6 +76,11 @@ class Event:
             raise ValueError(f"message body is not JSON this service reads ({type(exc).__name__})") from None
         if not isinstance(data, dict):
             raise ValueError("message body is not a JSON object")
+        if _ESCAPED_SURROGATE.search(body or b""):
+            try:  # a pair escaped is a character beyond the BMP; one alone is no text any store or log can take
+                json.dumps(data, ensure_ascii=False).encode()
+            except UnicodeEncodeError:
+                raise ValueError("message body holds a lone surrogate (\\uD800-\\uDFFF)") from None
         return cls(
             id=headers["ce-id"],
             source=headers["ce-source"],

@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import uuid
 
-from nhi_common.bus import Bus, BusRuntime, PullConsumer, publisher
+from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
+from nhi_common.errors import NotFound
+from nhi_common.event_fields import BadField
 
-from ..service_layer.jobs import SUBJECT, DocumentJobs
+from ..service_layer.jobs import JOB_PREFIX, SUBJECT, DocumentJobs
 from ..service_layer.print_queue import PrintQueue
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,7 @@ ACK_WAIT = 15.0
 # A plan or chunk that fails this many deliveries (1, 2, 4, 8 s apart) ends its job failed, naming the cause, and is
 # kept on nhi.dead.v1.documents-jobs.
 MAX_DELIVER = 5
+MAX_NUMBER = 999_999  # more chunks or print files than a job ever has, within a database integer
 
 
 class Worker:
@@ -30,13 +34,14 @@ class Worker:
     def __init__(self, *, jobs: DocumentJobs, print_queue: PrintQueue, nats_url: str, name: str) -> None:
         self.bus_runtime = BusRuntime(name=f"{name}-bus")
         self.bus = Bus(nats_url, name)
+        self.jobs, self.print_queue = jobs, print_queue
         jobs.dispatch = publisher(self.bus_runtime, self.bus)
         self.jobs_consumer = PullConsumer(
             self.bus,
             stream=JOBS_STREAM,
             durable=JOBS_DURABLE,
             subject=SUBJECT,
-            handler=lambda event, _h: jobs.handle_message(event.data),
+            handler=lambda event, _h: jobs.handle_message(_checked(event)),
             batch=1,  # one chunk at a time, so that other replicas get the rest
             ack_wait=ACK_WAIT,
             max_deliver=MAX_DELIVER,
@@ -47,7 +52,7 @@ class Worker:
             stream=EVENTS_STREAM,
             durable=EVENTS_DURABLE,
             subject=EVENTS_SUBJECT,
-            handler=lambda event, _h: print_queue.handle_event(event.id, event.type, event.data),
+            handler=lambda event, _h: _queue(print_queue, event),
         )
         self._tasks: list = []
 
@@ -66,6 +71,48 @@ class Worker:
         except Exception:  # noqa: BLE001 - the server may be gone already
             log.debug("closing NATS failed", exc_info=True)
         self.bus_runtime.stop()
+
+
+def _checked(event) -> dict:
+    """A job message's data, or PermanentError when it names no job, chunk or print file that could ever be: such a
+    message failed each delivery (a job id no statement takes, a chunk number past the column), and then the record
+    of its failure too, so it stayed on the work queue; and the job id it names goes into log lines, so it must be one
+    (a prefix and a UUID), not a name or an address."""
+    data = event.data
+    job_id = data.get("job_id")
+    if not isinstance(job_id, str) or not _is_job_id(job_id):
+        raise PermanentError(f"job message {event.id} names no job (job_id)")
+    step = data.get("step")
+    number = "file_no" if step == "print" else None if step == "plan" else "chunk_no"
+    if number is not None:
+        value = data.get(number)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
+            raise PermanentError(
+                f"job message {event.id} of job {job_id} names no {number.removesuffix('_no')} ({number})"
+            )
+    return data
+
+
+def _is_job_id(text: str) -> bool:
+    prefix, _, rest = text.partition(JOB_PREFIX)
+    try:
+        return not prefix and str(uuid.UUID(rest)) == rest
+    except ValueError:
+        return False
+
+
+def _queue(print_queue: PrintQueue, event) -> None:
+    """An event into the print queue; one with a field the queue cannot take is refused for good, naming the field,
+    and so is one of a person svc-qualification does not know (its own event: that will not change), without the id
+    it named (a field may hold anything, a My Number)."""
+    try:
+        print_queue.handle_event(event.id, event.type, event.data)
+    except BadField as exc:
+        raise PermanentError(f"event {event.id} not queued: {exc}") from None
+    except NotFound:
+        raise PermanentError(f"event {event.id} not queued: svc-qualification knows no such person") from None
 
 
 def run(worker: Worker) -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nhi_common import event_fields as fields
 from nhi_common.errors import NotFound
 from nhi_common.paging import Page
 from nhi_common.plumbing import utcnow
@@ -48,6 +49,11 @@ STATUS_SLIPS = {
 }
 BURDEN_SLIP = "burden_category_slip"
 ELDER_END_AGE = 75
+QUEUED_TYPES = (".acquired.v1", ".lost.v1", ".corrected.v1", ".changed.v1")
+# What the queue's columns take (print_queue_items): ids, a kind, reason or rule id, and how many of them a list holds.
+ID_LIMIT, NAME_LIMIT, LIST_LIMIT = 100, 40, 10
+RULE_IDS_LIMIT = 180  # the rule ids an item is kept with, joined by commas, and the one or two the queue adds (200)
+DATE_FIELDS = ("business_date", "effective_date", "acquired_on", "lost_on", "status_start", "status_end", "birth_date")
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -63,11 +69,34 @@ def is_elder(birth_date: dt.date, day: dt.date) -> bool:
     return elderly.elder_start(birth_date) <= day < birthday_75
 
 
+def _checked(data: dict[str, Any]) -> dt.date:
+    """The day a decision's event takes effect, once every field the queue reads is what it must be: text within its
+    column, a date that exists, a list of text; BadField (naming the field, never its value) otherwise, so that the
+    event is refused instead of failing its transaction, or raising a TypeError, at every delivery."""
+    fields.text(data, "person_id", limit=ID_LIMIT, required=True)
+    fields.text(data, "household_id", limit=ID_LIMIT)
+    for name in ("change_kind", "status_kind", "reason"):
+        fields.text(data, name, limit=NAME_LIMIT)
+    for name in DATE_FIELDS:
+        fields.date(data, name)
+    for name in ("certificates_to_reissue", "rule_ids"):
+        values = data.get(name) or []
+        if not isinstance(values, list) or len(values) > LIST_LIMIT:
+            raise fields.BadField(name, f"is not a list of at most {LIST_LIMIT}")
+        for value in values:
+            fields.text({name: value}, name, limit=NAME_LIMIT, required=True)
+    if len(",".join(data.get("rule_ids") or [])) > RULE_IDS_LIMIT:
+        raise fields.BadField("rule_ids", f"are longer than {RULE_IDS_LIMIT} characters together")
+    return fields.date(data, "business_date") or fields.date(data, "effective_date", required=True)
+
+
 def due_items(event_type: str, data: dict[str, Any], due_kinds) -> list[dict[str, Any]]:
     """The queue items an event makes due; `due_kinds(person_id, day)` asks CERT-KIND what is due on a day."""
-    person_id = data.get("person_id", "")
-    household_id = data.get("household_id", "")
-    day = dt.date.fromisoformat(data.get("business_date") or data.get("effective_date"))
+    if not event_type.endswith(QUEUED_TYPES):
+        return []
+    day = _checked(data)
+    person_id = data["person_id"]
+    household_id = data.get("household_id") or ""
 
     def item(kind: str, reason: str, rules: list[str], on: dt.date = day) -> dict[str, Any]:
         return {

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from nhi_common import event_fields as fields
 from nhi_common.errors import InvalidInput
+from nhi_common.event_fields import BadField
 from nhi_common.paging import Page
 
 from ..domain import outbound
@@ -20,6 +22,7 @@ OUTBOUND_CONSUMER = "integration-outbound"
 EVENT_TYPES = {f"jp.nhi.qualification.{kind}.v1": kind for kind in ("acquired", "lost", "changed", "corrected")}
 ADDRESS_WITHHELD = "jp.nhi.qualification.address_withheld.v1"
 ADDRESS_RELEASED = "jp.nhi.qualification.address_released.v1"
+ID_LIMIT = 20  # a person's or a household's id, as outbound_records and outbound_persons keep it
 
 
 class OutboundRecords(Protocol):
@@ -76,7 +79,9 @@ class OutboundFeeds:
         self.committed = committed
 
     def receive(self, *, event_id: str, ce_type: str, data: dict[str, Any]) -> int:
-        """Turn one qualification event into its feed records, once per event id; how many records."""
+        """Turn one qualification event into its feed records, once per event id; how many records. BadField when
+        an id the records are kept and looked up by is no id (not text, longer than its column, a control character)."""
+        _check_ids(ce_type, data)
         if ce_type == ADDRESS_WITHHELD:
             self._withhold(event_id, data)
             return 0
@@ -96,6 +101,15 @@ class OutboundFeeds:
         commit and one write lock, not one per event); how many records each, or what an event raised. When
         anything fails, each event is taken again on its own, so one event that cannot be processed holds back no
         other."""
+        refused: dict[int, Exception] = {}
+        for index, (_event_id, ce_type, data) in enumerate(events):
+            try:
+                _check_ids(ce_type, data)
+            except BadField as exc:
+                refused[index] = exc
+        if refused:
+            rest = iter(self.receive_many([e for i, e in enumerate(events) if i not in refused]))
+            return [refused[i] if i in refused else next(rest) for i in range(len(events))]
         try:
             return self._receive_together(events)
         except Exception as exc:  # noqa: BLE001 - found out below, event by event
@@ -202,6 +216,19 @@ class OutboundFeeds:
             progress(written["records"])
             log.info("outbound file of %s for %s: %d records", feed, day.isoformat(), count)
         return written
+
+
+def _check_ids(ce_type: str, data: Any) -> None:
+    """The ids of a record event or a DV mark as the outbound tables take them, else BadField naming the field."""
+    if ce_type not in (*EVENT_TYPES, ADDRESS_WITHHELD, ADDRESS_RELEASED) or not isinstance(data, dict):
+        return
+    for field in ("person_id", "household_id", "dv_person_id"):
+        fields.text(data, field, limit=ID_LIMIT)
+    person_ids = data.get("person_ids") or []
+    if not isinstance(person_ids, list):
+        raise BadField("person_ids", "is not a list")
+    for person_id in person_ids:
+        fields.text({"person_ids": person_id}, "person_ids", limit=ID_LIMIT, required=True)
 
 
 def _is_record_event(ce_type: str, data: Any) -> bool:

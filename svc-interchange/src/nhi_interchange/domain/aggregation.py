@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from nhi_common import event_fields as fields
+
 # Event types of svc-qualification that change what the aggregation system holds.
 AGGREGATED_TYPES = {
     "jp.nhi.qualification.acquired.v1": "acquired_on",
@@ -12,6 +14,9 @@ AGGREGATED_TYPES = {
     "jp.nhi.qualification.changed.v1": "effective_date",
     "jp.nhi.qualification.corrected.v1": "effective_date",
 }
+
+# The longest id of each kind an aggregation record carries.
+ID_LIMITS = {"person_id": 20, "household_id": 20, "change_id": 36}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +41,10 @@ def pending_record(event_id: str, event_type: str, data: dict[str, Any]) -> Pend
     missing = [k for k in ("person_id", "household_id", "change_id") if not data.get(k)]
     if missing:
         raise ValueError(f"event {event_id} lacks {missing}")
-    return PendingRecord(
-        event_id, event_type, data["person_id"], data["household_id"], data["change_id"], data.get(date_field) or ""
-    )
+    # As the pending records keep them (BadField, a ValueError naming the field, when they cannot).
+    ids = {field: fields.text(data, field, limit=limit) for field, limit in ID_LIMITS.items()}
+    day = fields.date(data, date_field)
+    return PendingRecord(event_id, event_type, **ids, effective_date=day.isoformat() if day else "")
 
 
 # The person facts an aggregation record carries; an event updates those it names (merge_snapshot).

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 
+from nhi_common import event_fields as fields
 from nhi_common.bus import PermanentError
 from nhi_common.errors import DomainError
 from nhi_common.events import Event
 
+from ..adapters.tables import certificates
 from ..domain.commands import RecordCertificateIssued
 from ..service_layer import ledger
 from ..service_layer.app import App
@@ -29,18 +30,18 @@ BatchHandler = Callable[[list[Event]], list[Exception | None]]
 
 
 def _issued(event: Event) -> tuple[RecordCertificateIssued, Actor]:
-    data = event.data
-    issued_on = dt.date.fromisoformat(data["issued_on"])
-    valid_until = data.get("valid_until") or ""
+    """The event's certificate, each field as the ledger stores it; BadField (naming the field) when one cannot be."""
+    data, c = event.data, certificates.c
+    issued_on = fields.date(data, "issued_on", required=True)
     command = RecordCertificateIssued(
-        kind=data["kind"],
-        person_id=data["person_id"],
-        household_id=data.get("household_id", ""),
-        certificate_number=data.get("certificate_number", ""),
+        kind=fields.text(data, "kind", limit=fields.limit_of(c.kind), required=True),
+        person_id=fields.text(data, "person_id", limit=fields.limit_of(c.person_id), required=True),
+        household_id=fields.text(data, "household_id", limit=fields.limit_of(c.household_id)),
+        certificate_number=fields.text(data, "certificate_number", limit=fields.limit_of(c.certificate_number)),
         issued_on=issued_on,
         valid_from=issued_on,
-        valid_until=dt.date.fromisoformat(valid_until) if valid_until else None,
-        document_id=data.get("document_id", ""),
+        valid_until=fields.date(data, "valid_until"),
+        document_id=fields.text(data, "document_id", limit=fields.limit_of(c.document_id)),
     )
     return command, Actor("svc-documents", business_date=issued_on)
 
@@ -58,11 +59,12 @@ def documents_issued_handler(app: App) -> BatchHandler:
                     f"document event {event.id} cannot go into the ledger: control character in field {field}"
                 )
                 continue
-            if event.data.get("kind") not in CERTIFICATE_KINDS:
+            kind = event.data.get("kind")
+            if kind is None or (isinstance(kind, str) and kind not in CERTIFICATE_KINDS):
                 continue  # slips and lists are documents too, but no certificate to collect
             try:
                 wanted.append((index, *_issued(event)))
-            except (KeyError, ValueError) as exc:
+            except fields.BadField as exc:
                 outcomes[index] = PermanentError(f"document event {event.id} cannot go into the ledger: {exc}")
         recorded = ledger.record_certificates_issued(app, [(command, actor) for _i, command, actor in wanted])
         for (index, _command, _actor), result in zip(wanted, recorded, strict=True):
