@@ -10,6 +10,7 @@ failure and deliver again forever.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from .text import CONTROL_CHARACTER
@@ -58,3 +59,24 @@ def date(data: dict[str, Any], field: str, *, required: bool = False) -> dt.date
 def limit_of(column) -> int:
     """The length of a SQLAlchemy String column (a Text column: no limit a message would reach)."""
     return getattr(column.type, "length", None) or 1_000_000
+
+
+def is_prefixed_uuid(value: Any, prefix: str = "") -> bool:
+    """Whether the value is an id a service made: `prefix` and a UUID as str(uuid.uuid4()) writes it."""
+    if not isinstance(value, str) or not value.startswith(prefix):
+        return False
+    rest = value[len(prefix) :]
+    try:
+        return str(uuid.UUID(rest)) == rest
+    except ValueError:
+        return False
+
+
+def small_count(value: Any, limit: int) -> int | None:
+    """The value as a whole number from 0 to `limit` (a number, or its digits as text), or None: a chunk or file
+    number no job has past `limit`, and never the digits of a My Number or a 2^63 no column takes."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(limit)):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        return None
+    return value

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import uuid
 
+from nhi_common import event_fields
 from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
 from nhi_common.errors import NotFound
 from nhi_common.event_fields import BadField
@@ -80,27 +80,13 @@ def _checked(event) -> dict:
     (a prefix and a UUID), not a name or an address."""
     data = event.data
     job_id = data.get("job_id")
-    if not isinstance(job_id, str) or not _is_job_id(job_id):
+    if not event_fields.is_prefixed_uuid(job_id, JOB_PREFIX):
         raise PermanentError(f"job message {event.id} names no job (job_id)")
     step = data.get("step")
     number = "file_no" if step == "print" else None if step == "plan" else "chunk_no"
-    if number is not None:
-        value = data.get(number)
-        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
-            raise PermanentError(
-                f"job message {event.id} of job {job_id} names no {number.removesuffix('_no')} ({number})"
-            )
+    if number is not None and event_fields.small_count(data.get(number), MAX_NUMBER) is None:
+        raise PermanentError(f"job message {event.id} of job {job_id} names no {number.removesuffix('_no')} ({number})")
     return data
-
-
-def _is_job_id(text: str) -> bool:
-    prefix, _, rest = text.partition(JOB_PREFIX)
-    try:
-        return not prefix and str(uuid.UUID(rest)) == rest
-    except ValueError:
-        return False
 
 
 def _queue(print_queue: PrintQueue, event) -> None:

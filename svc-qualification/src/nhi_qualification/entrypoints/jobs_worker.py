@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import uuid
 from typing import Any
 
+from nhi_common import event_fields
 from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
 from nhi_common.events import Event
 
@@ -52,22 +52,11 @@ def _checked(event: Event) -> dict[str, Any]:
     job_id = data.get("job_id")
     if not isinstance(job_id, str) or not job_id:
         raise PermanentError(f"job message {event.id} names no job (job_id)")
-    if not _is_uuid(job_id):
+    if not event_fields.is_prefixed_uuid(job_id):
         raise PermanentError(f"job message {event.id}: field job_id is not a job id")
-    if data.get("step") != "plan":
-        chunk_no = data.get("chunk_no")
-        if isinstance(chunk_no, str) and chunk_no.isascii() and chunk_no.isdigit() and len(chunk_no) <= 6:
-            chunk_no = int(chunk_no)
-        if isinstance(chunk_no, bool) or not isinstance(chunk_no, int) or not 0 <= chunk_no <= MAX_CHUNK_NO:
-            raise PermanentError(f"job message {event.id} of job {job_id} names no chunk (chunk_no)")
+    if data.get("step") != "plan" and event_fields.small_count(data.get("chunk_no"), MAX_CHUNK_NO) is None:
+        raise PermanentError(f"job message {event.id} of job {job_id} names no chunk (chunk_no)")
     return data
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        return str(uuid.UUID(text)) == text
-    except ValueError:
-        return False
 
 
 def _tune(consumer: PullConsumer, jobs: Jobs) -> PullConsumer:
