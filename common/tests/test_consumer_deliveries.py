@@ -298,3 +298,33 @@ def test_an_event_whose_data_breaks_its_handler_is_kept_as_a_dead_letter_without
     assert sorted(attempts) == [0, 1, 2]
     info = runtime.call(nats_bus.js.stream_info("NHI_DEAD"))
     assert info.state.messages == 1
+
+
+def test_a_consumer_whose_stream_is_gone_makes_it_again_and_goes_on(bus):
+    """A nats-server killed mid-write may start again without a stream (it refuses a stream whose state file it finds
+    corrupt: seen in the SIGKILL fault matrix). Its consumers looked for it in vain for good; now the stream is made
+    again and the consumer takes what is published to it from then on."""
+    runtime, nats_bus = bus
+    seen: list[int] = []
+    consumer = PullConsumer(
+        nats_bus,
+        stream="NHI_JOBS",
+        durable="survivor",
+        subject="nhi.jobs.v1.>",
+        handler=lambda event, _headers: seen.append(event.data["n"]),
+    )
+    runtime.submit(consumer.run())
+    _publish(runtime, nats_bus, 1)
+    assert wait_until(lambda: seen == [1])
+    runtime.call(nats_bus.js.delete_stream("NHI_JOBS"))  # as the restarted server left it: no stream at all
+
+    def published_again() -> bool:
+        try:
+            _publish(runtime, nats_bus, 2)
+        except Exception:  # noqa: BLE001 - no stream yet: nothing takes the subject
+            return False
+        return True
+
+    assert wait_until(published_again)
+    assert wait_until(lambda: seen == [1, 2])
+    consumer.stop()

@@ -110,6 +110,7 @@ class Bus:
         self.name = name
         self.nc: nats.NATS | None = None
         self.js = None
+        self.streams: tuple[StreamSpec, ...] = STREAMS
         self._closing = False
         # send_for_ack: the reply subjects' prefix on the current connection, and the acks not arrived yet by token
         self._acks_on: tuple[nats.NATS, str] | None = None
@@ -138,7 +139,13 @@ class Bus:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
         self.js = self.nc.jetstream(timeout=5)
+        self.streams = streams
         await ensure_streams(self.js, streams)
+
+    async def restore_streams(self) -> None:
+        """Make sure the streams exist again: a server killed mid-write may come back without one (it refuses a
+        stream whose state file it finds corrupt), and every consumer of it would look for it in vain."""
+        await ensure_streams(self.js, self.streams)
 
     async def _on_disconnect(self) -> None:
         if not self._closing:
@@ -146,6 +153,13 @@ class Bus:
 
     async def _on_reconnect(self) -> None:
         log.info("reconnected to NATS")
+        asyncio.get_running_loop().create_task(self._restore_after_reconnect())
+
+    async def _restore_after_reconnect(self) -> None:
+        try:
+            await self.restore_streams()
+        except Exception as exc:  # noqa: BLE001 - a consumer that finds its stream missing tries again
+            log.warning("streams not checked after reconnecting (%s)", type(exc).__name__)
 
     async def _on_error(self, exc: Exception) -> None:
         log.debug("NATS client error: %s", exc)
@@ -326,6 +340,11 @@ class PullConsumer:
             except Exception as exc:  # noqa: BLE001 - connection lost, consumer gone, server restarting
                 ahead = _drop(ahead)
                 log.warning("consumer %s: %s; re-subscribing", self.durable, type(exc).__name__)
+                if isinstance(exc, NotFoundError):  # the stream itself may be gone (a server restarted without it)
+                    try:
+                        await self.bus.restore_streams()
+                    except Exception as again:  # noqa: BLE001 - the server is not back yet: the next round tries
+                        log.warning("consumer %s: streams not restored (%s)", self.durable, type(again).__name__)
                 if sub is not None:
                     try:
                         await sub.unsubscribe()
