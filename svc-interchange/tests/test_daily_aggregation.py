@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from aggregation_returns import returned_file
 
 from nhi.common.v1 import common_pb2
 from nhi_common.events import Event
@@ -229,26 +230,9 @@ def test_a_burden_change_carries_the_limit_category_and_a_loss_z(setup):
 
 
 def returned(drop, name, results):
-    """A return file as the aggregation system writes it (see simulators' aggregation)."""
+    """A return file as the aggregation system writes it (see simulators' aggregation), put in the inbox."""
     drop.inbox.mkdir(parents=True, exist_ok=True)
-    head, _ = layout.encode(layout.HEADER, {"record_type": "1", "serial": 0, "file_kind": "R"})
-    body = []
-    for n, (person_id, change_id, status, code, pref) in enumerate(results, start=1):
-        values = {
-            "record_type": "2",
-            "serial": n,
-            "file_kind": "P",
-            "original_serial": n,
-            "person_id": person_id,
-            "change_id": change_id,
-            "status": status,
-            "code": code,
-            "pref_acquired_on": pref,
-            "message": "都道府県内の資格期間が重複しています" if code else "",
-        }
-        body.append(layout.encode(layout.RESULT, values)[0])
-    trailer, _ = layout.encode(layout.TRAILER, {"record_type": "8", "serial": len(body) + 1, "record_count": len(body)})
-    (drop.inbox / name).write_bytes(head + b"".join(body) + trailer)
+    (drop.inbox / name).write_bytes(returned_file(results))
 
 
 def test_returned_data_is_imported_once_and_reflected_and_a_rejected_record_fixed_is_re_sent(setup):

@@ -18,6 +18,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
+from aggregation_returns import returned_file
 
 from nhi_common.events import Event
 from nhi_common.paging import Page
@@ -95,28 +96,6 @@ def acquired(person_id: str, household_id: str, **extra) -> Event:
     return Event.new(
         source="urn:nhi:svc-qualification", type="jp.nhi.qualification.acquired.v1", subject=person_id, data=data
     )
-
-
-def returned_file(results: list[tuple[str, str, str, str, str]]) -> bytes:
-    """A return file as the aggregation system writes it (simulators' aggregation, tests' `returned`)."""
-    head, _ = layout.encode(layout.HEADER, {"record_type": "1", "serial": 0, "file_kind": "R"})
-    body = []
-    for n, (person_id, change_id, status, code, pref) in enumerate(results, start=1):
-        values = {
-            "record_type": "2",
-            "serial": n,
-            "file_kind": "P",
-            "original_serial": n,
-            "person_id": person_id,
-            "change_id": change_id,
-            "status": status,
-            "code": code,
-            "pref_acquired_on": pref,
-            "message": "都道府県内の資格期間が重複しています" if code else "",
-        }
-        body.append(layout.encode(layout.RESULT, values)[0])
-    trailer, _ = layout.encode(layout.TRAILER, {"record_type": "8", "serial": len(body) + 1, "record_count": len(body)})
-    return head + b"".join(body) + trailer
 
 
 @pytest.fixture(params=testing.backends())
