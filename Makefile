@@ -30,8 +30,12 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 run: venv
 	$(VENV)/bin/nhi-suite run
 
+# Two pytest workers (pytest-xdist), a test file to each at a time so that a file's suite starts once; more
+# workers each start their own suite of processes, so raise TEST_WORKERS only where cores and memory allow.
+TEST_WORKERS ?= 2
+
 test: venv-dev lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Lint and format check with the rules declared in ruff.toml; `ruff format .` fixes the format.
 lint: venv-dev

@@ -53,6 +53,7 @@ class RunningSuite:
         self.suite = suite
         self.checker = ResponseChecker(load_spec(), samples=os.environ.get("NHI_SPEC_SAMPLES"))
         self.http = httpx.Client(base_url=suite.url, timeout=30, event_hooks={"response": [self._check_against_spec]})
+        self._tokens: dict[tuple, str] = {}
 
     def _check_against_spec(self, response: httpx.Response) -> None:
         """Every JSON answer the tests receive must be one the spec declares (fields, types, nulls, formats)."""
@@ -68,6 +69,14 @@ class RunningSuite:
         return self.suite.env
 
     def token(self, *roles: str, scopes: tuple[str, ...] = ()) -> str:
+        """A bearer token from `nhi-gateway token`, as an operator gets one; the same roles get the same token
+        (it lives 12 hours and nothing revokes it) so that a test does not start a process per request."""
+        key = (roles, tuple(scopes))
+        if key not in self._tokens:
+            self._tokens[key] = self._mint(roles, scopes)
+        return self._tokens[key]
+
+    def _mint(self, roles: tuple[str, ...], scopes: tuple[str, ...]) -> str:
         args = [str(BIN / "nhi-gateway"), "token"]
         for role in roles:
             args += ["--role", role]
