@@ -16,6 +16,7 @@ from scenario_steps import joined
 from support import BIN, RunningSuite, drop_schemas, postgres_env
 
 from nhi_common import db
+from nhi_common.bus import Bus, BusRuntime
 from nhi_devtools.suite import Suite, free_port
 
 pytestmark = pytest.mark.timeout(600)
@@ -29,13 +30,15 @@ CERT_KIND_COMBINATIONS = {
 }
 
 
-def _suite(tmp_path, households: int, chunk_size: int):
+def _suite(tmp_path, households: int, chunk_size: int, env: dict[str, str] | None = None):
+    extra = env or {}
     env, schemas = postgres_env()
     env.update(
         {
             "NHI_BUSINESS_DATE": "2026-12-06",
             "DOCUMENTS_JOB_CHUNK_SIZE": str(chunk_size),
             "DOCUMENTS_PRINT_FILE_SHEETS": "10",
+            **extra,
         }
     )
     suite = Suite(
@@ -58,6 +61,12 @@ def suite(tmp_path):
 def long_job_suite(tmp_path):
     """Enough chunks that a worker is still at work when the test kills it, however fast this machine is."""
     yield from _suite(tmp_path, households=60, chunk_size=2)
+
+
+@pytest.fixture()
+def stall_suite(tmp_path):
+    """A long job, and a service that offers a job's work again after 3 s with no progress and nothing queued."""
+    yield from _suite(tmp_path, households=60, chunk_size=2, env={"NHI_JOB_STALL_SECONDS": "3"})
 
 
 def _worker(running: RunningSuite, name: str) -> subprocess.Popen:
@@ -111,6 +120,67 @@ def test_a_renewal_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(lo
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(15)
 
+    _assert_each_person_considered_and_each_document_issued_once(suite, job_id, job)
+
+
+def test_a_renewal_whose_queued_chunks_were_lost_with_the_stream_is_offered_again_and_issues_each_document_once(
+    stall_suite,
+):
+    """A NATS server that comes back without NHI_JOBS (a corrupt store, seen in the fault matrix) loses the chunks
+    queued and the one a worker was on. svc-documents finds the job with no progress and nothing queued, and offers
+    its plan again: the chunks not done go out once more and the job ends as if nothing had happened."""
+    suite = stall_suite
+    headers = suite.headers("batch")
+    first = _worker(suite, "documents-worker-a")
+    second = None
+    try:
+        started = suite.http.post(
+            "/api/v1/jobs", json={"kind": "annual_renewal", "parameters": {"date": "2027-08-01"}}, headers=headers
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+
+        def progressing():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+            return job if job["done"] > 0 else None
+
+        suite.wait_for(progressing, timeout=120, interval=0.05)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        _delete_jobs_stream(suite.env["NATS_URL"])
+        second = _worker(suite, "documents-worker-b")
+
+        def finished():
+            job = suite.http.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+            return job if job["state"] in ("succeeded", "failed") else None
+
+        job = suite.wait_for(finished, timeout=300, interval=0.5)
+        assert job["state"] == "succeeded", job
+        assert job["done"] + job["failed"] == job["total"] > 0
+    finally:
+        for worker in (first, second):
+            if worker is not None and worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(15)
+    log = (suite.suite.var / "log" / "documents.log").read_text()
+    assert f"job {job_id}: no progress and nothing queued for it" in log
+    _assert_each_person_considered_and_each_document_issued_once(suite, job_id, job)
+
+
+def _delete_jobs_stream(nats_url: str) -> None:
+    """What a server restarted on a corrupt store does to the work queue: NHI_JOBS, its messages and consumers gone
+    (the processes that use it make it again, empty)."""
+    runtime = BusRuntime()
+    bus = Bus(nats_url, "test-stream-loss")
+    try:
+        runtime.call(bus.connect())
+        runtime.call(bus.js.delete_stream("NHI_JOBS"))
+        runtime.call(bus.close())
+    finally:
+        runtime.stop()
+
+
+def _assert_each_person_considered_and_each_document_issued_once(suite: RunningSuite, job_id: str, job: dict) -> None:
     engine = _documents_db(suite)
     with engine.connect() as conn:
         items = conn.execute(

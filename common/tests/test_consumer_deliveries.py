@@ -8,8 +8,17 @@ import time
 
 import pytest
 
-from nhi_common.bus import DEAD_REASON_HEADER, DEAD_SUBJECT_PREFIX, BatchConsumer, Bus, BusRuntime, PullConsumer
+from nhi_common.bus import (
+    DEAD_REASON_HEADER,
+    DEAD_SUBJECT_PREFIX,
+    BatchConsumer,
+    Bus,
+    BusRuntime,
+    PullConsumer,
+    held_on,
+)
 from nhi_common.events import Event
+from nhi_common.offering import StallSweeper
 from nhi_devtools.natsserver import EmbeddedNats
 
 
@@ -328,3 +337,47 @@ def test_a_consumer_whose_stream_is_gone_makes_it_again_and_goes_on(bus):
     assert wait_until(published_again)
     assert wait_until(lambda: seen == [1, 2])
     consumer.stop()
+
+
+def test_a_work_queue_holds_a_message_until_it_is_acked_and_a_sweeper_sees_what_it_holds(bus):
+    """held_on counts what a work-queue stream still holds on a subject: the messages waiting and the one a worker
+    is on, not the acked ones; a job sweeper tells a slow job from one whose messages are gone by it."""
+    runtime, nats_bus = bus
+    held = held_on(runtime, nats_bus, "NHI_JOBS")
+    assert held("nhi.jobs.v1.test_1") == 0  # nothing ever published on it
+    first = _publish(runtime, nats_bus, 1)
+    _publish(runtime, nats_bus, 1)
+    _publish(runtime, nats_bus, 2)
+    runtime.call(nats_bus.publish("nhi.jobs.v1.test_1", first))  # dropped as a duplicate
+    assert held("nhi.jobs.v1.test_1") == 2 and held("nhi.jobs.v1.test_2") == 1
+
+    working, release = threading.Event(), threading.Event()
+
+    def handler(event: Event, _headers) -> None:
+        working.set()
+        release.wait(10)
+
+    consumer = PullConsumer(
+        nats_bus, stream="NHI_JOBS", durable="one", subject="nhi.jobs.v1.test_1", handler=handler, batch=1
+    )
+    runtime.submit(consumer.run())
+    assert working.wait(10)
+    assert held("nhi.jobs.v1.test_1") == 2  # one waiting, one being worked on and not acked yet
+    release.set()
+    assert wait_until(lambda: held("nhi.jobs.v1.test_1") == 0)
+    consumer.stop()
+    assert held("nhi.jobs.v1.test_2") == 1
+
+    swept: list[int] = []
+
+    def sweep() -> None:
+        swept.append(held("nhi.jobs.v1.test_2"))
+        if len(swept) == 2:
+            raise ConnectionError("NATS away")  # logged; the next tick sweeps again
+
+    sweeper = StallSweeper(sweep, every=0.1, what="test").start()
+    assert wait_until(lambda: len(swept) >= 4)
+    sweeper.stop()
+    stopped_at = len(swept)
+    time.sleep(0.4)
+    assert len(swept) <= stopped_at + 1 and set(swept) == {1}

@@ -27,6 +27,7 @@ def message(**data) -> Event:
         {"job_id": JOB, "chunk_no": 0},
         {"job_id": JOB, "chunk_no": "12"},
         {"job_id": JOB, "step": "print", "file_no": 3},
+        {"job_id": JOB, "step": "assemble"},  # what a job sweeper sends a job whose print messages were lost
     ],
 )
 def test_a_job_s_own_messages_are_taken(data):

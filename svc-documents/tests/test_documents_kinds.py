@@ -1000,3 +1000,38 @@ def test_a_plan_cut_short_goes_on_after_its_last_stored_chunk_and_issues_each_pe
     done = jobs.get(job["job_id"])
     assert (done["state"], done["total"], done["done"], done["chunks"]) == ("succeeded", 9, 9, 5)
     assert _issued_persons(engine, job["job_id"]) == insured.ids
+
+
+def test_a_job_whose_print_messages_were_lost_while_it_was_assembled_gets_an_assemble_step_and_ends(
+    engine, renderer, tmp_path
+):
+    """The print run cut, its file messages lost with the work queue (a NATS server back without NHI_JOBS): the
+    job, assembling with no progress and nothing queued, is offered an assemble step, which sends the files not
+    written; the job ends with each file written once. While documents messages are queued nothing is offered."""
+    reads: list[str] = []
+    written: list[tuple[int, int, int]] = []
+    sent: list = []
+    jobs = _watched_jobs(engine, renderer, tmp_path, reads, written, sent, max_sheets=1, mailing="person")
+    job_id = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")["job_id"]
+    while sent and sent[0][1].data.get("step") != "print":
+        jobs.handle_message(sent.pop(0)[1].data)
+    assert [m.data["file_no"] for _s, m in sent] == [0, 1, 2]
+    jobs.handle_message(sent.pop(0)[1].data)  # file 1 of 3 written, then the other two messages are lost
+    sent.clear()
+    assert jobs.get(job_id)["state"] == "assembling" and len(written) == 1
+
+    assert jobs.reoffer_stalled(lambda subject: 2, idle=dt.timedelta(0)) == [] and not sent  # queued: slow
+    assert jobs.reoffer_stalled(lambda subject: 0, idle=dt.timedelta(hours=1)) == [] and not sent  # too soon
+    assert jobs.reoffer_stalled(lambda subject: 0, idle=dt.timedelta(0)) == [job_id]
+    [(subject, again)] = sent
+    assert subject == "nhi.jobs.v1.documents" and again.data == {"job_id": job_id, "step": "assemble"}
+    sent.clear()
+    jobs.handle_message(again.data)
+    assert [m.data["file_no"] for _s, m in sent] == [1, 2]  # the files not written
+    while sent:
+        jobs.handle_message(sent.pop(0)[1].data)
+    assert jobs.get(job_id)["state"] == "succeeded" and sorted(w[0] for w in written) == [1, 2, 3]
+    assert jobs.manifest(job_id)["totals"]["files"] == 3
+    assert jobs.reoffer_stalled(lambda subject: 0, idle=dt.timedelta(0)) == [] and not sent  # ended
+    jobs.handle_message(again.data)  # an assemble step that comes late changes nothing
+    assert not sent and len(written) == 3

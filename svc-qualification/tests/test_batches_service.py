@@ -482,6 +482,45 @@ def test_a_plan_cut_short_goes_on_after_its_last_chunk_and_every_household_is_de
     assert sorted(d.household_id for d in decided) == [f"H00002{n:02d}" for n in range(1, 6)]
 
 
+def test_a_job_whose_messages_were_lost_has_its_work_not_done_offered_again_once_nothing_of_it_is_queued(
+    batches, engine
+):
+    """A NATS server that comes back without NHI_JOBS loses the chunks queued: the job, with no progress and nothing
+    of its kind on the work queue, has its plan offered again, which sends the chunks not done; the job then ends
+    with every household decided once. A job whose kind has messages queued is slow, not lost, and is left alone."""
+    _redetermination_city(batches, engine)
+    sent: list = []
+    jobs = Jobs(batches.app, dispatch=lambda messages: sent.extend(messages), chunk_size=2)
+    job_id = jobs.start(StartJob("burden_redetermination", date=dt.date(2026, 8, 1)), BATCH)["job_id"]
+    (_subject, plan) = sent.pop()
+    jobs.handle_message(plan.data)
+    assert [e.data["chunk_no"] for _s, e in sent] == [0, 1, 2]
+    jobs.handle_message(sent[0][1].data)
+    sent.clear()  # chunks 1 and 2 lost with the stream
+    asked: list[str] = []
+
+    def held(count):
+        return lambda subject: asked.append(subject) or count
+
+    assert jobs.reoffer_stalled(held(0), idle=dt.timedelta(hours=1)) == [] and not sent  # not idle long enough
+    assert jobs.reoffer_stalled(held(1), idle=dt.timedelta(0)) == [] and not sent  # its kind is queued: slow
+    assert asked == ["nhi.jobs.v1.burden_redetermination"]
+    assert jobs.reoffer_stalled(held(0), idle=dt.timedelta(0)) == [job_id]
+    [(subject, again)] = sent
+    assert subject == "nhi.jobs.v1.burden_redetermination" and again.data == plan.data and again.id != plan.id
+    sent.clear()
+    jobs.handle_message(again.data)
+    assert [e.data["chunk_no"] for _s, e in sent] == [1, 2]  # only the chunks not done
+    for _subject, event in sent:
+        jobs.handle_message(event.data)
+    done = jobs.get(job_id)
+    assert done["state"] == "succeeded" and done["total"] == done["done"] == 5 and done["failed"] == 0
+    decided = rows(engine, burden_determinations, burden_determinations.c.job_id == job_id)
+    assert sorted(d.household_id for d in decided) == [f"H00002{n:02d}" for n in range(1, 6)]
+    sent.clear()
+    assert jobs.reoffer_stalled(held(0), idle=dt.timedelta(0)) == [] and not sent  # an ended job is never offered
+
+
 def test_a_job_does_not_end_while_its_plan_is_still_being_cut(batches, engine):
     """Workers take the first chunks while the plan goes on: all the chunks cut so far may be done before the
     last one is cut, and the job still runs until the plan is complete."""

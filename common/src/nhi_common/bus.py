@@ -232,6 +232,20 @@ class Bus:
             await self.nc.close()
 
 
+def held_on(bus_runtime: BusRuntime, bus: Bus, stream: str) -> Callable[[str], int]:
+    """How many messages `stream` holds on a subject, blocking: on a work queue, the messages not acked yet (taken by
+    a worker or waiting for one), which is how a job sweeper tells a slow job from one whose messages are gone."""
+
+    async def _held(subject: str) -> int:
+        info = await bus.js.stream_info(stream, subjects_filter=subject)
+        return sum((info.state.subjects or {}).values())
+
+    def held(subject: str) -> int:
+        return bus_runtime.call(_held(subject), timeout=10)
+
+    return held
+
+
 def publisher(bus_runtime: BusRuntime, bus: Bus) -> Callable[[list[tuple[str, Event]]], None]:
     """A blocking publish of (subject, event) pairs with acks, up to 500 in flight at once: how a job hands its
     chunks to the work queue."""

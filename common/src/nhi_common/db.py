@@ -221,3 +221,20 @@ def id_slices(conn: sa.Connection, ids: Sequence[Any], size: int = 5000) -> Iter
         return
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+def stalled_jobs(
+    conn: sa.Connection, jobs: sa.Table, chunks: sa.Table, *, states: Sequence[str], idle_since: Any
+) -> list[tuple[str, str, str]]:
+    """(job_id, kind, state) of the jobs in one of `states`, created before `idle_since`, that have closed no chunk
+    since (a job's table: `job_id`, `kind`, `state`, `created_at`; its chunks': `job_id`, `finished_at`). A job showing no
+    progress: slow, or its work-queue messages lost; the job sweeper asks the queue which."""
+    progressed = (
+        sa.select(chunks.c.job_id).where(chunks.c.job_id == jobs.c.job_id, chunks.c.finished_at >= idle_since).exists()
+    )
+    query = (
+        sa.select(jobs.c.job_id, jobs.c.kind, jobs.c.state)
+        .where(jobs.c.state.in_(states), jobs.c.created_at < idle_since, ~progressed)
+        .order_by(jobs.c.created_at)
+    )
+    return [(row.job_id, row.kind, row.state) for row in conn.execute(query)]

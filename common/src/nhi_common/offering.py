@@ -49,3 +49,40 @@ def offer_until_taken(
     thread = threading.Thread(target=retry, name="offer-until-taken", daemon=True)
     thread.start()
     return thread
+
+
+# How long a job may show no progress, while the work queue holds nothing of its kind, before its work not done is
+# offered again (NHI_JOB_STALL_SECONDS): far longer than a chunk takes, so that only lost messages are offered again.
+STALL_SECONDS = 300.0
+
+
+class StallSweeper:
+    """Calls `sweep()` every `every` seconds from a daemon thread until stopped: how a service finds the jobs whose
+    work-queue messages were lost (a NATS server that came back without its stream) and offers their work again.
+    A sweep that fails (NATS or the database away) is logged and tried again at the next tick."""
+
+    def __init__(self, sweep: Callable[[], Any], *, every: float, what: str) -> None:
+        self.sweep = sweep
+        self.every = every
+        self.what = what
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sweeper", daemon=True)
+
+    def start(self) -> StallSweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.sweep()
+            except Exception as exc:  # noqa: BLE001 - NATS or the database away: the next tick tries again
+                log.warning("%s: sweep failed (%s); trying again in %.0f s", self.what, type(exc).__name__, self.every)
+
+
+def sweep_interval(stall_seconds: float) -> float:
+    """How often to look for stalled jobs: a fifth of the stall time, between 1 s and a minute."""
+    return max(1.0, min(60.0, stall_seconds / 5))

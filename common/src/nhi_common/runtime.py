@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -10,7 +11,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from . import audit_rpc
-from .bus import Bus, BusRuntime, PullConsumer
+from .bus import Bus, BusRuntime, PullConsumer, held_on
+from .offering import StallSweeper, sweep_interval
 from .outbox import OutboxRelay
 from .rpc import Server
 
@@ -36,6 +38,7 @@ class ServiceRuntime:
         self.bus = Bus(nats_url, name) if nats_url else None
         self.relay = OutboxRelay(engine, outbox, self.bus) if (nats_url and outbox is not None) else None
         self.consumers: list[PullConsumer] = []
+        self.sweepers: list[StallSweeper] = []
         self._tasks: list = []
         self._stopped = threading.Event()
         if engine is not None:  # every service answers for its own audit chain
@@ -52,6 +55,17 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
+    def sweep_stalled_jobs(self, reoffer: Callable, *, stream: str, stall_seconds: float, what: str) -> None:
+        """While this service runs, `reoffer(held, idle=...)` every little while: the jobs whose work-queue messages
+        were lost have their work offered again (`held(subject)`: the messages `stream` holds on a subject)."""
+        if self.bus is None:
+            return
+        held = held_on(self.bus_runtime, self.bus, stream)
+        idle = dt.timedelta(seconds=stall_seconds)
+        self.sweepers.append(
+            StallSweeper(lambda: reoffer(held, idle=idle), every=sweep_interval(stall_seconds), what=what)
+        )
+
     def notify_outbox(self) -> None:
         if self.relay is not None:
             self.relay.notify()
@@ -63,6 +77,8 @@ class ServiceRuntime:
                 self._tasks.append(self.bus_runtime.submit(self.relay.run()))
             for consumer in self.consumers:
                 self._tasks.append(self.bus_runtime.submit(consumer.run()))
+            for sweeper in self.sweepers:
+                sweeper.start()
         self.server.start()
         log.info("%s serving gRPC on port %d", self.name, self.server.port)
 
@@ -71,6 +87,8 @@ class ServiceRuntime:
             return
         self._stopped.set()
         self.server.stop()
+        for sweeper in self.sweepers:
+            sweeper.stop()
         for consumer in self.consumers:
             consumer.stop()
         if self.bus is not None:

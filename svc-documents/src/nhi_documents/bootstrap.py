@@ -102,6 +102,12 @@ def build(settings: Settings, *, port: int | None = None) -> DocumentsRuntime:
     runtime.jobs, runtime.print_queue = batch_parts(settings, engine, service, runtime.channel)
     if runtime.bus is not None:
         runtime.jobs.dispatch = jobs_worker.publisher(runtime.bus_runtime, runtime.bus)
+        runtime.sweep_stalled_jobs(
+            runtime.jobs.reoffer_stalled,
+            stream=jobs_worker.JOBS_STREAM,
+            stall_seconds=settings.job_stall_seconds,
+            what="svc-documents jobs",
+        )
     documents_pb2_grpc.add_DocumentServiceServicer_to_server(
         DocumentServicer(service, runtime.jobs, runtime.print_queue), server.server
     )

@@ -67,4 +67,9 @@ class Settings:
         "DOCUMENTS_MAIL_CLASS", "registered_simple", "renewal mail class: registered_simple (簡易書留) | ordinary"
     )
     job_chunk_size: int = setting("DOCUMENTS_JOB_CHUNK_SIZE", "200", "persons per chunk of a documents job")
+    job_stall_seconds: float = setting(
+        "NHI_JOB_STALL_SECONDS",
+        "300",
+        "seconds a job may show no progress, with nothing of it on the work queue, before its work not done is offered again",
+    )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")

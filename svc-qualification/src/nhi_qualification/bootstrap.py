@@ -84,6 +84,12 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     runtime.app, runtime.jobs = app, jobs
     if runtime.bus is not None:
         jobs_worker.consume(runtime, jobs)
+        runtime.sweep_stalled_jobs(
+            jobs.reoffer_stalled,
+            stream=jobs_worker.STREAM,
+            stall_seconds=settings.job_stall_seconds,
+            what="svc-qualification jobs",
+        )
         # The certificates svc-documents issues, a fetch of them in one transaction (the annual renewal's pace: its
         # relay sends a chunk's events at once, and each transaction costs some ten statements and a WAL flush).
         runtime.consumers.append(

@@ -38,6 +38,11 @@ class Settings:
         "NHI_BUSINESS_DATE", None, "fixed business date (業務日付); empty = today in Japan"
     )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
+    job_stall_seconds: float = setting(
+        "NHI_JOB_STALL_SECONDS",
+        "300",
+        "seconds a job may show no progress, with nothing of it on the work queue, before its work not done is offered again",
+    )
 
     def mynumber_keyring(self) -> MyNumberKeys:
         """The My Number key versions; ValueError names the setting that is wrong."""

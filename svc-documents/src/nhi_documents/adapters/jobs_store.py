@@ -134,6 +134,12 @@ class SqlJobRecords:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
         return job_dict(row) if row is not None else None
 
+    def stalled_jobs(self, idle_since: dt.datetime) -> list[tuple[str, str]]:
+        found = db.stalled_jobs(
+            self.conn, jobs, chunks, states=("queued", "running", "assembling"), idle_since=idle_since
+        )
+        return [(job_id, state) for job_id, _kind, state in found]
+
     def stored_chunks(self, job_id: str) -> tuple[int, str | None]:
         last = self.conn.execute(
             sa.select(chunks.c.chunk_no, chunks.c.person_ids)

@@ -83,7 +83,7 @@ def _checked(event) -> dict:
     if not event_fields.is_prefixed_uuid(job_id, JOB_PREFIX):
         raise PermanentError(f"job message {event.id} names no job (job_id)")
     step = data.get("step")
-    number = "file_no" if step == "print" else None if step == "plan" else "chunk_no"
+    number = "file_no" if step == "print" else None if step in ("plan", "assemble") else "chunk_no"
     if number is not None and event_fields.small_count(data.get(number), MAX_NUMBER) is None:
         raise PermanentError(f"job message {event.id} of job {job_id} names no {number.removesuffix('_no')} ({number})")
     return data

@@ -56,6 +56,9 @@ class JobRecords(Protocol):
 
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
 
+    def stalled_jobs(self, idle_since: dt.datetime) -> list[tuple[str, str]]:
+        """(job id, state) of the jobs not ended, created before `idle_since`, that have closed no chunk since."""
+
     def stored_chunks(self, job_id: str) -> tuple[int, str | None]:
         """How many chunks of the job are stored, and the last person id of the last one (None when none is)."""
 

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
@@ -142,6 +142,26 @@ class DocumentJobs:
             what=f"the plan of job {job_id}",
         )
 
+    def reoffer_stalled(self, held: Callable[[str], int], *, idle: dt.timedelta) -> list[str]:
+        """Offer again the work of each job that has shown no progress for `idle` while the work queue holds no
+        message of the documents subject: its messages were lost (a NATS server that came back without its stream).
+        A job being cut or run gets its plan step again, which sends every chunk not done; a job being assembled
+        gets an assemble step, which sends every print file not written (or writes the manifest). What was done is
+        not done twice. The ids of the jobs offered again."""
+        if self.dispatch is None:
+            return []
+        with self.store.transaction() as tx:
+            stalled = tx.stalled_jobs(utcnow() - idle)
+        if not stalled or held(SUBJECT):
+            return []  # nothing stalled, or documents messages queued or being worked on: slow, not lost
+        for job_id, state in stalled:
+            step = "assemble" if state == "assembling" else "plan"
+            log.warning("job %s: no progress and nothing queued for it; its %s step is offered again", job_id, step)
+            # A new message id: the step's own could still be inside the work queue's duplicate window.
+            again = f"{job_id}.{step}.{uuid.uuid4().hex[:8]}"
+            self.dispatch([(SUBJECT, _message(again, job_id, {"job_id": job_id, "step": step}))])
+        return [job_id for job_id, _state in stalled]
+
     def give_up(self, data: dict[str, Any], reason: str) -> None:
         """The work queue's last delivery of a plan or chunk failed: the job ends failed, saying which and why."""
         step = "could not be planned" if data.get("step") == "plan" else f"chunk {data.get('chunk_no')} failed"
@@ -159,6 +179,10 @@ class DocumentJobs:
         job_id = data["job_id"]
         if data.get("step") == "print":
             self.write_print_file(job_id, int(data["file_no"]))
+            return
+        if data.get("step") == "assemble":  # offered again by reoffer_stalled
+            if self.get(job_id)["state"] == "assembling":
+                self.assemble(job_id)
             return
         if data.get("step") == "plan":
             for no in self.plan(job_id):  # each chunk handed on as soon as it is stored

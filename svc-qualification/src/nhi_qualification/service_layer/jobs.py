@@ -15,6 +15,7 @@ import gc
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -99,6 +100,29 @@ class Jobs:
         for job_id, kind in waiting:
             self._publish_plan(job_id, kind)
         return len(waiting)
+
+    def reoffer_stalled(self, held: Callable[[str], int], *, idle: dt.timedelta) -> list[str]:
+        """Offer again the work of each job that has shown no progress for `idle` while the work queue holds no
+        message of its kind: its plan and chunk messages were lost (a NATS server that came back without its
+        stream). The plan step, sent again, yields every chunk not done, each sent again; a chunk done already
+        changes nothing when it comes twice. The ids of the jobs offered again."""
+        if self.dispatch is None:
+            return []
+        with self.app.uow(read_only=True) as uow:
+            stalled = uow.jobs.stalled(utcnow() - idle)
+        offered, empty = [], {}
+        for job_id, kind in stalled:
+            subject = SUBJECT_PREFIX + kind
+            if subject not in empty:
+                empty[subject] = held(subject) == 0
+            if not empty[subject]:
+                continue  # messages of this kind are queued or being worked on: slow, not lost
+            log.warning("job %s: no progress and nothing queued for it; its work not done is offered again", job_id)
+            plan = {"job_id": job_id, "kind": kind, "step": "plan"}
+            # A new message id: the plan's own could still be inside the work queue's duplicate window.
+            self.dispatch([(subject, _message(f"{job_id}.again.{uuid.uuid4().hex[:8]}", PLAN_TYPE, job_id, plan))])
+            offered.append(job_id)
+        return offered
 
     def give_up(self, data: dict[str, Any], reason: str) -> None:
         """The work queue's last delivery of a message failed: the job says why, and ends failed."""

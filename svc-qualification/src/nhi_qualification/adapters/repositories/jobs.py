@@ -52,6 +52,12 @@ class JobRepository:
             )
         ]
 
+    def stalled(self, idle_since: dt.datetime) -> list[tuple[str, str]]:
+        """(job_id, kind) of the jobs not ended that were created before `idle_since` and have closed no chunk since:
+        a job showing no progress (slow, or its messages lost; the caller asks the work queue which)."""
+        found = db.stalled_jobs(self.conn, jobs, job_chunks, states=("queued", "running"), idle_since=idle_since)
+        return [(job_id, kind) for job_id, kind, _state in found]
+
     def chunks(self, job_id: str) -> list:
         return self.conn.execute(
             sa.select(job_chunks.c.chunk_no, job_chunks.c.first_key, job_chunks.c.last_key, job_chunks.c.state)
