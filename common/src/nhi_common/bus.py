@@ -62,6 +62,7 @@ STREAMS = (
 )
 DEAD_SUBJECT_PREFIX = "nhi.dead.v1."
 DEAD_REASON_HEADER = "Nhi-Dead-Reason"
+DEAD_SUBJECT_HEADER = "Nhi-Dead-Subject"  # the subject the message was taken from: where a replay sends it
 RETRY_MAX_DELAY = 30.0
 # How often a consumer tries to have the failure of a message's last delivery recorded (backing off from 1 s to
 # RETRY_MAX_DELAY: about three and a half minutes in all) before it leaves the message to the stream.
@@ -442,7 +443,10 @@ class PullConsumer:
         if self.on_exhausted is not None and not await self._record_exhausted(loop, msg, event, reason):
             await msg.nak(delay=RETRY_MAX_DELAY)  # redelivered only where the stream still allows it
             return
-        headers = {**event.headers(), DEAD_REASON_HEADER: reason[:1000]}
+        headers = {**event.headers(), DEAD_REASON_HEADER: reason[:1000], DEAD_SUBJECT_HEADER: msg.subject}
+        # One dead letter per message given up: the same message given up again (its term lost) is a duplicate, the
+        # same event replayed and given up again is a message of its own and a dead letter of its own.
+        headers["Nats-Msg-Id"] = f"{event.id}.dead.{msg.metadata.sequence.stream}"
         try:
             await self.bus.js.publish(DEAD_SUBJECT_PREFIX + self.durable, event.body(), headers=headers, timeout=5)
         except Exception:  # noqa: BLE001 - NATS trouble: try the whole thing again on the next delivery
