@@ -6,20 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from nhi_common.bus import (
     DEAD_REASON_HEADER,
     DEAD_SUBJECT_PREFIX,
     BatchConsumer,
-    Bus,
-    BusRuntime,
     PullConsumer,
     held_on,
 )
 from nhi_common.events import Event
 from nhi_common.offering import StallSweeper
-from nhi_devtools.natsserver import EmbeddedNats
 
 
 def wait_until(predicate, timeout=30):
@@ -29,18 +24,6 @@ def wait_until(predicate, timeout=30):
             return True
         time.sleep(0.05)
     return False
-
-
-@pytest.fixture()
-def bus(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    runtime = BusRuntime()
-    bus = Bus(server.url, "test")
-    runtime.call(bus.connect())
-    yield runtime, bus
-    runtime.call(bus.close())
-    runtime.stop()
-    server.stop()
 
 
 def _publish(runtime, bus, n: int) -> Event:

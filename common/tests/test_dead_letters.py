@@ -11,39 +11,16 @@ import sys
 import threading
 import time
 
-import pytest
-
-from nhi_common.bus import Bus, BusRuntime, PullConsumer
+from nhi_common.bus import Bus, PullConsumer
 from nhi_common.events import Event
-from nhi_devtools.natsserver import EmbeddedNats
+from nhi_devtools.testing import eventually
 
 BIN = pathlib.Path(sys.executable).parent
 SUBJECT = "nhi.v1.qualification.acquired"
 
 
-def wait_until(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.fixture()
-def world(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    runtime = BusRuntime()
-    bus = Bus(server.url, "test")
-    runtime.call(bus.connect())
-    yield server, runtime, bus
-    runtime.call(bus.close())
-    runtime.stop()
-    server.stop()
-
-
-def _command(server, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NATS_URL": server.url, "LOG_LEVEL": "WARNING"}
+def _command(bus: Bus, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NATS_URL": bus.url, "LOG_LEVEL": "WARNING"}
     return subprocess.run(
         [str(BIN / "nhi-dead-letters"), *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -53,8 +30,8 @@ def _lines(result: subprocess.CompletedProcess) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-def test_a_message_given_up_is_listed_without_its_data_and_replayed_to_its_consumer_once_fixed(world):
-    server, runtime, bus = world
+def test_a_message_given_up_is_listed_without_its_data_and_replayed_to_its_consumer_once_fixed(bus):
+    runtime, bus = bus
     broken = threading.Event()
     broken.set()
     taken: list[str] = []
@@ -77,38 +54,38 @@ def test_a_message_given_up_is_listed_without_its_data_and_replayed_to_its_consu
     events[1] = Event(**{**events[1].__dict__, "data": {"n": 2, "name": "山田太郎", "my_number": "123456789018"}})
     for event in events:
         runtime.call(bus.publish(SUBJECT, event))
-    assert wait_until(lambda: len(taken) == 2)
+    eventually(lambda: len(taken) == 2)
 
-    result = _command(server, "list")
+    result = _command(bus, "list")
     assert result.returncode == 0, result.stderr
-    assert wait_until(lambda: len(_lines(_command(server, "list"))) == 1)
-    [dead] = _lines(_command(server, "list", "--consumer", "test-ledger"))
+    eventually(lambda: len(_lines(_command(bus, "list"))) == 1)
+    [dead] = _lines(_command(bus, "list", "--consumer", "test-ledger"))
     assert dead["consumer"] == "test-ledger" and dead["id"] == events[1].id and dead["from_subject"] == SUBJECT
     assert dead["type"] == "jp.nhi.qualification.acquired.v1" and dead["subject"] == "p2"
     assert dead["reason"].startswith("failed 1 times; last: RuntimeError") and dead["given_up_at"]
-    listing = _command(server, "list").stdout
+    listing = _command(bus, "list").stdout
     assert "山田" not in listing and "123456789018" not in listing  # the data never leaves NHI_DEAD by a listing
-    assert _lines(_command(server, "list", "--consumer", "someone-else")) == []
+    assert _lines(_command(bus, "list", "--consumer", "someone-else")) == []
 
-    refused = _command(server, "replay", "--seq", "999")
+    refused = _command(bus, "replay", "--seq", "999")
     assert refused.returncode == 1 and _lines(refused)[0]["error"] == "no dead letter with this number"
-    assert _command(server, "replay").returncode == 2  # names nothing to replay
+    assert _command(bus, "replay").returncode == 2  # names nothing to replay
 
     broken.clear()  # the cause fixed
-    replayed = _command(server, "replay", "--consumer", "test-ledger", "--all")
+    replayed = _command(bus, "replay", "--consumer", "test-ledger", "--all")
     assert replayed.returncode == 0, replayed.stderr
     [outcome] = _lines(replayed)
     assert outcome["replayed"] is True and outcome["seq"] == dead["seq"] and outcome["error"] is None
-    assert wait_until(lambda: len(taken) == 3)
+    eventually(lambda: len(taken) == 3)
     assert taken == [events[0].id, events[2].id, events[1].id]
-    assert _lines(_command(server, "list")) == []  # no longer a dead letter
+    assert _lines(_command(bus, "list")) == []  # no longer a dead letter
     time.sleep(0.5)
     consumer.stop()
     assert len(taken) == 3
 
 
-def test_a_replay_that_fails_again_is_a_dead_letter_again_and_nats_away_is_a_clear_error(world, tmp_path):
-    server, runtime, bus = world
+def test_a_replay_that_fails_again_is_a_dead_letter_again_and_nats_away_is_a_clear_error(bus):
+    runtime, bus = bus
 
     def handler(event: Event, _headers) -> None:
         raise RuntimeError("still failing")
@@ -118,16 +95,16 @@ def test_a_replay_that_fails_again_is_a_dead_letter_again_and_nats_away_is_a_cle
     runtime.submit(consumer.run())
     event = Event.new(source="urn:test", type="jp.nhi.qualification.acquired.v1", subject="p", data={"n": 1})
     runtime.call(bus.publish(SUBJECT, event))
-    assert wait_until(lambda: len(_lines(_command(server, "list"))) == 1)
-    [first] = _lines(_command(server, "list"))
-    assert _lines(_command(server, "replay", "--seq", str(first["seq"])))[0]["replayed"] is True
+    eventually(lambda: len(_lines(_command(bus, "list"))) == 1)
+    [first] = _lines(_command(bus, "list"))
+    assert _lines(_command(bus, "replay", "--seq", str(first["seq"])))[0]["replayed"] is True
 
     def given_up_again():
-        listed = _lines(_command(server, "list"))
+        listed = _lines(_command(bus, "list"))
         return listed if listed and listed[0]["seq"] != first["seq"] else None
 
-    assert wait_until(given_up_again)
-    [second] = _lines(_command(server, "list"))
+    eventually(given_up_again)
+    [second] = _lines(_command(bus, "list"))
     assert second["id"] == event.id and second["from_subject"] == SUBJECT
     consumer.stop()
 
