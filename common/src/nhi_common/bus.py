@@ -22,7 +22,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 
-from . import telemetry
+from . import logs, telemetry
 from .event_fields import BadField
 from .events import Event
 
@@ -410,7 +410,7 @@ class PullConsumer:
                 return
             delivered = _deliveries(msg)
             if 0 < self.max_deliver <= delivered:
-                await self._give_up(loop, msg, event, f"failed {delivered} times; last: {type(exc).__name__}: {exc}")
+                await self._give_up(loop, msg, event, f"failed {delivered} times; last: {logs.describe(exc)}")
                 return
             delay = min(RETRY_MAX_DELAY, 2.0 ** (delivered - 1))
             log.exception(

@@ -23,6 +23,29 @@ def redact(text: str) -> str:
     return _TWELVE_DIGITS.sub("************", _ECHOED_VALUES.sub(_hidden, text))
 
 
+# A quoted literal in an exception's message: where Python and the libraries echo the value they could not take
+# ("invalid literal for int() with base 10: '山田'", "Invalid isoformat string: '…'"), a name, an address or a
+# number from the data as likely as not.
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+DESCRIBED_LENGTH = 500
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a failure record may keep it (a dead letter's reason, a job's error): its type and its
+    message, with each quoted literal and each number shaped like a My Number masked, at most 500 characters."""
+    return f"{type(exc).__name__}: {redact(_QUOTED.sub(_MASKED, str(exc)))}"[:DESCRIBED_LENGTH]
+
+
+def redact_exception(text: str) -> str:
+    """A formatted traceback for a log line: `redact`, and the quoted literals of the exception lines (those not
+    indented: the lines of source code, indented, keep theirs) masked as `describe` masks them."""
+    lines = [line if line[:1].isspace() else _QUOTED.sub(_MASKED, line) for line in text.split("\n")]
+    return redact("\n".join(lines))
+
+
+_MASKED = "'…'"
+
+
 def _hidden(match: re.Match) -> str:
     return f"{match.group(1)}: (hidden)" if match.group(1) else "[parameters: (hidden)]"
 
@@ -60,7 +83,7 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
+            entry["exception"] = redact_exception(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from nhi_common import logs
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput, NotFound
 
 from .feed_ports import FeedStore
@@ -78,7 +79,7 @@ class Jobs:
             )
         except Exception as exc:  # the job records why it stopped; the operator starts another
             log.exception("job %s failed", job_id)
-            self._update(job_id, state="failed", error=type(exc).__name__ + ": " + str(exc)[:500])
+            self._update(job_id, state="failed", error=logs.describe(exc))
             return
         self._update(job_id, state="succeeded", total=counts["persons"], done=counts["persons"])
         log.info(
@@ -90,7 +91,7 @@ class Jobs:
             written = self.outbound.write_daily_files(day, progress=lambda done: self._update(job_id, done=done))
         except Exception as exc:  # the job records why it stopped; the operator starts another
             log.exception("job %s failed", job_id)
-            self._update(job_id, state="failed", error=type(exc).__name__ + ": " + str(exc)[:500])
+            self._update(job_id, state="failed", error=logs.describe(exc))
             return
         self._update(job_id, state="succeeded", total=written["records"], done=written["records"])
         log.info("job %s: outbound files %s, %d records", job_id, sorted(written["files"].values()), written["records"])

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from nhi_common import logs
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound, PermissionDenied
 from nhi_common.events import Event
 from nhi_common.paging import Page
@@ -464,7 +465,7 @@ class InterchangeService:
                 self._update(job_id, total=received.files, done=received.files)
         except Exception as exc:
             log.exception("interchange job failed", extra={"job_id": job_id})
-            self._update(job_id, state="failed", error=str(exc)[:500], finished_at=self.clock())
+            self._update(job_id, state="failed", error=logs.describe(exc), finished_at=self.clock())
             return self.get_job(job_id)
         self._update(job_id, state="succeeded", finished_at=self.clock())
         return self.get_job(job_id)

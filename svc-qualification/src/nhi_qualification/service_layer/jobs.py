@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nhi_common import paging
+from nhi_common import logs, paging
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput
 from nhi_common.events import Event
 from nhi_common.offering import offer_until_taken
@@ -169,7 +169,7 @@ class Jobs:
                 self.run_chunk(job_id, chunk_no)
         except Exception as exc:  # noqa: BLE001 - a background thread: record the failure on the job
             log.exception("job %s failed", job_id)
-            self._fail(job_id, f"{type(exc).__name__}: {exc}")
+            self._fail(job_id, logs.describe(exc))
 
     def handle_message(self, data: dict[str, Any]) -> None:
         """One message of `nhi.jobs.v1.>`: a plan step (cut into chunks, publish each as it is cut) or a chunk."""
@@ -186,7 +186,7 @@ class Jobs:
                     self.dispatch([(SUBJECT_PREFIX + kind, _message(f"{job_id}.{no}", CHUNK_TYPE, job_id, chunk))])
         except (DomainError, ValueError) as exc:  # the job's own parameters cannot be planned: a retry changes nothing
             log.exception("job %s could not be planned", job_id)
-            self._fail(job_id, f"{type(exc).__name__}: {exc}")
+            self._fail(job_id, logs.describe(exc))
 
     def plan(self, job_id: str) -> Iterator[tuple[int, str, str]]:
         """Cut the job into key ranges and yield the chunks to do, each as soon as it is stored, so that workers
@@ -240,7 +240,7 @@ class Jobs:
                 uow.commit()
         except Exception as exc:  # noqa: BLE001 - the chunk fails, the job goes on and ends failed
             log.exception("job %s chunk %d failed", job_id, chunk_no)
-            self._fail_chunk(job_id, chunk_no, f"chunk {chunk_no}: {type(exc).__name__}: {exc}")
+            self._fail_chunk(job_id, chunk_no, f"chunk {chunk_no}: {logs.describe(exc)}")
 
     def _fail_chunk(self, job_id: str, chunk_no: int, error: str) -> None:
         with self.app.uow() as uow:
