@@ -16,7 +16,7 @@ SPEC = ROOT / "gateway/src/nhi_gateway/openapi/api.yaml"
 CODE = re.compile(r'(?:\bcode|\breason)\s*(?::\s*str\s*)?=\s*"([A-Z][A-Z0-9_]+)"|^[A-Z_]+ = "([A-Z][A-Z0-9_]+)"', re.M)
 KIND = re.compile(r'kind="([a-z-]+)"')
 # stream names, a file prefix, an environment variable's name
-NOT_CODES = {"HS256", "RESIDENT", "NHI_JOBS", "PENSION", "TAX", "NHI_EVENTS", "RET_", "NHI_VAR_DIR"}
+NOT_CODES = {"HS256", "RESIDENT", "NHI_JOBS", "PENSION", "TAX", "NHI_EVENTS", "NHI_DEAD", "RET_", "NHI_VAR_DIR"}
 NOT_CODES |= {"NHI_MYNUMBER_KEY", "NHI_MYNUMBER_KEYS", "NHI_MYNUMBER_KEY_VERSION"}  # environment variables' names
 NOT_CODES |= {"GATEWAY_RATE_LIMIT_FILE"}
 # A reason that is a gRPC status name says nothing the status does not: the problem keeps the status's kind.
