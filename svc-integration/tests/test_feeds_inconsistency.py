@@ -415,3 +415,31 @@ def _page():
     from nhi_common import paging
 
     return paging.parse(100, "")
+
+
+def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to_run(world, engine):
+    """A job runs in a thread of the service: killed or redeployed, the process leaves it queued or running. The
+    running job beats its heartbeat; one silent for two minutes ends failed saying it was interrupted, while one
+    whose heartbeat is recent runs on, however old it is."""
+    _q, inconsistencies, _pension, _income, _imports, jobs = world
+    ran = jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)
+    assert jobs.get(ran["job_id"])["heartbeat_at"] is not None  # beaten while it ran
+    dead = Jobs(store=jobs.store, inconsistencies=inconsistencies, spawn=lambda work: None)  # never runs: killed
+    lost = dead.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)["job_id"]
+    alive = dead.start("outbound_files", {}, operator_id="batch-01", today=DAY)["job_id"]
+    assert jobs.fail_abandoned() == []  # queued a moment ago
+
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(sa.update(integration_jobs).values(created_at=now - dt.timedelta(minutes=10)))
+        conn.execute(
+            sa.update(integration_jobs)
+            .where(integration_jobs.c.job_id == alive)
+            .values(state="running", heartbeat_at=now - dt.timedelta(seconds=20))
+        )
+    assert jobs.fail_abandoned() == [lost]
+    failed = jobs.get(lost)
+    assert failed["state"] == "failed" and failed["finished_at"] is not None
+    assert failed["error"].startswith("interrupted: the process running it stopped")
+    assert jobs.get(alive)["state"] == "running" and jobs.get(ran["job_id"])["state"] == "succeeded"
+    assert jobs.fail_abandoned() == []  # an ended job is never ended again

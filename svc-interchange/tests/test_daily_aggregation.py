@@ -443,3 +443,23 @@ def test_the_error_and_result_lists_name_a_dv_person_only_to_a_caller_svc_qualif
     assert keys(results, clerk) == ["000000001/c-000000001", "P#3"]
     assert people.asked[-1] == (["000000001", "000000002"], "interchange.registration_result_list")
     assert len(report(service, results)) == 3  # the service's own read is whole
+
+
+def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to_run(setup):
+    """A job runs in a thread of the service: a process killed or redeployed leaves it queued or running. The
+    running job beats its heartbeat; one silent for two minutes ends failed saying it was interrupted, one whose
+    heartbeat is recent runs on."""
+    service, _numbers, _drop, clock = setup
+    ran = service.run_job(service.start_job(kind="aggregation_import", parameters={}, business_date=DAY)["job_id"])
+    assert ran["state"] == "succeeded"
+    lost = service.start_job(kind="aggregation_import", parameters={}, business_date=DAY)["job_id"]  # never run
+    alive = service.start_job(kind="subcopy_query_send", parameters={}, business_date=DAY)["job_id"]
+    assert service.fail_abandoned_jobs() == []  # queued a moment ago
+    clock["now"] = DURING_DAY + dt.timedelta(minutes=10)
+    with service.store.transaction() as records:
+        records.update_job(alive, state="running", heartbeat_at=clock["now"] - dt.timedelta(seconds=20))
+    assert service.fail_abandoned_jobs() == [lost]
+    failed = service.get_job(lost)
+    assert failed["state"] == "failed" and failed["error"].startswith("interrupted: the process running it stopped")
+    assert service.get_job(alive)["state"] == "running" and service.get_job(ran["job_id"])["state"] == "succeeded"
+    assert service.fail_abandoned_jobs() == []

@@ -238,3 +238,18 @@ def stalled_jobs(
         .order_by(jobs.c.created_at)
     )
     return [(row.job_id, row.kind, row.state) for row in conn.execute(query)]
+
+
+def fail_abandoned_jobs(conn: sa.Connection, jobs: sa.Table, *, silent_since: Any, now: Any, error: str) -> list[str]:
+    """End failed, with `error`, the jobs queued or running whose last heartbeat (their creation, before the first)
+    is older than `silent_since`: the process that ran them in a thread of its own is gone (killed, redeployed), and
+    nothing else would ever end them. Their ids. A job's table: `job_id`, `state`, `created_at`, `heartbeat_at`,
+    `error`, `finished_at`."""
+    last = sa.func.coalesce(jobs.c.heartbeat_at, jobs.c.created_at)
+    silent = (jobs.c.state.in_(("queued", "running")), last < silent_since)
+    ids = list(conn.execute(sa.select(jobs.c.job_id).where(*silent).order_by(jobs.c.created_at)).scalars())
+    if ids:
+        conn.execute(
+            sa.update(jobs).where(jobs.c.job_id.in_(ids), *silent).values(state="failed", error=error, finished_at=now)
+        )
+    return ids

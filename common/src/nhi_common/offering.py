@@ -5,10 +5,11 @@ Kept apart from nhi_common.bus (no NATS import) so that service layers can use i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -86,3 +87,32 @@ class StallSweeper:
 def sweep_interval(stall_seconds: float) -> float:
     """How often to look for stalled jobs: a fifth of the stall time, between 1 s and a minute."""
     return max(1.0, min(60.0, stall_seconds / 5))
+
+
+# A job run in a thread of its service beats this often; one silent for ABANDONED_AFTER is taken as abandoned.
+HEARTBEAT_SECONDS = 30.0
+ABANDONED_AFTER = 120.0
+ABANDONED_ERROR = "interrupted: the process running it stopped (no heartbeat for two minutes); start the job again"
+
+
+@contextlib.contextmanager
+def heartbeat(beat: Callable[[], None], *, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """While the block runs, `beat()` at once and then every `every` seconds from a daemon thread (a beat that fails
+    is logged and tried at the next): how a job run in a thread tells the service's sweeper it is alive."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while True:
+            try:
+                beat()
+            except Exception as exc:  # noqa: BLE001 - the database away a moment: the next beat tries again
+                log.warning("job heartbeat failed (%s)", type(exc).__name__)
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=run, name="job-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()

@@ -77,8 +77,8 @@ class ServiceRuntime:
                 self._tasks.append(self.bus_runtime.submit(self.relay.run()))
             for consumer in self.consumers:
                 self._tasks.append(self.bus_runtime.submit(consumer.run()))
-            for sweeper in self.sweepers:
-                sweeper.start()
+        for sweeper in self.sweepers:
+            sweeper.start()
         self.server.start()
         log.info("%s serving gRPC on port %d", self.name, self.server.port)
 

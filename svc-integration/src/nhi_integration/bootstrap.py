@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 
 from nhi.integration.v1 import integration_pb2, integration_pb2_grpc
-from nhi_common import db, rpc, telemetry
+from nhi_common import db, offering, rpc, telemetry
 from nhi_common.runtime import ServiceRuntime
 
 from .adapters.clients import QualificationClient
@@ -76,6 +76,10 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
         gap_wait_seconds=settings.resident_gap_wait_seconds,
     )
     feeds = build_feeds(runtime, settings, engine, service.store)
+    # A job runs in a thread of this process: one left queued or running by a process that is gone ends failed.
+    runtime.sweepers.append(
+        offering.StallSweeper(feeds.jobs.fail_abandoned, every=offering.HEARTBEAT_SECONDS, what="svc-integration jobs")
+    )
     runtime.checks = ResidentChecks(inconsistencies=feeds.inconsistencies, today=lambda: feeds.day(""))
     service.on_applied = runtime.checks.add
     integration_pb2_grpc.add_IntegrationServiceServicer_to_server(IntegrationServicer(service, feeds), server.server)

@@ -7,7 +7,7 @@ import pathlib
 from zoneinfo import ZoneInfo
 
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
-from nhi_common import db, rpc, telemetry
+from nhi_common import db, offering, rpc, telemetry
 from nhi_common.config import ConfigError
 from nhi_common.runtime import ServiceRuntime
 
@@ -41,6 +41,12 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
     interchange_pb2_grpc.add_InterchangeServiceServicer_to_server(InterchangeServicer(service), server.server)
     if settings.nats_url:
         runtime.consumers.append(QualificationConsumer(runtime.bus, service))
+    # A job runs in a thread of this process: one left queued or running by a process that is gone ends failed.
+    runtime.sweepers.append(
+        offering.StallSweeper(
+            service.fail_abandoned_jobs, every=offering.HEARTBEAT_SECONDS, what="svc-interchange jobs"
+        )
+    )
     runtime.service = service
     return runtime
 

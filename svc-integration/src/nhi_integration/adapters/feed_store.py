@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -10,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from nhi_common import paging
+from nhi_common import db, paging
 from nhi_common.plumbing import Plumbing, utcnow
 
 from ..domain.inconsistency import Finding
@@ -167,6 +168,9 @@ class SqlFeedRecords:
         if values.get("state") in ("succeeded", "failed"):
             values["finished_at"] = utcnow()
         self.conn.execute(sa.update(integration_jobs).where(integration_jobs.c.job_id == job_id).values(**values))
+
+    def fail_abandoned_jobs(self, silent_since: dt.datetime, error: str) -> list[str]:
+        return db.fail_abandoned_jobs(self.conn, integration_jobs, silent_since=silent_since, now=utcnow(), error=error)
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(integration_jobs).where(integration_jobs.c.job_id == job_id)).first()

@@ -71,4 +71,5 @@ integration_jobs = sa.Table(
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("finished_at", TZ),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("heartbeat_at", TZ),  # revision 0008: the running job's last sign of life
 )

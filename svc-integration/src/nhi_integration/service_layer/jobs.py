@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common import logs
+from nhi_common import logs, offering
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput, NotFound
+from nhi_common.plumbing import utcnow
 
 from .feed_ports import FeedStore
 from .inconsistency import Inconsistencies
@@ -68,8 +69,22 @@ class Jobs:
         return job
 
     def run(self, job_id: str, day: dt.date, kind: str = "inconsistency_check") -> None:
-        """Run the job to the end, keeping its progress; a failure is recorded on the job, never raised."""
+        """Run the job to the end, keeping its progress and beating its heartbeat; a failure is recorded on the job,
+        never raised."""
         self._update(job_id, state="running")
+        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=utcnow())):
+            self._run(job_id, day, kind)
+
+    def fail_abandoned(self) -> list[str]:
+        """End failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
+        silent_since = utcnow() - dt.timedelta(seconds=offering.ABANDONED_AFTER)
+        with self.store.transaction() as tx:
+            ended = tx.fail_abandoned_jobs(silent_since, offering.ABANDONED_ERROR)
+        for job_id in ended:
+            log.warning("job %s: no heartbeat for two minutes; ended failed (interrupted)", job_id)
+        return ended
+
+    def _run(self, job_id: str, day: dt.date, kind: str) -> None:
         if kind == "outbound_files":
             self._run_outbound_files(job_id, day)
             return

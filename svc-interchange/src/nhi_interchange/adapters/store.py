@@ -321,6 +321,9 @@ class SqlPendingRecords:
     def update_job(self, job_id: str, **values: Any) -> None:
         self.conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
+    def fail_abandoned_jobs(self, silent_since: dt.datetime, error: str) -> list[str]:
+        return db.fail_abandoned_jobs(self.conn, jobs, silent_since=silent_since, now=utcnow(), error=error)
+
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
         if row is None:

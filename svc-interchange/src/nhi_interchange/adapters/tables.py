@@ -115,6 +115,7 @@ def _aggregation_tables(meta: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("error", sa.Text, nullable=True),
             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
             sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),  # revision 0007
         ),
         "subcopy_queries": sa.Table(
             "subcopy_queries",

@@ -92,6 +92,9 @@ class PendingRecords(Protocol):
 
     def update_job(self, job_id: str, **values: Any) -> None: ...
 
+    def fail_abandoned_jobs(self, silent_since: dt.datetime, error: str) -> list[str]:
+        """End failed the jobs queued or running with no heartbeat since `silent_since`; their ids."""
+
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
 
     def add_subcopy_query(self, query: dict[str, Any]) -> None: ...

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common import logs
+from nhi_common import logs, offering
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound, PermissionDenied
 from nhi_common.events import Event
 from nhi_common.paging import Page
@@ -436,7 +436,20 @@ class InterchangeService:
         return day
 
     def run_job(self, job_id: str) -> dict[str, Any]:
-        """Run a queued job to its end; its state says how it went."""
+        """Run a queued job to its end, beating its heartbeat; its state says how it went."""
+        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=self.clock())):
+            return self._run_job(job_id)
+
+    def fail_abandoned_jobs(self) -> list[str]:
+        """End failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
+        silent_since = self.clock() - dt.timedelta(seconds=offering.ABANDONED_AFTER)
+        with self.store.transaction() as records:
+            ended = records.fail_abandoned_jobs(silent_since, offering.ABANDONED_ERROR)
+        for job_id in ended:
+            log.warning("job %s: no heartbeat for two minutes; ended failed (interrupted)", job_id)
+        return ended
+
+    def _run_job(self, job_id: str) -> dict[str, Any]:
         job = self.get_job(job_id)
         self._update(job_id, state="running")
         try:
