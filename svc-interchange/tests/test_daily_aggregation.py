@@ -454,6 +454,8 @@ def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to
     assert ran["state"] == "succeeded"
     lost = service.start_job(kind="aggregation_import", parameters={}, business_date=DAY)["job_id"]  # never run
     alive = service.start_job(kind="subcopy_query_send", parameters={}, business_date=DAY)["job_id"]
+    waiting = service.start_job(kind="subcopy_query_send", parameters={}, business_date=DAY)["job_id"]
+    service.held.add(waiting)  # queued in this process behind a long job: alive, though it has not started
     assert service.fail_abandoned_jobs() == []  # queued a moment ago
     clock["now"] = DURING_DAY + dt.timedelta(minutes=10)
     with service.store.transaction() as records:
@@ -462,4 +464,5 @@ def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to
     failed = service.get_job(lost)
     assert failed["state"] == "failed" and failed["error"].startswith("interrupted: the process running it stopped")
     assert service.get_job(alive)["state"] == "running" and service.get_job(ran["job_id"])["state"] == "succeeded"
+    assert service.get_job(waiting)["state"] == "queued"
     assert service.fail_abandoned_jobs() == []

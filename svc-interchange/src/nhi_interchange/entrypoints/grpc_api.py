@@ -97,8 +97,15 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
             parameters=dict(request.parameters),
             business_date=_business_date(request.context.business_date),
         )
-        self.jobs.submit(self.service.run_job, job["job_id"])
+        self.service.held.add(job["job_id"])
+        self.jobs.submit(self._run_job, job["job_id"])
         return _job(job)
+
+    def _run_job(self, job_id: str) -> None:
+        try:
+            self.service.run_job(job_id)
+        finally:
+            self.service.held.discard(job_id)
 
     @rpc.translated
     def GetJob(self, request, context):

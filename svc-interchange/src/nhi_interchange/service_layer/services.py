@@ -106,6 +106,8 @@ class InterchangeService:
         self.insurer_number = insurer_number
         self.business_date = business_date
         self.clock = clock
+        # The jobs this process has queued to run or is running (the servicer's queue runs one at a time): alive.
+        self.held: set[str] = set()
 
     def record_qualification_event(self, event: Event) -> bool:
         """Keep the change as pending for the aggregation link; False when it was seen before or is not aggregated."""
@@ -441,9 +443,13 @@ class InterchangeService:
             return self._run_job(job_id)
 
     def fail_abandoned_jobs(self) -> list[str]:
-        """End failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
-        silent_since = self.clock() - dt.timedelta(seconds=offering.ABANDONED_AFTER)
+        """Beat the heartbeat of the jobs this process holds (a job waits in its queue behind a long one), then end
+        failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
+        now = self.clock()
+        silent_since = now - dt.timedelta(seconds=offering.ABANDONED_AFTER)
         with self.store.transaction() as records:
+            for job_id in list(self.held):
+                records.update_job(job_id, heartbeat_at=now)
             ended = records.fail_abandoned_jobs(silent_since, offering.ABANDONED_ERROR)
         for job_id in ended:
             log.warning("job %s: no heartbeat for two minutes; ended failed (interrupted)", job_id)
