@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 from nhi_common.bus import Bus, BusRuntime
-from nhi_devtools.natsserver import EmbeddedNats
 
 
 @pytest.fixture()
-def bus(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
+def bus(nats_server):
     runtime = BusRuntime()
-    bus = Bus(server.url, "test")
+    bus = Bus(nats_server.url, "test")
     runtime.call(bus.connect())
     yield runtime, bus
     runtime.call(bus.close())
     runtime.stop()
-    server.stop()

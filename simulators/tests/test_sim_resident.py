@@ -9,18 +9,10 @@ import re
 import nats
 import pytest
 
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_simulators import cli, mynumber
 from nhi_simulators.resident import Registry, UnknownResident
 
 KATAKANA = re.compile(r"^[\u30A1-\u30F6\u30FB\u30FC\u3000]+$")
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 def read_all(url: str) -> list:

@@ -9,15 +9,7 @@ import json
 import nats
 import pytest
 
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_simulators import cli, resident_cases
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 def published(url: str) -> list[dict]:

@@ -13,15 +13,7 @@ import pytest
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2 as pb
 from nhi.documents.v1 import documents_pb2_grpc
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_documents import bootstrap
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 async def _fetch_issued(url: str, timeout: float = 15) -> list:

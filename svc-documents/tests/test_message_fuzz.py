@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_devtools import message_fuzz, testing
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_documents import bootstrap
 from nhi_documents.adapters.store import metadata
 from nhi_documents.entrypoints import jobs_worker
@@ -64,13 +63,6 @@ def fake_qualification(fake_qualification):
     server.start()
     yield servicer, f"127.0.0.1:{port}"
     server.stop(0).wait()
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -18,20 +18,12 @@ from nhi.integration.v1 import integration_pb2_grpc
 from nhi_common import config, paging, rpc
 from nhi_common.events import Event
 from nhi_devtools import message_fuzz, testing
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
 from nhi_integration.domain.resident import masked_payload
 from nhi_integration.settings import Settings
 
 SUBJECT = "resident.v1.changes"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

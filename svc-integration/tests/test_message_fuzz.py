@@ -21,7 +21,6 @@ from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import config
 from nhi_devtools import message_fuzz
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_integration import bootstrap
 from nhi_integration.adapters.tables import PLUMBING
 from nhi_integration.domain.inconsistency import COLUMNS
@@ -184,13 +183,6 @@ def fake():
     server.start()
     yield servicer, f"127.0.0.1:{port}"
     server.stop(0).wait()
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 from nhi_common import config
 from nhi_common.paging import Page
 from nhi_devtools import message_fuzz, testing
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_interchange import bootstrap
 from nhi_interchange.entrypoints.handlers import QUALIFICATION_DURABLE, QUALIFICATION_STREAM
 from nhi_interchange.settings import Settings
@@ -45,13 +44,6 @@ TYPES = ("acquired", "lost", "changed")
 def database(request, tmp_path):
     with testing.database(request.param, tmp_path, "interchange") as found:
         yield found
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

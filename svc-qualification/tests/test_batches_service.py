@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from clients import Batches
 
 from nhi_common.plumbing import utcnow
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_qualification.adapters.repositories.periods import PeriodRepository
 from nhi_qualification.adapters.tables import (
     PLUMBING,
@@ -127,15 +126,8 @@ def batches(service):
 
 
 @pytest.fixture
-def nats(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker(batches, nats):
-    worker = Worker(batches.app, nats.url, chunk_size=2).start()
+def worker(batches, nats_server):
+    worker = Worker(batches.app, nats_server.url, chunk_size=2).start()
     batches.jobs = worker.jobs  # jobs now go through NATS to the worker
     yield worker
     worker.stop()

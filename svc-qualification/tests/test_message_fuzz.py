@@ -17,7 +17,6 @@ from records_steps import resident_move_in
 
 from nhi_common import config
 from nhi_devtools import message_fuzz, testing
-from nhi_devtools.natsserver import EmbeddedNats
 from nhi_qualification import bootstrap
 from nhi_qualification.adapters.tables import certificates
 from nhi_qualification.domain.commands import StartJob
@@ -43,13 +42,6 @@ BATCH = Actor("batch-01")
 def database(request, tmp_path):
     with testing.database(request.param, tmp_path, "qualification") as found:
         yield found
-
-
-@pytest.fixture
-def nats_server(tmp_path):
-    server = EmbeddedNats(tmp_path / "nats").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
