@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from concurrent import futures
 
 import grpc
 import pytest
@@ -231,13 +230,9 @@ def not_insured_error(person_id, business_date):
 @pytest.fixture
 def fake_qualification():
     """A real gRPC server on a free port running FakeQualification; yields (servicer, address)."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     servicer = FakeQualification()
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield servicer, f"127.0.0.1:{port}"
-    server.stop(0).wait()
+    with testing.grpc_server(servicer, qualification_pb2_grpc.add_QualificationServiceServicer_to_server) as address:
+        yield servicer, address
 
 
 @pytest.fixture(params=testing.backends())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from concurrent import futures
 
 import grpc
 import pytest
@@ -12,6 +11,7 @@ from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import rpc
 from nhi_common.errors import Category, DomainError, NotFound
+from nhi_devtools import testing
 from nhi_documents.adapters.clients import QualificationClient
 from nhi_documents.domain.certificate import NotInsured
 from nhi_documents.domain.model import CertificateDue, CertificatesDue, Reason
@@ -119,23 +119,20 @@ class _RenewalFacts(qualification_pb2_grpc.QualificationServiceServicer):
 def test_a_renewal_chunk_asks_its_facts_in_one_call_with_a_deadline_for_that_many_persons():
     """svc-qualification commits an audit row (a WAL flush) per GetRenewalFacts call: a chunk of 200 persons is one
     call, with the deadline of 50 persons four times over; 600 persons are calls of at most 250."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
     fake = _RenewalFacts()
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(fake, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = rpc.LazyChannel(f"127.0.0.1:{port}")
-    client = QualificationClient(channel, deadline=2)
-    try:
-        ask = {"day": D(2027, 8, 1), "operator_id": "batch:annual_renewal:batch-1", "burden_for_kinds": ()}
-        assert client.renewal_facts([f"{i:010d}" for i in range(200)], **ask) == {}
-        assert [count for count, _left in fake.calls] == [200]
-        assert 2 * 200 / 50 - 1 < fake.calls[0][1] < 2 * 200 / 50 + 0.5
-        fake.calls.clear()
-        client.renewal_facts([f"{i:010d}" for i in range(600)], **ask)
-        assert [count for count, _left in fake.calls] == [250, 250, 100]
-        for (count, left), deadline in zip(fake.calls, (10, 10, 4), strict=True):
-            assert deadline - 1 < left < deadline + 0.5, (count, left)  # the server sees the client's deadline
-    finally:
-        channel.close()
-        server.stop(0).wait()
+    add = qualification_pb2_grpc.add_QualificationServiceServicer_to_server
+    with testing.grpc_server(fake, add, workers=2) as address:
+        channel = rpc.LazyChannel(address)
+        client = QualificationClient(channel, deadline=2)
+        try:
+            ask = {"day": D(2027, 8, 1), "operator_id": "batch:annual_renewal:batch-1", "burden_for_kinds": ()}
+            assert client.renewal_facts([f"{i:010d}" for i in range(200)], **ask) == {}
+            assert [count for count, _left in fake.calls] == [200]
+            assert 2 * 200 / 50 - 1 < fake.calls[0][1] < 2 * 200 / 50 + 0.5
+            fake.calls.clear()
+            client.renewal_facts([f"{i:010d}" for i in range(600)], **ask)
+            assert [count for count, _left in fake.calls] == [250, 250, 100]
+            for (count, left), deadline in zip(fake.calls, (10, 10, 4), strict=True):
+                assert deadline - 1 < left < deadline + 0.5, (count, left)  # the server sees the client's deadline
+        finally:
+            channel.close()

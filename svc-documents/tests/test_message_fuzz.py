@@ -10,9 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
-from concurrent import futures
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -56,13 +54,9 @@ def listing_insured(fake_class):
 
 @pytest.fixture
 def fake_qualification(fake_qualification):
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     servicer = listing_insured(type(fake_qualification[0]))
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield servicer, f"127.0.0.1:{port}"
-    server.stop(0).wait()
+    with testing.grpc_server(servicer, qualification_pb2_grpc.add_QualificationServiceServicer_to_server) as address:
+        yield servicer, address
 
 
 @pytest.fixture

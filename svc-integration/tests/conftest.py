@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from concurrent import futures
 
 import grpc
 import pytest
@@ -122,10 +121,6 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 @pytest.fixture
 def fake_qualification():
     """A real gRPC server on a free port running FakeQualification; yields (servicer, address)."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     servicer = FakeQualification()
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield servicer, f"127.0.0.1:{port}"
-    server.stop(0).wait()
+    with testing.grpc_server(servicer, qualification_pb2_grpc.add_QualificationServiceServicer_to_server) as address:
+        yield servicer, address

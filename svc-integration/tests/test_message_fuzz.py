@@ -11,7 +11,6 @@ import copy
 import logging
 import random
 import threading
-from concurrent import futures
 
 import grpc
 import pytest
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
 from nhi_common import config
-from nhi_devtools import message_fuzz
+from nhi_devtools import message_fuzz, testing
 from nhi_integration import bootstrap
 from nhi_integration.adapters.tables import PLUMBING
 from nhi_integration.domain.inconsistency import COLUMNS
@@ -176,13 +175,9 @@ class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
 
 @pytest.fixture
 def fake():
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     servicer = FakeQualification()
-    qualification_pb2_grpc.add_QualificationServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield servicer, f"127.0.0.1:{port}"
-    server.stop(0).wait()
+    with testing.grpc_server(servicer, qualification_pb2_grpc.add_QualificationServiceServicer_to_server) as address:
+        yield servicer, address
 
 
 @pytest.fixture

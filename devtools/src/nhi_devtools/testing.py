@@ -13,7 +13,9 @@ import pathlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent import futures
 
+import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -66,3 +68,19 @@ def eventually(predicate: Callable[[], object], timeout: float = 15, what: str =
             return
         time.sleep(0.05)
     raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+@contextlib.contextmanager
+def grpc_server(
+    servicer: object, add_to_server: Callable[[object, grpc.Server], None], workers: int = 4
+) -> Iterator[str]:
+    """A real gRPC server on a free local port serving `servicer` (registered by the generated `add_..._to_server`),
+    for a test's fake of another service; yields its address and stops it after."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
+    add_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(0).wait()
