@@ -523,7 +523,7 @@ class BatchConsumer(PullConsumer):
     async def _handle_fetched(self, loop: asyncio.AbstractEventLoop, messages: list) -> None:
         from opentelemetry import trace
 
-        readable, events, contexts = [], [], []
+        readable, events, carried = [], [], []
         for msg in messages:
             headers = dict(msg.headers or {})
             try:
@@ -534,14 +534,17 @@ class BatchConsumer(PullConsumer):
                 continue
             readable.append(msg)
             events.append(event)
-            contexts.append(telemetry.extract(headers))
+            carried.append(headers)
         if not events:
             return
 
         def work() -> list[Any]:
-            links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in contexts[1:]]
+            links = [trace.Link(telemetry.remote_span_context(h)) for h in carried[1:]]
             with telemetry.tracer(__name__).start_as_current_span(
-                f"{self.subject} process", context=contexts[0], kind=trace.SpanKind.CONSUMER, links=links
+                f"{self.subject} process",
+                context=telemetry.extract(carried[0]),
+                kind=trace.SpanKind.CONSUMER,
+                links=links,
             ) as span:
                 span.set_attribute("messaging.system", "nats")
                 span.set_attribute("messaging.destination.name", self.subject)
