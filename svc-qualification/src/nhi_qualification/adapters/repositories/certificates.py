@@ -122,7 +122,7 @@ class CertificateRepository:
         result = self.conn.execute(
             sa.update(certificates)
             .where(
-                certificates.c.person_id.in_(ids),
+                db.one_of(self.conn, certificates.c.person_id, ids),
                 certificates.c.state == "issued",
                 certificates.c.kind.in_(list(kinds)),
                 certificates.c.collect == sa.false(),

@@ -151,7 +151,9 @@ class PeriodRepository:
         ids = list(person_ids)
         if not ids:
             return set()
-        query = sa.select(periods.c.person_id).where(periods.c.person_id.in_(ids), *covering(day, known_at))
+        query = sa.select(periods.c.person_id).where(
+            db.one_of(self.conn, periods.c.person_id, ids), *covering(day, known_at)
+        )
         return set(self.conn.execute(query).scalars())
 
     def history(self, person_id: str) -> list[Period]:

@@ -127,12 +127,12 @@ class PersonRepository:
         self._rows[person_id] = row
 
     def missing(self, person_ids: Iterable[str]) -> list[str]:
-        """Which of `person_ids` name no person, in order: one statement per 1,000 ids."""
+        """Which of `person_ids` name no person, in order: one statement (on SQLite one per 1,000 ids)."""
         wanted = list(dict.fromkeys(person_ids))
         known: set[str] = set()
-        for start in range(0, len(wanted), 1000):
-            chunk = wanted[start : start + 1000]
-            known.update(self.conn.scalars(sa.select(persons.c.person_id).where(persons.c.person_id.in_(chunk))))
+        for chunk in db.id_slices(self.conn, wanted, 1000):
+            chosen = db.one_of(self.conn, persons.c.person_id, chunk)
+            known.update(self.conn.scalars(sa.select(persons.c.person_id).where(chosen)))
         return [p for p in wanted if p not in known]
 
     def members(self, household_id: str) -> list:
@@ -152,13 +152,12 @@ class PersonRepository:
         return list(found)
 
     def members_of(self, household_ids: list[str]) -> dict[str, list]:
-        """`members` of several households in one statement per 1,000 households."""
+        """`members` of several households in one statement (on SQLite one per 1,000 households)."""
         found: dict[str, list] = {h: [] for h in household_ids}
-        for start in range(0, len(household_ids), 1000):
-            part = household_ids[start : start + 1000]
+        for part in db.id_slices(self.conn, household_ids, 1000):
             query = (
                 sa.select(persons)
-                .where(persons.c.household_id.in_(part))
+                .where(db.one_of(self.conn, persons.c.household_id, part))
                 .order_by(persons.c.household_id, persons.c.listing_order, persons.c.person_id)
             )
             for row in self.conn.execute(query):

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nhi_common import db
+
 from ...domain.special_statuses import StatusPeriod
 from .. import bulk, rows
 from ..tables import dv_releases, status_periods
@@ -73,7 +75,9 @@ class StatusRepository:
             return {}
         query = (
             sa.select(status_periods)
-            .where(status_periods.c.person_id.in_(person_ids), status_periods.c.superseded_at.is_(None))
+            .where(
+                db.one_of(self.conn, status_periods.c.person_id, person_ids), status_periods.c.superseded_at.is_(None)
+            )
             .order_by(status_periods.c.person_id, status_periods.c.start)
         )
         out: dict[str, list] = {}
@@ -91,7 +95,7 @@ class StatusRepository:
                 p for p in person_ids if any(s.kind == "dv_support" and s.active_on(day) for _id, s in self._current[p])
             }
         query = sa.select(status_periods.c.person_id).where(
-            status_periods.c.person_id.in_(person_ids), active(day, "dv_support")
+            db.one_of(self.conn, status_periods.c.person_id, person_ids), active(day, "dv_support")
         )
         return set(self.conn.scalars(query))
 
