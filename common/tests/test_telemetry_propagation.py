@@ -7,6 +7,7 @@ import random
 
 import pytest
 from opentelemetry import baggage, context, propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import DefaultGetter, DefaultSetter, TextMapPropagator
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
@@ -125,8 +126,10 @@ class _Custom(TextMapPropagator):
     def extract(self, carrier, context=None, getter=DefaultGetter()):
         found = getter.get(carrier, "x-custom")
         if not found:
-            return context or context_api_empty()
-        span_context = SpanContext(int(found[0], 16), int(SPAN, 16), is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
+            return context or Context()
+        span_context = SpanContext(
+            int(found[0], 16), int(SPAN, 16), is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED)
+        )
         return trace.set_span_in_context(NonRecordingSpan(span_context), context)
 
     def inject(self, carrier, context=None, setter=DefaultSetter()):
@@ -137,10 +140,6 @@ class _Custom(TextMapPropagator):
     @property
     def fields(self):
         return {"x-custom"}
-
-
-def context_api_empty():
-    return context.Context()
 
 
 def test_another_propagator_configured_is_used_instead(tracer):
