@@ -49,6 +49,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, all cores (/proc/stat; iowait counts as idle)."""
+    ticks = [int(v) for v in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
 def _pg_ports(pids: dict[str, int]) -> dict[int, str]:
     """The local TCP port -> the process name of each connection these processes hold to PostgreSQL (5432)."""
     owner_of: dict[str, str] = {}
@@ -449,8 +456,11 @@ class Bench:
         return pids | {f"worker-{number}": worker.pid for number, worker in enumerate(self.workers)}
 
     def cpu(self) -> dict[str, float]:
-        """CPU seconds (user + system) used so far by each of `pids`."""
-        return {name: _cpu_seconds(pid) for name, pid in self.pids().items()}
+        """CPU seconds (user + system) used so far by each of `pids`, and by the embedded NATS server (`nats`)."""
+        used = {name: _cpu_seconds(pid) for name, pid in self.pids().items()}
+        if self.suite.nats is not None and self.suite.nats.process is not None:
+            used["nats"] = _cpu_seconds(self.suite.nats.process.pid)
+        return used
 
     def renewal(self, workers: int) -> dict[str, float]:
         import sqlalchemy as sa
@@ -461,6 +471,7 @@ class Bench:
         try:
             backends.sample(self.pids())
             cpu_before = self.cpu()
+            machine_before = _machine_seconds()
             analyzed_before = self.autoanalyze.analyzed
             started = time.perf_counter()
             answer = self.http.post(
@@ -489,6 +500,7 @@ class Bench:
                 backends.sample(self.pids())
                 time.sleep(0.25)
             seconds = time.perf_counter() - started
+            machine = [now - before for now, before in zip(_machine_seconds(), machine_before, strict=True)]
             cpu = {name: used - cpu_before.get(name, 0.0) for name, used in self.cpu().items()}
             cpu |= {f"pg:{name}": used for name, used in backends.cpu().items()}
         finally:
@@ -507,6 +519,7 @@ class Bench:
             "seconds": seconds,
             "phases": phases,
             "cpu": cpu,
+            "machine": {"busy": machine[0], "idle": machine[1]},
             "waits": backends.samples,
             "analyzed": self.autoanalyze.analyzed - analyzed_before if self.autoanalyze.needed else None,
         }
@@ -553,6 +566,13 @@ def _renewals(bench: Bench, worker_counts: list[int]) -> dict[int, dict]:
             f" {result['seconds'] - phases.get('chunks_done', result['seconds']):.1f}s;"
             f" CPU seconds: {', '.join(f'{name} {used:.1f}' for name, used in sorted(result['cpu'].items()))}"
             f"; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        busy, idle = result["machine"]["busy"], result["machine"]["idle"]
+        print(
+            f"    the machine: {busy:.1f} CPU seconds busy, {idle:.1f} idle ({busy / (busy + idle):.0%} busy);"
+            f" not charged to the processes above: {busy - sum(result['cpu'].values()):.1f}"
+            " (the kernel's work for the loopback traffic and the disk, PostgreSQL's own processes, anything else)",
             flush=True,
         )
         waits = "; ".join(
