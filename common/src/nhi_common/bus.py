@@ -22,7 +22,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 
-from . import logs, telemetry
+from . import logs, nats_quick, telemetry
 from .event_fields import BadField
 from .events import Event
 
@@ -139,6 +139,7 @@ class Bus:
                 log.warning("NATS not reachable at %s (%s); retrying", self.url, type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
+        nats_quick.install_header_parser(self.nc)
         self.js = self.nc.jetstream(timeout=5)
         self.streams = streams
         await ensure_streams(self.js, streams)
@@ -326,7 +327,9 @@ class PullConsumer:
             filter_subject=None if self.subjects else self.subject,
             filter_subjects=list(self.subjects) or None,
         )
-        return await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
+        sub = await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
+        nats_quick.quick_next_msg(sub._sub)  # noqa: SLF001 - a fetch takes the messages queued without a task each
+        return sub
 
     async def run(self) -> None:
         """Consume until cancelled; re-create the subscription after any NATS trouble (e.g. a restart).
