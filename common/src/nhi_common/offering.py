@@ -92,6 +92,7 @@ def sweep_interval(stall_seconds: float) -> float:
 # A job run in a thread of its service beats this often; one silent for ABANDONED_AFTER is taken as abandoned.
 HEARTBEAT_SECONDS = 30.0
 ABANDONED_AFTER = 120.0
+JOIN_SECONDS = 10.0  # how long leaving a heartbeat's block waits for a beat under way (the database slow)
 ABANDONED_ERROR = "interrupted: the process running it stopped (no heartbeat for two minutes); start the job again"
 
 
@@ -116,3 +117,6 @@ def heartbeat(beat: Callable[[], None], *, every: float = HEARTBEAT_SECONDS) -> 
         yield
     finally:
         stop.set()
+        # The first beat is made even when the block was shorter than the thread's start, and none comes after the
+        # block: a job that ended has beaten at least once, and its row is not written again once it is left.
+        thread.join(timeout=JOIN_SECONDS)
