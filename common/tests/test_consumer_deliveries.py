@@ -364,3 +364,69 @@ def test_a_work_queue_holds_a_message_until_it_is_acked_and_a_sweeper_sees_what_
     stopped_at = len(swept)
     time.sleep(0.4)
     assert len(swept) <= stopped_at + 1 and set(swept) == {1}
+
+
+def _publish_events(runtime, nats_bus, subject: str, n: int) -> None:
+    async def go():
+        for i in range(n):
+            event = Event.new(source="urn:test", type="t.v1", subject=str(i), data={"n": i})
+            await nats_bus.publish(subject, event)
+
+    runtime.call(go(), timeout=120)
+
+
+def test_a_batch_larger_than_the_servers_default_pending_limit_comes_whole(bus):
+    """A consumer may hold its batch and the one asked ahead unacknowledged: fetches of 1,500 bring 1,500 (at the
+    server's default limit of 1,000 they brought at most 1,000, after waiting out their timeout)."""
+    runtime, nats_bus = bus
+    _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 4500)
+    sizes: list[int] = []
+
+    def handle(events: list[Event]) -> list[None]:
+        sizes.append(len(events))
+        return [None] * len(events)
+
+    consumer = BatchConsumer(
+        nats_bus,
+        stream="NHI_EVENTS",
+        durable="large-batches",
+        subject="nhi.v1.document.issued",
+        handle_batch=handle,
+        batch=1500,
+    )
+    runtime.submit(consumer.run())
+    assert wait_until(lambda: consumer.processed == 4500)
+    consumer.stop()
+    info = runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "large-batches"))
+    assert info.config.max_ack_pending == 3000
+    assert max(sizes) == 1500
+
+
+def test_a_durable_made_with_a_smaller_pending_limit_is_raised_to_what_its_batch_needs(bus):
+    runtime, nats_bus = bus
+    from nats.js import api
+
+    made = api.ConsumerConfig(
+        name="older",
+        durable_name="older",
+        ack_policy=api.AckPolicy.EXPLICIT,
+        filter_subject="nhi.v1.document.issued",
+        max_ack_pending=100,
+    )
+    runtime.call(nats_bus.js.add_consumer("NHI_EVENTS", config=made))
+    got: list[int] = []
+
+    def handle(events: list[Event]) -> list[None]:
+        got.extend(e.data["n"] for e in events)
+        return [None] * len(events)
+
+    consumer = BatchConsumer(
+        nats_bus, stream="NHI_EVENTS", durable="older", subject="nhi.v1.document.issued", handle_batch=handle, batch=800
+    )
+    runtime.submit(consumer.run())
+    _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 10)
+    assert wait_until(lambda: consumer.processed == 10)
+    consumer.stop()
+    info = runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "older"))
+    assert info.config.max_ack_pending == 1600
+    assert sorted(got) == list(range(10))

@@ -61,6 +61,7 @@ STREAMS = (
     StreamSpec("NHI_DEAD", ("nhi.dead.v1.>",), max_age=_days("NHI_DEAD_LETTER_RETENTION_DAYS", 90)),
 )
 DEAD_SUBJECT_PREFIX = "nhi.dead.v1."
+DEFAULT_MAX_ACK_PENDING = 1000  # nats-server's, for a consumer created without one
 DEAD_REASON_HEADER = "Nhi-Dead-Reason"
 DEAD_SUBJECT_HEADER = "Nhi-Dead-Subject"  # the subject the message was taken from: where a replay sends it
 RETRY_MAX_DELAY = 30.0
@@ -319,16 +320,35 @@ class PullConsumer:
         self._stopping = False
         self.fetch_ahead = False
 
-    async def _subscribe(self):
-        config = api.ConsumerConfig(
+    @property
+    def max_ack_pending(self) -> int:
+        """Messages the server lets this consumer hold unacknowledged: the fetch being handled and the one asked
+        ahead, never below the server's default. At the default alone, a fetch asked ahead of a batch of more than
+        half of it got nothing until the batch was acknowledged, and a fetch larger than it waited out its timeout
+        every time for the messages the server would not send."""
+        return max(DEFAULT_MAX_ACK_PENDING, 2 * self.batch)
+
+    def _config(self) -> api.ConsumerConfig:
+        return api.ConsumerConfig(
             ack_policy=api.AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
             max_deliver=self.max_deliver,
+            max_ack_pending=self.max_ack_pending,
             filter_subject=None if self.subjects else self.subject,
             filter_subjects=list(self.subjects) or None,
         )
-        sub = await self.bus.js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=config)
+
+    async def _subscribe(self):
+        js = self.bus.js
+        sub = await js.pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=self._config())
         nats_quick.quick_next_msg(sub._sub)  # noqa: SLF001 - a fetch takes the messages queued without a task each
+        # A durable made by an earlier release (or with a smaller batch) keeps its limit until told otherwise.
+        held = (await js.consumer_info(self.stream, self.durable)).config.max_ack_pending
+        if held is not None and 0 < held < self.max_ack_pending:
+            config = self._config()
+            config.name = config.durable_name = self.durable
+            await js.add_consumer(self.stream, config=config)  # the server updates a durable of that name
+            log.info("consumer %s: max_ack_pending %d -> %d", self.durable, held, self.max_ack_pending)
         return sub
 
     async def run(self) -> None:

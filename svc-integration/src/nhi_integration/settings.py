@@ -39,7 +39,7 @@ class Settings:
     )
     resident_batch: int = setting(
         "INTEGRATION_RESIDENT_BATCH",
-        "500",
+        "1000",
         "resident changes taken from NATS and applied together, in one transaction and one call to svc-qualification",
     )
     outbound_batch: int = setting(

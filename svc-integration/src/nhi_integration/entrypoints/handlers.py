@@ -16,7 +16,7 @@ class ResidentBatchConsumer(BatchConsumer):
     and acknowledged; anything raised (svc-qualification unavailable) is delivered again, and a change waiting for
     an earlier one of its person's sequence comes again after a second."""
 
-    def __init__(self, bus, service: IntegrationService, *, batch: int = 500) -> None:
+    def __init__(self, bus, service: IntegrationService, *, batch: int = 1000) -> None:
         super().__init__(
             bus,
             stream=RESIDENT_STREAM,
