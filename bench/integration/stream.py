@@ -107,9 +107,13 @@ def publish(nats_url: str, subject: str, changes: list[dict]) -> float:
     return asyncio.run(go())
 
 
-def raw_consume(nats_url: str, changes: list[dict]) -> tuple[float, float]:
-    """(publish seconds, consume seconds) of the same messages on a scratch stream read by one pull consumer."""
+def raw_consume(nats_url: str, changes: list[dict]) -> tuple[float, float, float]:
+    """(publish seconds, consume seconds, consume seconds with the suite's shortcuts) of the same messages on a
+    scratch stream, read by one pull consumer with nats-py as it comes, then by another with nhi_common.nats_quick
+    installed (the fetch and header parsing every consumer of the suite uses)."""
     import nats
+
+    from nhi_common import nats_quick
 
     async def setup() -> None:
         nc = await nats.connect(nats_url)
@@ -124,10 +128,14 @@ def raw_consume(nats_url: str, changes: list[dict]) -> tuple[float, float]:
     asyncio.run(setup())
     published = publish(nats_url, "benchraw.changes", changes)
 
-    async def consume() -> float:
+    async def consume(quick: bool) -> float:
         nc = await nats.connect(nats_url)
         js = nc.jetstream()
-        sub = await js.pull_subscribe("benchraw.changes", durable="bench-raw", stream="BENCHRAW")
+        durable = "bench-raw-quick" if quick else "bench-raw"
+        sub = await js.pull_subscribe("benchraw.changes", durable=durable, stream="BENCHRAW")
+        if quick:
+            nats_quick.install_header_parser(nc)
+            nats_quick.quick_next_msg(sub._sub)  # noqa: SLF001
         seen = 0
         started = time.perf_counter()
         while seen < len(changes):
@@ -136,11 +144,13 @@ def raw_consume(nats_url: str, changes: list[dict]) -> tuple[float, float]:
                 await message.ack()
                 seen += 1
         seconds = time.perf_counter() - started
-        await js.delete_stream("BENCHRAW")
+        if quick:
+            await js.delete_stream("BENCHRAW")
         await nc.close()
         return seconds
 
-    return published, asyncio.run(consume())
+    plain = asyncio.run(consume(False))
+    return published, plain, asyncio.run(consume(True))
 
 
 def count(engine: sa.Engine, sql: str) -> int:
@@ -258,7 +268,7 @@ def main() -> None:
         committed = f"SELECT count(*) FROM \"{schema}\".received_changes WHERE change_kind = '{args.kind}'"
         time.sleep(5)  # let the joins' events drain out of the way
 
-        raw_pub, raw = raw_consume(nats_url, births)
+        raw_pub, raw, raw_quick = raw_consume(nats_url, births)
 
         started = time.perf_counter()
         e2e_pub = publish(nats_url, "resident.v1.changes", births)
@@ -279,12 +289,14 @@ def main() -> None:
     n = args.changes
     e2e = at_outbound - started
     print(f"changes {n:,d} ({args.kind} in {args.households:,d} NHI households), message body {sample} bytes")
-    print(f"raw JetStream consume     {raw:7.2f}s  {n / raw:>9,.0f}/s   (publish {raw_pub:.2f}s)")
+    print(f"raw JetStream consume     {raw:7.2f}s  {n / raw:>9,.0f}/s   (publish {raw_pub:.2f}s; nats-py's fetch)")
+    print(f"  with the suite's fetch  {raw_quick:7.2f}s  {n / raw_quick:>9,.0f}/s   (nhi_common.nats_quick)")
     print(f"end to end (to outbound)  {e2e:7.2f}s  {n / e2e:>9,.0f}/s   (publish {e2e_pub:.2f}s)")
     print(
         f"  of which committed by svc-qualification at {at_commit - started:.2f}s ({n / (at_commit - started):,.0f}/s)"
     )
     print(f"ratio end to end / raw    {raw / e2e:7.3f}x  (target >= 0.25x)")
+    print(f"  against the suite's fetch {raw_quick / e2e:5.3f}x")
 
 
 if __name__ == "__main__":
