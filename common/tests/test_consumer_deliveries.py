@@ -430,3 +430,34 @@ def test_a_durable_made_with_a_smaller_pending_limit_is_raised_to_what_its_batch
     info = runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "older"))
     assert info.config.max_ack_pending == 1600
     assert sorted(got) == list(range(10))
+
+
+def test_a_durable_whose_update_the_server_refuses_is_consumed_with_its_old_limit(bus):
+    """A durable the server will not update (its ack policy cannot change) still has its messages handled: the
+    higher pending limit is given up, not the consumer."""
+    runtime, nats_bus = bus
+    from nats.js import api
+
+    made = api.ConsumerConfig(
+        name="fixed",
+        durable_name="fixed",
+        ack_policy=api.AckPolicy.ALL,
+        filter_subject="nhi.v1.document.issued",
+        max_ack_pending=100,
+    )
+    runtime.call(nats_bus.js.add_consumer("NHI_EVENTS", config=made))
+    got: list[int] = []
+
+    def handle(events: list[Event]) -> list[None]:
+        got.extend(e.data["n"] for e in events)
+        return [None] * len(events)
+
+    consumer = BatchConsumer(
+        nats_bus, stream="NHI_EVENTS", durable="fixed", subject="nhi.v1.document.issued", handle_batch=handle, batch=800
+    )
+    runtime.submit(consumer.run())
+    _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 10)
+    assert wait_until(lambda: consumer.processed == 10, timeout=15)
+    consumer.stop()
+    assert sorted(got) == list(range(10))
+    assert runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "fixed")).config.max_ack_pending == 100

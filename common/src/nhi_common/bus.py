@@ -347,8 +347,12 @@ class PullConsumer:
         if held is not None and 0 < held < self.max_ack_pending:
             config = self._config()
             config.name = config.durable_name = self.durable
-            await js.add_consumer(self.stream, config=config)  # the server updates a durable of that name
-            log.info("consumer %s: max_ack_pending %d -> %d", self.durable, held, self.max_ack_pending)
+            try:
+                await js.add_consumer(self.stream, config=config)  # the server updates a durable of that name
+            except APIError as exc:  # an update it refuses: consume with the old limit rather than not at all
+                log.warning("consumer %s: max_ack_pending stays %d (%s)", self.durable, held, exc.description)
+            else:
+                log.info("consumer %s: max_ack_pending %d -> %d", self.durable, held, self.max_ack_pending)
         return sub
 
     async def run(self) -> None:
