@@ -193,3 +193,42 @@ def test_a_benchmark_killed_with_sigterm_runs_its_cleanup_and_exits_143(tmp_path
     assert done.read_text() == "yes"
     with pytest.raises(ProcessLookupError):
         os.kill(child_pid, 0)
+
+
+def test_a_suite_that_does_not_come_up_leaves_nothing_of_it_running(tmp_path):
+    """A service that exits on a bad setting fails the start, and the start stops what it had started (NATS, the
+    other services): a bench or a test that gets the error has no suite to stop and must not leave one behind."""
+    from nhi_devtools.suite import SERVICES, Suite
+
+    env = {f"{prefix}_DATABASE_URL": f"sqlite:///{tmp_path / (name + '.db')}" for name, _s, prefix in SERVICES}
+    env["INTEGRATION_RESIDENT_BATCH"] = "0"  # svc-integration refuses it and exits with 2
+    suite = Suite(var=tmp_path, gateway_port=free_port(), demo_households=0, documents_workers=0, extra_env=env)
+    spawned: list[subprocess.Popen] = []
+    spawn = suite._spawn  # noqa: SLF001
+
+    def spawn_and_keep(name: str, args: list[str]) -> None:
+        spawn(name, args)
+        spawned.append(suite.processes[name])
+
+    suite._spawn = spawn_and_keep  # noqa: SLF001
+    with pytest.raises(RuntimeError, match="integration exited with 2"):
+        suite.start(timeout=120)
+    assert len(spawned) >= 5  # the services and the gateway had been started
+    assert all(process.poll() is not None for process in spawned)
+    assert suite.nats is None and not suite.processes
+    assert _processes_naming(tmp_path) == []  # the embedded nats-server too
+
+
+def _processes_naming(path: pathlib.Path) -> list[int]:
+    """Live processes whose command line names `path`."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in command and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

@@ -198,7 +198,17 @@ class Suite:
             )
 
     def start(self, *, timeout: float = 90) -> None:
+        """Start NATS (unless one is given), every service and the gateway, and wait until the gateway is ready. A
+        suite that does not come up (a service exits on a bad setting, the wait runs out) is stopped before the error
+        is raised: nothing of it is left running for a caller that has no suite to stop."""
         self.lock()
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> None:
         self.check_ports()
         (self.var / "log").mkdir(exist_ok=True)
         if not self.nats_url:
