@@ -402,14 +402,15 @@ def test_a_batch_larger_than_the_servers_default_pending_limit_comes_whole(bus):
     assert max(sizes) == 1500
 
 
-def test_a_durable_made_with_a_smaller_pending_limit_is_raised_to_what_its_batch_needs(bus):
-    runtime, nats_bus = bus
+def _consume_ten_from_a_durable_made_before(runtime, nats_bus, name: str, ack_policy) -> tuple[list[int], int]:
+    """A durable made with a pending limit of 100, then a batch consumer of 800 on it, ten events published: the
+    events' numbers handled, and the durable's pending limit afterwards."""
     from nats.js import api
 
     made = api.ConsumerConfig(
-        name="older",
-        durable_name="older",
-        ack_policy=api.AckPolicy.EXPLICIT,
+        name=name,
+        durable_name=name,
+        ack_policy=ack_policy,
         filter_subject="nhi.v1.document.issued",
         max_ack_pending=100,
     )
@@ -421,43 +422,28 @@ def test_a_durable_made_with_a_smaller_pending_limit_is_raised_to_what_its_batch
         return [None] * len(events)
 
     consumer = BatchConsumer(
-        nats_bus, stream="NHI_EVENTS", durable="older", subject="nhi.v1.document.issued", handle_batch=handle, batch=800
+        nats_bus, stream="NHI_EVENTS", durable=name, subject="nhi.v1.document.issued", handle_batch=handle, batch=800
     )
     runtime.submit(consumer.run())
     _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 10)
-    assert wait_until(lambda: consumer.processed == 10)
+    wait_until(lambda: consumer.processed == 10, timeout=15)
     consumer.stop()
-    info = runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "older"))
-    assert info.config.max_ack_pending == 1600
-    assert sorted(got) == list(range(10))
+    return sorted(got), runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", name)).config.max_ack_pending
+
+
+def test_a_durable_made_with_a_smaller_pending_limit_is_raised_to_what_its_batch_needs(bus):
+    from nats.js import api
+
+    got, limit = _consume_ten_from_a_durable_made_before(*bus, "older", api.AckPolicy.EXPLICIT)
+    assert got == list(range(10))
+    assert limit == 1600
 
 
 def test_a_durable_whose_update_the_server_refuses_is_consumed_with_its_old_limit(bus):
     """A durable the server will not update (its ack policy cannot change) still has its messages handled: the
     higher pending limit is given up, not the consumer."""
-    runtime, nats_bus = bus
     from nats.js import api
 
-    made = api.ConsumerConfig(
-        name="fixed",
-        durable_name="fixed",
-        ack_policy=api.AckPolicy.ALL,
-        filter_subject="nhi.v1.document.issued",
-        max_ack_pending=100,
-    )
-    runtime.call(nats_bus.js.add_consumer("NHI_EVENTS", config=made))
-    got: list[int] = []
-
-    def handle(events: list[Event]) -> list[None]:
-        got.extend(e.data["n"] for e in events)
-        return [None] * len(events)
-
-    consumer = BatchConsumer(
-        nats_bus, stream="NHI_EVENTS", durable="fixed", subject="nhi.v1.document.issued", handle_batch=handle, batch=800
-    )
-    runtime.submit(consumer.run())
-    _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 10)
-    assert wait_until(lambda: consumer.processed == 10, timeout=15)
-    consumer.stop()
-    assert sorted(got) == list(range(10))
-    assert runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "fixed")).config.max_ack_pending == 100
+    got, limit = _consume_ten_from_a_durable_made_before(*bus, "fixed", api.AckPolicy.ALL)
+    assert got == list(range(10))
+    assert limit == 100
