@@ -366,13 +366,41 @@ def test_a_work_queue_holds_a_message_until_it_is_acked_and_a_sweeper_sees_what_
     assert len(swept) <= stopped_at + 1 and set(swept) == {1}
 
 
-def _publish_events(runtime, nats_bus, subject: str, n: int) -> None:
+def _publish_events(runtime, nats_bus, subject: str, n: int) -> list[Event]:
+    """n events numbered 0 to n-1 (data n; a CloudEvents subject in kanji, a header value that is not ASCII)."""
+    events = [Event.new(source="urn:test", type="t.v1", subject=f"氏名{i}", data={"n": i}) for i in range(n)]
+
     async def go():
-        for i in range(n):
-            event = Event.new(source="urn:test", type="t.v1", subject=str(i), data={"n": i})
+        for event in events:
             await nats_bus.publish(subject, event)
 
     runtime.call(go(), timeout=120)
+    return events
+
+
+def test_a_batch_consumer_hands_over_each_event_once_with_its_headers(bus):
+    """Fetches of 250 through nhi_common.nats_quick's fetch and header parser: each event once, in order, with the
+    id and subject its headers carried."""
+    runtime, nats_bus = bus
+    got: list[Event] = []
+
+    def handle(events: list[Event]) -> list[None]:
+        got.extend(events)
+        return [None] * len(events)
+
+    sent = _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 600)
+    consumer = BatchConsumer(
+        nats_bus,
+        stream="NHI_EVENTS",
+        durable="quick-batch",
+        subject="nhi.v1.document.issued",
+        handle_batch=handle,
+        batch=250,
+    )
+    runtime.submit(consumer.run())
+    wait_until(lambda: consumer.processed == 600)
+    consumer.stop()
+    assert [(e.id, e.subject, e.data["n"]) for e in got] == [(e.id, e.subject, e.data["n"]) for e in sent]
 
 
 def test_a_batch_larger_than_the_servers_default_pending_limit_comes_whole(bus):

@@ -7,7 +7,6 @@ import asyncio
 import pathlib
 import random
 import re
-import time
 
 import nats
 import pytest
@@ -15,8 +14,6 @@ from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from nhi_common import nats_quick
-from nhi_common.bus import BatchConsumer
-from nhi_common.events import Event
 
 PYPROJECT = pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"
 
@@ -118,34 +115,3 @@ def test_a_fetch_brings_every_message_in_order_once_and_times_out_when_there_is_
     assert pending_bytes == 0  # the subscription's accounting of queued bytes kept
     assert timed_out
     assert late == [620]
-
-
-def test_a_batch_consumer_hands_over_each_event_once_with_its_headers(bus):
-    runtime, nats_bus = bus
-    got: list[Event] = []
-
-    def handle(events: list[Event]) -> list[None]:
-        got.extend(events)
-        return [None] * len(events)
-
-    sent = [Event.new(source="urn:test", type="t.v1", subject=f"氏名{n}", data={"n": n}) for n in range(600)]
-
-    async def publish_all():
-        for event in sent:
-            await nats_bus.publish("nhi.v1.document.issued", event)
-
-    runtime.call(publish_all())
-    consumer = BatchConsumer(
-        nats_bus,
-        stream="NHI_EVENTS",
-        durable="quick-batch",
-        subject="nhi.v1.document.issued",
-        handle_batch=handle,
-        batch=250,
-    )
-    runtime.submit(consumer.run())
-    deadline = time.monotonic() + 30
-    while consumer.processed < 600 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    consumer.stop()
-    assert [(e.id, e.subject, e.data["n"]) for e in got] == [(e.id, e.subject, e.data["n"]) for e in sent]

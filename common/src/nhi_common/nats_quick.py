@@ -17,11 +17,8 @@ inputs)."""
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import re
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 CHECKED_VERSION = "2.16.0"
 _WHITESPACE = re.compile(r"\s")  # for str patterns, the characters str.isspace() holds whitespace
