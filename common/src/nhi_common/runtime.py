@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from . import audit_rpc
+from . import audit_rpc, heap
 from .bus import Bus, BusRuntime, PullConsumer, held_on
 from .offering import StallSweeper, sweep_interval
 from .outbox import OutboxRelay
@@ -70,7 +70,10 @@ class ServiceRuntime:
         if self.relay is not None:
             self.relay.notify()
 
-    def start(self) -> None:
+    def start(self, *, settle_heap: bool = False) -> None:
+        """Connect, start the NATS work and the sweepers, then serve. settle_heap: the process is this service's own
+        (its entry point), and what it set up lives as long as it does, so later collections need not walk it
+        (nhi_common.heap); a test starting a runtime in its own process leaves it off."""
         if self.bus is not None:
             self.bus_runtime.call(self.bus.connect(), timeout=None)
             if self.relay is not None:
@@ -79,6 +82,8 @@ class ServiceRuntime:
                 self._tasks.append(self.bus_runtime.submit(consumer.run()))
         for sweeper in self.sweepers:
             sweeper.start()
+        if settle_heap:
+            heap.settle()
         self.server.start()
         log.info("%s serving gRPC on port %d", self.name, self.server.port)
 

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from nhi_common import config
+from nhi_common import config, heap
 from nhi_common.logs import configure_logging
 
 from ..settings import Settings
@@ -29,7 +29,7 @@ def serve() -> int:
         return _serve_workers(settings)
     app = create_app(settings)
     # uvicorn installs SIGTERM/SIGINT handlers for a graceful stop.
-    server = uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(settings)))
+    server = uvicorn.Server(uvicorn.Config(SettledOnStartup(app), **_uvicorn_options(settings)))
     # uvicorn re-raises the signal it caught once it has drained; a no-op handler lets us finish and exit 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     log.info("gateway listening on http://%s:%d/api/v1 (Swagger UI at /api/v1/ui/)", settings.host, settings.port)
@@ -95,7 +95,26 @@ def worker_app():
     configure_logging(SERVICE_NAME, settings.log_level)
     app = create_app(settings)
     atexit.register(app.app.extensions["nhi_gateway"].backends.close)
-    return app
+    return SettledOnStartup(app)
+
+
+class SettledOnStartup:
+    """The gateway's ASGI app, whose process sets aside what it holds (nhi_common.heap.settle) once the app has
+    started: Connexion builds its middleware stack, validators included, on the lifespan's startup."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+
+        async def send_after_settling(message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                heap.settle()
+            await send(message)
+
+        return await self.app(scope, receive, send_after_settling)
 
 
 def token(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         except (FontNotFound, ValueError) as exc:
             print(f"configuration error: {exc}", file=sys.stderr)
             return 2
-        runtime.start()
+        runtime.start(settle_heap=True)
         runtime.wait()
         return 0
     if args.command == "work":

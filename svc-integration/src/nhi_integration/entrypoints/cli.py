@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure_logging("svc-integration", settings.log_level)
     if args.command == "serve":
         runtime = bootstrap.build(settings)
-        runtime.start()
+        runtime.start(settle_heap=True)
         runtime.wait()
         return 0
     engine = bootstrap.make_engine(settings)

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except config.ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    runtime.start()
+    runtime.start(settle_heap=True)
     runtime.wait()
     return 0
 

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         import threading
 
         runtime = bootstrap.build(settings)
-        runtime.start()
+        runtime.start(settle_heap=True)
         # A job queued before a crash or while NATS was down, whose plan never went out, is picked up again.
         threading.Thread(target=runtime.jobs.resume_unplanned, name="resume-jobs", daemon=True).start()
         runtime.wait()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import json
 import logging
 import threading
@@ -19,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nhi_common import logs, paging
+from nhi_common import heap, logs, paging
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput
 from nhi_common.events import Event
 from nhi_common.offering import offer_until_taken
@@ -228,7 +227,9 @@ class Jobs:
             uow.jobs.mark_running(job_id)
             uow.commit()
         try:
-            with _older_objects_set_aside(), self.app.uow() as uow:
+            # A chunk holds tens of thousands of new objects until it commits; each full collection they set off walked
+            # all the process's older objects too, about a tenth of a burden chunk's CPU.
+            with heap.only_newer_objects(), self.app.uow() as uow:
                 chunk = uow.jobs.claim(job_id, chunk_no)
                 if chunk is None:
                     return  # done already: a redelivery
@@ -343,22 +344,6 @@ def _ranges(keys: Iterator[str], size: int, *, after: str | None) -> Iterator[tu
             first, count = None, 0
     if first is not None:
         yield first, last, count
-
-
-@contextlib.contextmanager
-def _older_objects_set_aside() -> Iterator[None]:
-    """While a chunk runs, the garbage collector looks only at the objects made since it began.
-
-    A chunk holds tens of thousands of new objects (facts, rows, events) until it commits; each full collection
-    they set off also walked all of the process's older objects (modules, pools, caches), about a tenth of a
-    burden chunk's CPU. gc.freeze() sets those aside and gc.unfreeze() puts them back in the oldest generation
-    (both O(1)), so garbage among them is still collected, later. Chunks of other threads at the same time are
-    only less helped."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _job(uow: AbstractUnitOfWork, job_id: str):
