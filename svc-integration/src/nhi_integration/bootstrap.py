@@ -41,10 +41,10 @@ class IntegrationRuntime(ServiceRuntime):
     service: IntegrationService
     checks: ResidentChecks | None = None
 
-    def start(self) -> None:
+    def start(self, *, settle_heap: bool = False) -> None:
         if self.checks is not None:
             self.checks.start()
-        super().start()
+        super().start(settle_heap=settle_heap)
 
     def stop(self) -> None:
         super().stop()
