@@ -28,10 +28,12 @@ def _is_tracked(obj: object) -> bool:
 def unsettled(monkeypatch):
     """Each test starts from, and leaves, a process with nothing set aside (the test runner's objects included)."""
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     monkeypatch.setattr(heap, "_settled", False)
     monkeypatch.setattr(heap, "_depth", 0)
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_settle_sets_aside_what_is_alive_and_later_garbage_is_still_collected():
@@ -39,6 +41,7 @@ def test_settle_sets_aside_what_is_alive_and_later_garbage_is_still_collected():
     heap.settle()
     assert heap.settled()
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
     assert not _is_tracked(alive)
     later = Node()
     gone = weakref.ref(later)

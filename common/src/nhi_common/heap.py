@@ -7,6 +7,13 @@ descriptors, pools), and each full collection walked them all again: 50-80 ms of
 confirmation's p99 above 50 ms from 150/s on, while neither process used half a core). `settle()` sets aside the
 objects alive once a process is ready to serve (gc.freeze), so later collections walk only what was made since.
 Objects set aside are never collected: only what lives as long as the process should be alive when it is called.
+
+It also makes the youngest generation larger (`YOUNG_THRESHOLD` allocations between its collections, 700 by
+default). A service's objects live for a request or a batch: with 700, many of them were still alive at two young
+collections and moved to the oldest generation, whose collections (one each time a quarter more objects had moved
+there) then walked them again. During an annual renewal that was 8.5 % of svc-qualification's CPU, 10 % of
+svc-documents' and 4 % of a renewal worker's; with 20,000, under 2 % in each. A young collection walks at most
+that many objects (about a millisecond), and cyclic garbage waits that much longer to be freed.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator
+
+YOUNG_THRESHOLD = 20_000
 
 _lock = threading.Lock()
 _settled = False  # settle() was called: what was set aside then stays aside
@@ -25,6 +34,8 @@ def settle() -> None:
     """Collect once, then set aside every object alive now; call it when the process has finished starting."""
     global _settled
     with _lock:
+        _young, middle, oldest = gc.get_threshold()
+        gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)
         gc.collect()
         gc.freeze()
         _settled = True

@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 
-from nhi_common import event_fields
+from nhi_common import event_fields, heap
 from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
 from nhi_common.errors import NotFound
 from nhi_common.event_fields import BadField
@@ -104,6 +104,7 @@ def _queue(print_queue: PrintQueue, event) -> None:
 def run(worker: Worker) -> int:
     """`nhi-documents work`: work until SIGTERM or SIGINT."""
     worker.start()
+    heap.settle()  # fonts, tables, clients: what the worker set up lives as long as it does
     log.info("documents worker pulling %s and %s", SUBJECT, EVENTS_SUBJECT)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -12,7 +12,7 @@ import signal
 import threading
 from typing import Any
 
-from nhi_common import event_fields
+from nhi_common import event_fields, heap
 from nhi_common.bus import Bus, BusRuntime, PermanentError, PullConsumer, publisher
 from nhi_common.events import Event
 
@@ -116,6 +116,7 @@ class Worker:
 def run(app: App, nats_url: str) -> int:
     """`nhi-qualification work`: work until SIGTERM or SIGINT."""
     worker = Worker(app, nats_url).start()
+    heap.settle()  # what the worker set up lives as long as it does
     log.info("job worker pulling %s as %s", ", ".join(SUBJECTS), DURABLE)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
