@@ -42,10 +42,6 @@ def settle() -> None:
         _settled = True
 
 
-def settled() -> bool:
-    return _settled
-
-
 @contextlib.contextmanager
 def only_newer_objects() -> Iterator[None]:
     """While a large unit of work runs (a batch chunk holding tens of thousands of new objects until it commits), the
