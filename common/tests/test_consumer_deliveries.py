@@ -378,6 +378,20 @@ def _publish_events(runtime, nats_bus, subject: str, n: int) -> list[Event]:
     return events
 
 
+def _documents_consumer(runtime, nats_bus, durable: str, handle, *, batch: int) -> BatchConsumer:
+    """A batch consumer of nhi.v1.document.issued on NHI_EVENTS, running."""
+    consumer = BatchConsumer(
+        nats_bus,
+        stream="NHI_EVENTS",
+        durable=durable,
+        subject="nhi.v1.document.issued",
+        handle_batch=handle,
+        batch=batch,
+    )
+    runtime.submit(consumer.run())
+    return consumer
+
+
 def test_a_batch_consumer_hands_over_each_event_once_with_its_headers(bus):
     """Fetches of 250 through nhi_common.nats_quick's fetch and header parser: each event once, in order, with the
     id and subject its headers carried."""
@@ -389,15 +403,7 @@ def test_a_batch_consumer_hands_over_each_event_once_with_its_headers(bus):
         return [None] * len(events)
 
     sent = _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 600)
-    consumer = BatchConsumer(
-        nats_bus,
-        stream="NHI_EVENTS",
-        durable="quick-batch",
-        subject="nhi.v1.document.issued",
-        handle_batch=handle,
-        batch=250,
-    )
-    runtime.submit(consumer.run())
+    consumer = _documents_consumer(runtime, nats_bus, "quick-batch", handle, batch=250)
     wait_until(lambda: consumer.processed == 600)
     consumer.stop()
     assert [(e.id, e.subject, e.data["n"]) for e in got] == [(e.id, e.subject, e.data["n"]) for e in sent]
@@ -414,15 +420,7 @@ def test_a_batch_larger_than_the_servers_default_pending_limit_comes_whole(bus):
         sizes.append(len(events))
         return [None] * len(events)
 
-    consumer = BatchConsumer(
-        nats_bus,
-        stream="NHI_EVENTS",
-        durable="large-batches",
-        subject="nhi.v1.document.issued",
-        handle_batch=handle,
-        batch=1500,
-    )
-    runtime.submit(consumer.run())
+    consumer = _documents_consumer(runtime, nats_bus, "large-batches", handle, batch=1500)
     assert wait_until(lambda: consumer.processed == 4500)
     consumer.stop()
     info = runtime.call(nats_bus.js.consumer_info("NHI_EVENTS", "large-batches"))
@@ -449,10 +447,7 @@ def _consume_ten_from_a_durable_made_before(runtime, nats_bus, name: str, ack_po
         got.extend(e.data["n"] for e in events)
         return [None] * len(events)
 
-    consumer = BatchConsumer(
-        nats_bus, stream="NHI_EVENTS", durable=name, subject="nhi.v1.document.issued", handle_batch=handle, batch=800
-    )
-    runtime.submit(consumer.run())
+    consumer = _documents_consumer(runtime, nats_bus, name, handle, batch=800)
     _publish_events(runtime, nats_bus, "nhi.v1.document.issued", 10)
     wait_until(lambda: consumer.processed == 10, timeout=15)
     consumer.stop()
