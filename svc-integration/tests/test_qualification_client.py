@@ -101,3 +101,17 @@ def test_every_field_of_an_answer_is_read():
         "person_ids",
         "intake_item_id",
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "refusal"),
+    [
+        ("INTEGRATION_CHECK_PAGE", "0", "INTEGRATION_CHECK_PAGE=0 is not between 1 and 100000"),
+        ("INTEGRATION_CHECK_PAGE", "100001", "INTEGRATION_CHECK_PAGE=100001 is not between 1 and 100000"),
+        ("NHI_JOB_ABANDONED_SECONDS", "1", "NHI_JOB_ABANDONED_SECONDS=1 is not between 2 and 86400"),
+        ("NHI_JOB_ABANDONED_SECONDS", "90000", "NHI_JOB_ABANDONED_SECONDS=90000 is not between 2 and 86400"),
+    ],
+)
+def test_a_check_page_or_job_silence_out_of_range_stops_the_service_naming_the_variable(variable, value, refusal):
+    with pytest.raises(ConfigError, match=refusal):
+        config.load(Settings, {variable: value})

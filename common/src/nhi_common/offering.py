@@ -6,11 +6,15 @@ Kept apart from nhi_common.bus (no NATS import) so that service layers can use i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from .config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +93,52 @@ def sweep_interval(stall_seconds: float) -> float:
     return max(1.0, min(60.0, stall_seconds / 5))
 
 
-# A job run in a thread of its service beats this often; one silent for ABANDONED_AFTER is taken as abandoned.
-HEARTBEAT_SECONDS = 30.0
+# A job run in a thread of its service is taken as abandoned when silent for ABANDONED_AFTER seconds (the services'
+# NHI_JOB_ABANDONED_SECONDS); it beats four times in that span.
 ABANDONED_AFTER = 120.0
+BEATS_PER_SPAN = 4
+HEARTBEAT_SECONDS = ABANDONED_AFTER / BEATS_PER_SPAN
 JOIN_SECONDS = 10.0  # how long leaving a heartbeat's block waits for a beat under way (the database slow)
-ABANDONED_ERROR = "interrupted: the process running it stopped (no heartbeat for two minutes); start the job again"
+
+
+@dataclasses.dataclass(frozen=True)
+class Abandonment:
+    """When a job run in a thread of a service counts as abandoned (its process killed or redeployed): no heartbeat
+    for `after` seconds. The running job beats every `every` seconds, and the service's sweeper looks as often."""
+
+    after: float = ABANDONED_AFTER
+
+    @property
+    def every(self) -> float:
+        return self.after / BEATS_PER_SPAN
+
+    def silent_since(self, now: dt.datetime) -> dt.datetime:
+        """The last heartbeat a job still taken as alive at `now` may have made."""
+        return now - dt.timedelta(seconds=self.after)
+
+    @property
+    def span(self) -> str:
+        """The silence, in words for the job's error and the log: "two minutes", "90 s"."""
+        if self.after >= 60 and self.after % 60 == 0:
+            minutes = int(self.after // 60)
+            return "a minute" if minutes == 1 else f"{minutes} minutes"
+        return f"{self.after:g} s"
+
+    @property
+    def error(self) -> str:
+        """What a job ended this way says."""
+        return f"interrupted: the process running it stopped (no heartbeat for {self.span}); start the job again"
+
+
+ABANDONED_RANGE = (2.0, 86_400.0)  # a beat at least every half second; taken as abandoned within a day
+
+
+def abandonment_setting(seconds: float) -> Abandonment:
+    """NHI_JOB_ABANDONED_SECONDS as read by a service: its Abandonment, or a ConfigError that stops the start."""
+    low, high = ABANDONED_RANGE
+    if not low <= seconds <= high:
+        raise ConfigError(f"NHI_JOB_ABANDONED_SECONDS={seconds:g} is not between {low:g} and {high:g}")
+    return Abandonment(after=seconds)
 
 
 @contextlib.contextmanager

@@ -78,7 +78,9 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
     feeds = build_feeds(runtime, settings, engine, service.store)
     # A job runs in a thread of this process: one left queued or running by a process that is gone ends failed.
     runtime.sweepers.append(
-        offering.StallSweeper(feeds.jobs.fail_abandoned, every=offering.HEARTBEAT_SECONDS, what="svc-integration jobs")
+        offering.StallSweeper(
+            feeds.jobs.fail_abandoned, every=feeds.jobs.abandonment.every, what="svc-integration jobs"
+        )
     )
     runtime.checks = ResidentChecks(inconsistencies=feeds.inconsistencies, today=lambda: feeds.day(""))
     service.on_applied = runtime.checks.add
@@ -92,7 +94,10 @@ def build(settings: Settings, *, port: int | None = None) -> IntegrationRuntime:
 def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports_store) -> FeedsApi:
     """The pension, welfare and income intakes, the inconsistency list, the outbound feeds and the jobs, with their consumers."""
     client = QualificationFeedClient(
-        runtime.channel, deadline=settings.grpc_deadline_seconds, business_date=settings.business_date
+        runtime.channel,
+        deadline=settings.grpc_deadline_seconds,
+        business_date=settings.business_date,
+        coverage_page=settings.check_page,
     )
     store = SqlFeedStore(engine)
     inconsistencies = Inconsistencies(store=store, qualification=client)
@@ -131,7 +136,12 @@ def build_feeds(runtime: IntegrationRuntime, settings: Settings, engine, imports
     return FeedsApi(
         imports=FeedImports(imports=imports_store, income=income, pension=pension, welfare=welfare),
         inconsistencies=inconsistencies,
-        jobs=Jobs(store=store, inconsistencies=inconsistencies, outbound=outbound),
+        jobs=Jobs(
+            store=store,
+            inconsistencies=inconsistencies,
+            outbound=outbound,
+            abandonment=offering.abandonment_setting(settings.job_abandoned_seconds),
+        ),
         day=day,
         outbound=outbound,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from nhi_common import offering
 from nhi_common.config import ConfigError, setting
 from nhi_common.mynumber_keys import MyNumberKeys
 
 # A fetch from JetStream is at most this many messages (a pull request asks for them at once; svc-qualification's
 # call grows by its per-change deadline with each).
 MAX_BATCH = 1000
+MAX_CHECK_PAGE = 100_000  # persons per ExportCoverageFacts page: what svc-qualification answers at most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +47,18 @@ class Settings:
     outbound_batch: int = setting(
         "INTEGRATION_OUTBOUND_BATCH", "200", "qualification events turned into feed records in one transaction"
     )
+    job_abandoned_seconds: float = setting(
+        "NHI_JOB_ABANDONED_SECONDS",
+        "120",
+        "seconds a job run in a thread of this service may go without a heartbeat (it beats four times in that span) "
+        "before it is taken as abandoned, its process gone, and ended failed",
+    )
+    check_page: int = setting(
+        "INTEGRATION_CHECK_PAGE",
+        "20000",
+        "persons per page of the whole-population inconsistency check (one ExportCoverageFacts call and one progress "
+        "update each): fewer hold less memory, more make fewer calls",
+    )
     outbound_dir: str = setting(
         "INTEGRATION_OUTBOUND_DIR",
         "var/integration/outbound",
@@ -59,6 +73,9 @@ class Settings:
         ):
             if not 1 <= value <= MAX_BATCH:
                 raise ConfigError(f"{name}={value} is not between 1 and {MAX_BATCH}")
+        if not 1 <= self.check_page <= MAX_CHECK_PAGE:
+            raise ConfigError(f"INTEGRATION_CHECK_PAGE={self.check_page} is not between 1 and {MAX_CHECK_PAGE}")
+        offering.abandonment_setting(self.job_abandoned_seconds)
 
     def mynumber_keyring(self) -> MyNumberKeys | None:
         """The My Number keys a dead letter's My Numbers are encrypted with; None (they are masked) without any."""

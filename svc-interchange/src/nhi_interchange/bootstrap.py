@@ -43,9 +43,7 @@ def build(settings: Settings, *, port: int | None = None) -> ServiceRuntime:
         runtime.consumers.append(QualificationConsumer(runtime.bus, service))
     # A job runs in a thread of this process: one left queued or running by a process that is gone ends failed.
     runtime.sweepers.append(
-        offering.StallSweeper(
-            service.fail_abandoned_jobs, every=offering.HEARTBEAT_SECONDS, what="svc-interchange jobs"
-        )
+        offering.StallSweeper(service.fail_abandoned_jobs, every=service.abandonment.every, what="svc-interchange jobs")
     )
     runtime.service = service
     return runtime
@@ -71,4 +69,5 @@ def build_service(settings: Settings, engine) -> InterchangeService:
         register=link,
         insurer_number=settings.insurer_number,
         business_date=lambda: settings.business_date or dt.datetime.now(JST).date(),
+        abandonment=offering.abandonment_setting(settings.job_abandoned_seconds),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from nhi_common import offering
 from nhi_common.config import setting
 
 
@@ -27,4 +28,13 @@ class Settings:
     )
     insurer_number: str = setting("NHI_INSURER_NUMBER", "139998", "保険者番号 (6 digits with check digit)")
     business_date: dt.date | None = setting("NHI_BUSINESS_DATE", None, "fixed business date (業務日付)")
+    job_abandoned_seconds: float = setting(
+        "NHI_JOB_ABANDONED_SECONDS",
+        "120",
+        "seconds a job run in a thread of this service may go without a heartbeat (it beats four times in that span) "
+        "before it is taken as abandoned, its process gone, and ended failed",
+    )
     log_level: str = setting("LOG_LEVEL", "INFO", "log level")
+
+    def __post_init__(self) -> None:
+        offering.abandonment_setting(self.job_abandoned_seconds)  # a ConfigError stops the start

@@ -27,10 +27,18 @@ COVERAGE_PAGE = 20000
 class QualificationFeedClient:
     """IncomeSink and CoverageSource over QualificationService."""
 
-    def __init__(self, channel: rpc.LazyChannel, *, deadline: float, business_date: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        channel: rpc.LazyChannel,
+        *,
+        deadline: float,
+        business_date: dt.date | None = None,
+        coverage_page: int = COVERAGE_PAGE,
+    ) -> None:
         self.channel = channel
         self.deadline = deadline
         self.business_date = business_date
+        self.coverage_page = coverage_page
 
     def _stub(self):
         return qualification_pb2_grpc.QualificationServiceStub(self.channel.get())
@@ -88,9 +96,11 @@ class QualificationFeedClient:
     # ----- coverage facts and decisions -----
 
     def coverage_pages(
-        self, day: dt.date, *, person_ids: list[str] | None = None, page_size: int = COVERAGE_PAGE
+        self, day: dt.date, *, person_ids: list[str] | None = None, page_size: int | None = None
     ) -> Iterator[tuple[dict[str, int], list[list[str]]]]:
-        """Every person's coverage facts on `day` a page at a time: (column -> position, rows)."""
+        """Every person's coverage facts on `day` a page at a time (`page_size`, else this client's page): (column ->
+        position, rows)."""
+        page_size = page_size or self.coverage_page
         after = ""
         while True:
             request = pb.ExportCoverageFactsRequest(

@@ -33,8 +33,10 @@ class Jobs:
         inconsistencies: Inconsistencies,
         outbound: OutboundFeeds | None = None,
         spawn: Callable[[Callable[[], None]], None] = None,
+        abandonment: offering.Abandonment = offering.Abandonment(),
     ) -> None:
         self.store = store
+        self.abandonment = abandonment
         self.inconsistencies = inconsistencies
         self.outbound = outbound
         self.spawn = spawn or (lambda work: threading.Thread(target=work, daemon=True, name="integration-job").start())
@@ -72,16 +74,16 @@ class Jobs:
         """Run the job to the end, keeping its progress and beating its heartbeat; a failure is recorded on the job,
         never raised."""
         self._update(job_id, state="running")
-        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=utcnow())):
+        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=utcnow()), every=self.abandonment.every):
             self._run(job_id, day, kind)
 
     def fail_abandoned(self) -> list[str]:
-        """End failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
-        silent_since = utcnow() - dt.timedelta(seconds=offering.ABANDONED_AFTER)
+        """End failed the jobs whose process is gone (no heartbeat for `abandonment.after` seconds, two minutes by
+        default): run by the service's sweeper."""
         with self.store.transaction() as tx:
-            ended = tx.fail_abandoned_jobs(silent_since, offering.ABANDONED_ERROR)
+            ended = tx.fail_abandoned_jobs(self.abandonment.silent_since(utcnow()), self.abandonment.error)
         for job_id in ended:
-            log.warning("job %s: no heartbeat for two minutes; ended failed (interrupted)", job_id)
+            log.warning("job %s: no heartbeat for %s; ended failed (interrupted)", job_id, self.abandonment.span)
         return ended
 
     def _run(self, job_id: str, day: dt.date, kind: str) -> None:

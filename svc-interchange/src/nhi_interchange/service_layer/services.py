@@ -94,8 +94,10 @@ class InterchangeService:
         insurer_number: str = "139998",
         business_date: Callable[[], dt.date] = dt.date.today,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        abandonment: offering.Abandonment = offering.Abandonment(),
     ) -> None:
         self.store = store
+        self.abandonment = abandonment
         self.numbers = numbers or _NoNumbers()
         self.drop = drop
         self.intermediate = intermediate
@@ -439,20 +441,21 @@ class InterchangeService:
 
     def run_job(self, job_id: str) -> dict[str, Any]:
         """Run a queued job to its end, beating its heartbeat; its state says how it went."""
-        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=self.clock())):
+        with offering.heartbeat(lambda: self._update(job_id, heartbeat_at=self.clock()), every=self.abandonment.every):
             return self._run_job(job_id)
 
     def fail_abandoned_jobs(self) -> list[str]:
         """Beat the heartbeat of the jobs this process holds (a job waits in its queue behind a long one), then end
-        failed the jobs whose process is gone (no heartbeat for two minutes): run by the service's sweeper."""
+        failed the jobs whose process is gone (no heartbeat for `abandonment.after` seconds, two minutes by default):
+        run by the service's sweeper."""
         now = self.clock()
-        silent_since = now - dt.timedelta(seconds=offering.ABANDONED_AFTER)
+        silent_since = self.abandonment.silent_since(now)
         with self.store.transaction() as records:
             for job_id in list(self.held):
                 records.update_job(job_id, heartbeat_at=now)
-            ended = records.fail_abandoned_jobs(silent_since, offering.ABANDONED_ERROR)
+            ended = records.fail_abandoned_jobs(silent_since, self.abandonment.error)
         for job_id in ended:
-            log.warning("job %s: no heartbeat for two minutes; ended failed (interrupted)", job_id)
+            log.warning("job %s: no heartbeat for %s; ended failed (interrupted)", job_id, self.abandonment.span)
         return ended
 
     def _run_job(self, job_id: str) -> dict[str, Any]:
