@@ -9,6 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from nhi_common import offering
 from nhi_common.errors import DomainError
 from nhi_integration.adapters.feed_store import SqlFeedStore
 from nhi_integration.adapters.feed_tables import integration_jobs
@@ -443,3 +444,33 @@ def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to
     assert failed["error"].startswith("interrupted: the process running it stopped")
     assert jobs.get(alive)["state"] == "running" and jobs.get(ran["job_id"])["state"] == "succeeded"
     assert jobs.fail_abandoned() == []  # an ended job is never ended again
+
+
+def test_the_silence_that_ends_a_job_is_the_configured_one_and_its_error_says_so(world, engine):
+    """NHI_JOB_ABANDONED_SECONDS: with 4 s, a running job silent for 2 s runs on and one silent for 6 s ends failed,
+    its error naming the 4 s (the real clock: a margin either side)."""
+    _q, inconsistencies, _pension, _income, _imports, running = world
+    jobs = Jobs(
+        store=running.store,
+        inconsistencies=inconsistencies,
+        spawn=lambda work: None,
+        abandonment=offering.abandonment_setting(4),
+    )
+    quiet, silent = (jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)["job_id"] for _ in "ab")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        for job_id, silence in ((quiet, 2), (silent, 6)):
+            conn.execute(
+                sa.update(integration_jobs)
+                .where(integration_jobs.c.job_id == job_id)
+                .values(
+                    state="running",
+                    created_at=now - dt.timedelta(minutes=1),
+                    heartbeat_at=now - dt.timedelta(seconds=silence),
+                )
+            )
+    assert jobs.fail_abandoned() == [silent]
+    assert jobs.get(silent)["error"] == (
+        "interrupted: the process running it stopped (no heartbeat for 4 s); start the job again"
+    )
+    assert jobs.get(quiet)["state"] == "running"

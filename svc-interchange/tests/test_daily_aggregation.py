@@ -9,6 +9,7 @@ import pytest
 from aggregation_returns import returned_file
 
 from nhi.common.v1 import common_pb2
+from nhi_common import offering
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
@@ -466,3 +467,23 @@ def test_a_job_whose_process_is_gone_ends_failed_and_a_job_that_beats_is_left_to
     assert service.get_job(alive)["state"] == "running" and service.get_job(ran["job_id"])["state"] == "succeeded"
     assert service.get_job(waiting)["state"] == "queued"
     assert service.fail_abandoned_jobs() == []
+
+
+def test_the_silence_that_ends_a_job_is_the_configured_one_and_its_error_says_so(setup):
+    """NHI_JOB_ABANDONED_SECONDS: with 4 s, a running job silent for 3 s runs on and one silent for 5 s ends failed,
+    its error naming the 4 s."""
+    service, _numbers, _drop, clock = setup
+    service.abandonment = offering.abandonment_setting(4)
+    assert service.abandonment.every == 1.0  # the sweeper looks, and a running job beats, every second
+    clock["now"] = DURING_DAY
+    quiet, silent = (
+        service.start_job(kind="subcopy_query_send", parameters={}, business_date=DAY)["job_id"] for _ in range(2)
+    )
+    with service.store.transaction() as records:
+        records.update_job(quiet, state="running", heartbeat_at=clock["now"] - dt.timedelta(seconds=3))
+        records.update_job(silent, state="running", heartbeat_at=clock["now"] - dt.timedelta(seconds=5))
+    assert service.fail_abandoned_jobs() == [silent]
+    assert service.get_job(silent)["error"] == (
+        "interrupted: the process running it stopped (no heartbeat for 4 s); start the job again"
+    )
+    assert service.get_job(quiet)["state"] == "running"
