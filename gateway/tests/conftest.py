@@ -6,7 +6,7 @@ import dataclasses
 import socket
 
 import pytest
-from gateway_checks import SECRET  # noqa: E402 - one secret for the app and the tokens
+from gateway_checks import JOBS, SECRET  # noqa: E402 - one secret for the app and the tokens
 
 from nhi.common.v1 import common_pb2, common_pb2_grpc
 from nhi.documents.v1 import documents_pb2, documents_pb2_grpc
@@ -14,7 +14,7 @@ from nhi.integration.v1 import integration_pb2, integration_pb2_grpc
 from nhi.interchange.v1 import interchange_pb2, interchange_pb2_grpc
 from nhi.qualification.v1 import qualification_pb2 as qpb
 from nhi.qualification.v1 import qualification_pb2_grpc
-from nhi_common import rpc
+from nhi_common import job_listing, jobs_rpc, paging, rpc
 from nhi_gateway.app import create_app
 from nhi_gateway.settings import Settings
 
@@ -45,9 +45,32 @@ class Recorder:
         return [r for m, r in self.requests if m == method][-1]
 
 
+def list_jobs(rec, service: str, request, context) -> common_pb2.ListJobsResponse:
+    """ListJobs as a service answers it: its jobs of the kind and state asked, newest first, after the cursor."""
+    if rec is not None:
+        rec.record("ListJobs", request, context)
+    after = job_listing.key(paging.parse(request.page.page_size, request.page.cursor, numeric=False))
+    size = request.page.page_size or paging.DEFAULT_SIZE
+    found = sorted(
+        (
+            job
+            for job in JOBS.get(service, [])
+            if request.kind in ("", job.kind)
+            and request.state in ("", job.state)
+            and (after is None or job_listing.order(job.created_at, job.job_id) < after)
+        ),
+        key=lambda job: job_listing.order(job.created_at, job.job_id),
+        reverse=True,
+    )
+    return jobs_rpc.response(found[:size], len(found) > size)
+
+
 class FakeQualification(qualification_pb2_grpc.QualificationServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
+
+    def ListJobs(self, request, context):
+        return list_jobs(self.rec, "qualification", request, context)
 
     def SearchPersons(self, request, context):
         self.rec.record("SearchPersons", request, context)
@@ -262,6 +285,9 @@ class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
 
+    def ListJobs(self, request, context):
+        return list_jobs(self.rec, "documents", request, context)
+
     def _meta(self, document_id="D1", person_id="P1"):
         return documents_pb2.DocumentMeta(
             document_id=document_id,
@@ -296,6 +322,9 @@ class FakeDocuments(documents_pb2_grpc.DocumentServiceServicer):
 class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
+
+    def ListJobs(self, request, context):
+        return list_jobs(self.rec, "interchange", request, context)
 
     def ListPendingAggregation(self, request, context):
         self.rec.record("ListPendingAggregation", request, context)
@@ -332,6 +361,9 @@ class FakeInterchange(interchange_pb2_grpc.InterchangeServiceServicer):
 class FakeIntegration(integration_pb2_grpc.IntegrationServiceServicer):
     def __init__(self, rec: Recorder | None = None) -> None:
         self.rec = rec or Recorder()
+
+    def ListJobs(self, request, context):
+        return list_jobs(self.rec, "integration", request, context)
 
     def ListDeadLetters(self, request, context):
         self.rec.record("ListDeadLetters", request, context)

@@ -8,6 +8,8 @@ from nhi_gateway.app import load_spec
 from nhi_gateway.auth import mint_token
 
 SECRET = "test-secret-" + "x" * 40  # the secret conftest gives the app
+# The jobs each fake service holds, by service name, as a test sets them (GET /jobs merges them; conftest.list_jobs).
+JOBS: dict[str, list] = {}
 
 
 def token(*roles: str, scopes=(), secret: str = SECRET, sub: str = "clerk-01", **kwargs) -> str:

@@ -12,6 +12,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
+from . import job_listing, paging
+
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out again.
 PING_AFTER_IDLE_SECONDS = 10.0
 _IDLE_SINCE = "nhi_idle_since"
@@ -253,3 +255,23 @@ def fail_abandoned_jobs(conn: sa.Connection, jobs: sa.Table, *, silent_since: An
             sa.update(jobs).where(jobs.c.job_id.in_(ids), *silent).values(state="failed", error=error, finished_at=now)
         )
     return ids
+
+
+# ----- the jobs of a service, newest first (GET /jobs, merged by the gateway across the services) -----
+
+
+def jobs_page(
+    conn: sa.Connection, jobs: sa.Table, *, kinds: Sequence[str], states: Sequence[str], page: paging.Page
+) -> tuple[list[Any], bool]:
+    """The rows of one page of a service's jobs, newest first (created_at, then job_id), of `kinds`, in `states` when
+    any, after the page's key; and whether more follow. A job's table: `job_id`, `kind`, `state`, `created_at`."""
+    query = sa.select(jobs).where(jobs.c.kind.in_(list(kinds)))
+    if states:
+        query = query.where(jobs.c.state.in_(list(states)))
+    key = job_listing.key(page)
+    if key is not None:
+        at, job_id = key
+        query = query.where(sa.or_(jobs.c.created_at < at, sa.and_(jobs.c.created_at == at, jobs.c.job_id < job_id)))
+    query = query.order_by(jobs.c.created_at.desc(), jobs.c.job_id.desc()).limit(page.size + 1)
+    rows = list(conn.execute(query))
+    return rows[: page.size], len(rows) > page.size

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
-from nhi_common import progress
+from nhi_common import job_listing, paging, progress
 
 from ..grpc_clients import page, to_json, to_page_json
 from . import lists
@@ -102,6 +104,43 @@ def _owner(kind: str) -> str:
     if kind in INTERCHANGE_JOB_KINDS:
         return "interchange"
     return "documents" if kind in DOCUMENTS_JOB_KINDS else "qualification"
+
+
+# Headings of the jobs list (GET /jobs as CSV).
+JOB_COLUMNS = {
+    "created_at": "開始日時",
+    "job_id": "処理番号",
+    "kind": "処理の種類",
+    "state": "状態",
+    "business_date": "業務日付",
+    "total": "対象件数",
+    "done": "処理済",
+    "failed": "失敗",
+    "finished_at": "終了日時",
+    "error": "エラー",
+}
+JOB_SERVICES = ("qualification", "documents", "integration", "interchange")
+
+
+def list_jobs(kind=None, state=None, page_size=None, cursor=None):
+    """ListJobs of every service (of the one running `kind` when given), merged newest first: each service answers
+    its newest page after the cursor's key, and the page is the newest of them all."""
+    size = max(1, min(page_size or paging.DEFAULT_SIZE, paging.MAX_SIZE))
+    request = common_pb2.ListJobsRequest(
+        context=list_context(), kind=kind or "", state=state or "", page=page(size, cursor)
+    )
+    owners = [_owner(kind)] if kind else list(JOB_SERVICES)
+    clients = backends()  # the pool's threads have no application context
+    with ThreadPoolExecutor(max_workers=len(owners)) as pool:
+        answers = list(pool.map(lambda owner: clients.call(owner, "ListJobs", request), owners))
+    found = [job for answer in answers for job in answer.jobs]
+    found.sort(key=lambda job: job_listing.order(job.created_at, job.job_id), reverse=True)
+    kept, more = found[:size], len(found) > size or any(answer.page.next_cursor for answer in answers)
+    doc = {
+        "jobs": [_with_eta(to_json(job)) for job in kept],
+        "next_cursor": job_listing.cursor(kept[-1].created_at, kept[-1].job_id) if more and kept else None,
+    }
+    return lists.respond(doc, "jobs", JOB_COLUMNS, "jobs")
 
 
 def get_job(job_id):

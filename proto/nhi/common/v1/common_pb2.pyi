@@ -111,6 +111,26 @@ class GetJobRequest(_message.Message):
     job_id: str
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
+class ListJobsRequest(_message.Message):
+    __slots__ = ("context", "kind", "state", "page")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    context: RequestContext
+    kind: str
+    state: str
+    page: PageRequest
+    def __init__(self, context: _Optional[_Union[RequestContext, _Mapping]] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., page: _Optional[_Union[PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListJobsResponse(_message.Message):
+    __slots__ = ("jobs", "page")
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    jobs: _containers.RepeatedCompositeFieldContainer[Job]
+    page: PageInfo
+    def __init__(self, jobs: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., page: _Optional[_Union[PageInfo, _Mapping]] = ...) -> None: ...
+
 class AuditEvent(_message.Message):
     __slots__ = ("event_id", "occurred_at", "operator_id", "action", "target_kind", "target_id", "detail", "purpose", "service", "seq", "row_hash", "prev_hash")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]

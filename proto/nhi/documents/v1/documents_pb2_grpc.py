@@ -70,6 +70,11 @@ class DocumentServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/nhi.documents.v1.DocumentService/ListJobs',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
         self.GetJobManifest = channel.unary_unary(
                 '/nhi.documents.v1.DocumentService/GetJobManifest',
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
@@ -145,6 +150,12 @@ class DocumentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetJobManifest(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -215,6 +226,11 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.SerializeToString,
             ),
             'GetJobManifest': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJobManifest,
@@ -431,6 +447,33 @@ class DocumentService:
             '/nhi.documents.v1.DocumentService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.documents.v1.DocumentService/ListJobs',
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
             options,
             channel_credentials,
             insecure,

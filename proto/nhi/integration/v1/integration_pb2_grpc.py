@@ -60,6 +60,11 @@ class IntegrationServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/nhi.integration.v1.IntegrationService/ListJobs',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
         self.ListInconsistencies = channel.unary_unary(
                 '/nhi.integration.v1.IntegrationService/ListInconsistencies',
                 request_serializer=nhi_dot_integration_dot_v1_dot_integration__pb2.ListInconsistenciesRequest.SerializeToString,
@@ -121,6 +126,12 @@ class IntegrationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobs(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -192,6 +203,11 @@ def add_IntegrationServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.SerializeToString,
             ),
             'ListInconsistencies': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInconsistencies,
@@ -359,6 +375,33 @@ class IntegrationService:
             '/nhi.integration.v1.IntegrationService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.integration.v1.IntegrationService/ListJobs',
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
             options,
             channel_credentials,
             insecure,

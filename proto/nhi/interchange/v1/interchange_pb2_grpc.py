@@ -85,6 +85,11 @@ class InterchangeServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/nhi.interchange.v1.InterchangeService/ListJobs',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
         self.ListInterchangeRows = channel.unary_unary(
                 '/nhi.interchange.v1.InterchangeService/ListInterchangeRows',
                 request_serializer=nhi_dot_interchange_dot_v1_dot_interchange__pb2.ListInterchangeRowsRequest.SerializeToString,
@@ -168,6 +173,12 @@ class InterchangeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListInterchangeRows(self, request, context):
         """A page of a list svc-interchange fills: qualification_data_error_list, interchange_import_list,
         interchange_registration_result_list, subcopy_target_list; cells keyed by svc-documents' column keys.
@@ -228,6 +239,11 @@ def add_InterchangeServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.SerializeToString,
             ),
             'ListInterchangeRows': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInterchangeRows,
@@ -505,6 +521,33 @@ class InterchangeService:
             '/nhi.interchange.v1.InterchangeService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.interchange.v1.InterchangeService/ListJobs',
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -135,6 +135,11 @@ class QualificationServiceStub:
                 request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
                 response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/nhi.qualification.v1.QualificationService/ListJobs',
+                request_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
         self.ListJobResults = channel.unary_unary(
                 '/nhi.qualification.v1.QualificationService/ListJobResults',
                 request_serializer=nhi_dot_qualification_dot_v1_dot_qualification__pb2.ListJobResultsRequest.SerializeToString,
@@ -315,6 +320,12 @@ class QualificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListJobResults(self, request, context):
         """The per-person results of a job; for age75_loss the 75歳到達 対象者一覧 (2.5.1).
         """
@@ -478,6 +489,11 @@ def add_QualificationServiceServicer_to_server(servicer, server):
                     servicer.GetJob,
                     request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.FromString,
                     response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.Job.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.FromString,
+                    response_serializer=nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.SerializeToString,
             ),
             'ListJobResults': grpc.unary_unary_rpc_method_handler(
                     servicer.ListJobResults,
@@ -1060,6 +1076,33 @@ class QualificationService:
             '/nhi.qualification.v1.QualificationService/GetJob',
             nhi_dot_common_dot_v1_dot_common__pb2.GetJobRequest.SerializeToString,
             nhi_dot_common_dot_v1_dot_common__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nhi.qualification.v1.QualificationService/ListJobs',
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsRequest.SerializeToString,
+            nhi_dot_common_dot_v1_dot_common__pb2.ListJobsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -133,6 +133,12 @@ class SqlJobRecords:
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
         return job_dict(row) if row is not None else None
+
+    def list_jobs(
+        self, kinds: Sequence[str], states: Sequence[str], page: paging.Page
+    ) -> tuple[list[dict[str, Any]], bool]:
+        rows, more = db.jobs_page(self.conn, jobs, kinds=kinds, states=states, page=page)
+        return [job_dict(row) for row in rows], more
 
     def stalled_jobs(self, idle_since: dt.datetime) -> list[tuple[str, str]]:
         found = db.stalled_jobs(

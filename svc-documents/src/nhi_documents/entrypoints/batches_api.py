@@ -6,7 +6,7 @@ import json
 
 from nhi.common.v1 import common_pb2
 from nhi.documents.v1 import documents_pb2 as pb
-from nhi_common import paging, rpc
+from nhi_common import jobs_rpc, paging, rpc
 
 from ..service_layer import reissue
 from ..service_layer.jobs import DocumentJobs, planning
@@ -78,6 +78,12 @@ class BatchServicer:
     @rpc.translated
     def GetJob(self, request, context):
         return to_job(self.jobs.get(request.job_id))
+
+    @rpc.translated
+    def ListJobs(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
+        found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
+        return jobs_rpc.response([to_job(job) for job in found], more)
 
     @rpc.translated
     def GetJobManifest(self, request, context):

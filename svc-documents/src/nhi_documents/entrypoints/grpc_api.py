@@ -68,6 +68,9 @@ class DocumentServicer(documents_pb2_grpc.DocumentServiceServicer):
     def GetJob(self, request, context):
         return self.batches.GetJob(request, context)
 
+    def ListJobs(self, request, context):
+        return self.batches.ListJobs(request, context)
+
     def GetJobManifest(self, request, context):
         return self.batches.GetJobManifest(request, context)
 

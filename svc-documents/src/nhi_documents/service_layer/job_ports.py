@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -55,6 +55,9 @@ class JobRecords(Protocol):
     ) -> None: ...
 
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def list_jobs(self, kinds: Sequence[str], states: Sequence[str], page: Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the jobs of `kinds` (in `states` when any), newest first; and whether more follow."""
 
     def stalled_jobs(self, idle_since: dt.datetime) -> list[tuple[str, str]]:
         """(job id, state) of the jobs not ended, created before `idle_since`, that have closed no chunk since."""

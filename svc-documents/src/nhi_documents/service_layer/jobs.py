@@ -19,9 +19,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nhi_common import job_listing
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.offering import offer_until_taken
+from nhi_common.paging import Page
 from nhi_common.plumbing import dumps, utcnow
 
 from ..domain import certificate, elderly
@@ -166,6 +168,14 @@ class DocumentJobs:
         """The work queue's last delivery of a plan or chunk failed: the job ends failed, saying which and why."""
         step = "could not be planned" if data.get("step") == "plan" else f"chunk {data.get('chunk_no')} failed"
         self._fail(data["job_id"], f"{step}: {reason}")
+
+    def list(self, *, kind: str, state: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of this service's jobs, newest first (GET /jobs); and whether more follow. A job being assembled
+        into print files shows as running, and is listed as running."""
+        kinds = job_listing.kinds(kind, JOB_KINDS)
+        states = job_listing.states(state, running=("running", "assembling"))
+        with self.store.transaction() as tx:
+            return tx.list_jobs(kinds, states, page)
 
     def get(self, job_id: str) -> dict[str, Any]:
         with self.store.transaction() as tx:

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -174,9 +174,17 @@ class SqlFeedRecords:
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(integration_jobs).where(integration_jobs.c.job_id == job_id)).first()
-        if row is None:
-            return None
-        return {**dict(row._mapping), "parameters": json.loads(row.parameters)}
+        return _job(row) if row is not None else None
+
+    def list_jobs(
+        self, kinds: Sequence[str], states: Sequence[str], page: paging.Page
+    ) -> tuple[list[dict[str, Any]], bool]:
+        rows, more = db.jobs_page(self.conn, integration_jobs, kinds=kinds, states=states, page=page)
+        return [_job(row) for row in rows], more
+
+
+def _job(row) -> dict[str, Any]:
+    return {**dict(row._mapping), "parameters": json.loads(row.parameters)}
 
 
 class SqlFeedStore:

@@ -9,6 +9,7 @@ from nhi.common.v1 import common_pb2
 from nhi.integration.v1 import integration_pb2 as pb
 from nhi_common import paging
 from nhi_common.errors import InvalidInput
+from nhi_common.jobs_rpc import response as job_page
 
 from ..service_layer.feed_imports import FeedImports
 from ..service_layer.inconsistency import Inconsistencies
@@ -69,6 +70,11 @@ class FeedsApi:
 
     def get_job(self, request) -> common_pb2.Job:
         return to_job(self.jobs.get(request.job_id))
+
+    def list_jobs(self, request) -> common_pb2.ListJobsResponse:
+        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
+        found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
+        return job_page([to_job(job) for job in found], more)
 
     def list_inconsistencies(self, request) -> pb.ListInconsistenciesResponse:
         rows, cursor = self.inconsistencies.list(

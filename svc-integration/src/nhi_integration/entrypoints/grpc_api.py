@@ -109,6 +109,10 @@ class IntegrationServicer(integration_pb2_grpc.IntegrationServiceServicer):
         return self._feeds().get_job(request)
 
     @rpc.translated
+    def ListJobs(self, request, context):
+        return self._feeds().list_jobs(request)
+
+    @rpc.translated
     def ListInconsistencies(self, request, context):
         return self._feeds().list_inconsistencies(request)
 

@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common import logs, offering
+from nhi_common import job_listing, logs, offering
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput, NotFound
+from nhi_common.paging import Page
 from nhi_common.plumbing import utcnow
 
 from .feed_ports import FeedStore
@@ -116,6 +117,12 @@ class Jobs:
     def _update(self, job_id: str, **values) -> None:
         with self.store.transaction() as tx:
             tx.update_job(job_id, **values)
+
+    def list(self, *, kind: str, state: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of this service's jobs, newest first (GET /jobs); and whether more follow."""
+        kinds, states = job_listing.kinds(kind, JOB_KINDS), job_listing.states(state)
+        with self.store.transaction() as tx:
+            return tx.list_jobs(kinds, states, page)
 
     def get(self, job_id: str) -> dict[str, Any]:
         with self.store.transaction() as tx:

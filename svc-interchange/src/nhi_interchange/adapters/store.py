@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -326,14 +326,13 @@ class SqlPendingRecords:
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
-        if row is None:
-            return None
-        job = dict(row._mapping)
-        job["parameters"] = json.loads(job["parameters"])
-        job["created_at"] = _iso(job["created_at"])
-        job["finished_at"] = _iso(job["finished_at"]) if job["finished_at"] else ""
-        job["error"] = job["error"] or ""
-        return job
+        return _job(row) if row is not None else None
+
+    def list_jobs(
+        self, kinds: Sequence[str], states: Sequence[str], page: paging.Page
+    ) -> tuple[list[dict[str, Any]], bool]:
+        rows, more = db.jobs_page(self.conn, jobs, kinds=kinds, states=states, page=page)
+        return [_job(row) for row in rows], more
 
     def add_subcopy_query(self, query: dict[str, Any]) -> None:
         self.conn.execute(sa.insert(queries).values(**query))
@@ -645,6 +644,15 @@ def _record(row) -> dict[str, Any]:
         "received_at": _iso(row.received_at),
         "state": row.state,
     }
+
+
+def _job(row) -> dict[str, Any]:
+    job = dict(row._mapping)
+    job["parameters"] = json.loads(job["parameters"])
+    job["created_at"] = _iso(job["created_at"])
+    job["finished_at"] = _iso(job["finished_at"]) if job["finished_at"] else ""
+    job["error"] = job["error"] or ""
+    return job
 
 
 def _iso(value: dt.datetime) -> str:

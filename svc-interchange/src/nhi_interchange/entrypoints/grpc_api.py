@@ -10,7 +10,7 @@ from google.protobuf import json_format
 from nhi.common.v1 import common_pb2
 from nhi.interchange.v1 import interchange_pb2 as pb
 from nhi.interchange.v1 import interchange_pb2_grpc as pb_grpc
-from nhi_common import paging, rpc
+from nhi_common import jobs_rpc, paging, rpc
 from nhi_common.errors import InvalidInput
 
 from ..service_layer.services import InterchangeService
@@ -110,6 +110,12 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
     @rpc.translated
     def GetJob(self, request, context):
         return _job(self.service.get_job(request.job_id))
+
+    @rpc.translated
+    def ListJobs(self, request, context):
+        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
+        found, more = self.service.list_jobs(kind=request.kind, state=request.state, page=page)
+        return jobs_rpc.response([_job(job) for job in found], more)
 
     @rpc.translated
     def ListInterchangeRows(self, request, context):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -96,6 +96,9 @@ class PendingRecords(Protocol):
         """End failed the jobs queued or running with no heartbeat since `silent_since`; their ids."""
 
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def list_jobs(self, kinds: Sequence[str], states: Sequence[str], page: Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the jobs of `kinds` (in `states` when any), newest first; and whether more follow."""
 
     def add_subcopy_query(self, query: dict[str, Any]) -> None: ...
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nhi_common import logs, offering
+from nhi_common import job_listing, logs, offering
 from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound, PermissionDenied
 from nhi_common.events import Event
 from nhi_common.paging import Page
@@ -491,6 +491,12 @@ class InterchangeService:
             return self.get_job(job_id)
         self._update(job_id, state="succeeded", finished_at=self.clock())
         return self.get_job(job_id)
+
+    def list_jobs(self, *, kind: str, state: str, page: Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of this service's jobs, newest first (GET /jobs); and whether more follow."""
+        kinds, states = job_listing.kinds(kind, JOB_KINDS), job_listing.states(state)
+        with self.store.transaction() as records:
+            return records.list_jobs(kinds, states, page)
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         with self.store.transaction() as records:

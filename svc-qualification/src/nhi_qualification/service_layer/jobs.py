@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nhi_common import heap, logs, paging
+from nhi_common import heap, job_listing, logs, paging
 from nhi_common.errors import DATE_OUT_OF_RANGE, DomainError, InvalidInput
 from nhi_common.events import Event
 from nhi_common.offering import offer_until_taken
@@ -156,6 +156,13 @@ class Jobs:
     def get(self, job_id: str) -> dict[str, Any]:
         with self.app.uow(read_only=True) as uow:
             return views.job_dict(_job(uow, job_id))
+
+    def list(self, *, kind: str, state: str, page: paging.Page) -> tuple[list[dict[str, Any]], bool]:
+        """A page of this service's jobs, newest first (GET /jobs); and whether more follow."""
+        kinds, states = job_listing.kinds(kind, JOB_KINDS), job_listing.states(state)
+        with self.app.uow(read_only=True) as uow:
+            rows, more = uow.jobs.page(kinds, states, page)
+        return [views.job_dict(row) for row in rows], more
 
     def wait(self, timeout: float | None = None) -> None:
         """Join the in-process job threads (tests, the CLI)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,10 @@ class JobRepository:
 
     def get(self, job_id: str):
         return self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()
+
+    def page(self, kinds: Sequence[str], states: Sequence[str], page: paging.Page) -> tuple[list[Any], bool]:
+        """A page of the jobs of `kinds` (in `states` when any), newest first; and whether more follow."""
+        return db.jobs_page(self.conn, jobs, kinds=kinds, states=states, page=page)
 
     def queued_unplanned(self, created_before: dt.datetime) -> list[tuple[str, str]]:
         """(job_id, kind) of the jobs still queued with no chunk, created before the given time: a plan that was

@@ -1,0 +1,20 @@
+"""ListJobs, once for the four services: a page of jobs as the gateway merges them (nhi_common.job_listing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nhi.common.v1 import common_pb2
+
+from . import job_listing
+
+
+def response(jobs: Sequence[common_pb2.Job], more: bool) -> common_pb2.ListJobsResponse:
+    """A service's page of jobs, newest first, with the cursor of its last job when more follow."""
+    last = jobs[-1] if jobs else None
+    return common_pb2.ListJobsResponse(
+        jobs=jobs,
+        page=common_pb2.PageInfo(
+            next_cursor=job_listing.cursor(last.created_at, last.job_id) if more and last is not None else ""
+        ),
+    )
