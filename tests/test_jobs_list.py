@@ -69,3 +69,26 @@ def test_a_kind_lists_its_own_jobs_and_a_bad_cursor_or_state_is_refused(running)
         refused = running.http.get("/api/v1/jobs", params=params, headers=headers)
         assert refused.status_code == 400 and refused.headers["content-type"].startswith("application/problem+json")
         assert field in refused.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters", "other"),
+    [
+        ("inconsistency_check", {}, {"date": "2026-11-25"}),  # svc-integration
+        ("aggregation_import", {}, None),  # svc-interchange (it takes no parameter: another kind is another request)
+    ],
+)
+def test_post_jobs_retried_with_its_idempotency_key_answers_the_job_it_queued(running, kind, parameters, other):
+    """A retried POST /jobs (a timeout, a CronJob's retry) must not start the job twice, whichever service runs it."""
+    headers = running.headers("batch", **{"Idempotency-Key": str(uuid.uuid4())})
+    sent = {"kind": kind, "parameters": parameters}
+    first = running.http.post("/api/v1/jobs", json=sent, headers=headers)
+    again = running.http.post("/api/v1/jobs", json=sent, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    job_id = first.json()["job_id"]
+    assert again.json()["job_id"] == job_id
+    listed = running.http.get("/api/v1/jobs", params={"kind": kind, "page_size": 500}, headers=headers).json()
+    assert [j["job_id"] for j in listed["jobs"]].count(job_id) == 1
+    changed = {"kind": kind, "parameters": other} if other else {"kind": "subcopy_query_send", "parameters": {}}
+    reused = running.http.post("/api/v1/jobs", json=changed, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"

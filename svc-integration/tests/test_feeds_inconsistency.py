@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from nhi_common import offering
-from nhi_common.errors import DomainError
+from nhi_common.errors import DomainError, IdempotencyReuse
 from nhi_integration.adapters.feed_store import SqlFeedStore
 from nhi_integration.adapters.feed_tables import integration_jobs
 from nhi_integration.adapters.store import SqlStore
@@ -474,3 +474,29 @@ def test_the_silence_that_ends_a_job_is_the_configured_one_and_its_error_says_so
         "interrupted: the process running it stopped (no heartbeat for 4 s); start the job again"
     )
     assert jobs.get(quiet)["state"] == "running"
+
+
+def test_a_job_started_again_with_the_same_idempotency_key_is_the_job_it_queued_and_runs_once(world):
+    """POST /jobs retried (a timeout, a CronJob's retry): the operator's key answers the job it queued and starts
+    nothing; the same key with another request is refused; another operator's key of the same spelling is theirs."""
+    _q, inconsistencies, _pension, _income, _imports, running = world
+    spawned: list = []
+    jobs = Jobs(store=running.store, inconsistencies=inconsistencies, spawn=spawned.append)
+
+    def start(operator: str, parameters: dict, fingerprint: bytes = b"request-1"):
+        return jobs.start(
+            "inconsistency_check",
+            parameters,
+            operator_id=operator,
+            today=DAY,
+            idempotency_key="nightly-1",
+            fingerprint=fingerprint,
+        )
+
+    first = start("batch-01", {})
+    again = start("batch-01", {})
+    assert again["job_id"] == first["job_id"] and len(spawned) == 1
+    with pytest.raises(IdempotencyReuse):
+        start("batch-01", {"date": DAY.isoformat()}, fingerprint=b"request-2")
+    theirs = start("batch-02", {})
+    assert theirs["job_id"] != first["job_id"] and len(spawned) == 2

@@ -10,6 +10,7 @@ from aggregation_returns import returned_file
 
 from nhi.common.v1 import common_pb2
 from nhi_common import offering
+from nhi_common.errors import IdempotencyReuse
 from nhi_common.events import Event
 from nhi_common.paging import Page
 from nhi_devtools import testing
@@ -487,3 +488,25 @@ def test_the_silence_that_ends_a_job_is_the_configured_one_and_its_error_says_so
         "interrupted: the process running it stopped (no heartbeat for 4 s); start the job again"
     )
     assert service.get_job(quiet)["state"] == "running"
+
+
+def test_a_job_started_again_with_the_same_idempotency_key_is_the_job_it_queued_and_is_not_run_again(setup):
+    service, _numbers, _drop, _clock = setup
+
+    def start(operator: str, fingerprint: bytes = b"request-1"):
+        return service.start_job_once(
+            kind="aggregation_import",
+            parameters={},
+            business_date=DAY,
+            operator_id=operator,
+            idempotency_key="nightly-1",
+            fingerprint=fingerprint,
+        )
+
+    first, queued = start("batch-01")
+    again, queued_again = start("batch-01")
+    assert (queued, queued_again) == (True, False) and again["job_id"] == first["job_id"]
+    with pytest.raises(IdempotencyReuse):
+        start("batch-01", fingerprint=b"request-2")
+    theirs, queued_theirs = start("batch-02")
+    assert queued_theirs and theirs["job_id"] != first["job_id"]

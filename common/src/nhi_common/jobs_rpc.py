@@ -18,3 +18,12 @@ def response(jobs: Sequence[common_pb2.Job], more: bool) -> common_pb2.ListJobsR
             next_cursor=job_listing.cursor(last.created_at, last.job_id) if more and last is not None else ""
         ),
     )
+
+
+def fingerprint(request: common_pb2.StartJobRequest) -> bytes:
+    """What an Idempotency-Key of StartJob stands for: the request without the key itself (same kind, parameters,
+    operator and business date: the same job)."""
+    canonical = common_pb2.StartJobRequest()
+    canonical.CopyFrom(request)
+    canonical.context.idempotency_key = ""
+    return canonical.SerializeToString(deterministic=True)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from . import audit as audit_chain
 from . import db, telemetry
+from .errors import IdempotencyReuse
 from .events import Event
 
 
@@ -218,6 +219,32 @@ class Plumbing:
                 response=response,
                 created_at=utcnow(),
             )
+        )
+
+    def recall_job(
+        self, conn: sa.Connection, *, operator_id: str, key: str, operation: str, request: bytes
+    ) -> str | None:
+        """The id of the job this operator's Idempotency-Key queued (StartJob replayed), or None; IdempotencyReuse
+        when the key came with another request."""
+        try:
+            stored = self.recall_idempotent(
+                conn, operator_id=operator_id, key=key, operation=operation, request=request
+            )
+        except IdempotencyConflict:
+            raise IdempotencyReuse() from None
+        return json.loads(stored)["job_id"] if stored is not None else None
+
+    def remember_job(
+        self, conn: sa.Connection, *, operator_id: str, key: str, operation: str, request: bytes, job_id: str
+    ) -> None:
+        """Keep the job a StartJob queued under the operator's Idempotency-Key."""
+        self.remember_idempotent(
+            conn,
+            operator_id=operator_id,
+            key=key,
+            operation=operation,
+            request=request,
+            response=json.dumps({"job_id": job_id}).encode(),
         )
 
 

@@ -95,22 +95,13 @@ class SqlJobRecords:
     # ----- idempotency of StartJob -----
 
     def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
-        try:
-            stored = self.plumbing.recall_idempotent(
-                self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request
-            )
-        except plumbing.IdempotencyConflict:
-            raise LookupError(key) from None
-        return json.loads(stored)["job_id"] if stored is not None else None
+        return self.plumbing.recall_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request
+        )
 
     def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None:
-        self.plumbing.remember_idempotent(
-            self.conn,
-            operator_id=operator_id,
-            key=key,
-            operation=START_JOB,
-            request=request,
-            response=json.dumps({"job_id": job_id}).encode(),
+        self.plumbing.remember_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request, job_id=job_id
         )
 
     # ----- jobs and chunks -----

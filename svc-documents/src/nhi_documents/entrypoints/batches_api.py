@@ -62,16 +62,13 @@ class BatchServicer:
 
     @rpc.translated
     def StartJob(self, request, context):
-        canonical = common_pb2.StartJobRequest()
-        canonical.CopyFrom(request)
-        canonical.context.idempotency_key = ""
         job = self.jobs.start(
             kind=request.kind,
             parameters=dict(request.parameters),
             operator_id=request.context.operator_id,
             business_date=_business_date(request.context.business_date),
             idempotency_key=request.context.idempotency_key,
-            fingerprint=canonical.SerializeToString(deterministic=True),
+            fingerprint=jobs_rpc.fingerprint(request),
         )
         return to_job(job)
 

@@ -44,7 +44,7 @@ class JobRecords(Protocol):
     """Jobs, chunks, per-person items and the print queue, inside one transaction."""
 
     def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
-        """The job the operator's key queued; LookupError when the key came with another request."""
+        """The job the operator's key queued; IdempotencyReuse when the key came with another request."""
 
     def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None: ...
 

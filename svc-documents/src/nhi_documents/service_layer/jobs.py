@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nhi_common import job_listing
-from nhi_common.errors import DATE_OUT_OF_RANGE, IdempotencyReuse, InvalidInput, NotFound
+from nhi_common.errors import DATE_OUT_OF_RANGE, InvalidInput, NotFound
 from nhi_common.events import Event
 from nhi_common.offering import offer_until_taken
 from nhi_common.paging import Page
@@ -117,7 +117,7 @@ class DocumentJobs:
         operator = operator_id or "system"
         with self.store.transaction() as tx:
             if idempotency_key:
-                stored = _replayed(tx, operator, idempotency_key, fingerprint)
+                stored = tx.replayed_job(operator, idempotency_key, fingerprint)
                 if stored is not None:
                     # Read in this transaction: a second one (self.get) opened while this one holds SQLite's write
                     # lock waited for it, i.e. for itself, until busy_timeout (30 s) and every other writer behind.
@@ -458,13 +458,6 @@ class DocumentJobs:
     def _fail(self, job_id: str, error: str) -> None:
         with self.store.transaction() as tx:
             tx.fail_job(job_id, error)
-
-
-def _replayed(tx, operator: str, key: str, fingerprint: bytes) -> str | None:
-    try:
-        return tx.replayed_job(operator, key, fingerprint)
-    except LookupError:
-        raise IdempotencyReuse() from None
 
 
 def _parameters(kind: str, parameters: dict[str, str], today: dt.date) -> dict[str, str]:

@@ -21,6 +21,8 @@ from .feed_tables import inconsistencies, integration_jobs, pension_categories, 
 from .store import EVENT_SOURCE
 from .tables import metadata
 
+START_JOB = "StartIntegrationJob"  # the operation an Idempotency-Key of StartJob is kept under
+
 
 class SqlFeedRecords:
     """What the pension, welfare, income, inconsistency and job use cases keep, inside the transaction of `conn`."""
@@ -171,6 +173,16 @@ class SqlFeedRecords:
 
     def fail_abandoned_jobs(self, silent_since: dt.datetime, error: str) -> list[str]:
         return db.fail_abandoned_jobs(self.conn, integration_jobs, silent_since=silent_since, now=utcnow(), error=error)
+
+    def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
+        return self.plumbing.recall_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request
+        )
+
+    def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None:
+        self.plumbing.remember_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request, job_id=job_id
+        )
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(integration_jobs).where(integration_jobs.c.job_id == job_id)).first()

@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from nhi.common.v1 import common_pb2
 from nhi.integration.v1 import integration_pb2 as pb
-from nhi_common import paging
+from nhi_common import jobs_rpc, paging
 from nhi_common.errors import InvalidInput
-from nhi_common.jobs_rpc import response as job_page
 
 from ..service_layer.feed_imports import FeedImports
 from ..service_layer.inconsistency import Inconsistencies
@@ -65,6 +64,8 @@ class FeedsApi:
             dict(request.parameters),
             operator_id=request.context.operator_id or "unknown",
             today=self.day(request.context.business_date),
+            idempotency_key=request.context.idempotency_key,
+            fingerprint=jobs_rpc.fingerprint(request),
         )
         return to_job(job)
 
@@ -74,7 +75,7 @@ class FeedsApi:
     def list_jobs(self, request) -> common_pb2.ListJobsResponse:
         page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
         found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
-        return job_page([to_job(job) for job in found], more)
+        return jobs_rpc.response([to_job(job) for job in found], more)
 
     def list_inconsistencies(self, request) -> pb.ListInconsistenciesResponse:
         rows, cursor = self.inconsistencies.list(

@@ -42,8 +42,18 @@ class Jobs:
         self.outbound = outbound
         self.spawn = spawn or (lambda work: threading.Thread(target=work, daemon=True, name="integration-job").start())
 
-    def start(self, kind: str, parameters: dict[str, str], *, operator_id: str, today: dt.date) -> dict[str, Any]:
-        """Queue the job and run it in the background; the job as stored."""
+    def start(
+        self,
+        kind: str,
+        parameters: dict[str, str],
+        *,
+        operator_id: str,
+        today: dt.date,
+        idempotency_key: str = "",
+        fingerprint: bytes = b"",
+    ) -> dict[str, Any]:
+        """Queue the job and run it in the background; the job as stored. Once per operator and Idempotency-Key: a
+        replay answers the job the key queued, as it is now, and starts nothing."""
         if kind not in JOB_KINDS:
             raise DomainError("kind", "must be one of " + ", ".join(JOB_KINDS), code="UNKNOWN_JOB_KIND")
         unknown = sorted(set(parameters) - set(PARAMETERS[kind]))
@@ -65,8 +75,14 @@ class Jobs:
                 )
         job_id = JOB_PREFIX + str(uuid.uuid4())
         with self.store.transaction() as tx:
+            if idempotency_key:
+                replayed = tx.replayed_job(operator_id, idempotency_key, fingerprint)
+                if replayed is not None:
+                    return tx.get_job(replayed)
             tx.create_job(job_id=job_id, kind=kind, business_date=day, parameters=parameters, operator_id=operator_id)
             tx.audit(operator_id=operator_id, action="job.started", target_kind="job", target_id=job_id, detail=kind)
+            if idempotency_key:
+                tx.remember_job(operator_id, idempotency_key, fingerprint, job_id)
             job = tx.get_job(job_id)
         self.spawn(lambda: self.run(job_id, day, kind))
         return job

@@ -24,6 +24,7 @@ errors = AGGREGATION["aggregation_errors"]
 imports = AGGREGATION["interchange_imports"]
 results = AGGREGATION["registration_results"]
 jobs = AGGREGATION["interchange_jobs"]
+START_JOB = "StartInterchangeJob"  # the operation an Idempotency-Key of StartJob is kept under
 queries = AGGREGATION["subcopy_queries"]
 transfers = AGGREGATION["subcopy_transfers"]
 subcopy_records = SUBCOPY["subcopy_records"]
@@ -323,6 +324,16 @@ class SqlPendingRecords:
 
     def fail_abandoned_jobs(self, silent_since: dt.datetime, error: str) -> list[str]:
         return db.fail_abandoned_jobs(self.conn, jobs, silent_since=silent_since, now=utcnow(), error=error)
+
+    def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
+        return self.plumbing.recall_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request
+        )
+
+    def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None:
+        self.plumbing.remember_job(
+            self.conn, operator_id=operator_id, key=key, operation=START_JOB, request=request, job_id=job_id
+        )
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).first()

@@ -92,13 +92,17 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
 
     @rpc.translated
     def StartJob(self, request, context):
-        job = self.service.start_job(
+        job, queued = self.service.start_job_once(
             kind=request.kind,
             parameters=dict(request.parameters),
             business_date=_business_date(request.context.business_date),
+            operator_id=request.context.operator_id,
+            idempotency_key=request.context.idempotency_key,
+            fingerprint=jobs_rpc.fingerprint(request),
         )
-        self.service.held.add(job["job_id"])
-        self.jobs.submit(self._run_job, job["job_id"])
+        if queued:  # a replayed key answers the job it queued, which runs (or ran) where it was queued
+            self.service.held.add(job["job_id"])
+            self.jobs.submit(self._run_job, job["job_id"])
         return _job(job)
 
     def _run_job(self, job_id: str) -> None:

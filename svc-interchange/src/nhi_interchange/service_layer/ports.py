@@ -97,6 +97,11 @@ class PendingRecords(Protocol):
 
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
 
+    def replayed_job(self, operator_id: str, key: str, request: bytes) -> str | None:
+        """The job the operator's key queued; IdempotencyReuse when the key came with another request."""
+
+    def remember_job(self, operator_id: str, key: str, request: bytes, job_id: str) -> None: ...
+
     def list_jobs(self, kinds: Sequence[str], states: Sequence[str], page: Page) -> tuple[list[dict[str, Any]], bool]:
         """A page of the jobs of `kinds` (in `states` when any), newest first; and whether more follow."""
 

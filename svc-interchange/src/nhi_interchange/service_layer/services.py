@@ -396,6 +396,20 @@ class InterchangeService:
 
     def start_job(self, *, kind: str, parameters: dict[str, str], business_date: dt.date | None) -> dict[str, Any]:
         """A queued job of `kind`; run it with run_job."""
+        return self.start_job_once(kind=kind, parameters=parameters, business_date=business_date)[0]
+
+    def start_job_once(
+        self,
+        *,
+        kind: str,
+        parameters: dict[str, str],
+        business_date: dt.date | None,
+        operator_id: str = "",
+        idempotency_key: str = "",
+        fingerprint: bytes = b"",
+    ) -> tuple[dict[str, Any], bool]:
+        """A queued job of `kind`, and whether it was queued now: once per operator and Idempotency-Key, a replay
+        answers the job the key queued (as it is now; False: nothing to run)."""
         if kind not in JOB_KINDS:
             raise InvalidInput("kind", f"svc-interchange runs {', '.join(JOB_KINDS)}", code="UNKNOWN_JOB_KIND")
         day = business_date or self.business_date()
@@ -414,9 +428,16 @@ class InterchangeService:
             "parameters": json.dumps(parameters, sort_keys=True),
             "created_at": self.clock(),
         }
+        operator = operator_id or AUTOMATIC
         with self.store.transaction() as records:
+            if idempotency_key:
+                replayed = records.replayed_job(operator, idempotency_key, fingerprint)
+                if replayed is not None:
+                    return records.get_job(replayed), False
             records.add_job(job)
-        return self.get_job(job["job_id"])
+            if idempotency_key:
+                records.remember_job(operator, idempotency_key, fingerprint, job["job_id"])
+        return self.get_job(job["job_id"]), True
 
     def _run_day(self, day: dt.date, *, today: dt.date) -> dt.date:
         """The business day a daily run writes: within a year of the business date, as every job's, and not before
