@@ -355,3 +355,36 @@ def test_while_a_job_is_still_being_planned_its_total_says_so(app):
         planned = flask.render_template("bo_job_status.html", **job_status({**job, "planning": False}, None))
     assert '<dd id="job-total">400（対象者を抽出中）</dd>' in planning and "計算中" in planning
     assert '<dd id="job-total">400</dd>' in planned
+
+
+def test_the_jobs_page_lists_everyones_jobs_newest_first_and_by_state(running):
+    """A job started by another operator (here through the API, as a CronJob would) is on the jobs page of a clerk
+    who did not start it, linked to its own page; the state filter narrows the list; an auditor sees the list
+    without the form that starts a job."""
+    started = running.http.post(
+        "/api/v1/jobs", json={"kind": "aggregation_import", "parameters": {}}, headers=running.headers("batch")
+    )
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+
+    page = console(running, "backoffice", "bo-07").get("/console/jobs")
+    assert page.status_code == 200 and 'id="all-jobs"' in page.text
+    rows = re.findall(r'<a href="/console/jobs/([^"]+)">[^<]+</a></td><td data-state="(\w+)"', page.text)
+    assert job_id in [listed for listed, _state in rows]
+
+    ended = running.wait_for(
+        lambda: (
+            (job := running.http.get(f"/api/v1/jobs/{job_id}", headers=running.headers("batch")).json())["state"]
+            in ("succeeded", "failed")
+            and job
+        ),
+        timeout=60,
+    )
+    auditor = console(running, "auditor", "au-01")
+    for state in ("succeeded", "failed", "queued"):
+        narrowed = auditor.get("/console/jobs", params={"state": state})
+        assert narrowed.status_code == 200 and 'id="job-form"' not in narrowed.text
+        rows = re.findall(r'<a href="/console/jobs/([^"]+)">[^<]+</a></td><td data-state="(\w+)"', narrowed.text)
+        assert {listed_state for _listed, listed_state in rows} <= {state}, rows
+        assert (job_id in [listed for listed, _state in rows]) == (state == ended["state"])
+        assert f'<option value="{state}" selected>' in narrowed.text
