@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from nhi_common import offering
+from nhi_common import offering, progress
 from nhi_common.errors import DomainError, IdempotencyReuse
 from nhi_integration.adapters.feed_store import SqlFeedStore
 from nhi_integration.adapters.feed_tables import integration_jobs
@@ -17,6 +17,7 @@ from nhi_integration.adapters.store import SqlStore
 from nhi_integration.domain.income import parse_income
 from nhi_integration.domain.inconsistency import age75_cutoff
 from nhi_integration.domain.resident import InvalidChange
+from nhi_integration.entrypoints.feed_grpc import to_job
 from nhi_integration.service_layer.feed_imports import FeedImports
 from nhi_integration.service_layer.income import IncomeIntake
 from nhi_integration.service_layer.inconsistency import Inconsistencies
@@ -500,3 +501,18 @@ def test_a_job_started_again_with_the_same_idempotency_key_is_the_job_it_queued_
         start("batch-01", {"date": DAY.isoformat()}, fingerprint=b"request-2")
     theirs = start("batch-02", {})
     assert theirs["job_id"] != first["job_id"] and len(spawned) == 2
+
+
+def test_a_running_job_whose_total_is_not_known_yet_promises_no_time_left(world):
+    """The whole-population check learns its total a page at a time: while it runs it is `planning` (GET /jobs/{id}
+    answers eta_seconds null, not 0 as total = done made it), and once it ended its total is the persons compared."""
+    _q, _inconsistencies, _pension, _income, _imports, jobs = world
+    paused = Jobs(store=jobs.store, inconsistencies=jobs.inconsistencies, spawn=lambda work: None)
+    job_id = paused.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)["job_id"]
+    paused._update(job_id, state="running", done=20_000, total=20_000)  # a first page compared
+    running = to_job(paused.get(job_id))
+    job = {"state": running.state, "planning": running.planning, "total": running.total, "done": running.done}
+    assert job["planning"] is True
+    assert progress.eta_seconds({**job, "created_at": running.created_at}) is None
+    done = to_job(jobs.get(jobs.start("inconsistency_check", {}, operator_id="batch-01", today=DAY)["job_id"]))
+    assert (done.state, done.planning) == ("succeeded", False)

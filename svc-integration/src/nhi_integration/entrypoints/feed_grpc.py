@@ -103,6 +103,9 @@ class FeedsApi:
 
 
 def to_job(job: dict) -> common_pb2.Job:
+    """A job of svc-integration as GET /jobs shows it. Its total is known only as it goes (the population a page at
+    a time, the records as they are written): until the job ends it is `planning`, so that no time left is
+    promised from a total that is not final."""
     return common_pb2.Job(
         job_id=job["job_id"],
         kind=job["kind"],
@@ -115,6 +118,7 @@ def to_job(job: dict) -> common_pb2.Job:
         finished_at=_iso(job["finished_at"]),
         parameters=job["parameters"],
         error=job["error"],
+        planning=job["state"] in ("queued", "running"),
     )
 
 
