@@ -510,3 +510,26 @@ def test_a_job_started_again_with_the_same_idempotency_key_is_the_job_it_queued_
         start("batch-01", fingerprint=b"request-2")
     theirs, queued_theirs = start("batch-02")
     assert queued_theirs and theirs["job_id"] != first["job_id"]
+
+
+def test_run_job_for_a_day_before_the_latest_run_is_refused_naming_it_and_starts_nothing(tmp_path, monkeypatch, capsys):
+    """The CronJob's command: a refused day (STD-2.6.1, the files go forward in date order; or more than a year away)
+    is one line and exit 2, not a traceback, and no job is left queued."""
+    import sqlalchemy as sa
+
+    from nhi_interchange.entrypoints import cli
+
+    database = tmp_path / "interchange.db"
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("INTERCHANGE_FILE_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("NHI_BUSINESS_DATE", "2026-12-08")
+    monkeypatch.setenv("NATS_URL", "")
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["run-job", "daily-aggregation", "--date", "2025-06-01"]) == 2
+    refused = capsys.readouterr()
+    assert "Traceback" not in refused.err
+    assert [line for line in refused.err.splitlines() if line.startswith("run-job: parameters.date: ")]
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM interchange_jobs")).scalar_one() == 0
+    engine.dispose()

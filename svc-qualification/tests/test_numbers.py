@@ -64,3 +64,28 @@ def test_the_service_refuses_to_start_with_an_insurer_number_whose_check_digit_i
         cli.main(["migrate"])
     assert stopped.value.code == 2
     assert "NUM-INSURER" in capsys.readouterr().err
+
+
+def test_run_job_for_a_day_more_than_a_year_away_is_refused_naming_it_and_starts_nothing(tmp_path, monkeypatch, capsys):
+    """The CronJob's command: a refused day is one line and exit 2, not a traceback, and no job is left queued."""
+    import base64
+
+    import sqlalchemy as sa
+
+    from nhi_qualification.entrypoints import cli
+
+    database = tmp_path / "q.db"
+    monkeypatch.setenv("NHI_MYNUMBER_KEY", base64.b64encode(b"k" * 32).decode())
+    monkeypatch.setenv("QUALIFICATION_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("NHI_BUSINESS_DATE", "2026-12-08")
+    monkeypatch.setenv("NATS_URL", "")
+    assert cli.main(["migrate"]) == 0
+    capsys.readouterr()
+    assert cli.main(["run-job", "age75_loss", "--date", "2028-01-15"]) == 2
+    refused = capsys.readouterr()
+    assert "Traceback" not in refused.err
+    assert [line for line in refused.err.splitlines() if line.startswith("run-job: parameters.date: ")]
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM jobs")).scalar_one() == 0
+    engine.dispose()

@@ -8,6 +8,7 @@ import json
 import sys
 
 from nhi_common import config, db, logs
+from nhi_common.errors import DomainError
 
 from .. import bootstrap
 from ..settings import Settings
@@ -67,7 +68,13 @@ def _run_job(settings: Settings, kind: str, day: dt.date | None) -> int:
     db.migrate(engine, bootstrap.MIGRATIONS)
     service = bootstrap.build_service(settings, engine)
     parameters = {"date": day.isoformat()} if day else {}
-    job = service.run_job(service.start_job(kind=kind, parameters=parameters, business_date=None)["job_id"])
+    try:
+        started = service.start_job(kind=kind, parameters=parameters, business_date=None)
+    except DomainError as exc:  # e.g. a day before the latest one run (STD-2.6.1): refused, nothing started
+        print(f"run-job: {exc.detail}", file=sys.stderr)
+        engine.dispose()
+        return 2
+    job = service.run_job(started["job_id"])
     print(json.dumps(job, ensure_ascii=False, default=str))
     engine.dispose()
     return 0 if job["state"] == "succeeded" else 1

@@ -9,6 +9,7 @@ import sys
 
 from nhi.common.v1 import common_pb2
 from nhi_common import config, db, logs, progress
+from nhi_common.errors import DomainError
 
 from .. import bootstrap
 from ..adapters import migration_import
@@ -173,7 +174,11 @@ def _jobs(args, settings: Settings, engine, command) -> int:
     worker = jobs_worker.Worker(app, settings.nats_url).start() if settings.nats_url else None
     jobs = worker.jobs if worker is not None else Jobs(app)
     try:
-        job = jobs.start(command, Actor("cli"))
+        try:
+            job = jobs.start(command, Actor("cli"))
+        except DomainError as exc:  # e.g. a day more than a year from the business date: refused, nothing started
+            print(f"run-job: {exc.detail}", file=sys.stderr)
+            return 2
         while job["state"] not in ("succeeded", "failed"):
             print(_progress(job), flush=True)
             time.sleep(1)
