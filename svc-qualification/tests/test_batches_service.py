@@ -561,3 +561,21 @@ def test_a_plan_message_naming_another_kind_cuts_the_stored_job_into_chunks_of_i
     for _subject, event in chunks:
         jobs.handle_message(event.data)
     assert jobs.get(job["job_id"])["state"] == "succeeded"
+
+
+def test_a_job_is_planning_until_its_plan_is_cut_and_then_its_total_is_final(service, engine):
+    """GET /jobs/{id}: `planning` while the job is cut into chunks (its total still growing, no time left promised),
+    then false once the plan is complete."""
+    for n, birth in enumerate(["1951-12-01", "1951-12-31"], start=1):
+        add_household(engine, f"H000020{n}", [(f"60000010{n}", birth, True)])
+    sent: list = []
+    jobs = Jobs(service.app, dispatch=sent.extend)
+    job = jobs.start(StartJob("age75_loss", month="2026-12"), BATCH)
+    assert job["planning"] is True and job["state"] == "queued"
+    cut = 0
+    for _chunk in jobs.plan(job["job_id"]):
+        cut += 1
+        assert jobs.get(job["job_id"])["planning"] is True  # chunks stored one by one, the plan not yet complete
+    planned = jobs.get(job["job_id"])
+    assert cut >= 1 and planned["state"] in ("queued", "running") and planned["total"] == 2
+    assert planned["planning"] is False

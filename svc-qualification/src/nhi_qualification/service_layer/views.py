@@ -190,4 +190,7 @@ def job_dict(row) -> dict[str, Any]:
         "finished_at": aware_iso(row.finished_at),
         "parameters": json.loads(row.parameters or "{}"),
         "error": row.error or "",
+        # Still being cut into chunks: `total` grows until the plan is complete (its chunk count set), so no time
+        # left is promised from it (eta_seconds null) until then.
+        "planning": not row.chunks and row.state not in ("succeeded", "failed"),
     }
