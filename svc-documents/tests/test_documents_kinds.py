@@ -1035,3 +1035,63 @@ def test_a_job_whose_print_messages_were_lost_while_it_was_assembled_gets_an_ass
     assert jobs.reoffer_stalled(lambda subject: 0, idle=dt.timedelta(0)) == [] and not sent  # ended
     jobs.handle_message(again.data)  # an assemble step that comes late changes nothing
     assert not sent and len(written) == 3
+
+
+def _documents(engine) -> list[str]:
+    table = sa.Table("documents", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        return sorted(conn.execute(sa.select(table.c.id)).scalars())
+
+
+def _print_run(engine, job_id: str) -> list[tuple[str, str]]:
+    items = sa.Table("document_job_items", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        return sorted(
+            (r.person_id, r.document_id)
+            for r in conn.execute(
+                sa.select(items.c.person_id, items.c.document_id).where(
+                    items.c.job_id == job_id, items.c.outcome == "issued"
+                )
+            )
+        )
+
+
+def test_a_renewal_started_again_after_one_that_failed_issues_each_certificate_once_and_prints_them_all(
+    engine, renderer, tmp_path
+):
+    """The renewal of a date fails after two of its four chunks (the database away through every delivery of the
+    others, say) and the operator starts it again. The second job prints what the first issued as it was issued
+    (same document, same number) and issues only the rest: nobody gets a second certificate, everybody gets one;
+    a third run of the same date issues nothing and prints them all again. Another date is another renewal."""
+    insured = PagedInsured(7, page=7)
+    sent: list = []
+    jobs = _paged_jobs(engine, renderer, tmp_path, insured, sent.extend)
+    first = jobs.start(kind="annual_renewal", parameters={"date": DAY.isoformat()}, operator_id="batch-1")["job_id"]
+    jobs.handle_message(sent.pop(0)[1].data)  # the plan: four chunks of two
+    for _subject, message in sent[:2]:
+        jobs.handle_message(message.data)
+    sent.clear()
+    jobs.give_up({"job_id": first, "chunk_no": 2}, "failed 5 times; last: OperationalError")
+    assert jobs.get(first)["state"] == "failed"
+    issued_first = _print_run(engine, first)
+    assert len(issued_first) == 4 and len(_documents(engine)) == 4
+
+    def run_again(date: dt.date) -> str:
+        job_id = jobs.start(kind="annual_renewal", parameters={"date": date.isoformat()}, operator_id="batch-1")[
+            "job_id"
+        ]
+        while sent:
+            jobs.handle_message(sent.pop(0)[1].data)
+        assert jobs.get(job_id)["state"] == "succeeded"
+        return job_id
+
+    second = run_again(DAY)
+    printed = _print_run(engine, second)
+    assert [person for person, _doc in printed] == insured.ids  # everybody in the second job's print files
+    assert set(issued_first) <= set(printed)  # the first job's certificates, not new ones
+    assert len(_documents(engine)) == 7 and jobs.manifest(second)["totals"]["documents"] == 7
+
+    third = run_again(DAY)
+    assert _print_run(engine, third) == printed and len(_documents(engine)) == 7
+    run_again(DAY + dt.timedelta(days=1))
+    assert len(_documents(engine)) == 14  # the renewal of another date issues its own

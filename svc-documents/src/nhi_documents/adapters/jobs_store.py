@@ -200,6 +200,33 @@ class SqlJobRecords:
         ).scalar()
         return state == "running"
 
+    def issued_before(self, job_id: str, person_ids: list[str]) -> dict[tuple[str, str], tuple[str, int | None]]:
+        earlier_jobs = (
+            sa.select(jobs.c.job_id)
+            .where(jobs.c.job_id != job_id)
+            .where(
+                sa.tuple_(jobs.c.kind, jobs.c.parameters).in_(
+                    sa.select(jobs.c.kind, jobs.c.parameters).where(jobs.c.job_id == job_id)
+                )
+            )
+        )
+        earlier = list(self.conn.execute(earlier_jobs).scalars())
+        found: dict[tuple[str, str], tuple[str, int | None]] = {}
+        if not earlier:
+            return found
+        for part in db.id_slices(self.conn, person_ids, 500):
+            rows = self.conn.execute(
+                sa.select(items.c.person_id, items.c.kind, items.c.document_id, items.c.sheets).where(
+                    items.c.job_id.in_(earlier),
+                    db.one_of(self.conn, items.c.person_id, part),
+                    items.c.outcome == "issued",
+                    items.c.document_id.is_not(None),
+                )
+            )
+            for row in rows:
+                found.setdefault((row.person_id, row.kind), (row.document_id, row.sheets))
+        return found
+
     def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
         for start in range(0, len(person_ids), 500):

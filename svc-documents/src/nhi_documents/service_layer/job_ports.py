@@ -82,6 +82,10 @@ class JobRecords(Protocol):
 
     def items_done(self, job_id: str, person_ids: list[str]) -> set[tuple[str, str]]: ...
 
+    def issued_before(self, job_id: str, person_ids: list[str]) -> dict[tuple[str, str], tuple[str, int | None]]:
+        """The documents earlier jobs of the same kind and parameters (the same renewal date, the same month) issued
+        to these persons: (person, document kind) -> (document id, sheets)."""
+
     def add_items(self, rows: list[dict[str, Any]]) -> None:
         """Per (job, person, kind) once: a second row for the same key fails the transaction."""
 

@@ -263,6 +263,9 @@ class DocumentJobs:
                 done = {person_id for person_id, _kind in tx.items_done(job_id, [p[0] for p in persons])}
             else:  # a chunk's items are committed only with its end, in one transaction: a first claim has none
                 done = set()
+            # The same run started again (after a job that failed, or to print it again): what an earlier job issued
+            # is printed again as it was issued, never issued a second time (a second certificate, another number).
+            before = tx.issued_before(job_id, [p[0] for p in persons]) if persons is not None else {}
         if persons is None:
             if complete:  # the worker that closed the last chunk died before the print run: write it now
                 self.assemble(job_id)
@@ -279,7 +282,15 @@ class DocumentJobs:
                 outcomes[person_id] = outcome
                 items.append(_item(job_id, chunk_no, person_id, household_id, postal_code, run.kinds[0], outcome))
                 continue
-            work += [(facts, postal_code, kind) for kind in due]
+            for kind in due:
+                if (person_id, kind) not in before:
+                    work.append((facts, postal_code, kind))
+                    continue
+                document_id, sheets = before[(person_id, kind)]
+                outcomes.setdefault(person_id, "issued")
+                items.append(
+                    _item(job_id, chunk_no, person_id, household_id, postal_code, kind, "issued", document_id, sheets)
+                )
         issued = self._issue(work, run, operator, job_id, chunk_no, items, outcomes)
         # One blob file for the chunk's documents (one write and fsync, not one per document), each row its range.
         path, offsets = self.store.put_blobs([d.content for d in issued]) if issued else ("", [])
