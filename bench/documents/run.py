@@ -398,6 +398,7 @@ class Bench:
         self.var = pathlib.Path(tempfile.mkdtemp(prefix="bench-documents-"))
         self.suite = Suite(self.var, gateway_port=free_port(), demo_households=0, documents_workers=0, extra_env=env)
         self.workers: list[subprocess.Popen] = []
+        self.runs = 0  # renewals run so far: each renews another day (see renewal)
 
     def __enter__(self) -> Bench:
         import httpx
@@ -465,6 +466,10 @@ class Bench:
     def renewal(self, workers: int) -> dict[str, float]:
         import sqlalchemy as sa
 
+        # Each renewal of a bench renews another day: the same date again would print what the run before issued
+        # and issue nothing (a renewal started again issues each certificate once).
+        day = (D.fromisoformat(RENEWAL_DATE) + dt.timedelta(days=self.runs)).isoformat()
+        self.runs += 1
         self.start_workers(workers)
         phases: dict[str, float] = {}
         backends = _Backends(self.url)
@@ -476,7 +481,7 @@ class Bench:
             started = time.perf_counter()
             answer = self.http.post(
                 "/api/v1/jobs",
-                json={"kind": "annual_renewal", "parameters": {"date": RENEWAL_DATE}},
+                json={"kind": "annual_renewal", "parameters": {"date": day}},
                 headers=self.headers("batch"),
             )
             answer.raise_for_status()
