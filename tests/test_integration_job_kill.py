@@ -13,33 +13,27 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from support import BIN, RunningSuite, drop_schemas, postgres_env
+from support import BIN, RunningSuite, drop_schemas, start_suite
 
 from nhi_common import db
-from nhi_devtools.suite import Suite, free_port
 
 pytestmark = pytest.mark.timeout(600)
 
 ABANDONED_SECONDS = 4
 # Within a year of the business date: the persons insured now who turn 75 by then are insured at 75 or over on that
 # day (LOSS-AGE75 not yet processed), which only the whole-population check finds.
-CHECK_DATE = "2027-11-30"
+CHECK_DATE = "2027-11-20"
 
 
 @pytest.fixture()
 def suite(tmp_path):
-    env, schemas = postgres_env()
-    env.update(
-        {
-            "NHI_BUSINESS_DATE": "2026-12-06",
-            "NHI_JOB_ABANDONED_SECONDS": str(ABANDONED_SECONDS),
-            # One person a page: one call to svc-qualification and one progress update each, so that the check is
-            # still running when the test kills its process, however fast this machine is.
-            "INTEGRATION_CHECK_PAGE": "1",
-        }
-    )
-    suite = Suite(var=tmp_path, gateway_port=free_port(), demo_households=150, documents_workers=0, extra_env=env)
-    suite.start(timeout=120)
+    env = {
+        "NHI_JOB_ABANDONED_SECONDS": str(ABANDONED_SECONDS),
+        # One person a page: one call to svc-qualification and one progress update each, so that the check is still
+        # running when the test kills its process, however fast this machine is.
+        "INTEGRATION_CHECK_PAGE": "1",
+    }
+    suite, schemas = start_suite(tmp_path, households=150, env=env, documents_workers=0)
     running = RunningSuite(suite)
     yield running
     running.http.close()
