@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from nhi.common.v1 import common_pb2
 
-from . import job_listing
+from . import job_listing, paging
+
+
+def list_jobs(
+    request: common_pb2.ListJobsRequest,
+    listed: Callable[..., tuple[list[dict[str, Any]], bool]],
+    render: Callable[[dict[str, Any]], common_pb2.Job],
+) -> common_pb2.ListJobsResponse:
+    """A service's ListJobs: the page `listed(kind=, state=, page=)` gives, each job as `render` makes its GetJob."""
+    page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
+    found, more = listed(kind=request.kind, state=request.state, page=page)
+    return response([render(job) for job in found], more)
 
 
 def response(jobs: Sequence[common_pb2.Job], more: bool) -> common_pb2.ListJobsResponse:

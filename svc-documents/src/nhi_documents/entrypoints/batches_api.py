@@ -78,9 +78,7 @@ class BatchServicer:
 
     @rpc.translated
     def ListJobs(self, request, context):
-        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
-        found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
-        return jobs_rpc.response([to_job(job) for job in found], more)
+        return jobs_rpc.list_jobs(request, self.jobs.list, to_job)
 
     @rpc.translated
     def GetJobManifest(self, request, context):

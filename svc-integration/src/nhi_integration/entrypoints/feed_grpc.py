@@ -73,9 +73,7 @@ class FeedsApi:
         return to_job(self.jobs.get(request.job_id))
 
     def list_jobs(self, request) -> common_pb2.ListJobsResponse:
-        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
-        found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
-        return jobs_rpc.response([to_job(job) for job in found], more)
+        return jobs_rpc.list_jobs(request, self.jobs.list, to_job)
 
     def list_inconsistencies(self, request) -> pb.ListInconsistenciesResponse:
         rows, cursor = self.inconsistencies.list(

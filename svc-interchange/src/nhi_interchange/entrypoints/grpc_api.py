@@ -117,9 +117,7 @@ class InterchangeServicer(pb_grpc.InterchangeServiceServicer):
 
     @rpc.translated
     def ListJobs(self, request, context):
-        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
-        found, more = self.service.list_jobs(kind=request.kind, state=request.state, page=page)
-        return jobs_rpc.response([_job(job) for job in found], more)
+        return jobs_rpc.list_jobs(request, self.service.list_jobs, _job)
 
     @rpc.translated
     def ListInterchangeRows(self, request, context):

@@ -10,7 +10,7 @@ from google.protobuf import json_format
 from nhi.common.v1 import common_pb2
 from nhi.qualification.v1 import qualification_pb2 as pb
 from nhi.qualification.v1 import qualification_pb2_grpc as pb_grpc
-from nhi_common import jobs_rpc, paging, rpc
+from nhi_common import jobs_rpc, rpc
 
 from ..domain.errors import RuleViolation
 from ..service_layer import (
@@ -289,9 +289,7 @@ class QualificationServicer(pb_grpc.QualificationServiceServicer):
 
     @rpc.translated
     def ListJobs(self, request, context):
-        page = paging.parse(request.page.page_size, request.page.cursor, numeric=False)
-        found, more = self.jobs.list(kind=request.kind, state=request.state, page=page)
-        return jobs_rpc.response([render(job, common_pb2.Job()) for job in found], more)
+        return jobs_rpc.list_jobs(request, self.jobs.list, lambda job: render(job, common_pb2.Job()))
 
     @rpc.translated
     def ListJobResults(self, request, context):
